@@ -1,0 +1,1 @@
+pub async fn seed(_c:&crate::Core)->crate::error::Result<()>{Ok(())}

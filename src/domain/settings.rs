@@ -1,0 +1,169 @@
+//! Business-unit settings that drive the rules (spec/decisions): billing start, first payment,
+//! payment terms, tax, buyout, early return, contract end, order confirmation, contract lengths
+//! and the seller's details printed on documents. Stored as one JSON document per business unit so
+//! new settings arrive with defaults and no migration.
+
+use crate::error::{Checks, Result};
+use crate::money::Money;
+use crate::str_enum;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+str_enum!(BillingStart { Immediate = "immediate", SameDayNextMonth = "same_day_next_month", FirstOfNextMonth = "first_of_next_month" });
+str_enum!(FirstPayment { FullMonth = "full_month", Prorated = "prorated" });
+str_enum!(BuyoutMethod { FlatFee = "flat_fee", RemainingMonths = "remaining_months", ListPricePct = "list_price_pct", RemainingPlusListPricePct = "remaining_plus_list_price_pct" });
+str_enum!(EarlyReturnFee { RemainingMonths = "remaining_months", FlatFee = "flat_fee", NoFee = "no_fee" });
+str_enum!(ContractEnd { AutoRenewMonthly = "auto_renew_monthly", AutoRenewSameTerm = "auto_renew_same_term", RequireAction = "require_action", AutoTerminate = "auto_terminate" });
+str_enum!(LateFeeKind { None = "none", Flat = "flat", Percentage = "percentage" });
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Seller {
+    pub legal_name: String,
+    pub street_address: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub vat_id: String,
+    pub email: String,
+    pub phone: String,
+    pub bank_account: String,
+}
+
+impl Default for Seller {
+    fn default() -> Self {
+        Seller {
+            legal_name: String::new(),
+            street_address: String::new(),
+            postal_code: String::new(),
+            city: String::new(),
+            country: String::new(),
+            vat_id: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            bank_account: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BuSettings {
+    pub billing_start: BillingStart,
+    pub first_payment: FirstPayment,
+    /// Days between invoice date and due date (0 = due immediately).
+    pub payment_terms_days: u32,
+    /// VAT or sales-tax rate in percent.
+    #[ts(type = "string")]
+    pub tax_rate: Decimal,
+    /// Prices include tax (true) or tax is added on top (false).
+    pub tax_inclusive: bool,
+    pub buyout_method: BuyoutMethod,
+    #[ts(type = "string")]
+    pub buyout_list_price_pct: Decimal,
+    pub buyout_flat_fee: Money,
+    pub early_return_fee: EarlyReturnFee,
+    #[ts(type = "string")]
+    pub early_return_pct: Decimal,
+    pub early_return_flat_fee: Money,
+    pub grace_period_days: u32,
+    pub contract_end: ContractEnd,
+    pub require_confirmed_orders: bool,
+    /// Contract lengths offered at the counter (months, 1–120).
+    pub contract_lengths: Vec<u32>,
+    pub default_contract_length: u32,
+    pub late_fee_kind: LateFeeKind,
+    pub late_fee_amount: Money,
+    #[ts(type = "string")]
+    pub late_fee_pct: Decimal,
+    pub late_fee_grace_days: u32,
+    pub seller: Seller,
+}
+
+impl Default for BuSettings {
+    fn default() -> Self {
+        BuSettings {
+            billing_start: BillingStart::Immediate,
+            first_payment: FirstPayment::FullMonth,
+            payment_terms_days: 0,
+            tax_rate: Decimal::ZERO,
+            tax_inclusive: false,
+            buyout_method: BuyoutMethod::RemainingPlusListPricePct,
+            buyout_list_price_pct: Decimal::from(50),
+            buyout_flat_fee: Money::ZERO,
+            early_return_fee: EarlyReturnFee::RemainingMonths,
+            early_return_pct: Decimal::from(100),
+            early_return_flat_fee: Money::ZERO,
+            grace_period_days: 14,
+            contract_end: ContractEnd::AutoRenewMonthly,
+            require_confirmed_orders: true,
+            contract_lengths: vec![6, 12, 24, 36],
+            default_contract_length: 12,
+            late_fee_kind: LateFeeKind::None,
+            late_fee_amount: Money::ZERO,
+            late_fee_pct: Decimal::ZERO,
+            late_fee_grace_days: 7,
+            seller: Seller::default(),
+        }
+    }
+}
+
+impl BuSettings {
+    pub fn validate(&self) -> Result<()> {
+        let mut c = Checks::new();
+        let hundred = Decimal::from(100);
+        if self.tax_rate < Decimal::ZERO || self.tax_rate > hundred {
+            c.fail("taxRate", "Tax rate must be between 0 and 100 %.");
+        }
+        for (path, pct) in [("buyoutListPricePct", self.buyout_list_price_pct), ("earlyReturnPct", self.early_return_pct), ("lateFeePct", self.late_fee_pct)] {
+            if pct < Decimal::ZERO || pct > hundred {
+                c.fail(path, "Percentages must be between 0 and 100.");
+            }
+        }
+        for (path, m) in [("buyoutFlatFee", self.buyout_flat_fee), ("earlyReturnFlatFee", self.early_return_flat_fee), ("lateFeeAmount", self.late_fee_amount)] {
+            if m.is_negative() {
+                c.fail(path, "Amounts cannot be negative.");
+            }
+        }
+        if self.payment_terms_days > 365 {
+            c.fail("paymentTermsDays", "Payment terms cannot exceed 365 days.");
+        }
+        if self.grace_period_days > 3650 {
+            c.fail("gracePeriodDays", "Grace period cannot exceed 3650 days.");
+        }
+        if self.contract_lengths.is_empty() {
+            c.fail("contractLengths", "Offer at least one contract length.");
+        }
+        if self.contract_lengths.iter().any(|l| !(1..=120).contains(l)) {
+            c.fail("contractLengths", "Contract lengths are 1 to 120 months.");
+        }
+        if !self.contract_lengths.contains(&self.default_contract_length) {
+            c.fail("defaultContractLength", "The default contract length must be one of the offered lengths.");
+        }
+        c.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_decisions() {
+        let s = BuSettings::default();
+        assert!(s.require_confirmed_orders);
+        assert_eq!(s.grace_period_days, 14);
+        assert_eq!(s.buyout_method, BuyoutMethod::RemainingPlusListPricePct);
+        assert_eq!(s.buyout_list_price_pct, Decimal::from(50));
+        assert_eq!(s.contract_end, ContractEnd::AutoRenewMonthly);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn missing_keys_take_defaults_so_old_rows_keep_loading() {
+        let s: BuSettings = serde_json::from_str(r#"{"taxRate":"21"}"#).unwrap();
+        assert_eq!(s.tax_rate, Decimal::from(21));
+        assert_eq!(s.default_contract_length, 12);
+    }
+}

@@ -1,0 +1,197 @@
+//! The one error type that crosses every boundary: a stable FlexPortal error code, a sentence for
+//! people, and optional field details. HTTP statuses are derived from the code in one place.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Error codes of the FlexPortal v1 contract, plus the few FlexDesk adds (documented in docs/rules.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    AuthRequired,
+    InvalidToken,
+    NoTenantAccess,
+    InsufficientPermissions,
+    NotFound,
+    ValidationError,
+    AssetExists,
+    AssetInUse,
+    AssetNotFound,
+    AssetNotAvailable,
+    InvalidStatus,
+    VariantNotFound,
+    VariantInactive,
+    VariantInUse,
+    DuplicateSku,
+    InvalidPricing,
+    InvalidContractLength,
+    ProductHasActiveOrders,
+    OrderNotFound,
+    OrderNotConfirmed,
+    OrderNotCancellable,
+    AlreadyCancelled,
+    CustomerNotFound,
+    CustomerInactive,
+    CustomerHasActiveSubscriptions,
+    CustomerHasPendingOrders,
+    Conflict,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AuthRequired => "AUTH_REQUIRED",
+            ErrorCode::InvalidToken => "INVALID_TOKEN",
+            ErrorCode::NoTenantAccess => "NO_TENANT_ACCESS",
+            ErrorCode::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::ValidationError => "VALIDATION_ERROR",
+            ErrorCode::AssetExists => "ASSET_EXISTS",
+            ErrorCode::AssetInUse => "ASSET_IN_USE",
+            ErrorCode::AssetNotFound => "ASSET_NOT_FOUND",
+            ErrorCode::AssetNotAvailable => "ASSET_NOT_AVAILABLE",
+            ErrorCode::InvalidStatus => "INVALID_STATUS",
+            ErrorCode::VariantNotFound => "VARIANT_NOT_FOUND",
+            ErrorCode::VariantInactive => "VARIANT_INACTIVE",
+            ErrorCode::VariantInUse => "VARIANT_IN_USE",
+            ErrorCode::DuplicateSku => "DUPLICATE_SKU",
+            ErrorCode::InvalidPricing => "INVALID_PRICING",
+            ErrorCode::InvalidContractLength => "INVALID_CONTRACT_LENGTH",
+            ErrorCode::ProductHasActiveOrders => "PRODUCT_HAS_ACTIVE_ORDERS",
+            ErrorCode::OrderNotFound => "ORDER_NOT_FOUND",
+            ErrorCode::OrderNotConfirmed => "ORDER_NOT_CONFIRMED",
+            ErrorCode::OrderNotCancellable => "ORDER_NOT_CANCELLABLE",
+            ErrorCode::AlreadyCancelled => "ALREADY_CANCELLED",
+            ErrorCode::CustomerNotFound => "CUSTOMER_NOT_FOUND",
+            ErrorCode::CustomerInactive => "CUSTOMER_INACTIVE",
+            ErrorCode::CustomerHasActiveSubscriptions => "CUSTOMER_HAS_ACTIVE_SUBSCRIPTIONS",
+            ErrorCode::CustomerHasPendingOrders => "CUSTOMER_HAS_PENDING_ORDERS",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Internal => "INTERNAL_ERROR",
+        }
+    }
+
+    /// The HTTP status FlexPortal documents for this code.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            AuthRequired | InvalidToken => 401,
+            NoTenantAccess | InsufficientPermissions => 403,
+            NotFound | AssetNotFound | VariantNotFound | OrderNotFound | CustomerNotFound => 404,
+            AssetExists | AssetNotAvailable | VariantInUse | AssetInUse | DuplicateSku
+            | ProductHasActiveOrders | Conflict => 409,
+            Internal => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// One problem with one input field, as in FlexPortal's `details` array.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error, Serialize, TS)]
+#[error("{code:?}: {message}")]
+#[ts(rename = "AppError")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<FieldError>>")]
+    pub details: Vec<FieldError>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), details: Vec::new() }
+    }
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Error::new(ErrorCode::NotFound, format!("{what} {id} was not found."))
+    }
+    /// A validation error about one field.
+    pub fn invalid(path: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Error {
+            code: ErrorCode::ValidationError,
+            message: message.clone(),
+            details: vec![FieldError { path: path.into(), message, code: "invalid".into() }],
+        }
+    }
+    /// Validation errors about several fields at once.
+    pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        let message = match details.as_slice() {
+            [one] => one.message.clone(),
+            many => format!("{} fields are invalid: {}", many.len(), many.iter().map(|d| d.path.as_str()).collect::<Vec<_>>().join(", ")),
+        };
+        Error { code: ErrorCode::ValidationError, message, details }
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Internal, message)
+    }
+    pub fn status(&self) -> u16 {
+        self.code.http_status()
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.message().contains("database is locked") => {
+                Error::new(ErrorCode::Conflict, "The database is busy; please try again.")
+            }
+            _ => Error::internal(format!("storage error: {e}")),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Error::internal(format!("migration failed: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::new(ErrorCode::ValidationError, format!("The request could not be read: {e}"))
+    }
+}
+
+/// Collects field errors while a request is checked, then fails once with all of them.
+#[derive(Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn new() -> Self {
+        Checks(Vec::new())
+    }
+    pub fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { path: path.into(), message: message.into(), code: "invalid".into() });
+    }
+    pub fn require(&mut self, path: &str, value: &str, label: &str) {
+        if value.trim().is_empty() {
+            self.fail(path, format!("{label} is required."));
+        }
+    }
+    pub fn max_len(&mut self, path: &str, value: &str, max: usize, label: &str) {
+        if value.chars().count() > max {
+            self.fail(path, format!("{label} must be at most {max} characters."));
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::invalid_fields(self.0))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The local HTTP server: the FlexPortal v1 API for integrations (`/v1/...`, Bearer key +
+//! `Tenant-ID`), the desk's command table for a browser UI (`POST /rpc/{command}`), the OpenAPI
+//! document (`/v1/openapi.json`), and optionally the built UI itself (`/`).
+
+mod rpc;
+mod v1;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::Core;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The OpenAPI document of what this server speaks (the FlexPortal v1 schemas without prose,
+/// limited to the operations served here, plus FlexDesk's extensions).
+pub const OPENAPI: &str = include_str!("../../openapi/flexdesk-v1.json");
+
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Serve the built desk UI from this folder at `/`.
+    pub ui_dir: Option<PathBuf>,
+    /// Require `Authorization: Bearer <token>` on `/rpc` (set whenever the server listens beyond loopback).
+    pub rpc_token: Option<String>,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub core: Core,
+    pub rpc_token: Option<String>,
+}
+
+/// An error as FlexPortal sends it: `{"error": {"code", "message", "details"?}}` with its status.
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError(Error::new(ErrorCode::ValidationError, format!("The request body is not valid JSON: {e}")))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut body = serde_json::json!({"code": self.0.code.as_str(), "message": self.0.message});
+        if !self.0.details.is_empty() {
+            body["details"] = serde_json::to_value(&self.0.details).unwrap_or_default();
+        }
+        (status, axum::Json(serde_json::json!({ "error": body }))).into_response()
+    }
+}
+
+pub fn router(core: Core, opts: &ServeOptions) -> Router {
+    let state = AppState { core, rpc_token: opts.rpc_token.clone() };
+    let mut app = Router::new()
+        .merge(v1::routes())
+        .merge(rpc::routes())
+        .route("/v1/openapi.json", axum::routing::get(openapi))
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .with_state(state);
+    if let Some(dir) = &opts.ui_dir {
+        let index = dir.join("index.html");
+        app = app.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)));
+    } else {
+        app = app.fallback(|| async { ApiError(Error::new(ErrorCode::NotFound, "No such endpoint.")) });
+    }
+    app
+}
+
+async fn openapi() -> Response {
+    let mut r = OPENAPI.into_response();
+    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
+
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// Stop accepting, finish in-flight requests, and return.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = self.task.await;
+    }
+    /// Wait until the server ends (Ctrl-C for the CLI).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Bind and serve in the background. Port 0 picks a free port (tests).
+pub async fn start(core: Core, addr: SocketAddr, opts: ServeOptions) -> Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::new(ErrorCode::Conflict, format!("Cannot listen on {addr}: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| Error::internal(e.to_string()))?;
+    let app = router(core, &opts);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        }).await;
+    });
+    Ok(RunningServer { addr, shutdown: Some(tx), task })
+}

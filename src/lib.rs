@@ -1,0 +1,94 @@
+//! FlexDesk core: the FlexPortal domain on a local SQLite file. `Core::open` is the one entry
+//! point; the desk UI (through `api::dispatch`), the v1 HTTP server (`http`) and the CLI all call
+//! the same services. Nothing here depends on Tauri.
+
+pub mod api;
+pub mod clock;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod money;
+pub mod services;
+pub mod store;
+
+use crate::clock::{stamp, SharedClock};
+use crate::error::Result;
+use crate::store::Db;
+use std::path::{Path, PathBuf};
+
+pub use crate::error::{Error, ErrorCode};
+
+/// This installation: its id and short code are part of every numbering series it writes, so two
+/// desks numbering offline never collide.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Desk {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+#[derive(Clone)]
+pub struct Core {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub desk: Desk,
+    pub path: PathBuf,
+    /// The local v1 server when started from the desk's settings.
+    server: std::sync::Arc<tokio::sync::Mutex<Option<http::RunningServer>>>,
+}
+
+impl Core {
+    /// Open the database at `path` (created on first use), migrate it, and make sure the desk has
+    /// an identity and at least one administrator.
+    pub async fn open(path: &Path, clock: SharedClock) -> Result<Core> {
+        let db = Db::open(path).await?;
+        let desk = services::users::ensure_desk(&db, clock.now()).await?;
+        services::users::ensure_admin(&db, clock.now()).await?;
+        Ok(Core { db, clock, desk, path: path.to_path_buf(), server: Default::default() })
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub fn now_stamp(&self) -> String {
+        stamp(self.clock.now())
+    }
+
+    /// Start the local v1 API (from the desk's settings); returns its URL.
+    pub async fn start_server(&self, addr: std::net::SocketAddr) -> Result<String> {
+        let mut slot = self.server.lock().await;
+        if let Some(running) = slot.as_ref() {
+            return Ok(running.url());
+        }
+        let opts = http::ServeOptions { ui_dir: None, rpc_token: (!addr.ip().is_loopback()).then(ids::secret_hex) };
+        let running = http::start(self.clone(), addr, opts).await?;
+        let url = running.url();
+        *slot = Some(running);
+        Ok(url)
+    }
+
+    pub async fn stop_server(&self) -> bool {
+        let running = self.server.lock().await.take();
+        match running {
+            Some(r) => {
+                r.stop().await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub async fn server_url(&self) -> Option<String> {
+        self.server.lock().await.as_ref().map(http::RunningServer::url)
+    }
+
+    /// The platform's data directory for the desk database (e.g. ~/.local/share/flexdesk).
+    pub fn default_db_path() -> PathBuf {
+        dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("flexdesk").join("flexdesk.db")
+    }
+}

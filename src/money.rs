@@ -1,0 +1,199 @@
+//! Money: `rust_decimal` for every calculation, integer minor units in the store, and two text
+//! forms at the edges. To the desk UI an amount is a decimal string ("89.00"); on the FlexPortal
+//! wire it is a JSON number rounded to the currency's minor unit. One struct serves both: the v1
+//! HTTP layer serializes inside `wire_scope`, which switches `Money` to the number form for that
+//! (synchronous) serialization only.
+
+use crate::error::{Error, Result};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::Cell;
+use std::fmt;
+use std::str::FromStr;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, TS)]
+pub struct Money(#[ts(type = "string")] pub Decimal);
+
+thread_local! {
+    static WIRE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Serialize `value` to JSON with money as numbers (the FlexPortal wire form).
+pub fn to_wire_value<T: Serialize>(value: &T) -> serde_json::Value {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            WIRE.with(|w| w.set(self.0));
+        }
+    }
+    let _reset = Reset(WIRE.with(|w| w.replace(true)));
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    pub fn from_minor(minor: i64, exponent: u32) -> Money {
+        Money(Decimal::new(minor, exponent))
+    }
+    /// Exact conversion to minor units; fails when the amount has more decimals than the currency.
+    pub fn to_minor(self, exponent: u32) -> Result<i64> {
+        let scaled = self.0 * Decimal::from(10i64.pow(exponent));
+        if scaled.fract() != Decimal::ZERO {
+            return Err(Error::invalid("amount", format!("{} has more decimals than the currency allows ({exponent}).", self.0)));
+        }
+        scaled.to_i64().ok_or_else(|| Error::invalid("amount", "Amount is too large."))
+    }
+    /// Round half away from zero to the currency's minor unit: the one rounding rule of FlexDesk.
+    pub fn round(self, exponent: u32) -> Money {
+        Money(self.0.round_dp_with_strategy(exponent, RoundingStrategy::MidpointAwayFromZero))
+    }
+    /// Fixed number of decimals for display and the UI string form.
+    pub fn with_scale(self, exponent: u32) -> Money {
+        let mut d = self.round(exponent).0;
+        d.rescale(exponent);
+        Money(d)
+    }
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, o: Money) -> Money {
+        Money(self.0 + o.0)
+    }
+}
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, o: Money) -> Money {
+        Money(self.0 - o.0)
+    }
+}
+impl std::ops::Mul<Decimal> for Money {
+    type Output = Money;
+    fn mul(self, o: Decimal) -> Money {
+        Money(self.0 * o)
+    }
+}
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if WIRE.with(|w| w.get()) {
+            // Amounts are already rounded to the minor unit; the shortest round-trip form of the
+            // float prints exactly those digits (89.99 -> 89.99).
+            match self.0.to_i64().filter(|_| self.0.fract().is_zero()) {
+                Some(i) => s.serialize_i64(i),
+                None => s.serialize_f64(self.0.to_f64().unwrap_or(0.0)),
+            }
+        } else {
+            s.serialize_str(&self.0.to_string())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Money, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = Money;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount as a number or a decimal string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Money, E> {
+                Ok(Money(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Money, E> {
+                Ok(Money(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Money, E> {
+                // The shortest decimal that reads back as this float is what the sender wrote.
+                if !v.is_finite() {
+                    return Err(E::custom("amount must be finite"));
+                }
+                Decimal::from_str(&format!("{v}")).map(Money).map_err(E::custom)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Money, E> {
+                parse_amount(v).map_err(|_| E::custom(format!("'{v}' is not an amount")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parse a user-typed amount: "89", "89.5", "1,299.00" is rejected (ambiguous), "1299,00" accepted
+/// as a decimal comma only when there is no dot.
+pub fn parse_amount(text: &str) -> Result<Money> {
+    let t = text.trim();
+    let t = if !t.contains('.') && t.matches(',').count() == 1 { t.replace(',', ".") } else { t.to_string() };
+    Decimal::from_str(&t)
+        .map(|d| Money(d.normalize()))
+        .map_err(|_| Error::invalid("amount", format!("'{text}' is not an amount.")))
+}
+
+/// Number of decimals of an ISO 4217 currency (EUR 2, JPY 0, KWD 3).
+pub fn currency_exponent(code: &str) -> Option<u32> {
+    let c = iso_currency::Currency::from_code(code)?;
+    Some(c.exponent().unwrap_or(0) as u32)
+}
+
+/// A percentage such as a tax rate, stored as text, exact.
+pub fn parse_percent(text: &str) -> Result<Decimal> {
+    let d = Decimal::from_str(text.trim()).map_err(|_| Error::invalid("rate", format!("'{text}' is not a percentage.")))?;
+    if d < Decimal::ZERO || d > Decimal::from(100) {
+        return Err(Error::invalid("rate", "A percentage must be between 0 and 100."));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_is_a_number_and_ui_form_is_a_string() {
+        let m = Money(Decimal::new(8999, 2));
+        assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!("89.99"));
+        assert_eq!(to_wire_value(&m), serde_json::json!(89.99));
+        assert_eq!(to_wire_value(&Money(Decimal::new(8900, 2))), serde_json::json!(89));
+        // The scope ends with the call.
+        assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!("89.99"));
+    }
+
+    #[test]
+    fn amounts_read_from_numbers_and_strings_exactly() {
+        let a: Money = serde_json::from_str("89.99").unwrap();
+        let b: Money = serde_json::from_str("\"89.99\"").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_minor(2).unwrap(), 8999);
+        assert!(Money(Decimal::new(89999, 3)).to_minor(2).is_err());
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(Money(Decimal::new(1005, 3)).round(2), Money(Decimal::new(101, 2)));
+        assert_eq!(Money(Decimal::new(-1005, 3)).round(2), Money(Decimal::new(-101, 2)));
+    }
+
+    #[test]
+    fn currency_exponents_come_from_iso_4217() {
+        assert_eq!(currency_exponent("EUR"), Some(2));
+        assert_eq!(currency_exponent("JPY"), Some(0));
+        assert_eq!(currency_exponent("KWD"), Some(3));
+        assert_eq!(currency_exponent("XYZ"), None);
+    }
+}

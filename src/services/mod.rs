@@ -1,0 +1,141 @@
+//! One function per user action. Each write action runs in one `BEGIN IMMEDIATE` transaction that
+//! also appends its timeline entry, so a crash leaves all of it or none. Each area keeps its
+//! queries next to its rules; `Ctx` says who acts and in which business unit.
+
+pub mod assets;
+pub mod business_units;
+pub mod catalog;
+pub mod customers;
+pub mod keys;
+pub mod orders;
+pub mod timeline;
+pub mod users;
+
+use crate::domain::settings::BuSettings;
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::store::Actor;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// A business unit as the services need it: isolation key, currency and settings.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessUnit {
+    pub id: String,
+    pub name: String,
+    /// Short code (1–5 letters) used in numbering, e.g. `NL` in `NL-D1-000042`.
+    pub code: String,
+    pub currency: String,
+    /// Decimals of the currency (EUR 2, JPY 0).
+    pub currency_exponent: u32,
+    pub country: String,
+    pub timezone: String,
+    pub status: String,
+    pub settings: BuSettings,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl BusinessUnit {
+    pub fn money(&self, minor: i64) -> Money {
+        Money::from_minor(minor, self.currency_exponent)
+    }
+    pub fn money_opt(&self, minor: Option<i64>) -> Option<Money> {
+        minor.map(|m| self.money(m))
+    }
+    /// Store form of a user-given amount: exact minor units, never negative.
+    pub fn minor(&self, path: &str, m: Money) -> Result<i64> {
+        if m.is_negative() {
+            return Err(Error::invalid(path, "Amounts cannot be negative."));
+        }
+        m.to_minor(self.currency_exponent).map_err(|_| {
+            Error::invalid(path, format!("{} has more decimals than {} allows.", m, self.currency))
+        })
+    }
+}
+
+/// Who acts, in which business unit, and when (taken once from the core's clock per action).
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub bu: BusinessUnit,
+    /// This desk's short code, part of its numbering series.
+    pub desk_code: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `at` in the store's text form.
+    pub now: String,
+}
+
+impl Ctx {
+    pub fn new(actor: Actor, bu: BusinessUnit, desk_code: &str, at: chrono::DateTime<chrono::Utc>) -> Ctx {
+        Ctx { actor, bu, desk_code: desk_code.to_string(), at, now: crate::clock::stamp(at) }
+    }
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T: TS> {
+    pub items: Vec<T>,
+    pub count: usize,
+    pub limit: i64,
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 100;
+
+/// `limit` as sent (a string on the wire): default 50, 1..=100, anything else is a validation error.
+pub fn parse_limit(raw: Option<&str>) -> Result<i64> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(DEFAULT_LIMIT),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(Error::invalid("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}."))),
+        },
+    }
+}
+
+/// Cut a fetched `limit + 1` rows into a page; the cursor is the last item's id.
+pub fn into_page<T: TS>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> String) -> Page<T> {
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if has_more { rows.last().map(&id_of) } else { None };
+    Page { count: rows.len(), limit, has_more, next_cursor, items: rows }
+}
+
+/// Sort direction of a list (`sortDir`), by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortDir {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl SortDir {
+    pub fn parse(raw: Option<&str>) -> Result<SortDir> {
+        match raw {
+            None | Some("desc") | Some("") => Ok(SortDir::Desc),
+            Some("asc") => Ok(SortDir::Asc),
+            Some(o) => Err(Error::invalid("sortDir", format!("sortDir must be asc or desc, not '{o}'."))),
+        }
+    }
+    pub fn cmp(self) -> &'static str {
+        match self {
+            SortDir::Asc => ">",
+            SortDir::Desc => "<",
+        }
+    }
+    pub fn order(self) -> &'static str {
+        match self {
+            SortDir::Asc => "ASC",
+            SortDir::Desc => "DESC",
+        }
+    }
+}
+
+pub fn opt_trim(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}

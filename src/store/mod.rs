@@ -1,0 +1,141 @@
+//! The SQLite file: opening it (WAL, foreign keys, full sync), embedded migrations, write
+//! transactions (`BEGIN IMMEDIATE`), and the shared rows every action writes: the timeline
+//! entry and numbering sequences. Area modules in `services/` hold their own queries next to
+//! their rules; this module owns everything about the connection itself.
+
+use crate::clock::stamp;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub type Tx = Transaction<'static, Sqlite>;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+impl Db {
+    /// Open (creating if needed) the database file and bring its schema up to date.
+    pub async fn open(path: &Path) -> Result<Db> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+            }
+        }
+        let opts = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed action survives a power cut, not only a crash of the app.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32000");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Db { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction that holds the write lock from its first statement, so a read followed
+    /// by a write never fails half-way on a busy snapshot.
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A read transaction: one consistent snapshot for several queries.
+    pub async fn read(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Who did something: a person at the desk or an API key.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    /// `admin`, `warehouse`, `counter`, `accountant`, or `api` for an API key, `system` for runs.
+    pub role: String,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor { id: "system".into(), name: "FlexDesk".into(), role: "system".into() }
+    }
+}
+
+/// One timeline entry: who did what to which entity, when, with before/after where it matters.
+pub struct Entry<'a> {
+    pub bu_id: Option<&'a str>,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub action: &'a str,
+    pub summary: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+pub async fn record(conn: &mut SqliteConnection, actor: &Actor, at: DateTime<Utc>, e: Entry<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (id, bu_id, entity_type, entity_id, action, actor_id, actor_name, actor_role, at, summary, before, after)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(crate::ids::new_id(crate::ids::prefix::EVENT))
+    .bind(e.bu_id)
+    .bind(e.entity_type)
+    .bind(e.entity_id)
+    .bind(e.action)
+    .bind(&actor.id)
+    .bind(&actor.name)
+    .bind(&actor.role)
+    .bind(stamp(at))
+    .bind(&e.summary)
+    .bind(e.before.map(|v| v.to_string()))
+    .bind(e.after.map(|v| v.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Next value of a gap-free numbering series (inside the caller's write transaction, so a rolled
+/// back action gives its number back).
+pub async fn next_in_series(conn: &mut SqliteConnection, bu_id: &str, series: &str) -> Result<i64> {
+    let v: i64 = sqlx::query_scalar(
+        "INSERT INTO sequences (bu_id, series, next_value) VALUES (?, ?, 2)
+         ON CONFLICT (bu_id, series) DO UPDATE SET next_value = next_value + 1
+         RETURNING next_value - 1",
+    )
+    .bind(bu_id)
+    .bind(series)
+    .fetch_one(conn)
+    .await?;
+    Ok(v)
+}
+
+/// Parse a JSON text column, tolerating NULL.
+pub fn json_col<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Option<T> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+}
