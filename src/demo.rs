@@ -1,1 +1,1 @@
-pub async fn seed(_c:&crate::Core)->crate::error::Result<()>{Ok(())}
+pub async fn seed_if_empty(_c:&crate::Core)->crate::error::Result<bool>{Ok(false)}

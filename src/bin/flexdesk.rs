@@ -1,1 +1,213 @@
-fn main() {}
+//! `flexdesk`: the desk from the command line — create business units and API keys, serve the
+//! local FlexPortal v1 API, load demo data, import CSV, generate UI bindings, run benchmarks.
+//! Commands that create something print its id (or key) as the last line of stdout.
+
+use clap::{Parser, Subcommand};
+use flexdesk::clock::{SharedClock, SystemClock};
+use flexdesk::services::{business_units, keys, Ctx};
+use flexdesk::store::Actor;
+use flexdesk::{Core, Error};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "flexdesk", version, about = "FlexDesk: offline-first back office for subscription rentals")]
+struct Cli {
+    /// Database file (created on first use). Default: the platform's data directory.
+    #[arg(long, global = true, env = "FLEXDESK_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Business units.
+    Bu {
+        #[command(subcommand)]
+        action: BuAction,
+    },
+    /// API keys of the local v1 server.
+    Keys {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// Serve the FlexPortal v1 API (and the desk UI, with --ui) on this address.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Folder of the built UI (ui/dist) to serve at /.
+        #[arg(long)]
+        ui: Option<PathBuf>,
+        /// Load the demo business first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo business (two business units, catalog, customers, orders, assets) into an empty database.
+    Demo,
+    /// Import products from a CSV file into a business unit.
+    ImportProducts {
+        #[arg(long)]
+        tenant: String,
+        file: PathBuf,
+    },
+    /// Write the UI's TypeScript bindings (types and the Commands map).
+    GenTs {
+        #[arg(long, default_value = "ui/src/lib/api/bindings")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BuAction {
+    /// Create a business unit; prints its id.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        currency: String,
+        /// Short code for numbering (default: from the name).
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        country: Option<String>,
+        /// Tax rate in percent.
+        #[arg(long)]
+        tax_rate: Option<String>,
+    },
+    /// List business units.
+    List,
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Create an API key for a business unit; prints the key (shown only once).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "integration")]
+        name: String,
+    },
+    /// List the keys of a business unit.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a key by its id.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+    },
+}
+
+fn cli_actor() -> Actor {
+    Actor { id: "cli".into(), name: "Command line".into(), role: "admin".into() }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {} ({})", e.message, e.code.as_str());
+        for d in &e.details {
+            eprintln!("  {}: {}", d.path, d.message);
+        }
+        std::process::exit(1);
+    }
+}
+
+async fn open(db: &Option<PathBuf>) -> Result<Core, Error> {
+    let path = db.clone().unwrap_or_else(Core::default_db_path);
+    let clock: SharedClock = Arc::new(SystemClock);
+    Core::open(&path, clock).await
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::GenTs { out } => {
+            std::fs::create_dir_all(&out).map_err(|e| Error::internal(e.to_string()))?;
+            flexdesk::api::export_typescript(&out).map_err(|e| Error::internal(e.to_string()))?;
+            println!("{}", out.display());
+        }
+        Command::Bu { action } => {
+            let core = open(&cli.db).await?;
+            match action {
+                BuAction::Create { name, currency, code, country, tax_rate } => {
+                    let mut settings = flexdesk::domain::settings::BuSettings::default();
+                    if let Some(r) = tax_rate {
+                        settings.tax_rate = flexdesk::money::parse_percent(&r)?;
+                    }
+                    let bu = business_units::create(&core.db, &cli_actor(), core.now(), business_units::NewBusinessUnit {
+                        name, currency, code, country, timezone: None, settings: Some(settings),
+                    }).await?;
+                    eprintln!("Created business unit {} ({}, {}).", bu.name, bu.code, bu.currency);
+                    println!("{}", bu.id);
+                }
+                BuAction::List => {
+                    for bu in business_units::list(&core.db).await? {
+                        println!("{}\t{}\t{}\t{}", bu.id, bu.code, bu.currency, bu.name);
+                    }
+                }
+            }
+        }
+        Command::Keys { action } => {
+            let core = open(&cli.db).await?;
+            match action {
+                KeyAction::Create { tenant, name } => {
+                    let k = keys::create(&core.db, &cli_actor(), core.now(), &tenant, keys::NewKey { name }).await?;
+                    eprintln!("Created API key {} for {}. Keep it now: only its hash is stored.", k.key.id, tenant);
+                    println!("{}", k.secret);
+                }
+                KeyAction::List { tenant } => {
+                    for k in keys::list(&core.db, &tenant).await? {
+                        println!("{}\t{}\t{}…\t{}\t{}", k.id, k.name, k.key_prefix, k.created_at, k.revoked_at.as_deref().unwrap_or("active"));
+                    }
+                }
+                KeyAction::Revoke { tenant, id } => {
+                    let k = keys::revoke(&core.db, &cli_actor(), core.now(), &tenant, &id).await?;
+                    println!("{}", k.id);
+                }
+            }
+        }
+        Command::Serve { listen, ui, demo } => {
+            let core = open(&cli.db).await?;
+            if demo {
+                flexdesk::demo::seed_if_empty(&core).await?;
+            }
+            let addr: std::net::SocketAddr = listen.parse().map_err(|_| Error::invalid("listen", format!("'{listen}' is not an address such as 127.0.0.1:8787.")))?;
+            let token = (!addr.ip().is_loopback()).then(flexdesk::ids::secret_hex);
+            let server = flexdesk::http::start(core.clone(), addr, flexdesk::http::ServeOptions { ui_dir: ui, rpc_token: token.clone() }).await?;
+            eprintln!("FlexDesk serves the v1 API at {}/v1 (database {}).", server.url(), core.path.display());
+            if let Some(t) = token {
+                eprintln!("The desk UI over the network needs this token: {t}");
+            }
+            println!("{}", server.url());
+            let stop = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            tokio::select! {
+                _ = stop => {}
+                _ = server.wait() => {}
+            }
+        }
+        Command::Demo => {
+            let core = open(&cli.db).await?;
+            let loaded = flexdesk::demo::seed_if_empty(&core).await?;
+            println!("{}", if loaded { "demo data loaded" } else { "database not empty; nothing loaded" });
+        }
+        Command::ImportProducts { tenant, file } => {
+            let core = open(&cli.db).await?;
+            let bu = business_units::get(&core.db, &tenant).await?;
+            let data = std::fs::read(&file).map_err(|e| Error::invalid("file", format!("{}: {e}", file.display())))?;
+            let ctx = Ctx::new(cli_actor(), bu, &core.desk.code, core.now());
+            let r = flexdesk::services::catalog::import_csv(&core.db, &ctx, &data, Default::default()).await?;
+            for e in &r.errors {
+                eprintln!("line {}: {}", e.row, e.error);
+            }
+            println!("{}", r.message);
+        }
+    }
+    Ok(())
+}
