@@ -1,0 +1,78 @@
+import { useCallback, useEffect, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { call, setContext, toAppError } from "../lib/api/client";
+import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
+import type { User } from "../lib/api/bindings/User";
+import { rememberedUserId, rememberUser, SessionProvider } from "../lib/session";
+import { Loading } from "../lib/ui";
+import { Layout } from "./Layout";
+import { UserPicker } from "./UserPicker";
+
+export function App() {
+  const [boot, setBoot] = useState<Bootstrap | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [user, setUser] = useState<User | null>(null);
+  const qc = useQueryClient();
+
+  const load = useCallback(async () => {
+    setError(null);
+    try {
+      setContext({});
+      const b = await call("app.bootstrap", {});
+      setBoot(b);
+      const remembered = rememberedUserId();
+      setUser(b.users.find((u) => u.id === remembered && u.active) ?? null);
+    } catch (e) {
+      setError(toAppError(e).message);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const onSwitchUser = useCallback(() => {
+    qc.clear();
+    setUser(null);
+    void load();
+  }, [qc, load]);
+
+  if (error) {
+    return (
+      <div className="start">
+        <div className="start-box">
+          <h1 data-testid="screen-title">FlexDesk</h1>
+          <div className="error-banner" data-testid="error-banner" role="alert">
+            {error}
+          </div>
+          <button className="btn btn-primary" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  }
+  if (!boot) {
+    return (
+      <div className="start">
+        <Loading what="the desk" />
+      </div>
+    );
+  }
+  if (!user) {
+    return (
+      <UserPicker
+        boot={boot}
+        onPick={(u) => {
+          rememberUser(u.id);
+          setUser(u);
+        }}
+      />
+    );
+  }
+  return (
+    <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser}>
+      <Layout />
+    </SessionProvider>
+  );
+}

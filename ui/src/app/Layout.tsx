@@ -1,0 +1,173 @@
+import { useEffect, type ReactNode } from "react";
+import { useNotify } from "../lib/notify";
+import { href, navigate, useRoute } from "../lib/router";
+import { useSession } from "../lib/session";
+import { Empty, ScreenHeader } from "../lib/ui";
+import type { CommandName } from "../lib/api/client";
+import { CounterScreen } from "../features/counter";
+import { OrdersArea } from "../features/orders";
+import { CustomersArea } from "../features/customers";
+import { CatalogArea } from "../features/catalog";
+import { IntakeScreen } from "../features/intake";
+import { AssetsArea } from "../features/assets";
+import { SettingsScreen } from "../features/settings";
+
+interface NavItem {
+  id: string;
+  label: string;
+  /** Shown when the person may run this command (the area's main action). */
+  needs?: CommandName;
+  /** Also needs a business unit. */
+  needsBu: boolean;
+}
+
+const NAV: NavItem[] = [
+  { id: "counter", label: "Counter", needs: "orders.quote", needsBu: true },
+  { id: "orders", label: "Orders", needsBu: true },
+  { id: "customers", label: "Customers", needsBu: true },
+  { id: "catalog", label: "Catalog", needsBu: true },
+  { id: "intake", label: "Intake", needs: "assets.create", needsBu: true },
+  { id: "assets", label: "Assets", needsBu: true },
+  { id: "settings", label: "Settings", needs: "bu.update", needsBu: false },
+];
+
+export function Layout() {
+  const s = useSession();
+  const route = useRoute();
+  const notify = useNotify();
+  const role = s.user.role;
+  // Counter work is for people who take orders; warehouse staff start at intake.
+  const visible = NAV.filter((n) => (!n.needs || s.can(n.needs)) && !(n.id === "counter" && role === "warehouse"));
+  const home = role === "warehouse" ? "intake" : visible[0]?.id ?? "orders";
+  const area = route.parts[0] ?? home;
+  const current = visible.find((n) => n.id === area);
+
+  // Going elsewhere clears the last action's message.
+  const routeKey = route.parts.join("/");
+  const { clear } = notify;
+  useEffect(() => clear(), [routeKey, s.bu?.id, clear]);
+
+  // Alt+1 … Alt+7 jump between areas.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const n = Number(e.key);
+      if (Number.isInteger(n) && n >= 1 && n <= visible.length) {
+        e.preventDefault();
+        navigate(visible[n - 1].id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [visible]);
+
+  let content: ReactNode;
+  if (!current) {
+    content = (
+      <>
+        <ScreenHeader title="Not available" />
+        <Empty>
+          {s.user.name} works as {role}; this area is not part of that role. <a href={href(home)}>Go to {home}</a>.
+        </Empty>
+      </>
+    );
+  } else if (current.needsBu && !s.bu) {
+    content = (
+      <>
+        <ScreenHeader title={current.label} />
+        <Empty>
+          There is no business unit at this desk yet.{" "}
+          {s.can("bu.create") ? <a href={href("settings")}>Create one in Settings.</a> : "Ask an administrator to create one."}
+        </Empty>
+      </>
+    );
+  } else {
+    const rest = route.parts.slice(1);
+    const key = s.bu?.id ?? "none";
+    switch (current.id) {
+      case "counter":
+        content = <CounterScreen key={key} />;
+        break;
+      case "orders":
+        content = <OrdersArea key={key} parts={rest} />;
+        break;
+      case "customers":
+        content = <CustomersArea key={key} parts={rest} />;
+        break;
+      case "catalog":
+        content = <CatalogArea key={key} parts={rest} />;
+        break;
+      case "intake":
+        content = <IntakeScreen key={key} />;
+        break;
+      case "assets":
+        content = <AssetsArea key={key} parts={rest} />;
+        break;
+      case "settings":
+        content = <SettingsScreen key={key} />;
+        break;
+    }
+  }
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a className="brand" href={href(home)}>
+          FlexDesk
+        </a>
+        <label className="bu-switch">
+          <span className="sr-only">Business unit</span>
+          <select data-testid="bu-switcher" value={s.bu?.id ?? ""} onChange={(e) => s.setBu(e.target.value)} disabled={s.businessUnits.length === 0}>
+            {s.businessUnits.length === 0 && <option value="">No business unit</option>}
+            {s.businessUnits.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {s.bu && (
+          <span className="bu-meta" title="Currency of this business unit">
+            {s.bu.currency} · {s.bu.code}
+          </span>
+        )}
+        <div className="topbar-spacer" />
+        <div className="who">
+          <span className="who-name" data-testid="current-user">
+            {s.user.name}
+          </span>
+          <span className="who-role">{role}</span>
+        </div>
+        <button className="btn btn-ghost" data-testid="switch-user" onClick={s.switchUser}>
+          Switch user
+        </button>
+      </header>
+      <div className="body">
+        <nav className="sidenav" aria-label="Main">
+          {visible.map((n, i) => (
+            <a key={n.id} href={href(n.id)} data-testid={`nav-${n.id}`} className={n.id === area ? "active" : ""} aria-current={n.id === area ? "page" : undefined}>
+              <span>{n.label}</span>
+              <kbd title={`Alt+${i + 1}`}>{i + 1}</kbd>
+            </a>
+          ))}
+        </nav>
+        <main className="content">
+          {notify.notice && (
+            <div
+              key={notify.notice.id}
+              className={notify.notice.kind === "error" ? "error-banner" : "success-banner"}
+              data-testid={notify.notice.kind === "error" ? "error-banner" : "success-banner"}
+              role={notify.notice.kind === "error" ? "alert" : "status"}
+            >
+              <span>{notify.notice.text}</span>
+              <button className="banner-close" onClick={notify.clear} aria-label="Dismiss">
+                ×
+              </button>
+            </div>
+          )}
+          {content}
+        </main>
+      </div>
+    </div>
+  );
+}

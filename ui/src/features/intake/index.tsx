@@ -1,0 +1,374 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { call, toAppError, type AppError } from "../../lib/api/client";
+import type { Variant } from "../../lib/api/bindings/Variant";
+import { formatDateTime } from "../../lib/format";
+import { usePagedList } from "../../lib/query";
+import { useBu, useSession } from "../../lib/session";
+import { beepOk, buzzError, primeAudio } from "../../lib/sound";
+import { Badge, Card, Field, Input, LoadError, RoleHint, ScreenHeader, Select } from "../../lib/ui";
+import { CsvImport } from "../../lib/ui/CsvImport";
+import { rolesFor } from "../../lib/access";
+
+type Outcome = "pending" | "added" | "duplicate" | "unknown" | "invalid";
+
+interface Scan {
+  id: number;
+  serial: string;
+  sku: string;
+  at: string;
+  outcome: Outcome;
+  message: string;
+}
+
+const CONDITIONS = ["", "new", "excellent", "good", "fair", "poor", "damaged"];
+
+/** How an intake failure is filed in the log. */
+function outcomeOf(e: AppError): Outcome {
+  switch (e.code) {
+    case "ASSET_EXISTS":
+      return "duplicate";
+    case "VARIANT_NOT_FOUND":
+    case "VARIANT_INACTIVE":
+      return "unknown";
+    default:
+      return "invalid";
+  }
+}
+
+function isTypingTarget(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false;
+  if (t.isContentEditable) return true;
+  if (t instanceof HTMLTextAreaElement) return true;
+  if (t instanceof HTMLInputElement) {
+    return !["checkbox", "radio", "button", "submit", "file", "range", "color"].includes(t.type);
+  }
+  return false;
+}
+
+function loadLog(key: string): Scan[] {
+  try {
+    const raw = sessionStorage.getItem(key);
+    const list = raw ? (JSON.parse(raw) as Scan[]) : [];
+    // A scan still in flight when the page went away is unknown; offer it for a retry.
+    return list.map((s) => (s.outcome === "pending" ? { ...s, outcome: "invalid", message: "Interrupted before the answer came; retry it." } : s));
+  } catch {
+    return [];
+  }
+}
+
+export function IntakeScreen() {
+  const s = useSession();
+  const bu = useBu();
+  const allowed = s.can("assets.create");
+  const logKey = `flexdesk.intake.${bu.id}`;
+  const prefKey = `flexdesk.intake.prefs.${bu.id}`;
+  const prefs = useMemo(() => {
+    try {
+      return JSON.parse(localStorage.getItem(prefKey) ?? "{}") as { sku?: string; location?: string; condition?: string };
+    } catch {
+      return {};
+    }
+  }, [prefKey]);
+
+  const variants = usePagedList("catalog.listVariants", { status: "active", limit: "100" });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = variants;
+  useEffect(() => {
+    // The SKU list shows every active variant.
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const [sku, setSku] = useState(prefs.sku ?? "");
+  const [location, setLocation] = useState(prefs.location ?? "");
+  const [condition, setCondition] = useState(prefs.condition ?? "");
+  const [cost, setCost] = useState("");
+  const [manual, setManual] = useState("");
+  const [buffer, setBuffer] = useState("");
+  const [log, setLog] = useState<Scan[]>(() => loadLog(logKey));
+  const [filter, setFilter] = useState<"all" | "failed">("all");
+  const [copied, setCopied] = useState<string | null>(null);
+  const nextId = useRef(log.reduce((m, x) => Math.max(m, x.id), 0) + 1);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+
+  const chosen: Variant | undefined = variants.items.find((v) => v.variantSku === sku);
+
+  useEffect(() => {
+    try {
+      sessionStorage.setItem(logKey, JSON.stringify(log.slice(0, 2000)));
+    } catch {
+      /* storage full or unavailable: the log stays on screen */
+    }
+  }, [log, logKey]);
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(prefKey, JSON.stringify({ sku, location, condition }));
+    } catch {
+      /* ignore */
+    }
+  }, [prefKey, sku, location, condition]);
+
+  // Settings are read when a scan is sent, so the latest choice always applies.
+  const settings = useRef({ sku, location, condition, cost });
+  settings.current = { sku, location, condition, cost };
+
+  const update = (id: number, patch: Partial<Scan>) => setLog((l) => l.map((x) => (x.id === id ? { ...x, ...patch } : x)));
+
+  /** Send one serial to the core; scans run one after another, in the order they were read. */
+  const submit = useCallback((raw: string, reuseId?: number) => {
+    const serial = raw.trim();
+    if (!serial) return;
+    const cur = settings.current;
+    const id = reuseId ?? nextId.current++;
+    const row: Scan = { id, serial, sku: cur.sku, at: new Date().toISOString(), outcome: "pending", message: "Checking…" };
+    setLog((l) => (reuseId ? [row, ...l.filter((x) => x.id !== reuseId)] : [row, ...l]));
+    if (!cur.sku) {
+      buzzError();
+      update(id, { outcome: "invalid", message: "Choose the SKU being taken in first, then retry this line." });
+      return;
+    }
+    queue.current = queue.current.then(async () => {
+      try {
+        const a = await call("assets.create", {
+          serialNumber: serial,
+          sku: cur.sku,
+          location: cur.location.trim() || undefined,
+          condition: cur.condition || undefined,
+          acquisitionCost: cur.cost.trim() || undefined,
+        });
+        beepOk();
+        update(id, { outcome: "added", serial: a.serialNumber, message: `${a.serialNumber} added: ${a.productName}${a.location ? ` at ${a.location}` : ""}.` });
+      } catch (e) {
+        const err = toAppError(e);
+        buzzError();
+        update(id, { outcome: outcomeOf(err), message: err.message });
+      }
+    });
+  }, []);
+
+  // Keyboard-wedge scanners type the serial and press Enter. Keys that do not land in a text
+  // field are collected here, so nobody has to click into a field before scanning.
+  const buf = useRef({ text: "", last: 0 });
+  useEffect(() => {
+    if (!allowed) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return;
+      if (isTypingTarget(e.target)) return;
+      const b = buf.current;
+      if (e.key === "Enter" || e.key === "Tab") {
+        if (!b.text) return;
+        e.preventDefault();
+        e.stopPropagation();
+        const serial = b.text;
+        b.text = "";
+        setBuffer("");
+        primeAudio();
+        submit(serial);
+        return;
+      }
+      if (e.key === "Escape") {
+        b.text = "";
+        setBuffer("");
+        return;
+      }
+      if (e.key === "Backspace" && b.text) {
+        e.preventDefault();
+        b.text = b.text.slice(0, -1);
+        setBuffer(b.text);
+        return;
+      }
+      if (e.key.length !== 1) return;
+      // A focused list or button must not react to a scan's characters.
+      e.preventDefault();
+      e.stopPropagation();
+      const now = performance.now();
+      // A pause of more than two seconds starts a new reading (stray keys are not glued on).
+      if (now - b.last > 2000) b.text = "";
+      b.last = now;
+      b.text += e.key;
+      setBuffer(b.text);
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (performance.now() - buf.current.last >= 2000) {
+          buf.current.text = "";
+          setBuffer("");
+        }
+      }, 2100);
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => {
+      window.removeEventListener("keydown", onKey, true);
+      clearTimeout(timer);
+    };
+  }, [allowed, submit]);
+
+  const count = log.filter((x) => x.outcome === "added").length;
+  const failed = log.filter((x) => x.outcome !== "added" && x.outcome !== "pending");
+  const shown = filter === "failed" ? failed : log;
+
+  const copy = async (text: string, what: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(what);
+    } catch {
+      setCopied("Copy is not allowed here; select the text instead.");
+    }
+    setTimeout(() => setCopied(null), 2500);
+  };
+
+  const listening = allowed && !!sku;
+
+  return (
+    <div className="intake">
+      <ScreenHeader
+        title="Asset intake"
+        sub="Scan serial numbers with the barcode scanner at any time; each scan is registered at once."
+        actions={
+          <div className="intake-counter" aria-live="polite">
+            <span className="intake-count" data-testid="intake-count">
+              {count}
+            </span>
+            <span className="muted">added this session</span>
+          </div>
+        }
+      />
+      {!allowed && (
+        <div className="load-error">
+          {s.user.name} works as {s.user.role}; taking in assets needs {rolesFor("assets.create")}.
+        </div>
+      )}
+      <div className="grid-2 intake-grid">
+        <Card title="What is being taken in">
+          <LoadError error={variants.error} />
+          <div className="form-grid">
+            <Field label="SKU" wide hint={chosen ? `${chosen.productName} — ${chosen.variantName} · grade ${chosen.grade}${chosen.colorName ? ` · ${chosen.colorName}` : ""}` : "Scans are registered under this SKU."}>
+              <Select
+                testId="intake-sku"
+                value={sku}
+                disabled={!allowed}
+                onChange={(e) => {
+                  setSku(e.target.value);
+                  // Leave the list so that the next scan cannot change the choice.
+                  e.target.blur();
+                }}
+              >
+                <option value="">— Choose a SKU —</option>
+                {variants.items.map((v) => (
+                  <option key={v.variantId} value={v.variantSku}>
+                    {v.variantSku} — {v.productName} {v.variantName}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Location" hint="For example a shelf or bin.">
+              <Input value={location} onChange={(e) => setLocation(e.target.value)} placeholder="e.g. A-01" disabled={!allowed} testId="intake-location" />
+            </Field>
+            <Field label="Condition">
+              <Select value={condition} onChange={(e) => setCondition(e.target.value)} disabled={!allowed} testId="intake-condition">
+                {CONDITIONS.map((c) => (
+                  <option key={c} value={c}>
+                    {c || "— not recorded —"}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label={`Acquisition cost (${bu.currency})`} hint={chosen?.acquisitionCost ? `Default: ${s.money(chosen.acquisitionCost)}` : "Optional; defaults to the variant's cost."}>
+              <Input value={cost} onChange={(e) => setCost(e.target.value)} inputMode="decimal" placeholder={chosen?.acquisitionCost ?? "0.00"} disabled={!allowed} />
+            </Field>
+          </div>
+        </Card>
+        <Card title="Scan">
+          <div className={`scan-zone ${listening ? "listening" : "idle"}`} data-testid="scan-zone">
+            <div className="scan-state">{!allowed ? "Scanning is off" : listening ? "Ready — scan a serial number" : "Choose a SKU to start scanning"}</div>
+            <div className="scan-buffer mono" aria-live="off">
+              {buffer || "\u00a0"}
+            </div>
+          </div>
+          <form
+            className="row gap"
+            onSubmit={(e) => {
+              e.preventDefault();
+              primeAudio();
+              submit(manual);
+              setManual("");
+            }}
+          >
+            <Input
+              className="grow mono"
+              value={manual}
+              onChange={(e) => setManual(e.target.value)}
+              placeholder="Or type a serial number and press Enter"
+              disabled={!allowed}
+              testId="intake-manual"
+              aria-label="Serial number"
+            />
+            <button className="btn btn-primary" disabled={!allowed || !manual.trim()} data-testid="intake-manual-add">
+              Add
+            </button>
+          </form>
+          {!allowed && <RoleHint roles={rolesFor("assets.create")} />}
+        </Card>
+      </div>
+
+      <Card
+        title={`Scans (${log.length})`}
+        actions={
+          <>
+            <Select value={filter} onChange={(e) => setFilter(e.target.value as "all" | "failed")} aria-label="Show">
+              <option value="all">All lines</option>
+              <option value="failed">Only problems ({failed.length})</option>
+            </Select>
+            <button className="btn" disabled={failed.length === 0} onClick={() => void copy(failed.map((x) => x.serial).join("\n"), `${failed.length} serials copied.`)}>
+              Copy failed serials
+            </button>
+            <button
+              className="btn btn-ghost"
+              disabled={log.length === 0}
+              onClick={() => {
+                if (failed.length === 0 || window.confirm(`${failed.length} lines had problems. Clear the log anyway?`)) setLog([]);
+              }}
+            >
+              Clear log
+            </button>
+          </>
+        }
+      >
+        {copied && <div className="muted small">{copied}</div>}
+        <ol className="intake-log" data-testid="intake-log">
+          {shown.map((x) => (
+            <li key={x.id} className={`intake-row outcome-${x.outcome}`} data-testid="intake-row" data-outcome={x.outcome}>
+              <Badge status={x.outcome} label={x.outcome === "pending" ? "…" : undefined} />
+              <span className="intake-serial mono">{x.serial}</span>
+              <span className="intake-message">{x.message}</span>
+              <span className="intake-meta muted small">
+                {x.sku || "no SKU"} · {formatDateTime(x.at)}
+              </span>
+              <span className="intake-actions">
+                {x.outcome !== "added" && x.outcome !== "pending" && (
+                  <>
+                    <button className="btn btn-small" disabled={!allowed} onClick={() => submit(x.serial, x.id)} title="Send again with the current SKU and settings">
+                      Retry
+                    </button>
+                    <button className="btn btn-small btn-ghost" onClick={() => void copy(x.serial, `${x.serial} copied.`)}>
+                      Copy
+                    </button>
+                  </>
+                )}
+              </span>
+            </li>
+          ))}
+        </ol>
+        {shown.length === 0 && <div className="empty">{log.length === 0 ? "No scans yet. Choose a SKU and scan." : "No problems in this session."}</div>}
+      </Card>
+
+      <Card title="Bulk intake from a CSV file">
+        <CsvImport
+          help="Columns: Serial Number, SKU, and optionally Location, Condition, Acquisition Cost, Acquisition Date, Notes. The file is checked first; nothing is written until you import."
+          importLabel="Import assets"
+          disabled={!s.can("assets.importCsv")}
+          run={(csv, options) => call("assets.importCsv", { csv, options })}
+        />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,4 @@
+import { ScreenHeader } from "../../lib/ui";
+export function SettingsScreen() {
+  return <ScreenHeader title="Settings" />;
+}

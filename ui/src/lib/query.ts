@@ -1,0 +1,64 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { AppError, call, type Commands } from "./api/client";
+import type { Page } from "./api/bindings/Page";
+import { useNotify } from "./notify";
+import { useSession } from "./session";
+
+type Req<K extends keyof Commands> = Commands[K]["req"];
+type Res<K extends keyof Commands> = Commands[K]["res"];
+
+/** Read a command's answer, cached per business unit. */
+export function useCommand<K extends keyof Commands>(cmd: K, req: Req<K>, opts: { enabled?: boolean } = {}) {
+  const { bu } = useSession();
+  return useQuery<Res<K>, AppError>({
+    queryKey: [bu?.id ?? "", cmd, req],
+    queryFn: () => call(cmd, req),
+    enabled: opts.enabled ?? true,
+  });
+}
+
+type PageItem<K extends keyof Commands> = Res<K> extends Page<infer T> ? T : never;
+
+/** A keyset-paginated list: `loadMore` passes the last page's `nextCursor` as `startAfter`. */
+export function usePagedList<K extends keyof Commands>(cmd: K, req: Req<K>, opts: { enabled?: boolean } = {}) {
+  const { bu } = useSession();
+  const q = useInfiniteQuery({
+    queryKey: [bu?.id ?? "", cmd, "paged", req],
+    queryFn: ({ pageParam }) =>
+      call(cmd, { ...(req as object), ...(pageParam ? { startAfter: pageParam } : {}) } as Req<K>) as Promise<Page<PageItem<K>>>,
+    initialPageParam: "" as string,
+    getNextPageParam: (last: Page<PageItem<K>>) => (last.hasMore && last.nextCursor ? last.nextCursor : undefined),
+    enabled: opts.enabled ?? true,
+  });
+  const items: PageItem<K>[] = q.data ? q.data.pages.flatMap((p) => p.items) : [];
+  return { ...q, items, error: q.error as AppError | null };
+}
+
+/**
+ * Run a command that changes something. Failures go to the error banner (unless `quiet`);
+ * afterwards queries of the listed command prefixes (e.g. "orders.") are refreshed.
+ */
+export function useAction<K extends keyof Commands>(
+  cmd: K,
+  opts: { invalidate?: string[]; onSuccess?: (res: Res<K>, req: Req<K>) => void; quiet?: boolean; success?: string | ((res: Res<K>) => string) } = {},
+) {
+  const qc = useQueryClient();
+  const notify = useNotify();
+  return useMutation<Res<K>, AppError, Req<K>>({
+    mutationFn: (req) => call(cmd, req),
+    onMutate: () => {
+      if (!opts.quiet) notify.clear();
+    },
+    onSuccess: (res, req) => {
+      const prefixes = opts.invalidate ?? [];
+      if (prefixes.length) {
+        void qc.invalidateQueries({ predicate: (q) => prefixes.some((p) => String(q.queryKey[1]).startsWith(p)) });
+      }
+      if (opts.success) notify.success(typeof opts.success === "function" ? opts.success(res) : opts.success);
+      opts.onSuccess?.(res, req);
+    },
+    onError: (e) => {
+      if (!opts.quiet) notify.error(e);
+    },
+  });
+}

@@ -1,0 +1,133 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { call, setContext, type CommandName } from "./api/client";
+import type { Bootstrap } from "./api/bindings/Bootstrap";
+import type { BusinessUnit } from "./api/bindings/BusinessUnit";
+import type { User } from "./api/bindings/User";
+import { roleCan } from "./access";
+import { formatMoney } from "./format";
+
+const USER_KEY = "flexdesk.userId";
+const BU_KEY = "flexdesk.buId";
+
+export interface Session {
+  boot: Bootstrap;
+  user: User;
+  users: User[];
+  bu: BusinessUnit | null;
+  businessUnits: BusinessUnit[];
+  setBu(id: string): void;
+  switchUser(): void;
+  /** Reload business units (after one is created or its settings change). */
+  refreshBusinessUnits(select?: string): Promise<void>;
+  refreshUsers(): Promise<void>;
+  can(cmd: CommandName): boolean;
+  /** An amount in this business unit's currency. */
+  money(amount: string | null | undefined): string;
+}
+
+const Ctx = createContext<Session | null>(null);
+
+function stored(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function store(key: string, value: string | null): void {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+  } catch {
+    /* storage unavailable */
+  }
+}
+
+export function rememberedUserId(): string | null {
+  return stored(USER_KEY);
+}
+
+export function rememberUser(id: string | null): void {
+  store(USER_KEY, id);
+}
+
+function pickBu(list: BusinessUnit[], wanted: string | null): BusinessUnit | null {
+  return list.find((b) => b.id === wanted) ?? list[0] ?? null;
+}
+
+export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUser(): void; children: ReactNode }) {
+  const { boot, onSwitchUser } = props;
+  const [user, setUser] = useState(props.user);
+  const [users, setUsers] = useState(boot.users);
+  const [businessUnits, setBusinessUnits] = useState(boot.businessUnits);
+  const [bu, setBuState] = useState<BusinessUnit | null>(() => pickBu(boot.businessUnits, stored(BU_KEY)));
+
+  // Every command carries who and where; set before children render their queries.
+  setContext({ userId: user.id, buId: bu?.id });
+
+  const setBu = useCallback(
+    (id: string) => {
+      const next = businessUnits.find((b) => b.id === id) ?? null;
+      store(BU_KEY, next?.id ?? null);
+      setContext({ userId: user.id, buId: next?.id });
+      setBuState(next);
+    },
+    [businessUnits, user.id],
+  );
+
+  const refreshBusinessUnits = useCallback(
+    async (select?: string) => {
+      const list = await call("bu.list", {});
+      setBusinessUnits(list);
+      const next = pickBu(list, select ?? bu?.id ?? null);
+      store(BU_KEY, next?.id ?? null);
+      setContext({ userId: user.id, buId: next?.id });
+      setBuState(next);
+    },
+    [bu?.id, user.id],
+  );
+
+  const refreshUsers = useCallback(async () => {
+    const list = await call("users.list", {});
+    setUsers(list);
+    const me = list.find((u) => u.id === user.id);
+    if (me) setUser(me);
+  }, [user.id]);
+
+  const switchUser = useCallback(() => {
+    rememberUser(null);
+    onSwitchUser();
+  }, [onSwitchUser]);
+
+  const value = useMemo<Session>(
+    () => ({
+      boot,
+      user,
+      users,
+      bu,
+      businessUnits,
+      setBu,
+      switchUser,
+      refreshBusinessUnits,
+      refreshUsers,
+      can: (cmd) => roleCan(user.role, cmd),
+      money: (amount) => formatMoney(amount, bu?.currency ?? "EUR", bu?.currencyExponent ?? 2),
+    }),
+    [boot, user, users, bu, businessUnits, setBu, switchUser, refreshBusinessUnits, refreshUsers],
+  );
+  return <Ctx.Provider value={value}>{props.children}</Ctx.Provider>;
+}
+
+export function useSession(): Session {
+  const c = useContext(Ctx);
+  if (!c) throw new Error("useSession outside SessionProvider");
+  return c;
+}
+
+/** The current business unit; screens are only shown once one is chosen. */
+export function useBu(): BusinessUnit {
+  const { bu } = useSession();
+  if (!bu) throw new Error("no business unit chosen");
+  return bu;
+}
