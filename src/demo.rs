@@ -9,7 +9,9 @@ use crate::domain::serial::imei_with_check_digit;
 use crate::domain::settings::{BuSettings, Seller};
 use crate::domain::status::{CustomerType, Role};
 use crate::error::Result;
-use crate::services::{assets, business_units, catalog, customers, orders, users, BusinessUnit, Ctx};
+use crate::services::{
+    assets, business_units, catalog, customers, orders, users, BusinessUnit, Ctx,
+};
 use crate::store::Actor;
 use crate::Core;
 use chrono::Duration;
@@ -39,10 +41,14 @@ impl Rng {
     }
     pub fn alnum(&mut self, n: usize) -> String {
         const A: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-        (0..n).map(|_| A[self.below(A.len() as u64) as usize] as char).collect()
+        (0..n)
+            .map(|_| A[self.below(A.len() as u64) as usize] as char)
+            .collect()
     }
     pub fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 }
 
@@ -53,7 +59,14 @@ struct Model {
     brand: &'static str,
     spec: &'static str,
     /// (variant SKU suffix, variant name, grade, colour, list price, acquisition cost)
-    variants: &'static [(&'static str, &'static str, &'static str, &'static str, i64, i64)],
+    variants: &'static [(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+        i64,
+    )],
     serial: fn(&mut Rng) -> String,
 }
 
@@ -80,34 +93,205 @@ fn stroller_serial(r: &mut Rng) -> String {
 }
 
 const MODELS: &[Model] = &[
-    Model { sku: "MBA13-M3", name: "MacBook Air 13\" M3", category: "Laptops", brand: "Apple", spec: "Apple M3, 13.6\" Liquid Retina, macOS", serial: apple_serial,
-        variants: &[("8-256-MID-A", "8 GB / 256 GB Midnight", "A", "Midnight", 1299, 1080), ("16-512-SLV-A", "16 GB / 512 GB Silver", "A", "Silver", 1799, 1490), ("8-256-MID-B", "8 GB / 256 GB Midnight (refurbished)", "B", "Midnight", 1099, 760)] },
-    Model { sku: "MBP14-M3P", name: "MacBook Pro 14\" M3 Pro", category: "Laptops", brand: "Apple", spec: "Apple M3 Pro, 14.2\" XDR, macOS", serial: apple_serial,
-        variants: &[("18-512-SB-A", "18 GB / 512 GB Space Black", "A", "Space Black", 2399, 2010)] },
-    Model { sku: "T14-G5", name: "ThinkPad T14 Gen 5", category: "Laptops", brand: "Lenovo", spec: "Intel Core Ultra 7, 14\" WUXGA, Windows 11 Pro", serial: lenovo_serial,
-        variants: &[("16-512-A", "16 GB / 512 GB", "A", "Black", 1549, 1240), ("32-1T-A", "32 GB / 1 TB", "A", "Black", 1899, 1530)] },
-    Model { sku: "XPS13-9340", name: "XPS 13", category: "Laptops", brand: "Dell", spec: "Intel Core Ultra 7, 13.4\" FHD+, Windows 11", serial: dell_serial,
-        variants: &[("16-512-PLT-A", "16 GB / 512 GB Platinum", "A", "Platinum", 1449, 1170)] },
-    Model { sku: "IP15", name: "iPhone 15", category: "Phones", brand: "Apple", spec: "6.1\" Super Retina XDR, A16 Bionic, 5G", serial: imei,
-        variants: &[("128-BLK-A", "128 GB Black", "A", "Black", 969, 820), ("128-BLU-A", "128 GB Blue", "A", "Blue", 969, 820), ("128-BLK-C", "128 GB Black (visible wear)", "C", "Black", 649, 430)] },
-    Model { sku: "GS24", name: "Galaxy S24", category: "Phones", brand: "Samsung", spec: "6.2\" Dynamic AMOLED 2X, 5G", serial: imei,
-        variants: &[("256-ONX-A", "256 GB Onyx Black", "A", "Onyx Black", 959, 790)] },
-    Model { sku: "FP5", name: "Fairphone 5", category: "Phones", brand: "Fairphone", spec: "6.46\" OLED, repairable, 5G", serial: imei,
-        variants: &[("256-SKY-A", "256 GB Sky Blue", "A", "Sky Blue", 699, 560)] },
-    Model { sku: "VM-S5", name: "VanMoof S5", category: "E-bikes", brand: "VanMoof", spec: "Front-hub motor, 487 Wh, 5-speed e-shifter", serial: bike_serial,
-        variants: &[("DARK-A", "Dark Grey", "A", "Dark Grey", 3498, 2650), ("LIGHT-A", "Light Grey", "A", "Light Grey", 3498, 2650)] },
-    Model { sku: "COW-4", name: "Cowboy 4", category: "E-bikes", brand: "Cowboy", spec: "Rear-hub motor, 360 Wh, belt drive", serial: bike_serial,
-        variants: &[("MINERAL-A", "Mineral Grey", "A", "Mineral Grey", 2990, 2240)] },
-    Model { sku: "GAZ-C380", name: "Ultimate C380", category: "E-bikes", brand: "Gazelle", spec: "Bosch Performance Line, 500 Wh, Enviolo C380", serial: bike_serial,
-        variants: &[("BLUE-53-A", "Frame 53 cm, Blue", "A", "Blue", 3899, 3020)] },
-    Model { sku: "HM-AERON", name: "Aeron Chair", category: "Office chairs", brand: "Herman Miller", spec: "Size B, PostureFit SL, adjustable arms", serial: chair_serial,
-        variants: &[("B-GRAPH-A", "Size B Graphite", "A", "Graphite", 1649, 1120), ("B-GRAPH-B", "Size B Graphite (refurbished)", "B", "Graphite", 1649, 690)] },
-    Model { sku: "SC-LEAP2", name: "Leap V2", category: "Office chairs", brand: "Steelcase", spec: "LiveBack, 4-way arms, lumbar", serial: chair_serial,
-        variants: &[("BLK-A", "Black fabric", "A", "Black", 1299, 870)] },
-    Model { sku: "BUG-FOX5", name: "Fox 5", category: "Strollers", brand: "Bugaboo", spec: "All-terrain, bassinet and seat, 0–4 years", serial: stroller_serial,
-        variants: &[("BLACK-A", "Black / Midnight Black", "A", "Black", 1199, 860)] },
-    Model { sku: "JOOLZ-DAY", name: "Day+", category: "Strollers", brand: "Joolz", spec: "Compact city stroller, cot and seat", serial: stroller_serial,
-        variants: &[("GREY-A", "Awesome Grey", "A", "Grey", 999, 690)] },
+    Model {
+        sku: "MBA13-M3",
+        name: "MacBook Air 13\" M3",
+        category: "Laptops",
+        brand: "Apple",
+        spec: "Apple M3, 13.6\" Liquid Retina, macOS",
+        serial: apple_serial,
+        variants: &[
+            (
+                "8-256-MID-A",
+                "8 GB / 256 GB Midnight",
+                "A",
+                "Midnight",
+                1299,
+                1080,
+            ),
+            (
+                "16-512-SLV-A",
+                "16 GB / 512 GB Silver",
+                "A",
+                "Silver",
+                1799,
+                1490,
+            ),
+            (
+                "8-256-MID-B",
+                "8 GB / 256 GB Midnight (refurbished)",
+                "B",
+                "Midnight",
+                1099,
+                760,
+            ),
+        ],
+    },
+    Model {
+        sku: "MBP14-M3P",
+        name: "MacBook Pro 14\" M3 Pro",
+        category: "Laptops",
+        brand: "Apple",
+        spec: "Apple M3 Pro, 14.2\" XDR, macOS",
+        serial: apple_serial,
+        variants: &[(
+            "18-512-SB-A",
+            "18 GB / 512 GB Space Black",
+            "A",
+            "Space Black",
+            2399,
+            2010,
+        )],
+    },
+    Model {
+        sku: "T14-G5",
+        name: "ThinkPad T14 Gen 5",
+        category: "Laptops",
+        brand: "Lenovo",
+        spec: "Intel Core Ultra 7, 14\" WUXGA, Windows 11 Pro",
+        serial: lenovo_serial,
+        variants: &[
+            ("16-512-A", "16 GB / 512 GB", "A", "Black", 1549, 1240),
+            ("32-1T-A", "32 GB / 1 TB", "A", "Black", 1899, 1530),
+        ],
+    },
+    Model {
+        sku: "XPS13-9340",
+        name: "XPS 13",
+        category: "Laptops",
+        brand: "Dell",
+        spec: "Intel Core Ultra 7, 13.4\" FHD+, Windows 11",
+        serial: dell_serial,
+        variants: &[(
+            "16-512-PLT-A",
+            "16 GB / 512 GB Platinum",
+            "A",
+            "Platinum",
+            1449,
+            1170,
+        )],
+    },
+    Model {
+        sku: "IP15",
+        name: "iPhone 15",
+        category: "Phones",
+        brand: "Apple",
+        spec: "6.1\" Super Retina XDR, A16 Bionic, 5G",
+        serial: imei,
+        variants: &[
+            ("128-BLK-A", "128 GB Black", "A", "Black", 969, 820),
+            ("128-BLU-A", "128 GB Blue", "A", "Blue", 969, 820),
+            (
+                "128-BLK-C",
+                "128 GB Black (visible wear)",
+                "C",
+                "Black",
+                649,
+                430,
+            ),
+        ],
+    },
+    Model {
+        sku: "GS24",
+        name: "Galaxy S24",
+        category: "Phones",
+        brand: "Samsung",
+        spec: "6.2\" Dynamic AMOLED 2X, 5G",
+        serial: imei,
+        variants: &[(
+            "256-ONX-A",
+            "256 GB Onyx Black",
+            "A",
+            "Onyx Black",
+            959,
+            790,
+        )],
+    },
+    Model {
+        sku: "FP5",
+        name: "Fairphone 5",
+        category: "Phones",
+        brand: "Fairphone",
+        spec: "6.46\" OLED, repairable, 5G",
+        serial: imei,
+        variants: &[("256-SKY-A", "256 GB Sky Blue", "A", "Sky Blue", 699, 560)],
+    },
+    Model {
+        sku: "VM-S5",
+        name: "VanMoof S5",
+        category: "E-bikes",
+        brand: "VanMoof",
+        spec: "Front-hub motor, 487 Wh, 5-speed e-shifter",
+        serial: bike_serial,
+        variants: &[
+            ("DARK-A", "Dark Grey", "A", "Dark Grey", 3498, 2650),
+            ("LIGHT-A", "Light Grey", "A", "Light Grey", 3498, 2650),
+        ],
+    },
+    Model {
+        sku: "COW-4",
+        name: "Cowboy 4",
+        category: "E-bikes",
+        brand: "Cowboy",
+        spec: "Rear-hub motor, 360 Wh, belt drive",
+        serial: bike_serial,
+        variants: &[("MINERAL-A", "Mineral Grey", "A", "Mineral Grey", 2990, 2240)],
+    },
+    Model {
+        sku: "GAZ-C380",
+        name: "Ultimate C380",
+        category: "E-bikes",
+        brand: "Gazelle",
+        spec: "Bosch Performance Line, 500 Wh, Enviolo C380",
+        serial: bike_serial,
+        variants: &[("BLUE-53-A", "Frame 53 cm, Blue", "A", "Blue", 3899, 3020)],
+    },
+    Model {
+        sku: "HM-AERON",
+        name: "Aeron Chair",
+        category: "Office chairs",
+        brand: "Herman Miller",
+        spec: "Size B, PostureFit SL, adjustable arms",
+        serial: chair_serial,
+        variants: &[
+            ("B-GRAPH-A", "Size B Graphite", "A", "Graphite", 1649, 1120),
+            (
+                "B-GRAPH-B",
+                "Size B Graphite (refurbished)",
+                "B",
+                "Graphite",
+                1649,
+                690,
+            ),
+        ],
+    },
+    Model {
+        sku: "SC-LEAP2",
+        name: "Leap V2",
+        category: "Office chairs",
+        brand: "Steelcase",
+        spec: "LiveBack, 4-way arms, lumbar",
+        serial: chair_serial,
+        variants: &[("BLK-A", "Black fabric", "A", "Black", 1299, 870)],
+    },
+    Model {
+        sku: "BUG-FOX5",
+        name: "Fox 5",
+        category: "Strollers",
+        brand: "Bugaboo",
+        spec: "All-terrain, bassinet and seat, 0–4 years",
+        serial: stroller_serial,
+        variants: &[("BLACK-A", "Black / Midnight Black", "A", "Black", 1199, 860)],
+    },
+    Model {
+        sku: "JOOLZ-DAY",
+        name: "Day+",
+        category: "Strollers",
+        brand: "Joolz",
+        spec: "Compact city stroller, cot and seat",
+        serial: stroller_serial,
+        variants: &[("GREY-A", "Awesome Grey", "A", "Grey", 999, 690)],
+    },
 ];
 
 /// Monthly price for a contract length: shorter contracts cost more per month.
@@ -121,14 +305,71 @@ fn monthly(list: i64, months: u32) -> Decimal {
     (Decimal::from(list) * factor).round_dp(0) - Decimal::new(1, 2)
 }
 
-const FIRST: &[&str] = &["Emma", "Daan", "Sophie", "Lucas", "Julia", "Sem", "Mila", "Noah", "Tess", "Finn", "Anna", "Liam", "Saar", "Bram", "Fleur", "Jesse", "Lotte", "Thijs", "Eva", "Ruben"];
-const LAST: &[&str] = &["de Vries", "Jansen", "van Dijk", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen"];
-const US_FIRST: &[&str] = &["Olivia", "James", "Ava", "Mason", "Harper", "Ethan", "Amelia", "Logan", "Chloe", "Jackson", "Grace", "Lucas", "Zoe", "Henry"];
-const US_LAST: &[&str] = &["Johnson", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Moore"];
-const NL_CITIES: &[(&str, &str, &str)] = &[("Amsterdam", "1017 CT", "Keizersgracht"), ("Rotterdam", "3011 AD", "Coolsingel"), ("Utrecht", "3511 LX", "Oudegracht"), ("Den Haag", "2511 CV", "Lange Voorhout"), ("Eindhoven", "5611 AH", "Stratumseind")];
-const US_CITIES: &[(&str, &str, &str, &str)] = &[("Austin", "78701", "Congress Ave", "TX"), ("Houston", "77002", "Main St", "TX"), ("Dallas", "75201", "Elm St", "TX"), ("San Antonio", "78205", "Commerce St", "TX")];
-const NL_COMPANIES: &[&str] = &["Grachtwerk B.V.", "Polder Digital B.V.", "Tulp & Co", "Noordzee Logistiek B.V.", "Molen Studio", "Deltaplan Advies B.V."];
-const US_COMPANIES: &[&str] = &["Lone Star Analytics LLC", "Bluebonnet Design Co.", "Riverwalk Ventures Inc."];
+const FIRST: &[&str] = &[
+    "Emma", "Daan", "Sophie", "Lucas", "Julia", "Sem", "Mila", "Noah", "Tess", "Finn", "Anna",
+    "Liam", "Saar", "Bram", "Fleur", "Jesse", "Lotte", "Thijs", "Eva", "Ruben",
+];
+const LAST: &[&str] = &[
+    "de Vries",
+    "Jansen",
+    "van Dijk",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+];
+const US_FIRST: &[&str] = &[
+    "Olivia", "James", "Ava", "Mason", "Harper", "Ethan", "Amelia", "Logan", "Chloe", "Jackson",
+    "Grace", "Lucas", "Zoe", "Henry",
+];
+const US_LAST: &[&str] = &[
+    "Johnson",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Moore",
+];
+const NL_CITIES: &[(&str, &str, &str)] = &[
+    ("Amsterdam", "1017 CT", "Keizersgracht"),
+    ("Rotterdam", "3011 AD", "Coolsingel"),
+    ("Utrecht", "3511 LX", "Oudegracht"),
+    ("Den Haag", "2511 CV", "Lange Voorhout"),
+    ("Eindhoven", "5611 AH", "Stratumseind"),
+];
+const US_CITIES: &[(&str, &str, &str, &str)] = &[
+    ("Austin", "78701", "Congress Ave", "TX"),
+    ("Houston", "77002", "Main St", "TX"),
+    ("Dallas", "75201", "Elm St", "TX"),
+    ("San Antonio", "78205", "Commerce St", "TX"),
+];
+const NL_COMPANIES: &[&str] = &[
+    "Grachtwerk B.V.",
+    "Polder Digital B.V.",
+    "Tulp & Co",
+    "Noordzee Logistiek B.V.",
+    "Molen Studio",
+    "Deltaplan Advies B.V.",
+];
+const US_COMPANIES: &[&str] = &[
+    "Lone Star Analytics LLC",
+    "Bluebonnet Design Co.",
+    "Riverwalk Ventures Inc.",
+];
 
 /// Load the demo business if the database has no business unit yet. Returns whether it did.
 pub async fn seed_if_empty(core: &Core) -> Result<bool> {
@@ -141,45 +382,115 @@ pub async fn seed_if_empty(core: &Core) -> Result<bool> {
 
 async fn seed(core: &Core) -> Result<()> {
     let now = core.now();
-    let admin = users::list(&core.db).await?.into_iter().find(|u| u.role == "admin").expect("an administrator exists");
-    let people = [("Sam Warehouse", Role::Warehouse), ("Chris Counter", Role::Counter), ("Alex Accounts", Role::Accountant)];
+    let admin = users::list(&core.db)
+        .await?
+        .into_iter()
+        .find(|u| u.role == "admin")
+        .expect("an administrator exists");
+    let people = [
+        ("Sam Warehouse", Role::Warehouse),
+        ("Chris Counter", Role::Counter),
+        ("Alex Accounts", Role::Accountant),
+    ];
     let mut staff = Vec::new();
     for (name, role) in people {
-        staff.push(users::create(&core.db, &admin.actor(), now, users::NewUser { name: name.into(), role }).await?.actor());
+        staff.push(
+            users::create(
+                &core.db,
+                &admin.actor(),
+                now,
+                users::NewUser {
+                    name: name.into(),
+                    role,
+                },
+            )
+            .await?
+            .actor(),
+        );
     }
     let (warehouse, counter) = (staff[0].clone(), staff[1].clone());
 
-    let nl = business_units::create(&core.db, &admin.actor(), now, business_units::NewBusinessUnit {
-        name: "FlexRent Amsterdam".into(), currency: "EUR".into(), code: Some("NL".into()), country: Some("NL".into()), timezone: Some("Europe/Amsterdam".into()),
-        settings: Some(BuSettings {
-            tax_rate: Decimal::from(21),
-            tax_inclusive: false,
-            seller: Seller {
-                legal_name: "FlexRent Amsterdam B.V.".into(), street_address: "Herengracht 182".into(), postal_code: "1016 BR".into(), city: "Amsterdam".into(),
-                country: "Netherlands".into(), vat_id: "NL859123456B01".into(), email: "billing@flexrent.example".into(), phone: "+31 20 555 0182".into(),
-                bank_account: "NL91 ABNA 0417 1643 00".into(),
-            },
-            ..BuSettings::default()
-        }),
-    }).await?;
-    let us = business_units::create(&core.db, &admin.actor(), now, business_units::NewBusinessUnit {
-        name: "FlexRent Austin".into(), currency: "USD".into(), code: Some("US".into()), country: Some("US".into()), timezone: Some("America/Chicago".into()),
-        settings: Some(BuSettings {
-            tax_rate: Decimal::new(825, 2),
-            billing_start: crate::domain::settings::BillingStart::FirstOfNextMonth,
-            payment_terms_days: 14,
-            seller: Seller {
-                legal_name: "FlexRent Austin LLC".into(), street_address: "600 Congress Ave, Suite 1400".into(), postal_code: "78701".into(), city: "Austin, TX".into(),
-                country: "United States".into(), vat_id: String::new(), email: "billing@flexrent-us.example".into(), phone: "+1 512 555 0600".into(),
-                bank_account: "ACH 111000025 / 000123456789".into(),
-            },
-            ..BuSettings::default()
-        }),
-    }).await?;
+    let nl = business_units::create(
+        &core.db,
+        &admin.actor(),
+        now,
+        business_units::NewBusinessUnit {
+            name: "FlexRent Amsterdam".into(),
+            currency: "EUR".into(),
+            code: Some("NL".into()),
+            country: Some("NL".into()),
+            timezone: Some("Europe/Amsterdam".into()),
+            settings: Some(BuSettings {
+                tax_rate: Decimal::from(21),
+                tax_inclusive: false,
+                seller: Seller {
+                    legal_name: "FlexRent Amsterdam B.V.".into(),
+                    street_address: "Herengracht 182".into(),
+                    postal_code: "1016 BR".into(),
+                    city: "Amsterdam".into(),
+                    country: "Netherlands".into(),
+                    vat_id: "NL859123456B01".into(),
+                    email: "billing@flexrent.example".into(),
+                    phone: "+31 20 555 0182".into(),
+                    bank_account: "NL91 ABNA 0417 1643 00".into(),
+                },
+                ..BuSettings::default()
+            }),
+        },
+    )
+    .await?;
+    let us = business_units::create(
+        &core.db,
+        &admin.actor(),
+        now,
+        business_units::NewBusinessUnit {
+            name: "FlexRent Austin".into(),
+            currency: "USD".into(),
+            code: Some("US".into()),
+            country: Some("US".into()),
+            timezone: Some("America/Chicago".into()),
+            settings: Some(BuSettings {
+                tax_rate: Decimal::new(825, 2),
+                billing_start: crate::domain::settings::BillingStart::FirstOfNextMonth,
+                payment_terms_days: 14,
+                seller: Seller {
+                    legal_name: "FlexRent Austin LLC".into(),
+                    street_address: "600 Congress Ave, Suite 1400".into(),
+                    postal_code: "78701".into(),
+                    city: "Austin, TX".into(),
+                    country: "United States".into(),
+                    vat_id: String::new(),
+                    email: "billing@flexrent-us.example".into(),
+                    phone: "+1 512 555 0600".into(),
+                    bank_account: "ACH 111000025 / 000123456789".into(),
+                },
+                ..BuSettings::default()
+            }),
+        },
+    )
+    .await?;
 
     let mut rng = Rng::new(0x5EED_F1E5);
-    populate(core, &nl, &admin.actor(), &warehouse, &counter, &mut rng, Market::Nl).await?;
-    populate(core, &us, &admin.actor(), &warehouse, &counter, &mut rng, Market::Us).await?;
+    populate(
+        core,
+        &nl,
+        &admin.actor(),
+        &warehouse,
+        &counter,
+        &mut rng,
+        Market::Nl,
+    )
+    .await?;
+    populate(
+        core,
+        &us,
+        &admin.actor(),
+        &warehouse,
+        &counter,
+        &mut rng,
+        Market::Us,
+    )
+    .await?;
     Ok(())
 }
 
@@ -189,15 +500,39 @@ enum Market {
     Us,
 }
 
-async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Actor, counter: &Actor, rng: &mut Rng, market: Market) -> Result<()> {
+async fn populate(
+    core: &Core,
+    bu: &BusinessUnit,
+    admin: &Actor,
+    warehouse: &Actor,
+    counter: &Actor,
+    rng: &mut Rng,
+    market: Market,
+) -> Result<()> {
     let now = core.now();
-    let ctx_at = |actor: &Actor, days_ago: i64| Ctx::new(actor.clone(), bu.clone(), &core.desk.code, now - Duration::days(days_ago) - Duration::minutes((days_ago * 37) % 600));
+    let ctx_at = |actor: &Actor, days_ago: i64| {
+        Ctx::new(
+            actor.clone(),
+            bu.clone(),
+            &core.desk.code,
+            now - Duration::days(days_ago) - Duration::minutes((days_ago * 37) % 600),
+        )
+    };
     // Catalog, created 200 days ago; the US unit carries a smaller range in dollars.
     let models: Vec<&Model> = match market {
         Market::Nl => MODELS.iter().collect(),
-        Market::Us => MODELS.iter().filter(|m| !matches!(m.sku, "FP5" | "GAZ-C380" | "JOOLZ-DAY" | "VM-S5")).collect(),
+        Market::Us => MODELS
+            .iter()
+            .filter(|m| !matches!(m.sku, "FP5" | "GAZ-C380" | "JOOLZ-DAY" | "VM-S5"))
+            .collect(),
     };
-    let usd = |eur: i64| if market == Market::Us { (eur as f64 * 1.05).round() as i64 } else { eur };
+    let usd = |eur: i64| {
+        if market == Market::Us {
+            (eur as f64 * 1.05).round() as i64
+        } else {
+            eur
+        }
+    };
     for m in &models {
         let variants: Vec<catalog::VariantInput> = m.variants.iter().map(|(suffix, vname, grade, color, list, cost)| {
             let list = usd(*list);
@@ -213,16 +548,40 @@ async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Act
                 ..Default::default()
             }
         }).collect();
-        catalog::save_product(&core.db, &ctx_at(admin, 200), catalog::ProductInput {
-            product_sku: m.sku.into(), name: m.name.into(), specification: json!(m.spec), category: m.category.into(), brand: m.brand.into(),
-            description: Some(format!("{} {} for rent by the month.", m.brand, m.name)), variants, ..Default::default()
-        }).await?;
+        catalog::save_product(
+            &core.db,
+            &ctx_at(admin, 200),
+            catalog::ProductInput {
+                product_sku: m.sku.into(),
+                name: m.name.into(),
+                specification: json!(m.spec),
+                category: m.category.into(),
+                brand: m.brand.into(),
+                description: Some(format!("{} {} for rent by the month.", m.brand, m.name)),
+                variants,
+                ..Default::default()
+            },
+        )
+        .await?;
     }
 
     // Assets: a few hundred units spread over the variants, taken in over the last months.
     let asset_count = if market == Market::Nl { 320 } else { 140 };
-    let locations = ["Warehouse A · Rack 1", "Warehouse A · Rack 2", "Warehouse A · Rack 3", "Warehouse B · Bay 4", "Repair bench"];
-    let all_variants: Vec<(&Model, String)> = models.iter().flat_map(|m| m.variants.iter().map(move |v| (*m, format!("{}-{}", m.sku, v.0)))).collect();
+    let locations = [
+        "Warehouse A · Rack 1",
+        "Warehouse A · Rack 2",
+        "Warehouse A · Rack 3",
+        "Warehouse B · Bay 4",
+        "Repair bench",
+    ];
+    let all_variants: Vec<(&Model, String)> = models
+        .iter()
+        .flat_map(|m| {
+            m.variants
+                .iter()
+                .map(move |v| (*m, format!("{}-{}", m.sku, v.0)))
+        })
+        .collect();
     let mut taken = 0;
     let mut serials = Vec::new();
     while taken < asset_count {
@@ -231,10 +590,19 @@ async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Act
         let days = 180 - (taken as i64 * 170 / asset_count as i64);
         let ctx = ctx_at(warehouse, days);
         let cond = *rng.pick(&["new", "new", "new", "excellent", "good"]);
-        match assets::create(&core.db, &ctx, assets::AssetInput {
-            serial_number: serial.clone(), sku: sku.clone(), location: Some(rng.pick(&locations[..4]).to_string()), condition: Some(cond.into()),
-            ..Default::default()
-        }).await {
+        match assets::create(
+            &core.db,
+            &ctx,
+            assets::AssetInput {
+                serial_number: serial.clone(),
+                sku: sku.clone(),
+                location: Some(rng.pick(&locations[..4]).to_string()),
+                condition: Some(cond.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        {
             Ok(_) => {
                 taken += 1;
                 serials.push(serial);
@@ -245,10 +613,19 @@ async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Act
     }
     // A few units went to repair.
     for serial in serials.iter().step_by(23) {
-        assets::update(&core.db, &ctx_at(warehouse, 5), serial, assets::AssetUpdate {
-            status: Some("unavailable".into()), location: Some("Repair bench".into()), condition: Some("damaged".into()),
-            notes: Some("Screen cracked in transit; awaiting parts.".into()), ..Default::default()
-        }).await?;
+        assets::update(
+            &core.db,
+            &ctx_at(warehouse, 5),
+            serial,
+            assets::AssetUpdate {
+                status: Some("unavailable".into()),
+                location: Some("Repair bench".into()),
+                condition: Some("damaged".into()),
+                notes: Some("Screen cracked in transit; awaiting parts.".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
 
     // Customers: individuals and businesses.
@@ -266,32 +643,69 @@ async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Act
         });
         let local = format!("{}.{}{}", first, last.replace(' ', ""), i).to_lowercase();
         let domain = match (&company, market) {
-            (Some(c), _) => format!("{}.example", c.split_whitespace().next().unwrap_or("company").to_lowercase().replace(['&', '.'], "")),
+            (Some(c), _) => format!(
+                "{}.example",
+                c.split_whitespace()
+                    .next()
+                    .unwrap_or("company")
+                    .to_lowercase()
+                    .replace(['&', '.'], "")
+            ),
             (None, Market::Nl) => "mail.example.nl".into(),
             (None, Market::Us) => "mail.example.com".into(),
         };
         let address = match market {
             Market::Nl => {
                 let (city, pc, street) = *rng.pick(NL_CITIES);
-                customers::Address { contact_name: format!("{first} {last}"), company: company.clone(), street_address: format!("{street} {}", 1 + rng.below(200)), city: city.into(), postal_code: Some(pc.into()), country: "Netherlands".into(), ..Default::default() }
+                customers::Address {
+                    contact_name: format!("{first} {last}"),
+                    company: company.clone(),
+                    street_address: format!("{street} {}", 1 + rng.below(200)),
+                    city: city.into(),
+                    postal_code: Some(pc.into()),
+                    country: "Netherlands".into(),
+                    ..Default::default()
+                }
             }
             Market::Us => {
                 let (city, zip, street, state) = *rng.pick(US_CITIES);
-                customers::Address { contact_name: format!("{first} {last}"), company: company.clone(), street_address: format!("{} {street}", 100 + rng.below(2000)), city: city.into(), admin_area: Some(state.into()), postal_code: Some(zip.into()), country: "United States".into(), ..Default::default() }
+                customers::Address {
+                    contact_name: format!("{first} {last}"),
+                    company: company.clone(),
+                    street_address: format!("{} {street}", 100 + rng.below(2000)),
+                    city: city.into(),
+                    admin_area: Some(state.into()),
+                    postal_code: Some(zip.into()),
+                    country: "United States".into(),
+                    ..Default::default()
+                }
             }
         };
-        let c = customers::create(&core.db, &ctx_at(counter, 160 - i as i64 * 3), customers::NewCustomer {
-            email: format!("{local}@{domain}"),
-            first_name: first.into(),
-            last_name: last.into(),
-            company: company.clone(),
-            phone: Some(match market { Market::Nl => format!("+31 6 {}", rng.digits(8)), Market::Us => format!("+1 512 555 {}", rng.digits(4)) }),
-            customer_type: Some(if business { CustomerType::Business } else { CustomerType::Individual }),
-            vat_id: (business && market == Market::Nl).then(|| format!("NL{}B01", rng.digits(9))),
-            billing_address: Some(address.clone()),
-            shipping_address: Some(address),
-            ..Default::default()
-        }).await?;
+        let c = customers::create(
+            &core.db,
+            &ctx_at(counter, 160 - i as i64 * 3),
+            customers::NewCustomer {
+                email: format!("{local}@{domain}"),
+                first_name: first.into(),
+                last_name: last.into(),
+                company: company.clone(),
+                phone: Some(match market {
+                    Market::Nl => format!("+31 6 {}", rng.digits(8)),
+                    Market::Us => format!("+1 512 555 {}", rng.digits(4)),
+                }),
+                customer_type: Some(if business {
+                    CustomerType::Business
+                } else {
+                    CustomerType::Individual
+                }),
+                vat_id: (business && market == Market::Nl)
+                    .then(|| format!("NL{}B01", rng.digits(9))),
+                billing_address: Some(address.clone()),
+                shipping_address: Some(address),
+                ..Default::default()
+            },
+        )
+        .await?;
         customer_ids.push(c.customer_id);
     }
 
@@ -304,20 +718,43 @@ async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Act
         let mut items = Vec::new();
         for _ in 0..lines {
             let (_, sku) = rng.pick(&all_variants);
-            if items.iter().any(|it: &orders::OrderItemInput| &it.sku == sku) {
+            if items
+                .iter()
+                .any(|it: &orders::OrderItemInput| &it.sku == sku)
+            {
                 continue;
             }
             let qty = if i % 7 == 0 { 1 + rng.below(3) } else { 1 };
             let len = *rng.pick(&[6u32, 12, 12, 24, 24, 36]);
-            items.push(orders::OrderItemInput { sku: sku.clone(), quantity: json!(qty), contract_length: Some(json!(len)), ..Default::default() });
+            items.push(orders::OrderItemInput {
+                sku: sku.clone(),
+                quantity: json!(qty),
+                contract_length: Some(json!(len)),
+                ..Default::default()
+            });
         }
         let days = 120 - (i as i64 * 118 / n_orders as i64);
         let ctx = ctx_at(counter, days);
-        let placed = orders::create(&core.db, &ctx, orders::OrderInput { customer_id: Some(customer_id), items, ..Default::default() }).await?;
+        let placed = orders::create(
+            &core.db,
+            &ctx,
+            orders::OrderInput {
+                customer_id: Some(customer_id),
+                items,
+                ..Default::default()
+            },
+        )
+        .await?;
         let id = placed.order.order_id;
         match i % 10 {
             0 => {
-                orders::cancel(&core.db, &ctx_at(counter, days - 1), &id, Some("Customer changed their mind".into())).await?;
+                orders::cancel(
+                    &core.db,
+                    &ctx_at(counter, days - 1),
+                    &id,
+                    Some("Customer changed their mind".into()),
+                )
+                .await?;
             }
             7..=9 if days < 20 => {} // recent: still pending
             _ => {
@@ -325,7 +762,13 @@ async fn populate(core: &Core, bu: &BusinessUnit, admin: &Actor, warehouse: &Act
             }
         }
         if i % 9 == 4 {
-            orders::set_notes(&core.db, &ctx_at(counter, days.max(1) - 1), &id, "Deliver after 17:00; ring the bell twice.").await?;
+            orders::set_notes(
+                &core.db,
+                &ctx_at(counter, days.max(1) - 1),
+                &id,
+                "Deliver after 17:00; ring the bell twice.",
+            )
+            .await?;
         }
     }
     Ok(())

@@ -79,8 +79,13 @@ impl ErrorCode {
             AuthRequired | InvalidToken => 401,
             NoTenantAccess | InsufficientPermissions => 403,
             NotFound | AssetNotFound | VariantNotFound | OrderNotFound | CustomerNotFound => 404,
-            AssetExists | AssetNotAvailable | VariantInUse | AssetInUse | DuplicateSku
-            | ProductHasActiveOrders | Conflict => 409,
+            AssetExists
+            | AssetNotAvailable
+            | VariantInUse
+            | AssetInUse
+            | DuplicateSku
+            | ProductHasActiveOrders
+            | Conflict => 409,
             Internal => 500,
             _ => 400,
         }
@@ -110,7 +115,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), details: Vec::new() }
+        Error {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
     pub fn not_found(what: &str, id: &str) -> Self {
         Error::new(ErrorCode::NotFound, format!("{what} {id} was not found."))
@@ -121,16 +130,31 @@ impl Error {
         Error {
             code: ErrorCode::ValidationError,
             message: message.clone(),
-            details: vec![FieldError { path: path.into(), message, code: "invalid".into() }],
+            details: vec![FieldError {
+                path: path.into(),
+                message,
+                code: "invalid".into(),
+            }],
         }
     }
     /// Validation errors about several fields at once.
     pub fn invalid_fields(details: Vec<FieldError>) -> Self {
         let message = match details.as_slice() {
             [one] => one.message.clone(),
-            many => format!("{} fields are invalid: {}", many.len(), many.iter().map(|d| d.path.as_str()).collect::<Vec<_>>().join(", ")),
+            many => format!(
+                "{} fields are invalid: {}",
+                many.len(),
+                many.iter()
+                    .map(|d| d.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
-        Error { code: ErrorCode::ValidationError, message, details }
+        Error {
+            code: ErrorCode::ValidationError,
+            message,
+            details,
+        }
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorCode::Internal, message)
@@ -143,9 +167,10 @@ impl Error {
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.message().contains("database is locked") => {
-                Error::new(ErrorCode::Conflict, "The database is busy; please try again.")
-            }
+            sqlx::Error::Database(db) if db.message().contains("database is locked") => Error::new(
+                ErrorCode::Conflict,
+                "The database is busy; please try again.",
+            ),
             _ => Error::internal(format!("storage error: {e}")),
         }
     }
@@ -159,7 +184,10 @@ impl From<sqlx::migrate::MigrateError> for Error {
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        Error::new(ErrorCode::ValidationError, format!("The request could not be read: {e}"))
+        Error::new(
+            ErrorCode::ValidationError,
+            format!("The request could not be read: {e}"),
+        )
     }
 }
 
@@ -172,7 +200,11 @@ impl Checks {
         Checks(Vec::new())
     }
     pub fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { path: path.into(), message: message.into(), code: "invalid".into() });
+        self.0.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+            code: "invalid".into(),
+        });
     }
     pub fn require(&mut self, path: &str, value: &str, label: &str) {
         if value.trim().is_empty() {

@@ -48,7 +48,13 @@ impl Core {
         let db = Db::open(path).await?;
         let desk = services::users::ensure_desk(&db, clock.now()).await?;
         services::users::ensure_admin(&db, clock.now()).await?;
-        Ok(Core { db, clock, desk, path: path.to_path_buf(), server: Default::default() })
+        Ok(Core {
+            db,
+            clock,
+            desk,
+            path: path.to_path_buf(),
+            server: Default::default(),
+        })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -65,7 +71,10 @@ impl Core {
         if let Some(running) = slot.as_ref() {
             return Ok(running.url());
         }
-        let opts = http::ServeOptions { ui_dir: None, rpc_token: (!addr.ip().is_loopback()).then(ids::secret_hex) };
+        let opts = http::ServeOptions {
+            ui_dir: None,
+            rpc_token: (!addr.ip().is_loopback()).then(ids::secret_hex),
+        };
         let running = http::start(self.clone(), addr, opts).await?;
         let url = running.url();
         *slot = Some(running);
@@ -84,11 +93,18 @@ impl Core {
     }
 
     pub async fn server_url(&self) -> Option<String> {
-        self.server.lock().await.as_ref().map(http::RunningServer::url)
+        self.server
+            .lock()
+            .await
+            .as_ref()
+            .map(http::RunningServer::url)
     }
 
     /// The platform's data directory for the desk database (e.g. ~/.local/share/flexdesk).
     pub fn default_db_path() -> PathBuf {
-        dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("flexdesk").join("flexdesk.db")
+        dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("flexdesk")
+            .join("flexdesk.db")
     }
 }

@@ -42,13 +42,24 @@ impl Money {
     pub fn to_minor(self, exponent: u32) -> Result<i64> {
         let scaled = self.0 * Decimal::from(10i64.pow(exponent));
         if scaled.fract() != Decimal::ZERO {
-            return Err(Error::invalid("amount", format!("{} has more decimals than the currency allows ({exponent}).", self.0)));
+            return Err(Error::invalid(
+                "amount",
+                format!(
+                    "{} has more decimals than the currency allows ({exponent}).",
+                    self.0
+                ),
+            ));
         }
-        scaled.to_i64().ok_or_else(|| Error::invalid("amount", "Amount is too large."))
+        scaled
+            .to_i64()
+            .ok_or_else(|| Error::invalid("amount", "Amount is too large."))
     }
     /// Round half away from zero to the currency's minor unit: the one rounding rule of FlexDesk.
     pub fn round(self, exponent: u32) -> Money {
-        Money(self.0.round_dp_with_strategy(exponent, RoundingStrategy::MidpointAwayFromZero))
+        Money(
+            self.0
+                .round_dp_with_strategy(exponent, RoundingStrategy::MidpointAwayFromZero),
+        )
     }
     /// Fixed number of decimals for display and the UI string form.
     pub fn with_scale(self, exponent: u32) -> Money {
@@ -125,7 +136,9 @@ impl<'de> Deserialize<'de> for Money {
                 if !v.is_finite() {
                     return Err(E::custom("amount must be finite"));
                 }
-                Decimal::from_str(&format!("{v}")).map(Money).map_err(E::custom)
+                Decimal::from_str(&format!("{v}"))
+                    .map(Money)
+                    .map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Money, E> {
                 parse_amount(v).map_err(|_| E::custom(format!("'{v}' is not an amount")))
@@ -139,7 +152,11 @@ impl<'de> Deserialize<'de> for Money {
 /// as a decimal comma only when there is no dot.
 pub fn parse_amount(text: &str) -> Result<Money> {
     let t = text.trim();
-    let t = if !t.contains('.') && t.matches(',').count() == 1 { t.replace(',', ".") } else { t.to_string() };
+    let t = if !t.contains('.') && t.matches(',').count() == 1 {
+        t.replace(',', ".")
+    } else {
+        t.to_string()
+    };
     Decimal::from_str(&t)
         .map(|d| Money(d.normalize()))
         .map_err(|_| Error::invalid("amount", format!("'{text}' is not an amount.")))
@@ -153,9 +170,13 @@ pub fn currency_exponent(code: &str) -> Option<u32> {
 
 /// A percentage such as a tax rate, stored as text, exact.
 pub fn parse_percent(text: &str) -> Result<Decimal> {
-    let d = Decimal::from_str(text.trim()).map_err(|_| Error::invalid("rate", format!("'{text}' is not a percentage.")))?;
+    let d = Decimal::from_str(text.trim())
+        .map_err(|_| Error::invalid("rate", format!("'{text}' is not a percentage.")))?;
     if d < Decimal::ZERO || d > Decimal::from(100) {
-        return Err(Error::invalid("rate", "A percentage must be between 0 and 100."));
+        return Err(Error::invalid(
+            "rate",
+            "A percentage must be between 0 and 100.",
+        ));
     }
     Ok(d)
 }
@@ -169,7 +190,10 @@ mod tests {
         let m = Money(Decimal::new(8999, 2));
         assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!("89.99"));
         assert_eq!(to_wire_value(&m), serde_json::json!(89.99));
-        assert_eq!(to_wire_value(&Money(Decimal::new(8900, 2))), serde_json::json!(89));
+        assert_eq!(
+            to_wire_value(&Money(Decimal::new(8900, 2))),
+            serde_json::json!(89)
+        );
         // The scope ends with the call.
         assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!("89.99"));
     }
@@ -185,8 +209,14 @@ mod tests {
 
     #[test]
     fn rounding_is_half_away_from_zero() {
-        assert_eq!(Money(Decimal::new(1005, 3)).round(2), Money(Decimal::new(101, 2)));
-        assert_eq!(Money(Decimal::new(-1005, 3)).round(2), Money(Decimal::new(-101, 2)));
+        assert_eq!(
+            Money(Decimal::new(1005, 3)).round(2),
+            Money(Decimal::new(101, 2))
+        );
+        assert_eq!(
+            Money(Decimal::new(-1005, 3)).round(2),
+            Money(Decimal::new(-101, 2))
+        );
     }
 
     #[test]

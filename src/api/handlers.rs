@@ -3,7 +3,10 @@
 
 use super::Session;
 use crate::error::{Error, ErrorCode, Result};
-use crate::services::{assets, business_units as bus, catalog, customers, keys, orders, timeline, users, BusinessUnit, Page};
+use crate::services::{
+    assets, business_units as bus, catalog, customers, keys, orders, timeline, users, BusinessUnit,
+    Page,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -157,7 +160,10 @@ pub async fn keys_revoke(s: &Session<'_>, r: IdReq) -> Result<keys::ApiKey> {
     keys::revoke(&s.core.db, &s.actor()?, s.core.now(), &s.bu()?.id, &r.id).await
 }
 
-pub async fn catalog_list_products(s: &Session<'_>, q: catalog::ProductQuery) -> Result<Page<catalog::Product>> {
+pub async fn catalog_list_products(
+    s: &Session<'_>,
+    q: catalog::ProductQuery,
+) -> Result<Page<catalog::Product>> {
     catalog::list_products(&s.core.db, s.bu()?, &q).await
 }
 
@@ -165,20 +171,32 @@ pub async fn catalog_get_product(s: &Session<'_>, r: IdReq) -> Result<catalog::P
     catalog::get_product(&s.core.db, s.bu()?, &r.id).await
 }
 
-pub async fn catalog_save_product(s: &Session<'_>, r: catalog::ProductInput) -> Result<catalog::UpsertResult> {
+pub async fn catalog_save_product(
+    s: &Session<'_>,
+    r: catalog::ProductInput,
+) -> Result<catalog::UpsertResult> {
     catalog::save_product(&s.core.db, &s.ctx()?, r).await
 }
 
 pub async fn catalog_delete_product(s: &Session<'_>, r: IdReq) -> Result<Ack> {
     let (_, sku) = catalog::delete_product(&s.core.db, &s.ctx()?, &r.id).await?;
-    Ok(Ack { ok: true, message: format!("Product {sku} discontinued.") })
+    Ok(Ack {
+        ok: true,
+        message: format!("Product {sku} discontinued."),
+    })
 }
 
-pub async fn catalog_list_variants(s: &Session<'_>, q: catalog::VariantQuery) -> Result<Page<catalog::Variant>> {
+pub async fn catalog_list_variants(
+    s: &Session<'_>,
+    q: catalog::VariantQuery,
+) -> Result<Page<catalog::Variant>> {
     catalog::list_variants(&s.core.db, s.bu()?, &q).await
 }
 
-pub async fn catalog_set_variant_status(s: &Session<'_>, r: VariantStatusReq) -> Result<catalog::Variant> {
+pub async fn catalog_set_variant_status(
+    s: &Session<'_>,
+    r: VariantStatusReq,
+) -> Result<catalog::Variant> {
     catalog::set_variant_status(&s.core.db, &s.ctx()?, &r.variant_id, r.status).await
 }
 
@@ -186,7 +204,10 @@ pub async fn catalog_list_categories(s: &Session<'_>, _: Empty) -> Result<Vec<ca
     catalog::list_categories(&s.core.db, s.bu()?).await
 }
 
-pub async fn catalog_save_category(s: &Session<'_>, r: catalog::CategoryInput) -> Result<catalog::Category> {
+pub async fn catalog_save_category(
+    s: &Session<'_>,
+    r: catalog::CategoryInput,
+) -> Result<catalog::Category> {
     catalog::save_category(&s.core.db, &s.ctx()?, r).await
 }
 
@@ -194,7 +215,10 @@ pub async fn catalog_import_csv(s: &Session<'_>, r: CsvImportReq) -> Result<cata
     catalog::import_csv(&s.core.db, &s.ctx()?, r.csv.as_bytes(), r.options).await
 }
 
-pub async fn customers_list(s: &Session<'_>, q: customers::CustomerQuery) -> Result<Page<customers::Customer>> {
+pub async fn customers_list(
+    s: &Session<'_>,
+    q: customers::CustomerQuery,
+) -> Result<Page<customers::Customer>> {
     customers::list(&s.core.db, s.bu()?, &q).await
 }
 
@@ -202,17 +226,26 @@ pub async fn customers_get(s: &Session<'_>, r: IdReq) -> Result<customers::Custo
     customers::get(&s.core.db, s.bu()?, &r.id).await
 }
 
-pub async fn customers_create(s: &Session<'_>, r: customers::NewCustomer) -> Result<customers::Customer> {
+pub async fn customers_create(
+    s: &Session<'_>,
+    r: customers::NewCustomer,
+) -> Result<customers::Customer> {
     customers::create(&s.core.db, &s.ctx()?, r).await
 }
 
-pub async fn customers_update(s: &Session<'_>, r: customers::CustomerUpdate) -> Result<customers::Customer> {
+pub async fn customers_update(
+    s: &Session<'_>,
+    r: customers::CustomerUpdate,
+) -> Result<customers::Customer> {
     customers::update(&s.core.db, &s.ctx()?, r).await
 }
 
 pub async fn customers_delete(s: &Session<'_>, r: IdReq) -> Result<Ack> {
     customers::delete(&s.core.db, &s.ctx()?, &r.id).await?;
-    Ok(Ack { ok: true, message: "Customer deactivated.".into() })
+    Ok(Ack {
+        ok: true,
+        message: "Customer deactivated.".into(),
+    })
 }
 
 pub async fn orders_list(s: &Session<'_>, q: orders::OrderQuery) -> Result<Page<orders::Order>> {
@@ -229,7 +262,10 @@ pub async fn orders_quote(s: &Session<'_>, r: QuoteReq) -> Result<orders::Quote>
 
 pub async fn orders_create(s: &Session<'_>, r: orders::OrderInput) -> Result<PlacedOrder> {
     let placed = orders::create(&s.core.db, &s.ctx()?, r).await?;
-    Ok(PlacedOrder { order: placed.order, created: placed.created })
+    Ok(PlacedOrder {
+        order: placed.order,
+        created: placed.created,
+    })
 }
 
 pub async fn orders_confirm(s: &Session<'_>, r: IdReq) -> Result<orders::Order> {
@@ -262,32 +298,58 @@ pub async fn assets_update(s: &Session<'_>, r: AssetUpdateReq) -> Result<assets:
 
 pub async fn assets_delete(s: &Session<'_>, r: SerialReq) -> Result<Ack> {
     let sn = assets::delete(&s.core.db, &s.ctx()?, &r.serial_number).await?;
-    Ok(Ack { ok: true, message: format!("{sn} is now unavailable.") })
+    Ok(Ack {
+        ok: true,
+        message: format!("{sn} is now unavailable."),
+    })
 }
 
-pub async fn assets_import_csv(s: &Session<'_>, r: CsvImportReq) -> Result<assets::AssetImportReport> {
+pub async fn assets_import_csv(
+    s: &Session<'_>,
+    r: CsvImportReq,
+) -> Result<assets::AssetImportReport> {
     assets::import_csv(&s.core.db, &s.ctx()?, r.csv.as_bytes(), r.options).await
 }
 
-pub async fn timeline_list(s: &Session<'_>, q: timeline::TimelineQuery) -> Result<Vec<timeline::Event>> {
+pub async fn timeline_list(
+    s: &Session<'_>,
+    q: timeline::TimelineQuery,
+) -> Result<Vec<timeline::Event>> {
     timeline::list(&s.core.db, &s.bu()?.id, &q).await
 }
 
 pub async fn server_status(s: &Session<'_>, _: Empty) -> Result<ServerStatus> {
     let url = s.core.server_url().await;
-    Ok(ServerStatus { running: url.is_some(), url })
+    Ok(ServerStatus {
+        running: url.is_some(),
+        url,
+    })
 }
 
 pub async fn server_start(s: &Session<'_>, r: ServerStartReq) -> Result<ServerStatus> {
     let listen = r.listen.unwrap_or_else(|| "127.0.0.1:8787".into());
-    let addr: std::net::SocketAddr = listen.parse().map_err(|_| Error::invalid("listen", format!("'{listen}' is not an address such as 127.0.0.1:8787.")))?;
+    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+        Error::invalid(
+            "listen",
+            format!("'{listen}' is not an address such as 127.0.0.1:8787."),
+        )
+    })?;
     let url = s.core.start_server(addr).await?;
-    Ok(ServerStatus { running: true, url: Some(url) })
+    Ok(ServerStatus {
+        running: true,
+        url: Some(url),
+    })
 }
 
 pub async fn server_stop(s: &Session<'_>, _: Empty) -> Result<ServerStatus> {
     if !s.core.stop_server().await {
-        return Err(Error::new(ErrorCode::InvalidStatus, "The local API is not running."));
+        return Err(Error::new(
+            ErrorCode::InvalidStatus,
+            "The local API is not running.",
+        ));
     }
-    Ok(ServerStatus { running: false, url: None })
+    Ok(ServerStatus {
+        running: false,
+        url: None,
+    })
 }

@@ -30,15 +30,30 @@ pub struct Session<'a> {
 
 impl Session<'_> {
     pub fn ctx(&self) -> Result<Ctx> {
-        let user = self.user.as_ref().ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Choose who you are first."))?;
-        let bu = self.bu.clone().ok_or_else(|| Error::new(ErrorCode::NoTenantAccess, "Choose a business unit first."))?;
-        Ok(Ctx::new(user.actor(), bu, &self.core.desk.code, self.core.now()))
+        let user = self
+            .user
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Choose who you are first."))?;
+        let bu = self.bu.clone().ok_or_else(|| {
+            Error::new(ErrorCode::NoTenantAccess, "Choose a business unit first.")
+        })?;
+        Ok(Ctx::new(
+            user.actor(),
+            bu,
+            &self.core.desk.code,
+            self.core.now(),
+        ))
     }
     pub fn bu(&self) -> Result<&BusinessUnit> {
-        self.bu.as_ref().ok_or_else(|| Error::new(ErrorCode::NoTenantAccess, "Choose a business unit first."))
+        self.bu
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::NoTenantAccess, "Choose a business unit first."))
     }
     pub fn actor(&self) -> Result<crate::store::Actor> {
-        self.user.as_ref().map(User::actor).ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Choose who you are first."))
+        self.user
+            .as_ref()
+            .map(User::actor)
+            .ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Choose who you are first."))
     }
 }
 
@@ -102,8 +117,13 @@ macro_rules! commands {
 }
 
 /// Export a type and what it uses; wrappers such as `Vec<T>` export their contents.
-fn export_type<T: TS + ?Sized + 'static>(cfg: &ts_rs::Config) -> std::result::Result<(), ts_rs::ExportError> {
-    struct Visit<'a>(&'a ts_rs::Config, std::result::Result<(), ts_rs::ExportError>);
+fn export_type<T: TS + ?Sized + 'static>(
+    cfg: &ts_rs::Config,
+) -> std::result::Result<(), ts_rs::ExportError> {
+    struct Visit<'a>(
+        &'a ts_rs::Config,
+        std::result::Result<(), ts_rs::ExportError>,
+    );
     impl ts_rs::TypeVisitor for Visit<'_> {
         fn visit<U: TS + 'static + ?Sized>(&mut self) {
             if self.1.is_ok() {
@@ -119,8 +139,14 @@ fn export_type<T: TS + ?Sized + 'static>(cfg: &ts_rs::Config) -> std::result::Re
     v.1
 }
 
-fn collect_imports<T: TS + ?Sized + 'static>(cfg: &ts_rs::Config, into: &mut std::collections::BTreeSet<String>) {
-    struct Visit<'a>(&'a ts_rs::Config, &'a mut std::collections::BTreeSet<String>);
+fn collect_imports<T: TS + ?Sized + 'static>(
+    cfg: &ts_rs::Config,
+    into: &mut std::collections::BTreeSet<String>,
+) {
+    struct Visit<'a>(
+        &'a ts_rs::Config,
+        &'a mut std::collections::BTreeSet<String>,
+    );
     impl ts_rs::TypeVisitor for Visit<'_> {
         fn visit<U: TS + 'static + ?Sized>(&mut self) {
             if U::output_path().is_some() {
@@ -138,9 +164,19 @@ fn collect_imports<T: TS + ?Sized + 'static>(cfg: &ts_rs::Config, into: &mut std
 async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> Result<Session<'a>> {
     let user = match rpc.user_id.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => {
-            let u = crate::services::users::get(&core.db, id).await.map_err(|_| Error::new(ErrorCode::AuthRequired, "That person is not known at this desk; choose again."))?;
+            let u = crate::services::users::get(&core.db, id)
+                .await
+                .map_err(|_| {
+                    Error::new(
+                        ErrorCode::AuthRequired,
+                        "That person is not known at this desk; choose again.",
+                    )
+                })?;
             if !u.active {
-                return Err(Error::new(ErrorCode::AuthRequired, format!("{} is no longer active at this desk.", u.name)));
+                return Err(Error::new(
+                    ErrorCode::AuthRequired,
+                    format!("{} is no longer active at this desk.", u.name),
+                ));
             }
             Some(u)
         }
@@ -148,23 +184,49 @@ async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> R
     };
     match (access, &user) {
         (Access::Public, _) => {}
-        (_, None) => return Err(Error::new(ErrorCode::AuthRequired, "Choose who you are first.")),
+        (_, None) => {
+            return Err(Error::new(
+                ErrorCode::AuthRequired,
+                "Choose who you are first.",
+            ))
+        }
         (Access::Anyone, Some(_)) => {}
         (Access::Roles(roles), Some(u)) => {
             if u.role != "admin" && !roles.contains(&u.role.as_str()) {
-                return Err(Error::new(ErrorCode::InsufficientPermissions, format!("{} works as {}; this needs {}.", u.name, u.role,
-                    std::iter::once("admin").chain(roles.iter().copied()).collect::<Vec<_>>().join(" or "))));
+                return Err(Error::new(
+                    ErrorCode::InsufficientPermissions,
+                    format!(
+                        "{} works as {}; this needs {}.",
+                        u.name,
+                        u.role,
+                        std::iter::once("admin")
+                            .chain(roles.iter().copied())
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                ));
             }
         }
     }
     let bu = match rpc.bu_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(id) => Some(crate::services::business_units::get(&core.db, id).await.map_err(|_| Error::new(ErrorCode::NoTenantAccess, format!("Business unit {id} does not exist at this desk.")))?),
+        Some(id) => Some(
+            crate::services::business_units::get(&core.db, id)
+                .await
+                .map_err(|_| {
+                    Error::new(
+                        ErrorCode::NoTenantAccess,
+                        format!("Business unit {id} does not exist at this desk."),
+                    )
+                })?,
+        ),
         None => None,
     };
     Ok(Session { core, user, bu })
 }
 
-use crate::services::{assets, business_units as bus, catalog, customers, keys, orders, timeline, users, Page};
+use crate::services::{
+    assets, business_units as bus, catalog, customers, keys, orders, timeline, users, Page,
+};
 pub use handlers::*;
 
 commands! {

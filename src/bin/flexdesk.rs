@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "flexdesk", version, about = "FlexDesk: offline-first back office for subscription rentals")]
+#[command(
+    name = "flexdesk",
+    version,
+    about = "FlexDesk: offline-first back office for subscription rentals"
+)]
 struct Cli {
     /// Database file (created on first use). Default: the platform's data directory.
     #[arg(long, global = true, env = "FLEXDESK_DB")]
@@ -103,7 +107,11 @@ enum KeyAction {
 }
 
 fn cli_actor() -> Actor {
-    Actor { id: "cli".into(), name: "Command line".into(), role: "admin".into() }
+    Actor {
+        id: "cli".into(),
+        name: "Command line".into(),
+        role: "admin".into(),
+    }
 }
 
 #[tokio::main]
@@ -134,15 +142,35 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Bu { action } => {
             let core = open(&cli.db).await?;
             match action {
-                BuAction::Create { name, currency, code, country, tax_rate } => {
+                BuAction::Create {
+                    name,
+                    currency,
+                    code,
+                    country,
+                    tax_rate,
+                } => {
                     let mut settings = flexdesk::domain::settings::BuSettings::default();
                     if let Some(r) = tax_rate {
                         settings.tax_rate = flexdesk::money::parse_percent(&r)?;
                     }
-                    let bu = business_units::create(&core.db, &cli_actor(), core.now(), business_units::NewBusinessUnit {
-                        name, currency, code, country, timezone: None, settings: Some(settings),
-                    }).await?;
-                    eprintln!("Created business unit {} ({}, {}).", bu.name, bu.code, bu.currency);
+                    let bu = business_units::create(
+                        &core.db,
+                        &cli_actor(),
+                        core.now(),
+                        business_units::NewBusinessUnit {
+                            name,
+                            currency,
+                            code,
+                            country,
+                            timezone: None,
+                            settings: Some(settings),
+                        },
+                    )
+                    .await?;
+                    eprintln!(
+                        "Created business unit {} ({}, {}).",
+                        bu.name, bu.code, bu.currency
+                    );
                     println!("{}", bu.id);
                 }
                 BuAction::List => {
@@ -156,13 +184,30 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let core = open(&cli.db).await?;
             match action {
                 KeyAction::Create { tenant, name } => {
-                    let k = keys::create(&core.db, &cli_actor(), core.now(), &tenant, keys::NewKey { name }).await?;
-                    eprintln!("Created API key {} for {}. Keep it now: only its hash is stored.", k.key.id, tenant);
+                    let k = keys::create(
+                        &core.db,
+                        &cli_actor(),
+                        core.now(),
+                        &tenant,
+                        keys::NewKey { name },
+                    )
+                    .await?;
+                    eprintln!(
+                        "Created API key {} for {}. Keep it now: only its hash is stored.",
+                        k.key.id, tenant
+                    );
                     println!("{}", k.secret);
                 }
                 KeyAction::List { tenant } => {
                     for k in keys::list(&core.db, &tenant).await? {
-                        println!("{}\t{}\t{}…\t{}\t{}", k.id, k.name, k.key_prefix, k.created_at, k.revoked_at.as_deref().unwrap_or("active"));
+                        println!(
+                            "{}\t{}\t{}…\t{}\t{}",
+                            k.id,
+                            k.name,
+                            k.key_prefix,
+                            k.created_at,
+                            k.revoked_at.as_deref().unwrap_or("active")
+                        );
                     }
                 }
                 KeyAction::Revoke { tenant, id } => {
@@ -176,10 +221,27 @@ async fn run(cli: Cli) -> Result<(), Error> {
             if demo {
                 flexdesk::demo::seed_if_empty(&core).await?;
             }
-            let addr: std::net::SocketAddr = listen.parse().map_err(|_| Error::invalid("listen", format!("'{listen}' is not an address such as 127.0.0.1:8787.")))?;
+            let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
+                Error::invalid(
+                    "listen",
+                    format!("'{listen}' is not an address such as 127.0.0.1:8787."),
+                )
+            })?;
             let token = (!addr.ip().is_loopback()).then(flexdesk::ids::secret_hex);
-            let server = flexdesk::http::start(core.clone(), addr, flexdesk::http::ServeOptions { ui_dir: ui, rpc_token: token.clone() }).await?;
-            eprintln!("FlexDesk serves the v1 API at {}/v1 (database {}).", server.url(), core.path.display());
+            let server = flexdesk::http::start(
+                core.clone(),
+                addr,
+                flexdesk::http::ServeOptions {
+                    ui_dir: ui,
+                    rpc_token: token.clone(),
+                },
+            )
+            .await?;
+            eprintln!(
+                "FlexDesk serves the v1 API at {}/v1 (database {}).",
+                server.url(),
+                core.path.display()
+            );
             if let Some(t) = token {
                 eprintln!("The desk UI over the network needs this token: {t}");
             }
@@ -195,14 +257,24 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Demo => {
             let core = open(&cli.db).await?;
             let loaded = flexdesk::demo::seed_if_empty(&core).await?;
-            println!("{}", if loaded { "demo data loaded" } else { "database not empty; nothing loaded" });
+            println!(
+                "{}",
+                if loaded {
+                    "demo data loaded"
+                } else {
+                    "database not empty; nothing loaded"
+                }
+            );
         }
         Command::ImportProducts { tenant, file } => {
             let core = open(&cli.db).await?;
             let bu = business_units::get(&core.db, &tenant).await?;
-            let data = std::fs::read(&file).map_err(|e| Error::invalid("file", format!("{}: {e}", file.display())))?;
+            let data = std::fs::read(&file)
+                .map_err(|e| Error::invalid("file", format!("{}: {e}", file.display())))?;
             let ctx = Ctx::new(cli_actor(), bu, &core.desk.code, core.now());
-            let r = flexdesk::services::catalog::import_csv(&core.db, &ctx, &data, Default::default()).await?;
+            let r =
+                flexdesk::services::catalog::import_csv(&core.db, &ctx, &data, Default::default())
+                    .await?;
             for e in &r.errors {
                 eprintln!("line {}: {}", e.row, e.error);
             }

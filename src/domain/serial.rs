@@ -8,15 +8,28 @@ use crate::error::{Error, Result};
 pub const MAX_LEN: usize = 64;
 
 pub fn normalize(raw: &str) -> Result<String> {
-    let s: String = raw.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_uppercase();
+    let s: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_uppercase();
     if s.is_empty() {
         return Err(Error::invalid("serialNumber", "Serial number is empty."));
     }
     if s.chars().count() > MAX_LEN {
-        return Err(Error::invalid("serialNumber", format!("Serial number is longer than {MAX_LEN} characters.")));
+        return Err(Error::invalid(
+            "serialNumber",
+            format!("Serial number is longer than {MAX_LEN} characters."),
+        ));
     }
-    if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_./:+#".contains(*c))) {
-        return Err(Error::invalid("serialNumber", format!("Serial number contains '{bad}', which scanners do not produce.")));
+    if let Some(bad) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_./:+#".contains(*c)))
+    {
+        return Err(Error::invalid(
+            "serialNumber",
+            format!("Serial number contains '{bad}', which scanners do not produce."),
+        ));
     }
     Ok(s)
 }
@@ -34,7 +47,11 @@ pub fn is_valid_imei(s: &str) -> bool {
             let d = (b - b'0') as u32;
             if i % 2 == 1 {
                 let x = d * 2;
-                if x > 9 { x - 9 } else { x }
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
             } else {
                 d
             }
@@ -45,7 +62,10 @@ pub fn is_valid_imei(s: &str) -> bool {
 
 /// Completes 14 digits with their Luhn check digit (demo data and tests).
 pub fn imei_with_check_digit(first14: &str) -> String {
-    (0..10).map(|d| format!("{first14}{d}")).find(|c| is_valid_imei(c)).expect("one check digit fits")
+    (0..10)
+        .map(|d| format!("{first14}{d}"))
+        .find(|c| is_valid_imei(c))
+        .expect("one check digit fits")
 }
 
 #[cfg(test)]

@@ -116,12 +116,20 @@ impl BuSettings {
         if self.tax_rate < Decimal::ZERO || self.tax_rate > hundred {
             c.fail("taxRate", "Tax rate must be between 0 and 100 %.");
         }
-        for (path, pct) in [("buyoutListPricePct", self.buyout_list_price_pct), ("earlyReturnPct", self.early_return_pct), ("lateFeePct", self.late_fee_pct)] {
+        for (path, pct) in [
+            ("buyoutListPricePct", self.buyout_list_price_pct),
+            ("earlyReturnPct", self.early_return_pct),
+            ("lateFeePct", self.late_fee_pct),
+        ] {
             if pct < Decimal::ZERO || pct > hundred {
                 c.fail(path, "Percentages must be between 0 and 100.");
             }
         }
-        for (path, m) in [("buyoutFlatFee", self.buyout_flat_fee), ("earlyReturnFlatFee", self.early_return_flat_fee), ("lateFeeAmount", self.late_fee_amount)] {
+        for (path, m) in [
+            ("buyoutFlatFee", self.buyout_flat_fee),
+            ("earlyReturnFlatFee", self.early_return_flat_fee),
+            ("lateFeeAmount", self.late_fee_amount),
+        ] {
             if m.is_negative() {
                 c.fail(path, "Amounts cannot be negative.");
             }
@@ -138,8 +146,14 @@ impl BuSettings {
         if self.contract_lengths.iter().any(|l| !(1..=120).contains(l)) {
             c.fail("contractLengths", "Contract lengths are 1 to 120 months.");
         }
-        if !self.contract_lengths.contains(&self.default_contract_length) {
-            c.fail("defaultContractLength", "The default contract length must be one of the offered lengths.");
+        if !self
+            .contract_lengths
+            .contains(&self.default_contract_length)
+        {
+            c.fail(
+                "defaultContractLength",
+                "The default contract length must be one of the offered lengths.",
+            );
         }
         c.finish()
     }

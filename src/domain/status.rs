@@ -21,7 +21,10 @@ impl AssetStatus {
         use AssetStatus::*;
         matches!(
             (self, to),
-            (Available, Unavailable) | (Unavailable, Available) | (Returned, Available) | (Returned, Unavailable)
+            (Available, Unavailable)
+                | (Unavailable, Available)
+                | (Returned, Available)
+                | (Returned, Unavailable)
         ) || self == to
     }
 }
@@ -39,8 +42,13 @@ mod tests {
     #[test]
     fn hand_edits_never_rent_out_or_sell_an_asset() {
         for from in AssetStatus::ALL {
-            assert!(!from.manual_transition_allowed(AssetStatus::RentedOut) || *from == AssetStatus::RentedOut);
-            assert!(!from.manual_transition_allowed(AssetStatus::Sold) || *from == AssetStatus::Sold);
+            assert!(
+                !from.manual_transition_allowed(AssetStatus::RentedOut)
+                    || *from == AssetStatus::RentedOut
+            );
+            assert!(
+                !from.manual_transition_allowed(AssetStatus::Sold) || *from == AssetStatus::Sold
+            );
         }
         assert!(AssetStatus::Returned.manual_transition_allowed(AssetStatus::Available));
         assert!(!AssetStatus::Sold.manual_transition_allowed(AssetStatus::Available));

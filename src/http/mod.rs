@@ -42,13 +42,17 @@ impl From<Error> for ApiError {
 
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
-        ApiError(Error::new(ErrorCode::ValidationError, format!("The request body is not valid JSON: {e}")))
+        ApiError(Error::new(
+            ErrorCode::ValidationError,
+            format!("The request body is not valid JSON: {e}"),
+        ))
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = serde_json::json!({"code": self.0.code.as_str(), "message": self.0.message});
         if !self.0.details.is_empty() {
             body["details"] = serde_json::to_value(&self.0.details).unwrap_or_default();
@@ -58,7 +62,10 @@ impl IntoResponse for ApiError {
 }
 
 pub fn router(core: Core, opts: &ServeOptions) -> Router {
-    let state = AppState { core, rpc_token: opts.rpc_token.clone() };
+    let state = AppState {
+        core,
+        rpc_token: opts.rpc_token.clone(),
+    };
     let mut app = Router::new()
         .merge(v1::routes())
         .merge(rpc::routes())
@@ -67,16 +74,21 @@ pub fn router(core: Core, opts: &ServeOptions) -> Router {
         .with_state(state);
     if let Some(dir) = &opts.ui_dir {
         let index = dir.join("index.html");
-        app = app.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)));
+        app = app.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .fallback(tower_http::services::ServeFile::new(index)),
+        );
     } else {
-        app = app.fallback(|| async { ApiError(Error::new(ErrorCode::NotFound, "No such endpoint.")) });
+        app = app
+            .fallback(|| async { ApiError(Error::new(ErrorCode::NotFound, "No such endpoint.")) });
     }
     app
 }
 
 async fn openapi() -> Response {
     let mut r = OPENAPI.into_response();
-    r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     r
 }
 
@@ -105,14 +117,24 @@ impl RunningServer {
 
 /// Bind and serve in the background. Port 0 picks a free port (tests).
 pub async fn start(core: Core, addr: SocketAddr, opts: ServeOptions) -> Result<RunningServer> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::new(ErrorCode::Conflict, format!("Cannot listen on {addr}: {e}")))?;
-    let addr = listener.local_addr().map_err(|e| Error::internal(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::new(ErrorCode::Conflict, format!("Cannot listen on {addr}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::internal(e.to_string()))?;
     let app = router(core, &opts);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = rx.await;
-        }).await;
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
     });
-    Ok(RunningServer { addr, shutdown: Some(tx), task })
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
 }

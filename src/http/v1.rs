@@ -23,16 +23,27 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/products", post(create_product).get(list_products))
         .route("/v1/products/csv", post(import_products))
         .route("/v1/products/variants", get(list_variants))
-        .route("/v1/products/{id}", get(get_product).put(update_product).delete(delete_product))
+        .route(
+            "/v1/products/{id}",
+            get(get_product).put(update_product).delete(delete_product),
+        )
         .route("/v1/customers", get(list_customers).post(create_customer))
-        .route("/v1/customers/{id}", get(get_customer).put(update_customer).delete(delete_customer))
+        .route(
+            "/v1/customers/{id}",
+            get(get_customer)
+                .put(update_customer)
+                .delete(delete_customer),
+        )
         .route("/v1/orders", post(create_order).get(list_orders))
         .route("/v1/orders/{id}", get(get_order))
         .route("/v1/orders/{id}/notes", patch(order_notes))
         .route("/v1/orders/{id}/cancel", post(cancel_order))
         .route("/v1/orders/{id}/confirm", post(confirm_order))
         .route("/v1/assets", post(create_asset).get(list_assets))
-        .route("/v1/assets/{serial}", get(get_asset).put(update_asset).delete(delete_asset))
+        .route(
+            "/v1/assets/{serial}",
+            get(get_asset).put(update_asset).delete(delete_asset),
+        )
 }
 
 /// An authenticated v1 caller: a live API key whose business unit is the `Tenant-ID` sent.
@@ -44,45 +55,105 @@ pub(super) struct Tenant {
 
 impl Tenant {
     fn ctx(&self) -> Ctx {
-        Ctx::new(self.actor.clone(), self.bu.clone(), &self.core.desk.code, self.core.now())
+        Ctx::new(
+            self.actor.clone(),
+            self.bu.clone(),
+            &self.core.desk.code,
+            self.core.now(),
+        )
     }
 }
 
 impl FromRequestParts<AppState> for Tenant {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> std::result::Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &AppState,
+    ) -> std::result::Result<Self, ApiError> {
         let h = &parts.headers;
-        let auth = h.get("authorization").and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Send the API key as 'Authorization: Bearer <key>'."))?;
-        let secret = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")).map(str::trim)
-            .ok_or_else(|| Error::new(ErrorCode::AuthRequired, "The Authorization header must be 'Bearer <key>'."))?;
+        let auth = h
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::AuthRequired,
+                    "Send the API key as 'Authorization: Bearer <key>'.",
+                )
+            })?;
+        let secret = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::AuthRequired,
+                    "The Authorization header must be 'Bearer <key>'.",
+                )
+            })?;
         let key = keys::authenticate(&st.core.db, st.core.now(), secret).await?;
-        let tenant = h.get("tenant-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::new(ErrorCode::NoTenantAccess, "Send the business unit id in the Tenant-ID header."))?;
+        let tenant = h
+            .get("tenant-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NoTenantAccess,
+                    "Send the business unit id in the Tenant-ID header.",
+                )
+            })?;
         if tenant != key.bu_id {
-            return Err(Error::new(ErrorCode::NoTenantAccess, "This API key has no access to that Tenant-ID.").into());
+            return Err(Error::new(
+                ErrorCode::NoTenantAccess,
+                "This API key has no access to that Tenant-ID.",
+            )
+            .into());
         }
-        let bu = crate::services::business_units::get(&st.core.db, tenant).await
+        let bu = crate::services::business_units::get(&st.core.db, tenant)
+            .await
             .map_err(|_| Error::new(ErrorCode::NoTenantAccess, "Unknown Tenant-ID."))?;
-        Ok(Tenant { core: st.core.clone(), bu, actor: Actor { id: key.id.clone(), name: format!("API key '{}'", key.name), role: "api".into() } })
+        Ok(Tenant {
+            core: st.core.clone(),
+            bu,
+            actor: Actor {
+                id: key.id.clone(),
+                name: format!("API key '{}'", key.name),
+                role: "api".into(),
+            },
+        })
     }
 }
 
 type Reply = std::result::Result<Response, ApiError>;
 
+/// Answer in the wire form. Objects nested in a `json!` body must be converted with
+/// `to_wire_value` where they are placed, since `json!` serializes them on the spot.
 fn wire(status: StatusCode, body: impl Serialize) -> Reply {
     Ok((status, Json(to_wire_value(&body))).into_response())
 }
 
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return serde_json::from_value(json!({})).map_err(|e| Error::new(ErrorCode::ValidationError, format!("The request body is missing: {e}")));
+        return serde_json::from_value(json!({})).map_err(|e| {
+            Error::new(
+                ErrorCode::ValidationError,
+                format!("The request body is missing: {e}"),
+            )
+        });
     }
-    serde_json::from_slice(bytes).map_err(|e| Error::new(ErrorCode::ValidationError, format!("The request body is not valid: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::new(
+            ErrorCode::ValidationError,
+            format!("The request body is not valid: {e}"),
+        )
+    })
 }
 
 fn query<T: DeserializeOwned>(q: HashMap<String, String>) -> Result<T> {
-    serde_json::from_value(serde_json::to_value(q)?).map_err(|e| Error::invalid("query", format!("Unreadable query: {e}")))
+    serde_json::from_value(serde_json::to_value(q)?)
+        .map_err(|e| Error::invalid("query", format!("Unreadable query: {e}")))
 }
 
 fn envelope<T: ts_rs::TS + Serialize>(key: &str, page: Page<T>) -> Value {
@@ -94,12 +165,18 @@ fn envelope<T: ts_rs::TS + Serialize>(key: &str, page: Page<T>) -> Value {
 async fn create_product(t: Tenant, b: Bytes) -> Reply {
     let r = catalog::save_product(&t.core.db, &t.ctx(), body(&b)?).await?;
     let msg = format!("Product {} {}", r.product_sku, r.operation);
-    wire(StatusCode::CREATED, json!({"success": true, "message": msg, "productId": r.product_id, "productSku": r.product_sku, "operation": r.operation, "variantResults": r.variant_results}))
+    wire(
+        StatusCode::CREATED,
+        json!({"success": true, "message": msg, "productId": r.product_id, "productSku": r.product_sku, "operation": r.operation, "variantResults": r.variant_results}),
+    )
 }
 
 async fn update_product(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let r = catalog::update_product(&t.core.db, &t.ctx(), &id, body(&b)?).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": format!("Product {} updated", r.product_sku), "productId": r.product_id, "productSku": r.product_sku, "operation": r.operation, "variantResults": r.variant_results}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("Product {} updated", r.product_sku), "productId": r.product_id, "productSku": r.product_sku, "operation": r.operation, "variantResults": r.variant_results}),
+    )
 }
 
 async fn list_products(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
@@ -113,35 +190,67 @@ async fn list_variants(t: Tenant, Query(q): Query<HashMap<String, String>>) -> R
 }
 
 async fn get_product(t: Tenant, Path(id): Path<String>) -> Reply {
-    wire(StatusCode::OK, catalog::get_product(&t.core.db, &t.bu, &id).await?)
+    wire(
+        StatusCode::OK,
+        catalog::get_product(&t.core.db, &t.bu, &id).await?,
+    )
 }
 
 async fn delete_product(t: Tenant, Path(id): Path<String>) -> Reply {
     let (id, sku) = catalog::delete_product(&t.core.db, &t.ctx(), &id).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": format!("Product {sku} discontinued; its variants are inactive"), "productId": id, "productSku": sku}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("Product {sku} discontinued; its variants are inactive"), "productId": id, "productSku": sku}),
+    )
 }
 
 /// CSV as `multipart/form-data` (field `csvFile`) or as a raw `text/csv` body.
 async fn import_products(t: Tenant, headers: HeaderMap, req: axum::extract::Request) -> Reply {
-    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let data: Vec<u8> = if ct.starts_with("multipart/form-data") {
-        let mut mp = Multipart::from_request(req, &()).await.map_err(|e| Error::invalid("csvFile", format!("Unreadable upload: {e}")))?;
+        let mut mp = Multipart::from_request(req, &())
+            .await
+            .map_err(|e| Error::invalid("csvFile", format!("Unreadable upload: {e}")))?;
         let mut found = None;
-        while let Some(field) = mp.next_field().await.map_err(|e| Error::invalid("csvFile", format!("Unreadable upload: {e}")))? {
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| Error::invalid("csvFile", format!("Unreadable upload: {e}")))?
+        {
             if field.name() == Some("csvFile") {
-                found = Some(field.bytes().await.map_err(|e| Error::invalid("csvFile", e.to_string()))?.to_vec());
+                found = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| Error::invalid("csvFile", e.to_string()))?
+                        .to_vec(),
+                );
             }
         }
         found.ok_or_else(|| Error::invalid("csvFile", "The upload has no csvFile field."))?
     } else {
-        axum::body::to_bytes(req.into_body(), 10 * 1024 * 1024).await.map_err(|_| Error::invalid("csvFile", "The file is larger than 10 MB."))?.to_vec()
+        axum::body::to_bytes(req.into_body(), 10 * 1024 * 1024)
+            .await
+            .map_err(|_| Error::invalid("csvFile", "The file is larger than 10 MB."))?
+            .to_vec()
     };
     if data.len() > 10 * 1024 * 1024 {
         return Err(Error::invalid("csvFile", "The file is larger than 10 MB.").into());
     }
     let r = catalog::import_csv(&t.core.db, &t.ctx(), &data, Default::default()).await?;
-    let errors: Vec<Value> = r.errors.iter().map(|e| json!({"row": e.row, "sku": e.sku, "error": e.error})).collect();
-    wire(StatusCode::CREATED, json!({"success": r.success, "message": r.message, "created": r.created, "updated": r.updated, "errors": errors, "summary": r.summary}))
+    let errors: Vec<Value> = r
+        .errors
+        .iter()
+        .map(|e| json!({"row": e.row, "sku": e.sku, "error": e.error}))
+        .collect();
+    wire(
+        StatusCode::CREATED,
+        json!({"success": r.success, "message": r.message, "created": r.created, "updated": r.updated, "errors": errors, "summary": r.summary}),
+    )
 }
 
 use axum::extract::FromRequest;
@@ -154,35 +263,58 @@ async fn list_customers(t: Tenant, Query(q): Query<HashMap<String, String>>) -> 
 }
 
 async fn get_customer(t: Tenant, Path(id): Path<String>) -> Reply {
-    wire(StatusCode::OK, customers::get(&t.core.db, &t.bu, &id).await?)
+    wire(
+        StatusCode::OK,
+        customers::get(&t.core.db, &t.bu, &id).await?,
+    )
 }
 
 async fn create_customer(t: Tenant, b: Bytes) -> Reply {
     let c = customers::create(&t.core.db, &t.ctx(), body(&b)?).await?;
-    wire(StatusCode::CREATED, json!({"success": true, "message": "Customer created", "customerId": c.customer_id, "customer": c}))
+    wire(
+        StatusCode::CREATED,
+        json!({"success": true, "message": "Customer created", "customerId": c.customer_id, "customer": to_wire_value(&c)}),
+    )
 }
 
 async fn update_customer(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let mut upd: customers::CustomerUpdate = body(&b)?;
     if !upd.customer_id.is_empty() && upd.customer_id != id {
-        return Err(Error::invalid("customerId", "customerId in the body differs from the path.").into());
+        return Err(Error::invalid(
+            "customerId",
+            "customerId in the body differs from the path.",
+        )
+        .into());
     }
     upd.customer_id = id;
     let c = customers::update(&t.core.db, &t.ctx(), upd).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Customer updated", "customerId": c.customer_id, "customer": c}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Customer updated", "customerId": c.customer_id, "customer": to_wire_value(&c)}),
+    )
 }
 
 async fn delete_customer(t: Tenant, Path(id): Path<String>) -> Reply {
     customers::delete(&t.core.db, &t.ctx(), &id).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Customer deactivated", "customerId": id}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Customer deactivated", "customerId": id}),
+    )
 }
 
 // ----- orders -------------------------------------------------------------------------------
 
 async fn create_order(t: Tenant, b: Bytes) -> Reply {
     let placed = orders::create(&t.core.db, &t.ctx(), body(&b)?).await?;
-    let msg = if placed.created { "Order created" } else { "An identical order was placed moments ago; it is returned instead of a duplicate" };
-    wire(StatusCode::CREATED, json!({"success": true, "message": msg, "orderId": placed.order.order_id, "order": placed.order}))
+    let msg = if placed.created {
+        "Order created"
+    } else {
+        "An identical order was placed moments ago; it is returned instead of a duplicate"
+    };
+    wire(
+        StatusCode::CREATED,
+        json!({"success": true, "message": msg, "orderId": placed.order.order_id, "order": to_wire_value(&placed.order)}),
+    )
 }
 
 async fn list_orders(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
@@ -201,9 +333,14 @@ struct NotesBody {
 
 async fn order_notes(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let nb: NotesBody = body(&b)?;
-    let notes = nb.notes.ok_or_else(|| Error::invalid("notes", "notes is required."))?;
+    let notes = nb
+        .notes
+        .ok_or_else(|| Error::invalid("notes", "notes is required."))?;
     let o = orders::set_notes(&t.core.db, &t.ctx(), &id, &notes).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Notes updated", "orderId": o.order_id}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Notes updated", "orderId": o.order_id}),
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -215,19 +352,28 @@ struct CancelBody {
 async fn cancel_order(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let cb: CancelBody = body(&b)?;
     let o = orders::cancel(&t.core.db, &t.ctx(), &id, cb.reason).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": format!("Order {} cancelled", o.order_number), "orderId": o.order_id}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("Order {} cancelled", o.order_number), "orderId": o.order_id}),
+    )
 }
 
 async fn confirm_order(t: Tenant, Path(id): Path<String>) -> Reply {
     let o = orders::confirm(&t.core.db, &t.ctx(), &id).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": format!("Order {} confirmed", o.order_number), "orderId": o.order_id, "order": o}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("Order {} confirmed", o.order_number), "orderId": o.order_id, "order": to_wire_value(&o)}),
+    )
 }
 
 // ----- assets -------------------------------------------------------------------------------
 
 async fn create_asset(t: Tenant, b: Bytes) -> Reply {
     let a = assets::create(&t.core.db, &t.ctx(), body(&b)?).await?;
-    wire(StatusCode::CREATED, json!({"success": true, "message": format!("Asset {} created", a.serial_number), "asset": a}))
+    wire(
+        StatusCode::CREATED,
+        json!({"success": true, "message": format!("Asset {} created", a.serial_number), "asset": to_wire_value(&a)}),
+    )
 }
 
 async fn list_assets(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
@@ -236,15 +382,24 @@ async fn list_assets(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Rep
 }
 
 async fn get_asset(t: Tenant, Path(serial): Path<String>) -> Reply {
-    wire(StatusCode::OK, assets::get(&t.core.db, &t.bu, &serial).await?)
+    wire(
+        StatusCode::OK,
+        assets::get(&t.core.db, &t.bu, &serial).await?,
+    )
 }
 
 async fn update_asset(t: Tenant, Path(serial): Path<String>, b: Bytes) -> Reply {
     let a = assets::update(&t.core.db, &t.ctx(), &serial, body(&b)?).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": format!("Asset {} updated", a.serial_number), "asset": a}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("Asset {} updated", a.serial_number), "asset": to_wire_value(&a)}),
+    )
 }
 
 async fn delete_asset(t: Tenant, Path(serial): Path<String>) -> Reply {
     let sn = assets::delete(&t.core.db, &t.ctx(), &serial).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": format!("Asset {sn} deleted (now unavailable)"), "serialNumber": sn}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("Asset {sn} deleted (now unavailable)"), "serialNumber": sn}),
+    )
 }

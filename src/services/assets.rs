@@ -81,17 +81,30 @@ fn to_asset(bu: &BusinessUnit, r: Row) -> Asset {
     }
 }
 
-pub(crate) async fn find(conn: &mut SqliteConnection, bu: &BusinessUnit, serial_number: &str) -> Result<Option<Asset>> {
-    let Ok(sn) = serial::normalize(serial_number) else { return Ok(None) };
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS} FROM assets a WHERE a.bu_id = ? AND a.serial_number = ?"))
-        .bind(&bu.id).bind(&sn).fetch_optional(conn).await?;
+pub(crate) async fn find(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    serial_number: &str,
+) -> Result<Option<Asset>> {
+    let Ok(sn) = serial::normalize(serial_number) else {
+        return Ok(None);
+    };
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM assets a WHERE a.bu_id = ? AND a.serial_number = ?"
+    ))
+    .bind(&bu.id)
+    .bind(&sn)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|r| to_asset(bu, r)))
 }
 
 /// Exact lookup by serial (as scanned: it is normalised first).
 pub async fn get(db: &Db, bu: &BusinessUnit, serial_number: &str) -> Result<Asset> {
     let mut conn = db.pool().acquire().await?;
-    find(&mut conn, bu, serial_number).await?.ok_or_else(|| Error::not_found("Asset", serial_number.trim()))
+    find(&mut conn, bu, serial_number)
+        .await?
+        .ok_or_else(|| Error::not_found("Asset", serial_number.trim()))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -113,14 +126,18 @@ pub struct AssetInput {
 
 fn parse_date(path: &str, s: &str) -> Result<String> {
     let t = s.trim();
-    let d = NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d").map_err(|_| Error::invalid(path, format!("'{t}' is not a date (YYYY-MM-DD).")))?;
+    let d = NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(path, format!("'{t}' is not a date (YYYY-MM-DD).")))?;
     Ok(d.format("%Y-%m-%d").to_string())
 }
 
 fn check_condition(c: &mut Checks, cond: &Option<String>) {
     if let Some(x) = cond.as_deref().filter(|s| !s.trim().is_empty()) {
         if AssetCondition::parse(&x.trim().to_lowercase()).is_none() {
-            c.fail("condition", "Condition must be new, excellent, good, fair, poor or damaged.");
+            c.fail(
+                "condition",
+                "Condition must be new, excellent, good, fair, poor or damaged.",
+            );
         }
     }
 }
@@ -138,7 +155,11 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
     };
     c.require("sku", &input.sku, "SKU");
     check_condition(&mut c, &input.condition);
-    let date = match input.acquisition_date.as_deref().filter(|s| !s.trim().is_empty()) {
+    let date = match input
+        .acquisition_date
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
         Some(d) => match parse_date("acquisitionDate", d) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -152,7 +173,10 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
         None => AssetStatus::Available,
         Some(s) => match AssetStatus::parse(s) {
             Some(st @ (AssetStatus::Available | AssetStatus::Unavailable)) => st,
-            Some(_) => return Err(Error::new(ErrorCode::InvalidStatus, "A new asset is available or unavailable; rented and sold come from subscriptions.")),
+            Some(_) => return Err(Error::new(
+                ErrorCode::InvalidStatus,
+                "A new asset is available or unavailable; rented and sold come from subscriptions.",
+            )),
             None => {
                 c.fail("status", "Status must be available or unavailable.");
                 AssetStatus::Available
@@ -161,21 +185,43 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
     };
     c.finish()?;
     let sn = sn.expect("checked");
-    let v = super::catalog::variant_by_sku(conn, bu, &input.sku).await?
-        .ok_or_else(|| Error::new(ErrorCode::VariantNotFound, format!("No variant has the SKU {}.", input.sku.trim())))?;
+    let v = super::catalog::variant_by_sku(conn, bu, &input.sku)
+        .await?
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::VariantNotFound,
+                format!("No variant has the SKU {}.", input.sku.trim()),
+            )
+        })?;
     if v.status != VariantStatus::Active {
-        return Err(Error::new(ErrorCode::VariantInactive, format!("{} ({}) is inactive.", v.variant_name, v.variant_sku)));
+        return Err(Error::new(
+            ErrorCode::VariantInactive,
+            format!("{} ({}) is inactive.", v.variant_name, v.variant_sku),
+        ));
     }
-    if super::catalog::serial_format_of(conn, &bu.id, &v.category).await? == SerialFormat::Imei && !serial::is_valid_imei(&sn) {
+    if super::catalog::serial_format_of(conn, &bu.id, &v.category).await? == SerialFormat::Imei
+        && !serial::is_valid_imei(&sn)
+    {
         return Err(Error::invalid("serialNumber", format!("{sn} is not a valid IMEI: {} devices are identified by 15 digits with a check digit.", v.category)));
     }
-    let exists: Option<String> = sqlx::query_scalar("SELECT status FROM assets WHERE bu_id = ? AND serial_number = ?").bind(&bu.id).bind(&sn).fetch_optional(&mut *conn).await?;
+    let exists: Option<String> =
+        sqlx::query_scalar("SELECT status FROM assets WHERE bu_id = ? AND serial_number = ?")
+            .bind(&bu.id)
+            .bind(&sn)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some(st) = exists {
-        return Err(Error::new(ErrorCode::AssetExists, format!("Serial {sn} is already registered ({st}).")));
+        return Err(Error::new(
+            ErrorCode::AssetExists,
+            format!("Serial {sn} is already registered ({st})."),
+        ));
     }
     let cost = match input.acquisition_cost {
         Some(m) => Some(bu.minor("acquisitionCost", m)?),
-        None => v.acquisition_cost.map(|m| m.to_minor(bu.currency_exponent)).transpose()?,
+        None => v
+            .acquisition_cost
+            .map(|m| m.to_minor(bu.currency_exponent))
+            .transpose()?,
     };
     let product_name = format!("{} — {}", v.product_name, v.variant_name);
     sqlx::query(
@@ -185,12 +231,30 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
         .bind(opt_trim(input.location.clone())).bind(opt_trim(input.condition.clone()).map(|s| s.to_lowercase())).bind(opt_trim(input.notes.clone()))
         .bind(cost).bind(&date).bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name)
         .execute(&mut *conn).await?;
-    record(conn, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&bu.id), entity_type: "asset", entity_id: &sn, action: "created",
-        summary: format!("{sn} ({}) taken in{}", v.variant_sku, opt_trim(input.location.clone()).map(|l| format!(" at {l}")).unwrap_or_default()),
-        before: None, after: None,
-    }).await?;
-    find(conn, bu, &sn).await?.ok_or_else(|| Error::internal("asset vanished after insert"))
+    record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "asset",
+            entity_id: &sn,
+            action: "created",
+            summary: format!(
+                "{sn} ({}) taken in{}",
+                v.variant_sku,
+                opt_trim(input.location.clone())
+                    .map(|l| format!(" at {l}"))
+                    .unwrap_or_default()
+            ),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    find(conn, bu, &sn)
+        .await?
+        .ok_or_else(|| Error::internal("asset vanished after insert"))
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: AssetInput) -> Result<Asset> {
@@ -216,22 +280,57 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
     let bu = &ctx.bu;
     let mut c = Checks::new();
     check_condition(&mut c, &upd.condition);
-    let status = upd.status.as_deref().filter(|s| !s.is_empty()).map(|s| AssetStatus::parse(s).ok_or_else(|| Error::invalid("status", "Status must be available, rented_out, returned, sold or unavailable."))).transpose()?;
-    let date = upd.acquisition_date.as_deref().filter(|s| !s.trim().is_empty()).map(|d| parse_date("acquisitionDate", d)).transpose()?;
+    let status = upd
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            AssetStatus::parse(s).ok_or_else(|| {
+                Error::invalid(
+                    "status",
+                    "Status must be available, rented_out, returned, sold or unavailable.",
+                )
+            })
+        })
+        .transpose()?;
+    let date = upd
+        .acquisition_date
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|d| parse_date("acquisitionDate", d))
+        .transpose()?;
     c.finish()?;
     let mut tx = db.write().await?;
-    let before = find(&mut tx, bu, serial_number).await?.ok_or_else(|| Error::not_found("Asset", serial_number.trim()))?;
+    let before = find(&mut tx, bu, serial_number)
+        .await?
+        .ok_or_else(|| Error::not_found("Asset", serial_number.trim()))?;
     if let Some(to) = status {
         if to != before.status {
             if before.rental_id.is_some() || before.status == AssetStatus::RentedOut {
-                return Err(Error::new(ErrorCode::AssetInUse, format!("{} is on subscription {}; end or replace it first.", before.serial_number, before.rental_id.clone().unwrap_or_default())));
+                return Err(Error::new(
+                    ErrorCode::AssetInUse,
+                    format!(
+                        "{} is on subscription {}; end or replace it first.",
+                        before.serial_number,
+                        before.rental_id.clone().unwrap_or_default()
+                    ),
+                ));
             }
             if !before.status.manual_transition_allowed(to) {
-                return Err(Error::new(ErrorCode::InvalidStatus, format!("{} cannot go from {} to {} by hand.", before.serial_number, before.status, to)));
+                return Err(Error::new(
+                    ErrorCode::InvalidStatus,
+                    format!(
+                        "{} cannot go from {} to {} by hand.",
+                        before.serial_number, before.status, to
+                    ),
+                ));
             }
         }
     }
-    let cost = upd.acquisition_cost.map(|m| bu.minor("acquisitionCost", m)).transpose()?;
+    let cost = upd
+        .acquisition_cost
+        .map(|m| bu.minor("acquisitionCost", m))
+        .transpose()?;
     let new_status = status.unwrap_or(before.status);
     sqlx::query(
         "UPDATE assets SET status = ?, location = ?, condition = ?, notes = ?, acquisition_cost = coalesce(?, acquisition_cost),
@@ -243,17 +342,33 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
         .bind(match &upd.notes { Some(l) => opt_trim(Some(l.clone())), None => before.notes.clone() })
         .bind(cost).bind(date).bind(new_status.as_str()).bind(&ctx.now).bind(&bu.id).bind(&before.serial_number)
         .execute(&mut *tx).await?;
-    let after = find(&mut tx, bu, &before.serial_number).await?.expect("exists");
+    let after = find(&mut tx, bu, &before.serial_number)
+        .await?
+        .expect("exists");
     let summary = if after.status != before.status {
-        format!("{}: {} → {}", after.serial_number, before.status, after.status)
+        format!(
+            "{}: {} → {}",
+            after.serial_number, before.status, after.status
+        )
     } else {
         format!("{} updated", after.serial_number)
     };
     let pick = |a: &Asset| serde_json::json!({"status": a.status, "location": a.location, "condition": a.condition, "notes": a.notes, "acquisitionCost": a.acquisition_cost, "acquisitionDate": a.acquisition_date});
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&bu.id), entity_type: "asset", entity_id: &after.serial_number, action: "updated", summary,
-        before: Some(pick(&before)), after: Some(pick(&after)),
-    }).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "asset",
+            entity_id: &after.serial_number,
+            action: "updated",
+            summary,
+            before: Some(pick(&before)),
+            after: Some(pick(&after)),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -262,20 +377,41 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
 pub async fn delete(db: &Db, ctx: &Ctx, serial_number: &str) -> Result<String> {
     let bu = &ctx.bu;
     let mut tx = db.write().await?;
-    let a = find(&mut tx, bu, serial_number).await?.ok_or_else(|| Error::not_found("Asset", serial_number.trim()))?;
+    let a = find(&mut tx, bu, serial_number)
+        .await?
+        .ok_or_else(|| Error::not_found("Asset", serial_number.trim()))?;
     if a.rental_id.is_some() || a.status == AssetStatus::RentedOut {
-        return Err(Error::new(ErrorCode::AssetInUse, format!("{} is on a subscription and cannot be deleted.", a.serial_number)));
+        return Err(Error::new(
+            ErrorCode::AssetInUse,
+            format!(
+                "{} is on a subscription and cannot be deleted.",
+                a.serial_number
+            ),
+        ));
     }
     if a.status == AssetStatus::Sold {
-        return Err(Error::new(ErrorCode::InvalidStatus, format!("{} was sold; it stays on record.", a.serial_number)));
+        return Err(Error::new(
+            ErrorCode::InvalidStatus,
+            format!("{} was sold; it stays on record.", a.serial_number),
+        ));
     }
     sqlx::query("UPDATE assets SET status = 'unavailable', deleted_at = ?, updated_at = ? WHERE bu_id = ? AND serial_number = ?")
         .bind(&ctx.now).bind(&ctx.now).bind(&bu.id).bind(&a.serial_number).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&bu.id), entity_type: "asset", entity_id: &a.serial_number, action: "deleted",
-        summary: format!("{} deleted (now unavailable)", a.serial_number),
-        before: Some(serde_json::json!({"status": a.status})), after: Some(serde_json::json!({"status": "unavailable"})),
-    }).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "asset",
+            entity_id: &a.serial_number,
+            action: "deleted",
+            summary: format!("{} deleted (now unavailable)", a.serial_number),
+            before: Some(serde_json::json!({"status": a.status})),
+            after: Some(serde_json::json!({"status": "unavailable"})),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(a.serial_number)
 }
@@ -299,7 +435,8 @@ pub struct AssetQuery {
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Asset>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM assets a WHERE a.bu_id = "));
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLS} FROM assets a WHERE a.bu_id = "));
     qb.push_bind(bu.id.clone());
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         AssetStatus::parse_field("status", s)?;
@@ -317,20 +454,44 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Ass
     if let Some(s) = q.location.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND a.location = ").push_bind(s.to_string());
     }
-    if let Some(s) = q.q.as_deref().map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()) {
+    if let Some(s) =
+        q.q.as_deref()
+            .map(|s| s.trim().to_uppercase())
+            .filter(|s| !s.is_empty())
+    {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        qb.push(" AND a.serial_number >= ").push_bind(s.clone()).push(" AND a.serial_number < ").push_bind(format!("{s}\u{10FFFF}"));
+        qb.push(" AND a.serial_number >= ")
+            .push_bind(s.clone())
+            .push(" AND a.serial_number < ")
+            .push_bind(format!("{s}\u{10FFFF}"));
     }
     if let Some(cur) = q.start_after.as_deref().filter(|c| !c.is_empty()) {
-        let found: Option<(String, i64)> = sqlx::query_as("SELECT created_at, id FROM assets WHERE bu_id = ? AND serial_number = ?")
-            .bind(&bu.id).bind(cur).fetch_optional(db.pool()).await?;
-        let (created_at, id) = found.ok_or_else(|| Error::invalid("startAfter", "startAfter is not a cursor from this list."))?;
-        qb.push(format!(" AND (a.created_at, a.id) {} (", dir.cmp())).push_bind(created_at).push(", ").push_bind(id).push(")");
+        let found: Option<(String, i64)> = sqlx::query_as(
+            "SELECT created_at, id FROM assets WHERE bu_id = ? AND serial_number = ?",
+        )
+        .bind(&bu.id)
+        .bind(cur)
+        .fetch_optional(db.pool())
+        .await?;
+        let (created_at, id) = found.ok_or_else(|| {
+            Error::invalid("startAfter", "startAfter is not a cursor from this list.")
+        })?;
+        qb.push(format!(" AND (a.created_at, a.id) {} (", dir.cmp()))
+            .push_bind(created_at)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
     }
-    qb.push(format!(" ORDER BY a.created_at {0}, a.id {0} LIMIT ", dir.order())).push_bind(limit + 1);
+    qb.push(format!(
+        " ORDER BY a.created_at {0}, a.id {0} LIMIT ",
+        dir.order()
+    ))
+    .push_bind(limit + 1);
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
     let assets = rows.into_iter().map(|r| to_asset(bu, r)).collect();
-    Ok(into_page(assets, limit, |a: &Asset| a.serial_number.clone()))
+    Ok(into_page(assets, limit, |a: &Asset| {
+        a.serial_number.clone()
+    }))
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -346,14 +507,41 @@ pub struct AssetImportReport {
 /// Bulk intake from CSV (`Serial Number`, `SKU`, optional `Location`, `Condition`,
 /// `Acquisition Cost`, `Acquisition Date`, `Notes`). One transaction; bad or duplicate rows are
 /// reported by line and skipped, or, with `allOrNothing`, nothing is written.
-pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: super::catalog::ImportOptions) -> Result<AssetImportReport> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(data);
-    let headers = rdr.headers().map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?.clone();
-    let col = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
-    let (Some(c_sn), Some(c_sku)) = (col(&["Serial Number", "serialNumber", "Serial"]), col(&["SKU", "Variant SKU", "sku"])) else {
-        return Err(Error::invalid("csvFile", "The header row needs Serial Number and SKU columns."));
+pub async fn import_csv(
+    db: &Db,
+    ctx: &Ctx,
+    data: &[u8],
+    opts: super::catalog::ImportOptions,
+) -> Result<AssetImportReport> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?
+        .clone();
+    let col = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     };
-    let (c_loc, c_cond, c_cost, c_date, c_notes) = (col(&["Location"]), col(&["Condition"]), col(&["Acquisition Cost", "acquisitionCost"]), col(&["Acquisition Date", "acquisitionDate"]), col(&["Notes"]));
+    let (Some(c_sn), Some(c_sku)) = (
+        col(&["Serial Number", "serialNumber", "Serial"]),
+        col(&["SKU", "Variant SKU", "sku"]),
+    ) else {
+        return Err(Error::invalid(
+            "csvFile",
+            "The header row needs Serial Number and SKU columns.",
+        ));
+    };
+    let (c_loc, c_cond, c_cost, c_date, c_notes) = (
+        col(&["Location"]),
+        col(&["Condition"]),
+        col(&["Acquisition Cost", "acquisitionCost"]),
+        col(&["Acquisition Date", "acquisitionDate"]),
+        col(&["Notes"]),
+    );
     let mut tx = db.write().await?;
     let mut errors = Vec::new();
     let mut created = 0;
@@ -362,14 +550,26 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: super::catalog::I
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errors.push(super::catalog::RowError { row: line, sku: None, error: format!("Unreadable row: {e}") });
+                errors.push(super::catalog::RowError {
+                    row: line,
+                    sku: None,
+                    error: format!("Unreadable row: {e}"),
+                });
                 continue;
             }
         };
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::to_string).filter(|s| !s.is_empty());
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+        };
         let cost = match get(c_cost).map(|t| crate::money::parse_amount(&t)) {
             Some(Err(e)) => {
-                errors.push(super::catalog::RowError { row: line, sku: get(Some(c_sku)), error: e.message });
+                errors.push(super::catalog::RowError {
+                    row: line,
+                    sku: get(Some(c_sku)),
+                    error: e.message,
+                });
                 continue;
             }
             Some(Ok(m)) => Some(m),
@@ -392,9 +592,15 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: super::catalog::I
                 created += 1;
             }
             Err(e) => {
-                sqlx::query("ROLLBACK TO asset_row").execute(&mut *tx).await?;
+                sqlx::query("ROLLBACK TO asset_row")
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("RELEASE asset_row").execute(&mut *tx).await?;
-                errors.push(super::catalog::RowError { row: line, sku: Some(input.sku), error: format!("{}: {}", input.serial_number.trim(), e.message) });
+                errors.push(super::catalog::RowError {
+                    row: line,
+                    sku: Some(input.sku),
+                    error: format!("{}: {}", input.serial_number.trim(), e.message),
+                });
             }
         }
     }
@@ -405,9 +611,18 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: super::catalog::I
         tx.commit().await?;
     }
     let message = if rolled_back {
-        format!("{created} assets would be added, {} rows have errors; nothing was written.", errors.len())
+        format!(
+            "{created} assets would be added, {} rows have errors; nothing was written.",
+            errors.len()
+        )
     } else {
         format!("{created} assets added, {} rows skipped.", errors.len())
     };
-    Ok(AssetImportReport { success: errors.is_empty(), message, created: if rolled_back { 0 } else { created }, errors, rolled_back })
+    Ok(AssetImportReport {
+        success: errors.is_empty(),
+        message,
+        created: if rolled_back { 0 } else { created },
+        errors,
+        rolled_back,
+    })
 }

@@ -32,13 +32,22 @@ impl Row {
             .map_err(|e| Error::internal(format!("settings of {} are unreadable: {e}", self.id)))?;
         Ok(BusinessUnit {
             currency_exponent: currency_exponent(&self.currency).unwrap_or(2),
-            id: self.id, name: self.name, code: self.code, currency: self.currency, country: self.country,
-            timezone: self.timezone, status: self.status, settings, created_at: self.created_at, updated_at: self.updated_at,
+            id: self.id,
+            name: self.name,
+            code: self.code,
+            currency: self.currency,
+            country: self.country,
+            timezone: self.timezone,
+            status: self.status,
+            settings,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         })
     }
 }
 
-const COLS: &str = "id, name, code, currency, country, timezone, status, settings, created_at, updated_at";
+const COLS: &str =
+    "id, name, code, currency, country, timezone, status, settings, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -63,15 +72,33 @@ pub struct BusinessUnitUpdate {
     pub settings: Option<BuSettings>,
 }
 
-pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, new: NewBusinessUnit) -> Result<BusinessUnit> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    new: NewBusinessUnit,
+) -> Result<BusinessUnit> {
     let mut c = Checks::new();
     c.require("name", &new.name, "Name");
     c.max_len("name", &new.name, 120, "Name");
     let currency = new.currency.trim().to_uppercase();
     if currency_exponent(&currency).is_none() {
-        c.fail("currency", format!("'{}' is not an ISO 4217 currency code.", new.currency));
+        c.fail(
+            "currency",
+            format!("'{}' is not an ISO 4217 currency code.", new.currency),
+        );
     }
-    let code = new.code.clone().unwrap_or_else(|| new.name.chars().filter(|c| c.is_ascii_alphanumeric()).take(3).collect()).to_uppercase();
+    let code = new
+        .code
+        .clone()
+        .unwrap_or_else(|| {
+            new.name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .take(3)
+                .collect()
+        })
+        .to_uppercase();
     if code.is_empty() || code.len() > 5 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         c.fail("code", "The code is 1 to 5 letters or digits.");
     }
@@ -85,34 +112,65 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, new: NewBusiness
     let id = new_id(prefix::BUSINESS_UNIT);
     let at = stamp(now);
     let mut tx = db.write().await?;
-    let clash: Option<String> = sqlx::query_scalar("SELECT id FROM business_units WHERE code = ?").bind(&code).fetch_optional(&mut *tx).await?;
+    let clash: Option<String> = sqlx::query_scalar("SELECT id FROM business_units WHERE code = ?")
+        .bind(&code)
+        .fetch_optional(&mut *tx)
+        .await?;
     if clash.is_some() {
-        return Err(Error::invalid("code", format!("Another business unit already uses the code {code}.")));
+        return Err(Error::invalid(
+            "code",
+            format!("Another business unit already uses the code {code}."),
+        ));
     }
     sqlx::query("INSERT INTO business_units (id, name, code, currency, country, timezone, status, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)")
         .bind(&id).bind(new.name.trim()).bind(&code).bind(&currency)
         .bind(new.country.unwrap_or_default()).bind(new.timezone.unwrap_or_else(|| "UTC".into()))
         .bind(serde_json::to_string(&settings)?).bind(&at).bind(&at)
         .execute(&mut *tx).await?;
-    record(&mut tx, actor, now, Entry {
-        bu_id: Some(&id), entity_type: "business_unit", entity_id: &id, action: "created",
-        summary: format!("Business unit {} ({currency}) created", new.name.trim()), before: None, after: None,
-    }).await?;
+    record(
+        &mut tx,
+        actor,
+        now,
+        Entry {
+            bu_id: Some(&id),
+            entity_type: "business_unit",
+            entity_id: &id,
+            action: "created",
+            summary: format!("Business unit {} ({currency}) created", new.name.trim()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     get(db, &id).await
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<BusinessUnit> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS} FROM business_units WHERE id = ?")).bind(id).fetch_optional(db.pool()).await?;
-    row.ok_or_else(|| Error::not_found("Business unit", id))?.into_bu()
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLS} FROM business_units WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    row.ok_or_else(|| Error::not_found("Business unit", id))?
+        .into_bu()
 }
 
 pub async fn list(db: &Db) -> Result<Vec<BusinessUnit>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLS} FROM business_units ORDER BY created_at")).fetch_all(db.pool()).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM business_units ORDER BY created_at"
+    ))
+    .fetch_all(db.pool())
+    .await?;
     rows.into_iter().map(Row::into_bu).collect()
 }
 
-pub async fn update(db: &Db, actor: &Actor, now: DateTime<Utc>, upd: BusinessUnitUpdate) -> Result<BusinessUnit> {
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    upd: BusinessUnitUpdate,
+) -> Result<BusinessUnit> {
     let before = get(db, &upd.id).await?;
     let mut c = Checks::new();
     if let Some(n) = &upd.name {
@@ -126,9 +184,20 @@ pub async fn update(db: &Db, actor: &Actor, now: DateTime<Utc>, upd: BusinessUni
         }
     }
     c.finish()?;
-    let name = upd.name.as_deref().map(str::trim).unwrap_or(&before.name).to_string();
-    let timezone = upd.timezone.clone().unwrap_or_else(|| before.timezone.clone());
-    let settings = upd.settings.clone().unwrap_or_else(|| before.settings.clone());
+    let name = upd
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&before.name)
+        .to_string();
+    let timezone = upd
+        .timezone
+        .clone()
+        .unwrap_or_else(|| before.timezone.clone());
+    let settings = upd
+        .settings
+        .clone()
+        .unwrap_or_else(|| before.settings.clone());
     let mut tx = db.write().await?;
     sqlx::query("UPDATE business_units SET name = ?, timezone = ?, settings = ?, updated_at = ? WHERE id = ?")
         .bind(&name).bind(&timezone).bind(serde_json::to_string(&settings)?).bind(stamp(now)).bind(&upd.id)

@@ -149,7 +149,9 @@ pub struct VariantInput {
     pub list_price: Option<Money>,
     pub acquisition_cost: Option<Money>,
     /// An array of tiers, or a map of contract length to monthly price (`{"12": 89}`).
-    #[ts(type = "Array<{ contractLength: number, monthlyPrice: string | number, setupFee?: string | number }> | Record<string, string | number>")]
+    #[ts(
+        type = "Array<{ contractLength: number, monthlyPrice: string | number, setupFee?: string | number }> | Record<string, string | number>"
+    )]
     pub pricing: Value,
     pub status: Option<String>,
 }
@@ -218,16 +220,34 @@ fn spec_text(v: &Value) -> String {
 }
 
 fn parse_tiers(bu: &BusinessUnit, path: &str, pricing: &Value) -> Result<Vec<CleanTier>> {
-    let bad = |msg: String| Error { code: ErrorCode::InvalidPricing, message: msg.clone(), details: vec![FieldError { path: path.into(), message: msg, code: "invalid_pricing".into() }] };
+    let bad = |msg: String| Error {
+        code: ErrorCode::InvalidPricing,
+        message: msg.clone(),
+        details: vec![FieldError {
+            path: path.into(),
+            message: msg,
+            code: "invalid_pricing".into(),
+        }],
+    };
     let raw: Vec<(Value, Value, Option<&serde_json::Map<String, Value>>)> = match pricing {
         Value::Array(items) => items
             .iter()
             .map(|t| match t {
-                Value::Object(o) => Ok((o.get("contractLength").cloned().unwrap_or(Value::Null), o.get("monthlyPrice").cloned().unwrap_or(Value::Null), Some(o))),
-                _ => Err(bad("Each pricing tier must be an object with contractLength and monthlyPrice.".into())),
+                Value::Object(o) => Ok((
+                    o.get("contractLength").cloned().unwrap_or(Value::Null),
+                    o.get("monthlyPrice").cloned().unwrap_or(Value::Null),
+                    Some(o),
+                )),
+                _ => Err(bad(
+                    "Each pricing tier must be an object with contractLength and monthlyPrice."
+                        .into(),
+                )),
             })
             .collect::<Result<_>>()?,
-        Value::Object(map) => map.iter().map(|(k, v)| (Value::String(k.clone()), v.clone(), None)).collect(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (Value::String(k.clone()), v.clone(), None))
+            .collect(),
         _ => return Err(bad("A variant needs at least one pricing tier.".into())),
     };
     if raw.is_empty() {
@@ -241,31 +261,68 @@ fn parse_tiers(bu: &BusinessUnit, path: &str, pricing: &Value) -> Result<Vec<Cle
             _ => None,
         };
         let Some(length) = length.filter(|l| (1..=120).contains(l)) else {
-            return Err(bad(format!("Contract length {len} must be a whole number of months from 1 to 120.")));
+            return Err(bad(format!(
+                "Contract length {len} must be a whole number of months from 1 to 120."
+            )));
         };
-        let price: Money = serde_json::from_value(price.clone()).map_err(|_| bad(format!("The monthly price for {length} months must be a number.")))?;
+        let price: Money = serde_json::from_value(price.clone()).map_err(|_| {
+            bad(format!(
+                "The monthly price for {length} months must be a number."
+            ))
+        })?;
         if price.is_negative() {
-            return Err(bad(format!("The monthly price for {length} months cannot be negative.")));
+            return Err(bad(format!(
+                "The monthly price for {length} months cannot be negative."
+            )));
         }
-        let monthly_price = price.to_minor(bu.currency_exponent).map_err(|_| bad(format!("The monthly price {price} has more decimals than {} allows.", bu.currency)))?;
-        let mut tier = CleanTier { contract_length: length as u32, monthly_price, setup_fee: None, discount: None, source: None, preset_used: None, calculated_at: None };
+        let monthly_price = price.to_minor(bu.currency_exponent).map_err(|_| {
+            bad(format!(
+                "The monthly price {price} has more decimals than {} allows.",
+                bu.currency
+            ))
+        })?;
+        let mut tier = CleanTier {
+            contract_length: length as u32,
+            monthly_price,
+            setup_fee: None,
+            discount: None,
+            source: None,
+            preset_used: None,
+            calculated_at: None,
+        };
         if let Some(o) = obj {
             if let Some(fee) = o.get("setupFee").filter(|v| !v.is_null()) {
-                let fee: Money = serde_json::from_value(fee.clone()).map_err(|_| bad("setupFee must be a number.".into()))?;
+                let fee: Money = serde_json::from_value(fee.clone())
+                    .map_err(|_| bad("setupFee must be a number.".into()))?;
                 tier.setup_fee = Some(bu.minor(&format!("{path}.setupFee"), fee)?);
             }
             if let Some(d) = o.get("discount").filter(|v| !v.is_null()) {
-                let disc: Discount = serde_json::from_value(d.clone()).map_err(|_| bad("discount needs a type (percentage or fixed) and a value.".into()))?;
-                if !matches!(disc.kind.as_str(), "percentage" | "fixed") || disc.value.is_negative() {
-                    return Err(bad("discount needs a type (percentage or fixed) and a value of 0 or more.".into()));
+                let disc: Discount = serde_json::from_value(d.clone()).map_err(|_| {
+                    bad("discount needs a type (percentage or fixed) and a value.".into())
+                })?;
+                if !matches!(disc.kind.as_str(), "percentage" | "fixed") || disc.value.is_negative()
+                {
+                    return Err(bad(
+                        "discount needs a type (percentage or fixed) and a value of 0 or more."
+                            .into(),
+                    ));
                 }
                 tier.discount = Some(serde_json::to_string(&disc)?);
             }
             tier.source = o.get("source").and_then(Value::as_str).map(str::to_string);
-            tier.preset_used = o.get("presetUsed").and_then(Value::as_str).map(str::to_string);
-            tier.calculated_at = o.get("calculatedAt").and_then(Value::as_str).map(str::to_string);
+            tier.preset_used = o
+                .get("presetUsed")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            tier.calculated_at = o
+                .get("calculatedAt")
+                .and_then(Value::as_str)
+                .map(str::to_string);
         }
-        if tiers.iter().any(|t: &CleanTier| t.contract_length == tier.contract_length) {
+        if tiers
+            .iter()
+            .any(|t: &CleanTier| t.contract_length == tier.contract_length)
+        {
             return Err(bad(format!("The contract length {length} appears twice.")));
         }
         tiers.push(tier);
@@ -298,22 +355,44 @@ fn clean_product(bu: &BusinessUnit, p: &ProductInput) -> Result<CleanProduct> {
         c.fail("variants", "A product needs at least one variant.");
     }
     for (i, v) in p.variants.iter().enumerate() {
-        c.require(&format!("variants[{i}].variantSku"), &v.variant_sku, "Variant SKU");
-        c.max_len(&format!("variants[{i}].variantSku"), &v.variant_sku, 64, "Variant SKU");
-        c.require(&format!("variants[{i}].variantName"), &v.variant_name, "Variant name");
+        c.require(
+            &format!("variants[{i}].variantSku"),
+            &v.variant_sku,
+            "Variant SKU",
+        );
+        c.max_len(
+            &format!("variants[{i}].variantSku"),
+            &v.variant_sku,
+            64,
+            "Variant SKU",
+        );
+        c.require(
+            &format!("variants[{i}].variantName"),
+            &v.variant_name,
+            "Variant name",
+        );
         c.require(&format!("variants[{i}].grade"), &v.grade, "Grade");
         if v.pricing.is_null() {
             c.fail(format!("variants[{i}].pricing"), "Pricing is required.");
         }
         if let Some(s) = &v.status {
             if VariantStatus::parse(s).is_none() {
-                c.fail(format!("variants[{i}].status"), "Status must be active or inactive.");
+                c.fail(
+                    format!("variants[{i}].status"),
+                    "Status must be active or inactive.",
+                );
             }
         }
-        for (path, m) in [("listPrice", v.list_price), ("acquisitionCost", v.acquisition_cost)] {
+        for (path, m) in [
+            ("listPrice", v.list_price),
+            ("acquisitionCost", v.acquisition_cost),
+        ] {
             if let Some(m) = m {
                 if m.is_negative() {
-                    c.fail(format!("variants[{i}].{path}"), "Amounts cannot be negative.");
+                    c.fail(
+                        format!("variants[{i}].{path}"),
+                        "Amounts cannot be negative.",
+                    );
                 }
             }
         }
@@ -321,7 +400,10 @@ fn clean_product(bu: &BusinessUnit, p: &ProductInput) -> Result<CleanProduct> {
     let mut seen = std::collections::HashSet::new();
     for (i, v) in p.variants.iter().enumerate() {
         if !seen.insert(v.variant_sku.trim().to_uppercase()) {
-            c.fail(format!("variants[{i}].variantSku"), format!("The variant SKU {} appears twice.", v.variant_sku.trim()));
+            c.fail(
+                format!("variants[{i}].variantSku"),
+                format!("The variant SKU {} appears twice.", v.variant_sku.trim()),
+            );
         }
     }
     c.finish()?;
@@ -335,8 +417,14 @@ fn clean_product(bu: &BusinessUnit, p: &ProductInput) -> Result<CleanProduct> {
             condition: opt_trim(v.condition.clone()),
             color_name: opt_trim(v.color_name.clone()),
             images: serde_json::to_string(&v.images.clone().unwrap_or_default())?,
-            list_price: v.list_price.map(|m| bu.minor(&format!("variants[{i}].listPrice"), m)).transpose()?,
-            acquisition_cost: v.acquisition_cost.map(|m| bu.minor(&format!("variants[{i}].acquisitionCost"), m)).transpose()?,
+            list_price: v
+                .list_price
+                .map(|m| bu.minor(&format!("variants[{i}].listPrice"), m))
+                .transpose()?,
+            acquisition_cost: v
+                .acquisition_cost
+                .map(|m| bu.minor(&format!("variants[{i}].acquisitionCost"), m))
+                .transpose()?,
             tiers,
             status: v.status.as_deref().and_then(VariantStatus::parse),
         });
@@ -368,34 +456,79 @@ struct SkuIndex {
 
 impl SkuIndex {
     async fn preload(conn: &mut SqliteConnection, bu_id: &str) -> Result<SkuIndex> {
-        let products: Vec<(String, String)> = sqlx::query_as("SELECT product_sku, id FROM products WHERE bu_id = ?").bind(bu_id).fetch_all(&mut *conn).await?;
-        let variants: Vec<(String, String, String)> = sqlx::query_as("SELECT variant_sku, id, product_id FROM variants WHERE bu_id = ?").bind(bu_id).fetch_all(&mut *conn).await?;
-        let cats: Vec<(String,)> = sqlx::query_as("SELECT name FROM categories WHERE bu_id = ?").bind(bu_id).fetch_all(&mut *conn).await?;
+        let products: Vec<(String, String)> =
+            sqlx::query_as("SELECT product_sku, id FROM products WHERE bu_id = ?")
+                .bind(bu_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let variants: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT variant_sku, id, product_id FROM variants WHERE bu_id = ?")
+                .bind(bu_id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let cats: Vec<(String,)> = sqlx::query_as("SELECT name FROM categories WHERE bu_id = ?")
+            .bind(bu_id)
+            .fetch_all(&mut *conn)
+            .await?;
         Ok(SkuIndex {
             preloaded: true,
             products: products.into_iter().collect(),
-            variants: variants.into_iter().map(|(s, id, p)| (s, (id, p))).collect(),
+            variants: variants
+                .into_iter()
+                .map(|(s, id, p)| (s, (id, p)))
+                .collect(),
             categories: cats.into_iter().map(|(n,)| (n, ())).collect(),
         })
     }
-    async fn product(&mut self, conn: &mut SqliteConnection, bu_id: &str, sku: &str) -> Result<Option<String>> {
+    async fn product(
+        &mut self,
+        conn: &mut SqliteConnection,
+        bu_id: &str,
+        sku: &str,
+    ) -> Result<Option<String>> {
         if self.preloaded {
             return Ok(self.products.get(sku).cloned());
         }
-        Ok(sqlx::query_scalar("SELECT id FROM products WHERE bu_id = ? AND product_sku = ?").bind(bu_id).bind(sku).fetch_optional(conn).await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM products WHERE bu_id = ? AND product_sku = ?")
+                .bind(bu_id)
+                .bind(sku)
+                .fetch_optional(conn)
+                .await?,
+        )
     }
-    async fn variant(&mut self, conn: &mut SqliteConnection, bu_id: &str, sku: &str) -> Result<Option<(String, String)>> {
+    async fn variant(
+        &mut self,
+        conn: &mut SqliteConnection,
+        bu_id: &str,
+        sku: &str,
+    ) -> Result<Option<(String, String)>> {
         if self.preloaded {
             return Ok(self.variants.get(sku).cloned());
         }
-        Ok(sqlx::query_as("SELECT id, product_id FROM variants WHERE bu_id = ? AND variant_sku = ?").bind(bu_id).bind(sku).fetch_optional(conn).await?)
+        Ok(sqlx::query_as(
+            "SELECT id, product_id FROM variants WHERE bu_id = ? AND variant_sku = ?",
+        )
+        .bind(bu_id)
+        .bind(sku)
+        .fetch_optional(conn)
+        .await?)
     }
-    async fn ensure_category(&mut self, conn: &mut SqliteConnection, bu_id: &str, name: &str) -> Result<()> {
+    async fn ensure_category(
+        &mut self,
+        conn: &mut SqliteConnection,
+        bu_id: &str,
+        name: &str,
+    ) -> Result<()> {
         if self.categories.contains_key(name) {
             return Ok(());
         }
         let lower = name.to_lowercase();
-        let format = if lower.contains("phone") || lower.contains("mobile") { SerialFormat::Imei } else { SerialFormat::Any };
+        let format = if lower.contains("phone") || lower.contains("mobile") {
+            SerialFormat::Imei
+        } else {
+            SerialFormat::Any
+        };
         sqlx::query("INSERT INTO categories (id, bu_id, name, serial_format) VALUES (?, ?, ?, ?) ON CONFLICT (bu_id, name) DO NOTHING")
             .bind(new_id(prefix::CATEGORY)).bind(bu_id).bind(name).bind(format.as_str())
             .execute(conn).await?;
@@ -408,32 +541,60 @@ impl SkuIndex {
 async fn variant_in_open_orders(conn: &mut SqliteConnection, variant_id: &str) -> Result<bool> {
     let n: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM order_items i JOIN orders o ON o.id = i.order_id
-         WHERE i.variant_id = ? AND o.status IN ('pending', 'confirmed', 'partial') LIMIT 1")
-        .bind(variant_id).fetch_optional(conn).await?;
+         WHERE i.variant_id = ? AND o.status IN ('pending', 'confirmed', 'partial') LIMIT 1",
+    )
+    .bind(variant_id)
+    .fetch_optional(conn)
+    .await?;
     Ok(n.is_some())
 }
 
-async fn write_tiers(conn: &mut SqliteConnection, variant_id: &str, tiers: &[CleanTier], replace: bool) -> Result<()> {
+async fn write_tiers(
+    conn: &mut SqliteConnection,
+    variant_id: &str,
+    tiers: &[CleanTier],
+    replace: bool,
+) -> Result<()> {
     if replace {
-        sqlx::query("DELETE FROM pricing_tiers WHERE variant_id = ?").bind(variant_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM pricing_tiers WHERE variant_id = ?")
+            .bind(variant_id)
+            .execute(&mut *conn)
+            .await?;
     }
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO pricing_tiers (variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at) ");
     qb.push_values(tiers, |mut b, t| {
-        b.push_bind(variant_id).push_bind(t.contract_length).push_bind(t.monthly_price).push_bind(t.setup_fee)
-            .push_bind(t.discount.clone()).push_bind(t.source.clone()).push_bind(t.preset_used.clone()).push_bind(t.calculated_at.clone());
+        b.push_bind(variant_id)
+            .push_bind(t.contract_length)
+            .push_bind(t.monthly_price)
+            .push_bind(t.setup_fee)
+            .push_bind(t.discount.clone())
+            .push_bind(t.source.clone())
+            .push_bind(t.preset_used.clone())
+            .push_bind(t.calculated_at.clone());
     });
     qb.build().execute(conn).await?;
     Ok(())
 }
 
 /// `target`: the product being updated through `PUT /products/{id}` (None for create-or-update).
-async fn upsert_tx(conn: &mut SqliteConnection, ctx: &Ctx, idx: &mut SkuIndex, p: CleanProduct, target: Option<&str>, now: &str, audit: bool) -> Result<UpsertResult> {
+async fn upsert_tx(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    idx: &mut SkuIndex,
+    p: CleanProduct,
+    target: Option<&str>,
+    now: &str,
+    audit: bool,
+) -> Result<UpsertResult> {
     let bu = &ctx.bu;
     let by_sku = idx.product(conn, &bu.id, &p.sku).await?;
     let product_id = match (target, &by_sku) {
         (Some(t), Some(other)) if other != t => {
-            return Err(Error::new(ErrorCode::DuplicateSku, format!("The product SKU {} belongs to another product.", p.sku)));
+            return Err(Error::new(
+                ErrorCode::DuplicateSku,
+                format!("The product SKU {} belongs to another product.", p.sku),
+            ));
         }
         (Some(t), _) => Some(t.to_string()),
         (None, found) => found.clone(),
@@ -444,14 +605,26 @@ async fn upsert_tx(conn: &mut SqliteConnection, ctx: &Ctx, idx: &mut SkuIndex, p
         let existing = idx.variant(conn, &bu.id, &v.sku).await?;
         if let (Some((_, owner)), Some(pid)) = (&existing, &product_id) {
             if owner != pid {
-                return Err(Error::new(ErrorCode::DuplicateSku, format!("The variant SKU {} belongs to another product.", v.sku)));
+                return Err(Error::new(
+                    ErrorCode::DuplicateSku,
+                    format!("The variant SKU {} belongs to another product.", v.sku),
+                ));
             }
         } else if existing.is_some() {
-            return Err(Error::new(ErrorCode::DuplicateSku, format!("The variant SKU {} belongs to another product.", v.sku)));
+            return Err(Error::new(
+                ErrorCode::DuplicateSku,
+                format!("The variant SKU {} belongs to another product.", v.sku),
+            ));
         }
         if let (Some((vid, _)), Some(VariantStatus::Inactive)) = (&existing, v.status) {
             if variant_in_open_orders(conn, vid).await? {
-                return Err(Error::new(ErrorCode::VariantInUse, format!("Variant {} is on open orders and cannot be deactivated.", v.sku)));
+                return Err(Error::new(
+                    ErrorCode::VariantInUse,
+                    format!(
+                        "Variant {} is on open orders and cannot be deactivated.",
+                        v.sku
+                    ),
+                ));
             }
         }
         plan.push(existing.map(|(id, _)| id));
@@ -493,7 +666,10 @@ async fn upsert_tx(conn: &mut SqliteConnection, ctx: &Ctx, idx: &mut SkuIndex, p
                     .bind(v.status.map(|s| s.as_str())).bind(now).bind(&vid)
                     .execute(&mut *conn).await?;
                 write_tiers(conn, &vid, &v.tiers, true).await?;
-                results.push(VariantResult { variant_sku: v.sku.clone(), operation: "update".into() });
+                results.push(VariantResult {
+                    variant_sku: v.sku.clone(),
+                    operation: "update".into(),
+                });
             }
             None => {
                 let vid = new_id(prefix::VARIANT);
@@ -504,20 +680,45 @@ async fn upsert_tx(conn: &mut SqliteConnection, ctx: &Ctx, idx: &mut SkuIndex, p
                     .bind(&v.images).bind(v.list_price).bind(v.acquisition_cost).bind(v.status.unwrap_or(VariantStatus::Active).as_str()).bind(now).bind(now)
                     .execute(&mut *conn).await?;
                 write_tiers(conn, &vid, &v.tiers, false).await?;
-                idx.variants.insert(v.sku.clone(), (vid, product_id.clone()));
-                results.push(VariantResult { variant_sku: v.sku.clone(), operation: "create".into() });
+                idx.variants
+                    .insert(v.sku.clone(), (vid, product_id.clone()));
+                results.push(VariantResult {
+                    variant_sku: v.sku.clone(),
+                    operation: "create".into(),
+                });
             }
         }
     }
     if audit {
         let created = results.iter().filter(|r| r.operation == "create").count();
-        record(conn, &ctx.actor, ctx.at, Entry {
-            bu_id: Some(&bu.id), entity_type: "product", entity_id: &product_id, action: operation,
-            summary: format!("{} {} ({} variants, {} new)", p.name, operation, results.len(), created),
-            before: None, after: None,
-        }).await?;
+        record(
+            conn,
+            &ctx.actor,
+            ctx.at,
+            Entry {
+                bu_id: Some(&bu.id),
+                entity_type: "product",
+                entity_id: &product_id,
+                action: operation,
+                summary: format!(
+                    "{} {} ({} variants, {} new)",
+                    p.name,
+                    operation,
+                    results.len(),
+                    created
+                ),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
     }
-    Ok(UpsertResult { product_id, product_sku: p.sku, operation: operation.into(), variant_results: results })
+    Ok(UpsertResult {
+        product_id,
+        product_sku: p.sku,
+        operation: operation.into(),
+        variant_results: results,
+    })
 }
 
 /// Create a product, or update the one with the same `productSku` (FlexPortal's upsert).
@@ -525,19 +726,47 @@ pub async fn save_product(db: &Db, ctx: &Ctx, input: ProductInput) -> Result<Ups
     let clean = clean_product(&ctx.bu, &input)?;
     let mut tx = db.write().await?;
     let now = ctx.now.clone();
-    let r = upsert_tx(&mut tx, ctx, &mut SkuIndex::default(), clean, None, &now, true).await?;
+    let r = upsert_tx(
+        &mut tx,
+        ctx,
+        &mut SkuIndex::default(),
+        clean,
+        None,
+        &now,
+        true,
+    )
+    .await?;
     tx.commit().await?;
     Ok(r)
 }
 
 /// Update the product with this id (`PUT /v1/products/{id}`).
-pub async fn update_product(db: &Db, ctx: &Ctx, product_id: &str, input: ProductInput) -> Result<UpsertResult> {
+pub async fn update_product(
+    db: &Db,
+    ctx: &Ctx,
+    product_id: &str,
+    input: ProductInput,
+) -> Result<UpsertResult> {
     let clean = clean_product(&ctx.bu, &input)?;
     let mut tx = db.write().await?;
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM products WHERE id = ? AND bu_id = ?").bind(product_id).bind(&ctx.bu.id).fetch_optional(&mut *tx).await?;
+    let exists: Option<String> =
+        sqlx::query_scalar("SELECT id FROM products WHERE id = ? AND bu_id = ?")
+            .bind(product_id)
+            .bind(&ctx.bu.id)
+            .fetch_optional(&mut *tx)
+            .await?;
     exists.ok_or_else(|| Error::not_found("Product", product_id))?;
     let now = ctx.now.clone();
-    let r = upsert_tx(&mut tx, ctx, &mut SkuIndex::default(), clean, Some(product_id), &now, true).await?;
+    let r = upsert_tx(
+        &mut tx,
+        ctx,
+        &mut SkuIndex::default(),
+        clean,
+        Some(product_id),
+        &now,
+        true,
+    )
+    .await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -545,44 +774,105 @@ pub async fn update_product(db: &Db, ctx: &Ctx, product_id: &str, input: Product
 /// Soft delete: the product becomes `discontinued` and all its variants `inactive`.
 pub async fn delete_product(db: &Db, ctx: &Ctx, product_id: &str) -> Result<(String, String)> {
     let mut tx = db.write().await?;
-    let sku: Option<String> = sqlx::query_scalar("SELECT product_sku FROM products WHERE id = ? AND bu_id = ?").bind(product_id).bind(&ctx.bu.id).fetch_optional(&mut *tx).await?;
+    let sku: Option<String> =
+        sqlx::query_scalar("SELECT product_sku FROM products WHERE id = ? AND bu_id = ?")
+            .bind(product_id)
+            .bind(&ctx.bu.id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let sku = sku.ok_or_else(|| Error::not_found("Product", product_id))?;
     let open: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM order_items i JOIN orders o ON o.id = i.order_id JOIN variants v ON v.id = i.variant_id
          WHERE v.product_id = ? AND o.status IN ('pending', 'confirmed', 'partial') LIMIT 1")
         .bind(product_id).fetch_optional(&mut *tx).await?;
     if open.is_some() {
-        return Err(Error::new(ErrorCode::ProductHasActiveOrders, format!("Product {sku} is on open orders; cancel or fulfil them first.")));
+        return Err(Error::new(
+            ErrorCode::ProductHasActiveOrders,
+            format!("Product {sku} is on open orders; cancel or fulfil them first."),
+        ));
     }
     let now = ctx.now.clone();
-    sqlx::query("UPDATE products SET status = 'discontinued', updated_at = ? WHERE id = ?").bind(&now).bind(product_id).execute(&mut *tx).await?;
-    sqlx::query("UPDATE variants SET status = 'inactive', updated_at = ? WHERE product_id = ?").bind(&now).bind(product_id).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "product", entity_id: product_id, action: "discontinued",
-        summary: format!("Product {sku} discontinued; its variants are inactive"), before: None, after: None,
-    }).await?;
+    sqlx::query("UPDATE products SET status = 'discontinued', updated_at = ? WHERE id = ?")
+        .bind(&now)
+        .bind(product_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE variants SET status = 'inactive', updated_at = ? WHERE product_id = ?")
+        .bind(&now)
+        .bind(product_id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "product",
+            entity_id: product_id,
+            action: "discontinued",
+            summary: format!("Product {sku} discontinued; its variants are inactive"),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok((product_id.to_string(), sku))
 }
 
 /// Turn one variant on or off (off is refused while it is on open orders).
-pub async fn set_variant_status(db: &Db, ctx: &Ctx, variant_id: &str, status: VariantStatus) -> Result<Variant> {
+pub async fn set_variant_status(
+    db: &Db,
+    ctx: &Ctx,
+    variant_id: &str,
+    status: VariantStatus,
+) -> Result<Variant> {
     let mut tx = db.write().await?;
-    let cur: Option<(String, String)> = sqlx::query_as("SELECT status, variant_sku FROM variants WHERE id = ? AND bu_id = ?").bind(variant_id).bind(&ctx.bu.id).fetch_optional(&mut *tx).await?;
+    let cur: Option<(String, String)> =
+        sqlx::query_as("SELECT status, variant_sku FROM variants WHERE id = ? AND bu_id = ?")
+            .bind(variant_id)
+            .bind(&ctx.bu.id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let (cur, sku) = cur.ok_or_else(|| Error::not_found("Variant", variant_id))?;
     if status == VariantStatus::Inactive && variant_in_open_orders(&mut tx, variant_id).await? {
-        return Err(Error::new(ErrorCode::VariantInUse, format!("Variant {sku} is on open orders and cannot be deactivated.")));
+        return Err(Error::new(
+            ErrorCode::VariantInUse,
+            format!("Variant {sku} is on open orders and cannot be deactivated."),
+        ));
     }
     let now = ctx.now.clone();
-    sqlx::query("UPDATE variants SET status = ?, updated_at = ? WHERE id = ?").bind(status.as_str()).bind(&now).bind(variant_id).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "variant", entity_id: variant_id, action: "status_changed",
-        summary: format!("Variant {sku}: {cur} → {status}"),
-        before: Some(serde_json::json!({"status": cur})), after: Some(serde_json::json!({"status": status})),
-    }).await?;
+    sqlx::query("UPDATE variants SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(status.as_str())
+        .bind(&now)
+        .bind(variant_id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "variant",
+            entity_id: variant_id,
+            action: "status_changed",
+            summary: format!("Variant {sku}: {cur} → {status}"),
+            before: Some(serde_json::json!({"status": cur})),
+            after: Some(serde_json::json!({"status": status})),
+        },
+    )
+    .await?;
     tx.commit().await?;
-    let mut v = load_variants(db.pool(), &ctx.bu, VariantScope::Ids(&[variant_id.to_string()])).await?;
-    v.pop().ok_or_else(|| Error::not_found("Variant", variant_id))
+    let mut v = load_variants(
+        db.pool(),
+        &ctx.bu,
+        VariantScope::Ids(&[variant_id.to_string()]),
+    )
+    .await?;
+    v.pop()
+        .ok_or_else(|| Error::not_found("Variant", variant_id))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -628,7 +918,11 @@ enum VariantScope<'a> {
     Products(&'a [String]),
 }
 
-async fn load_variants<'e, E>(exec: E, bu: &BusinessUnit, scope: VariantScope<'_>) -> Result<Vec<Variant>>
+async fn load_variants<'e, E>(
+    exec: E,
+    bu: &BusinessUnit,
+    scope: VariantScope<'_>,
+) -> Result<Vec<Variant>>
 where
     E: sqlx::Executor<'e, Database = Sqlite> + Copy,
 {
@@ -650,7 +944,11 @@ where
     rows_to_variants(exec, bu, rows).await
 }
 
-async fn rows_to_variants<'e, E>(exec: E, bu: &BusinessUnit, rows: Vec<VariantRow>) -> Result<Vec<Variant>>
+async fn rows_to_variants<'e, E>(
+    exec: E,
+    bu: &BusinessUnit,
+    rows: Vec<VariantRow>,
+) -> Result<Vec<Variant>>
 where
     E: sqlx::Executor<'e, Database = Sqlite>,
 {
@@ -664,15 +962,18 @@ where
         qb.push(") ORDER BY variant_id, contract_length");
         let trows: Vec<TierRow> = qb.build_query_as().fetch_all(exec).await?;
         for t in trows {
-            tiers.entry(t.variant_id.clone()).or_default().push(PricingTier {
-                contract_length: t.contract_length as u32,
-                monthly_price: bu.money(t.monthly_price),
-                setup_fee: bu.money_opt(t.setup_fee),
-                discount: json_col(t.discount.as_deref()),
-                source: t.source,
-                calculated_at: t.calculated_at,
-                preset_used: t.preset_used,
-            });
+            tiers
+                .entry(t.variant_id.clone())
+                .or_default()
+                .push(PricingTier {
+                    contract_length: t.contract_length as u32,
+                    monthly_price: bu.money(t.monthly_price),
+                    setup_fee: bu.money_opt(t.setup_fee),
+                    discount: json_col(t.discount.as_deref()),
+                    source: t.source,
+                    calculated_at: t.calculated_at,
+                    preset_used: t.preset_used,
+                });
         }
     }
     Ok(rows
@@ -737,7 +1038,9 @@ async fn with_variants(db: &Db, bu: &BusinessUnit, rows: Vec<ProductRow>) -> Res
             description: r.description,
             images: json_col(Some(&r.images)).unwrap_or_default(),
             status: ProductStatus::parse(&r.status).unwrap_or(ProductStatus::Discontinued),
-            sync: SyncInfo { source: "manual".into() },
+            sync: SyncInfo {
+                source: "manual".into(),
+            },
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -745,8 +1048,13 @@ async fn with_variants(db: &Db, bu: &BusinessUnit, rows: Vec<ProductRow>) -> Res
 }
 
 pub async fn get_product(db: &Db, bu: &BusinessUnit, product_id: &str) -> Result<Product> {
-    let row: Option<ProductRow> = sqlx::query_as(&format!("SELECT {PRODUCT_COLS} FROM products WHERE id = ? AND bu_id = ?"))
-        .bind(product_id).bind(&bu.id).fetch_optional(db.pool()).await?;
+    let row: Option<ProductRow> = sqlx::query_as(&format!(
+        "SELECT {PRODUCT_COLS} FROM products WHERE id = ? AND bu_id = ?"
+    ))
+    .bind(product_id)
+    .bind(&bu.id)
+    .fetch_optional(db.pool())
+    .await?;
     let row = row.ok_or_else(|| Error::not_found("Product", product_id))?;
     Ok(with_variants(db, bu, vec![row]).await?.remove(0))
 }
@@ -766,12 +1074,35 @@ pub struct ProductQuery {
 }
 
 /// Keyset condition `(created_at, id) < (row of the cursor)` for a table; fails on an unknown cursor.
-pub(crate) async fn cursor_clause<'a>(db: &Db, qb: &mut QueryBuilder<'a, Sqlite>, table: &str, alias: &str, key_col: &str, bu_id: &str, cursor: Option<&str>, dir: SortDir) -> Result<()> {
+pub(crate) async fn cursor_clause<'a>(
+    db: &Db,
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    table: &str,
+    alias: &str,
+    key_col: &str,
+    bu_id: &str,
+    cursor: Option<&str>,
+    dir: SortDir,
+) -> Result<()> {
     if let Some(c) = cursor.filter(|c| !c.is_empty()) {
-        let found: Option<(String, i64)> = sqlx::query_as(&format!("SELECT created_at, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"))
-            .bind(c).bind(bu_id).fetch_optional(db.pool()).await?;
-        let (created_at, rowid) = found.ok_or_else(|| Error::invalid("startAfter", "startAfter is not a cursor from this list."))?;
-        qb.push(format!(" AND ({alias}.created_at, {alias}.rowid) {} (", dir.cmp())).push_bind(created_at).push(", ").push_bind(rowid).push(")");
+        let found: Option<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT created_at, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"
+        ))
+        .bind(c)
+        .bind(bu_id)
+        .fetch_optional(db.pool())
+        .await?;
+        let (created_at, rowid) = found.ok_or_else(|| {
+            Error::invalid("startAfter", "startAfter is not a cursor from this list.")
+        })?;
+        qb.push(format!(
+            " AND ({alias}.created_at, {alias}.rowid) {} (",
+            dir.cmp()
+        ))
+        .push_bind(created_at)
+        .push(", ")
+        .push_bind(rowid)
+        .push(")");
     }
     Ok(())
 }
@@ -779,7 +1110,9 @@ pub(crate) async fn cursor_clause<'a>(db: &Db, qb: &mut QueryBuilder<'a, Sqlite>
 pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Result<Page<Product>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {PRODUCT_COLS} FROM products p WHERE p.bu_id = "));
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {PRODUCT_COLS} FROM products p WHERE p.bu_id = "
+    ));
     qb.push_bind(bu.id.clone());
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         ProductStatus::parse_field("status", s)?;
@@ -798,8 +1131,22 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
             .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
     }
-    cursor_clause(db, &mut qb, "products", "p", "id", &bu.id, q.start_after.as_deref(), dir).await?;
-    qb.push(format!(" ORDER BY p.created_at {0}, p.rowid {0} LIMIT ", dir.order())).push_bind(limit + 1);
+    cursor_clause(
+        db,
+        &mut qb,
+        "products",
+        "p",
+        "id",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+    )
+    .await?;
+    qb.push(format!(
+        " ORDER BY p.created_at {0}, p.rowid {0} LIMIT ",
+        dir.order()
+    ))
+    .push_bind(limit + 1);
     let rows: Vec<ProductRow> = qb.build_query_as().fetch_all(db.pool()).await?;
     let products = with_variants(db, bu, rows).await?;
     Ok(into_page(products, limit, |p| p.product_id.clone()))
@@ -848,18 +1195,43 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let like = format!("%{}%", text.replace('%', "").replace('_', ""));
-        qb.push(" AND (v.variant_sku LIKE ").push_bind(like.clone()).push(" OR v.variant_name LIKE ").push_bind(like.clone())
-            .push(" OR p.name LIKE ").push_bind(like.clone()).push(" OR p.brand LIKE ").push_bind(like).push(")");
+        qb.push(" AND (v.variant_sku LIKE ")
+            .push_bind(like.clone())
+            .push(" OR v.variant_name LIKE ")
+            .push_bind(like.clone())
+            .push(" OR p.name LIKE ")
+            .push_bind(like.clone())
+            .push(" OR p.brand LIKE ")
+            .push_bind(like)
+            .push(")");
     }
-    cursor_clause(db, &mut qb, "variants", "v", "id", &bu.id, q.start_after.as_deref(), dir).await?;
-    qb.push(format!(" ORDER BY v.created_at {0}, v.rowid {0} LIMIT ", dir.order())).push_bind(limit + 1);
+    cursor_clause(
+        db,
+        &mut qb,
+        "variants",
+        "v",
+        "id",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+    )
+    .await?;
+    qb.push(format!(
+        " ORDER BY v.created_at {0}, v.rowid {0} LIMIT ",
+        dir.order()
+    ))
+    .push_bind(limit + 1);
     let rows: Vec<VariantRow> = qb.build_query_as().fetch_all(db.pool()).await?;
     let variants = rows_to_variants(db.pool(), bu, rows).await?;
     Ok(into_page(variants, limit, |v| v.variant_id.clone()))
 }
 
 /// The active variant with this SKU, with its tiers (orders and asset intake use it).
-pub async fn variant_by_sku(conn: &mut SqliteConnection, bu: &BusinessUnit, sku: &str) -> Result<Option<Variant>> {
+pub async fn variant_by_sku(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    sku: &str,
+) -> Result<Option<Variant>> {
     let row: Option<VariantRow> = sqlx::query_as(&format!("SELECT {VARIANT_COLS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.bu_id = ? AND v.variant_sku = ?"))
         .bind(&bu.id).bind(sku.trim()).fetch_optional(&mut *conn).await?;
     match row {
@@ -899,18 +1271,40 @@ pub async fn save_category(db: &Db, ctx: &Ctx, input: CategoryInput) -> Result<C
         .execute(&mut *tx).await?;
     let cat: Category = sqlx::query_as("SELECT id, name, description, sort_order, serial_format FROM categories WHERE bu_id = ? AND name = ?")
         .bind(&ctx.bu.id).bind(&name).fetch_one(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "category", entity_id: &cat.id, action: "saved",
-        summary: format!("Category {name} saved (serials: {})", cat.serial_format), before: None, after: None,
-    }).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "category",
+            entity_id: &cat.id,
+            action: "saved",
+            summary: format!("Category {name} saved (serials: {})", cat.serial_format),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(cat)
 }
 
 /// Serial format required for assets of a variant's category.
-pub async fn serial_format_of(conn: &mut SqliteConnection, bu_id: &str, category: &str) -> Result<SerialFormat> {
-    let f: Option<String> = sqlx::query_scalar("SELECT serial_format FROM categories WHERE bu_id = ? AND name = ?").bind(bu_id).bind(category).fetch_optional(conn).await?;
-    Ok(f.as_deref().and_then(SerialFormat::parse).unwrap_or(SerialFormat::Any))
+pub async fn serial_format_of(
+    conn: &mut SqliteConnection,
+    bu_id: &str,
+    category: &str,
+) -> Result<SerialFormat> {
+    let f: Option<String> =
+        sqlx::query_scalar("SELECT serial_format FROM categories WHERE bu_id = ? AND name = ?")
+            .bind(bu_id)
+            .bind(category)
+            .fetch_optional(conn)
+            .await?;
+    Ok(f.as_deref()
+        .and_then(SerialFormat::parse)
+        .unwrap_or(SerialFormat::Any))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -961,33 +1355,78 @@ pub struct ImportOptions {
 /// Import products from CSV (the FlexPortal column set). The whole file is one transaction: a
 /// crash leaves nothing half-imported. Rows with errors are reported by line and skipped (or, with
 /// `allOrNothing`, make the import write nothing); a product whose rows disagree is refused whole.
-pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) -> Result<ImportReport> {
+pub async fn import_csv(
+    db: &Db,
+    ctx: &Ctx,
+    data: &[u8],
+    opts: ImportOptions,
+) -> Result<ImportReport> {
     let bu = &ctx.bu;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(data);
-    let headers = rdr.headers().map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?
+        .clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let required = ["Product Name", "Product SKU", "Category", "Brand", "Specification", "Variant SKU", "List Price", "Acquisition Cost"];
-    let missing: Vec<&str> = required.iter().copied().filter(|h| col(h).is_none()).collect();
+    let required = [
+        "Product Name",
+        "Product SKU",
+        "Category",
+        "Brand",
+        "Specification",
+        "Variant SKU",
+        "List Price",
+        "Acquisition Cost",
+    ];
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|h| col(h).is_none())
+        .collect();
     if !missing.is_empty() {
-        return Err(Error::invalid("csvFile", format!("The header row lacks: {}.", missing.join(", "))));
+        return Err(Error::invalid(
+            "csvFile",
+            format!("The header row lacks: {}.", missing.join(", ")),
+        ));
     }
     let price_cols: Vec<(u32, usize)> = headers
         .iter()
         .enumerate()
         .filter_map(|(i, h)| {
             let h = h.to_ascii_lowercase();
-            let n = h.strip_suffix("mo_price")?.trim_end_matches('_').parse::<u32>().ok()?;
+            let n = h
+                .strip_suffix("mo_price")?
+                .trim_end_matches('_')
+                .parse::<u32>()
+                .ok()?;
             Some((n, i))
         })
         .collect();
     if price_cols.is_empty() {
-        return Err(Error::invalid("csvFile", "The header row has no price column (for example 12mo_Price)."));
+        return Err(Error::invalid(
+            "csvFile",
+            "The header row has no price column (for example 12mo_Price).",
+        ));
     }
     let (c_name, c_psku, c_cat, c_brand, c_spec, c_vsku, c_list, c_cost) = (
-        col("Product Name").unwrap(), col("Product SKU").unwrap(), col("Category").unwrap(), col("Brand").unwrap(),
-        col("Specification").unwrap(), col("Variant SKU").unwrap(), col("List Price").unwrap(), col("Acquisition Cost").unwrap(),
+        col("Product Name").unwrap(),
+        col("Product SKU").unwrap(),
+        col("Category").unwrap(),
+        col("Brand").unwrap(),
+        col("Specification").unwrap(),
+        col("Variant SKU").unwrap(),
+        col("List Price").unwrap(),
+        col("Acquisition Cost").unwrap(),
     );
-    let (c_grade, c_color, c_vname, c_desc) = (col("Grade"), col("Color"), col("Variant Name"), col("Description"));
+    let (c_grade, c_color, c_vname, c_desc) = (
+        col("Grade"),
+        col("Color"),
+        col("Variant Name"),
+        col("Description"),
+    );
 
     let mut errors = Vec::new();
     let mut total_rows = 0;
@@ -1000,14 +1439,25 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) ->
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError { row: line, sku: None, error: format!("Unreadable row: {e}") });
+                errors.push(RowError {
+                    row: line,
+                    sku: None,
+                    error: format!("Unreadable row: {e}"),
+                });
                 continue;
             }
         };
         let get = |c: usize| rec.get(c).unwrap_or("").to_string();
         let vsku = get(c_vsku);
         let mut problems = Vec::new();
-        for (label, c) in [("Product Name", c_name), ("Product SKU", c_psku), ("Category", c_cat), ("Brand", c_brand), ("Specification", c_spec), ("Variant SKU", c_vsku)] {
+        for (label, c) in [
+            ("Product Name", c_name),
+            ("Product SKU", c_psku),
+            ("Category", c_cat),
+            ("Brand", c_brand),
+            ("Specification", c_spec),
+            ("Variant SKU", c_vsku),
+        ] {
             if get(c).is_empty() {
                 problems.push(format!("{label} is empty"));
             }
@@ -1044,15 +1494,33 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) ->
             problems.push("no monthly price is given".into());
         }
         if !problems.is_empty() {
-            errors.push(RowError { row: line, sku: Some(vsku).filter(|s| !s.is_empty()), error: problems.join("; ") + "." });
+            errors.push(RowError {
+                row: line,
+                sku: Some(vsku).filter(|s| !s.is_empty()),
+                error: problems.join("; ") + ".",
+            });
             continue;
         }
         let psku = get(c_psku);
-        let grade = c_grade.map(get).filter(|g| !g.is_empty()).unwrap_or_else(|| "A".into());
+        let grade = c_grade
+            .map(get)
+            .filter(|g| !g.is_empty())
+            .unwrap_or_else(|| "A".into());
         let color = c_color.map(get).filter(|s| !s.is_empty());
-        let vname = c_vname.map(get).filter(|s| !s.is_empty()).unwrap_or_else(|| {
-            [Some(get(c_name)), color.clone(), Some(format!("Grade {grade}"))].into_iter().flatten().collect::<Vec<_>>().join(" · ")
-        });
+        let vname = c_vname
+            .map(get)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| {
+                [
+                    Some(get(c_name)),
+                    color.clone(),
+                    Some(format!("Grade {grade}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
+            });
         let variant = VariantInput {
             variant_sku: vsku,
             variant_name: vname,
@@ -1065,15 +1533,19 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) ->
         };
         let entry = groups.entry(psku.clone()).or_insert_with(|| {
             order.push(psku.clone());
-            (line, ProductInput {
-                product_sku: psku.clone(),
-                name: get(c_name),
-                specification: Value::String(get(c_spec)),
-                category: get(c_cat),
-                brand: get(c_brand),
-                description: c_desc.map(get).filter(|s| !s.is_empty()),
-                ..Default::default()
-            }, Vec::new())
+            (
+                line,
+                ProductInput {
+                    product_sku: psku.clone(),
+                    name: get(c_name),
+                    specification: Value::String(get(c_spec)),
+                    category: get(c_cat),
+                    brand: get(c_brand),
+                    description: c_desc.map(get).filter(|s| !s.is_empty()),
+                    ..Default::default()
+                },
+                Vec::new(),
+            )
         });
         entry.1.variants.push(variant);
         entry.2.push(line);
@@ -1081,7 +1553,10 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) ->
 
     let mut tx = db.write().await?;
     let mut idx = SkuIndex::preload(&mut tx, &bu.id).await?;
-    let mut summary = ImportSummary { total_rows, ..Default::default() };
+    let mut summary = ImportSummary {
+        total_rows,
+        ..Default::default()
+    };
     let now = ctx.now.clone();
     for psku in order {
         let (first_line, input, lines) = groups.remove(&psku).expect("grouped");
@@ -1105,15 +1580,31 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) ->
         };
         match result {
             Ok(r) => {
-                if r.operation == "created" { summary.products_created += 1 } else { summary.products_updated += 1 }
+                if r.operation == "created" {
+                    summary.products_created += 1
+                } else {
+                    summary.products_updated += 1
+                }
                 for v in &r.variant_results {
-                    if v.operation == "create" { summary.variants_created += 1 } else { summary.variants_updated += 1 }
+                    if v.operation == "create" {
+                        summary.variants_created += 1
+                    } else {
+                        summary.variants_updated += 1
+                    }
                 }
             }
             Err(e) => {
-                let detail = e.details.first().map(|d| format!(" ({})", d.path)).unwrap_or_default();
+                let detail = e
+                    .details
+                    .first()
+                    .map(|d| format!(" ({})", d.path))
+                    .unwrap_or_default();
                 for (line, v) in lines.iter().zip(&input.variants) {
-                    errors.push(RowError { row: *line, sku: Some(v.variant_sku.clone()), error: format!("Product {psku} (line {first_line}): {}{detail}", e.message) });
+                    errors.push(RowError {
+                        row: *line,
+                        sku: Some(v.variant_sku.clone()),
+                        error: format!("Product {psku} (line {first_line}): {}{detail}", e.message),
+                    });
                 }
             }
         }
@@ -1123,21 +1614,56 @@ pub async fn import_csv(db: &Db, ctx: &Ctx, data: &[u8], opts: ImportOptions) ->
     if rolled_back {
         tx.rollback().await?;
     } else {
-        record(&mut tx, &ctx.actor, ctx.at, Entry {
-            bu_id: Some(&bu.id), entity_type: "import", entity_id: &new_id("imp"), action: "products_imported",
-            summary: format!("CSV import: {} rows, {} products created, {} updated, {} errors", total_rows, summary.products_created, summary.products_updated, errors.len()),
-            before: None, after: Some(serde_json::to_value(&summary)?),
-        }).await?;
+        record(
+            &mut tx,
+            &ctx.actor,
+            ctx.at,
+            Entry {
+                bu_id: Some(&bu.id),
+                entity_type: "import",
+                entity_id: &new_id("imp"),
+                action: "products_imported",
+                summary: format!(
+                    "CSV import: {} rows, {} products created, {} updated, {} errors",
+                    total_rows,
+                    summary.products_created,
+                    summary.products_updated,
+                    errors.len()
+                ),
+                before: None,
+                after: Some(serde_json::to_value(&summary)?),
+            },
+        )
+        .await?;
         tx.commit().await?;
     }
-    let created = if rolled_back { 0 } else { summary.variants_created };
-    let updated = if rolled_back { 0 } else { summary.variants_updated };
+    let created = if rolled_back {
+        0
+    } else {
+        summary.variants_created
+    };
+    let updated = if rolled_back {
+        0
+    } else {
+        summary.variants_updated
+    };
     let message = if opts.dry_run {
-        format!("Checked {total_rows} rows: {} errors; nothing was written.", errors.len())
+        format!(
+            "Checked {total_rows} rows: {} errors; nothing was written.",
+            errors.len()
+        )
     } else if rolled_back {
         format!("{} rows have errors; nothing was imported.", errors.len())
     } else {
         format!("Imported {total_rows} rows: {created} variants created, {updated} updated, {} rows skipped.", errors.len())
     };
-    Ok(ImportReport { success: errors.is_empty(), message, created, updated, errors, summary, rolled_back })
+    Ok(ImportReport {
+        success: errors.is_empty(),
+        message,
+        created,
+        updated,
+        errors,
+        summary,
+        rolled_back,
+    })
 }

@@ -32,8 +32,16 @@ pub struct Address {
 
 impl Address {
     pub fn check(&self, c: &mut Checks, path: &str) {
-        c.require(&format!("{path}.contactName"), &self.contact_name, "Contact name");
-        c.require(&format!("{path}.streetAddress"), &self.street_address, "Street address");
+        c.require(
+            &format!("{path}.contactName"),
+            &self.contact_name,
+            "Contact name",
+        );
+        c.require(
+            &format!("{path}.streetAddress"),
+            &self.street_address,
+            "Street address",
+        );
         c.require(&format!("{path}.city"), &self.city, "City");
         c.require(&format!("{path}.country"), &self.country, "Country");
     }
@@ -106,10 +114,15 @@ struct Row {
 const COLS: &str = "c.id, c.email, c.first_name, c.last_name, c.company, c.phone, c.customer_type, c.status, c.vat_id, c.registration_number,
     c.billing_address, c.shipping_address, c.custom_fields, c.notes, c.created_at, c.updated_at, c.created_by";
 
-async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>) -> Result<Vec<Customer>> {
+async fn hydrate(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    rows: Vec<Row>,
+) -> Result<Vec<Customer>> {
     let mut orders: HashMap<String, Vec<String>> = HashMap::new();
     if !rows.is_empty() {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT customer_id, id FROM orders WHERE bu_id = ");
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT customer_id, id FROM orders WHERE bu_id = ");
         qb.push_bind(&bu.id).push(" AND customer_id IN (");
         let mut sep = qb.separated(", ");
         for r in &rows {
@@ -138,7 +151,8 @@ async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>)
                 last_name: r.last_name,
                 company: r.company,
                 phone: r.phone,
-                customer_type: CustomerType::parse(&r.customer_type).unwrap_or(CustomerType::Individual),
+                customer_type: CustomerType::parse(&r.customer_type)
+                    .unwrap_or(CustomerType::Individual),
                 custom_fields: json_col(r.custom_fields.as_deref()),
                 status: CustomerStatus::parse(&r.status).unwrap_or(CustomerStatus::Inactive),
                 last_billing_address: json_col(r.billing_address.as_deref()),
@@ -154,8 +168,18 @@ async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>)
         .collect())
 }
 
-pub(crate) async fn get_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Result<Customer> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS} FROM customers c WHERE c.id = ? AND c.bu_id = ?")).bind(id).bind(&bu.id).fetch_optional(&mut *conn).await?;
+pub(crate) async fn get_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<Customer> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM customers c WHERE c.id = ? AND c.bu_id = ?"
+    ))
+    .bind(id)
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let row = row.ok_or_else(|| Error::not_found("Customer", id))?;
     Ok(hydrate(conn, bu, vec![row]).await?.remove(0))
 }
@@ -167,8 +191,15 @@ pub async fn get(db: &Db, bu: &BusinessUnit, id: &str) -> Result<Customer> {
 
 pub fn valid_email(email: &str) -> bool {
     let e = email.trim();
-    let Some((local, domain)) = e.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !e.chars().any(char::is_whitespace) && !domain.contains('@')
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(char::is_whitespace)
+        && !domain.contains('@')
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -190,10 +221,19 @@ pub struct NewCustomer {
 
 impl NewCustomer {
     pub fn check(&self, c: &mut Checks, path: &str) {
-        let p = |f: &str| if path.is_empty() { f.to_string() } else { format!("{path}.{f}") };
+        let p = |f: &str| {
+            if path.is_empty() {
+                f.to_string()
+            } else {
+                format!("{path}.{f}")
+            }
+        };
         c.require(&p("email"), &self.email, "Email");
         if !self.email.trim().is_empty() && !valid_email(&self.email) {
-            c.fail(p("email"), format!("'{}' is not an email address.", self.email.trim()));
+            c.fail(
+                p("email"),
+                format!("'{}' is not an email address.", self.email.trim()),
+            );
         }
         c.require(&p("firstName"), &self.first_name, "First name");
         c.require(&p("lastName"), &self.last_name, "Last name");
@@ -210,7 +250,11 @@ impl NewCustomer {
 }
 
 /// Insert a customer inside the caller's transaction (orders create customers too).
-pub(crate) async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, new: &NewCustomer) -> Result<String> {
+pub(crate) async fn insert(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    new: &NewCustomer,
+) -> Result<String> {
     let id = new_id(prefix::CUSTOMER);
     let email = new.email.trim().to_string();
     sqlx::query(
@@ -226,15 +270,41 @@ pub(crate) async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, new: &NewCust
         .bind(opt_trim(new.notes.clone()))
         .bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name)
         .execute(&mut *conn).await?;
-    record(conn, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "customer", entity_id: &id, action: "created",
-        summary: format!("Customer {} {} <{}> created", new.first_name.trim(), new.last_name.trim(), email), before: None, after: None,
-    }).await?;
+    record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "customer",
+            entity_id: &id,
+            action: "created",
+            summary: format!(
+                "Customer {} {} <{}> created",
+                new.first_name.trim(),
+                new.last_name.trim(),
+                email
+            ),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     Ok(id)
 }
 
-pub(crate) async fn id_by_email(conn: &mut SqliteConnection, bu_id: &str, email: &str) -> Result<Option<(String, String)>> {
-    Ok(sqlx::query_as("SELECT id, status FROM customers WHERE bu_id = ? AND email_norm = ?").bind(bu_id).bind(email.trim().to_lowercase()).fetch_optional(conn).await?)
+pub(crate) async fn id_by_email(
+    conn: &mut SqliteConnection,
+    bu_id: &str,
+    email: &str,
+) -> Result<Option<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, status FROM customers WHERE bu_id = ? AND email_norm = ?")
+            .bind(bu_id)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, new: NewCustomer) -> Result<Customer> {
@@ -243,7 +313,13 @@ pub async fn create(db: &Db, ctx: &Ctx, new: NewCustomer) -> Result<Customer> {
     c.finish()?;
     let mut tx = db.write().await?;
     if let Some((existing, _)) = id_by_email(&mut tx, &ctx.bu.id, &new.email).await? {
-        return Err(Error::new(ErrorCode::Conflict, format!("{} already belongs to customer {existing}.", new.email.trim())));
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} already belongs to customer {existing}.",
+                new.email.trim()
+            ),
+        ));
     }
     let id = insert(&mut tx, ctx, &new).await?;
     let customer = get_in(&mut tx, &ctx.bu, &id).await?;
@@ -278,13 +354,24 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
             c.fail("email", format!("'{}' is not an email address.", e.trim()));
         }
     }
-    for (path, v, label) in [("firstName", &upd.first_name, "First name"), ("lastName", &upd.last_name, "Last name")] {
+    for (path, v, label) in [
+        ("firstName", &upd.first_name, "First name"),
+        ("lastName", &upd.last_name, "Last name"),
+    ] {
         if let Some(v) = v {
             c.require(path, v, label);
         }
     }
-    let ctype = upd.customer_type.as_deref().map(|t| CustomerType::parse_field("customerType", t)).transpose();
-    let status = upd.status.as_deref().map(|t| CustomerStatus::parse_field("status", t)).transpose();
+    let ctype = upd
+        .customer_type
+        .as_deref()
+        .map(|t| CustomerType::parse_field("customerType", t))
+        .transpose();
+    let status = upd
+        .status
+        .as_deref()
+        .map(|t| CustomerStatus::parse_field("status", t))
+        .transpose();
     if let Err(e) = &ctype {
         c.fail("customerType", e.message.clone());
     }
@@ -303,7 +390,10 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
     if let Some(e) = &upd.email {
         if let Some((other, _)) = id_by_email(&mut tx, &ctx.bu.id, e).await? {
             if other != upd.customer_id {
-                return Err(Error::new(ErrorCode::Conflict, format!("{} already belongs to customer {other}.", e.trim())));
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("{} already belongs to customer {other}.", e.trim()),
+                ));
             }
         }
     }
@@ -311,7 +401,12 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
         Some(v) => opt_trim(Some(v.clone())),
         None => old.clone(),
     };
-    let email = upd.email.as_deref().map(str::trim).unwrap_or(&before.email).to_string();
+    let email = upd
+        .email
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&before.email)
+        .to_string();
     sqlx::query(
         "UPDATE customers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, company = ?, phone = ?, customer_type = ?, status = ?,
          vat_id = ?, registration_number = ?, billing_address = ?, shipping_address = ?, notes = ?, updated_at = ? WHERE id = ? AND bu_id = ?")
@@ -331,17 +426,34 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
     let strip = |c: &Customer| {
         let mut v = serde_json::to_value(c).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {
-            for k in ["orderIds", "rentalIds", "totalOrders", "totalDevicesRented", "totalMonthlyRevenue", "updatedAt"] {
+            for k in [
+                "orderIds",
+                "rentalIds",
+                "totalOrders",
+                "totalDevicesRented",
+                "totalMonthlyRevenue",
+                "updatedAt",
+            ] {
                 o.remove(k);
             }
         }
         v
     };
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "customer", entity_id: &upd.customer_id, action: "updated",
-        summary: format!("Customer {} {} updated", after.first_name, after.last_name),
-        before: Some(strip(&before)), after: Some(strip(&after)),
-    }).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "customer",
+            entity_id: &upd.customer_id,
+            action: "updated",
+            summary: format!("Customer {} {} updated", after.first_name, after.last_name),
+            before: Some(strip(&before)),
+            after: Some(strip(&after)),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -353,19 +465,42 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
     let open: Option<i64> = sqlx::query_scalar("SELECT 1 FROM orders WHERE bu_id = ? AND customer_id = ? AND status IN ('pending', 'confirmed') LIMIT 1")
         .bind(&ctx.bu.id).bind(id).fetch_optional(&mut *tx).await?;
     if open.is_some() {
-        return Err(Error::new(ErrorCode::CustomerHasPendingOrders, format!("{} {} has pending orders; cancel or fulfil them first.", c.first_name, c.last_name)));
+        return Err(Error::new(
+            ErrorCode::CustomerHasPendingOrders,
+            format!(
+                "{} {} has pending orders; cancel or fulfil them first.",
+                c.first_name, c.last_name
+            ),
+        ));
     }
     let rented: Option<i64> = sqlx::query_scalar("SELECT 1 FROM assets WHERE bu_id = ? AND customer_id = ? AND status = 'rented_out' LIMIT 1")
         .bind(&ctx.bu.id).bind(id).fetch_optional(&mut *tx).await?;
     if rented.is_some() {
-        return Err(Error::new(ErrorCode::CustomerHasActiveSubscriptions, format!("{} {} still has rented devices.", c.first_name, c.last_name)));
+        return Err(Error::new(
+            ErrorCode::CustomerHasActiveSubscriptions,
+            format!("{} {} still has rented devices.", c.first_name, c.last_name),
+        ));
     }
-    sqlx::query("UPDATE customers SET status = 'inactive', updated_at = ? WHERE id = ?").bind(&ctx.now).bind(id).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "customer", entity_id: id, action: "deactivated",
-        summary: format!("Customer {} {} deactivated", c.first_name, c.last_name),
-        before: Some(serde_json::json!({"status": c.status})), after: Some(serde_json::json!({"status": "inactive"})),
-    }).await?;
+    sqlx::query("UPDATE customers SET status = 'inactive', updated_at = ? WHERE id = ?")
+        .bind(&ctx.now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "customer",
+            entity_id: id,
+            action: "deactivated",
+            summary: format!("Customer {} {} deactivated", c.first_name, c.last_name),
+            before: Some(serde_json::json!({"status": c.status})),
+            after: Some(serde_json::json!({"status": "inactive"})),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -389,7 +524,11 @@ pub struct CustomerQuery {
 fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split_whitespace()
-        .map(|w| w.chars().filter(|c| c.is_alphanumeric() || "@.-_+".contains(*c)).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric() || "@.-_+".contains(*c))
+                .collect::<String>()
+        })
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .map(|w| format!("\"{}\"*", w))
         .collect();
@@ -415,14 +554,32 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
         qb.push(" AND c.customer_type = ").push_bind(s.to_string());
     }
     if let Some(e) = q.email.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND c.email_norm = ").push_bind(e.trim().to_lowercase());
+        qb.push(" AND c.email_norm = ")
+            .push_bind(e.trim().to_lowercase());
     }
     if let Some(m) = &search {
-        qb.push(" AND f.bu_id = ").push_bind(bu.id.clone()).push(" AND customers_fts MATCH ").push_bind(m.clone());
+        qb.push(" AND f.bu_id = ")
+            .push_bind(bu.id.clone())
+            .push(" AND customers_fts MATCH ")
+            .push_bind(m.clone());
         qb.push(" ORDER BY f.rank LIMIT ").push_bind(limit + 1);
     } else {
-        super::catalog::cursor_clause(db, &mut qb, "customers", "c", "id", &bu.id, q.start_after.as_deref(), dir).await?;
-        qb.push(format!(" ORDER BY c.created_at {0}, c.rowid {0} LIMIT ", dir.order())).push_bind(limit + 1);
+        super::catalog::cursor_clause(
+            db,
+            &mut qb,
+            "customers",
+            "c",
+            "id",
+            &bu.id,
+            q.start_after.as_deref(),
+            dir,
+        )
+        .await?;
+        qb.push(format!(
+            " ORDER BY c.created_at {0}, c.rowid {0} LIMIT ",
+            dir.order()
+        ))
+        .push_bind(limit + 1);
     }
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;

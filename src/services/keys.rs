@@ -43,48 +43,108 @@ fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-const COLS: &str = "id, bu_id, name, key_prefix, created_at, created_by, last_used_at, usage_count, revoked_at";
+const COLS: &str =
+    "id, bu_id, name, key_prefix, created_at, created_by, last_used_at, usage_count, revoked_at";
 
-pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, bu_id: &str, new: NewKey) -> Result<CreatedKey> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    bu_id: &str,
+    new: NewKey,
+) -> Result<CreatedKey> {
     let mut c = Checks::new();
     c.require("name", &new.name, "Name");
     c.max_len("name", &new.name, 80, "Name");
     c.finish()?;
     let secret = format!("pk_live_{}", secret_hex());
     let key = ApiKey {
-        id: new_id(prefix::API_KEY), bu_id: bu_id.into(), name: new.name.trim().into(), key_prefix: secret[..16].into(),
-        created_at: stamp(now), created_by: actor.name.clone(), last_used_at: None, usage_count: 0, revoked_at: None,
+        id: new_id(prefix::API_KEY),
+        bu_id: bu_id.into(),
+        name: new.name.trim().into(),
+        key_prefix: secret[..16].into(),
+        created_at: stamp(now),
+        created_by: actor.name.clone(),
+        last_used_at: None,
+        usage_count: 0,
+        revoked_at: None,
     };
     let mut tx = db.write().await?;
-    let bu: Option<String> = sqlx::query_scalar("SELECT id FROM business_units WHERE id = ?").bind(bu_id).fetch_optional(&mut *tx).await?;
+    let bu: Option<String> = sqlx::query_scalar("SELECT id FROM business_units WHERE id = ?")
+        .bind(bu_id)
+        .fetch_optional(&mut *tx)
+        .await?;
     bu.ok_or_else(|| Error::not_found("Business unit", bu_id))?;
     sqlx::query("INSERT INTO api_keys (id, bu_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(&key.id).bind(&key.bu_id).bind(&key.name).bind(&key.key_prefix).bind(hash(&secret)).bind(&key.created_at).bind(&key.created_by)
         .execute(&mut *tx).await?;
-    record(&mut tx, actor, now, Entry {
-        bu_id: Some(bu_id), entity_type: "api_key", entity_id: &key.id, action: "created",
-        summary: format!("API key '{}' created", key.name), before: None, after: None,
-    }).await?;
+    record(
+        &mut tx,
+        actor,
+        now,
+        Entry {
+            bu_id: Some(bu_id),
+            entity_type: "api_key",
+            entity_id: &key.id,
+            action: "created",
+            summary: format!("API key '{}' created", key.name),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(CreatedKey { key, secret })
 }
 
 pub async fn list(db: &Db, bu_id: &str) -> Result<Vec<ApiKey>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM api_keys WHERE bu_id = ? ORDER BY created_at DESC")).bind(bu_id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM api_keys WHERE bu_id = ? ORDER BY created_at DESC"
+    ))
+    .bind(bu_id)
+    .fetch_all(db.pool())
+    .await?)
 }
 
-pub async fn revoke(db: &Db, actor: &Actor, now: DateTime<Utc>, bu_id: &str, id: &str) -> Result<ApiKey> {
+pub async fn revoke(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    bu_id: &str,
+    id: &str,
+) -> Result<ApiKey> {
     let mut tx = db.write().await?;
-    let n = sqlx::query("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND bu_id = ?")
-        .bind(stamp(now)).bind(id).bind(bu_id).execute(&mut *tx).await?.rows_affected();
+    let n = sqlx::query(
+        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND bu_id = ?",
+    )
+    .bind(stamp(now))
+    .bind(id)
+    .bind(bu_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if n == 0 {
         return Err(Error::not_found("API key", id));
     }
-    record(&mut tx, actor, now, Entry {
-        bu_id: Some(bu_id), entity_type: "api_key", entity_id: id, action: "revoked",
-        summary: "API key revoked".into(), before: None, after: None,
-    }).await?;
-    let key: ApiKey = sqlx::query_as(&format!("SELECT {COLS} FROM api_keys WHERE id = ?")).bind(id).fetch_one(&mut *tx).await?;
+    record(
+        &mut tx,
+        actor,
+        now,
+        Entry {
+            bu_id: Some(bu_id),
+            entity_type: "api_key",
+            entity_id: id,
+            action: "revoked",
+            summary: "API key revoked".into(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    let key: ApiKey = sqlx::query_as(&format!("SELECT {COLS} FROM api_keys WHERE id = ?"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(key)
 }
@@ -94,5 +154,10 @@ pub async fn authenticate(db: &Db, now: DateTime<Utc>, secret: &str) -> Result<A
     let key: Option<ApiKey> = sqlx::query_as(&format!(
         "UPDATE api_keys SET last_used_at = ?, usage_count = usage_count + 1 WHERE key_hash = ? AND revoked_at IS NULL RETURNING {COLS}"))
         .bind(stamp(now)).bind(hash(secret)).fetch_optional(db.pool()).await?;
-    key.ok_or_else(|| Error::new(ErrorCode::InvalidToken, "The API key is invalid or has been revoked."))
+    key.ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidToken,
+            "The API key is invalid or has been revoked.",
+        )
+    })
 }

@@ -50,7 +50,10 @@ impl BusinessUnit {
             return Err(Error::invalid(path, "Amounts cannot be negative."));
         }
         m.to_minor(self.currency_exponent).map_err(|_| {
-            Error::invalid(path, format!("{} has more decimals than {} allows.", m, self.currency))
+            Error::invalid(
+                path,
+                format!("{} has more decimals than {} allows.", m, self.currency),
+            )
         })
     }
 }
@@ -68,8 +71,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(actor: Actor, bu: BusinessUnit, desk_code: &str, at: chrono::DateTime<chrono::Utc>) -> Ctx {
-        Ctx { actor, bu, desk_code: desk_code.to_string(), at, now: crate::clock::stamp(at) }
+    pub fn new(
+        actor: Actor,
+        bu: BusinessUnit,
+        desk_code: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Ctx {
+        Ctx {
+            actor,
+            bu,
+            desk_code: desk_code.to_string(),
+            at,
+            now: crate::clock::stamp(at),
+        }
     }
 }
 
@@ -93,7 +107,10 @@ pub fn parse_limit(raw: Option<&str>) -> Result<i64> {
         None => Ok(DEFAULT_LIMIT),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(Error::invalid("limit", format!("limit must be a whole number from 1 to {MAX_LIMIT}."))),
+            _ => Err(Error::invalid(
+                "limit",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}."),
+            )),
         },
     }
 }
@@ -102,8 +119,18 @@ pub fn parse_limit(raw: Option<&str>) -> Result<i64> {
 pub fn into_page<T: TS>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> String) -> Page<T> {
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if has_more { rows.last().map(&id_of) } else { None };
-    Page { count: rows.len(), limit, has_more, next_cursor, items: rows }
+    let next_cursor = if has_more {
+        rows.last().map(&id_of)
+    } else {
+        None
+    };
+    Page {
+        count: rows.len(),
+        limit,
+        has_more,
+        next_cursor,
+        items: rows,
+    }
 }
 
 /// Sort direction of a list (`sortDir`), by creation time.
@@ -119,7 +146,10 @@ impl SortDir {
         match raw {
             None | Some("desc") | Some("") => Ok(SortDir::Desc),
             Some("asc") => Ok(SortDir::Asc),
-            Some(o) => Err(Error::invalid("sortDir", format!("sortDir must be asc or desc, not '{o}'."))),
+            Some(o) => Err(Error::invalid(
+                "sortDir",
+                format!("sortDir must be asc or desc, not '{o}'."),
+            )),
         }
     }
     pub fn cmp(self) -> &'static str {

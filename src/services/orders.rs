@@ -5,7 +5,9 @@
 
 use super::customers::{self, Address, NewCustomer};
 use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
-use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderType, VariantStatus};
+use crate::domain::status::{
+    CustomerType, ItemRentalStatus, OrderStatus, OrderType, VariantStatus,
+};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
@@ -184,7 +186,9 @@ struct PricedItem {
 
 fn whole(path: &str, v: &Value, label: &str, c: &mut Checks) -> Option<i64> {
     let n = match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
@@ -195,7 +199,11 @@ fn whole(path: &str, v: &Value, label: &str, c: &mut Checks) -> Option<i64> {
 }
 
 /// Price every item from its variant's tier; the first failing item decides the error code.
-async fn price_items(conn: &mut SqliteConnection, bu: &BusinessUnit, items: &[OrderItemInput]) -> Result<Vec<PricedItem>> {
+async fn price_items(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    items: &[OrderItemInput],
+) -> Result<Vec<PricedItem>> {
     let mut c = Checks::new();
     if items.is_empty() {
         c.fail("items", "An order needs at least one item.");
@@ -203,15 +211,28 @@ async fn price_items(conn: &mut SqliteConnection, bu: &BusinessUnit, items: &[Or
     let mut parsed = Vec::new();
     for (i, it) in items.iter().enumerate() {
         c.require(&format!("items[{i}].sku"), &it.sku, "SKU");
-        let qty = whole(&format!("items[{i}].quantity"), &it.quantity, "Quantity", &mut c);
+        let qty = whole(
+            &format!("items[{i}].quantity"),
+            &it.quantity,
+            "Quantity",
+            &mut c,
+        );
         if let Some(q) = qty {
             if !(1..=1000).contains(&q) {
-                c.fail(format!("items[{i}].quantity"), "Quantity must be from 1 to 1000.");
+                c.fail(
+                    format!("items[{i}].quantity"),
+                    "Quantity must be from 1 to 1000.",
+                );
             }
         }
         let len = match &it.contract_length {
             None | Some(Value::Null) => Some(bu.settings.default_contract_length as i64),
-            Some(v) => whole(&format!("items[{i}].contractLength"), v, "Contract length", &mut c),
+            Some(v) => whole(
+                &format!("items[{i}].contractLength"),
+                v,
+                "Contract length",
+                &mut c,
+            ),
         };
         parsed.push((qty.unwrap_or(1), len.unwrap_or(0)));
     }
@@ -219,42 +240,85 @@ async fn price_items(conn: &mut SqliteConnection, bu: &BusinessUnit, items: &[Or
     let mut out = Vec::new();
     for (i, (it, (qty, len))) in items.iter().zip(parsed).enumerate() {
         let sku = it.sku.trim();
-        let v = super::catalog::variant_by_sku(conn, bu, sku).await?
-            .ok_or_else(|| Error::new(ErrorCode::VariantNotFound, format!("No variant has the SKU {sku}.")))?;
-        let product_active: Option<String> = sqlx::query_scalar("SELECT status FROM products WHERE id = ?").bind(&v.product_id).fetch_optional(&mut *conn).await?;
+        let v = super::catalog::variant_by_sku(conn, bu, sku)
+            .await?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::VariantNotFound,
+                    format!("No variant has the SKU {sku}."),
+                )
+            })?;
+        let product_active: Option<String> =
+            sqlx::query_scalar("SELECT status FROM products WHERE id = ?")
+                .bind(&v.product_id)
+                .fetch_optional(&mut *conn)
+                .await?;
         if v.status != VariantStatus::Active || product_active.as_deref() != Some("active") {
-            return Err(Error::new(ErrorCode::VariantInactive, format!("{} ({sku}) is not offered any more.", v.variant_name)));
+            return Err(Error::new(
+                ErrorCode::VariantInactive,
+                format!("{} ({sku}) is not offered any more.", v.variant_name),
+            ));
         }
         if !(1..=120).contains(&len) {
-            return Err(Error::new(ErrorCode::InvalidContractLength, format!("Contract length {len} is outside 1 to 120 months.")));
+            return Err(Error::new(
+                ErrorCode::InvalidContractLength,
+                format!("Contract length {len} is outside 1 to 120 months."),
+            ));
         }
         let Some(tier) = v.pricing.iter().find(|t| t.contract_length as i64 == len) else {
-            let offered: Vec<String> = v.pricing.iter().map(|t| t.contract_length.to_string()).collect();
-            return Err(Error::new(ErrorCode::InvalidContractLength, format!("{sku} is not offered for {len} months (offered: {}).", offered.join(", "))));
+            let offered: Vec<String> = v
+                .pricing
+                .iter()
+                .map(|t| t.contract_length.to_string())
+                .collect();
+            return Err(Error::new(
+                ErrorCode::InvalidContractLength,
+                format!(
+                    "{sku} is not offered for {len} months (offered: {}).",
+                    offered.join(", ")
+                ),
+            ));
         };
         let mut monthly = tier.monthly_price;
         if let Some(d) = &tier.discount {
             monthly = match d.kind.as_str() {
-                "percentage" => monthly * ((Decimal::from(100) - d.value.0.min(Decimal::from(100))) / Decimal::from(100)),
+                "percentage" => {
+                    monthly
+                        * ((Decimal::from(100) - d.value.0.min(Decimal::from(100)))
+                            / Decimal::from(100))
+                }
                 _ => Money((monthly.0 - d.value.0).max(Decimal::ZERO)),
             }
             .round(bu.currency_exponent);
         }
-        let lp_override = it.list_price_override.map(|m| bu.minor(&format!("items[{i}].listPriceOverride"), m)).transpose()?;
-        let ac_override = it.acquisition_cost_override.map(|m| bu.minor(&format!("items[{i}].acquisitionCostOverride"), m)).transpose()?;
-        let variant_lp = v.list_price.map(|m| m.to_minor(bu.currency_exponent)).transpose()?;
-        let variant_ac = v.acquisition_cost.map(|m| m.to_minor(bu.currency_exponent)).transpose()?;
+        let lp_override = it
+            .list_price_override
+            .map(|m| bu.minor(&format!("items[{i}].listPriceOverride"), m))
+            .transpose()?;
+        let ac_override = it
+            .acquisition_cost_override
+            .map(|m| bu.minor(&format!("items[{i}].acquisitionCostOverride"), m))
+            .transpose()?;
+        let variant_lp = v
+            .list_price
+            .map(|m| m.to_minor(bu.currency_exponent))
+            .transpose()?;
+        let variant_ac = v
+            .acquisition_cost
+            .map(|m| m.to_minor(bu.currency_exponent))
+            .transpose()?;
         let (list_price, list_price_source) = match (lp_override, variant_lp) {
             (Some(o), _) => (Some(o), "manual"),
             (None, Some(l)) => (Some(l), "variant"),
             (None, None) => (None, "unknown"),
         };
-        let (acquisition_cost, acquisition_cost_source, used_list_price) = match (ac_override, variant_ac, list_price) {
-            (Some(o), _, _) => (Some(o), "manual", false),
-            (None, Some(a), _) => (Some(a), "variant", false),
-            (None, None, Some(l)) => (Some(l), "list_price", true),
-            _ => (None, "unknown", false),
-        };
+        let (acquisition_cost, acquisition_cost_source, used_list_price) =
+            match (ac_override, variant_ac, list_price) {
+                (Some(o), _, _) => (Some(o), "manual", false),
+                (None, Some(a), _) => (Some(a), "variant", false),
+                (None, None, Some(l)) => (Some(l), "list_price", true),
+                _ => (None, "unknown", false),
+            };
         out.push(PricedItem {
             product_id: v.product_id.clone(),
             variant_id: v.variant_id.clone(),
@@ -290,7 +354,11 @@ pub fn monthly_totals(bu: &BusinessUnit, subtotal_minor: i64) -> (i64, i64, i64)
         (tax, subtotal + tax)
     };
     let e = bu.currency_exponent;
-    (subtotal_minor, tax.to_minor(e).unwrap_or(0), total.to_minor(e).unwrap_or(0))
+    (
+        subtotal_minor,
+        tax.to_minor(e).unwrap_or(0),
+        total.to_minor(e).unwrap_or(0),
+    )
 }
 
 /// What the counter shows before an order is placed.
@@ -333,17 +401,29 @@ pub async fn quote(db: &Db, bu: &BusinessUnit, items: &[OrderItemInput]) -> Resu
     let (subtotal, tax, total) = monthly_totals(bu, sub);
     Ok(Quote {
         contract_value: items.iter().map(|i| i.contract_value).sum(),
-        totals: Totals { subtotal: bu.money(subtotal), tax_amount: bu.money(tax), total: bu.money(total), currency: bu.currency.clone(), total_devices: priced.iter().map(|p| p.quantity).sum() },
+        totals: Totals {
+            subtotal: bu.money(subtotal),
+            tax_amount: bu.money(tax),
+            total: bu.money(total),
+            currency: bu.currency.clone(),
+            total_devices: priced.iter().map(|p| p.quantity).sum(),
+        },
         items,
     })
 }
 
 fn idem_key(email: &str, items: &[PricedItem]) -> String {
-    let mut parts: Vec<String> = items.iter().map(|i| format!("{}x{}x{}", i.sku, i.quantity, i.contract_length)).collect();
+    let mut parts: Vec<String> = items
+        .iter()
+        .map(|i| format!("{}x{}x{}", i.sku, i.quantity, i.contract_length))
+        .collect();
     parts.sort();
-    hex::encode(Sha256::digest(format!("{}|{}", email.trim().to_lowercase(), parts.join(",")).as_bytes()))
+    hex::encode(Sha256::digest(
+        format!("{}|{}", email.trim().to_lowercase(), parts.join(",")).as_bytes(),
+    ))
 }
 
+#[derive(Debug)]
 /// The result of placing an order: `created` is false when an identical order placed moments
 /// before was returned instead (natural idempotency).
 pub struct Placed {
@@ -356,13 +436,24 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let mut c = Checks::new();
     if input.customer_id.is_none() {
         match &input.customer {
-            None => c.fail("customer", "Choose a customer or give their email and name."),
-            Some(cu) => NewCustomer { email: cu.email.clone(), first_name: cu.first_name.clone(), last_name: cu.last_name.clone(), ..Default::default() }.check(&mut c, "customer"),
+            None => c.fail(
+                "customer",
+                "Choose a customer or give their email and name.",
+            ),
+            Some(cu) => NewCustomer {
+                email: cu.email.clone(),
+                first_name: cu.first_name.clone(),
+                last_name: cu.last_name.clone(),
+                ..Default::default()
+            }
+            .check(&mut c, "customer"),
         }
     }
     match &input.billing_address {
         Some(a) => a.check(&mut c, "billingAddress"),
-        None if input.customer_id.is_none() => c.fail("billingAddress", "A billing address is required."),
+        None if input.customer_id.is_none() => {
+            c.fail("billingAddress", "A billing address is required.")
+        }
         None => {}
     }
     if let Some(a) = &input.shipping_address {
@@ -371,7 +462,10 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let order_type = match input.order_type.as_deref() {
         None => OrderType::Standard,
         Some(t) => OrderType::parse(t).unwrap_or_else(|| {
-            c.fail("orderType", "orderType must be standard, extension or upgrade.");
+            c.fail(
+                "orderType",
+                "orderType must be standard, extension or upgrade.",
+            );
             OrderType::Standard
         }),
     };
@@ -386,25 +480,45 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     // The customer: chosen by id, or found (or created) by email.
     let (customer_id, customer_email) = match (&input.customer_id, &input.customer) {
         (Some(id), _) => {
-            let cu = customers::get_in(&mut tx, bu, id).await.map_err(|_| Error::new(ErrorCode::CustomerNotFound, format!("Customer {id} was not found.")))?;
+            let cu = customers::get_in(&mut tx, bu, id).await.map_err(|_| {
+                Error::new(
+                    ErrorCode::CustomerNotFound,
+                    format!("Customer {id} was not found."),
+                )
+            })?;
             (cu.customer_id, cu.email)
         }
         (None, Some(cu)) => match customers::id_by_email(&mut tx, &bu.id, &cu.email).await? {
             Some((id, _)) => (id, cu.email.trim().to_string()),
             None => {
                 let new = NewCustomer {
-                    email: cu.email.clone(), first_name: cu.first_name.clone(), last_name: cu.last_name.clone(), company: cu.company.clone(),
-                    phone: cu.phone.clone(), customer_type: cu.customer_type, billing_address: input.billing_address.clone(),
-                    shipping_address: input.shipping_address.clone(), ..Default::default()
+                    email: cu.email.clone(),
+                    first_name: cu.first_name.clone(),
+                    last_name: cu.last_name.clone(),
+                    company: cu.company.clone(),
+                    phone: cu.phone.clone(),
+                    customer_type: cu.customer_type,
+                    billing_address: input.billing_address.clone(),
+                    shipping_address: input.shipping_address.clone(),
+                    ..Default::default()
                 };
-                (customers::insert(&mut tx, ctx, &new).await?, cu.email.trim().to_string())
+                (
+                    customers::insert(&mut tx, ctx, &new).await?,
+                    cu.email.trim().to_string(),
+                )
             }
         },
         (None, None) => unreachable!("checked above"),
     };
     let cust = customers::get_in(&mut tx, bu, &customer_id).await?;
     if cust.status != crate::domain::status::CustomerStatus::Active {
-        return Err(Error::new(ErrorCode::CustomerInactive, format!("{} {} is inactive; reactivate them before taking an order.", cust.first_name, cust.last_name)));
+        return Err(Error::new(
+            ErrorCode::CustomerInactive,
+            format!(
+                "{} {} is inactive; reactivate them before taking an order.",
+                cust.first_name, cust.last_name
+            ),
+        ));
     }
 
     // Natural idempotency: the same email and items moments ago return that order.
@@ -415,15 +529,37 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     if let Some(existing) = recent {
         let order = get_in(&mut tx, bu, &existing).await?;
         tx.rollback().await?;
-        return Ok(Placed { order, created: false });
+        return Ok(Placed {
+            order,
+            created: false,
+        });
     }
 
-    let billing = input.billing_address.clone().or(cust.last_billing_address.clone())
-        .ok_or_else(|| Error::invalid("billingAddress", "This customer has no billing address on file; enter one."))?.cleaned();
-    let shipping = input.shipping_address.clone().map(Address::cleaned).or(cust.last_shipping_address.clone()).unwrap_or_else(|| billing.clone());
+    let billing = input
+        .billing_address
+        .clone()
+        .or(cust.last_billing_address.clone())
+        .ok_or_else(|| {
+            Error::invalid(
+                "billingAddress",
+                "This customer has no billing address on file; enter one.",
+            )
+        })?
+        .cleaned();
+    let shipping = input
+        .shipping_address
+        .clone()
+        .map(Address::cleaned)
+        .or(cust.last_shipping_address.clone())
+        .unwrap_or_else(|| billing.clone());
     let snapshot = OrderCustomer {
-        customer_id: cust.customer_id.clone(), email: cust.email.clone(), first_name: cust.first_name.clone(), last_name: cust.last_name.clone(),
-        company: cust.company.clone(), phone: cust.phone.clone(), customer_type: cust.customer_type,
+        customer_id: cust.customer_id.clone(),
+        email: cust.email.clone(),
+        first_name: cust.first_name.clone(),
+        last_name: cust.last_name.clone(),
+        company: cust.company.clone(),
+        phone: cust.phone.clone(),
+        customer_type: cust.customer_type,
     };
     let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
     let (subtotal, tax, total) = monthly_totals(bu, sub);
@@ -448,35 +584,85 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
         "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
          list_price, list_price_source, acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override, used_list_price_as_acquisition) ");
     qb.push_values(priced.iter().enumerate(), |mut b, (i, p)| {
-        b.push_bind(&id).push_bind(i as i64).push_bind(&p.product_id).push_bind(&p.variant_id).push_bind(&p.sku).push_bind(&p.product_name)
-            .push_bind(&p.image).push_bind(p.quantity).push_bind(p.unit_price).push_bind(p.contract_length).push_bind(p.list_price)
-            .push_bind(p.list_price_source).push_bind(p.acquisition_cost).push_bind(p.acquisition_cost_source)
-            .push_bind(p.list_price_override).push_bind(p.acquisition_cost_override).push_bind(p.used_list_price);
+        b.push_bind(&id)
+            .push_bind(i as i64)
+            .push_bind(&p.product_id)
+            .push_bind(&p.variant_id)
+            .push_bind(&p.sku)
+            .push_bind(&p.product_name)
+            .push_bind(&p.image)
+            .push_bind(p.quantity)
+            .push_bind(p.unit_price)
+            .push_bind(p.contract_length)
+            .push_bind(p.list_price)
+            .push_bind(p.list_price_source)
+            .push_bind(p.acquisition_cost)
+            .push_bind(p.acquisition_cost_source)
+            .push_bind(p.list_price_override)
+            .push_bind(p.acquisition_cost_override)
+            .push_bind(p.used_list_price);
     });
     qb.build().execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&bu.id), entity_type: "order", entity_id: &id, action: "created",
-        summary: format!("Order {number} for {} {}: {devices} device(s), {} {} a month", cust.first_name, cust.last_name, bu.money(total), bu.currency),
-        before: None, after: None,
-    }).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "order",
+            entity_id: &id,
+            action: "created",
+            summary: format!(
+                "Order {number} for {} {}: {devices} device(s), {} {} a month",
+                cust.first_name,
+                cust.last_name,
+                bu.money(total),
+                bu.currency
+            ),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     let order = get_in(&mut tx, bu, &id).await?;
     tx.commit().await?;
-    Ok(Placed { order, created: true })
+    Ok(Placed {
+        order,
+        created: true,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // State changes
 
-async fn status_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Result<(OrderStatus, String, i64)> {
+async fn status_of(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<(OrderStatus, String, i64)> {
     let row: Option<(String, String, i64)> = sqlx::query_as("SELECT status, order_number, rented_devices FROM orders WHERE (id = ? OR order_number = ?) AND bu_id = ?")
         .bind(id).bind(id).bind(&bu.id).fetch_optional(conn).await?;
     let (s, n, r) = row.ok_or_else(|| Error::not_found("Order", id))?;
-    Ok((OrderStatus::parse(&s).unwrap_or(OrderStatus::Cancelled), n, r))
+    Ok((
+        OrderStatus::parse(&s).unwrap_or(OrderStatus::Cancelled),
+        n,
+        r,
+    ))
 }
 
-async fn order_id_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id_or_number: &str) -> Result<String> {
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM orders WHERE (id = ? OR order_number = ?) AND bu_id = ?")
-        .bind(id_or_number).bind(id_or_number).bind(&bu.id).fetch_optional(conn).await?;
+async fn order_id_of(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id_or_number: &str,
+) -> Result<String> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE (id = ? OR order_number = ?) AND bu_id = ?",
+    )
+    .bind(id_or_number)
+    .bind(id_or_number)
+    .bind(&bu.id)
+    .fetch_optional(conn)
+    .await?;
     id.ok_or_else(|| Error::not_found("Order", id_or_number))
 }
 
@@ -487,15 +673,42 @@ pub async fn confirm(db: &Db, ctx: &Ctx, order: &str) -> Result<Order> {
     let (status, number, _) = status_of(&mut tx, &ctx.bu, &id).await?;
     match status {
         OrderStatus::Pending => {}
-        OrderStatus::Cancelled => return Err(Error::new(ErrorCode::AlreadyCancelled, format!("Order {number} is cancelled."))),
-        other => return Err(Error::new(ErrorCode::InvalidStatus, format!("Order {number} is already {other}; only pending orders are confirmed."))),
+        OrderStatus::Cancelled => {
+            return Err(Error::new(
+                ErrorCode::AlreadyCancelled,
+                format!("Order {number} is cancelled."),
+            ))
+        }
+        other => {
+            return Err(Error::new(
+                ErrorCode::InvalidStatus,
+                format!("Order {number} is already {other}; only pending orders are confirmed."),
+            ))
+        }
     }
-    sqlx::query("UPDATE orders SET status = 'confirmed', confirmed_at = ?, updated_at = ? WHERE id = ?").bind(&ctx.now).bind(&ctx.now).bind(&id).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "order", entity_id: &id, action: "confirmed",
-        summary: format!("Order {number} confirmed"),
-        before: Some(serde_json::json!({"status": "pending"})), after: Some(serde_json::json!({"status": "confirmed"})),
-    }).await?;
+    sqlx::query(
+        "UPDATE orders SET status = 'confirmed', confirmed_at = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&ctx.now)
+    .bind(&ctx.now)
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "order",
+            entity_id: &id,
+            action: "confirmed",
+            summary: format!("Order {number} confirmed"),
+            before: Some(serde_json::json!({"status": "pending"})),
+            after: Some(serde_json::json!({"status": "confirmed"})),
+        },
+    )
+    .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
     tx.commit().await?;
     Ok(o)
@@ -511,18 +724,36 @@ pub async fn cancel(db: &Db, ctx: &Ctx, order: &str, reason: Option<String>) -> 
     let id = order_id_of(&mut tx, &ctx.bu, order).await?;
     let (status, number, rented) = status_of(&mut tx, &ctx.bu, &id).await?;
     if status == OrderStatus::Cancelled {
-        return Err(Error::new(ErrorCode::AlreadyCancelled, format!("Order {number} is already cancelled.")));
+        return Err(Error::new(
+            ErrorCode::AlreadyCancelled,
+            format!("Order {number} is already cancelled."),
+        ));
     }
     if !status.cancellable() || rented > 0 {
         return Err(Error::new(ErrorCode::OrderNotCancellable, format!("Order {number} is {status}; only pending or confirmed orders can be cancelled. Cancel its subscriptions instead.")));
     }
     sqlx::query("UPDATE orders SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?, updated_at = ? WHERE id = ?")
         .bind(&ctx.now).bind(opt_trim(reason.clone())).bind(&ctx.now).bind(&id).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "order", entity_id: &id, action: "cancelled",
-        summary: format!("Order {number} cancelled{}", opt_trim(reason).map(|r| format!(": {r}")).unwrap_or_default()),
-        before: Some(serde_json::json!({"status": status})), after: Some(serde_json::json!({"status": "cancelled"})),
-    }).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "order",
+            entity_id: &id,
+            action: "cancelled",
+            summary: format!(
+                "Order {number} cancelled{}",
+                opt_trim(reason)
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+            before: Some(serde_json::json!({"status": status})),
+            after: Some(serde_json::json!({"status": "cancelled"})),
+        },
+    )
+    .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
     tx.commit().await?;
     Ok(o)
@@ -535,12 +766,31 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, order: &str, notes: &str) -> Result<O
     c.finish()?;
     let mut tx = db.write().await?;
     let id = order_id_of(&mut tx, &ctx.bu, order).await?;
-    let before: Option<String> = sqlx::query_scalar("SELECT notes FROM orders WHERE id = ?").bind(&id).fetch_one(&mut *tx).await?;
-    sqlx::query("UPDATE orders SET notes = ?, updated_at = ? WHERE id = ?").bind(notes).bind(&ctx.now).bind(&id).execute(&mut *tx).await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id), entity_type: "order", entity_id: &id, action: "notes_changed", summary: "Notes changed".into(),
-        before: Some(serde_json::json!({"notes": before})), after: Some(serde_json::json!({"notes": notes})),
-    }).await?;
+    let before: Option<String> = sqlx::query_scalar("SELECT notes FROM orders WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE orders SET notes = ?, updated_at = ? WHERE id = ?")
+        .bind(notes)
+        .bind(&ctx.now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "order",
+            entity_id: &id,
+            action: "notes_changed",
+            summary: "Notes changed".into(),
+            before: Some(serde_json::json!({"notes": before})),
+            after: Some(serde_json::json!({"notes": notes})),
+        },
+    )
+    .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
     tx.commit().await?;
     Ok(o)
@@ -601,7 +851,11 @@ const COLS: &str = "o.id, o.order_number, o.status, o.order_type, o.customer, o.
     o.total_devices, o.rented_devices, o.notes, o.custom_fields, o.extension_details, o.upgrade_details, o.billing_group_id, o.cancel_reason,
     o.confirmed_at, o.cancelled_at, o.created_at, o.updated_at, o.created_by";
 
-async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>) -> Result<Vec<Order>> {
+async fn hydrate(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    rows: Vec<Row>,
+) -> Result<Vec<Order>> {
     let mut items: HashMap<String, Vec<OrderItem>> = HashMap::new();
     if !rows.is_empty() {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -614,32 +868,36 @@ async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>)
         qb.push(") ORDER BY order_id, idx");
         let irows: Vec<ItemRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
         for i in irows {
-            items.entry(i.order_id.clone()).or_default().push(OrderItem {
-                product_id: i.product_id,
-                product_image_url: i.product_image_url,
-                variant_id: i.variant_id,
-                sku: i.sku,
-                product_name: i.product_name,
-                quantity: i.quantity,
-                unit_price: bu.money(i.unit_price),
-                contract_length: i.contract_length,
-                list_price: bu.money_opt(i.list_price),
-                list_price_source: i.list_price_source,
-                acquisition_cost: bu.money_opt(i.acquisition_cost),
-                acquisition_cost_source: i.acquisition_cost_source,
-                list_price_override: bu.money_opt(i.list_price_override),
-                acquisition_cost_override: bu.money_opt(i.acquisition_cost_override),
-                used_list_price_as_acquisition: i.used_list_price_as_acquisition,
-                rental_ids: Vec::new(),
-                rental_status: ItemRentalStatus::Pending,
-                contract_value: bu.money(i.unit_price * i.quantity * i.contract_length),
-            });
+            items
+                .entry(i.order_id.clone())
+                .or_default()
+                .push(OrderItem {
+                    product_id: i.product_id,
+                    product_image_url: i.product_image_url,
+                    variant_id: i.variant_id,
+                    sku: i.sku,
+                    product_name: i.product_name,
+                    quantity: i.quantity,
+                    unit_price: bu.money(i.unit_price),
+                    contract_length: i.contract_length,
+                    list_price: bu.money_opt(i.list_price),
+                    list_price_source: i.list_price_source,
+                    acquisition_cost: bu.money_opt(i.acquisition_cost),
+                    acquisition_cost_source: i.acquisition_cost_source,
+                    list_price_override: bu.money_opt(i.list_price_override),
+                    acquisition_cost_override: bu.money_opt(i.acquisition_cost_override),
+                    used_list_price_as_acquisition: i.used_list_price_as_acquisition,
+                    rental_ids: Vec::new(),
+                    rental_status: ItemRentalStatus::Pending,
+                    contract_value: bu.money(i.unit_price * i.quantity * i.contract_length),
+                });
         }
     }
     rows.into_iter()
         .map(|r| {
             let items = items.remove(&r.id).unwrap_or_default();
-            let customer: OrderCustomer = serde_json::from_str(&r.customer).map_err(|e| Error::internal(format!("order {} customer: {e}", r.id)))?;
+            let customer: OrderCustomer = serde_json::from_str(&r.customer)
+                .map_err(|e| Error::internal(format!("order {} customer: {e}", r.id)))?;
             Ok(Order {
                 contract_value: items.iter().map(|i| i.contract_value).sum(),
                 items,
@@ -651,9 +909,18 @@ async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>)
                 customer,
                 billing_address: json_col(Some(&r.billing_address)).unwrap_or_default(),
                 shipping_address: json_col(Some(&r.shipping_address)).unwrap_or_default(),
-                totals: Totals { subtotal: bu.money(r.subtotal), tax_amount: bu.money(r.tax_amount), total: bu.money(r.total), currency: r.currency, total_devices: r.total_devices },
+                totals: Totals {
+                    subtotal: bu.money(r.subtotal),
+                    tax_amount: bu.money(r.tax_amount),
+                    total: bu.money(r.total),
+                    currency: r.currency,
+                    total_devices: r.total_devices,
+                },
                 custom_fields: json_col(r.custom_fields.as_deref()),
-                rental_progress: RentalProgress { total_devices: r.total_devices, rented_devices: r.rented_devices },
+                rental_progress: RentalProgress {
+                    total_devices: r.total_devices,
+                    rented_devices: r.rented_devices,
+                },
                 rental_ids: Vec::new(),
                 billing_group_id: r.billing_group_id,
                 notes: r.notes,
@@ -670,9 +937,19 @@ async fn hydrate(conn: &mut SqliteConnection, bu: &BusinessUnit, rows: Vec<Row>)
         .collect()
 }
 
-pub(crate) async fn get_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id_or_number: &str) -> Result<Order> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS} FROM orders o WHERE (o.id = ? OR o.order_number = ?) AND o.bu_id = ?"))
-        .bind(id_or_number).bind(id_or_number).bind(&bu.id).fetch_optional(&mut *conn).await?;
+pub(crate) async fn get_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id_or_number: &str,
+) -> Result<Order> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM orders o WHERE (o.id = ? OR o.order_number = ?) AND o.bu_id = ?"
+    ))
+    .bind(id_or_number)
+    .bind(id_or_number)
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let row = row.ok_or_else(|| Error::not_found("Order", id_or_number))?;
     Ok(hydrate(conn, bu, vec![row]).await?.remove(0))
 }
@@ -697,7 +974,8 @@ pub struct OrderQuery {
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Order>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM orders o WHERE o.bu_id = "));
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLS} FROM orders o WHERE o.bu_id = "));
     qb.push_bind(bu.id.clone());
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         OrderStatus::parse_field("status", s)?;
@@ -706,8 +984,22 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
     }
-    super::catalog::cursor_clause(db, &mut qb, "orders", "o", "id", &bu.id, q.start_after.as_deref(), dir).await?;
-    qb.push(format!(" ORDER BY o.created_at {0}, o.rowid {0} LIMIT ", dir.order())).push_bind(limit + 1);
+    super::catalog::cursor_clause(
+        db,
+        &mut qb,
+        "orders",
+        "o",
+        "id",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+    )
+    .await?;
+    qb.push(format!(
+        " ORDER BY o.created_at {0}, o.rowid {0} LIMIT ",
+        dir.order()
+    ))
+    .push_bind(limit + 1);
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let orders = hydrate(&mut conn, bu, rows).await?;

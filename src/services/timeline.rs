@@ -44,8 +44,15 @@ impl From<Row> for Event {
         Event {
             before: crate::store::json_col(r.before.as_deref()),
             after: crate::store::json_col(r.after.as_deref()),
-            id: r.id, entity_type: r.entity_type, entity_id: r.entity_id, action: r.action, actor_id: r.actor_id,
-            actor_name: r.actor_name, actor_role: r.actor_role, at: r.at, summary: r.summary,
+            id: r.id,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            action: r.action,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            actor_role: r.actor_role,
+            at: r.at,
+            summary: r.summary,
         }
     }
 }

@@ -27,7 +27,9 @@ impl Db {
     pub async fn open(path: &Path) -> Result<Db> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    crate::error::Error::internal(format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
         }
         let opts = SqliteConnectOptions::from_str("sqlite:")?
@@ -83,7 +85,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { id: "system".into(), name: "FlexDesk".into(), role: "system".into() }
+        Actor {
+            id: "system".into(),
+            name: "FlexDesk".into(),
+            role: "system".into(),
+        }
     }
 }
 
@@ -98,7 +104,12 @@ pub struct Entry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub async fn record(conn: &mut SqliteConnection, actor: &Actor, at: DateTime<Utc>, e: Entry<'_>) -> Result<()> {
+pub async fn record(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    e: Entry<'_>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO events (id, bu_id, entity_type, entity_id, action, actor_id, actor_name, actor_role, at, summary, before, after)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,0 +1,211 @@
+use crate::assert_code;
+use crate::support::{order_input, TestCore};
+use flexdesk::services::{customers, orders};
+use flexdesk::ErrorCode;
+use serde_json::json;
+
+fn new(email: &str, first: &str, last: &str, company: Option<&str>) -> customers::NewCustomer {
+    serde_json::from_value(json!({"email": email, "firstName": first, "lastName": last, "company": company, "customerType": if company.is_some() {"business"} else {"individual"}})).unwrap()
+}
+
+#[tokio::test]
+async fn customers_are_found_by_name_email_or_company_prefix() {
+    let t = TestCore::new().await;
+    customers::create(
+        &t.core.db,
+        &t.ctx(),
+        new("emma.devries@mail.example", "Emma", "de Vries", None),
+    )
+    .await
+    .unwrap();
+    customers::create(
+        &t.core.db,
+        &t.ctx(),
+        new(
+            "bram@grachtwerk.example",
+            "Bram",
+            "Bakker",
+            Some("Grachtwerk B.V."),
+        ),
+    )
+    .await
+    .unwrap();
+    customers::create(
+        &t.core.db,
+        &t.ctx(),
+        new("zoe@mail.example", "Zoë", "Jansen", None),
+    )
+    .await
+    .unwrap();
+    let find = |q: &str| {
+        let q = q.to_string();
+        let t = &t;
+        async move {
+            customers::list(
+                &t.core.db,
+                &t.bu,
+                &customers::CustomerQuery {
+                    q: Some(q),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|c| c.first_name)
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("emm").await, vec!["Emma"]);
+    assert_eq!(find("de vri").await, vec!["Emma"]);
+    assert_eq!(find("gracht").await, vec!["Bram"]);
+    assert_eq!(find("bram@grachtwerk").await, vec!["Bram"]);
+    assert_eq!(find("zoe").await, vec!["Zoë"], "accents are folded");
+    assert!(find("nobody").await.is_empty());
+    assert!(
+        find("\"*(").await.len() == 3,
+        "punctuation alone does not break the search; it lists everyone"
+    );
+    let exact = customers::list(
+        &t.core.db,
+        &t.bu,
+        &customers::CustomerQuery {
+            email: Some("EMMA.DEVRIES@mail.example".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(exact.items.len(), 1);
+    let business = customers::list(
+        &t.core.db,
+        &t.bu,
+        &customers::CustomerQuery {
+            customer_type: Some("business".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(business.items.len(), 1);
+}
+
+#[tokio::test]
+async fn an_email_belongs_to_one_customer_and_must_look_like_one() {
+    let t = TestCore::new().await;
+    customers::create(&t.core.db, &t.ctx(), new("a@b.example", "A", "B", None))
+        .await
+        .unwrap();
+    assert_code!(
+        customers::create(&t.core.db, &t.ctx(), new("A@B.example", "A", "B", None)).await,
+        ErrorCode::Conflict
+    );
+    assert_code!(
+        customers::create(&t.core.db, &t.ctx(), new("not-an-email", "A", "B", None)).await,
+        ErrorCode::ValidationError
+    );
+}
+
+#[tokio::test]
+async fn updates_change_only_what_is_sent_and_keep_order_snapshots() {
+    let t = TestCore::new().await;
+    t.laptop("LAP-1").await;
+    let o = orders::create(
+        &t.core.db,
+        &t.ctx(),
+        order_input("emma@x.example", json!([{"sku": "LAP-1", "quantity": 1}])),
+    )
+    .await
+    .unwrap()
+    .order;
+    let upd: customers::CustomerUpdate = serde_json::from_value(json!({"customerId": o.customer.customer_id, "lastName": "Jansen", "vatId": "NL123456789B01", "customerType": "business"})).unwrap();
+    let c = customers::update(&t.core.db, &t.ctx(), upd).await.unwrap();
+    assert_eq!(
+        (c.first_name.as_str(), c.last_name.as_str()),
+        ("Emma", "Jansen")
+    );
+    assert_eq!(c.vat_id.as_deref(), Some("NL123456789B01"));
+    assert_eq!(c.order_ids, vec![o.order_id.clone()]);
+    assert_eq!(c.total_orders, 1);
+    assert!(
+        c.last_billing_address.is_some(),
+        "the address from the order is kept"
+    );
+    let again = orders::get(&t.core.db, &t.bu, &o.order_id).await.unwrap();
+    assert_eq!(
+        again.customer.last_name, "de Vries",
+        "the order keeps its snapshot"
+    );
+    let bad: customers::CustomerUpdate =
+        serde_json::from_value(json!({"customerId": o.customer.customer_id, "status": "gone"}))
+            .unwrap();
+    assert_code!(
+        customers::update(&t.core.db, &t.ctx(), bad).await,
+        ErrorCode::ValidationError
+    );
+    let missing: customers::CustomerUpdate =
+        serde_json::from_value(json!({"customerId": "cus_nope", "lastName": "X"})).unwrap();
+    assert_code!(
+        customers::update(&t.core.db, &t.ctx(), missing).await,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_customer_with_pending_orders_cannot_be_deactivated_and_an_inactive_one_gets_no_orders() {
+    let t = TestCore::new().await;
+    t.laptop("LAP-1").await;
+    let o = orders::create(
+        &t.core.db,
+        &t.ctx(),
+        order_input("emma@x.example", json!([{"sku": "LAP-1", "quantity": 1}])),
+    )
+    .await
+    .unwrap()
+    .order;
+    assert_code!(
+        customers::delete(&t.core.db, &t.ctx(), &o.customer.customer_id).await,
+        ErrorCode::CustomerHasPendingOrders
+    );
+    orders::cancel(&t.core.db, &t.ctx(), &o.order_id, None)
+        .await
+        .unwrap();
+    customers::delete(&t.core.db, &t.ctx(), &o.customer.customer_id)
+        .await
+        .unwrap();
+    let c = customers::get(&t.core.db, &t.bu, &o.customer.customer_id)
+        .await
+        .unwrap();
+    assert_eq!(c.status, flexdesk::domain::status::CustomerStatus::Inactive);
+    t.clock.advance(chrono::Duration::minutes(10));
+    let again = orders::create(
+        &t.core.db,
+        &t.ctx(),
+        order_input("emma@x.example", json!([{"sku": "LAP-1", "quantity": 2}])),
+    )
+    .await;
+    assert_code!(again, ErrorCode::CustomerInactive);
+}
+
+#[tokio::test]
+async fn a_customer_with_rented_devices_cannot_be_deactivated() {
+    let t = TestCore::new().await;
+    let c = customers::create(&t.core.db, &t.ctx(), new("a@b.example", "A", "B", None))
+        .await
+        .unwrap();
+    t.laptop("LAP-1").await;
+    flexdesk::services::assets::create(
+        &t.core.db,
+        &t.ctx(),
+        serde_json::from_value(json!({"serialNumber": "S1", "sku": "LAP-1"})).unwrap(),
+    )
+    .await
+    .unwrap();
+    // The asset is out with this customer (as activation leaves it).
+    sqlx::query("UPDATE assets SET status = 'rented_out', customer_id = ?, rental_id = 'rnt_x' WHERE serial_number = 'S1'").bind(&c.customer_id).execute(t.core.db.pool()).await.unwrap();
+    assert_code!(
+        customers::delete(&t.core.db, &t.ctx(), &c.customer_id).await,
+        ErrorCode::CustomerHasActiveSubscriptions
+    );
+}

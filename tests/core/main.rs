@@ -1,0 +1,12 @@
+//! Integration tests of the FlexDesk core: one binary, a module per area, each test on its own
+//! SQLite file with a fixed clock.
+
+mod support;
+
+mod api_v1;
+mod assets;
+mod catalog;
+mod commands;
+mod customers;
+mod foundation;
+mod orders;

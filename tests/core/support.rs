@@ -1,0 +1,144 @@
+//! Test fixtures: a core on a fresh database file with a fixed clock, a business unit and an
+//! administrator, plus small builders for catalog data.
+
+use flexdesk::clock::FixedClock;
+use flexdesk::services::{business_units, catalog, users, BusinessUnit, Ctx};
+use flexdesk::Core;
+use serde_json::json;
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub struct TestCore {
+    pub core: Core,
+    pub clock: Arc<FixedClock>,
+    pub bu: BusinessUnit,
+    pub admin: users::User,
+    _dir: TempDir,
+}
+
+impl TestCore {
+    pub async fn new() -> TestCore {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = FixedClock::at_date(2026, 1, 15);
+        let core = Core::open(&dir.path().join("desk.db"), clock.clone())
+            .await
+            .expect("open core");
+        let admin = users::list(&core.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.role == "admin")
+            .unwrap();
+        let mut settings = flexdesk::domain::settings::BuSettings::default();
+        settings.tax_rate = rust_decimal::Decimal::from(21);
+        let bu = business_units::create(
+            &core.db,
+            &admin.actor(),
+            flexdesk::clock::Clock::now(&*clock),
+            business_units::NewBusinessUnit {
+                name: "Test NL".into(),
+                currency: "EUR".into(),
+                code: Some("TNL".into()),
+                country: Some("NL".into()),
+                timezone: None,
+                settings: Some(settings),
+            },
+        )
+        .await
+        .expect("business unit");
+        TestCore {
+            core,
+            clock,
+            bu,
+            admin,
+            _dir: dir,
+        }
+    }
+
+    pub fn ctx(&self) -> Ctx {
+        Ctx::new(
+            self.admin.actor(),
+            self.bu.clone(),
+            &self.core.desk.code,
+            flexdesk::clock::Clock::now(&*self.clock),
+        )
+    }
+
+    pub async fn second_bu(&self, code: &str, currency: &str) -> BusinessUnit {
+        business_units::create(
+            &self.core.db,
+            &self.admin.actor(),
+            flexdesk::clock::Clock::now(&*self.clock),
+            business_units::NewBusinessUnit {
+                name: format!("Unit {code}"),
+                currency: currency.into(),
+                code: Some(code.into()),
+                country: None,
+                timezone: None,
+                settings: None,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A laptop product with one variant `sku` priced 119/89/59 for 6/12/24 months, list 1299, cost 1000.
+    pub async fn laptop(&self, sku: &str) -> catalog::UpsertResult {
+        catalog::save_product(
+            &self.core.db,
+            &self.ctx(),
+            laptop_input(&format!("P-{sku}"), sku),
+        )
+        .await
+        .expect("product")
+    }
+
+    /// A phone product (category Phones: serials must be IMEIs).
+    pub async fn phone(&self, sku: &str) -> catalog::UpsertResult {
+        let mut p = laptop_input(&format!("P-{sku}"), sku);
+        p.category = "Phones".into();
+        p.name = "Phone".into();
+        catalog::save_product(&self.core.db, &self.ctx(), p)
+            .await
+            .expect("phone")
+    }
+}
+
+pub fn laptop_input(product_sku: &str, variant_sku: &str) -> catalog::ProductInput {
+    serde_json::from_value(json!({
+        "productSku": product_sku, "name": "MacBook Air 13", "specification": {"cpu": "M3", "ram": "8 GB"},
+        "category": "Laptops", "brand": "Apple",
+        "variants": [{
+            "variantSku": variant_sku, "variantName": "8/256 Midnight", "grade": "A", "colorName": "Midnight",
+            "listPrice": 1299, "acquisitionCost": 1000,
+            "pricing": [{"contractLength": 6, "monthlyPrice": 119}, {"contractLength": 12, "monthlyPrice": 89}, {"contractLength": 24, "monthlyPrice": 59.5}]
+        }]
+    })).unwrap()
+}
+
+pub fn address() -> serde_json::Value {
+    json!({"contactName": "Emma de Vries", "streetAddress": "Keizersgracht 1", "city": "Amsterdam", "postalCode": "1015 CJ", "country": "Netherlands"})
+}
+
+pub fn order_input(
+    email: &str,
+    items: serde_json::Value,
+) -> flexdesk::services::orders::OrderInput {
+    serde_json::from_value(json!({
+        "customer": {"email": email, "firstName": "Emma", "lastName": "de Vries"},
+        "billingAddress": address(),
+        "items": items,
+    }))
+    .unwrap()
+}
+
+/// Asserts an error code, with the message in the failure output.
+#[macro_export]
+macro_rules! assert_code {
+    ($result:expr, $code:expr) => {
+        match $result {
+            Ok(_) => panic!("expected {:?}, got success", $code),
+            Err(e) => assert_eq!(e.code, $code, "unexpected error: {}", e.message),
+        }
+    };
+}
