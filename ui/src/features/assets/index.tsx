@@ -1,4 +1,263 @@
-import { ScreenHeader } from "../../lib/ui";
+import { useEffect, useState } from "react";
+import type { Asset } from "../../lib/api/bindings/Asset";
+import type { AssetStatus } from "../../lib/api/bindings/AssetStatus";
+import { rolesFor } from "../../lib/access";
+import { formatDate, words } from "../../lib/format";
+import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { href, navigate } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { useDebounced } from "../../lib/useDebounced";
+import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
+
+const STATUSES: AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
+const CONDITIONS = ["new", "excellent", "good", "fair", "poor", "damaged"];
+
+/** Status changes a person may make by hand (the core decides; this only offers them). */
+const MANUAL: Record<AssetStatus, AssetStatus[]> = {
+  available: ["unavailable"],
+  unavailable: ["available"],
+  returned: ["available", "unavailable"],
+  rented_out: [],
+  sold: [],
+};
+
 export function AssetsArea(props: { parts: string[] }) {
-  return <ScreenHeader title="Assets" sub={props.parts.join("/")} />;
+  const [serial] = props.parts;
+  return serial ? <AssetDetail serial={serial} /> : <AssetsList />;
+}
+
+function AssetsList() {
+  const [status, setStatus] = useState("");
+  const [sku, setSku] = useState("");
+  const [q, setQ] = useState("");
+  const dq = useDebounced(q.trim().toUpperCase(), 250);
+  const dsku = useDebounced(sku.trim(), 300);
+  const list = usePagedList("assets.list", { status: status || undefined, sku: dsku || undefined, q: dq || undefined, limit: "50" });
+
+  return (
+    <>
+      <ScreenHeader title="Assets" sub="Every unit by serial number. Scan a serial into the search and press Enter to open it." />
+      <Card>
+        <div className="filters">
+          <form
+            className="field grow"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const exact = list.items.find((a) => a.serialNumber === q.trim().toUpperCase());
+              if (exact || q.trim()) navigate("assets", (exact?.serialNumber ?? q.trim()).toUpperCase());
+            }}
+          >
+            <span className="field-label">Serial number</span>
+            <Input className="search-input mono" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Starts with… (scan or type, Enter opens)" autoFocus testId="assets-q" />
+          </form>
+          <Field label="Status">
+            <Select value={status} onChange={(e) => setStatus(e.target.value)} testId="assets-status-filter">
+              <option value="">All statuses</option>
+              {STATUSES.map((st) => (
+                <option key={st} value={st}>
+                  {words(st)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="SKU" hint="Exact variant SKU">
+            <Input value={sku} onChange={(e) => setSku(e.target.value)} className="mono" placeholder="e.g. T14-G5-…" testId="assets-sku" />
+          </Field>
+        </div>
+        <LoadError error={list.error} />
+        {list.isLoading && <Loading what="assets" />}
+        {!list.isLoading && list.items.length === 0 && <Empty>No assets match these filters.</Empty>}
+        {list.items.length > 0 && (
+          <div className="table-wrap">
+            <table className="table" data-testid="assets-table">
+              <thead>
+                <tr>
+                  <th>Serial</th>
+                  <th>Product</th>
+                  <th>SKU</th>
+                  <th>Status</th>
+                  <th>Location</th>
+                  <th>Condition</th>
+                  <th>Taken in</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((a) => (
+                  <tr key={a.serialNumber} className="clickable" onClick={() => navigate("assets", a.serialNumber)}>
+                    <td>
+                      <a className="rowlink mono" href={href("assets", a.serialNumber)} onClick={(e) => e.stopPropagation()}>
+                        {a.serialNumber}
+                      </a>
+                    </td>
+                    <td>{a.productName}</td>
+                    <td className="mono small">{a.sku}</td>
+                    <td>
+                      <Badge status={a.status} />
+                    </td>
+                    <td className="small">{a.location ?? "—"}</td>
+                    <td className="small">{a.condition ?? "—"}</td>
+                    <td className="small">{formatDate(a.acquisitionDate ?? a.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
+      </Card>
+    </>
+  );
+}
+
+function AssetDetail(props: { serial: string }) {
+  const s = useSession();
+  const q = useCommand("assets.get", { serialNumber: props.serial });
+  const a = q.data;
+  const [lookup, setLookup] = useState("");
+  const header = (
+    <form
+      className="row gap"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (lookup.trim()) navigate("assets", lookup.trim().toUpperCase());
+        setLookup("");
+      }}
+    >
+      <Input value={lookup} onChange={(e) => setLookup(e.target.value)} placeholder="Scan or type another serial" className="mono" aria-label="Look up a serial" testId="asset-lookup" />
+      <button className="btn" disabled={!lookup.trim()}>
+        Open
+      </button>
+    </form>
+  );
+  if (q.isLoading) return <Loading what="the asset" />;
+  if (!a) {
+    return (
+      <>
+        <ScreenHeader title={<span className="mono">{props.serial}</span>} back={{ href: href("assets"), label: "Assets" }} actions={header} />
+        <LoadError error={q.error} />
+      </>
+    );
+  }
+  return (
+    <>
+      <ScreenHeader
+        title={<span className="mono">{a.serialNumber}</span>}
+        sub={a.productName}
+        back={{ href: href("assets"), label: "Assets" }}
+        actions={
+          <>
+            <Badge status={a.status} testId="asset-status-badge" />
+            {header}
+          </>
+        }
+      />
+      <div className="grid-2">
+        <div>
+          <Card title="Asset">
+            <Facts
+              items={[
+                ["SKU", <span className="mono">{a.sku}</span>],
+                ["Status", <Badge status={a.status} />],
+                ["Location", a.location],
+                ["Condition", a.condition],
+                ["Acquisition cost", s.money(a.acquisitionCost)],
+                ["Acquired", formatDate(a.acquisitionDate)],
+                ["Customer", a.customerId ? <a href={href("customers", a.customerId)}>{a.customerId}</a> : "—"],
+                ["Subscription", a.rentalId],
+                ["Registered", formatDate(a.createdAt)],
+              ]}
+            />
+          </Card>
+          <EditAsset asset={a} />
+        </div>
+        <div>
+          <Timeline entityType="asset" entityId={a.serialNumber} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function EditAsset(props: { asset: Asset }) {
+  const s = useSession();
+  const a = props.asset;
+  const init = () => ({ status: a.status as string, location: a.location ?? "", condition: a.condition ?? "", notes: a.notes ?? "" });
+  const [d, setD] = useState(init);
+  useEffect(() => setD(init()), [a]);
+  const [asking, setAsking] = useState(false);
+  const save = useAction("assets.update", { invalidate: ["assets.", "timeline."], success: (r) => `${r.serialNumber} saved.` });
+  const del = useAction("assets.delete", { invalidate: ["assets.", "timeline."], success: (r) => r.message, onSuccess: () => setAsking(false) });
+  const may = s.can("assets.update");
+  const onSubscription = a.status === "rented_out" || !!a.rentalId;
+  const options = [a.status, ...MANUAL[a.status]];
+  const deletable = !onSubscription && a.status !== "sold" && a.status !== "unavailable";
+
+  return (
+    <Card title="Change">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({
+            serialNumber: a.serialNumber,
+            status: d.status !== a.status ? d.status : undefined,
+            location: d.location,
+            condition: d.condition || undefined,
+            notes: d.notes,
+          });
+        }}
+      >
+        <fieldset className="plain" disabled={!may}>
+          <div className="form-grid">
+            <Field label="Status" hint={onSubscription ? "On a subscription: its status follows the subscription." : options.length === 1 ? "Set by subscriptions only." : undefined}>
+              <Select value={d.status} onChange={(e) => setD({ ...d, status: e.target.value })} testId="asset-status" disabled={!may || onSubscription || options.length === 1}>
+                {options.map((st) => (
+                  <option key={st} value={st}>
+                    {words(st)}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Location">
+              <Input value={d.location} onChange={(e) => setD({ ...d, location: e.target.value })} testId="asset-location" />
+            </Field>
+            <Field label="Condition" error={save.error?.field("condition")}>
+              <Select value={d.condition} onChange={(e) => setD({ ...d, condition: e.target.value })} testId="asset-condition">
+                <option value="">— not recorded —</option>
+                {CONDITIONS.map((c) => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Notes" wide>
+              <Textarea rows={3} value={d.notes} onChange={(e) => setD({ ...d, notes: e.target.value })} testId="asset-notes" />
+            </Field>
+          </div>
+          <div className="row gap">
+            <button className="btn btn-primary" disabled={save.isPending} data-testid="asset-save">
+              {save.isPending ? "Saving…" : "Save"}
+            </button>
+            {!asking && deletable && (
+              <button type="button" className="btn btn-danger" disabled={!s.can("assets.delete")} onClick={() => setAsking(true)} data-testid="asset-delete">
+                Delete…
+              </button>
+            )}
+            {asking && (
+              <>
+                <button type="button" className="btn btn-danger" onClick={() => del.mutate({ serialNumber: a.serialNumber })} disabled={del.isPending} data-testid="asset-delete-confirm" autoFocus>
+                  Yes, take {a.serialNumber} out of use
+                </button>
+                <button type="button" className="btn btn-ghost" onClick={() => setAsking(false)}>
+                  No
+                </button>
+              </>
+            )}
+          </div>
+        </fieldset>
+        {asking && <p className="muted small">Deleting makes the asset unavailable; set it available again to bring it back.</p>}
+        {!may && <RoleHint roles={rolesFor("assets.update")} />}
+      </form>
+    </Card>
+  );
 }

@@ -1,4 +1,333 @@
-import { ScreenHeader } from "../../lib/ui";
+import { useEffect, useState } from "react";
+import type { Order } from "../../lib/api/bindings/Order";
+import type { OrderStatus } from "../../lib/api/bindings/OrderStatus";
+import { rolesFor } from "../../lib/access";
+import { formatDate, formatDateTime, months, words } from "../../lib/format";
+import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { href, navigate } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
+import { addressLine } from "../../lib/ui/AddressForm";
+
+const STATUSES: OrderStatus[] = ["pending", "confirmed", "partial", "fulfilled", "cancelled"];
+
 export function OrdersArea(props: { parts: string[] }) {
-  return <ScreenHeader title="Orders" sub={props.parts.join("/")} />;
+  const [id] = props.parts;
+  return id ? <OrderDetail id={id} /> : <OrdersList />;
+}
+
+function OrdersList() {
+  const s = useSession();
+  const [status, setStatus] = useState("");
+  const [find, setFind] = useState("");
+  const list = usePagedList("orders.list", { status: status || undefined, limit: "50" });
+
+  return (
+    <>
+      <ScreenHeader
+        title="Orders"
+        sub="Newest first."
+        actions={
+          s.can("orders.create") && (
+            <a className="btn btn-primary" href={href("counter")}>
+              New order at the counter
+            </a>
+          )
+        }
+      />
+      <Card>
+        <div className="filters">
+          <Field label="Status">
+            <Select value={status} onChange={(e) => setStatus(e.target.value)} testId="orders-status-filter">
+              <option value="">All statuses</option>
+              {STATUSES.map((st) => (
+                <option key={st} value={st}>
+                  {words(st)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <form
+            className="row gap align-end"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (find.trim()) navigate("orders", find.trim());
+            }}
+          >
+            <Field label="Open by number">
+              <Input value={find} onChange={(e) => setFind(e.target.value)} placeholder="e.g. NL-D1AB-000042 or scan it" className="mono" testId="orders-open-number" />
+            </Field>
+            <button className="btn" disabled={!find.trim()}>
+              Open
+            </button>
+          </form>
+        </div>
+        <LoadError error={list.error} />
+        {list.isLoading && <Loading what="orders" />}
+        {!list.isLoading && list.items.length === 0 && <Empty>No orders{status ? ` with status ${words(status)}` : ""} yet.</Empty>}
+        {list.items.length > 0 && (
+          <div className="table-wrap">
+            <table className="table" data-testid="orders-table">
+              <thead>
+                <tr>
+                  <th>Number</th>
+                  <th>Status</th>
+                  <th>Customer</th>
+                  <th>Devices</th>
+                  <th className="num">Per month</th>
+                  <th className="num">Contract value</th>
+                  <th>Placed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((o) => (
+                  <tr key={o.orderId} className="clickable" onClick={() => navigate("orders", o.orderId)} data-testid="order-row">
+                    <td>
+                      <a className="rowlink mono" href={href("orders", o.orderId)} onClick={(e) => e.stopPropagation()}>
+                        {o.orderNumber}
+                      </a>
+                    </td>
+                    <td>
+                      <Badge status={o.status} />
+                    </td>
+                    <td>
+                      {o.customer.firstName} {o.customer.lastName}
+                      {o.customer.company && <div className="muted small">{o.customer.company}</div>}
+                    </td>
+                    <td>
+                      {o.items.map((i) => (
+                        <div key={i.sku + i.contractLength} className="small">
+                          {i.quantity}× {i.productName} · {months(i.contractLength)}
+                        </div>
+                      ))}
+                    </td>
+                    <td className="num">{s.money(o.totals.total)}</td>
+                    <td className="num">{s.money(o.contractValue)}</td>
+                    <td className="small">{formatDate(o.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
+      </Card>
+    </>
+  );
+}
+
+function OrderDetail(props: { id: string }) {
+  const s = useSession();
+  const q = useCommand("orders.get", { id: props.id });
+  const o = q.data;
+  if (q.isLoading) return <Loading what="the order" />;
+  if (!o) {
+    return (
+      <>
+        <ScreenHeader title="Order" back={{ href: href("orders"), label: "Orders" }} />
+        <LoadError error={q.error} />
+      </>
+    );
+  }
+  return (
+    <>
+      <ScreenHeader
+        title={
+          <>
+            Order <span className="mono">{o.orderNumber}</span>
+          </>
+        }
+        sub={
+          <>
+            Placed {formatDateTime(o.createdAt)} by {o.createdBy} · {o.orderType}
+          </>
+        }
+        back={{ href: href("orders"), label: "Orders" }}
+        actions={<Badge status={o.status} testId="order-status" />}
+      />
+      <OrderActions order={o} />
+      <div className="grid-2">
+        <div>
+          <Card title="Items">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Device</th>
+                  <th>Term</th>
+                  <th className="num">Qty</th>
+                  <th className="num">Per month</th>
+                  <th className="num">Contract value</th>
+                </tr>
+              </thead>
+              <tbody>
+                {o.items.map((i, n) => (
+                  <tr key={n}>
+                    <td>
+                      {i.productName}
+                      <div className="mono muted small">{i.sku}</div>
+                    </td>
+                    <td>{months(i.contractLength)}</td>
+                    <td className="num">{i.quantity}</td>
+                    <td className="num">{s.money(i.unitPrice)}</td>
+                    <td className="num">{s.money(i.contractValue)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="totals">
+              <div className="totals-row">
+                <span>Monthly subtotal</span>
+                <span className="num">{s.money(o.totals.subtotal)}</span>
+              </div>
+              <div className="totals-row">
+                <span>Tax</span>
+                <span className="num">{s.money(o.totals.taxAmount)}</span>
+              </div>
+              <div className="totals-row total">
+                <span>Total per month</span>
+                <span className="num">{s.money(o.totals.total)}</span>
+              </div>
+              <div className="totals-row contract">
+                <span>Contract value</span>
+                <span className="num">{s.money(o.contractValue)}</span>
+              </div>
+              <div className="muted small">
+                {o.totals.totalDevices} device(s); {o.rentalProgress.rentedDevices} handed out.
+              </div>
+            </div>
+          </Card>
+          <NotesCard order={o} />
+        </div>
+        <div>
+          <Card title="Customer">
+            <Facts
+              items={[
+                [
+                  "Name",
+                  <a href={href("customers", o.customer.customerId)}>
+                    {o.customer.firstName} {o.customer.lastName}
+                  </a>,
+                ],
+                ["Company", o.customer.company],
+                ["Email", o.customer.email],
+                ["Phone", o.customer.phone],
+                ["Type", o.customer.customerType],
+              ]}
+            />
+            <p className="muted small">As it was when the order was placed.</p>
+          </Card>
+          <Card title="Addresses">
+            <Facts
+              items={[
+                ["Billing", addressLine(o.billingAddress)],
+                ["Shipping", addressLine(o.shippingAddress)],
+              ]}
+            />
+          </Card>
+          <Card title="Status">
+            <Facts
+              items={[
+                ["Status", <Badge status={o.status} />],
+                ["Confirmed", o.confirmedAt ? formatDateTime(o.confirmedAt) : "—"],
+                ["Cancelled", o.cancelledAt ? formatDateTime(o.cancelledAt) : "—"],
+                ["Cancel reason", o.cancelReason],
+              ]}
+            />
+          </Card>
+          <Timeline entityType="order" entityId={o.orderId} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function OrderActions(props: { order: Order }) {
+  const s = useSession();
+  const o = props.order;
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState("");
+  const confirm = useAction("orders.confirm", { invalidate: ["orders.", "timeline."], success: (r) => `Order ${r.orderNumber} confirmed.` });
+  const cancel = useAction("orders.cancel", {
+    invalidate: ["orders.", "timeline.", "customers."],
+    success: (r) => `Order ${r.orderNumber} cancelled.`,
+    onSuccess: () => setCancelling(false),
+  });
+  const canConfirm = o.status === "pending";
+  const canCancel = (o.status === "pending" || o.status === "confirmed") && o.rentalProgress.rentedDevices === 0;
+  const mayConfirm = s.can("orders.confirm");
+  const mayCancel = s.can("orders.cancel");
+  if (!canConfirm && !canCancel) return null;
+
+  return (
+    <Card>
+      <div className="row gap wrap">
+        {canConfirm && (
+          <button className="btn btn-primary" disabled={!mayConfirm || confirm.isPending} onClick={() => confirm.mutate({ id: o.orderId })} data-testid="order-confirm">
+            {confirm.isPending ? "Confirming…" : "Confirm order"}
+          </button>
+        )}
+        {canCancel && !cancelling && (
+          <button className="btn btn-danger" disabled={!mayCancel} onClick={() => setCancelling(true)} data-testid="order-cancel">
+            Cancel order…
+          </button>
+        )}
+        {canConfirm && <span className="muted small">Pending orders are confirmed before devices are handed out.</span>}
+      </div>
+      {(!mayConfirm || !mayCancel) && <RoleHint roles={rolesFor("orders.cancel")} />}
+      {cancelling && (
+        <form
+          className="cancel-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            cancel.mutate({ id: o.orderId, reason: reason.trim() || undefined });
+          }}
+        >
+          <Field label="Why is the order cancelled?" hint="Optional; kept on the order and in its timeline." wide>
+            <Input value={reason} onChange={(e) => setReason(e.target.value)} autoFocus testId="order-cancel-reason" />
+          </Field>
+          <div className="row gap">
+            <button className="btn btn-danger" disabled={cancel.isPending} data-testid="order-cancel-confirm">
+              {cancel.isPending ? "Cancelling…" : `Cancel order ${o.orderNumber}`}
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={() => setCancelling(false)}>
+              Keep the order
+            </button>
+          </div>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+function NotesCard(props: { order: Order }) {
+  const s = useSession();
+  const o = props.order;
+  const [notes, setNotes] = useState(o.notes ?? "");
+  useEffect(() => setNotes(o.notes ?? ""), [o.notes]);
+  const save = useAction("orders.setNotes", { invalidate: ["orders.", "timeline."], success: "Notes saved." });
+  const may = s.can("orders.setNotes");
+  const changed = notes !== (o.notes ?? "");
+  return (
+    <Card title="Notes">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({ id: o.orderId, notes });
+        }}
+      >
+        <Textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={!may} maxLength={5000} testId="order-notes" placeholder="Delivery instructions, agreements…" />
+        <div className="row gap">
+          <button className="btn" disabled={!may || !changed || save.isPending} data-testid="order-notes-save">
+            {save.isPending ? "Saving…" : "Save notes"}
+          </button>
+          {changed && (
+            <button type="button" className="btn btn-ghost" onClick={() => setNotes(o.notes ?? "")}>
+              Undo changes
+            </button>
+          )}
+        </div>
+        {!may && <RoleHint roles={rolesFor("orders.setNotes")} />}
+      </form>
+    </Card>
+  );
 }

@@ -1,0 +1,343 @@
+// Browser end-to-end test of the desk UI against the real core.
+//
+// Starts `flexdesk --db <tmp> serve --listen 127.0.0.1:0 --ui ui/dist --demo` (binary from
+// ../target/debug/flexdesk or $FLEXDESK_BIN; the UI must be built first with `npm run build`),
+// drives the system Chromium with playwright-core, saves screenshots to e2e/shots/, and prints
+// one final line `N passed, M failed`. Exits non-zero on any failure.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const uiDir = resolve(here, "..");
+const dist = join(uiDir, "dist");
+const shots = join(here, "shots");
+const bin = process.env.FLEXDESK_BIN ?? resolve(uiDir, "../target/debug/flexdesk");
+const chromePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const TIMEOUT = 15_000;
+
+let passed = 0;
+let failed = 0;
+let page;
+let server;
+let browser;
+const tmp = mkdtempSync(join(tmpdir(), "flexdesk-e2e-"));
+
+function finish(code) {
+  try {
+    server?.kill("SIGTERM");
+  } catch {
+    /* already gone */
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+
+/** One named check; the scenario stops at the first failure (later steps depend on it). */
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split("\n").slice(0, 6).join("\n     ")}`);
+    if (page) await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => {});
+    if (browser) await browser.close().catch(() => {});
+    finish(1);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const tid = (id) => page.getByTestId(id);
+
+async function shot(name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function noErrorBanner() {
+  const n = await tid("error-banner").count();
+  if (n > 0) throw new Error(`error banner shown: ${await tid("error-banner").first().innerText()}`);
+}
+
+/** Start the real server and read the URL it prints as the last line of stdout. */
+function startServer() {
+  return new Promise((resolveUrl, reject) => {
+    const db = join(tmp, "desk.db");
+    server = spawn(bin, ["--db", db, "serve", "--listen", "127.0.0.1:0", "--ui", dist, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    server.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => reject(new Error(`server printed no URL within 120 s\n${stderr}`)), 120_000);
+    server.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}\n${stderr}`));
+    });
+    createInterface({ input: server.stdout }).on("line", (line) => {
+      const t = line.trim();
+      if (/^https?:\/\//.test(t)) {
+        clearTimeout(timer);
+        resolveUrl(t.replace(/\/$/, ""));
+      }
+    });
+  });
+}
+
+/** A command straight to the core, for picking test data. */
+async function rpc(base, command, payload, ctx = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (ctx.userId) headers["X-FlexDesk-User"] = ctx.userId;
+  if (ctx.buId) headers["X-FlexDesk-BU"] = ctx.buId;
+  const res = await fetch(`${base}/rpc/${command}`, { method: "POST", headers, body: JSON.stringify(payload ?? {}) });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${command}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function main() {
+  mkdirSync(shots, { recursive: true });
+  let base;
+  let boot;
+  let target; // the business unit the scenario switches to
+  let customer;
+  let orderVariant;
+  let intakeVariant;
+
+  await step("prerequisites: built UI, flexdesk binary and Chromium exist", async () => {
+    assert(existsSync(join(dist, "index.html")), `no ${dist}/index.html; run npm run build first`);
+    assert(existsSync(bin), `no flexdesk binary at ${bin}; run cargo build or set FLEXDESK_BIN`);
+    assert(existsSync(chromePath), `no Chromium at ${chromePath}`);
+  });
+
+  await step("server starts with demo data and prints its URL", async () => {
+    base = await startServer();
+    boot = await rpc(base, "app.bootstrap", {});
+    assert(boot.businessUnits.length >= 2, `expected two demo business units, got ${boot.businessUnits.length}`);
+    assert(boot.users.some((u) => u.name === "Administrator"), "no Administrator user");
+  });
+
+  await step("test data: a customer, an orderable variant and a laptop SKU in the second business unit", async () => {
+    const admin = boot.users.find((u) => u.name === "Administrator");
+    target = boot.businessUnits[1];
+    const ctx = { userId: admin.id, buId: target.id };
+    const cs = await rpc(base, "customers.list", { status: "active", limit: "20" }, ctx);
+    customer = cs.items.find((c) => c.lastBillingAddress) ?? cs.items[0];
+    assert(customer, "no active customer in the demo data");
+    const vs = await rpc(base, "catalog.listVariants", { status: "active", category: "Laptops", limit: "50" }, ctx);
+    orderVariant = vs.items.find((v) => v.pricing.some((t) => t.contractLength === 24)) ?? vs.items[0];
+    intakeVariant = vs.items[vs.items.length - 1];
+    assert(orderVariant && intakeVariant, "no active laptop variants in the demo data");
+  });
+
+  browser = await chromium.launch({
+    executablePath: chromePath,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${join(tmp, "profile")}`,
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+
+  await step("start screen lists people; picking Administrator opens the desk", async () => {
+    await page.goto(base + "/");
+    await tid("user-picker").waitFor();
+    await shot("01-user-picker");
+    await tid("user-option").filter({ hasText: /^Administrator$/ }).click();
+    await tid("bu-switcher").waitFor();
+    await tid("screen-title").waitFor();
+    await noErrorBanner();
+  });
+
+  await step("switching the business unit shows its currency", async () => {
+    await tid("bu-switcher").selectOption(target.id);
+    const label = await tid("bu-switcher").evaluate((el) => el.options[el.selectedIndex].text);
+    assert(label === target.name, `switcher shows ${label}, expected ${target.name}`);
+    await page.getByText(`${target.currency} · ${target.code}`).waitFor();
+  });
+
+  await step("counter: find a demo customer", async () => {
+    await tid("nav-counter").click();
+    await tid("screen-title").filter({ hasText: "Counter" }).waitFor();
+    await tid("counter-customer-search").fill(customer.lastName);
+    const result = tid("counter-customer-result").filter({ hasText: customer.email });
+    await result.first().click();
+    await tid("counter-customer").filter({ hasText: customer.email }).waitFor();
+  });
+
+  let orderNumber;
+  await step("counter: add a variant with a contract length; totals are shown", async () => {
+    await tid("counter-variant-search").fill(orderVariant.variantSku);
+    await tid("counter-variant-result").filter({ hasText: orderVariant.variantSku }).first().click();
+    const lengths = await tid("counter-contract-length").evaluate((el) => [...el.options].map((o) => o.value));
+    const want = lengths.includes("24") ? "24" : lengths[0];
+    await tid("counter-contract-length").selectOption(want);
+    await tid("counter-add-item").click();
+    await tid("counter-line").first().waitFor();
+    const monthly = tid("counter-monthly-total");
+    const contract = tid("counter-contract-total");
+    // The quote arrives from the core; wait until an amount is shown.
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="counter-contract-total"]')?.textContent ?? ""));
+    const m = await monthly.innerText();
+    const c = await contract.innerText();
+    const symbol = target.currency === "USD" ? "$" : target.currency === "EUR" ? "€" : target.currency;
+    assert(m.includes(symbol) && /\d/.test(m), `monthly total reads "${m}"`);
+    assert(c.includes(symbol) && /\d/.test(c), `contract total reads "${c}"`);
+    await noErrorBanner();
+  });
+
+  await step("counter: place and confirm the order", async () => {
+    await tid("counter-place-order").click();
+    await tid("counter-order-number").waitFor();
+    orderNumber = (await tid("counter-order-number").innerText()).trim();
+    assert(orderNumber.startsWith(`${target.code}-`), `order number ${orderNumber}`);
+    await tid("counter-confirm-order").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="order-status"]')?.textContent?.trim().toLowerCase() === "confirmed");
+    await noErrorBanner();
+    await shot("02-counter-confirmed");
+  });
+
+  const serial = `E2E${Date.now().toString(36).toUpperCase()}`;
+  await step("intake: a scanned new serial is added", async () => {
+    await tid("nav-intake").click();
+    await tid("screen-title").filter({ hasText: "intake" }).waitFor();
+    await tid("intake-sku").selectOption(intakeVariant.variantSku);
+    // A keyboard-wedge scanner: characters and Enter, fast, with no field focused by us.
+    await page.keyboard.type(serial);
+    await page.keyboard.press("Enter");
+    const row = tid("intake-row").filter({ hasText: serial });
+    await row.and(page.locator('[data-outcome="added"]')).first().waitFor();
+    assert((await tid("intake-count").innerText()).trim() === "1", "intake-count should read 1");
+  });
+
+  await step("intake: the same serial again is a duplicate; the count stays", async () => {
+    await page.keyboard.type(serial.toLowerCase());
+    await page.keyboard.press("Enter");
+    await tid("intake-log").locator('[data-testid="intake-row"][data-outcome="duplicate"]').filter({ hasText: serial }).first().waitFor();
+    assert((await tid("intake-count").innerText()).trim() === "1", "intake-count should still read 1");
+    const rows = await tid("intake-row").count();
+    assert(rows === 2, `expected 2 log lines, got ${rows}`);
+    const first = await tid("intake-row").first().getAttribute("data-outcome");
+    assert(first === "duplicate", "newest line first");
+  });
+
+  await step("intake: a serial with characters scanners never produce is invalid", async () => {
+    await page.keyboard.type("BAD SERIAL?");
+    await page.keyboard.press("Enter");
+    await tid("intake-log").locator('[data-testid="intake-row"][data-outcome="invalid"]').first().waitFor();
+    assert((await tid("intake-count").innerText()).trim() === "1", "intake-count should still read 1");
+    await shot("03-intake");
+  });
+
+  await step("orders: the new order is listed and its detail shows confirmed", async () => {
+    await tid("nav-orders").click();
+    await tid("screen-title").filter({ hasText: "Orders" }).waitFor();
+    await page.getByText(orderNumber).first().waitFor();
+    await shot("04-orders");
+    await page.getByText(orderNumber).first().click();
+    await tid("order-status").filter({ hasText: /confirmed/i }).waitFor();
+    await tid("screen-title").filter({ hasText: orderNumber }).waitFor();
+    await shot("05-order-detail");
+  });
+
+  await step("customers: list and detail", async () => {
+    await tid("nav-customers").click();
+    await tid("screen-title").filter({ hasText: "Customers" }).waitFor();
+    await page.getByText(customer.email).first().waitFor();
+    await shot("06-customers");
+    await page.getByText(customer.email).first().click();
+    await tid("screen-title").filter({ hasText: customer.lastName }).waitFor();
+    await page.getByText(orderNumber).first().waitFor();
+    await shot("07-customer-detail");
+  });
+
+  await step("catalog: products, editor, categories and import", async () => {
+    await tid("nav-catalog").click();
+    await tid("screen-title").filter({ hasText: "Catalog" }).waitFor();
+    await page.getByText(orderVariant.variantSku).first().waitFor();
+    await shot("08-catalog");
+    await page.getByRole("link", { name: orderVariant.productName }).first().click();
+    await tid("screen-title").filter({ hasText: orderVariant.productName }).waitFor();
+    await shot("09-product-editor");
+    await page.goto(base + "/#/catalog/categories");
+    await tid("screen-title").waitFor();
+    await shot("10-categories");
+    await page.goto(base + "/#/catalog/import");
+    await tid("screen-title").waitFor();
+    await noErrorBanner();
+  });
+
+  await step("assets: list, filter by serial, detail with timeline", async () => {
+    await tid("nav-assets").click();
+    await tid("screen-title").filter({ hasText: "Assets" }).waitFor();
+    await shot("11-assets");
+    await tid("assets-q").fill(serial.slice(0, 8));
+    await page.getByRole("link", { name: serial }).first().click();
+    await tid("screen-title").filter({ hasText: serial }).waitFor();
+    await page.getByText("taken in").first().waitFor();
+    await shot("12-asset-detail");
+  });
+
+  await step("settings: business unit, people, keys and local server", async () => {
+    await tid("nav-settings").click();
+    await tid("screen-title").filter({ hasText: "Settings" }).waitFor();
+    await page.getByText("Sam Warehouse").first().waitFor();
+    await noErrorBanner();
+    await shot("13-settings");
+  });
+
+  await step("a refused action shows its sentence in the error banner", async () => {
+    await tid("nav-customers").click();
+    await page.getByText(customer.email).first().click();
+    await tid("screen-title").filter({ hasText: customer.lastName }).waitFor();
+    await tid("customer-deactivate").click();
+    await tid("customer-deactivate-confirm").click();
+    await tid("error-banner").waitFor();
+    const text = await tid("error-banner").innerText();
+    assert(/pending orders/.test(text) && !/CUSTOMER_HAS/.test(text), `banner reads "${text}"`);
+    await shot("14-error-banner");
+  });
+
+  await step("the warehouse role sees only its areas", async () => {
+    await tid("switch-user").click();
+    await tid("user-option").filter({ hasText: /^Sam Warehouse$/ }).click();
+    await tid("bu-switcher").waitFor();
+    await tid("nav-intake").waitFor();
+    assert((await tid("nav-settings").count()) === 0, "warehouse should not see settings");
+    assert((await tid("nav-counter").count()) === 0, "warehouse should not see the counter");
+    await tid("screen-title").filter({ hasText: "intake" }).waitFor();
+  });
+
+  await step("no uncaught page errors", async () => {
+    assert(consoleErrors.length === 0, consoleErrors.join("\n"));
+  });
+
+  await browser.close();
+  finish(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.log(`FAIL unexpected: ${e?.stack ?? e}`);
+  failed++;
+  finish(1);
+});
