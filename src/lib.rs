@@ -3,6 +3,7 @@
 //! the same services. Nothing here depends on Tauri.
 
 pub mod api;
+pub mod bench;
 pub mod clock;
 pub mod demo;
 pub mod domain;

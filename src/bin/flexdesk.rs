@@ -55,6 +55,22 @@ enum Command {
         tenant: String,
         file: PathBuf,
     },
+    /// Generate a large business on a scratch database and measure lookups, list pages, CSV import
+    /// and order placement (build with --release).
+    Bench {
+        /// Scratch database file (replaced).
+        #[arg(long, default_value = "bench-data/bench.db")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 300_000)]
+        assets: usize,
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 200_000)]
+        orders: usize,
+        /// Samples for the lookup measure (lists take a tenth).
+        #[arg(long, default_value_t = 10_000)]
+        samples: usize,
+    },
     /// Write the UI's TypeScript bindings (types and the Commands map).
     GenTs {
         #[arg(long, default_value = "ui/src/lib/api/bindings")]
@@ -252,6 +268,26 @@ async fn run(cli: Cli) -> Result<(), Error> {
             tokio::select! {
                 _ = stop => {}
                 _ = server.wait() => {}
+            }
+        }
+        Command::Bench {
+            out,
+            assets,
+            customers,
+            orders,
+            samples,
+        } => {
+            let opts = flexdesk::bench::BenchOptions {
+                path: out,
+                assets,
+                customers,
+                orders,
+                samples,
+            };
+            let rows = flexdesk::bench::run(&opts, &|m| eprintln!("{m}")).await?;
+            print!("{}", flexdesk::bench::table(&rows));
+            if rows.iter().any(|r| !r.met) {
+                eprintln!("Some targets were not met.");
             }
         }
         Command::Demo => {
