@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Run every test of FlexDesk on this machine (the README's "run every test" command):
+#   1. setup (scripts/setup.sh: Debian packages, tauri-driver, npm packages, the UI build)
+#   2. core tests: `cargo test` at the root (no Tauri, no display)
+#   3. browser end-to-end test of the UI against the `flexdesk` CLI (`npm run test:e2e` in ui/)
+#   4. desktop end-to-end test of the real window under Xvfb through tauri-driver (e2e/run.sh)
+# A failing step does not stop the later ones that do not depend on it; the exit status is non-zero
+# if any step failed. The last line printed is the desktop end-to-end test's `N passed, M failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+LOCKED=()
+[ -n "${CI:-}" ] && LOCKED=(--locked)   # in CI, Cargo.lock must already be up to date
+
+t0=$SECONDS
+step() { echo; echo "=== [$((SECONDS - t0))s] $*"; }
+failed=()
+summary_line=""
+
+step "1/4 setup"
+if ! bash scripts/setup.sh; then
+  failed+=("setup")
+  echo "setup failed: nothing else can run"
+  echo
+  echo "=== [$((SECONDS - t0))s] FAILED: setup"
+  echo "desktop e2e: not run"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+step "2/4 core tests: cargo test"
+cargo test "${LOCKED[@]}" || failed+=("cargo test")
+
+step "3/4 UI browser e2e: cargo build --bin flexdesk, npm run test:e2e in ui/"
+if [ ! -d ui/e2e ] || [ -z "$(find ui/e2e -maxdepth 1 -name '*.mjs' -print -quit)" ] \
+   || ! grep -q '"test:e2e"' ui/package.json 2>/dev/null; then
+  echo "SKIPPED: the UI's browser e2e (ui/e2e, npm script test:e2e) does not exist yet"
+elif cargo build "${LOCKED[@]}" --bin flexdesk; then
+  (cd ui && npm run test:e2e) || failed+=("UI browser e2e")
+else
+  failed+=("cargo build --bin flexdesk")
+fi
+
+step "4/4 desktop e2e: cargo build -p flexdesk-desktop, e2e/run.sh under Xvfb"
+e2e_log=$(mktemp)
+if cargo build "${LOCKED[@]}" -p flexdesk-desktop; then
+  xvfb-run -a -s "-screen 0 1280x800x24" bash e2e/run.sh 2>&1 | tee "$e2e_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || failed+=("desktop e2e")
+  summary_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$e2e_log" | tail -1)
+else
+  failed+=("cargo build -p flexdesk-desktop")
+fi
+rm -f "$e2e_log"
+
+echo
+if [ "${#failed[@]}" -eq 0 ]; then
+  echo "=== [$((SECONDS - t0))s] all steps passed"
+else
+  echo "=== [$((SECONDS - t0))s] FAILED: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
+fi
+if [ -z "$summary_line" ]; then
+  echo "desktop e2e: not run"
+  summary_line="0 passed, 1 failed"
+fi
+echo "$summary_line"
+[ "${#failed[@]}" -eq 0 ]
