@@ -138,9 +138,11 @@ async function main() {
     assert(orderVariant && intakeVariant, "no active laptop variants in the demo data");
   });
 
-  browser = await chromium.launch({
+  // A fresh profile each run (Playwright passes it to Chromium as --user-data-dir).
+  browser = await chromium.launchPersistentContext(join(tmp, "profile"), {
     executablePath: chromePath,
     headless: true,
+    viewport: { width: 1440, height: 960 },
     args: [
       "--headless",
       "--no-sandbox",
@@ -150,11 +152,9 @@ async function main() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
-      `--user-data-dir=${join(tmp, "profile")}`,
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
-  page = await context.newPage();
+  page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(TIMEOUT);
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));

@@ -32,6 +32,8 @@ export function App() {
   }, [load]);
 
   const onSwitchUser = useCallback(() => {
+    // The next person starts on their own home screen.
+    history.replaceState(null, "", window.location.pathname + window.location.search);
     qc.clear();
     setUser(null);
     void load();

@@ -1,4 +1,326 @@
-import { ScreenHeader } from "../../lib/ui";
+import { useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import type { Category } from "../../lib/api/bindings/Category";
+import type { ImportReport } from "../../lib/api/bindings/ImportReport";
+import type { Product } from "../../lib/api/bindings/Product";
+import type { SerialFormat } from "../../lib/api/bindings/SerialFormat";
+import type { Variant } from "../../lib/api/bindings/Variant";
+import { call } from "../../lib/api/client";
+import { rolesFor } from "../../lib/access";
+import { months } from "../../lib/format";
+import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { href } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { useDebounced } from "../../lib/useDebounced";
+import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
+import { CsvImport } from "../../lib/ui/CsvImport";
+import { ProductEditor } from "./ProductEditor";
+
 export function CatalogArea(props: { parts: string[] }) {
-  return <ScreenHeader title="Catalog" sub={props.parts.join("/")} />;
+  const [sub, id] = props.parts;
+  const mayEdit = useSession().can("catalog.saveProduct");
+  if (sub === "new") return <ProductEditor key="new" />;
+  if (sub === "product" && id) return <ProductEditor key={id} productId={id} />;
+  return (
+    <>
+      <ScreenHeader
+        title="Catalog"
+        sub="Products, their variants and monthly prices per contract length."
+        actions={
+          <a className={`btn btn-primary ${mayEdit ? "" : "disabled"}`} href={href("catalog", "new")} data-testid="catalog-new-product">
+            New product
+          </a>
+        }
+      />
+      <nav className="tabs">
+        <a href={href("catalog")} className={!sub ? "active" : ""}>
+          Products
+        </a>
+        <a href={href("catalog", "categories")} className={sub === "categories" ? "active" : ""}>
+          Categories
+        </a>
+        <a href={href("catalog", "import")} className={sub === "import" ? "active" : ""}>
+          Import CSV
+        </a>
+      </nav>
+      {sub === "categories" ? <Categories /> : sub === "import" ? <ImportProducts /> : <Products />}
+    </>
+  );
+}
+
+function Products() {
+  const mayEdit = useSession().can("catalog.saveProduct");
+  const [q, setQ] = useState("");
+  const [status, setStatus] = useState("active");
+  const [category, setCategory] = useState("");
+  const [brand, setBrand] = useState("");
+  const dq = useDebounced(q.trim(), 250);
+  const dbrand = useDebounced(brand.trim(), 300);
+  const cats = useCommand("catalog.listCategories", {});
+  const list = usePagedList("catalog.listProducts", { q: dq || undefined, status: status || undefined, category: category || undefined, brand: dbrand || undefined, limit: "25" });
+  // Brands seen so far feed the brand suggestions.
+  const known = useRef(new Set<string>());
+  list.items.forEach((p) => known.current.add(p.brand));
+  const seen = [...known.current].sort();
+
+  return (
+    <Card>
+      <div className="filters">
+        <Field label="Search">
+          <Input className="search-input" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name, SKU or brand" autoFocus testId="catalog-q" />
+        </Field>
+        <Field label="Status">
+          <Select value={status} onChange={(e) => setStatus(e.target.value)} testId="catalog-status">
+            <option value="">All</option>
+            <option value="active">Active</option>
+            <option value="discontinued">Discontinued</option>
+          </Select>
+        </Field>
+        <Field label="Category">
+          <Select value={category} onChange={(e) => setCategory(e.target.value)} testId="catalog-category">
+            <option value="">All categories</option>
+            {cats.data?.map((c) => (
+              <option key={c.id} value={c.name}>
+                {c.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Brand">
+          <Input value={brand} onChange={(e) => setBrand(e.target.value)} list="catalog-brands" placeholder="All brands" testId="catalog-brand" />
+          <datalist id="catalog-brands">
+            {seen.map((b) => (
+              <option key={b} value={b} />
+            ))}
+          </datalist>
+        </Field>
+      </div>
+      <LoadError error={list.error} />
+      {list.isLoading && <Loading what="products" />}
+      {!list.isLoading && list.items.length === 0 && <Empty>No products match. {mayEdit && <a href={href("catalog", "new")}>Create one</a>}</Empty>}
+      <div className="product-list">
+        {list.items.map((p) => (
+          <ProductRow key={p.productId} product={p} />
+        ))}
+      </div>
+      <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
+    </Card>
+  );
+}
+
+function ProductRow(props: { product: Product }) {
+  const p = props.product;
+  return (
+    <div className="product" data-testid="catalog-product">
+      <div className="product-head">
+        <div>
+          <a className="product-name" href={href("catalog", "product", p.productId)}>
+            {p.name}
+          </a>
+          <span className="mono muted small"> {p.productSku}</span>
+          <div className="muted small">
+            {p.brand} · {p.category} · {p.specification}
+          </div>
+        </div>
+        <Badge status={p.status} />
+      </div>
+      <VariantsTable variants={p.variants} />
+    </div>
+  );
+}
+
+function VariantsTable(props: { variants: Variant[] }) {
+  const s = useSession();
+  const toggle = useAction("catalog.setVariantStatus", {
+    invalidate: ["catalog."],
+    success: (v) => `${v.variantSku} is now ${v.status}.`,
+  });
+  const may = s.can("catalog.setVariantStatus");
+  return (
+    <table className="table compact variants">
+      <thead>
+        <tr>
+          <th>Variant SKU</th>
+          <th>Variant</th>
+          <th>Grade</th>
+          <th className="num">List price</th>
+          <th>Monthly price per contract length</th>
+          <th>Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.variants.map((v) => (
+          <tr key={v.variantId}>
+            <td className="mono">{v.variantSku}</td>
+            <td>
+              {v.variantName}
+              {v.colorName && <span className="muted"> · {v.colorName}</span>}
+            </td>
+            <td>{v.grade}</td>
+            <td className="num">{s.money(v.listPrice)}</td>
+            <td>
+              <div className="price-grid">
+                {[...v.pricing]
+                  .sort((a, b) => a.contractLength - b.contractLength)
+                  .map((t) => (
+                    <span key={t.contractLength} className="price-chip" title={`${months(t.contractLength)}: ${s.money(t.monthlyPrice)} a month`}>
+                      {t.contractLength} mo · {s.money(t.monthlyPrice)}
+                    </span>
+                  ))}
+              </div>
+            </td>
+            <td>
+              <span className="row gap">
+                <Badge status={v.status} />
+                {may && (
+                  <button
+                    className="btn btn-small"
+                    disabled={toggle.isPending}
+                    onClick={() => toggle.mutate({ variantId: v.variantId, status: v.status === "active" ? "inactive" : "active" })}
+                    data-testid="variant-toggle"
+                  >
+                    {v.status === "active" ? "Deactivate" : "Activate"}
+                  </button>
+                )}
+              </span>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Categories() {
+  const s = useSession();
+  const cats = useCommand("catalog.listCategories", {});
+  const may = s.can("catalog.saveCategory");
+  return (
+    <>
+      <Card title="Categories">
+        <p className="muted">The serial format decides what intake accepts: “IMEI” requires a valid 15-digit IMEI (phones), “any” accepts any serial.</p>
+        <LoadError error={cats.error} />
+        {cats.isLoading && <Loading />}
+        {cats.data && cats.data.length === 0 && <Empty>No categories yet. They are also created when a product names a new one.</Empty>}
+        {cats.data && cats.data.length > 0 && (
+          <table className="table" data-testid="categories-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Description</th>
+                <th className="num">Order</th>
+                <th>Serials</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {cats.data.map((c) => (
+                <CategoryRow key={c.id} category={c} may={may} />
+              ))}
+            </tbody>
+          </table>
+        )}
+        {!may && <RoleHint roles={rolesFor("catalog.saveCategory")} />}
+      </Card>
+      {may && <NewCategory />}
+    </>
+  );
+}
+
+function CategoryRow(props: { category: Category; may: boolean }) {
+  const c = props.category;
+  const [d, setD] = useState({ description: c.description, sortOrder: String(c.sortOrder), serialFormat: c.serialFormat as SerialFormat });
+  const save = useAction("catalog.saveCategory", { invalidate: ["catalog."], success: (r) => `Category ${r.name} saved.` });
+  const changed = d.description !== c.description || d.sortOrder !== String(c.sortOrder) || d.serialFormat !== c.serialFormat;
+  return (
+    <tr>
+      <td>
+        <strong>{c.name}</strong>
+      </td>
+      <td>
+        <Input value={d.description} onChange={(e) => setD({ ...d, description: e.target.value })} disabled={!props.may} aria-label={`Description of ${c.name}`} />
+      </td>
+      <td className="num">
+        <Input className="qty" type="number" value={d.sortOrder} onChange={(e) => setD({ ...d, sortOrder: e.target.value })} disabled={!props.may} aria-label={`Order of ${c.name}`} />
+      </td>
+      <td>
+        <Select value={d.serialFormat} onChange={(e) => setD({ ...d, serialFormat: e.target.value as SerialFormat })} disabled={!props.may} aria-label={`Serial format of ${c.name}`}>
+          <option value="any">Any serial</option>
+          <option value="imei">IMEI (15 digits)</option>
+        </Select>
+      </td>
+      <td>
+        {props.may && (
+          <button className="btn btn-small" disabled={!changed || save.isPending} onClick={() => save.mutate({ name: c.name, description: d.description, sortOrder: Number(d.sortOrder) || 0, serialFormat: d.serialFormat })}>
+            Save
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function NewCategory() {
+  const [d, setD] = useState({ name: "", description: "", serialFormat: "any" as SerialFormat });
+  const save = useAction("catalog.saveCategory", {
+    invalidate: ["catalog."],
+    success: (r) => `Category ${r.name} saved.`,
+    onSuccess: () => setD({ name: "", description: "", serialFormat: "any" }),
+  });
+  return (
+    <Card title="New category">
+      <form
+        className="row gap wrap align-end"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({ name: d.name, description: d.description || undefined, serialFormat: d.serialFormat });
+        }}
+      >
+        <Field label="Name" error={save.error?.field("name")}>
+          <Input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} testId="category-name" />
+        </Field>
+        <Field label="Description">
+          <Input value={d.description} onChange={(e) => setD({ ...d, description: e.target.value })} />
+        </Field>
+        <Field label="Serials">
+          <Select value={d.serialFormat} onChange={(e) => setD({ ...d, serialFormat: e.target.value as SerialFormat })}>
+            <option value="any">Any serial</option>
+            <option value="imei">IMEI (15 digits)</option>
+          </Select>
+        </Field>
+        <button className="btn btn-primary" disabled={!d.name.trim() || save.isPending} data-testid="category-save">
+          Add category
+        </button>
+      </form>
+    </Card>
+  );
+}
+
+function ImportProducts() {
+  const s = useSession();
+  const qc = useQueryClient();
+  return (
+    <Card title="Import products from CSV">
+      <CsvImport<ImportReport>
+        help={
+          <>
+            Columns: Product Name, Product SKU, Category, Brand, Specification, Variant SKU, List Price, Acquisition Cost, and one price column per contract length (for
+            example <span className="mono">6mo_Price, 12mo_Price, 24mo_Price, 36mo_Price</span>); optional Grade, Color, Variant Name, Description. Existing SKUs are
+            updated, new ones created. The file is checked first; nothing is written until you import.
+          </>
+        }
+        importLabel="Import products"
+        disabled={!s.can("catalog.importCsv")}
+        run={(csv, options) => call("catalog.importCsv", { csv, options })}
+        describe={(r) => (
+          <div className="muted small">
+            {r.summary.totalRows} rows · products {r.summary.productsCreated} new, {r.summary.productsUpdated} updated · variants {r.summary.variantsCreated} new,{" "}
+            {r.summary.variantsUpdated} updated
+          </div>
+        )}
+        onImported={() => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[1]).startsWith("catalog.") })}
+      />
+      {!s.can("catalog.importCsv") && <RoleHint roles={rolesFor("catalog.importCsv")} />}
+    </Card>
+  );
 }
