@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { call, setContext, toAppError } from "../lib/api/client";
 import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
 import type { User } from "../lib/api/bindings/User";
+import { clearRoute } from "../lib/router";
 import { rememberedUserId, rememberUser, SessionProvider } from "../lib/session";
 import { Loading } from "../lib/ui";
 import { Layout } from "./Layout";
@@ -33,7 +34,7 @@ export function App() {
 
   const onSwitchUser = useCallback(() => {
     // The next person starts on their own home screen.
-    history.replaceState(null, "", window.location.pathname + window.location.search);
+    clearRoute();
     qc.clear();
     setUser(null);
     void load();

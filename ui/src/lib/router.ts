@@ -38,3 +38,10 @@ export function href(...parts: string[]): string {
 export function navigate(...parts: string[]): void {
   window.location.hash = href(...parts).slice(1);
 }
+
+/** Back to the start of the app (the person's home screen), without a history entry. */
+export function clearRoute(): void {
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  current = parse();
+  listeners.forEach((l) => l());
+}
