@@ -33,7 +33,7 @@ export function UserPicker(props: { boot: Bootstrap; onPick(u: User): void }) {
         <div className="brand-large">FlexDesk</div>
         <h1 data-testid="screen-title">Who is working at this desk?</h1>
         <p className="muted">
-          {props.boot.desk.name} · desk {props.boot.desk.code} · version {props.boot.version}
+          Desk {props.boot.desk.code}{props.boot.desk.name && props.boot.desk.name !== "This desk" ? ` (${props.boot.desk.name})` : ""} · version {props.boot.version}
         </p>
         <ul className="user-picker" data-testid="user-picker">
           {active.map((u, i) => (

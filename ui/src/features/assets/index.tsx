@@ -90,13 +90,13 @@ function AssetsList() {
                       </a>
                     </td>
                     <td>{a.productName}</td>
-                    <td className="mono small">{a.sku}</td>
+                    <td className="mono small nowrap">{a.sku}</td>
                     <td>
                       <Badge status={a.status} />
                     </td>
                     <td className="small">{a.location ?? "—"}</td>
                     <td className="small">{a.condition ?? "—"}</td>
-                    <td className="small">{formatDate(a.acquisitionDate ?? a.createdAt)}</td>
+                    <td className="small nowrap">{formatDate(a.acquisitionDate ?? a.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>

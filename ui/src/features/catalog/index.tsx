@@ -129,8 +129,15 @@ function ProductRow(props: { product: Product }) {
   );
 }
 
+/** The colour, unless the variant's name already says it. */
+function colourNote(v: Variant): string | null {
+  if (!v.colorName) return null;
+  return v.variantName.toLowerCase().includes(v.colorName.toLowerCase()) ? null : v.colorName;
+}
+
 function VariantsTable(props: { variants: Variant[] }) {
   const s = useSession();
+  const lengths = [...new Set([...(s.bu?.settings.contractLengths ?? []), ...props.variants.flatMap((v) => v.pricing.map((t) => t.contractLength))])].sort((a, b) => a - b);
   const toggle = useAction("catalog.setVariantStatus", {
     invalidate: ["catalog."],
     success: (v) => `${v.variantSku} is now ${v.status}.`,
@@ -138,13 +145,27 @@ function VariantsTable(props: { variants: Variant[] }) {
   const may = s.can("catalog.setVariantStatus");
   return (
     <table className="table compact variants">
+      <colgroup>
+        <col className="c-sku" />
+        <col />
+        <col className="c-grade" />
+        <col className="c-money" />
+        {lengths.map((l) => (
+          <col key={l} className="c-money" />
+        ))}
+        <col className="c-status" />
+      </colgroup>
       <thead>
         <tr>
           <th>Variant SKU</th>
           <th>Variant</th>
           <th>Grade</th>
           <th className="num">List price</th>
-          <th>Monthly price per contract length</th>
+          {lengths.map((l) => (
+            <th key={l} className="num" title={`Monthly price for ${months(l)}`}>
+              {l} mo
+            </th>
+          ))}
           <th>Status</th>
         </tr>
       </thead>
@@ -154,21 +175,18 @@ function VariantsTable(props: { variants: Variant[] }) {
             <td className="mono">{v.variantSku}</td>
             <td>
               {v.variantName}
-              {v.colorName && <span className="muted"> · {v.colorName}</span>}
+              {colourNote(v) && <span className="muted"> · {colourNote(v)}</span>}
             </td>
             <td>{v.grade}</td>
             <td className="num">{s.money(v.listPrice)}</td>
-            <td>
-              <div className="price-grid">
-                {[...v.pricing]
-                  .sort((a, b) => a.contractLength - b.contractLength)
-                  .map((t) => (
-                    <span key={t.contractLength} className="price-chip" title={`${months(t.contractLength)}: ${s.money(t.monthlyPrice)} a month`}>
-                      {t.contractLength} mo · {s.money(t.monthlyPrice)}
-                    </span>
-                  ))}
-              </div>
-            </td>
+            {lengths.map((l) => {
+              const t = v.pricing.find((x) => x.contractLength === l);
+              return (
+                <td key={l} className="num" data-testid={`variant-price-${l}`}>
+                  {t ? s.money(t.monthlyPrice) : <span className="muted">—</span>}
+                </td>
+              );
+            })}
             <td>
               <span className="row gap">
                 <Badge status={v.status} />

@@ -119,7 +119,7 @@ export function CounterScreen() {
             }}
             onClear={() => setCustomer(null)}
           />
-          <VariantStep searchRef={variantSearch} disabled={!!placed} onAdd={addItem} />
+          {!placed && <VariantStep searchRef={variantSearch} disabled={false} onAdd={addItem} />}
         </div>
 
         <div className="counter-right">
@@ -180,7 +180,7 @@ export function CounterScreen() {
             </Card>
           )}
 
-          <Card title={placed ? `Order ${placed.orderNumber}` : "Place the order"}>
+          <Card title={placed ? "Order placed" : "Place the order"}>
             {!placed && (
               <>
                 <Field label="Notes" hint="Optional; printed on the order.">
@@ -517,8 +517,11 @@ function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; 
                 <div>{line?.productName ?? it.sku}</div>
                 <div className="mono muted small">{it.sku}</div>
               </td>
-              <td>{months(it.contractLength)}</td>
+              <td className="nowrap">{it.contractLength} mo</td>
               <td className="num">
+                {props.disabled ? (
+                  it.quantity
+                ) : (
                 <input
                   type="number"
                   className="qty"
@@ -532,6 +535,7 @@ function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; 
                     if (Number.isInteger(n) && n >= 1 && n <= 1000) props.onQty(i, n);
                   }}
                 />
+                )}
               </td>
               <td className="num">{line && matches ? s.money(line.unitPrice) : "…"}</td>
               <td className="num">{line && matches ? s.money(line.contractValue) : "…"}</td>

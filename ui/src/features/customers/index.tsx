@@ -99,7 +99,7 @@ function CustomersList() {
                     <td>
                       <Badge status={c.status} />
                     </td>
-                    <td className="small">{formatDate(c.createdAt)}</td>
+                    <td className="small nowrap">{formatDate(c.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -184,7 +184,7 @@ function CustomerDetail(props: { id: string }) {
           </>
         }
       />
-      <div className="grid-2">
+      <div className="grid-detail">
         <div>
           <EditCustomer customer={c} />
           <StatusCard customer={c} />
@@ -361,14 +361,14 @@ function StatusCard(props: { customer: Customer }) {
           {!s.can("customers.update") && <RoleHint roles={rolesFor("customers.update")} />}
         </>
       )}
-      <Facts
-        items={[
-          ["Orders", c.totalOrders],
-          ["Devices rented", c.totalDevicesRented],
-          ["Monthly revenue", s.money(c.totalMonthlyRevenue)],
-          ["Created by", c.createdBy],
-        ]}
-      />
+      <div className="spaced">
+        <Facts
+          items={[
+            ["Orders", c.totalOrders],
+            ["Created by", c.createdBy],
+          ]}
+        />
+      </div>
     </Card>
   );
 }
@@ -411,7 +411,7 @@ function CustomerOrders(props: { customer: Customer }) {
                   ))}
                 </td>
                 <td className="num">{s.money(o.totals.total)}</td>
-                <td className="small">{formatDate(o.createdAt)}</td>
+                <td className="small nowrap">{formatDate(o.createdAt)}</td>
               </tr>
             ))}
           </tbody>

@@ -284,6 +284,15 @@ export function IntakeScreen() {
               {buffer || "\u00a0"}
             </div>
           </div>
+          {log[0] && (
+            <div className={`last-scan outcome-${log[0].outcome}`} aria-live="polite" data-testid="intake-last">
+              <div className="last-scan-head">
+                <Badge status={log[0].outcome} label={log[0].outcome === "pending" ? "checking" : undefined} />
+                <span className="mono last-scan-serial">{log[0].serial}</span>
+              </div>
+              <div>{log[0].message}</div>
+            </div>
+          )}
           <form
             className="row gap"
             onSubmit={(e) => {

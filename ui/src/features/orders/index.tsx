@@ -55,7 +55,7 @@ function OrdersList() {
             }}
           >
             <Field label="Open by number">
-              <Input value={find} onChange={(e) => setFind(e.target.value)} placeholder="e.g. NL-D1AB-000042 or scan it" className="mono" testId="orders-open-number" />
+              <Input value={find} onChange={(e) => setFind(e.target.value)} placeholder={`e.g. ${s.bu?.code ?? "NL"}-${s.boot.desk.code}-000042`} className="mono" testId="orders-open-number" />
             </Field>
             <button className="btn" disabled={!find.trim()}>
               Open
@@ -103,7 +103,7 @@ function OrdersList() {
                     </td>
                     <td className="num">{s.money(o.totals.total)}</td>
                     <td className="num">{s.money(o.contractValue)}</td>
-                    <td className="small">{formatDate(o.createdAt)}</td>
+                    <td className="small nowrap">{formatDate(o.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -146,7 +146,7 @@ function OrderDetail(props: { id: string }) {
         actions={<Badge status={o.status} testId="order-status" />}
       />
       <OrderActions order={o} />
-      <div className="grid-2">
+      <div className="grid-detail">
         <div>
           <Card title="Items">
             <table className="table">
@@ -166,7 +166,7 @@ function OrderDetail(props: { id: string }) {
                       {i.productName}
                       <div className="mono muted small">{i.sku}</div>
                     </td>
-                    <td>{months(i.contractLength)}</td>
+                    <td className="nowrap">{months(i.contractLength)}</td>
                     <td className="num">{i.quantity}</td>
                     <td className="num">{s.money(i.unitPrice)}</td>
                     <td className="num">{s.money(i.contractValue)}</td>

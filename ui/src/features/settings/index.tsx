@@ -4,7 +4,7 @@ import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
 import type { CreatedKey } from "../../lib/api/bindings/CreatedKey";
 import type { Role } from "../../lib/api/bindings/Role";
 import { rolesFor } from "../../lib/access";
-import { formatDateTime } from "../../lib/format";
+import { formatDate, formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Check, Empty, Field, Input, LoadError, Loading, RoleHint, ScreenHeader, Select } from "../../lib/ui";
@@ -307,7 +307,7 @@ function People() {
                 {u.id === s.user.id && <span className="muted"> (you)</span>}
               </td>
               <td>{u.role}</td>
-              <td className="small">{formatDateTime(u.createdAt)}</td>
+              <td className="small nowrap">{formatDate(u.createdAt)}</td>
               <td>
                 <Badge status={u.active ? "active" : "inactive"} />
               </td>

@@ -13,7 +13,7 @@ export function AddressForm(props: { value: Address; onChange(a: Address): void;
       <Field label="Contact name" error={err("contactName")}>
         <Input value={a.contactName} onChange={set("contactName")} disabled={props.disabled} testId={`${props.prefix}-contact`} />
       </Field>
-      <Field label="Company" hint="Optional">
+      <Field label="Company">
         <Input value={a.company ?? ""} onChange={set("company")} disabled={props.disabled} />
       </Field>
       <Field label="Street and number" wide error={err("streetAddress")}>
@@ -25,7 +25,7 @@ export function AddressForm(props: { value: Address; onChange(a: Address): void;
       <Field label="City" error={err("city")}>
         <Input value={a.city} onChange={set("city")} disabled={props.disabled} testId={`${props.prefix}-city`} />
       </Field>
-      <Field label="Country" hint="Two-letter code, e.g. NL" error={err("country")}>
+      <Field label="Country" error={err("country")}>
         <Input value={a.country} onChange={set("country")} disabled={props.disabled} testId={`${props.prefix}-country`} />
       </Field>
     </div>
