@@ -328,6 +328,86 @@ async function main() {
     await tid("screen-title").filter({ hasText: "intake" }).waitFor();
   });
 
+  async function become(name) {
+    await tid("switch-user").click();
+    await tid("user-option").filter({ hasText: new RegExp(`^${name}$`) }).click();
+    await tid("bu-switcher").waitFor();
+  }
+
+  await step("accountant: the counter quotes but placing an order is not offered", async () => {
+    await become("Alex Accounts");
+    await tid("nav-counter").click();
+    await tid("counter-variant-search").fill(orderVariant.variantSku);
+    await tid("counter-variant-result").first().click();
+    await tid("counter-add-item").click();
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="counter-monthly-total"]')?.textContent ?? ""));
+    assert(await tid("counter-place-order").isDisabled(), "place order should be disabled for an accountant");
+    await page.getByText("Needs admin or counter.").first().waitFor();
+  });
+
+  await step("counter (EUR unit): new customer without an address, address entered at the counter", async () => {
+    await become("Chris Counter");
+    const nl = boot.businessUnits[0];
+    await tid("bu-switcher").selectOption(nl.id);
+    const counterUser = boot.users.find((u) => u.name === "Chris Counter");
+    const vs = await rpc(base, "catalog.listVariants", { status: "active", category: "Phones", limit: "5" }, { userId: counterUser.id, buId: nl.id });
+    const phone = vs.items[0];
+    await tid("nav-counter").click();
+    await tid("counter-new-customer").click();
+    const email = `walk.in.${Date.now()}@example.org`;
+    await tid("customer-email").fill(email);
+    await tid("customer-first-name").fill("Walk");
+    await tid("customer-last-name").fill("In");
+    await tid("customer-save").click();
+    await tid("counter-customer").filter({ hasText: email }).waitFor();
+    await tid("counter-variant-search").fill(phone.variantSku);
+    await tid("counter-variant-result").first().click();
+    await tid("counter-add-item").click();
+    await page.waitForFunction(() => /€/.test(document.querySelector('[data-testid="counter-monthly-total"]')?.textContent ?? ""));
+    assert(await tid("counter-place-order").isDisabled(), "place order needs the billing address first");
+    await tid("counter-billing-contact").fill("Walk In");
+    await tid("counter-billing-street").fill("Damrak 1");
+    await tid("counter-billing-postal").fill("1012 LG");
+    await tid("counter-billing-city").fill("Amsterdam");
+    await tid("counter-billing-country").fill("NL");
+    await tid("counter-place-order").click();
+    await tid("counter-order-number").waitFor();
+    const n = (await tid("counter-order-number").innerText()).trim();
+    assert(n.startsWith(`${nl.code}-`), `order number ${n}`);
+    await tid("order-status").filter({ hasText: /pending/i }).waitFor();
+    await shot("15-counter-new-customer");
+  });
+
+  await step("catalog: create a product with a variant and prices in the editor", async () => {
+    await become("Administrator");
+    await tid("nav-catalog").click();
+    await tid("catalog-new-product").click();
+    const sku = `E2E-${Date.now().toString(36).toUpperCase()}`;
+    await tid("product-sku").fill(sku);
+    await tid("product-name").fill("Test Scooter");
+    await tid("product-category").fill("Scooters");
+    await tid("product-brand").fill("Acme");
+    await tid("product-spec").fill("25 km/h, 300 Wh");
+    await tid("variant-sku").first().fill(`${sku}-BLK`);
+    await tid("variant-name").first().fill("Black");
+    await tid("variant-price-12").first().fill("39.50");
+    await tid("variant-price-24").first().fill("29");
+    await tid("product-save").click();
+    await tid("screen-title").filter({ hasText: "Test Scooter" }).waitFor();
+    await tid("success-banner").filter({ hasText: "created" }).waitFor();
+    await shot("16-product-created");
+  });
+
+  await step("settings: a new API key's secret is shown once", async () => {
+    await tid("nav-settings").click();
+    await tid("key-name").fill("webshop");
+    await tid("key-create").click();
+    const secret = (await tid("key-secret").innerText()).trim();
+    assert(secret.length >= 20, `secret "${secret}"`);
+    await tid("keys-table").getByText("webshop").waitFor();
+    await noErrorBanner();
+  });
+
   await step("no uncaught page errors", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));
   });

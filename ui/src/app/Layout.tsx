@@ -44,8 +44,8 @@ export function Layout() {
 
   // Going elsewhere clears the last action's message.
   const routeKey = route.parts.join("/");
-  const { clear } = notify;
-  useEffect(() => clear(), [routeKey, s.bu?.id, clear]);
+  const { clearStale } = notify;
+  useEffect(() => clearStale(1500), [routeKey, s.bu?.id, clearStale]);
 
   // Alt+1 … Alt+7 jump between areas.
   useEffect(() => {

@@ -5,6 +5,8 @@ export interface Notice {
   kind: "error" | "success";
   text: string;
   id: number;
+  /** When it was shown (ms since epoch). */
+  at: number;
 }
 
 interface NotifyApi {
@@ -13,6 +15,8 @@ interface NotifyApi {
   error(e: unknown): void;
   success(text: string): void;
   clear(): void;
+  /** Clear unless it was shown within the last `ms` (a message set just before navigating stays). */
+  clearStale(ms: number): void;
 }
 
 const Ctx = createContext<NotifyApi | null>(null);
@@ -20,10 +24,11 @@ let seq = 0;
 
 export function NotifyProvider({ children }: { children: ReactNode }) {
   const [notice, setNotice] = useState<Notice | null>(null);
-  const error = useCallback((e: unknown) => setNotice({ kind: "error", text: toAppError(e).message, id: ++seq }), []);
-  const success = useCallback((text: string) => setNotice({ kind: "success", text, id: ++seq }), []);
+  const error = useCallback((e: unknown) => setNotice({ kind: "error", text: toAppError(e).message, id: ++seq, at: Date.now() }), []);
+  const success = useCallback((text: string) => setNotice({ kind: "success", text, id: ++seq, at: Date.now() }), []);
   const clear = useCallback(() => setNotice(null), []);
-  const api = useMemo(() => ({ notice, error, success, clear }), [notice, error, success, clear]);
+  const clearStale = useCallback((ms: number) => setNotice((n) => (n && Date.now() - n.at < ms ? n : null)), []);
+  const api = useMemo(() => ({ notice, error, success, clear, clearStale }), [notice, error, success, clear, clearStale]);
   return <Ctx.Provider value={api}>{children}</Ctx.Provider>;
 }
 
