@@ -408,6 +408,26 @@ async function main() {
     await noErrorBanner();
   });
 
+  await step("counter by keyboard alone: Enter picks, Enter adds, Ctrl+Enter places", async () => {
+    await tid("bu-switcher").selectOption(target.id);
+    await tid("nav-counter").click();
+    await tid("counter-customer-search").waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "counter-customer-search");
+    await page.keyboard.type(customer.email);
+    await page.keyboard.press("Enter");
+    await tid("counter-customer").filter({ hasText: customer.email }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "counter-variant-search");
+    await page.keyboard.type(intakeVariant.variantSku);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "counter-contract-length");
+    await page.keyboard.press("Enter");
+    await tid("counter-line").first().waitFor();
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="counter-monthly-total"]')?.textContent ?? ""));
+    await page.keyboard.press("Control+Enter");
+    await tid("counter-order-number").waitFor();
+    await noErrorBanner();
+  });
+
   await step("no uncaught page errors", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));
   });

@@ -130,7 +130,12 @@ function Editor(props: { product?: Product }) {
 
   const save = useAction("catalog.saveProduct", {
     invalidate: ["catalog.", "timeline."],
-    success: (r) => `Product ${r.productSku} ${r.operation}: ${r.variantResults.map((v) => `${v.variantSku} ${v.operation}`).join(", ")}.`,
+    success: (r) => {
+      const made = r.variantResults.filter((v) => v.operation.startsWith("create")).length;
+      const changed = r.variantResults.length - made;
+      const parts = [made && `${made} new variant${made === 1 ? "" : "s"}`, changed && `${changed} variant${changed === 1 ? "" : "s"} updated`].filter(Boolean);
+      return `Product ${r.productSku} ${r.operation.startsWith("create") ? "created" : "saved"}${parts.length ? ` (${parts.join(", ")})` : ""}.`;
+    },
     onSuccess: (r) => {
       if (!p) navigate("catalog", "product", r.productId);
     },
@@ -310,7 +315,7 @@ function VariantEditRow(props: { row: VariantRow; index: number; lengths: number
           <Input value={v.variantName} onChange={(x) => props.onChange({ variantName: x.target.value })} aria-label="Variant name" aria-invalid={!!e("variantName")} testId="variant-name" />
         </td>
         <td>
-          <Input value={v.grade} onChange={(x) => props.onChange({ grade: x.target.value })} style={{ width: "4rem" }} aria-label="Grade" />
+          <Input value={v.grade} onChange={(x) => props.onChange({ grade: x.target.value })} style={{ width: "3.2rem" }} aria-label="Grade" />
         </td>
         <td>
           <Input value={v.colorName} onChange={(x) => props.onChange({ colorName: x.target.value })} aria-label="Colour" />

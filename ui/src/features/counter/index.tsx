@@ -243,6 +243,13 @@ function CustomerStep(props: { customer: Customer | null; disabled: boolean; sea
   const results = useCommand("customers.list", { q: dq, status: "active", limit: "8" }, { enabled: dq.length > 0 && !props.customer });
   const fresh = dq === q.trim() && !results.isFetching;
   const list = fresh && results.data ? results.data.items : [];
+  // Enter pressed before the results arrived picks the first one when they do.
+  const [pickWhenReady, setPickWhenReady] = useState(false);
+  useEffect(() => {
+    if (!pickWhenReady || !fresh || !results.data) return;
+    setPickWhenReady(false);
+    if (list[0]) props.onPick(list[0]);
+  }, [pickWhenReady, fresh, results.data, list, props]);
   const create = useAction("customers.create", {
     invalidate: ["customers."],
     onSuccess: (c) => {
@@ -302,9 +309,10 @@ function CustomerStep(props: { customer: Customer | null; disabled: boolean; sea
             value={q}
             onChange={(e) => setQ(e.target.value)}
             onKeyDown={(e) => {
-              if (e.key === "Enter" && list[0]) {
+              if (e.key === "Enter" && q.trim()) {
                 e.preventDefault();
-                props.onPick(list[0]);
+                if (list[0]) props.onPick(list[0]);
+                else setPickWhenReady(true);
               } else if (e.key === "ArrowDown") {
                 e.preventDefault();
                 (document.querySelector('[data-testid="counter-customer-result"]') as HTMLElement | null)?.focus();
@@ -376,6 +384,7 @@ function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement | null
   const results = useCommand("catalog.listVariants", { q: dq, status: "active", limit: "8" }, { enabled: dq.length > 0 });
   const fresh = dq === q.trim() && !results.isFetching;
   const list = fresh && results.data ? results.data.items : [];
+  const [pickWhenReady, setPickWhenReady] = useState(false);
 
   const tiers = useMemo(() => [...(variant?.pricing ?? [])].sort((a, b) => a.contractLength - b.contractLength), [variant]);
 
@@ -386,6 +395,12 @@ function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement | null
     setQty("1");
     setTimeout(() => lengthRef.current?.focus(), 0);
   };
+
+  useEffect(() => {
+    if (!pickWhenReady || !fresh || !results.data) return;
+    setPickWhenReady(false);
+    if (list[0]) pick(list[0]);
+  });
 
   const quantity = Number(qty);
   const qtyOk = Number.isInteger(quantity) && quantity >= 1 && quantity <= 1000;
@@ -410,9 +425,10 @@ function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement | null
           setVariant(null);
         }}
         onKeyDown={(e) => {
-          if (e.key === "Enter" && list[0]) {
+          if (e.key === "Enter" && q.trim()) {
             e.preventDefault();
-            pick(list[0]);
+            if (list[0]) pick(list[0]);
+            else setPickWhenReady(true);
           } else if (e.key === "ArrowDown") {
             e.preventDefault();
             (document.querySelector('[data-testid="counter-variant-result"]') as HTMLElement | null)?.focus();
