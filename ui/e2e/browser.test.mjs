@@ -428,6 +428,22 @@ async function main() {
     await noErrorBanner();
   });
 
+  await step("bulk intake: a CSV file is checked first, rows with problems are listed by line", async () => {
+    await tid("nav-intake").click();
+    const good = `CSV${Date.now().toString(36).toUpperCase()}`;
+    const csv = `Serial Number,SKU,Location\n${good},${intakeVariant.variantSku},Rack 9\n${serial},${intakeVariant.variantSku},Rack 9\nX1,NO-SUCH-SKU,Rack 9\n`;
+    await tid("csv-file").setInputFiles({ name: "intake.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await tid("csv-report").filter({ hasText: "Preview" }).waitFor();
+    const report = tid("csv-report");
+    await report.getByText("1 assets would be added").waitFor();
+    assert((await report.locator("tbody tr").count()) === 2, "two rows with problems");
+    await shot("17-intake-csv-preview");
+    await tid("csv-import").click();
+    await tid("csv-report").filter({ hasText: "Imported" }).waitFor();
+    const a = await rpc(base, "assets.get", { serialNumber: good }, { userId: boot.users.find((u) => u.name === "Administrator").id, buId: target.id });
+    assert(a.location === "Rack 9", "imported asset has its location");
+  });
+
   await step("no uncaught page errors", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));
   });

@@ -221,7 +221,7 @@ function Categories() {
         {cats.isLoading && <Loading />}
         {cats.data && cats.data.length === 0 && <Empty>No categories yet. They are also created when a product names a new one.</Empty>}
         {cats.data && cats.data.length > 0 && (
-          <table className="table" data-testid="categories-table">
+          <table className="table middle" data-testid="categories-table">
             <thead>
               <tr>
                 <th>Name</th>

@@ -60,7 +60,7 @@ export function IntakeScreen() {
   const s = useSession();
   const bu = useBu();
   const allowed = s.can("assets.create");
-  const logKey = `flexdesk.intake.${bu.id}`;
+  const logKey = `flexdesk.intake.${s.user.id}.${bu.id}`;
   const prefKey = `flexdesk.intake.prefs.${bu.id}`;
   const prefs = useMemo(() => {
     try {
