@@ -428,9 +428,10 @@ async function main() {
     await noErrorBanner();
   });
 
+  let good;
   await step("bulk intake: a CSV file is checked first, rows with problems are listed by line", async () => {
     await tid("nav-intake").click();
-    const good = `CSV${Date.now().toString(36).toUpperCase()}`;
+    good = `CSV${Date.now().toString(36).toUpperCase()}`;
     const csv = `Serial Number,SKU,Location\n${good},${intakeVariant.variantSku},Rack 9\n${serial},${intakeVariant.variantSku},Rack 9\nX1,NO-SUCH-SKU,Rack 9\n`;
     await tid("csv-file").setInputFiles({ name: "intake.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await tid("csv-report").filter({ hasText: "Preview" }).waitFor();
@@ -442,6 +443,17 @@ async function main() {
     await tid("csv-report").filter({ hasText: "Imported" }).waitFor();
     const a = await rpc(base, "assets.get", { serialNumber: good }, { userId: boot.users.find((u) => u.name === "Administrator").id, buId: target.id });
     assert(a.location === "Rack 9", "imported asset has its location");
+  });
+
+  await step("assets: scanning a serial on an asset's page opens that asset", async () => {
+    await tid("nav-assets").click();
+    await page.goto(`${base}/#/assets/${serial}`);
+    await tid("screen-title").filter({ hasText: serial }).waitFor();
+    await page.locator("body").click({ position: { x: 5, y: 900 } });
+    await page.keyboard.type(good);
+    await page.keyboard.press("Enter");
+    await tid("screen-title").filter({ hasText: good }).waitFor();
+    await page.getByText("Rack 9").first().waitFor();
   });
 
   await step("no uncaught page errors", async () => {

@@ -117,7 +117,11 @@ export function Layout() {
         </a>
         <label className="bu-switch">
           <span className="sr-only">Business unit</span>
-          <select data-testid="bu-switcher" value={s.bu?.id ?? ""} onChange={(e) => s.setBu(e.target.value)} disabled={s.businessUnits.length === 0}>
+          <select data-testid="bu-switcher" value={s.bu?.id ?? ""} onChange={(e) => {
+              s.setBu(e.target.value);
+              // A record open in the old unit does not exist in the new one.
+              if (route.parts.length > 1 && current) navigate(current.id);
+            }} disabled={s.businessUnits.length === 0}>
             {s.businessUnits.length === 0 && <option value="">No business unit</option>}
             {s.businessUnits.map((b) => (
               <option key={b.id} value={b.id}>

@@ -7,6 +7,7 @@ import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
+import { useScanner } from "../../lib/useScanner";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 
 const STATUSES: AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
@@ -23,7 +24,14 @@ const MANUAL: Record<AssetStatus, AssetStatus[]> = {
 
 export function AssetsArea(props: { parts: string[] }) {
   const [serial] = props.parts;
-  return serial ? <AssetDetail serial={serial} /> : <AssetsList />;
+  // A scanned serial opens that asset, wherever the focus is (outside text fields).
+  const reading = useScanner(true, (code) => navigate("assets", code.trim().toUpperCase()));
+  return (
+    <>
+      {reading && <div className="scan-toast mono">Reading {reading}…</div>}
+      {serial ? <AssetDetail serial={serial} /> : <AssetsList />}
+    </>
+  );
 }
 
 function AssetsList() {
@@ -36,7 +44,7 @@ function AssetsList() {
 
   return (
     <>
-      <ScreenHeader title="Assets" sub="Every unit by serial number. Scan a serial into the search and press Enter to open it." />
+      <ScreenHeader title="Assets" sub="Every unit by serial number. Scan a serial at any time to open it." />
       <Card>
         <div className="filters">
           <form

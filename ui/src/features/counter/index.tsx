@@ -518,7 +518,7 @@ function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; 
           <th>Device</th>
           <th>Term</th>
           <th className="num">Qty</th>
-          <th className="num">Per month</th>
+          <th className="num">Per unit / month</th>
           <th className="num">Contract value</th>
           <th />
         </tr>

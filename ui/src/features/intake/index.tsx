@@ -8,6 +8,7 @@ import { beepOk, buzzError, primeAudio } from "../../lib/sound";
 import { Badge, Card, Field, Input, LoadError, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { CsvImport } from "../../lib/ui/CsvImport";
 import { rolesFor } from "../../lib/access";
+import { useScanner } from "../../lib/useScanner";
 
 type Outcome = "pending" | "added" | "duplicate" | "unknown" | "invalid";
 
@@ -33,16 +34,6 @@ function outcomeOf(e: AppError): Outcome {
     default:
       return "invalid";
   }
-}
-
-function isTypingTarget(t: EventTarget | null): boolean {
-  if (!(t instanceof HTMLElement)) return false;
-  if (t.isContentEditable) return true;
-  if (t instanceof HTMLTextAreaElement) return true;
-  if (t instanceof HTMLInputElement) {
-    return !["checkbox", "radio", "button", "submit", "file", "range", "color"].includes(t.type);
-  }
-  return false;
 }
 
 function loadLog(key: string): Scan[] {
@@ -82,7 +73,6 @@ export function IntakeScreen() {
   const [condition, setCondition] = useState(prefs.condition ?? "");
   const [cost, setCost] = useState("");
   const [manual, setManual] = useState("");
-  const [buffer, setBuffer] = useState("");
   const [log, setLog] = useState<Scan[]>(() => loadLog(logKey));
   const [filter, setFilter] = useState<"all" | "failed">("all");
   const [copied, setCopied] = useState<string | null>(null);
@@ -145,62 +135,11 @@ export function IntakeScreen() {
     });
   }, []);
 
-  // Keyboard-wedge scanners type the serial and press Enter. Keys that do not land in a text
-  // field are collected here, so nobody has to click into a field before scanning.
-  const buf = useRef({ text: "", last: 0 });
-  useEffect(() => {
-    if (!allowed) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return;
-      if (isTypingTarget(e.target)) return;
-      const b = buf.current;
-      if (e.key === "Enter" || e.key === "Tab") {
-        if (!b.text) return;
-        e.preventDefault();
-        e.stopPropagation();
-        const serial = b.text;
-        b.text = "";
-        setBuffer("");
-        primeAudio();
-        submit(serial);
-        return;
-      }
-      if (e.key === "Escape") {
-        b.text = "";
-        setBuffer("");
-        return;
-      }
-      if (e.key === "Backspace" && b.text) {
-        e.preventDefault();
-        b.text = b.text.slice(0, -1);
-        setBuffer(b.text);
-        return;
-      }
-      if (e.key.length !== 1) return;
-      // A focused list or button must not react to a scan's characters.
-      e.preventDefault();
-      e.stopPropagation();
-      const now = performance.now();
-      // A pause of more than two seconds starts a new reading (stray keys are not glued on).
-      if (now - b.last > 2000) b.text = "";
-      b.last = now;
-      b.text += e.key;
-      setBuffer(b.text);
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (performance.now() - buf.current.last >= 2000) {
-          buf.current.text = "";
-          setBuffer("");
-        }
-      }, 2100);
-    };
-    window.addEventListener("keydown", onKey, true);
-    return () => {
-      window.removeEventListener("keydown", onKey, true);
-      clearTimeout(timer);
-    };
-  }, [allowed, submit]);
+  // Keyboard-wedge scanners type the serial and press Enter: no need to click into a field.
+  const buffer = useScanner(allowed, (serial) => {
+    primeAudio();
+    submit(serial);
+  });
 
   const count = log.filter((x) => x.outcome === "added").length;
   const failed = log.filter((x) => x.outcome !== "added" && x.outcome !== "pending");

@@ -155,7 +155,7 @@ function OrderDetail(props: { id: string }) {
                   <th>Device</th>
                   <th>Term</th>
                   <th className="num">Qty</th>
-                  <th className="num">Per month</th>
+                  <th className="num">Per unit / month</th>
                   <th className="num">Contract value</th>
                 </tr>
               </thead>
