@@ -428,6 +428,19 @@ async function main() {
     await noErrorBanner();
   });
 
+  await step("orders: a pending order is cancelled with a reason", async () => {
+    const number = (await tid("counter-order-number").innerText()).trim();
+    await page.getByRole("link", { name: "Open order" }).click();
+    await tid("screen-title").filter({ hasText: number }).waitFor();
+    await tid("order-cancel").click();
+    await tid("order-cancel-reason").fill("Customer chose another model");
+    await tid("order-cancel-confirm").click();
+    await tid("order-status").filter({ hasText: /cancelled/i }).waitFor();
+    await page.getByText("cancelled: Customer chose another model").first().waitFor();
+    assert((await tid("order-confirm").count()) === 0, "a cancelled order offers no confirm");
+    await shot("18-order-cancelled");
+  });
+
   let good;
   await step("bulk intake: a CSV file is checked first, rows with problems are listed by line", async () => {
     await tid("nav-intake").click();

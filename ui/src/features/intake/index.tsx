@@ -180,7 +180,13 @@ export function IntakeScreen() {
         <Card title="What is being taken in">
           <LoadError error={variants.error} />
           <div className="form-grid">
-            <Field label="SKU" wide hint={chosen ? `${chosen.productName} — ${chosen.variantName} · grade ${chosen.grade}${chosen.colorName ? ` · ${chosen.colorName}` : ""}` : "Scans are registered under this SKU."}>
+            <Field label="SKU" wide hint={
+                chosen
+                  ? `${chosen.productName} — ${chosen.variantName} · grade ${chosen.grade}${chosen.colorName ? ` · ${chosen.colorName}` : ""}`
+                  : variants.isSuccess && !variants.hasNextPage && variants.items.length === 0
+                    ? "No active variants yet: add products in the catalog first."
+                    : "Scans are registered under this SKU."
+              }>
               <Select
                 testId="intake-sku"
                 value={sku}
