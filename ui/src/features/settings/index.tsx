@@ -4,6 +4,7 @@ import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
 import type { CreatedKey } from "../../lib/api/bindings/CreatedKey";
 import type { Role } from "../../lib/api/bindings/Role";
 import { rolesFor } from "../../lib/access";
+import { getTransport } from "../../lib/api/client";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
@@ -511,7 +512,10 @@ function LocalServer() {
   const may = s.can("server.start");
   return (
     <Card title="Local API server">
-      <p className="muted small">Serves the FlexPortal v1 API (and this desk in a browser) to other programs on this computer or network.</p>
+      <p className="muted small">Serves the FlexPortal v1 API of this desk to other programs (a webshop, an integration) on this computer or network.</p>
+      {getTransport().kind === "http" && (
+        <p className="muted small">This page itself is served by a separate <span className="mono">flexdesk serve</span>; this switch does not control that one.</p>
+      )}
       <LoadError error={status.error} />
       {state && (
         <p data-testid="server-status">
