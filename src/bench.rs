@@ -476,12 +476,12 @@ async fn generate_orders(
                 stamp(base + chrono::Duration::seconds(*i as i64 * 150)),
             ));
         }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total, currency, total_devices, idem_key, created_at, updated_at, created_by) ");
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total, currency, total_devices, idem_key, created_at, updated_at, created_by, tax_rate) ");
         qb.push_values(&rows, |mut b, r| {
             let snap = format!(r#"{{"customerId":"{}","email":"bench@mail.example","firstName":"Bench","lastName":"Customer","customerType":"individual"}}"#, r.3);
             let addr = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;
             b.push_bind(&r.0).push_bind(&bu.id).push_bind(&r.1).push_bind(r.2).push_bind("standard").push_bind(&r.3).push_bind(snap).push_bind(addr).push_bind(addr)
-                .push_bind(r.4).push_bind(r.4 * 21 / 100).push_bind(r.4 + r.4 * 21 / 100).push_bind("EUR").push_bind(r.5).push_bind(&r.0).push_bind(&r.6).push_bind(&r.6).push_bind("bench");
+                .push_bind(r.4).push_bind(r.4 * 21 / 100).push_bind(r.4 + r.4 * 21 / 100).push_bind("EUR").push_bind(r.5).push_bind(&r.0).push_bind(&r.6).push_bind(&r.6).push_bind("bench").push_bind("21");
         });
         qb.build().execute(&mut *tx).await?;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO order_items (order_id, idx, sku, product_name, quantity, unit_price, contract_length) ");

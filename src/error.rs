@@ -35,6 +35,7 @@ pub enum ErrorCode {
     CustomerHasActiveSubscriptions,
     CustomerHasPendingOrders,
     Conflict,
+    #[serde(rename = "INTERNAL_ERROR")]
     Internal,
 }
 

@@ -68,14 +68,24 @@ impl Core {
 
     /// Start the local v1 API (from the desk's settings); returns its URL.
     pub async fn start_server(&self, addr: std::net::SocketAddr) -> Result<String> {
-        let mut slot = self.server.lock().await;
-        if let Some(running) = slot.as_ref() {
-            return Ok(running.url());
-        }
         let opts = http::ServeOptions {
             ui_dir: None,
             rpc_token: (!addr.ip().is_loopback()).then(ids::secret_hex),
         };
+        self.start_server_with(addr, opts).await
+    }
+
+    /// Start the local server with these options (the CLI's `serve` registers here too, so the
+    /// desk's settings see it running).
+    pub async fn start_server_with(
+        &self,
+        addr: std::net::SocketAddr,
+        opts: http::ServeOptions,
+    ) -> Result<String> {
+        let mut slot = self.server.lock().await;
+        if let Some(running) = slot.as_ref() {
+            return Ok(running.url());
+        }
         let running = http::start(self.clone(), addr, opts).await?;
         let url = running.url();
         *slot = Some(running);

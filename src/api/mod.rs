@@ -110,6 +110,17 @@ macro_rules! commands {
             out.push_str("\nexport interface Commands {\n");
             $( out.push_str(&format!("  \"{}\": {{ req: {}; res: {} }};\n", $name, <$req as TS>::name(&cfg), <$res as TS>::name(&cfg))); )*
             out.push_str("}\n\nexport type CommandName = keyof Commands;\n");
+            out.push_str("\n/** Who may run each command: \"public\" (no one chosen yet), \"anyone\" at the desk, or these roles. */\n");
+            out.push_str("export const COMMAND_ACCESS: Record<CommandName, \"public\" | \"anyone\" | readonly string[]> = {\n");
+            for (name, access) in COMMANDS {
+                let a = match access {
+                    Access::Public => "\"public\"".to_string(),
+                    Access::Anyone => "\"anyone\"".to_string(),
+                    Access::Roles(r) => format!("[{}]", std::iter::once("admin").chain(r.iter().copied()).map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")),
+                };
+                out.push_str(&format!("  \"{name}\": {a},\n"));
+            }
+            out.push_str("};\n");
             std::fs::write(dir.join("Commands.ts"), out)?;
             Ok(())
         }

@@ -244,31 +244,25 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 )
             })?;
             let token = (!addr.ip().is_loopback()).then(flexdesk::ids::secret_hex);
-            let server = flexdesk::http::start(
-                core.clone(),
-                addr,
-                flexdesk::http::ServeOptions {
-                    ui_dir: ui,
-                    rpc_token: token.clone(),
-                },
-            )
-            .await?;
+            let url = core
+                .start_server_with(
+                    addr,
+                    flexdesk::http::ServeOptions {
+                        ui_dir: ui,
+                        rpc_token: token.clone(),
+                    },
+                )
+                .await?;
             eprintln!(
-                "FlexDesk serves the v1 API at {}/v1 (database {}).",
-                server.url(),
+                "FlexDesk serves the v1 API at {url}/v1 (database {}).",
                 core.path.display()
             );
             if let Some(t) = token {
                 eprintln!("The desk UI over the network needs this token: {t}");
             }
-            println!("{}", server.url());
-            let stop = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            tokio::select! {
-                _ = stop => {}
-                _ = server.wait() => {}
-            }
+            println!("{url}");
+            let _ = tokio::signal::ctrl_c().await;
+            core.stop_server().await;
         }
         Command::Bench {
             out,

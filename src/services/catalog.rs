@@ -160,6 +160,7 @@ pub struct VariantInput {
 #[serde(rename_all = "camelCase")]
 pub struct VariantResult {
     pub variant_sku: String,
+    /// `create` or `update` (the FlexPortal wording for variants).
     pub operation: String,
 }
 
@@ -549,31 +550,41 @@ async fn variant_in_open_orders(conn: &mut SqliteConnection, variant_id: &str) -
     Ok(n.is_some())
 }
 
+/// Replace the tiers of `replaced` variants and insert `rows` (variant id, tier) in one statement.
 async fn write_tiers(
     conn: &mut SqliteConnection,
-    variant_id: &str,
-    tiers: &[CleanTier],
-    replace: bool,
+    replaced: &[String],
+    rows: &[(String, &CleanTier)],
 ) -> Result<()> {
-    if replace {
-        sqlx::query("DELETE FROM pricing_tiers WHERE variant_id = ?")
-            .bind(variant_id)
-            .execute(&mut *conn)
-            .await?;
+    for chunk in replaced.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM pricing_tiers WHERE variant_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id);
+        }
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO pricing_tiers (variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at) ");
-    qb.push_values(tiers, |mut b, t| {
-        b.push_bind(variant_id)
-            .push_bind(t.contract_length)
-            .push_bind(t.monthly_price)
-            .push_bind(t.setup_fee)
-            .push_bind(t.discount.clone())
-            .push_bind(t.source.clone())
-            .push_bind(t.preset_used.clone())
-            .push_bind(t.calculated_at.clone());
-    });
-    qb.build().execute(conn).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Chunks keep each statement well under SQLite's limit on bound values.
+    for chunk in rows.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO pricing_tiers (variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at) ");
+        qb.push_values(chunk, |mut b, (variant_id, t)| {
+            b.push_bind(variant_id)
+                .push_bind(t.contract_length)
+                .push_bind(t.monthly_price)
+                .push_bind(t.setup_fee)
+                .push_bind(t.discount.clone())
+                .push_bind(t.source.clone())
+                .push_bind(t.preset_used.clone())
+                .push_bind(t.calculated_at.clone());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -655,9 +666,13 @@ async fn upsert_tx(
         }
     };
     idx.products.insert(p.sku.clone(), product_id.clone());
+    // Updates one by one; new variants, and the tiers of all variants, in one statement each.
     let mut results = Vec::new();
+    let mut fresh = Vec::new();
+    let mut tier_rows: Vec<(String, &CleanTier)> = Vec::new();
+    let mut replaced = Vec::new();
     for (v, existing) in p.variants.iter().zip(plan) {
-        match existing {
+        let vid = match existing {
             Some(vid) => {
                 sqlx::query(
                     "UPDATE variants SET variant_name = ?, grade = ?, condition = ?, color_name = ?, images = ?, list_price = ?, acquisition_cost = ?,
@@ -665,30 +680,49 @@ async fn upsert_tx(
                     .bind(&v.name).bind(&v.grade).bind(&v.condition).bind(&v.color_name).bind(&v.images).bind(v.list_price).bind(v.acquisition_cost)
                     .bind(v.status.map(|s| s.as_str())).bind(now).bind(&vid)
                     .execute(&mut *conn).await?;
-                write_tiers(conn, &vid, &v.tiers, true).await?;
+                replaced.push(vid.clone());
                 results.push(VariantResult {
                     variant_sku: v.sku.clone(),
                     operation: "update".into(),
                 });
+                vid
             }
             None => {
                 let vid = new_id(prefix::VARIANT);
-                sqlx::query(
-                    "INSERT INTO variants (id, bu_id, product_id, variant_sku, variant_name, grade, condition, color_name, images, list_price, acquisition_cost, status, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    .bind(&vid).bind(&bu.id).bind(&product_id).bind(&v.sku).bind(&v.name).bind(&v.grade).bind(&v.condition).bind(&v.color_name)
-                    .bind(&v.images).bind(v.list_price).bind(v.acquisition_cost).bind(v.status.unwrap_or(VariantStatus::Active).as_str()).bind(now).bind(now)
-                    .execute(&mut *conn).await?;
-                write_tiers(conn, &vid, &v.tiers, false).await?;
+                fresh.push((vid.clone(), v));
                 idx.variants
-                    .insert(v.sku.clone(), (vid, product_id.clone()));
+                    .insert(v.sku.clone(), (vid.clone(), product_id.clone()));
                 results.push(VariantResult {
                     variant_sku: v.sku.clone(),
                     operation: "create".into(),
                 });
+                vid
             }
-        }
+        };
+        tier_rows.extend(v.tiers.iter().map(|t| (vid.clone(), t)));
     }
+    for fresh in fresh.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO variants (id, bu_id, product_id, variant_sku, variant_name, grade, condition, color_name, images, list_price, acquisition_cost, status, created_at, updated_at) ");
+        qb.push_values(fresh, |mut b, (vid, v)| {
+            b.push_bind(vid)
+                .push_bind(&bu.id)
+                .push_bind(&product_id)
+                .push_bind(&v.sku)
+                .push_bind(&v.name)
+                .push_bind(&v.grade)
+                .push_bind(&v.condition)
+                .push_bind(&v.color_name)
+                .push_bind(&v.images)
+                .push_bind(v.list_price)
+                .push_bind(v.acquisition_cost)
+                .push_bind(v.status.unwrap_or(VariantStatus::Active).as_str())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    write_tiers(conn, &replaced, &tier_rows).await?;
     if audit {
         let created = results.iter().filter(|r| r.operation == "create").count();
         record(
@@ -933,14 +967,9 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {VARIANT_COLS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.bu_id = "));
-    qb.push_bind(&bu.id).push(format!(" AND {col} IN ("));
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(id);
-    }
-    qb.push(") ORDER BY v.variant_sku");
-    let rows: Vec<VariantRow> = qb.build_query_as().fetch_all(exec).await?;
+    let rows: Vec<VariantRow> = sqlx::query_as(&format!(
+        "SELECT {VARIANT_COLS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.bu_id = ? AND {col} IN (SELECT value FROM json_each(?)) ORDER BY v.variant_sku"))
+        .bind(&bu.id).bind(serde_json::to_string(ids)?).fetch_all(exec).await?;
     rows_to_variants(exec, bu, rows).await
 }
 
@@ -954,13 +983,11 @@ where
 {
     let mut tiers: HashMap<String, Vec<PricingTier>> = HashMap::new();
     if !rows.is_empty() {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at FROM pricing_tiers WHERE variant_id IN (");
-        let mut sep = qb.separated(", ");
-        for r in &rows {
-            sep.push_bind(&r.id);
-        }
-        qb.push(") ORDER BY variant_id, contract_length");
-        let trows: Vec<TierRow> = qb.build_query_as().fetch_all(exec).await?;
+        let ids = serde_json::to_string(&rows.iter().map(|r| &r.id).collect::<Vec<_>>())?;
+        let trows: Vec<TierRow> = sqlx::query_as(
+            "SELECT variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at FROM pricing_tiers
+             WHERE variant_id IN (SELECT value FROM json_each(?)) ORDER BY variant_id, contract_length")
+            .bind(ids).fetch_all(exec).await?;
         for t in trows {
             tiers
                 .entry(t.variant_id.clone())
@@ -1561,21 +1588,9 @@ pub async fn import_csv(
     for psku in order {
         let (first_line, input, lines) = groups.remove(&psku).expect("grouped");
         let result = match clean_product(bu, &input) {
-            Ok(clean) => {
-                // A savepoint per product: a refused product leaves no trace, the rest goes on.
-                sqlx::query("SAVEPOINT product").execute(&mut *tx).await?;
-                match upsert_tx(&mut tx, ctx, &mut idx, clean, None, &now, true).await {
-                    Ok(r) => {
-                        sqlx::query("RELEASE product").execute(&mut *tx).await?;
-                        Ok(r)
-                    }
-                    Err(e) => {
-                        sqlx::query("ROLLBACK TO product").execute(&mut *tx).await?;
-                        sqlx::query("RELEASE product").execute(&mut *tx).await?;
-                        Err(e)
-                    }
-                }
-            }
+            // `upsert_tx` refuses a product before its first write, so a refused product leaves no
+            // trace; a storage error after that fails the whole import (one transaction).
+            Ok(clean) => upsert_tx(&mut tx, ctx, &mut idx, clean, None, &now, true).await,
             Err(e) => Err(e),
         };
         match result {

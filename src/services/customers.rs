@@ -468,7 +468,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
         return Err(Error::new(
             ErrorCode::CustomerHasPendingOrders,
             format!(
-                "{} {} has pending orders; cancel or fulfil them first.",
+                "{} {} has open (pending or confirmed) orders; cancel or fulfil them first.",
                 c.first_name, c.last_name
             ),
         ));
@@ -516,7 +516,7 @@ pub struct CustomerQuery {
     pub customer_type: Option<String>,
     /// Exact email (case-insensitive).
     pub email: Option<String>,
-    /// Search by name, email or company; results come best match first, one page only.
+    /// Search by name, email or company (each word a prefix); newest matches first, one page only.
     pub q: Option<String>,
 }
 
@@ -539,11 +539,8 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
     let search = q.q.as_deref().and_then(fts_query);
-    let mut qb: QueryBuilder<Sqlite> = if search.is_some() {
-        QueryBuilder::new(format!("SELECT {COLS} FROM customers_fts f JOIN customers c ON c.id = f.customer_id WHERE c.bu_id = "))
-    } else {
-        QueryBuilder::new(format!("SELECT {COLS} FROM customers c WHERE c.bu_id = "))
-    };
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLS} FROM customers c WHERE c.bu_id = "));
     qb.push_bind(bu.id.clone());
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         CustomerStatus::parse_field("status", s)?;
@@ -558,11 +555,14 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
             .push_bind(e.trim().to_lowercase());
     }
     if let Some(m) = &search {
-        qb.push(" AND f.bu_id = ")
+        // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
+        qb.push(" AND c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
+            .push_bind(m.clone())
+            .push(" AND bu_id = ")
             .push_bind(bu.id.clone())
-            .push(" AND customers_fts MATCH ")
-            .push_bind(m.clone());
-        qb.push(" ORDER BY f.rank LIMIT ").push_bind(limit + 1);
+            .push(" ORDER BY rowid DESC LIMIT ")
+            .push_bind(limit + 1)
+            .push(") ORDER BY c.rowid DESC");
     } else {
         super::catalog::cursor_clause(
             db,

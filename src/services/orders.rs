@@ -61,6 +61,8 @@ pub struct OrderItem {
     pub used_list_price_as_acquisition: bool,
     pub rental_ids: Vec<String>,
     pub rental_status: ItemRentalStatus,
+    /// unitPrice × quantity: what this line adds to the monthly subtotal.
+    pub line_total: Money,
     /// unitPrice × quantity × contractLength.
     pub contract_value: Money,
 }
@@ -69,6 +71,11 @@ pub struct OrderItem {
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
     pub subtotal: Money,
+    /// The business unit's tax rate applied, in percent.
+    #[ts(type = "string")]
+    pub tax_rate: Decimal,
+    /// Prices include the tax (true) or it is added on top (false).
+    pub tax_inclusive: bool,
     pub tax_amount: Money,
     pub total: Money,
     pub currency: String,
@@ -389,6 +396,7 @@ fn item_view(bu: &BusinessUnit, p: &PricedItem) -> OrderItem {
         used_list_price_as_acquisition: p.used_list_price,
         rental_ids: Vec::new(),
         rental_status: ItemRentalStatus::Pending,
+        line_total: bu.money(p.unit_price * p.quantity),
         contract_value: bu.money(p.unit_price * p.quantity * p.contract_length),
     }
 }
@@ -403,6 +411,8 @@ pub async fn quote(db: &Db, bu: &BusinessUnit, items: &[OrderItemInput]) -> Resu
         contract_value: items.iter().map(|i| i.contract_value).sum(),
         totals: Totals {
             subtotal: bu.money(subtotal),
+            tax_rate: bu.settings.tax_rate,
+            tax_inclusive: bu.settings.tax_inclusive,
             tax_amount: bu.money(tax),
             total: bu.money(total),
             currency: bu.currency.clone(),
@@ -569,8 +579,8 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let number = format!("{}-{}-{:06}", bu.code, ctx.desk_code, seq);
     sqlx::query(
         "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total,
-         currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, idem_key, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)")
+         currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, idem_key, created_at, updated_at, created_by, tax_rate, tax_inclusive)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(&id).bind(&bu.id).bind(&number).bind(order_type.as_str()).bind(&customer_id)
         .bind(serde_json::to_string(&snapshot)?).bind(serde_json::to_string(&billing)?).bind(serde_json::to_string(&shipping)?)
         .bind(subtotal).bind(tax).bind(total).bind(&bu.currency).bind(devices)
@@ -578,7 +588,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
         .bind(input.custom_fields.as_ref().filter(|v| !v.is_null()).map(Value::to_string))
         .bind(input.extension_details.as_ref().map(Value::to_string))
         .bind(input.upgrade_details.as_ref().map(Value::to_string))
-        .bind(&key).bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name)
+        .bind(&key).bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name).bind(bu.settings.tax_rate.to_string()).bind(bu.settings.tax_inclusive)
         .execute(&mut *tx).await?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
@@ -825,6 +835,8 @@ struct Row {
     created_at: String,
     updated_at: String,
     created_by: String,
+    tax_rate: String,
+    tax_inclusive: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -849,7 +861,7 @@ struct ItemRow {
 
 const COLS: &str = "o.id, o.order_number, o.status, o.order_type, o.customer, o.billing_address, o.shipping_address, o.subtotal, o.tax_amount, o.total, o.currency,
     o.total_devices, o.rented_devices, o.notes, o.custom_fields, o.extension_details, o.upgrade_details, o.billing_group_id, o.cancel_reason,
-    o.confirmed_at, o.cancelled_at, o.created_at, o.updated_at, o.created_by";
+    o.confirmed_at, o.cancelled_at, o.created_at, o.updated_at, o.created_by, o.tax_rate, o.tax_inclusive";
 
 async fn hydrate(
     conn: &mut SqliteConnection,
@@ -858,15 +870,13 @@ async fn hydrate(
 ) -> Result<Vec<Order>> {
     let mut items: HashMap<String, Vec<OrderItem>> = HashMap::new();
     if !rows.is_empty() {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        // One statement text whatever the page size (a JSON list of ids), so it stays prepared.
+        let ids = serde_json::to_string(&rows.iter().map(|r| &r.id).collect::<Vec<_>>())?;
+        let irows: Vec<ItemRow> = sqlx::query_as(
             "SELECT order_id, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length, list_price, list_price_source,
-             acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override, used_list_price_as_acquisition FROM order_items WHERE order_id IN (");
-        let mut sep = qb.separated(", ");
-        for r in &rows {
-            sep.push_bind(&r.id);
-        }
-        qb.push(") ORDER BY order_id, idx");
-        let irows: Vec<ItemRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+             acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override, used_list_price_as_acquisition
+             FROM order_items WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY order_id, idx")
+            .bind(ids).fetch_all(&mut *conn).await?;
         for i in irows {
             items
                 .entry(i.order_id.clone())
@@ -889,6 +899,7 @@ async fn hydrate(
                     used_list_price_as_acquisition: i.used_list_price_as_acquisition,
                     rental_ids: Vec::new(),
                     rental_status: ItemRentalStatus::Pending,
+                    line_total: bu.money(i.unit_price * i.quantity),
                     contract_value: bu.money(i.unit_price * i.quantity * i.contract_length),
                 });
         }
@@ -911,6 +922,8 @@ async fn hydrate(
                 shipping_address: json_col(Some(&r.shipping_address)).unwrap_or_default(),
                 totals: Totals {
                     subtotal: bu.money(r.subtotal),
+                    tax_rate: r.tax_rate.parse().unwrap_or_default(),
+                    tax_inclusive: r.tax_inclusive,
                     tax_amount: bu.money(r.tax_amount),
                     total: bu.money(r.total),
                     currency: r.currency,

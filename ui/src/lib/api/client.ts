@@ -30,7 +30,7 @@ export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   if (e && typeof e === "object" && "message" in e) {
     const o = e as { code?: unknown; message?: unknown; details?: unknown };
-    const code = (typeof o.code === "string" ? o.code : "INTERNAL") as ErrorCode;
+    const code = (typeof o.code === "string" ? o.code : "INTERNAL_ERROR") as ErrorCode;
     const details = Array.isArray(o.details) ? (o.details as FieldError[]) : [];
     return new AppError(code, String(o.message ?? "Something went wrong."), details);
   }
@@ -39,10 +39,10 @@ export function toAppError(e: unknown): AppError {
     try {
       return toAppError(JSON.parse(e));
     } catch {
-      return new AppError("INTERNAL", e);
+      return new AppError("INTERNAL_ERROR", e);
     }
   }
-  return new AppError("INTERNAL", "Something went wrong.");
+  return new AppError("INTERNAL_ERROR", "Something went wrong.");
 }
 
 let transport: Transport | null = null;

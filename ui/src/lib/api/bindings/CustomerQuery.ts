@@ -6,6 +6,6 @@ export type CustomerQuery = { limit?: string, startAfter?: string, sortDir?: str
  */
 email?: string, 
 /**
- * Search by name, email or company; results come best match first, one page only.
+ * Search by name, email or company (each word a prefix); newest matches first, one page only.
  */
 q?: string, };

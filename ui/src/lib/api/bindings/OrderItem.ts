@@ -8,6 +8,10 @@ export type OrderItem = { productId?: string, productImageUrl?: string, variantI
  */
 unitPrice: Money, contractLength: number, listPrice?: Money, listPriceSource: string, acquisitionCost?: Money, acquisitionCostSource: string, listPriceOverride?: Money, acquisitionCostOverride?: Money, usedListPriceAsAcquisition: boolean, rentalIds: Array<string>, rentalStatus: ItemRentalStatus, 
 /**
+ * unitPrice × quantity: what this line adds to the monthly subtotal.
+ */
+lineTotal: Money, 
+/**
  * unitPrice × quantity × contractLength.
  */
 contractValue: Money, };
