@@ -37,7 +37,8 @@ if [ ! -d ui/e2e ] || [ -z "$(find ui/e2e -maxdepth 1 -name '*.mjs' -print -quit
    || ! grep -q '"test:e2e"' ui/package.json 2>/dev/null; then
   echo "SKIPPED: the UI's browser e2e (ui/e2e, npm script test:e2e) does not exist yet"
 elif cargo build "${LOCKED[@]}" --bin flexdesk; then
-  (cd ui && npm run test:e2e) || failed+=("UI browser e2e")
+  bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/flexdesk"
+  (cd ui && FLEXDESK_BIN="$bin" npm run test:e2e) || failed+=("UI browser e2e")
 else
   failed+=("cargo build --bin flexdesk")
 fi
