@@ -189,9 +189,12 @@ await steps([
     await browser.saveScreenshot(file);
     return 'e2e/shots/desktop-intake.png';
   }],
-  ['the app used the database named by FLEXDESK_DB', async () => {
+  ['the app used the database named by FLEXDESK_DB (and the temporary data directory)', async () => {
     if (!DB) throw new Error('FLEXDESK_DB is not set');
     if (!existsSync(DB)) throw new Error(`${DB} was not created`);
+    // run.sh also points XDG_DATA_HOME at its temporary folder: the app's data directory is there.
+    const dataDir = process.env.XDG_DATA_HOME && join(process.env.XDG_DATA_HOME, 'io.flexdesk.desk');
+    if (dataDir && !existsSync(dataDir)) throw new Error(`the app's data directory is not in ${process.env.XDG_DATA_HOME}`);
     return DB;
   }],
 ]);

@@ -25,10 +25,13 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open "$PORT" && fail "port $PORT is already in use (another tauri-driver?); set TAURI_DRIVER_PORT"
 port_open "$NATIVE_PORT" && fail "port $NATIVE_PORT is already in use; set TAURI_DRIVER_NATIVE_PORT"
 
-# A fresh database for this run. The app reads FLEXDESK_DB; it inherits it from tauri-driver,
-# which starts WebKitWebDriver, which starts the app.
+# A fresh database for this run. The app reads FLEXDESK_DB; it inherits it (like the XDG_*
+# variables below) from tauri-driver, which starts WebKitWebDriver, which starts the app.
 TMP=$(mktemp -d -t flexdesk-e2e.XXXXXX)
 export FLEXDESK_DB=$TMP/e2e.db
+# The app's data directory (WebKit local storage, caches) also goes to the temporary folder, so a
+# run never sees what an earlier run or the user's own desk remembered.
+export XDG_DATA_HOME=$TMP/data XDG_CACHE_HOME=$TMP/cache XDG_CONFIG_HOME=$TMP/config
 
 tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" > shots/tauri-driver.log 2>&1 &
 TD=$!

@@ -43,6 +43,8 @@ EMPTY=$TARGET/release/flexdesk-empty-window
 for b in "$APP" "$EMPTY"; do [ -x "$b" ] || { echo "missing $b (run without --no-build)" >&2; exit 1; }; done
 
 TMP=$(mktemp -d -t flexdesk-measure.XXXXXX)
+# Fresh app data directories (WebKit storage and caches) for both apps, inherited by them.
+export XDG_DATA_HOME=$TMP/data XDG_CACHE_HOME=$TMP/cache XDG_CONFIG_HOME=$TMP/config
 TD=""
 descendants() { local c; for c in $(pgrep -P "$1"); do descendants "$c"; echo "$c"; done; }
 stop_tree() { local pids; pids="$(descendants "$1") $1"; kill $pids 2>/dev/null || true

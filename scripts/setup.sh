@@ -20,6 +20,7 @@ APT_PKGS=(
   libwebkit2gtk-4.1-dev build-essential pkg-config file curl wget ca-certificates
   libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver chromium poppler-utils
+  procps fonts-dejavu-core   # pgrep for the e2e scripts; a font for WebKit and Chromium on a bare system
 )
 missing=()
 for p in "${APT_PKGS[@]}"; do
