@@ -671,15 +671,11 @@ async fn upsert_tx(
     let mut fresh = Vec::new();
     let mut tier_rows: Vec<(String, &CleanTier)> = Vec::new();
     let mut replaced = Vec::new();
+    let mut updated = Vec::new();
     for (v, existing) in p.variants.iter().zip(plan) {
         let vid = match existing {
             Some(vid) => {
-                sqlx::query(
-                    "UPDATE variants SET variant_name = ?, grade = ?, condition = ?, color_name = ?, images = ?, list_price = ?, acquisition_cost = ?,
-                     status = coalesce(?, status), updated_at = ? WHERE id = ?")
-                    .bind(&v.name).bind(&v.grade).bind(&v.condition).bind(&v.color_name).bind(&v.images).bind(v.list_price).bind(v.acquisition_cost)
-                    .bind(v.status.map(|s| s.as_str())).bind(now).bind(&vid)
-                    .execute(&mut *conn).await?;
+                updated.push((vid.clone(), v));
                 replaced.push(vid.clone());
                 results.push(VariantResult {
                     variant_sku: v.sku.clone(),
@@ -720,6 +716,25 @@ async fn upsert_tx(
                 .push_bind(now)
                 .push_bind(now);
         });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in updated.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "UPDATE variants SET variant_name = u.column2, grade = u.column3, condition = u.column4, color_name = u.column5, images = u.column6,
+             list_price = u.column7, acquisition_cost = u.column8, status = coalesce(u.column9, variants.status), updated_at = u.column10 FROM (");
+        qb.push_values(chunk, |mut b, (vid, v)| {
+            b.push_bind(vid)
+                .push_bind(&v.name)
+                .push_bind(&v.grade)
+                .push_bind(&v.condition)
+                .push_bind(&v.color_name)
+                .push_bind(&v.images)
+                .push_bind(v.list_price)
+                .push_bind(v.acquisition_cost)
+                .push_bind(v.status.map(|s| s.as_str()))
+                .push_bind(now);
+        });
+        qb.push(") AS u WHERE variants.id = u.column1");
         qb.build().execute(&mut *conn).await?;
     }
     write_tiers(conn, &replaced, &tier_rows).await?;
@@ -930,22 +945,14 @@ struct VariantRow {
     status: String,
     created_at: String,
     updated_at: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct TierRow {
-    variant_id: String,
-    contract_length: i64,
-    monthly_price: i64,
-    setup_fee: Option<i64>,
-    discount: Option<String>,
-    source: Option<String>,
-    preset_used: Option<String>,
-    calculated_at: Option<String>,
+    /// The variant's tiers as one JSON array (one row per variant keeps list pages cheap).
+    tiers: String,
 }
 
 const VARIANT_COLS: &str = "v.id, v.product_id, p.product_sku, p.name AS product_name, p.category, v.variant_sku, v.variant_name, v.grade, v.condition, v.color_name, v.images,
-     v.list_price, v.acquisition_cost, v.status, v.created_at, v.updated_at";
+     v.list_price, v.acquisition_cost, v.status, v.created_at, v.updated_at,
+     (SELECT json_group_array(json_array(t.contract_length, t.monthly_price, t.setup_fee, t.discount, t.source, t.preset_used, t.calculated_at))
+        FROM (SELECT * FROM pricing_tiers t WHERE t.variant_id = v.id ORDER BY t.contract_length) t) AS tiers";
 
 enum VariantScope<'a> {
     Ids(&'a [String]),
@@ -970,38 +977,40 @@ where
     let rows: Vec<VariantRow> = sqlx::query_as(&format!(
         "SELECT {VARIANT_COLS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.bu_id = ? AND {col} IN (SELECT value FROM json_each(?)) ORDER BY v.variant_sku"))
         .bind(&bu.id).bind(serde_json::to_string(ids)?).fetch_all(exec).await?;
-    rows_to_variants(exec, bu, rows).await
+    rows_to_variants(bu, rows)
 }
 
-async fn rows_to_variants<'e, E>(
-    exec: E,
-    bu: &BusinessUnit,
-    rows: Vec<VariantRow>,
-) -> Result<Vec<Variant>>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
+type TierTuple = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn rows_to_variants(bu: &BusinessUnit, rows: Vec<VariantRow>) -> Result<Vec<Variant>> {
     let mut tiers: HashMap<String, Vec<PricingTier>> = HashMap::new();
-    if !rows.is_empty() {
-        let ids = serde_json::to_string(&rows.iter().map(|r| &r.id).collect::<Vec<_>>())?;
-        let trows: Vec<TierRow> = sqlx::query_as(
-            "SELECT variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at FROM pricing_tiers
-             WHERE variant_id IN (SELECT value FROM json_each(?)) ORDER BY variant_id, contract_length")
-            .bind(ids).fetch_all(exec).await?;
-        for t in trows {
-            tiers
-                .entry(t.variant_id.clone())
-                .or_default()
-                .push(PricingTier {
-                    contract_length: t.contract_length as u32,
-                    monthly_price: bu.money(t.monthly_price),
-                    setup_fee: bu.money_opt(t.setup_fee),
-                    discount: json_col(t.discount.as_deref()),
-                    source: t.source,
-                    calculated_at: t.calculated_at,
-                    preset_used: t.preset_used,
-                });
-        }
+    for r in &rows {
+        let list: Vec<TierTuple> = serde_json::from_str(&r.tiers)
+            .map_err(|e| Error::internal(format!("tiers of {}: {e}", r.id)))?;
+        tiers.insert(
+            r.id.clone(),
+            list.into_iter()
+                .map(
+                    |(len, price, fee, discount, source, preset, at)| PricingTier {
+                        contract_length: len as u32,
+                        monthly_price: bu.money(price),
+                        setup_fee: bu.money_opt(fee),
+                        discount: json_col(discount.as_deref()),
+                        source,
+                        calculated_at: at,
+                        preset_used: preset,
+                    },
+                )
+                .collect(),
+        );
     }
     Ok(rows
         .into_iter()
@@ -1249,7 +1258,7 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
     ))
     .push_bind(limit + 1);
     let rows: Vec<VariantRow> = qb.build_query_as().fetch_all(db.pool()).await?;
-    let variants = rows_to_variants(db.pool(), bu, rows).await?;
+    let variants = rows_to_variants(bu, rows)?;
     Ok(into_page(variants, limit, |v| v.variant_id.clone()))
 }
 
@@ -1263,7 +1272,7 @@ pub async fn variant_by_sku(
         .bind(&bu.id).bind(sku.trim()).fetch_optional(&mut *conn).await?;
     match row {
         None => Ok(None),
-        Some(r) => Ok(rows_to_variants(&mut *conn, bu, vec![r]).await?.pop()),
+        Some(r) => Ok(rows_to_variants(bu, vec![r])?.pop()),
     }
 }
 
