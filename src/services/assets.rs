@@ -465,28 +465,18 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Ass
             .push(" AND a.serial_number < ")
             .push_bind(format!("{s}\u{10FFFF}"));
     }
-    if let Some(cur) = q.start_after.as_deref().filter(|c| !c.is_empty()) {
-        let found: Option<(String, i64)> = sqlx::query_as(
-            "SELECT created_at, id FROM assets WHERE bu_id = ? AND serial_number = ?",
-        )
-        .bind(&bu.id)
-        .bind(cur)
-        .fetch_optional(db.pool())
-        .await?;
-        let (created_at, id) = found.ok_or_else(|| {
-            Error::invalid("startAfter", "startAfter is not a cursor from this list.")
-        })?;
-        qb.push(format!(" AND (a.created_at, a.id) {} (", dir.cmp()))
-            .push_bind(created_at)
-            .push(", ")
-            .push_bind(id)
-            .push(")");
-    }
-    qb.push(format!(
-        " ORDER BY a.created_at {0}, a.id {0} LIMIT ",
-        dir.order()
-    ))
-    .push_bind(limit + 1);
+    super::keyset_tail(
+        db,
+        &mut qb,
+        "assets",
+        "a",
+        "serial_number",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+        limit,
+    )
+    .await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
     let assets = rows.into_iter().map(|r| to_asset(bu, r)).collect();
     Ok(into_page(assets, limit, |a: &Asset| {

@@ -1109,40 +1109,6 @@ pub struct ProductQuery {
     pub q: Option<String>,
 }
 
-/// Keyset condition `(created_at, id) < (row of the cursor)` for a table; fails on an unknown cursor.
-pub(crate) async fn cursor_clause<'a>(
-    db: &Db,
-    qb: &mut QueryBuilder<'a, Sqlite>,
-    table: &str,
-    alias: &str,
-    key_col: &str,
-    bu_id: &str,
-    cursor: Option<&str>,
-    dir: SortDir,
-) -> Result<()> {
-    if let Some(c) = cursor.filter(|c| !c.is_empty()) {
-        let found: Option<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT created_at, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"
-        ))
-        .bind(c)
-        .bind(bu_id)
-        .fetch_optional(db.pool())
-        .await?;
-        let (created_at, rowid) = found.ok_or_else(|| {
-            Error::invalid("startAfter", "startAfter is not a cursor from this list.")
-        })?;
-        qb.push(format!(
-            " AND ({alias}.created_at, {alias}.rowid) {} (",
-            dir.cmp()
-        ))
-        .push_bind(created_at)
-        .push(", ")
-        .push_bind(rowid)
-        .push(")");
-    }
-    Ok(())
-}
-
 pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Result<Page<Product>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
@@ -1167,7 +1133,7 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
             .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
     }
-    cursor_clause(
+    super::keyset_tail(
         db,
         &mut qb,
         "products",
@@ -1176,13 +1142,9 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
         &bu.id,
         q.start_after.as_deref(),
         dir,
+        limit,
     )
     .await?;
-    qb.push(format!(
-        " ORDER BY p.created_at {0}, p.rowid {0} LIMIT ",
-        dir.order()
-    ))
-    .push_bind(limit + 1);
     let rows: Vec<ProductRow> = qb.build_query_as().fetch_all(db.pool()).await?;
     let products = with_variants(db, bu, rows).await?;
     Ok(into_page(products, limit, |p| p.product_id.clone()))
@@ -1241,7 +1203,7 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
             .push_bind(like)
             .push(")");
     }
-    cursor_clause(
+    super::keyset_tail(
         db,
         &mut qb,
         "variants",
@@ -1250,13 +1212,9 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
         &bu.id,
         q.start_after.as_deref(),
         dir,
+        limit,
     )
     .await?;
-    qb.push(format!(
-        " ORDER BY v.created_at {0}, v.rowid {0} LIMIT ",
-        dir.order()
-    ))
-    .push_bind(limit + 1);
     let rows: Vec<VariantRow> = qb.build_query_as().fetch_all(db.pool()).await?;
     let variants = rows_to_variants(bu, rows)?;
     Ok(into_page(variants, limit, |v| v.variant_id.clone()))

@@ -564,7 +564,7 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
             .push_bind(limit + 1)
             .push(") ORDER BY c.rowid DESC");
     } else {
-        super::catalog::cursor_clause(
+        super::keyset_tail(
             db,
             &mut qb,
             "customers",
@@ -573,13 +573,9 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
             &bu.id,
             q.start_after.as_deref(),
             dir,
+            limit,
         )
         .await?;
-        qb.push(format!(
-            " ORDER BY c.created_at {0}, c.rowid {0} LIMIT ",
-            dir.order()
-        ))
-        .push_bind(limit + 1);
     }
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;

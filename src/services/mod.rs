@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::store::Actor;
 use serde::Serialize;
+use sqlx::{QueryBuilder, Sqlite};
 use ts_rs::TS;
 
 /// A business unit as the services need it: isolation key, currency and settings.
@@ -168,4 +169,48 @@ impl SortDir {
 
 pub fn opt_trim(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// The keyset part of a list query: rows after the cursor's row (if any), in creation order
+/// (`created_at`, then rowid, which the list indexes store in that order), one more than `limit`
+/// so `into_page` can tell whether there is more. `key_col` is what the cursor names (the id, or
+/// the serial for assets); an unknown cursor is a validation error.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn keyset_tail(
+    db: &crate::store::Db,
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    table: &str,
+    alias: &str,
+    key_col: &str,
+    bu_id: &str,
+    cursor: Option<&str>,
+    dir: SortDir,
+    limit: i64,
+) -> Result<()> {
+    if let Some(c) = cursor.filter(|c| !c.is_empty()) {
+        let found: Option<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT created_at, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"
+        ))
+        .bind(c)
+        .bind(bu_id)
+        .fetch_optional(db.pool())
+        .await?;
+        let (created_at, rowid) = found.ok_or_else(|| {
+            Error::invalid("startAfter", "startAfter is not a cursor from this list.")
+        })?;
+        qb.push(format!(
+            " AND ({alias}.created_at, {alias}.rowid) {} (",
+            dir.cmp()
+        ))
+        .push_bind(created_at)
+        .push(", ")
+        .push_bind(rowid)
+        .push(")");
+    }
+    qb.push(format!(
+        " ORDER BY {alias}.created_at {0}, {alias}.rowid {0} LIMIT ",
+        dir.order()
+    ))
+    .push_bind(limit + 1);
+    Ok(())
 }

@@ -997,7 +997,7 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
     }
-    super::catalog::cursor_clause(
+    super::keyset_tail(
         db,
         &mut qb,
         "orders",
@@ -1006,13 +1006,9 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
         &bu.id,
         q.start_after.as_deref(),
         dir,
+        limit,
     )
     .await?;
-    qb.push(format!(
-        " ORDER BY o.created_at {0}, o.rowid {0} LIMIT ",
-        dir.order()
-    ))
-    .push_bind(limit + 1);
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let orders = hydrate(&mut conn, bu, rows).await?;
