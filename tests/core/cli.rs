@@ -1,0 +1,143 @@
+//! The `flexdesk` command line as a script uses it: create a database, a business unit and a key
+//! (each printing its id or key as the last line), then serve and call the v1 API.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn flexdesk(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run flexdesk");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn last_line(s: &str) -> String {
+    s.lines().last().unwrap_or("").trim().to_string()
+}
+
+#[tokio::test]
+async fn a_script_starts_from_nothing_with_the_cli_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let (ok, out, err) = flexdesk(
+        &db,
+        &[
+            "bu",
+            "create",
+            "--name",
+            "FlexRent NL",
+            "--currency",
+            "EUR",
+            "--tax-rate",
+            "21",
+        ],
+    );
+    assert!(ok, "{err}");
+    let bu = last_line(&out);
+    assert!(bu.starts_with("bu_"), "the id is the last line: {out}");
+    let (ok, _, err) = flexdesk(
+        &db,
+        &["bu", "create", "--name", "Bad", "--currency", "EURO"],
+    );
+    assert!(
+        !ok && err.contains("VALIDATION_ERROR"),
+        "bad input fails with the code: {err}"
+    );
+    let (ok, out, err) = flexdesk(
+        &db,
+        &["keys", "create", "--tenant", &bu, "--name", "webshop"],
+    );
+    assert!(ok, "{err}");
+    let key = last_line(&out);
+    assert!(key.starts_with("pk_live_"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "serve prints its URL: {url}"
+    );
+    let http = reqwest::Client::new();
+    let created = http.post(format!("{url}/v1/customers")).bearer_auth(&key).header("Tenant-ID", &bu)
+        .json(&serde_json::json!({"email": "emma@x.example", "firstName": "Emma", "lastName": "de Vries"})).send().await.unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let list: serde_json::Value = http
+        .get(format!("{url}/v1/customers"))
+        .bearer_auth(&key)
+        .header("Tenant-ID", &bu)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["customers"][0]["email"], "emma@x.example");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    let (ok, out, _) = flexdesk(&db, &["keys", "list", "--tenant", &bu]);
+    assert!(ok && out.contains("webshop"));
+}
+
+#[tokio::test]
+async fn the_demo_business_loads_once_into_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let (ok, out, err) = flexdesk(&db, &["demo"]);
+    assert!(ok, "{err}");
+    assert_eq!(last_line(&out), "demo data loaded");
+    let (_, out, _) = flexdesk(&db, &["demo"]);
+    assert_eq!(last_line(&out), "database not empty; nothing loaded");
+    let (_, out, _) = flexdesk(&db, &["bu", "list"]);
+    assert!(
+        out.contains("EUR") && out.contains("USD"),
+        "two business units: {out}"
+    );
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let assets: i64 = sqlx::query_scalar("SELECT count(*) FROM assets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let categories: i64 = sqlx::query_scalar("SELECT count(DISTINCT category) FROM products")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM orders ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let types: i64 = sqlx::query_scalar("SELECT count(DISTINCT customer_type) FROM customers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(assets >= 300, "a few hundred assets, got {assets}");
+    assert_eq!(categories, 5, "laptops, phones, e-bikes, chairs, strollers");
+    assert_eq!(statuses, vec!["cancelled", "confirmed", "pending"]);
+    assert_eq!(types, 2, "individual and business customers");
+    let tiers: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT contract_length FROM pricing_tiers ORDER BY 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(tiers, vec![6, 12, 24, 36]);
+}
