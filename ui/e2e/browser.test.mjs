@@ -314,7 +314,7 @@ async function main() {
     await tid("customer-deactivate-confirm").click();
     await tid("error-banner").waitFor();
     const text = await tid("error-banner").innerText();
-    assert(/pending orders/.test(text) && !/CUSTOMER_HAS/.test(text), `banner reads "${text}"`);
+    assert(/open \(pending or confirmed\) orders/.test(text) && !/CUSTOMER_HAS/.test(text), `banner reads "${text}"`);
     await shot("14-error-banner");
   });
 
