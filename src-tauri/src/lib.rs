@@ -35,6 +35,7 @@ fn db_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
 /// Open (and migrate) the database; load the demo business the first time.
 fn open_core(app: &tauri::App) -> Result<Core, Box<dyn std::error::Error>> {
     let path = db_path(app)?;
+    let started = std::time::Instant::now();
     let clock: SharedClock = Arc::new(SystemClock);
     let core = tauri::async_runtime::block_on(async {
         let core = Core::open(&path, clock).await?;
@@ -43,14 +44,15 @@ fn open_core(app: &tauri::App) -> Result<Core, Box<dyn std::error::Error>> {
     });
     match core {
         Ok((core, seeded)) => {
+            let what = if seeded {
+                "opened, demo business loaded"
+            } else {
+                "opened"
+            };
             eprintln!(
-                "FlexDesk: database {}{}",
+                "FlexDesk: database {} {what} in {} ms",
                 path.display(),
-                if seeded {
-                    " (demo business loaded)"
-                } else {
-                    ""
-                }
+                started.elapsed().as_millis()
             );
             Ok(core)
         }
