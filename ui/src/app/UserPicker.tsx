@@ -21,7 +21,11 @@ export function UserPicker(props: { boot: Bootstrap; onPick(u: User): void }) {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.altKey || e.metaKey) return;
       const n = Number(e.key);
-      if (Number.isInteger(n) && n >= 1 && n <= active.length) props.onPick(active[n - 1]);
+      if (Number.isInteger(n) && n >= 1 && n <= active.length) {
+        // The digit picks a person; it must not also be typed into the field the next screen focuses.
+        e.preventDefault();
+        props.onPick(active[n - 1]);
+      }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

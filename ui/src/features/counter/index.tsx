@@ -512,14 +512,15 @@ function fromPrice(v: Variant, money: (a: string) => string): string {
 function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; disabled: boolean; onQty(i: number, q: number): void; onRemove(i: number): void }) {
   const s = useSession();
   return (
+    <div className="lines-wrap">
     <table className="table lines" data-testid="counter-lines">
       <thead>
         <tr>
           <th>Device</th>
           <th>Term</th>
           <th className="num">Qty</th>
-          <th className="num">Per unit / month</th>
-          <th className="num">Contract value</th>
+          <th className="num">Per month</th>
+          <th className="num">Contract</th>
           <th />
         </tr>
       </thead>
@@ -567,5 +568,6 @@ function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; 
         })}
       </tbody>
     </table>
+    </div>
   );
 }
