@@ -385,7 +385,8 @@ async fn generate_customers(core: &Core, bu: &BusinessUnit, n: usize) -> Result<
         .unwrap()
         .with_timezone(&chrono::Utc);
     for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
-        let rows: Vec<(
+        // (id, email, first name, last name, company, type, created at)
+        type CustomerRow = (
             String,
             String,
             String,
@@ -393,7 +394,8 @@ async fn generate_customers(core: &Core, bu: &BusinessUnit, n: usize) -> Result<
             Option<String>,
             String,
             String,
-        )> = chunk
+        );
+        let rows: Vec<CustomerRow> = chunk
             .iter()
             .map(|i| {
                 let f = *rng.pick(&first);

@@ -17,7 +17,7 @@ str_enum!(EarlyReturnFee { RemainingMonths = "remaining_months", FlatFee = "flat
 str_enum!(ContractEnd { AutoRenewMonthly = "auto_renew_monthly", AutoRenewSameTerm = "auto_renew_same_term", RequireAction = "require_action", AutoTerminate = "auto_terminate" });
 str_enum!(LateFeeKind { None = "none", Flat = "flat", Percentage = "percentage" });
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Seller {
     pub legal_name: String,
@@ -29,22 +29,6 @@ pub struct Seller {
     pub email: String,
     pub phone: String,
     pub bank_account: String,
-}
-
-impl Default for Seller {
-    fn default() -> Self {
-        Seller {
-            legal_name: String::new(),
-            street_address: String::new(),
-            postal_code: String::new(),
-            city: String::new(),
-            country: String::new(),
-            vat_id: String::new(),
-            email: String::new(),
-            phone: String::new(),
-            bank_account: String::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -230,7 +230,9 @@ fn parse_tiers(bu: &BusinessUnit, path: &str, pricing: &Value) -> Result<Vec<Cle
             code: "invalid_pricing".into(),
         }],
     };
-    let raw: Vec<(Value, Value, Option<&serde_json::Map<String, Value>>)> = match pricing {
+    // (contract length, monthly price, the whole tier object when given as one)
+    type RawTier<'a> = (Value, Value, Option<&'a serde_json::Map<String, Value>>);
+    let raw: Vec<RawTier> = match pricing {
         Value::Array(items) => items
             .iter()
             .map(|t| match t {
@@ -1127,7 +1129,7 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
         qb.push(" AND p.brand = ").push_bind(b.to_string());
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", text.replace('%', "").replace('_', ""));
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
         qb.push(" AND (p.name LIKE ").push_bind(like.clone()).push(" OR p.product_sku LIKE ").push_bind(like.clone())
             .push(" OR p.brand LIKE ").push_bind(like.clone())
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
@@ -1192,7 +1194,7 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
         qb.push(" AND v.variant_sku = ").push_bind(s.to_string());
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", text.replace('%', "").replace('_', ""));
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
         qb.push(" AND (v.variant_sku LIKE ")
             .push_bind(like.clone())
             .push(" OR v.variant_name LIKE ")

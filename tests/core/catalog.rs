@@ -95,10 +95,7 @@ async fn pricing_tiers_need_whole_months_from_1_to_120_and_prices_of_zero_or_mor
         assert_code!(
             catalog::save_product(&t.core.db, &t.ctx(), p)
                 .await
-                .map_err(|e| {
-                    eprintln!("{why}: {}", e.message);
-                    e
-                }),
+                .inspect_err(|e| eprintln!("{why}: {}", e.message)),
             ErrorCode::InvalidPricing
         );
     }

@@ -29,8 +29,10 @@ impl TestCore {
             .into_iter()
             .find(|u| u.role == "admin")
             .unwrap();
-        let mut settings = flexdesk::domain::settings::BuSettings::default();
-        settings.tax_rate = rust_decimal::Decimal::from(21);
+        let settings = flexdesk::domain::settings::BuSettings {
+            tax_rate: rust_decimal::Decimal::from(21),
+            ..Default::default()
+        };
         let bu = business_units::create(
             &core.db,
             &admin.actor(),
