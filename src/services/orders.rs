@@ -490,13 +490,20 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     // The customer: chosen by id, or found (or created) by email.
     let (customer_id, customer_email) = match (&input.customer_id, &input.customer) {
         (Some(id), _) => {
-            let cu = customers::get_in(&mut tx, bu, id).await.map_err(|_| {
+            // Only the email here (for the idempotency key); the full customer is read once below.
+            let email: Option<String> =
+                sqlx::query_scalar("SELECT email FROM customers WHERE id = ? AND bu_id = ?")
+                    .bind(id)
+                    .bind(&bu.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let email = email.ok_or_else(|| {
                 Error::new(
                     ErrorCode::CustomerNotFound,
                     format!("Customer {id} was not found."),
                 )
             })?;
-            (cu.customer_id, cu.email)
+            (id.clone(), email)
         }
         (None, Some(cu)) => match customers::id_by_email(&mut tx, &bu.id, &cu.email).await? {
             Some((id, _)) => (id, cu.email.trim().to_string()),
