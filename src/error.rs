@@ -34,6 +34,17 @@ pub enum ErrorCode {
     CustomerInactive,
     CustomerHasActiveSubscriptions,
     CustomerHasPendingOrders,
+    ItemFullyFulfilled,
+    SkuMismatch,
+    SubscriptionNotFound,
+    SubscriptionNotActive,
+    AlreadyEnded,
+    InvalidExtensionMonths,
+    InvalidFee,
+    InvalidBuyoutPrice,
+    AlreadyPaid,
+    PaymentCancelled,
+    PaymentProcessing,
     Conflict,
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
@@ -68,6 +79,17 @@ impl ErrorCode {
             ErrorCode::CustomerInactive => "CUSTOMER_INACTIVE",
             ErrorCode::CustomerHasActiveSubscriptions => "CUSTOMER_HAS_ACTIVE_SUBSCRIPTIONS",
             ErrorCode::CustomerHasPendingOrders => "CUSTOMER_HAS_PENDING_ORDERS",
+            ErrorCode::ItemFullyFulfilled => "ITEM_FULLY_FULFILLED",
+            ErrorCode::SkuMismatch => "SKU_MISMATCH",
+            ErrorCode::SubscriptionNotFound => "SUBSCRIPTION_NOT_FOUND",
+            ErrorCode::SubscriptionNotActive => "SUBSCRIPTION_NOT_ACTIVE",
+            ErrorCode::AlreadyEnded => "ALREADY_ENDED",
+            ErrorCode::InvalidExtensionMonths => "INVALID_EXTENSION_MONTHS",
+            ErrorCode::InvalidFee => "INVALID_FEE",
+            ErrorCode::InvalidBuyoutPrice => "INVALID_BUYOUT_PRICE",
+            ErrorCode::AlreadyPaid => "ALREADY_PAID",
+            ErrorCode::PaymentCancelled => "PAYMENT_CANCELLED",
+            ErrorCode::PaymentProcessing => "PAYMENT_PROCESSING",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
@@ -79,9 +101,11 @@ impl ErrorCode {
         match self {
             AuthRequired | InvalidToken => 401,
             NoTenantAccess | InsufficientPermissions => 403,
-            NotFound | AssetNotFound | VariantNotFound | OrderNotFound | CustomerNotFound => 404,
+            NotFound | AssetNotFound | VariantNotFound | OrderNotFound | CustomerNotFound
+            | SubscriptionNotFound => 404,
             AssetExists
             | AssetNotAvailable
+            | ItemFullyFulfilled
             | VariantInUse
             | AssetInUse
             | DuplicateSku

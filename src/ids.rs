@@ -23,4 +23,6 @@ pub mod prefix {
     pub const ORDER: &str = "ord";
     pub const EVENT: &str = "evt";
     pub const CATEGORY: &str = "cat";
+    pub const RENTAL: &str = "rnt";
+    pub const PAYMENT: &str = "pay";
 }

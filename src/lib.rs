@@ -111,6 +111,30 @@ impl Core {
             .map(http::RunningServer::url)
     }
 
+    /// The daily run (contract ends, late fees): now, then whenever the date changes while the
+    /// desk or server stays open. Checked every few minutes; the run itself is idempotent.
+    pub fn spawn_daily_run(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.clone().daily_run_loop())
+    }
+
+    /// The loop behind `spawn_daily_run`, for callers with their own runtime handle.
+    pub async fn daily_run_loop(self) {
+        let core = self;
+        {
+            let mut last: Option<chrono::NaiveDate> = None;
+            loop {
+                let now = core.now();
+                if last != Some(now.date_naive()) {
+                    match services::runs::daily(&core.db, &core.desk.code, now).await {
+                        Ok(_) => last = Some(now.date_naive()),
+                        Err(e) => eprintln!("flexdesk: daily run failed: {}", e.message),
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            }
+        }
+    }
+
     /// The platform's data directory for the desk database (e.g. ~/.local/share/flexdesk).
     pub fn default_db_path() -> PathBuf {
         dirs::data_dir()

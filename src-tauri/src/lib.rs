@@ -68,6 +68,7 @@ pub fn run() {
     tauri::Builder::default()
         .setup(|app| {
             let core = open_core(app)?;
+            tauri::async_runtime::spawn(core.clone().daily_run_loop());
             app.manage(core);
             Ok(())
         })

@@ -353,3 +353,154 @@ pub async fn server_stop(s: &Session<'_>, _: Empty) -> Result<ServerStatus> {
         url: None,
     })
 }
+
+// ----- subscriptions, returns, payments, dashboard ------------------------------------------
+
+use crate::services::{dashboard, payments, runs, subscriptions as subs};
+
+/// A subscription with its whole payment schedule (detail screen).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionDetail {
+    pub rental: subs::Rental,
+    pub payments: Vec<payments::Payment>,
+}
+
+macro_rules! with_id {
+    ($name:ident, $inner:ty) => {
+        #[derive(Debug, Clone, Deserialize, TS)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name {
+            pub id: String,
+            #[serde(flatten)]
+            #[ts(flatten)]
+            pub input: $inner,
+        }
+    };
+}
+
+with_id!(ExtendReq, subs::ExtendInput);
+with_id!(ReplaceReq, subs::ReplaceInput);
+with_id!(UpgradeReq, subs::UpgradeInput);
+with_id!(BuyoutReq, subs::BuyoutInput);
+with_id!(EarlyReturnReq, subs::EarlyReturnInput);
+with_id!(SubCancelReq, subs::CancelInput);
+with_id!(MarkPaidReq, payments::MarkPaid);
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkPaidManyReq {
+    pub payment_ids: Vec<String>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub input: payments::MarkPaid,
+}
+
+fn today(s: &Session<'_>) -> chrono::NaiveDate {
+    s.core.now().date_naive()
+}
+
+pub async fn subscriptions_list(s: &Session<'_>, q: subs::SubscriptionQuery) -> Result<Page<subs::Rental>> {
+    subs::list(&s.core.db, s.bu()?, &q, today(s)).await
+}
+
+pub async fn subscriptions_get(s: &Session<'_>, r: IdReq) -> Result<SubscriptionDetail> {
+    let bu = s.bu()?;
+    Ok(SubscriptionDetail {
+        rental: subs::get(&s.core.db, bu, &r.id, today(s)).await?,
+        payments: subs::schedule_of(&s.core.db, bu, &r.id, today(s)).await?,
+    })
+}
+
+pub async fn subscriptions_activate(s: &Session<'_>, r: subs::ActivateInput) -> Result<subs::Activation> {
+    subs::activate(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn subscriptions_extend(s: &Session<'_>, r: ExtendReq) -> Result<subs::Extended> {
+    subs::extend(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_replace(s: &Session<'_>, r: ReplaceReq) -> Result<subs::Replaced> {
+    subs::replace(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_upgrade(s: &Session<'_>, r: UpgradeReq) -> Result<subs::Upgraded> {
+    subs::upgrade(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_quote_buyout(s: &Session<'_>, r: subs::QuoteInput) -> Result<subs::BuyoutQuoteView> {
+    subs::quote_buyout(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn subscriptions_quote_early_return(s: &Session<'_>, r: subs::QuoteInput) -> Result<subs::EarlyReturnQuoteView> {
+    subs::quote_early_return(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn subscriptions_buyout(s: &Session<'_>, r: BuyoutReq) -> Result<subs::BoughtOut> {
+    subs::buyout(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_early_return(s: &Session<'_>, r: EarlyReturnReq) -> Result<subs::ReturnedEarly> {
+    subs::early_return(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_cancel(s: &Session<'_>, r: SubCancelReq) -> Result<subs::Cancelled> {
+    subs::cancel(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_set_notes(s: &Session<'_>, r: NotesReq) -> Result<subs::Rental> {
+    subs::set_notes(&s.core.db, &s.ctx()?, &r.id, &r.notes).await
+}
+
+pub async fn returns_check(s: &Session<'_>, r: SerialReq) -> Result<subs::ReturnCheck> {
+    subs::check_return(&s.core.db, &s.ctx()?, &r.serial_number).await
+}
+
+pub async fn returns_receive(s: &Session<'_>, r: subs::ReceiveInput) -> Result<subs::Received> {
+    subs::receive_return(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn assets_inspect(s: &Session<'_>, r: subs::InspectInput) -> Result<assets::Asset> {
+    subs::inspect(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn assets_lifetime(s: &Session<'_>, r: SerialReq) -> Result<subs::AssetLifetime> {
+    subs::asset_lifetime(&s.core.db, s.bu()?, &r.serial_number, today(s)).await
+}
+
+pub async fn payments_list(s: &Session<'_>, q: payments::PaymentQuery) -> Result<Page<payments::Payment>> {
+    payments::list(&s.core.db, s.bu()?, &q, today(s)).await
+}
+
+pub async fn payments_totals(s: &Session<'_>, q: payments::PaymentQuery) -> Result<payments::PaymentTotals> {
+    payments::totals(&s.core.db, s.bu()?, &q, today(s)).await
+}
+
+pub async fn payments_get(s: &Session<'_>, r: IdReq) -> Result<payments::Payment> {
+    payments::get(&s.core.db, s.bu()?, &r.id, today(s)).await
+}
+
+pub async fn payments_mark_paid(s: &Session<'_>, r: MarkPaidReq) -> Result<payments::Payment> {
+    payments::mark_paid(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn payments_mark_paid_many(s: &Session<'_>, r: MarkPaidManyReq) -> Result<Vec<payments::Payment>> {
+    payments::mark_paid_many(&s.core.db, &s.ctx()?, &r.payment_ids, r.input).await
+}
+
+pub async fn payments_mark_failed(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {
+    payments::mark_failed(&s.core.db, &s.ctx()?, &r.id, r.reason.as_deref().unwrap_or("")).await
+}
+
+pub async fn payments_cancel(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {
+    payments::cancel(&s.core.db, &s.ctx()?, &r.id, r.reason.as_deref().unwrap_or("")).await
+}
+
+pub async fn dashboard_get(s: &Session<'_>, _: Empty) -> Result<dashboard::Dashboard> {
+    dashboard::figures(&s.core.db, s.bu()?, today(s)).await
+}
+
+pub async fn runs_daily(s: &Session<'_>, _: Empty) -> Result<runs::DailyReport> {
+    s.actor()?;
+    runs::daily(&s.core.db, &s.core.desk.code, s.core.now()).await
+}

@@ -72,6 +72,8 @@ const ADMIN: Access = Access::Roles(&[]);
 const COUNTER: Access = Access::Roles(&["counter"]);
 const FRONT: Access = Access::Roles(&["counter", "accountant"]);
 const WAREHOUSE: Access = Access::Roles(&["warehouse"]);
+const ACCOUNTS: Access = Access::Roles(&["accountant"]);
+const DESK: Access = Access::Roles(&["warehouse", "counter"]);
 
 macro_rules! commands {
     ($( $name:literal => $handler:ident ( $req:ty ) -> $res:ty, $access:expr; )*) => {
@@ -236,7 +238,8 @@ async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> R
 }
 
 use crate::services::{
-    assets, business_units as bus, catalog, customers, keys, orders, timeline, users, Page,
+    assets, business_units as bus, catalog, customers, dashboard, keys, orders, payments, runs,
+    subscriptions as subs, timeline, users, Page,
 };
 pub use handlers::*;
 
@@ -278,6 +281,31 @@ commands! {
     "assets.update" => assets_update(AssetUpdateReq) -> assets::Asset, WAREHOUSE;
     "assets.delete" => assets_delete(SerialReq) -> Ack, WAREHOUSE;
     "assets.importCsv" => assets_import_csv(CsvImportReq) -> assets::AssetImportReport, WAREHOUSE;
+    "assets.inspect" => assets_inspect(subs::InspectInput) -> assets::Asset, WAREHOUSE;
+    "assets.lifetime" => assets_lifetime(SerialReq) -> subs::AssetLifetime, Access::Anyone;
+    "subscriptions.list" => subscriptions_list(subs::SubscriptionQuery) -> Page<subs::Rental>, Access::Anyone;
+    "subscriptions.get" => subscriptions_get(IdReq) -> SubscriptionDetail, Access::Anyone;
+    "subscriptions.activate" => subscriptions_activate(subs::ActivateInput) -> subs::Activation, WAREHOUSE;
+    "subscriptions.extend" => subscriptions_extend(ExtendReq) -> subs::Extended, FRONT;
+    "subscriptions.upgrade" => subscriptions_upgrade(UpgradeReq) -> subs::Upgraded, FRONT;
+    "subscriptions.replace" => subscriptions_replace(ReplaceReq) -> subs::Replaced, DESK;
+    "subscriptions.quoteBuyout" => subscriptions_quote_buyout(subs::QuoteInput) -> subs::BuyoutQuoteView, Access::Anyone;
+    "subscriptions.quoteEarlyReturn" => subscriptions_quote_early_return(subs::QuoteInput) -> subs::EarlyReturnQuoteView, Access::Anyone;
+    "subscriptions.buyout" => subscriptions_buyout(BuyoutReq) -> subs::BoughtOut, FRONT;
+    "subscriptions.earlyReturn" => subscriptions_early_return(EarlyReturnReq) -> subs::ReturnedEarly, DESK;
+    "subscriptions.cancel" => subscriptions_cancel(SubCancelReq) -> subs::Cancelled, FRONT;
+    "subscriptions.setNotes" => subscriptions_set_notes(NotesReq) -> subs::Rental, Access::Anyone;
+    "returns.check" => returns_check(SerialReq) -> subs::ReturnCheck, Access::Anyone;
+    "returns.receive" => returns_receive(subs::ReceiveInput) -> subs::Received, DESK;
+    "payments.list" => payments_list(payments::PaymentQuery) -> Page<payments::Payment>, Access::Anyone;
+    "payments.totals" => payments_totals(payments::PaymentQuery) -> payments::PaymentTotals, Access::Anyone;
+    "payments.get" => payments_get(IdReq) -> payments::Payment, Access::Anyone;
+    "payments.markPaid" => payments_mark_paid(MarkPaidReq) -> payments::Payment, ACCOUNTS;
+    "payments.markPaidMany" => payments_mark_paid_many(MarkPaidManyReq) -> Vec<payments::Payment>, ACCOUNTS;
+    "payments.markFailed" => payments_mark_failed(CancelReq) -> payments::Payment, ACCOUNTS;
+    "payments.cancel" => payments_cancel(CancelReq) -> payments::Payment, ACCOUNTS;
+    "dashboard.get" => dashboard_get(Empty) -> dashboard::Dashboard, Access::Anyone;
+    "runs.daily" => runs_daily(Empty) -> runs::DailyReport, Access::Roles(&["accountant"]);
     "timeline.list" => timeline_list(timeline::TimelineQuery) -> Vec<timeline::Event>, Access::Anyone;
     "server.status" => server_status(Empty) -> ServerStatus, Access::Anyone;
     "server.start" => server_start(ServerStartReq) -> ServerStatus, ADMIN;

@@ -47,6 +47,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Apply contract-end rules and late fees for every business unit as of today (idempotent).
+    RunDaily,
     /// Load the demo business (two business units, catalog, customers, orders, assets) into an empty database.
     Demo,
     /// Import products from a CSV file into a business unit.
@@ -261,6 +263,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 eprintln!("The desk UI over the network needs this token: {t}");
             }
             println!("{url}");
+            core.spawn_daily_run();
             let _ = tokio::signal::ctrl_c().await;
             core.stop_server().await;
         }
@@ -282,6 +285,21 @@ async fn run(cli: Cli) -> Result<(), Error> {
             print!("{}", flexdesk::bench::table(&rows));
             if rows.iter().any(|r| !r.met) {
                 eprintln!("Some targets were not met.");
+            }
+        }
+        Command::RunDaily => {
+            let core = open(&cli.db).await?;
+            let rep = flexdesk::services::runs::daily(&core.db, &core.desk.code, core.now()).await?;
+            for u in &rep.units {
+                println!(
+                    "{}: {} renewal payments, {} terms renewed, {} completed, {} waiting for action, {} late fees",
+                    u.bu_name,
+                    u.contract_end.renewal_payments,
+                    u.contract_end.renewed_terms,
+                    u.contract_end.completed,
+                    u.contract_end.needs_action,
+                    u.late_fees
+                );
             }
         }
         Command::Demo => {

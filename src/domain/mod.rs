@@ -1,6 +1,8 @@
 //! Pure types and rules of the FlexPortal domain: no I/O, no clock. Everything here is usable
 //! from any face (desk UI, v1 API, CLI) and tested without a database.
 
+pub mod lifecycle;
+pub mod schedule;
 pub mod serial;
 pub mod settings;
 pub mod status;

@@ -12,6 +12,14 @@ str_enum!(VariantStatus { Active = "active", Inactive = "inactive" });
 str_enum!(CustomerType { Individual = "individual", Business = "business" });
 str_enum!(CustomerStatus { Active = "active", Inactive = "inactive" });
 str_enum!(Role { Admin = "admin", Warehouse = "warehouse", Counter = "counter", Accountant = "accountant" });
+str_enum!(SubscriptionStatus { Active = "active", Cancelled = "cancelled", EndedCompleted = "ended_completed", EndedBuyout = "ended_buyout", EndedUpgrade = "ended_upgrade", EndedEarlyReturn = "ended_early_return" });
+str_enum!(PaymentStatus { Pending = "pending", Processing = "processing", Paid = "paid", Failed = "failed", Cancelled = "cancelled" });
+str_enum!(PaymentKind { Rent = "rent", Prorated = "prorated", Buyout = "buyout", EarlyReturnFee = "early_return_fee" });
+str_enum!(PaymentType { Individual = "individual", Consolidated = "consolidated" });
+str_enum!(ReturnCondition { Excellent = "excellent", Good = "good", Fair = "fair", Poor = "poor", Damaged = "damaged" });
+str_enum!(BuyoutReason { CustomerRequest = "customer_request", EndOfContract = "end_of_contract", Other = "other" });
+str_enum!(CancellationReason { CustomerRequest = "customer_request", PaymentFailure = "payment_failure", Fraud = "fraud", AdminDecision = "admin_decision", Other = "other" });
+str_enum!(ReplacementReason { Damaged = "damaged", Stolen = "stolen", Defective = "defective", Lost = "lost" });
 str_enum!(SerialFormat { Any = "any", Imei = "imei" });
 
 impl AssetStatus {

@@ -120,6 +120,8 @@ async fn hydrate(
     rows: Vec<Row>,
 ) -> Result<Vec<Customer>> {
     let mut orders: HashMap<String, Vec<String>> = HashMap::new();
+    // Per customer: every subscription id, how many are active, their monthly total.
+    let mut rentals: HashMap<String, (Vec<String>, i64, i64)> = HashMap::new();
     if !rows.is_empty() {
         let mut qb: QueryBuilder<Sqlite> =
             QueryBuilder::new("SELECT customer_id, id FROM orders WHERE bu_id = ");
@@ -133,18 +135,36 @@ async fn hydrate(
         for (cid, oid) in pairs {
             orders.entry(cid).or_default().push(oid);
         }
+        let ids = serde_json::to_string(&rows.iter().map(|r| &r.id).collect::<Vec<_>>())?;
+        let subs: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT customer_id, id, status, monthly_amount FROM subscriptions
+             WHERE bu_id = ? AND customer_id IN (SELECT value FROM json_each(?)) ORDER BY created_at",
+        )
+        .bind(&bu.id)
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (cid, rid, status, monthly) in subs {
+            let e = rentals.entry(cid).or_default();
+            e.0.push(rid);
+            if status == "active" {
+                e.1 += 1;
+                e.2 += monthly;
+            }
+        }
     }
     Ok(rows
         .into_iter()
         .map(|r| {
             let order_ids = orders.remove(&r.id).unwrap_or_default();
+            let (rental_ids, devices, monthly) = rentals.remove(&r.id).unwrap_or_default();
             Customer {
                 tenant_id: bu.id.clone(),
                 total_orders: order_ids.len() as i64,
                 order_ids,
-                rental_ids: Vec::new(),
-                total_devices_rented: 0,
-                total_monthly_revenue: bu.money(0),
+                rental_ids,
+                total_devices_rented: devices,
+                total_monthly_revenue: bu.money(monthly),
                 customer_id: r.id,
                 email: r.email,
                 first_name: r.first_name,
@@ -473,8 +493,14 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
             ),
         ));
     }
-    let rented: Option<i64> = sqlx::query_scalar("SELECT 1 FROM assets WHERE bu_id = ? AND customer_id = ? AND status = 'rented_out' LIMIT 1")
-        .bind(&ctx.bu.id).bind(id).fetch_optional(&mut *tx).await?;
+    let rented: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM assets WHERE bu_id = ?1 AND customer_id = ?2 AND status = 'rented_out'
+         UNION ALL SELECT 1 FROM subscriptions WHERE bu_id = ?1 AND customer_id = ?2 AND status = 'active' LIMIT 1",
+    )
+    .bind(&ctx.bu.id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     if rented.is_some() {
         return Err(Error::new(
             ErrorCode::CustomerHasActiveSubscriptions,

@@ -6,8 +6,12 @@ pub mod assets;
 pub mod business_units;
 pub mod catalog;
 pub mod customers;
+pub mod dashboard;
 pub mod keys;
 pub mod orders;
+pub mod payments;
+pub mod runs;
+pub mod subscriptions;
 pub mod timeline;
 pub mod users;
 
@@ -187,30 +191,65 @@ pub(crate) async fn keyset_tail(
     dir: SortDir,
     limit: i64,
 ) -> Result<()> {
+    keyset_tail_by(db, qb, table, alias, key_col, "created_at", bu_id, cursor, dir, limit).await
+}
+
+/// `keyset_tail` ordered by another column (then rowid), e.g. payments by due date.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn keyset_tail_by(
+    db: &crate::store::Db,
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    table: &str,
+    alias: &str,
+    key_col: &str,
+    order_col: &str,
+    bu_id: &str,
+    cursor: Option<&str>,
+    dir: SortDir,
+    limit: i64,
+) -> Result<()> {
     if let Some(c) = cursor.filter(|c| !c.is_empty()) {
         let found: Option<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT created_at, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"
+            "SELECT {order_col}, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"
         ))
         .bind(c)
         .bind(bu_id)
         .fetch_optional(db.pool())
         .await?;
-        let (created_at, rowid) = found.ok_or_else(|| {
+        let (key, rowid) = found.ok_or_else(|| {
             Error::invalid("startAfter", "startAfter is not a cursor from this list.")
         })?;
         qb.push(format!(
-            " AND ({alias}.created_at, {alias}.rowid) {} (",
+            " AND ({alias}.{order_col}, {alias}.rowid) {} (",
             dir.cmp()
         ))
-        .push_bind(created_at)
+        .push_bind(key)
         .push(", ")
         .push_bind(rowid)
         .push(")");
     }
     qb.push(format!(
-        " ORDER BY {alias}.created_at {0}, {alias}.rowid {0} LIMIT ",
+        " ORDER BY {alias}.{order_col} {0}, {alias}.rowid {0} LIMIT ",
         dir.order()
     ))
     .push_bind(limit + 1);
     Ok(())
+}
+
+/// A date field as sent (`YYYY-MM-DD`, or the date part of an RFC 3339 instant).
+pub fn parse_day(path: &str, s: &str) -> Result<chrono::NaiveDate> {
+    let t = s.trim();
+    chrono::NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(path, format!("'{t}' is not a date (YYYY-MM-DD).")))
+}
+
+pub fn day_text(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl Ctx {
+    /// The business day of this action.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.at.date_naive()
+    }
 }

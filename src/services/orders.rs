@@ -911,9 +911,40 @@ async fn hydrate(
                 });
         }
     }
+    // Which subscriptions fulfil which item (upgrades carry no item).
+    let mut fulfilment: HashMap<(String, i64), Vec<String>> = HashMap::new();
+    let mut order_rentals: HashMap<String, Vec<String>> = HashMap::new();
+    if !rows.is_empty() {
+        let ids = serde_json::to_string(&rows.iter().map(|r| &r.id).collect::<Vec<_>>())?;
+        let subs: Vec<(String, Option<i64>, String)> = sqlx::query_as(
+            "SELECT order_id, item_idx, id FROM subscriptions WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid",
+        )
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (oid, idx, rid) in subs {
+            order_rentals.entry(oid.clone()).or_default().push(rid.clone());
+            if let Some(idx) = idx {
+                fulfilment.entry((oid, idx)).or_default().push(rid);
+            }
+        }
+    }
+    for (oid, list) in items.iter_mut() {
+        for (idx, item) in list.iter_mut().enumerate() {
+            if let Some(r) = fulfilment.remove(&(oid.clone(), idx as i64)) {
+                item.rental_status = if r.len() as i64 >= item.quantity {
+                    ItemRentalStatus::Completed
+                } else {
+                    ItemRentalStatus::Partial
+                };
+                item.rental_ids = r;
+            }
+        }
+    }
     rows.into_iter()
         .map(|r| {
             let items = items.remove(&r.id).unwrap_or_default();
+            let rental_ids = order_rentals.remove(&r.id).unwrap_or_default();
             let customer: OrderCustomer = serde_json::from_str(&r.customer)
                 .map_err(|e| Error::internal(format!("order {} customer: {e}", r.id)))?;
             Ok(Order {
@@ -941,7 +972,7 @@ async fn hydrate(
                     total_devices: r.total_devices,
                     rented_devices: r.rented_devices,
                 },
-                rental_ids: Vec::new(),
+                rental_ids,
                 billing_group_id: r.billing_group_id,
                 notes: r.notes,
                 extension_details: json_col(r.extension_details.as_deref()),
