@@ -155,10 +155,10 @@ pub fn recovery(cost: Option<i64>, collected: i64, monthly_net: i64, completion:
     };
     Recovery {
         collected,
-        percent: Some(exact.round_dp(1)),
+        percent: Some(exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
         profit: Some(collected - cost),
         breakeven_months: (monthly_net > 0)
-            .then(|| (Decimal::from(cost) / Decimal::from(monthly_net)).round_dp(1)),
+            .then(|| (Decimal::from(cost) / Decimal::from(monthly_net)).round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
         reached_breakeven: collected >= cost,
         status,
     }

@@ -134,7 +134,7 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             acquisition_cost: bu.money(cost),
             collected: bu.money(coll),
             cost_recovery_percent: (cost > 0).then(|| {
-                (Decimal::from(coll) * Decimal::from(100) / Decimal::from(cost)).round_dp(1).to_f64().unwrap_or(0.0)
+                (Decimal::from(coll) * Decimal::from(100) / Decimal::from(cost)).round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_f64().unwrap_or(0.0)
             }),
         });
     }

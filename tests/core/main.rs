@@ -11,3 +11,4 @@ mod commands;
 mod customers;
 mod foundation;
 mod orders;
+mod subscriptions;

@@ -144,3 +144,48 @@ macro_rules! assert_code {
         }
     };
 }
+
+impl TestCore {
+    /// Change this unit's settings (the fixture's `bu` follows).
+    pub async fn settings(&mut self, f: impl FnOnce(&mut flexdesk::domain::settings::BuSettings)) {
+        let mut s = self.bu.settings.clone();
+        f(&mut s);
+        self.bu = business_units::update(
+            &self.core.db,
+            &self.admin.actor(),
+            flexdesk::clock::Clock::now(&*self.clock),
+            business_units::BusinessUnitUpdate { id: self.bu.id.clone(), name: None, timezone: None, settings: Some(s) },
+        )
+        .await
+        .expect("settings");
+    }
+
+    /// Take in one asset of `sku` (cost `cost` when given).
+    pub async fn asset(&self, serial: &str, sku: &str) -> flexdesk::services::assets::Asset {
+        flexdesk::services::assets::create(
+            &self.core.db,
+            &self.ctx(),
+            serde_json::from_value(json!({"serialNumber": serial, "sku": sku})).unwrap(),
+        )
+        .await
+        .expect("asset")
+    }
+
+    /// A confirmed order for `email` with these items (`[{"sku":…, "quantity":…, "contractLength":…}]`).
+    pub async fn confirmed_order(&self, email: &str, items: serde_json::Value) -> flexdesk::services::orders::Order {
+        let o = flexdesk::services::orders::create(&self.core.db, &self.ctx(), order_input(email, items))
+            .await
+            .expect("order")
+            .order;
+        flexdesk::services::orders::confirm(&self.core.db, &self.ctx(), &o.order_id).await.expect("confirm")
+    }
+
+    pub fn day(&self) -> chrono::NaiveDate {
+        flexdesk::clock::Clock::now(&*self.clock).date_naive()
+    }
+
+    /// Move the clock to midday of this date.
+    pub fn go_to(&self, y: i32, m: u32, d: u32) {
+        self.clock.set(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc());
+    }
+}
