@@ -10,8 +10,10 @@ use crate::domain::settings::{BuSettings, Seller};
 use crate::domain::status::{CustomerType, Role};
 use crate::error::Result;
 use crate::services::{
-    assets, business_units, catalog, customers, orders, users, BusinessUnit, Ctx,
+    assets, business_units, catalog, customers, orders, payments, subscriptions as subs, users,
+    BusinessUnit, Ctx,
 };
+use std::collections::HashMap;
 use crate::store::Actor;
 use crate::Core;
 use chrono::Duration;
@@ -584,6 +586,8 @@ async fn populate(
         .collect();
     let mut taken = 0;
     let mut serials = Vec::new();
+    // Available serials by SKU, for the activations below.
+    let mut stock: HashMap<String, Vec<String>> = HashMap::new();
     while taken < asset_count {
         let (m, sku) = rng.pick(&all_variants);
         let serial = (m.serial)(rng);
@@ -605,6 +609,7 @@ async fn populate(
         {
             Ok(_) => {
                 taken += 1;
+                stock.entry(sku.clone()).or_default().push(serial.clone());
                 serials.push(serial);
             }
             Err(e) if e.code == crate::ErrorCode::AssetExists => continue,
@@ -613,6 +618,9 @@ async fn populate(
     }
     // A few units went to repair.
     for serial in serials.iter().step_by(23) {
+        for list in stock.values_mut() {
+            list.retain(|s| s != serial);
+        }
         assets::update(
             &core.db,
             &ctx_at(warehouse, 5),
@@ -712,6 +720,7 @@ async fn populate(
     // Orders over the last months: placed at the counter, most confirmed, some cancelled, the
     // newest still pending.
     let n_orders = if market == Market::Nl { 60 } else { 28 };
+    let mut rentals: Vec<(String, String)> = Vec::new();
     for i in 0..n_orders {
         let customer_id = rng.pick(&customer_ids).clone();
         let lines = 1 + rng.below(if i % 7 == 0 { 3 } else { 2 });
@@ -759,6 +768,29 @@ async fn populate(
             7..=9 if days < 20 => {} // recent: still pending
             _ => {
                 orders::confirm(&core.db, &ctx_at(counter, (days - 1).max(0)), &id).await?;
+                // The warehouse scans devices onto most confirmed orders a day later: all of
+                // them, or only the first (partial); a few wait at the scan station.
+                if i % 6 != 5 {
+                    let wctx = ctx_at(warehouse, (days - 2).max(0));
+                    let units: Vec<(String, i64)> = placed.order.items.iter().map(|it| (it.sku.clone(), it.quantity)).collect();
+                    let mut done = 0;
+                    'units: for (sku, qty) in units {
+                        for _ in 0..qty {
+                            if i % 6 == 2 && done == 1 {
+                                break 'units;
+                            }
+                            let Some(serial) = stock.get_mut(&sku).and_then(|l| l.pop()) else { continue };
+                            let a = subs::activate(&core.db, &wctx, subs::ActivateInput {
+                                order_id: id.clone(),
+                                asset_serial_number: serial,
+                                ..Default::default()
+                            })
+                            .await?;
+                            rentals.push((a.rental.rental_id, sku.clone()));
+                            done += 1;
+                        }
+                    }
+                }
             }
         }
         if i % 9 == 4 {
@@ -768,6 +800,83 @@ async fn populate(
                 &id,
                 "Deliver after 17:00; ring the bell twice.",
             )
+            .await?;
+        }
+    }
+    life(core, bu, admin, counter, warehouse, &rentals, &mut stock).await
+}
+
+/// Payments and a few lifecycle events on the demo's subscriptions: most customers paid on
+/// time, some are overdue or failed; one device came back early (awaiting inspection), one was
+/// bought out, one cancelled, one extended and one replaced.
+async fn life(
+    core: &Core,
+    bu: &BusinessUnit,
+    admin: &Actor,
+    counter: &Actor,
+    warehouse: &Actor,
+    rentals: &[(String, String)],
+    stock: &mut HashMap<String, Vec<String>>,
+) -> Result<()> {
+    let now = core.now();
+    let today = now.date_naive().format("%Y-%m-%d").to_string();
+    let accounts = Ctx::new(admin.clone(), bu.clone(), &core.desk.code, now);
+    for (k, (rid, _)) in rentals.iter().enumerate() {
+        let q = payments::PaymentQuery { rental_id: Some(rid.clone()), limit: Some("100".into()), sort_dir: Some("asc".into()), ..Default::default() };
+        let due: Vec<payments::Payment> = payments::list(&core.db, bu, &q, now.date_naive())
+            .await?
+            .items
+            .into_iter()
+            .filter(|p| p.due_date < today)
+            .collect();
+        let n = due.len();
+        for (j, p) in due.iter().enumerate() {
+            let last = j + 1 == n;
+            if last && k % 9 == 4 {
+                continue; // overdue
+            }
+            if last && k % 13 == 6 {
+                payments::mark_failed(&core.db, &accounts, &p.payment_id, "Direct debit returned: insufficient funds").await?;
+                continue;
+            }
+            payments::mark_paid(&core.db, &accounts, &p.payment_id, payments::MarkPaid {
+                payment_reference: Some(format!("BANK-{}", p.due_date.replace('-', ""))),
+                paid_at: Some(p.due_date.clone()),
+                method: Some(if k % 3 == 0 { "card" } else { "bank_transfer" }.into()),
+                ..Default::default()
+            })
+            .await?;
+        }
+    }
+    let front = Ctx::new(counter.clone(), bu.clone(), &core.desk.code, now);
+    let desk = Ctx::new(warehouse.clone(), bu.clone(), &core.desk.code, now);
+    let pick = |i: usize| rentals.get(i).map(|r| r.0.clone());
+    if let Some(r) = pick(3) {
+        subs::receive_return(&core.db, &desk, subs::ReceiveInput {
+            serial_number: subs::get(&core.db, bu, &r, now.date_naive()).await?.asset_serial_number,
+            return_condition: Some("good".into()),
+            reason: Some("Moving abroad".into()),
+            ..Default::default()
+        })
+        .await?;
+    }
+    if let Some(r) = pick(5) {
+        subs::buyout(&core.db, &front, &r, subs::BuyoutInput { reason: Some("customer_request".into()), ..Default::default() }).await?;
+    }
+    if let Some(r) = pick(7) {
+        subs::cancel(&core.db, &front, &r, subs::CancelInput { reason: Some("payment_failure".into()), notes: Some("Three reminders unanswered.".into()) }).await?;
+    }
+    if let Some(r) = pick(9) {
+        subs::extend(&core.db, &front, &r, subs::ExtendInput { extension_months: json!(12), reason: Some("Customer keeps the device another year".into()), ..Default::default() }).await?;
+    }
+    if let Some((r, sku)) = rentals.get(11) {
+        if let Some(spare) = stock.get_mut(sku).and_then(|l| l.pop()) {
+            subs::replace(&core.db, &desk, r, subs::ReplaceInput {
+                new_serial_number: spare,
+                replacement_reason: Some("defective".into()),
+                damage_assessment: Some("Battery swelling".into()),
+                ..Default::default()
+            })
             .await?;
         }
     }

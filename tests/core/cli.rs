@@ -132,7 +132,24 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
         .unwrap();
     assert!(assets >= 300, "a few hundred assets, got {assets}");
     assert_eq!(categories, 5, "laptops, phones, e-bikes, chairs, strollers");
-    assert_eq!(statuses, vec!["cancelled", "confirmed", "pending"]);
+    assert_eq!(statuses, vec!["cancelled", "confirmed", "fulfilled", "partial", "pending"], "orders in every status");
+    let sub_statuses: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM subscriptions ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for s in ["active", "cancelled", "ended_buyout", "ended_early_return"] {
+        assert!(sub_statuses.iter().any(|x| x == s), "a {s} subscription in the demo: {sub_statuses:?}");
+    }
+    let pay: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM payments ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pay, vec!["cancelled", "failed", "paid", "pending"]);
+    let overdue: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status IN ('pending', 'failed') AND due_date < date('now')")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(overdue > 0, "some payments are overdue");
     assert_eq!(types, 2, "individual and business customers");
     let tiers: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT contract_length FROM pricing_tiers ORDER BY 1")
