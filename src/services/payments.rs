@@ -23,6 +23,9 @@ use ts_rs::TS;
 #[serde(rename_all = "camelCase")]
 pub struct LineItem {
     pub rental_id: String,
+    /// What the line is for: product, serial and service period.
+    #[serde(default)]
+    pub description: String,
     /// Net amount of the line.
     pub amount: Money,
     pub tax_amount: Money,
@@ -149,6 +152,25 @@ fn is_open(status: PaymentStatus) -> bool {
     matches!(status, PaymentStatus::Pending | PaymentStatus::Failed)
 }
 
+fn line_description(r: &Row) -> String {
+    let what = match r.kind.as_str() {
+        "buyout" => "Buyout",
+        "early_return_fee" => "Early-return fee",
+        "prorated" => "Rent (part month)",
+        _ => "Rent",
+    };
+    let device = match (&r.product_name, &r.serial_number) {
+        (Some(p), Some(s)) => format!(" — {p}, serial {s}"),
+        (Some(p), None) => format!(" — {p}"),
+        _ => String::new(),
+    };
+    if r.kind == "rent" || r.kind == "prorated" {
+        format!("{what}{device}, {} to {}", r.period_start, r.period_end)
+    } else {
+        format!("{what}{device}")
+    }
+}
+
 fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
     let status = PaymentStatus::parse(&r.status).unwrap_or(PaymentStatus::Pending);
     let due = NaiveDate::parse_from_str(&r.due_date, "%Y-%m-%d").unwrap_or(today);
@@ -157,6 +179,7 @@ fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
         r.rental_id
             .iter()
             .map(|rid| LineItem {
+                description: line_description(&r),
                 rental_id: rid.clone(),
                 amount: bu.money(r.subtotal),
                 tax_amount: bu.money(r.tax_amount),

@@ -3,6 +3,10 @@ import type { Money } from "./Money";
 
 export type LineItem = { rentalId: string, 
 /**
+ * What the line is for: product, serial and service period.
+ */
+description: string, 
+/**
  * Net amount of the line.
  */
 amount: Money, taxAmount: Money, };
