@@ -26,7 +26,12 @@ pub struct BenchOptions {
     pub customers: usize,
     pub orders: usize,
     pub samples: usize,
+    /// Subscriptions for the lifecycle measures (0 skips them); each gets `payments_per` payments.
+    pub subscriptions: usize,
+    pub payments_per: usize,
 }
+
+mod lifecycle;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Measure {
@@ -325,6 +330,14 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
         20.0,
         "p99",
     ));
+    if opts.subscriptions > 0 {
+        let lo = lifecycle::LifecycleOptions {
+            subscriptions: opts.subscriptions.min(opts.assets),
+            payments_per: opts.payments_per,
+            samples: n,
+        };
+        out.extend(lifecycle::run(&core, &bu, &admin.actor(), &clock, &lo, log).await?);
+    }
     core.db.close().await;
     Ok(out)
 }

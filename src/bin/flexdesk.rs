@@ -72,6 +72,12 @@ enum Command {
         /// Samples for the lookup measure (lists take a tenth).
         #[arg(long, default_value_t = 10_000)]
         samples: usize,
+        /// Subscriptions for the lifecycle measures (0 skips them).
+        #[arg(long, default_value_t = 250_000)]
+        subscriptions: usize,
+        /// Monthly payments per subscription.
+        #[arg(long, default_value_t = 24)]
+        payments_per: usize,
     },
     /// Write the UI's TypeScript bindings (types and the Commands map).
     GenTs {
@@ -273,6 +279,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             customers,
             orders,
             samples,
+            subscriptions,
+            payments_per,
         } => {
             let opts = flexdesk::bench::BenchOptions {
                 path: out,
@@ -280,6 +288,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 customers,
                 orders,
                 samples,
+                subscriptions,
+                payments_per,
             };
             let rows = flexdesk::bench::run(&opts, &|m| eprintln!("{m}")).await?;
             print!("{}", flexdesk::bench::table(&rows));
