@@ -375,14 +375,26 @@ const US_COMPANIES: &[&str] = &[
 
 /// Load the demo business if the database has no business unit yet. Returns whether it did.
 pub async fn seed_if_empty(core: &Core) -> Result<bool> {
-    if !business_units::list(&core.db).await?.is_empty() {
-        return Ok(false);
+    match seed_staged(core).await? {
+        Some(rest) => {
+            rest.await?;
+            Ok(true)
+        }
+        None => Ok(false),
     }
-    seed(core).await?;
-    Ok(true)
 }
 
-async fn seed(core: &Core) -> Result<()> {
+/// The rest of the demo business, loaded after the people and business units exist.
+pub type DemoRest = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
+
+/// Load the demo in two stages: the people and the two business units now (a few milliseconds,
+/// enough for the start screen), and everything else in the returned future, which the desktop
+/// runs behind the open window. `None` when the database is not empty. While the rest loads,
+/// `Core::demo_loading` is set.
+pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
+    if !business_units::list(&core.db).await?.is_empty() {
+        return Ok(None);
+    }
     let now = core.now();
     let admin = users::list(&core.db)
         .await?
@@ -397,21 +409,12 @@ async fn seed(core: &Core) -> Result<()> {
     let mut staff = Vec::new();
     for (name, role) in people {
         staff.push(
-            users::create(
-                &core.db,
-                &admin.actor(),
-                now,
-                users::NewUser {
-                    name: name.into(),
-                    role,
-                },
-            )
-            .await?
-            .actor(),
+            users::create(&core.db, &admin.actor(), now, users::NewUser { name: name.into(), role })
+                .await?
+                .actor(),
         );
     }
     let (warehouse, counter) = (staff[0].clone(), staff[1].clone());
-
     let nl = business_units::create(
         &core.db,
         &admin.actor(),
@@ -472,28 +475,19 @@ async fn seed(core: &Core) -> Result<()> {
     )
     .await?;
 
-    let mut rng = Rng::new(0x5EED_F1E5);
-    populate(
-        core,
-        &nl,
-        &admin.actor(),
-        &warehouse,
-        &counter,
-        &mut rng,
-        Market::Nl,
-    )
-    .await?;
-    populate(
-        core,
-        &us,
-        &admin.actor(),
-        &warehouse,
-        &counter,
-        &mut rng,
-        Market::Us,
-    )
-    .await?;
-    Ok(())
+    core.demo_loading.store(true, std::sync::atomic::Ordering::SeqCst);
+    let core = core.clone();
+    let admin = admin.actor();
+    Ok(Some(Box::pin(async move {
+        let mut rng = Rng::new(0x5EED_F1E5);
+        let r = async {
+            populate(&core, &nl, &admin, &warehouse, &counter, &mut rng, Market::Nl).await?;
+            populate(&core, &us, &admin, &warehouse, &counter, &mut rng, Market::Us).await
+        }
+        .await;
+        core.demo_loading.store(false, std::sync::atomic::Ordering::SeqCst);
+        r
+    })))
 }
 
 #[derive(Clone, Copy, PartialEq)]

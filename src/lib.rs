@@ -38,6 +38,8 @@ pub struct Core {
     pub clock: SharedClock,
     pub desk: Desk,
     pub path: PathBuf,
+    /// True while the demo business is still loading behind the open window.
+    pub demo_loading: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The local v1 server when started from the desk's settings.
     server: std::sync::Arc<tokio::sync::Mutex<Option<http::RunningServer>>>,
 }
@@ -54,6 +56,7 @@ impl Core {
             clock,
             desk,
             path: path.to_path_buf(),
+            demo_loading: Default::default(),
             server: Default::default(),
         })
     }

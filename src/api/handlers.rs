@@ -94,6 +94,8 @@ pub struct Bootstrap {
     pub business_units: Vec<BusinessUnit>,
     pub version: String,
     pub db_path: String,
+    /// The demo business is still loading (first start); lists fill in over a few seconds.
+    pub demo_loading: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -121,6 +123,7 @@ pub async fn app_bootstrap(s: &Session<'_>, _: Empty) -> Result<Bootstrap> {
         business_units: bus::list(&core.db).await?,
         version: env!("CARGO_PKG_VERSION").into(),
         db_path: core.path.display().to_string(),
+        demo_loading: core.demo_loading.load(std::sync::atomic::Ordering::SeqCst),
     })
 }
 
