@@ -10,17 +10,33 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{Manager, State};
 
+
 /// Environment variable naming the database file; overrides the app data directory.
 pub const DB_ENV: &str = "FLEXDESK_DB";
 
-/// The one command the UI calls: `invoke('rpc', { command, ctx, payload })`.
+/// The core as the window sees it: not ready yet (`None`), opened, or failed to open.
+type CoreSlot = tokio::sync::watch::Receiver<Option<Result<Core, String>>>;
+
+/// The one command the UI calls: `invoke('rpc', { command, ctx, payload })`. Calls made while the
+/// database is still opening wait for it.
 #[tauri::command]
 async fn rpc(
-    core: State<'_, Core>,
+    slot: State<'_, CoreSlot>,
     command: String,
     ctx: RpcContext,
     payload: Value,
 ) -> Result<Value, flexdesk::Error> {
+    let mut rx = slot.inner().clone();
+    let ready = rx
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| flexdesk::Error::internal("The desk stopped while opening its database."))?;
+    let core = match ready.as_ref() {
+        Some(Ok(core)) => core.clone(),
+        Some(Err(message)) => return Err(flexdesk::Error::internal(message.clone())),
+        None => unreachable!("waited for Some"),
+    };
+    drop(ready);
     flexdesk::api::dispatch(&core, &ctx, &command, payload).await
 }
 
@@ -32,44 +48,46 @@ fn db_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(app.path().app_data_dir()?.join("flexdesk.db"))
 }
 
-/// Open (and migrate) the database; load the demo business the first time.
-fn open_core(app: &tauri::App) -> Result<Core, Box<dyn std::error::Error>> {
-    let path = db_path(app)?;
+/// Open (and migrate) the database behind the window; on a first start, put the people and
+/// business units of the demo in place before the UI is answered and load the rest after.
+/// Then the daily run keeps going for as long as the window is open.
+async fn open_core(path: PathBuf, tx: tokio::sync::watch::Sender<Option<Result<Core, String>>>) {
     let started = std::time::Instant::now();
     let clock: SharedClock = Arc::new(SystemClock);
-    let core = tauri::async_runtime::block_on(async {
+    let opened = async {
         let core = Core::open(&path, clock).await?;
-        let seeded = flexdesk::demo::seed_if_empty(&core).await?;
-        Ok::<_, flexdesk::Error>((core, seeded))
-    });
-    match core {
-        Ok((core, seeded)) => {
-            let what = if seeded {
-                "opened, demo business loaded"
-            } else {
-                "opened"
-            };
-            eprintln!(
-                "FlexDesk: database {} {what} in {} ms",
-                path.display(),
-                started.elapsed().as_millis()
-            );
-            Ok(core)
+        let rest = flexdesk::demo::seed_staged(&core).await?;
+        Ok::<_, flexdesk::Error>((core, rest))
+    }
+    .await;
+    match opened {
+        Ok((core, rest)) => {
+            eprintln!("FlexDesk: database {} opened in {} ms", path.display(), started.elapsed().as_millis());
+            let _ = tx.send(Some(Ok(core.clone())));
+            if let Some(rest) = rest {
+                match rest.await {
+                    Ok(()) => eprintln!("FlexDesk: demo business loaded in {} ms", started.elapsed().as_millis()),
+                    Err(e) => eprintln!("FlexDesk: loading the demo business failed: {e}"),
+                }
+            }
+            core.daily_run_loop().await;
         }
         Err(e) => {
             eprintln!("FlexDesk: cannot open the database {}: {e}", path.display());
-            Err(Box::new(e))
+            let _ = tx.send(Some(Err(format!("The database {} could not be opened: {}", path.display(), e.message))));
         }
     }
 }
 
-/// Build and run the desktop app until its last window closes.
+/// Build and run the desktop app until its last window closes. The window opens at once; the
+/// database opens behind it.
 pub fn run() {
     tauri::Builder::default()
         .setup(|app| {
-            let core = open_core(app)?;
-            tauri::async_runtime::spawn(core.clone().daily_run_loop());
-            app.manage(core);
+            let path = db_path(app)?;
+            let (tx, rx) = tokio::sync::watch::channel(None);
+            app.manage::<CoreSlot>(rx);
+            tauri::async_runtime::spawn(open_core(path, tx));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![rpc])
