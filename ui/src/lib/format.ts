@@ -52,3 +52,15 @@ export function months(n: number): string {
 export function words(s: string): string {
   return s.replace(/_/g, " ");
 }
+
+/** Today as YYYY-MM-DD in the desk's local time (a date, not money). */
+export function todayIso(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export function percent(p: number | null | undefined): string {
+  if (p === null || p === undefined) return "—";
+  return `${p.toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
+}

@@ -26,6 +26,27 @@ const TONES: Record<string, string> = {
   duplicate: "warn",
   unknown: "bad",
   invalid: "bad",
+  // scan station outcomes
+  activated: "ok",
+  sku_mismatch: "bad",
+  not_available: "bad",
+  full: "warn",
+  not_found: "bad",
+  error: "bad",
+  // subscriptions
+  ended_completed: "muted",
+  ended_buyout: "muted",
+  ended_upgrade: "muted",
+  ended_early_return: "muted",
+  // payments
+  paid: "ok",
+  failed: "bad",
+  processing: "info",
+  overdue: "bad",
+  // returns
+  early_return: "warn",
+  completion: "ok",
+  collection: "info",
 };
 
 export function Badge(props: { status: string; testId?: string; label?: string }) {
