@@ -1,0 +1,329 @@
+import { useEffect, useState } from "react";
+import type { Payment } from "../../lib/api/bindings/Payment";
+import type { Rental } from "../../lib/api/bindings/Rental";
+import type { SubscriptionStatus } from "../../lib/api/bindings/SubscriptionStatus";
+import { rolesFor } from "../../lib/access";
+import { formatDate, formatDateTime, months, words } from "../../lib/format";
+import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { href, navigate, useRoute } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { useDebounced } from "../../lib/useDebounced";
+import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
+import { CustomerFilter } from "../../lib/ui/CustomerFilter";
+import { RecoveryBar, RecoveryMini } from "../../lib/ui/Recovery";
+import { LifecycleActions } from "./actions";
+
+const STATUSES: SubscriptionStatus[] = ["active", "ended_completed", "ended_early_return", "ended_buyout", "ended_upgrade", "cancelled"];
+
+export function SubscriptionsArea(props: { parts: string[] }) {
+  const [id] = props.parts;
+  return id ? <SubscriptionDetail key={id} id={id} /> : <SubscriptionsList />;
+}
+
+/** The query part of the route (`#/subscriptions?customer=…`), kept when filters change. */
+function setQuery(area: string, q: URLSearchParams) {
+  const text = q.toString();
+  window.location.hash = href(area).slice(1) + (text ? `?${text}` : "");
+}
+
+function SubscriptionsList() {
+  const s = useSession();
+  const route = useRoute();
+  const customerId = route.query.get("customer") ?? "";
+  const orderId = route.query.get("order") ?? "";
+  const status = route.query.get("status") ?? "";
+  const pastEnd = route.query.get("pastEnd") === "1";
+  const [serial, setSerial] = useState("");
+  const dserial = useDebounced(serial.trim().toUpperCase(), 300);
+  const list = usePagedList("subscriptions.list", {
+    status: status || undefined,
+    customerId: customerId || undefined,
+    orderId: orderId || undefined,
+    serialNumber: dserial || undefined,
+    pastEnd: pastEnd || undefined,
+    limit: "50",
+  });
+  const change = (key: string, value: string) => {
+    const q = new URLSearchParams(route.query);
+    if (value) q.set(key, value);
+    else q.delete(key);
+    setQuery("subscriptions", q);
+  };
+
+  return (
+    <>
+      <ScreenHeader title="Subscriptions" sub="Every device out with a customer, newest first." />
+      <Card>
+        <div className="filters">
+          <Field label="Status">
+            <Select value={status} onChange={(e) => change("status", e.target.value)} testId="subscriptions-status">
+              <option value="">All statuses</option>
+              {STATUSES.map((st) => (
+                <option key={st} value={st}>
+                  {words(st)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <CustomerFilter value={customerId} onChange={(v) => change("customer", v)} testId="subscriptions-customer" />
+          <Field label="Serial number">
+            <Input value={serial} onChange={(e) => setSerial(e.target.value)} className="mono" placeholder="Exact serial" testId="subscriptions-serial" />
+          </Field>
+          <div className="field">
+            <span className="field-label">Contract end</span>
+            <Check label="Past end date, still running" checked={pastEnd} onChange={(v) => change("pastEnd", v ? "1" : "")} />
+          </div>
+          {orderId && (
+            <div className="field">
+              <span className="field-label">Order</span>
+              <span className="chip">
+                <a href={href("orders", orderId)}>this order</a>
+                <button type="button" className="chip-x" onClick={() => change("order", "")} aria-label="Any order">
+                  ×
+                </button>
+              </span>
+            </div>
+          )}
+        </div>
+        <LoadError error={list.error} />
+        {list.isLoading && <Loading what="subscriptions" />}
+        {!list.isLoading && list.items.length === 0 && <Empty>No subscriptions match these filters.</Empty>}
+        {list.items.length > 0 && (
+          <div className="table-wrap">
+            <table className="table" data-testid="subscriptions-table">
+              <thead>
+                <tr>
+                  <th>Device</th>
+                  <th>Customer</th>
+                  <th>Status</th>
+                  <th className="num">Monthly</th>
+                  <th>Term</th>
+                  <th>Cost recovery</th>
+                  <th>Order</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((r) => (
+                  <tr key={r.rentalId} className="clickable" onClick={() => navigate("subscriptions", r.rentalId)} data-testid="subscriptions-row" data-status={r.status}>
+                    <td>
+                      <a className="rowlink mono" href={href("subscriptions", r.rentalId)} onClick={(e) => e.stopPropagation()}>
+                        {r.assetSerialNumber}
+                      </a>
+                      <div className="small muted">{r.productName}</div>
+                    </td>
+                    <td>
+                      {r.customerName}
+                      <div className="small muted">{r.customerEmail}</div>
+                    </td>
+                    <td>
+                      <Badge status={r.status} />
+                      {r.needsAction && <div className="small warn-text">past end date</div>}
+                    </td>
+                    <td className="num">{s.money(r.monthlyAmount)}</td>
+                    <td className="small nowrap">
+                      {formatDate(r.startDate)} – {formatDate(r.endDate)}
+                      <div className="muted">{months(r.contractLength)}</div>
+                    </td>
+                    <td>
+                      <RecoveryMini percent={r.costRecoveryPercent} />
+                    </td>
+                    <td className="mono small nowrap">{r.orderNumber ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
+      </Card>
+    </>
+  );
+}
+
+function SubscriptionDetail(props: { id: string }) {
+  const s = useSession();
+  const q = useCommand("subscriptions.get", { id: props.id });
+  const d = q.data;
+  if (q.isLoading) return <Loading what="the subscription" />;
+  if (!d) {
+    return (
+      <>
+        <ScreenHeader title="Subscription" back={{ href: href("subscriptions"), label: "Subscriptions" }} />
+        <LoadError error={q.error} />
+      </>
+    );
+  }
+  const r = d.rental;
+  return (
+    <>
+      <ScreenHeader
+        title={
+          <>
+            <span className="mono">{r.assetSerialNumber}</span> · {r.customerName}
+          </>
+        }
+        sub={
+          <>
+            {r.productName} · {s.money(r.monthlyAmount)} a month · {months(r.contractLength)}
+          </>
+        }
+        back={{ href: href("subscriptions"), label: "Subscriptions" }}
+        actions={<Badge status={r.status} testId="subscription-status" />}
+      />
+      {r.needsAction && <div className="load-error">The contract ended on {formatDate(r.endDate)}; this business unit asks staff to extend, buy out or take the device back.</div>}
+      <LifecycleActions rental={r} />
+      <div className="grid-detail">
+        <div>
+          <Card title="Terms">
+            <Facts
+              items={[
+                ["Monthly", s.money(r.monthlyAmount)],
+                ["Contract", `${months(r.contractLength)}${r.originalContractLength !== r.contractLength ? ` (was ${r.originalContractLength})` : ""}`],
+                ["Start", formatDate(r.startDate)],
+                ["End", formatDate(r.endDate)],
+                ["Next billing", formatDate(r.nextBillingDate)],
+                ["Months rented", String(r.actualMonthsRented)],
+                ["Ended", formatDate(r.endedOn)],
+                ["Order", r.orderNumber ? <a href={href("orders", r.orderId)} className="mono">{r.orderNumber}</a> : "—"],
+                ["Upgraded from", r.upgradeFromRentalId ? <a href={href("subscriptions", r.upgradeFromRentalId)}>previous subscription</a> : "—"],
+                ["Upgraded to", r.upgradedToRentalId ? <a href={href("subscriptions", r.upgradedToRentalId)}>new subscription</a> : "—"],
+              ]}
+            />
+          </Card>
+          <Card title="Payment schedule">
+            <Schedule payments={d.payments} />
+          </Card>
+          <History rental={r} />
+          <NotesCard rental={r} />
+        </div>
+        <div>
+          <Card title="Cost recovery">
+            <RecoveryBar
+              percent={r.costRecoveryPercent}
+              collected={r.totalCollected}
+              cost={r.acquisitionCost}
+              profit={r.currentProfit}
+              breakevenMonths={r.breakevenMonths ?? null}
+              reached={r.hasReachedBreakeven}
+            />
+          </Card>
+          <Card title="Customer">
+            <Facts
+              items={[
+                ["Name", <a href={href("customers", r.customerId)}>{r.customerName}</a>],
+                ["Email", r.customerEmail],
+                ["Payments", <a href={`${href("payments")}?tab=all&customer=${encodeURIComponent(r.customerId)}`}>All payments</a>],
+              ]}
+            />
+          </Card>
+          <Card title="Device">
+            <Facts
+              items={[
+                ["Serial", <a className="mono" href={href("assets", r.assetSerialNumber)}>{r.assetSerialNumber}</a>],
+                ["SKU", <span className="mono">{r.sku}</span>],
+                ["Product", r.productName],
+                ["List price", s.money(r.listPrice)],
+                ["Acquisition cost", s.money(r.acquisitionCost)],
+              ]}
+            />
+          </Card>
+          <Timeline entityType="subscription" entityId={r.rentalId} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Schedule(props: { payments: Payment[] }) {
+  const s = useSession();
+  if (props.payments.length === 0) return <Empty>No payments scheduled.</Empty>;
+  return (
+    <div className="table-wrap">
+      <table className="table compact" data-testid="subscription-schedule">
+        <thead>
+          <tr>
+            <th>Period</th>
+            <th>Due</th>
+            <th>Kind</th>
+            <th className="num">Amount</th>
+            <th>Status</th>
+            <th>Paid</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.payments.map((p) => (
+            <tr key={p.paymentId} data-testid="schedule-row" data-status={p.status}>
+              <td className="small nowrap">
+                {formatDate(p.periodStart)} – {formatDate(p.periodEnd)}
+              </td>
+              <td className="small nowrap">{formatDate(p.dueDate)}</td>
+              <td className="small">{words(p.kind)}</td>
+              <td className="num">{s.money(p.total)}</td>
+              <td>
+                <Badge status={p.overdue ? "overdue" : p.status} label={p.overdue ? `overdue ${p.daysOverdue} d` : undefined} />
+              </td>
+              <td className="small">
+                {p.paidAt ? formatDate(p.paidAt) : "—"}
+                {p.paymentReference && <div className="muted mono">{p.paymentReference}</div>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Extensions, replacements and how it ended, as recorded on the subscription. */
+function History(props: { rental: Rental }) {
+  const s = useSession();
+  const r = props.rental;
+  const rows: [string, string][] = [];
+  for (const e of r.extensionHistory) {
+    rows.push([formatDateTime(e.extendedAt), `Extended by ${months(e.extensionMonths)} to ${formatDate(e.newEndDate)} at ${s.money(e.newMonthlyAmount)} by ${e.extendedBy.displayName ?? e.extendedBy.userId}${e.reason ? `: ${e.reason}` : ""}`]);
+  }
+  for (const e of r.replacementHistory) {
+    rows.push([formatDateTime(e.replacedAt), `Replaced ${e.oldSerialNumber} with ${e.newSerialNumber} (${words(e.reason)}) by ${e.replacedBy.displayName ?? e.replacedBy.userId}`]);
+  }
+  if (r.buyoutDetails) rows.push([formatDate(r.buyoutDetails.buyoutDate), `Bought out for ${s.money(r.buyoutDetails.buyoutPrice)} (${words(r.buyoutDetails.reason)})`]);
+  if (r.earlyReturnDetails)
+    rows.push([
+      formatDateTime(r.earlyReturnDetails.returnedAt),
+      `Returned early in ${r.earlyReturnDetails.returnCondition} condition; fee ${r.earlyReturnDetails.feeWaived ? "waived" : s.money(r.earlyReturnDetails.fee)}`,
+    ]);
+  if (r.cancellationDetails) rows.push([formatDateTime(r.cancellationDetails.cancelledAt), `Cancelled (${words(r.cancellationDetails.reason)})${r.cancellationDetails.notes ? `: ${r.cancellationDetails.notes}` : ""}`]);
+  if (rows.length === 0) return null;
+  return (
+    <Card title="Changes">
+      <Facts items={rows} />
+    </Card>
+  );
+}
+
+function NotesCard(props: { rental: Rental }) {
+  const s = useSession();
+  const r = props.rental;
+  const [notes, setNotes] = useState(r.notes ?? "");
+  useEffect(() => setNotes(r.notes ?? ""), [r.notes]);
+  const save = useAction("subscriptions.setNotes", { invalidate: ["subscriptions.", "timeline."], success: "Notes saved." });
+  const may = s.can("subscriptions.setNotes");
+  const changed = notes !== (r.notes ?? "");
+  return (
+    <Card title="Notes">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate({ id: r.rentalId, notes });
+        }}
+      >
+        <Textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={!may} maxLength={5000} testId="subscription-notes" />
+        <div className="row gap">
+          <button className="btn" disabled={!may || !changed || save.isPending} data-testid="subscription-notes-save">
+            {save.isPending ? "Saving…" : "Save notes"}
+          </button>
+        </div>
+        {!may && <RoleHint roles={rolesFor("subscriptions.setNotes")} />}
+      </form>
+    </Card>
+  );
+}
