@@ -1,0 +1,355 @@
+import { useEffect, useMemo, useState } from "react";
+import type { Payment } from "../../lib/api/bindings/Payment";
+import type { PaymentQuery } from "../../lib/api/bindings/PaymentQuery";
+import { rolesFor } from "../../lib/access";
+import { formatDate, todayIso, words } from "../../lib/format";
+import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { href, useRoute } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea } from "../../lib/ui";
+import { CustomerFilter } from "../../lib/ui/CustomerFilter";
+import { Dialog } from "../../lib/ui/Dialog";
+
+type Tab = "due" | "overdue" | "failed" | "paid" | "all";
+const TABS: { id: Tab; label: string; hint: string }[] = [
+  { id: "due", label: "Due", hint: "Open payments due today or later, soonest first." },
+  { id: "overdue", label: "Overdue", hint: "Open payments past their due date, oldest first." },
+  { id: "failed", label: "Failed", hint: "Collection failed; still to be paid." },
+  { id: "paid", label: "Paid", hint: "Paid payments, newest due date first." },
+  { id: "all", label: "All", hint: "Every payment, newest due date first." },
+];
+const METHODS = ["bank_transfer", "card", "cash", "direct_debit", "other"];
+
+function queryFor(tab: Tab, customerId: string, from: string, to: string): PaymentQuery {
+  const base: PaymentQuery = { customerId: customerId || undefined, dueDateFrom: from || undefined, dueDateTo: to || undefined };
+  switch (tab) {
+    case "due": {
+      const today = todayIso();
+      return { ...base, status: "pending,processing", dueDateFrom: from && from > today ? from : today, sortDir: "asc" };
+    }
+    case "overdue":
+      return { ...base, overdue: true, sortDir: "asc" };
+    case "failed":
+      return { ...base, status: "failed", sortDir: "asc" };
+    case "paid":
+      return { ...base, status: "paid", sortDir: "desc" };
+    case "all":
+      return { ...base, sortDir: "desc" };
+  }
+}
+
+/** Payments that can still be marked paid (not paid, not cancelled, not with a provider). */
+function open(p: Payment): boolean {
+  return p.status === "pending" || p.status === "failed";
+}
+
+export function PaymentsScreen() {
+  const s = useSession();
+  const route = useRoute();
+  const tab = (TABS.find((t) => t.id === route.query.get("tab"))?.id ?? "due") as Tab;
+  const customerId = route.query.get("customer") ?? "";
+  const from = route.query.get("from") ?? "";
+  const to = route.query.get("to") ?? "";
+  const q = useMemo(() => queryFor(tab, customerId, from, to), [tab, customerId, from, to]);
+  const list = usePagedList("payments.list", { ...q, limit: "50" });
+  const totals = useCommand("payments.totals", q);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [paying, setPaying] = useState<Payment[] | null>(null);
+  const [refusing, setRefusing] = useState<{ payment: Payment; kind: "failed" | "cancel" } | null>(null);
+
+  const setParam = (key: string, value: string) => {
+    const next = new URLSearchParams(route.query);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    const text = next.toString();
+    window.location.hash = href("payments").slice(1) + (text ? `?${text}` : "");
+  };
+  const tabHref = (t: Tab) => {
+    const next = new URLSearchParams(route.query);
+    next.set("tab", t);
+    return `${href("payments")}?${next.toString()}`;
+  };
+
+  // A new filter starts a new selection; paid or vanished payments leave it.
+  const key = JSON.stringify(q);
+  useEffect(() => setSelected(new Set()), [key]);
+  const selectable = list.items.filter(open);
+  const chosen = selectable.filter((p) => selected.has(p.paymentId));
+  const mayPay = s.can("payments.markPaid");
+  const allChosen = selectable.length > 0 && chosen.length === selectable.length;
+  const toggle = (id: string, on: boolean) =>
+    setSelected((cur) => {
+      const next = new Set(cur);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
+  const t = totals.data;
+  return (
+    <>
+      <ScreenHeader title="Payments" sub={TABS.find((x) => x.id === tab)?.hint} />
+      <nav className="tabs" aria-label="Payments">
+        {TABS.map((x) => (
+          <a key={x.id} href={tabHref(x.id)} className={x.id === tab ? "active" : ""} data-testid={`payments-tab-${x.id}`} aria-current={x.id === tab ? "page" : undefined}>
+            {x.label}
+          </a>
+        ))}
+      </nav>
+      <div className="totals-strip" data-testid="payments-total" aria-live="polite">
+        {totals.isLoading && <Loading what="totals" />}
+        <LoadError error={totals.error} />
+        {t && (
+          <>
+            <div className="stat">
+              <span className="stat-label">{t.count === 1 ? "1 payment" : `${t.count} payments`}</span>
+              <span className="stat-value" data-testid="payments-total-amount">
+                {s.money(t.total)}
+              </span>
+            </div>
+            <div className="stat">
+              <span className="stat-label">Open</span>
+              <span className="stat-value">{s.money(t.openTotal)}</span>
+            </div>
+            <div className="stat">
+              <span className="stat-label">Paid</span>
+              <span className="stat-value">{s.money(t.paidTotal)}</span>
+            </div>
+            <div className="stat">
+              <span className="stat-label">Overdue ({t.overdueCount})</span>
+              <span className={`stat-value ${t.overdueCount > 0 ? "bad-text" : ""}`}>{s.money(t.overdueTotal)}</span>
+            </div>
+          </>
+        )}
+      </div>
+      <Card>
+        <div className="filters">
+          <CustomerFilter value={customerId} onChange={(v) => setParam("customer", v)} testId="payments-customer" />
+          <Field label="Due from">
+            <Input type="date" value={from} onChange={(e) => setParam("from", e.target.value)} testId="payments-from" />
+          </Field>
+          <Field label="Due until">
+            <Input type="date" value={to} onChange={(e) => setParam("to", e.target.value)} testId="payments-to" />
+          </Field>
+          <span className="grow" />
+          <button className="btn btn-primary" disabled={!mayPay || chosen.length === 0} onClick={() => setPaying(chosen)} data-testid="payments-mark-paid-bulk">
+            {chosen.length > 0 ? `Mark ${chosen.length} paid…` : "Mark selected paid…"}
+          </button>
+        </div>
+        {!mayPay && <RoleHint roles={rolesFor("payments.markPaid")} />}
+        <LoadError error={list.error} />
+        {list.isLoading && <Loading what="payments" />}
+        {!list.isLoading && list.items.length === 0 && <Empty>No payments here.</Empty>}
+        {list.items.length > 0 && (
+          <div className="table-wrap">
+            <table className="table middle" data-testid="payments-table">
+              <thead>
+                <tr>
+                  <th>
+                    <input
+                      type="checkbox"
+                      aria-label="Select every open payment shown"
+                      checked={allChosen}
+                      disabled={!mayPay || selectable.length === 0}
+                      onChange={(e) => setSelected(e.target.checked ? new Set(selectable.map((p) => p.paymentId)) : new Set())}
+                      data-testid="payments-select-all"
+                    />
+                  </th>
+                  <th>Due</th>
+                  <th>Customer</th>
+                  <th>Device</th>
+                  <th>Period</th>
+                  <th className="num">Amount</th>
+                  <th>Status</th>
+                  <th>Paid</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((p) => (
+                  <tr key={p.paymentId} data-testid="payments-row" data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selected.has(p.paymentId) ? "selected" : ""}>
+                    <td>
+                      {open(p) && (
+                        <input
+                          type="checkbox"
+                          aria-label={`Select ${p.customerName} ${p.dueDate}`}
+                          checked={selected.has(p.paymentId)}
+                          disabled={!mayPay}
+                          onChange={(e) => toggle(p.paymentId, e.target.checked)}
+                          data-testid="payments-select"
+                        />
+                      )}
+                    </td>
+                    <td className="nowrap">{formatDate(p.dueDate)}</td>
+                    <td>
+                      <a href={href("customers", p.customerId)}>{p.customerName}</a>
+                    </td>
+                    <td className="small">
+                      {p.rentalId ? (
+                        <a className="mono" href={href("subscriptions", p.rentalId)}>
+                          {p.serialNumber ?? "subscription"}
+                        </a>
+                      ) : (
+                        p.serialNumber ?? "—"
+                      )}
+                      {p.productName && <div className="muted">{p.productName}</div>}
+                    </td>
+                    <td className="small nowrap">
+                      {p.billingPeriod}
+                      <div className="muted">{words(p.kind)}</div>
+                    </td>
+                    <td className="num">
+                      {s.money(p.total)}
+                      {p.lateFeeApplied && <div className="small muted">incl. late fee {s.money(p.lateFeeAmount)}</div>}
+                    </td>
+                    <td>
+                      <Badge status={p.status} />
+                      {p.overdue && <div className="small bad-text">{p.daysOverdue} days overdue</div>}
+                      {p.status === "failed" && p.lastCaptureError && <div className="small muted">{p.lastCaptureError.message}</div>}
+                      {p.status === "cancelled" && p.cancelReason && <div className="small muted">{p.cancelReason}</div>}
+                    </td>
+                    <td className="small">
+                      {p.paidAt ? formatDate(p.paidAt) : "—"}
+                      {p.paymentReference && <div className="mono muted">{p.paymentReference}</div>}
+                      {p.method && <div className="muted">{words(p.method)}</div>}
+                    </td>
+                    <td className="num nowrap">
+                      {open(p) && (
+                        <>
+                          <button className="btn btn-small btn-primary" disabled={!mayPay} onClick={() => setPaying([p])} data-testid="payments-mark-paid">
+                            Paid…
+                          </button>{" "}
+                          {(
+                            <button className="btn btn-small" disabled={!s.can("payments.markFailed")} onClick={() => setRefusing({ payment: p, kind: "failed" })} data-testid="payments-mark-failed">
+                              Failed…
+                            </button>
+                          )}{" "}
+                          <button className="btn btn-small btn-ghost" disabled={!s.can("payments.cancel")} onClick={() => setRefusing({ payment: p, kind: "cancel" })} data-testid="payments-cancel">
+                            Cancel…
+                          </button>
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
+      </Card>
+      {paying && (
+        <PayDialog
+          payments={paying}
+          onClose={() => setPaying(null)}
+          onDone={() => {
+            setPaying(null);
+            setSelected(new Set());
+          }}
+        />
+      )}
+      {refusing && <ReasonDialog payment={refusing.payment} kind={refusing.kind} onClose={() => setRefusing(null)} />}
+    </>
+  );
+}
+
+const INVALIDATE = ["payments.", "subscriptions.", "dashboard.", "timeline.", "customers.", "assets."];
+
+function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void }) {
+  const s = useSession();
+  const ps = props.payments;
+  const [reference, setReference] = useState("");
+  const [date, setDate] = useState(todayIso());
+  const [method, setMethod] = useState("bank_transfer");
+  const [notes, setNotes] = useState("");
+  const one = useAction("payments.markPaid", { invalidate: INVALIDATE, success: (p) => `Payment of ${s.money(p.total)} from ${p.customerName} marked paid.`, onSuccess: props.onDone });
+  const many = useAction("payments.markPaidMany", { invalidate: INVALIDATE, success: (list) => `${list.length} payments marked paid.`, onSuccess: props.onDone });
+  const busy = one.isPending || many.isPending;
+  const err = one.error ?? many.error;
+  return (
+    <Dialog title={ps.length === 1 ? "Mark the payment paid" : `Mark ${ps.length} payments paid`} onClose={props.onClose} testId="pay-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const common = { paymentReference: reference.trim() || undefined, paidAt: date || undefined, method: method || undefined, notes: notes.trim() || undefined };
+          if (ps.length === 1) one.mutate({ id: ps[0].paymentId, ...common });
+          else many.mutate({ paymentIds: ps.map((p) => p.paymentId), ...common });
+        }}
+      >
+        <ul className="pay-list">
+          {ps.map((p) => (
+            <li key={p.paymentId}>
+              <span>
+                {p.customerName} · due {formatDate(p.dueDate)}
+                {p.serialNumber ? ` · ${p.serialNumber}` : ""}
+              </span>
+              <span className="num">{s.money(p.total)}</span>
+            </li>
+          ))}
+        </ul>
+        <div className="form-grid">
+          <Field label="Reference" hint="Bank statement line or receipt number." error={err?.field("paymentReference")}>
+            <Input value={reference} onChange={(e) => setReference(e.target.value)} testId="pay-reference" autoFocus />
+          </Field>
+          <Field label="Paid on" error={err?.field("paidAt")}>
+            <Input type="date" value={date} max={todayIso()} onChange={(e) => setDate(e.target.value)} testId="pay-date" />
+          </Field>
+          <Field label="Method">
+            <Select value={method} onChange={(e) => setMethod(e.target.value)} testId="pay-method">
+              {METHODS.map((m) => (
+                <option key={m} value={m}>
+                  {words(m)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Notes" wide>
+            <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+          </Field>
+        </div>
+        <div className="row gap">
+          <button className="btn btn-primary" disabled={busy} data-testid="pay-confirm">
+            {busy ? "Saving…" : ps.length === 1 ? "Mark paid" : `Mark ${ps.length} paid`}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={props.onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function ReasonDialog(props: { payment: Payment; kind: "failed" | "cancel"; onClose(): void }) {
+  const s = useSession();
+  const p = props.payment;
+  const [reason, setReason] = useState("");
+  const failed = useAction("payments.markFailed", { invalidate: INVALIDATE, success: "Payment marked failed.", onSuccess: props.onClose });
+  const cancel = useAction("payments.cancel", { invalidate: INVALIDATE, success: "Payment cancelled.", onSuccess: props.onClose });
+  const act = props.kind === "failed" ? failed : cancel;
+  return (
+    <Dialog title={props.kind === "failed" ? "Collection failed" : "Cancel the payment"} onClose={props.onClose} testId="pay-reason-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          act.mutate({ id: p.paymentId, reason: reason.trim() });
+        }}
+      >
+        <p>
+          {p.customerName}, due {formatDate(p.dueDate)}: <strong>{s.money(p.total)}</strong>
+        </p>
+        <Field label={props.kind === "failed" ? "What went wrong" : "Why is it cancelled"} error={act.error?.field("reason")}>
+          <Input value={reason} onChange={(e) => setReason(e.target.value)} testId="pay-reason" autoFocus placeholder={props.kind === "failed" ? "e.g. Direct debit returned" : "e.g. Credited after complaint"} />
+        </Field>
+        <div className="row gap">
+          <button className={`btn ${props.kind === "cancel" ? "btn-danger" : "btn-primary"}`} disabled={act.isPending || !reason.trim()} data-testid="pay-reason-confirm">
+            {props.kind === "failed" ? "Mark failed" : "Cancel payment"}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={props.onClose}>
+            Keep it
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
