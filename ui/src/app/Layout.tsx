@@ -11,6 +11,11 @@ import { CatalogArea } from "../features/catalog";
 import { IntakeScreen } from "../features/intake";
 import { AssetsArea } from "../features/assets";
 import { SettingsScreen } from "../features/settings";
+import { DashboardScreen } from "../features/dashboard";
+import { ScanStation } from "../features/scan";
+import { ReturnsDesk } from "../features/returns";
+import { SubscriptionsArea } from "../features/subscriptions";
+import { PaymentsScreen } from "../features/payments";
 
 interface NavItem {
   id: string;
@@ -22,12 +27,17 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
+  { id: "dashboard", label: "Dashboard", needsBu: true },
   { id: "counter", label: "Counter", needs: "orders.quote", needsBu: true },
   { id: "orders", label: "Orders", needsBu: true },
   { id: "customers", label: "Customers", needsBu: true },
-  { id: "catalog", label: "Catalog", needsBu: true },
+  { id: "subscriptions", label: "Subscriptions", needsBu: true },
+  { id: "payments", label: "Payments", needsBu: true },
+  { id: "scan", label: "Scan station", needs: "subscriptions.activate", needsBu: true },
+  { id: "returns", label: "Returns", needs: "returns.receive", needsBu: true },
   { id: "intake", label: "Intake", needs: "assets.create", needsBu: true },
   { id: "assets", label: "Assets", needsBu: true },
+  { id: "catalog", label: "Catalog", needsBu: true },
   { id: "settings", label: "Settings", needs: "bu.update", needsBu: false },
 ];
 
@@ -38,7 +48,8 @@ export function Layout() {
   const role = s.user.role;
   // Counter work is for people who take orders; warehouse staff start at intake.
   const visible = NAV.filter((n) => (!n.needs || s.can(n.needs)) && !(n.id === "counter" && role === "warehouse"));
-  const home = role === "warehouse" ? "intake" : visible[0]?.id ?? "orders";
+  // Admins and accountants start on the dashboard, the counter at the counter, the warehouse at intake.
+  const home = role === "warehouse" ? "intake" : role === "counter" ? "counter" : visible.some((n) => n.id === "dashboard") ? "dashboard" : visible[0]?.id ?? "orders";
   const area = route.parts[0] ?? home;
   const current = visible.find((n) => n.id === area);
 
@@ -47,12 +58,13 @@ export function Layout() {
   const { clearStale } = notify;
   useEffect(() => clearStale(1500), [routeKey, s.bu?.id, clearStale]);
 
-  // Alt+1 … Alt+7 jump between areas.
+  // Alt+1 … Alt+9 (and Alt+0 for the tenth) jump between areas.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const n = Number(e.key);
-      if (Number.isInteger(n) && n >= 1 && n <= visible.length) {
+      if (!/^[0-9]$/.test(e.key)) return;
+      const n = e.key === "0" ? 10 : Number(e.key);
+      if (n >= 1 && n <= visible.length) {
         e.preventDefault();
         navigate(visible[n - 1].id);
       }
@@ -106,6 +118,21 @@ export function Layout() {
       case "settings":
         content = <SettingsScreen key={key} />;
         break;
+      case "dashboard":
+        content = <DashboardScreen key={key} />;
+        break;
+      case "subscriptions":
+        content = <SubscriptionsArea key={key} parts={rest} />;
+        break;
+      case "payments":
+        content = <PaymentsScreen key={key} />;
+        break;
+      case "scan":
+        content = <ScanStation key={key} parts={rest} />;
+        break;
+      case "returns":
+        content = <ReturnsDesk key={key} />;
+        break;
     }
   }
 
@@ -151,7 +178,7 @@ export function Layout() {
           {visible.map((n, i) => (
             <a key={n.id} href={href(n.id)} data-testid={`nav-${n.id}`} className={n.id === area ? "active" : ""} aria-current={n.id === area ? "page" : undefined}>
               <span>{n.label}</span>
-              <kbd title={`Alt+${i + 1}`}>{i + 1}</kbd>
+              {i < 10 && <kbd title={`Alt+${(i + 1) % 10}`}>{(i + 1) % 10}</kbd>}
             </a>
           ))}
         </nav>

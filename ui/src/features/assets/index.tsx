@@ -8,6 +8,7 @@ import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
 import { useScanner } from "../../lib/useScanner";
+import { RecoveryBar } from "../../lib/ui/Recovery";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 
 const STATUSES: AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
@@ -171,7 +172,7 @@ function AssetDetail(props: { serial: string }) {
                 ["Acquisition cost", s.money(a.acquisitionCost)],
                 ["Acquired", formatDate(a.acquisitionDate)],
                 ["Customer", a.customerId ? <a href={href("customers", a.customerId)}>{a.customerId}</a> : "—"],
-                ["Subscription", a.rentalId],
+                ["Subscription", a.rentalId ? <a href={href("subscriptions", a.rentalId)}>Open the subscription</a> : "—"],
                 ["Registered", formatDate(a.createdAt)],
               ]}
             />
@@ -179,6 +180,7 @@ function AssetDetail(props: { serial: string }) {
           <EditAsset asset={a} />
         </div>
         <div>
+          <Lifetime serial={a.serialNumber} />
           <Timeline entityType="asset" entityId={a.serialNumber} />
         </div>
       </div>
@@ -266,6 +268,67 @@ function EditAsset(props: { asset: Asset }) {
         {asking && <p className="muted small">Deleting makes the asset unavailable; set it available again to bring it back.</p>}
         {!may && <RoleHint roles={rolesFor("assets.update")} />}
       </form>
+    </Card>
+  );
+}
+
+/** Who had this device, on which subscriptions, and what it has earned back over its life. */
+function Lifetime(props: { serial: string }) {
+  const s = useSession();
+  const q = useCommand("assets.lifetime", { serialNumber: props.serial });
+  const l = q.data;
+  return (
+    <Card title="Lifetime">
+      {q.isLoading && <Loading />}
+      <LoadError error={q.error} />
+      {l && (
+        <>
+          <RecoveryBar percent={l.costRecoveryPercent} collected={l.totalCollected} cost={l.acquisitionCost} profit={l.currentProfit} reached={l.hasReachedBreakeven} testId="asset-recovery" />
+          <p className="muted small">
+            {l.subscriptions === 1 ? "1 subscription" : `${l.subscriptions} subscriptions`}, {l.monthsRented} months rented in all.
+          </p>
+          {l.history.length === 0 && <Empty>Never rented out yet.</Empty>}
+          {l.history.length > 0 && (
+            <div className="table-wrap">
+              <table className="table compact" data-testid="asset-history">
+                <thead>
+                  <tr>
+                    <th>Customer</th>
+                    <th>From – to</th>
+                    <th>Status</th>
+                    <th className="num">Monthly</th>
+                    <th className="num">Collected</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {l.history.map((h) => (
+                    <tr key={h.rentalId + h.startedOn} data-testid="asset-history-row">
+                      <td>
+                        <a href={href("customers", h.customerId)}>{h.customerName}</a>
+                        <div className="small">
+                          <a href={href("subscriptions", h.rentalId)}>Subscription</a>
+                        </div>
+                      </td>
+                      <td className="small nowrap">
+                        {formatDate(h.startedOn)} – {h.endedOn ? formatDate(h.endedOn) : "now"}
+                        <div className="muted">
+                          {words(h.startReason)}
+                          {h.endReason ? ` → ${words(h.endReason)}` : ""}
+                        </div>
+                      </td>
+                      <td>
+                        <Badge status={h.rentalStatus} />
+                      </td>
+                      <td className="num">{s.money(h.monthlyAmount)}</td>
+                      <td className="num">{s.money(h.collected)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
     </Card>
   );
 }

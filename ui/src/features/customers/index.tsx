@@ -176,6 +176,12 @@ function CustomerDetail(props: { id: string }) {
         actions={
           <>
             <Badge status={c.status} testId="customer-status" />
+            <a className="btn" href={`${href("subscriptions")}?customer=${encodeURIComponent(c.customerId)}`} data-testid="customer-subscriptions">
+              Subscriptions
+            </a>
+            <a className="btn" href={`${href("payments")}?tab=all&customer=${encodeURIComponent(c.customerId)}`} data-testid="customer-payments">
+              Payments
+            </a>
             {c.status === "active" && s.can("orders.create") && (
               <a className="btn" href={href("counter")}>
                 Counter

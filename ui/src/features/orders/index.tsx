@@ -146,6 +146,18 @@ function OrderDetail(props: { id: string }) {
         actions={<Badge status={o.status} testId="order-status" />}
       />
       <OrderActions order={o} />
+      <div className="row gap wrap link-row">
+        {o.rentalProgress.rentedDevices > 0 && (
+          <a className="btn" href={`${href("subscriptions")}?order=${encodeURIComponent(o.orderId)}`} data-testid="order-subscriptions">
+            Subscriptions of this order ({o.rentalProgress.rentedDevices})
+          </a>
+        )}
+        {(o.status === "confirmed" || o.status === "partial") && s.can("subscriptions.activate") && (
+          <a className="btn btn-primary" href={href("scan", o.orderNumber)} data-testid="order-scan">
+            Hand out devices at the scan station ({o.rentalProgress.rentedDevices} / {o.rentalProgress.totalDevices})
+          </a>
+        )}
+      </div>
       <div className="grid-detail">
         <div>
           <Card title="Items">
