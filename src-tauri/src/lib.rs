@@ -27,16 +27,18 @@ async fn rpc(
     payload: Value,
 ) -> Result<Value, flexdesk::Error> {
     let mut rx = slot.inner().clone();
-    let ready = rx
-        .wait_for(Option::is_some)
-        .await
-        .map_err(|_| flexdesk::Error::internal("The desk stopped while opening its database."))?;
-    let core = match ready.as_ref() {
-        Some(Ok(core)) => core.clone(),
-        Some(Err(message)) => return Err(flexdesk::Error::internal(message.clone())),
-        None => unreachable!("waited for Some"),
+    // The watch guard is not Send: it must be gone (end of this block) before the next await.
+    let core = {
+        let ready = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| flexdesk::Error::internal("The desk stopped while opening its database."))?;
+        match ready.as_ref() {
+            Some(Ok(core)) => core.clone(),
+            Some(Err(message)) => return Err(flexdesk::Error::internal(message.clone())),
+            None => unreachable!("waited for Some"),
+        }
     };
-    drop(ready);
     flexdesk::api::dispatch(&core, &ctx, &command, payload).await
 }
 
