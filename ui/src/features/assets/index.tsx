@@ -295,8 +295,6 @@ function Lifetime(props: { serial: string }) {
                   <tr>
                     <th>Customer</th>
                     <th>From – to</th>
-                    <th>Status</th>
-                    <th className="num">Monthly</th>
                     <th className="num">Collected</th>
                   </tr>
                 </thead>
@@ -306,7 +304,7 @@ function Lifetime(props: { serial: string }) {
                       <td>
                         <a href={href("customers", h.customerId)}>{h.customerName}</a>
                         <div className="small">
-                          <a href={href("subscriptions", h.rentalId)}>Subscription</a>
+                          <a href={href("subscriptions", h.rentalId)}>Subscription</a> <Badge status={h.rentalStatus} />
                         </div>
                       </td>
                       <td className="small nowrap">
@@ -316,11 +314,10 @@ function Lifetime(props: { serial: string }) {
                           {h.endReason ? ` → ${words(h.endReason)}` : ""}
                         </div>
                       </td>
-                      <td>
-                        <Badge status={h.rentalStatus} />
+                      <td className="num">
+                        {s.money(h.collected)}
+                        <div className="small muted">{s.money(h.monthlyAmount)} / month</div>
                       </td>
-                      <td className="num">{s.money(h.monthlyAmount)}</td>
-                      <td className="num">{s.money(h.collected)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -167,7 +167,6 @@ function ReceiveForm(props: { check: ReturnCheck; onDone(msg: string): void }) {
   const [notes, setNotes] = useState("");
   const receive = useAction("returns.receive", {
     invalidate: ["assets.", "subscriptions.", "payments.", "dashboard.", "timeline.", "returns."],
-    success: (r) => r.message,
     onSuccess: (r) => props.onDone(r.message),
   });
   const may = s.can("returns.receive");

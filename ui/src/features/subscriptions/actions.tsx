@@ -24,6 +24,13 @@ const ACTIONS: { kind: Kind; label: string; cmd: CommandName; testId: string; da
   { kind: "cancel", label: "Cancel…", cmd: "subscriptions.cancel", testId: "sub-cancel", danger: true },
 ];
 
+const BUYOUT_METHODS: Record<string, string> = {
+  flat_fee: "Flat fee",
+  remaining_months: "Remaining monthly payments",
+  list_price_pct: "Percentage of the list price",
+  remaining_plus_list_price_pct: "Remaining monthly payments plus a percentage of the list price",
+};
+
 const INVALIDATE = ["subscriptions.", "payments.", "assets.", "orders.", "dashboard.", "timeline.", "customers."];
 
 /** Buttons for what may happen to an active subscription; each opens a dialog with the quote first. */
@@ -42,25 +49,33 @@ export function LifecycleActions(props: { rental: Rental }) {
     <Card>
       <div className="row gap wrap">
         {active &&
-          ACTIONS.map((a) => (
-            <button key={a.kind} className={`btn ${a.danger ? "btn-danger" : ""}`} disabled={!s.can(a.cmd)} onClick={() => setOpen(a.kind)} data-testid={a.testId} title={s.can(a.cmd) ? undefined : `Needs ${rolesFor(a.cmd)}`}>
+          ACTIONS.filter((a) => s.can(a.cmd)).map((a) => (
+            <button key={a.kind} className={`btn ${a.danger ? "btn-danger" : ""}`} onClick={() => setOpen(a.kind)} data-testid={a.testId}>
               {a.label}
             </button>
           ))}
         {!active && <span className="muted">This subscription has ended ({words(r.status)}); nothing more can change on it.</span>}
         {active && !s.can("subscriptions.buyout") && (
           <>
-            <span className="grow" />
-            <button className="btn btn-ghost" onClick={() => setQuoteOnly("buyout")} data-testid="sub-quote-buyout">
+            <span className="divider" aria-hidden />
+            <button className="btn" onClick={() => setQuoteOnly("buyout")} data-testid="sub-quote-buyout">
               Buyout quote
             </button>
-            <button className="btn btn-ghost" onClick={() => setQuoteOnly("earlyReturn")} data-testid="sub-quote-early-return">
+            <button className="btn" onClick={() => setQuoteOnly("earlyReturn")} data-testid="sub-quote-early-return">
               Early-return quote
             </button>
           </>
         )}
       </div>
-      {active && ACTIONS.some((a) => !s.can(a.cmd)) && <span className="role-hint">Some actions are not part of the {s.user.role} role.</span>}
+      {active && ACTIONS.some((a) => !s.can(a.cmd)) && (
+        <span className="role-hint">
+          Not offered to the {s.user.role} role:{" "}
+          {ACTIONS.filter((a) => !s.can(a.cmd))
+            .map((a) => `${a.label.replace("…", "").toLowerCase()} (${rolesFor(a.cmd)})`)
+            .join(", ")}
+          .
+        </span>
+      )}
       {shown === "extend" && <ExtendDialog rental={r} onClose={close} />}
       {shown === "upgrade" && <UpgradeDialog rental={r} onClose={close} />}
       {shown === "replace" && <ReplaceDialog rental={r} onClose={close} />}
@@ -322,7 +337,7 @@ function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly: boole
   const b = q?.calculationBreakdown;
   const lines: [string, string][] = q && b
     ? [
-        ["Method", words(q.method)],
+        ["Method", BUYOUT_METHODS[q.method] ?? words(q.method)],
         ...(b.remainingMonths > 0 || q.method.includes("remaining") ? ([[`Remaining ${months(b.remainingMonths)} × ${s.money(q.monthlyAmount)}`, s.money(b.remainingMonthsPayment)]] as [string, string][]) : []),
         ...(q.method.includes("list_price") ? ([[`${b.listPricePercentage} % of list price ${s.money(q.listPrice)}`, s.money(b.listPriceAmount)]] as [string, string][]) : []),
         ...(q.method === "flat_fee" ? ([["Flat fee", s.money(b.flatFee)]] as [string, string][]) : []),
@@ -394,7 +409,7 @@ function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly: boole
           title="Buyout quote"
           rental={r}
           date={q.effectiveDate}
-          lines={lines.filter(([k]) => k !== "Method").concat([["Method", words(q.method)]])}
+          lines={lines}
           total={["Buyout price", s.money(q.buyoutPrice)]}
           note={`After payment the device ${q.productName} (serial ${q.serialNumber}) becomes the customer's property and the ${q.remainingPayments} remaining monthly payments are cancelled.`}
         />

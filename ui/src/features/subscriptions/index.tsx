@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import type { Payment } from "../../lib/api/bindings/Payment";
 import type { Rental } from "../../lib/api/bindings/Rental";
 import type { SubscriptionStatus } from "../../lib/api/bindings/SubscriptionStatus";
@@ -183,10 +183,10 @@ function SubscriptionDetail(props: { id: string }) {
                 ["End", formatDate(r.endDate)],
                 ["Next billing", formatDate(r.nextBillingDate)],
                 ["Months rented", String(r.actualMonthsRented)],
-                ["Ended", formatDate(r.endedOn)],
                 ["Order", r.orderNumber ? <a href={href("orders", r.orderId)} className="mono">{r.orderNumber}</a> : "—"],
-                ["Upgraded from", r.upgradeFromRentalId ? <a href={href("subscriptions", r.upgradeFromRentalId)}>previous subscription</a> : "—"],
-                ["Upgraded to", r.upgradedToRentalId ? <a href={href("subscriptions", r.upgradedToRentalId)}>new subscription</a> : "—"],
+                ...(r.endedOn ? ([["Ended", formatDate(r.endedOn)]] as [string, ReactNode][]) : []),
+                ...(r.upgradeFromRentalId ? ([["Upgraded from", <a href={href("subscriptions", r.upgradeFromRentalId)}>previous subscription</a>]] as [string, ReactNode][]) : []),
+                ...(r.upgradedToRentalId ? ([["Upgraded to", <a href={href("subscriptions", r.upgradedToRentalId)}>new subscription</a>]] as [string, ReactNode][]) : []),
               ]}
             />
           </Card>
