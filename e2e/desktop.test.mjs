@@ -1,7 +1,10 @@
 // End-to-end test of the real FlexDesk desktop window, driven through tauri-driver (WebDriver).
 // Started by run.sh, which provides the driver, the app path (APP) and a fresh database
 // (FLEXDESK_DB, inherited by the app). Scenario: pick the Administrator, see the demo business
-// units, take in one serial with a simulated barcode scanner, then scan it again (duplicate).
+// units, take in one serial with a simulated barcode scanner, then scan it again (duplicate); a
+// warehouse session at the scan station activates a confirmed 3-unit order by scanning (and is
+// refused a wrong SKU and an unavailable serial); an accountant marks overdue payments paid, one
+// and then two at once.
 // Prints one line per step and, last, exactly one line `N passed, M failed`; exits 1 on failure.
 import { remote } from 'webdriverio';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -31,10 +34,10 @@ function finish() {
 
 // A hard ceiling for the whole run, so a hung driver never blocks CI.
 const ceiling = setTimeout(() => {
-  console.log('FAIL - the test did not finish within 240 s');
+  console.log('FAIL - the test did not finish within 285 s');
   results.push({ name: 'finish in time', ok: false });
   finish();
-}, 240_000);
+}, 285_000);
 
 /** Run the steps in order; after the first failure the remaining ones count as failed (not run). */
 async function steps(list) {
@@ -94,7 +97,64 @@ async function rowsFor(serial) {
   return out;
 }
 
+/** A desk command through the window's own bridge (for setting up test data), as `who` in the chosen unit. */
+async function rpc(command, payload, ctx = {}) {
+  const out = await browser.executeAsync((command, payload, ctx, done) => {
+    window.__TAURI__.core
+      .invoke('rpc', { command, ctx, payload })
+      .then((res) => done({ ok: true, res }), (err) => done({ ok: false, err }));
+  }, command, payload, ctx);
+  if (!out.ok) throw new Error(`${command}: ${JSON.stringify(out.err)}`);
+  return out.res;
+}
+
+/** Switch to another person from the top bar. */
+async function become(name) {
+  await browser.$($t('switch-user')).click();
+  await browser.$($t('user-picker')).waitForDisplayed();
+  for (const o of await browser.$$($t('user-option'))) {
+    if ((await o.getText()).trim() === name) {
+      await o.click();
+      break;
+    }
+  }
+  await browser.$($t('bu-switcher')).waitForDisplayed();
+  const who = await browser.$($t('current-user')).getText();
+  if (who.trim() !== name) throw new Error(`current user is ${who}, expected ${name}`);
+}
+
+/** The scan-station lines that mention `serial`, with their outcome. */
+async function scanOutcomes(serial) {
+  const out = [];
+  for (const row of await browser.$$($t('scan-row'))) {
+    if ((await row.getText()).includes(serial)) out.push(await row.getAttribute('data-outcome'));
+  }
+  return out;
+}
+
+async function waitOutcome(serial, outcome) {
+  await browser.waitUntil(async () => (await scanOutcomes(serial)).includes(outcome), {
+    timeoutMsg: `no scan-row with data-outcome=${outcome} for ${serial}`,
+  });
+}
+
+async function waitText(id, want) {
+  const el = await browser.$($t(id));
+  await browser.waitUntil(async () => (await el.getText()).trim() === want, {
+    timeoutMsg: `${id} did not read "${want}"`,
+  });
+}
+
+async function rowCount(id) {
+  return (await browser.$$($t(id))).length;
+}
+
 const serial = `E2E${Date.now().toString(36).toUpperCase()}`;
+const good = [1, 2, 3].map((n) => `${serial}G${n}`);
+const wrong = `${serial}W`;
+const blocked = `${serial}U`;
+let ctx;
+let orderNumber;
 
 await steps([
   ['start the app (WebDriver session)', async () => {
@@ -188,6 +248,106 @@ await steps([
     const file = join(shots, 'desktop-intake.png');
     await browser.saveScreenshot(file);
     return 'e2e/shots/desktop-intake.png';
+  }],
+  ['scan station data: a confirmed 3-unit order, matching assets, one of another SKU, one unavailable', async () => {
+    const boot = await rpc('app.bootstrap', {});
+    const admin = boot.users.find((u) => u.name === 'Administrator');
+    const buId = await browser.$($t('bu-switcher')).getValue();
+    ctx = { userId: admin.id, buId };
+    // The demo business loads behind the window on a first start: wait for laptops, customers
+    // and overdue payments.
+    let laptops = [];
+    let customer;
+    await browser.waitUntil(async () => {
+      laptops = (await rpc('catalog.listVariants', { status: 'active', category: 'Laptops', limit: '50' }, ctx)).items;
+      customer = (await rpc('customers.list', { status: 'active', limit: '20' }, ctx)).items.find((c) => c.lastBillingAddress);
+      const overdue = await rpc('payments.totals', { overdue: true }, ctx);
+      return laptops.length >= 2 && customer && overdue.overdueCount >= 3;
+    }, { timeout: 90_000, interval: 1000, timeoutMsg: 'the demo business did not finish loading' });
+    const a = laptops.find((v) => v.pricing.length > 0);
+    const b = laptops.find((v) => v.variantSku !== a.variantSku);
+    for (const sn of [...good, blocked]) await rpc('assets.create', { serialNumber: sn, sku: a.variantSku }, ctx);
+    await rpc('assets.create', { serialNumber: wrong, sku: b.variantSku }, ctx);
+    await rpc('assets.update', { serialNumber: blocked, status: 'unavailable' }, ctx);
+    const placed = await rpc('orders.create', {
+      customerId: customer.customerId,
+      items: [{ sku: a.variantSku, quantity: 3, contractLength: a.pricing[0].contractLength }],
+      extensionDetails: {},
+      upgradeDetails: {},
+      customFields: null,
+    }, ctx);
+    await rpc('orders.confirm', { id: placed.order.orderId }, ctx);
+    orderNumber = placed.order.orderNumber;
+    return `${orderNumber}: 3 × ${a.variantSku}`;
+  }],
+  ['Sam Warehouse opens the order at the scan station: 0 / 3', async () => {
+    await become('Sam Warehouse');
+    await browser.$($t('nav-scan')).click();
+    const input = await browser.$($t('scan-order-input'));
+    await input.waitForDisplayed();
+    await input.setValue(orderNumber);
+    await browser.keys(['Enter']);
+    await waitText('scan-order-progress', '0 / 3');
+  }],
+  ['scan a serial of another SKU: wrong SKU, progress stays 0 / 3', async () => {
+    await scan(wrong);
+    await waitOutcome(wrong, 'sku_mismatch');
+    await waitText('scan-order-progress', '0 / 3');
+  }],
+  ['scan an unavailable serial: not available', async () => {
+    await scan(blocked);
+    await waitOutcome(blocked, 'not_available');
+  }],
+  ['scan three matching serials: activated, progress 3 / 3', async () => {
+    for (const [i, sn] of good.entries()) {
+      await scan(sn);
+      await waitOutcome(sn, 'activated');
+      await waitText('scan-order-progress', `${i + 1} / 3`);
+    }
+    const rows = await rowCount('scan-row');
+    if (rows !== 5) throw new Error(`the log has ${rows} lines, expected 5`);
+    await browser.pause(700);
+    await browser.saveScreenshot(join(shots, 'desktop-scan.png'));
+    const order = await rpc('orders.get', { id: orderNumber }, ctx);
+    if (order.status !== 'fulfilled') throw new Error(`order is ${order.status}`);
+    return 'e2e/shots/desktop-scan.png';
+  }],
+  ['Alex Accounts marks one overdue payment paid; the totals change', async () => {
+    await become('Alex Accounts');
+    await browser.$($t('nav-payments')).click();
+    await browser.$($t('payments-tab-overdue')).click();
+    await browser.$($t('payments-row')).waitForDisplayed();
+    const total = await browser.$($t('payments-total'));
+    await browser.waitUntil(async () => /payment/.test(await total.getText()), { timeoutMsg: 'no totals' });
+    const before = await total.getText();
+    const rows = await rowCount('payments-row');
+    const first = await browser.$($t('payments-row'));
+    await (await first.$($t('payments-mark-paid'))).click();
+    await browser.$($t('pay-reference')).setValue('DESKTOP-1');
+    await browser.$($t('pay-confirm')).click();
+    await browser.waitUntil(async () => (await rowCount('payments-row')) === rows - 1 && (await total.getText()) !== before, {
+      timeoutMsg: `the overdue list still has ${rows} rows or the totals did not change`,
+    });
+    return `${rows} → ${rows - 1} overdue`;
+  }],
+  ['and two more at once (bulk)', async () => {
+    const total = await browser.$($t('payments-total'));
+    const before = await total.getText();
+    const rows = await rowCount('payments-row');
+    const boxes = await browser.$$($t('payments-select'));
+    await boxes[0].click();
+    await boxes[1].click();
+    const bulk = await browser.$($t('payments-mark-paid-bulk'));
+    await browser.waitUntil(async () => (await bulk.getText()).includes('Mark 2 paid'), { timeoutMsg: 'bulk button does not offer 2' });
+    await bulk.click();
+    await browser.$($t('pay-reference')).setValue('DESKTOP-2');
+    await browser.$($t('pay-confirm')).click();
+    await browser.waitUntil(async () => (await rowCount('payments-row')) === rows - 2 && (await total.getText()) !== before, {
+      timeoutMsg: 'the two payments were not marked paid',
+    });
+    await browser.pause(700);
+    await browser.saveScreenshot(join(shots, 'desktop-payments.png'));
+    return 'e2e/shots/desktop-payments.png';
   }],
   ['the app used the database named by FLEXDESK_DB (and the temporary data directory)', async () => {
     if (!DB) throw new Error('FLEXDESK_DB is not set');
