@@ -147,7 +147,7 @@ pub struct OrderItemInput {
     pub sku: String,
     #[ts(type = "number")]
     pub quantity: Value,
-    #[ts(type = "number")]
+    #[ts(optional, type = "number")]
     pub contract_length: Option<Value>,
     pub list_price_override: Option<Money>,
     pub acquisition_cost_override: Option<Money>,

@@ -760,7 +760,7 @@ pub struct ActivateInput {
     /// Defaults to today.
     pub start_date: Option<String>,
     /// Defaults to the order item's contract length.
-    #[ts(type = "number")]
+    #[ts(optional, type = "number")]
     pub contract_length: Option<Value>,
     pub notes: Option<String>,
 }
@@ -1819,7 +1819,7 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rent
 pub struct UpgradeInput {
     pub new_sku: String,
     pub new_serial_number: String,
-    #[ts(type = "number")]
+    #[ts(optional, type = "number")]
     #[serde(alias = "newContractLength")]
     pub contract_length: Option<Value>,
     /// Defaults to the new variant's price for the contract length.

@@ -16,4 +16,4 @@ startDate?: string,
 /**
  * Defaults to the order item's contract length.
  */
-contractLength: number, notes?: string, };
+contractLength?: number, notes?: string, };

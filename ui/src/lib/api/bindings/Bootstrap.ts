@@ -3,4 +3,8 @@ import type { BusinessUnit } from "./BusinessUnit";
 import type { Desk } from "./Desk";
 import type { User } from "./User";
 
-export type Bootstrap = { desk: Desk, users: Array<User>, businessUnits: Array<BusinessUnit>, version: string, dbPath: string, };
+export type Bootstrap = { desk: Desk, users: Array<User>, businessUnits: Array<BusinessUnit>, version: string, dbPath: string, 
+/**
+ * The demo business is still loading (first start); lists fill in over a few seconds.
+ */
+demoLoading: boolean, };
