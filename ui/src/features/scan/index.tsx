@@ -121,7 +121,7 @@ export function ScanStation(props: { parts: string[] }) {
       }
       queue.current = queue.current.then(async () => {
         try {
-          const req = { orderId: t.ref, assetSerialNumber: serial } as ActivateInput;
+          const req: ActivateInput = { orderId: t.ref, assetSerialNumber: serial };
           const a = await call("subscriptions.activate", req);
           beepOk();
           update(id, { outcome: "activated", serial: a.rental.assetSerialNumber, orderNumber: a.orderNumber, message: a.message });
