@@ -78,7 +78,10 @@ async fn generate(core: &Core, bu: &BusinessUnit, n: usize, per: usize, log: &dy
              date(s.start_date, '+' || (k.n + 1) || ' months'), date(s.start_date, '+' || k.n || ' months'), date(s.start_date, '+' || k.n || ' months'),
              s.monthly_amount, '21', s.monthly_amount * 21 / 100, s.monthly_amount + s.monthly_amount * 21 / 100, 'EUR',
              CASE WHEN date(s.start_date, '+' || k.n || ' months') < '2026-11-01' AND (s.rowid + k.n) % 37 != 0 THEN 'paid' ELSE 'pending' END,
-             'manual', 1, NULL, s.id || ':rent:' || k.n, s.created_at, s.created_at
+             'manual', 1,
+             CASE WHEN date(s.start_date, '+' || k.n || ' months') < '2026-11-01' AND (s.rowid + k.n) % 37 != 0
+                  THEN date(s.start_date, '+' || k.n || ' months') || 'T10:00:00.000Z' END,
+             s.id || ':rent:' || k.n, s.created_at, s.created_at
          FROM subscriptions s, k WHERE s.bu_id = ?1",
     )
     .bind(&bu.id)

@@ -41,7 +41,7 @@ pub struct Dashboard {
     pub monthly_recurring_revenue: Money,
     pub overdue_count: i64,
     pub overdue_total: Money,
-    /// Open payments due in the next 30 days.
+    /// Open (pending or failed) payments due today or in the next 30 days.
     pub due_soon_count: i64,
     pub due_soon_total: Money,
     pub collected_this_month: Money,
@@ -55,78 +55,60 @@ pub struct Dashboard {
 pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Dashboard> {
     let mut tx = db.read().await?;
     let t = day_text(today);
-    let (active, mrr): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(monthly_amount), 0) FROM subscriptions WHERE bu_id = ? AND status = 'active'",
+    // Per-product figures are kept by triggers (migration 4); everything else reads an index.
+    let rec: Vec<(String, Option<String>, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT f.product_id, p.name, f.subscriptions, f.active, f.mrr, f.cost, f.collected
+         FROM product_figures f LEFT JOIN products p ON p.id = f.product_id WHERE f.bu_id = ?",
     )
     .bind(&bu.id)
-    .fetch_one(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    let mut overdue = (0i64, 0i64);
-    for st in ["pending", "failed"] {
-        let (n, sum): (i64, i64) = sqlx::query_as(
-            "SELECT count(*), coalesce(sum(total), 0) FROM payments WHERE bu_id = ? AND status = ? AND due_date < ?",
-        )
-        .bind(&bu.id)
-        .bind(st)
-        .bind(&t)
-        .fetch_one(&mut *tx)
-        .await?;
-        overdue = (overdue.0 + n, overdue.1 + sum);
+    let active: i64 = rec.iter().map(|r| r.3).sum();
+    let mrr: i64 = rec.iter().map(|r| r.4).sum();
+    let open = |from: Option<String>, to: String, inclusive: bool| {
+        let sql = format!(
+            "SELECT count(*), coalesce(sum(total), 0) FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date >= ? AND due_date {} ?",
+            if inclusive { "<=" } else { "<" }
+        );
+        (sql, from.unwrap_or_default(), to)
+    };
+    let mut sums = Vec::new();
+    for (sql, from, to) in [open(None, t.clone(), false), open(Some(t.clone()), day_text(today + chrono::Days::new(30)), true)] {
+        let r: (i64, i64) = sqlx::query_as(&sql).bind(&bu.id).bind(from).bind(to).fetch_one(&mut *tx).await?;
+        sums.push(r);
     }
-    let soon = day_text(today + chrono::Days::new(30));
-    let (soon_n, soon_sum): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(total), 0) FROM payments WHERE bu_id = ? AND status = 'pending' AND due_date >= ? AND due_date <= ?",
-    )
-    .bind(&bu.id)
-    .bind(&t)
-    .bind(&soon)
-    .fetch_one(&mut *tx)
-    .await?;
-    let month_start = today.format("%Y-%m-01T00:00:00").to_string();
-    // Paid this month, by due date window of the last 13 months (paid_at is not indexed; the
-    // due-date range keeps the scan to recent payments).
-    let since = day_text(today - chrono::Days::new(400));
-    let collected: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(total - tax_amount), 0) FROM payments WHERE bu_id = ? AND status = 'paid' AND due_date >= ? AND paid_at >= ?",
-    )
-    .bind(&bu.id)
-    .bind(&since)
-    .bind(&month_start)
-    .fetch_one(&mut *tx)
-    .await?;
+    let collected: Option<i64> = sqlx::query_scalar("SELECT net FROM collected_by_month WHERE bu_id = ? AND month = ?")
+        .bind(&bu.id)
+        .bind(today.format("%Y-%m").to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
     let past_end: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE bu_id = ? AND status = 'active' AND end_date <= ?")
         .bind(&bu.id)
         .bind(&t)
         .fetch_one(&mut *tx)
         .await?;
-    let assets: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, count(*) FROM assets WHERE bu_id = ? AND deleted_at IS NULL GROUP BY status ORDER BY status",
-    )
-    .bind(&bu.id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut assets = Vec::new();
+    for st in crate::domain::status::AssetStatus::ALL {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND status = ? AND deleted_at IS NULL")
+            .bind(&bu.id)
+            .bind(st.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if n > 0 {
+            assets.push((st.as_str().to_string(), n));
+        }
+    }
     let awaiting = assets.iter().find(|(s, _)| s == "returned").map(|(_, n)| *n).unwrap_or(0);
     let to_fulfil: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM orders WHERE bu_id = ? AND status IN ('confirmed', 'partial')",
+        "SELECT (SELECT count(*) FROM orders WHERE bu_id = ?1 AND status = 'confirmed') + (SELECT count(*) FROM orders WHERE bu_id = ?1 AND status = 'partial')",
     )
     .bind(&bu.id)
     .fetch_one(&mut *tx)
     .await?;
-    let rec: Vec<(Option<String>, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT product_id, count(*), sum(status = 'active'), coalesce(sum(acquisition_cost), 0), coalesce(sum(total_collected), 0)
-         FROM subscriptions WHERE bu_id = ? GROUP BY product_id",
-    )
-    .bind(&bu.id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut recovery_by_product = Vec::with_capacity(rec.len());
-    for (pid, n, act, cost, coll) in rec {
-        let Some(pid) = pid else { continue };
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM products WHERE id = ?")
-            .bind(&pid)
-            .fetch_optional(&mut *tx)
-            .await?;
-        recovery_by_product.push(ProductRecovery {
+    let mut recovery_by_product: Vec<ProductRecovery> = rec
+        .into_iter()
+        .filter(|r| !r.0.is_empty() && r.2 > 0)
+        .map(|(pid, name, n, act, _, cost, coll)| ProductRecovery {
             product_name: name.unwrap_or_else(|| pid.clone()),
             product_id: pid,
             subscriptions: n,
@@ -134,10 +116,13 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             acquisition_cost: bu.money(cost),
             collected: bu.money(coll),
             cost_recovery_percent: (cost > 0).then(|| {
-                (Decimal::from(coll) * Decimal::from(100) / Decimal::from(cost)).round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_f64().unwrap_or(0.0)
+                (Decimal::from(coll) * Decimal::from(100) / Decimal::from(cost))
+                    .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .to_f64()
+                    .unwrap_or(0.0)
             }),
-        });
-    }
+        })
+        .collect();
     recovery_by_product.sort_by(|a, b| {
         b.cost_recovery_percent.unwrap_or(0.0).total_cmp(&a.cost_recovery_percent.unwrap_or(0.0))
     });
@@ -146,11 +131,11 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         currency: bu.currency.clone(),
         active_subscriptions: active,
         monthly_recurring_revenue: bu.money(mrr),
-        overdue_count: overdue.0,
-        overdue_total: bu.money(overdue.1),
-        due_soon_count: soon_n,
-        due_soon_total: bu.money(soon_sum),
-        collected_this_month: bu.money(collected),
+        overdue_count: sums[0].0,
+        overdue_total: bu.money(sums[0].1),
+        due_soon_count: sums[1].0,
+        due_soon_total: bu.money(sums[1].1),
+        collected_this_month: bu.money(collected.unwrap_or(0)),
         past_end_date: past_end,
         awaiting_inspection: awaiting,
         orders_to_fulfil: to_fulfil,

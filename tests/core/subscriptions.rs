@@ -729,4 +729,23 @@ async fn dashboard_figures_add_up() {
     assert_eq!(rented, 2);
     let lap = &d.recovery_by_product[0];
     assert_eq!((lap.subscriptions, lap.collected, lap.cost_recovery_percent), (2, money("89.00"), Some(4.5)));
+    assert_eq!(d.collected_this_month, money("0.00"), "the January payment was paid in January");
+    assert_eq!(d.due_soon_count, 2, "both March payments");
+
+    // The trigger-kept figures equal a recount after every kind of change.
+    let s2 = schedule(&t, &r.rental_id).await;
+    payments::mark_paid(db, &t.ctx(), &s2[1].payment_id, MarkPaid::default()).await.unwrap();
+    subs::extend(db, &t.ctx(), &r.rental_id, subs::ExtendInput { extension_months: json!(2), new_monthly_amount: Some(money("80")), ..Default::default() }).await.unwrap();
+    subs::buyout(db, &t.ctx(), &r.rental_id, Default::default()).await.unwrap();
+    let d = dashboard::figures(db, &t.bu, t.day()).await.unwrap();
+    let (active, mrr, cost, coll): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT sum(status = 'active'), sum(CASE WHEN status = 'active' THEN monthly_amount ELSE 0 END), sum(acquisition_cost), sum(total_collected) FROM subscriptions",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!((d.active_subscriptions, d.monthly_recurring_revenue), (active, t.bu.money(mrr)));
+    assert_eq!((d.recovery_by_product[0].acquisition_cost, d.recovery_by_product[0].collected), (t.bu.money(cost), t.bu.money(coll)));
+    assert_eq!((active, coll), (1, 17_800));
+    assert_eq!(d.collected_this_month, money("89.00"), "paid in February");
 }

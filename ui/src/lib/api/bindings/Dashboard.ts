@@ -9,6 +9,6 @@ export type Dashboard = { date: string, currency: string, activeSubscriptions: n
  */
 monthlyRecurringRevenue: Money, overdueCount: number, overdueTotal: Money, 
 /**
- * Open payments due in the next 30 days.
+ * Open (pending or failed) payments due today or in the next 30 days.
  */
 dueSoonCount: number, dueSoonTotal: Money, collectedThisMonth: Money, pastEndDate: number, awaitingInspection: number, ordersToFulfil: number, assetsByStatus: Array<StatusCount>, recoveryByProduct: Array<ProductRecovery>, };
