@@ -32,6 +32,30 @@ export function App() {
     void load();
   }, [load]);
 
+  // First start: the demo business loads behind the open window. Check again until it is in,
+  // then refresh every list once.
+  const demoLoading = boot?.demoLoading ?? false;
+  useEffect(() => {
+    if (!demoLoading) return;
+    const timer = window.setInterval(async () => {
+      try {
+        const b = await call("app.bootstrap", {});
+        if (!b.demoLoading) {
+          setBoot(b);
+          void qc.invalidateQueries();
+        }
+      } catch {
+        /* the next tick tries again */
+      }
+    }, 1500);
+    return () => window.clearInterval(timer);
+  }, [demoLoading, qc]);
+  const banner = demoLoading ? (
+    <div className="demo-loading" data-testid="demo-loading" role="status">
+      Loading the demo business… lists fill in as it arrives.
+    </div>
+  ) : null;
+
   const onSwitchUser = useCallback(() => {
     // The next person starts on their own home screen.
     clearRoute();
@@ -64,18 +88,24 @@ export function App() {
   }
   if (!user) {
     return (
-      <UserPicker
-        boot={boot}
-        onPick={(u) => {
-          rememberUser(u.id);
-          setUser(u);
-        }}
-      />
+      <>
+        <UserPicker
+          boot={boot}
+          onPick={(u) => {
+            rememberUser(u.id);
+            setUser(u);
+          }}
+        />
+        {banner}
+      </>
     );
   }
   return (
-    <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser}>
-      <Layout />
-    </SessionProvider>
+    <>
+      <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser}>
+        <Layout />
+      </SessionProvider>
+      {banner}
+    </>
   );
 }
