@@ -67,7 +67,8 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
     let mrr: i64 = rec.iter().map(|r| r.4).sum();
     let open = |from: Option<String>, to: String, inclusive: bool| {
         let sql = format!(
-            "SELECT count(*), coalesce(sum(total), 0) FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date >= ? AND due_date {} ?",
+            "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
+             WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date >= ? AND due_date {} ?",
             if inclusive { "<=" } else { "<" }
         );
         (sql, from.unwrap_or_default(), to)
@@ -87,13 +88,21 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         .bind(&t)
         .fetch_one(&mut *tx)
         .await?;
+    let deleted: i64 = sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND deleted_at IS NOT NULL")
+        .bind(&bu.id)
+        .fetch_one(&mut *tx)
+        .await?;
     let mut assets = Vec::new();
     for st in crate::domain::status::AssetStatus::ALL {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND status = ? AND deleted_at IS NULL")
+        let mut n: i64 = sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND status = ?")
             .bind(&bu.id)
             .bind(st.as_str())
             .fetch_one(&mut *tx)
             .await?;
+        // Deleted assets are kept as unavailable; they are not part of the fleet.
+        if *st == crate::domain::status::AssetStatus::Unavailable {
+            n -= deleted;
+        }
         if n > 0 {
             assets.push((st.as_str().to_string(), n));
         }

@@ -503,7 +503,13 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, bu: &BusinessUnit, q: &Paymen
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &PaymentQuery, today: NaiveDate) -> Result<Page<Payment>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS}{FROM}"));
+    // The overdue view walks the open payments' index in due-date order.
+    let from = if q.overdue == Some(true) && opt_trim(q.status.clone()).is_none() {
+        FROM.replacen("FROM payments p", "FROM payments p INDEXED BY payments_open", 1)
+    } else {
+        FROM.to_string()
+    };
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS}{from}"));
     push_filters(&mut qb, bu, q, today)?;
     super::keyset_tail_by(db, &mut qb, "payments", "p", "id", "due_date", &bu.id, q.start_after.as_deref(), dir, limit).await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
