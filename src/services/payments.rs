@@ -735,14 +735,26 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    changed(tx, ctx, id, st.status, PaymentStatus::Failed, format!("Collection failed: {reason}")).await
+}
+
+/// The end of a status change: its timeline entry, the payment as it is now, commit.
+async fn changed(
+    mut tx: crate::store::Tx,
+    ctx: &Ctx,
+    id: &str,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    summary: String,
+) -> Result<Payment> {
     record(&mut tx, &ctx.actor, ctx.at, Entry {
         bu_id: Some(&ctx.bu.id),
         entity_type: "payment",
         entity_id: id,
-        action: "failed",
-        summary: format!("Collection failed: {reason}"),
-        before: Some(serde_json::json!({ "status": st.status })),
-        after: Some(serde_json::json!({ "status": "failed" })),
+        action: to.as_str(),
+        summary,
+        before: Some(serde_json::json!({ "status": from })),
+        after: Some(serde_json::json!({ "status": to })),
     })
     .await?;
     let p = get_in(&mut tx, &ctx.bu, id, ctx.today()).await?;
@@ -773,19 +785,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id),
-        entity_type: "payment",
-        entity_id: id,
-        action: "cancelled",
-        summary: format!("Cancelled: {reason}"),
-        before: Some(serde_json::json!({ "status": st.status })),
-        after: Some(serde_json::json!({ "status": "cancelled" })),
-    })
-    .await?;
-    let p = get_in(&mut tx, &ctx.bu, id, ctx.today()).await?;
-    tx.commit().await?;
-    Ok(p)
+    changed(tx, ctx, id, st.status, PaymentStatus::Cancelled, format!("Cancelled: {reason}")).await
 }
 
 /// Late fees under the business unit's setting: once per payment, on open payments more than
