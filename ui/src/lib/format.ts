@@ -62,5 +62,5 @@ export function todayIso(): string {
 
 export function percent(p: number | null | undefined): string {
   if (p === null || p === undefined) return "—";
-  return `${p.toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
+  return `${p.toLocaleString(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
 }
