@@ -22,6 +22,7 @@ type CoreSlot = tokio::sync::watch::Receiver<Option<Result<Core, String>>>;
 #[tauri::command]
 async fn rpc(
     slot: State<'_, CoreSlot>,
+    shown: State<'_, StartScreenShown>,
     command: String,
     ctx: RpcContext,
     payload: Value,
@@ -39,8 +40,16 @@ async fn rpc(
             None => unreachable!("waited for Some"),
         }
     };
-    flexdesk::api::dispatch(&core, &ctx, &command, payload).await
+    let answer = flexdesk::api::dispatch(&core, &ctx, &command, payload).await;
+    if command == "app.shown" {
+        shown.0.notify_one();
+    }
+    answer
 }
+
+/// Signalled when the UI says its start screen is painted (`app.shown`): a first start loads the
+/// rest of the demo after that, so the two do not compete for the CPU.
+struct StartScreenShown(Arc<tokio::sync::Notify>);
 
 /// Where the database lives: `$FLEXDESK_DB` if set, else `<app data dir>/flexdesk.db`.
 fn db_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
@@ -53,7 +62,11 @@ fn db_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
 /// Open (and migrate) the database behind the window; on a first start, put the people and
 /// business units of the demo in place before the UI is answered and load the rest after.
 /// Then the daily run keeps going for as long as the window is open.
-async fn open_core(path: PathBuf, tx: tokio::sync::watch::Sender<Option<Result<Core, String>>>) {
+async fn open_core(
+    path: PathBuf,
+    tx: tokio::sync::watch::Sender<Option<Result<Core, String>>>,
+    shown: Arc<tokio::sync::Notify>,
+) {
     let started = std::time::Instant::now();
     let clock: SharedClock = Arc::new(SystemClock);
     let opened = async {
@@ -67,6 +80,8 @@ async fn open_core(path: PathBuf, tx: tokio::sync::watch::Sender<Option<Result<C
             eprintln!("FlexDesk: database {} opened in {} ms", path.display(), started.elapsed().as_millis());
             let _ = tx.send(Some(Ok(core.clone())));
             if let Some(rest) = rest {
+                // Let the start screen come up first (or go ahead after 3 s regardless).
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(3), shown.notified()).await;
                 match rest.await {
                     Ok(()) => eprintln!("FlexDesk: demo business loaded in {} ms", started.elapsed().as_millis()),
                     Err(e) => eprintln!("FlexDesk: loading the demo business failed: {e}"),
@@ -88,8 +103,10 @@ pub fn run() {
         .setup(|app| {
             let path = db_path(app)?;
             let (tx, rx) = tokio::sync::watch::channel(None);
+            let shown = Arc::new(tokio::sync::Notify::new());
             app.manage::<CoreSlot>(rx);
-            tauri::async_runtime::spawn(open_core(path, tx));
+            app.manage(StartScreenShown(shown.clone()));
+            tauri::async_runtime::spawn(open_core(path, tx, shown));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![rpc])

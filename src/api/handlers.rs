@@ -127,6 +127,12 @@ pub async fn app_bootstrap(s: &Session<'_>, _: Empty) -> Result<Bootstrap> {
     })
 }
 
+/// The UI's start screen is on screen. The desktop shell uses this to begin loading the rest of
+/// a first start's demo business; elsewhere it only acknowledges.
+pub async fn app_shown(_: &Session<'_>, _: Empty) -> Result<Ack> {
+    Ok(Ack { ok: true, message: "Noted.".into() })
+}
+
 pub async fn users_list(s: &Session<'_>, _: Empty) -> Result<Vec<users::User>> {
     users::list(&s.core.db).await
 }

@@ -245,6 +245,7 @@ pub use handlers::*;
 
 commands! {
     "app.bootstrap" => app_bootstrap(Empty) -> Bootstrap, Access::Public;
+    "app.shown" => app_shown(Empty) -> Ack, Access::Public;
     "users.list" => users_list(Empty) -> Vec<users::User>, Access::Public;
     "users.create" => users_create(users::NewUser) -> users::User, ADMIN;
     "bu.list" => bu_list(Empty) -> Vec<BusinessUnit>, Access::Anyone;

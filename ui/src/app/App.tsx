@@ -32,6 +32,17 @@ export function App() {
     void load();
   }, [load]);
 
+  // Tell the desk once the start screen is painted (a first start loads the rest of its demo
+  // business after that).
+  const hasBoot = boot !== null;
+  useEffect(() => {
+    if (!hasBoot) return;
+    const frame = window.requestAnimationFrame(() => {
+      window.setTimeout(() => void call("app.shown", {}).catch(() => undefined), 0);
+    });
+    return () => window.cancelAnimationFrame(frame);
+  }, [hasBoot]);
+
   // First start: the demo business loads behind the open window. Check again until it is in,
   // then refresh every list once.
   const demoLoading = boot?.demoLoading ?? false;

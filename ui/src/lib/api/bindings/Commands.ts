@@ -80,6 +80,7 @@ import type { VariantStatusReq } from "./VariantStatusReq";
 
 export interface Commands {
   "app.bootstrap": { req: Empty; res: Bootstrap };
+  "app.shown": { req: Empty; res: Ack };
   "users.list": { req: Empty; res: Array<User> };
   "users.create": { req: NewUser; res: User };
   "bu.list": { req: Empty; res: Array<BusinessUnit> };
@@ -152,6 +153,7 @@ export type CommandName = keyof Commands;
 /** Who may run each command: "public" (no one chosen yet), "anyone" at the desk, or these roles. */
 export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly string[]> = {
   "app.bootstrap": "public",
+  "app.shown": "public",
   "users.list": "public",
   "users.create": ["admin"],
   "bu.list": "anyone",
