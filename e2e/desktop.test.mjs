@@ -83,7 +83,10 @@ async function scan(serial) {
   });
   const focused = await browser.execute(() => document.activeElement?.tagName ?? null);
   if (focused && !['BODY', 'HTML'].includes(focused)) throw new Error(`focus is on ${focused}, not the page`);
-  await browser.keys([...serial, 'Enter']);
+  // One action per character: sent as one sequence, a doubled character ("WW", "00") can arrive
+  // once through WebKitWebDriver, while a real scanner sends every key.
+  for (const ch of serial) await browser.keys(ch);
+  await browser.keys('Enter');
 }
 
 /** The intake rows that mention `serial`, with their outcome. */
@@ -151,7 +154,8 @@ async function rowCount(id) {
 
 const serial = `E2E${Date.now().toString(36).toUpperCase()}`;
 const good = [1, 2, 3].map((n) => `${serial}G${n}`);
-const wrong = `${serial}W`;
+// Doubled characters on purpose: scanners send them, and they must all arrive.
+const wrong = `${serial}WW00`;
 const blocked = `${serial}U`;
 let ctx;
 let orderNumber;
