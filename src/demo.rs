@@ -13,12 +13,12 @@ use crate::services::{
     assets, business_units, catalog, customers, orders, payments, subscriptions as subs, users,
     BusinessUnit, Ctx,
 };
-use std::collections::HashMap;
 use crate::store::Actor;
 use crate::Core;
 use chrono::Duration;
 use rust_decimal::Decimal;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// A small deterministic generator (xorshift), so the demo needs no randomness crate.
 pub struct Rng(u64);
@@ -409,9 +409,17 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
     let mut staff = Vec::new();
     for (name, role) in people {
         staff.push(
-            users::create(&core.db, &admin.actor(), now, users::NewUser { name: name.into(), role })
-                .await?
-                .actor(),
+            users::create(
+                &core.db,
+                &admin.actor(),
+                now,
+                users::NewUser {
+                    name: name.into(),
+                    role,
+                },
+            )
+            .await?
+            .actor(),
         );
     }
     let (warehouse, counter) = (staff[0].clone(), staff[1].clone());
@@ -475,17 +483,37 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
     )
     .await?;
 
-    core.demo_loading.store(true, std::sync::atomic::Ordering::SeqCst);
+    core.demo_loading
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     let core = core.clone();
     let admin = admin.actor();
     Ok(Some(Box::pin(async move {
         let mut rng = Rng::new(0x5EED_F1E5);
         let r = async {
-            populate(&core, &nl, &admin, &warehouse, &counter, &mut rng, Market::Nl).await?;
-            populate(&core, &us, &admin, &warehouse, &counter, &mut rng, Market::Us).await
+            populate(
+                &core,
+                &nl,
+                &admin,
+                &warehouse,
+                &counter,
+                &mut rng,
+                Market::Nl,
+            )
+            .await?;
+            populate(
+                &core,
+                &us,
+                &admin,
+                &warehouse,
+                &counter,
+                &mut rng,
+                Market::Us,
+            )
+            .await
         }
         .await;
-        core.demo_loading.store(false, std::sync::atomic::Ordering::SeqCst);
+        core.demo_loading
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         r
     })))
 }
@@ -766,19 +794,30 @@ async fn populate(
                 // them, or only the first (partial); a few wait at the scan station.
                 if i % 6 != 5 {
                     let wctx = ctx_at(warehouse, (days - 2).max(0));
-                    let units: Vec<(String, i64)> = placed.order.items.iter().map(|it| (it.sku.clone(), it.quantity)).collect();
+                    let units: Vec<(String, i64)> = placed
+                        .order
+                        .items
+                        .iter()
+                        .map(|it| (it.sku.clone(), it.quantity))
+                        .collect();
                     let mut done = 0;
                     'units: for (sku, qty) in units {
                         for _ in 0..qty {
                             if i % 6 == 2 && done == 1 {
                                 break 'units;
                             }
-                            let Some(serial) = stock.get_mut(&sku).and_then(|l| l.pop()) else { continue };
-                            let a = subs::activate(&core.db, &wctx, subs::ActivateInput {
-                                order_id: id.clone(),
-                                asset_serial_number: serial,
-                                ..Default::default()
-                            })
+                            let Some(serial) = stock.get_mut(&sku).and_then(|l| l.pop()) else {
+                                continue;
+                            };
+                            let a = subs::activate(
+                                &core.db,
+                                &wctx,
+                                subs::ActivateInput {
+                                    order_id: id.clone(),
+                                    asset_serial_number: serial,
+                                    ..Default::default()
+                                },
+                            )
                             .await?;
                             rentals.push((a.rental.rental_id, sku.clone()));
                             done += 1;
@@ -816,7 +855,12 @@ async fn life(
     let today = now.date_naive().format("%Y-%m-%d").to_string();
     let accounts = Ctx::new(admin.clone(), bu.clone(), &core.desk.code, now);
     for (k, (rid, _)) in rentals.iter().enumerate() {
-        let q = payments::PaymentQuery { rental_id: Some(rid.clone()), limit: Some("100".into()), sort_dir: Some("asc".into()), ..Default::default() };
+        let q = payments::PaymentQuery {
+            rental_id: Some(rid.clone()),
+            limit: Some("100".into()),
+            sort_dir: Some("asc".into()),
+            ..Default::default()
+        };
         let due: Vec<payments::Payment> = payments::list(&core.db, bu, &q, now.date_naive())
             .await?
             .items
@@ -830,15 +874,26 @@ async fn life(
                 continue; // overdue
             }
             if last && k % 13 == 6 {
-                payments::mark_failed(&core.db, &accounts, &p.payment_id, "Direct debit returned: insufficient funds").await?;
+                payments::mark_failed(
+                    &core.db,
+                    &accounts,
+                    &p.payment_id,
+                    "Direct debit returned: insufficient funds",
+                )
+                .await?;
                 continue;
             }
-            payments::mark_paid(&core.db, &accounts, &p.payment_id, payments::MarkPaid {
-                payment_reference: Some(format!("BANK-{}", p.due_date.replace('-', ""))),
-                paid_at: Some(p.due_date.clone()),
-                method: Some(if k % 3 == 0 { "card" } else { "bank_transfer" }.into()),
-                ..Default::default()
-            })
+            payments::mark_paid(
+                &core.db,
+                &accounts,
+                &p.payment_id,
+                payments::MarkPaid {
+                    payment_reference: Some(format!("BANK-{}", p.due_date.replace('-', ""))),
+                    paid_at: Some(p.due_date.clone()),
+                    method: Some(if k % 3 == 0 { "card" } else { "bank_transfer" }.into()),
+                    ..Default::default()
+                },
+            )
             .await?;
         }
     }
@@ -846,31 +901,70 @@ async fn life(
     let desk = Ctx::new(warehouse.clone(), bu.clone(), &core.desk.code, now);
     let pick = |i: usize| rentals.get(i).map(|r| r.0.clone());
     if let Some(r) = pick(3) {
-        subs::receive_return(&core.db, &desk, subs::ReceiveInput {
-            serial_number: subs::get(&core.db, bu, &r, now.date_naive()).await?.asset_serial_number,
-            return_condition: Some("good".into()),
-            reason: Some("Moving abroad".into()),
-            ..Default::default()
-        })
+        subs::receive_return(
+            &core.db,
+            &desk,
+            subs::ReceiveInput {
+                serial_number: subs::get(&core.db, bu, &r, now.date_naive())
+                    .await?
+                    .asset_serial_number,
+                return_condition: Some("good".into()),
+                reason: Some("Moving abroad".into()),
+                ..Default::default()
+            },
+        )
         .await?;
     }
     if let Some(r) = pick(5) {
-        subs::buyout(&core.db, &front, &r, subs::BuyoutInput { reason: Some("customer_request".into()), ..Default::default() }).await?;
+        subs::buyout(
+            &core.db,
+            &front,
+            &r,
+            subs::BuyoutInput {
+                reason: Some("customer_request".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
     if let Some(r) = pick(7) {
-        subs::cancel(&core.db, &front, &r, subs::CancelInput { reason: Some("payment_failure".into()), notes: Some("Three reminders unanswered.".into()) }).await?;
+        subs::cancel(
+            &core.db,
+            &front,
+            &r,
+            subs::CancelInput {
+                reason: Some("payment_failure".into()),
+                notes: Some("Three reminders unanswered.".into()),
+            },
+        )
+        .await?;
     }
     if let Some(r) = pick(9) {
-        subs::extend(&core.db, &front, &r, subs::ExtendInput { extension_months: json!(12), reason: Some("Customer keeps the device another year".into()), ..Default::default() }).await?;
+        subs::extend(
+            &core.db,
+            &front,
+            &r,
+            subs::ExtendInput {
+                extension_months: json!(12),
+                reason: Some("Customer keeps the device another year".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
     if let Some((r, sku)) = rentals.get(11) {
         if let Some(spare) = stock.get_mut(sku).and_then(|l| l.pop()) {
-            subs::replace(&core.db, &desk, r, subs::ReplaceInput {
-                new_serial_number: spare,
-                replacement_reason: Some("defective".into()),
-                damage_assessment: Some("Battery swelling".into()),
-                ..Default::default()
-            })
+            subs::replace(
+                &core.db,
+                &desk,
+                r,
+                subs::ReplaceInput {
+                    new_serial_number: spare,
+                    replacement_reason: Some("defective".into()),
+                    damage_assessment: Some("Battery swelling".into()),
+                    ..Default::default()
+                },
+            )
             .await?;
         }
     }

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::{Manager, State};
 
-
 /// Environment variable naming the database file; overrides the app data directory.
 pub const DB_ENV: &str = "FLEXDESK_DB";
 
@@ -30,10 +29,9 @@ async fn rpc(
     let mut rx = slot.inner().clone();
     // The watch guard is not Send: it must be gone (end of this block) before the next await.
     let core = {
-        let ready = rx
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| flexdesk::Error::internal("The desk stopped while opening its database."))?;
+        let ready = rx.wait_for(Option::is_some).await.map_err(|_| {
+            flexdesk::Error::internal("The desk stopped while opening its database.")
+        })?;
         match ready.as_ref() {
             Some(Ok(core)) => core.clone(),
             Some(Err(message)) => return Err(flexdesk::Error::internal(message.clone())),
@@ -77,13 +75,21 @@ async fn open_core(
     .await;
     match opened {
         Ok((core, rest)) => {
-            eprintln!("FlexDesk: database {} opened in {} ms", path.display(), started.elapsed().as_millis());
+            eprintln!(
+                "FlexDesk: database {} opened in {} ms",
+                path.display(),
+                started.elapsed().as_millis()
+            );
             let _ = tx.send(Some(Ok(core.clone())));
             if let Some(rest) = rest {
                 // Let the start screen come up first (or go ahead after 3 s regardless).
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(3), shown.notified()).await;
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_secs(3), shown.notified()).await;
                 match rest.await {
-                    Ok(()) => eprintln!("FlexDesk: demo business loaded in {} ms", started.elapsed().as_millis()),
+                    Ok(()) => eprintln!(
+                        "FlexDesk: demo business loaded in {} ms",
+                        started.elapsed().as_millis()
+                    ),
                     Err(e) => eprintln!("FlexDesk: loading the demo business failed: {e}"),
                 }
             }
@@ -91,7 +97,11 @@ async fn open_core(
         }
         Err(e) => {
             eprintln!("FlexDesk: cannot open the database {}: {e}", path.display());
-            let _ = tx.send(Some(Err(format!("The database {} could not be opened: {}", path.display(), e.message))));
+            let _ = tx.send(Some(Err(format!(
+                "The database {} could not be opened: {}",
+                path.display(),
+                e.message
+            ))));
         }
     }
 }

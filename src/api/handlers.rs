@@ -130,7 +130,10 @@ pub async fn app_bootstrap(s: &Session<'_>, _: Empty) -> Result<Bootstrap> {
 /// The UI's start screen is on screen. The desktop shell uses this to begin loading the rest of
 /// a first start's demo business; elsewhere it only acknowledges.
 pub async fn app_shown(_: &Session<'_>, _: Empty) -> Result<Ack> {
-    Ok(Ack { ok: true, message: "Noted.".into() })
+    Ok(Ack {
+        ok: true,
+        message: "Noted.".into(),
+    })
 }
 
 pub async fn users_list(s: &Session<'_>, _: Empty) -> Result<Vec<users::User>> {
@@ -409,7 +412,10 @@ fn today(s: &Session<'_>) -> chrono::NaiveDate {
     s.core.now().date_naive()
 }
 
-pub async fn subscriptions_list(s: &Session<'_>, q: subs::SubscriptionQuery) -> Result<Page<subs::Rental>> {
+pub async fn subscriptions_list(
+    s: &Session<'_>,
+    q: subs::SubscriptionQuery,
+) -> Result<Page<subs::Rental>> {
     subs::list(&s.core.db, s.bu()?, &q, today(s)).await
 }
 
@@ -421,7 +427,10 @@ pub async fn subscriptions_get(s: &Session<'_>, r: IdReq) -> Result<Subscription
     })
 }
 
-pub async fn subscriptions_activate(s: &Session<'_>, r: subs::ActivateInput) -> Result<subs::Activation> {
+pub async fn subscriptions_activate(
+    s: &Session<'_>,
+    r: subs::ActivateInput,
+) -> Result<subs::Activation> {
     subs::activate(&s.core.db, &s.ctx()?, r).await
 }
 
@@ -437,11 +446,17 @@ pub async fn subscriptions_upgrade(s: &Session<'_>, r: UpgradeReq) -> Result<sub
     subs::upgrade(&s.core.db, &s.ctx()?, &r.id, r.input).await
 }
 
-pub async fn subscriptions_quote_buyout(s: &Session<'_>, r: subs::QuoteInput) -> Result<subs::BuyoutQuoteView> {
+pub async fn subscriptions_quote_buyout(
+    s: &Session<'_>,
+    r: subs::QuoteInput,
+) -> Result<subs::BuyoutQuoteView> {
     subs::quote_buyout(&s.core.db, &s.ctx()?, r).await
 }
 
-pub async fn subscriptions_quote_early_return(s: &Session<'_>, r: subs::QuoteInput) -> Result<subs::EarlyReturnQuoteView> {
+pub async fn subscriptions_quote_early_return(
+    s: &Session<'_>,
+    r: subs::QuoteInput,
+) -> Result<subs::EarlyReturnQuoteView> {
     subs::quote_early_return(&s.core.db, &s.ctx()?, r).await
 }
 
@@ -449,7 +464,10 @@ pub async fn subscriptions_buyout(s: &Session<'_>, r: BuyoutReq) -> Result<subs:
     subs::buyout(&s.core.db, &s.ctx()?, &r.id, r.input).await
 }
 
-pub async fn subscriptions_early_return(s: &Session<'_>, r: EarlyReturnReq) -> Result<subs::ReturnedEarly> {
+pub async fn subscriptions_early_return(
+    s: &Session<'_>,
+    r: EarlyReturnReq,
+) -> Result<subs::ReturnedEarly> {
     subs::early_return(&s.core.db, &s.ctx()?, &r.id, r.input).await
 }
 
@@ -477,11 +495,17 @@ pub async fn assets_lifetime(s: &Session<'_>, r: SerialReq) -> Result<subs::Asse
     subs::asset_lifetime(&s.core.db, s.bu()?, &r.serial_number, today(s)).await
 }
 
-pub async fn payments_list(s: &Session<'_>, q: payments::PaymentQuery) -> Result<Page<payments::Payment>> {
+pub async fn payments_list(
+    s: &Session<'_>,
+    q: payments::PaymentQuery,
+) -> Result<Page<payments::Payment>> {
     payments::list(&s.core.db, s.bu()?, &q, today(s)).await
 }
 
-pub async fn payments_totals(s: &Session<'_>, q: payments::PaymentQuery) -> Result<payments::PaymentTotals> {
+pub async fn payments_totals(
+    s: &Session<'_>,
+    q: payments::PaymentQuery,
+) -> Result<payments::PaymentTotals> {
     payments::totals(&s.core.db, s.bu()?, &q, today(s)).await
 }
 
@@ -493,16 +517,31 @@ pub async fn payments_mark_paid(s: &Session<'_>, r: MarkPaidReq) -> Result<payme
     payments::mark_paid(&s.core.db, &s.ctx()?, &r.id, r.input).await
 }
 
-pub async fn payments_mark_paid_many(s: &Session<'_>, r: MarkPaidManyReq) -> Result<Vec<payments::Payment>> {
+pub async fn payments_mark_paid_many(
+    s: &Session<'_>,
+    r: MarkPaidManyReq,
+) -> Result<Vec<payments::Payment>> {
     payments::mark_paid_many(&s.core.db, &s.ctx()?, &r.payment_ids, r.input).await
 }
 
 pub async fn payments_mark_failed(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {
-    payments::mark_failed(&s.core.db, &s.ctx()?, &r.id, r.reason.as_deref().unwrap_or("")).await
+    payments::mark_failed(
+        &s.core.db,
+        &s.ctx()?,
+        &r.id,
+        r.reason.as_deref().unwrap_or(""),
+    )
+    .await
 }
 
 pub async fn payments_cancel(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {
-    payments::cancel(&s.core.db, &s.ctx()?, &r.id, r.reason.as_deref().unwrap_or("")).await
+    payments::cancel(
+        &s.core.db,
+        &s.ctx()?,
+        &r.id,
+        r.reason.as_deref().unwrap_or(""),
+    )
+    .await
 }
 
 pub async fn dashboard_get(s: &Session<'_>, _: Empty) -> Result<dashboard::Dashboard> {

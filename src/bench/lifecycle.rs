@@ -23,10 +23,18 @@ pub struct LifecycleOptions {
 /// Subscriptions on the first `n` assets, each on an existing order and its customer, started
 /// over the two years before the bench date; `per` monthly payments each, paid when past due
 /// (one in 37 left open, so there is an overdue list).
-async fn generate(core: &Core, bu: &BusinessUnit, n: usize, per: usize, log: &dyn Fn(&str)) -> Result<()> {
+async fn generate(
+    core: &Core,
+    bu: &BusinessUnit,
+    n: usize,
+    per: usize,
+    log: &dyn Fn(&str),
+) -> Result<()> {
     let t = Instant::now();
     let mut tx = core.db.write().await?;
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&mut *tx).await?;
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, sku,
              product_name, monthly_amount, currency, status, original_contract_length, contract_length, start_date, end_date, billing_start,
@@ -66,7 +74,9 @@ async fn generate(core: &Core, bu: &BusinessUnit, n: usize, per: usize, log: &dy
     .fetch_all(&mut *tx)
     .await?;
     for (name, _) in &defs {
-        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *tx).await?;
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::query(
         "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?2)
@@ -100,15 +110,26 @@ async fn generate(core: &Core, bu: &BusinessUnit, n: usize, per: usize, log: &dy
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM payments").fetch_one(core.db.pool()).await?;
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM payments")
+        .fetch_one(core.db.pool())
+        .await?;
     log(&format!("payments: {count} ({:.1?})", t.elapsed()));
     sqlx::query("ANALYZE").execute(core.db.pool()).await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(core.db.pool()).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(core.db.pool())
+        .await?;
     Ok(())
 }
 
 /// `k` confirmed one-unit orders for `sku` and `k` available assets of it, for activations.
-async fn activation_stock(core: &Core, bu: &BusinessUnit, sku: &str, customer: &str, tag: &str, k: usize) -> Result<Vec<(String, String)>> {
+async fn activation_stock(
+    core: &Core,
+    bu: &BusinessUnit,
+    sku: &str,
+    customer: &str,
+    tag: &str,
+    k: usize,
+) -> Result<Vec<(String, String)>> {
     let mut tx = core.db.write().await?;
     let mut out = Vec::with_capacity(k);
     for chunk in (0..k).collect::<Vec<_>>().chunks(200) {
@@ -116,24 +137,57 @@ async fn activation_stock(core: &Core, bu: &BusinessUnit, sku: &str, customer: &
             .iter()
             .map(|i| (crate::ids::new_id("ord"), format!("ACT{tag}{i:06}")))
             .collect();
-        let snap = format!(r#"{{"customerId":"{customer}","email":"bench@mail.example","firstName":"Bench","lastName":"Customer","customerType":"individual"}}"#);
+        let snap = format!(
+            r#"{{"customerId":"{customer}","email":"bench@mail.example","firstName":"Bench","lastName":"Customer","customerType":"individual"}}"#
+        );
         let addr = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total, currency, total_devices, idem_key, created_at, updated_at, created_by, tax_rate) ");
         qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&r.0).push_bind(&bu.id).push_bind(format!("{}-{}", bu.code, r.1)).push_bind("confirmed").push_bind("standard").push_bind(customer)
-                .push_bind(snap.clone()).push_bind(addr).push_bind(addr).push_bind(7900).push_bind(1659).push_bind(9559).push_bind("EUR").push_bind(1)
-                .push_bind(&r.0).push_bind("2026-11-01T00:00:00.000Z").push_bind("2026-11-01T00:00:00.000Z").push_bind("bench").push_bind("21");
+            b.push_bind(&r.0)
+                .push_bind(&bu.id)
+                .push_bind(format!("{}-{}", bu.code, r.1))
+                .push_bind("confirmed")
+                .push_bind("standard")
+                .push_bind(customer)
+                .push_bind(snap.clone())
+                .push_bind(addr)
+                .push_bind(addr)
+                .push_bind(7900)
+                .push_bind(1659)
+                .push_bind(9559)
+                .push_bind("EUR")
+                .push_bind(1)
+                .push_bind(&r.0)
+                .push_bind("2026-11-01T00:00:00.000Z")
+                .push_bind("2026-11-01T00:00:00.000Z")
+                .push_bind("bench")
+                .push_bind("21");
         });
         qb.build().execute(&mut *tx).await?;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO order_items (order_id, idx, sku, product_name, quantity, unit_price, contract_length, acquisition_cost, acquisition_cost_source) ");
         qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&r.0).push_bind(0).push_bind(sku).push_bind("Bench product").push_bind(1).push_bind(7900).push_bind(24).push_bind(90000).push_bind("variant");
+            b.push_bind(&r.0)
+                .push_bind(0)
+                .push_bind(sku)
+                .push_bind("Bench product")
+                .push_bind(1)
+                .push_bind(7900)
+                .push_bind(24)
+                .push_bind(90000)
+                .push_bind("variant");
         });
         qb.build().execute(&mut *tx).await?;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO assets (bu_id, serial_number, sku, product_name, status, acquisition_cost, created_at, updated_at, created_by) ");
         qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&bu.id).push_bind(&r.1).push_bind(sku).push_bind("Bench product").push_bind("available").push_bind(90000)
-                .push_bind("2026-11-01T00:00:00.000Z").push_bind("2026-11-01T00:00:00.000Z").push_bind("bench");
+            b.push_bind(&bu.id)
+                .push_bind(&r.1)
+                .push_bind(sku)
+                .push_bind("Bench product")
+                .push_bind("available")
+                .push_bind(90000)
+                .push_bind("2026-11-01T00:00:00.000Z")
+                .push_bind("2026-11-01T00:00:00.000Z")
+                .push_bind("bench");
         });
         qb.build().execute(&mut *tx).await?;
         out.extend(rows);
@@ -144,14 +198,22 @@ async fn activation_stock(core: &Core, bu: &BusinessUnit, sku: &str, customer: &
 
 /// The same writes as an activation, by hand: subscription, 24 payments, asset, order,
 /// assignment, three timeline entries; no reads, no checks.
-async fn minimal_activation(core: &Core, bu: &BusinessUnit, order_id: &str, serial: &str, customer: &str, now: &str) -> Result<()> {
+async fn minimal_activation(
+    core: &Core,
+    bu: &BusinessUnit,
+    order_id: &str,
+    serial: &str,
+    customer: &str,
+    now: &str,
+) -> Result<()> {
     let mut tx = core.db.write().await?;
     let rid = crate::ids::new_id("rnt");
-    let asset_id: i64 = sqlx::query_scalar("SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?")
-        .bind(&bu.id)
-        .bind(serial)
-        .fetch_one(&mut *tx)
-        .await?;
+    let asset_id: i64 =
+        sqlx::query_scalar("SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?")
+            .bind(&bu.id)
+            .bind(serial)
+            .fetch_one(&mut *tx)
+            .await?;
     sqlx::query(
         "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, sku, product_name,
              monthly_amount, currency, status, original_contract_length, contract_length, start_date, end_date, billing_start, payment_terms_days,
@@ -175,13 +237,37 @@ async fn minimal_activation(core: &Core, bu: &BusinessUnit, order_id: &str, seri
              invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, idempotency_key, created_at, updated_at) ",
     );
     qb.push_values(0..24, |mut b, k| {
-        let d = crate::domain::schedule::add_months(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), k);
-        let e = crate::domain::schedule::add_months(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), k + 1);
+        let d = crate::domain::schedule::add_months(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            k,
+        );
+        let e = crate::domain::schedule::add_months(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            k + 1,
+        );
         let day = d.format("%Y-%m-%d").to_string();
-        b.push_bind(crate::ids::new_id("pay")).push_bind(&bu.id).push_bind(customer).push_bind(&rid).push_bind(asset_id).push_bind("individual")
-            .push_bind("rent").push_bind(k as i64).push_bind(d.format("%Y-%m").to_string()).push_bind(day.clone())
-            .push_bind(e.format("%Y-%m-%d").to_string()).push_bind(day.clone()).push_bind(day).push_bind(7900).push_bind("21").push_bind(1659)
-            .push_bind(9559).push_bind("EUR").push_bind("pending").push_bind(format!("{rid}:rent:{k}")).push_bind(now).push_bind(now);
+        b.push_bind(crate::ids::new_id("pay"))
+            .push_bind(&bu.id)
+            .push_bind(customer)
+            .push_bind(&rid)
+            .push_bind(asset_id)
+            .push_bind("individual")
+            .push_bind("rent")
+            .push_bind(k as i64)
+            .push_bind(d.format("%Y-%m").to_string())
+            .push_bind(day.clone())
+            .push_bind(e.format("%Y-%m-%d").to_string())
+            .push_bind(day.clone())
+            .push_bind(day)
+            .push_bind(7900)
+            .push_bind("21")
+            .push_bind(1659)
+            .push_bind(9559)
+            .push_bind("EUR")
+            .push_bind("pending")
+            .push_bind(format!("{rid}:rent:{k}"))
+            .push_bind(now)
+            .push_bind(now);
     });
     qb.build().execute(&mut *tx).await?;
     sqlx::query("UPDATE assets SET status = 'rented_out', customer_id = ?, rental_id = ?, updated_at = ? WHERE id = ?")
@@ -202,7 +288,11 @@ async fn minimal_activation(core: &Core, bu: &BusinessUnit, order_id: &str, seri
         .bind(customer)
         .execute(&mut *tx)
         .await?;
-    for (et, eid) in [("asset", serial), ("order", order_id), ("subscription", rid.as_str())] {
+    for (et, eid) in [
+        ("asset", serial),
+        ("order", order_id),
+        ("subscription", rid.as_str()),
+    ] {
         sqlx::query(
             "INSERT INTO events (id, bu_id, entity_type, entity_id, action, actor_id, actor_name, actor_role, at, summary) VALUES (?, ?, ?, ?, 'x', 'a', 'a', 'admin', ?, 'x')",
         )
@@ -218,19 +308,40 @@ async fn minimal_activation(core: &Core, bu: &BusinessUnit, order_id: &str, seri
     Ok(())
 }
 
-pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClock, o: &LifecycleOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>> {
+pub async fn run(
+    core: &Core,
+    bu: &BusinessUnit,
+    actor: &Actor,
+    clock: &FixedClock,
+    o: &LifecycleOptions,
+    log: &dyn Fn(&str),
+) -> Result<Vec<Measure>> {
     let t0 = Instant::now();
     generate(core, bu, o.subscriptions, o.payments_per, log).await?;
-    log(&format!("lifecycle dataset ready in {:.1?}; measuring", t0.elapsed()));
+    log(&format!(
+        "lifecycle dataset ready in {:.1?}; measuring",
+        t0.elapsed()
+    ));
     let mut out = Vec::new();
     let today = crate::clock::Clock::now(clock).date_naive();
-    let ctx = Ctx::new(actor.clone(), bu.clone(), &core.desk.code, crate::clock::Clock::now(clock));
-    let customer: String = sqlx::query_scalar("SELECT customer_id FROM subscriptions WHERE bu_id = ? LIMIT 1 OFFSET ?")
-        .bind(&bu.id)
-        .bind((o.subscriptions / 3) as i64)
-        .fetch_one(core.db.pool())
-        .await?;
-    let sku: String = sqlx::query_scalar("SELECT variant_sku FROM variants WHERE bu_id = ? LIMIT 1").bind(&bu.id).fetch_one(core.db.pool()).await?;
+    let ctx = Ctx::new(
+        actor.clone(),
+        bu.clone(),
+        &core.desk.code,
+        crate::clock::Clock::now(clock),
+    );
+    let customer: String = sqlx::query_scalar(
+        "SELECT customer_id FROM subscriptions WHERE bu_id = ? LIMIT 1 OFFSET ?",
+    )
+    .bind(&bu.id)
+    .bind((o.subscriptions / 3) as i64)
+    .fetch_one(core.db.pool())
+    .await?;
+    let sku: String =
+        sqlx::query_scalar("SELECT variant_sku FROM variants WHERE bu_id = ? LIMIT 1")
+            .bind(&bu.id)
+            .fetch_one(core.db.pool())
+            .await?;
 
     // Activation, interleaved with the hand-written transaction so both see the same machine.
     let k = (o.samples / 20).max(100);
@@ -240,11 +351,15 @@ pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClo
     let now = ctx.now.clone();
     for i in 0..k {
         let t = Instant::now();
-        let a = subs::activate(&core.db, &ctx, subs::ActivateInput {
-            order_id: svc[i].0.clone(),
-            asset_serial_number: svc[i].1.clone(),
-            ..Default::default()
-        })
+        let a = subs::activate(
+            &core.db,
+            &ctx,
+            subs::ActivateInput {
+                order_id: svc[i].0.clone(),
+                asset_serial_number: svc[i].1.clone(),
+                ..Default::default()
+            },
+        )
         .await?;
         ds.push(t.elapsed());
         std::hint::black_box(a);
@@ -252,12 +367,26 @@ pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClo
         minimal_activation(core, bu, &raw[i].0, &raw[i].1, &customer, &now).await?;
         dr.push(t.elapsed());
     }
-    let service = summarize("activate a unit: subscription + 24 payments (service)", ds, 2.0, "p99");
-    let minimal = summarize("the same writes, hand-written minimal SQL transaction", dr, f64::INFINITY, "p99");
+    let service = summarize(
+        "activate a unit: subscription + 24 payments (service)",
+        ds,
+        2.0,
+        "p99",
+    );
+    let minimal = summarize(
+        "the same writes, hand-written minimal SQL transaction",
+        dr,
+        f64::INFINITY,
+        "p99",
+    );
     let ratio = service.p99_ms / minimal.p99_ms;
     let ratio50 = service.p50_ms / minimal.p50_ms;
     out.push(service);
-    out.push(Measure { target: "baseline".into(), met: true, ..minimal });
+    out.push(Measure {
+        target: "baseline".into(),
+        met: true,
+        ..minimal
+    });
     out.push(Measure {
         name: format!("activation ÷ minimal transaction (p50 ratio {ratio50:.2})"),
         samples: k,
@@ -269,19 +398,39 @@ pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClo
     });
 
     // Subscription and payment list pages.
-    let serial: String = sqlx::query_scalar("SELECT serial_number FROM subscriptions WHERE bu_id = ? LIMIT 1 OFFSET ?")
-        .bind(&bu.id)
-        .bind((o.subscriptions / 2) as i64)
-        .fetch_one(core.db.pool())
-        .await?;
+    let serial: String = sqlx::query_scalar(
+        "SELECT serial_number FROM subscriptions WHERE bu_id = ? LIMIT 1 OFFSET ?",
+    )
+    .bind(&bu.id)
+    .bind((o.subscriptions / 2) as i64)
+    .fetch_one(core.db.pool())
+    .await?;
     let mut rng = Rng::new(7);
     let lists: [(&str, serde_json::Value); 6] = [
-        ("subscriptions: status=active, page of 50", serde_json::json!({"status": "active"})),
-        ("subscriptions: one customer's", serde_json::json!({"customerId": customer})),
-        ("subscriptions: by serial", serde_json::json!({"serialNumber": serial})),
-        ("subscriptions: page of 100, no filter", serde_json::json!({"limit": "100"})),
-        ("payments: overdue, oldest first, page of 50", serde_json::json!({"overdue": true, "sortDir": "asc"})),
-        ("payments: one customer's, page of 50", serde_json::json!({"customerId": customer})),
+        (
+            "subscriptions: status=active, page of 50",
+            serde_json::json!({"status": "active"}),
+        ),
+        (
+            "subscriptions: one customer's",
+            serde_json::json!({"customerId": customer}),
+        ),
+        (
+            "subscriptions: by serial",
+            serde_json::json!({"serialNumber": serial}),
+        ),
+        (
+            "subscriptions: page of 100, no filter",
+            serde_json::json!({"limit": "100"}),
+        ),
+        (
+            "payments: overdue, oldest first, page of 50",
+            serde_json::json!({"overdue": true, "sortDir": "asc"}),
+        ),
+        (
+            "payments: one customer's, page of 50",
+            serde_json::json!({"customerId": customer}),
+        ),
     ];
     for (i, (name, q)) in lists.iter().enumerate() {
         let mut d = Vec::new();
@@ -301,7 +450,10 @@ pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClo
     }
     // Deep subscription pages by cursor.
     let mut cursors = Vec::new();
-    let mut q = subs::SubscriptionQuery { status: Some("active".into()), ..Default::default() };
+    let mut q = subs::SubscriptionQuery {
+        status: Some("active".into()),
+        ..Default::default()
+    };
     for i in 0..400 {
         let p = subs::list(&core.db, bu, &q, today).await?;
         if i % 4 == 0 {
@@ -313,11 +465,26 @@ pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClo
     for _ in 0..(o.samples / 10).max(50) {
         let c = cursors[rng.below(cursors.len() as u64) as usize].clone();
         let t = Instant::now();
-        let p = subs::list(&core.db, bu, &subs::SubscriptionQuery { status: Some("active".into()), start_after: c, ..Default::default() }, today).await?;
+        let p = subs::list(
+            &core.db,
+            bu,
+            &subs::SubscriptionQuery {
+                status: Some("active".into()),
+                start_after: c,
+                ..Default::default()
+            },
+            today,
+        )
+        .await?;
         d.push(t.elapsed());
         std::hint::black_box(p);
     }
-    out.push(summarize("subscriptions: status=active, page 1–400 by cursor", d, 5.0, "p99"));
+    out.push(summarize(
+        "subscriptions: status=active, page 1–400 by cursor",
+        d,
+        5.0,
+        "p99",
+    ));
 
     // The dashboard.
     let mut d = Vec::new();
@@ -327,6 +494,11 @@ pub async fn run(core: &Core, bu: &BusinessUnit, actor: &Actor, clock: &FixedClo
         d.push(t.elapsed());
         std::hint::black_box(f);
     }
-    out.push(summarize("dashboard figures (all of them)", d, 100.0, "max"));
+    out.push(summarize(
+        "dashboard figures (all of them)",
+        d,
+        100.0,
+        "max",
+    ));
     Ok(out)
 }

@@ -299,7 +299,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::RunDaily => {
             let core = open(&cli.db).await?;
-            let rep = flexdesk::services::runs::daily(&core.db, &core.desk.code, core.now()).await?;
+            let rep =
+                flexdesk::services::runs::daily(&core.db, &core.desk.code, core.now()).await?;
             for u in &rep.units {
                 println!(
                     "{}: {} renewal payments, {} terms renewed, {} completed, {} waiting for action, {} late fees",

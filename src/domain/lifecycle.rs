@@ -49,7 +49,11 @@ pub fn buyout_quote(
         method: s.buyout_method,
         remaining_months,
         remaining_months_payment,
-        list_price_percentage: if uses_list { s.buyout_list_price_pct } else { Decimal::ZERO },
+        list_price_percentage: if uses_list {
+            s.buyout_list_price_pct
+        } else {
+            Decimal::ZERO
+        },
         list_price_amount,
         flat_fee,
         price: remaining_months_payment + list_price_amount + flat_fee,
@@ -81,7 +85,11 @@ pub fn early_return_quote(
     let (pct, fee) = match s.early_return_fee {
         EarlyReturnFee::RemainingMonths => (
             s.early_return_pct,
-            pct_of(remaining_months as i64 * monthly, s.early_return_pct, exponent),
+            pct_of(
+                remaining_months as i64 * monthly,
+                s.early_return_pct,
+                exponent,
+            ),
         ),
         EarlyReturnFee::FlatFee => (
             Decimal::ZERO,
@@ -134,7 +142,12 @@ pub struct Recovery {
 }
 
 /// `completion` is how much of the contract has run, 0..=1 (for `at_risk`).
-pub fn recovery(cost: Option<i64>, collected: i64, monthly_net: i64, completion: Decimal) -> Recovery {
+pub fn recovery(
+    cost: Option<i64>,
+    collected: i64,
+    monthly_net: i64,
+    completion: Decimal,
+) -> Recovery {
     let Some(cost) = cost.filter(|c| *c > 0) else {
         return Recovery {
             collected,
@@ -155,17 +168,25 @@ pub fn recovery(cost: Option<i64>, collected: i64, monthly_net: i64, completion:
     };
     Recovery {
         collected,
-        percent: Some(exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
+        percent: Some(
+            exact.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        ),
         profit: Some(collected - cost),
-        breakeven_months: (monthly_net > 0)
-            .then(|| (Decimal::from(cost) / Decimal::from(monthly_net)).round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
+        breakeven_months: (monthly_net > 0).then(|| {
+            (Decimal::from(cost) / Decimal::from(monthly_net))
+                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        }),
         reached_breakeven: collected >= cost,
         status,
     }
 }
 
 /// Share of the contract that has run on `today`, 0..=1, by days.
-pub fn completion(start: chrono::NaiveDate, end: chrono::NaiveDate, today: chrono::NaiveDate) -> Decimal {
+pub fn completion(
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Decimal {
     let total = (end - start).num_days();
     if total <= 0 {
         return Decimal::ONE;
@@ -202,12 +223,30 @@ mod tests {
         let half = Decimal::new(5, 1);
         let late = Decimal::new(6, 1);
         assert_eq!(recovery(None, 100, 10, half).status, RecoveryStatus::NoData);
-        assert_eq!(recovery(Some(0), 100, 10, half).status, RecoveryStatus::NoData);
-        assert_eq!(recovery(Some(1000), 600, 10, late).status, RecoveryStatus::Recovering);
-        assert_eq!(recovery(Some(1000), 500, 10, half).status, RecoveryStatus::Recovering);
-        assert_eq!(recovery(Some(1000), 500, 10, late).status, RecoveryStatus::AtRisk);
-        assert_eq!(recovery(Some(1000), 1001, 10, late).status, RecoveryStatus::Profitable);
-        assert_eq!(recovery(Some(1000), 1000, 10, late).status, RecoveryStatus::Recovering);
+        assert_eq!(
+            recovery(Some(0), 100, 10, half).status,
+            RecoveryStatus::NoData
+        );
+        assert_eq!(
+            recovery(Some(1000), 600, 10, late).status,
+            RecoveryStatus::Recovering
+        );
+        assert_eq!(
+            recovery(Some(1000), 500, 10, half).status,
+            RecoveryStatus::Recovering
+        );
+        assert_eq!(
+            recovery(Some(1000), 500, 10, late).status,
+            RecoveryStatus::AtRisk
+        );
+        assert_eq!(
+            recovery(Some(1000), 1001, 10, late).status,
+            RecoveryStatus::Profitable
+        );
+        assert_eq!(
+            recovery(Some(1000), 1000, 10, late).status,
+            RecoveryStatus::Recovering
+        );
     }
 
     #[test]

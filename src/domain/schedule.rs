@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 
 /// `d` plus `n` months, clamped to the month's last day (Jan 31 + 1 = Feb 28 or 29).
 pub fn add_months(d: NaiveDate, n: u32) -> NaiveDate {
-    d.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX)
+    d.checked_add_months(Months::new(n))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// End of a contract: start plus its length in months.
@@ -59,10 +60,18 @@ impl TaxRule {
         if self.inclusive {
             let net = Money(price.0 / (Decimal::ONE + rate));
             let tax = to_minor(price - net);
-            Amounts { net: price_minor - tax, tax, total: price_minor }
+            Amounts {
+                net: price_minor - tax,
+                tax,
+                total: price_minor,
+            }
         } else {
             let tax = to_minor(price * rate);
-            Amounts { net: price_minor, tax, total: price_minor + tax }
+            Amounts {
+                net: price_minor,
+                tax,
+                total: price_minor + tax,
+            }
         }
     }
 }
@@ -202,7 +211,11 @@ mod tests {
             billing_start: bs,
             first_payment: FirstPayment::FullMonth,
             terms_days: 0,
-            tax: TaxRule { rate: Decimal::ZERO, inclusive: false, exponent: 2 },
+            tax: TaxRule {
+                rate: Decimal::ZERO,
+                inclusive: false,
+                exponent: 2,
+            },
         }
     }
 
@@ -220,7 +233,15 @@ mod tests {
     fn month_ends_clamp_without_drifting() {
         let s = terms(d(2026, 1, 31), 4, BillingStart::Immediate).schedule();
         let starts: Vec<_> = s.iter().map(|p| p.period_start).collect();
-        assert_eq!(starts, vec![d(2026, 1, 31), d(2026, 2, 28), d(2026, 3, 31), d(2026, 4, 30)]);
+        assert_eq!(
+            starts,
+            vec![
+                d(2026, 1, 31),
+                d(2026, 2, 28),
+                d(2026, 3, 31),
+                d(2026, 4, 30)
+            ]
+        );
         let leap = terms(d(2028, 1, 31), 2, BillingStart::Immediate).schedule();
         assert_eq!(leap[1].period_start, d(2028, 2, 29));
         // Feb 29 + 12 months clamps to Feb 28.
@@ -230,7 +251,10 @@ mod tests {
     #[test]
     fn same_day_next_month_bills_in_arrears() {
         let s = terms(d(2026, 1, 15), 3, BillingStart::SameDayNextMonth).schedule();
-        assert_eq!(s.iter().map(|p| p.due_date).collect::<Vec<_>>(), vec![d(2026, 2, 15), d(2026, 3, 15), d(2026, 4, 15)]);
+        assert_eq!(
+            s.iter().map(|p| p.due_date).collect::<Vec<_>>(),
+            vec![d(2026, 2, 15), d(2026, 3, 15), d(2026, 4, 15)]
+        );
         assert_eq!(s[0].period_start, d(2026, 1, 15));
     }
 
@@ -238,7 +262,10 @@ mod tests {
     fn first_of_next_month_with_and_without_proration() {
         let mut t = terms(d(2026, 1, 21), 2, BillingStart::FirstOfNextMonth);
         let s = t.schedule();
-        assert_eq!(s.iter().map(|p| p.due_date).collect::<Vec<_>>(), vec![d(2026, 2, 1), d(2026, 3, 1)]);
+        assert_eq!(
+            s.iter().map(|p| p.due_date).collect::<Vec<_>>(),
+            vec![d(2026, 2, 1), d(2026, 3, 1)]
+        );
         assert_eq!(s[0].period_end, d(2026, 3, 1));
         t.first_payment = FirstPayment::Prorated;
         let s = t.schedule();
@@ -262,13 +289,46 @@ mod tests {
 
     #[test]
     fn tax_exclusive_and_inclusive() {
-        let ex = TaxRule { rate: Decimal::from(21), inclusive: false, exponent: 2 };
-        assert_eq!(ex.split(8900), Amounts { net: 8900, tax: 1869, total: 10769 });
-        let inc = TaxRule { rate: Decimal::from(21), inclusive: true, exponent: 2 };
+        let ex = TaxRule {
+            rate: Decimal::from(21),
+            inclusive: false,
+            exponent: 2,
+        };
+        assert_eq!(
+            ex.split(8900),
+            Amounts {
+                net: 8900,
+                tax: 1869,
+                total: 10769
+            }
+        );
+        let inc = TaxRule {
+            rate: Decimal::from(21),
+            inclusive: true,
+            exponent: 2,
+        };
         // 89 / 1.21 = 73.553… → tax 15.45, net 73.55.
-        assert_eq!(inc.split(8900), Amounts { net: 7355, tax: 1545, total: 8900 });
-        let jpy = TaxRule { rate: Decimal::from(10), inclusive: false, exponent: 0 };
-        assert_eq!(jpy.split(1005), Amounts { net: 1005, tax: 101, total: 1106 });
+        assert_eq!(
+            inc.split(8900),
+            Amounts {
+                net: 7355,
+                tax: 1545,
+                total: 8900
+            }
+        );
+        let jpy = TaxRule {
+            rate: Decimal::from(10),
+            inclusive: false,
+            exponent: 0,
+        };
+        assert_eq!(
+            jpy.split(1005),
+            Amounts {
+                net: 1005,
+                tax: 101,
+                total: 1106
+            }
+        );
     }
 
     #[test]

@@ -74,31 +74,47 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         (sql, from.unwrap_or_default(), to)
     };
     let mut sums = Vec::new();
-    for (sql, from, to) in [open(None, t.clone(), false), open(Some(t.clone()), day_text(today + chrono::Days::new(30)), true)] {
-        let r: (i64, i64) = sqlx::query_as(&sql).bind(&bu.id).bind(from).bind(to).fetch_one(&mut *tx).await?;
+    for (sql, from, to) in [
+        open(None, t.clone(), false),
+        open(
+            Some(t.clone()),
+            day_text(today + chrono::Days::new(30)),
+            true,
+        ),
+    ] {
+        let r: (i64, i64) = sqlx::query_as(&sql)
+            .bind(&bu.id)
+            .bind(from)
+            .bind(to)
+            .fetch_one(&mut *tx)
+            .await?;
         sums.push(r);
     }
-    let collected: Option<i64> = sqlx::query_scalar("SELECT net FROM collected_by_month WHERE bu_id = ? AND month = ?")
-        .bind(&bu.id)
-        .bind(today.format("%Y-%m").to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let collected: Option<i64> =
+        sqlx::query_scalar("SELECT net FROM collected_by_month WHERE bu_id = ? AND month = ?")
+            .bind(&bu.id)
+            .bind(today.format("%Y-%m").to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
     let past_end: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE bu_id = ? AND status = 'active' AND end_date <= ?")
         .bind(&bu.id)
         .bind(&t)
         .fetch_one(&mut *tx)
         .await?;
-    let deleted: i64 = sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND deleted_at IS NOT NULL")
-        .bind(&bu.id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let deleted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM assets WHERE bu_id = ? AND deleted_at IS NOT NULL",
+    )
+    .bind(&bu.id)
+    .fetch_one(&mut *tx)
+    .await?;
     let mut assets = Vec::new();
     for st in crate::domain::status::AssetStatus::ALL {
-        let mut n: i64 = sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND status = ?")
-            .bind(&bu.id)
-            .bind(st.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        let mut n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND status = ?")
+                .bind(&bu.id)
+                .bind(st.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
         // Deleted assets are kept as unavailable; they are not part of the fleet.
         if *st == crate::domain::status::AssetStatus::Unavailable {
             n -= deleted;
@@ -107,7 +123,11 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             assets.push((st.as_str().to_string(), n));
         }
     }
-    let awaiting = assets.iter().find(|(s, _)| s == "returned").map(|(_, n)| *n).unwrap_or(0);
+    let awaiting = assets
+        .iter()
+        .find(|(s, _)| s == "returned")
+        .map(|(_, n)| *n)
+        .unwrap_or(0);
     let to_fulfil: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM orders WHERE bu_id = ?1 AND status = 'confirmed') + (SELECT count(*) FROM orders WHERE bu_id = ?1 AND status = 'partial')",
     )
@@ -133,7 +153,9 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         })
         .collect();
     recovery_by_product.sort_by(|a, b| {
-        b.cost_recovery_percent.unwrap_or(0.0).total_cmp(&a.cost_recovery_percent.unwrap_or(0.0))
+        b.cost_recovery_percent
+            .unwrap_or(0.0)
+            .total_cmp(&a.cost_recovery_percent.unwrap_or(0.0))
     });
     Ok(Dashboard {
         date: t,
@@ -148,7 +170,10 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         past_end_date: past_end,
         awaiting_inspection: awaiting,
         orders_to_fulfil: to_fulfil,
-        assets_by_status: assets.into_iter().map(|(status, count)| StatusCount { status, count }).collect(),
+        assets_by_status: assets
+            .into_iter()
+            .map(|(status, count)| StatusCount { status, count })
+            .collect(),
         recovery_by_product,
     })
 }

@@ -191,7 +191,19 @@ pub(crate) async fn keyset_tail(
     dir: SortDir,
     limit: i64,
 ) -> Result<()> {
-    keyset_tail_by(db, qb, table, alias, key_col, "created_at", bu_id, cursor, dir, limit).await
+    keyset_tail_by(
+        db,
+        qb,
+        table,
+        alias,
+        key_col,
+        "created_at",
+        bu_id,
+        cursor,
+        dir,
+        limit,
+    )
+    .await
 }
 
 /// `keyset_tail` ordered by another column (then rowid), e.g. payments by due date.

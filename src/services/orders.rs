@@ -923,7 +923,10 @@ async fn hydrate(
         .fetch_all(&mut *conn)
         .await?;
         for (oid, idx, rid) in subs {
-            order_rentals.entry(oid.clone()).or_default().push(rid.clone());
+            order_rentals
+                .entry(oid.clone())
+                .or_default()
+                .push(rid.clone());
             if let Some(idx) = idx {
                 fulfilment.entry((oid, idx)).or_default().push(rid);
             }

@@ -3,7 +3,9 @@
 //! or many), mark failed, cancel, late fees, the overdue view. Payments are collected outside
 //! FlexDesk (bank transfer, card terminal, cash); the desk records the outcome.
 
-use super::{day_text, into_page, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir};
+use super::{
+    day_text, into_page, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir,
+};
 use crate::domain::schedule::{Amounts, Slot, SlotKind};
 use crate::domain::settings::LateFeeKind;
 use crate::domain::status::{PaymentKind, PaymentStatus, PaymentType};
@@ -192,7 +194,12 @@ fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
         customer_id: r.customer_id,
         subtotal: bu.money(r.subtotal),
         tax_amount: bu.money(r.tax_amount),
-        tax_rate: r.tax_rate.parse::<Decimal>().ok().and_then(|d| d.to_f64()).unwrap_or(0.0),
+        tax_rate: r
+            .tax_rate
+            .parse::<Decimal>()
+            .ok()
+            .and_then(|d| d.to_f64())
+            .unwrap_or(0.0),
         total: bu.money(r.total),
         currency: r.currency,
         amount: bu.money(r.total),
@@ -207,7 +214,10 @@ fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
         payment_reference: r.payment_reference,
         marked_by: r.marked_by,
         capture_attempts: r.capture_attempts,
-        last_capture_error: r.last_error.map(|m| CaptureError { code: "manual".into(), message: m }),
+        last_capture_error: r.last_error.map(|m| CaptureError {
+            code: "manual".into(),
+            message: m,
+        }),
         line_items,
         late_fee_applied: r.late_fee_amount > 0,
         late_fee_amount: bu.money(r.late_fee_amount),
@@ -257,7 +267,11 @@ fn kind_of(k: SlotKind) -> PaymentKind {
 /// Store scheduled payments. A payment that already exists (same subscription, kind and month)
 /// is left as it is, so renewals and extensions can be written more than once safely. Returns
 /// how many were added. One statement whatever the count (the rows travel as one JSON array).
-pub(crate) async fn insert_slots(conn: &mut SqliteConnection, payer: &Payer<'_>, slots: &[Slot]) -> Result<u64> {
+pub(crate) async fn insert_slots(
+    conn: &mut SqliteConnection,
+    payer: &Payer<'_>,
+    slots: &[Slot],
+) -> Result<u64> {
     if slots.is_empty() {
         return Ok(0);
     }
@@ -341,7 +355,11 @@ pub(crate) async fn insert_charge(
 
 /// Monthly payments whose service period starts after `date` and that are not cancelled: the
 /// `remainingMonths` of buyout and early-return quotes.
-pub(crate) async fn remaining_months(conn: &mut SqliteConnection, rental_id: &str, date: NaiveDate) -> Result<u32> {
+pub(crate) async fn remaining_months(
+    conn: &mut SqliteConnection,
+    rental_id: &str,
+    date: NaiveDate,
+) -> Result<u32> {
     let n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM payments WHERE rental_id = ? AND kind = 'rent' AND status != 'cancelled' AND period_start > ?",
     )
@@ -398,7 +416,12 @@ pub(crate) async fn reprice_after(
 }
 
 /// Open payments from `date` on follow the subscription's new asset (cost recovery per asset).
-pub(crate) async fn move_to_asset(conn: &mut SqliteConnection, rental_id: &str, date: NaiveDate, asset_id: i64) -> Result<()> {
+pub(crate) async fn move_to_asset(
+    conn: &mut SqliteConnection,
+    rental_id: &str,
+    date: NaiveDate,
+    asset_id: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE payments SET asset_id = ? WHERE rental_id = ? AND status IN ('pending', 'failed', 'processing') AND period_start >= ?",
     )
@@ -413,12 +436,19 @@ pub(crate) async fn move_to_asset(conn: &mut SqliteConnection, rental_id: &str, 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-async fn get_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str, today: NaiveDate) -> Result<Payment> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS}{FROM} WHERE p.id = ? AND p.bu_id = ?"))
-        .bind(id)
-        .bind(&bu.id)
-        .fetch_optional(&mut *conn)
-        .await?;
+async fn get_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+    today: NaiveDate,
+) -> Result<Payment> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS}{FROM} WHERE p.id = ? AND p.bu_id = ?"
+    ))
+    .bind(id)
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.map(|r| to_payment(bu, r, today))
         .ok_or_else(|| Error::not_found("Payment", id))
 }
@@ -463,7 +493,12 @@ pub struct PaymentTotals {
     pub currency: String,
 }
 
-fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, bu: &BusinessUnit, q: &PaymentQuery, today: NaiveDate) -> Result<()> {
+fn push_filters(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    bu: &BusinessUnit,
+    q: &PaymentQuery,
+    today: NaiveDate,
+) -> Result<()> {
     qb.push(" WHERE p.bu_id = ").push_bind(bu.id.clone());
     if let Some(s) = opt_trim(q.status.clone()) {
         let list: Vec<String> = s
@@ -488,36 +523,65 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, bu: &BusinessUnit, q: &Paymen
         qb.push(" AND p.billing_group_id = ").push_bind(g);
     }
     if let Some(f) = opt_trim(q.due_date_from.clone()) {
-        qb.push(" AND p.due_date >= ").push_bind(day_text(parse_day("dueDateFrom", &f)?));
+        qb.push(" AND p.due_date >= ")
+            .push_bind(day_text(parse_day("dueDateFrom", &f)?));
     }
     if let Some(t) = opt_trim(q.due_date_to.clone()) {
-        qb.push(" AND p.due_date <= ").push_bind(day_text(parse_day("dueDateTo", &t)?));
+        qb.push(" AND p.due_date <= ")
+            .push_bind(day_text(parse_day("dueDateTo", &t)?));
     }
     if q.overdue == Some(true) {
-        qb.push(" AND p.status IN ('pending', 'failed') AND p.due_date < ").push_bind(day_text(today));
+        qb.push(" AND p.status IN ('pending', 'failed') AND p.due_date < ")
+            .push_bind(day_text(today));
     }
     Ok(())
 }
 
 /// Payments in due-date order (latest first; `sortDir=asc` for oldest first), keyset-paginated.
-pub async fn list(db: &Db, bu: &BusinessUnit, q: &PaymentQuery, today: NaiveDate) -> Result<Page<Payment>> {
+pub async fn list(
+    db: &Db,
+    bu: &BusinessUnit,
+    q: &PaymentQuery,
+    today: NaiveDate,
+) -> Result<Page<Payment>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
     // The overdue view walks the open payments' index in due-date order.
     let from = if q.overdue == Some(true) && opt_trim(q.status.clone()).is_none() {
-        FROM.replacen("FROM payments p", "FROM payments p INDEXED BY payments_open", 1)
+        FROM.replacen(
+            "FROM payments p",
+            "FROM payments p INDEXED BY payments_open",
+            1,
+        )
     } else {
         FROM.to_string()
     };
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS}{from}"));
     push_filters(&mut qb, bu, q, today)?;
-    super::keyset_tail_by(db, &mut qb, "payments", "p", "id", "due_date", &bu.id, q.start_after.as_deref(), dir, limit).await?;
+    super::keyset_tail_by(
+        db,
+        &mut qb,
+        "payments",
+        "p",
+        "id",
+        "due_date",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+        limit,
+    )
+    .await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
     let items = rows.into_iter().map(|r| to_payment(bu, r, today)).collect();
     Ok(into_page(items, limit, |p: &Payment| p.payment_id.clone()))
 }
 
-pub async fn totals(db: &Db, bu: &BusinessUnit, q: &PaymentQuery, today: NaiveDate) -> Result<PaymentTotals> {
+pub async fn totals(
+    db: &Db,
+    bu: &BusinessUnit,
+    q: &PaymentQuery,
+    today: NaiveDate,
+) -> Result<PaymentTotals> {
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT count(*), coalesce(sum(p.total), 0),
             coalesce(sum(CASE WHEN p.status IN ('pending', 'failed', 'processing') THEN p.total END), 0),
@@ -574,7 +638,8 @@ async fn state_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> R
     .bind(&bu.id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (status, rental_id, subtotal, late, total, line_items) = row.ok_or_else(|| Error::not_found("Payment", id))?;
+    let (status, rental_id, subtotal, late, total, line_items) =
+        row.ok_or_else(|| Error::not_found("Payment", id))?;
     Ok(State {
         status: PaymentStatus::parse(&status).unwrap_or(PaymentStatus::Pending),
         rental_id,
@@ -589,29 +654,62 @@ fn paid_at_of(ctx: &Ctx, raw: Option<&str>) -> Result<String> {
         return Ok(ctx.now.clone());
     };
     let at = if t.len() == 10 {
-        parse_day("paidAt", t)?.and_hms_opt(12, 0, 0).map(|d| d.and_utc())
+        parse_day("paidAt", t)?
+            .and_hms_opt(12, 0, 0)
+            .map(|d| d.and_utc())
     } else {
-        chrono::DateTime::parse_from_rfc3339(t).ok().map(|d| d.with_timezone(&chrono::Utc))
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.with_timezone(&chrono::Utc))
     }
-    .ok_or_else(|| Error::invalid("paidAt", format!("'{t}' is not a date or an RFC 3339 time.")))?;
+    .ok_or_else(|| {
+        Error::invalid(
+            "paidAt",
+            format!("'{t}' is not a date or an RFC 3339 time."),
+        )
+    })?;
     if at.date_naive() > ctx.today() {
-        return Err(Error::invalid("paidAt", "A payment cannot be marked paid in the future."));
+        return Err(Error::invalid(
+            "paidAt",
+            "A payment cannot be marked paid in the future.",
+        ));
     }
     Ok(crate::clock::stamp(at))
 }
 
-async fn mark_paid_in(conn: &mut SqliteConnection, ctx: &Ctx, id: &str, m: &MarkPaid, paid_at: &str) -> Result<()> {
+async fn mark_paid_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    id: &str,
+    m: &MarkPaid,
+    paid_at: &str,
+) -> Result<()> {
     let st = state_of(conn, &ctx.bu, id).await?;
     match st.status {
-        PaymentStatus::Paid => return Err(Error::new(ErrorCode::AlreadyPaid, format!("Payment {id} is already paid."))),
+        PaymentStatus::Paid => {
+            return Err(Error::new(
+                ErrorCode::AlreadyPaid,
+                format!("Payment {id} is already paid."),
+            ))
+        }
         PaymentStatus::Cancelled => {
-            return Err(Error::new(ErrorCode::PaymentCancelled, format!("Payment {id} was cancelled; it cannot be paid.")))
+            return Err(Error::new(
+                ErrorCode::PaymentCancelled,
+                format!("Payment {id} was cancelled; it cannot be paid."),
+            ))
         }
         _ => {}
     }
     let reference = opt_trim(m.payment_reference.clone());
-    if reference.as_deref().map(|r| r.chars().count() > 200).unwrap_or(false) {
-        return Err(Error::invalid("paymentReference", "The reference must be at most 200 characters."));
+    if reference
+        .as_deref()
+        .map(|r| r.chars().count() > 200)
+        .unwrap_or(false)
+    {
+        return Err(Error::invalid(
+            "paymentReference",
+            "The reference must be at most 200 characters.",
+        ));
     }
     sqlx::query(
         "UPDATE payments SET status = 'paid', paid_at = ?, payment_reference = coalesce(?, payment_reference), notes = coalesce(?, notes),
@@ -663,7 +761,9 @@ async fn mark_paid_in(conn: &mut SqliteConnection, ctx: &Ctx, id: &str, m: &Mark
                 "Marked paid: {} {}{}",
                 ctx.bu.money(st.total).with_scale(ctx.bu.currency_exponent),
                 ctx.bu.currency,
-                reference.map(|r| format!(" (ref. {r})")).unwrap_or_default()
+                reference
+                    .map(|r| format!(" (ref. {r})"))
+                    .unwrap_or_default()
             ),
             before: Some(serde_json::json!({ "status": st.status })),
             after: Some(serde_json::json!({ "status": "paid", "paidAt": paid_at })),
@@ -683,12 +783,20 @@ pub async fn mark_paid(db: &Db, ctx: &Ctx, id: &str, m: MarkPaid) -> Result<Paym
 
 /// Mark several payments paid in one transaction: all of them, or none (the error names the
 /// payment that stopped it).
-pub async fn mark_paid_many(db: &Db, ctx: &Ctx, ids: &[String], m: MarkPaid) -> Result<Vec<Payment>> {
+pub async fn mark_paid_many(
+    db: &Db,
+    ctx: &Ctx,
+    ids: &[String],
+    m: MarkPaid,
+) -> Result<Vec<Payment>> {
     if ids.is_empty() {
         return Err(Error::invalid("paymentIds", "Choose at least one payment."));
     }
     if ids.len() > 500 {
-        return Err(Error::invalid("paymentIds", "At most 500 payments at once."));
+        return Err(Error::invalid(
+            "paymentIds",
+            "At most 500 payments at once.",
+        ));
     }
     let paid_at = paid_at_of(ctx, m.paid_at.as_deref())?;
     let mut tx = db.write().await?;
@@ -709,7 +817,10 @@ fn need_reason(reason: &str) -> Result<String> {
         return Err(Error::invalid("reason", "Say why (a reason is required)."));
     }
     if r.chars().count() > 1000 {
-        return Err(Error::invalid("reason", "The reason must be at most 1000 characters."));
+        return Err(Error::invalid(
+            "reason",
+            "The reason must be at most 1000 characters.",
+        ));
     }
     Ok(r.to_string())
 }
@@ -720,9 +831,17 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     let mut tx = db.write().await?;
     let st = state_of(&mut tx, &ctx.bu, id).await?;
     match st.status {
-        PaymentStatus::Paid => return Err(Error::new(ErrorCode::AlreadyPaid, format!("Payment {id} is already paid."))),
+        PaymentStatus::Paid => {
+            return Err(Error::new(
+                ErrorCode::AlreadyPaid,
+                format!("Payment {id} is already paid."),
+            ))
+        }
         PaymentStatus::Cancelled => {
-            return Err(Error::new(ErrorCode::PaymentCancelled, format!("Payment {id} was cancelled.")))
+            return Err(Error::new(
+                ErrorCode::PaymentCancelled,
+                format!("Payment {id} was cancelled."),
+            ))
         }
         _ => {}
     }
@@ -735,7 +854,15 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    changed(tx, ctx, id, st.status, PaymentStatus::Failed, format!("Collection failed: {reason}")).await
+    changed(
+        tx,
+        ctx,
+        id,
+        st.status,
+        PaymentStatus::Failed,
+        format!("Collection failed: {reason}"),
+    )
+    .await
 }
 
 /// The end of a status change: its timeline entry, the payment as it is now, commit.
@@ -747,15 +874,20 @@ async fn changed(
     to: PaymentStatus,
     summary: String,
 ) -> Result<Payment> {
-    record(&mut tx, &ctx.actor, ctx.at, Entry {
-        bu_id: Some(&ctx.bu.id),
-        entity_type: "payment",
-        entity_id: id,
-        action: to.as_str(),
-        summary,
-        before: Some(serde_json::json!({ "status": from })),
-        after: Some(serde_json::json!({ "status": to })),
-    })
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "payment",
+            entity_id: id,
+            action: to.as_str(),
+            summary,
+            before: Some(serde_json::json!({ "status": from })),
+            after: Some(serde_json::json!({ "status": to })),
+        },
+    )
     .await?;
     let p = get_in(&mut tx, &ctx.bu, id, ctx.today()).await?;
     tx.commit().await?;
@@ -769,23 +901,42 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
     let st = state_of(&mut tx, &ctx.bu, id).await?;
     match st.status {
         PaymentStatus::Paid => {
-            return Err(Error::new(ErrorCode::AlreadyPaid, format!("Payment {id} is paid; refunds happen with the payment provider.")))
+            return Err(Error::new(
+                ErrorCode::AlreadyPaid,
+                format!("Payment {id} is paid; refunds happen with the payment provider."),
+            ))
         }
         PaymentStatus::Cancelled => {
-            return Err(Error::new(ErrorCode::AlreadyCancelled, format!("Payment {id} is already cancelled.")))
+            return Err(Error::new(
+                ErrorCode::AlreadyCancelled,
+                format!("Payment {id} is already cancelled."),
+            ))
         }
         PaymentStatus::Processing => {
-            return Err(Error::new(ErrorCode::PaymentProcessing, format!("Payment {id} is being processed; wait for its outcome.")))
+            return Err(Error::new(
+                ErrorCode::PaymentProcessing,
+                format!("Payment {id} is being processed; wait for its outcome."),
+            ))
         }
         _ => {}
     }
-    sqlx::query("UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?")
-        .bind(&reason)
-        .bind(&ctx.now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    changed(tx, ctx, id, st.status, PaymentStatus::Cancelled, format!("Cancelled: {reason}")).await
+    sqlx::query(
+        "UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&reason)
+    .bind(&ctx.now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    changed(
+        tx,
+        ctx,
+        id,
+        st.status,
+        PaymentStatus::Cancelled,
+        format!("Cancelled: {reason}"),
+    )
+    .await
 }
 
 /// Late fees under the business unit's setting: once per payment, on open payments more than

@@ -26,14 +26,21 @@ pub struct DailyReport {
 }
 
 /// Run the daily rules for every business unit as of `at`.
-pub async fn daily(db: &Db, desk_code: &str, at: chrono::DateTime<chrono::Utc>) -> Result<DailyReport> {
+pub async fn daily(
+    db: &Db,
+    desk_code: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<DailyReport> {
     let mut units = Vec::new();
     for bu in business_units::list(db).await? {
         let ctx = Ctx::new(Actor::system(), bu, desk_code, at);
         let mut tx = db.write().await?;
         let contract_end = subscriptions::contract_end(&mut tx, &ctx).await?;
         let late_fees = payments::apply_late_fees(&mut tx, &ctx).await?;
-        let changed = contract_end.renewal_payments + contract_end.renewed_terms + contract_end.completed + late_fees;
+        let changed = contract_end.renewal_payments
+            + contract_end.renewed_terms
+            + contract_end.completed
+            + late_fees;
         if changed > 0 {
             record(&mut tx, &ctx.actor, at, Entry {
                 bu_id: Some(&ctx.bu.id),
@@ -50,7 +57,15 @@ pub async fn daily(db: &Db, desk_code: &str, at: chrono::DateTime<chrono::Utc>) 
             .await?;
         }
         tx.commit().await?;
-        units.push(UnitRun { bu_id: ctx.bu.id.clone(), bu_name: ctx.bu.name.clone(), contract_end, late_fees });
+        units.push(UnitRun {
+            bu_id: ctx.bu.id.clone(),
+            bu_name: ctx.bu.name.clone(),
+            contract_end,
+            late_fees,
+        });
     }
-    Ok(DailyReport { date: at.date_naive().format("%Y-%m-%d").to_string(), units })
+    Ok(DailyReport {
+        date: at.date_naive().format("%Y-%m-%d").to_string(),
+        units,
+    })
 }

@@ -8,10 +8,12 @@ use super::{day_text, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page,
 use crate::domain::lifecycle::{self, pct_f64};
 use crate::domain::schedule::{self, TaxRule, Terms};
 use crate::domain::serial;
-use crate::domain::settings::{BillingStart, BuyoutMethod, ContractEnd, EarlyReturnFee, FirstPayment};
+use crate::domain::settings::{
+    BillingStart, BuyoutMethod, ContractEnd, EarlyReturnFee, FirstPayment,
+};
 use crate::domain::status::{
-    AssetStatus, BuyoutReason, CancellationReason, OrderStatus, PaymentKind, ReplacementReason, ReturnCondition,
-    SubscriptionStatus, VariantStatus,
+    AssetStatus, BuyoutReason, CancellationReason, OrderStatus, PaymentKind, ReplacementReason,
+    ReturnCondition, SubscriptionStatus, VariantStatus,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
@@ -41,7 +43,11 @@ pub struct ActorRef {
 
 impl From<&Actor> for ActorRef {
     fn from(a: &Actor) -> ActorRef {
-        ActorRef { user_id: a.id.clone(), display_name: Some(a.name.clone()), role: Some(a.role.clone()) }
+        ActorRef {
+            user_id: a.id.clone(),
+            display_name: Some(a.name.clone()),
+            role: Some(a.role.clone()),
+        }
     }
 }
 
@@ -282,7 +288,9 @@ pub fn months_between(a: NaiveDate, b: NaiveDate) -> u32 {
     if b <= a {
         return 0;
     }
-    let mut m = ((b.year_ce().1 as i64 - a.year_ce().1 as i64) * 12 + b.month0() as i64 - a.month0() as i64).max(0) as u32;
+    let mut m = ((b.year_ce().1 as i64 - a.year_ce().1 as i64) * 12 + b.month0() as i64
+        - a.month0() as i64)
+        .max(0) as u32;
     while m > 0 && schedule::add_months(a, m) > b {
         m -= 1;
     }
@@ -302,14 +310,19 @@ impl Row {
         date(&self.end_date)
     }
     pub(crate) fn tax(&self, bu: &BusinessUnit) -> TaxRule {
-        TaxRule { rate: self.tax_rate.parse().unwrap_or_default(), inclusive: self.tax_inclusive, exponent: bu.currency_exponent }
+        TaxRule {
+            rate: self.tax_rate.parse().unwrap_or_default(),
+            inclusive: self.tax_inclusive,
+            exponent: bu.currency_exponent,
+        }
     }
     pub(crate) fn terms(&self, bu: &BusinessUnit) -> Terms {
         Terms {
             start: self.start(),
             months: self.contract_length as u32,
             monthly: self.monthly_amount,
-            billing_start: BillingStart::parse(&self.billing_start).unwrap_or(BillingStart::Immediate),
+            billing_start: BillingStart::parse(&self.billing_start)
+                .unwrap_or(BillingStart::Immediate),
             first_payment: FirstPayment::FullMonth,
             terms_days: self.payment_terms_days as u32,
             tax: self.tax(bu),
@@ -335,7 +348,12 @@ impl Row {
         };
         let actual = months_between(start, until);
         let monthly_net = self.tax(bu).split(self.monthly_amount).net;
-        let rec = lifecycle::recovery(self.acquisition_cost, self.total_collected, monthly_net, lifecycle::completion(start, end, until));
+        let rec = lifecycle::recovery(
+            self.acquisition_cost,
+            self.total_collected,
+            monthly_net,
+            lifecycle::completion(start, end, until),
+        );
         let past_end = status == SubscriptionStatus::Active && end <= today;
         Rental {
             rental_id: self.id.clone(),
@@ -359,7 +377,11 @@ impl Row {
             last_modified_date: self.updated_at.clone(),
             extension_history: serde_json::from_str(&self.extension_history).unwrap_or_default(),
             actual_months_rented: actual,
-            months_saved: if status == SubscriptionStatus::Active { 0 } else { (self.contract_length as u32).saturating_sub(actual) },
+            months_saved: if status == SubscriptionStatus::Active {
+                0
+            } else {
+                (self.contract_length as u32).saturating_sub(actual)
+            },
             list_price: bu.money_opt(self.list_price),
             list_price_source: self.list_price_source.clone(),
             list_price_captured_at: self.captured_at.clone(),
@@ -372,7 +394,8 @@ impl Row {
             breakeven_months: rec.breakeven_months.map(pct_f64),
             has_reached_breakeven: rec.reached_breakeven,
             recovery_status: rec.status.as_str().to_string(),
-            replacement_history: serde_json::from_str(&self.replacement_history).unwrap_or_default(),
+            replacement_history: serde_json::from_str(&self.replacement_history)
+                .unwrap_or_default(),
             buyout_details: json_col(self.buyout_details.as_deref()),
             early_return_details: json_col(self.early_return_details.as_deref()),
             cancellation_details: json_col(self.cancellation_details.as_deref()),
@@ -395,12 +418,18 @@ impl Row {
     }
 }
 
-pub(crate) async fn row_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Result<Row> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS} FROM subscriptions s WHERE s.id = ? AND s.bu_id = ?"))
-        .bind(id.trim())
-        .bind(&bu.id)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub(crate) async fn row_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<Row> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM subscriptions s WHERE s.id = ? AND s.bu_id = ?"
+    ))
+    .bind(id.trim())
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.ok_or_else(|| Error::not_found("Subscription", id.trim()))
 }
 
@@ -409,13 +438,21 @@ async fn active_row(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) ->
     if row.status() != SubscriptionStatus::Active {
         return Err(Error::new(
             ErrorCode::SubscriptionNotActive,
-            format!("Subscription {} is {}; only active subscriptions can change.", row.id, row.status),
+            format!(
+                "Subscription {} is {}; only active subscriptions can change.",
+                row.id, row.status
+            ),
         ));
     }
     Ok(row)
 }
 
-pub(crate) async fn get_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str, today: NaiveDate) -> Result<Rental> {
+pub(crate) async fn get_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+    today: NaiveDate,
+) -> Result<Rental> {
     Ok(row_in(conn, bu, id).await?.to_rental(bu, today))
 }
 
@@ -446,10 +483,17 @@ pub struct SubscriptionQuery {
 }
 
 /// Subscriptions newest first (keyset), with the documented filters and a few of FlexDesk's.
-pub async fn list(db: &Db, bu: &BusinessUnit, q: &SubscriptionQuery, today: NaiveDate) -> Result<Page<Rental>> {
+pub async fn list(
+    db: &Db,
+    bu: &BusinessUnit,
+    q: &SubscriptionQuery,
+    today: NaiveDate,
+) -> Result<Page<Rental>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM subscriptions s WHERE s.bu_id = "));
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {COLS} FROM subscriptions s WHERE s.bu_id = "
+    ));
     qb.push_bind(bu.id.clone());
     if let Some(s) = opt_trim(q.status.clone()) {
         SubscriptionStatus::parse_field("status", &s)?;
@@ -469,22 +513,43 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &SubscriptionQuery, today: Naiv
         qb.push(" AND s.sku = ").push_bind(sku);
     }
     if let Some(f) = opt_trim(q.end_date_from.clone()) {
-        qb.push(" AND s.end_date >= ").push_bind(day_text(parse_day("endDateFrom", &f)?));
+        qb.push(" AND s.end_date >= ")
+            .push_bind(day_text(parse_day("endDateFrom", &f)?));
     }
     if let Some(t) = opt_trim(q.end_date_to.clone()) {
-        qb.push(" AND s.end_date <= ").push_bind(day_text(parse_day("endDateTo", &t)?));
+        qb.push(" AND s.end_date <= ")
+            .push_bind(day_text(parse_day("endDateTo", &t)?));
     }
     if q.past_end == Some(true) {
-        qb.push(" AND s.status = 'active' AND s.end_date <= ").push_bind(day_text(today));
+        qb.push(" AND s.status = 'active' AND s.end_date <= ")
+            .push_bind(day_text(today));
     }
-    super::keyset_tail(db, &mut qb, "subscriptions", "s", "id", &bu.id, q.start_after.as_deref(), dir, limit).await?;
+    super::keyset_tail(
+        db,
+        &mut qb,
+        "subscriptions",
+        "s",
+        "id",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+        limit,
+    )
+    .await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
     let items = rows.iter().map(|r| r.to_rental(bu, today)).collect();
-    Ok(super::into_page(items, limit, |r: &Rental| r.rental_id.clone()))
+    Ok(super::into_page(items, limit, |r: &Rental| {
+        r.rental_id.clone()
+    }))
 }
 
 /// The subscription's whole schedule, in period order (detail screen).
-pub async fn schedule_of(db: &Db, bu: &BusinessUnit, id: &str, today: NaiveDate) -> Result<Vec<payments::Payment>> {
+pub async fn schedule_of(
+    db: &Db,
+    bu: &BusinessUnit,
+    id: &str,
+    today: NaiveDate,
+) -> Result<Vec<payments::Payment>> {
     let mut all = Vec::new();
     let mut q = payments::PaymentQuery {
         rental_id: Some(id.to_string()),
@@ -517,8 +582,17 @@ struct AssetRow {
     acquisition_cost: Option<i64>,
 }
 
-async fn asset_by_serial(conn: &mut SqliteConnection, bu: &BusinessUnit, raw: &str) -> Result<AssetRow> {
-    let not_found = || Error::new(ErrorCode::AssetNotFound, format!("No asset has the serial number {}.", raw.trim()));
+async fn asset_by_serial(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    raw: &str,
+) -> Result<AssetRow> {
+    let not_found = || {
+        Error::new(
+            ErrorCode::AssetNotFound,
+            format!("No asset has the serial number {}.", raw.trim()),
+        )
+    };
     let sn = serial::normalize(raw).map_err(|_| not_found())?;
     let row: Option<(i64, String, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT id, serial_number, sku, status, rental_id, acquisition_cost FROM assets WHERE bu_id = ? AND serial_number = ?",
@@ -527,8 +601,16 @@ async fn asset_by_serial(conn: &mut SqliteConnection, bu: &BusinessUnit, raw: &s
     .bind(&sn)
     .fetch_optional(&mut *conn)
     .await?;
-    let (id, serial_number, sku, status, rental_id, acquisition_cost) = row.ok_or_else(not_found)?;
-    Ok(AssetRow { id, serial_number, sku, status, rental_id, acquisition_cost })
+    let (id, serial_number, sku, status, rental_id, acquisition_cost) =
+        row.ok_or_else(not_found)?;
+    Ok(AssetRow {
+        id,
+        serial_number,
+        sku,
+        status,
+        rental_id,
+        acquisition_cost,
+    })
 }
 
 fn require_available(a: &AssetRow) -> Result<()> {
@@ -539,7 +621,13 @@ fn require_available(a: &AssetRow) -> Result<()> {
             "sold" => "was sold".to_string(),
             other => format!("is {other}"),
         };
-        return Err(Error::new(ErrorCode::AssetNotAvailable, format!("Serial {} {why}; only available assets can go out.", a.serial_number)));
+        return Err(Error::new(
+            ErrorCode::AssetNotAvailable,
+            format!(
+                "Serial {} {why}; only available assets can go out.",
+                a.serial_number
+            ),
+        ));
     }
     Ok(())
 }
@@ -567,7 +655,14 @@ async fn set_asset(
     Ok(())
 }
 
-async fn open_assignment(conn: &mut SqliteConnection, asset_id: i64, rental_id: &str, customer_id: &str, on: NaiveDate, reason: &str) -> Result<()> {
+async fn open_assignment(
+    conn: &mut SqliteConnection,
+    asset_id: i64,
+    rental_id: &str,
+    customer_id: &str,
+    on: NaiveDate,
+    reason: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT OR IGNORE INTO asset_assignments (asset_id, rental_id, customer_id, started_on, start_reason) VALUES (?, ?, ?, ?, ?)",
     )
@@ -581,7 +676,13 @@ async fn open_assignment(conn: &mut SqliteConnection, asset_id: i64, rental_id: 
     Ok(())
 }
 
-async fn close_assignment(conn: &mut SqliteConnection, asset_id: i64, rental_id: &str, on: NaiveDate, reason: &str) -> Result<()> {
+async fn close_assignment(
+    conn: &mut SqliteConnection,
+    asset_id: i64,
+    rental_id: &str,
+    on: NaiveDate,
+    reason: &str,
+) -> Result<()> {
     sqlx::query(
         "UPDATE asset_assignments SET ended_on = ?, end_reason = ? WHERE asset_id = ? AND rental_id = ? AND ended_on IS NULL",
     )
@@ -594,12 +695,39 @@ async fn close_assignment(conn: &mut SqliteConnection, asset_id: i64, rental_id:
     Ok(())
 }
 
-async fn event(conn: &mut SqliteConnection, ctx: &Ctx, entity_type: &str, entity_id: &str, action: &str, summary: String, before: Option<Value>, after: Option<Value>) -> Result<()> {
-    record(conn, &ctx.actor, ctx.at, Entry { bu_id: Some(&ctx.bu.id), entity_type, entity_id, action, summary, before, after }).await
+async fn event(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    entity_type: &str,
+    entity_id: &str,
+    action: &str,
+    summary: String,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<()> {
+    record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type,
+            entity_id,
+            action,
+            summary,
+            before,
+            after,
+        },
+    )
+    .await
 }
 
 fn money_text(bu: &BusinessUnit, minor: i64) -> String {
-    format!("{} {}", bu.money(minor).with_scale(bu.currency_exponent), bu.currency)
+    format!(
+        "{} {}",
+        bu.money(minor).with_scale(bu.currency_exponent),
+        bu.currency
+    )
 }
 
 /// An effective date sent with an action: not before the start, not after today.
@@ -609,17 +737,28 @@ fn effective_date(raw: Option<&str>, row: &Row, today: NaiveDate) -> Result<Naiv
     };
     let d = parse_day("effectiveDate", t)?;
     if d > today {
-        return Err(Error::invalid("effectiveDate", "The effective date cannot be in the future."));
+        return Err(Error::invalid(
+            "effectiveDate",
+            "The effective date cannot be in the future.",
+        ));
     }
     if d < row.start() {
-        return Err(Error::invalid("effectiveDate", format!("The effective date cannot be before the start ({}).", row.start_date)));
+        return Err(Error::invalid(
+            "effectiveDate",
+            format!(
+                "The effective date cannot be before the start ({}).",
+                row.start_date
+            ),
+        ));
     }
     Ok(d)
 }
 
 fn whole_number(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -629,7 +768,10 @@ fn text_field(path: &str, v: Option<String>, max: usize, label: &str) -> Result<
     let v = opt_trim(v);
     if let Some(t) = &v {
         if t.chars().count() > max {
-            return Err(Error::invalid(path, format!("{label} must be at most {max} characters.")));
+            return Err(Error::invalid(
+                path,
+                format!("{label} must be at most {max} characters."),
+            ));
         }
     }
     Ok(v)
@@ -660,7 +802,11 @@ struct NewSub<'a> {
 }
 
 /// Insert a subscription with its schedule, put its asset out, open the assignment.
-async fn start_subscription(conn: &mut SqliteConnection, ctx: &Ctx, n: NewSub<'_>) -> Result<String> {
+async fn start_subscription(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    n: NewSub<'_>,
+) -> Result<String> {
     let bu = &ctx.bu;
     let s = &bu.settings;
     let id = new_id(prefix::RENTAL);
@@ -671,7 +817,11 @@ async fn start_subscription(conn: &mut SqliteConnection, ctx: &Ctx, n: NewSub<'_
         billing_start: s.billing_start,
         first_payment: s.first_payment,
         terms_days: s.payment_terms_days,
-        tax: TaxRule { rate: s.tax_rate, inclusive: s.tax_inclusive, exponent: bu.currency_exponent },
+        tax: TaxRule {
+            rate: s.tax_rate,
+            inclusive: s.tax_inclusive,
+            exponent: bu.currency_exponent,
+        },
     };
     let tax_rate = s.tax_rate.normalize().to_string();
     sqlx::query(
@@ -727,8 +877,25 @@ async fn start_subscription(conn: &mut SqliteConnection, ctx: &Ctx, n: NewSub<'_
         now: &ctx.now,
     };
     payments::insert_slots(conn, &payer, &terms.schedule()).await?;
-    set_asset(conn, ctx, n.asset.id, AssetStatus::RentedOut, Some(n.customer_id), Some(&id), None).await?;
-    open_assignment(conn, n.asset.id, &id, n.customer_id, n.start, n.start_reason).await?;
+    set_asset(
+        conn,
+        ctx,
+        n.asset.id,
+        AssetStatus::RentedOut,
+        Some(n.customer_id),
+        Some(&id),
+        None,
+    )
+    .await?;
+    open_assignment(
+        conn,
+        n.asset.id,
+        &id,
+        n.customer_id,
+        n.start,
+        n.start_reason,
+    )
+    .await?;
     event(
         conn,
         ctx,
@@ -802,7 +969,11 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     let today = ctx.today();
     let mut c = crate::error::Checks::new();
     c.require("orderId", &input.order_id, "The order");
-    c.require("assetSerialNumber", &input.asset_serial_number, "The serial number");
+    c.require(
+        "assetSerialNumber",
+        &input.asset_serial_number,
+        "The serial number",
+    );
     let start = match opt_trim(input.start_date.clone()) {
         Some(s) => match parse_day("startDate", &s) {
             Ok(d) => Some(d),
@@ -818,7 +989,10 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
         Some(v) => match whole_number(v).filter(|n| (1..=120).contains(n)) {
             Some(n) => Some(n as u32),
             None => {
-                c.fail("contractLength", "The contract length must be a whole number of months from 1 to 120.");
+                c.fail(
+                    "contractLength",
+                    "The contract length must be a whole number of months from 1 to 120.",
+                );
                 None
             }
         },
@@ -838,11 +1012,17 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     .fetch_optional(&mut *tx)
     .await?;
     let (order_id, number, status, customer_id, total, rented) = order.ok_or_else(|| {
-        Error::new(ErrorCode::OrderNotFound, format!("No order {} in this business unit.", input.order_id.trim()))
+        Error::new(
+            ErrorCode::OrderNotFound,
+            format!("No order {} in this business unit.", input.order_id.trim()),
+        )
     })?;
     if let Some(cid) = opt_trim(input.customer_id.clone()) {
         if cid != customer_id {
-            return Err(Error::invalid("customerId", format!("Order {number} belongs to another customer.")));
+            return Err(Error::invalid(
+                "customerId",
+                format!("Order {number} belongs to another customer."),
+            ));
         }
     }
     if let Some(g) = opt_trim(input.billing_group_id.clone()) {
@@ -852,10 +1032,16 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     let status = OrderStatus::parse(&status).unwrap_or(OrderStatus::Pending);
     match status {
         OrderStatus::Cancelled => {
-            return Err(Error::new(ErrorCode::OrderNotConfirmed, format!("Order {number} was cancelled.")));
+            return Err(Error::new(
+                ErrorCode::OrderNotConfirmed,
+                format!("Order {number} was cancelled."),
+            ));
         }
         OrderStatus::Pending if bu.settings.require_confirmed_orders => {
-            return Err(Error::new(ErrorCode::OrderNotConfirmed, format!("Order {number} is not confirmed yet; confirm it first.")));
+            return Err(Error::new(
+                ErrorCode::OrderNotConfirmed,
+                format!("Order {number} is not confirmed yet; confirm it first."),
+            ));
         }
         _ => {}
     }
@@ -889,19 +1075,29 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     })
     .collect();
     if items.iter().all(|i| i.filled >= i.quantity) {
-        return Err(Error::new(ErrorCode::ItemFullyFulfilled, format!("Every unit of order {number} already has a device.")));
+        return Err(Error::new(
+            ErrorCode::ItemFullyFulfilled,
+            format!("Every unit of order {number} already has a device."),
+        ));
     }
     // 4–5. The asset, available.
     let asset = asset_by_serial(&mut tx, bu, &input.asset_serial_number).await?;
     if asset.status == "rented_out" {
         if let Some(rid) = &asset.rental_id {
-            let same: Option<String> = sqlx::query_scalar("SELECT id FROM subscriptions WHERE id = ? AND order_id = ?")
-                .bind(rid)
-                .bind(&order_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let same: Option<String> =
+                sqlx::query_scalar("SELECT id FROM subscriptions WHERE id = ? AND order_id = ?")
+                    .bind(rid)
+                    .bind(&order_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if same.is_some() {
-                return Err(Error::new(ErrorCode::AssetNotAvailable, format!("Serial {} is already activated on this order.", asset.serial_number)));
+                return Err(Error::new(
+                    ErrorCode::AssetNotAvailable,
+                    format!(
+                        "Serial {} is already activated on this order.",
+                        asset.serial_number
+                    ),
+                ));
             }
         }
     }
@@ -915,12 +1111,20 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
                 "Serial {} is a {}; order {number} wants {}.",
                 asset.serial_number,
                 asset.sku,
-                items.iter().filter(|i| i.filled < i.quantity).map(|i| i.sku.as_str()).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .filter(|i| i.filled < i.quantity)
+                    .map(|i| i.sku.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     let Some(item) = with_sku.into_iter().find(|i| i.filled < i.quantity) else {
-        return Err(Error::new(ErrorCode::ItemFullyFulfilled, format!("Order {number} already has every {} it needs.", asset.sku)));
+        return Err(Error::new(
+            ErrorCode::ItemFullyFulfilled,
+            format!("Order {number} already has every {} it needs.", asset.sku),
+        ));
     };
     let (cust_email, cust_name): (String, String) = sqlx::query_as(
         "SELECT email, coalesce(nullif(company, ''), trim(first_name || ' ' || last_name)) FROM customers WHERE id = ?",
@@ -930,7 +1134,9 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     .await?;
     let (cost, cost_source) = match (item.acquisition_cost_override, asset.acquisition_cost) {
         (Some(o), _) => (Some(o), "order_override".to_string()),
-        (None, Some(a)) if Some(a) == item.acquisition_cost => (Some(a), item.acquisition_cost_source.clone()),
+        (None, Some(a)) if Some(a) == item.acquisition_cost => {
+            (Some(a), item.acquisition_cost_source.clone())
+        }
         (None, Some(a)) => (Some(a), "manual".to_string()),
         (None, None) => (item.acquisition_cost, item.acquisition_cost_source.clone()),
     };
@@ -964,7 +1170,11 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     )
     .await?;
     let rented = rented + 1;
-    let new_status = if rented >= total { OrderStatus::Fulfilled } else { OrderStatus::Partial };
+    let new_status = if rented >= total {
+        OrderStatus::Fulfilled
+    } else {
+        OrderStatus::Partial
+    };
     sqlx::query("UPDATE orders SET rented_devices = ?, status = ?, updated_at = ? WHERE id = ?")
         .bind(rented)
         .bind(new_status.as_str())
@@ -991,7 +1201,12 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
         "subscription",
         &id,
         "activated",
-        format!("Activated {} ({}) for {cust_name} on order {number}, {months} months from {}", asset.serial_number, item.sku, day_text(start)),
+        format!(
+            "Activated {} ({}) for {cust_name} on order {number}, {months} months from {}",
+            asset.serial_number,
+            item.sku,
+            day_text(start)
+        ),
         None,
         None,
     )
@@ -999,7 +1214,10 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     let rental = get_in(&mut tx, bu, &id, today).await?;
     tx.commit().await?;
     Ok(Activation {
-        message: format!("{} activated on {number} ({rented} of {total}).", rental.asset_serial_number),
+        message: format!(
+            "{} activated on {number} ({rented} of {total}).",
+            rental.asset_serial_number
+        ),
         rental,
         order_number: number,
         order_status: new_status,
@@ -1036,7 +1254,15 @@ pub struct Extended {
     pub rental: Rental,
 }
 
-async fn extend_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, months: u32, new_monthly: i64, reason: Option<String>, notes: Option<String>) -> Result<(String, String, u32)> {
+async fn extend_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    row: &Row,
+    months: u32,
+    new_monthly: i64,
+    reason: Option<String>,
+    notes: Option<String>,
+) -> Result<(String, String, u32)> {
     let bu = &ctx.bu;
     let today = ctx.today();
     let old_len = row.contract_length as u32;
@@ -1049,11 +1275,21 @@ async fn extend_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, months: u3
     let terms = after.terms(bu);
     let effective = today.max(start);
     if new_monthly != row.monthly_amount {
-        payments::reprice_after(conn, &row.id, effective, row.tax(bu).split(new_monthly), &ctx.now).await?;
+        payments::reprice_after(
+            conn,
+            &row.id,
+            effective,
+            row.tax(bu).split(new_monthly),
+            &ctx.now,
+        )
+        .await?;
     }
-    let slots: Vec<_> = (old_len..new_len).map(|k| terms.month(k, new_monthly)).collect();
+    let slots: Vec<_> = (old_len..new_len)
+        .map(|k| terms.month(k, new_monthly))
+        .collect();
     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
-    let mut history: Vec<ExtensionEntry> = serde_json::from_str(&row.extension_history).unwrap_or_default();
+    let mut history: Vec<ExtensionEntry> =
+        serde_json::from_str(&row.extension_history).unwrap_or_default();
     history.push(ExtensionEntry {
         extension_months: months,
         old_contract_length: old_len,
@@ -1099,7 +1335,12 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
     let bu = &ctx.bu;
     let months = whole_number(&input.extension_months)
         .filter(|n| (1..=120).contains(n))
-        .ok_or_else(|| Error::new(ErrorCode::InvalidExtensionMonths, "Extension months must be a whole number from 1 to 120."))? as u32;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidExtensionMonths,
+                "Extension months must be a whole number from 1 to 120.",
+            )
+        })? as u32;
     let reason = text_field("reason", input.reason, 1000, "The reason")?;
     let notes = text_field("notes", input.notes, 5000, "Notes")?;
     let mut tx = db.write().await?;
@@ -1107,14 +1348,18 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
     if row.contract_length as u32 + months > 120 {
         return Err(Error::new(
             ErrorCode::InvalidExtensionMonths,
-            format!("A contract can run at most 120 months; this one has {} already.", row.contract_length),
+            format!(
+                "A contract can run at most 120 months; this one has {} already.",
+                row.contract_length
+            ),
         ));
     }
     let new_monthly = match input.new_monthly_amount {
         Some(m) => bu.minor("newMonthlyAmount", m)?,
         None => row.monthly_amount,
     };
-    let (old_end, new_end, new_len) = extend_in(&mut tx, ctx, &row, months, new_monthly, reason, notes).await?;
+    let (old_end, new_end, new_len) =
+        extend_in(&mut tx, ctx, &row, months, new_monthly, reason, notes).await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
     tx.commit().await?;
     Ok(Extended {
@@ -1160,18 +1405,37 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     let today = ctx.today();
     let reason = match opt_trim(input.replacement_reason.clone()) {
         Some(r) => ReplacementReason::parse_field("replacementReason", &r)?,
-        None => return Err(Error::invalid("replacementReason", "Say why: damaged, stolen, defective or lost.")),
+        None => {
+            return Err(Error::invalid(
+                "replacementReason",
+                "Say why: damaged, stolen, defective or lost.",
+            ))
+        }
     };
     if input.new_serial_number.trim().is_empty() {
-        return Err(Error::invalid("newSerialNumber", "Scan or type the replacement's serial number."));
+        return Err(Error::invalid(
+            "newSerialNumber",
+            "Scan or type the replacement's serial number.",
+        ));
     }
-    let damage = text_field("damageAssessment", input.damage_assessment, 2000, "The damage assessment")?;
+    let damage = text_field(
+        "damageAssessment",
+        input.damage_assessment,
+        2000,
+        "The damage assessment",
+    )?;
     let notes = text_field("notes", input.notes, 5000, "Notes")?;
     let mut tx = db.write().await?;
     let row = active_row(&mut tx, bu, id).await?;
     if let Some(sku) = opt_trim(input.new_sku.clone()) {
         if sku != row.sku {
-            return Err(Error::new(ErrorCode::SkuMismatch, format!("A replacement must be the same SKU ({}), not {sku}.", row.sku)));
+            return Err(Error::new(
+                ErrorCode::SkuMismatch,
+                format!(
+                    "A replacement must be the same SKU ({}), not {sku}.",
+                    row.sku
+                ),
+            ));
         }
     }
     let new = asset_by_serial(&mut tx, bu, &input.new_serial_number).await?;
@@ -1179,16 +1443,46 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     if new.sku != row.sku {
         return Err(Error::new(
             ErrorCode::SkuMismatch,
-            format!("Serial {} is a {}; this subscription needs a {}.", new.serial_number, new.sku, row.sku),
+            format!(
+                "Serial {} is a {}; this subscription needs a {}.",
+                new.serial_number, new.sku, row.sku
+            ),
         ));
     }
     let old_condition = (reason == ReplacementReason::Damaged).then_some("damaged");
-    set_asset(&mut tx, ctx, row.asset_id, AssetStatus::Unavailable, None, None, old_condition).await?;
+    set_asset(
+        &mut tx,
+        ctx,
+        row.asset_id,
+        AssetStatus::Unavailable,
+        None,
+        None,
+        old_condition,
+    )
+    .await?;
     close_assignment(&mut tx, row.asset_id, &row.id, today, "replaced").await?;
-    set_asset(&mut tx, ctx, new.id, AssetStatus::RentedOut, Some(&row.customer_id), Some(&row.id), None).await?;
-    open_assignment(&mut tx, new.id, &row.id, &row.customer_id, today, "replacement").await?;
+    set_asset(
+        &mut tx,
+        ctx,
+        new.id,
+        AssetStatus::RentedOut,
+        Some(&row.customer_id),
+        Some(&row.id),
+        None,
+    )
+    .await?;
+    open_assignment(
+        &mut tx,
+        new.id,
+        &row.id,
+        &row.customer_id,
+        today,
+        "replacement",
+    )
+    .await?;
     payments::move_to_asset(&mut tx, &row.id, today, new.id).await?;
-    let mut history: Vec<ReplacementEntry> = serde_json::from_str(&row.replacement_history).unwrap_or_default();
+    let mut history: Vec<ReplacementEntry> =
+        serde_json::from_str(&row.replacement_history).unwrap_or_default();
     history.push(ReplacementEntry {
         old_serial_number: row.serial_number.clone(),
         new_serial_number: new.serial_number.clone(),
@@ -1207,10 +1501,46 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
         .bind(&row.id)
         .execute(&mut *tx)
         .await?;
-    let summary = format!("Replaced {} with {} ({reason})", row.serial_number, new.serial_number);
-    event(&mut tx, ctx, "subscription", &row.id, "replaced", summary.clone(), Some(serde_json::json!({ "serialNumber": row.serial_number })), Some(serde_json::json!({ "serialNumber": new.serial_number }))).await?;
-    event(&mut tx, ctx, "asset", &row.serial_number, "replaced", format!("Taken off subscription {} ({reason}); unavailable", row.id), Some(serde_json::json!({ "status": "rented_out" })), Some(serde_json::json!({ "status": "unavailable" }))).await?;
-    event(&mut tx, ctx, "asset", &new.serial_number, "rented_out", format!("Replacement for {} on subscription {}", row.serial_number, row.id), Some(serde_json::json!({ "status": "available" })), Some(serde_json::json!({ "status": "rented_out", "rentalId": row.id }))).await?;
+    let summary = format!(
+        "Replaced {} with {} ({reason})",
+        row.serial_number, new.serial_number
+    );
+    event(
+        &mut tx,
+        ctx,
+        "subscription",
+        &row.id,
+        "replaced",
+        summary.clone(),
+        Some(serde_json::json!({ "serialNumber": row.serial_number })),
+        Some(serde_json::json!({ "serialNumber": new.serial_number })),
+    )
+    .await?;
+    event(
+        &mut tx,
+        ctx,
+        "asset",
+        &row.serial_number,
+        "replaced",
+        format!("Taken off subscription {} ({reason}); unavailable", row.id),
+        Some(serde_json::json!({ "status": "rented_out" })),
+        Some(serde_json::json!({ "status": "unavailable" })),
+    )
+    .await?;
+    event(
+        &mut tx,
+        ctx,
+        "asset",
+        &new.serial_number,
+        "rented_out",
+        format!(
+            "Replacement for {} on subscription {}",
+            row.serial_number, row.id
+        ),
+        Some(serde_json::json!({ "status": "available" })),
+        Some(serde_json::json!({ "status": "rented_out", "rentalId": row.id })),
+    )
+    .await?;
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
     tx.commit().await?;
     Ok(Replaced {
@@ -1282,13 +1612,28 @@ pub struct EarlyReturnQuoteView {
     pub customer_name: String,
 }
 
-fn buyout_view(bu: &BusinessUnit, row: &Row, eff: NaiveDate, remaining: u32) -> (BuyoutQuoteView, lifecycle::BuyoutQuote) {
-    let q = lifecycle::buyout_quote(&bu.settings, bu.currency_exponent, remaining, row.monthly_amount, row.list_price);
+fn buyout_view(
+    bu: &BusinessUnit,
+    row: &Row,
+    eff: NaiveDate,
+    remaining: u32,
+) -> (BuyoutQuoteView, lifecycle::BuyoutQuote) {
+    let q = lifecycle::buyout_quote(
+        &bu.settings,
+        bu.currency_exponent,
+        remaining,
+        row.monthly_amount,
+        row.list_price,
+    );
     let view = BuyoutQuoteView {
         rental_id: row.id.clone(),
         buyout_price: bu.money(q.price),
         remaining_payments: remaining,
-        depreciated_value: bu.money(row.acquisition_cost.map(|c| (c - row.total_collected).max(0)).unwrap_or(0)),
+        depreciated_value: bu.money(
+            row.acquisition_cost
+                .map(|c| (c - row.total_collected).max(0))
+                .unwrap_or(0),
+        ),
         currency: bu.currency.clone(),
         method: q.method,
         calculation_breakdown: breakdown(bu, &q),
@@ -1297,7 +1642,9 @@ fn buyout_view(bu: &BusinessUnit, row: &Row, eff: NaiveDate, remaining: u32) -> 
         acquisition_cost: bu.money_opt(row.acquisition_cost),
         total_collected: bu.money(row.total_collected),
         projected_after_buyout: bu.money(row.total_collected + q.price),
-        projected_margin: row.acquisition_cost.map(|c| bu.money(row.total_collected + q.price - c)),
+        projected_margin: row
+            .acquisition_cost
+            .map(|c| bu.money(row.total_collected + q.price - c)),
         effective_date: day_text(eff),
         serial_number: row.serial_number.clone(),
         product_name: row.product_name.clone(),
@@ -1316,9 +1663,20 @@ fn breakdown(bu: &BusinessUnit, q: &lifecycle::BuyoutQuote) -> BuyoutBreakdown {
     }
 }
 
-fn early_view(bu: &BusinessUnit, row: &Row, eff: NaiveDate, remaining: u32) -> (EarlyReturnQuoteView, lifecycle::EarlyReturnQuote) {
+fn early_view(
+    bu: &BusinessUnit,
+    row: &Row,
+    eff: NaiveDate,
+    remaining: u32,
+) -> (EarlyReturnQuoteView, lifecycle::EarlyReturnQuote) {
     let days = schedule::days_between(row.start(), eff);
-    let q = lifecycle::early_return_quote(&bu.settings, bu.currency_exponent, remaining, row.monthly_amount, days);
+    let q = lifecycle::early_return_quote(
+        &bu.settings,
+        bu.currency_exponent,
+        remaining,
+        row.monthly_amount,
+        days,
+    );
     let view = EarlyReturnQuoteView {
         rental_id: row.id.clone(),
         early_return_fee: bu.money(q.fee),
@@ -1349,7 +1707,11 @@ pub async fn quote_buyout(db: &Db, ctx: &Ctx, input: QuoteInput) -> Result<Buyou
     Ok(buyout_view(&ctx.bu, &row, eff, remaining).0)
 }
 
-pub async fn quote_early_return(db: &Db, ctx: &Ctx, input: QuoteInput) -> Result<EarlyReturnQuoteView> {
+pub async fn quote_early_return(
+    db: &Db,
+    ctx: &Ctx,
+    input: QuoteInput,
+) -> Result<EarlyReturnQuoteView> {
     let mut conn = db.pool().acquire().await?;
     let row = active_row(&mut conn, &ctx.bu, &input.rental_id).await?;
     let eff = effective_date(input.effective_date.as_deref(), &row, ctx.today())?;
@@ -1391,10 +1753,16 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     };
     let manual = match input.buyout_price {
         Some(p) if p.is_negative() => {
-            return Err(Error::new(ErrorCode::InvalidBuyoutPrice, "The buyout price cannot be negative."))
+            return Err(Error::new(
+                ErrorCode::InvalidBuyoutPrice,
+                "The buyout price cannot be negative.",
+            ))
         }
         Some(p) => Some(p.to_minor(bu.currency_exponent).map_err(|_| {
-            Error::new(ErrorCode::InvalidBuyoutPrice, format!("{p} has more decimals than {} allows.", bu.currency))
+            Error::new(
+                ErrorCode::InvalidBuyoutPrice,
+                format!("{p} has more decimals than {} allows.", bu.currency),
+            )
         })?),
         None => None,
     };
@@ -1407,13 +1775,27 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     let price = manual.unwrap_or(q.price);
     let cancelled = payments::cancel_after(&mut tx, &row.id, eff, "Bought out", &ctx.now).await?;
     let payment_id = if price > 0 {
-        Some(payments::insert_charge(&mut tx, &row.payer(bu, &ctx.now), PaymentKind::Buyout, eff, row.tax(bu).split(price)).await?)
+        Some(
+            payments::insert_charge(
+                &mut tx,
+                &row.payer(bu, &ctx.now),
+                PaymentKind::Buyout,
+                eff,
+                row.tax(bu).split(price),
+            )
+            .await?,
+        )
     } else {
         None
     };
     let details = BuyoutDetails {
         buyout_price: bu.money(price),
-        calculation_method: if manual.is_some() { "manual_override" } else { "auto_calculated" }.into(),
+        calculation_method: if manual.is_some() {
+            "manual_override"
+        } else {
+            "auto_calculated"
+        }
+        .into(),
         calculation_breakdown: breakdown(bu, &q),
         reason,
         notes,
@@ -1429,15 +1811,52 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         .execute(&mut *tx)
         .await?;
     // The customer owns the device now: it stays on record as sold, with them.
-    set_asset(&mut tx, ctx, row.asset_id, AssetStatus::Sold, Some(&row.customer_id), None, None).await?;
+    set_asset(
+        &mut tx,
+        ctx,
+        row.asset_id,
+        AssetStatus::Sold,
+        Some(&row.customer_id),
+        None,
+        None,
+    )
+    .await?;
     close_assignment(&mut tx, row.asset_id, &row.id, eff, "bought_out").await?;
-    let summary = format!("Bought out for {} ({} future payments cancelled)", money_text(bu, price), cancelled);
-    event(&mut tx, ctx, "subscription", &row.id, "bought_out", summary, Some(serde_json::json!({ "status": "active" })), Some(serde_json::json!({ "status": "ended_buyout" }))).await?;
-    event(&mut tx, ctx, "asset", &row.serial_number, "sold", format!("Sold to {} (buyout of {})", row.customer_name, row.id), Some(serde_json::json!({ "status": "rented_out" })), Some(serde_json::json!({ "status": "sold" }))).await?;
+    let summary = format!(
+        "Bought out for {} ({} future payments cancelled)",
+        money_text(bu, price),
+        cancelled
+    );
+    event(
+        &mut tx,
+        ctx,
+        "subscription",
+        &row.id,
+        "bought_out",
+        summary,
+        Some(serde_json::json!({ "status": "active" })),
+        Some(serde_json::json!({ "status": "ended_buyout" })),
+    )
+    .await?;
+    event(
+        &mut tx,
+        ctx,
+        "asset",
+        &row.serial_number,
+        "sold",
+        format!("Sold to {} (buyout of {})", row.customer_name, row.id),
+        Some(serde_json::json!({ "status": "rented_out" })),
+        Some(serde_json::json!({ "status": "sold" })),
+    )
+    .await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
     tx.commit().await?;
     Ok(BoughtOut {
-        message: format!("{} bought out for {}.", row.serial_number, money_text(bu, price)),
+        message: format!(
+            "{} bought out for {}.",
+            row.serial_number,
+            money_text(bu, price)
+        ),
         rental_id: row.id.clone(),
         asset_serial_number: row.serial_number.clone(),
         buyout_price: bu.money(price),
@@ -1489,28 +1908,56 @@ struct EarlyArgs {
 fn early_args(bu: &BusinessUnit, input: EarlyReturnInput) -> Result<EarlyArgs> {
     let condition = match opt_trim(input.return_condition) {
         Some(c) => ReturnCondition::parse_field("returnCondition", &c.to_lowercase())?,
-        None => return Err(Error::invalid("returnCondition", "Record the condition: excellent, good, fair, poor or damaged.")),
+        None => {
+            return Err(Error::invalid(
+                "returnCondition",
+                "Record the condition: excellent, good, fair, poor or damaged.",
+            ))
+        }
     };
     let manual_fee = match input.early_return_fee {
-        Some(f) if f.is_negative() => return Err(Error::new(ErrorCode::InvalidFee, "The early-return fee cannot be negative.")),
+        Some(f) if f.is_negative() => {
+            return Err(Error::new(
+                ErrorCode::InvalidFee,
+                "The early-return fee cannot be negative.",
+            ))
+        }
         Some(f) => Some(f.to_minor(bu.currency_exponent).map_err(|_| {
-            Error::new(ErrorCode::InvalidFee, format!("{f} has more decimals than {} allows.", bu.currency))
+            Error::new(
+                ErrorCode::InvalidFee,
+                format!("{f} has more decimals than {} allows.", bu.currency),
+            )
         })?),
         None => None,
     };
-    let reason = text_field("reason", input.reason, 1000, "The reason")?
-        .ok_or_else(|| Error::invalid("reason", "Say why it came back early (a reason is required)."))?;
+    let reason = text_field("reason", input.reason, 1000, "The reason")?.ok_or_else(|| {
+        Error::invalid(
+            "reason",
+            "Say why it came back early (a reason is required).",
+        )
+    })?;
     Ok(EarlyArgs {
         condition,
         manual_fee,
         waive: input.waive_fee.unwrap_or(false),
         reason,
-        damage: text_field("damageAssessment", input.damage_assessment, 2000, "The damage assessment")?,
+        damage: text_field(
+            "damageAssessment",
+            input.damage_assessment,
+            2000,
+            "The damage assessment",
+        )?,
         notes: text_field("notes", input.notes, 5000, "Notes")?,
     })
 }
 
-async fn early_return_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, eff: NaiveDate, a: EarlyArgs) -> Result<(i64, u32)> {
+async fn early_return_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    row: &Row,
+    eff: NaiveDate,
+    a: EarlyArgs,
+) -> Result<(i64, u32)> {
     let bu = &ctx.bu;
     let remaining = payments::remaining_months(conn, &row.id, eff).await?;
     let (_, q) = early_view(bu, row, eff, remaining);
@@ -1521,7 +1968,16 @@ async fn early_return_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, eff:
     };
     let cancelled = payments::cancel_after(conn, &row.id, eff, "Returned early", &ctx.now).await?;
     let payment_id = if fee > 0 {
-        Some(payments::insert_charge(conn, &row.payer(bu, &ctx.now), PaymentKind::EarlyReturnFee, eff, row.tax(bu).split(fee)).await?)
+        Some(
+            payments::insert_charge(
+                conn,
+                &row.payer(bu, &ctx.now),
+                PaymentKind::EarlyReturnFee,
+                eff,
+                row.tax(bu).split(fee),
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -1551,14 +2007,22 @@ async fn early_return_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, eff:
         .execute(&mut *conn)
         .await?;
     back_in(conn, ctx, row, eff, Some(a.condition), "returned_early").await?;
-    let fee_text = if a.waive { "fee waived".to_string() } else { format!("fee {}", money_text(bu, fee)) };
+    let fee_text = if a.waive {
+        "fee waived".to_string()
+    } else {
+        format!("fee {}", money_text(bu, fee))
+    };
     event(
         conn,
         ctx,
         "subscription",
         &row.id,
         "early_return",
-        format!("Returned early on {} ({fee_text}; {cancelled} future payments cancelled): {}", day_text(eff), a.reason),
+        format!(
+            "Returned early on {} ({fee_text}; {cancelled} future payments cancelled): {}",
+            day_text(eff),
+            a.reason
+        ),
         Some(serde_json::json!({ "status": "active" })),
         Some(serde_json::json!({ "status": "ended_early_return" })),
     )
@@ -1567,8 +2031,24 @@ async fn early_return_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, eff:
 }
 
 /// The device is back at the warehouse: `returned` (awaiting inspection) with its condition.
-async fn back_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, on: NaiveDate, condition: Option<ReturnCondition>, why: &str) -> Result<()> {
-    set_asset(conn, ctx, row.asset_id, AssetStatus::Returned, None, None, condition.map(|c| c.as_str())).await?;
+async fn back_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    row: &Row,
+    on: NaiveDate,
+    condition: Option<ReturnCondition>,
+    why: &str,
+) -> Result<()> {
+    set_asset(
+        conn,
+        ctx,
+        row.asset_id,
+        AssetStatus::Returned,
+        None,
+        None,
+        condition.map(|c| c.as_str()),
+    )
+    .await?;
     close_assignment(conn, row.asset_id, &row.id, on, why).await?;
     event(
         conn,
@@ -1576,14 +2056,23 @@ async fn back_in(conn: &mut SqliteConnection, ctx: &Ctx, row: &Row, on: NaiveDat
         "asset",
         &row.serial_number,
         "returned",
-        format!("Back from {}{}; awaiting inspection", row.customer_name, condition.map(|c| format!(" ({c})")).unwrap_or_default()),
+        format!(
+            "Back from {}{}; awaiting inspection",
+            row.customer_name,
+            condition.map(|c| format!(" ({c})")).unwrap_or_default()
+        ),
         Some(serde_json::json!({ "status": "rented_out" })),
         Some(serde_json::json!({ "status": "returned", "condition": condition })),
     )
     .await
 }
 
-pub async fn early_return(db: &Db, ctx: &Ctx, id: &str, input: EarlyReturnInput) -> Result<ReturnedEarly> {
+pub async fn early_return(
+    db: &Db,
+    ctx: &Ctx,
+    id: &str,
+    input: EarlyReturnInput,
+) -> Result<ReturnedEarly> {
     let bu = &ctx.bu;
     let eff_raw = input.effective_date.clone();
     let args = early_args(bu, input)?;
@@ -1594,7 +2083,11 @@ pub async fn early_return(db: &Db, ctx: &Ctx, id: &str, input: EarlyReturnInput)
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
     tx.commit().await?;
     Ok(ReturnedEarly {
-        message: format!("{} returned early; fee {}.", row.serial_number, money_text(bu, fee)),
+        message: format!(
+            "{} returned early; fee {}.",
+            row.serial_number,
+            money_text(bu, fee)
+        ),
         rental_id: row.id.clone(),
         asset_serial_number: row.serial_number.clone(),
         early_return_fee: bu.money(fee),
@@ -1618,7 +2111,11 @@ pub struct ReturnCheck {
     pub early_return_quote: Option<EarlyReturnQuoteView>,
 }
 
-async fn return_case(conn: &mut SqliteConnection, ctx: &Ctx, serial_number: &str) -> Result<(Row, String, Option<EarlyReturnQuoteView>)> {
+async fn return_case(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    serial_number: &str,
+) -> Result<(Row, String, Option<EarlyReturnQuoteView>)> {
     let bu = &ctx.bu;
     let asset = asset_by_serial(conn, bu, serial_number).await?;
     let rid = match (&asset.rental_id, asset.status.as_str()) {
@@ -1626,7 +2123,11 @@ async fn return_case(conn: &mut SqliteConnection, ctx: &Ctx, serial_number: &str
         _ => {
             return Err(Error::new(
                 ErrorCode::InvalidStatus,
-                format!("Serial {} is {}, not out with a customer; nothing to return.", asset.serial_number, asset.status.replace('_', " ")),
+                format!(
+                    "Serial {} is {}, not out with a customer; nothing to return.",
+                    asset.serial_number,
+                    asset.status.replace('_', " ")
+                ),
             ))
         }
     };
@@ -1687,26 +2188,49 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
     let (row, case, _) = return_case(&mut tx, ctx, &serial_number).await?;
     let condition = match opt_trim(input.return_condition.clone()) {
         Some(c) => ReturnCondition::parse_field("returnCondition", &c.to_lowercase())?,
-        None => return Err(Error::invalid("returnCondition", "Record the condition: excellent, good, fair, poor or damaged.")),
+        None => {
+            return Err(Error::invalid(
+                "returnCondition",
+                "Record the condition: excellent, good, fair, poor or damaged.",
+            ))
+        }
     };
     let (fee, message) = match case.as_str() {
         "early_return" => {
-            let reason = opt_trim(input.reason.clone()).unwrap_or_else(|| "Returned at the desk before the end date".into());
-            let args = early_args(bu, EarlyReturnInput {
-                return_condition: Some(condition.as_str().into()),
-                early_return_fee: input.early_return_fee,
-                waive_fee: input.waive_fee,
-                reason: Some(reason),
-                damage_assessment: input.damage_assessment.clone(),
-                notes: input.notes.clone(),
-                effective_date: None,
-            })?;
+            let reason = opt_trim(input.reason.clone())
+                .unwrap_or_else(|| "Returned at the desk before the end date".into());
+            let args = early_args(
+                bu,
+                EarlyReturnInput {
+                    return_condition: Some(condition.as_str().into()),
+                    early_return_fee: input.early_return_fee,
+                    waive_fee: input.waive_fee,
+                    reason: Some(reason),
+                    damage_assessment: input.damage_assessment.clone(),
+                    notes: input.notes.clone(),
+                    effective_date: None,
+                },
+            )?;
             let eff = today.max(row.start());
             let (fee, _) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
-            (fee, format!("{} returned early; fee {}.", row.serial_number, money_text(bu, fee)))
+            (
+                fee,
+                format!(
+                    "{} returned early; fee {}.",
+                    row.serial_number,
+                    money_text(bu, fee)
+                ),
+            )
         }
         "completion" => {
-            let cancelled = payments::cancel_after(&mut tx, &row.id, today, "Returned at contract end", &ctx.now).await?;
+            let cancelled = payments::cancel_after(
+                &mut tx,
+                &row.id,
+                today,
+                "Returned at contract end",
+                &ctx.now,
+            )
+            .await?;
             sqlx::query("UPDATE subscriptions SET status = 'ended_completed', ended_on = ?, updated_at = ? WHERE id = ?")
                 .bind(day_text(today))
                 .bind(&ctx.now)
@@ -1714,17 +2238,41 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
                 .execute(&mut *tx)
                 .await?;
             back_in(&mut tx, ctx, &row, today, Some(condition), "completed").await?;
-            event(&mut tx, ctx, "subscription", &row.id, "completed", format!("Completed: device returned on {} ({cancelled} later payments cancelled)", day_text(today)), Some(serde_json::json!({ "status": "active" })), Some(serde_json::json!({ "status": "ended_completed" }))).await?;
-            (0, format!("{} returned; subscription completed.", row.serial_number))
+            event(
+                &mut tx,
+                ctx,
+                "subscription",
+                &row.id,
+                "completed",
+                format!(
+                    "Completed: device returned on {} ({cancelled} later payments cancelled)",
+                    day_text(today)
+                ),
+                Some(serde_json::json!({ "status": "active" })),
+                Some(serde_json::json!({ "status": "ended_completed" })),
+            )
+            .await?;
+            (
+                0,
+                format!("{} returned; subscription completed.", row.serial_number),
+            )
         }
         _ => {
             back_in(&mut tx, ctx, &row, today, Some(condition), "collected").await?;
-            (0, format!("{} is back from {}.", row.serial_number, row.customer_name))
+            (
+                0,
+                format!("{} is back from {}.", row.serial_number, row.customer_name),
+            )
         }
     };
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
     tx.commit().await?;
-    Ok(Received { case, rental, fee: bu.money(fee), message })
+    Ok(Received {
+        case,
+        rental,
+        fee: bu.money(fee),
+        message,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1755,7 +2303,12 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
     let bu = &ctx.bu;
     let reason = match opt_trim(input.reason.clone()) {
         Some(r) => CancellationReason::parse_field("reason", &r)?,
-        None => return Err(Error::invalid("reason", "Say why: customer_request, payment_failure, fraud, admin_decision or other.")),
+        None => {
+            return Err(Error::invalid(
+                "reason",
+                "Say why: customer_request, payment_failure, fraud, admin_decision or other.",
+            ))
+        }
     };
     let notes = text_field("notes", input.notes, 1000, "Notes")?;
     let mut tx = db.write().await?;
@@ -1763,15 +2316,27 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
     match row.status() {
         SubscriptionStatus::Active => {}
         SubscriptionStatus::Cancelled => {
-            return Err(Error::new(ErrorCode::AlreadyCancelled, format!("Subscription {} is already cancelled.", row.id)))
+            return Err(Error::new(
+                ErrorCode::AlreadyCancelled,
+                format!("Subscription {} is already cancelled.", row.id),
+            ))
         }
         other => {
-            return Err(Error::new(ErrorCode::AlreadyEnded, format!("Subscription {} has already ended ({other}).", row.id)))
+            return Err(Error::new(
+                ErrorCode::AlreadyEnded,
+                format!("Subscription {} has already ended ({other}).", row.id),
+            ))
         }
     }
     let today = ctx.today().max(row.start());
-    let n = payments::cancel_after(&mut tx, &row.id, today, "Subscription cancelled", &ctx.now).await?;
-    let details = CancellationDetails { reason, notes, processed_by: ActorRef::from(&ctx.actor), cancelled_at: ctx.now.clone() };
+    let n =
+        payments::cancel_after(&mut tx, &row.id, today, "Subscription cancelled", &ctx.now).await?;
+    let details = CancellationDetails {
+        reason,
+        notes,
+        processed_by: ActorRef::from(&ctx.actor),
+        cancelled_at: ctx.now.clone(),
+    };
     sqlx::query("UPDATE subscriptions SET status = 'cancelled', ended_on = ?, cancellation_details = ?, updated_at = ? WHERE id = ?")
         .bind(day_text(today))
         .bind(serde_json::to_string(&details)?)
@@ -1779,7 +2344,17 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         .bind(&row.id)
         .execute(&mut *tx)
         .await?;
-    event(&mut tx, ctx, "subscription", &row.id, "cancelled", format!("Cancelled ({reason}); {n} future payments voided; device expected back"), Some(serde_json::json!({ "status": "active" })), Some(serde_json::json!({ "status": "cancelled" }))).await?;
+    event(
+        &mut tx,
+        ctx,
+        "subscription",
+        &row.id,
+        "cancelled",
+        format!("Cancelled ({reason}); {n} future payments voided; device expected back"),
+        Some(serde_json::json!({ "status": "active" })),
+        Some(serde_json::json!({ "status": "cancelled" })),
+    )
+    .await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
     tx.commit().await?;
     Ok(Cancelled {
@@ -1794,7 +2369,10 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
 
 pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rental> {
     if notes.chars().count() > 5000 {
-        return Err(Error::invalid("notes", "Notes must be at most 5000 characters."));
+        return Err(Error::invalid(
+            "notes",
+            "Notes must be at most 5000 characters.",
+        ));
     }
     let mut tx = db.write().await?;
     let row = row_in(&mut tx, &ctx.bu, id).await?;
@@ -1804,7 +2382,17 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rent
         .bind(&row.id)
         .execute(&mut *tx)
         .await?;
-    event(&mut tx, ctx, "subscription", &row.id, "notes", "Notes changed".into(), Some(serde_json::json!({ "notes": row.notes })), Some(serde_json::json!({ "notes": notes }))).await?;
+    event(
+        &mut tx,
+        ctx,
+        "subscription",
+        &row.id,
+        "notes",
+        "Notes changed".into(),
+        Some(serde_json::json!({ "notes": row.notes })),
+        Some(serde_json::json!({ "notes": notes })),
+    )
+    .await?;
     let r = get_in(&mut tx, &ctx.bu, &row.id, ctx.today()).await?;
     tx.commit().await?;
     Ok(r)
@@ -1848,7 +2436,11 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
     let today = ctx.today();
     let mut c = crate::error::Checks::new();
     c.require("newSku", &input.new_sku, "The new SKU");
-    c.require("newSerialNumber", &input.new_serial_number, "The new serial number");
+    c.require(
+        "newSerialNumber",
+        &input.new_serial_number,
+        "The new serial number",
+    );
     c.finish()?;
     let len = match &input.contract_length {
         None | Some(Value::Null) => bu.settings.default_contract_length as i64,
@@ -1861,41 +2453,80 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
     let sku = input.new_sku.trim();
     let v = super::catalog::variant_by_sku(&mut tx, bu, sku)
         .await?
-        .ok_or_else(|| Error::new(ErrorCode::VariantNotFound, format!("No variant has the SKU {sku}.")))?;
-    let product_active: Option<String> = sqlx::query_scalar("SELECT status FROM products WHERE id = ?")
-        .bind(&v.product_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::VariantNotFound,
+                format!("No variant has the SKU {sku}."),
+            )
+        })?;
+    let product_active: Option<String> =
+        sqlx::query_scalar("SELECT status FROM products WHERE id = ?")
+            .bind(&v.product_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     if v.status != VariantStatus::Active || product_active.as_deref() != Some("active") {
-        return Err(Error::new(ErrorCode::VariantInactive, format!("{} ({sku}) is not offered any more.", v.variant_name)));
+        return Err(Error::new(
+            ErrorCode::VariantInactive,
+            format!("{} ({sku}) is not offered any more.", v.variant_name),
+        ));
     }
     if !(1..=120).contains(&len) {
-        return Err(Error::new(ErrorCode::InvalidContractLength, format!("Contract length {len} is outside 1 to 120 months.")));
+        return Err(Error::new(
+            ErrorCode::InvalidContractLength,
+            format!("Contract length {len} is outside 1 to 120 months."),
+        ));
     }
     let tier = v.pricing.iter().find(|t| t.contract_length as i64 == len);
     let monthly = match (input.new_monthly_amount, tier) {
         (Some(m), _) => bu.minor("newMonthlyAmount", m)?,
         (None, Some(t)) => bu.minor("newMonthlyAmount", t.monthly_price)?,
         (None, None) => {
-            return Err(Error::new(ErrorCode::InvalidContractLength, format!("{sku} has no price for {len} months.")))
+            return Err(Error::new(
+                ErrorCode::InvalidContractLength,
+                format!("{sku} has no price for {len} months."),
+            ))
         }
     };
     let new = asset_by_serial(&mut tx, bu, &input.new_serial_number).await?;
     require_available(&new)?;
     if new.sku != sku {
-        return Err(Error::new(ErrorCode::SkuMismatch, format!("Serial {} is a {}, not a {sku}.", new.serial_number, new.sku)));
+        return Err(Error::new(
+            ErrorCode::SkuMismatch,
+            format!(
+                "Serial {} is a {}, not a {sku}.",
+                new.serial_number, new.sku
+            ),
+        ));
     }
     // End the old one.
-    payments::cancel_after(&mut tx, &row.id, today.max(row.start()), "Upgraded", &ctx.now).await?;
+    payments::cancel_after(
+        &mut tx,
+        &row.id,
+        today.max(row.start()),
+        "Upgraded",
+        &ctx.now,
+    )
+    .await?;
     back_in(&mut tx, ctx, &row, today, None, "upgraded").await?;
     // Start the new one.
-    let list_price = v.list_price.and_then(|m| m.to_minor(bu.currency_exponent).ok());
-    let cost_variant = v.acquisition_cost.and_then(|m| m.to_minor(bu.currency_exponent).ok());
+    let list_price = v
+        .list_price
+        .and_then(|m| m.to_minor(bu.currency_exponent).ok());
+    let cost_variant = v
+        .acquisition_cost
+        .and_then(|m| m.to_minor(bu.currency_exponent).ok());
     let (cost, cost_source) = match (new.acquisition_cost, cost_variant) {
         (Some(a), Some(vc)) if a == vc => (Some(a), "variant"),
         (Some(a), _) => (Some(a), "manual"),
         (None, Some(vc)) => (Some(vc), "variant"),
-        (None, None) => (list_price, if list_price.is_some() { "list_price" } else { "unknown" }),
+        (None, None) => (
+            list_price,
+            if list_price.is_some() {
+                "list_price"
+            } else {
+                "unknown"
+            },
+        ),
     };
     let product_name = v.product_name.clone();
     let new_id = start_subscription(
@@ -1917,7 +2548,12 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             months: len as u32,
             start: today,
             list_price,
-            list_price_source: if list_price.is_some() { "variant" } else { "unknown" }.into(),
+            list_price_source: if list_price.is_some() {
+                "variant"
+            } else {
+                "unknown"
+            }
+            .into(),
             acquisition_cost: cost,
             acquisition_cost_source: cost_source.into(),
             upgrade_from: Some(&row.id),
@@ -1934,12 +2570,40 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
         .execute(&mut *tx)
         .await?;
     let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
-    event(&mut tx, ctx, "subscription", &row.id, "upgraded", format!("Upgraded to {sku} ({}) on {new_id}{why}", new.serial_number), Some(serde_json::json!({ "status": "active" })), Some(serde_json::json!({ "status": "ended_upgrade" }))).await?;
-    event(&mut tx, ctx, "subscription", &new_id, "activated", format!("Started as the upgrade of {} ({}), {len} months at {}", row.id, row.serial_number, money_text(bu, monthly)), None, None).await?;
+    event(
+        &mut tx,
+        ctx,
+        "subscription",
+        &row.id,
+        "upgraded",
+        format!("Upgraded to {sku} ({}) on {new_id}{why}", new.serial_number),
+        Some(serde_json::json!({ "status": "active" })),
+        Some(serde_json::json!({ "status": "ended_upgrade" })),
+    )
+    .await?;
+    event(
+        &mut tx,
+        ctx,
+        "subscription",
+        &new_id,
+        "activated",
+        format!(
+            "Started as the upgrade of {} ({}), {len} months at {}",
+            row.id,
+            row.serial_number,
+            money_text(bu, monthly)
+        ),
+        None,
+        None,
+    )
+    .await?;
     let rental = get_in(&mut tx, bu, &new_id, today).await?;
     tx.commit().await?;
     Ok(Upgraded {
-        message: format!("{} replaced by {} on a new subscription.", row.serial_number, new.serial_number),
+        message: format!(
+            "{} replaced by {} on a new subscription.",
+            row.serial_number, new.serial_number
+        ),
         old_rental_id: row.id.clone(),
         new_rental_id: new_id,
         old_device: row.serial_number.clone(),
@@ -1969,7 +2633,10 @@ pub struct ContractEndReport {
 
 /// Apply the business unit's contract-end setting to every active subscription past its end
 /// date. Running it again the same day changes nothing.
-pub(crate) async fn contract_end(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<ContractEndReport> {
+pub(crate) async fn contract_end(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+) -> Result<ContractEndReport> {
     let bu = &ctx.bu;
     let today = ctx.today();
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -1994,13 +2661,23 @@ pub(crate) async fn contract_end(conn: &mut SqliteConnection, ctx: &Ctx) -> Resu
                     slots.push(slot);
                     k += 1;
                 }
-                rep.renewal_payments += payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+                rep.renewal_payments +=
+                    payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
             }
             ContractEnd::AutoRenewSameTerm => {
                 let mut cur = row.clone();
                 let term = (row.original_contract_length as u32).max(1);
                 while cur.end() <= today && cur.contract_length as u32 + term <= 1200 {
-                    extend_in(conn, ctx, &cur, term, cur.monthly_amount, Some("Renewed automatically for the same term".into()), None).await?;
+                    extend_in(
+                        conn,
+                        ctx,
+                        &cur,
+                        term,
+                        cur.monthly_amount,
+                        Some("Renewed automatically for the same term".into()),
+                        None,
+                    )
+                    .await?;
                     cur = row_in(conn, bu, &row.id).await?;
                     rep.renewed_terms += 1;
                 }
@@ -2011,8 +2688,19 @@ pub(crate) async fn contract_end(conn: &mut SqliteConnection, ctx: &Ctx) -> Resu
                     .bind(&row.id)
                     .execute(&mut *conn)
                     .await?;
-                payments::cancel_after(conn, &row.id, row.end(), "Contract ended", &ctx.now).await?;
-                event(conn, ctx, "subscription", &row.id, "completed", format!("Contract ended on {}; device expected back", row.end_date), Some(serde_json::json!({ "status": "active" })), Some(serde_json::json!({ "status": "ended_completed" }))).await?;
+                payments::cancel_after(conn, &row.id, row.end(), "Contract ended", &ctx.now)
+                    .await?;
+                event(
+                    conn,
+                    ctx,
+                    "subscription",
+                    &row.id,
+                    "completed",
+                    format!("Contract ended on {}; device expected back", row.end_date),
+                    Some(serde_json::json!({ "status": "active" })),
+                    Some(serde_json::json!({ "status": "ended_completed" })),
+                )
+                .await?;
                 rep.completed += 1;
             }
             ContractEnd::RequireAction => rep.needs_action += 1,
@@ -2058,9 +2746,16 @@ pub struct AssetLifetime {
 }
 
 /// Every customer and subscription an asset has had, and its cost recovery over all of them.
-pub async fn asset_lifetime(db: &Db, bu: &BusinessUnit, serial_number: &str, today: NaiveDate) -> Result<AssetLifetime> {
+pub async fn asset_lifetime(
+    db: &Db,
+    bu: &BusinessUnit,
+    serial_number: &str,
+    today: NaiveDate,
+) -> Result<AssetLifetime> {
     let mut conn = db.pool().acquire().await?;
-    let a = asset_by_serial(&mut conn, bu, serial_number).await.map_err(|_| Error::not_found("Asset", serial_number.trim()))?;
+    let a = asset_by_serial(&mut conn, bu, serial_number)
+        .await
+        .map_err(|_| Error::not_found("Asset", serial_number.trim()))?;
     let rows: Vec<(String, String, String, String, Option<String>, String, Option<String>, String, i64, i64)> = sqlx::query_as(
         "SELECT aa.rental_id, aa.customer_id, s.customer_name, aa.started_on, aa.ended_on, aa.start_reason, aa.end_reason, s.status, s.monthly_amount,
              (SELECT coalesce(sum(p.total - p.tax_amount), 0) FROM payments p WHERE p.rental_id = aa.rental_id AND p.asset_id = aa.asset_id AND p.status = 'paid')
@@ -2087,7 +2782,8 @@ pub async fn asset_lifetime(db: &Db, bu: &BusinessUnit, serial_number: &str, tod
                 ended_on: r.4,
                 start_reason: r.5,
                 end_reason: r.6,
-                rental_status: SubscriptionStatus::parse(&r.7).unwrap_or(SubscriptionStatus::Active),
+                rental_status: SubscriptionStatus::parse(&r.7)
+                    .unwrap_or(SubscriptionStatus::Active),
                 monthly_amount: bu.money(r.8),
                 collected: bu.money(r.9),
             }
@@ -2126,10 +2822,18 @@ pub async fn inspect(db: &Db, ctx: &Ctx, input: InspectInput) -> Result<super::a
     let outcome = match input.outcome.trim() {
         "available" => AssetStatus::Available,
         "unavailable" => AssetStatus::Unavailable,
-        other => return Err(Error::invalid("outcome", format!("'{other}' is not available or unavailable."))),
+        other => {
+            return Err(Error::invalid(
+                "outcome",
+                format!("'{other}' is not available or unavailable."),
+            ))
+        }
     };
     let condition = match opt_trim(input.condition.clone()) {
-        Some(c) => Some(ReturnCondition::parse_field("condition", &c.to_lowercase())?),
+        Some(c) => Some(ReturnCondition::parse_field(
+            "condition",
+            &c.to_lowercase(),
+        )?),
         None => None,
     };
     let notes = text_field("notes", input.notes.clone(), 5000, "Notes")?;
@@ -2138,7 +2842,11 @@ pub async fn inspect(db: &Db, ctx: &Ctx, input: InspectInput) -> Result<super::a
     if a.status != "returned" {
         return Err(Error::new(
             ErrorCode::InvalidStatus,
-            format!("Serial {} is {}; only returned devices are inspected.", a.serial_number, a.status.replace('_', " ")),
+            format!(
+                "Serial {} is {}; only returned devices are inspected.",
+                a.serial_number,
+                a.status.replace('_', " ")
+            ),
         ));
     }
     sqlx::query("UPDATE assets SET status = ?, condition = coalesce(?, condition), notes = coalesce(?, notes), updated_at = ? WHERE id = ?")
@@ -2157,16 +2865,24 @@ pub async fn inspect(db: &Db, ctx: &Ctx, input: InspectInput) -> Result<super::a
         "inspected",
         format!(
             "Inspected: {}{}{}",
-            if outcome == AssetStatus::Available { "back in stock" } else { "out of service" },
+            if outcome == AssetStatus::Available {
+                "back in stock"
+            } else {
+                "out of service"
+            },
             condition.map(|c| format!(", {c}")).unwrap_or_default(),
-            notes.as_deref().map(|n| format!(" — {n}")).unwrap_or_default()
+            notes
+                .as_deref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default()
         ),
         Some(serde_json::json!({ "status": "returned" })),
         Some(serde_json::json!({ "status": outcome, "condition": condition })),
     )
     .await?;
-    let asset = super::assets::find(&mut tx, bu, &a.serial_number).await?.ok_or_else(|| Error::not_found("Asset", &a.serial_number))?;
+    let asset = super::assets::find(&mut tx, bu, &a.serial_number)
+        .await?
+        .ok_or_else(|| Error::not_found("Asset", &a.serial_number))?;
     tx.commit().await?;
     Ok(asset)
 }
-

@@ -626,7 +626,11 @@ async fn the_server_publishes_its_openapi_document_and_serves_the_command_table(
 async fn every_v1_route_served_is_in_the_published_document() {
     // Routes are listed in src/http/v1.rs; the document must describe each (and nothing unserved).
     let spec: Value = serde_json::from_str(OPENAPI).unwrap();
-    let source = [include_str!("../../src/http/v1.rs"), include_str!("../../src/http/v1/subscriptions.rs")].concat();
+    let source = [
+        include_str!("../../src/http/v1.rs"),
+        include_str!("../../src/http/v1/subscriptions.rs"),
+    ]
+    .concat();
     let routes: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut served = Vec::new();
     for part in routes
@@ -681,24 +685,61 @@ async fn subscriptions_and_payments_follow_the_contract() {
     };
     post("/v1/products", "/v1/products", product()).await;
     for sn in ["C02A", "C02B", "C02C", "C02D", "C02E"] {
-        let (s, _) = post("/v1/assets", "/v1/assets", json!({"serialNumber": sn, "sku": "MBA13-MID-A"})).await;
+        let (s, _) = post(
+            "/v1/assets",
+            "/v1/assets",
+            json!({"serialNumber": sn, "sku": "MBA13-MID-A"}),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED);
     }
     let (_, v) = post("/v1/orders", "/v1/orders", json!({"customer": {"email": "sub@x.example", "firstName": "Sam", "lastName": "Bakker"},
         "billingAddress": address(), "items": [{"sku": "MBA13-MID-A", "quantity": 3, "contractLength": 12}]})).await;
     let oid = v["orderId"].as_str().unwrap().to_string();
-    let cid = v["order"]["customer"]["customerId"].as_str().unwrap().to_string();
+    let cid = v["order"]["customer"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = |p: String| -> &'static str { Box::leak(p.into_boxed_str()) };
 
     // Not confirmed yet: ORDER_NOT_CONFIRMED (400); unknown order: ORDER_NOT_FOUND (404).
     let activate = |serial: &str, order: &str| json!({"orderId": order, "assetSerialNumber": serial, "customerId": cid});
-    let (s, v) = post("/v1/subscriptions", "/v1/subscriptions", activate("C02A", &oid)).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("ORDER_NOT_CONFIRMED")));
-    let (s, v) = post("/v1/subscriptions", "/v1/subscriptions", activate("C02A", "ord_nope")).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (404, Some("ORDER_NOT_FOUND")));
-    post(path(format!("/v1/orders/{oid}/confirm")), "/v1/orders/{orderId}/confirm", json!({})).await;
-    let (s, v) = post("/v1/subscriptions", "/v1/subscriptions", json!({"orderId": oid, "assetSerialNumber": "C02A"})).await;
-    assert_eq!((s.as_u16(), v["error"]["details"][0]["path"].as_str()), (400, Some("customerId")));
+    let (s, v) = post(
+        "/v1/subscriptions",
+        "/v1/subscriptions",
+        activate("C02A", &oid),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("ORDER_NOT_CONFIRMED"))
+    );
+    let (s, v) = post(
+        "/v1/subscriptions",
+        "/v1/subscriptions",
+        activate("C02A", "ord_nope"),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("ORDER_NOT_FOUND"))
+    );
+    post(
+        path(format!("/v1/orders/{oid}/confirm")),
+        "/v1/orders/{orderId}/confirm",
+        json!({}),
+    )
+    .await;
+    let (s, v) = post(
+        "/v1/subscriptions",
+        "/v1/subscriptions",
+        json!({"orderId": oid, "assetSerialNumber": "C02A"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["details"][0]["path"].as_str()),
+        (400, Some("customerId"))
+    );
     let mut rentals = Vec::new();
     for sn in ["C02A", "C02B", "C02C"] {
         let (s, v) = post("/v1/subscriptions", "/v1/subscriptions", activate(sn, &oid)).await;
@@ -706,84 +747,349 @@ async fn subscriptions_and_payments_follow_the_contract() {
         assert_eq!(v["rental"]["monthlyAmount"], json!(89));
         rentals.push(v["rentalId"].as_str().unwrap().to_string());
     }
-    let (s, v) = post("/v1/subscriptions", "/v1/subscriptions", activate("C02D", &oid)).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (409, Some("ITEM_FULLY_FULFILLED")));
-    let (_, o) = api.call(Method::GET, &format!("/v1/orders/{oid}"), "/v1/orders/{orderId}", None).await;
-    assert_eq!((o["status"].as_str(), o["rentalProgress"]["rentedDevices"].as_i64()), (Some("fulfilled"), Some(3)));
+    let (s, v) = post(
+        "/v1/subscriptions",
+        "/v1/subscriptions",
+        activate("C02D", &oid),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (409, Some("ITEM_FULLY_FULFILLED"))
+    );
+    let (_, o) = api
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{oid}"),
+            "/v1/orders/{orderId}",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            o["status"].as_str(),
+            o["rentalProgress"]["rentedDevices"].as_i64()
+        ),
+        (Some("fulfilled"), Some(3))
+    );
 
     // Lists and get.
-    let (_, l) = api.call(Method::GET, &format!("/v1/subscriptions?orderId={oid}&limit=2"), "/v1/subscriptions", None).await;
-    assert_eq!((l["count"].as_i64(), l["hasMore"].as_bool()), (Some(2), Some(true)));
-    let (_, l) = api.call(Method::GET, "/v1/subscriptions?serialNumber=c02b", "/v1/subscriptions", None).await;
+    let (_, l) = api
+        .call(
+            Method::GET,
+            &format!("/v1/subscriptions?orderId={oid}&limit=2"),
+            "/v1/subscriptions",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (l["count"].as_i64(), l["hasMore"].as_bool()),
+        (Some(2), Some(true))
+    );
+    let (_, l) = api
+        .call(
+            Method::GET,
+            "/v1/subscriptions?serialNumber=c02b",
+            "/v1/subscriptions",
+            None,
+        )
+        .await;
     assert_eq!(l["rentals"][0]["rentalId"], json!(rentals[1]));
-    let (s, v) = api.call(Method::GET, "/v1/subscriptions?limit=101", "/v1/subscriptions", None).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("VALIDATION_ERROR")));
-    let (s, _) = api.call(Method::GET, &format!("/v1/subscriptions/{}", rentals[0]), "/v1/subscriptions/{subscriptionId}", None).await;
+    let (s, v) = api
+        .call(
+            Method::GET,
+            "/v1/subscriptions?limit=101",
+            "/v1/subscriptions",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
+    let (s, _) = api
+        .call(
+            Method::GET,
+            &format!("/v1/subscriptions/{}", rentals[0]),
+            "/v1/subscriptions/{subscriptionId}",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, v) = api.call(Method::GET, "/v1/subscriptions/rnt_nope", "/v1/subscriptions/{subscriptionId}", None).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (404, Some("NOT_FOUND")));
+    let (s, v) = api
+        .call(
+            Method::GET,
+            "/v1/subscriptions/rnt_nope",
+            "/v1/subscriptions/{subscriptionId}",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 
     // Quotes.
-    let (_, q) = post("/v1/subscriptions/calculate-buyout", "/v1/subscriptions/calculate-buyout", json!({"rentalId": rentals[0]})).await;
-    assert_eq!((q["remainingPayments"].as_i64(), q["buyoutPrice"].as_f64()), (Some(11), Some(11.0 * 89.0 + 649.5)));
-    let (_, q) = post("/v1/subscriptions/calculate-early-return-fee", "/v1/subscriptions/calculate-early-return-fee", json!({"subscriptionId": rentals[0]})).await;
-    assert_eq!((q["earlyReturnFee"].as_f64(), q["penaltyPercentage"].as_f64()), (Some(0.0), Some(100.0)), "within the grace period");
+    let (_, q) = post(
+        "/v1/subscriptions/calculate-buyout",
+        "/v1/subscriptions/calculate-buyout",
+        json!({"rentalId": rentals[0]}),
+    )
+    .await;
+    assert_eq!(
+        (q["remainingPayments"].as_i64(), q["buyoutPrice"].as_f64()),
+        (Some(11), Some(11.0 * 89.0 + 649.5))
+    );
+    let (_, q) = post(
+        "/v1/subscriptions/calculate-early-return-fee",
+        "/v1/subscriptions/calculate-early-return-fee",
+        json!({"subscriptionId": rentals[0]}),
+    )
+    .await;
+    assert_eq!(
+        (
+            q["earlyReturnFee"].as_f64(),
+            q["penaltyPercentage"].as_f64()
+        ),
+        (Some(0.0), Some(100.0)),
+        "within the grace period"
+    );
 
     // Payments: list, get, mark paid, mark failed, cancel.
-    let (_, pl) = api.call(Method::GET, &format!("/v1/payments?rentalId={}&sortDir=asc", rentals[0]), "/v1/payments", None).await;
+    let (_, pl) = api
+        .call(
+            Method::GET,
+            &format!("/v1/payments?rentalId={}&sortDir=asc", rentals[0]),
+            "/v1/payments",
+            None,
+        )
+        .await;
     assert_eq!(pl["count"].as_i64(), Some(12));
     assert_eq!(pl["payments"][0]["total"], json!(107.69));
     let p0 = pl["payments"][0]["paymentId"].as_str().unwrap().to_string();
     let p1 = pl["payments"][1]["paymentId"].as_str().unwrap().to_string();
     let p2 = pl["payments"][2]["paymentId"].as_str().unwrap().to_string();
-    let (s, _) = api.call(Method::GET, &format!("/v1/payments/{p0}"), "/v1/payments/{paymentId}", None).await;
+    let (s, _) = api
+        .call(
+            Method::GET,
+            &format!("/v1/payments/{p0}"),
+            "/v1/payments/{paymentId}",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let (_, v) = post(path(format!("/v1/payments/{p0}/mark-paid")), "/v1/payments/{paymentId}/mark-paid", json!({"reference": "TX-1"})).await;
-    assert_eq!((v["payment"]["status"].as_str(), v["payment"]["paymentReference"].as_str()), (Some("paid"), Some("TX-1")));
-    let (s, v) = post(path(format!("/v1/payments/{p0}/mark-paid")), "/v1/payments/{paymentId}/mark-paid", json!({})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("ALREADY_PAID")));
-    let (_, v) = post(path(format!("/v1/payments/{p1}/mark-failed")), "/v1/payments/{paymentId}/mark-failed", json!({"reason": "Card declined"})).await;
+    let (_, v) = post(
+        path(format!("/v1/payments/{p0}/mark-paid")),
+        "/v1/payments/{paymentId}/mark-paid",
+        json!({"reference": "TX-1"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            v["payment"]["status"].as_str(),
+            v["payment"]["paymentReference"].as_str()
+        ),
+        (Some("paid"), Some("TX-1"))
+    );
+    let (s, v) = post(
+        path(format!("/v1/payments/{p0}/mark-paid")),
+        "/v1/payments/{paymentId}/mark-paid",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("ALREADY_PAID"))
+    );
+    let (_, v) = post(
+        path(format!("/v1/payments/{p1}/mark-failed")),
+        "/v1/payments/{paymentId}/mark-failed",
+        json!({"reason": "Card declined"}),
+    )
+    .await;
     assert_eq!(v["payment"]["status"], json!("failed"));
-    let (_, v) = post(path(format!("/v1/payments/{p2}/cancel")), "/v1/payments/{paymentId}/cancel", json!({"reason": "Goodwill"})).await;
+    let (_, v) = post(
+        path(format!("/v1/payments/{p2}/cancel")),
+        "/v1/payments/{paymentId}/cancel",
+        json!({"reason": "Goodwill"}),
+    )
+    .await;
     assert_eq!(v["payment"]["status"], json!("cancelled"));
-    let (s, v) = post(path(format!("/v1/payments/{p2}/mark-paid")), "/v1/payments/{paymentId}/mark-paid", json!({})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("PAYMENT_CANCELLED")));
-    let (_, v) = api.call(Method::GET, "/v1/payments?status=paid", "/v1/payments", None).await;
+    let (s, v) = post(
+        path(format!("/v1/payments/{p2}/mark-paid")),
+        "/v1/payments/{paymentId}/mark-paid",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("PAYMENT_CANCELLED"))
+    );
+    let (_, v) = api
+        .call(
+            Method::GET,
+            "/v1/payments?status=paid",
+            "/v1/payments",
+            None,
+        )
+        .await;
     assert_eq!(v["count"].as_i64(), Some(1));
-    let (_, r) = api.call(Method::GET, &format!("/v1/subscriptions/{}", rentals[0]), "/v1/subscriptions/{subscriptionId}", None).await;
-    assert_eq!((r["totalCollected"].as_f64(), r["costRecoveryPercent"].as_f64()), (Some(89.0), Some(8.9)));
+    let (_, r) = api
+        .call(
+            Method::GET,
+            &format!("/v1/subscriptions/{}", rentals[0]),
+            "/v1/subscriptions/{subscriptionId}",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            r["totalCollected"].as_f64(),
+            r["costRecoveryPercent"].as_f64()
+        ),
+        (Some(89.0), Some(8.9))
+    );
 
     // Lifecycle actions.
     let r0 = rentals[0].clone();
-    let (s, v) = post(path(format!("/v1/subscriptions/{r0}/extend")), "/v1/subscriptions/{subscriptionId}/extend", json!({"rentalId": r0, "extensionMonths": 6, "reason": "Longer project"})).await;
-    assert_eq!((s.as_u16(), v["newContractLength"].as_i64()), (200, Some(18)));
-    let (s, v) = post(path(format!("/v1/subscriptions/{r0}/extend")), "/v1/subscriptions/{subscriptionId}/extend", json!({"rentalId": "rnt_other", "extensionMonths": 6, "reason": "x"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("VALIDATION_ERROR")));
-    let (s, v) = post(path(format!("/v1/subscriptions/{r0}/extend")), "/v1/subscriptions/{subscriptionId}/extend", json!({"rentalId": r0, "extensionMonths": 0, "reason": "x"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("INVALID_EXTENSION_MONTHS")));
-    let (_, v) = post(path(format!("/v1/subscriptions/{r0}/replace")), "/v1/subscriptions/{subscriptionId}/replace", json!({"rentalId": r0, "newSerialNumber": "C02D", "replacementReason": "defective"})).await;
-    assert_eq!((v["oldSerialNumber"].as_str(), v["newSerialNumber"].as_str()), (Some("C02A"), Some("C02D")));
-    let (_, v) = api.call(Method::PATCH, &format!("/v1/subscriptions/{r0}/notes"), "/v1/subscriptions/{subscriptionId}/notes", Some(json!({"notes": "VIP"}))).await;
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r0}/extend")),
+        "/v1/subscriptions/{subscriptionId}/extend",
+        json!({"rentalId": r0, "extensionMonths": 6, "reason": "Longer project"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["newContractLength"].as_i64()),
+        (200, Some(18))
+    );
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r0}/extend")),
+        "/v1/subscriptions/{subscriptionId}/extend",
+        json!({"rentalId": "rnt_other", "extensionMonths": 6, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r0}/extend")),
+        "/v1/subscriptions/{subscriptionId}/extend",
+        json!({"rentalId": r0, "extensionMonths": 0, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("INVALID_EXTENSION_MONTHS"))
+    );
+    let (_, v) = post(
+        path(format!("/v1/subscriptions/{r0}/replace")),
+        "/v1/subscriptions/{subscriptionId}/replace",
+        json!({"rentalId": r0, "newSerialNumber": "C02D", "replacementReason": "defective"}),
+    )
+    .await;
+    assert_eq!(
+        (v["oldSerialNumber"].as_str(), v["newSerialNumber"].as_str()),
+        (Some("C02A"), Some("C02D"))
+    );
+    let (_, v) = api
+        .call(
+            Method::PATCH,
+            &format!("/v1/subscriptions/{r0}/notes"),
+            "/v1/subscriptions/{subscriptionId}/notes",
+            Some(json!({"notes": "VIP"})),
+        )
+        .await;
     assert_eq!(v["rentalId"], json!(r0));
     let (_, v) = post(path(format!("/v1/subscriptions/{r0}/upgrade")), "/v1/subscriptions/{subscriptionId}/upgrade", json!({"rentalId": r0, "newSku": "MBA13-MID-A", "newSerialNumber": "C02E", "contractLength": 24, "newMonthlyAmount": 55, "reason": "Faster model"})).await;
-    assert_eq!((v["oldDevice"].as_str(), v["newDevice"].as_str(), v["newMonthlyAmount"].as_f64()), (Some("C02D"), Some("C02E"), Some(55.0)));
-    let (s, v) = post(path(format!("/v1/subscriptions/{r0}/buyout")), "/v1/subscriptions/{subscriptionId}/buyout", json!({"rentalId": r0, "reason": "customer_request"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("SUBSCRIPTION_NOT_ACTIVE")));
+    assert_eq!(
+        (
+            v["oldDevice"].as_str(),
+            v["newDevice"].as_str(),
+            v["newMonthlyAmount"].as_f64()
+        ),
+        (Some("C02D"), Some("C02E"), Some(55.0))
+    );
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r0}/buyout")),
+        "/v1/subscriptions/{subscriptionId}/buyout",
+        json!({"rentalId": r0, "reason": "customer_request"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("SUBSCRIPTION_NOT_ACTIVE"))
+    );
     let r1 = rentals[1].clone();
-    let (s, v) = post(path(format!("/v1/subscriptions/{r1}/early-return")), "/v1/subscriptions/{subscriptionId}/early-return", json!({"rentalId": r1, "returnCondition": "good", "earlyReturnFee": -1, "reason": "x"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("INVALID_FEE")));
-    let (_, v) = post(path(format!("/v1/subscriptions/{r1}/early-return")), "/v1/subscriptions/{subscriptionId}/early-return", json!({"rentalId": r1, "returnCondition": "good", "reason": "Moving"})).await;
-    assert_eq!((v["earlyReturnFee"].as_f64(), v["currency"].as_str()), (Some(0.0), Some("EUR")));
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r1}/early-return")),
+        "/v1/subscriptions/{subscriptionId}/early-return",
+        json!({"rentalId": r1, "returnCondition": "good", "earlyReturnFee": -1, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("INVALID_FEE"))
+    );
+    let (_, v) = post(
+        path(format!("/v1/subscriptions/{r1}/early-return")),
+        "/v1/subscriptions/{subscriptionId}/early-return",
+        json!({"rentalId": r1, "returnCondition": "good", "reason": "Moving"}),
+    )
+    .await;
+    assert_eq!(
+        (v["earlyReturnFee"].as_f64(), v["currency"].as_str()),
+        (Some(0.0), Some("EUR"))
+    );
     let r2 = rentals[2].clone();
-    let (s, v) = post(path(format!("/v1/subscriptions/{r2}/buyout")), "/v1/subscriptions/{subscriptionId}/buyout", json!({"rentalId": r2, "reason": "customer_request", "buyoutPrice": -5})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("INVALID_BUYOUT_PRICE")));
-    let (_, v) = post(path(format!("/v1/subscriptions/{r2}/cancel")), "/v1/subscriptions/{subscriptionId}/cancel", json!({"rentalId": r2, "reason": "fraud"})).await;
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r2}/buyout")),
+        "/v1/subscriptions/{subscriptionId}/buyout",
+        json!({"rentalId": r2, "reason": "customer_request", "buyoutPrice": -5}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("INVALID_BUYOUT_PRICE"))
+    );
+    let (_, v) = post(
+        path(format!("/v1/subscriptions/{r2}/cancel")),
+        "/v1/subscriptions/{subscriptionId}/cancel",
+        json!({"rentalId": r2, "reason": "fraud"}),
+    )
+    .await;
     assert_eq!(v["previousStatus"], json!("active"));
-    let (s, v) = post(path(format!("/v1/subscriptions/{r2}/cancel")), "/v1/subscriptions/{subscriptionId}/cancel", json!({"rentalId": r2, "reason": "fraud"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("ALREADY_CANCELLED")));
-    let (s, v) = post(path(format!("/v1/subscriptions/{r1}/cancel")), "/v1/subscriptions/{subscriptionId}/cancel", json!({"rentalId": r1, "reason": "fraud"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("ALREADY_ENDED")));
-    let (_, l) = api.call(Method::GET, "/v1/subscriptions?status=ended_upgrade", "/v1/subscriptions", None).await;
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r2}/cancel")),
+        "/v1/subscriptions/{subscriptionId}/cancel",
+        json!({"rentalId": r2, "reason": "fraud"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("ALREADY_CANCELLED"))
+    );
+    let (s, v) = post(
+        path(format!("/v1/subscriptions/{r1}/cancel")),
+        "/v1/subscriptions/{subscriptionId}/cancel",
+        json!({"rentalId": r1, "reason": "fraud"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("ALREADY_ENDED"))
+    );
+    let (_, l) = api
+        .call(
+            Method::GET,
+            "/v1/subscriptions?status=ended_upgrade",
+            "/v1/subscriptions",
+            None,
+        )
+        .await;
     assert_eq!(l["count"].as_i64(), Some(1));
-    assert_eq!(l["rentals"][0]["replacementHistory"][0]["reason"], json!("defective"));
+    assert_eq!(
+        l["rentals"][0]["replacementHistory"][0]["reason"],
+        json!("defective")
+    );
 }

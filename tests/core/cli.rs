@@ -132,13 +132,21 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
         .unwrap();
     assert!(assets >= 300, "a few hundred assets, got {assets}");
     assert_eq!(categories, 5, "laptops, phones, e-bikes, chairs, strollers");
-    assert_eq!(statuses, vec!["cancelled", "confirmed", "fulfilled", "partial", "pending"], "orders in every status");
-    let sub_statuses: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM subscriptions ORDER BY 1")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    assert_eq!(
+        statuses,
+        vec!["cancelled", "confirmed", "fulfilled", "partial", "pending"],
+        "orders in every status"
+    );
+    let sub_statuses: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT status FROM subscriptions ORDER BY 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     for s in ["active", "cancelled", "ended_buyout", "ended_early_return"] {
-        assert!(sub_statuses.iter().any(|x| x == s), "a {s} subscription in the demo: {sub_statuses:?}");
+        assert!(
+            sub_statuses.iter().any(|x| x == s),
+            "a {s} subscription in the demo: {sub_statuses:?}"
+        );
     }
     let pay: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM payments ORDER BY 1")
         .fetch_all(&pool)

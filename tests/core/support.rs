@@ -154,7 +154,12 @@ impl TestCore {
             &self.core.db,
             &self.admin.actor(),
             flexdesk::clock::Clock::now(&*self.clock),
-            business_units::BusinessUnitUpdate { id: self.bu.id.clone(), name: None, timezone: None, settings: Some(s) },
+            business_units::BusinessUnitUpdate {
+                id: self.bu.id.clone(),
+                name: None,
+                timezone: None,
+                settings: Some(s),
+            },
         )
         .await
         .expect("settings");
@@ -172,12 +177,22 @@ impl TestCore {
     }
 
     /// A confirmed order for `email` with these items (`[{"sku":…, "quantity":…, "contractLength":…}]`).
-    pub async fn confirmed_order(&self, email: &str, items: serde_json::Value) -> flexdesk::services::orders::Order {
-        let o = flexdesk::services::orders::create(&self.core.db, &self.ctx(), order_input(email, items))
+    pub async fn confirmed_order(
+        &self,
+        email: &str,
+        items: serde_json::Value,
+    ) -> flexdesk::services::orders::Order {
+        let o = flexdesk::services::orders::create(
+            &self.core.db,
+            &self.ctx(),
+            order_input(email, items),
+        )
+        .await
+        .expect("order")
+        .order;
+        flexdesk::services::orders::confirm(&self.core.db, &self.ctx(), &o.order_id)
             .await
-            .expect("order")
-            .order;
-        flexdesk::services::orders::confirm(&self.core.db, &self.ctx(), &o.order_id).await.expect("confirm")
+            .expect("confirm")
     }
 
     pub fn day(&self) -> chrono::NaiveDate {
@@ -186,6 +201,12 @@ impl TestCore {
 
     /// Move the clock to midday of this date.
     pub fn go_to(&self, y: i32, m: u32, d: u32) {
-        self.clock.set(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc());
+        self.clock.set(
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap()
+                .and_utc(),
+        );
     }
 }

@@ -18,7 +18,10 @@ pub(super) fn routes() -> Router<super::AppState> {
     Router::new()
         .route("/v1/subscriptions", post(activate).get(list))
         .route("/v1/subscriptions/calculate-buyout", post(calculate_buyout))
-        .route("/v1/subscriptions/calculate-early-return-fee", post(calculate_early_return))
+        .route(
+            "/v1/subscriptions/calculate-early-return-fee",
+            post(calculate_early_return),
+        )
         .route("/v1/subscriptions/{id}", get(get_one))
         .route("/v1/subscriptions/{id}/buyout", post(buyout))
         .route("/v1/subscriptions/{id}/extend", post(extend))
@@ -40,11 +43,15 @@ fn action_body<T: DeserializeOwned>(id: &str, b: &Bytes) -> crate::error::Result
     for key in ["rentalId", "subscriptionId"] {
         if let Some(sent) = v.get(key).and_then(Value::as_str) {
             if sent.trim() != id {
-                return Err(Error::invalid(key, format!("{key} in the body differs from the path.")));
+                return Err(Error::invalid(
+                    key,
+                    format!("{key} in the body differs from the path."),
+                ));
             }
         }
     }
-    serde_json::from_value(v).map_err(|e| Error::invalid("body", format!("The request body is not valid: {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| Error::invalid("body", format!("The request body is not valid: {e}")))
 }
 
 fn today(t: &Tenant) -> chrono::NaiveDate {
@@ -53,7 +60,13 @@ fn today(t: &Tenant) -> chrono::NaiveDate {
 
 async fn activate(t: Tenant, b: Bytes) -> Reply {
     let input: subs::ActivateInput = body(&b)?;
-    if input.customer_id.as_deref().map(str::trim).unwrap_or("").is_empty() {
+    if input
+        .customer_id
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .is_empty()
+    {
         return Err(Error::invalid("customerId", "customerId is required.").into());
     }
     let a = subs::activate(&t.core.db, &t.ctx(), input).await?;
@@ -69,7 +82,10 @@ async fn list(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
 }
 
 async fn get_one(t: Tenant, Path(id): Path<String>) -> Reply {
-    wire(StatusCode::OK, subs::get(&t.core.db, &t.bu, &id, today(&t)).await?)
+    wire(
+        StatusCode::OK,
+        subs::get(&t.core.db, &t.bu, &id, today(&t)).await?,
+    )
 }
 
 async fn extend(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
@@ -134,9 +150,14 @@ struct NotesBody {
 
 async fn notes(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let nb: NotesBody = body(&b)?;
-    let notes = nb.notes.ok_or_else(|| Error::invalid("notes", "notes is required."))?;
+    let notes = nb
+        .notes
+        .ok_or_else(|| Error::invalid("notes", "notes is required."))?;
     let r = subs::set_notes(&t.core.db, &t.ctx(), &id, &notes).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Notes updated", "rentalId": r.rental_id}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Notes updated", "rentalId": r.rental_id}),
+    )
 }
 
 fn quote_input(b: &Bytes) -> crate::error::Result<subs::QuoteInput> {
@@ -172,12 +193,18 @@ async fn list_payments(t: Tenant, Query(q): Query<HashMap<String, String>>) -> R
 
 async fn get_payment(t: Tenant, Path(id): Path<String>) -> Reply {
     let p = payments::get(&t.core.db, &t.bu, &id, today(&t)).await?;
-    wire(StatusCode::OK, json!({"success": true, "payment": to_wire_value(&p)}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "payment": to_wire_value(&p)}),
+    )
 }
 
 async fn mark_paid(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let p = payments::mark_paid(&t.core.db, &t.ctx(), &id, body(&b)?).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Payment marked as paid", "payment": to_wire_value(&p)}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Payment marked as paid", "payment": to_wire_value(&p)}),
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -188,12 +215,19 @@ struct ReasonBody {
 
 async fn mark_failed(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let r: ReasonBody = body(&b)?;
-    let p = payments::mark_failed(&t.core.db, &t.ctx(), &id, r.reason.as_deref().unwrap_or("")).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Payment marked as failed", "payment": to_wire_value(&p)}))
+    let p =
+        payments::mark_failed(&t.core.db, &t.ctx(), &id, r.reason.as_deref().unwrap_or("")).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Payment marked as failed", "payment": to_wire_value(&p)}),
+    )
 }
 
 async fn cancel_payment(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     let r: ReasonBody = body(&b)?;
     let p = payments::cancel(&t.core.db, &t.ctx(), &id, r.reason.as_deref().unwrap_or("")).await?;
-    wire(StatusCode::OK, json!({"success": true, "message": "Payment cancelled", "payment": to_wire_value(&p)}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Payment cancelled", "payment": to_wire_value(&p)}),
+    )
 }
