@@ -269,8 +269,10 @@ mod tests {
 
     #[test]
     fn early_return_fee_and_grace_period() {
-        let mut s = BuSettings::default();
-        s.early_return_pct = Decimal::from(50);
+        let mut s = BuSettings {
+            early_return_pct: Decimal::from(50),
+            ..BuSettings::default()
+        };
         // Month 6 of 12 at 89: 6 × 89 = 534, half of it 267.
         let q = early_return_quote(&s, 2, 6, 8900, 182);
         assert_eq!(q.fee, 26_700);

@@ -9,7 +9,6 @@ use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantSt
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
 use crate::store::{record, Db, Entry};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -125,10 +124,7 @@ pub struct AssetInput {
 }
 
 fn parse_date(path: &str, s: &str) -> Result<String> {
-    let t = s.trim();
-    let d = NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(path, format!("'{t}' is not a date (YYYY-MM-DD).")))?;
-    Ok(d.format("%Y-%m-%d").to_string())
+    super::parse_day(path, s).map(super::day_text)
 }
 
 fn check_condition(c: &mut Checks, cond: &Option<String>) {

@@ -1236,6 +1236,34 @@ pub async fn variant_by_sku(
     }
 }
 
+/// A variant that can be rented out now: `VARIANT_NOT_FOUND` for an unknown SKU,
+/// `VARIANT_INACTIVE` when it or its product is no longer offered (orders and upgrades).
+pub async fn offered_variant(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    sku: &str,
+) -> Result<Variant> {
+    let sku = sku.trim();
+    let v = variant_by_sku(&mut *conn, bu, sku).await?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::VariantNotFound,
+            format!("No variant has the SKU {sku}."),
+        )
+    })?;
+    let product_active: Option<String> =
+        sqlx::query_scalar("SELECT status FROM products WHERE id = ?")
+            .bind(&v.product_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if v.status != VariantStatus::Active || product_active.as_deref() != Some("active") {
+        return Err(Error::new(
+            ErrorCode::VariantInactive,
+            format!("{} ({sku}) is not offered any more.", v.variant_name),
+        ));
+    }
+    Ok(v)
+}
+
 pub async fn list_categories(db: &Db, bu: &BusinessUnit) -> Result<Vec<Category>> {
     Ok(sqlx::query_as("SELECT id, name, description, sort_order, serial_format FROM categories WHERE bu_id = ? ORDER BY sort_order, name")
         .bind(&bu.id).fetch_all(db.pool()).await?)

@@ -56,38 +56,40 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
     let mut tx = db.read().await?;
     let t = day_text(today);
     // Per-product figures are kept by triggers (migration 4); everything else reads an index.
-    let rec: Vec<(String, Option<String>, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct ProductRow {
+        product_id: String,
+        name: Option<String>,
+        subscriptions: i64,
+        active: i64,
+        mrr: i64,
+        cost: i64,
+        collected: i64,
+    }
+    let rec: Vec<ProductRow> = sqlx::query_as(
         "SELECT f.product_id, p.name, f.subscriptions, f.active, f.mrr, f.cost, f.collected
          FROM product_figures f LEFT JOIN products p ON p.id = f.product_id WHERE f.bu_id = ?",
     )
     .bind(&bu.id)
     .fetch_all(&mut *tx)
     .await?;
-    let active: i64 = rec.iter().map(|r| r.3).sum();
-    let mrr: i64 = rec.iter().map(|r| r.4).sum();
-    let open = |from: Option<String>, to: String, inclusive: bool| {
-        let sql = format!(
-            "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
-             WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date >= ? AND due_date {} ?",
-            if inclusive { "<=" } else { "<" }
-        );
-        (sql, from.unwrap_or_default(), to)
-    };
+    let active: i64 = rec.iter().map(|r| r.active).sum();
+    let mrr: i64 = rec.iter().map(|r| r.mrr).sum();
+    // Open payments in [from, to): overdue (before today) and due today or in the next 30 days.
     let mut sums = Vec::new();
-    for (sql, from, to) in [
-        open(None, t.clone(), false),
-        open(
-            Some(t.clone()),
-            day_text(today + chrono::Days::new(30)),
-            true,
-        ),
+    for (from, to) in [
+        (String::new(), t.clone()),
+        (t.clone(), day_text(today + chrono::Days::new(31))),
     ] {
-        let r: (i64, i64) = sqlx::query_as(&sql)
-            .bind(&bu.id)
-            .bind(from)
-            .bind(to)
-            .fetch_one(&mut *tx)
-            .await?;
+        let r: (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
+             WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date >= ? AND due_date < ?",
+        )
+        .bind(&bu.id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *tx)
+        .await?;
         sums.push(r);
     }
     let collected: Option<i64> =
@@ -136,16 +138,16 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
     .await?;
     let mut recovery_by_product: Vec<ProductRecovery> = rec
         .into_iter()
-        .filter(|r| !r.0.is_empty() && r.2 > 0)
-        .map(|(pid, name, n, act, _, cost, coll)| ProductRecovery {
-            product_name: name.unwrap_or_else(|| pid.clone()),
-            product_id: pid,
-            subscriptions: n,
-            active: act,
-            acquisition_cost: bu.money(cost),
-            collected: bu.money(coll),
-            cost_recovery_percent: (cost > 0).then(|| {
-                (Decimal::from(coll) * Decimal::from(100) / Decimal::from(cost))
+        .filter(|r| !r.product_id.is_empty() && r.subscriptions > 0)
+        .map(|r| ProductRecovery {
+            product_name: r.name.unwrap_or_else(|| r.product_id.clone()),
+            product_id: r.product_id,
+            subscriptions: r.subscriptions,
+            active: r.active,
+            acquisition_cost: bu.money(r.cost),
+            collected: bu.money(r.collected),
+            cost_recovery_percent: (r.cost > 0).then(|| {
+                (Decimal::from(r.collected) * Decimal::from(100) / Decimal::from(r.cost))
                     .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
                     .to_f64()
                     .unwrap_or(0.0)

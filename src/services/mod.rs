@@ -49,6 +49,14 @@ impl BusinessUnit {
     pub fn money_opt(&self, minor: Option<i64>) -> Option<Money> {
         minor.map(|m| self.money(m))
     }
+    /// An amount with its currency for sentences and the timeline: `89.00 EUR`.
+    pub fn amount_text(&self, minor: i64) -> String {
+        format!(
+            "{} {}",
+            self.money(minor).with_scale(self.currency_exponent),
+            self.currency
+        )
+    }
     /// Store form of a user-given amount: exact minor units, never negative.
     pub fn minor(&self, path: &str, m: Money) -> Result<i64> {
         if m.is_negative() {
@@ -253,6 +261,17 @@ pub fn parse_day(path: &str, s: &str) -> Result<chrono::NaiveDate> {
     let t = s.trim();
     chrono::NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d")
         .map_err(|_| Error::invalid(path, format!("'{t}' is not a date (YYYY-MM-DD).")))
+}
+
+/// A whole number as sent: a JSON integer (or a float without fraction) or a numeric string.
+pub fn whole_number(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 pub fn day_text(d: chrono::NaiveDate) -> String {

@@ -5,9 +5,7 @@
 
 use super::customers::{self, Address, NewCustomer};
 use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
-use crate::domain::status::{
-    CustomerType, ItemRentalStatus, OrderStatus, OrderType, VariantStatus,
-};
+use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderType};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
@@ -192,13 +190,7 @@ struct PricedItem {
 }
 
 fn whole(path: &str, v: &Value, label: &str, c: &mut Checks) -> Option<i64> {
-    let n = match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
+    let n = super::whole_number(v);
     if n.is_none() {
         c.fail(path, format!("{label} must be a whole number."));
     }
@@ -247,25 +239,7 @@ async fn price_items(
     let mut out = Vec::new();
     for (i, (it, (qty, len))) in items.iter().zip(parsed).enumerate() {
         let sku = it.sku.trim();
-        let v = super::catalog::variant_by_sku(conn, bu, sku)
-            .await?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::VariantNotFound,
-                    format!("No variant has the SKU {sku}."),
-                )
-            })?;
-        let product_active: Option<String> =
-            sqlx::query_scalar("SELECT status FROM products WHERE id = ?")
-                .bind(&v.product_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if v.status != VariantStatus::Active || product_active.as_deref() != Some("active") {
-            return Err(Error::new(
-                ErrorCode::VariantInactive,
-                format!("{} ({sku}) is not offered any more.", v.variant_name),
-            ));
-        }
+        let v = super::catalog::offered_variant(conn, bu, sku).await?;
         if !(1..=120).contains(&len) {
             return Err(Error::new(
                 ErrorCode::InvalidContractLength,

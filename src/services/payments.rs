@@ -631,21 +631,29 @@ struct State {
 }
 
 async fn state_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Result<State> {
-    let row: Option<(String, Option<String>, i64, i64, i64, Option<String>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct StateRow {
+        status: String,
+        rental_id: Option<String>,
+        subtotal: i64,
+        late_fee_amount: i64,
+        total: i64,
+        line_items: Option<String>,
+    }
+    let r: StateRow = sqlx::query_as(
         "SELECT status, rental_id, subtotal, late_fee_amount, total, line_items FROM payments WHERE id = ? AND bu_id = ?",
     )
     .bind(id)
     .bind(&bu.id)
     .fetch_optional(&mut *conn)
-    .await?;
-    let (status, rental_id, subtotal, late, total, line_items) =
-        row.ok_or_else(|| Error::not_found("Payment", id))?;
+    .await?
+    .ok_or_else(|| Error::not_found("Payment", id))?;
     Ok(State {
-        status: PaymentStatus::parse(&status).unwrap_or(PaymentStatus::Pending),
-        rental_id,
-        net: subtotal + late,
-        total,
-        line_items,
+        status: PaymentStatus::parse(&r.status).unwrap_or(PaymentStatus::Pending),
+        rental_id: r.rental_id,
+        net: r.subtotal + r.late_fee_amount,
+        total: r.total,
+        line_items: r.line_items,
     })
 }
 
@@ -758,9 +766,8 @@ async fn mark_paid_in(
             entity_id: id,
             action: "paid",
             summary: format!(
-                "Marked paid: {} {}{}",
-                ctx.bu.money(st.total).with_scale(ctx.bu.currency_exponent),
-                ctx.bu.currency,
+                "Marked paid: {}{}",
+                ctx.bu.amount_text(st.total),
                 reference
                     .map(|r| format!(" (ref. {r})"))
                     .unwrap_or_default()
@@ -981,7 +988,7 @@ pub(crate) async fn apply_late_fees(conn: &mut SqliteConnection, ctx: &Ctx) -> R
             entity_type: "payment",
             entity_id: &id,
             action: "late_fee",
-            summary: format!("Late fee of {} {} added", ctx.bu.money(fee).with_scale(e), ctx.bu.currency),
+            summary: format!("Late fee of {} added", ctx.bu.amount_text(fee)),
             before: Some(serde_json::json!({ "total": ctx.bu.money(total) })),
             after: Some(serde_json::json!({ "total": ctx.bu.money(total + fee), "lateFeeAmount": ctx.bu.money(fee) })),
         })

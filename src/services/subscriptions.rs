@@ -13,7 +13,7 @@ use crate::domain::settings::{
 };
 use crate::domain::status::{
     AssetStatus, BuyoutReason, CancellationReason, OrderStatus, PaymentKind, ReplacementReason,
-    ReturnCondition, SubscriptionStatus, VariantStatus,
+    ReturnCondition, SubscriptionStatus,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
@@ -543,7 +543,8 @@ pub async fn list(
     }))
 }
 
-/// The subscription's whole schedule, in period order (detail screen).
+/// The subscription's whole schedule, in period order (detail screen; the caller has read the
+/// subscription, so an unknown id simply has no payments).
 pub async fn schedule_of(
     db: &Db,
     bu: &BusinessUnit,
@@ -557,8 +558,6 @@ pub async fn schedule_of(
         sort_dir: Some("asc".into()),
         ..Default::default()
     };
-    // The subscription must exist in this unit.
-    get(db, bu, id, today).await?;
     loop {
         let page = payments::list(db, bu, &q, today).await?;
         all.extend(page.items);
@@ -573,6 +572,7 @@ pub async fn schedule_of(
 // ---------------------------------------------------------------------------------------------
 // Shared pieces of the actions
 
+#[derive(sqlx::FromRow)]
 struct AssetRow {
     id: i64,
     serial_number: String,
@@ -594,23 +594,14 @@ async fn asset_by_serial(
         )
     };
     let sn = serial::normalize(raw).map_err(|_| not_found())?;
-    let row: Option<(i64, String, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT id, serial_number, sku, status, rental_id, acquisition_cost FROM assets WHERE bu_id = ? AND serial_number = ?",
     )
     .bind(&bu.id)
     .bind(&sn)
     .fetch_optional(&mut *conn)
-    .await?;
-    let (id, serial_number, sku, status, rental_id, acquisition_cost) =
-        row.ok_or_else(not_found)?;
-    Ok(AssetRow {
-        id,
-        serial_number,
-        sku,
-        status,
-        rental_id,
-        acquisition_cost,
-    })
+    .await?
+    .ok_or_else(not_found)
 }
 
 fn require_available(a: &AssetRow) -> Result<()> {
@@ -695,6 +686,7 @@ async fn close_assignment(
     Ok(())
 }
 
+/// A timeline entry of this action; `change` is the (before, after) pair where it matters.
 async fn event(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
@@ -702,9 +694,9 @@ async fn event(
     entity_id: &str,
     action: &str,
     summary: String,
-    before: Option<Value>,
-    after: Option<Value>,
+    change: Option<(Value, Value)>,
 ) -> Result<()> {
+    let (before, after) = change.unzip();
     record(
         conn,
         &ctx.actor,
@@ -720,14 +712,6 @@ async fn event(
         },
     )
     .await
-}
-
-fn money_text(bu: &BusinessUnit, minor: i64) -> String {
-    format!(
-        "{} {}",
-        bu.money(minor).with_scale(bu.currency_exponent),
-        bu.currency
-    )
 }
 
 /// An effective date sent with an action: not before the start, not after today.
@@ -752,16 +736,6 @@ fn effective_date(raw: Option<&str>, row: &Row, today: NaiveDate) -> Result<Naiv
         ));
     }
     Ok(d)
-}
-
-fn whole_number(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 fn text_field(path: &str, v: Option<String>, max: usize, label: &str) -> Result<Option<String>> {
@@ -903,8 +877,10 @@ async fn start_subscription(
         &n.asset.serial_number,
         "rented_out",
         format!("Rented out to {} on subscription {id}", n.customer_name),
-        Some(serde_json::json!({ "status": n.asset.status })),
-        Some(serde_json::json!({ "status": "rented_out", "rentalId": id })),
+        Some((
+            serde_json::json!({ "status": n.asset.status }),
+            serde_json::json!({ "status": "rented_out", "rentalId": id }),
+        )),
     )
     .await?;
     Ok(id)
@@ -944,6 +920,7 @@ pub struct Activation {
     pub message: String,
 }
 
+#[derive(sqlx::FromRow)]
 struct ItemRow {
     idx: i64,
     sku: String,
@@ -986,7 +963,7 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     };
     let months = match &input.contract_length {
         None | Some(Value::Null) => None,
-        Some(v) => match whole_number(v).filter(|n| (1..=120).contains(n)) {
+        Some(v) => match super::whole_number(v).filter(|n| (1..=120).contains(n)) {
             Some(n) => Some(n as u32),
             None => {
                 c.fail(
@@ -1046,34 +1023,16 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
         _ => {}
     }
     // 3. Anything left to fulfil.
-    let items: Vec<ItemRow> = sqlx::query_as::<_, (i64, String, i64, i64, Option<String>, Option<String>, String, Option<String>, i64, i64, Option<i64>, String, Option<i64>, String, Option<i64>)>(
-        "SELECT i.idx, i.sku, i.quantity, (SELECT count(*) FROM subscriptions s WHERE s.order_id = i.order_id AND s.item_idx = i.idx),
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "SELECT i.idx, i.sku, i.quantity,
+             (SELECT count(*) FROM subscriptions s WHERE s.order_id = i.order_id AND s.item_idx = i.idx) AS filled,
              i.product_id, i.variant_id, i.product_name, i.product_image_url, i.unit_price, i.contract_length, i.list_price, i.list_price_source,
              i.acquisition_cost, i.acquisition_cost_source, i.acquisition_cost_override
          FROM order_items i WHERE i.order_id = ? ORDER BY i.idx",
     )
     .bind(&order_id)
     .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|r| ItemRow {
-        idx: r.0,
-        sku: r.1,
-        quantity: r.2,
-        filled: r.3,
-        product_id: r.4,
-        variant_id: r.5,
-        product_name: r.6,
-        product_image_url: r.7,
-        unit_price: r.8,
-        contract_length: r.9,
-        list_price: r.10,
-        list_price_source: r.11,
-        acquisition_cost: r.12,
-        acquisition_cost_source: r.13,
-        acquisition_cost_override: r.14,
-    })
-    .collect();
+    .await?;
     if items.iter().all(|i| i.filled >= i.quantity) {
         return Err(Error::new(
             ErrorCode::ItemFullyFulfilled,
@@ -1190,8 +1149,10 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
             &order_id,
             new_status.as_str(),
             format!("Order {number} is {new_status} ({rented} of {total} devices out)"),
-            Some(serde_json::json!({ "status": status })),
-            Some(serde_json::json!({ "status": new_status })),
+            Some((
+                serde_json::json!({ "status": status }),
+                serde_json::json!({ "status": new_status }),
+            )),
         )
         .await?;
     }
@@ -1207,7 +1168,6 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
             item.sku,
             day_text(start)
         ),
-        None,
         None,
     )
     .await?;
@@ -1312,28 +1272,19 @@ async fn extend_in(
         .bind(&row.id)
         .execute(&mut *conn)
         .await?;
-    event(
-        conn,
-        ctx,
-        "subscription",
-        &row.id,
-        "extended",
-        format!(
+    event(conn, ctx, "subscription", &row.id, "extended", format!(
             "Extended by {months} months to {} ({} a month){}",
             day_text(new_end),
-            money_text(bu, new_monthly),
+            bu.amount_text(new_monthly),
             reason.map(|r| format!(": {r}")).unwrap_or_default()
-        ),
-        Some(serde_json::json!({ "contractLength": old_len, "endDate": row.end_date, "monthlyAmount": bu.money(row.monthly_amount) })),
-        Some(serde_json::json!({ "contractLength": new_len, "endDate": day_text(new_end), "monthlyAmount": bu.money(new_monthly) })),
-    )
+        ), Some((serde_json::json!({ "contractLength": old_len, "endDate": row.end_date, "monthlyAmount": bu.money(row.monthly_amount) }), serde_json::json!({ "contractLength": new_len, "endDate": day_text(new_end), "monthlyAmount": bu.money(new_monthly) }))))
     .await?;
     Ok((row.end_date.clone(), day_text(new_end), new_len))
 }
 
 pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<Extended> {
     let bu = &ctx.bu;
-    let months = whole_number(&input.extension_months)
+    let months = super::whole_number(&input.extension_months)
         .filter(|n| (1..=120).contains(n))
         .ok_or_else(|| {
             Error::new(
@@ -1512,8 +1463,10 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
         &row.id,
         "replaced",
         summary.clone(),
-        Some(serde_json::json!({ "serialNumber": row.serial_number })),
-        Some(serde_json::json!({ "serialNumber": new.serial_number })),
+        Some((
+            serde_json::json!({ "serialNumber": row.serial_number }),
+            serde_json::json!({ "serialNumber": new.serial_number }),
+        )),
     )
     .await?;
     event(
@@ -1523,8 +1476,10 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
         &row.serial_number,
         "replaced",
         format!("Taken off subscription {} ({reason}); unavailable", row.id),
-        Some(serde_json::json!({ "status": "rented_out" })),
-        Some(serde_json::json!({ "status": "unavailable" })),
+        Some((
+            serde_json::json!({ "status": "rented_out" }),
+            serde_json::json!({ "status": "unavailable" }),
+        )),
     )
     .await?;
     event(
@@ -1537,8 +1492,10 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
             "Replacement for {} on subscription {}",
             row.serial_number, row.id
         ),
-        Some(serde_json::json!({ "status": "available" })),
-        Some(serde_json::json!({ "status": "rented_out", "rentalId": row.id })),
+        Some((
+            serde_json::json!({ "status": "available" }),
+            serde_json::json!({ "status": "rented_out", "rentalId": row.id }),
+        )),
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
@@ -1824,7 +1781,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     close_assignment(&mut tx, row.asset_id, &row.id, eff, "bought_out").await?;
     let summary = format!(
         "Bought out for {} ({} future payments cancelled)",
-        money_text(bu, price),
+        bu.amount_text(price),
         cancelled
     );
     event(
@@ -1834,8 +1791,10 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         &row.id,
         "bought_out",
         summary,
-        Some(serde_json::json!({ "status": "active" })),
-        Some(serde_json::json!({ "status": "ended_buyout" })),
+        Some((
+            serde_json::json!({ "status": "active" }),
+            serde_json::json!({ "status": "ended_buyout" }),
+        )),
     )
     .await?;
     event(
@@ -1845,8 +1804,10 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         &row.serial_number,
         "sold",
         format!("Sold to {} (buyout of {})", row.customer_name, row.id),
-        Some(serde_json::json!({ "status": "rented_out" })),
-        Some(serde_json::json!({ "status": "sold" })),
+        Some((
+            serde_json::json!({ "status": "rented_out" }),
+            serde_json::json!({ "status": "sold" }),
+        )),
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
@@ -1855,7 +1816,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         message: format!(
             "{} bought out for {}.",
             row.serial_number,
-            money_text(bu, price)
+            bu.amount_text(price)
         ),
         rental_id: row.id.clone(),
         asset_serial_number: row.serial_number.clone(),
@@ -2010,7 +1971,7 @@ async fn early_return_in(
     let fee_text = if a.waive {
         "fee waived".to_string()
     } else {
-        format!("fee {}", money_text(bu, fee))
+        format!("fee {}", bu.amount_text(fee))
     };
     event(
         conn,
@@ -2023,8 +1984,10 @@ async fn early_return_in(
             day_text(eff),
             a.reason
         ),
-        Some(serde_json::json!({ "status": "active" })),
-        Some(serde_json::json!({ "status": "ended_early_return" })),
+        Some((
+            serde_json::json!({ "status": "active" }),
+            serde_json::json!({ "status": "ended_early_return" }),
+        )),
     )
     .await?;
     Ok((fee, months_between(row.start(), eff)))
@@ -2061,8 +2024,10 @@ async fn back_in(
             row.customer_name,
             condition.map(|c| format!(" ({c})")).unwrap_or_default()
         ),
-        Some(serde_json::json!({ "status": "rented_out" })),
-        Some(serde_json::json!({ "status": "returned", "condition": condition })),
+        Some((
+            serde_json::json!({ "status": "rented_out" }),
+            serde_json::json!({ "status": "returned", "condition": condition }),
+        )),
     )
     .await
 }
@@ -2086,7 +2051,7 @@ pub async fn early_return(
         message: format!(
             "{} returned early; fee {}.",
             row.serial_number,
-            money_text(bu, fee)
+            bu.amount_text(fee)
         ),
         rental_id: row.id.clone(),
         asset_serial_number: row.serial_number.clone(),
@@ -2218,7 +2183,7 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
                 format!(
                     "{} returned early; fee {}.",
                     row.serial_number,
-                    money_text(bu, fee)
+                    bu.amount_text(fee)
                 ),
             )
         }
@@ -2248,8 +2213,10 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
                     "Completed: device returned on {} ({cancelled} later payments cancelled)",
                     day_text(today)
                 ),
-                Some(serde_json::json!({ "status": "active" })),
-                Some(serde_json::json!({ "status": "ended_completed" })),
+                Some((
+                    serde_json::json!({ "status": "active" }),
+                    serde_json::json!({ "status": "ended_completed" }),
+                )),
             )
             .await?;
             (
@@ -2351,8 +2318,10 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         &row.id,
         "cancelled",
         format!("Cancelled ({reason}); {n} future payments voided; device expected back"),
-        Some(serde_json::json!({ "status": "active" })),
-        Some(serde_json::json!({ "status": "cancelled" })),
+        Some((
+            serde_json::json!({ "status": "active" }),
+            serde_json::json!({ "status": "cancelled" }),
+        )),
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
@@ -2389,8 +2358,10 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rent
         &row.id,
         "notes",
         "Notes changed".into(),
-        Some(serde_json::json!({ "notes": row.notes })),
-        Some(serde_json::json!({ "notes": notes })),
+        Some((
+            serde_json::json!({ "notes": row.notes }),
+            serde_json::json!({ "notes": notes }),
+        )),
     )
     .await?;
     let r = get_in(&mut tx, &ctx.bu, &row.id, ctx.today()).await?;
@@ -2444,32 +2415,14 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
     c.finish()?;
     let len = match &input.contract_length {
         None | Some(Value::Null) => bu.settings.default_contract_length as i64,
-        Some(v) => whole_number(v).unwrap_or(0),
+        Some(v) => super::whole_number(v).unwrap_or(0),
     };
     let reason = text_field("reason", input.reason.clone(), 1000, "The reason")?;
     let notes = text_field("notes", input.notes.clone(), 5000, "Notes")?;
     let mut tx = db.write().await?;
     let row = active_row(&mut tx, bu, id).await?;
     let sku = input.new_sku.trim();
-    let v = super::catalog::variant_by_sku(&mut tx, bu, sku)
-        .await?
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::VariantNotFound,
-                format!("No variant has the SKU {sku}."),
-            )
-        })?;
-    let product_active: Option<String> =
-        sqlx::query_scalar("SELECT status FROM products WHERE id = ?")
-            .bind(&v.product_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if v.status != VariantStatus::Active || product_active.as_deref() != Some("active") {
-        return Err(Error::new(
-            ErrorCode::VariantInactive,
-            format!("{} ({sku}) is not offered any more.", v.variant_name),
-        ));
-    }
+    let v = super::catalog::offered_variant(&mut tx, bu, sku).await?;
     if !(1..=120).contains(&len) {
         return Err(Error::new(
             ErrorCode::InvalidContractLength,
@@ -2577,8 +2530,10 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
         &row.id,
         "upgraded",
         format!("Upgraded to {sku} ({}) on {new_id}{why}", new.serial_number),
-        Some(serde_json::json!({ "status": "active" })),
-        Some(serde_json::json!({ "status": "ended_upgrade" })),
+        Some((
+            serde_json::json!({ "status": "active" }),
+            serde_json::json!({ "status": "ended_upgrade" }),
+        )),
     )
     .await?;
     event(
@@ -2591,9 +2546,8 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             "Started as the upgrade of {} ({}), {len} months at {}",
             row.id,
             row.serial_number,
-            money_text(bu, monthly)
+            bu.amount_text(monthly)
         ),
-        None,
         None,
     )
     .await?;
@@ -2697,8 +2651,10 @@ pub(crate) async fn contract_end(
                     &row.id,
                     "completed",
                     format!("Contract ended on {}; device expected back", row.end_date),
-                    Some(serde_json::json!({ "status": "active" })),
-                    Some(serde_json::json!({ "status": "ended_completed" })),
+                    Some((
+                        serde_json::json!({ "status": "active" }),
+                        serde_json::json!({ "status": "ended_completed" }),
+                    )),
                 )
                 .await?;
                 rep.completed += 1;
@@ -2756,9 +2712,22 @@ pub async fn asset_lifetime(
     let a = asset_by_serial(&mut conn, bu, serial_number)
         .await
         .map_err(|_| Error::not_found("Asset", serial_number.trim()))?;
-    let rows: Vec<(String, String, String, String, Option<String>, String, Option<String>, String, i64, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct StintRow {
+        rental_id: String,
+        customer_id: String,
+        customer_name: String,
+        started_on: String,
+        ended_on: Option<String>,
+        start_reason: String,
+        end_reason: Option<String>,
+        status: String,
+        monthly_amount: i64,
+        collected: i64,
+    }
+    let rows: Vec<StintRow> = sqlx::query_as(
         "SELECT aa.rental_id, aa.customer_id, s.customer_name, aa.started_on, aa.ended_on, aa.start_reason, aa.end_reason, s.status, s.monthly_amount,
-             (SELECT coalesce(sum(p.total - p.tax_amount), 0) FROM payments p WHERE p.rental_id = aa.rental_id AND p.asset_id = aa.asset_id AND p.status = 'paid')
+             (SELECT coalesce(sum(p.total - p.tax_amount), 0) FROM payments p WHERE p.rental_id = aa.rental_id AND p.asset_id = aa.asset_id AND p.status = 'paid') AS collected
          FROM asset_assignments aa JOIN subscriptions s ON s.id = aa.rental_id WHERE aa.asset_id = ? ORDER BY aa.started_on DESC, aa.rental_id DESC",
     )
     .bind(a.id)
@@ -2772,20 +2741,20 @@ pub async fn asset_lifetime(
     let history: Vec<AssetStint> = rows
         .into_iter()
         .map(|r| {
-            let end = r.4.as_deref().map(date).unwrap_or(today);
-            months += months_between(date(&r.3), end);
+            let end = r.ended_on.as_deref().map(date).unwrap_or(today);
+            months += months_between(date(&r.started_on), end);
             AssetStint {
-                rental_id: r.0,
-                customer_id: r.1,
-                customer_name: r.2,
-                started_on: r.3,
-                ended_on: r.4,
-                start_reason: r.5,
-                end_reason: r.6,
-                rental_status: SubscriptionStatus::parse(&r.7)
+                rental_status: SubscriptionStatus::parse(&r.status)
                     .unwrap_or(SubscriptionStatus::Active),
-                monthly_amount: bu.money(r.8),
-                collected: bu.money(r.9),
+                monthly_amount: bu.money(r.monthly_amount),
+                collected: bu.money(r.collected),
+                rental_id: r.rental_id,
+                customer_id: r.customer_id,
+                customer_name: r.customer_name,
+                started_on: r.started_on,
+                ended_on: r.ended_on,
+                start_reason: r.start_reason,
+                end_reason: r.end_reason,
             }
         })
         .collect();
@@ -2876,8 +2845,10 @@ pub async fn inspect(db: &Db, ctx: &Ctx, input: InspectInput) -> Result<super::a
                 .map(|n| format!(" — {n}"))
                 .unwrap_or_default()
         ),
-        Some(serde_json::json!({ "status": "returned" })),
-        Some(serde_json::json!({ "status": outcome, "condition": condition })),
+        Some((
+            serde_json::json!({ "status": "returned" }),
+            serde_json::json!({ "status": outcome, "condition": condition }),
+        )),
     )
     .await?;
     let asset = super::assets::find(&mut tx, bu, &a.serial_number)
