@@ -9,6 +9,7 @@ import { Badge, Card, Field, Input, LoadError, RoleHint, ScreenHeader, Select } 
 import { CsvImport } from "../../lib/ui/CsvImport";
 import { rolesFor } from "../../lib/access";
 import { useScanner } from "../../lib/useScanner";
+import { ScanPanel } from "../../lib/ui/ScanPanel";
 
 type Outcome = "pending" | "added" | "duplicate" | "unknown" | "invalid";
 
@@ -72,7 +73,6 @@ export function IntakeScreen() {
   const [location, setLocation] = useState(prefs.location ?? "");
   const [condition, setCondition] = useState(prefs.condition ?? "");
   const [cost, setCost] = useState("");
-  const [manual, setManual] = useState("");
   const [log, setLog] = useState<Scan[]>(() => loadLog(logKey));
   const [filter, setFilter] = useState<"all" | "failed">("all");
   const [copied, setCopied] = useState<string | null>(null);
@@ -223,43 +223,18 @@ export function IntakeScreen() {
           </div>
         </Card>
         <Card title="Scan">
-          <div className={`scan-zone ${listening ? "listening" : "idle"}`} data-testid="scan-zone">
-            <div className="scan-state">{!allowed ? "Scanning is off" : listening ? "Ready — scan a serial number" : "Choose a SKU to start scanning"}</div>
-            <div className="scan-buffer mono" aria-live="off">
-              {buffer || "\u00a0"}
-            </div>
-          </div>
-          {log[0] && (
-            <div className={`last-scan outcome-${log[0].outcome}`} aria-live="polite" data-testid="intake-last">
-              <div className="last-scan-head">
-                <Badge status={log[0].outcome} label={log[0].outcome === "pending" ? "checking" : undefined} />
-                <span className="mono last-scan-serial">{log[0].serial}</span>
-              </div>
-              <div>{log[0].message}</div>
-            </div>
-          )}
-          <form
-            className="row gap"
-            onSubmit={(e) => {
-              e.preventDefault();
-              primeAudio();
-              submit(manual);
-              setManual("");
-            }}
-          >
-            <Input
-              className="grow mono"
-              value={manual}
-              onChange={(e) => setManual(e.target.value)}
-              placeholder="Or type a serial number and press Enter"
-              disabled={!allowed}
-              testId="intake-manual"
-              aria-label="Serial number"
-            />
-            <button className="btn btn-primary" disabled={!allowed || !manual.trim()} data-testid="intake-manual-add">
-              Add
-            </button>
-          </form>
+          <ScanPanel
+            listening={listening}
+            state={!allowed ? "Scanning is off" : listening ? "Ready — scan a serial number" : "Choose a SKU to start scanning"}
+            buffer={buffer}
+            last={log[0] && { ...log[0], label: log[0].outcome === "pending" ? "checking" : undefined }}
+            lastTestId="intake-last"
+            disabled={!allowed}
+            inputTestId="intake-manual"
+            buttonLabel="Add"
+            buttonTestId="intake-manual-add"
+            onSubmit={submit}
+          />
           {!allowed && <RoleHint roles={rolesFor("assets.create")} />}
         </Card>
       </div>

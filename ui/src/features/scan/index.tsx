@@ -11,6 +11,7 @@ import { useBu, useSession } from "../../lib/session";
 import { beepOk, buzzError, primeAudio } from "../../lib/sound";
 import { Badge, Card, Empty, Input, LoadError, Loading, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { useScanner } from "../../lib/useScanner";
+import { ScanPanel } from "../../lib/ui/ScanPanel";
 
 type Outcome = "pending" | "activated" | "sku_mismatch" | "not_available" | "full" | "not_found" | "error";
 
@@ -78,7 +79,6 @@ export function ScanStation(props: { parts: string[] }) {
   const logKey = `flexdesk.scan.${s.user.id}.${bu.id}`;
   const [log, setLog] = useState<ScanLine[]>(() => loadLog(logKey));
   const [filter, setFilter] = useState<"all" | "failed">("all");
-  const [manual, setManual] = useState("");
   const [orderInput, setOrderInput] = useState("");
   const [live, setLive] = useState<{ orderNumber: string; rented: number; total: number } | null>(null);
   const nextId = useRef(log.reduce((m, x) => Math.max(m, x.id), 0) + 1);
@@ -217,45 +217,17 @@ export function ScanStation(props: { parts: string[] }) {
           {!ref && <OpenOrders onPick={pickOrder} />}
         </Card>
         <Card title="Scan">
-          <div className={`scan-zone ${listening ? "listening" : "idle"}`} data-testid="scan-zone">
-            <div className="scan-state">
-              {!allowed ? "Scanning is off" : !ref ? "Scan an order number, or pick an order" : !o ? "Opening the order…" : complete ? "Order complete — scan the next order" : "Ready — scan a serial number"}
-            </div>
-            <div className="scan-buffer mono" aria-live="off">
-              {buffer || "\u00a0"}
-            </div>
-          </div>
-          {log[0] && (
-            <div className={`last-scan outcome-${log[0].outcome}`} aria-live="polite" data-testid="scan-last">
-              <div className="last-scan-head">
-                <Badge status={log[0].outcome} label={LABELS[log[0].outcome]} />
-                <span className="mono last-scan-serial">{log[0].serial}</span>
-              </div>
-              <div>{log[0].message}</div>
-            </div>
-          )}
-          <form
-            className="row gap"
-            onSubmit={(e) => {
-              e.preventDefault();
-              primeAudio();
-              submit(manual);
-              setManual("");
-            }}
-          >
-            <Input
-              className="grow mono"
-              value={manual}
-              onChange={(e) => setManual(e.target.value)}
-              placeholder="Or type a serial number and press Enter"
-              disabled={!allowed || !ref}
-              testId="scan-serial-input"
-              aria-label="Serial number"
-            />
-            <button className="btn btn-primary" disabled={!allowed || !ref || !manual.trim()}>
-              Activate
-            </button>
-          </form>
+          <ScanPanel
+            listening={listening}
+            state={!allowed ? "Scanning is off" : !ref ? "Scan an order number, or pick an order" : !o ? "Opening the order…" : complete ? "Order complete — scan the next order" : "Ready — scan a serial number"}
+            buffer={buffer}
+            last={log[0] && { ...log[0], label: LABELS[log[0].outcome] }}
+            lastTestId="scan-last"
+            disabled={!allowed || !ref}
+            inputTestId="scan-serial-input"
+            buttonLabel="Activate"
+            onSubmit={submit}
+          />
           {!allowed && <RoleHint roles={rolesFor("subscriptions.activate")} />}
         </Card>
       </div>
