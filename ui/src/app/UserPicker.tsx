@@ -1,13 +1,8 @@
 import { useEffect, useRef } from "react";
 import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
 import type { User } from "../lib/api/bindings/User";
+import { ROLE_TEXT } from "../lib/access";
 
-const ROLE_TEXT: Record<string, string> = {
-  admin: "Administrator — everything",
-  counter: "Counter — customers and orders",
-  warehouse: "Warehouse — intake and assets",
-  accountant: "Accountant — customers, read-only orders",
-};
 
 export function UserPicker(props: { boot: Bootstrap; onPick(u: User): void }) {
   const first = useRef<HTMLButtonElement>(null);

@@ -15,3 +15,11 @@ export function rolesFor(cmd: CommandName): string {
   const allowed = COMMAND_ACCESS[cmd];
   return typeof allowed === "string" ? "anyone" : allowed.join(" or ");
 }
+
+/** What each role does, as the user picker and the people settings say it. */
+export const ROLE_TEXT: Record<string, string> = {
+  admin: "Administrator — everything",
+  counter: "Counter — customers, orders, subscription changes",
+  warehouse: "Warehouse — intake, scan station, returns",
+  accountant: "Accountant — payments, billing, subscription changes",
+};

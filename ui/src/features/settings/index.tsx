@@ -3,7 +3,7 @@ import type { BuSettings } from "../../lib/api/bindings/BuSettings";
 import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
 import type { CreatedKey } from "../../lib/api/bindings/CreatedKey";
 import type { Role } from "../../lib/api/bindings/Role";
-import { rolesFor } from "../../lib/access";
+import { ROLE_TEXT, rolesFor } from "../../lib/access";
 import { getTransport } from "../../lib/api/client";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
@@ -270,12 +270,7 @@ function BuSettingsForm(props: { bu: BusinessUnit }) {
   );
 }
 
-const ROLES: [Role, string][] = [
-  ["counter", "Counter — customers and orders"],
-  ["warehouse", "Warehouse — intake and assets"],
-  ["accountant", "Accountant — customers, reading"],
-  ["admin", "Administrator — everything"],
-];
+const ROLES: [Role, string][] = (["counter", "warehouse", "accountant", "admin"] as Role[]).map((r) => [r, ROLE_TEXT[r]]);
 
 function People() {
   const s = useSession();
