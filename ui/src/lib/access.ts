@@ -21,5 +21,5 @@ export const ROLE_TEXT: Record<string, string> = {
   admin: "Administrator — everything",
   counter: "Counter — customers, orders, subscription changes",
   warehouse: "Warehouse — intake, scan station, returns",
-  accountant: "Accountant — payments, billing, subscription changes",
+  accountant: "Accountant — payments, subscription changes",
 };
