@@ -45,6 +45,11 @@ pub enum ErrorCode {
     AlreadyPaid,
     PaymentCancelled,
     PaymentProcessing,
+    SubscriptionDifferentCustomer,
+    InvalidBillingDay,
+    TemplateNotFound,
+    DeleteFailed,
+    AlreadyInvoiced,
     Conflict,
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
@@ -90,6 +95,11 @@ impl ErrorCode {
             ErrorCode::AlreadyPaid => "ALREADY_PAID",
             ErrorCode::PaymentCancelled => "PAYMENT_CANCELLED",
             ErrorCode::PaymentProcessing => "PAYMENT_PROCESSING",
+            ErrorCode::SubscriptionDifferentCustomer => "SUBSCRIPTION_DIFFERENT_CUSTOMER",
+            ErrorCode::InvalidBillingDay => "INVALID_BILLING_DAY",
+            ErrorCode::TemplateNotFound => "TEMPLATE_NOT_FOUND",
+            ErrorCode::DeleteFailed => "DELETE_FAILED",
+            ErrorCode::AlreadyInvoiced => "ALREADY_INVOICED",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
@@ -110,7 +120,10 @@ impl ErrorCode {
             | AssetInUse
             | DuplicateSku
             | ProductHasActiveOrders
+            | AlreadyInvoiced
             | Conflict => 409,
+            TemplateNotFound => 404,
+            DeleteFailed => 500,
             Internal => 500,
             _ => 400,
         }

@@ -25,4 +25,7 @@ pub mod prefix {
     pub const CATEGORY: &str = "cat";
     pub const RENTAL: &str = "rnt";
     pub const PAYMENT: &str = "pay";
+    pub const BILLING_GROUP: &str = "bgr";
+    pub const INVOICE: &str = "inv";
+    pub const FILE: &str = "file";
 }

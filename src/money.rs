@@ -227,3 +227,55 @@ mod tests {
         assert_eq!(currency_exponent("XYZ"), None);
     }
 }
+
+/// An amount as people read it in documents and exports: the currency's symbol, thousands
+/// grouped, the currency's decimals (`€1,234.50`, `-€79.00`, `QAR 1,200.00`, `¥12,000`).
+pub fn format_amount(m: Money, exponent: u32, currency: &str) -> String {
+    let v = m.round(exponent).with_scale(exponent).0;
+    let neg = v.is_sign_negative() && !v.is_zero();
+    let text = v.abs().to_string();
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (text.clone(), None),
+    };
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    if let Some(f) = frac {
+        grouped.push('.');
+        grouped.push_str(&f);
+    }
+    let symbol = iso_currency::Currency::from_code(currency)
+        .map(|c| c.symbol().symbol)
+        .filter(|s| s.chars().count() <= 2 && !s.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(|s| s.to_string());
+    let body = match symbol {
+        Some(s) => format!("{s}{grouped}"),
+        None => format!("{currency} {grouped}"),
+    };
+    if neg {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn amounts_read_with_symbol_grouping_and_decimals() {
+        let m = |s: &str| Money(Decimal::from_str(s).unwrap());
+        assert_eq!(format_amount(m("1234.5"), 2, "EUR"), "€1,234.50");
+        assert_eq!(format_amount(m("-79"), 2, "EUR"), "-€79.00");
+        assert_eq!(format_amount(m("1200"), 2, "QAR"), "QAR 1,200.00");
+        assert_eq!(format_amount(m("12000"), 0, "JPY"), "¥12,000");
+        assert_eq!(format_amount(m("999999.99"), 2, "USD"), "$999,999.99");
+    }
+}

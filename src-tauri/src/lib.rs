@@ -45,6 +45,26 @@ async fn rpc(
     answer
 }
 
+/// Open a saved document (a PDF from `documents.save`) in the desktop's viewer, where it can be
+/// printed. Only files inside the FlexDesk documents folder are opened.
+#[tauri::command]
+fn open_document(path: String) -> Result<(), String> {
+    let file = std::fs::canonicalize(&path).map_err(|e| format!("{path}: {e}"))?;
+    let inside = file
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|n| n == "FlexDesk" || n == "documents")
+        .unwrap_or(false);
+    if !inside || file.extension().map(|e| e != "pdf").unwrap_or(true) {
+        return Err(format!("{path} is not a FlexDesk document."));
+    }
+    std::process::Command::new("xdg-open")
+        .arg(&file)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("No PDF viewer could be started: {e}"))
+}
+
 /// Signalled when the UI says its start screen is painted (`app.shown`): a first start loads the
 /// rest of the demo after that, so the two do not compete for the CPU.
 struct StartScreenShown(Arc<tokio::sync::Notify>);
@@ -119,7 +139,7 @@ pub fn run() {
             tauri::async_runtime::spawn(open_core(path, tx, shown));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![rpc])
+        .invoke_handler(tauri::generate_handler![rpc, open_document])
         .run(tauri::generate_context!())
         .expect("FlexDesk could not start its window");
 }

@@ -2,6 +2,7 @@
 //! `dispatch` (used by the Tauri shell's single `rpc` command and by `POST /rpc/{command}`), the
 //! role each command requires, and the TypeScript `Commands` map the UI's typed client uses.
 
+mod documents;
 mod handlers;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -89,7 +90,7 @@ macro_rules! commands {
             match command {
                 $( $name => {
                     let req: $req = serde_json::from_value(payload).map_err(|e| Error::new(ErrorCode::ValidationError, format!("The request could not be read: {e}")))?;
-                    let res: $res = handlers::$handler(&session, req).await?;
+                    let res: $res = $handler(&session, req).await?;
                     Ok(serde_json::to_value(res)?)
                 } )*
                 _ => unreachable!("listed in COMMANDS"),
@@ -238,9 +239,10 @@ async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> R
 }
 
 use crate::services::{
-    assets, business_units as bus, catalog, customers, dashboard, keys, orders, payments, runs,
+    assets, billing, business_units as bus, exports, files, invoices, catalog, customers, dashboard, keys, orders, payments, runs,
     subscriptions as subs, timeline, users, Page,
 };
+pub use documents::*;
 pub use handlers::*;
 
 commands! {
@@ -305,6 +307,30 @@ commands! {
     "payments.markPaidMany" => payments_mark_paid_many(MarkPaidManyReq) -> Vec<payments::Payment>, ACCOUNTS;
     "payments.markFailed" => payments_mark_failed(CancelReq) -> payments::Payment, ACCOUNTS;
     "payments.cancel" => payments_cancel(CancelReq) -> payments::Payment, ACCOUNTS;
+    "billingGroups.list" => billing_groups_list(billing::GroupQuery) -> Page<billing::BillingGroup>, Access::Anyone;
+    "billingGroups.get" => billing_groups_get(IdReq) -> billing::BillingGroup, Access::Anyone;
+    "billingGroups.create" => billing_groups_create(billing::NewGroup) -> billing::BillingGroup, FRONT;
+    "billingGroups.update" => billing_groups_update(GroupUpdateReq) -> billing::BillingGroup, FRONT;
+    "billingGroups.delete" => billing_groups_delete(IdReq) -> Done, FRONT;
+    "invoices.list" => invoices_list(invoices::InvoiceQuery) -> Page<invoices::Invoice>, Access::Anyone;
+    "invoices.get" => invoices_get(IdReq) -> invoices::InvoiceDetail, Access::Anyone;
+    "invoices.issue" => invoices_issue(PaymentIdReq) -> invoices::Invoice, ACCOUNTS;
+    "invoices.credit" => invoices_credit(CancelReq) -> invoices::Invoice, ACCOUNTS;
+    "invoices.pdf" => invoices_pdf(IdReq) -> Document, Access::Anyone;
+    "invoices.html" => invoices_html(IdReq) -> Html, Access::Anyone;
+    "invoices.pending" => invoices_pending(RunReq) -> PendingCount, Access::Anyone;
+    "invoices.run" => invoices_run(RunReq) -> invoices::RunProgress, ACCOUNTS;
+    "invoices.exportMonth" => invoices_export_month(MonthReq) -> ExportedFolder, ACCOUNTS;
+    "exports.rentals" => exports_rentals(exports::RentalExport) -> exports::RentalExportResult, FRONT;
+    "exports.payments" => exports_payments(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
+    "exports.invoices" => exports_invoices(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
+    "files.list" => files_list(files::FileQuery) -> files::FileList, Access::Anyone;
+    "files.contract" => files_contract(ContractReq) -> files::FileInfo, FRONT;
+    "files.pdf" => files_pdf(IdReq) -> Document, Access::Anyone;
+    "files.delete" => files_delete(IdReq) -> Done, FRONT;
+    "documents.labels" => labels_pdf(LabelsReq) -> Document, Access::Anyone;
+    "documents.quote" => quote_pdf(QuotePdfReq) -> Document, FRONT;
+    "documents.save" => documents_save(SaveReq) -> Saved, Access::Anyone;
     "dashboard.get" => dashboard_get(Empty) -> dashboard::Dashboard, Access::Anyone;
     "runs.daily" => runs_daily(Empty) -> runs::DailyReport, Access::Roles(&["accountant"]);
     "timeline.list" => timeline_list(timeline::TimelineQuery) -> Vec<timeline::Event>, Access::Anyone;

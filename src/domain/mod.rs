@@ -6,6 +6,7 @@ pub mod schedule;
 pub mod serial;
 pub mod settings;
 pub mod status;
+pub mod tax;
 
 /// Declares a closed string enum with its wire names, parsing and TypeScript export.
 #[macro_export]

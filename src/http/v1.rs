@@ -18,11 +18,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+mod billing;
 mod subscriptions;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .merge(subscriptions::routes())
+        .merge(billing::routes())
         .route("/v1/products", post(create_product).get(list_products))
         .route("/v1/products/csv", post(import_products))
         .route("/v1/products/variants", get(list_variants))

@@ -83,7 +83,7 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
     ] {
         let r: (i64, i64) = sqlx::query_as(
             "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
-             WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date >= ? AND due_date < ?",
+             WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL AND due_date >= ? AND due_date < ?",
         )
         .bind(&bu.id)
         .bind(from)

@@ -3,6 +3,10 @@
 //! queries next to its rules; `Ctx` says who acts and in which business unit.
 
 pub mod assets;
+pub mod billing;
+pub mod exports;
+pub mod files;
+pub mod invoices;
 pub mod business_units;
 pub mod catalog;
 pub mod customers;

@@ -31,6 +31,28 @@ pub struct LineItem {
     /// Net amount of the line.
     pub amount: Money,
     pub tax_amount: Money,
+    // FlexDesk additions, on the lines of a consolidated payment.
+    /// The member's own payment this line stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub payment_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub serial_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub product_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub period_start: Option<String>,
+    /// Exclusive end of the line's service period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub period_end: Option<String>,
+    /// Percent, as text (`21`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tax_rate: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -98,6 +120,10 @@ pub struct Payment {
     /// Still open and past its due date.
     pub overdue: bool,
     pub days_overdue: i64,
+    /// For a member's own monthly payment: the consolidated payment it is a line of.
+    pub consolidated_into: Option<String>,
+    pub invoice_id: Option<String>,
+    pub invoice_number: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -139,13 +165,17 @@ struct Row {
     customer_name: Option<String>,
     serial_number: Option<String>,
     product_name: Option<String>,
+    consolidated_into: Option<String>,
+    invoice_id: Option<String>,
+    invoice_number: Option<String>,
 }
 
 const COLS: &str = "p.id, p.customer_id, p.rental_id, p.billing_group_id, p.payment_type, p.kind, p.billing_period, p.period_start, p.period_end,
     p.invoice_date, p.due_date, p.subtotal, p.tax_rate, p.tax_amount, p.late_fee_amount, p.total, p.currency, p.line_items, p.status, p.provider,
     p.method, p.transaction_id, p.manually_marked, p.payment_reference, p.marked_by, p.capture_attempts, p.last_error, p.failed_at,
     p.cancel_reason, p.idempotency_key, p.notes, p.paid_at, p.created_at, p.updated_at,
-    coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, a.serial_number, s.product_name";
+    coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, a.serial_number, s.product_name,
+    p.consolidated_into, p.invoice_id, (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number";
 
 const FROM: &str = " FROM payments p LEFT JOIN customers c ON c.id = p.customer_id LEFT JOIN assets a ON a.id = p.asset_id
     LEFT JOIN subscriptions s ON s.id = p.rental_id";
@@ -185,6 +215,12 @@ fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
                 rental_id: rid.clone(),
                 amount: bu.money(r.subtotal),
                 tax_amount: bu.money(r.tax_amount),
+                payment_id: None,
+                serial_number: r.serial_number.clone(),
+                product_name: r.product_name.clone(),
+                period_start: Some(r.period_start.clone()),
+                period_end: Some(r.period_end.clone()),
+                tax_rate: Some(r.tax_rate.clone()),
             })
             .collect()
     });
@@ -240,6 +276,9 @@ fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
         product_name: r.product_name,
         overdue,
         days_overdue: if overdue { (today - due).num_days() } else { 0 },
+        consolidated_into: r.consolidated_into,
+        invoice_id: r.invoice_id,
+        invoice_number: r.invoice_number,
     }
 }
 
@@ -353,6 +392,11 @@ pub(crate) async fn insert_charge(
     Ok(id)
 }
 
+/// Payments not yet invoiced, alone or as a line of a consolidated payment: what later changes
+/// to a subscription may still cancel or reprice. Invoiced ones stand; corrections are credit notes.
+const NOT_ISSUED: &str = "invoice_id IS NULL AND (consolidated_into IS NULL OR consolidated_into IN
+    (SELECT c.id FROM payments c WHERE c.id = payments.consolidated_into AND c.status = 'pending' AND c.invoice_id IS NULL))";
+
 /// Monthly payments whose service period starts after `date` and that are not cancelled: the
 /// `remainingMonths` of buyout and early-return quotes.
 pub(crate) async fn remaining_months(
@@ -379,10 +423,10 @@ pub(crate) async fn cancel_after(
     reason: &str,
     now: &str,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ?
-         WHERE rental_id = ? AND kind IN ('rent', 'prorated') AND status IN ('pending', 'failed') AND period_start > ?",
-    )
+         WHERE rental_id = ? AND kind IN ('rent', 'prorated') AND status IN ('pending', 'failed') AND period_start > ? AND {NOT_ISSUED}"
+    ))
     .bind(reason)
     .bind(now)
     .bind(rental_id)
@@ -400,10 +444,10 @@ pub(crate) async fn reprice_after(
     amounts: Amounts,
     now: &str,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "UPDATE payments SET subtotal = ?, tax_amount = ?, total = ? + late_fee_amount, updated_at = ?
-         WHERE rental_id = ? AND kind = 'rent' AND status = 'pending' AND period_start > ?",
-    )
+         WHERE rental_id = ? AND kind = 'rent' AND status = 'pending' AND period_start > ? AND {NOT_ISSUED}"
+    ))
     .bind(amounts.net)
     .bind(amounts.tax)
     .bind(amounts.total)
@@ -499,7 +543,10 @@ fn push_filters(
     q: &PaymentQuery,
     today: NaiveDate,
 ) -> Result<()> {
-    qb.push(" WHERE p.bu_id = ").push_bind(bu.id.clone());
+    // A member's own payment inside a consolidated one is a line of it, not a payment to list.
+    qb.push(" WHERE p.bu_id = ")
+        .push_bind(bu.id.clone())
+        .push(" AND p.consolidated_into IS NULL");
     if let Some(s) = opt_trim(q.status.clone()) {
         let list: Vec<String> = s
             .split(',')
@@ -512,12 +559,26 @@ fn push_filters(
                 .push_bind(serde_json::to_string(&list)?)
                 .push("))");
         }
+        // The partial status indexes serve a query only when it repeats their condition word for
+        // word: pending payments are read through payments_open, the others through
+        // payments_status_due (migration 6).
+        let pending = list.iter().any(|s| s == "pending");
+        if pending && list.iter().all(|s| s == "pending" || s == "failed") {
+            qb.push(OPEN_TERM);
+        } else if !pending {
+            qb.push(" AND p.status IN ('paid', 'processing', 'failed', 'cancelled')");
+        }
     }
     if let Some(c) = opt_trim(q.customer_id.clone()) {
         qb.push(" AND p.customer_id = ").push_bind(c);
     }
     if let Some(r) = opt_trim(q.rental_id.clone()) {
-        qb.push(" AND p.rental_id = ").push_bind(r);
+        // Its own payments, and the consolidated payments it is a line of.
+        qb.push(" AND (p.rental_id = ")
+            .push_bind(r.clone())
+            .push(" OR p.id IN (SELECT m.consolidated_into FROM payments m WHERE m.rental_id = ")
+            .push_bind(r)
+            .push(" AND m.consolidated_into IS NOT NULL))");
     }
     if let Some(g) = opt_trim(q.billing_group_id.clone()) {
         qb.push(" AND p.billing_group_id = ").push_bind(g);
@@ -531,11 +592,14 @@ fn push_filters(
             .push_bind(day_text(parse_day("dueDateTo", &t)?));
     }
     if q.overdue == Some(true) {
-        qb.push(" AND p.status IN ('pending', 'failed') AND p.due_date < ")
+        qb.push(OPEN_TERM).push(" AND p.due_date < ")
             .push_bind(day_text(today));
     }
     Ok(())
 }
+
+/// The condition of the payments_open index, as queries must spell it to use it.
+const OPEN_TERM: &str = " AND p.status IN ('pending', 'failed') AND p.consolidated_into IS NULL";
 
 /// Payments in due-date order (latest first; `sortDir=asc` for oldest first), keyset-paginated.
 pub async fn list(
@@ -628,6 +692,20 @@ struct State {
     net: i64,
     total: i64,
     line_items: Option<String>,
+    consolidated_into: Option<String>,
+}
+
+impl State {
+    /// A member's own payment inside a consolidated one is settled through that payment.
+    fn settled_through_group(&self, id: &str) -> Result<()> {
+        match &self.consolidated_into {
+            Some(c) => Err(Error::new(
+                ErrorCode::Conflict,
+                format!("Payment {id} is a line of consolidated payment {c}; record the payment or cancellation on {c}."),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 async fn state_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Result<State> {
@@ -639,9 +717,10 @@ async fn state_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> R
         late_fee_amount: i64,
         total: i64,
         line_items: Option<String>,
+        consolidated_into: Option<String>,
     }
     let r: StateRow = sqlx::query_as(
-        "SELECT status, rental_id, subtotal, late_fee_amount, total, line_items FROM payments WHERE id = ? AND bu_id = ?",
+        "SELECT status, rental_id, subtotal, late_fee_amount, total, line_items, consolidated_into FROM payments WHERE id = ? AND bu_id = ?",
     )
     .bind(id)
     .bind(&bu.id)
@@ -654,6 +733,7 @@ async fn state_of(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> R
         net: r.subtotal + r.late_fee_amount,
         total: r.total,
         line_items: r.line_items,
+        consolidated_into: r.consolidated_into,
     })
 }
 
@@ -708,6 +788,7 @@ async fn mark_paid_in(
         }
         _ => {}
     }
+    st.settled_through_group(id)?;
     let reference = opt_trim(m.payment_reference.clone());
     if reference
         .as_deref()
@@ -726,6 +807,19 @@ async fn mark_paid_in(
     .bind(paid_at)
     .bind(&reference)
     .bind(opt_trim(m.notes.clone()))
+    .bind(opt_trim(m.method.clone()))
+    .bind(&ctx.actor.name)
+    .bind(&ctx.now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    // The lines of a consolidated payment are paid with it (cost recovery per asset reads them).
+    sqlx::query(
+        "UPDATE payments SET status = 'paid', paid_at = ?, payment_reference = ?, method = ?, provider = 'manual', manually_marked = 1,
+             marked_by = ?, updated_at = ? WHERE consolidated_into = ?",
+    )
+    .bind(paid_at)
+    .bind(&reference)
     .bind(opt_trim(m.method.clone()))
     .bind(&ctx.actor.name)
     .bind(&ctx.now)
@@ -852,6 +946,7 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
         }
         _ => {}
     }
+    st.settled_through_group(id)?;
     sqlx::query(
         "UPDATE payments SET status = 'failed', failed_at = ?, last_error = ?, capture_attempts = capture_attempts + 1, updated_at = ? WHERE id = ?",
     )
@@ -927,11 +1022,14 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
         }
         _ => {}
     }
+    st.settled_through_group(id)?;
+    // A consolidated payment is cancelled with its lines.
     sqlx::query(
-        "UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?",
+        "UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ? OR consolidated_into = ?",
     )
     .bind(&reason)
     .bind(&ctx.now)
+    .bind(id)
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -956,7 +1054,8 @@ pub(crate) async fn apply_late_fees(conn: &mut SqliteConnection, ctx: &Ctx) -> R
     }
     let cutoff = ctx.today() - chrono::Days::new(s.late_fee_grace_days as u64);
     let due: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT id, total FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND due_date < ? AND late_fee_amount = 0 AND total > 0",
+        "SELECT id, total FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL
+         AND due_date < ? AND late_fee_amount = 0 AND total > 0",
     )
     .bind(&ctx.bu.id)
     .bind(day_text(cutoff))

@@ -3,6 +3,7 @@
 //! transaction with all its effects: the subscription, its asset, its order's progress, its
 //! payments and the timeline.
 
+use super::billing;
 use super::payments::{self, Payer};
 use super::{day_text, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir};
 use crate::domain::lifecycle::{self, pct_f64};
@@ -773,6 +774,7 @@ struct NewSub<'a> {
     upgrade_from: Option<&'a str>,
     notes: Option<String>,
     start_reason: &'a str,
+    billing_group_id: Option<String>,
 }
 
 /// Insert a subscription with its schedule, put its asset out, open the assignment.
@@ -784,6 +786,12 @@ async fn start_subscription(
     let bu = &ctx.bu;
     let s = &bu.settings;
     let id = new_id(prefix::RENTAL);
+    // A business in another EU member state with a VAT ID accounts for the VAT itself.
+    let rate = if super::invoices::reverse_charge_applies(conn, bu, n.customer_id).await? {
+        Decimal::ZERO
+    } else {
+        s.tax_rate
+    };
     let terms = Terms {
         start: n.start,
         months: n.months,
@@ -792,18 +800,18 @@ async fn start_subscription(
         first_payment: s.first_payment,
         terms_days: s.payment_terms_days,
         tax: TaxRule {
-            rate: s.tax_rate,
+            rate,
             inclusive: s.tax_inclusive,
             exponent: bu.currency_exponent,
         },
     };
-    let tax_rate = s.tax_rate.normalize().to_string();
+    let tax_rate = rate.normalize().to_string();
     sqlx::query(
         "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, product_id,
              variant_id, sku, product_name, product_image_url, monthly_amount, currency, status, original_contract_length, contract_length,
              start_date, end_date, billing_start, payment_terms_days, tax_rate, tax_inclusive, list_price, list_price_source, acquisition_cost,
-             acquisition_cost_source, captured_at, upgrade_from_rental_id, notes, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             acquisition_cost_source, captured_at, upgrade_from_rental_id, notes, created_at, updated_at, created_by, billing_group_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(&bu.id)
@@ -839,6 +847,7 @@ async fn start_subscription(
     .bind(&ctx.now)
     .bind(&ctx.now)
     .bind(&ctx.actor.name)
+    .bind(&n.billing_group_id)
     .execute(&mut *conn)
     .await?;
     let payer = Payer {
@@ -851,6 +860,7 @@ async fn start_subscription(
         now: &ctx.now,
     };
     payments::insert_slots(conn, &payer, &terms.schedule()).await?;
+    billing::regroup_member(conn, bu, n.billing_group_id.as_deref(), &ctx.now).await?;
     set_asset(
         conn,
         ctx,
@@ -1002,9 +1012,34 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
             ));
         }
     }
-    if let Some(g) = opt_trim(input.billing_group_id.clone()) {
-        return Err(Error::not_found("Billing group", &g));
-    }
+    // The billing group to join: of this unit, active, and billing this order's customer.
+    let group_id = match opt_trim(input.billing_group_id.clone()) {
+        None => None,
+        Some(g) => {
+            let found: Option<(String, String)> = sqlx::query_as(
+                "SELECT customer_id, status FROM billing_groups WHERE id = ? AND bu_id = ?",
+            )
+            .bind(&g)
+            .bind(&bu.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (group_customer, group_status) =
+                found.ok_or_else(|| Error::not_found("Billing group", &g))?;
+            if group_customer != customer_id {
+                return Err(Error::new(
+                    ErrorCode::SubscriptionDifferentCustomer,
+                    format!("Billing group {g} bills another customer than order {number}'s."),
+                ));
+            }
+            if group_status != "active" {
+                return Err(Error::invalid(
+                    "billingGroupId",
+                    format!("Billing group {g} is inactive."),
+                ));
+            }
+            Some(g)
+        }
+    };
     // 2. Confirmed (or already partly fulfilled).
     let status = OrderStatus::parse(&status).unwrap_or(OrderStatus::Pending);
     match status {
@@ -1125,6 +1160,7 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
             upgrade_from: None,
             notes,
             start_reason: "activated",
+            billing_group_id: group_id,
         },
     )
     .await?;
@@ -1248,6 +1284,7 @@ async fn extend_in(
         .map(|k| terms.month(k, new_monthly))
         .collect();
     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+    billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ExtensionEntry> =
         serde_json::from_str(&row.extension_history).unwrap_or_default();
     history.push(ExtensionEntry {
@@ -1432,6 +1469,7 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     )
     .await?;
     payments::move_to_asset(&mut tx, &row.id, today, new.id).await?;
+    billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ReplacementEntry> =
         serde_json::from_str(&row.replacement_history).unwrap_or_default();
     history.push(ReplacementEntry {
@@ -1731,6 +1769,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     let (_, q) = buyout_view(bu, &row, eff, remaining);
     let price = manual.unwrap_or(q.price);
     let cancelled = payments::cancel_after(&mut tx, &row.id, eff, "Bought out", &ctx.now).await?;
+    billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let payment_id = if price > 0 {
         Some(
             payments::insert_charge(
@@ -1928,6 +1967,7 @@ async fn early_return_in(
         (false, None) => (q.fee, q.method.as_str().to_string(), "auto_calculated"),
     };
     let cancelled = payments::cancel_after(conn, &row.id, eff, "Returned early", &ctx.now).await?;
+    billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let payment_id = if fee > 0 {
         Some(
             payments::insert_charge(
@@ -2196,6 +2236,7 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
                 &ctx.now,
             )
             .await?;
+            billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
             sqlx::query("UPDATE subscriptions SET status = 'ended_completed', ended_on = ?, updated_at = ? WHERE id = ?")
                 .bind(day_text(today))
                 .bind(&ctx.now)
@@ -2298,6 +2339,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
     let today = ctx.today().max(row.start());
     let n =
         payments::cancel_after(&mut tx, &row.id, today, "Subscription cancelled", &ctx.now).await?;
+        billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let details = CancellationDetails {
         reason,
         notes,
@@ -2460,6 +2502,7 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
         &ctx.now,
     )
     .await?;
+    billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     back_in(&mut tx, ctx, &row, today, None, "upgraded").await?;
     // Start the new one.
     let list_price = v
@@ -2510,6 +2553,7 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             acquisition_cost: cost,
             acquisition_cost_source: cost_source.into(),
             upgrade_from: Some(&row.id),
+            billing_group_id: row.billing_group_id.clone(),
             notes: notes.clone(),
             start_reason: "upgrade",
         },
@@ -2617,6 +2661,7 @@ pub(crate) async fn contract_end(
                 }
                 rep.renewal_payments +=
                     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+                    billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
             }
             ContractEnd::AutoRenewSameTerm => {
                 let mut cur = row.clone();
@@ -2644,6 +2689,7 @@ pub(crate) async fn contract_end(
                     .await?;
                 payments::cancel_after(conn, &row.id, row.end(), "Contract ended", &ctx.now)
                     .await?;
+                billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
                 event(
                     conn,
                     ctx,

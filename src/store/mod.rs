@@ -20,7 +20,20 @@ pub type Tx = Transaction<'static, Sqlite>;
 #[derive(Clone)]
 pub struct Db {
     pool: SqlitePool,
+    checkpointer: std::sync::Arc<Checkpointer>,
 }
+
+/// The background checkpoint task; it stops when the last handle on the database goes.
+struct Checkpointer(tokio::task::JoinHandle<()>);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// How often the background checkpointer copies the write-ahead log back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 impl Db {
     /// Open (creating if needed) the database file and bring its schema up to date.
@@ -41,16 +54,35 @@ impl Db {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000");
+            .pragma("cache_size", "-32000")
+            // Keep the log file from staying large after a burst of writes.
+            .pragma("journal_size_limit", "67108864");
+        // Connections that serve actions never checkpoint: copying the log back into the file
+        // is the checkpointer's job, off the path of the person waiting for a scan to answer.
+        let action_opts = opts.clone().pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(opts)
+            .connect_with(action_opts)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Db { pool })
+        let mut ck = sqlx::ConnectOptions::connect(&opts).await?;
+        let checkpointer = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(CHECKPOINT_EVERY).await;
+                // PASSIVE never waits for readers or the writer; what it cannot copy now it
+                // copies on a later round. A failure (disk full) is retried the same way.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&mut ck)
+                    .await;
+            }
+        });
+        Ok(Db {
+            pool,
+            checkpointer: std::sync::Arc::new(Checkpointer(checkpointer)),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -68,7 +100,15 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
+    /// Close every connection after copying the log into the database file, so a closed
+    /// database is one file again.
     pub async fn close(&self) {
+        self.checkpointer.0.abort();
+        if let Ok(mut c) = self.pool.acquire().await {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut *c)
+                .await;
+        }
         self.pool.close().await;
     }
 }

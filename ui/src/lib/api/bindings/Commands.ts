@@ -9,6 +9,7 @@ import type { AssetInput } from "./AssetInput";
 import type { AssetLifetime } from "./AssetLifetime";
 import type { AssetQuery } from "./AssetQuery";
 import type { AssetUpdateReq } from "./AssetUpdateReq";
+import type { BillingGroup } from "./BillingGroup";
 import type { Bootstrap } from "./Bootstrap";
 import type { BoughtOut } from "./BoughtOut";
 import type { BusinessUnit } from "./BusinessUnit";
@@ -19,26 +20,43 @@ import type { CancelReq } from "./CancelReq";
 import type { Cancelled } from "./Cancelled";
 import type { Category } from "./Category";
 import type { CategoryInput } from "./CategoryInput";
+import type { ContractReq } from "./ContractReq";
 import type { CreatedKey } from "./CreatedKey";
+import type { CsvFile } from "./CsvFile";
 import type { CsvImportReq } from "./CsvImportReq";
 import type { Customer } from "./Customer";
 import type { CustomerQuery } from "./CustomerQuery";
 import type { CustomerUpdate } from "./CustomerUpdate";
 import type { DailyReport } from "./DailyReport";
 import type { Dashboard } from "./Dashboard";
+import type { Document } from "./Document";
+import type { Done } from "./Done";
 import type { EarlyReturnQuoteView } from "./EarlyReturnQuoteView";
 import type { EarlyReturnReq } from "./EarlyReturnReq";
 import type { Empty } from "./Empty";
 import type { Event } from "./Event";
+import type { ExportedFolder } from "./ExportedFolder";
 import type { ExtendReq } from "./ExtendReq";
 import type { Extended } from "./Extended";
+import type { FileInfo } from "./FileInfo";
+import type { FileList } from "./FileList";
+import type { FileQuery } from "./FileQuery";
+import type { GroupQuery } from "./GroupQuery";
+import type { GroupUpdateReq } from "./GroupUpdateReq";
+import type { Html } from "./Html";
 import type { IdReq } from "./IdReq";
 import type { ImportReport } from "./ImportReport";
 import type { InspectInput } from "./InspectInput";
+import type { Invoice } from "./Invoice";
+import type { InvoiceDetail } from "./InvoiceDetail";
+import type { InvoiceQuery } from "./InvoiceQuery";
+import type { LabelsReq } from "./LabelsReq";
 import type { MarkPaidManyReq } from "./MarkPaidManyReq";
 import type { MarkPaidReq } from "./MarkPaidReq";
+import type { MonthReq } from "./MonthReq";
 import type { NewBusinessUnit } from "./NewBusinessUnit";
 import type { NewCustomer } from "./NewCustomer";
+import type { NewGroup } from "./NewGroup";
 import type { NewKey } from "./NewKey";
 import type { NewUser } from "./NewUser";
 import type { NotesReq } from "./NotesReq";
@@ -47,22 +65,32 @@ import type { OrderInput } from "./OrderInput";
 import type { OrderQuery } from "./OrderQuery";
 import type { Page } from "./Page";
 import type { Payment } from "./Payment";
+import type { PaymentIdReq } from "./PaymentIdReq";
 import type { PaymentQuery } from "./PaymentQuery";
 import type { PaymentTotals } from "./PaymentTotals";
+import type { PendingCount } from "./PendingCount";
+import type { PeriodExport } from "./PeriodExport";
 import type { PlacedOrder } from "./PlacedOrder";
 import type { Product } from "./Product";
 import type { ProductInput } from "./ProductInput";
 import type { ProductQuery } from "./ProductQuery";
 import type { Quote } from "./Quote";
 import type { QuoteInput } from "./QuoteInput";
+import type { QuotePdfReq } from "./QuotePdfReq";
 import type { QuoteReq } from "./QuoteReq";
 import type { ReceiveInput } from "./ReceiveInput";
 import type { Received } from "./Received";
 import type { Rental } from "./Rental";
+import type { RentalExport } from "./RentalExport";
+import type { RentalExportResult } from "./RentalExportResult";
 import type { ReplaceReq } from "./ReplaceReq";
 import type { Replaced } from "./Replaced";
 import type { ReturnCheck } from "./ReturnCheck";
 import type { ReturnedEarly } from "./ReturnedEarly";
+import type { RunProgress } from "./RunProgress";
+import type { RunReq } from "./RunReq";
+import type { SaveReq } from "./SaveReq";
+import type { Saved } from "./Saved";
 import type { SerialReq } from "./SerialReq";
 import type { ServerStartReq } from "./ServerStartReq";
 import type { ServerStatus } from "./ServerStatus";
@@ -140,6 +168,30 @@ export interface Commands {
   "payments.markPaidMany": { req: MarkPaidManyReq; res: Array<Payment> };
   "payments.markFailed": { req: CancelReq; res: Payment };
   "payments.cancel": { req: CancelReq; res: Payment };
+  "billingGroups.list": { req: GroupQuery; res: Page<BillingGroup> };
+  "billingGroups.get": { req: IdReq; res: BillingGroup };
+  "billingGroups.create": { req: NewGroup; res: BillingGroup };
+  "billingGroups.update": { req: GroupUpdateReq; res: BillingGroup };
+  "billingGroups.delete": { req: IdReq; res: Done };
+  "invoices.list": { req: InvoiceQuery; res: Page<Invoice> };
+  "invoices.get": { req: IdReq; res: InvoiceDetail };
+  "invoices.issue": { req: PaymentIdReq; res: Invoice };
+  "invoices.credit": { req: CancelReq; res: Invoice };
+  "invoices.pdf": { req: IdReq; res: Document };
+  "invoices.html": { req: IdReq; res: Html };
+  "invoices.pending": { req: RunReq; res: PendingCount };
+  "invoices.run": { req: RunReq; res: RunProgress };
+  "invoices.exportMonth": { req: MonthReq; res: ExportedFolder };
+  "exports.rentals": { req: RentalExport; res: RentalExportResult };
+  "exports.payments": { req: PeriodExport; res: CsvFile };
+  "exports.invoices": { req: PeriodExport; res: CsvFile };
+  "files.list": { req: FileQuery; res: FileList };
+  "files.contract": { req: ContractReq; res: FileInfo };
+  "files.pdf": { req: IdReq; res: Document };
+  "files.delete": { req: IdReq; res: Done };
+  "documents.labels": { req: LabelsReq; res: Document };
+  "documents.quote": { req: QuotePdfReq; res: Document };
+  "documents.save": { req: SaveReq; res: Saved };
   "dashboard.get": { req: Empty; res: Dashboard };
   "runs.daily": { req: Empty; res: DailyReport };
   "timeline.list": { req: TimelineQuery; res: Array<Event> };
@@ -213,6 +265,30 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly 
   "payments.markPaidMany": ["admin", "accountant"],
   "payments.markFailed": ["admin", "accountant"],
   "payments.cancel": ["admin", "accountant"],
+  "billingGroups.list": "anyone",
+  "billingGroups.get": "anyone",
+  "billingGroups.create": ["admin", "counter", "accountant"],
+  "billingGroups.update": ["admin", "counter", "accountant"],
+  "billingGroups.delete": ["admin", "counter", "accountant"],
+  "invoices.list": "anyone",
+  "invoices.get": "anyone",
+  "invoices.issue": ["admin", "accountant"],
+  "invoices.credit": ["admin", "accountant"],
+  "invoices.pdf": "anyone",
+  "invoices.html": "anyone",
+  "invoices.pending": "anyone",
+  "invoices.run": ["admin", "accountant"],
+  "invoices.exportMonth": ["admin", "accountant"],
+  "exports.rentals": ["admin", "counter", "accountant"],
+  "exports.payments": ["admin", "accountant"],
+  "exports.invoices": ["admin", "accountant"],
+  "files.list": "anyone",
+  "files.contract": ["admin", "counter", "accountant"],
+  "files.pdf": "anyone",
+  "files.delete": ["admin", "counter", "accountant"],
+  "documents.labels": "anyone",
+  "documents.quote": ["admin", "counter", "accountant"],
+  "documents.save": "anyone",
   "dashboard.get": "anyone",
   "runs.daily": ["admin", "accountant"],
   "timeline.list": "anyone",

@@ -9,4 +9,16 @@ description: string,
 /**
  * Net amount of the line.
  */
-amount: Money, taxAmount: Money, };
+amount: Money, taxAmount: Money, 
+/**
+ * The member's own payment this line stands for.
+ */
+paymentId?: string, serialNumber?: string, productName?: string, periodStart?: string, 
+/**
+ * Exclusive end of the line's service period.
+ */
+periodEnd?: string, 
+/**
+ * Percent, as text (`21`).
+ */
+taxRate?: string, };

@@ -42,4 +42,8 @@ method?: string, failedAt?: string, cancelReason?: string, customerName: string,
 /**
  * Still open and past its due date.
  */
-overdue: boolean, daysOverdue: number, };
+overdue: boolean, daysOverdue: number, 
+/**
+ * For a member's own monthly payment: the consolidated payment it is a line of.
+ */
+consolidatedInto?: string, invoiceId?: string, invoiceNumber?: string, };

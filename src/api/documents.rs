@@ -1,0 +1,528 @@
+//! Command handlers for billing groups, invoices, files, exports and printed documents. PDFs
+//! travel to the UI as base64 inside the JSON answer (a 500-line invoice is a few hundred KB).
+
+use super::handlers::{CancelReq, IdReq};
+use super::Session;
+use crate::error::{Error, Result};
+use crate::money::format_amount;
+use crate::pdf;
+use crate::services::{
+    billing, exports, files, invoices, subscriptions as subs, BusinessUnit, Ctx, Page,
+};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A printable document: its file name and bytes.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub filename: String,
+    pub content_type: String,
+    pub size: usize,
+    /// The file's bytes, base64.
+    pub base64: String,
+}
+
+impl Document {
+    pub fn pdf(filename: String, bytes: Vec<u8>) -> Document {
+        Document {
+            filename,
+            content_type: "application/pdf".into(),
+            size: bytes.len(),
+            base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Html {
+    pub html: String,
+}
+
+fn store(s: &Session<'_>) -> files::FileStore {
+    files::FileStore::beside(&s.core.path)
+}
+
+// --- billing groups ----------------------------------------------------------------------------
+
+pub async fn billing_groups_list(
+    s: &Session<'_>,
+    q: billing::GroupQuery,
+) -> Result<Page<billing::BillingGroup>> {
+    billing::list(&s.core.db, s.bu()?, &q).await
+}
+
+pub async fn billing_groups_get(s: &Session<'_>, r: IdReq) -> Result<billing::BillingGroup> {
+    billing::get(&s.core.db, s.bu()?, &r.id).await
+}
+
+pub async fn billing_groups_create(
+    s: &Session<'_>,
+    r: billing::NewGroup,
+) -> Result<billing::BillingGroup> {
+    billing::create(&s.core.db, &s.ctx()?, r).await
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupUpdateReq {
+    pub id: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub input: billing::GroupUpdate,
+}
+
+pub async fn billing_groups_update(
+    s: &Session<'_>,
+    r: GroupUpdateReq,
+) -> Result<billing::BillingGroup> {
+    billing::update(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Done {
+    pub message: String,
+}
+
+pub async fn billing_groups_delete(s: &Session<'_>, r: IdReq) -> Result<Done> {
+    billing::delete(&s.core.db, &s.ctx()?, &r.id).await?;
+    Ok(Done {
+        message: "Billing group deleted; its subscriptions bill on their own again.".into(),
+    })
+}
+
+// --- invoices ----------------------------------------------------------------------------------
+
+pub async fn invoices_list(
+    s: &Session<'_>,
+    q: invoices::InvoiceQuery,
+) -> Result<Page<invoices::Invoice>> {
+    invoices::list(&s.core.db, s.bu()?, &q).await
+}
+
+pub async fn invoices_get(s: &Session<'_>, r: IdReq) -> Result<invoices::InvoiceDetail> {
+    invoices::get(&s.core.db, s.bu()?, &r.id).await
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentIdReq {
+    pub payment_id: String,
+}
+
+pub async fn invoices_issue(s: &Session<'_>, r: PaymentIdReq) -> Result<invoices::Invoice> {
+    invoices::issue(&s.core.db, &s.ctx()?, &r.payment_id).await
+}
+
+pub async fn invoices_credit(s: &Session<'_>, r: CancelReq) -> Result<invoices::Invoice> {
+    invoices::credit(
+        &s.core.db,
+        &s.ctx()?,
+        &r.id,
+        r.reason.as_deref().unwrap_or(""),
+    )
+    .await
+}
+
+pub async fn invoices_pdf(s: &Session<'_>, r: IdReq) -> Result<Document> {
+    let (name, bytes) = invoices::pdf_of(&s.core.db, s.bu()?, &r.id).await?;
+    Ok(Document::pdf(name, bytes))
+}
+
+pub async fn invoices_html(s: &Session<'_>, r: IdReq) -> Result<Html> {
+    Ok(Html {
+        html: invoices::html_of(&s.core.db, s.bu()?, &r.id).await?,
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct RunReq {
+    /// Invoice everything with an invoice date up to this day (default today).
+    pub up_to: Option<String>,
+    /// At most this many in this call (default 200).
+    pub batch: Option<u32>,
+}
+
+fn up_to(s: &Session<'_>, r: &RunReq) -> Result<chrono::NaiveDate> {
+    match r.up_to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(s.core.now().date_naive()),
+        Some(t) => crate::services::parse_day("upTo", t),
+    }
+}
+
+pub async fn invoices_run(s: &Session<'_>, r: RunReq) -> Result<invoices::RunProgress> {
+    let day = up_to(s, &r)?;
+    invoices::run(
+        &s.core.db,
+        &s.ctx()?,
+        day,
+        r.batch.unwrap_or(200) as usize,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingCount {
+    pub up_to: String,
+    pub count: i64,
+}
+
+pub async fn invoices_pending(s: &Session<'_>, r: RunReq) -> Result<PendingCount> {
+    let day = up_to(s, &r)?;
+    Ok(PendingCount {
+        up_to: crate::services::day_text(day),
+        count: invoices::pending_count(&s.core.db, s.bu()?, day).await?,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthReq {
+    /// `YYYY-MM`.
+    pub month: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedFolder {
+    pub folder: String,
+    pub documents: usize,
+    pub csv_file: String,
+}
+
+/// Every invoice and credit note issued in a month as PDFs, with the month's invoice CSV, in a
+/// folder under the data folder (`exports/invoices-<unit>-<month>/`).
+pub async fn invoices_export_month(s: &Session<'_>, r: MonthReq) -> Result<ExportedFolder> {
+    let bu = s.bu()?;
+    s.actor()?;
+    let q = exports::PeriodExport {
+        month: Some(r.month.trim().to_string()),
+        ..Default::default()
+    };
+    let csv = exports::invoices(&s.core.db, bu, &q).await?;
+    let docs = invoices::all(
+        &s.core.db,
+        bu,
+        &invoices::InvoiceQuery {
+            month: Some(r.month.trim().to_string()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let dir = s
+        .core
+        .path
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new("."))
+        .join("exports")
+        .join(format!("invoices-{}-{}", bu.code, r.month.trim()));
+    let io = |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    for d in &docs {
+        let bytes = pdf::invoice(&invoices::document(bu, d))?;
+        std::fs::write(dir.join(format!("{}.pdf", d.invoice.number)), bytes).map_err(io)?;
+    }
+    std::fs::write(dir.join(&csv.filename), csv.csv_data.as_bytes()).map_err(io)?;
+    Ok(ExportedFolder {
+        folder: dir.display().to_string(),
+        documents: docs.len(),
+        csv_file: csv.filename,
+    })
+}
+
+// --- exports -----------------------------------------------------------------------------------
+
+pub async fn exports_rentals(
+    s: &Session<'_>,
+    r: exports::RentalExport,
+) -> Result<exports::RentalExportResult> {
+    exports::rentals(&s.core.db, &s.ctx()?, &r).await
+}
+
+pub async fn exports_payments(
+    s: &Session<'_>,
+    r: exports::PeriodExport,
+) -> Result<exports::CsvFile> {
+    exports::payments(&s.core.db, s.bu()?, &r).await
+}
+
+pub async fn exports_invoices(
+    s: &Session<'_>,
+    r: exports::PeriodExport,
+) -> Result<exports::CsvFile> {
+    exports::invoices(&s.core.db, s.bu()?, &r).await
+}
+
+// --- files -------------------------------------------------------------------------------------
+
+pub async fn files_list(s: &Session<'_>, q: files::FileQuery) -> Result<files::FileList> {
+    files::list(&s.core.db, s.bu()?, &q).await
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct ContractReq {
+    pub order_id: String,
+    pub contract_type: Option<String>,
+}
+
+pub async fn files_contract(s: &Session<'_>, r: ContractReq) -> Result<files::FileInfo> {
+    files::generate_contract(
+        &s.core.db,
+        &store(s),
+        &s.ctx()?,
+        &r.order_id,
+        r.contract_type.as_deref(),
+    )
+    .await
+}
+
+pub async fn files_pdf(s: &Session<'_>, r: IdReq) -> Result<Document> {
+    let (info, bytes) = files::read(&s.core.db, &store(s), s.bu()?, &r.id).await?;
+    Ok(Document::pdf(info.filename, bytes))
+}
+
+pub async fn files_delete(s: &Session<'_>, r: IdReq) -> Result<Done> {
+    files::delete(&s.core.db, &store(s), &s.ctx()?, &r.id, true).await?;
+    Ok(Done {
+        message: "File deleted.".into(),
+    })
+}
+
+// --- labels and quotes -------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelsReq {
+    pub serial_numbers: Vec<String>,
+    /// `roll62x29`, `roll102x51` or `a4_3x8`.
+    pub stock: String,
+}
+
+/// Asset labels (Code 128 and QR of the serial, product name) for label printers or A4 sheets.
+pub async fn labels_pdf(s: &Session<'_>, r: LabelsReq) -> Result<Document> {
+    let bu = s.bu()?;
+    let stock = match r.stock.trim() {
+        "roll62x29" => pdf::LabelStock::Roll62x29,
+        "roll102x51" => pdf::LabelStock::Roll102x51,
+        "a4_3x8" => pdf::LabelStock::A4Sheet3x8,
+        o => {
+            return Err(Error::invalid(
+                "stock",
+                format!("'{o}' is not a label stock: roll62x29, roll102x51 or a4_3x8."),
+            ))
+        }
+    };
+    if r.serial_numbers.is_empty() || r.serial_numbers.len() > 1000 {
+        return Err(Error::invalid(
+            "serialNumbers",
+            "Choose from 1 to 1000 devices.",
+        ));
+    }
+    let mut labels = Vec::with_capacity(r.serial_numbers.len());
+    for sn in &r.serial_numbers {
+        let a = crate::services::assets::get(&s.core.db, bu, sn).await?;
+        labels.push(pdf::Label {
+            serial_number: a.serial_number.clone(),
+            product_name: a.product_name.clone(),
+            sku: a.sku.clone(),
+            owner: bu.name.clone(),
+        });
+    }
+    let bytes = pdf::labels(&labels, stock)?;
+    let name = if labels.len() == 1 {
+        format!("label-{}.pdf", labels[0].serial_number)
+    } else {
+        format!("labels-{}.pdf", labels.len())
+    };
+    Ok(Document::pdf(name, bytes))
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotePdfReq {
+    pub rental_id: String,
+    /// `buyout` or `early_return`.
+    pub kind: String,
+    pub effective_date: Option<String>,
+}
+
+fn seller_party(bu: &BusinessUnit) -> pdf::Party {
+    let s = &bu.settings.seller;
+    pdf::Party {
+        name: if s.legal_name.trim().is_empty() {
+            bu.name.clone()
+        } else {
+            s.legal_name.clone()
+        },
+        address: [
+            s.street_address.clone(),
+            format!("{} {}", s.postal_code, s.city).trim().to_string(),
+        ]
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect(),
+        vat_id: Some(s.vat_id.clone()).filter(|v| !v.trim().is_empty()),
+        extra: [s.email.clone(), s.phone.clone()]
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect(),
+    }
+}
+
+/// A buyout or early-return quote as a PDF, from the same calculation the dialogs show.
+pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
+    let ctx: Ctx = s.ctx()?;
+    let bu = &ctx.bu;
+    let money = |m: crate::money::Money| format_amount(m, bu.currency_exponent, &bu.currency);
+    let input = subs::QuoteInput {
+        rental_id: r.rental_id.clone(),
+        effective_date: r.effective_date.clone(),
+    };
+    let valid_until = crate::services::day_text(ctx.today() + chrono::Days::new(14));
+    let (title, facts, amounts, notes, serial) = match r.kind.trim() {
+        "buyout" => {
+            let q = subs::quote_buyout(&s.core.db, &ctx, input).await?;
+            let b = &q.calculation_breakdown;
+            let mut amounts = Vec::new();
+            if b.remaining_months > 0 {
+                amounts.push((
+                    format!("{} remaining month(s)", b.remaining_months),
+                    money(b.remaining_months_payment),
+                ));
+            }
+            if b.list_price_percentage > 0.0 {
+                amounts.push((
+                    format!("{:.1} % of the list price", b.list_price_percentage),
+                    money(b.list_price_amount),
+                ));
+            }
+            if !b.flat_fee.0.is_zero() {
+                amounts.push(("Fee".into(), money(b.flat_fee)));
+            }
+            amounts.push(("Buyout price".into(), money(q.buyout_price)));
+            (
+                "Buyout quote",
+                vec![
+                    ("Customer".to_string(), q.customer_name.clone()),
+                    ("Device".into(), q.product_name.clone()),
+                    ("Serial number".into(), q.serial_number.clone()),
+                    ("Monthly amount".into(), money(q.monthly_amount)),
+                    ("Paid so far".into(), money(q.total_collected)),
+                    ("Effective date".into(), q.effective_date.clone()),
+                ],
+                amounts,
+                vec!["After the buyout the device belongs to the customer; no further monthly payments are due.".to_string()],
+                q.serial_number.clone(),
+            )
+        }
+        "early_return" => {
+            let q = subs::quote_early_return(&s.core.db, &ctx, input).await?;
+            let mut notes = Vec::new();
+            if q.grace_period_applied {
+                notes.push(format!(
+                    "Returned within the {}-day grace period: no fee.",
+                    q.grace_period_days
+                ));
+            }
+            notes.push("Monthly payments after the return date are cancelled.".to_string());
+            (
+                "Early return quote",
+                vec![
+                    ("Customer".to_string(), q.customer_name.clone()),
+                    ("Device".into(), q.product_name.clone()),
+                    ("Serial number".into(), q.serial_number.clone()),
+                    ("Contract end".into(), q.end_date.clone()),
+                    ("Remaining months".into(), q.remaining_months.to_string()),
+                    ("Return date".into(), q.effective_date.clone()),
+                ],
+                vec![("Early-return fee".to_string(), money(q.early_return_fee))],
+                notes,
+                q.serial_number.clone(),
+            )
+        }
+        o => {
+            return Err(Error::invalid(
+                "kind",
+                format!("'{o}' is not a quote: buyout or early_return."),
+            ))
+        }
+    };
+    let customer: (String,) = sqlx::query_as("SELECT customer_name FROM subscriptions WHERE id = ?")
+        .bind(r.rental_id.trim())
+        .fetch_one(s.core.db.pool())
+        .await?;
+    let seller = seller_party(bu);
+    let doc = pdf::QuoteDoc {
+        title: title.into(),
+        date: crate::services::day_text(ctx.today()),
+        valid_until,
+        footer: seller.name.clone(),
+        seller,
+        customer: pdf::Party {
+            name: customer.0,
+            ..Default::default()
+        },
+        facts,
+        amounts,
+        notes,
+    };
+    let bytes = pdf::quote(&doc)?;
+    Ok(Document::pdf(
+        format!("{}-{serial}.pdf", title.to_lowercase().replace(' ', "-")),
+        bytes,
+    ))
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveReq {
+    pub filename: String,
+    pub base64: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub path: String,
+}
+
+/// Save a document into the desk's documents folder (`~/Documents/FlexDesk`, or `documents/`
+/// beside the database when there is no such folder). Used by the desktop window.
+pub async fn documents_save(s: &Session<'_>, r: SaveReq) -> Result<Saved> {
+    s.actor()?;
+    let name: String = r
+        .filename
+        .chars()
+        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect();
+    if name.is_empty() || name.starts_with('.') {
+        return Err(Error::invalid("filename", "A file name is required."));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.base64.trim())
+        .map_err(|_| Error::invalid("base64", "The document is not valid base64."))?;
+    let dir = dirs::document_dir()
+        .map(|d| d.join("FlexDesk"))
+        .unwrap_or_else(|| {
+            s.core
+                .path
+                .parent()
+                .unwrap_or_else(|| std::path::Path::new("."))
+                .join("documents")
+        });
+    let io = |e: std::io::Error| Error::internal(format!("cannot save into {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let path = dir.join(&name);
+    std::fs::write(&path, bytes).map_err(io)?;
+    Ok(Saved {
+        path: path.display().to_string(),
+    })
+}

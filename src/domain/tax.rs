@@ -1,0 +1,79 @@
+//! VAT facts that decide what an invoice says: which countries are in the EU VAT area, when the
+//! reverse charge applies, and country names for addresses. Country data comes from `isocountry`.
+
+use isocountry::CountryCode;
+
+/// Member states of the EU VAT area (ISO 3166 alpha-2).
+const EU: [&str; 27] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+
+/// A country as written in an address or setting (`NL`, `nl`, `Netherlands`), as an ISO code.
+pub fn country_code(text: &str) -> Option<CountryCode> {
+    let t = text.trim();
+    if t.len() == 2 {
+        return CountryCode::for_alpha2_caseless(t).ok();
+    }
+    if t.len() == 3 {
+        if let Ok(c) = CountryCode::for_alpha3_caseless(t) {
+            return Some(c);
+        }
+    }
+    let lower = t.to_lowercase();
+    CountryCode::as_array().iter().copied().find(|c| {
+        let n = c.name().to_lowercase();
+        n == lower || n.split(" (").next() == Some(lower.as_str())
+    })
+}
+
+/// The printable name of a country given as code or name (unknown text is kept as written).
+pub fn country_name(text: &str) -> String {
+    match (text.trim().len(), country_code(text)) {
+        (2 | 3, Some(c)) => c.name().to_string(),
+        _ => text.trim().to_string(),
+    }
+}
+
+pub fn in_eu(text: &str) -> bool {
+    country_code(text)
+        .map(|c| EU.contains(&c.alpha2()))
+        .unwrap_or(false)
+}
+
+/// B2B supply inside the EU to a business in another member state with a VAT ID: the customer
+/// accounts for the VAT (reverse charge), so the invoice carries none.
+pub fn reverse_charge(
+    seller_country: &str,
+    buyer_country: &str,
+    buyer_vat_id: Option<&str>,
+    business: bool,
+) -> bool {
+    let has_vat_id = buyer_vat_id.map(|v| !v.trim().is_empty()).unwrap_or(false);
+    let (Some(s), Some(b)) = (country_code(seller_country), country_code(buyer_country)) else {
+        return false;
+    };
+    business && has_vat_id && in_eu(seller_country) && in_eu(buyer_country) && s != b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_charge_needs_two_member_states_a_business_and_a_vat_id() {
+        assert!(reverse_charge("NL", "Germany", Some("DE123456789"), true));
+        assert!(!reverse_charge("NL", "Netherlands", Some("NL123"), true));
+        assert!(!reverse_charge("NL", "Germany", None, true));
+        assert!(!reverse_charge("NL", "Germany", Some("DE1"), false));
+        assert!(!reverse_charge("NL", "United States", Some("US1"), true));
+        assert!(!reverse_charge("US", "Germany", Some("DE1"), true));
+    }
+
+    #[test]
+    fn countries_are_read_as_codes_or_names() {
+        assert_eq!(country_name("NL"), "Netherlands");
+        assert_eq!(country_code("germany").map(|c| c.alpha2()), Some("DE"));
+        assert_eq!(country_name("Atlantis"), "Atlantis");
+    }
+}

@@ -1,0 +1,760 @@
+//! Billing groups: one business customer's subscriptions billed together. From a group's creation
+//! on, its members' monthly payments are gathered into one consolidated payment per billing day,
+//! with one line per subscription (serial, product, service period, net, tax). The members'
+//! own payments stay in the store as the lines (they point at the consolidated payment through
+//! `consolidated_into`), so every lifecycle rule keeps working per subscription; `regroup`
+//! rebuilds the open consolidated payments whenever a group or one of its members changes.
+
+use super::{
+    day_text, into_page, keyset_tail, opt_trim, parse_limit, whole_number, BusinessUnit, Ctx,
+    Page, SortDir,
+};
+use crate::error::{Checks, Error, ErrorCode, Result};
+use crate::ids::{new_id, prefix};
+use crate::money::Money;
+use crate::store::{json_col, record, Db, Entry};
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+#[skip_serializing_none]
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct BillingGroup {
+    pub billing_group_id: String,
+    pub tenant_id: String,
+    pub customer_id: String,
+    pub group_name: String,
+    pub rental_ids: Vec<String>,
+    pub billing_day: i64,
+    /// Sum of the active members' monthly amounts.
+    pub total_monthly_amount: Money,
+    pub active_rental_count: i64,
+    pub currency: String,
+    /// `active` or `inactive` (an inactive group stops consolidating; members bill on their own).
+    pub status: String,
+    pub created_by: String,
+    pub notes: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    // FlexDesk additions.
+    pub customer_name: String,
+    /// The day from which the members' payments are consolidated (the group's creation day).
+    pub consolidate_from: String,
+    /// The next open consolidated payment's due date.
+    pub next_billing_date: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    customer_id: String,
+    name: String,
+    billing_day: i64,
+    status: String,
+    consolidate_from: String,
+    notes: Option<String>,
+    created_by: String,
+    created_at: String,
+    updated_at: String,
+    customer_name: Option<String>,
+    rental_ids: Option<String>,
+    monthly: i64,
+    active: i64,
+    next_billing: Option<String>,
+}
+
+const COLS: &str = "g.id, g.customer_id, g.name, g.billing_day, g.status, g.consolidate_from, g.notes, g.created_by, g.created_at, g.updated_at,
+    (SELECT coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) FROM customers c WHERE c.id = g.customer_id) AS customer_name,
+    (SELECT json_group_array(s.id) FROM (SELECT id FROM subscriptions WHERE billing_group_id = g.id ORDER BY created_at, rowid) s) AS rental_ids,
+    (SELECT coalesce(sum(monthly_amount), 0) FROM subscriptions WHERE billing_group_id = g.id AND status = 'active') AS monthly,
+    (SELECT count(*) FROM subscriptions WHERE billing_group_id = g.id AND status = 'active') AS active,
+    (SELECT min(due_date) FROM payments WHERE billing_group_id = g.id AND payment_type = 'consolidated' AND status IN ('pending', 'failed')) AS next_billing";
+
+fn to_group(bu: &BusinessUnit, r: Row) -> BillingGroup {
+    BillingGroup {
+        billing_group_id: r.id,
+        tenant_id: bu.id.clone(),
+        customer_id: r.customer_id,
+        group_name: r.name,
+        rental_ids: json_col(r.rental_ids.as_deref()).unwrap_or_default(),
+        billing_day: r.billing_day,
+        total_monthly_amount: bu.money(r.monthly),
+        active_rental_count: r.active,
+        currency: bu.currency.clone(),
+        status: r.status,
+        created_by: r.created_by,
+        notes: r.notes,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        customer_name: r.customer_name.unwrap_or_default(),
+        consolidate_from: r.consolidate_from,
+        next_billing_date: r.next_billing,
+    }
+}
+
+pub(crate) async fn get_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<BillingGroup> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM billing_groups g WHERE g.id = ? AND g.bu_id = ?"
+    ))
+    .bind(id.trim())
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(to_group(
+        bu,
+        row.ok_or_else(|| Error::not_found("Billing group", id.trim()))?,
+    ))
+}
+
+pub async fn get(db: &Db, bu: &BusinessUnit, id: &str) -> Result<BillingGroup> {
+    let mut conn = db.pool().acquire().await?;
+    get_in(&mut conn, bu, id).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct GroupQuery {
+    pub limit: Option<String>,
+    pub start_after: Option<String>,
+    pub customer_id: Option<String>,
+    pub status: Option<String>,
+    pub sort_dir: Option<String>,
+}
+
+pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<BillingGroup>> {
+    let limit = parse_limit(q.limit.as_deref())?;
+    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLS} FROM billing_groups g WHERE g.bu_id = "));
+    qb.push_bind(bu.id.clone());
+    if let Some(c) = opt_trim(q.customer_id.clone()) {
+        qb.push(" AND g.customer_id = ").push_bind(c);
+    }
+    if let Some(s) = opt_trim(q.status.clone()) {
+        let s = group_status("status", &s)?;
+        qb.push(" AND g.status = ").push_bind(s);
+    }
+    keyset_tail(
+        db,
+        &mut qb,
+        "billing_groups",
+        "g",
+        "id",
+        &bu.id,
+        q.start_after.as_deref(),
+        dir,
+        limit,
+    )
+    .await?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    let items = rows.into_iter().map(|r| to_group(bu, r)).collect();
+    Ok(into_page(items, limit, |g: &BillingGroup| {
+        g.billing_group_id.clone()
+    }))
+}
+
+fn group_status(path: &str, s: &str) -> Result<String> {
+    match s.trim() {
+        "active" | "inactive" => Ok(s.trim().to_string()),
+        o => Err(Error::invalid(
+            path,
+            format!("status must be active or inactive, not '{o}'."),
+        )),
+    }
+}
+
+/// `billingDay` as sent: a whole number from 1 to 28 (every month has those days).
+fn billing_day(v: &serde_json::Value) -> Result<i64> {
+    match whole_number(v) {
+        Some(d) if (1..=28).contains(&d) => Ok(d),
+        _ => Err(Error::new(
+            ErrorCode::InvalidBillingDay,
+            format!("billingDay must be a whole number from 1 to 28, not {v}."),
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct NewGroup {
+    pub customer_id: String,
+    pub group_name: String,
+    #[ts(type = "number")]
+    pub billing_day: serde_json::Value,
+    pub rental_ids: Vec<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct GroupUpdate {
+    pub group_name: Option<String>,
+    #[ts(type = "number | null")]
+    pub billing_day: Option<serde_json::Value>,
+    /// Replaces the whole member list: send every id.
+    pub rental_ids: Option<Vec<String>>,
+    pub notes: Option<String>,
+    pub status: Option<String>,
+}
+
+fn check_name(c: &mut Checks, name: &str) {
+    c.require("groupName", name, "A group name");
+    c.max_len("groupName", name, 200, "The group name");
+}
+
+/// Every id names an active subscription of this unit that belongs to `customer_id` and is in
+/// no other group. Duplicates are ignored. The first failure wins.
+async fn check_members(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    customer_id: &str,
+    group_id: Option<&str>,
+    ids: &[String],
+) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, raw) in ids.iter().enumerate() {
+        let id = raw.trim().to_string();
+        if id.is_empty() {
+            return Err(Error::invalid(
+                &format!("rentalIds[{i}]"),
+                "A subscription id is empty.",
+            ));
+        }
+        if out.contains(&id) {
+            continue;
+        }
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT customer_id, status, billing_group_id FROM subscriptions WHERE id = ? AND bu_id = ?",
+        )
+        .bind(&id)
+        .bind(&bu.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (cust, status, group) = row.ok_or_else(|| {
+            Error::new(
+                ErrorCode::SubscriptionNotFound,
+                format!("Subscription {id} was not found."),
+            )
+        })?;
+        if cust != customer_id {
+            return Err(Error::new(
+                ErrorCode::SubscriptionDifferentCustomer,
+                format!("Subscription {id} belongs to another customer; a billing group bills one customer."),
+            ));
+        }
+        if let Some(g) = group.filter(|g| Some(g.as_str()) != group_id) {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("Subscription {id} is already billed in group {g}; remove it there first."),
+            ));
+        }
+        if status != "active" {
+            return Err(Error::new(
+                ErrorCode::SubscriptionNotActive,
+                format!("Subscription {id} is {status}; only active subscriptions can join a billing group."),
+            ));
+        }
+        out.push(id);
+    }
+    Ok(out)
+}
+
+pub async fn create(db: &Db, ctx: &Ctx, input: NewGroup) -> Result<BillingGroup> {
+    let bu = &ctx.bu;
+    let name = input.group_name.trim().to_string();
+    let mut c = Checks::new();
+    c.require("customerId", &input.customer_id, "The customer");
+    check_name(&mut c, &name);
+    if input.rental_ids.is_empty() {
+        c.fail("rentalIds", "Choose at least one subscription.");
+    }
+    c.finish()?;
+    let day = billing_day(&input.billing_day)?;
+    let notes = opt_trim(input.notes);
+    let mut tx = db.write().await?;
+    let customer_id = input.customer_id.trim().to_string();
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM customers WHERE id = ? AND bu_id = ?")
+            .bind(&customer_id)
+            .bind(&bu.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if found.is_none() {
+        return Err(Error::new(
+            ErrorCode::CustomerNotFound,
+            format!("Customer {customer_id} was not found."),
+        ));
+    }
+    let members = check_members(&mut tx, bu, &customer_id, None, &input.rental_ids).await?;
+    let id = new_id(prefix::BILLING_GROUP);
+    sqlx::query(
+        "INSERT INTO billing_groups (id, bu_id, customer_id, name, billing_day, status, consolidate_from, notes, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&bu.id)
+    .bind(&customer_id)
+    .bind(&name)
+    .bind(day)
+    .bind(day_text(ctx.today()))
+    .bind(&notes)
+    .bind(&ctx.actor.name)
+    .bind(&ctx.now)
+    .bind(&ctx.now)
+    .execute(&mut *tx)
+    .await?;
+    set_members(&mut tx, ctx, &id, &members).await?;
+    let lines = regroup(&mut tx, bu, &id, &ctx.now).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "billing_group",
+            entity_id: &id,
+            action: "created",
+            summary: format!(
+                "Billing group “{name}” created: {} subscription(s) billed on day {day}; {lines} monthly payment(s) consolidated",
+                members.len()
+            ),
+            before: None,
+            after: Some(serde_json::json!({ "rentalIds": members, "billingDay": day })),
+        },
+    )
+    .await?;
+    let g = get_in(&mut tx, bu, &id).await?;
+    tx.commit().await?;
+    Ok(g)
+}
+
+/// Make `members` the group's subscriptions: others leave it (back to billing on their own).
+async fn set_members(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    group_id: &str,
+    members: &[String],
+) -> Result<()> {
+    let list = serde_json::to_string(members)?;
+    sqlx::query(
+        "UPDATE subscriptions SET billing_group_id = NULL, updated_at = ?
+         WHERE billing_group_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
+    )
+    .bind(&ctx.now)
+    .bind(group_id)
+    .bind(&list)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE subscriptions SET billing_group_id = ?, updated_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND billing_group_id IS NOT ?",
+    )
+    .bind(group_id)
+    .bind(&ctx.now)
+    .bind(&list)
+    .bind(group_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(db: &Db, ctx: &Ctx, id: &str, upd: GroupUpdate) -> Result<BillingGroup> {
+    let bu = &ctx.bu;
+    let mut c = Checks::new();
+    if let Some(n) = &upd.group_name {
+        check_name(&mut c, n.trim());
+    }
+    if let Some(ids) = &upd.rental_ids {
+        if ids.is_empty() {
+            c.fail(
+                "rentalIds",
+                "A group needs at least one subscription; delete the group instead.",
+            );
+        }
+    }
+    c.finish()?;
+    let day = upd.billing_day.as_ref().map(billing_day).transpose()?;
+    let status = upd
+        .status
+        .as_deref()
+        .map(|s| group_status("status", s))
+        .transpose()?;
+    let mut tx = db.write().await?;
+    let before = get_in(&mut tx, bu, id).await?;
+    let id = before.billing_group_id.clone();
+    let members = match &upd.rental_ids {
+        Some(ids) => Some(check_members(&mut tx, bu, &before.customer_id, Some(&id), ids).await?),
+        None => None,
+    };
+    sqlx::query(
+        "UPDATE billing_groups SET name = coalesce(?, name), billing_day = coalesce(?, billing_day), status = coalesce(?, status),
+             notes = CASE WHEN ? THEN ? ELSE notes END, updated_at = ? WHERE id = ?",
+    )
+    .bind(upd.group_name.as_deref().map(str::trim))
+    .bind(day)
+    .bind(&status)
+    .bind(upd.notes.is_some())
+    .bind(opt_trim(upd.notes.clone()))
+    .bind(&ctx.now)
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(m) = &members {
+        set_members(&mut tx, ctx, &id, m).await?;
+    }
+    let left: Vec<String> = match &members {
+        Some(m) => before
+            .rental_ids
+            .iter()
+            .filter(|r| !m.contains(r))
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
+    regroup(&mut tx, bu, &id, &ctx.now).await?;
+    let after = get_in(&mut tx, bu, &id).await?;
+    let mut said = Vec::new();
+    if after.group_name != before.group_name {
+        said.push(format!("renamed “{}”", after.group_name));
+    }
+    if after.billing_day != before.billing_day {
+        said.push(format!("billing day {}", after.billing_day));
+    }
+    if after.status != before.status {
+        said.push(after.status.clone());
+    }
+    if after.rental_ids != before.rental_ids {
+        said.push(format!(
+            "{} subscription(s){}",
+            after.rental_ids.len(),
+            if left.is_empty() {
+                String::new()
+            } else {
+                format!(", {} back to billing on their own", left.len())
+            }
+        ));
+    }
+    if after.notes != before.notes {
+        said.push("notes".into());
+    }
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "billing_group",
+            entity_id: &id,
+            action: "updated",
+            summary: if said.is_empty() {
+                "Billing group saved unchanged".into()
+            } else {
+                format!("Billing group updated: {}", said.join(", "))
+            },
+            before: Some(serde_json::json!({
+                "billingDay": before.billing_day, "status": before.status, "rentalIds": before.rental_ids })),
+            after: Some(serde_json::json!({
+                "billingDay": after.billing_day, "status": after.status, "rentalIds": after.rental_ids })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Delete a group: its members go back to billing on their own (nothing is cancelled). Open
+/// consolidated payments that were neither invoiced nor paid dissolve into the members' own
+/// payments; invoiced or paid ones stay as they are, as history.
+pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
+    let bu = &ctx.bu;
+    let mut tx = db.write().await?;
+    let g = get_in(&mut tx, bu, id).await?;
+    set_members(&mut tx, ctx, &g.billing_group_id, &[]).await?;
+    regroup(&mut tx, bu, &g.billing_group_id, &ctx.now).await?;
+    sqlx::query("DELETE FROM billing_groups WHERE id = ?")
+        .bind(&g.billing_group_id)
+        .execute(&mut *tx)
+        .await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "billing_group",
+            entity_id: &g.billing_group_id,
+            action: "deleted",
+            summary: format!(
+                "Billing group “{}” deleted; {} subscription(s) bill on their own again",
+                g.group_name,
+                g.rental_ids.len()
+            ),
+            before: Some(serde_json::json!({ "rentalIds": g.rental_ids })),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One line of a consolidated payment.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StoredLine {
+    pub rental_id: String,
+    pub description: String,
+    pub amount: Money,
+    pub tax_amount: Money,
+    pub payment_id: String,
+    pub serial_number: Option<String>,
+    pub product_name: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub tax_rate: String,
+}
+
+/// The first billing day on or after `d`.
+pub(crate) fn billing_date(d: NaiveDate, day: u32) -> NaiveDate {
+    let this = d.with_day(day).unwrap_or(d);
+    if this >= d {
+        this
+    } else {
+        this.checked_add_months(Months::new(1)).unwrap_or(this)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Member {
+    id: String,
+    rental_id: String,
+    invoice_date: String,
+    period_start: String,
+    period_end: String,
+    subtotal: i64,
+    tax_amount: i64,
+    total: i64,
+    tax_rate: String,
+    kind: String,
+    product_name: Option<String>,
+    serial_number: Option<String>,
+}
+
+/// Rebuild the group's open consolidated payments from its members' own payments: every
+/// pending monthly payment invoiced on or after the group's start joins the consolidated payment
+/// of the first billing day on or after its own invoice date. Consolidated payments that were
+/// invoiced, paid, failed or cancelled are history and stay as they are; a member payment whose
+/// billing day already has such a payment stays on its own. Returns how many member payments
+/// are consolidated. Runs inside the caller's transaction; a missing group releases everything.
+pub(crate) async fn regroup(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    group_id: &str,
+    now: &str,
+) -> Result<usize> {
+    let group: Option<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT customer_id, billing_day, status, consolidate_from FROM billing_groups WHERE id = ?",
+    )
+    .bind(group_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    // Release the members of the open consolidated payments; they are rebuilt below.
+    sqlx::query(
+        "UPDATE payments SET consolidated_into = NULL
+         WHERE consolidated_into IN (SELECT id FROM payments WHERE billing_group_id = ? AND payment_type = 'consolidated'
+                                     AND status = 'pending' AND invoice_id IS NULL)",
+    )
+    .bind(group_id)
+    .execute(&mut *conn)
+    .await?;
+    let open: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, idempotency_key, late_fee_amount FROM payments WHERE billing_group_id = ? AND payment_type = 'consolidated'
+         AND status = 'pending' AND invoice_id IS NULL",
+    )
+    .bind(group_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let locked: Vec<String> = sqlx::query_scalar(
+        "SELECT idempotency_key FROM payments WHERE billing_group_id = ? AND payment_type = 'consolidated'
+         AND (status != 'pending' OR invoice_id IS NOT NULL)",
+    )
+    .bind(group_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut buckets: BTreeMap<NaiveDate, Vec<Member>> = BTreeMap::new();
+    if let Some((_, day, status, from)) = &group {
+        if status == "active" {
+            let members: Vec<Member> = sqlx::query_as(
+                "SELECT p.id, p.rental_id, p.invoice_date, p.period_start, p.period_end, p.subtotal, p.tax_amount, p.total, p.tax_rate,
+                        p.kind, s.product_name, a.serial_number
+                 FROM subscriptions s JOIN payments p ON p.rental_id = s.id LEFT JOIN assets a ON a.id = p.asset_id
+                 WHERE s.billing_group_id = ? AND p.payment_type = 'individual' AND p.kind IN ('rent', 'prorated')
+                   AND p.status = 'pending' AND p.consolidated_into IS NULL AND p.invoice_id IS NULL AND p.invoice_date >= ?
+                 ORDER BY p.invoice_date, s.created_at, p.seq",
+            )
+            .bind(group_id)
+            .bind(from)
+            .fetch_all(&mut *conn)
+            .await?;
+            for m in members {
+                let Ok(inv) = NaiveDate::parse_from_str(&m.invoice_date, "%Y-%m-%d") else {
+                    continue;
+                };
+                buckets
+                    .entry(billing_date(inv, *day as u32))
+                    .or_default()
+                    .push(m);
+            }
+        }
+    }
+    let key_of = |d: NaiveDate| format!("{group_id}:consolidated:{}", day_text(d));
+    let mut used: Vec<String> = Vec::new();
+    let mut consolidated = 0;
+    let terms = chrono::Days::new(bu.settings.payment_terms_days as u64);
+    for (date, lines) in &buckets {
+        let key = key_of(*date);
+        if locked.contains(&key) {
+            continue;
+        }
+        let net: i64 = lines.iter().map(|l| l.subtotal).sum();
+        let tax: i64 = lines.iter().map(|l| l.tax_amount).sum();
+        let gross: i64 = lines.iter().map(|l| l.total).sum();
+        let rate = if lines.iter().all(|l| l.tax_rate == lines[0].tax_rate) {
+            lines[0].tax_rate.clone()
+        } else {
+            bu.settings.tax_rate.normalize().to_string()
+        };
+        let stored: Vec<StoredLine> = lines
+            .iter()
+            .map(|l| StoredLine {
+                rental_id: l.rental_id.clone(),
+                description: format!(
+                    "{}{}{}",
+                    if l.kind == "prorated" {
+                        "Rent (part month)"
+                    } else {
+                        "Rent"
+                    },
+                    l.product_name
+                        .as_deref()
+                        .map(|p| format!(" — {p}"))
+                        .unwrap_or_default(),
+                    l.serial_number
+                        .as_deref()
+                        .map(|s| format!(", serial {s}"))
+                        .unwrap_or_default()
+                ),
+                amount: bu.money(l.subtotal),
+                tax_amount: bu.money(l.tax_amount),
+                payment_id: l.id.clone(),
+                serial_number: l.serial_number.clone(),
+                product_name: l.product_name.clone(),
+                period_start: l.period_start.clone(),
+                period_end: l.period_end.clone(),
+                tax_rate: l.tax_rate.clone(),
+            })
+            .collect();
+        let start = lines.iter().map(|l| l.period_start.as_str()).min().unwrap_or_default();
+        let end = lines.iter().map(|l| l.period_end.as_str()).max().unwrap_or_default();
+        let due = *date + terms;
+        let existing = open.iter().find(|(_, k, _)| *k == key);
+        let pid = match existing {
+            Some((pid, _, fee)) => {
+                sqlx::query(
+                    "UPDATE payments SET subtotal = ?, tax_amount = ?, total = ?, tax_rate = ?, line_items = ?, period_start = ?, period_end = ?,
+                         invoice_date = ?, due_date = ?, billing_period = ?, updated_at = ? WHERE id = ?",
+                )
+                .bind(net)
+                .bind(tax)
+                .bind(gross + fee)
+                .bind(&rate)
+                .bind(serde_json::to_string(&stored)?)
+                .bind(start)
+                .bind(end)
+                .bind(day_text(*date))
+                .bind(day_text(due))
+                .bind(date.format("%Y-%m").to_string())
+                .bind(now)
+                .bind(pid)
+                .execute(&mut *conn)
+                .await?;
+                pid.clone()
+            }
+            None => {
+                let pid = new_id(prefix::PAYMENT);
+                let customer = group.as_ref().map(|g| g.0.as_str()).unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO payments (id, bu_id, customer_id, billing_group_id, payment_type, kind, seq, billing_period, period_start, period_end,
+                         invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, line_items, status, idempotency_key, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, 'consolidated', 'rent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+                )
+                .bind(&pid)
+                .bind(&bu.id)
+                .bind(customer)
+                .bind(group_id)
+                .bind(date.year() as i64 * 100 + date.month() as i64)
+                .bind(date.format("%Y-%m").to_string())
+                .bind(start)
+                .bind(end)
+                .bind(day_text(*date))
+                .bind(day_text(due))
+                .bind(net)
+                .bind(&rate)
+                .bind(tax)
+                .bind(gross)
+                .bind(&bu.currency)
+                .bind(serde_json::to_string(&stored)?)
+                .bind(&key)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                pid
+            }
+        };
+        let ids: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
+        sqlx::query("UPDATE payments SET consolidated_into = ? WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(&pid)
+            .bind(serde_json::to_string(&ids)?)
+            .execute(&mut *conn)
+            .await?;
+        consolidated += lines.len();
+        used.push(key);
+    }
+    // Open consolidated payments left without lines were never invoiced nor paid: they go.
+    for (pid, key, _) in &open {
+        if !used.contains(key) {
+            sqlx::query("DELETE FROM payments WHERE id = ?")
+                .bind(pid)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(consolidated)
+}
+
+/// After a change to one subscription's payments: rebuild its group's consolidated payments.
+pub(crate) async fn regroup_member(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    group_id: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    if let Some(g) = group_id {
+        regroup(conn, bu, g, now).await?;
+    }
+    Ok(())
+}
