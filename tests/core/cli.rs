@@ -165,4 +165,28 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
             .await
             .unwrap();
     assert_eq!(tiers, vec![6, 12, 24, 36]);
+    // Month end is done: a billing group with consolidated invoices (some paid), every due
+    // payment invoiced, and one credit note.
+    let groups: i64 = sqlx::query_scalar("SELECT count(*) FROM billing_groups")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(groups, 1);
+    let consolidated: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT status FROM payments WHERE payment_type = 'consolidated' AND invoice_id IS NOT NULL ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(consolidated.contains(&"paid".to_string()), "{consolidated:?}");
+    let uninvoiced: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE invoice_id IS NULL AND consolidated_into IS NULL AND status <> 'cancelled' AND invoice_date <= date('now')")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(uninvoiced, 0, "every due payment is invoiced");
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT DISTINCT kind FROM invoices ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kinds, vec!["credit_note", "invoice"]);
 }
