@@ -29,9 +29,14 @@ pub struct BenchOptions {
     /// Subscriptions for the lifecycle measures (0 skips them); each gets `payments_per` payments.
     pub subscriptions: usize,
     pub payments_per: usize,
+    /// Include the PDF measures (invoice rendering, and Chromium printing the same invoice).
+    pub pdf: bool,
+    /// Only the PDF measures: no database dataset at all.
+    pub only_pdf: bool,
 }
 
 mod lifecycle;
+mod pdf;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Measure {
@@ -62,6 +67,9 @@ fn summarize(name: &str, mut d: Vec<Duration>, target_ms: f64, which: &str) -> M
 }
 
 pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>> {
+    if opts.only_pdf {
+        return pdf::run(log);
+    }
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", opts.path.display()));
     }
@@ -337,6 +345,9 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
             samples: n,
         };
         out.extend(lifecycle::run(&core, &bu, &admin.actor(), &clock, &lo, log).await?);
+    }
+    if opts.pdf {
+        out.extend(pdf::run(log)?);
     }
     core.db.close().await;
     Ok(out)

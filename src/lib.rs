@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod money;
+pub mod pdf;
 pub mod services;
 pub mod store;
 

@@ -78,6 +78,12 @@ enum Command {
         /// Monthly payments per subscription.
         #[arg(long, default_value_t = 24)]
         payments_per: usize,
+        /// Leave out the PDF measures (500-line invoice, and Chromium printing the same invoice).
+        #[arg(long, conflicts_with = "only_pdf")]
+        no_pdf: bool,
+        /// Only the PDF measures, without generating the database dataset.
+        #[arg(long)]
+        only_pdf: bool,
     },
     /// Write the UI's TypeScript bindings (types and the Commands map).
     GenTs {
@@ -281,6 +287,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             samples,
             subscriptions,
             payments_per,
+            no_pdf,
+            only_pdf,
         } => {
             let opts = flexdesk::bench::BenchOptions {
                 path: out,
@@ -290,6 +298,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 samples,
                 subscriptions,
                 payments_per,
+                pdf: !no_pdf,
+                only_pdf,
             };
             let rows = flexdesk::bench::run(&opts, &|m| eprintln!("{m}")).await?;
             print!("{}", flexdesk::bench::table(&rows));

@@ -11,4 +11,5 @@ mod commands;
 mod customers;
 mod foundation;
 mod orders;
+mod pdf;
 mod subscriptions;
