@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine to build, start and test FlexDesk (Debian 12). Idempotent: each part is
 # skipped when already in place, so a second run takes a second or two.
-#   - Debian packages for Tauri/WebKitGTK, Xvfb, WebKitWebDriver, Chromium, poppler-utils
+#   - Debian packages for Tauri/WebKitGTK, Xvfb, WebKitWebDriver, Chromium, poppler-utils, zbar-tools (PDF and label checks in the tests)
 #   - tauri-driver 2.1.0 (cargo install), the WebDriver front for the desktop end-to-end test
 #   - npm packages of ui/ and e2e/ (npm ci), and the built UI in ui/dist (npm run build)
 # Needs root (or sudo) only when Debian packages are missing. Rust (cargo) and Node.js >= 20.19
@@ -19,7 +19,7 @@ die() { echo "[setup] ERROR: $*" >&2; exit 1; }
 APT_PKGS=(
   libwebkit2gtk-4.1-dev build-essential pkg-config file curl wget ca-certificates
   libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
-  xvfb xauth webkit2gtk-driver chromium poppler-utils
+  xvfb xauth webkit2gtk-driver chromium poppler-utils zbar-tools
   procps fonts-dejavu-core   # pgrep for the e2e scripts; a font for WebKit and Chromium on a bare system
 )
 missing=()

@@ -5,6 +5,7 @@ mod support;
 
 mod api_v1;
 mod assets;
+mod billing;
 mod catalog;
 mod cli;
 mod commands;
