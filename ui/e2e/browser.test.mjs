@@ -6,7 +6,7 @@
 // one final line `N passed, M failed`. Exits non-zero on any failure.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +63,39 @@ const tid = (id) => page.getByTestId(id);
 async function shot(name) {
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Click a button that opens a document in a new tab: the tab's blob URL and its first bytes. */
+async function openedDocument(button) {
+  const [tab] = await Promise.all([page.waitForEvent("popup"), button.click()]);
+  await tab.waitForURL(/^blob:/);
+  const url = tab.url();
+  const head = await page.evaluate(async (u) => {
+    const bytes = new Uint8Array(await (await fetch(u)).arrayBuffer());
+    return String.fromCharCode(...bytes.slice(0, 5));
+  }, url);
+  await tab.close();
+  return { url, head };
+}
+
+/** Click a button that downloads a file: its name and bytes. */
+async function downloaded(button) {
+  const [dl] = await Promise.all([page.waitForEvent("download"), button.click()]);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(await dl.path()) };
+}
+
+/** An amount as minor units, from a decimal string ("109.99" → 10999). */
+function cents(amount) {
+  const [whole, frac = ""] = amount.split(".");
+  return Number(whole) * 100 + Number((frac + "00").slice(0, 2)) * (amount.startsWith("-") ? -1 : 1);
+}
+
+/** A day as YYYY-MM-DD, `days` from today (local time, as the desk shows it). */
+function dayFromToday(days) {
+  const d = new Date();
+  d.setDate(d.getDate() + days);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
 async function noErrorBanner() {
@@ -651,6 +684,206 @@ async function main() {
     await tid("asset-history-row").first().waitFor();
     await tid("asset-recovery").waitFor();
     await shot("27-asset-lifetime");
+  });
+
+  // ---------- billing groups, invoices, documents
+  const nl = boot.businessUnits[0];
+  const nctx = { userId: admin.id, buId: nl.id };
+  let bizCustomer;
+  let members;
+  await step("billing data: a business customer with two active subscriptions billed on their own", async () => {
+    const cs = await rpc(base, "customers.list", { customerType: "business", status: "active", limit: "100" }, nctx);
+    for (const c of cs.items) {
+      const subs = await rpc(base, "subscriptions.list", { customerId: c.customerId, status: "active", limit: "100" }, nctx);
+      const free = subs.items.filter((r) => !r.billingGroupId);
+      if (free.length >= 2) {
+        bizCustomer = c;
+        members = free.slice(0, 2);
+        break;
+      }
+    }
+    assert(bizCustomer, `no business customer in ${nl.name} has two active subscriptions outside a billing group (demo data)`);
+  });
+
+  await step("billing groups (Alex Accounts): a group from two subscriptions; its monthly total is their sum", async () => {
+    await tid("bu-switcher").selectOption(nl.id);
+    await tid("nav-billing").click();
+    await tid("screen-title").filter({ hasText: "Billing groups" }).waitFor();
+    await tid("billing-new").click();
+    await tid("billing-customer-search").fill(bizCustomer.company ?? bizCustomer.lastName);
+    await tid("billing-customer-result").filter({ hasText: bizCustomer.email }).click();
+    for (const r of members) await page.locator(`[data-testid="billing-member"][data-rental="${r.rentalId}"]`).check();
+    await tid("billing-name").fill("E2E head office");
+    await tid("billing-day").fill("15");
+    await tid("billing-save").click();
+    await tid("screen-title").filter({ hasText: "E2E head office" }).waitFor();
+    const want = members.reduce((sum, r) => sum + cents(r.monthlyAmount), 0);
+    const shown = (await tid("billing-monthly-total").innerText()).trim();
+    assert(shown.replace(/\D/g, "") === String(want), `monthly total reads "${shown}", expected ${want / 100} (${members.map((r) => r.monthlyAmount).join(" + ")})`);
+    assert((await tid("billing-active-count").innerText()).trim() === "2", "two active subscriptions in the group");
+    await noErrorBanner();
+  });
+
+  await step("billing group: its next consolidated payment has one line per subscription", async () => {
+    await tid("billing-payment").first().waitFor();
+    const lines = tid("billing-payments").getByTestId("payment-line");
+    await lines.first().waitFor();
+    assert((await lines.count()) === 2, `expected 2 lines, got ${await lines.count()}`);
+    for (const r of members) await lines.filter({ hasText: r.assetSerialNumber }).first().waitFor();
+    await shot("28-billing-group");
+    await tid("nav-billing").click();
+    await tid("billing-group-row").filter({ hasText: "E2E head office" }).waitFor();
+  });
+
+  let runUpTo;
+  await step("invoices: the month-end run (to a day with more than one batch waiting) runs batch by batch until nothing remains", async () => {
+    await tid("nav-invoices").click();
+    await tid("screen-title").filter({ hasText: "Invoices" }).waitFor();
+    // The demo has invoiced everything due up to today: look ahead until more than 100 payments wait.
+    for (const days of [30, 60, 90, 150, 240, 365]) {
+      runUpTo = dayFromToday(days);
+      if ((await rpc(base, "invoices.pending", { upTo: runUpTo }, nctx)).count > 100) break;
+    }
+    await tid("monthend-date").fill(runUpTo);
+    await page.waitForFunction(() => /^[1-9]\d*$/.test(document.querySelector('[data-testid="monthend-pending"]')?.textContent?.trim() ?? ""));
+    const pending = Number((await tid("monthend-pending").innerText()).trim());
+    assert(pending > 100, `only ${pending} payments wait up to ${runUpTo}: one batch would do`);
+    let calls = 0;
+    const count = (r) => r.url().endsWith("/rpc/invoices.run") && calls++;
+    page.on("request", count);
+    await tid("monthend-run").click();
+    await page.locator('[data-testid="monthend-progress"][data-remaining="0"]').waitFor({ timeout: 60_000 });
+    page.off("request", count);
+    assert(calls === Math.ceil(pending / 100), `${calls} runs for ${pending} payments in batches of 100`);
+    const text = (await tid("monthend-progress").innerText()).trim();
+    assert(text.startsWith(`${pending} / ${pending} invoiced`), `progress reads "${text}", expected ${pending} / ${pending}`);
+    await tid("success-banner").filter({ hasText: "nothing is left to invoice" }).waitFor();
+    await tid("monthend-pending").filter({ hasText: /^0$/ }).waitFor();
+    const left = await rpc(base, "invoices.pending", { upTo: runUpTo }, nctx);
+    assert(left.count === 0, `${left.count} payments still to invoice`);
+    await tid("invoice-row").first().waitFor();
+    await shot("29-month-end-run");
+  });
+
+  let invoiceNumber;
+  await step("invoices: a row opens the preview, which shows the invoice number and the customer", async () => {
+    const row = page.locator('[data-testid="invoice-row"][data-kind="invoice"]').first();
+    invoiceNumber = (await row.locator("a.rowlink").innerText()).trim();
+    const inv = (await rpc(base, "invoices.list", { number: invoiceNumber }, nctx)).items.find((i) => i.number === invoiceNumber);
+    assert(inv, `invoice ${invoiceNumber} is listed by the core`);
+    await row.click();
+    await tid("screen-title").filter({ hasText: invoiceNumber }).waitFor();
+    const body = page.frameLocator('[data-testid="invoice-preview"]').locator("body");
+    await body.getByText(invoiceNumber).first().waitFor();
+    const text = await body.innerText();
+    assert(text.includes(inv.customerName), `preview does not name ${inv.customerName}`);
+    await shot("30-invoice-preview");
+  });
+
+  await step("invoices: Save PDF downloads the invoice as a PDF (browser)", async () => {
+    const file = await downloaded(tid("invoice-save"));
+    assert(file.name.endsWith(".pdf"), `downloaded ${file.name}`);
+    assert(file.bytes.subarray(0, 4).toString("latin1") === "%PDF", `${file.name} starts with ${JSON.stringify(file.bytes.subarray(0, 8).toString("latin1"))}`);
+    await tid("success-banner").filter({ hasText: "downloaded" }).waitFor();
+  });
+
+  await step("invoices: Print prints the preview frame", async () => {
+    await page.evaluate(() => {
+      const w = document.querySelector('[data-testid="invoice-preview"]').contentWindow;
+      w.print = () => (window.__invoicePrinted = true);
+    });
+    await tid("invoice-print").click();
+    assert(await page.evaluate(() => window.__invoicePrinted === true), "the preview frame was not printed");
+  });
+
+  await step("invoices: a credit note with a reason corrects the invoice, is shown and listed", async () => {
+    await tid("invoice-credit").click();
+    await tid("invoice-credit-reason").fill("E2E: device returned in the first week");
+    await tid("invoice-credit-confirm").click();
+    await tid("screen-title").filter({ hasText: "Credit note" }).waitFor();
+    await tid("invoice-corrects").filter({ hasText: invoiceNumber }).waitFor();
+    const cn = (await tid("screen-title").innerText()).replace("Credit note", "").trim();
+    await tid("nav-invoices").click();
+    await tid("invoices-kind").selectOption("credit_note");
+    await page.locator('[data-testid="invoice-row"][data-kind="credit_note"]').filter({ hasText: cn }).filter({ hasText: invoiceNumber }).waitFor();
+    await noErrorBanner();
+  });
+
+  await step("payments: an open payment without an invoice is invoiced from its row", async () => {
+    await tid("nav-payments").click();
+    await tid("payments-tab-all").click();
+    const button = tid("payment-invoice-now").first();
+    await button.click();
+    const banner = tid("success-banner").filter({ hasText: /^Invoice \S+ issued/ });
+    await banner.waitFor();
+    const number = (await banner.innerText()).match(/^Invoice (\S+) issued/)[1];
+    await tid("payments-invoice").filter({ hasText: number }).waitFor();
+  });
+
+  await step("payments: a consolidated payment unfolds into its lines", async () => {
+    await tid("payments-tab-all").click();
+    await tid("payments-customer").fill(bizCustomer.email);
+    await tid("payments-customer-result").first().click();
+    const toggle = tid("payments-lines-toggle").first();
+    await toggle.click();
+    await tid("payments-table").getByTestId("payment-line").first().waitFor();
+  });
+
+  await step("orders: Contract PDF makes the order's contract, opens it and lists it with the order's files", async () => {
+    await tid("bu-switcher").selectOption(target.id);
+    await page.goto(`${base}/#/orders/${scanOrder.orderId}`);
+    await tid("screen-title").filter({ hasText: scanOrder.orderNumber }).waitFor();
+    const doc = await openedDocument(tid("order-contract"));
+    assert(doc.head.startsWith("%PDF"), `contract starts with ${JSON.stringify(doc.head)}`);
+    await tid("order-file").first().waitFor();
+    const again = await openedDocument(tid("order-file-open").first());
+    assert(again.head.startsWith("%PDF"), "the listed contract opens as a PDF");
+  });
+
+  await step("subscriptions: Export CSV downloads the active subscriptions", async () => {
+    await page.goto(`${base}/#/subscriptions?status=active`);
+    await tid("subscriptions-row").first().waitFor();
+    const file = await downloaded(tid("subscriptions-export"));
+    const lines = file.bytes.toString("utf8").trim().split("\n");
+    assert(file.name.endsWith(".csv") && lines[0].startsWith("subscriptionId"), `downloaded ${file.name}: ${lines[0]}`);
+    assert(lines.length > 1 && lines.slice(1).every((l) => l.includes("active")), "only active subscriptions are exported");
+  });
+
+  await step("subscriptions: the buyout dialog's Quote PDF opens the quote", async () => {
+    const subs = await rpc(base, "subscriptions.list", { serialNumber: scanGood[2] }, actx);
+    await page.goto(`${base}/#/subscriptions/${subs.items[0].rentalId}`);
+    await tid("sub-buyout").click();
+    await tid("sub-quote-total").waitFor();
+    const doc = await openedDocument(tid("quote-pdf"));
+    assert(doc.head.startsWith("%PDF"), `quote starts with ${JSON.stringify(doc.head)}`);
+    await page.keyboard.press("Escape");
+    await tid("sub-dialog").waitFor({ state: "detached" });
+  });
+
+  await step("intake (Sam Warehouse): right after a scan, Print label opens the serial's label; the stock is remembered", async () => {
+    await become("Sam Warehouse");
+    await tid("bu-switcher").selectOption(target.id);
+    await tid("nav-intake").click();
+    await tid("intake-sku").selectOption(intakeVariant.variantSku);
+    const labelled = `LBL${tag}`;
+    await wedge(labelled);
+    await tid("intake-row").filter({ hasText: labelled }).and(page.locator('[data-outcome="added"]')).first().waitFor();
+    const last = tid("intake-last");
+    await last.getByTestId("label-stock").selectOption("roll102x51");
+    const doc = await openedDocument(last.getByTestId("label-print"));
+    assert(doc.url.startsWith("blob:") && doc.head.startsWith("%PDF"), `label tab ${doc.url} starts with ${JSON.stringify(doc.head)}`);
+    assert((await page.evaluate(() => localStorage.getItem("flexdesk.labelStock"))) === "roll102x51", "the label stock is remembered");
+    await shot("31-intake-label");
+  });
+
+  await step("assets: two ticked assets print on an A4 sheet of labels", async () => {
+    await tid("nav-assets").click();
+    await tid("assets-select").nth(0).check();
+    await tid("assets-select").nth(1).check();
+    await tid("assets-labels").filter({ hasText: "Print 2 labels" }).waitFor();
+    const doc = await openedDocument(tid("assets-labels"));
+    assert(doc.head.startsWith("%PDF"), `labels start with ${JSON.stringify(doc.head)}`);
+    await noErrorBanner();
   });
 
   await step("no uncaught page errors", async () => {

@@ -16,6 +16,8 @@ import { ScanStation } from "../features/scan";
 import { ReturnsDesk } from "../features/returns";
 import { SubscriptionsArea } from "../features/subscriptions";
 import { PaymentsScreen } from "../features/payments";
+import { BillingArea } from "../features/billing";
+import { InvoicesArea } from "../features/invoices";
 
 interface NavItem {
   id: string;
@@ -24,15 +26,19 @@ interface NavItem {
   needs?: CommandName;
   /** Also needs a business unit. */
   needsBu: boolean;
+  /** Not offered to these roles although they may read it (it is not their work). */
+  hiddenFor?: string[];
 }
 
 const NAV: NavItem[] = [
   { id: "dashboard", label: "Dashboard", needsBu: true },
-  { id: "counter", label: "Counter", needs: "orders.quote", needsBu: true },
+  { id: "counter", label: "Counter", needs: "orders.quote", needsBu: true, hiddenFor: ["warehouse"] },
   { id: "orders", label: "Orders", needsBu: true },
   { id: "customers", label: "Customers", needsBu: true },
   { id: "subscriptions", label: "Subscriptions", needsBu: true },
   { id: "payments", label: "Payments", needsBu: true },
+  { id: "billing", label: "Billing groups", needs: "billingGroups.create", needsBu: true },
+  { id: "invoices", label: "Invoices", needsBu: true, hiddenFor: ["warehouse"] },
   { id: "scan", label: "Scan station", needs: "subscriptions.activate", needsBu: true },
   { id: "returns", label: "Returns", needs: "returns.receive", needsBu: true },
   { id: "intake", label: "Intake", needs: "assets.create", needsBu: true },
@@ -46,8 +52,9 @@ export function Layout() {
   const route = useRoute();
   const notify = useNotify();
   const role = s.user.role;
-  // Counter work is for people who take orders; warehouse staff start at intake.
-  const visible = NAV.filter((n) => (!n.needs || s.can(n.needs)) && !(n.id === "counter" && role === "warehouse"));
+  // Counter work is for people who take orders, invoices for those who deal with customers'
+  // money; warehouse staff start at intake.
+  const visible = NAV.filter((n) => (!n.needs || s.can(n.needs)) && !n.hiddenFor?.includes(role));
   // Admins and accountants start on the dashboard, the counter at the counter, the warehouse at intake.
   const home = role === "warehouse" ? "intake" : role === "counter" ? "counter" : visible.some((n) => n.id === "dashboard") ? "dashboard" : visible[0]?.id ?? "orders";
   const area = route.parts[0] ?? home;
@@ -126,6 +133,12 @@ export function Layout() {
         break;
       case "payments":
         content = <PaymentsScreen key={key} />;
+        break;
+      case "billing":
+        content = <BillingArea key={key} parts={rest} />;
+        break;
+      case "invoices":
+        content = <InvoicesArea key={key} parts={rest} />;
         break;
       case "scan":
         content = <ScanStation key={key} parts={rest} />;

@@ -30,9 +30,15 @@ export function formatMoney(amount: string | null | undefined, currency: string,
   return moneyFormat(currency, exponent).format(n);
 }
 
+/** A day (YYYY-MM-DD) is that day on the desk's calendar, not midnight UTC (which is the day before west of Greenwich). */
+function parseDay(iso: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : new Date(iso);
+}
+
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
-  const d = new Date(iso);
+  const d = parseDay(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
@@ -58,6 +64,37 @@ export function todayIso(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/**
+ * A service period as people read it: the core stores its end exclusive (the next period's first
+ * day); invoices print the last day, and so does the desk. "Dec 30, 2026 – Jan 29, 2027".
+ */
+export function formatPeriod(start: string | null | undefined, endExclusive: string | null | undefined): string {
+  if (!start) return "—";
+  if (!endExclusive) return `${formatDate(start)} – …`;
+  const last = parseDay(endExclusive);
+  last.setDate(last.getDate() - 1);
+  return `${formatDate(start)} – ${Number.isNaN(last.getTime()) ? endExclusive : last.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}`;
+}
+
+/** This month as YYYY-MM (desk's local time). */
+export function thisMonth(): string {
+  return todayIso().slice(0, 7);
+}
+
+/** "2026-11" → "November 2026". */
+export function formatMonth(month: string | null | undefined): string {
+  if (!month || !/^\d{4}-\d{2}$/.test(month)) return month || "—";
+  const [y, m] = month.split("-").map(Number);
+  return new Date(y, m - 1, 1).toLocaleDateString(undefined, { year: "numeric", month: "long" });
+}
+
+/** A file size for people: "840 B", "12 KB", "1.4 MB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
 }
 
 export function percent(p: number | null | undefined): string {

@@ -1,3 +1,4 @@
+import { useCallback } from "react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AppError, call, type Commands } from "./api/client";
 import type { Page } from "./api/bindings/Page";
@@ -34,6 +35,17 @@ export function usePagedList<K extends keyof Commands>(cmd: K, req: Req<K>, opts
   return { ...q, items, error: q.error as AppError | null };
 }
 
+/** Refresh the cached answers of every command starting with one of the prefixes (e.g. "orders."). */
+export function useInvalidate() {
+  const qc = useQueryClient();
+  return useCallback(
+    (prefixes: string[]) => {
+      if (prefixes.length) void qc.invalidateQueries({ predicate: (q) => prefixes.some((p) => String(q.queryKey[1]).startsWith(p)) });
+    },
+    [qc],
+  );
+}
+
 /**
  * Run a command that changes something. Failures go to the error banner (unless `quiet`);
  * afterwards queries of the listed command prefixes (e.g. "orders.") are refreshed.
@@ -42,7 +54,7 @@ export function useAction<K extends keyof Commands>(
   cmd: K,
   opts: { invalidate?: string[]; onSuccess?: (res: Res<K>, req: Req<K>) => void; quiet?: boolean; success?: string | ((res: Res<K>) => string) } = {},
 ) {
-  const qc = useQueryClient();
+  const invalidate = useInvalidate();
   const notify = useNotify();
   return useMutation<Res<K>, AppError, Req<K>>({
     mutationFn: (req) => call(cmd, req),
@@ -50,10 +62,7 @@ export function useAction<K extends keyof Commands>(
       if (!opts.quiet) notify.clear();
     },
     onSuccess: (res, req) => {
-      const prefixes = opts.invalidate ?? [];
-      if (prefixes.length) {
-        void qc.invalidateQueries({ predicate: (q) => prefixes.some((p) => String(q.queryKey[1]).startsWith(p)) });
-      }
+      invalidate(opts.invalidate ?? []);
       if (opts.success) notify.success(typeof opts.success === "function" ? opts.success(res) : opts.success);
       opts.onSuccess?.(res, req);
     },

@@ -9,6 +9,7 @@ import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
 import { useScanner } from "../../lib/useScanner";
 import { RecoveryBar } from "../../lib/ui/Recovery";
+import { LabelPrint } from "../../lib/ui/LabelPrint";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 
 const STATUSES: AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
@@ -42,10 +43,28 @@ function AssetsList() {
   const dq = useDebounced(q.trim().toUpperCase(), 250);
   const dsku = useDebounced(sku.trim(), 300);
   const list = usePagedList("assets.list", { status: status || undefined, sku: dsku || undefined, q: dq || undefined, limit: "50" });
+  // Serials ticked for a sheet of labels; kept while the filters change.
+  const [picked, setPicked] = useState<string[]>([]);
+  const toggle = (serial: string, on: boolean) => setPicked((cur) => (on ? [...cur.filter((x) => x !== serial), serial] : cur.filter((x) => x !== serial)));
+  const shownSerials = list.items.map((a) => a.serialNumber);
+  const allShown = shownSerials.length > 0 && shownSerials.every((x) => picked.includes(x));
 
   return (
     <>
-      <ScreenHeader title="Assets" sub="Every unit by serial number. Scan a serial at any time to open it." />
+      <ScreenHeader
+        title="Assets"
+        sub="Every unit by serial number. Scan a serial at any time to open it; tick units to print their labels."
+        actions={
+          <>
+            {picked.length > 0 && (
+              <button type="button" className="btn btn-ghost" onClick={() => setPicked([])}>
+                Untick {picked.length}
+              </button>
+            )}
+            <LabelPrint serials={picked} stock="a4_3x8" label={picked.length > 0 ? `Print ${picked.length} label${picked.length === 1 ? "" : "s"} (A4 sheet)` : "Print labels (A4 sheet)"} testId="assets-labels" />
+          </>
+        }
+      />
       <Card>
         <div className="filters">
           <form
@@ -81,6 +100,15 @@ function AssetsList() {
             <table className="table" data-testid="assets-table">
               <thead>
                 <tr>
+                  <th>
+                    <input
+                      type="checkbox"
+                      aria-label="Tick every asset shown"
+                      checked={allShown}
+                      onChange={(e) => setPicked((cur) => (e.target.checked ? [...cur.filter((x) => !shownSerials.includes(x)), ...shownSerials] : cur.filter((x) => !shownSerials.includes(x))))}
+                      data-testid="assets-select-all"
+                    />
+                  </th>
                   <th>Serial</th>
                   <th>Product</th>
                   <th>SKU</th>
@@ -92,7 +120,10 @@ function AssetsList() {
               </thead>
               <tbody>
                 {list.items.map((a) => (
-                  <tr key={a.serialNumber} className="clickable" onClick={() => navigate("assets", a.serialNumber)}>
+                  <tr key={a.serialNumber} className={`clickable ${picked.includes(a.serialNumber) ? "selected" : ""}`} onClick={() => navigate("assets", a.serialNumber)}>
+                    <td onClick={(e) => e.stopPropagation()}>
+                      <input type="checkbox" aria-label={`Tick ${a.serialNumber} for labels`} checked={picked.includes(a.serialNumber)} onChange={(e) => toggle(a.serialNumber, e.target.checked)} data-testid="assets-select" />
+                    </td>
                     <td>
                       <a className="rowlink mono" href={href("assets", a.serialNumber)} onClick={(e) => e.stopPropagation()}>
                         {a.serialNumber}
@@ -162,7 +193,7 @@ function AssetDetail(props: { serial: string }) {
       />
       <div className="grid-2">
         <div>
-          <Card title="Asset">
+          <Card title="Asset" actions={<LabelPrint serials={[a.serialNumber]} small />}>
             <Facts
               items={[
                 ["SKU", <span className="mono">{a.sku}</span>],

@@ -10,6 +10,7 @@ import { CsvImport } from "../../lib/ui/CsvImport";
 import { rolesFor } from "../../lib/access";
 import { useScanner } from "../../lib/useScanner";
 import { ScanPanel } from "../../lib/ui/ScanPanel";
+import { LabelPrint } from "../../lib/ui/LabelPrint";
 
 type Outcome = "pending" | "added" | "duplicate" | "unknown" | "invalid";
 
@@ -233,6 +234,7 @@ export function IntakeScreen() {
             inputTestId="intake-manual"
             buttonLabel="Add"
             buttonTestId="intake-manual-add"
+            lastActions={log[0]?.outcome === "added" ? <LabelPrint key={log[0].serial} serials={[log[0].serial]} small /> : undefined}
             onSubmit={submit}
           />
           {!allowed && <RoleHint roles={rolesFor("assets.create")} />}

@@ -2,12 +2,14 @@ import { useEffect, useState } from "react";
 import type { Order } from "../../lib/api/bindings/Order";
 import type { OrderStatus } from "../../lib/api/bindings/OrderStatus";
 import { rolesFor } from "../../lib/access";
-import { formatDate, formatDateTime, months, words } from "../../lib/format";
-import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { call } from "../../lib/api/client";
+import { formatBytes, formatDate, formatDateTime, months, words } from "../../lib/format";
+import { useAction, useCommand, useInvalidate, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { addressLine } from "../../lib/ui/AddressForm";
+import { DocumentButton } from "../../lib/ui/DocumentButton";
 
 const STATUSES: OrderStatus[] = ["pending", "confirmed", "partial", "fulfilled", "cancelled"];
 
@@ -152,6 +154,7 @@ function OrderDetail(props: { id: string }) {
             Subscriptions of this order ({o.rentalProgress.rentedDevices})
           </a>
         )}
+        {s.can("files.contract") && <ContractButton orderId={o.orderId} />}
         {(o.status === "confirmed" || o.status === "partial") && s.can("subscriptions.activate") && (
           <a className="btn btn-primary" href={href("scan", o.orderNumber)} data-testid="order-scan">
             Hand out devices at the scan station ({o.rentalProgress.rentedDevices} / {o.rentalProgress.totalDevices})
@@ -246,6 +249,7 @@ function OrderDetail(props: { id: string }) {
               ]}
             />
           </Card>
+          <OrderFiles orderId={o.orderId} />
           <Timeline entityType="order" entityId={o.orderId} />
         </div>
       </div>
@@ -340,6 +344,82 @@ function NotesCard(props: { order: Order }) {
         </div>
         {!may && <RoleHint roles={rolesFor("orders.setNotes")} />}
       </form>
+    </Card>
+  );
+}
+
+/** Make the order's contract (kept in the desk's file store) and open it to print or send. */
+function ContractButton(props: { orderId: string }) {
+  const invalidate = useInvalidate();
+  return (
+    <DocumentButton
+      mode="open"
+      testId="order-contract"
+      load={async () => {
+        const f = await call("files.contract", { orderId: props.orderId });
+        invalidate(["files.", "timeline."]);
+        return call("files.pdf", { id: f.fileId });
+      }}
+    >
+      Contract PDF
+    </DocumentButton>
+  );
+}
+
+/** Documents kept for the order (contracts made at the desk). */
+function OrderFiles(props: { orderId: string }) {
+  const s = useSession();
+  const q = useCommand("files.list", { orderId: props.orderId, limit: "50" });
+  const [asking, setAsking] = useState<string | null>(null);
+  const del = useAction("files.delete", { invalidate: ["files.", "timeline."], success: (r) => r.message, onSuccess: () => setAsking(null) });
+  const files = q.data?.files ?? [];
+  return (
+    <Card title="Files">
+      {q.isLoading && <Loading />}
+      <LoadError error={q.error} />
+      {q.data && files.length === 0 && <Empty>No files yet.{s.can("files.contract") ? " “Contract PDF” makes the contract and keeps it here." : ""}</Empty>}
+      {files.length > 0 && (
+        <table className="table compact middle" data-testid="order-files">
+          <tbody>
+            {files.map((f) => (
+              <tr key={f.fileId} data-testid="order-file">
+                <td>
+                  <div className="mono small file-name">{f.filename}</div>
+                  <div className="row gap wrap file-row">
+                    <span className="small muted grow">
+                      {words(f.type)} · {formatBytes(f.fileSize)} · {formatDateTime(f.createdAt)}
+                    </span>
+                    {asking === f.fileId ? (
+                      <>
+                        <button type="button" className="btn btn-small btn-danger" disabled={del.isPending} onClick={() => del.mutate({ id: f.fileId })} data-testid="order-file-delete-confirm" autoFocus>
+                          Yes, delete
+                        </button>
+                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setAsking(null)}>
+                          No
+                        </button>
+                      </>
+                    ) : (
+                      <>
+                        <DocumentButton mode="open" className="btn btn-small" testId="order-file-open" load={() => call("files.pdf", { id: f.fileId })}>
+                          Open
+                        </DocumentButton>
+                        <DocumentButton mode="save" className="btn btn-small" testId="order-file-save" load={() => call("files.pdf", { id: f.fileId })}>
+                          Save
+                        </DocumentButton>
+                        {s.can("files.delete") && (
+                          <button type="button" className="btn btn-small btn-ghost" onClick={() => setAsking(f.fileId)} data-testid="order-file-delete">
+                            Delete…
+                          </button>
+                        )}
+                      </>
+                    )}
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </Card>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { Fragment, useEffect, useMemo, useState } from "react";
 import type { Payment } from "../../lib/api/bindings/Payment";
 import type { PaymentQuery } from "../../lib/api/bindings/PaymentQuery";
 import { rolesFor } from "../../lib/access";
@@ -9,6 +9,7 @@ import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea } from "../../lib/ui";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
 import { Dialog } from "../../lib/ui/Dialog";
+import { PaymentLines } from "../../lib/ui/PaymentLines";
 
 type Tab = "due" | "overdue" | "failed" | "paid" | "all";
 const TABS: { id: Tab; label: string; hint: string }[] = [
@@ -38,6 +39,13 @@ function queryFor(tab: Tab, customerId: string, from: string, to: string): Payme
   }
 }
 
+function toggled(set: Set<string>, id: string): Set<string> {
+  const next = new Set(set);
+  if (next.has(id)) next.delete(id);
+  else next.add(id);
+  return next;
+}
+
 /** Payments that can still be marked paid (not paid, not cancelled, not with a provider). */
 function open(p: Payment): boolean {
   return p.status === "pending" || p.status === "failed";
@@ -56,6 +64,9 @@ export function PaymentsScreen() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [paying, setPaying] = useState<Payment[] | null>(null);
   const [refusing, setRefusing] = useState<{ payment: Payment; kind: "failed" | "cancel" } | null>(null);
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const invoice = useAction("invoices.issue", { invalidate: ["payments.", "invoices.", "timeline."], success: (i) => `Invoice ${i.number} issued to ${i.customerName}.` });
+  const mayInvoice = s.can("invoices.issue");
 
   const setParam = (key: string, value: string) => {
     const next = new URLSearchParams(route.query);
@@ -155,82 +166,129 @@ export function PaymentsScreen() {
                       data-testid="payments-select-all"
                     />
                   </th>
-                  <th>Due</th>
+                  <th>Due · period</th>
                   <th>Customer</th>
                   <th>Device</th>
-                  <th>Period</th>
                   <th className="num">Amount</th>
                   <th>Status</th>
-                  <th>Paid</th>
+                  <th>Paid · invoice</th>
                   <th />
                 </tr>
               </thead>
               <tbody>
                 {list.items.map((p) => (
-                  <tr key={p.paymentId} data-testid="payments-row" data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selected.has(p.paymentId) ? "selected" : ""}>
-                    <td>
-                      {open(p) && (
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${p.customerName} ${p.dueDate}`}
-                          checked={selected.has(p.paymentId)}
-                          disabled={!mayPay}
-                          onChange={(e) => toggle(p.paymentId, e.target.checked)}
-                          data-testid="payments-select"
-                        />
-                      )}
-                    </td>
-                    <td className="nowrap">{formatDate(p.dueDate)}</td>
-                    <td>
-                      <a href={href("customers", p.customerId)}>{p.customerName}</a>
-                    </td>
-                    <td className="small">
-                      {p.rentalId ? (
-                        <a className="mono" href={href("subscriptions", p.rentalId)}>
-                          {p.serialNumber ?? "subscription"}
-                        </a>
-                      ) : (
-                        p.serialNumber ?? "—"
-                      )}
-                      {p.productName && <div className="muted">{p.productName}</div>}
-                    </td>
-                    <td className="small nowrap">
-                      {p.billingPeriod}
-                      <div className="muted">{words(p.kind)}</div>
-                    </td>
-                    <td className="num">
-                      {s.money(p.total)}
-                      {p.lateFeeApplied && <div className="small muted">incl. late fee {s.money(p.lateFeeAmount)}</div>}
-                    </td>
-                    <td>
-                      <Badge status={p.status} />
-                      {p.overdue && <div className="small bad-text">{p.daysOverdue} days overdue</div>}
-                      {p.status === "failed" && p.lastCaptureError && <div className="small muted">{p.lastCaptureError.message}</div>}
-                      {p.status === "cancelled" && p.cancelReason && <div className="small muted">{p.cancelReason}</div>}
-                    </td>
-                    <td className="small">
-                      {p.paidAt ? formatDate(p.paidAt) : "—"}
-                      {p.paymentReference && <div className="mono muted">{p.paymentReference}</div>}
-                      {p.method && <div className="muted">{words(p.method)}</div>}
-                    </td>
-                    <td className="num nowrap">
-                      {open(p) && (
-                        <>
-                          <button className="btn btn-small btn-primary" disabled={!mayPay} onClick={() => setPaying([p])} data-testid="payments-mark-paid">
-                            Paid…
-                          </button>{" "}
-                          {(
+                  <Fragment key={p.paymentId}>
+                    <tr data-testid="payments-row" data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selected.has(p.paymentId) ? "selected" : ""}>
+                      <td>
+                        {open(p) && (
+                          <input
+                            type="checkbox"
+                            aria-label={`Select ${p.customerName} ${p.dueDate}`}
+                            checked={selected.has(p.paymentId)}
+                            disabled={!mayPay}
+                            onChange={(e) => toggle(p.paymentId, e.target.checked)}
+                            data-testid="payments-select"
+                          />
+                        )}
+                      </td>
+                      <td>
+                        <span className="nowrap">{formatDate(p.dueDate)}</span>
+                        <div className="small muted">
+                          {p.billingPeriod} · {words(p.kind)}
+                        </div>
+                      </td>
+                      <td>
+                        <a href={href("customers", p.customerId)}>{p.customerName}</a>
+                      </td>
+                      <td className="small">
+                        {p.paymentType === "consolidated" ? (
+                          <>
+                            <button
+                              type="button"
+                              className="btn btn-small btn-ghost"
+                              aria-expanded={expanded.has(p.paymentId)}
+                              onClick={() => setExpanded((cur) => toggled(cur, p.paymentId))}
+                              data-testid="payments-lines-toggle"
+                            >
+                              {expanded.has(p.paymentId) ? "▾" : "▸"} {p.lineItems.length === 1 ? "1 device" : `${p.lineItems.length} devices`}
+                            </button>
+                            {p.billingGroupId && (
+                              <div>
+                                <a className="muted" href={href("billing", p.billingGroupId)}>
+                                  billing group
+                                </a>
+                              </div>
+                            )}
+                          </>
+                        ) : p.rentalId ? (
+                          <a className="mono" href={href("subscriptions", p.rentalId)}>
+                            {p.serialNumber ?? "subscription"}
+                          </a>
+                        ) : (
+                          p.serialNumber ?? "—"
+                        )}
+                        {p.productName && <div className="muted">{p.productName}</div>}
+                      </td>
+                      <td className="num">
+                        {s.money(p.total)}
+                        {p.lateFeeApplied && <div className="small muted">incl. late fee {s.money(p.lateFeeAmount)}</div>}
+                      </td>
+                      <td>
+                        <Badge status={p.status} />
+                        {p.overdue && <div className="small bad-text">{p.daysOverdue} days overdue</div>}
+                        {p.status === "failed" && p.lastCaptureError && <div className="small muted">{p.lastCaptureError.message}</div>}
+                        {p.status === "cancelled" && p.cancelReason && <div className="small muted">{p.cancelReason}</div>}
+                      </td>
+                      <td className="small">
+                        {p.paidAt && formatDate(p.paidAt)}
+                        {p.paymentReference && <div className="mono muted">{p.paymentReference}</div>}
+                        {p.method && <div className="muted">{words(p.method)}</div>}
+                        {p.invoiceId ? (
+                          <div>
+                            <a className="mono nowrap" href={href("invoices", p.invoiceId)} data-testid="payments-invoice" title="Open the invoice">
+                              {p.invoiceNumber ?? "invoice"}
+                            </a>
+                          </div>
+                        ) : open(p) ? (
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            disabled={!mayInvoice || invoice.isPending}
+                            title={mayInvoice ? "Issue the invoice for this payment now" : `Needs ${rolesFor("invoices.issue")}`}
+                            onClick={() => invoice.mutate({ paymentId: p.paymentId })}
+                            data-testid="payment-invoice-now"
+                          >
+                            Invoice now
+                          </button>
+                        ) : (
+                          !p.paidAt && "—"
+                        )}
+                      </td>
+                      <td className="num">
+                        {open(p) && (
+                          <div className="row-actions">
+                            <button className="btn btn-small btn-primary" disabled={!mayPay} onClick={() => setPaying([p])} data-testid="payments-mark-paid">
+                              Paid…
+                            </button>
                             <button className="btn btn-small" disabled={!s.can("payments.markFailed")} onClick={() => setRefusing({ payment: p, kind: "failed" })} data-testid="payments-mark-failed">
                               Failed…
                             </button>
-                          )}{" "}
-                          <button className="btn btn-small btn-ghost" disabled={!s.can("payments.cancel")} onClick={() => setRefusing({ payment: p, kind: "cancel" })} data-testid="payments-cancel">
-                            Cancel…
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
+                            <button className="btn btn-small btn-ghost" disabled={!s.can("payments.cancel")} onClick={() => setRefusing({ payment: p, kind: "cancel" })} data-testid="payments-cancel">
+                              Cancel…
+                            </button>
+                          </div>
+                        )}
+                      </td>
+                    </tr>
+                    {expanded.has(p.paymentId) && (
+                      <tr className="subrow">
+                        <td />
+                        <td colSpan={7}>
+                          <PaymentLines lines={p.lineItems} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
                 ))}
               </tbody>
             </table>

@@ -3,7 +3,7 @@ import { createPortal } from "react-dom";
 import type { Rental } from "../../lib/api/bindings/Rental";
 import type { Variant } from "../../lib/api/bindings/Variant";
 import { rolesFor } from "../../lib/access";
-import type { CommandName } from "../../lib/api/client";
+import { call, type CommandName } from "../../lib/api/client";
 import { formatDate, formatMoney as formatMoneyText, months, todayIso, words } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { navigate } from "../../lib/router";
@@ -11,6 +11,7 @@ import { useBu, useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
 import { Card, Check, Field, Input, LoadError, Loading, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
+import { DocumentButton } from "../../lib/ui/DocumentButton";
 import { RETURN_CONDITIONS } from "../returns";
 
 type Kind = "extend" | "upgrade" | "replace" | "buyout" | "earlyReturn" | "cancel";
@@ -395,13 +396,7 @@ function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly: boole
           onClose={props.onClose}
           disabled={!q}
           hideConfirm={props.quoteOnly}
-          extra={
-            q && (
-              <button type="button" className="btn" onClick={() => window.print()} data-testid="quote-print">
-                Print quote
-              </button>
-            )
-          }
+          extra={q && <QuoteButtons rental={r} kind="buyout" date={date} />}
         />
       </form>
       {q && (
@@ -512,17 +507,28 @@ function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quoteOnly: 
           onClose={props.onClose}
           disabled={!q || !condition}
           hideConfirm={props.quoteOnly}
-          extra={
-            q && (
-              <button type="button" className="btn" onClick={() => window.print()} data-testid="quote-print">
-                Print quote
-              </button>
-            )
-          }
+          extra={q && <QuoteButtons rental={r} kind="early_return" date={date} />}
         />
       </form>
       {q && <PrintSheet title="Early-return quote" rental={r} date={q.effectiveDate} lines={lines} total={["Early-return fee", s.money(q.earlyReturnFee)]} note={grace} />}
     </Dialog>
+  );
+}
+
+/** Print the quote shown, or get it as a PDF from the core (to keep, send or print). */
+function QuoteButtons(props: { rental: Rental; kind: "buyout" | "early_return"; date: string }) {
+  const s = useSession();
+  return (
+    <>
+      <button type="button" className="btn" onClick={() => window.print()} data-testid="quote-print">
+        Print quote
+      </button>
+      {s.can("documents.quote") && (
+        <DocumentButton mode="open" testId="quote-pdf" load={() => call("documents.quote", { rentalId: props.rental.rentalId, kind: props.kind, effectiveDate: props.date || null })}>
+          Quote PDF
+        </DocumentButton>
+      )}
+    </>
   );
 }
 

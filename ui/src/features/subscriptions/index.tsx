@@ -3,13 +3,16 @@ import type { Payment } from "../../lib/api/bindings/Payment";
 import type { Rental } from "../../lib/api/bindings/Rental";
 import type { SubscriptionStatus } from "../../lib/api/bindings/SubscriptionStatus";
 import { rolesFor } from "../../lib/access";
-import { formatDate, formatDateTime, months, words } from "../../lib/format";
+import { formatDate, formatDateTime, formatPeriod, months, words } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
+import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { call } from "../../lib/api/client";
+import { textDocument } from "../../lib/documents";
 import { RecoveryBar, RecoveryMini } from "../../lib/ui/Recovery";
 import { LifecycleActions } from "./actions";
 
@@ -52,7 +55,25 @@ function SubscriptionsList() {
 
   return (
     <>
-      <ScreenHeader title="Subscriptions" sub="Every device out with a customer, newest first." />
+      <ScreenHeader
+        title="Subscriptions"
+        sub="Every device out with a customer, newest first."
+        actions={
+          s.can("exports.rentals") && (
+            <DocumentButton
+              mode="save"
+              testId="subscriptions-export"
+              title="The FlexPortal rentals CSV, with the status and customer chosen here"
+              load={async () => {
+                const x = await call("exports.rentals", { format: "csv", status: status || undefined, customerIds: customerId ? [customerId] : undefined });
+                return textDocument(x.filename, x.csvData);
+              }}
+            >
+              Export CSV
+            </DocumentButton>
+          )
+        }
+      />
       <Card>
         <div className="filters">
           <Field label="Status">
@@ -254,7 +275,7 @@ function Schedule(props: { payments: Payment[] }) {
           {props.payments.map((p) => (
             <tr key={p.paymentId} data-testid="schedule-row" data-status={p.status}>
               <td className="small nowrap">
-                {formatDate(p.periodStart)} – {formatDate(p.periodEnd)}
+                {formatPeriod(p.periodStart, p.periodEnd)}
               </td>
               <td className="small nowrap">{formatDate(p.dueDate)}</td>
               <td className="small">{words(p.kind)}</td>

@@ -16,6 +16,13 @@ export function hasTauri(): boolean {
   return typeof window !== "undefined" && !!window.__TAURI__?.core?.invoke;
 }
 
+/** Open a saved PDF (a path from `documents.save`) in the desktop's own viewer. */
+export async function openInDesktop(path: string): Promise<void> {
+  const tauri = window.__TAURI__;
+  if (!tauri) throw { code: "INTERNAL", message: "The desktop shell is not available." };
+  await tauri.core.invoke("open_document", { path });
+}
+
 export class TauriTransport implements Transport {
   readonly kind = "tauri" as const;
 

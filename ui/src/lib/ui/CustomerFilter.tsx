@@ -1,14 +1,18 @@
 import { useState } from "react";
+import type { CustomerQuery } from "../api/bindings/CustomerQuery";
 import { useCommand } from "../query";
 import { useDebounced } from "../useDebounced";
 import { Input } from "./index";
 
-/** Filter a list by one customer: search by name, email or company, pick one, clear it again. */
-export function CustomerFilter(props: { value: string; onChange(id: string): void; testId?: string }) {
+/**
+ * Pick one customer: search by name, email or company, pick one, clear it again. Lists use it as a
+ * filter; forms narrow the search with `where` (e.g. active business customers only).
+ */
+export function CustomerFilter(props: { value: string; onChange(id: string): void; testId?: string; where?: Partial<CustomerQuery>; placeholder?: string; resultTestId?: string }) {
   const [q, setQ] = useState("");
   const dq = useDebounced(q.trim(), 250);
   const chosen = useCommand("customers.get", { id: props.value }, { enabled: !!props.value });
-  const results = useCommand("customers.list", { q: dq, limit: "8" }, { enabled: !props.value && dq.length > 0 });
+  const results = useCommand("customers.list", { ...props.where, q: dq, limit: "8" }, { enabled: !props.value && dq.length > 0 });
   const id = props.testId ?? "customer-filter";
   if (props.value) {
     const c = chosen.data;
@@ -31,7 +35,7 @@ export function CustomerFilter(props: { value: string; onChange(id: string): voi
       <Input
         value={q}
         onChange={(e) => setQ(e.target.value)}
-        placeholder="Name, email or company"
+        placeholder={props.placeholder ?? "Name, email or company"}
         testId={id}
         onKeyDown={(e) => {
           if (e.key === "Enter" && items[0]) {
@@ -41,6 +45,7 @@ export function CustomerFilter(props: { value: string; onChange(id: string): voi
           }
         }}
       />
+      {dq && results.data && items.length === 0 && <div className="filter-results empty small">No customer matches “{dq}”.</div>}
       {dq && items.length > 0 && (
         <div className="filter-results">
           {items.map((c) => (
@@ -48,6 +53,7 @@ export function CustomerFilter(props: { value: string; onChange(id: string): voi
               type="button"
               key={c.customerId}
               className="result"
+              data-testid={props.resultTestId ?? `${id}-result`}
               onClick={() => {
                 props.onChange(c.customerId);
                 setQ("");

@@ -25,6 +25,8 @@ export function ScanPanel(props: {
   inputTestId: string;
   buttonLabel: string;
   buttonTestId?: string;
+  /** What can be done with the last scan (e.g. print its label). */
+  lastActions?: ReactNode;
   onSubmit(code: string): void;
 }) {
   const [manual, setManual] = useState("");
@@ -44,6 +46,7 @@ export function ScanPanel(props: {
             <span className="mono last-scan-serial">{last.serial}</span>
           </div>
           <div>{last.message}</div>
+          {props.lastActions && <div className="last-scan-actions">{props.lastActions}</div>}
         </div>
       )}
       <form

@@ -43,6 +43,9 @@ const TONES: Record<string, string> = {
   failed: "bad",
   processing: "info",
   overdue: "bad",
+  // invoices
+  invoice: "info",
+  credit_note: "warn",
   // returns
   early_return: "warn",
   completion: "ok",
