@@ -10,8 +10,8 @@ use crate::domain::settings::{BuSettings, Seller};
 use crate::domain::status::{CustomerType, Role};
 use crate::error::Result;
 use crate::services::{
-    assets, billing, business_units, catalog, customers, invoices, orders, payments, subscriptions as subs, users,
-    BusinessUnit, Ctx,
+    assets, billing, business_units, catalog, customers, invoices, orders, payments,
+    subscriptions as subs, users, BusinessUnit, Ctx,
 };
 use crate::store::Actor;
 use crate::Core;
@@ -862,10 +862,30 @@ async fn business_accounts(
     stock: &mut HashMap<String, Vec<String>>,
 ) -> Result<()> {
     let accounts = [
-        ("Noordkade Architecten B.V.", "Sanne", "Visser", "finance@noordkade.example", "Noordkade 12", "1013 AB", 3, true),
-        ("Vondel Dental B.V.", "Pieter", "Mulder", "praktijk@vondeldental.example", "Vondelstraat 88", "1054 GN", 2, false),
+        (
+            "Noordkade Architecten B.V.",
+            "Sanne",
+            "Visser",
+            "finance@noordkade.example",
+            "Noordkade 12",
+            "1013 AB",
+            3,
+            true,
+        ),
+        (
+            "Vondel Dental B.V.",
+            "Pieter",
+            "Mulder",
+            "praktijk@vondeldental.example",
+            "Vondelstraat 88",
+            "1054 GN",
+            2,
+            false,
+        ),
     ];
-    for (k, (company, first, last, email, street, zip, devices, grouped)) in accounts.into_iter().enumerate() {
+    for (k, (company, first, last, email, street, zip, devices, grouped)) in
+        accounts.into_iter().enumerate()
+    {
         let address = customers::Address {
             contact_name: format!("{first} {last}"),
             company: Some(company.into()),
@@ -949,7 +969,11 @@ async fn business_accounts(
 async fn month_end(core: &Core, bu: &BusinessUnit, admin: &Actor) -> Result<()> {
     let now = core.now();
     let ctx = Ctx::new(admin.clone(), bu.clone(), &core.desk.code, now);
-    while invoices::run(&core.db, &ctx, now.date_naive(), 500).await?.remaining > 0 {}
+    while invoices::run(&core.db, &ctx, now.date_naive(), 500)
+        .await?
+        .remaining
+        > 0
+    {}
     let today = now.date_naive().format("%Y-%m-%d").to_string();
     let groups: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM payments WHERE bu_id = ? AND payment_type = 'consolidated' AND status = 'pending' AND invoice_id IS NOT NULL
@@ -980,8 +1004,13 @@ async fn month_end(core: &Core, bu: &BusinessUnit, admin: &Actor) -> Result<()> 
     .fetch_optional(core.db.pool())
     .await?;
     if let Some(id) = open {
-        invoices::credit(&core.db, &ctx, &id, "Billed twice by mistake; the customer keeps one invoice.")
-            .await?;
+        invoices::credit(
+            &core.db,
+            &ctx,
+            &id,
+            "Billed twice by mistake; the customer keeps one invoice.",
+        )
+        .await?;
     }
     Ok(())
 }

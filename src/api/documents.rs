@@ -103,6 +103,13 @@ pub async fn invoices_list(
     invoices::list(&s.core.db, s.bu()?, &q).await
 }
 
+pub async fn invoices_totals(
+    s: &Session<'_>,
+    q: invoices::InvoiceQuery,
+) -> Result<invoices::InvoiceTotals> {
+    invoices::totals(&s.core.db, s.bu()?, &q).await
+}
+
 pub async fn invoices_get(s: &Session<'_>, r: IdReq) -> Result<invoices::InvoiceDetail> {
     invoices::get(&s.core.db, s.bu()?, &r.id).await
 }
@@ -157,13 +164,7 @@ fn up_to(s: &Session<'_>, r: &RunReq) -> Result<chrono::NaiveDate> {
 
 pub async fn invoices_run(s: &Session<'_>, r: RunReq) -> Result<invoices::RunProgress> {
     let day = up_to(s, &r)?;
-    invoices::run(
-        &s.core.db,
-        &s.ctx()?,
-        day,
-        r.batch.unwrap_or(200) as usize,
-    )
-    .await
+    invoices::run(&s.core.db, &s.ctx()?, day, r.batch.unwrap_or(200) as usize).await
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -455,10 +456,11 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             ))
         }
     };
-    let customer: (String,) = sqlx::query_as("SELECT customer_name FROM subscriptions WHERE id = ?")
-        .bind(r.rental_id.trim())
-        .fetch_one(s.core.db.pool())
-        .await?;
+    let customer: (String,) =
+        sqlx::query_as("SELECT customer_name FROM subscriptions WHERE id = ?")
+            .bind(r.rental_id.trim())
+            .fetch_one(s.core.db.pool())
+            .await?;
     let seller = seller_party(bu);
     let doc = pdf::QuoteDoc {
         title: title.into(),
@@ -501,7 +503,13 @@ pub async fn documents_save(s: &Session<'_>, r: SaveReq) -> Result<Saved> {
     let name: String = r
         .filename
         .chars()
-        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if name.is_empty() || name.starts_with('.') {
         return Err(Error::invalid("filename", "A file name is required."));
@@ -518,7 +526,8 @@ pub async fn documents_save(s: &Session<'_>, r: SaveReq) -> Result<Saved> {
                 .unwrap_or_else(|| std::path::Path::new("."))
                 .join("documents")
         });
-    let io = |e: std::io::Error| Error::internal(format!("cannot save into {}: {e}", dir.display()));
+    let io =
+        |e: std::io::Error| Error::internal(format!("cannot save into {}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
     let path = dir.join(&name);
     std::fs::write(&path, bytes).map_err(io)?;

@@ -239,8 +239,8 @@ async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> R
 }
 
 use crate::services::{
-    assets, billing, business_units as bus, exports, files, invoices, catalog, customers, dashboard, keys, orders, payments, runs,
-    subscriptions as subs, timeline, users, Page,
+    assets, billing, business_units as bus, catalog, customers, dashboard, exports, files,
+    invoices, keys, orders, payments, runs, subscriptions as subs, timeline, users, Page,
 };
 pub use documents::*;
 pub use handlers::*;
@@ -313,6 +313,7 @@ commands! {
     "billingGroups.update" => billing_groups_update(GroupUpdateReq) -> billing::BillingGroup, FRONT;
     "billingGroups.delete" => billing_groups_delete(IdReq) -> Done, FRONT;
     "invoices.list" => invoices_list(invoices::InvoiceQuery) -> Page<invoices::Invoice>, Access::Anyone;
+    "invoices.totals" => invoices_totals(invoices::InvoiceQuery) -> invoices::InvoiceTotals, Access::Anyone;
     "invoices.get" => invoices_get(IdReq) -> invoices::InvoiceDetail, Access::Anyone;
     "invoices.issue" => invoices_issue(PaymentIdReq) -> invoices::Invoice, ACCOUNTS;
     "invoices.credit" => invoices_credit(CancelReq) -> invoices::Invoice, ACCOUNTS;

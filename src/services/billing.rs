@@ -6,8 +6,8 @@
 //! rebuilds the open consolidated payments whenever a group or one of its members changes.
 
 use super::{
-    day_text, into_page, keyset_tail, opt_trim, parse_limit, whole_number, BusinessUnit, Ctx,
-    Page, SortDir,
+    day_text, into_page, keyset_tail, opt_trim, parse_limit, whole_number, BusinessUnit, Ctx, Page,
+    SortDir,
 };
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
@@ -134,8 +134,9 @@ pub struct GroupQuery {
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<BillingGroup>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLS} FROM billing_groups g WHERE g.bu_id = "));
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {COLS} FROM billing_groups g WHERE g.bu_id = "
+    ));
     qb.push_bind(bu.id.clone());
     if let Some(c) = opt_trim(q.customer_id.clone()) {
         qb.push(" AND g.customer_id = ").push_bind(c);
@@ -254,13 +255,15 @@ async fn check_members(
                 format!("Subscription {id} belongs to another customer; a billing group bills one customer."),
             ));
         }
+        let member_already = group_id.is_some() && group.as_deref() == group_id;
         if let Some(g) = group.filter(|g| Some(g.as_str()) != group_id) {
             return Err(Error::new(
                 ErrorCode::Conflict,
                 format!("Subscription {id} is already billed in group {g}; remove it there first."),
             ));
         }
-        if status != "active" {
+        // Members that have ended stay listed; only new members must be active.
+        if status != "active" && !member_already {
             return Err(Error::new(
                 ErrorCode::SubscriptionNotActive,
                 format!("Subscription {id} is {status}; only active subscriptions can join a billing group."),
@@ -667,8 +670,16 @@ pub(crate) async fn regroup(
                 tax_rate: l.tax_rate.clone(),
             })
             .collect();
-        let start = lines.iter().map(|l| l.period_start.as_str()).min().unwrap_or_default();
-        let end = lines.iter().map(|l| l.period_end.as_str()).max().unwrap_or_default();
+        let start = lines
+            .iter()
+            .map(|l| l.period_start.as_str())
+            .min()
+            .unwrap_or_default();
+        let end = lines
+            .iter()
+            .map(|l| l.period_end.as_str())
+            .max()
+            .unwrap_or_default();
         let due = *date + terms;
         let existing = open.iter().find(|(_, k, _)| *k == key);
         let pid = match existing {

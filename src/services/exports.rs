@@ -173,7 +173,11 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
             ]);
         }
         if dev {
-            rec.extend([r.sku.clone(), r.product_name.clone(), r.serial_number.clone()]);
+            rec.extend([
+                r.sku.clone(),
+                r.product_name.clone(),
+                r.serial_number.clone(),
+            ]);
         }
         rec.extend([
             r.status.clone(),
@@ -186,7 +190,8 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
                 .acquisition_cost
                 .filter(|c| *c > 0)
                 .map(|c| {
-                    (rust_decimal::Decimal::from(r.total_collected) * rust_decimal::Decimal::from(100)
+                    (rust_decimal::Decimal::from(r.total_collected)
+                        * rust_decimal::Decimal::from(100)
                         / rust_decimal::Decimal::from(c))
                     .round_dp(1)
                     .to_string()
@@ -196,7 +201,9 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
                 amount(bu, r.monthly_amount),
                 bu.currency.clone(),
                 amount(bu, r.total_collected),
-                r.acquisition_cost.map(|c| amount(bu, c)).unwrap_or_default(),
+                r.acquisition_cost
+                    .map(|c| amount(bu, c))
+                    .unwrap_or_default(),
                 pct,
             ]);
         }
@@ -205,10 +212,18 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
         }
         w.write_record(&rec).map_err(csv_err)?;
     }
-    let avg = if active > 0 { monthly / active as i64 } else { 0 };
+    let avg = if active > 0 {
+        monthly / active as i64
+    } else {
+        0
+    };
     Ok(RentalExportResult {
         success: true,
-        filename: format!("subscriptions-{}-{}.csv", bu.code, ctx.today().format("%Y%m%d")),
+        filename: format!(
+            "subscriptions-{}-{}.csv",
+            bu.code,
+            ctx.today().format("%Y%m%d")
+        ),
         csv_data: csv_text(w)?,
         total_records: rows.len(),
         generated_at: ctx.now.clone(),
@@ -249,12 +264,24 @@ fn period(q: &PeriodExport) -> Result<(String, String, String)> {
             .unwrap_or(first);
         return Ok((day_text(first), day_text(last), m));
     }
-    let from = parse_day("from", &opt_trim(q.from.clone()).ok_or_else(|| Error::invalid("month", "Give a month (YYYY-MM) or from and to dates."))?)?;
-    let to = parse_day("to", &opt_trim(q.to.clone()).ok_or_else(|| Error::invalid("to", "Give the last day (to)."))?)?;
+    let from = parse_day(
+        "from",
+        &opt_trim(q.from.clone()).ok_or_else(|| {
+            Error::invalid("month", "Give a month (YYYY-MM) or from and to dates.")
+        })?,
+    )?;
+    let to = parse_day(
+        "to",
+        &opt_trim(q.to.clone()).ok_or_else(|| Error::invalid("to", "Give the last day (to)."))?,
+    )?;
     if to < from {
         return Err(Error::invalid("to", "The last day comes before the first."));
     }
-    Ok((day_text(from), day_text(to), format!("{}_{}", day_text(from), day_text(to))))
+    Ok((
+        day_text(from),
+        day_text(to),
+        format!("{}_{}", day_text(from), day_text(to)),
+    ))
 }
 
 #[derive(sqlx::FromRow)]
@@ -301,9 +328,28 @@ pub async fn payments(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<Cs
     .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "paymentId", "dueDate", "invoiceDate", "billingPeriod", "status", "paymentType", "kind", "customerId", "customerName",
-        "rentalId", "billingGroupId", "serialNumber", "net", "taxRate", "tax", "lateFee", "total", "currency", "paidAt", "method",
-        "paymentReference", "invoiceNumber",
+        "paymentId",
+        "dueDate",
+        "invoiceDate",
+        "billingPeriod",
+        "status",
+        "paymentType",
+        "kind",
+        "customerId",
+        "customerName",
+        "rentalId",
+        "billingGroupId",
+        "serialNumber",
+        "net",
+        "taxRate",
+        "tax",
+        "lateFee",
+        "total",
+        "currency",
+        "paidAt",
+        "method",
+        "paymentReference",
+        "invoiceNumber",
     ])
     .map_err(csv_err)?;
     for r in &rows {
@@ -356,8 +402,24 @@ pub async fn invoices(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<Cs
     .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "number", "kind", "issueDate", "dueDate", "customerId", "customerName", "customerVatId", "reverseCharge", "billingGroupId",
-        "corrects", "vatRate", "netAtRate", "vatAtRate", "totalNet", "totalVat", "totalGross", "currency", "paymentId",
+        "number",
+        "kind",
+        "issueDate",
+        "dueDate",
+        "customerId",
+        "customerName",
+        "customerVatId",
+        "reverseCharge",
+        "billingGroupId",
+        "corrects",
+        "vatRate",
+        "netAtRate",
+        "vatAtRate",
+        "totalNet",
+        "totalVat",
+        "totalGross",
+        "currency",
+        "paymentId",
     ])
     .map_err(csv_err)?;
     let mut n = 0;

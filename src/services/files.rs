@@ -39,7 +39,8 @@ impl FileStore {
     /// Write the bytes durably (temporary file, flush, rename).
     fn write(&self, storage_path: &str, bytes: &[u8]) -> Result<()> {
         let path = self.full(storage_path);
-        let io = |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", path.display()));
+        let io =
+            |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", path.display()));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -139,7 +140,12 @@ pub async fn get(db: &Db, bu: &BusinessUnit, id: &str) -> Result<FileInfo> {
 }
 
 /// The file's bytes, checked against the digest taken when it was stored.
-pub async fn read(db: &Db, store: &FileStore, bu: &BusinessUnit, id: &str) -> Result<(FileInfo, Vec<u8>)> {
+pub async fn read(
+    db: &Db,
+    store: &FileStore,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<(FileInfo, Vec<u8>)> {
     let info = get(db, bu, id).await?;
     let bytes = std::fs::read(store.full(&info.storage_path)).map_err(|e| {
         Error::new(
@@ -184,15 +190,15 @@ pub struct FileList {
 /// Files newest first, offset-paginated as the FlexPortal files list is.
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &FileQuery) -> Result<FileList> {
     let limit = super::parse_limit(q.limit.as_deref())?;
-    let offset = match opt_trim(q.offset.clone()) {
-        None => 0,
-        Some(o) => o
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| Error::invalid("offset", "offset must be a whole number, 0 or more."))?,
-    };
-    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("SELECT {COLS} FROM files WHERE bu_id = "));
+    let offset =
+        match opt_trim(q.offset.clone()) {
+            None => 0,
+            Some(o) => o.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                Error::invalid("offset", "offset must be a whole number, 0 or more.")
+            })?,
+        };
+    let mut qb =
+        sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("SELECT {COLS} FROM files WHERE bu_id = "));
     qb.push_bind(bu.id.clone());
     let mut filters = serde_json::Map::new();
     if let Some(o) = opt_trim(q.order_id.clone()) {
@@ -223,7 +229,13 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &FileQuery) -> Result<FileList>
 }
 
 /// Delete a file's record and, unless told not to, the file itself.
-pub async fn delete(db: &Db, store: &FileStore, ctx: &Ctx, id: &str, from_storage: bool) -> Result<()> {
+pub async fn delete(
+    db: &Db,
+    store: &FileStore,
+    ctx: &Ctx,
+    id: &str,
+    from_storage: bool,
+) -> Result<()> {
     let info = get(db, &ctx.bu, id).await?;
     let mut tx = db.write().await?;
     sqlx::query("DELETE FROM files WHERE id = ?")
@@ -251,7 +263,10 @@ pub async fn delete(db: &Db, store: &FileStore, ctx: &Ctx, id: &str, from_storag
             if e.kind() != std::io::ErrorKind::NotFound {
                 return Err(Error::new(
                     ErrorCode::DeleteFailed,
-                    format!("Could not delete {} from the file store: {e}", info.filename),
+                    format!(
+                        "Could not delete {} from the file store: {e}",
+                        info.filename
+                    ),
                 ));
             }
         }
@@ -261,10 +276,17 @@ pub async fn delete(db: &Db, store: &FileStore, ctx: &Ctx, id: &str, from_storag
 }
 
 /// The prepared contract of an order.
-pub async fn contract_document(db: &Db, bu: &BusinessUnit, order_id: &str) -> Result<pdf::ContractDoc> {
+pub async fn contract_document(
+    db: &Db,
+    bu: &BusinessUnit,
+    order_id: &str,
+) -> Result<pdf::ContractDoc> {
     let o = orders::get(db, bu, order_id).await.map_err(|e| {
         if e.code == ErrorCode::NotFound {
-            Error::new(ErrorCode::OrderNotFound, format!("No order {} in this business unit.", order_id.trim()))
+            Error::new(
+                ErrorCode::OrderNotFound,
+                format!("No order {} in this business unit.", order_id.trim()),
+            )
         } else {
             e
         }
@@ -296,21 +318,31 @@ pub async fn contract_document(db: &Db, bu: &BusinessUnit, order_id: &str) -> Re
         .collect();
     let s = &bu.settings;
     let c = &o.customer;
-    let person = format!("{} {}", c.first_name, c.last_name).trim().to_string();
+    let person = format!("{} {}", c.first_name, c.last_name)
+        .trim()
+        .to_string();
     let a = &o.billing_address;
     let mut address = Vec::new();
     if c.company.is_some() && !person.is_empty() {
         address.push(format!("Attn. {person}"));
     }
     address.push(a.street_address.clone());
-    address.push(format!("{} {}", a.postal_code.clone().unwrap_or_default(), a.city).trim().to_string());
+    address.push(
+        format!("{} {}", a.postal_code.clone().unwrap_or_default(), a.city)
+            .trim()
+            .to_string(),
+    );
     address.push(crate::domain::tax::country_name(&a.country));
     let mut extra = vec![c.email.clone()];
     if let Some(p) = &c.phone {
         extra.push(p.clone());
     }
     let seller = &s.seller;
-    let seller_name = if seller.legal_name.trim().is_empty() { bu.name.clone() } else { seller.legal_name.clone() };
+    let seller_name = if seller.legal_name.trim().is_empty() {
+        bu.name.clone()
+    } else {
+        seller.legal_name.clone()
+    };
     let pct = |d: rust_decimal::Decimal| format!("{} %", d.normalize());
     let terms = vec![
         format!(
@@ -336,15 +368,32 @@ pub async fn contract_document(db: &Db, bu: &BusinessUnit, order_id: &str) -> Re
         date: o.created_at.get(..10).unwrap_or(&o.created_at).to_string(),
         seller: pdf::Party {
             name: seller_name.clone(),
-            address: [seller.street_address.clone(), format!("{} {}", seller.postal_code, seller.city).trim().to_string(), crate::domain::tax::country_name(if seller.country.is_empty() { &bu.country } else { &seller.country })]
+            address: [
+                seller.street_address.clone(),
+                format!("{} {}", seller.postal_code, seller.city)
+                    .trim()
+                    .to_string(),
+                crate::domain::tax::country_name(if seller.country.is_empty() {
+                    &bu.country
+                } else {
+                    &seller.country
+                }),
+            ]
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect(),
+            vat_id: opt_trim(Some(seller.vat_id.clone())),
+            extra: [seller.email.clone(), seller.phone.clone()]
                 .into_iter()
                 .filter(|l| !l.trim().is_empty())
                 .collect(),
-            vat_id: opt_trim(Some(seller.vat_id.clone())),
-            extra: [seller.email.clone(), seller.phone.clone()].into_iter().filter(|l| !l.trim().is_empty()).collect(),
         },
         customer: pdf::Party {
-            name: c.company.clone().filter(|x| !x.trim().is_empty()).unwrap_or(person),
+            name: c
+                .company
+                .clone()
+                .filter(|x| !x.trim().is_empty())
+                .unwrap_or(person),
             address,
             vat_id: None,
             extra,
@@ -366,25 +415,30 @@ pub async fn generate_contract(
     contract_type: Option<&str>,
 ) -> Result<FileInfo> {
     if order_id.trim().is_empty() {
-        return Err(Error::invalid("orderId", "Which order? orderId is required."));
+        return Err(Error::invalid(
+            "orderId",
+            "Which order? orderId is required.",
+        ));
     }
     match contract_type.map(str::trim).filter(|t| !t.is_empty()) {
         None | Some("order") | Some("rental") | Some("default") => {}
-        Some(t) => {
-            return Err(Error::new(
-                ErrorCode::TemplateNotFound,
-                format!("There is no contract template '{t}'; FlexDesk prints the order contract (order)."),
-            ))
-        }
+        Some(t) => return Err(Error::new(
+            ErrorCode::TemplateNotFound,
+            format!(
+                "There is no contract template '{t}'; FlexDesk prints the order contract (order)."
+            ),
+        )),
     }
     let doc = contract_document(db, &ctx.bu, order_id).await?;
     let bytes = pdf::contract(&doc)?;
-    let order: (String, String) = sqlx::query_as("SELECT id, customer_id FROM orders WHERE (id = ? OR order_number = ?) AND bu_id = ?")
-        .bind(order_id.trim())
-        .bind(order_id.trim())
-        .bind(&ctx.bu.id)
-        .fetch_one(db.pool())
-        .await?;
+    let order: (String, String) = sqlx::query_as(
+        "SELECT id, customer_id FROM orders WHERE (id = ? OR order_number = ?) AND bu_id = ?",
+    )
+    .bind(order_id.trim())
+    .bind(order_id.trim())
+    .bind(&ctx.bu.id)
+    .fetch_one(db.pool())
+    .await?;
     let id = new_id(prefix::FILE);
     let storage = FileStore::relative(&ctx.bu.id, &id, "pdf");
     store.write(&storage, &bytes)?;

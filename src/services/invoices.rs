@@ -198,12 +198,11 @@ async fn get_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Res
 pub async fn get(db: &Db, bu: &BusinessUnit, id: &str) -> Result<InvoiceDetail> {
     let mut conn = db.pool().acquire().await?;
     let invoice = get_in(&mut conn, bu, id).await?;
-    let (seller, buyer, lines, rates): (String, String, String, String) = sqlx::query_as(
-        "SELECT seller, buyer, lines, rate_totals FROM invoices WHERE id = ?",
-    )
-    .bind(&invoice.invoice_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (seller, buyer, lines, rates): (String, String, String, String) =
+        sqlx::query_as("SELECT seller, buyer, lines, rate_totals FROM invoices WHERE id = ?")
+            .bind(&invoice.invoice_id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(InvoiceDetail {
         invoice,
         seller: json_col(Some(&seller)).unwrap_or_default(),
@@ -241,7 +240,11 @@ fn month_range(month: &str) -> Result<(NaiveDate, NaiveDate)> {
     Ok((first, next))
 }
 
-fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<()> {
+fn push_filters(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    bu: &BusinessUnit,
+    q: &InvoiceQuery,
+) -> Result<()> {
     qb.push(" WHERE i.bu_id = ").push_bind(bu.id.clone());
     if let Some(k) = opt_trim(q.kind.clone()) {
         if k != "invoice" && k != "credit_note" {
@@ -284,8 +287,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, bu: &BusinessUnit, q: &Invoic
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<Page<Invoice>> {
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLS} FROM invoices i"));
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM invoices i"));
     push_filters(&mut qb, bu, q)?;
     keyset_tail_by(
         db,
@@ -303,6 +305,37 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<Page<I
     let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
     let items = rows.into_iter().map(|r| to_invoice(bu, r)).collect();
     Ok(into_page(items, limit, |i: &Invoice| i.invoice_id.clone()))
+}
+
+/// Sums of the invoices and credit notes matching `q` (what the list shows, all pages).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceTotals {
+    pub invoices: i64,
+    pub credit_notes: i64,
+    pub net: Money,
+    pub tax: Money,
+    /// Invoiced minus credited.
+    pub gross: Money,
+    pub currency: String,
+}
+
+pub async fn totals(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<InvoiceTotals> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT count(CASE WHEN i.kind = 'invoice' THEN 1 END), count(CASE WHEN i.kind = 'credit_note' THEN 1 END),
+                coalesce(sum(i.net), 0), coalesce(sum(i.tax), 0), coalesce(sum(i.gross), 0) FROM invoices i",
+    );
+    push_filters(&mut qb, bu, q)?;
+    let (invoices, credit_notes, net, tax, gross): (i64, i64, i64, i64, i64) =
+        qb.build_query_as().fetch_one(db.pool()).await?;
+    Ok(InvoiceTotals {
+        invoices,
+        credit_notes,
+        net: bu.money(net),
+        tax: bu.money(tax),
+        gross: bu.money(gross),
+        currency: bu.currency.clone(),
+    })
 }
 
 /// Every invoice and credit note matching `q`, oldest first (exports).
@@ -365,7 +398,9 @@ async fn buyer_of(
     customer_id: &str,
 ) -> Result<(PartyRecord, bool)> {
     let c = super::customers::get_in(conn, bu, customer_id).await?;
-    let person = format!("{} {}", c.first_name, c.last_name).trim().to_string();
+    let person = format!("{} {}", c.first_name, c.last_name)
+        .trim()
+        .to_string();
     let company = opt_trim(c.company.clone());
     let name = company.clone().unwrap_or_else(|| person.clone());
     let mut address = Vec::new();
@@ -373,7 +408,11 @@ async fn buyer_of(
         address.push(format!("Attn. {person}"));
     }
     let mut country = String::new();
-    if let Some(a) = c.last_billing_address.as_ref().or(c.last_shipping_address.as_ref()) {
+    if let Some(a) = c
+        .last_billing_address
+        .as_ref()
+        .or(c.last_shipping_address.as_ref())
+    {
         if let Some(b) = &a.building_info {
             address.push(b.clone());
         }
@@ -541,7 +580,11 @@ fn series_of(ctx: &Ctx, kind: &str, year: i32) -> String {
 }
 
 /// Take the next number of the series (inside the caller's transaction).
-async fn number(conn: &mut SqliteConnection, ctx: &Ctx, kind: &str) -> Result<(String, i64, String)> {
+async fn number(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    kind: &str,
+) -> Result<(String, i64, String)> {
     let series = series_of(ctx, kind, ctx.today().year());
     let seq = next_in_series(conn, &ctx.bu.id, &format!("invoice:{series}")).await?;
     let number = format!("{series}-{seq:06}");
@@ -549,7 +592,11 @@ async fn number(conn: &mut SqliteConnection, ctx: &Ctx, kind: &str) -> Result<(S
 }
 
 /// Issue the invoice of one payment (inside the caller's transaction). Returns its id.
-pub(crate) async fn issue_in(conn: &mut SqliteConnection, ctx: &Ctx, payment_id: &str) -> Result<String> {
+pub(crate) async fn issue_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    payment_id: &str,
+) -> Result<String> {
     let bu = &ctx.bu;
     let p: PayRow = sqlx::query_as(
         "SELECT p.id, p.customer_id, p.rental_id, p.billing_group_id, p.kind, p.period_start, p.period_end, p.due_date, p.subtotal,
@@ -572,13 +619,19 @@ pub(crate) async fn issue_in(conn: &mut SqliteConnection, ctx: &Ctx, payment_id:
     if let Some(c) = &p.consolidated_into {
         return Err(Error::new(
             ErrorCode::AlreadyInvoiced,
-            format!("Payment {} is a line of consolidated payment {c}; invoice that one.", p.id),
+            format!(
+                "Payment {} is a line of consolidated payment {c}; invoice that one.",
+                p.id
+            ),
         ));
     }
     if p.status == "cancelled" {
         return Err(Error::new(
             ErrorCode::PaymentCancelled,
-            format!("Payment {} was cancelled; there is nothing to invoice.", p.id),
+            format!(
+                "Payment {} was cancelled; there is nothing to invoice.",
+                p.id
+            ),
         ));
     }
     let (buyer, reverse) = buyer_of(conn, bu, &p.customer_id).await?;
@@ -677,7 +730,10 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
     let bu = &ctx.bu;
     let reason = reason.trim().to_string();
     if reason.is_empty() {
-        return Err(Error::invalid("reason", "Say why the invoice is corrected."));
+        return Err(Error::invalid(
+            "reason",
+            "Say why the invoice is corrected.",
+        ));
     }
     if reason.chars().count() > 1000 {
         return Err(Error::invalid(
@@ -690,13 +746,19 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
     if orig.invoice.kind != "invoice" {
         return Err(Error::invalid(
             "invoiceId",
-            format!("{} is a credit note; only invoices are credited.", orig.invoice.number),
+            format!(
+                "{} is a credit note; only invoices are credited.",
+                orig.invoice.number
+            ),
         ));
     }
     if let Some(cn) = &orig.invoice.credited_by {
         return Err(Error::new(
             ErrorCode::AlreadyCancelled,
-            format!("Invoice {} was already credited by {cn}.", orig.invoice.number),
+            format!(
+                "Invoice {} was already credited by {cn}.",
+                orig.invoice.number
+            ),
         ));
     }
     let lines: Vec<LineRecord> = orig
@@ -855,7 +917,12 @@ fn money_text(bu: &BusinessUnit, minor: i64) -> String {
 }
 
 fn rate_text(rate: &str) -> String {
-    format!("{} %", Decimal::from_str(rate).map(|d| d.normalize().to_string()).unwrap_or_else(|_| rate.to_string()))
+    format!(
+        "{} %",
+        Decimal::from_str(rate)
+            .map(|d| d.normalize().to_string())
+            .unwrap_or_else(|_| rate.to_string())
+    )
 }
 
 fn party_doc(p: &PartyRecord) -> pdf::Party {
@@ -908,15 +975,18 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         })
         .collect();
     let gross = i.gross.to_minor(bu.currency_exponent).unwrap_or(0);
-    let mut references = vec![("Customer no.".to_string(), i.customer_id.clone())];
-    if let Some(g) = &i.billing_group_id {
-        references.push(("Billing group".into(), g.clone()));
-    }
+    let mut references = Vec::new();
     if let (Some(a), Some(b)) = (&i.period_start, &i.period_end) {
-        references.push(("Service period".into(), format!("{a} – {}", inclusive_end(b))));
+        references.push((
+            "Service period".into(),
+            format!("{a} – {}", inclusive_end(b)),
+        ));
     }
-    if let Some(p) = &i.payment_id {
-        references.push(("Payment".into(), p.clone()));
+    if i.billing_group_id.is_some() {
+        references.push((
+            "Billing".to_string(),
+            "Consolidated: one line per device".to_string(),
+        ));
     }
     let mut notes = Vec::new();
     if i.reverse_charge {

@@ -4,13 +4,13 @@
 
 pub mod assets;
 pub mod billing;
-pub mod exports;
-pub mod files;
-pub mod invoices;
 pub mod business_units;
 pub mod catalog;
 pub mod customers;
 pub mod dashboard;
+pub mod exports;
+pub mod files;
+pub mod invoices;
 pub mod keys;
 pub mod orders;
 pub mod payments;

@@ -592,7 +592,8 @@ fn push_filters(
             .push_bind(day_text(parse_day("dueDateTo", &t)?));
     }
     if q.overdue == Some(true) {
-        qb.push(OPEN_TERM).push(" AND p.due_date < ")
+        qb.push(OPEN_TERM)
+            .push(" AND p.due_date < ")
             .push_bind(day_text(today));
     }
     Ok(())

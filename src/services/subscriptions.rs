@@ -2339,7 +2339,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
     let today = ctx.today().max(row.start());
     let n =
         payments::cancel_after(&mut tx, &row.id, today, "Subscription cancelled", &ctx.now).await?;
-        billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
+    billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let details = CancellationDetails {
         reason,
         notes,
@@ -2661,7 +2661,8 @@ pub(crate) async fn contract_end(
                 }
                 rep.renewal_payments +=
                     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
-                    billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
+                billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now)
+                    .await?;
             }
             ContractEnd::AutoRenewSameTerm => {
                 let mut cur = row.clone();
@@ -2689,7 +2690,8 @@ pub(crate) async fn contract_end(
                     .await?;
                 payments::cancel_after(conn, &row.id, row.end(), "Contract ended", &ctx.now)
                     .await?;
-                billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
+                billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now)
+                    .await?;
                 event(
                     conn,
                     ctx,

@@ -1107,82 +1107,223 @@ async fn billing_groups_files_and_the_export_follow_the_contract() {
     let path = |p: String| -> &'static str { Box::leak(p.into_boxed_str()) };
     post("/v1/products", "/v1/products", product()).await;
     for sn in ["G01", "G02"] {
-        post("/v1/assets", "/v1/assets", json!({"serialNumber": sn, "sku": "MBA13-MID-A"})).await;
+        post(
+            "/v1/assets",
+            "/v1/assets",
+            json!({"serialNumber": sn, "sku": "MBA13-MID-A"}),
+        )
+        .await;
     }
-    let (_, v) = post("/v1/orders", "/v1/orders", json!({"customer": {"email": "ops@bulk.example", "firstName": "Ida", "lastName": "Berg",
+    let (_, v) = post(
+        "/v1/orders",
+        "/v1/orders",
+        json!({"customer": {"email": "ops@bulk.example", "firstName": "Ida", "lastName": "Berg",
         "company": "Bulk AB", "customerType": "business"}, "billingAddress": address(),
-        "items": [{"sku": "MBA13-MID-A", "quantity": 2, "contractLength": 12}]})).await;
+        "items": [{"sku": "MBA13-MID-A", "quantity": 2, "contractLength": 12}]}),
+    )
+    .await;
     let oid = v["orderId"].as_str().unwrap().to_string();
-    let cid = v["order"]["customer"]["customerId"].as_str().unwrap().to_string();
-    post(path(format!("/v1/orders/{oid}/confirm")), "/v1/orders/{orderId}/confirm", json!({})).await;
+    let cid = v["order"]["customer"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    post(
+        path(format!("/v1/orders/{oid}/confirm")),
+        "/v1/orders/{orderId}/confirm",
+        json!({}),
+    )
+    .await;
     let mut rentals = Vec::new();
     for sn in ["G01", "G02"] {
-        let (s, v) = post("/v1/subscriptions", "/v1/subscriptions",
-            json!({"orderId": oid, "assetSerialNumber": sn, "customerId": cid})).await;
+        let (s, v) = post(
+            "/v1/subscriptions",
+            "/v1/subscriptions",
+            json!({"orderId": oid, "assetSerialNumber": sn, "customerId": cid}),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         rentals.push(v["rentalId"].as_str().unwrap().to_string());
     }
     // Billing groups: codes, then create, read, update, list, delete.
-    let (s, v) = post("/v1/billing-groups", "/v1/billing-groups",
-        json!({"customerId": cid, "groupName": "Bulk", "billingDay": 31, "rentalIds": rentals})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("INVALID_BILLING_DAY")));
+    let (s, v) = post(
+        "/v1/billing-groups",
+        "/v1/billing-groups",
+        json!({"customerId": cid, "groupName": "Bulk", "billingDay": 31, "rentalIds": rentals}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("INVALID_BILLING_DAY"))
+    );
     let (s, v) = post("/v1/billing-groups", "/v1/billing-groups",
         json!({"customerId": cid, "groupName": "Bulk", "billingDay": 10, "rentalIds": ["rnt_missing"]})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (404, Some("SUBSCRIPTION_NOT_FOUND")));
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("SUBSCRIPTION_NOT_FOUND"))
+    );
     let (s, v) = post("/v1/billing-groups", "/v1/billing-groups",
         json!({"customerId": cid, "groupName": "Bulk", "billingDay": 10, "rentalIds": rentals, "notes": "Net 30"})).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let gid = v["billingGroup"]["billingGroupId"].as_str().unwrap().to_string();
+    let gid = v["billingGroup"]["billingGroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(v["billingGroup"]["activeRentalCount"], 2);
     assert_eq!(v["billingGroup"]["totalMonthlyAmount"], json!(178));
     let gpath = path(format!("/v1/billing-groups/{gid}"));
-    let (s, v) = api.call(Method::GET, gpath, "/v1/billing-groups/{billingGroupId}", None).await;
+    let (s, v) = api
+        .call(
+            Method::GET,
+            gpath,
+            "/v1/billing-groups/{billingGroupId}",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["billingGroup"]["rentalIds"].as_array().unwrap().len(), 2);
-    let (s, v) = api.call(Method::PATCH, gpath, "/v1/billing-groups/{billingGroupId}",
-        Some(json!({"rentalIds": [rentals[0]], "billingDay": 28}))).await;
+    let (s, v) = api
+        .call(
+            Method::PATCH,
+            gpath,
+            "/v1/billing-groups/{billingGroupId}",
+            Some(json!({"rentalIds": [rentals[0]], "billingDay": 28})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["billingGroup"]["billingDay"], 28);
     assert_eq!(v["billingGroup"]["rentalIds"], json!([rentals[0]]));
-    let (_, v) = api.call(Method::GET, path(format!("/v1/payments?billingGroupId={gid}")), "/v1/payments", None).await;
+    let (_, v) = api
+        .call(
+            Method::GET,
+            path(format!("/v1/payments?billingGroupId={gid}")),
+            "/v1/payments",
+            None,
+        )
+        .await;
     assert_eq!(v["payments"][0]["paymentType"], "consolidated");
-    let (s, v) = api.call(Method::GET, "/v1/billing-groups", "/v1/billing-groups", None).await;
-    assert_eq!((s, v["billingGroups"].as_array().unwrap().len()), (StatusCode::OK, 1));
-    let (s, _) = api.call(Method::DELETE, gpath, "/v1/billing-groups/{billingGroupId}", None).await;
+    let (s, v) = api
+        .call(
+            Method::GET,
+            "/v1/billing-groups",
+            "/v1/billing-groups",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["billingGroups"].as_array().unwrap().len()),
+        (StatusCode::OK, 1)
+    );
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            gpath,
+            "/v1/billing-groups/{billingGroupId}",
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, v) = api.call(Method::GET, gpath, "/v1/billing-groups/{billingGroupId}", None).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (404, Some("NOT_FOUND")));
+    let (s, v) = api
+        .call(
+            Method::GET,
+            gpath,
+            "/v1/billing-groups/{billingGroupId}",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 
     // Files: a contract, its metadata, a signed link that serves the PDF, deletion.
-    let (s, v) = post("/v1/files/contracts/generate", "/v1/files/contracts/generate", json!({"orderId": "ord_nope"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (404, Some("ORDER_NOT_FOUND")));
-    let (s, v) = post("/v1/files/contracts/generate", "/v1/files/contracts/generate", json!({"orderId": oid})).await;
+    let (s, v) = post(
+        "/v1/files/contracts/generate",
+        "/v1/files/contracts/generate",
+        json!({"orderId": "ord_nope"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (404, Some("ORDER_NOT_FOUND"))
+    );
+    let (s, v) = post(
+        "/v1/files/contracts/generate",
+        "/v1/files/contracts/generate",
+        json!({"orderId": oid}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let fid = v["fileId"].as_str().unwrap().to_string();
     let fpath = path(format!("/v1/files/{fid}"));
-    let (_, v) = api.call(Method::GET, fpath, "/v1/files/{fileId}", None).await;
+    let (_, v) = api
+        .call(Method::GET, fpath, "/v1/files/{fileId}", None)
+        .await;
     assert_eq!(v["type"], "contract");
-    let (_, v) = api.call(Method::GET, path(format!("/v1/files?orderId={oid}")), "/v1/files", None).await;
+    let (_, v) = api
+        .call(
+            Method::GET,
+            path(format!("/v1/files?orderId={oid}")),
+            "/v1/files",
+            None,
+        )
+        .await;
     assert_eq!(v["count"], 1);
-    let (s, v) = post("/v1/files/url", "/v1/files/url", json!({"fileId": fid, "action": "download", "expiresInMinutes": 5})).await;
+    let (s, v) = post(
+        "/v1/files/url",
+        "/v1/files/url",
+        json!({"fileId": fid, "action": "download", "expiresInMinutes": 5}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let url = v["url"].as_str().unwrap().to_string();
     let resp = api.http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
     assert!(resp.bytes().await.unwrap().starts_with(b"%PDF"));
     let forged = url.replace("signature=", "signature=0");
-    assert_eq!(api.http.get(&forged).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let (s, _) = api.call(Method::DELETE, fpath, "/v1/files/{fileId}", Some(json!({"deleteFromStorage": true}))).await;
+    assert_eq!(
+        api.http.get(&forged).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            fpath,
+            "/v1/files/{fileId}",
+            Some(json!({"deleteFromStorage": true})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(api.http.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.http.get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 
     // The subscriptions export.
-    let (s, v) = post("/v1/exports/rentals", "/v1/exports/rentals", json!({"format": "csv", "status": "active"})).await;
+    let (s, v) = post(
+        "/v1/exports/rentals",
+        "/v1/exports/rentals",
+        json!({"format": "csv", "status": "active"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["totalRecords"], 2);
     assert_eq!(v["activeRentals"], 2);
-    assert!(v["csvData"].as_str().unwrap().starts_with("subscriptionId,customerId"));
-    let (s, v) = post("/v1/exports/rentals", "/v1/exports/rentals", json!({"status": "sleeping"})).await;
-    assert_eq!((s.as_u16(), v["error"]["code"].as_str()), (400, Some("VALIDATION_ERROR")));
+    assert!(v["csvData"]
+        .as_str()
+        .unwrap()
+        .starts_with("subscriptionId,customerId"));
+    let (s, v) = post(
+        "/v1/exports/rentals",
+        "/v1/exports/rentals",
+        json!({"status": "sleeping"}),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
 }

@@ -110,7 +110,9 @@ async fn open_payments(t: &TestCore, q: PaymentQuery) -> Vec<payments::Payment> 
     q.limit = Some("100".into());
     q.sort_dir = Some("asc".into());
     loop {
-        let page = payments::list(&t.core.db, &t.bu, &q, t.day()).await.unwrap();
+        let page = payments::list(&t.core.db, &t.bu, &q, t.day())
+            .await
+            .unwrap();
         out.extend(page.items);
         match page.next_cursor {
             Some(c) => q.start_after = Some(c),
@@ -132,7 +134,16 @@ async fn billing_group_rules_answer_with_their_codes_and_change_nothing() {
         );
     }
     assert_code!(
-        billing::create(db, &t.ctx(), group(&f, json!(5), &[f.rentals[0].clone(), f.other_rental.clone()])).await,
+        billing::create(
+            db,
+            &t.ctx(),
+            group(
+                &f,
+                json!(5),
+                &[f.rentals[0].clone(), f.other_rental.clone()]
+            )
+        )
+        .await,
         ErrorCode::SubscriptionDifferentCustomer
     );
     assert_code!(
@@ -141,7 +152,10 @@ async fn billing_group_rules_answer_with_their_codes_and_change_nothing() {
     );
     let mut g = group(&f, json!(5), &f.rentals);
     g.customer_id = "cus_nope".into();
-    assert_code!(billing::create(db, &t.ctx(), g).await, ErrorCode::CustomerNotFound);
+    assert_code!(
+        billing::create(db, &t.ctx(), g).await,
+        ErrorCode::CustomerNotFound
+    );
     assert_code!(
         billing::create(db, &t.ctx(), group(&f, json!(5), &[])).await,
         ErrorCode::ValidationError
@@ -149,16 +163,26 @@ async fn billing_group_rules_answer_with_their_codes_and_change_nothing() {
     assert_eq!(count(&t, "SELECT count(*) FROM billing_groups").await, 0);
     assert_eq!(count(&t, "SELECT count(*) FROM payments").await, before);
     assert_eq!(
-        count(&t, "SELECT count(*) FROM payments WHERE consolidated_into IS NOT NULL").await,
+        count(
+            &t,
+            "SELECT count(*) FROM payments WHERE consolidated_into IS NOT NULL"
+        )
+        .await,
         0
     );
     // Unknown groups.
-    assert_code!(billing::get(db, &t.bu, "bgr_nope").await, ErrorCode::NotFound);
+    assert_code!(
+        billing::get(db, &t.bu, "bgr_nope").await,
+        ErrorCode::NotFound
+    );
     assert_code!(
         billing::update(db, &t.ctx(), "bgr_nope", GroupUpdate::default()).await,
         ErrorCode::NotFound
     );
-    assert_code!(billing::delete(db, &t.ctx(), "bgr_nope").await, ErrorCode::NotFound);
+    assert_code!(
+        billing::delete(db, &t.ctx(), "bgr_nope").await,
+        ErrorCode::NotFound
+    );
 }
 
 #[tokio::test]
@@ -173,8 +197,14 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
     assert_eq!(g.rental_ids, members.to_vec());
     assert_eq!(g.billing_day, 20);
     assert_eq!(g.active_rental_count, 2);
-    let monthly = subs::get(db, &t.bu, &f.rentals[0], t.day()).await.unwrap().monthly_amount;
-    assert_eq!(g.total_monthly_amount.0, monthly.0 * rust_decimal::Decimal::from(2));
+    let monthly = subs::get(db, &t.bu, &f.rentals[0], t.day())
+        .await
+        .unwrap()
+        .monthly_amount;
+    assert_eq!(
+        g.total_monthly_amount.0,
+        monthly.0 * rust_decimal::Decimal::from(2)
+    );
 
     // The group's payments: one per billing day, each with one line per member.
     let consolidated = open_payments(
@@ -185,29 +215,51 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
         },
     )
     .await;
-    assert_eq!(consolidated.len(), 12, "twelve months, one consolidated payment each");
+    assert_eq!(
+        consolidated.len(),
+        12,
+        "twelve months, one consolidated payment each"
+    );
     for p in &consolidated {
         assert_eq!(p.payment_type.as_str(), "consolidated");
         assert_eq!(p.line_items.len(), 2);
-        assert!(p.invoice_date.ends_with("-20"), "billed on the 20th: {}", p.invoice_date);
-        let lines: rust_decimal::Decimal = p.line_items.iter().map(|l| l.amount.0 + l.tax_amount.0).sum();
+        assert!(
+            p.invoice_date.ends_with("-20"),
+            "billed on the 20th: {}",
+            p.invoice_date
+        );
+        let lines: rust_decimal::Decimal = p
+            .line_items
+            .iter()
+            .map(|l| l.amount.0 + l.tax_amount.0)
+            .sum();
         assert_eq!(lines, p.total.0, "lines add up to the payment");
-        assert!(p.line_items.iter().all(|l| l.serial_number.as_deref().unwrap_or("").starts_with("ACME-")));
+        assert!(p.line_items.iter().all(|l| l
+            .serial_number
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("ACME-")));
     }
     // Members' own payments are lines now, not payments; the third laptop still bills alone.
     let all = open_payments(&t, PaymentQuery::default()).await;
     assert!(all.iter().all(|p| p.consolidated_into.is_none()));
     assert_eq!(
-        all.iter().filter(|p| p.rental_id.as_deref() == Some(&f.rentals[2])).count(),
+        all.iter()
+            .filter(|p| p.rental_id.as_deref() == Some(&f.rentals[2]))
+            .count(),
         12
     );
-    assert!(!all.iter().any(|p| p.rental_id.as_deref() == Some(&f.rentals[0])));
+    assert!(!all
+        .iter()
+        .any(|p| p.rental_id.as_deref() == Some(&f.rentals[0])));
     // A member's payment cannot be settled on its own.
-    let member_payment: String = sqlx::query_scalar("SELECT id FROM payments WHERE rental_id = ? AND consolidated_into IS NOT NULL LIMIT 1")
-        .bind(&f.rentals[0])
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let member_payment: String = sqlx::query_scalar(
+        "SELECT id FROM payments WHERE rental_id = ? AND consolidated_into IS NOT NULL LIMIT 1",
+    )
+    .bind(&f.rentals[0])
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
     assert_code!(
         payments::mark_paid(db, &t.ctx(), &member_payment, MarkPaid::default()).await,
         ErrorCode::Conflict
@@ -222,9 +274,14 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
     let after = dashboard::figures(db, &t.bu, t.day()).await.unwrap();
     let net: rust_decimal::Decimal = first.line_items.iter().map(|l| l.amount.0).sum();
     assert_eq!(
-        serde_json::to_value(&after).unwrap()["collectedThisMonth"].as_str().map(|s| s.parse::<rust_decimal::Decimal>().unwrap())
+        serde_json::to_value(&after).unwrap()["collectedThisMonth"]
+            .as_str()
+            .map(|s| s.parse::<rust_decimal::Decimal>().unwrap())
             .unwrap()
-            - serde_json::to_value(&before).unwrap()["collectedThisMonth"].as_str().map(|s| s.parse::<rust_decimal::Decimal>().unwrap()).unwrap(),
+            - serde_json::to_value(&before).unwrap()["collectedThisMonth"]
+                .as_str()
+                .map(|s| s.parse::<rust_decimal::Decimal>().unwrap())
+                .unwrap(),
         net,
         "collected once, not twice"
     );
@@ -233,7 +290,14 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
         assert_eq!(s.total_collected.0, first.line_items[0].amount.0);
     }
     assert_eq!(
-        count(&t, &format!("SELECT count(*) FROM payments WHERE consolidated_into = '{}' AND status = 'paid'", first.payment_id)).await,
+        count(
+            &t,
+            &format!(
+                "SELECT count(*) FROM payments WHERE consolidated_into = '{}' AND status = 'paid'",
+                first.payment_id
+            )
+        )
+        .await,
         2
     );
 
@@ -260,8 +324,14 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
         },
     )
     .await;
-    assert_eq!(alone.len(), 11, "its eleven unpaid months are its own again");
-    assert!(alone.iter().all(|p| p.payment_type.as_str() == "individual"));
+    assert_eq!(
+        alone.len(),
+        11,
+        "its eleven unpaid months are its own again"
+    );
+    assert!(alone
+        .iter()
+        .all(|p| p.payment_type.as_str() == "individual"));
     let regrouped = open_payments(
         &t,
         PaymentQuery {
@@ -271,22 +341,43 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
         },
     )
     .await;
-    assert!(regrouped.iter().all(|p| p.invoice_date.ends_with("-28") && p.line_items.len() == 1));
+    assert!(regrouped
+        .iter()
+        .all(|p| p.invoice_date.ends_with("-28") && p.line_items.len() == 1));
 
     // Deleting the group cancels nothing; every member bills alone again.
-    let cancelled = count(&t, "SELECT count(*) FROM payments WHERE status = 'cancelled'").await;
-    billing::delete(db, &t.ctx(), &g.billing_group_id).await.unwrap();
-    assert_eq!(count(&t, "SELECT count(*) FROM payments WHERE status = 'cancelled'").await, cancelled);
+    let cancelled = count(
+        &t,
+        "SELECT count(*) FROM payments WHERE status = 'cancelled'",
+    )
+    .await;
+    billing::delete(db, &t.ctx(), &g.billing_group_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &t,
+            "SELECT count(*) FROM payments WHERE status = 'cancelled'"
+        )
+        .await,
+        cancelled
+    );
     assert_eq!(
         count(&t, "SELECT count(*) FROM payments WHERE consolidated_into IS NOT NULL AND status = 'pending'").await,
         0
     );
     assert_eq!(
-        count(&t, "SELECT count(*) FROM subscriptions WHERE billing_group_id IS NOT NULL").await,
+        count(
+            &t,
+            "SELECT count(*) FROM subscriptions WHERE billing_group_id IS NOT NULL"
+        )
+        .await,
         0
     );
     // The paid consolidated payment stays, as history.
-    let kept = payments::get(db, &t.bu, &first.payment_id, t.day()).await.unwrap();
+    let kept = payments::get(db, &t.bu, &first.payment_id, t.day())
+        .await
+        .unwrap();
     assert_eq!(kept.status, PaymentStatus::Paid);
 }
 
@@ -299,32 +390,49 @@ async fn activation_can_join_a_group_of_the_same_customer_only() {
         .await
         .unwrap();
     let o = t
-        .confirmed_order("emma@mail.example", json!([{"sku": "LAP-14", "quantity": 1, "contractLength": 6}]))
+        .confirmed_order(
+            "emma@mail.example",
+            json!([{"sku": "LAP-14", "quantity": 1, "contractLength": 6}]),
+        )
         .await;
     t.asset("PRIV-002", "LAP-14").await;
     assert_code!(
-        subs::activate(db, &t.ctx(), ActivateInput {
-            order_id: o.order_id.clone(),
-            asset_serial_number: "PRIV-002".into(),
-            billing_group_id: Some(g.billing_group_id.clone()),
-            ..Default::default()
-        })
+        subs::activate(
+            db,
+            &t.ctx(),
+            ActivateInput {
+                order_id: o.order_id.clone(),
+                asset_serial_number: "PRIV-002".into(),
+                billing_group_id: Some(g.billing_group_id.clone()),
+                ..Default::default()
+            }
+        )
         .await,
         ErrorCode::SubscriptionDifferentCustomer
     );
     let o2 = t
-        .confirmed_order("it@acme.example", json!([{"sku": "LAP-14", "quantity": 1, "contractLength": 24}]))
+        .confirmed_order(
+            "it@acme.example",
+            json!([{"sku": "LAP-14", "quantity": 1, "contractLength": 24}]),
+        )
         .await;
     t.asset("ACME-009", "LAP-14").await;
-    let a = subs::activate(db, &t.ctx(), ActivateInput {
-        order_id: o2.order_id.clone(),
-        asset_serial_number: "ACME-009".into(),
-        billing_group_id: Some(g.billing_group_id.clone()),
-        ..Default::default()
-    })
+    let a = subs::activate(
+        db,
+        &t.ctx(),
+        ActivateInput {
+            order_id: o2.order_id.clone(),
+            asset_serial_number: "ACME-009".into(),
+            billing_group_id: Some(g.billing_group_id.clone()),
+            ..Default::default()
+        },
+    )
     .await
     .unwrap();
-    assert_eq!(a.rental.billing_group_id.as_deref(), Some(g.billing_group_id.as_str()));
+    assert_eq!(
+        a.rental.billing_group_id.as_deref(),
+        Some(g.billing_group_id.as_str())
+    );
     let g = billing::get(db, &t.bu, &g.billing_group_id).await.unwrap();
     assert_eq!(g.active_rental_count, 2);
     let lines = count(&t, &format!("SELECT count(*) FROM payments WHERE rental_id = '{}' AND consolidated_into IS NOT NULL", a.rental.rental_id)).await;
@@ -355,7 +463,10 @@ async fn the_month_end_run_invoices_every_due_payment_once_with_gap_free_numbers
     t.go_to(2026, 4, 16);
     let day = t.day();
     let waiting = invoices::pending_count(db, &t.bu, day).await.unwrap();
-    assert!(waiting >= 8, "group months and the two lone subscriptions' months: {waiting}");
+    assert!(
+        waiting >= 8,
+        "group months and the two lone subscriptions' months: {waiting}"
+    );
     let mut issued = 0;
     loop {
         let r = invoices::run(db, &t.ctx(), day, 3).await.unwrap();
@@ -367,15 +478,22 @@ async fn the_month_end_run_invoices_every_due_payment_once_with_gap_free_numbers
     }
     assert_eq!(issued as i64, waiting);
     // Running again issues nothing.
-    assert_eq!(invoices::run(db, &t.ctx(), day, 100).await.unwrap().issued, 0);
+    assert_eq!(
+        invoices::run(db, &t.ctx(), day, 100).await.unwrap().issued,
+        0
+    );
     // Numbers: one series for this unit and desk, 1..n with no gap.
-    let numbers: Vec<(String, i64)> = sqlx::query_as("SELECT series, seq FROM invoices ORDER BY seq")
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
+    let numbers: Vec<(String, i64)> =
+        sqlx::query_as("SELECT series, seq FROM invoices ORDER BY seq")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
     let series = format!("TNL-{}-2026", t.core.desk.code);
     assert!(numbers.iter().all(|(s, _)| *s == series));
-    assert_eq!(numbers.iter().map(|(_, n)| *n).collect::<Vec<_>>(), (1..=issued as i64).collect::<Vec<_>>());
+    assert_eq!(
+        numbers.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+        (1..=issued as i64).collect::<Vec<_>>()
+    );
     // Every invoice states its payment's amount to the cent, and every payment has one invoice.
     let mismatched = count(&t, "SELECT count(*) FROM invoices i JOIN payments p ON p.id = i.payment_id WHERE i.gross != p.total").await;
     assert_eq!(mismatched, 0);
@@ -383,16 +501,50 @@ async fn the_month_end_run_invoices_every_due_payment_once_with_gap_free_numbers
         count(&t, &format!("SELECT count(*) FROM payments WHERE invoice_id IS NULL AND consolidated_into IS NULL AND status <> 'cancelled' AND invoice_date <= '{day}'")).await,
         0
     );
+    // The list's totals add up every invoice issued.
+    let totals = invoices::totals(db, &t.bu, &InvoiceQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(totals.invoices, issued as i64);
+    let gross: i64 =
+        sqlx::query_scalar("SELECT sum(total) FROM payments WHERE invoice_id IS NOT NULL")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(totals.gross.to_minor(2).unwrap(), gross);
     // Issued invoices cannot change or disappear, even through SQL.
-    assert!(sqlx::query("UPDATE invoices SET gross = 0").execute(db.pool()).await.is_err());
-    assert!(sqlx::query("DELETE FROM invoices").execute(db.pool()).await.is_err());
+    assert!(sqlx::query("UPDATE invoices SET gross = 0")
+        .execute(db.pool())
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM invoices")
+        .execute(db.pool())
+        .await
+        .is_err());
 
     // The consolidated invoice prints every line with its serial; totals agree to the cent.
-    let list = invoices::list(db, &t.bu, &InvoiceQuery { billing_group_id: None, ..Default::default() }).await.unwrap();
-    let group_inv = list.items.iter().find(|i| i.billing_group_id.is_some()).expect("a group invoice");
-    let d = invoices::get(db, &t.bu, &group_inv.invoice_id).await.unwrap();
+    let list = invoices::list(
+        db,
+        &t.bu,
+        &InvoiceQuery {
+            billing_group_id: None,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let group_inv = list
+        .items
+        .iter()
+        .find(|i| i.billing_group_id.is_some())
+        .expect("a group invoice");
+    let d = invoices::get(db, &t.bu, &group_inv.invoice_id)
+        .await
+        .unwrap();
     assert_eq!(d.lines.len(), 2);
-    let (_, pdf_bytes) = invoices::pdf_of(db, &t.bu, &group_inv.invoice_id).await.unwrap();
+    let (_, pdf_bytes) = invoices::pdf_of(db, &t.bu, &group_inv.invoice_id)
+        .await
+        .unwrap();
     let text = pdftotext(&pdf_bytes);
     assert!(text.contains(&group_inv.number), "{text}");
     assert!(text.contains("Acme Logistiek B.V."));
@@ -409,16 +561,21 @@ async fn numbers_stay_gap_free_under_concurrent_invoicing_and_after_a_crash() {
     let f = fleet(&t, "Netherlands", None).await;
     let db = &t.core.db;
     let _ = f;
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM payments ORDER BY due_date, rowid LIMIT 16")
-        .fetch_all(db.pool())
-        .await
-        .unwrap();
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM payments ORDER BY due_date, rowid LIMIT 16")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
     // A transaction that took a number and then died (dropped, never committed) gives it back.
     {
         let mut tx = db.write().await.unwrap();
-        let n = flexdesk::store::next_in_series(&mut tx, &t.bu.id, &format!("invoice:TNL-{}-2026", t.core.desk.code))
-            .await
-            .unwrap();
+        let n = flexdesk::store::next_in_series(
+            &mut tx,
+            &t.bu.id,
+            &format!("invoice:TNL-{}-2026", t.core.desk.code),
+        )
+        .await
+        .unwrap();
         assert_eq!(n, 1);
         drop(tx);
     }
@@ -427,7 +584,9 @@ async fn numbers_stay_gap_free_under_concurrent_invoicing_and_after_a_crash() {
     for id in ids.clone() {
         let core = t.core.clone();
         let ctx = t.ctx();
-        handles.push(tokio::spawn(async move { invoices::issue(&core.db, &ctx, &id).await }));
+        handles.push(tokio::spawn(async move {
+            invoices::issue(&core.db, &ctx, &id).await
+        }));
     }
     for h in handles {
         h.await.unwrap().unwrap();
@@ -439,7 +598,10 @@ async fn numbers_stay_gap_free_under_concurrent_invoicing_and_after_a_crash() {
     seqs.sort();
     assert_eq!(seqs, (1..=16).collect::<Vec<_>>());
     // A second invoice for the same payment is refused.
-    assert_code!(invoices::issue(db, &t.ctx(), &ids[0]).await, ErrorCode::AlreadyInvoiced);
+    assert_code!(
+        invoices::issue(db, &t.ctx(), &ids[0]).await,
+        ErrorCode::AlreadyInvoiced
+    );
 }
 
 #[tokio::test]
@@ -448,30 +610,61 @@ async fn a_credit_note_corrects_an_invoice_and_cancels_its_open_payment() {
     let f = fleet(&t, "Germany", Some("DE811907980")).await;
     let db = &t.core.db;
     // A German business with a VAT ID, sold from the Netherlands: reverse charge, no VAT.
-    let p = open_payments(&t, PaymentQuery { rental_id: Some(f.rentals[0].clone()), ..Default::default() }).await;
+    let p = open_payments(
+        &t,
+        PaymentQuery {
+            rental_id: Some(f.rentals[0].clone()),
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(p.iter().all(|p| p.tax_amount.0.is_zero()));
-    let inv = invoices::issue(db, &t.ctx(), &p[0].payment_id).await.unwrap();
+    let inv = invoices::issue(db, &t.ctx(), &p[0].payment_id)
+        .await
+        .unwrap();
     assert!(inv.reverse_charge);
-    let text = pdftotext(&invoices::pdf_of(db, &t.bu, &inv.invoice_id).await.unwrap().1);
+    let text = pdftotext(
+        &invoices::pdf_of(db, &t.bu, &inv.invoice_id)
+            .await
+            .unwrap()
+            .1,
+    );
     assert!(text.contains("Reverse charge"), "{text}");
     assert!(text.contains("DE811907980"));
     assert!(text.contains("Germany"));
 
-    assert_code!(invoices::credit(db, &t.ctx(), &inv.invoice_id, " ").await, ErrorCode::ValidationError);
-    let cn = invoices::credit(db, &t.ctx(), &inv.invoice_id, "Wrong device billed").await.unwrap();
+    assert_code!(
+        invoices::credit(db, &t.ctx(), &inv.invoice_id, " ").await,
+        ErrorCode::ValidationError
+    );
+    let cn = invoices::credit(db, &t.ctx(), &inv.invoice_id, "Wrong device billed")
+        .await
+        .unwrap();
     assert_eq!(cn.kind, "credit_note");
     assert_eq!(cn.corrects_number.as_deref(), Some(inv.number.as_str()));
     assert_eq!(cn.gross.0, -inv.gross.0);
     assert!(cn.number.contains("-CN-2026-000001"));
     assert_eq!(
-        payments::get(db, &t.bu, &p[0].payment_id, t.day()).await.unwrap().status,
+        payments::get(db, &t.bu, &p[0].payment_id, t.day())
+            .await
+            .unwrap()
+            .status,
         PaymentStatus::Cancelled
     );
     let again = invoices::get(db, &t.bu, &inv.invoice_id).await.unwrap();
-    assert_eq!(again.invoice.credited_by.as_deref(), Some(cn.number.as_str()));
-    assert_code!(invoices::credit(db, &t.ctx(), &inv.invoice_id, "twice").await, ErrorCode::AlreadyCancelled);
+    assert_eq!(
+        again.invoice.credited_by.as_deref(),
+        Some(cn.number.as_str())
+    );
+    assert_code!(
+        invoices::credit(db, &t.ctx(), &inv.invoice_id, "twice").await,
+        ErrorCode::AlreadyCancelled
+    );
     let text = pdftotext(&invoices::pdf_of(db, &t.bu, &cn.invoice_id).await.unwrap().1);
-    assert!(text.contains("Credit note") && text.contains(&inv.number), "{text}");
+    assert!(
+        text.contains("Credit note") && text.contains(&inv.number),
+        "{text}"
+    );
     assert!(text.contains("Wrong device billed"));
 }
 
@@ -480,18 +673,42 @@ async fn exports_carry_the_documented_columns_and_amounts_in_the_units_currency(
     let t = TestCore::new().await;
     let f = fleet(&t, "Netherlands", None).await;
     let db = &t.core.db;
-    let r = exports::rentals(db, &t.ctx(), &RentalExport::default()).await.unwrap();
+    let r = exports::rentals(db, &t.ctx(), &RentalExport::default())
+        .await
+        .unwrap();
     assert_eq!(r.total_records, 4);
     assert_eq!(r.active_rentals, 4);
     let mut rd = csv::Reader::from_reader(r.csv_data.as_bytes());
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    for col in ["subscriptionId", "customerId", "customerEmail", "customerName", "company", "sku", "productName", "serialNumber", "status",
-                "startDate", "endDate", "contractLength", "monthlyAmount", "currency", "totalCollected", "acquisitionCost", "costRecoveryPercent"] {
+    for col in [
+        "subscriptionId",
+        "customerId",
+        "customerEmail",
+        "customerName",
+        "company",
+        "sku",
+        "productName",
+        "serialNumber",
+        "status",
+        "startDate",
+        "endDate",
+        "contractLength",
+        "monthlyAmount",
+        "currency",
+        "totalCollected",
+        "acquisitionCost",
+        "costRecoveryPercent",
+    ] {
         assert!(header.iter().any(|h| h == col), "{col} in {header:?}");
     }
     let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
     let company = header.iter().position(|h| h == "company").unwrap();
-    assert_eq!(rows.iter().filter(|r| &r[company] == "Acme Logistiek B.V.").count(), 3);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| &r[company] == "Acme Logistiek B.V.")
+            .count(),
+        3
+    );
     // Leaving out groups of columns, and filtering by customer.
     let r2 = exports::rentals(
         db,
@@ -501,20 +718,50 @@ async fn exports_carry_the_documented_columns_and_amounts_in_the_units_currency(
     .await
     .unwrap();
     assert_eq!(r2.total_records, 3);
-    assert!(!r2.csv_data.lines().next().unwrap().contains("monthlyAmount"));
+    assert!(!r2
+        .csv_data
+        .lines()
+        .next()
+        .unwrap()
+        .contains("monthlyAmount"));
     assert_code!(
-        exports::rentals(db, &t.ctx(), &serde_json::from_value(json!({"format": "xlsx"})).unwrap()).await,
+        exports::rentals(
+            db,
+            &t.ctx(),
+            &serde_json::from_value(json!({"format": "xlsx"})).unwrap()
+        )
+        .await,
         ErrorCode::ValidationError
     );
     // Payments of January: amounts as plain decimals beside the currency.
-    let p = exports::payments(db, &t.bu, &PeriodExport { month: Some("2026-01".into()), ..Default::default() }).await.unwrap();
+    let p = exports::payments(
+        db,
+        &t.bu,
+        &PeriodExport {
+            month: Some("2026-01".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(p.rows, 4);
     let first = p.csv_data.lines().nth(1).unwrap();
     assert!(first.contains(",EUR,"), "{first}");
-    assert!(first.split(',').any(|c| c.contains('.') && c.split('.').nth(1).map(|d| d.len() == 2).unwrap_or(false)));
+    assert!(first
+        .split(',')
+        .any(|c| c.contains('.') && c.split('.').nth(1).map(|d| d.len() == 2).unwrap_or(false)));
     // Invoices: one row per VAT rate of each document.
     invoices::run(db, &t.ctx(), t.day(), 100).await.unwrap();
-    let i = exports::invoices(db, &t.bu, &PeriodExport { month: Some("2026-01".into()), ..Default::default() }).await.unwrap();
+    let i = exports::invoices(
+        db,
+        &t.bu,
+        &PeriodExport {
+            month: Some("2026-01".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(i.rows, 4);
     assert!(i.csv_data.starts_with("number,kind,issueDate"));
 }
@@ -533,19 +780,34 @@ async fn an_order_contract_is_generated_into_the_file_store_and_read_back() {
         files::generate_contract(db, &store, &t.ctx(), &f.order, Some("lease-v9")).await,
         ErrorCode::TemplateNotFound
     );
-    let info = files::generate_contract(db, &store, &t.ctx(), &f.order, None).await.unwrap();
+    let info = files::generate_contract(db, &store, &t.ctx(), &f.order, None)
+        .await
+        .unwrap();
     assert_eq!(info.file_type, "contract");
     assert_eq!(info.category, "generated");
     let (_, bytes) = files::read(db, &store, &t.bu, &info.file_id).await.unwrap();
     assert_eq!(bytes.len() as i64, info.file_size);
     let text = pdftotext(&bytes);
-    let order = flexdesk::services::orders::get(db, &t.bu, &f.order).await.unwrap();
+    let order = flexdesk::services::orders::get(db, &t.bu, &f.order)
+        .await
+        .unwrap();
     assert!(text.contains(&order.order_number), "{text}");
     assert!(text.contains("ACME-001") && text.contains("ACME-003"));
     assert!(text.contains("Acme Logistiek B.V."));
-    let listed = files::list(db, &t.bu, &serde_json::from_value(json!({"orderId": f.order})).unwrap()).await.unwrap();
+    let listed = files::list(
+        db,
+        &t.bu,
+        &serde_json::from_value(json!({"orderId": f.order})).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(listed.count, 1);
-    files::delete(db, &store, &t.ctx(), &info.file_id, true).await.unwrap();
+    files::delete(db, &store, &t.ctx(), &info.file_id, true)
+        .await
+        .unwrap();
     assert!(!store.root.join(&info.storage_path).exists());
-    assert_code!(files::get(db, &t.bu, &info.file_id).await, ErrorCode::NotFound);
+    assert_code!(
+        files::get(db, &t.bu, &info.file_id).await,
+        ErrorCode::NotFound
+    );
 }

@@ -178,7 +178,10 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(consolidated.contains(&"paid".to_string()), "{consolidated:?}");
+    assert!(
+        consolidated.contains(&"paid".to_string()),
+        "{consolidated:?}"
+    );
     let uninvoiced: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE invoice_id IS NULL AND consolidated_into IS NULL AND status <> 'cancelled' AND invoice_date <= date('now')")
         .fetch_one(&pool)
         .await

@@ -49,7 +49,10 @@ async fn create_group(t: Tenant, b: Bytes) -> Reply {
 
 async fn get_group(t: Tenant, Path(id): Path<String>) -> Reply {
     let g = billing::get(&t.core.db, &t.bu, &id).await?;
-    wire(StatusCode::OK, json!({"success": true, "billingGroup": to_wire_value(&g)}))
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "billingGroup": to_wire_value(&g)}),
+    )
 }
 
 async fn update_group(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
@@ -159,9 +162,11 @@ async fn file_url(t: Tenant, headers: HeaderMap, b: Bytes) -> Reply {
     let action = match u.action.as_deref().map(str::trim).unwrap_or("view") {
         a @ ("view" | "download") => a.to_string(),
         o => {
-            return Err(
-                Error::invalid("action", format!("action must be view or download, not '{o}'.")).into(),
+            return Err(Error::invalid(
+                "action",
+                format!("action must be view or download, not '{o}'."),
             )
+            .into())
         }
     };
     let minutes = match &u.expires_in_minutes {
@@ -217,11 +222,20 @@ async fn file_content(
         .map_err(Error::from)?;
     let bu_id = bu_id.ok_or_else(|| Error::not_found("File", &id))?;
     let bu = crate::services::business_units::get(&st.core.db, &bu_id).await?;
-    let (info, bytes) =
-        files::read(&st.core.db, &files::FileStore::beside(&st.core.path), &bu, &id).await?;
+    let (info, bytes) = files::read(
+        &st.core.db,
+        &files::FileStore::beside(&st.core.path),
+        &bu,
+        &id,
+    )
+    .await?;
     let disposition = format!(
         "{}; filename=\"{}\"",
-        if action == "download" { "attachment" } else { "inline" },
+        if action == "download" {
+            "attachment"
+        } else {
+            "inline"
+        },
         info.filename.replace('"', "")
     );
     Ok((

@@ -50,6 +50,7 @@ import type { InspectInput } from "./InspectInput";
 import type { Invoice } from "./Invoice";
 import type { InvoiceDetail } from "./InvoiceDetail";
 import type { InvoiceQuery } from "./InvoiceQuery";
+import type { InvoiceTotals } from "./InvoiceTotals";
 import type { LabelsReq } from "./LabelsReq";
 import type { MarkPaidManyReq } from "./MarkPaidManyReq";
 import type { MarkPaidReq } from "./MarkPaidReq";
@@ -174,6 +175,7 @@ export interface Commands {
   "billingGroups.update": { req: GroupUpdateReq; res: BillingGroup };
   "billingGroups.delete": { req: IdReq; res: Done };
   "invoices.list": { req: InvoiceQuery; res: Page<Invoice> };
+  "invoices.totals": { req: InvoiceQuery; res: InvoiceTotals };
   "invoices.get": { req: IdReq; res: InvoiceDetail };
   "invoices.issue": { req: PaymentIdReq; res: Invoice };
   "invoices.credit": { req: CancelReq; res: Invoice };
@@ -271,6 +273,7 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly 
   "billingGroups.update": ["admin", "counter", "accountant"],
   "billingGroups.delete": ["admin", "counter", "accountant"],
   "invoices.list": "anyone",
+  "invoices.totals": "anyone",
   "invoices.get": "anyone",
   "invoices.issue": ["admin", "accountant"],
   "invoices.credit": ["admin", "accountant"],
