@@ -358,7 +358,7 @@ pub async fn contract_document(
             crate::domain::settings::EarlyReturnFee::FlatFee => format!("Early return. A device returned before the end of the contract costs a fee of {}.", money(s.early_return_flat_fee)),
             crate::domain::settings::EarlyReturnFee::RemainingMonths => format!("Early return. A device returned before the end of the contract costs {} of the remaining monthly payments{}.", pct(s.early_return_pct), if s.grace_period_days > 0 { format!(", except within {} days of the start", s.grace_period_days) } else { String::new() }),
         },
-        "Buyout. The customer may buy a device during the contract at the buyout price FlexDesk quotes on that day.".to_string(),
+        format!("Buyout. The customer may buy a device during the contract at the buyout price {seller_name} quotes on that day."),
         "Care. The customer keeps the devices in good condition and reports loss, theft or damage at once. A replacement may be provided under the terms of the service.".to_string(),
         "End of contract. At the end of the contract the devices are returned, unless the contract is extended or renewed.".to_string(),
     ];
@@ -422,12 +422,14 @@ pub async fn generate_contract(
     }
     match contract_type.map(str::trim).filter(|t| !t.is_empty()) {
         None | Some("order") | Some("rental") | Some("default") => {}
-        Some(t) => return Err(Error::new(
-            ErrorCode::TemplateNotFound,
-            format!(
+        Some(t) => {
+            return Err(Error::new(
+                ErrorCode::TemplateNotFound,
+                format!(
                 "There is no contract template '{t}'; FlexDesk prints the order contract (order)."
             ),
-        )),
+            ))
+        }
     }
     let doc = contract_document(db, &ctx.bu, order_id).await?;
     let bytes = pdf::contract(&doc)?;

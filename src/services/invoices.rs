@@ -512,7 +512,14 @@ fn lines_of(bu: &BusinessUnit, p: &PayRow) -> Vec<LineRecord> {
         Some(m) => m
             .into_iter()
             .map(|l| LineRecord {
-                description: l.description,
+                // The serial prints on its own line under the description.
+                description: match &l.product_name {
+                    Some(p) => format!(
+                        "{} — {p}",
+                        l.description.split(" — ").next().unwrap_or("Rent")
+                    ),
+                    None => l.description,
+                },
                 serial_number: l.serial_number,
                 rental_id: Some(l.rental_id),
                 period_start: Some(l.period_start),
