@@ -6,9 +6,7 @@ use super::Session;
 use crate::error::{Error, Result};
 use crate::money::format_amount;
 use crate::pdf;
-use crate::services::{
-    billing, exports, files, invoices, subscriptions as subs, BusinessUnit, Ctx, Page,
-};
+use crate::services::{billing, exports, files, invoices, subscriptions as subs, Ctx, Page};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -355,29 +353,6 @@ pub struct QuotePdfReq {
     pub effective_date: Option<String>,
 }
 
-fn seller_party(bu: &BusinessUnit) -> pdf::Party {
-    let s = &bu.settings.seller;
-    pdf::Party {
-        name: if s.legal_name.trim().is_empty() {
-            bu.name.clone()
-        } else {
-            s.legal_name.clone()
-        },
-        address: [
-            s.street_address.clone(),
-            format!("{} {}", s.postal_code, s.city).trim().to_string(),
-        ]
-        .into_iter()
-        .filter(|l| !l.trim().is_empty())
-        .collect(),
-        vat_id: Some(s.vat_id.clone()).filter(|v| !v.trim().is_empty()),
-        extra: [s.email.clone(), s.phone.clone()]
-            .into_iter()
-            .filter(|l| !l.trim().is_empty())
-            .collect(),
-    }
-}
-
 /// A buyout or early-return quote as a PDF, from the same calculation the dialogs show.
 pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
     let ctx: Ctx = s.ctx()?;
@@ -461,7 +436,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             .bind(r.rental_id.trim())
             .fetch_one(s.core.db.pool())
             .await?;
-    let seller = seller_party(bu);
+    let seller = invoices::seller_doc(bu);
     let doc = pdf::QuoteDoc {
         title: title.into(),
         date: crate::services::day_text(ctx.today()),

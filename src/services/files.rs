@@ -366,28 +366,7 @@ pub async fn contract_document(
         title: "Rental contract".into(),
         order_number: o.order_number.clone(),
         date: o.created_at.get(..10).unwrap_or(&o.created_at).to_string(),
-        seller: pdf::Party {
-            name: seller_name.clone(),
-            address: [
-                seller.street_address.clone(),
-                format!("{} {}", seller.postal_code, seller.city)
-                    .trim()
-                    .to_string(),
-                crate::domain::tax::country_name(if seller.country.is_empty() {
-                    &bu.country
-                } else {
-                    &seller.country
-                }),
-            ]
-            .into_iter()
-            .filter(|l| !l.trim().is_empty())
-            .collect(),
-            vat_id: opt_trim(Some(seller.vat_id.clone())),
-            extra: [seller.email.clone(), seller.phone.clone()]
-                .into_iter()
-                .filter(|l| !l.trim().is_empty())
-                .collect(),
-        },
+        seller: super::invoices::seller_doc(bu),
         customer: pdf::Party {
             name: c
                 .company

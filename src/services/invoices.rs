@@ -932,6 +932,11 @@ fn rate_text(rate: &str) -> String {
     )
 }
 
+/// The business unit as the seller on any printed document.
+pub fn seller_doc(bu: &BusinessUnit) -> pdf::Party {
+    party_doc(&seller_of(bu))
+}
+
 fn party_doc(p: &PartyRecord) -> pdf::Party {
     pdf::Party {
         name: p.name.clone(),
