@@ -57,7 +57,7 @@ pub fn is_valid_imei(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Completes 14 digits with their Luhn check digit (demo data and tests).
