@@ -22,7 +22,7 @@ h1 { font-size: 18pt; margin: 0 0 1.5mm; text-align: right; }
 .pairs { width: 100%; border-collapse: collapse; }
 .pairs th { font-weight: normal; color: #616161; text-align: left; padding: 0; width: 30mm; vertical-align: top; }
 .pairs td { padding: 0; }
-.title .pairs td { text-align: right; font-weight: bold; }
+.title .pairs td { text-align: right; font-weight: bold; white-space: nowrap; }
 .corrects { text-align: right; margin-top: 1mm; }
 .parties { margin-top: 8mm; }
 table.lines { width: 100%; border-collapse: collapse; margin-top: 7mm; font-size: 8pt; }
