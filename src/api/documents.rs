@@ -200,27 +200,24 @@ pub struct ExportedFolder {
 pub async fn invoices_export_month(s: &Session<'_>, r: MonthReq) -> Result<ExportedFolder> {
     let bu = s.bu()?;
     s.actor()?;
-    let q = exports::PeriodExport {
-        month: Some(r.month.trim().to_string()),
-        ..Default::default()
-    };
-    let csv = exports::invoices(&s.core.db, bu, &q).await?;
+    let month = r.month.trim().to_string();
     let docs = invoices::all(
         &s.core.db,
         bu,
         &invoices::InvoiceQuery {
-            month: Some(r.month.trim().to_string()),
+            month: Some(month.clone()),
             ..Default::default()
         },
     )
     .await?;
+    let csv = exports::invoices_csv(bu, &docs, &month)?;
     let dir = s
         .core
         .path
         .parent()
         .unwrap_or_else(|| std::path::Path::new("."))
         .join("exports")
-        .join(format!("invoices-{}-{}", bu.code, r.month.trim()));
+        .join(format!("invoices-{}-{month}", bu.code));
     let io = |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
     for d in &docs {
@@ -363,7 +360,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
         effective_date: r.effective_date.clone(),
     };
     let valid_until = crate::services::day_text(ctx.today() + chrono::Days::new(14));
-    let (title, facts, amounts, notes, serial) = match r.kind.trim() {
+    let (title, facts, amounts, notes, serial, customer) = match r.kind.trim() {
         "buyout" => {
             let q = subs::quote_buyout(&s.core.db, &ctx, input).await?;
             let b = &q.calculation_breakdown;
@@ -397,6 +394,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                 amounts,
                 vec!["After the buyout the device belongs to the customer; no further monthly payments are due.".to_string()],
                 q.serial_number.clone(),
+                q.customer_name.clone(),
             )
         }
         "early_return" => {
@@ -422,6 +420,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                 vec![("Early-return fee".to_string(), money(q.early_return_fee))],
                 notes,
                 q.serial_number.clone(),
+                q.customer_name.clone(),
             )
         }
         o => {
@@ -431,11 +430,6 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             ))
         }
     };
-    let customer: (String,) =
-        sqlx::query_as("SELECT customer_name FROM subscriptions WHERE id = ?")
-            .bind(r.rental_id.trim())
-            .fetch_one(s.core.db.pool())
-            .await?;
     let seller = invoices::seller_doc(bu);
     let doc = pdf::QuoteDoc {
         title: title.into(),
@@ -444,7 +438,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
         footer: seller.name.clone(),
         seller,
         customer: pdf::Party {
-            name: customer.0,
+            name: customer,
             ..Default::default()
         },
         facts,

@@ -583,20 +583,16 @@ pub(crate) async fn regroup(
     .bind(group_id)
     .execute(&mut *conn)
     .await?;
-    let open: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT id, idempotency_key, late_fee_amount FROM payments WHERE billing_group_id = ? AND payment_type = 'consolidated'
-         AND status = 'pending' AND invoice_id IS NULL",
+    // The group's consolidated payments: open ones are rebuilt, the rest are history.
+    let existing: Vec<(String, String, i64, bool)> = sqlx::query_as(
+        "SELECT id, idempotency_key, late_fee_amount, status = 'pending' AND invoice_id IS NULL
+         FROM payments WHERE billing_group_id = ? AND payment_type = 'consolidated'",
     )
     .bind(group_id)
     .fetch_all(&mut *conn)
     .await?;
-    let locked: Vec<String> = sqlx::query_scalar(
-        "SELECT idempotency_key FROM payments WHERE billing_group_id = ? AND payment_type = 'consolidated'
-         AND (status != 'pending' OR invoice_id IS NOT NULL)",
-    )
-    .bind(group_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let (open, locked): (Vec<_>, Vec<_>) = existing.into_iter().partition(|p| p.3);
+    let locked: Vec<String> = locked.into_iter().map(|p| p.1).collect();
     let mut buckets: BTreeMap<NaiveDate, Vec<Member>> = BTreeMap::new();
     if let Some((_, day, status, from)) = &group {
         if status == "active" {
@@ -681,9 +677,9 @@ pub(crate) async fn regroup(
             .max()
             .unwrap_or_default();
         let due = *date + terms;
-        let existing = open.iter().find(|(_, k, _)| *k == key);
+        let existing = open.iter().find(|(_, k, _, _)| *k == key);
         let pid = match existing {
-            Some((pid, _, fee)) => {
+            Some((pid, _, fee, _)) => {
                 sqlx::query(
                     "UPDATE payments SET subtotal = ?, tax_amount = ?, total = ?, tax_rate = ?, line_items = ?, period_start = ?, period_end = ?,
                          invoice_date = ?, due_date = ?, billing_period = ?, updated_at = ? WHERE id = ?",
@@ -746,7 +742,7 @@ pub(crate) async fn regroup(
         used.push(key);
     }
     // Open consolidated payments left without lines were never invoiced nor paid: they go.
-    for (pid, key, _) in &open {
+    for (pid, key, _, _) in &open {
         if !used.contains(key) {
             sqlx::query("DELETE FROM payments WHERE id = ?")
                 .bind(pid)

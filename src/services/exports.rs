@@ -256,12 +256,8 @@ pub struct PeriodExport {
 
 fn period(q: &PeriodExport) -> Result<(String, String, String)> {
     if let Some(m) = opt_trim(q.month.clone()) {
-        let first = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| Error::invalid("month", format!("'{m}' is not a month (YYYY-MM).")))?;
-        let last = first
-            .checked_add_months(chrono::Months::new(1))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(first);
+        let (first, next) = super::month_bounds(&m)?;
+        let last = next.pred_opt().unwrap_or(first);
         return Ok((day_text(first), day_text(last), m));
     }
     let from = parse_day(
@@ -400,6 +396,15 @@ pub async fn invoices(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<Cs
         },
     )
     .await?;
+    invoices_csv(bu, &docs, &label)
+}
+
+/// The invoice CSV of documents already read (`label` names the period in the file name).
+pub fn invoices_csv(
+    bu: &BusinessUnit,
+    docs: &[super::invoices::InvoiceDetail],
+    label: &str,
+) -> Result<CsvFile> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "number",
@@ -423,7 +428,7 @@ pub async fn invoices(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<Cs
     ])
     .map_err(csv_err)?;
     let mut n = 0;
-    for d in &docs {
+    for d in docs {
         let i = &d.invoice;
         let e = bu.currency_exponent;
         for r in &d.rate_totals {

@@ -194,22 +194,52 @@ async fn get_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Res
     ))
 }
 
+/// A row with what was printed: the invoice's columns and its parties, lines and rate totals.
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    row: Row,
+    seller: String,
+    lines: String,
+    rate_totals: String,
+}
+
+const DETAIL_COLS: &str = "i.seller, i.lines, i.rate_totals";
+
+fn to_detail(bu: &BusinessUnit, d: DetailRow) -> InvoiceDetail {
+    let buyer = json_col(Some(&d.row.buyer)).unwrap_or_default();
+    InvoiceDetail {
+        invoice: to_invoice(bu, d.row),
+        seller: json_col(Some(&d.seller)).unwrap_or_default(),
+        buyer,
+        lines: json_col(Some(&d.lines)).unwrap_or_default(),
+        rate_totals: json_col(Some(&d.rate_totals)).unwrap_or_default(),
+    }
+}
+
+async fn detail_in(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<InvoiceDetail> {
+    let row: Option<DetailRow> = sqlx::query_as(&format!(
+        "SELECT {COLS}, {DETAIL_COLS} FROM invoices i WHERE (i.id = ? OR i.number = ?) AND i.bu_id = ?"
+    ))
+    .bind(id.trim())
+    .bind(id.trim())
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(to_detail(
+        bu,
+        row.ok_or_else(|| Error::not_found("Invoice", id.trim()))?,
+    ))
+}
+
 /// An invoice or credit note by id or number, with its parties and lines.
 pub async fn get(db: &Db, bu: &BusinessUnit, id: &str) -> Result<InvoiceDetail> {
     let mut conn = db.pool().acquire().await?;
-    let invoice = get_in(&mut conn, bu, id).await?;
-    let (seller, buyer, lines, rates): (String, String, String, String) =
-        sqlx::query_as("SELECT seller, buyer, lines, rate_totals FROM invoices WHERE id = ?")
-            .bind(&invoice.invoice_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    Ok(InvoiceDetail {
-        invoice,
-        seller: json_col(Some(&seller)).unwrap_or_default(),
-        buyer: json_col(Some(&buyer)).unwrap_or_default(),
-        lines: json_col(Some(&lines)).unwrap_or_default(),
-        rate_totals: json_col(Some(&rates)).unwrap_or_default(),
-    })
+    detail_in(&mut conn, bu, id).await
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -229,15 +259,6 @@ pub struct InvoiceQuery {
     pub issue_date_to: Option<String>,
     /// Number, or part of it.
     pub number: Option<String>,
-}
-
-fn month_range(month: &str) -> Result<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-        .map_err(|_| Error::invalid("month", format!("'{month}' is not a month (YYYY-MM).")))?;
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first);
-    Ok((first, next))
 }
 
 fn push_filters(
@@ -262,7 +283,7 @@ fn push_filters(
         qb.push(" AND i.billing_group_id = ").push_bind(g);
     }
     if let Some(m) = opt_trim(q.month.clone()) {
-        let (a, b) = month_range(&m)?;
+        let (a, b) = super::month_bounds(&m)?;
         qb.push(" AND i.issue_date >= ")
             .push_bind(day_text(a))
             .push(" AND i.issue_date < ")
@@ -338,17 +359,14 @@ pub async fn totals(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<Invo
     })
 }
 
-/// Every invoice and credit note matching `q`, oldest first (exports).
+/// Every invoice and credit note matching `q` with what was printed, oldest first (exports).
 pub async fn all(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<Vec<InvoiceDetail>> {
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT i.id FROM invoices i");
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLS}, {DETAIL_COLS} FROM invoices i"));
     push_filters(&mut qb, bu, q)?;
     qb.push(" ORDER BY i.issue_date, i.rowid");
-    let ids: Vec<String> = qb.build_query_scalar().fetch_all(db.pool()).await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(get(db, bu, &id).await?);
-    }
-    Ok(out)
+    let rows: Vec<DetailRow> = qb.build_query_as().fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(|d| to_detail(bu, d)).collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -749,7 +767,7 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
         ));
     }
     let mut tx = db.write().await?;
-    let orig = get(db, bu, invoice_id).await?;
+    let orig = detail_in(&mut tx, bu, invoice_id).await?;
     if orig.invoice.kind != "invoice" {
         return Err(Error::invalid(
             "invoiceId",

@@ -278,6 +278,17 @@ pub fn whole_number(v: &serde_json::Value) -> Option<i64> {
     }
 }
 
+/// A month as sent (`YYYY-MM`, field `month`): its first day and the first day of the next.
+pub fn month_bounds(month: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let m = month.trim();
+    let first = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+        .map_err(|_| Error::invalid("month", format!("'{m}' is not a month (YYYY-MM).")))?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    Ok((first, next))
+}
+
 pub fn day_text(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }

@@ -697,6 +697,21 @@ struct State {
 }
 
 impl State {
+    /// Still to be collected: not paid, not cancelled, and not a line of a consolidated payment.
+    fn collectable(&self, id: &str) -> Result<()> {
+        match self.status {
+            PaymentStatus::Paid => Err(Error::new(
+                ErrorCode::AlreadyPaid,
+                format!("Payment {id} is already paid."),
+            )),
+            PaymentStatus::Cancelled => Err(Error::new(
+                ErrorCode::PaymentCancelled,
+                format!("Payment {id} was cancelled; nothing is collected on it."),
+            )),
+            _ => self.settled_through_group(id),
+        }
+    }
+
     /// A member's own payment inside a consolidated one is settled through that payment.
     fn settled_through_group(&self, id: &str) -> Result<()> {
         match &self.consolidated_into {
@@ -774,22 +789,7 @@ async fn mark_paid_in(
     paid_at: &str,
 ) -> Result<()> {
     let st = state_of(conn, &ctx.bu, id).await?;
-    match st.status {
-        PaymentStatus::Paid => {
-            return Err(Error::new(
-                ErrorCode::AlreadyPaid,
-                format!("Payment {id} is already paid."),
-            ))
-        }
-        PaymentStatus::Cancelled => {
-            return Err(Error::new(
-                ErrorCode::PaymentCancelled,
-                format!("Payment {id} was cancelled; it cannot be paid."),
-            ))
-        }
-        _ => {}
-    }
-    st.settled_through_group(id)?;
+    st.collectable(id)?;
     let reference = opt_trim(m.payment_reference.clone());
     if reference
         .as_deref()
@@ -932,22 +932,7 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     let reason = need_reason(reason)?;
     let mut tx = db.write().await?;
     let st = state_of(&mut tx, &ctx.bu, id).await?;
-    match st.status {
-        PaymentStatus::Paid => {
-            return Err(Error::new(
-                ErrorCode::AlreadyPaid,
-                format!("Payment {id} is already paid."),
-            ))
-        }
-        PaymentStatus::Cancelled => {
-            return Err(Error::new(
-                ErrorCode::PaymentCancelled,
-                format!("Payment {id} was cancelled."),
-            ))
-        }
-        _ => {}
-    }
-    st.settled_through_group(id)?;
+    st.collectable(id)?;
     sqlx::query(
         "UPDATE payments SET status = 'failed', failed_at = ?, last_error = ?, capture_attempts = capture_attempts + 1, updated_at = ? WHERE id = ?",
     )
