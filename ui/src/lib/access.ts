@@ -19,7 +19,7 @@ export function rolesFor(cmd: CommandName): string {
 /** What each role does, as the user picker and the people settings say it. */
 export const ROLE_TEXT: Record<string, string> = {
   admin: "Administrator — everything",
-  counter: "Counter — customers, orders, subscription changes",
-  warehouse: "Warehouse — intake, scan station, returns",
-  accountant: "Accountant — payments, subscription changes",
+  counter: "Counter — customers, orders and contracts, billing groups, subscription changes",
+  warehouse: "Warehouse — intake and labels, scan station, returns",
+  accountant: "Accountant — payments, invoices and month end, billing groups, exports",
 };
