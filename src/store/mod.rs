@@ -48,7 +48,6 @@ impl Db {
         let opts = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
             // FULL: a committed action survives a power cut, not only a crash of the app.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
@@ -57,6 +56,14 @@ impl Db {
             .pragma("cache_size", "-32000")
             // Keep the log file from staying large after a burst of writes.
             .pragma("journal_size_limit", "67108864");
+        // WAL is a property of the file. Switching a new file into it needs an exclusive lock
+        // that SQLite does not wait for, so one connection switches it (retrying while another
+        // process does the same) before any other connection is opened; that connection then
+        // stays open as the checkpointer's.
+        // Setting a file up (WAL, migrations) is one process's job at a time: a second process
+        // opening the same new file waits here instead of applying the migrations twice.
+        let _setup = setup_lock(path).await?;
+        let mut ck = wal_connection(&opts).await?;
         // Connections that serve actions never checkpoint: copying the log back into the file
         // is the checkpointer's job, off the path of the person waiting for a scan to answer.
         let action_opts = opts.clone().pragma("wal_autocheckpoint", "0");
@@ -68,7 +75,6 @@ impl Db {
             .connect_with(action_opts)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let mut ck = sqlx::ConnectOptions::connect(&opts).await?;
         let checkpointer = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(CHECKPOINT_EVERY).await;
@@ -110,6 +116,43 @@ impl Db {
                 .await;
         }
         self.pool.close().await;
+    }
+}
+
+/// An exclusive lock on `<database>.lock`, held while the file is set up; released on drop.
+async fn setup_lock(path: &Path) -> Result<std::fs::File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        f.lock()?;
+        Ok::<_, std::io::Error>(f)
+    })
+    .await
+    .map_err(|e| crate::error::Error::internal(format!("setup lock: {e}")))?
+    .map_err(|e| crate::error::Error::internal(format!("cannot lock the database for setup: {e}")))
+}
+
+/// A connection on `opts` with the file in WAL mode. A new file is switched here; when two
+/// processes open the same new file at once, the one that loses the race retries and finds it
+/// switched.
+async fn wal_connection(opts: &SqliteConnectOptions) -> Result<SqliteConnection> {
+    let wal = opts.clone().journal_mode(SqliteJournalMode::Wal);
+    let mut attempt = 0;
+    loop {
+        match sqlx::ConnectOptions::connect(&wal).await {
+            Ok(c) => return Ok(c),
+            Err(sqlx::Error::Database(e)) if e.message().contains("locked") && attempt < 50 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 

@@ -193,3 +193,54 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
         .unwrap();
     assert_eq!(kinds, vec!["credit_note", "invoice"]);
 }
+
+#[tokio::test]
+async fn processes_opening_one_new_file_at_once_all_succeed_and_set_it_up_once() {
+    for round in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(format!("shared-{round}.db"));
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+                    .arg("--db")
+                    .arg(&db)
+                    .args(["bu", "list"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let core = flexdesk::Core::open(&db, flexdesk::clock::FixedClock::at_date(2026, 3, 1))
+            .await
+            .unwrap();
+        let count = |sql: &'static str| {
+            let pool = core.db.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            count("SELECT count(*) FROM desk").await,
+            1,
+            "one desk identity"
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM users WHERE role = 'admin'").await,
+            1,
+            "one administrator, created once"
+        );
+        core.db.close().await;
+    }
+}
