@@ -4,10 +4,12 @@
 // units, take in one serial with a simulated barcode scanner, then scan it again (duplicate); a
 // warehouse session at the scan station activates a confirmed 3-unit order by scanning (and is
 // refused a wrong SKU and an unavailable serial); an accountant marks overdue payments paid, one
-// and then two at once.
+// and then two at once, sees the demo billing group's monthly total, runs the month-end invoicing
+// (which invoices the payments the scans created), and saves an invoice as a PDF into the desk's
+// documents folder.
 // Prints one line per step and, last, exactly one line `N passed, M failed`; exits 1 on failure.
 import { remote } from 'webdriverio';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -352,6 +354,73 @@ await steps([
     await browser.pause(700);
     await browser.saveScreenshot(join(shots, 'desktop-payments.png'));
     return 'e2e/shots/desktop-payments.png';
+  }],
+  ['Billing groups lists the demo group; its detail shows the monthly total', async () => {
+    await browser.$($t('nav-billing')).click();
+    let row;
+    await browser.waitUntil(async () => {
+      for (const r of await browser.$$($t('billing-group-row'))) {
+        if ((await r.getText()).includes('Noordkade')) { row = r; return true; }
+      }
+      return false;
+    }, { timeoutMsg: 'no billing-group-row for Noordkade Architecten (demo data)' });
+    await (await row.$('a.rowlink')).click();
+    const total = await browser.$($t('billing-monthly-total'));
+    await total.waitForDisplayed();
+    await browser.waitUntil(async () => /€\s?\d/.test(await total.getText()), { timeoutMsg: 'billing-monthly-total shows no amount' });
+    const count = (await browser.$($t('billing-active-count')).getText()).trim();
+    if (count !== '3') throw new Error(`billing-active-count is ${count}, expected 3`);
+    return `${await total.getText()} for ${count} laptops`;
+  }],
+  ['the month-end run invoices what the scans made due, with progress', async () => {
+    await browser.$($t('nav-invoices')).click();
+    const pending = await browser.$($t('monthend-pending'));
+    await pending.waitForDisplayed();
+    // The three activations bill from today: their first payments wait for an invoice.
+    await browser.waitUntil(async () => Number((await pending.getText()).trim()) >= 3, {
+      timeoutMsg: 'monthend-pending does not count the three new payments',
+    });
+    const n = Number((await pending.getText()).trim());
+    await browser.$($t('monthend-run')).click();
+    const progress = await browser.$($t('monthend-progress'));
+    await browser.waitUntil(async () => (await progress.getAttribute('data-remaining')) === '0', {
+      timeout: 60_000,
+      timeoutMsg: 'the month-end run did not finish',
+    });
+    const text = (await progress.getText()).trim();
+    if (!text.startsWith(`${n} / ${n} invoiced`)) throw new Error(`monthend-progress reads "${text}"`);
+    await waitText('monthend-pending', '0');
+    const order = await rpc('orders.get', { id: orderNumber }, ctx);
+    const mine = await rpc('payments.list', { customerId: order.customer.customerId, limit: '100' }, ctx);
+    const open = mine.items.filter((p) => p.dueDate <= new Date().toISOString().slice(0, 10) && !p.invoiceNumber && p.status !== 'cancelled');
+    if (open.length) throw new Error(`${open.length} payments due up to today are still without an invoice`);
+    return text;
+  }],
+  ['open the newest invoice and Save PDF: the file in Documents/FlexDesk is the invoice', async () => {
+    const row = await browser.$('[data-testid="invoice-row"][data-kind="invoice"]');
+    await row.waitForDisplayed();
+    const link = await row.$('a.rowlink');
+    const number = (await link.getText()).trim();
+    await link.click();
+    await browser.waitUntil(async () => (await browser.$($t('screen-title')).getText()).includes(number), {
+      timeoutMsg: `the invoice ${number} did not open`,
+    });
+    await browser.$($t('invoice-preview')).waitForDisplayed();
+    await browser.$($t('invoice-save')).click();
+    const banner = await browser.$($t('success-banner'));
+    await browser.waitUntil(async () => (await banner.isExisting()) && /^Saved to .+\.pdf\.$/.test((await banner.getText()).trim()), {
+      timeoutMsg: 'no "Saved to ….pdf." banner',
+    });
+    const path = (await banner.getText()).trim().replace(/^Saved to /, '').replace(/\.$/, '');
+    const docs = process.env.FLEXDESK_E2E_DOCUMENTS;
+    if (docs && !path.startsWith(join(docs, 'FlexDesk'))) throw new Error(`saved to ${path}, not into ${docs}/FlexDesk`);
+    const bytes = readFileSync(path);
+    if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error(`${path} is not a PDF`);
+    // The PDF's text is compressed; the file name carries the invoice number.
+    if (!path.includes(number)) throw new Error(`${path} does not name invoice ${number}`);
+    await browser.pause(700);
+    await browser.saveScreenshot(join(shots, 'desktop-invoice.png'));
+    return `${path} (${bytes.length} bytes)`;
   }],
   ['the app used the database named by FLEXDESK_DB (and the temporary data directory)', async () => {
     if (!DB) throw new Error('FLEXDESK_DB is not set');

@@ -32,6 +32,11 @@ export FLEXDESK_DB=$TMP/e2e.db
 # The app's data directory (WebKit local storage, caches) also goes to the temporary folder, so a
 # run never sees what an earlier run or the user's own desk remembered.
 export XDG_DATA_HOME=$TMP/data XDG_CACHE_HOME=$TMP/cache XDG_CONFIG_HOME=$TMP/config
+# Documents the desk saves (~/Documents/FlexDesk) go to the temporary folder too: the XDG user
+# directories file names where "Documents" is; the test reads the saved PDFs from there.
+export FLEXDESK_E2E_DOCUMENTS=$TMP/documents
+mkdir -p "$XDG_CONFIG_HOME" "$FLEXDESK_E2E_DOCUMENTS"
+echo "XDG_DOCUMENTS_DIR=\"$FLEXDESK_E2E_DOCUMENTS\"" > "$XDG_CONFIG_HOME/user-dirs.dirs"
 
 tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" > shots/tauri-driver.log 2>&1 &
 TD=$!

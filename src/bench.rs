@@ -33,10 +33,24 @@ pub struct BenchOptions {
     pub pdf: bool,
     /// Only the PDF measures: no database dataset at all.
     pub only_pdf: bool,
+    /// The month-end run (billing groups, invoices, their PDFs) on a scratch database of its
+    /// own beside `path`; `None` leaves it out.
+    pub month_end: Option<MonthEndOptions>,
+    /// Only the month-end measures.
+    pub only_month_end: bool,
+}
+
+impl BenchOptions {
+    fn month_end_path(&self) -> PathBuf {
+        self.path.with_file_name("month-end.db")
+    }
 }
 
 mod lifecycle;
+mod month_end;
 mod pdf;
+
+pub use month_end::MonthEndOptions;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Measure {
@@ -70,29 +84,14 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
     if opts.only_pdf {
         return pdf::run(log);
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", opts.path.display()));
+    if opts.only_month_end {
+        let Some(me) = &opts.month_end else {
+            return Ok(Vec::new());
+        };
+        return month_end::run(&opts.month_end_path(), me, log).await;
     }
     let clock = FixedClock::at_date(2026, 11, 1);
-    let core = Core::open(&opts.path, clock.clone()).await?;
-    let admin = users::list(&core.db).await?.remove(0);
-    let bu = business_units::create(
-        &core.db,
-        &admin.actor(),
-        clock.now_utc(),
-        business_units::NewBusinessUnit {
-            name: "Bench NL".into(),
-            currency: "EUR".into(),
-            code: Some("BNL".into()),
-            country: None,
-            timezone: None,
-            settings: Some(crate::domain::settings::BuSettings {
-                tax_rate: rust_decimal::Decimal::from(21),
-                ..Default::default()
-            }),
-        },
-    )
-    .await?;
+    let (core, admin, bu) = scratch(&opts.path, &clock, "Bench NL", "BNL", 0).await?;
     let ctx = Ctx::new(admin.actor(), bu.clone(), &core.desk.code, clock.now_utc());
 
     let t0 = Instant::now();
@@ -346,10 +345,13 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
         };
         out.extend(lifecycle::run(&core, &bu, &admin.actor(), &clock, &lo, log).await?);
     }
+    core.db.close().await;
+    if let Some(me) = &opts.month_end {
+        out.extend(month_end::run(&opts.month_end_path(), me, log).await?);
+    }
     if opts.pdf {
         out.extend(pdf::run(log)?);
     }
-    core.db.close().await;
     Ok(out)
 }
 
@@ -578,6 +580,68 @@ async fn generate_assets(
     }
     tx.commit().await?;
     Ok(serials)
+}
+
+/// A fresh scratch database at `path` (any earlier one is removed) with one EUR business unit
+/// at 21 % VAT and the given payment terms; returns it with its administrator.
+async fn scratch(
+    path: &std::path::Path,
+    clock: &std::sync::Arc<FixedClock>,
+    name: &str,
+    code: &str,
+    payment_terms_days: u32,
+) -> Result<(Core, users::User, BusinessUnit)> {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let core = Core::open(path, clock.clone()).await?;
+    let admin = users::list(&core.db).await?.remove(0);
+    let bu = business_units::create(
+        &core.db,
+        &admin.actor(),
+        clock.now_utc(),
+        business_units::NewBusinessUnit {
+            name: name.into(),
+            currency: "EUR".into(),
+            code: Some(code.into()),
+            country: None,
+            timezone: None,
+            settings: Some(crate::domain::settings::BuSettings {
+                tax_rate: rust_decimal::Decimal::from(21),
+                payment_terms_days,
+                ..Default::default()
+            }),
+        },
+    )
+    .await?;
+    Ok((core, admin, bu))
+}
+
+/// The payments table's indexes, dropped for a bulk insert and built again afterwards (one
+/// sort per index instead of millions of random b-tree inserts).
+struct PaymentIndexes(Vec<String>);
+
+async fn drop_payment_indexes(tx: &mut crate::store::Tx) -> Result<PaymentIndexes> {
+    let defs: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payments' AND sql IS NOT NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for (name, _) in &defs {
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(PaymentIndexes(defs.into_iter().map(|d| d.1).collect()))
+}
+
+impl PaymentIndexes {
+    async fn rebuild(self, tx: &mut crate::store::Tx) -> Result<()> {
+        for sql in &self.0 {
+            sqlx::query(sql).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The results as a Markdown table.

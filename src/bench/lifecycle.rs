@@ -68,16 +68,7 @@ async fn generate(
     // Payments: indexes are dropped for the bulk insert and built again afterwards.
     let t = Instant::now();
     let mut tx = core.db.write().await?;
-    let defs: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payments' AND sql IS NOT NULL",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    for (name, _) in &defs {
-        sqlx::query(&format!("DROP INDEX {name}"))
-            .execute(&mut *tx)
-            .await?;
-    }
+    let indexes = super::drop_payment_indexes(&mut tx).await?;
     sqlx::query(
         "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?2)
          INSERT INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
@@ -98,9 +89,7 @@ async fn generate(
     .bind(per as i64)
     .execute(&mut *tx)
     .await?;
-    for (_, sql) in &defs {
-        sqlx::query(sql).execute(&mut *tx).await?;
-    }
+    indexes.rebuild(&mut tx).await?;
     sqlx::query(
         "UPDATE subscriptions SET total_collected =
              (SELECT coalesce(sum(p.total - p.tax_amount), 0) FROM payments p WHERE p.rental_id = subscriptions.id AND p.status = 'paid')

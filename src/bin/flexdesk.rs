@@ -84,6 +84,15 @@ enum Command {
         /// Only the PDF measures, without generating the database dataset.
         #[arg(long)]
         only_pdf: bool,
+        /// Billing groups for the month-end run (on `month-end.db` beside `--out`; 0 skips it).
+        #[arg(long, default_value_t = 2_000)]
+        groups: usize,
+        /// Subscriptions per billing group.
+        #[arg(long, default_value_t = 50)]
+        group_size: usize,
+        /// Only the month-end measures: consolidation, the month-end run and its PDFs.
+        #[arg(long, conflicts_with = "only_pdf")]
+        only_month_end: bool,
     },
     /// Write the UI's TypeScript bindings (types and the Commands map).
     GenTs {
@@ -289,6 +298,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             payments_per,
             no_pdf,
             only_pdf,
+            groups,
+            group_size,
+            only_month_end,
         } => {
             let opts = flexdesk::bench::BenchOptions {
                 path: out,
@@ -300,6 +312,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 payments_per,
                 pdf: !no_pdf,
                 only_pdf,
+                month_end: (groups > 0 && group_size > 0).then_some(
+                    flexdesk::bench::MonthEndOptions {
+                        groups,
+                        group_size,
+                        months: 12,
+                    },
+                ),
+                only_month_end,
             };
             let rows = flexdesk::bench::run(&opts, &|m| eprintln!("{m}")).await?;
             print!("{}", flexdesk::bench::table(&rows));

@@ -8,7 +8,7 @@ use crate::error::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,20 +20,7 @@ pub type Tx = Transaction<'static, Sqlite>;
 #[derive(Clone)]
 pub struct Db {
     pool: SqlitePool,
-    checkpointer: std::sync::Arc<Checkpointer>,
 }
-
-/// The background checkpoint task; it stops when the last handle on the database goes.
-struct Checkpointer(tokio::task::JoinHandle<()>);
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// How often the background checkpointer copies the write-ahead log back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 impl Db {
     /// Open (creating if needed) the database file and bring its schema up to date.
@@ -58,37 +45,24 @@ impl Db {
             .pragma("journal_size_limit", "67108864");
         // WAL is a property of the file. Switching a new file into it needs an exclusive lock
         // that SQLite does not wait for, so one connection switches it (retrying while another
-        // process does the same) before any other connection is opened; that connection then
-        // stays open as the checkpointer's.
-        // Setting a file up (WAL, migrations) is one process's job at a time: a second process
-        // opening the same new file waits here instead of applying the migrations twice.
+        // process does the same) before the pool opens its connections, which then find the
+        // file in WAL mode. Setting a file up (WAL, migrations) is one process's job at a time:
+        // a second process opening the same new file waits for the first.
         let _setup = setup_lock(path).await?;
-        let mut ck = wal_connection(&opts).await?;
-        // Connections that serve actions never checkpoint: copying the log back into the file
-        // is the checkpointer's job, off the path of the person waiting for a scan to answer.
-        let action_opts = opts.clone().pragma("wal_autocheckpoint", "0");
+        wal_connection(&opts).await?.close().await?;
+        // The log is copied back into the file by the connection whose commit takes it past
+        // 1,000 pages (SQLite's automatic checkpoint). A background checkpointer was measured
+        // against it and lost: it let the log grow between rounds and competed with commits for
+        // the disk (docs/benchmarks.md).
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(action_opts)
+            .connect_with(opts)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let checkpointer = tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(CHECKPOINT_EVERY).await;
-                // PASSIVE never waits for readers or the writer; what it cannot copy now it
-                // copies on a later round. A failure (disk full) is retried the same way.
-                let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&mut ck)
-                    .await;
-            }
-        });
-        Ok(Db {
-            pool,
-            checkpointer: std::sync::Arc::new(Checkpointer(checkpointer)),
-        })
+        Ok(Db { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -109,7 +83,6 @@ impl Db {
     /// Close every connection after copying the log into the database file, so a closed
     /// database is one file again.
     pub async fn close(&self) {
-        self.checkpointer.0.abort();
         if let Ok(mut c) = self.pool.acquire().await {
             let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(&mut *c)
@@ -138,7 +111,7 @@ async fn setup_lock(path: &Path) -> Result<std::fs::File> {
     .map_err(|e| crate::error::Error::internal(format!("cannot lock the database for setup: {e}")))
 }
 
-/// A connection on `opts` with the file in WAL mode. A new file is switched here; when two
+/// A connection on `opts` with the file in WAL mode (it stays in WAL mode once switched). A new file is switched here; when two
 /// processes open the same new file at once, the one that loses the race retries and finds it
 /// switched.
 async fn wal_connection(opts: &SqliteConnectOptions) -> Result<SqliteConnection> {

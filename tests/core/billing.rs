@@ -811,3 +811,79 @@ async fn an_order_contract_is_generated_into_the_file_store_and_read_back() {
         ErrorCode::NotFound
     );
 }
+
+/// The month-end benchmark at a small scale: consolidation through the billing service, the run
+/// batch by batch, and every invoice as a PDF; the bench itself checks one invoice per group with
+/// one line per member and totals equal to the consolidated payments.
+#[tokio::test]
+async fn the_month_end_bench_invoices_every_group_once_with_a_line_per_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = flexdesk::bench::BenchOptions {
+        path: dir.path().join("bench.db"),
+        assets: 0,
+        customers: 0,
+        orders: 0,
+        samples: 0,
+        subscriptions: 0,
+        payments_per: 0,
+        pdf: false,
+        only_pdf: false,
+        month_end: Some(flexdesk::bench::MonthEndOptions {
+            groups: 7,
+            group_size: 4,
+            months: 3,
+        }),
+        only_month_end: true,
+    };
+    let rows = flexdesk::bench::run(&opts, &|_| {}).await.unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(rows.len(), 3, "{names:?}");
+    assert!(names[1].starts_with("month-end run: 7 billing-group invoices of 4 lines"), "{names:?}");
+    assert_eq!(rows[0].samples, 7, "one consolidation per group");
+    assert!(dir.path().join("month-end.db").exists());
+}
+
+/// A unit that prices VAT-inclusive invoices what the customer agreed to pay: 89.00 a month is
+/// 73.55 net and 15.45 VAT (21 %), rounded per line, on the invoice and its PDF alike.
+#[tokio::test]
+async fn tax_inclusive_prices_are_invoiced_as_the_gross_with_vat_taken_out_per_line() {
+    let mut t = TestCore::new().await;
+    t.settings(|s| {
+        s.tax_inclusive = true;
+        s.billing_start = flexdesk::domain::settings::BillingStart::Immediate;
+    })
+    .await;
+    let f = fleet(&t, "Netherlands", Some("NL123456789B01")).await;
+    let db = &t.core.db;
+    billing::create(db, &t.ctx(), group(&f, json!(28), &f.rentals))
+        .await
+        .unwrap();
+    t.go_to(2026, 2, 28);
+    let day = t.day();
+    while invoices::run(db, &t.ctx(), day, 50).await.unwrap().remaining > 0 {}
+    let all = invoices::all(db, &t.bu, &InvoiceQuery::default())
+        .await
+        .unwrap();
+    assert!(!all.is_empty());
+    let mut consolidated = None;
+    for d in &all {
+        for l in &d.lines {
+            assert_eq!((l.net, l.tax), (7355, 1545), "{}: {l:?}", d.invoice.number);
+        }
+        let gross = d.invoice.gross.to_minor(2).unwrap();
+        assert_eq!(gross, 8900 * d.lines.len() as i64);
+        assert_eq!(
+            d.invoice.net.to_minor(2).unwrap() + d.invoice.tax.to_minor(2).unwrap(),
+            gross
+        );
+        if d.lines.len() == 3 {
+            consolidated = Some(d.invoice.invoice_id.clone());
+        }
+    }
+    let id = consolidated.expect("the group's invoice has its three laptops");
+    let (_, pdf) = invoices::pdf_of(db, &t.bu, &id).await.unwrap();
+    let text = pdftotext(&pdf);
+    for amount in ["220.65", "46.35", "267.00"] {
+        assert!(text.contains(amount), "{amount} missing from:\n{text}");
+    }
+}
