@@ -408,10 +408,11 @@ await steps([
     await browser.$($t('invoice-preview')).waitForDisplayed();
     await browser.$($t('invoice-save')).click();
     const banner = await browser.$($t('success-banner'));
-    await browser.waitUntil(async () => (await banner.isExisting()) && /^Saved to .+\.pdf\.$/.test((await banner.getText()).trim()), {
+    const saved = /Saved to (\S+\.pdf)\./;
+    await browser.waitUntil(async () => (await banner.isExisting()) && saved.test(await banner.getText()), {
       timeoutMsg: 'no "Saved to ….pdf." banner',
     });
-    const path = (await banner.getText()).trim().replace(/^Saved to /, '').replace(/\.$/, '');
+    const path = (await banner.getText()).match(saved)[1];
     const docs = process.env.FLEXDESK_E2E_DOCUMENTS;
     if (docs && !path.startsWith(join(docs, 'FlexDesk'))) throw new Error(`saved to ${path}, not into ${docs}/FlexDesk`);
     const bytes = readFileSync(path);

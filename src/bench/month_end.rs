@@ -57,7 +57,7 @@ pub async fn run(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Res
     for g in &groups {
         let s = Instant::now();
         let mut tx = core.db.write().await?;
-        billing::regroup(&mut *tx, &bu, g, &ctx.now).await?;
+        billing::regroup(&mut tx, &bu, g, &ctx.now).await?;
         tx.commit().await?;
         d.push(s.elapsed());
     }

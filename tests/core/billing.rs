@@ -838,7 +838,10 @@ async fn the_month_end_bench_invoices_every_group_once_with_a_line_per_member() 
     let rows = flexdesk::bench::run(&opts, &|_| {}).await.unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(rows.len(), 3, "{names:?}");
-    assert!(names[1].starts_with("month-end run: 7 billing-group invoices of 4 lines"), "{names:?}");
+    assert!(
+        names[1].starts_with("month-end run: 7 billing-group invoices of 4 lines"),
+        "{names:?}"
+    );
     assert_eq!(rows[0].samples, 7, "one consolidation per group");
     assert!(dir.path().join("month-end.db").exists());
 }
@@ -860,7 +863,12 @@ async fn tax_inclusive_prices_are_invoiced_as_the_gross_with_vat_taken_out_per_l
         .unwrap();
     t.go_to(2026, 2, 28);
     let day = t.day();
-    while invoices::run(db, &t.ctx(), day, 50).await.unwrap().remaining > 0 {}
+    while invoices::run(db, &t.ctx(), day, 50)
+        .await
+        .unwrap()
+        .remaining
+        > 0
+    {}
     let all = invoices::all(db, &t.bu, &InvoiceQuery::default())
         .await
         .unwrap();
