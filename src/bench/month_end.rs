@@ -10,7 +10,6 @@ use crate::clock::FixedClock;
 use crate::error::{Error, Result};
 use crate::services::{billing, invoices, Ctx};
 use crate::Core;
-use chrono::NaiveDate;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -77,7 +76,7 @@ pub async fn run(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Res
     )];
 
     // The run, batch by batch with its progress, as the invoices screen drives it.
-    let up_to = NaiveDate::from_ymd_opt(MONTH_END.0, MONTH_END.1, MONTH_END.2).unwrap();
+    let up_to = ctx.today();
     let expected = invoices::pending_count(&core.db, &bu, up_to).await?;
     let t = Instant::now();
     let mut ids = Vec::new();

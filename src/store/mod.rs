@@ -44,12 +44,12 @@ impl Db {
             // Keep the log file from staying large after a burst of writes.
             .pragma("journal_size_limit", "67108864");
         // WAL is a property of the file. Switching a new file into it needs an exclusive lock
-        // that SQLite does not wait for, so one connection switches it (retrying while another
-        // process does the same) before the pool opens its connections, which then find the
-        // file in WAL mode. Setting a file up (WAL, migrations) is one process's job at a time:
-        // a second process opening the same new file waits for the first.
+        // that SQLite does not wait for, so one connection switches it before the pool opens
+        // its connections, which then find the file in WAL mode. Setting a file up (WAL,
+        // migrations) is one process's job at a time: a second process opening the same new
+        // file waits here for the first.
         let _setup = setup_lock(path).await?;
-        wal_connection(&opts).await?.close().await?;
+        switch_to_wal(&opts).await?;
         // The log is copied back into the file by the connection whose commit takes it past
         // 1,000 pages (SQLite's automatic checkpoint). A background checkpointer was measured
         // against it and lost: it let the log grow between rounds and competed with commits for
@@ -111,22 +111,12 @@ async fn setup_lock(path: &Path) -> Result<std::fs::File> {
     .map_err(|e| crate::error::Error::internal(format!("cannot lock the database for setup: {e}")))
 }
 
-/// A connection on `opts` with the file in WAL mode (it stays in WAL mode once switched). A new file is switched here; when two
-/// processes open the same new file at once, the one that loses the race retries and finds it
-/// switched.
-async fn wal_connection(opts: &SqliteConnectOptions) -> Result<SqliteConnection> {
+/// Switch the file to WAL mode (a no-op once it is: WAL is stored in the file). Called under
+/// the setup lock, so no other FlexDesk process is switching the same file at the same time.
+async fn switch_to_wal(opts: &SqliteConnectOptions) -> Result<()> {
     let wal = opts.clone().journal_mode(SqliteJournalMode::Wal);
-    let mut attempt = 0;
-    loop {
-        match sqlx::ConnectOptions::connect(&wal).await {
-            Ok(c) => return Ok(c),
-            Err(sqlx::Error::Database(e)) if e.message().contains("locked") && attempt < 50 => {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    sqlx::ConnectOptions::connect(&wal).await?.close().await?;
+    Ok(())
 }
 
 /// Who did something: a person at the desk or an API key.
