@@ -14,6 +14,7 @@ pub mod money;
 pub mod pdf;
 pub mod services;
 pub mod store;
+pub mod webhooks;
 
 use crate::clock::{stamp, SharedClock};
 use crate::error::Result;
@@ -119,6 +120,11 @@ impl Core {
     /// desk or server stays open. Checked every few minutes; the run itself is idempotent.
     pub fn spawn_daily_run(&self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(self.clone().daily_run_loop())
+    }
+
+    /// The webhook sender: delivers queued events as they fall due while the desk or server runs.
+    pub fn spawn_webhook_sender(&self, policy: webhooks::Policy) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(webhooks::run(self.clone(), policy))
     }
 
     /// The loop behind `spawn_daily_run`, for callers with their own runtime handle.

@@ -113,6 +113,7 @@ async fn open_core(
                     Err(e) => eprintln!("FlexDesk: loading the demo business failed: {e}"),
                 }
             }
+            tauri::async_runtime::spawn(flexdesk::webhooks::run(core.clone(), Default::default()));
             core.daily_run_loop().await;
         }
         Err(e) => {

@@ -4,6 +4,7 @@
 
 mod documents;
 mod handlers;
+mod integrations;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::services::users::User;
@@ -240,10 +241,11 @@ async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> R
 
 use crate::services::{
     assets, billing, business_units as bus, catalog, customers, dashboard, exports, files,
-    invoices, keys, orders, payments, runs, subscriptions as subs, timeline, users, Page,
+    invoices, keys, orders, payments, runs, subscriptions as subs, timeline, users, webhooks, Page,
 };
 pub use documents::*;
 pub use handlers::*;
+pub use integrations::*;
 
 commands! {
     "app.bootstrap" => app_bootstrap(Empty) -> Bootstrap, Access::Public;
@@ -338,4 +340,11 @@ commands! {
     "server.status" => server_status(Empty) -> ServerStatus, Access::Anyone;
     "server.start" => server_start(ServerStartReq) -> ServerStatus, ADMIN;
     "server.stop" => server_stop(Empty) -> ServerStatus, ADMIN;
+    "webhooks.list" => webhooks_list(Empty) -> Vec<webhooks::Endpoint>, ADMIN;
+    "webhooks.save" => webhooks_save(webhooks::EndpointInput) -> webhooks::Endpoint, ADMIN;
+    "webhooks.delete" => webhooks_delete(IdReq) -> Done, ADMIN;
+    "webhooks.test" => webhooks_test(IdReq) -> webhooks::Delivery, ADMIN;
+    "webhooks.deliveries" => webhooks_deliveries(webhooks::DeliveryQuery) -> Vec<webhooks::Delivery>, ADMIN;
+    "webhooks.delivery" => webhooks_delivery(IdReq) -> webhooks::DeliveryDetail, ADMIN;
+    "webhooks.redeliver" => webhooks_redeliver(IdReq) -> webhooks::Delivery, ADMIN;
 }

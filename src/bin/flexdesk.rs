@@ -46,6 +46,10 @@ enum Command {
         /// Load the demo business first if the database is empty.
         #[arg(long)]
         demo: bool,
+        /// Pause before the first retry of a failed webhook delivery, in milliseconds (each
+        /// later pause is three times longer, at most six hours).
+        #[arg(long, default_value_t = 30_000)]
+        webhook_retry_ms: u64,
     },
     /// Apply contract-end rules and late fees for every business unit as of today (idempotent).
     RunDaily,
@@ -255,7 +259,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
-        Command::Serve { listen, ui, demo } => {
+        Command::Serve {
+            listen,
+            ui,
+            demo,
+            webhook_retry_ms,
+        } => {
             let core = open(&cli.db).await?;
             if demo {
                 flexdesk::demo::seed_if_empty(&core).await?;
@@ -285,6 +294,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
             println!("{url}");
             core.spawn_daily_run();
+            core.spawn_webhook_sender(flexdesk::webhooks::Policy {
+                retry_base: std::time::Duration::from_millis(webhook_retry_ms),
+                ..Default::default()
+            });
             let _ = tokio::signal::ctrl_c().await;
             core.stop_server().await;
         }

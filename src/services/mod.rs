@@ -18,6 +18,7 @@ pub mod runs;
 pub mod subscriptions;
 pub mod timeline;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::settings::BuSettings;
 use crate::error::{Error, Result};

@@ -616,6 +616,16 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     )
     .await?;
     let order = get_in(&mut tx, bu, &id).await?;
+    super::webhooks::emit(&mut tx, &bu.id, &ctx.now, "order.created", || {
+        serde_json::json!({
+            "orderId": order.order_id,
+            "orderNumber": order.order_number,
+            "customerId": customer_id,
+            "status": order.status,
+            "order": crate::money::to_wire_value(&order),
+        })
+    })
+    .await?;
     tx.commit().await?;
     Ok(Placed {
         order,

@@ -871,7 +871,36 @@ async fn mark_paid_in(
             after: Some(serde_json::json!({ "status": "paid", "paidAt": paid_at })),
         },
     )
-    .await
+    .await?;
+    emit_payment(conn, ctx, "payment.succeeded", id).await
+}
+
+/// Queue a `payment.*` event: the ids a receiver routes on, the amount, and the whole payment
+/// as `GET /v1/payments/{id}` returns it.
+async fn emit_payment(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
+    id: &str,
+) -> Result<()> {
+    let hooks = super::webhooks::Hooks::load(conn, &ctx.bu.id).await?;
+    if !hooks.wants(event) {
+        return Ok(());
+    }
+    let p = get_in(conn, &ctx.bu, id, ctx.today()).await?;
+    let data = serde_json::json!({
+        "paymentId": p.payment_id,
+        "subscriptionId": p.rental_id,
+        "customerId": p.customer_id,
+        "billingGroupId": p.billing_group_id,
+        "status": p.status,
+        "amount": crate::money::to_wire_value(&p.total),
+        "currency": p.currency,
+        "paidAt": p.paid_at,
+        "failureReason": if p.status == PaymentStatus::Failed { p.last_capture_error.as_ref().map(|e| e.message.clone()) } else { None },
+        "payment": crate::money::to_wire_value(&p),
+    });
+    hooks.emit(conn, &ctx.now, event, data).await
 }
 
 pub async fn mark_paid(db: &Db, ctx: &Ctx, id: &str, m: MarkPaid) -> Result<Payment> {
@@ -942,6 +971,7 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    emit_payment(&mut tx, ctx, "payment.failed", id).await?;
     changed(
         tx,
         ctx,

@@ -4,6 +4,7 @@
 //! payments and the timeline.
 
 use super::billing;
+use super::webhooks;
 use super::payments::{self, Payer};
 use super::{day_text, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir};
 use crate::domain::lifecycle::{self, pct_f64};
@@ -649,12 +650,14 @@ async fn set_asset(
 
 async fn open_assignment(
     conn: &mut SqliteConnection,
+    ctx: &Ctx,
     asset_id: i64,
     rental_id: &str,
     customer_id: &str,
     on: NaiveDate,
     reason: &str,
 ) -> Result<()> {
+    emit_asset(conn, ctx, "asset.assigned", asset_id, rental_id, customer_id, reason).await?;
     sqlx::query(
         "INSERT OR IGNORE INTO asset_assignments (asset_id, rental_id, customer_id, started_on, start_reason) VALUES (?, ?, ?, ?, ?)",
     )
@@ -670,11 +673,17 @@ async fn open_assignment(
 
 async fn close_assignment(
     conn: &mut SqliteConnection,
+    ctx: &Ctx,
     asset_id: i64,
     rental_id: &str,
+    customer_id: &str,
     on: NaiveDate,
     reason: &str,
 ) -> Result<()> {
+    // A bought-out device stays with the customer: it ends its assignment without coming back.
+    if reason != "bought_out" {
+        emit_asset(conn, ctx, "asset.returned", asset_id, rental_id, customer_id, reason).await?;
+    }
     sqlx::query(
         "UPDATE asset_assignments SET ended_on = ?, end_reason = ? WHERE asset_id = ? AND rental_id = ? AND ended_on IS NULL",
     )
@@ -685,6 +694,61 @@ async fn close_assignment(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Queue `asset.assigned` / `asset.returned` for an asset (when some endpoint wants it).
+async fn emit_asset(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
+    asset_id: i64,
+    rental_id: &str,
+    customer_id: &str,
+    reason: &str,
+) -> Result<()> {
+    let hooks = webhooks::Hooks::load(conn, &ctx.bu.id).await?;
+    if !hooks.wants(event) {
+        return Ok(());
+    }
+    let (serial, sku): (String, String) =
+        sqlx::query_as("SELECT serial_number, sku FROM assets WHERE id = ?")
+            .bind(asset_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let data = serde_json::json!({
+        "serialNumber": serial,
+        "sku": sku,
+        "subscriptionId": rental_id,
+        "customerId": customer_id,
+        "reason": reason,
+    });
+    hooks.emit(conn, &ctx.now, event, data).await
+}
+
+/// Queue a `subscription.*` event: the ids a receiver routes on, `extra` facts of the action,
+/// and the whole subscription as `GET /v1/subscriptions/{id}` returns it.
+async fn emit_subscription(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
+    r: &Rental,
+    extra: Value,
+) -> Result<()> {
+    webhooks::emit(conn, &ctx.bu.id, &ctx.now, event, || {
+        let mut data = serde_json::json!({
+            "subscriptionId": r.rental_id,
+            "customerId": r.customer_id,
+            "orderId": r.order_id,
+            "serialNumber": r.asset_serial_number,
+            "status": r.status,
+        });
+        if let (Value::Object(d), Value::Object(x)) = (&mut data, extra) {
+            d.extend(x);
+        }
+        data["subscription"] = crate::money::to_wire_value(r);
+        data
+    })
+    .await
 }
 
 /// A timeline entry of this action; `change` is the (before, after) pair where it matters.
@@ -860,6 +924,7 @@ async fn start_subscription(
         now: &ctx.now,
     };
     payments::insert_slots(conn, &payer, &terms.schedule()).await?;
+    webhooks::emit_scheduled(conn, bu, &id, &ctx.now).await?;
     billing::regroup_member(conn, bu, n.billing_group_id.as_deref(), &ctx.now).await?;
     set_asset(
         conn,
@@ -873,6 +938,7 @@ async fn start_subscription(
     .await?;
     open_assignment(
         conn,
+        ctx,
         n.asset.id,
         &id,
         n.customer_id,
@@ -1208,6 +1274,19 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     )
     .await?;
     let rental = get_in(&mut tx, bu, &id, today).await?;
+    emit_subscription(&mut tx, ctx, "subscription.created", &rental, Value::Null).await?;
+    if new_status == OrderStatus::Fulfilled && status != OrderStatus::Fulfilled {
+        webhooks::emit(&mut tx, &bu.id, &ctx.now, "order.fulfilled", || {
+            serde_json::json!({
+                "orderId": order_id,
+                "orderNumber": number,
+                "customerId": rental.customer_id,
+                "rentedDevices": rented,
+                "totalDevices": total,
+            })
+        })
+        .await?;
+    }
     tx.commit().await?;
     Ok(Activation {
         message: format!(
@@ -1284,6 +1363,7 @@ async fn extend_in(
         .map(|k| terms.month(k, new_monthly))
         .collect();
     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+    webhooks::emit_scheduled(conn, bu, &row.id, &ctx.now).await?;
     billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ExtensionEntry> =
         serde_json::from_str(&row.extension_history).unwrap_or_default();
@@ -1349,6 +1429,14 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
     let (old_end, new_end, new_len) =
         extend_in(&mut tx, ctx, &row, months, new_monthly, reason, notes).await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
+    emit_subscription(
+        &mut tx,
+        ctx,
+        "subscription.extended",
+        &rental,
+        serde_json::json!({ "extensionMonths": months, "newEndDate": rental.end_date }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Extended {
         rental_id: row.id.clone(),
@@ -1448,7 +1536,16 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
         old_condition,
     )
     .await?;
-    close_assignment(&mut tx, row.asset_id, &row.id, today, "replaced").await?;
+    close_assignment(
+        &mut tx,
+        ctx,
+        row.asset_id,
+        &row.id,
+        &row.customer_id,
+        today,
+        "replaced",
+    )
+    .await?;
     set_asset(
         &mut tx,
         ctx,
@@ -1461,6 +1558,7 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     .await?;
     open_assignment(
         &mut tx,
+        ctx,
         new.id,
         &row.id,
         &row.customer_id,
@@ -1784,6 +1882,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     } else {
         None
     };
+    webhooks::emit_scheduled(&mut tx, bu, &row.id, &ctx.now).await?;
     let details = BuyoutDetails {
         buyout_price: bu.money(price),
         calculation_method: if manual.is_some() {
@@ -1817,7 +1916,16 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         None,
     )
     .await?;
-    close_assignment(&mut tx, row.asset_id, &row.id, eff, "bought_out").await?;
+    close_assignment(
+        &mut tx,
+        ctx,
+        row.asset_id,
+        &row.id,
+        &row.customer_id,
+        eff,
+        "bought_out",
+    )
+    .await?;
     let summary = format!(
         "Bought out for {} ({} future payments cancelled)",
         bu.amount_text(price),
@@ -1850,6 +1958,14 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
+    emit_subscription(
+        &mut tx,
+        ctx,
+        "subscription.ended",
+        &rental,
+        serde_json::json!({ "reason": "buyout" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(BoughtOut {
         message: format!(
@@ -1982,6 +2098,7 @@ async fn early_return_in(
     } else {
         None
     };
+    webhooks::emit_scheduled(conn, bu, &row.id, &ctx.now).await?;
     let details = EarlyReturnDetails {
         fee: bu.money(fee),
         fee_waived: a.waive,
@@ -2052,7 +2169,7 @@ async fn back_in(
         condition.map(|c| c.as_str()),
     )
     .await?;
-    close_assignment(conn, row.asset_id, &row.id, on, why).await?;
+    close_assignment(conn, ctx, row.asset_id, &row.id, &row.customer_id, on, why).await?;
     event(
         conn,
         ctx,
@@ -2086,6 +2203,14 @@ pub async fn early_return(
     let eff = effective_date(eff_raw.as_deref(), &row, ctx.today())?;
     let (fee, months) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
+    emit_subscription(
+        &mut tx,
+        ctx,
+        "subscription.ended",
+        &rental,
+        serde_json::json!({ "reason": "early_return" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(ReturnedEarly {
         message: format!(
@@ -2274,6 +2399,17 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
         }
     };
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
+    if case == "early_return" || case == "completion" {
+        let reason = if case == "completion" { "completed" } else { "early_return" };
+        emit_subscription(
+            &mut tx,
+            ctx,
+            "subscription.ended",
+            &rental,
+            serde_json::json!({ "reason": reason }),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Received {
         case,
@@ -2367,6 +2503,14 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
+    emit_subscription(
+        &mut tx,
+        ctx,
+        "subscription.ended",
+        &rental,
+        serde_json::json!({ "reason": "cancelled" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Cancelled {
         rental_id: row.id.clone(),
@@ -2596,6 +2740,20 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
     )
     .await?;
     let rental = get_in(&mut tx, bu, &new_id, today).await?;
+    let old = get_in(&mut tx, bu, &row.id, today).await?;
+    emit_subscription(
+        &mut tx,
+        ctx,
+        "subscription.upgraded",
+        &old,
+        serde_json::json!({
+            "newSubscriptionId": rental.rental_id,
+            "newSerialNumber": rental.asset_serial_number,
+            "newSku": rental.sku,
+            "newSubscription": crate::money::to_wire_value(&rental),
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Upgraded {
         message: format!(
@@ -2661,6 +2819,7 @@ pub(crate) async fn contract_end(
                 }
                 rep.renewal_payments +=
                     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+                webhooks::emit_scheduled(conn, bu, &row.id, &ctx.now).await?;
                 billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now)
                     .await?;
             }
@@ -2703,6 +2862,15 @@ pub(crate) async fn contract_end(
                         serde_json::json!({ "status": "active" }),
                         serde_json::json!({ "status": "ended_completed" }),
                     )),
+                )
+                .await?;
+                let r = get_in(conn, bu, &row.id, today).await?;
+                emit_subscription(
+                    conn,
+                    ctx,
+                    "subscription.ended",
+                    &r,
+                    serde_json::json!({ "reason": "completed" }),
                 )
                 .await?;
                 rep.completed += 1;

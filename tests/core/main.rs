@@ -14,3 +14,4 @@ mod foundation;
 mod orders;
 mod pdf;
 mod subscriptions;
+mod webhooks;

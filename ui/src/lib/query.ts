@@ -9,12 +9,13 @@ type Req<K extends keyof Commands> = Commands[K]["req"];
 type Res<K extends keyof Commands> = Commands[K]["res"];
 
 /** Read a command's answer, cached per business unit. */
-export function useCommand<K extends keyof Commands>(cmd: K, req: Req<K>, opts: { enabled?: boolean } = {}) {
+export function useCommand<K extends keyof Commands>(cmd: K, req: Req<K>, opts: { enabled?: boolean; refreshMs?: number | false } = {}) {
   const { bu } = useSession();
   return useQuery<Res<K>, AppError>({
     queryKey: [bu?.id ?? "", cmd, req],
     queryFn: () => call(cmd, req),
     enabled: opts.enabled ?? true,
+    refetchInterval: opts.refreshMs ?? false,
   });
 }
 

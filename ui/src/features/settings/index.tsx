@@ -8,6 +8,7 @@ import { getTransport } from "../../lib/api/client";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
+import { WebhookDeliveries, Webhooks } from "./Webhooks";
 import { Badge, Card, Check, Empty, Field, Input, LoadError, Loading, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 
 export function SettingsScreen() {
@@ -25,8 +26,10 @@ export function SettingsScreen() {
         <div>
           {s.bu && <ApiKeys />}
           <LocalServer />
+          {s.bu && <Webhooks />}
         </div>
       </div>
+      {s.bu && <WebhookDeliveries />}
     </>
   );
 }

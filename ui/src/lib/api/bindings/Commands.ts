@@ -29,11 +29,16 @@ import type { CustomerQuery } from "./CustomerQuery";
 import type { CustomerUpdate } from "./CustomerUpdate";
 import type { DailyReport } from "./DailyReport";
 import type { Dashboard } from "./Dashboard";
+import type { Delivery } from "./Delivery";
+import type { DeliveryDetail } from "./DeliveryDetail";
+import type { DeliveryQuery } from "./DeliveryQuery";
 import type { Document } from "./Document";
 import type { Done } from "./Done";
 import type { EarlyReturnQuoteView } from "./EarlyReturnQuoteView";
 import type { EarlyReturnReq } from "./EarlyReturnReq";
 import type { Empty } from "./Empty";
+import type { Endpoint } from "./Endpoint";
+import type { EndpointInput } from "./EndpointInput";
 import type { Event } from "./Event";
 import type { ExportedFolder } from "./ExportedFolder";
 import type { ExtendReq } from "./ExtendReq";
@@ -200,6 +205,13 @@ export interface Commands {
   "server.status": { req: Empty; res: ServerStatus };
   "server.start": { req: ServerStartReq; res: ServerStatus };
   "server.stop": { req: Empty; res: ServerStatus };
+  "webhooks.list": { req: Empty; res: Array<Endpoint> };
+  "webhooks.save": { req: EndpointInput; res: Endpoint };
+  "webhooks.delete": { req: IdReq; res: Done };
+  "webhooks.test": { req: IdReq; res: Delivery };
+  "webhooks.deliveries": { req: DeliveryQuery; res: Array<Delivery> };
+  "webhooks.delivery": { req: IdReq; res: DeliveryDetail };
+  "webhooks.redeliver": { req: IdReq; res: Delivery };
 }
 
 export type CommandName = keyof Commands;
@@ -298,4 +310,11 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly 
   "server.status": "anyone",
   "server.start": ["admin"],
   "server.stop": ["admin"],
+  "webhooks.list": ["admin"],
+  "webhooks.save": ["admin"],
+  "webhooks.delete": ["admin"],
+  "webhooks.test": ["admin"],
+  "webhooks.deliveries": ["admin"],
+  "webhooks.delivery": ["admin"],
+  "webhooks.redeliver": ["admin"],
 };
