@@ -136,7 +136,12 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
             let text = r.text().await.unwrap_or_default();
             let text: String = text.chars().take(500).collect();
             let error = (!(200..300).contains(&code)).then(|| format!("HTTP {code}"));
-            (Some(code), error, Some(text).filter(|t| !t.is_empty()), retry_after)
+            (
+                Some(code),
+                error,
+                Some(text).filter(|t| !t.is_empty()),
+                retry_after,
+            )
         }
         Err(e) => {
             let what = if e.is_timeout() {
@@ -153,7 +158,9 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
     let attempt_no = d.attempts + 1;
     // 410 Gone: the receiver says the hook is gone for good; no point in retrying.
     let retry_at = (status_code != Some(410)).then(|| {
-        let pause = policy.pause(attempt_no).max(retry_after.unwrap_or_default());
+        let pause = policy
+            .pause(attempt_no)
+            .max(retry_after.unwrap_or_default());
         stamp(now + chrono::Duration::from_std(pause).unwrap_or_default())
     });
     Outcome {
@@ -204,7 +211,13 @@ mod tests {
         let h = sign("whsec_a", 1_700_000_000, body);
         assert!(verify("whsec_a", &h, body, 1_700_000_100, 300));
         assert!(!verify("whsec_b", &h, body, 1_700_000_100, 300));
-        assert!(!verify("whsec_a", &h, br#"{"event":"pong"}"#, 1_700_000_100, 300));
+        assert!(!verify(
+            "whsec_a",
+            &h,
+            br#"{"event":"pong"}"#,
+            1_700_000_100,
+            300
+        ));
         assert!(!verify("whsec_a", &h, body, 1_700_000_400, 300));
         assert!(!verify("whsec_a", "v1=00", body, 1_700_000_000, 300));
     }

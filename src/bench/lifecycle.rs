@@ -221,7 +221,7 @@ async fn minimal_activation(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    insert_schedule(&mut *tx, bu, customer, &rid, &rid, asset_id, now).await?;
+    insert_schedule(&mut tx, bu, customer, &rid, &rid, asset_id, now).await?;
     sqlx::query("UPDATE assets SET status = 'rented_out', customer_id = ?, rental_id = ?, updated_at = ? WHERE id = ?")
         .bind(customer)
         .bind(&rid)
@@ -414,7 +414,7 @@ pub async fn run(
         let key = crate::ids::new_id("flr");
         let mut tx = core.db.write().await?;
         let t = Instant::now();
-        insert_schedule(&mut *tx, bu, &customer, &rid, &key, asset_id, &now).await?;
+        insert_schedule(&mut tx, bu, &customer, &rid, &key, asset_id, &now).await?;
         df.push(t.elapsed());
         tx.rollback().await?;
     }

@@ -877,12 +877,7 @@ async fn mark_paid_in(
 
 /// Queue a `payment.*` event: the ids a receiver routes on, the amount, and the whole payment
 /// as `GET /v1/payments/{id}` returns it.
-async fn emit_payment(
-    conn: &mut SqliteConnection,
-    ctx: &Ctx,
-    event: &str,
-    id: &str,
-) -> Result<()> {
+async fn emit_payment(conn: &mut SqliteConnection, ctx: &Ctx, event: &str, id: &str) -> Result<()> {
     let hooks = super::webhooks::Hooks::load(conn, &ctx.bu.id).await?;
     if !hooks.wants(event) {
         return Ok(());

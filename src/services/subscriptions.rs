@@ -4,8 +4,8 @@
 //! payments and the timeline.
 
 use super::billing;
-use super::webhooks;
 use super::payments::{self, Payer};
+use super::webhooks;
 use super::{day_text, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir};
 use crate::domain::lifecycle::{self, pct_f64};
 use crate::domain::schedule::{self, TaxRule, Terms};
@@ -657,7 +657,16 @@ async fn open_assignment(
     on: NaiveDate,
     reason: &str,
 ) -> Result<()> {
-    emit_asset(conn, ctx, "asset.assigned", asset_id, rental_id, customer_id, reason).await?;
+    emit_asset(
+        conn,
+        ctx,
+        "asset.assigned",
+        asset_id,
+        rental_id,
+        customer_id,
+        reason,
+    )
+    .await?;
     sqlx::query(
         "INSERT OR IGNORE INTO asset_assignments (asset_id, rental_id, customer_id, started_on, start_reason) VALUES (?, ?, ?, ?, ?)",
     )
@@ -682,7 +691,16 @@ async fn close_assignment(
 ) -> Result<()> {
     // A bought-out device stays with the customer: it ends its assignment without coming back.
     if reason != "bought_out" {
-        emit_asset(conn, ctx, "asset.returned", asset_id, rental_id, customer_id, reason).await?;
+        emit_asset(
+            conn,
+            ctx,
+            "asset.returned",
+            asset_id,
+            rental_id,
+            customer_id,
+            reason,
+        )
+        .await?;
     }
     sqlx::query(
         "UPDATE asset_assignments SET ended_on = ?, end_reason = ? WHERE asset_id = ? AND rental_id = ? AND ended_on IS NULL",
@@ -2400,7 +2418,11 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
     };
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
     if case == "early_return" || case == "completion" {
-        let reason = if case == "completion" { "completed" } else { "early_return" };
+        let reason = if case == "completion" {
+            "completed"
+        } else {
+            "early_return"
+        };
         emit_subscription(
             &mut tx,
             ctx,

@@ -112,7 +112,10 @@ fn check_url(c: &mut Checks, url: &str) {
     if u.is_empty() {
         c.fail("url", "The URL is required.");
     } else if !(u.starts_with("https://") || u.starts_with("http://")) {
-        c.fail("url", "The URL must start with https:// (or http:// on a local network).");
+        c.fail(
+            "url",
+            "The URL must start with https:// (or http:// on a local network).",
+        );
     } else if u.len() > 2000 || u.contains(char::is_whitespace) {
         c.fail("url", "The URL is not valid.");
     }
@@ -129,7 +132,10 @@ fn check_events(c: &mut Checks, events: &[String]) -> Vec<String> {
         } else {
             c.fail(
                 "events",
-                format!("'{e}' is not a webhook event. Events: {}.", EVENTS.join(", ")),
+                format!(
+                    "'{e}' is not a webhook event. Events: {}.",
+                    EVENTS.join(", ")
+                ),
             );
         }
     }
@@ -431,7 +437,9 @@ pub(crate) async fn emit_scheduled(
             "amount": crate::money::to_wire_value(&bu.money(total)),
             "currency": bu.currency,
         });
-        hooks.emit(conn, created_at, "payment.scheduled", data).await?;
+        hooks
+            .emit(conn, created_at, "payment.scheduled", data)
+            .await?;
     }
     Ok(())
 }
@@ -500,9 +508,11 @@ impl From<DeliveryRow> for Delivery {
     }
 }
 
-const DELIVERY_COLS: &str = "d.id, d.event_id, ev.event, d.endpoint_id, e.url, d.status, d.attempts, d.next_attempt_at,
+const DELIVERY_COLS: &str =
+    "d.id, d.event_id, ev.event, d.endpoint_id, e.url, d.status, d.attempts, d.next_attempt_at,
     d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.created_at";
-const DELIVERY_FROM: &str = " FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
+const DELIVERY_FROM: &str =
+    " FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
     JOIN webhook_endpoints e ON e.id = d.endpoint_id";
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -746,15 +756,6 @@ pub async fn claim_due(db: &Db, now: &str, lease_until: &str, limit: i64) -> Res
     }
     tx.commit().await?;
     Ok(due)
-}
-
-/// When the next pending delivery is due (to sleep until then).
-pub async fn next_due(db: &Db) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'",
-    )
-    .fetch_one(db.pool())
-    .await?)
 }
 
 /// What one attempt found.

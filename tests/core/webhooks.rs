@@ -30,7 +30,11 @@ struct Receiver {
     answers: Arc<Mutex<VecDeque<u16>>>,
 }
 
-async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
+async fn hook(
+    State(r): State<Receiver>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
     let h = |n: &str| {
         headers
             .get(n)
@@ -148,7 +152,9 @@ async fn an_activation_queues_its_events_for_the_endpoints_that_want_them_and_a_
     assert_eq!(count(&list, "asset.assigned"), 1);
     assert_eq!(count(&list, "order.fulfilled"), 1);
     assert_eq!(count(&list, "payment.scheduled"), 12);
-    assert!(list.iter().all(|d| d.status == "pending" && d.attempts == 0));
+    assert!(list
+        .iter()
+        .all(|d| d.status == "pending" && d.attempts == 0));
     assert!(deliveries(&t, &paid_only.id).await.is_empty());
 
     // The payload names the subscription and carries it whole, money as numbers.
@@ -188,7 +194,10 @@ async fn an_activation_queues_its_events_for_the_endpoints_that_want_them_and_a_
     let paid = deliveries(&t, &paid_only.id).await;
     assert_eq!(paid.len(), 1);
     assert_eq!(paid[0].event, "payment.succeeded");
-    assert_eq!(count(&deliveries(&t, &all.id).await, "payment.succeeded"), 1);
+    assert_eq!(
+        count(&deliveries(&t, &all.id).await, "payment.succeeded"),
+        1
+    );
 
     // A paused endpoint gets nothing new.
     webhooks::save_endpoint(
@@ -230,7 +239,9 @@ async fn bad_endpoint_settings_are_refused_with_the_field_named() {
             },
         )
     };
-    let e = save("ftp://x.example/hook", vec!["*".into()]).await.unwrap_err();
+    let e = save("ftp://x.example/hook", vec!["*".into()])
+        .await
+        .unwrap_err();
     assert_eq!(e.code.as_str(), "VALIDATION_ERROR");
     assert!(e.message.contains("https://"), "{}", e.message);
     let e = save("https://x.example/hook", vec!["order.shipped".into()])
@@ -266,21 +277,33 @@ async fn a_receiver_gets_signed_events_and_failures_are_retried_after_growing_pa
     // First attempt: 500. The delivery waits 30 s; nothing is due before then.
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 1);
     let d = deliveries(&t, &ep.id).await.remove(0);
-    assert_eq!((d.status.as_str(), d.attempts, d.last_status), ("pending", 1, Some(500)));
-    assert_eq!(d.next_attempt_at.as_deref(), Some("2026-01-15T12:00:30.000Z"));
+    assert_eq!(
+        (d.status.as_str(), d.attempts, d.last_status),
+        ("pending", 1, Some(500))
+    );
+    assert_eq!(
+        d.next_attempt_at.as_deref(),
+        Some("2026-01-15T12:00:30.000Z")
+    );
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 0);
     // Second attempt after 30 s: 503; the next pause is three times longer (90 s).
     t.clock.advance(chrono::Duration::seconds(30));
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 1);
     let d = deliveries(&t, &ep.id).await.remove(0);
     assert_eq!((d.attempts, d.last_status), (2, Some(503)));
-    assert_eq!(d.next_attempt_at.as_deref(), Some("2026-01-15T12:02:00.000Z"));
+    assert_eq!(
+        d.next_attempt_at.as_deref(),
+        Some("2026-01-15T12:02:00.000Z")
+    );
     t.clock.advance(chrono::Duration::seconds(89));
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 0);
     t.clock.advance(chrono::Duration::seconds(1));
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 1);
     let d = deliveries(&t, &ep.id).await.remove(0);
-    assert_eq!((d.status.as_str(), d.attempts, d.last_status), ("delivered", 3, Some(200)));
+    assert_eq!(
+        (d.status.as_str(), d.attempts, d.last_status),
+        ("delivered", 3, Some(200))
+    );
 
     // Three requests, each the same signed body; the signature verifies with the secret.
     let got = receiver.got();
@@ -289,7 +312,11 @@ async fn a_receiver_gets_signed_events_and_failures_are_retried_after_growing_pa
     for r in &got {
         assert_eq!(r.event, "order.created");
         assert_eq!(r.body, got[0].body);
-        assert!(verify(&ep.secret, &r.signature, &r.body, now, 300), "{}", r.signature);
+        assert!(
+            verify(&ep.secret, &r.signature, &r.body, now, 300),
+            "{}",
+            r.signature
+        );
         assert!(!verify("whsec_wrong", &r.signature, &r.body, now, 300));
     }
     let body: Value = serde_json::from_slice(&got[0].body).unwrap();
@@ -298,7 +325,9 @@ async fn a_receiver_gets_signed_events_and_failures_are_retried_after_growing_pa
     assert_eq!(body["id"], got[0].event_id.as_str());
 
     // The log keeps every attempt; redelivery sends the same event (same id) once more.
-    let detail = webhooks::get_delivery(&t.core.db, &t.bu.id, &d.id).await.unwrap();
+    let detail = webhooks::get_delivery(&t.core.db, &t.bu.id, &d.id)
+        .await
+        .unwrap();
     let codes: Vec<_> = detail.attempts.iter().map(|a| a.status_code).collect();
     assert_eq!(codes, vec![Some(200), Some(503), Some(500)]);
     webhooks::redeliver(
@@ -337,11 +366,18 @@ async fn an_unreachable_endpoint_is_given_up_after_the_last_attempt_and_410_at_o
     let policy = Policy::default();
     let client = flexdesk::webhooks::client(&policy);
     for i in 1..=webhooks::MAX_ATTEMPTS {
-        assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 1, "attempt {i}");
+        assert_eq!(
+            deliver_due(&t.core, &client, &policy).await.unwrap(),
+            1,
+            "attempt {i}"
+        );
         t.clock.advance(chrono::Duration::hours(6));
     }
     let d = deliveries(&t, &ep.id).await.remove(0);
-    assert_eq!((d.status.as_str(), d.attempts), ("failed", webhooks::MAX_ATTEMPTS));
+    assert_eq!(
+        (d.status.as_str(), d.attempts),
+        ("failed", webhooks::MAX_ATTEMPTS)
+    );
     assert_eq!(d.last_error.as_deref(), Some("Could not connect"));
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 0);
 
@@ -360,7 +396,10 @@ async fn an_unreachable_endpoint_is_given_up_after_the_last_attempt_and_410_at_o
     .unwrap();
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 1);
     let d = deliveries(&t, &gone.id).await.remove(0);
-    assert_eq!((d.status.as_str(), d.attempts, d.last_status), ("failed", 1, Some(410)));
+    assert_eq!(
+        (d.status.as_str(), d.attempts, d.last_status),
+        ("failed", 1, Some(410))
+    );
 }
 
 /// `flexdesk serve` on a file, with fast retries; returns the process and its URL.
@@ -369,7 +408,13 @@ fn serve(db: &std::path::Path) -> (std::process::Child, String) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexdesk"))
         .arg("--db")
         .arg(db)
-        .args(["serve", "--listen", "127.0.0.1:0", "--webhook-retry-ms", "200"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--webhook-retry-ms",
+            "200",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -392,7 +437,11 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_comes_up
             .args(args)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .last()
@@ -436,7 +485,11 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_comes_up
         .send()
         .await
         .unwrap();
-    assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
+    assert!(
+        saved.status().is_success(),
+        "{}",
+        saved.text().await.unwrap()
+    );
     let mut ids = Vec::new();
     for i in 0..3 {
         let r: Value = http
@@ -462,7 +515,11 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_comes_up
         .send()
         .await
         .unwrap();
-    assert!(products.status().is_success(), "{}", products.text().await.unwrap());
+    assert!(
+        products.status().is_success(),
+        "{}",
+        products.text().await.unwrap()
+    );
     for i in 0..3 {
         let r = http
             .post(format!("{url}/v1/orders"))

@@ -5,6 +5,8 @@
 // drives the system Chromium with playwright-core, saves screenshots to e2e/shots/, and prints
 // one final line `N passed, M failed`. Exits non-zero on any failure.
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -884,6 +886,58 @@ async function main() {
     const doc = await openedDocument(tid("assets-labels"));
     assert(doc.head.startsWith("%PDF"), `labels start with ${JSON.stringify(doc.head)}`);
     await noErrorBanner();
+  });
+
+  await step("settings (Administrator): a webhook endpoint gets a signed test event; the delivery log shows it and sends it again", async () => {
+    const got = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        got.push({ headers: req.headers, body });
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.end("ok");
+      });
+    });
+    await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+    const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+    try {
+      await become("Administrator");
+      await tid("bu-switcher").selectOption(target.id);
+      await tid("nav-settings").click();
+      await tid("webhook-new-url").fill(hookUrl);
+      await tid("webhook-add").click();
+      const endpoint = tid("webhook-endpoint").filter({ hasText: hookUrl });
+      await endpoint.waitFor();
+      const secret = (await endpoint.getByTestId("webhook-secret").innerText()).trim();
+      assert(secret.startsWith("whsec_"), `secret shown after adding: ${secret}`);
+      await endpoint.getByTestId("webhook-test").click();
+      const deadline = Date.now() + TIMEOUT;
+      while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert(got.length === 1, `the receiver got ${got.length} requests`);
+      const [{ headers, body }] = got;
+      const [t, v1] = headers["flexdesk-signature"].split(",").map((p) => p.split("=")[1]);
+      const expected = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
+      assert(v1 === expected, "the signature verifies with the endpoint's secret");
+      assert(JSON.parse(body).event === "ping" && headers["flexdesk-event"] === "ping", `event ${body}`);
+      const row = tid("delivery-row").filter({ hasText: "ping" }).first();
+      await row.filter({ hasText: "delivered" }).waitFor();
+      await row.click();
+      await tid("delivery-dialog").getByTestId("attempts-table").filter({ hasText: "HTTP 200" }).waitFor();
+      assert((await tid("delivery-payload").innerText()).includes('"event": "ping"'), "the dialog shows the payload");
+      await shot("33-webhook-delivery");
+      await tid("delivery-redeliver").click();
+      const again = Date.now() + TIMEOUT;
+      while (got.length < 2 && Date.now() < again) await new Promise((r) => setTimeout(r, 100));
+      assert(got.length === 2, "Send again delivers once more");
+      assert(got[1].headers["flexdesk-event-id"] === got[0].headers["flexdesk-event-id"], "with the same event id");
+      await page.keyboard.press("Escape");
+      await endpoint.getByTestId("webhook-remove").click();
+      await endpoint.waitFor({ state: "detached" });
+      await noErrorBanner();
+    } finally {
+      receiver.close();
+    }
   });
 
   await step("no uncaught page errors", async () => {
