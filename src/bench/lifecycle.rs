@@ -354,10 +354,12 @@ pub async fn run(
     let (mut ds, mut dr) = (Vec::with_capacity(k), Vec::with_capacity(k));
     let now = ctx.now.clone();
     for i in 0..k {
+        // A context per action, as the desk and the API make one per call.
+        let action = Ctx::new(ctx.actor.clone(), bu.clone(), &core.desk.code, ctx.at);
         let t = Instant::now();
         let a = subs::activate(
             &core.db,
-            &ctx,
+            &action,
             subs::ActivateInput {
                 order_id: svc[i].0.clone(),
                 asset_serial_number: svc[i].1.clone(),

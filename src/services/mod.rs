@@ -86,6 +86,8 @@ pub struct Ctx {
     pub at: chrono::DateTime<chrono::Utc>,
     /// `at` in the store's text form.
     pub now: String,
+    /// The business unit's active webhook endpoints, read once per action by its first event.
+    pub(crate) hooks: tokio::sync::OnceCell<webhooks::Hooks>,
 }
 
 impl Ctx {
@@ -101,6 +103,7 @@ impl Ctx {
             desk_code: desk_code.to_string(),
             at,
             now: crate::clock::stamp(at),
+            hooks: Default::default(),
         }
     }
 }

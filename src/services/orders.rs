@@ -616,7 +616,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     )
     .await?;
     let order = get_in(&mut tx, bu, &id).await?;
-    super::webhooks::emit(&mut tx, &bu.id, &ctx.now, "order.created", || {
+    super::webhooks::emit(&mut tx, ctx, "order.created", || {
         serde_json::json!({
             "orderId": order.order_id,
             "orderNumber": order.order_number,

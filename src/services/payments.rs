@@ -878,7 +878,7 @@ async fn mark_paid_in(
 /// Queue a `payment.*` event: the ids a receiver routes on, the amount, and the whole payment
 /// as `GET /v1/payments/{id}` returns it.
 async fn emit_payment(conn: &mut SqliteConnection, ctx: &Ctx, event: &str, id: &str) -> Result<()> {
-    let hooks = super::webhooks::Hooks::load(conn, &ctx.bu.id).await?;
+    let hooks = super::webhooks::Hooks::of(conn, ctx).await?;
     if !hooks.wants(event) {
         return Ok(());
     }
@@ -895,7 +895,7 @@ async fn emit_payment(conn: &mut SqliteConnection, ctx: &Ctx, event: &str, id: &
         "failureReason": if p.status == PaymentStatus::Failed { p.last_capture_error.as_ref().map(|e| e.message.clone()) } else { None },
         "payment": crate::money::to_wire_value(&p),
     });
-    hooks.emit(conn, &ctx.now, event, data).await
+    hooks.emit(conn, ctx, event, data).await
 }
 
 pub async fn mark_paid(db: &Db, ctx: &Ctx, id: &str, m: MarkPaid) -> Result<Payment> {

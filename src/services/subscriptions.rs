@@ -724,7 +724,7 @@ async fn emit_asset(
     customer_id: &str,
     reason: &str,
 ) -> Result<()> {
-    let hooks = webhooks::Hooks::load(conn, &ctx.bu.id).await?;
+    let hooks = webhooks::Hooks::of(conn, ctx).await?;
     if !hooks.wants(event) {
         return Ok(());
     }
@@ -740,7 +740,7 @@ async fn emit_asset(
         "customerId": customer_id,
         "reason": reason,
     });
-    hooks.emit(conn, &ctx.now, event, data).await
+    hooks.emit(conn, ctx, event, data).await
 }
 
 /// Queue a `subscription.*` event: the ids a receiver routes on, `extra` facts of the action,
@@ -752,7 +752,7 @@ async fn emit_subscription(
     r: &Rental,
     extra: Value,
 ) -> Result<()> {
-    webhooks::emit(conn, &ctx.bu.id, &ctx.now, event, || {
+    webhooks::emit(conn, ctx, event, || {
         let mut data = serde_json::json!({
             "subscriptionId": r.rental_id,
             "customerId": r.customer_id,
@@ -942,7 +942,7 @@ async fn start_subscription(
         now: &ctx.now,
     };
     payments::insert_slots(conn, &payer, &terms.schedule()).await?;
-    webhooks::emit_scheduled(conn, bu, &id, &ctx.now).await?;
+    webhooks::emit_scheduled(conn, ctx, &id).await?;
     billing::regroup_member(conn, bu, n.billing_group_id.as_deref(), &ctx.now).await?;
     set_asset(
         conn,
@@ -1294,7 +1294,7 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     let rental = get_in(&mut tx, bu, &id, today).await?;
     emit_subscription(&mut tx, ctx, "subscription.created", &rental, Value::Null).await?;
     if new_status == OrderStatus::Fulfilled && status != OrderStatus::Fulfilled {
-        webhooks::emit(&mut tx, &bu.id, &ctx.now, "order.fulfilled", || {
+        webhooks::emit(&mut tx, ctx, "order.fulfilled", || {
             serde_json::json!({
                 "orderId": order_id,
                 "orderNumber": number,
@@ -1381,7 +1381,7 @@ async fn extend_in(
         .map(|k| terms.month(k, new_monthly))
         .collect();
     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
-    webhooks::emit_scheduled(conn, bu, &row.id, &ctx.now).await?;
+    webhooks::emit_scheduled(conn, ctx, &row.id).await?;
     billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ExtensionEntry> =
         serde_json::from_str(&row.extension_history).unwrap_or_default();
@@ -1900,7 +1900,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     } else {
         None
     };
-    webhooks::emit_scheduled(&mut tx, bu, &row.id, &ctx.now).await?;
+    webhooks::emit_scheduled(&mut tx, ctx, &row.id).await?;
     let details = BuyoutDetails {
         buyout_price: bu.money(price),
         calculation_method: if manual.is_some() {
@@ -2116,7 +2116,7 @@ async fn early_return_in(
     } else {
         None
     };
-    webhooks::emit_scheduled(conn, bu, &row.id, &ctx.now).await?;
+    webhooks::emit_scheduled(conn, ctx, &row.id).await?;
     let details = EarlyReturnDetails {
         fee: bu.money(fee),
         fee_waived: a.waive,
@@ -2841,7 +2841,7 @@ pub(crate) async fn contract_end(
                 }
                 rep.renewal_payments +=
                     payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
-                webhooks::emit_scheduled(conn, bu, &row.id, &ctx.now).await?;
+                webhooks::emit_scheduled(conn, ctx, &row.id).await?;
                 billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now)
                     .await?;
             }

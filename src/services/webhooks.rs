@@ -13,6 +13,8 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+use super::Ctx;
+
 /// The events a business unit can subscribe to (FlexPortal's names).
 pub const EVENTS: &[&str] = &[
     "order.created",
@@ -308,28 +310,33 @@ pub async fn delete_endpoint(
 // ---------------------------------------------------------------------------------------------
 // Queueing, inside the action's transaction
 
-/// The active endpoints of a business unit, loaded once per action: `wants` tells whether an
-/// event has anyone to go to (so an action builds payloads only when they will be sent).
+/// The active endpoints of a business unit. An action reads them once, with its first event
+/// (`Ctx::hooks`); `wants` tells whether an event has anyone to go to, so payloads are built
+/// only when they will be sent.
+#[derive(Debug, Clone)]
 pub(crate) struct Hooks {
-    bu_id: String,
     endpoints: Vec<(String, Vec<String>)>,
 }
 
 impl Hooks {
-    pub async fn load(conn: &mut SqliteConnection, bu_id: &str) -> Result<Hooks> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, events FROM webhook_endpoints WHERE bu_id = ? AND active = 1",
-        )
-        .bind(bu_id)
-        .fetch_all(conn)
-        .await?;
-        Ok(Hooks {
-            bu_id: bu_id.to_string(),
-            endpoints: rows
-                .into_iter()
-                .map(|(id, ev)| (id, serde_json::from_str(&ev).unwrap_or_default()))
-                .collect(),
-        })
+    /// The action's endpoints, read on first use.
+    pub async fn of<'c>(conn: &mut SqliteConnection, ctx: &'c Ctx) -> Result<&'c Hooks> {
+        ctx.hooks
+            .get_or_try_init(|| async {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT id, events FROM webhook_endpoints WHERE bu_id = ? AND active = 1",
+                )
+                .bind(&ctx.bu.id)
+                .fetch_all(&mut *conn)
+                .await?;
+                Ok(Hooks {
+                    endpoints: rows
+                        .into_iter()
+                        .map(|(id, ev)| (id, serde_json::from_str(&ev).unwrap_or_default()))
+                        .collect(),
+                })
+            })
+            .await
     }
 
     fn targets<'a>(&'a self, event: &'a str) -> impl Iterator<Item = &'a str> + 'a {
@@ -343,90 +350,104 @@ impl Hooks {
         self.targets(event).next().is_some()
     }
 
-    /// Queue `event` with `data` for every endpoint that subscribes to it.
+    /// Queue `event` with `data`, at the action's time, for every endpoint that subscribes to it.
     pub async fn emit(
         &self,
         conn: &mut SqliteConnection,
-        at: &str,
+        ctx: &Ctx,
         event: &str,
         data: Value,
     ) -> Result<()> {
         let targets: Vec<&str> = self.targets(event).collect();
-        if targets.is_empty() {
-            return Ok(());
-        }
-        let id = new_id("whe");
-        let payload = serde_json::json!({
-            "id": id,
-            "event": event,
-            "timestamp": at,
-            "businessUnitId": self.bu_id,
-            "data": data,
-        });
-        sqlx::query(
-            "INSERT INTO webhook_events (id, bu_id, event, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&self.bu_id)
-        .bind(event)
-        .bind(payload.to_string())
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-        for endpoint in targets {
-            sqlx::query(
-                "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, bu_id, status, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            )
-            .bind(new_id("whd"))
-            .bind(&id)
-            .bind(endpoint)
-            .bind(&self.bu_id)
-            .bind(at)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+        if !targets.is_empty() {
+            queue(conn, &ctx.bu.id, &ctx.now, event, data, &targets).await?;
         }
         Ok(())
     }
 }
 
-/// Queue one event whose data is at hand (loads the endpoints itself).
-pub(crate) async fn emit(
+/// Store one event and a pending delivery of it to each of `endpoints`; returns the deliveries'
+/// ids in the same order.
+async fn queue(
     conn: &mut SqliteConnection,
     bu_id: &str,
     at: &str,
     event: &str,
+    data: Value,
+    endpoints: &[&str],
+) -> Result<Vec<String>> {
+    let id = new_id("whe");
+    let payload = serde_json::json!({
+        "id": id,
+        "event": event,
+        "timestamp": at,
+        "businessUnitId": bu_id,
+        "data": data,
+    });
+    sqlx::query(
+        "INSERT INTO webhook_events (id, bu_id, event, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(bu_id)
+    .bind(event)
+    .bind(payload.to_string())
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    let mut deliveries = Vec::with_capacity(endpoints.len());
+    for endpoint in endpoints {
+        let delivery = new_id("whd");
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, bu_id, status, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+        )
+        .bind(&delivery)
+        .bind(&id)
+        .bind(endpoint)
+        .bind(bu_id)
+        .bind(at)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+        deliveries.push(delivery);
+    }
+    Ok(deliveries)
+}
+
+/// Queue one event whose data is at hand.
+pub(crate) async fn emit(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
     data: impl FnOnce() -> Value,
 ) -> Result<()> {
-    let hooks = Hooks::load(conn, bu_id).await?;
+    let hooks = Hooks::of(conn, ctx).await?;
     if hooks.wants(event) {
-        hooks.emit(conn, at, event, data()).await?;
+        hooks.emit(conn, ctx, event, data()).await?;
     }
     Ok(())
 }
 
-/// Queue `payment.scheduled` for the payments a subscription gained in this action (made at
-/// `created_at`).
+/// Queue `payment.scheduled` for the payments a subscription gained in this action.
 pub(crate) async fn emit_scheduled(
     conn: &mut SqliteConnection,
-    bu: &super::BusinessUnit,
+    ctx: &Ctx,
     rental_id: &str,
-    created_at: &str,
 ) -> Result<()> {
-    let hooks = Hooks::load(conn, &bu.id).await?;
+    let hooks = Hooks::of(conn, ctx).await?;
     if !hooks.wants("payment.scheduled") {
         return Ok(());
     }
-    let rows: Vec<(String, String, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, customer_id, kind, billing_period, due_date, total, seq FROM payments
+    let bu = &ctx.bu;
+    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, customer_id, kind, billing_period, due_date, total FROM payments
          WHERE rental_id = ? AND created_at = ? AND status = 'pending' ORDER BY seq, id",
     )
     .bind(rental_id)
-    .bind(created_at)
+    .bind(&ctx.now)
     .fetch_all(&mut *conn)
     .await?;
-    for (id, customer, kind, period, due, total, _) in rows {
+    for (id, customer, kind, period, due, total) in rows {
         let data = serde_json::json!({
             "paymentId": id,
             "subscriptionId": rental_id,
@@ -437,9 +458,7 @@ pub(crate) async fn emit_scheduled(
             "amount": crate::money::to_wire_value(&bu.money(total)),
             "currency": bu.currency,
         });
-        hooks
-            .emit(conn, created_at, "payment.scheduled", data)
-            .await?;
+        hooks.emit(conn, ctx, "payment.scheduled", data).await?;
     }
     Ok(())
 }
@@ -599,6 +618,16 @@ pub async fn get_delivery(db: &Db, bu_id: &str, id: &str) -> Result<DeliveryDeta
     })
 }
 
+async fn delivery_in(conn: &mut SqliteConnection, id: &str) -> Result<Delivery> {
+    let row: DeliveryRow = sqlx::query_as(&format!(
+        "SELECT {DELIVERY_COLS}{DELIVERY_FROM} WHERE d.id = ?"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.into())
+}
+
 /// Send a delivery again now, whatever its state (a delivered one is sent once more; receivers
 /// tell repeats apart by the event id).
 pub async fn redeliver(
@@ -639,14 +668,9 @@ pub async fn redeliver(
         },
     )
     .await?;
-    let row: DeliveryRow = sqlx::query_as(&format!(
-        "SELECT {DELIVERY_COLS}{DELIVERY_FROM} WHERE d.id = ?"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let delivery = delivery_in(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(row.into())
+    Ok(delivery)
 }
 
 /// Queue a `ping` to one endpoint (whether or not it is active), to check the receiver.
@@ -660,37 +684,8 @@ pub async fn send_test(
     let at = stamp(now);
     let mut tx = db.write().await?;
     let e = endpoint_in(&mut tx, bu_id, endpoint_id).await?;
-    let event_id = new_id("whe");
-    let payload = serde_json::json!({
-        "id": event_id,
-        "event": PING,
-        "timestamp": at,
-        "businessUnitId": bu_id,
-        "data": { "endpointId": e.id, "message": "Test event from FlexDesk" },
-    });
-    sqlx::query(
-        "INSERT INTO webhook_events (id, bu_id, event, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(&event_id)
-    .bind(bu_id)
-    .bind(PING)
-    .bind(payload.to_string())
-    .bind(&at)
-    .execute(&mut *tx)
-    .await?;
-    let id = new_id("whd");
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, bu_id, status, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-    )
-    .bind(&id)
-    .bind(&event_id)
-    .bind(endpoint_id)
-    .bind(bu_id)
-    .bind(&at)
-    .bind(&at)
-    .execute(&mut *tx)
-    .await?;
+    let data = serde_json::json!({ "endpointId": e.id, "message": "Test event from FlexDesk" });
+    let ids = queue(&mut tx, bu_id, &at, PING, data, &[endpoint_id]).await?;
     record(
         &mut tx,
         actor,
@@ -706,14 +701,9 @@ pub async fn send_test(
         },
     )
     .await?;
-    let row: DeliveryRow = sqlx::query_as(&format!(
-        "SELECT {DELIVERY_COLS}{DELIVERY_FROM} WHERE d.id = ?"
-    ))
-    .bind(&id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let delivery = delivery_in(&mut tx, &ids[0]).await?;
     tx.commit().await?;
-    Ok(row.into())
+    Ok(delivery)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -922,6 +922,8 @@ async function main() {
       assert(JSON.parse(body).event === "ping" && headers["flexdesk-event"] === "ping", `event ${body}`);
       const row = tid("delivery-row").filter({ hasText: "ping" }).first();
       await row.filter({ hasText: "delivered" }).waitFor();
+      await endpoint.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, "32-webhooks-settings.png") });
       await row.click();
       await tid("delivery-dialog").getByTestId("attempts-table").filter({ hasText: "HTTP 200" }).waitFor();
       assert((await tid("delivery-payload").innerText()).includes('"event": "ping"'), "the dialog shows the payload");
