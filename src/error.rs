@@ -51,6 +51,8 @@ pub enum ErrorCode {
     DeleteFailed,
     AlreadyInvoiced,
     Conflict,
+    /// FlexDesk: the sync remote could not be reached (or answered with a server error).
+    RemoteUnavailable,
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
 }
@@ -101,6 +103,7 @@ impl ErrorCode {
             ErrorCode::DeleteFailed => "DELETE_FAILED",
             ErrorCode::AlreadyInvoiced => "ALREADY_INVOICED",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::RemoteUnavailable => "REMOTE_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
     }
@@ -124,6 +127,7 @@ impl ErrorCode {
             | Conflict => 409,
             TemplateNotFound => 404,
             DeleteFailed => 500,
+            RemoteUnavailable => 503,
             Internal => 500,
             _ => 400,
         }

@@ -14,6 +14,7 @@ pub mod money;
 pub mod pdf;
 pub mod services;
 pub mod store;
+pub mod sync;
 pub mod webhooks;
 
 use crate::clock::{stamp, SharedClock};
@@ -42,6 +43,10 @@ pub struct Core {
     pub path: PathBuf,
     /// True while the demo business is still loading behind the open window.
     pub demo_loading: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// One sync pass at a time in this process.
+    pub sync_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Wakes the sync loop ("Sync now", a retried conflict).
+    pub sync_wake: std::sync::Arc<tokio::sync::Notify>,
     /// The local v1 server when started from the desk's settings.
     server: std::sync::Arc<tokio::sync::Mutex<Option<http::RunningServer>>>,
 }
@@ -59,6 +64,8 @@ impl Core {
             desk,
             path: path.to_path_buf(),
             demo_loading: Default::default(),
+            sync_lock: Default::default(),
+            sync_wake: Default::default(),
             server: Default::default(),
         })
     }
@@ -125,6 +132,11 @@ impl Core {
     /// The webhook sender: delivers queued events as they fall due while the desk or server runs.
     pub fn spawn_webhook_sender(&self, policy: webhooks::Policy) -> tokio::task::JoinHandle<()> {
         tokio::spawn(webhooks::run(self.clone(), policy))
+    }
+
+    /// The sync loop: pushes waiting changes and pulls on each remote's schedule.
+    pub fn spawn_sync(&self, opts: sync::engine::Options) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(sync::engine::run(self.clone(), opts))
     }
 
     /// The loop behind `spawn_daily_run`, for callers with their own runtime handle.

@@ -42,3 +42,53 @@ pub async fn webhooks_delivery(s: &Session<'_>, r: IdReq) -> Result<webhooks::De
 pub async fn webhooks_redeliver(s: &Session<'_>, r: IdReq) -> Result<webhooks::Delivery> {
     webhooks::redeliver(&s.core.db, &s.actor()?, s.core.now(), &s.bu()?.id, &r.id).await
 }
+
+// ----- sync ---------------------------------------------------------------------------------
+
+use crate::sync::{self, engine, remote};
+
+pub async fn sync_status(s: &Session<'_>, _: Empty) -> Result<sync::SyncStatus> {
+    sync::status(&s.core.db, &s.bu()?.id).await
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct RemoteSettings {
+    pub remote: Option<remote::RemoteView>,
+    /// This desk's short code (it names the desk's ops on the remote).
+    pub desk_code: String,
+}
+
+pub async fn sync_remote(s: &Session<'_>, _: Empty) -> Result<RemoteSettings> {
+    Ok(RemoteSettings {
+        remote: remote::get(&s.core.db, &s.bu()?.id).await?,
+        desk_code: s.core.desk.code.clone(),
+    })
+}
+
+pub async fn sync_remote_save(s: &Session<'_>, r: remote::RemoteInput) -> Result<remote::RemoteView> {
+    let v = remote::save(&s.core.db, &s.ctx()?, &s.core.desk.id, r).await?;
+    s.core.sync_wake.notify_one();
+    Ok(v)
+}
+
+pub async fn sync_remote_remove(s: &Session<'_>, _: Empty) -> Result<Done> {
+    remote::remove(&s.core.db, &s.ctx()?, &s.core.desk.id).await?;
+    Ok(Done {
+        message: "Sync is off for this business unit; its key was removed.".into(),
+    })
+}
+
+/// Push and pull now, and answer with what happened.
+pub async fn sync_now(s: &Session<'_>, _: Empty) -> Result<engine::SyncReport> {
+    engine::sync_once(s.core, &s.bu()?.id, true, engine::Options::default()).await
+}
+
+pub async fn sync_conflicts(s: &Session<'_>, _: Empty) -> Result<Vec<engine::Conflict>> {
+    engine::conflicts(&s.core.db, &s.bu()?.id).await
+}
+
+pub async fn sync_resolve(s: &Session<'_>, r: engine::ResolveInput) -> Result<engine::Conflict> {
+    engine::resolve(s.core, &s.ctx()?, r).await
+}

@@ -347,4 +347,11 @@ commands! {
     "webhooks.deliveries" => webhooks_deliveries(webhooks::DeliveryQuery) -> Vec<webhooks::Delivery>, ADMIN;
     "webhooks.delivery" => webhooks_delivery(IdReq) -> webhooks::DeliveryDetail, ADMIN;
     "webhooks.redeliver" => webhooks_redeliver(IdReq) -> webhooks::Delivery, ADMIN;
+    "sync.status" => sync_status(Empty) -> crate::sync::SyncStatus, Access::Anyone;
+    "sync.remote" => sync_remote(Empty) -> RemoteSettings, ADMIN;
+    "sync.remote.save" => sync_remote_save(crate::sync::remote::RemoteInput) -> crate::sync::remote::RemoteView, ADMIN;
+    "sync.remote.remove" => sync_remote_remove(Empty) -> Done, ADMIN;
+    "sync.now" => sync_now(Empty) -> crate::sync::engine::SyncReport, Access::Anyone;
+    "sync.conflicts" => sync_conflicts(Empty) -> Vec<crate::sync::engine::Conflict>, Access::Anyone;
+    "sync.resolve" => sync_resolve(crate::sync::engine::ResolveInput) -> crate::sync::engine::Conflict, Access::Anyone;
 }

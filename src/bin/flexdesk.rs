@@ -50,6 +50,25 @@ enum Command {
         /// later pause is three times longer, at most six hours).
         #[arg(long, default_value_t = 30_000)]
         webhook_retry_ms: u64,
+        /// Pause before pushing again after the remote did not answer, in milliseconds (doubling
+        /// each time, at most five minutes).
+        #[arg(long, default_value_t = 2_000)]
+        sync_retry_ms: u64,
+    },
+    /// A business unit's sync remote (a FlexDesk hub's or FlexPortal's v1 API).
+    Remote {
+        #[command(subcommand)]
+        action: RemoteAction,
+    },
+    /// Sync now: push this desk's waiting changes, then pull what changed on the remote. Prints
+    /// what happened as JSON, one line per business unit.
+    Sync {
+        /// Only this business unit (default: every one with a remote).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Push only.
+        #[arg(long)]
+        no_pull: bool,
     },
     /// Apply contract-end rules and late fees for every business unit as of today (idempotent).
     RunDaily,
@@ -124,6 +143,30 @@ enum BuAction {
     },
     /// List business units.
     List,
+}
+
+#[derive(Subcommand)]
+enum RemoteAction {
+    /// Set the remote of a business unit. The key is read from FLEXDESK_REMOTE_KEY (so it never
+    /// shows in the process list) and kept in the OS keyring or sealed.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        /// Base URL of the remote, e.g. http://192.168.1.20:8787.
+        #[arg(long)]
+        url: String,
+        /// The business unit's id on the remote (its Tenant-ID).
+        #[arg(long)]
+        remote_tenant: String,
+        /// Pull every this many seconds.
+        #[arg(long, default_value_t = 60)]
+        pull_every: i64,
+    },
+    /// Show the sync status of a business unit.
+    Status {
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +266,61 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Command::Remote { action } => {
+            let core = open(&cli.db).await?;
+            match action {
+                RemoteAction::Set {
+                    tenant,
+                    url,
+                    remote_tenant,
+                    pull_every,
+                } => {
+                    let bu = business_units::get(&core.db, &tenant).await?;
+                    let ctx = Ctx::new(cli_actor(), bu, &core.desk.code, core.now());
+                    let v = flexdesk::sync::remote::save(
+                        &core.db,
+                        &ctx,
+                        &core.desk.id,
+                        flexdesk::sync::remote::RemoteInput {
+                            base_url: url,
+                            tenant_id: remote_tenant,
+                            api_key: std::env::var("FLEXDESK_REMOTE_KEY").ok(),
+                            enabled: Some(true),
+                            pull_every_s: Some(pull_every),
+                        },
+                    )
+                    .await?;
+                    eprintln!(
+                        "{tenant} syncs with {} (key {} kept in the {}).",
+                        v.base_url,
+                        v.key_hint,
+                        if v.key_store == "keyring" { "OS keyring" } else { "sealed store" }
+                    );
+                    println!("{}", v.base_url);
+                }
+                RemoteAction::Status { tenant } => {
+                    let st = flexdesk::sync::status(&core.db, &tenant).await?;
+                    println!("{}", serde_json::to_string(&st)?);
+                }
+            }
+        }
+        Command::Sync { tenant, no_pull } => {
+            let core = open(&cli.db).await?;
+            let units = match tenant {
+                Some(t) => vec![t],
+                None => flexdesk::sync::remote::enabled_units(&core.db).await?,
+            };
+            for bu in units {
+                let r = flexdesk::sync::engine::sync_once(
+                    &core,
+                    &bu,
+                    !no_pull,
+                    Default::default(),
+                )
+                .await?;
+                println!("{}", serde_json::json!({ "tenant": bu, "report": r }));
+            }
+        }
         Command::Keys { action } => {
             let core = open(&cli.db).await?;
             match action {
@@ -264,6 +362,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             ui,
             demo,
             webhook_retry_ms,
+            sync_retry_ms,
         } => {
             let core = open(&cli.db).await?;
             if demo {
@@ -296,6 +395,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
             core.spawn_daily_run();
             core.spawn_webhook_sender(flexdesk::webhooks::Policy {
                 retry_base: std::time::Duration::from_millis(webhook_retry_ms),
+                ..Default::default()
+            });
+            core.spawn_sync(flexdesk::sync::engine::Options {
+                backoff: flexdesk::sync::push::Backoff {
+                    first: std::time::Duration::from_millis(sync_retry_ms),
+                    ..Default::default()
+                },
                 ..Default::default()
             });
             let _ = tokio::signal::ctrl_c().await;

@@ -51,6 +51,10 @@ impl From<serde_json::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // A replayed op that was applied before (two copies racing): the first one's success.
+        if crate::sync::is_already_applied(&self.0) {
+            return already_applied();
+        }
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = serde_json::json!({"code": self.0.code.as_str(), "message": self.0.message});
@@ -61,13 +65,46 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The answer to a write whose Idempotency-Key was applied before.
+fn already_applied() -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({"success": true, "message": "Already applied", "alreadyApplied": true})),
+    )
+        .into_response()
+}
+
+/// Writes carrying an Idempotency-Key that this server already applied are answered at once and
+/// not run again (a desk retrying after a lost answer).
+async fn idempotent(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let key = (req.method() != axum::http::Method::GET)
+        .then(|| req.headers().get("idempotency-key"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(k) = key {
+        match crate::sync::was_applied(&st.core.db, &k).await {
+            Ok(true) => return already_applied(),
+            Ok(false) => {}
+            Err(e) => return ApiError(e).into_response(),
+        }
+    }
+    next.run(req).await
+}
+
 pub fn router(core: Core, opts: &ServeOptions) -> Router {
     let state = AppState {
         core,
         rpc_token: opts.rpc_token.clone(),
     };
     let mut app = Router::new()
-        .merge(v1::routes())
+        .merge(
+            v1::routes().layer(axum::middleware::from_fn_with_state(state.clone(), idempotent)),
+        )
         .merge(rpc::routes())
         .route("/v1/openapi.json", axum::routing::get(openapi))
         .route("/health", axum::routing::get(|| async { "ok" }))

@@ -56,17 +56,56 @@ pub(super) struct Tenant {
     core: crate::Core,
     bu: BusinessUnit,
     actor: Actor,
+    /// Another desk's op replayed here (Idempotency-Key, FlexDesk-Origin, FlexDesk-Op-At).
+    replay: Option<crate::sync::Replay>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Tenant {
     fn ctx(&self) -> Ctx {
-        Ctx::new(
+        let mut ctx = Ctx::new(
             self.actor.clone(),
             self.bu.clone(),
             &self.core.desk.code,
-            self.core.now(),
-        )
+            self.at.unwrap_or_else(|| self.core.now()),
+        );
+        ctx.replay = self.replay.clone();
+        ctx
     }
+}
+
+/// The FlexDesk sync headers of a replayed op. The op's time is when the desk made the change
+/// (never later than now here), so a schedule made offline is the same on the hub.
+fn replay_of(
+    h: &HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Option<crate::sync::Replay>, Option<chrono::DateTime<chrono::Utc>>)> {
+    let get = |k: &str| {
+        h.get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let Some(key) = get("idempotency-key") else {
+        return Ok((None, None));
+    };
+    if key.len() > 200 {
+        return Err(Error::invalid("Idempotency-Key", "The Idempotency-Key is too long."));
+    }
+    let at = get("flexdesk-op-at")
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc).min(now))
+                .map_err(|_| Error::invalid("FlexDesk-Op-At", "FlexDesk-Op-At is not an RFC 3339 time."))
+        })
+        .transpose()?;
+    Ok((
+        Some(crate::sync::Replay {
+            op_id: key.to_string(),
+            origin: get("flexdesk-origin").unwrap_or("api").chars().take(40).collect(),
+        }),
+        at,
+    ))
 }
 
 impl FromRequestParts<AppState> for Tenant {
@@ -119,7 +158,10 @@ impl FromRequestParts<AppState> for Tenant {
         let bu = crate::services::business_units::get(&st.core.db, tenant)
             .await
             .map_err(|_| Error::new(ErrorCode::NoTenantAccess, "Unknown Tenant-ID."))?;
+        let (replay, at) = replay_of(h, st.core.now())?;
         Ok(Tenant {
+            replay,
+            at,
             core: st.core.clone(),
             bu,
             actor: Actor {
@@ -165,6 +207,24 @@ fn envelope<T: ts_rs::TS + Serialize>(key: &str, page: Page<T>) -> Value {
     json!({ key: to_wire_value(&page.items), "count": page.count, "limit": page.limit, "hasMore": page.has_more, "nextCursor": page.next_cursor })
 }
 
+/// A list answer; with `changedSince` asked, also the `syncToken` to ask with next time (read
+/// before the list, so nothing changed meanwhile is missed).
+async fn listed<T, F>(t: &Tenant, q: HashMap<String, String>, key: &str, list: F) -> Reply
+where
+    T: ts_rs::TS + Serialize,
+    F: AsyncFnOnce(HashMap<String, String>) -> Result<Page<T>>,
+{
+    let token = match q.contains_key("changedSince") {
+        true => Some(crate::sync::feed_token(&t.core.db).await?),
+        false => None,
+    };
+    let mut v = envelope(key, list(q).await?);
+    if let Some(tk) = token {
+        v["syncToken"] = tk.into();
+    }
+    wire(StatusCode::OK, v)
+}
+
 // ----- products -----------------------------------------------------------------------------
 
 async fn create_product(t: Tenant, b: Bytes) -> Reply {
@@ -185,8 +245,7 @@ async fn update_product(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
 }
 
 async fn list_products(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let page = catalog::list_products(&t.core.db, &t.bu, &query(q)?).await?;
-    wire(StatusCode::OK, envelope("products", page))
+    listed(&t, q, "products", async |q| catalog::list_products(&t.core.db, &t.bu, &query(q)?).await).await
 }
 
 async fn list_variants(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
@@ -263,8 +322,7 @@ use axum::extract::FromRequest;
 // ----- customers ----------------------------------------------------------------------------
 
 async fn list_customers(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let page = customers::list(&t.core.db, &t.bu, &query(q)?).await?;
-    wire(StatusCode::OK, envelope("customers", page))
+    listed(&t, q, "customers", async |q| customers::list(&t.core.db, &t.bu, &query(q)?).await).await
 }
 
 async fn get_customer(t: Tenant, Path(id): Path<String>) -> Reply {
@@ -323,8 +381,7 @@ async fn create_order(t: Tenant, b: Bytes) -> Reply {
 }
 
 async fn list_orders(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let page = orders::list(&t.core.db, &t.bu, &query(q)?).await?;
-    wire(StatusCode::OK, envelope("orders", page))
+    listed(&t, q, "orders", async |q| orders::list(&t.core.db, &t.bu, &query(q)?).await).await
 }
 
 async fn get_order(t: Tenant, Path(id): Path<String>) -> Reply {
@@ -382,8 +439,7 @@ async fn create_asset(t: Tenant, b: Bytes) -> Reply {
 }
 
 async fn list_assets(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let page = assets::list(&t.core.db, &t.bu, &query(q)?).await?;
-    wire(StatusCode::OK, envelope("assets", page))
+    listed(&t, q, "assets", async |q| assets::list(&t.core.db, &t.bu, &query(q)?).await).await
 }
 
 async fn get_asset(t: Tenant, Path(serial): Path<String>) -> Reply {

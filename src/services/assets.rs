@@ -8,6 +8,7 @@ use crate::domain::serial;
 use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
+use crate::sync::{r, Op};
 use crate::store::{record, Db, Entry};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -248,9 +249,30 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
         },
     )
     .await?;
-    find(conn, bu, &sn)
+    let a = find(conn, bu, &sn)
         .await?
-        .ok_or_else(|| Error::internal("asset vanished after insert"))
+        .ok_or_else(|| Error::internal("asset vanished after insert"))?;
+    let mut body = wire_fields(&a);
+    body["serialNumber"] = a.serial_number.clone().into();
+    body["sku"] = a.sku.clone().into();
+    crate::sync::record(
+        conn,
+        ctx,
+        Op::post("/v1/assets", body)
+            .touching([r("asset", &a.serial_number)])
+            .saying(format!("{} taken in", a.serial_number)),
+    )
+    .await?;
+    Ok(a)
+}
+
+/// The fields an asset's owner sets, in the wire form (the body of a create or an update).
+fn wire_fields(a: &Asset) -> serde_json::Value {
+    crate::money::to_wire_value(&serde_json::json!({
+        "status": a.status, "location": a.location, "condition": a.condition, "notes": a.notes,
+        "acquisitionCost": a.acquisition_cost.map(|m| crate::money::to_wire_value(&m)),
+        "acquisitionDate": a.acquisition_date,
+    }))
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: AssetInput) -> Result<Asset> {
@@ -273,6 +295,7 @@ pub struct AssetUpdate {
 }
 
 pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -> Result<Asset> {
+    let status_sent = upd.status.is_some();
     let bu = &ctx.bu;
     let mut c = Checks::new();
     check_condition(&mut c, &upd.condition);
@@ -359,10 +382,24 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
             entity_type: "asset",
             entity_id: &after.serial_number,
             action: "updated",
-            summary,
+            summary: summary.clone(),
             before: Some(pick(&before)),
             after: Some(pick(&after)),
         },
+    )
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::put(format!("/v1/assets/{}", after.serial_number), {
+            let mut b = wire_fields(&after);
+            if !status_sent {
+                b.as_object_mut().map(|o| o.remove("status"));
+            }
+            b
+        })
+            .touching([r("asset", &after.serial_number)])
+            .saying(summary),
     )
     .await?;
     tx.commit().await?;
@@ -408,6 +445,14 @@ pub async fn delete(db: &Db, ctx: &Ctx, serial_number: &str) -> Result<String> {
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::delete(format!("/v1/assets/{}", a.serial_number))
+            .touching([r("asset", &a.serial_number)])
+            .saying(format!("{} deleted", a.serial_number)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(a.serial_number)
 }
@@ -416,6 +461,8 @@ pub async fn delete(db: &Db, ctx: &Ctx, serial_number: &str) -> Result<String> {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct AssetQuery {
+    /// FlexDesk sync extension: only rows changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     pub sort_dir: Option<String>,
@@ -461,6 +508,7 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Ass
             .push(" AND a.serial_number < ")
             .push_bind(format!("{s}\u{10FFFF}"));
     }
+    super::changed_since(&mut qb, "a", "serial_number", "asset", &bu.id, q.changed_since.as_deref())?;
     super::keyset_tail(
         db,
         &mut qb,

@@ -1101,6 +1101,8 @@ pub async fn get_product(db: &Db, bu: &BusinessUnit, product_id: &str) -> Result
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ProductQuery {
+    /// FlexDesk sync extension: only rows changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     pub sort_dir: Option<String>,
@@ -1135,6 +1137,7 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
             .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
     }
+    super::changed_since(&mut qb, "p", "id", "product", &bu.id, q.changed_since.as_deref())?;
     super::keyset_tail(
         db,
         &mut qb,

@@ -8,6 +8,7 @@ use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
 use crate::store::{json_col, record, Db, Entry};
+use crate::sync::{r, Op};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -222,10 +223,14 @@ pub fn valid_email(email: &str) -> bool {
         && !domain.contains('@')
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct NewCustomer {
+    /// The id to use (a desk's id replayed on a hub); made here when absent.
+    #[serde(alias = "id")]
+    pub customer_id: Option<String>,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -275,7 +280,7 @@ pub(crate) async fn insert(
     ctx: &Ctx,
     new: &NewCustomer,
 ) -> Result<String> {
-    let id = new_id(prefix::CUSTOMER);
+    let id = client_id(conn, "customerId", new.customer_id.as_deref(), prefix::CUSTOMER, "customers").await?;
     let email = new.email.trim().to_string();
     sqlx::query(
         "INSERT INTO customers (id, bu_id, email, email_norm, first_name, last_name, company, phone, customer_type, status, vat_id, registration_number,
@@ -310,7 +315,54 @@ pub(crate) async fn insert(
         },
     )
     .await?;
+    let mut body = serde_json::to_value(NewCustomer {
+        customer_id: Some(id.clone()),
+        ..new.clone()
+    })?;
+    body["email"] = email.clone().into();
+    crate::sync::record(
+        conn,
+        ctx,
+        Op::post("/v1/customers", body)
+            .touching([r("customer", &id)])
+            .saying(format!("New customer {email}")),
+    )
+    .await?;
     Ok(id)
+}
+
+/// The id a create uses: the one sent (a desk's, replayed on a hub), checked for its prefix and
+/// that it is new, or a fresh one.
+pub(crate) async fn client_id(
+    conn: &mut SqliteConnection,
+    field: &str,
+    sent: Option<&str>,
+    prefix: &str,
+    table: &str,
+) -> Result<String> {
+    let Some(id) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(new_id(prefix));
+    };
+    let ok = id.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')).is_some_and(|r| {
+        !r.is_empty() && r.len() <= 64 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    if !ok {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must look like {prefix}_<letters and digits>."),
+        ));
+    }
+    let taken: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            format!("{id} already exists."),
+        ));
+    }
+    Ok(id.to_string())
 }
 
 pub(crate) async fn id_by_email(
@@ -474,8 +526,29 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::put(format!("/v1/customers/{}", after.customer_id), profile_body(&after))
+            .touching([r("customer", &after.customer_id)])
+            .saying(format!("Customer {} {} updated", after.first_name, after.last_name)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// The whole profile as an update body: the remote ends with exactly this desk's profile.
+fn profile_body(c: &Customer) -> serde_json::Value {
+    serde_json::json!({
+        "email": c.email, "firstName": c.first_name, "lastName": c.last_name,
+        "company": c.company.clone().unwrap_or_default(), "phone": c.phone.clone().unwrap_or_default(),
+        "customerType": c.customer_type.as_str(), "status": c.status.as_str(),
+        "vatId": c.vat_id.clone().unwrap_or_default(),
+        "registrationNumber": c.registration_number.clone().unwrap_or_default(),
+        "billingAddress": c.last_billing_address, "shippingAddress": c.last_shipping_address,
+        "notes": c.notes.clone().unwrap_or_default(),
+    })
 }
 
 /// Soft delete: status `inactive`. Refused while the customer has open orders.
@@ -527,6 +600,14 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::delete(format!("/v1/customers/{id}"))
+        .touching([r("customer", id)])
+        .saying(format!("Customer {} {} deactivated", c.first_name, c.last_name)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -535,6 +616,8 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct CustomerQuery {
+    /// FlexDesk sync extension: only rows changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     pub sort_dir: Option<String>,
@@ -580,6 +663,7 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
         qb.push(" AND c.email_norm = ")
             .push_bind(e.trim().to_lowercase());
     }
+    super::changed_since(&mut qb, "c", "id", "customer", &bu.id, q.changed_since.as_deref())?;
     if let Some(m) = &search {
         // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
         qb.push(" AND c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")

@@ -88,6 +88,11 @@ pub struct Ctx {
     pub now: String,
     /// The business unit's active webhook endpoints, read once per action by its first event.
     pub(crate) hooks: tokio::sync::OnceCell<webhooks::Hooks>,
+    /// Whether this business unit syncs with a remote, read once per action by its first op.
+    pub(crate) syncs: tokio::sync::OnceCell<bool>,
+    /// Set when this action replays another desk's operation (a hub applying a push): its
+    /// Idempotency-Key and origin, recorded in the action's own transaction.
+    pub replay: Option<crate::sync::Replay>,
 }
 
 impl Ctx {
@@ -104,6 +109,8 @@ impl Ctx {
             at,
             now: crate::clock::stamp(at),
             hooks: Default::default(),
+            syncs: Default::default(),
+            replay: None,
         }
     }
 }
@@ -189,6 +196,34 @@ impl SortDir {
 
 pub fn opt_trim(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// FlexDesk's sync extension to the v1 lists: with `changedSince` (a list's `syncToken`), only
+/// rows changed after it, as the change feed recorded them (docs/sync.md). Absent or `0`: all.
+pub(crate) fn changed_since(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    alias: &str,
+    key_col: &str,
+    kind: &'static str,
+    bu_id: &str,
+    token: Option<&str>,
+) -> Result<()> {
+    let Some(t) = token.map(str::trim).filter(|t| !t.is_empty() && *t != "0") else {
+        return Ok(());
+    };
+    let rev: i64 = t.parse().map_err(|_| {
+        Error::invalid("changedSince", "changedSince is not a syncToken from this server.")
+    })?;
+    qb.push(format!(
+        " AND {alias}.{key_col} IN (SELECT key FROM sync_changes WHERE kind = "
+    ))
+    .push_bind(kind)
+    .push(" AND bu_id = ")
+    .push_bind(bu_id.to_string())
+    .push(" AND rev > ")
+    .push_bind(rev)
+    .push(")");
+    Ok(())
 }
 
 /// The keyset part of a list query: rows after the cursor's row (if any), in creation order

@@ -7,8 +7,9 @@ use super::customers::{self, Address, NewCustomer};
 use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
 use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderType};
 use crate::error::{Checks, Error, ErrorCode, Result};
-use crate::ids::{new_id, prefix};
+use crate::ids::prefix;
 use crate::money::Money;
+use crate::sync::{r, Op};
 use crate::store::{json_col, next_in_series, record, Db, Entry};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -155,6 +156,10 @@ pub struct OrderItemInput {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct OrderInput {
+    /// The id and number to use (a desk's, replayed on a hub); made here when absent.
+    #[serde(alias = "id")]
+    pub order_id: Option<String>,
+    pub order_number: Option<String>,
     /// An existing customer (desk); otherwise `customer` finds or creates one by email.
     pub customer_id: Option<String>,
     pub customer: Option<OrderCustomerInput>,
@@ -517,7 +522,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let since = crate::clock::stamp(ctx.at - chrono::Duration::seconds(IDEMPOTENCY_WINDOW_SECS));
     let recent: Option<String> = sqlx::query_scalar("SELECT id FROM orders WHERE bu_id = ? AND idem_key = ? AND created_at >= ? AND status != 'cancelled' ORDER BY created_at DESC LIMIT 1")
         .bind(&bu.id).bind(&key).bind(&since).fetch_optional(&mut *tx).await?;
-    if let Some(existing) = recent {
+    if let Some(existing) = recent.filter(|_| input.order_id.is_none()) {
         let order = get_in(&mut tx, bu, &existing).await?;
         tx.rollback().await?;
         return Ok(Placed {
@@ -555,9 +560,21 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
     let (subtotal, tax, total) = monthly_totals(bu, sub);
     let devices: i64 = priced.iter().map(|p| p.quantity).sum();
-    let id = new_id(prefix::ORDER);
-    let seq = next_in_series(&mut tx, &bu.id, &format!("order:{}", ctx.desk_code)).await?;
-    let number = format!("{}-{}-{:06}", bu.code, ctx.desk_code, seq);
+    let id = customers::client_id(&mut tx, "orderId", input.order_id.as_deref(), prefix::ORDER, "orders").await?;
+    let number = match input.order_number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM orders WHERE bu_id = ? AND order_number = ?")
+                .bind(&bu.id).bind(n).fetch_optional(&mut *tx).await?;
+            if taken.is_some() {
+                return Err(Error::new(ErrorCode::Conflict, format!("Order number {n} is taken.")));
+            }
+            n.to_string()
+        }
+        None => {
+            let seq = next_in_series(&mut tx, &bu.id, &format!("order:{}", ctx.desk_code)).await?;
+            format!("{}-{}-{:06}", bu.code, ctx.desk_code, seq)
+        }
+    };
     sqlx::query(
         "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total,
          currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, idem_key, created_at, updated_at, created_by, tax_rate, tax_inclusive)
@@ -616,6 +633,24 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     )
     .await?;
     let order = get_in(&mut tx, bu, &id).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post("/v1/orders", crate::money::to_wire_value(&serde_json::json!({
+            "orderId": order.order_id, "orderNumber": order.order_number, "customerId": customer_id,
+            "billingAddress": order.billing_address, "shippingAddress": order.shipping_address,
+            "items": input.items.iter().map(|i| serde_json::json!({
+                "sku": i.sku, "quantity": i.quantity, "contractLength": i.contract_length,
+                "listPriceOverride": i.list_price_override.map(|m| crate::money::to_wire_value(&m)),
+                "acquisitionCostOverride": i.acquisition_cost_override.map(|m| crate::money::to_wire_value(&m)),
+            })).collect::<Vec<_>>(),
+            "orderType": order.order_type, "extensionDetails": order.extension_details,
+            "upgradeDetails": order.upgrade_details, "customFields": order.custom_fields, "notes": order.notes,
+        })))
+        .touching([r("order", &id), r("customer", &customer_id)])
+        .saying(format!("Order {number}")),
+    )
+    .await?;
     super::webhooks::emit(&mut tx, ctx, "order.created", || {
         serde_json::json!({
             "orderId": order.order_id,
@@ -710,6 +745,14 @@ pub async fn confirm(db: &Db, ctx: &Ctx, order: &str) -> Result<Order> {
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/orders/{id}/confirm"), serde_json::json!({}))
+            .touching([r("order", &id)])
+            .saying(format!("Order {number} confirmed")),
+    )
+    .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
     tx.commit().await?;
     Ok(o)
@@ -721,6 +764,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, order: &str, reason: Option<String>) -> 
         c.max_len("reason", r, 1000, "Reason");
         c.finish()?;
     }
+    let reason_sent = reason.clone();
     let mut tx = db.write().await?;
     let id = order_id_of(&mut tx, &ctx.bu, order).await?;
     let (status, number, rented) = status_of(&mut tx, &ctx.bu, &id).await?;
@@ -753,6 +797,14 @@ pub async fn cancel(db: &Db, ctx: &Ctx, order: &str, reason: Option<String>) -> 
             before: Some(serde_json::json!({"status": status})),
             after: Some(serde_json::json!({"status": "cancelled"})),
         },
+    )
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/orders/{id}/cancel"), serde_json::json!({ "reason": reason_sent }))
+            .touching([r("order", &id)])
+            .saying(format!("Order {number} cancelled")),
     )
     .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
@@ -1002,6 +1054,8 @@ pub async fn get(db: &Db, bu: &BusinessUnit, id_or_number: &str) -> Result<Order
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct OrderQuery {
+    /// FlexDesk sync extension: only rows changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     pub sort_dir: Option<String>,
@@ -1022,6 +1076,7 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
     }
+    super::changed_since(&mut qb, "o", "id", "order", &bu.id, q.changed_since.as_deref())?;
     super::keyset_tail(
         db,
         &mut qb,

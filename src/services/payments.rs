@@ -10,7 +10,7 @@ use crate::domain::schedule::{Amounts, Slot, SlotKind};
 use crate::domain::settings::LateFeeKind;
 use crate::domain::status::{PaymentKind, PaymentStatus, PaymentType};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::{new_id, prefix};
+
 use crate::money::Money;
 use crate::store::{json_col, record, Db, Entry};
 use chrono::NaiveDate;
@@ -319,7 +319,7 @@ pub(crate) async fn insert_slots(
         .map(|s| {
             let kind = kind_of(s.kind).as_str();
             serde_json::json!([
-                new_id(prefix::PAYMENT),
+                crate::ids::payment_id(payer.rental_id, kind, s.seq as i64),
                 kind,
                 s.seq,
                 s.billing_period(),
@@ -362,7 +362,7 @@ pub(crate) async fn insert_charge(
     date: NaiveDate,
     amounts: Amounts,
 ) -> Result<String> {
-    let id = new_id(prefix::PAYMENT);
+    let id = crate::ids::payment_id(payer.rental_id, kind.as_str(), 0);
     sqlx::query(
         "INSERT INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
              invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, idempotency_key, created_at, updated_at)
@@ -506,6 +506,8 @@ pub async fn get(db: &Db, bu: &BusinessUnit, id: &str, today: NaiveDate) -> Resu
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct PaymentQuery {
+    /// FlexDesk sync extension: only rows changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     /// One status, or several separated by commas (`pending,failed`).
@@ -623,6 +625,7 @@ pub async fn list(
     };
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS}{from}"));
     push_filters(&mut qb, bu, q, today)?;
+    super::changed_since(&mut qb, "p", "id", "payment", &bu.id, q.changed_since.as_deref())?;
     super::keyset_tail_by(
         db,
         &mut qb,
@@ -872,7 +875,24 @@ async fn mark_paid_in(
         },
     )
     .await?;
+    crate::sync::record(
+        conn,
+        ctx,
+        payment_op(id, "mark-paid", &st, serde_json::json!({
+            "paymentReference": m.payment_reference, "notes": m.notes, "paidAt": paid_at, "method": m.method,
+        })),
+    )
+    .await?;
     emit_payment(conn, ctx, "payment.succeeded", id).await
+}
+
+/// A payment's status change as an op (`mark-paid`, `mark-failed`, `cancel`).
+fn payment_op(id: &str, action: &str, st: &State, body: serde_json::Value) -> crate::sync::Op {
+    let mut refs = vec![crate::sync::r("payment", id)];
+    refs.extend(st.rental_id.as_deref().map(|r| crate::sync::r("rental", r)));
+    crate::sync::Op::post(format!("/v1/payments/{id}/{action}"), body)
+        .touching(refs)
+        .saying(format!("Payment {id}: {action}"))
 }
 
 /// Queue a `payment.*` event: the ids a receiver routes on, the amount, and the whole payment
@@ -966,6 +986,7 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    crate::sync::record(&mut tx, ctx, payment_op(id, "mark-failed", &st, serde_json::json!({ "reason": reason }))).await?;
     emit_payment(&mut tx, ctx, "payment.failed", id).await?;
     changed(
         tx,
@@ -1044,6 +1065,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    crate::sync::record(&mut tx, ctx, payment_op(id, "cancel", &st, serde_json::json!({ "reason": reason }))).await?;
     changed(
         tx,
         ctx,

@@ -18,7 +18,8 @@ use crate::domain::status::{
     ReturnCondition, SubscriptionStatus,
 };
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::{new_id, prefix};
+use crate::ids::prefix;
+use crate::sync::{r, Op};
 use crate::money::Money;
 use crate::store::{json_col, record, Actor, Db, Entry};
 use chrono::NaiveDate;
@@ -467,6 +468,8 @@ pub async fn get(db: &Db, bu: &BusinessUnit, id: &str, today: NaiveDate) -> Resu
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct SubscriptionQuery {
+    /// FlexDesk sync extension: only rows changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     pub status: Option<String>,
@@ -526,6 +529,7 @@ pub async fn list(
         qb.push(" AND s.status = 'active' AND s.end_date <= ")
             .push_bind(day_text(today));
     }
+    super::changed_since(&mut qb, "s", "id", "rental", &bu.id, q.changed_since.as_deref())?;
     super::keyset_tail(
         db,
         &mut qb,
@@ -857,6 +861,8 @@ struct NewSub<'a> {
     notes: Option<String>,
     start_reason: &'a str,
     billing_group_id: Option<String>,
+    /// The id sent by the caller, if any.
+    id: Option<&'a str>,
 }
 
 /// Insert a subscription with its schedule, put its asset out, open the assignment.
@@ -867,7 +873,7 @@ async fn start_subscription(
 ) -> Result<String> {
     let bu = &ctx.bu;
     let s = &bu.settings;
-    let id = new_id(prefix::RENTAL);
+    let id = super::customers::client_id(conn, "rentalId", n.id, prefix::RENTAL, "subscriptions").await?;
     // A business in another EU member state with a VAT ID accounts for the VAT itself.
     let rate = if super::invoices::reverse_charge_applies(conn, bu, n.customer_id).await? {
         Decimal::ZERO
@@ -987,6 +993,9 @@ async fn start_subscription(
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ActivateInput {
+    /// The subscription id to use (a desk's, replayed on a hub); made here when absent.
+    #[serde(alias = "subscriptionId")]
+    pub rental_id: Option<String>,
     /// Order id or number.
     pub order_id: String,
     #[serde(alias = "serialNumber")]
@@ -1244,7 +1253,8 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
             upgrade_from: None,
             notes,
             start_reason: "activated",
-            billing_group_id: group_id,
+            billing_group_id: group_id.clone(),
+            id: input.rental_id.as_deref(),
         },
     )
     .await?;
@@ -1292,6 +1302,25 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     )
     .await?;
     let rental = get_in(&mut tx, bu, &id, today).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(
+            "/v1/subscriptions",
+            serde_json::json!({
+                "rentalId": id, "orderId": order_id, "assetSerialNumber": asset.serial_number,
+                "customerId": customer_id, "billingGroupId": group_id, "startDate": day_text(start),
+                "contractLength": months, "notes": rental.notes,
+            }),
+        )
+        .touching([
+            r("rental", &id),
+            r("asset", &asset.serial_number),
+            r("order", &order_id),
+        ])
+        .saying(format!("Activated {} on {number}", asset.serial_number)),
+    )
+    .await?;
     emit_subscription(&mut tx, ctx, "subscription.created", &rental, Value::Null).await?;
     if new_status == OrderStatus::Fulfilled && status != OrderStatus::Fulfilled {
         webhooks::emit(&mut tx, ctx, "order.fulfilled", || {
@@ -2722,6 +2751,7 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             billing_group_id: row.billing_group_id.clone(),
             notes: notes.clone(),
             start_reason: "upgrade",
+            id: None,
         },
     )
     .await?;

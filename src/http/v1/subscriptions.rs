@@ -1,7 +1,7 @@
 //! FlexPortal v1 routes for subscriptions (rentals) and payments, plus FlexDesk's
 //! `POST /v1/payments/{id}/mark-failed`.
 
-use super::{body, envelope, query, wire, Reply, Tenant};
+use super::{body, envelope, listed, query, wire, Reply, Tenant};
 use crate::error::Error;
 use crate::money::to_wire_value;
 use crate::services::{payments, subscriptions as subs};
@@ -77,8 +77,10 @@ async fn activate(t: Tenant, b: Bytes) -> Reply {
 }
 
 async fn list(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let page = subs::list(&t.core.db, &t.bu, &query(q)?, today(&t)).await?;
-    wire(StatusCode::OK, envelope("rentals", page))
+    listed(&t, q, "rentals", async |q| {
+        subs::list(&t.core.db, &t.bu, &query(q)?, today(&t)).await
+    })
+    .await
 }
 
 async fn get_one(t: Tenant, Path(id): Path<String>) -> Reply {
@@ -185,9 +187,16 @@ async fn calculate_early_return(t: Tenant, b: Bytes) -> Reply {
 // ----- payments -----------------------------------------------------------------------------
 
 async fn list_payments(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
+    let token = match q.contains_key("changedSince") {
+        true => Some(crate::sync::feed_token(&t.core.db).await?),
+        false => None,
+    };
     let page = payments::list(&t.core.db, &t.bu, &query(q)?, today(&t)).await?;
     let mut v = envelope("payments", page);
     v["success"] = json!(true);
+    if let Some(tk) = token {
+        v["syncToken"] = tk.into();
+    }
     wire(StatusCode::OK, v)
 }
 

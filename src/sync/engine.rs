@@ -1,0 +1,432 @@
+//! Running sync: one pass (push, then pull) for a business unit, the background loop of the desk
+//! and of `flexdesk serve`, the conflict inbox and its three ways out.
+
+use super::client::Client;
+use super::pull::PullReport;
+use super::push::{Backoff, PushReport};
+use super::remote;
+use crate::error::{Error, ErrorCode, Result};
+use crate::services::{subscriptions, Ctx};
+use crate::Core;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::time::Duration;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub backoff: Backoff,
+    /// How long one request may take.
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            backoff: Backoff::default(),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct SyncReport {
+    pub push: PushReport,
+    pub pull: Option<PullReport>,
+    /// online, offline or unauthorized.
+    pub state: String,
+    pub error: Option<String>,
+}
+
+async fn set_state(core: &Core, bu_id: &str, state: &str, error: Option<&str>, pulled: bool) -> Result<()> {
+    let now = core.now_stamp();
+    let mut tx = core.db.write().await?;
+    sqlx::query(
+        "UPDATE sync_remotes SET state = ?, last_error = ?,
+           last_sync_at = CASE WHEN ? = 'online' THEN ? ELSE last_sync_at END,
+           last_pull_at = CASE WHEN ? THEN ? ELSE last_pull_at END
+         WHERE bu_id = ?",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(state)
+    .bind(&now)
+    .bind(pulled)
+    .bind(&now)
+    .bind(bu_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One pass for a business unit: push what waits, then (if `pull`) read what changed.
+pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, opts: Options) -> Result<SyncReport> {
+    let _one_at_a_time = core.sync_lock.lock().await;
+    let remote = remote::load(&core.db, &core.desk.id, bu_id)
+        .await?
+        .ok_or_else(|| Error::new(ErrorCode::NotFound, "This business unit has no enabled remote."))?;
+    let bu = crate::services::business_units::get(&core.db, bu_id).await?;
+    let client = Client::new(remote, opts.timeout);
+    let mut report = SyncReport {
+        push: super::push::push(&core.db, &client, opts.backoff, || core.now()).await?,
+        ..Default::default()
+    };
+    if report.push.unauthorized {
+        report.state = "unauthorized".into();
+        report.error = report.push.stopped.clone();
+        set_state(core, bu_id, "unauthorized", report.error.as_deref(), false).await?;
+        return Ok(report);
+    }
+    let offline = report
+        .push
+        .stopped
+        .clone()
+        .filter(|_| report.push.sent == 0 && report.push.conflicts == 0);
+    if pull && offline.is_none() {
+        let now = core.now_stamp();
+        match super::pull::pull(&core.db, &client, &bu, &now, &|_| {}).await {
+            Ok(p) => report.pull = Some(p),
+            Err(e) => {
+                let state = if e.code == ErrorCode::AuthRequired {
+                    "unauthorized"
+                } else {
+                    "offline"
+                };
+                report.state = state.into();
+                report.error = Some(e.message.clone());
+                set_state(core, bu_id, state, Some(&e.message), false).await?;
+                return Ok(report);
+            }
+        }
+    }
+    report.state = if offline.is_some() { "offline" } else { "online" }.into();
+    report.error = offline;
+    set_state(core, bu_id, &report.state, report.error.as_deref(), report.pull.is_some()).await?;
+    Ok(report)
+}
+
+/// The background loop: every few seconds push what waits; pull on each business unit's
+/// schedule and whenever woken (the desk's "Sync now").
+pub async fn run(core: Core, opts: Options) {
+    let tick = Duration::from_secs(2);
+    let mut last_pull: std::collections::HashMap<String, std::time::Instant> = Default::default();
+    loop {
+        let units = remote::enabled_units(&core.db).await.unwrap_or_default();
+        for bu in units {
+            let every = sqlx::query_scalar::<_, i64>("SELECT pull_every_s FROM sync_remotes WHERE bu_id = ?")
+                .bind(&bu)
+                .fetch_one(core.db.pool())
+                .await
+                .unwrap_or(60);
+            let due = last_pull
+                .get(&bu)
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(every.max(5) as u64));
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM sync_ops WHERE bu_id = ? AND status = 'pending'",
+            )
+            .bind(&bu)
+            .fetch_one(core.db.pool())
+            .await
+            .unwrap_or(0);
+            if !due && waiting == 0 {
+                continue;
+            }
+            match sync_once(&core, &bu, due, opts).await {
+                Ok(r) => {
+                    if r.pull.is_some() {
+                        last_pull.insert(bu.clone(), std::time::Instant::now());
+                    }
+                }
+                Err(e) => eprintln!("flexdesk: sync of {bu} failed: {}", e.message),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = core.sync_wake.notified() => { last_pull.clear(); }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conflict inbox
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct Conflict {
+    pub id: String,
+    /// The remote's error code (ASSET_NOT_AVAILABLE, ALREADY_PAID, ...).
+    pub code: String,
+    pub message: String,
+    /// What this desk did: summary, method, path, body, at.
+    #[ts(type = "Record<string, unknown>")]
+    pub ours: Value,
+    /// The remote's copy of each entity the change touches (`kind:key` → object or null).
+    #[ts(type = "Record<string, unknown>")]
+    pub theirs: Value,
+    /// Later changes of this desk held back behind it.
+    pub held: i64,
+    pub status: String,
+    pub resolution: Option<String>,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+    pub resolved_by: Option<String>,
+    /// Ways out that apply: retry, keep_theirs, and other_serial for an activation.
+    pub options: Vec<String>,
+}
+
+type Row = (
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+const COLS: &str = "id, op_seq, code, message, ours, theirs, status, resolution, created_at, resolved_at, resolved_by";
+
+async fn held_behind(db: &crate::store::Db, bu_id: &str, seq: i64) -> Result<Vec<i64>> {
+    let refs: String = sqlx::query_scalar("SELECT refs FROM sync_ops WHERE seq = ?")
+        .bind(seq)
+        .fetch_one(db.pool())
+        .await?;
+    let mut touched: std::collections::HashSet<String> =
+        serde_json::from_str::<Vec<String>>(&refs).unwrap_or_default().into_iter().collect();
+    let later: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, refs FROM sync_ops WHERE bu_id = ? AND status = 'pending' AND seq > ? ORDER BY seq",
+    )
+    .bind(bu_id)
+    .bind(seq)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = vec![];
+    for (s, r) in later {
+        let rs: Vec<String> = serde_json::from_str(&r).unwrap_or_default();
+        if rs.iter().any(|x| touched.contains(x)) {
+            touched.extend(rs);
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+async fn to_conflict(db: &crate::store::Db, bu_id: &str, r: Row) -> Result<Conflict> {
+    let (id, seq, code, message, ours, theirs, status, resolution, created_at, resolved_at, resolved_by) = r;
+    let ours: Value = ours.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
+    let held = if status == "open" {
+        held_behind(db, bu_id, seq).await?.len() as i64
+    } else {
+        0
+    };
+    let mut options = vec!["retry".to_string(), "keep_theirs".to_string()];
+    if ours.get("path").and_then(Value::as_str) == Some("/v1/subscriptions")
+        && ours.get("method").and_then(Value::as_str) == Some("POST")
+    {
+        options.push("other_serial".into());
+    }
+    Ok(Conflict {
+        id,
+        code,
+        message,
+        ours,
+        theirs: theirs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null),
+        held,
+        status,
+        resolution,
+        created_at,
+        resolved_at,
+        resolved_by,
+        options,
+    })
+}
+
+/// Open conflicts first (oldest first), then the last resolved ones.
+pub async fn conflicts(db: &crate::store::Db, bu_id: &str) -> Result<Vec<Conflict>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM (
+           SELECT * FROM sync_conflicts WHERE bu_id = ?1 AND status = 'open'
+           UNION ALL SELECT * FROM (SELECT * FROM sync_conflicts WHERE bu_id = ?1 AND status = 'resolved' ORDER BY resolved_at DESC LIMIT 20))
+         ORDER BY status = 'resolved', created_at"
+    ))
+    .bind(bu_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(to_conflict(db, bu_id, r).await?);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct ResolveInput {
+    pub conflict_id: String,
+    /// retry, keep_theirs or other_serial.
+    pub resolution: String,
+    /// For other_serial: the serial to activate instead.
+    pub serial_number: Option<String>,
+}
+
+/// Resolve a conflict:
+/// - `retry`: send the same change again (the remote's state may have changed);
+/// - `keep_theirs`: drop this desk's change and the changes held behind it, and take the
+///   remote's copy of every entity they touched (removing what exists only here);
+/// - `other_serial`: keep theirs, then activate the same order item with another serial.
+pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conflict> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM sync_conflicts WHERE id = ? AND bu_id = ?"
+    ))
+    .bind(&input.conflict_id)
+    .bind(&ctx.bu.id)
+    .fetch_optional(core.db.pool())
+    .await?;
+    let c = to_conflict(&core.db, &ctx.bu.id, row.ok_or_else(|| Error::not_found("Conflict", &input.conflict_id))?).await?;
+    if c.status != "open" {
+        return Err(Error::new(ErrorCode::Conflict, "This conflict is already resolved."));
+    }
+    if !c.options.contains(&input.resolution) {
+        return Err(Error::invalid(
+            "resolution",
+            format!("Choose one of: {}.", c.options.join(", ")),
+        ));
+    }
+    let seq: i64 = sqlx::query_scalar("SELECT op_seq FROM sync_conflicts WHERE id = ?")
+        .bind(&c.id)
+        .fetch_one(core.db.pool())
+        .await?;
+    let new_serial = match input.resolution.as_str() {
+        "other_serial" => Some(
+            input
+                .serial_number
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| Error::invalid("serialNumber", "Scan or type the serial to use instead."))?
+                .to_string(),
+        ),
+        _ => None,
+    };
+    if input.resolution == "retry" {
+        let mut tx = core.db.write().await?;
+        sqlx::query("UPDATE sync_ops SET status = 'pending', attempts = 0, next_try_at = NULL WHERE seq = ? AND status = 'conflict'")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        close(&mut tx, ctx, &c.id, "retry", &format!("Sent again: {}", c.ours["summary"].as_str().unwrap_or(""))).await?;
+        tx.commit().await?;
+        core.sync_wake.notify_one();
+    } else {
+        // Keep theirs: read the remote's side first (nothing changes here if it cannot be read).
+        let held = held_behind(&core.db, &ctx.bu.id, seq).await?;
+        let mut seqs = vec![seq];
+        seqs.extend(&held);
+        let mut refs: Vec<String> = vec![];
+        for s in &seqs {
+            let r: String = sqlx::query_scalar("SELECT refs FROM sync_ops WHERE seq = ?")
+                .bind(s)
+                .fetch_one(core.db.pool())
+                .await?;
+            for x in serde_json::from_str::<Vec<String>>(&r).unwrap_or_default() {
+                if !refs.contains(&x) {
+                    refs.push(x);
+                }
+            }
+        }
+        // A subscription brings its payments along.
+        let remote = remote::load(&core.db, &core.desk.id, &ctx.bu.id)
+            .await?
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, "This business unit has no enabled remote."))?;
+        let client = Client::new(remote, Options::default().timeout);
+        let theirs = super::pull::remote_state_all(&client, &refs).await?;
+        let payments = super::pull::remote_payments_of(&client, &refs).await?;
+        let mut tx = core.db.write().await?;
+        let list = seqs.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        sqlx::query(&format!(
+            "UPDATE sync_ops SET status = 'discarded', done_at = ? WHERE seq IN ({list}) AND status IN ('pending', 'conflict')"
+        ))
+        .bind(&ctx.now)
+        .execute(&mut *tx)
+        .await?;
+        super::pull::readopt(&mut tx, &ctx.bu, &theirs).await?;
+        super::pull::adopt_payments(&mut tx, &ctx.bu, &payments).await?;
+        let how = if new_serial.is_some() { "other_serial" } else { "keep_theirs" };
+        close(
+            &mut tx,
+            ctx,
+            &c.id,
+            how,
+            &format!(
+                "Kept the remote's version; dropped {} change(s) of this desk: {}",
+                seqs.len(),
+                c.ours["summary"].as_str().unwrap_or("")
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        if let (Some(serial), Some(body)) = (new_serial, c.ours.get("body")) {
+            let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            subscriptions::activate(
+                &core.db,
+                ctx,
+                subscriptions::ActivateInput {
+                    order_id: s("orderId").unwrap_or_default(),
+                    asset_serial_number: serial,
+                    customer_id: s("customerId"),
+                    billing_group_id: s("billingGroupId"),
+                    start_date: s("startDate"),
+                    contract_length: body.get("contractLength").cloned(),
+                    notes: s("notes"),
+                    rental_id: None,
+                },
+            )
+            .await?;
+        }
+    }
+    let row: Row = sqlx::query_as(&format!("SELECT {COLS} FROM sync_conflicts WHERE id = ?"))
+        .bind(&c.id)
+        .fetch_one(core.db.pool())
+        .await?;
+    to_conflict(&core.db, &ctx.bu.id, row).await
+}
+
+async fn close(
+    conn: &mut sqlx::SqliteConnection,
+    ctx: &Ctx,
+    id: &str,
+    how: &str,
+    summary: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE sync_conflicts SET status = 'resolved', resolution = ?, resolved_at = ?, resolved_by = ? WHERE id = ?")
+        .bind(how)
+        .bind(&ctx.now)
+        .bind(&ctx.actor.name)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    crate::store::record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        crate::store::Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "sync_conflict",
+            entity_id: id,
+            action: "resolved",
+            summary: summary.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "resolution": how })),
+        },
+    )
+    .await
+}

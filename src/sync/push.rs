@@ -1,0 +1,224 @@
+//! Push: this desk's waiting ops go to the remote one at a time, oldest first, each with its op id
+//! as Idempotency-Key. An op the remote accepted is done; one it refused becomes a conflict and
+//! holds back later ops touching the same entities; no answer pauses the push with a growing
+//! wait kept in the database, so a restart waits too.
+
+use super::client::{Answer, Client, Request};
+use crate::error::Result;
+use crate::store::Db;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// Waits between failed attempts: `first`, doubling, at most `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Backoff {
+    pub fn after(&self, attempts: i64) -> Duration {
+        let factor = 2u32.saturating_pow(attempts.clamp(1, 20) as u32 - 1);
+        self.first.saturating_mul(factor).min(self.max)
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct PushReport {
+    pub sent: u64,
+    pub conflicts: u64,
+    /// Ops left waiting behind a conflict.
+    pub held: u64,
+    /// Why the push stopped early (offline, refused key), if it did.
+    pub stopped: Option<String>,
+    pub unauthorized: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    seq: i64,
+    op_id: String,
+    origin: String,
+    method: String,
+    path: String,
+    body: Option<String>,
+    refs: String,
+    summary: String,
+    at: String,
+    attempts: i64,
+    next_try_at: Option<String>,
+}
+
+fn refs_of(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// Push what waits for this business unit. `now` is the core's clock (the wait is kept in its time).
+pub async fn push(
+    db: &Db,
+    client: &Client,
+    backoff: Backoff,
+    now: impl Fn() -> chrono::DateTime<chrono::Utc>,
+) -> Result<PushReport> {
+    let bu_id = client.remote().bu_id.clone();
+    let mut report = PushReport::default();
+    // Entities of refused ops: later ops touching them wait for the conflict's resolution.
+    let mut blocked: HashSet<String> = sqlx::query_scalar::<_, String>(
+        "SELECT refs FROM sync_ops WHERE bu_id = ? AND status = 'conflict'",
+    )
+    .bind(&bu_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .flat_map(|r| refs_of(r))
+    .collect();
+    let mut after_seq = 0i64;
+    loop {
+        let batch: Vec<Pending> = sqlx::query_as(
+            "SELECT seq, op_id, origin, method, path, body, refs, summary, at, attempts, next_try_at FROM sync_ops
+             WHERE bu_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 200",
+        )
+        .bind(&bu_id)
+        .bind(after_seq)
+        .fetch_all(db.pool())
+        .await?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for op in batch {
+            after_seq = op.seq;
+            let refs = refs_of(&op.refs);
+            if refs.iter().any(|r| blocked.contains(r)) {
+                blocked.extend(refs);
+                report.held += 1;
+                continue;
+            }
+            let t = now();
+            if let Some(next) = op.next_try_at.as_deref() {
+                if next > crate::clock::stamp(t).as_str() {
+                    report.stopped = Some("Waiting before the next attempt".into());
+                    return Ok(report);
+                }
+            }
+            let answer = client
+                .send(&Request {
+                    op_id: &op.op_id,
+                    origin: &op.origin,
+                    at: &op.at,
+                    method: &op.method,
+                    path: &op.path,
+                    body: op.body.as_deref(),
+                })
+                .await;
+            let stamp = crate::clock::stamp(now());
+            match answer {
+                Answer::Done(status, body) => {
+                    sqlx::query(
+                        "UPDATE sync_ops SET status = 'done', attempts = attempts + 1, response = ?, done_at = ?, last_error = NULL, next_try_at = NULL
+                         WHERE seq = ? AND status = 'pending'",
+                    )
+                    .bind(format!("{status} {}", truncate(&body, 4000)))
+                    .bind(&stamp)
+                    .bind(op.seq)
+                    .execute(db.pool())
+                    .await?;
+                    report.sent += 1;
+                }
+                Answer::Refused {
+                    status,
+                    code,
+                    message,
+                } => {
+                    let theirs = super::pull::remote_state(client, &refs).await;
+                    let mut tx = db.write().await?;
+                    let moved = sqlx::query(
+                        "UPDATE sync_ops SET status = 'conflict', attempts = attempts + 1, last_error = ? WHERE seq = ? AND status = 'pending'",
+                    )
+                    .bind(format!("{status} {code}: {message}"))
+                    .bind(op.seq)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if moved == 1 {
+                        sqlx::query(
+                            "INSERT INTO sync_conflicts (id, bu_id, op_seq, code, message, ours, theirs, status, created_at)
+                             VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+                        )
+                        .bind(crate::ids::new_id("cfl"))
+                        .bind(&bu_id)
+                        .bind(op.seq)
+                        .bind(&code)
+                        .bind(&message)
+                        .bind(
+                            serde_json::json!({
+                                "summary": op.summary, "method": op.method, "path": op.path,
+                                "body": op.body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok()),
+                                "at": op.at,
+                            })
+                            .to_string(),
+                        )
+                        .bind(theirs.to_string())
+                        .bind(&stamp)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    blocked.extend(refs);
+                    report.conflicts += 1;
+                }
+                Answer::Unauthorized(message) => {
+                    report.unauthorized = true;
+                    report.stopped = Some(message);
+                    return Ok(report);
+                }
+                Answer::Later { reason, after } => {
+                    let wait = after.unwrap_or_else(|| backoff.after(op.attempts + 1));
+                    let next = now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    sqlx::query(
+                        "UPDATE sync_ops SET attempts = attempts + 1, last_error = ?, next_try_at = ? WHERE seq = ? AND status = 'pending'",
+                    )
+                    .bind(&reason)
+                    .bind(crate::clock::stamp(next))
+                    .bind(op.seq)
+                    .execute(db.pool())
+                    .await?;
+                    report.stopped = Some(reason);
+                    return Ok(report);
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_from_the_first_and_stop_at_the_most() {
+        let b = Backoff {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+        };
+        let waits: Vec<u64> = (1..=7).map(|n| b.after(n).as_secs()).collect();
+        assert_eq!(waits, vec![2, 4, 8, 16, 32, 60, 60]);
+    }
+}

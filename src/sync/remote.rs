@@ -1,0 +1,224 @@
+//! A business unit's remote: where it syncs (base URL, Tenant-ID) and with which API key. The key
+//! goes to `secrets`; the database keeps only where it is and its last four characters.
+
+use super::secrets;
+use crate::error::{Checks, Error, ErrorCode, Result};
+use crate::services::Ctx;
+use crate::store::Db;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The remote as settings show it (never the key itself).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteView {
+    pub base_url: String,
+    pub tenant_id: String,
+    /// `keyring` or `sealed`.
+    pub key_store: String,
+    /// The key's last four characters, e.g. `…3f9a`.
+    pub key_hint: String,
+    pub enabled: bool,
+    pub pull_every_s: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct RemoteInput {
+    pub base_url: String,
+    pub tenant_id: String,
+    /// Required the first time; left out, the stored key stays.
+    pub api_key: Option<String>,
+    pub enabled: Option<bool>,
+    pub pull_every_s: Option<i64>,
+}
+
+/// A remote ready to talk to: settings plus the key, for the sync engine only.
+#[derive(Clone)]
+pub struct Remote {
+    pub bu_id: String,
+    pub base_url: String,
+    pub tenant_id: String,
+    pub api_key: String,
+    pub pull_every_s: i64,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("bu_id", &self.bu_id)
+            .field("base_url", &self.base_url)
+            .field("tenant_id", &self.tenant_id)
+            .field("api_key", &"<hidden>")
+            .finish()
+    }
+}
+
+type Row = (String, String, String, Option<String>, String, i64, i64);
+
+async fn row(db: &Db, bu_id: &str) -> Result<Option<Row>> {
+    Ok(sqlx::query_as(
+        "SELECT base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s FROM sync_remotes WHERE bu_id = ?",
+    )
+    .bind(bu_id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn get(db: &Db, bu_id: &str) -> Result<Option<RemoteView>> {
+    Ok(row(db, bu_id)
+        .await?
+        .map(|(url, tenant, store, _, hint, enabled, every)| RemoteView {
+            base_url: url,
+            tenant_id: tenant,
+            key_store: store,
+            key_hint: hint,
+            enabled: enabled == 1,
+            pull_every_s: every,
+        }))
+}
+
+/// The enabled remote of a business unit with its key, or None.
+pub async fn load(db: &Db, desk_id: &str, bu_id: &str) -> Result<Option<Remote>> {
+    let Some((url, tenant, store, sealed, _, enabled, every)) = row(db, bu_id).await? else {
+        return Ok(None);
+    };
+    if enabled != 1 {
+        return Ok(None);
+    }
+    let api_key = secrets::load(desk_id, bu_id, &store, sealed.as_deref())?;
+    Ok(Some(Remote {
+        bu_id: bu_id.to_string(),
+        base_url: url,
+        tenant_id: tenant,
+        api_key,
+        pull_every_s: every,
+    }))
+}
+
+/// Business units with an enabled remote.
+pub async fn enabled_units(db: &Db) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT bu_id FROM sync_remotes WHERE enabled = 1 ORDER BY bu_id")
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Result<RemoteView> {
+    let mut c = Checks::new();
+    let url = input.base_url.trim().trim_end_matches('/').to_string();
+    match reqwest::Url::parse(&url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => c.fail(
+            "baseUrl",
+            "Give the remote's address, e.g. https://api.flexportal.io or http://192.168.1.20:8787.",
+        ),
+    }
+    c.require("tenantId", &input.tenant_id, "Tenant-ID");
+    let every = input.pull_every_s.unwrap_or(60);
+    if !(5..=86_400).contains(&every) {
+        c.fail("pullEveryS", "Pull every 5 seconds to 24 hours.");
+    }
+    let existing = row(db, &ctx.bu.id).await?;
+    let key = input
+        .api_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if key.is_none() && existing.is_none() {
+        c.fail("apiKey", "The remote's API key is required.");
+    }
+    c.finish()?;
+    // The key is stored before the row: a failure leaves the old settings whole.
+    let stored = key
+        .map(|k| {
+            secrets::store(desk_id, &ctx.bu.id, k).map(|s| {
+                let hint = format!("…{}", &k[k.len().saturating_sub(4)..]);
+                (s, hint)
+            })
+        })
+        .transpose()?;
+    let mut tx = db.write().await?;
+    let enabled = input.enabled.unwrap_or(true);
+    match stored {
+        Some((s, hint)) => {
+            let (store, sealed) = match s {
+                secrets::Stored::Keyring => ("keyring", None),
+                secrets::Stored::Sealed(t) => ("sealed", Some(t)),
+            };
+            sqlx::query(
+                "INSERT INTO sync_remotes (bu_id, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (bu_id) DO UPDATE SET base_url = excluded.base_url, tenant_id = excluded.tenant_id,
+                   key_store = excluded.key_store, key_sealed = excluded.key_sealed, key_hint = excluded.key_hint,
+                   enabled = excluded.enabled, pull_every_s = excluded.pull_every_s, state = 'never', last_error = NULL,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(&ctx.bu.id)
+            .bind(&url)
+            .bind(input.tenant_id.trim())
+            .bind(store)
+            .bind(sealed)
+            .bind(hint)
+            .bind(enabled)
+            .bind(every)
+            .bind(&ctx.now)
+            .bind(&ctx.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "UPDATE sync_remotes SET base_url = ?, tenant_id = ?, enabled = ?, pull_every_s = ?, updated_at = ? WHERE bu_id = ?",
+            )
+            .bind(&url)
+            .bind(input.tenant_id.trim())
+            .bind(enabled)
+            .bind(every)
+            .bind(&ctx.now)
+            .bind(&ctx.bu.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    crate::store::record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        crate::store::Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "business_unit",
+            entity_id: &ctx.bu.id,
+            action: "sync_remote_saved",
+            summary: format!("Sync remote set to {url} (Tenant-ID {})", input.tenant_id.trim()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, &ctx.bu.id)
+        .await?
+        .ok_or_else(|| Error::internal("The remote was not saved."))
+}
+
+/// Stop syncing: the remote and its key are removed; this desk's waiting ops stay in the outbox.
+pub async fn remove(db: &Db, ctx: &Ctx, desk_id: &str) -> Result<()> {
+    let mut tx = db.write().await?;
+    let n = sqlx::query("DELETE FROM sync_remotes WHERE bu_id = ?")
+        .bind(&ctx.bu.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(Error::new(
+            ErrorCode::NotFound,
+            "This business unit has no remote.",
+        ));
+    }
+    tx.commit().await?;
+    secrets::forget(desk_id, &ctx.bu.id);
+    Ok(())
+}
