@@ -315,6 +315,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     &core,
                     &bu,
                     !no_pull,
+                    true,
                     Default::default(),
                 )
                 .await?;

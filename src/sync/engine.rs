@@ -62,8 +62,9 @@ async fn set_state(core: &Core, bu_id: &str, state: &str, error: Option<&str>, p
     Ok(())
 }
 
-/// One pass for a business unit: push what waits, then (if `pull`) read what changed.
-pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, opts: Options) -> Result<SyncReport> {
+/// One pass for a business unit: push what waits, then (if `pull`) read what changed. `force`
+/// pushes at once even while a retry wait runs (the user's "Sync now").
+pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, force: bool, opts: Options) -> Result<SyncReport> {
     let _one_at_a_time = core.sync_lock.lock().await;
     let remote = remote::load(&core.db, &core.desk.id, bu_id)
         .await?
@@ -71,7 +72,7 @@ pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, opts: Options) -> R
     let bu = crate::services::business_units::get(&core.db, bu_id).await?;
     let client = Client::new(remote, opts.timeout);
     let mut report = SyncReport {
-        push: super::push::push(&core.db, &client, opts.backoff, || core.now()).await?,
+        push: super::push::push(&core.db, &client, opts.backoff, force, || core.now()).await?,
         ..Default::default()
     };
     if report.push.unauthorized {
@@ -134,7 +135,7 @@ pub async fn run(core: Core, opts: Options) {
             if !due && waiting == 0 {
                 continue;
             }
-            match sync_once(&core, &bu, due, opts).await {
+            match sync_once(&core, &bu, due, false, opts).await {
                 Ok(r) => {
                     if r.pull.is_some() {
                         last_pull.insert(bu.clone(), std::time::Instant::now());

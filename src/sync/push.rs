@@ -64,11 +64,13 @@ fn refs_of(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// Push what waits for this business unit. `now` is the core's clock (the wait is kept in its time).
+/// Push what waits for this business unit. `now` is the core's clock (the wait is kept in its
+/// time); `force` (the user's "Sync now") does not wait.
 pub async fn push(
     db: &Db,
     client: &Client,
     backoff: Backoff,
+    force: bool,
     now: impl Fn() -> chrono::DateTime<chrono::Utc>,
 ) -> Result<PushReport> {
     let bu_id = client.remote().bu_id.clone();
@@ -105,7 +107,7 @@ pub async fn push(
                 continue;
             }
             let t = now();
-            if let Some(next) = op.next_try_at.as_deref() {
+            if let Some(next) = op.next_try_at.as_deref().filter(|_| !force) {
                 if next > crate::clock::stamp(t).as_str() {
                     report.stopped = Some("Waiting before the next attempt".into());
                     return Ok(report);

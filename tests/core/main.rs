@@ -15,3 +15,4 @@ mod orders;
 mod pdf;
 mod subscriptions;
 mod webhooks;
+mod sync;
