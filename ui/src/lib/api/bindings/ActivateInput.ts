@@ -2,6 +2,10 @@
 
 export type ActivateInput = { 
 /**
+ * The subscription id to use (a desk's, replayed on a hub); made here when absent.
+ */
+rentalId?: string, 
+/**
  * Order id or number.
  */
 orderId: string, assetSerialNumber: string, 

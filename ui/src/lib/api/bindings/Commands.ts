@@ -20,6 +20,7 @@ import type { CancelReq } from "./CancelReq";
 import type { Cancelled } from "./Cancelled";
 import type { Category } from "./Category";
 import type { CategoryInput } from "./CategoryInput";
+import type { Conflict } from "./Conflict";
 import type { ContractReq } from "./ContractReq";
 import type { CreatedKey } from "./CreatedKey";
 import type { CsvFile } from "./CsvFile";
@@ -86,11 +87,15 @@ import type { QuotePdfReq } from "./QuotePdfReq";
 import type { QuoteReq } from "./QuoteReq";
 import type { ReceiveInput } from "./ReceiveInput";
 import type { Received } from "./Received";
+import type { RemoteInput } from "./RemoteInput";
+import type { RemoteSettings } from "./RemoteSettings";
+import type { RemoteView } from "./RemoteView";
 import type { Rental } from "./Rental";
 import type { RentalExport } from "./RentalExport";
 import type { RentalExportResult } from "./RentalExportResult";
 import type { ReplaceReq } from "./ReplaceReq";
 import type { Replaced } from "./Replaced";
+import type { ResolveInput } from "./ResolveInput";
 import type { ReturnCheck } from "./ReturnCheck";
 import type { ReturnedEarly } from "./ReturnedEarly";
 import type { RunProgress } from "./RunProgress";
@@ -103,6 +108,8 @@ import type { ServerStatus } from "./ServerStatus";
 import type { SubCancelReq } from "./SubCancelReq";
 import type { SubscriptionDetail } from "./SubscriptionDetail";
 import type { SubscriptionQuery } from "./SubscriptionQuery";
+import type { SyncReport } from "./SyncReport";
+import type { SyncStatus } from "./SyncStatus";
 import type { TimelineQuery } from "./TimelineQuery";
 import type { UpgradeReq } from "./UpgradeReq";
 import type { Upgraded } from "./Upgraded";
@@ -212,6 +219,13 @@ export interface Commands {
   "webhooks.deliveries": { req: DeliveryQuery; res: Array<Delivery> };
   "webhooks.delivery": { req: IdReq; res: DeliveryDetail };
   "webhooks.redeliver": { req: IdReq; res: Delivery };
+  "sync.status": { req: Empty; res: SyncStatus };
+  "sync.remote": { req: Empty; res: RemoteSettings };
+  "sync.remote.save": { req: RemoteInput; res: RemoteView };
+  "sync.remote.remove": { req: Empty; res: Done };
+  "sync.now": { req: Empty; res: SyncReport };
+  "sync.conflicts": { req: Empty; res: Array<Conflict> };
+  "sync.resolve": { req: ResolveInput; res: Conflict };
 }
 
 export type CommandName = keyof Commands;
@@ -317,4 +331,11 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly 
   "webhooks.deliveries": ["admin"],
   "webhooks.delivery": ["admin"],
   "webhooks.redeliver": ["admin"],
+  "sync.status": "anyone",
+  "sync.remote": ["admin"],
+  "sync.remote.save": ["admin"],
+  "sync.remote.remove": ["admin"],
+  "sync.now": "anyone",
+  "sync.conflicts": "anyone",
+  "sync.resolve": "anyone",
 };

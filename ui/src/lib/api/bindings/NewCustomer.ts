@@ -2,4 +2,8 @@
 import type { Address } from "./Address";
 import type { CustomerType } from "./CustomerType";
 
-export type NewCustomer = { email: string, firstName: string, lastName: string, company?: string, phone?: string, customerType?: CustomerType, vatId?: string, registrationNumber?: string, billingAddress?: Address, shippingAddress?: Address, notes?: string, };
+export type NewCustomer = { 
+/**
+ * The id to use (a desk's id replayed on a hub); made here when absent.
+ */
+customerId?: string, email: string, firstName: string, lastName: string, company?: string, phone?: string, customerType?: CustomerType, vatId?: string, registrationNumber?: string, billingAddress?: Address, shippingAddress?: Address, notes?: string, };

@@ -5,6 +5,10 @@ import type { OrderItemInput } from "./OrderItemInput";
 
 export type OrderInput = { 
 /**
+ * The id and number to use (a desk's, replayed on a hub); made here when absent.
+ */
+orderId?: string, orderNumber?: string, 
+/**
  * An existing customer (desk); otherwise `customer` finds or creates one by email.
  */
 customerId?: string, customer?: OrderCustomerInput, billingAddress?: Address, shippingAddress?: Address, items: Array<OrderItemInput>, orderType?: string, extensionDetails: Record<string, unknown>, upgradeDetails: Record<string, unknown>, customFields: Record<string, unknown> | null, notes?: string, };
