@@ -47,6 +47,8 @@ pub struct Core {
     pub sync_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Wakes the sync loop ("Sync now", a retried conflict).
     pub sync_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Timeouts and retry pauses of sync (set by `serve`; the desk's "Sync now" uses them too).
+    pub sync_options: std::sync::Arc<std::sync::RwLock<sync::engine::Options>>,
     /// The local v1 server when started from the desk's settings.
     server: std::sync::Arc<tokio::sync::Mutex<Option<http::RunningServer>>>,
 }
@@ -66,6 +68,7 @@ impl Core {
             demo_loading: Default::default(),
             sync_lock: Default::default(),
             sync_wake: Default::default(),
+            sync_options: Default::default(),
             server: Default::default(),
         })
     }
@@ -136,7 +139,13 @@ impl Core {
 
     /// The sync loop: pushes waiting changes and pulls on each remote's schedule.
     pub fn spawn_sync(&self, opts: sync::engine::Options) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(sync::engine::run(self.clone(), opts))
+        *self.sync_options.write().unwrap_or_else(|e| e.into_inner()) = opts;
+        tokio::spawn(sync::engine::run(self.clone()))
+    }
+
+    /// The sync options in force.
+    pub fn sync_options(&self) -> sync::engine::Options {
+        *self.sync_options.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The loop behind `spawn_daily_run`, for callers with their own runtime handle.

@@ -82,7 +82,7 @@ pub async fn sync_remote_remove(s: &Session<'_>, _: Empty) -> Result<Done> {
 
 /// Push and pull now, and answer with what happened.
 pub async fn sync_now(s: &Session<'_>, _: Empty) -> Result<engine::SyncReport> {
-    engine::sync_once(s.core, &s.bu()?.id, true, true, engine::Options::default()).await
+    engine::sync_once(s.core, &s.bu()?.id, true, true, s.core.sync_options()).await
 }
 
 pub async fn sync_conflicts(s: &Session<'_>, _: Empty) -> Result<Vec<engine::Conflict>> {

@@ -54,6 +54,9 @@ enum Command {
         /// each time, at most five minutes).
         #[arg(long, default_value_t = 2_000)]
         sync_retry_ms: u64,
+        /// How long one request to the sync remote may take, in milliseconds.
+        #[arg(long, default_value_t = 20_000)]
+        sync_timeout_ms: u64,
     },
     /// A business unit's sync remote (a FlexDesk hub's or FlexPortal's v1 API).
     Remote {
@@ -364,6 +367,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             demo,
             webhook_retry_ms,
             sync_retry_ms,
+            sync_timeout_ms,
         } => {
             let core = open(&cli.db).await?;
             if demo {
@@ -403,7 +407,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     first: std::time::Duration::from_millis(sync_retry_ms),
                     ..Default::default()
                 },
-                ..Default::default()
+                timeout: std::time::Duration::from_millis(sync_timeout_ms),
             });
             let _ = tokio::signal::ctrl_c().await;
             core.stop_server().await;

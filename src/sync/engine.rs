@@ -111,7 +111,7 @@ pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, force: bool, opts: 
 
 /// The background loop: every few seconds push what waits; pull on each business unit's
 /// schedule and whenever woken (the desk's "Sync now").
-pub async fn run(core: Core, opts: Options) {
+pub async fn run(core: Core) {
     let tick = Duration::from_secs(2);
     let mut last_pull: std::collections::HashMap<String, std::time::Instant> = Default::default();
     loop {
@@ -135,7 +135,7 @@ pub async fn run(core: Core, opts: Options) {
             if !due && waiting == 0 {
                 continue;
             }
-            match sync_once(&core, &bu, due, false, opts).await {
+            match sync_once(&core, &bu, due, false, core.sync_options()).await {
                 Ok(r) => {
                     if r.pull.is_some() {
                         last_pull.insert(bu.clone(), std::time::Instant::now());
@@ -348,7 +348,7 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         let remote = remote::load(&core.db, &core.desk.id, &ctx.bu.id)
             .await?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "This business unit has no enabled remote."))?;
-        let client = Client::new(remote, Options::default().timeout);
+        let client = Client::new(remote, core.sync_options().timeout);
         let theirs = super::pull::remote_state_all(&client, &refs).await?;
         let payments = super::pull::remote_payments_of(&client, &refs).await?;
         let mut tx = core.db.write().await?;

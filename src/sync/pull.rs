@@ -647,9 +647,9 @@ async fn rental(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Re
            contract_length, start_date, end_date, ended_on, billing_start, payment_terms_days, tax_rate, tax_inclusive, list_price,
            list_price_source, acquisition_cost, acquisition_cost_source, captured_at, extension_history, replacement_history,
            buyout_details, early_return_details, cancellation_details, upgrade_from_rental_id, upgraded_to_rental_id, custom_fields, notes,
-           created_at, updated_at, created_by)
+           created_at, updated_at, created_by, total_collected)
          VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id, item_idx = excluded.item_idx, customer_id = excluded.customer_id,
            customer_email = excluded.customer_email, customer_name = excluded.customer_name, asset_id = excluded.asset_id,
            serial_number = excluded.serial_number, product_id = excluded.product_id, variant_id = excluded.variant_id, sku = excluded.sku,
@@ -663,7 +663,8 @@ async fn rental(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Re
            buyout_details = excluded.buyout_details, early_return_details = excluded.early_return_details,
            cancellation_details = excluded.cancellation_details, upgrade_from_rental_id = excluded.upgrade_from_rental_id,
            upgraded_to_rental_id = excluded.upgraded_to_rental_id, custom_fields = excluded.custom_fields, notes = excluded.notes,
-           created_at = excluded.created_at, updated_at = excluded.updated_at, created_by = excluded.created_by",
+           created_at = excluded.created_at, updated_at = excluded.updated_at, created_by = excluded.created_by,
+           total_collected = excluded.total_collected",
     )
     .bind(req(o, "rentalId")?).bind(&bu.id).bind(req(o, "orderId")?).bind(int(o, "orderItemIndex")).bind(req(o, "customerId")?)
     .bind(text(o, "customerEmail").unwrap_or_default()).bind(text(o, "customerName").unwrap_or_default())
@@ -680,6 +681,7 @@ async fn rental(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Re
     .bind(json(o, "buyoutDetails")).bind(json(o, "earlyReturnDetails")).bind(json(o, "cancellationDetails"))
     .bind(text(o, "upgradeFromRentalId")).bind(text(o, "upgradedToRentalId")).bind(json(o, "customFields")).bind(text(o, "notes"))
     .bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into()))
+    .bind(minor0(bu, o, "totalCollected")?)
     .execute(&mut *conn).await.map_err(deferrable)?;
     Ok(())
 }

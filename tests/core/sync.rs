@@ -38,6 +38,7 @@ pub struct Node {
     child: Option<Child>,
     http: reqwest::Client,
     secrets: PathBuf,
+    extra: Vec<String>,
 }
 
 impl Drop for Node {
@@ -48,6 +49,10 @@ impl Drop for Node {
 
 impl Node {
     pub async fn new(dir: &Path, name: &str, listen: &str) -> Node {
+        Node::new_with(dir, name, listen, &[]).await
+    }
+
+    pub async fn new_with(dir: &Path, name: &str, listen: &str, extra: &[&str]) -> Node {
         let db = dir.join(format!("{name}.db"));
         let bu = cli(
             &db,
@@ -65,6 +70,7 @@ impl Node {
             child: None,
             http: reqwest::Client::new(),
             secrets: dir.join("secrets"),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         n.start();
         let users: Value = n.rpc("users.list", json!({})).await;
@@ -93,6 +99,7 @@ impl Node {
             .arg("--db")
             .arg(&self.db)
             .args(["serve", "--listen", &self.listen, "--sync-retry-ms", "100"])
+            .args(&self.extra)
             .envs(self.env())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -115,6 +122,11 @@ impl Node {
 
     /// Point this desk at the hub.
     pub fn sync_with(&self, hub: &Node) {
+        self.sync_with_url(hub, &hub.url);
+    }
+
+    /// Point this desk at the hub's business unit, reached at `url`.
+    pub fn sync_with_url(&self, hub: &Node, url: &str) {
         let mut env: Vec<(&str, &str)> = vec![("FLEXDESK_REMOTE_KEY", &hub.key)];
         let own = self.env();
         env.extend(own.iter().map(|(k, v)| (*k, v.as_str())));
@@ -127,7 +139,7 @@ impl Node {
                 "--tenant",
                 &self.bu,
                 "--url",
-                &hub.url,
+                url,
                 "--remote-tenant",
                 &hub.bu,
                 "--pull-every",
@@ -367,4 +379,263 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
     assert_eq!(on_s1["rentalId"], rental_a["rental"]["rentalId"]);
     assert!(subs.iter().all(|s| s["rentalId"] != rental_b["rental"]["rentalId"]));
     assert_converged(&[&hub, &a, &b]).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults between a desk and the hub
+
+/// What the proxy does to one request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// Close the connection without forwarding.
+    Drop,
+    /// Answer 500 without forwarding.
+    ServerError,
+    /// Say nothing until the desk gives up, then close.
+    Stall,
+    /// Forward (the hub commits), then close without answering.
+    CutAfterCommit,
+    /// Forward, tell the test, then stall (the desk is killed meanwhile).
+    HoldAfterCommit,
+}
+
+type Script = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Fault>>>;
+
+/// A loopback proxy in front of the hub that injects faults into writes (and, when asked, into
+/// reads), one scripted fault per request, passing the rest through.
+pub struct FaultProxy {
+    pub url: String,
+    pub writes: Script,
+    pub reads: Script,
+    pub held: std::sync::Arc<tokio::sync::Notify>,
+    pub forwarded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FaultProxy {
+    pub async fn start(hub: String, stall: std::time::Duration) -> FaultProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let p = FaultProxy {
+            url,
+            writes: Default::default(),
+            reads: Default::default(),
+            held: Default::default(),
+            forwarded: Default::default(),
+        };
+        let (writes, reads, held, forwarded) =
+            (p.writes.clone(), p.reads.clone(), p.held.clone(), p.forwarded.clone());
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            loop {
+                let Ok((sock, _)) = listener.accept().await else { return };
+                let (hub, writes, reads, held, forwarded, http) =
+                    (hub.clone(), writes.clone(), reads.clone(), held.clone(), forwarded.clone(), http.clone());
+                tokio::spawn(async move {
+                    let _ = one(sock, &hub, &writes, &reads, &held, &forwarded, &http, stall).await;
+                });
+            }
+        });
+        p
+    }
+    pub fn script_writes(&self, faults: &[Fault]) {
+        self.writes.lock().unwrap().extend(faults.iter().copied());
+    }
+    pub fn script_reads(&self, faults: &[Fault]) {
+        self.reads.lock().unwrap().extend(faults.iter().copied());
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one(
+    mut sock: tokio::net::TcpStream,
+    hub: &str,
+    writes: &Script,
+    reads: &Script,
+    held: &tokio::sync::Notify,
+    forwarded: &std::sync::atomic::AtomicUsize,
+    http: &reqwest::Client,
+    stall: std::time::Duration,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // One request per connection: read the head, then the body by its length.
+    let mut buf = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 4096];
+        let n = sock.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or("GET").to_string();
+    let path = first.next().unwrap_or("/").to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let mut chunk = [0u8; 4096];
+        let n = sock.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[head_end..head_end + len].to_vec();
+    let script = if method == "GET" { reads } else { writes };
+    let fault = script.lock().unwrap().pop_front();
+    let forward = || async {
+        let mut rb = http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{hub}{path}"));
+        for (k, v) in &headers {
+            if !matches!(k.as_str(), "host" | "content-length" | "connection") {
+                rb = rb.header(k, v);
+            }
+        }
+        let r = rb.body(body.clone()).send().await.unwrap();
+        forwarded.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let status = r.status();
+        (status, r.bytes().await.unwrap())
+    };
+    match fault {
+        Some(Fault::Drop) => return Ok(()),
+        Some(Fault::ServerError) => {
+            sock.write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await?;
+            return Ok(());
+        }
+        Some(Fault::Stall) => {
+            tokio::time::sleep(stall).await;
+            return Ok(());
+        }
+        Some(Fault::CutAfterCommit) => {
+            forward().await;
+            return Ok(());
+        }
+        Some(Fault::HoldAfterCommit) => {
+            forward().await;
+            held.notify_one();
+            std::future::pending::<()>().await;
+        }
+        None => {}
+    }
+    let (status, bytes) = forward().await;
+    sock.write_all(
+        format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            bytes.len()
+        )
+        .as_bytes(),
+    )
+    .await?;
+    sock.write_all(&bytes).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everything_arrives_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, _a, b) = hub_and_desks(dir.path()).await;
+    // Desk C talks to the hub through the faulty link, with a short request timeout.
+    let proxy = FaultProxy::start(hub.url.clone(), std::time::Duration::from_millis(1500)).await;
+    let mut c = Node::new_with(dir.path(), "desk-c", "127.0.0.1:0", &["--sync-timeout-ms", "800"]).await;
+    c.sync_with_url(&hub, &proxy.url);
+    proxy.script_reads(&[Fault::Drop]);
+    let r = c.sync().await;
+    assert_eq!(r["state"], "offline", "a dropped read fails the pull: {r}");
+    let r = c.sync().await;
+    assert_eq!(r["state"], "online", "{r}");
+
+    // Offline-made work: intake, three orders, their activations, a payment.
+    let serials = ["FX-1", "FX-2", "FX-3"];
+    for s in ["FX-1", "FX-2", "FX-3", "FX-4"] {
+        c.ok("POST", "/v1/assets", json!({"serialNumber": s, "sku": "LAP-16"})).await;
+    }
+    let mut rentals = vec![];
+    for (i, s) in serials.iter().enumerate() {
+        let (order, customer) = new_order(&c, &format!("fault{i}@example.com")).await;
+        let (st, v) = activate(&c, &order, &customer, s).await;
+        assert_eq!(st, 201, "{v}");
+        rentals.push(v["rental"]["rentalId"].as_str().unwrap().to_string());
+    }
+    let pays = c.ok("GET", &format!("/v1/payments?rentalId={}&sortDir=asc", rentals[0]), Value::Null).await;
+    let first_payment = pays["payments"][0]["paymentId"].as_str().unwrap().to_string();
+    c.ok("POST", &format!("/v1/payments/{first_payment}/mark-paid"), json!({"paymentReference": "BANK-77"})).await;
+    let waiting = c.status().await["waiting"].as_i64().unwrap();
+    assert_eq!(waiting, 4 + 3 * 4 + 1, "assets, (customer, order, confirm, activation) × 3, payment");
+
+    proxy.script_writes(&[
+        Fault::Drop,
+        Fault::ServerError,
+        Fault::CutAfterCommit,
+        Fault::Stall,
+        Fault::CutAfterCommit,
+        Fault::ServerError,
+        Fault::CutAfterCommit,
+    ]);
+    // Each "Sync now" gets as far as the next fault (the desk's own loop pushes too); none may
+    // lose or repeat an operation.
+    for _ in 0..30 {
+        let r = c.sync().await;
+        assert_eq!(r["push"]["conflicts"], 0, "{r}");
+        if c.status().await["waiting"] == 0 {
+            break;
+        }
+    }
+    assert!(proxy.writes.lock().unwrap().is_empty(), "every fault was met");
+    assert_eq!(c.status().await["waiting"], 0);
+
+    // The desk is killed while the hub has applied an op and its answer has not come back.
+    proxy.script_writes(&[Fault::HoldAfterCommit]);
+    let waited = proxy.held.notified();
+    tokio::pin!(waited);
+    waited.as_mut().enable();
+    let (order, customer) = new_order(&c, "killed@example.com").await;
+    let (st, v) = activate(&c, &order, &customer, "FX-4").await;
+    assert_eq!(st, 201, "{v}");
+    let http = reqwest::Client::new();
+    let sync_url = format!("{}/rpc/sync.now", c.url);
+    let (admin, bu) = (c.admin.clone(), c.bu.clone());
+    let in_flight = tokio::spawn(async move {
+        let _ = http.post(sync_url).header("X-FlexDesk-User", admin).header("X-FlexDesk-BU", bu).json(&json!({})).send().await;
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(20), waited).await.expect("the held op reached the hub");
+    c.stop();
+    in_flight.abort();
+    c.start();
+    for _ in 0..5 {
+        c.sync().await;
+        if c.status().await["waiting"] == 0 {
+            break;
+        }
+    }
+    let st = c.status().await;
+    assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64(), st["state"].as_str()), (Some(0), Some(0), Some("online")), "{st}");
+    b.sync().await;
+    c.sync().await;
+
+    // Exactly once: four subscriptions, four orders, twelve scheduled payments each, one paid.
+    let hub_subs = hub.all("/v1/subscriptions", "rentals", "rentalId").await;
+    assert_eq!(hub_subs.len(), 4);
+    assert_eq!(hub.all("/v1/orders", "orders", "orderId").await.len(), 4);
+    assert_eq!(hub.all("/v1/customers", "customers", "customerId").await.len(), 4);
+    let hub_pays = hub.all("/v1/payments", "payments", "paymentId").await;
+    assert_eq!(hub_pays.len(), 48);
+    let paid: Vec<&Value> = hub_pays.iter().filter(|p| p["status"] == "paid").collect();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0]["paymentReference"], "BANK-77");
+    assert!(proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) > 16);
+    assert_converged(&[&hub, &b, &c]).await;
 }
