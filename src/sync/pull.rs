@@ -338,7 +338,12 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
             _ => continue,
         };
         if let Ok(v) = client.get(&path, &[]).await {
-            out.insert(r.clone(), v.unwrap_or(Value::Null));
+            // A payment comes wrapped (`{success, payment}`); the others come bare.
+            let v = match v {
+                Some(mut w) if kind == "payment" && w.get("payment").is_some() => w["payment"].take(),
+                other => other.unwrap_or(Value::Null),
+            };
+            out.insert(r.clone(), v);
         }
     }
     Value::Object(out)

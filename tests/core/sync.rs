@@ -639,3 +639,86 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     assert!(proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) > 16);
     assert_converged(&[&hub, &b, &c]).await;
 }
+
+async fn open_conflict(desk: &Node) -> Value {
+    let all = desk.rpc("sync.conflicts", json!({})).await;
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "open")
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fulfilled_are_resolved_without_divergence(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut hub, a, b) = hub_and_desks(dir.path()).await;
+    for s in ["PC-1", "PC-2", "PC-3"] {
+        a.ok("POST", "/v1/assets", json!({"serialNumber": s, "sku": "LAP-16"})).await;
+    }
+    let (order1, cust1) = new_order(&a, "paula@example.com").await;
+    let (_, r1) = activate(&a, &order1, &cust1, "PC-1").await;
+    let rental1 = r1["rental"]["rentalId"].as_str().unwrap().to_string();
+    let (order2, _) = new_order(&a, "otto@example.com").await;
+    a.sync().await;
+    b.sync().await;
+    let pays = b.ok("GET", &format!("/v1/payments?rentalId={rental1}&sortDir=asc"), Value::Null).await;
+    let p1 = pays["payments"][0]["paymentId"].as_str().unwrap().to_string();
+
+    // Offline: A marks the payment paid, B cancels it; A fulfils order 2, B cancels it.
+    hub.stop();
+    a.ok("POST", &format!("/v1/payments/{p1}/mark-paid"), json!({"paymentReference": "TR-1"})).await;
+    b.ok("POST", &format!("/v1/payments/{p1}/cancel"), json!({"reason": "Customer moved"})).await;
+    b.ok("POST", &format!("/v1/orders/{order2}/cancel"), json!({"reason": "Changed mind"})).await;
+    let cust2 = a.ok("GET", &format!("/v1/orders/{order2}"), Value::Null).await["customer"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = activate(&a, &order2, &cust2, "PC-2").await;
+    assert_eq!(s, 201);
+    hub.start();
+
+    // B reaches the hub first with the order, A first with the payment.
+    let r = a.sync().await; // payment paid ✓, activation on order 2 ✓ (B's cancel not there yet)
+    assert_eq!(r["push"]["sent"], 2, "{r}");
+    let r = b.sync().await; // cancel payment ✗ (already paid), cancel order ✗ (fulfilled)
+    assert_eq!(r["push"]["conflicts"], 2, "{r}");
+    let c = open_conflict(&b).await;
+    assert_eq!(c["code"], "ALREADY_PAID", "{c}");
+    assert_eq!(c["theirs"][format!("payment:{p1}")]["status"], "paid", "{c}");
+    b.rpc("sync.resolve", json!({"conflictId": c["id"], "resolution": "keep_theirs"})).await;
+    let c = open_conflict(&b).await;
+    assert_eq!(c["code"], "ORDER_NOT_CANCELLABLE", "{c}");
+    assert!(!c["options"].as_array().unwrap().contains(&json!("other_serial")));
+    b.rpc("sync.resolve", json!({"conflictId": c["id"], "resolution": "keep_theirs"})).await;
+    let (_, p) = b.v1("GET", &format!("/v1/payments/{p1}"), Value::Null).await;
+    let p = &p["payment"];
+    assert_eq!((p["status"].as_str(), p["paymentReference"].as_str()), (Some("paid"), Some("TR-1")), "{p}");
+    let (_, o) = b.v1("GET", &format!("/v1/orders/{order2}"), Value::Null).await;
+    assert_eq!(o["status"], "fulfilled", "{o}");
+
+    // Sending again: the hub takes PC-3 out of service; B's activation is refused; once the hub
+    // puts it back, "Send again" goes through.
+    let (order3, cust3) = new_order(&b, "rita@example.com").await;
+    b.sync().await;
+    hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "unavailable"})).await;
+    let (s, _) = activate(&b, &order3, &cust3, "PC-3").await;
+    assert_eq!(s, 201);
+    let r = b.sync().await;
+    assert_eq!(r["push"]["conflicts"], 1, "{r}");
+    let c = open_conflict(&b).await;
+    assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
+    hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "available"})).await;
+    b.rpc("sync.resolve", json!({"conflictId": c["id"], "resolution": "retry"})).await;
+    let r = b.sync().await;
+    assert_eq!((r["push"]["sent"].as_u64(), r["push"]["conflicts"].as_u64()), (Some(1), Some(0)), "{r}");
+    a.sync().await;
+    b.sync().await;
+    for n in [&a, &b] {
+        let st = n.status().await;
+        assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64()), (Some(0), Some(0)), "{st}");
+    }
+    assert_converged(&[&hub, &a, &b]).await;
+}
