@@ -1351,7 +1351,7 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
 // ---------------------------------------------------------------------------------------------
 // Extend
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ExtendInput {
@@ -1447,6 +1447,7 @@ async fn extend_in(
 }
 
 pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<Extended> {
+    let op_body = crate::money::to_wire_value(&input);
     let bu = &ctx.bu;
     let months = super::whole_number(&input.extension_months)
         .filter(|n| (1..=120).contains(n))
@@ -1484,6 +1485,14 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
         serde_json::json!({ "extensionMonths": months, "newEndDate": rental.end_date }),
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/extend", row.id), op_body)
+            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
+            .saying(format!("extend {} ({})", row.id, row.serial_number)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Extended {
         rental_id: row.id.clone(),
@@ -1500,7 +1509,7 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
 // ---------------------------------------------------------------------------------------------
 // Replace
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ReplaceInput {
@@ -1524,6 +1533,7 @@ pub struct Replaced {
 }
 
 pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Result<Replaced> {
+    let op_body = crate::money::to_wire_value(&input);
     let bu = &ctx.bu;
     let today = ctx.today();
     let reason = match opt_trim(input.replacement_reason.clone()) {
@@ -1682,6 +1692,14 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/replace", row.id), op_body)
+            .touching([r("rental", &row.id), r("asset", &row.serial_number), r("asset", &new.serial_number)])
+            .saying(format!("replace {} ({})", row.id, row.serial_number)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Replaced {
         rental_id: row.id.clone(),
@@ -1862,7 +1880,7 @@ pub async fn quote_early_return(
 // ---------------------------------------------------------------------------------------------
 // Buyout
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct BuyoutInput {
@@ -1886,6 +1904,7 @@ pub struct BoughtOut {
 }
 
 pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<BoughtOut> {
+    let op_body = crate::money::to_wire_value(&input);
     let bu = &ctx.bu;
     let reason = match opt_trim(input.reason.clone()) {
         Some(r) => BuyoutReason::parse_field("reason", &r)?,
@@ -2013,6 +2032,14 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         serde_json::json!({ "reason": "buyout" }),
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/buyout", row.id), op_body)
+            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
+            .saying(format!("buyout {} ({})", row.id, row.serial_number)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(BoughtOut {
         message: format!(
@@ -2032,7 +2059,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
 // ---------------------------------------------------------------------------------------------
 // Early return, completion and the returns desk
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct EarlyReturnInput {
@@ -2242,6 +2269,7 @@ pub async fn early_return(
     id: &str,
     input: EarlyReturnInput,
 ) -> Result<ReturnedEarly> {
+    let op_body = crate::money::to_wire_value(&input);
     let bu = &ctx.bu;
     let eff_raw = input.effective_date.clone();
     let args = early_args(bu, input)?;
@@ -2256,6 +2284,14 @@ pub async fn early_return(
         "subscription.ended",
         &rental,
         serde_json::json!({ "reason": "early_return" }),
+    )
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/early-return", row.id), op_body)
+            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
+            .saying(format!("early-return {} ({})", row.id, row.serial_number)),
     )
     .await?;
     tx.commit().await?;
@@ -2473,7 +2509,7 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
 // ---------------------------------------------------------------------------------------------
 // Cancel, notes
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct CancelInput {
@@ -2495,6 +2531,7 @@ pub struct Cancelled {
 /// Terminate a subscription (payment failure, fraud, admin decision). No fee; open payments for
 /// later periods are voided; the device is expected back (the returns desk books it in).
 pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<Cancelled> {
+    let op_body = crate::money::to_wire_value(&input);
     let bu = &ctx.bu;
     let reason = match opt_trim(input.reason.clone()) {
         Some(r) => CancellationReason::parse_field("reason", &r)?,
@@ -2562,6 +2599,14 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         serde_json::json!({ "reason": "cancelled" }),
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/cancel", row.id), op_body)
+            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
+            .saying(format!("cancel {} ({})", row.id, row.serial_number)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Cancelled {
         rental_id: row.id.clone(),
@@ -2609,10 +2654,13 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rent
 // ---------------------------------------------------------------------------------------------
 // Upgrade
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct UpgradeInput {
+    /// The new subscription's id (a desk's, replayed on a hub); made here when absent.
+    #[serde(alias = "newSubscriptionId")]
+    pub new_rental_id: Option<String>,
     pub new_sku: String,
     pub new_serial_number: String,
     #[ts(optional, type = "number")]
@@ -2640,6 +2688,8 @@ pub struct Upgraded {
 /// Immediate upgrade: the old subscription ends `ended_upgrade` (its later payments cancelled, its
 /// device back for inspection) and a new one starts today on the new serial.
 pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Result<Upgraded> {
+    let mut op_body = crate::money::to_wire_value(&input);
+    let new_rental_sent = input.new_rental_id.clone();
     let bu = &ctx.bu;
     let today = ctx.today();
     let mut c = crate::error::Checks::new();
@@ -2751,7 +2801,7 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             billing_group_id: row.billing_group_id.clone(),
             notes: notes.clone(),
             start_reason: "upgrade",
-            id: None,
+            id: new_rental_sent.as_deref(),
         },
     )
     .await?;
@@ -2804,6 +2854,17 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             "newSku": rental.sku,
             "newSubscription": crate::money::to_wire_value(&rental),
         }),
+    )
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/upgrade", row.id), {
+            op_body["newRentalId"] = rental.rental_id.clone().into();
+            op_body
+        })
+            .touching([r("rental", &row.id), r("asset", &row.serial_number), r("asset", &rental.asset_serial_number), r("rental", &rental.rental_id)])
+            .saying(format!("upgrade {} ({})", row.id, row.serial_number)),
     )
     .await?;
     tx.commit().await?;

@@ -1322,6 +1322,7 @@ async fn upgrade_ends_the_old_subscription_and_starts_a_new_one() {
         new_monthly_amount: None,
         reason: Some("Needs more memory".into()),
         notes: None,
+        new_rental_id: None,
     };
     assert_code!(
         subs::upgrade(db, &t.ctx(), &r.rental_id, up("NOPE", "OTHER-1", json!(12))).await,
