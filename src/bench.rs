@@ -49,6 +49,7 @@ impl BenchOptions {
 mod lifecycle;
 mod month_end;
 mod pdf;
+pub mod sync;
 
 pub use month_end::MonthEndOptions;
 

@@ -23,7 +23,7 @@ pub struct LifecycleOptions {
 /// Subscriptions on the first `n` assets, each on an existing order and its customer, started
 /// over the two years before the bench date; `per` monthly payments each, paid when past due
 /// (one in 37 left open, so there is an overdue list).
-async fn generate(
+pub(super) async fn generate(
     core: &Core,
     bu: &BusinessUnit,
     n: usize,

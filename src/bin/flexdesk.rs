@@ -119,6 +119,12 @@ enum Command {
         /// Only the month-end measures: consolidation, the month-end run and its PDFs.
         #[arg(long, conflicts_with = "only_pdf")]
         only_month_end: bool,
+        /// Only the sync measures: push `--sync-ops` changes to a hub on loopback, and pull a
+        /// business of `--subscriptions` subscriptions (`--payments-per` payments each) into a new desk.
+        #[arg(long, conflicts_with_all = ["only_pdf", "only_month_end"])]
+        only_sync: bool,
+        #[arg(long, default_value_t = 10_000)]
+        sync_ops: usize,
     },
     /// Write the UI's TypeScript bindings (types and the Commands map).
     GenTs {
@@ -425,7 +431,28 @@ async fn run(cli: Cli) -> Result<(), Error> {
             groups,
             group_size,
             only_month_end,
+            only_sync,
+            sync_ops,
         } => {
+            if only_sync {
+                let dir = out
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from("."));
+                std::fs::create_dir_all(&dir).map_err(|e| Error::internal(e.to_string()))?;
+                let rows = flexdesk::bench::sync::run(
+                    &dir,
+                    &flexdesk::bench::sync::SyncBenchOptions {
+                        ops: sync_ops,
+                        subscriptions,
+                        payments_per,
+                    },
+                    &|m| eprintln!("{m}"),
+                )
+                .await?;
+                print!("{}", flexdesk::bench::sync::table(&rows));
+                return Ok(());
+            }
             let opts = flexdesk::bench::BenchOptions {
                 path: out,
                 assets,

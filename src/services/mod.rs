@@ -199,7 +199,8 @@ pub fn opt_trim(s: Option<String>) -> Option<String> {
 }
 
 /// FlexDesk's sync extension to the v1 lists: with `changedSince` (a list's `syncToken`), only
-/// rows changed after it, as the change feed recorded them (docs/sync.md). Absent or `0`: all.
+/// rows changed after it, as the change feed recorded them (docs/sync.md). Absent or empty: all
+/// (a first pass).
 pub(crate) fn changed_since(
     qb: &mut QueryBuilder<'_, Sqlite>,
     alias: &str,
@@ -208,7 +209,7 @@ pub(crate) fn changed_since(
     bu_id: &str,
     token: Option<&str>,
 ) -> Result<()> {
-    let Some(t) = token.map(str::trim).filter(|t| !t.is_empty() && *t != "0") else {
+    let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(());
     };
     let rev: i64 = t.parse().map_err(|_| {

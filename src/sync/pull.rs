@@ -77,7 +77,8 @@ pub async fn pull(
             let mut q = vec![
                 ("limit", PAGE.to_string()),
                 ("sortDir", "asc".to_string()),
-                ("changedSince", token.clone().unwrap_or_else(|| "0".into())),
+                // Empty: everything (a first pass), and the hub starts its change feed.
+                ("changedSince", token.clone().unwrap_or_default()),
             ];
             if let Some(c) = &cursor {
                 q.push(("startAfter", c.clone()));

@@ -1,0 +1,250 @@
+//! `flexdesk bench --only-sync`: a hub (a `Core` serving the v1 API on loopback) and desks on
+//! files of their own.
+//! - Push: a desk queues `ops` changes (new customers, one op each) and pushes them all.
+//! - Pull: a hub holding a business of `subscriptions` subscriptions with their orders, customers,
+//!   assets and `payments_per` payments each is read whole by a new desk.
+//! Both are set beside the raw cost of an HTTP round trip on the same connection (`GET /health`),
+//! so the figures say how much sync adds to the network it cannot avoid.
+
+use super::{generate_assets, generate_catalog, generate_customers, generate_orders, scratch};
+use crate::clock::FixedClock;
+use crate::error::Result;
+use crate::services::{customers, keys, Ctx};
+use crate::sync::{client::Client, pull, push, remote};
+use crate::Core;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub struct SyncBenchOptions {
+    pub ops: usize,
+    pub subscriptions: usize,
+    pub payments_per: usize,
+}
+
+/// One line of the sync figures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SyncMeasure {
+    pub name: String,
+    pub count: u64,
+    pub total_s: f64,
+    pub per_item_ms: f64,
+    /// Requests made and their mean time.
+    pub requests: u64,
+    pub per_request_ms: f64,
+    /// Mean request time over the raw round trip.
+    pub ratio_to_round_trip: f64,
+    pub target: String,
+    pub met: bool,
+}
+
+async fn hub_key(hub: &Core, bu_id: &str, actor: &crate::store::Actor, now: chrono::DateTime<chrono::Utc>) -> Result<String> {
+    Ok(keys::create(&hub.db, actor, now, bu_id, keys::NewKey { name: "bench".into() })
+        .await?
+        .secret)
+}
+
+/// The mean time of `n` sequential `GET /health` on one client: the floor of any request.
+async fn round_trip(url: &str, n: usize) -> Result<f64> {
+    let http = reqwest::Client::new();
+    let t = Instant::now();
+    for _ in 0..n {
+        http.get(format!("{url}/health"))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| crate::Error::internal(e.to_string()))?;
+    }
+    Ok(t.elapsed().as_secs_f64() * 1000.0 / n as f64)
+}
+
+async fn desk_with_remote(
+    path: &Path,
+    clock: &std::sync::Arc<FixedClock>,
+    hub_url: &str,
+    hub_bu: &str,
+    key: &str,
+) -> Result<(Core, Ctx)> {
+    let (desk, admin, bu) = scratch(path, clock, "Bench desk", "BNL", 0).await?;
+    let ctx = Ctx::new(admin.actor(), bu.clone(), &desk.desk.code, clock.now_utc());
+    remote::save(
+        &desk.db,
+        &ctx,
+        &desk.desk.id,
+        remote::RemoteInput {
+            base_url: hub_url.into(),
+            tenant_id: hub_bu.into(),
+            api_key: Some(key.into()),
+            enabled: Some(true),
+            pull_every_s: Some(3600),
+        },
+    )
+    .await?;
+    Ok((desk, ctx))
+}
+
+pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result<Vec<SyncMeasure>> {
+    // The key is sealed in a folder of the bench, never put in the user's keyring.
+    std::env::set_var("FLEXDESK_KEYRING", "off");
+    std::env::set_var("FLEXDESK_SECRET_DIR", dir.join("secrets"));
+    let clock = FixedClock::at_date(2026, 11, 1);
+    let mut out = vec![];
+
+    // ---- push -------------------------------------------------------------------------------
+    let (hub, admin, hub_bu) = scratch(&dir.join("push-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
+    let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
+    let url = hub.start_server("127.0.0.1:0".parse().unwrap()).await?;
+    let (desk, ctx) = desk_with_remote(&dir.join("push-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
+    let t = Instant::now();
+    for i in 0..o.ops {
+        customers::create(
+            &desk.db,
+            &ctx,
+            customers::NewCustomer {
+                email: format!("push{i}@bench.example"),
+                first_name: "Bench".into(),
+                last_name: format!("Customer {i}"),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    log(&format!("push: {} changes queued on the desk ({:.1?})", o.ops, t.elapsed()));
+    let rt = round_trip(&url, 2000).await?;
+    log(&format!("raw round trip (GET /health): {rt:.3} ms"));
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id).await?.expect("remote");
+    let client = Client::new(r, Duration::from_secs(30));
+    let t = Instant::now();
+    let report = push::push(&desk.db, &client, Default::default(), true, || clock.now_utc()).await?;
+    let took = t.elapsed().as_secs_f64();
+    let on_hub: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE bu_id = ?")
+        .bind(&hub_bu.id)
+        .fetch_one(hub.db.pool())
+        .await?;
+    if report.sent != o.ops as u64 || on_hub != o.ops as i64 {
+        return Err(crate::Error::internal(format!(
+            "push bench: {} sent, {on_hub} on the hub, {} expected",
+            report.sent, o.ops
+        )));
+    }
+    let per = took * 1000.0 / o.ops as f64;
+    log(&format!("push: {} ops in {took:.1} s ({per:.2} ms each)", o.ops));
+    out.push(SyncMeasure {
+        name: format!("push {} ops (new customers) to the hub", o.ops),
+        count: o.ops as u64,
+        total_s: took,
+        per_item_ms: per,
+        requests: report.sent,
+        per_request_ms: per,
+        ratio_to_round_trip: per / rt,
+        target: "< 10 ms per op".into(),
+        met: per < 10.0,
+    });
+    hub.stop_server().await;
+
+    // ---- pull -------------------------------------------------------------------------------
+    let (hub, admin, hub_bu) = scratch(&dir.join("pull-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
+    let hub_ctx = Ctx::new(admin.actor(), hub_bu.clone(), &hub.desk.code, clock.now_utc());
+    let t0 = Instant::now();
+    let n = o.subscriptions;
+    let skus = generate_catalog(&hub, &hub_ctx).await?;
+    let cust = generate_customers(&hub, &hub_bu, (n / 2).max(1)).await?;
+    generate_orders(&hub, &hub_bu, &cust, &skus, n).await?;
+    generate_assets(&hub, &hub_bu, &skus, n).await?;
+    super::lifecycle::generate(&hub, &hub_bu, n, o.payments_per, log).await?;
+    log(&format!("pull: hub business ready ({:.1?})", t0.elapsed()));
+    let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
+    let url = hub.start_server("127.0.0.1:0".parse().unwrap()).await?;
+    let rt = round_trip(&url, 2000).await?;
+    let (desk, ctx) = desk_with_remote(&dir.join("pull-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id).await?.expect("remote");
+    let client = Client::new(r, Duration::from_secs(60));
+    let t = Instant::now();
+    let last = std::sync::Mutex::new(Instant::now());
+    let report = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|p| {
+        let mut l = last.lock().unwrap();
+        if l.elapsed() > Duration::from_secs(15) {
+            *l = Instant::now();
+            eprintln!("pull: {} read, {} pages, {:.0?}", p.read, p.pages, t.elapsed());
+        }
+    })
+    .await?;
+    let took = t.elapsed().as_secs_f64();
+    let subs_here: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE bu_id = ?")
+        .bind(&ctx.bu.id)
+        .fetch_one(desk.db.pool())
+        .await?;
+    let pays_here: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE bu_id = ?")
+        .bind(&ctx.bu.id)
+        .fetch_one(desk.db.pool())
+        .await?;
+    let expected_pays = (n * o.payments_per) as i64;
+    if subs_here != n as i64 || pays_here != expected_pays || report.deferred > 0 {
+        return Err(crate::Error::internal(format!(
+            "pull bench: {subs_here} subscriptions and {pays_here} payments arrived ({n} and {expected_pays} expected, {} deferred)",
+            report.deferred
+        )));
+    }
+    let per_page = took * 1000.0 / report.pages as f64;
+    log(&format!(
+        "pull: {} objects in {} pages, {took:.1} s ({per_page:.1} ms a page)",
+        report.read, report.pages
+    ));
+    out.push(SyncMeasure {
+        name: format!(
+            "pull a business of {n} subscriptions ({} objects with their payments)",
+            report.read
+        ),
+        count: report.read,
+        total_s: took,
+        per_item_ms: took * 1000.0 / report.read as f64,
+        requests: report.pages,
+        per_request_ms: per_page,
+        ratio_to_round_trip: per_page / rt,
+        target: format!("< {} s", pull_target_s(report.read)),
+        met: took < pull_target_s(report.read),
+    });
+    // A second pass reads only what changed: nothing.
+    let t = Instant::now();
+    let again = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|_| {}).await?;
+    let took = t.elapsed().as_secs_f64();
+    out.push(SyncMeasure {
+        name: "pull again with nothing changed".into(),
+        count: again.read,
+        total_s: took,
+        per_item_ms: 0.0,
+        requests: again.pages,
+        per_request_ms: took * 1000.0 / again.pages.max(1) as f64,
+        ratio_to_round_trip: took * 1000.0 / again.pages.max(1) as f64 / rt,
+        target: "< 1 s".into(),
+        met: took < 1.0 && again.read == 0,
+    });
+    hub.stop_server().await;
+    Ok(out)
+}
+
+/// The whole-business pull target: 2 ms an object (a 250,000-subscription business with 12
+/// payments each, about 3.75 million objects, in about two hours at most on this machine class).
+fn pull_target_s(objects: u64) -> f64 {
+    (objects as f64 * 0.002).max(1.0)
+}
+
+pub fn table(rows: &[SyncMeasure]) -> String {
+    let mut s = String::from(
+        "| measure | count | total | per item | requests | per request | ÷ round trip | target | met |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "| {} | {} | {:.1} s | {:.3} ms | {} | {:.2} ms | {:.1}× | {} | {} |\n",
+            r.name,
+            r.count,
+            r.total_s,
+            r.per_item_ms,
+            r.requests,
+            r.per_request_ms,
+            r.ratio_to_round_trip,
+            r.target,
+            if r.met { "yes" } else { "**no**" }
+        ));
+    }
+    s
+}
