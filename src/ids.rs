@@ -11,7 +11,10 @@ pub fn new_id(prefix: &str) -> String {
 /// the month number. Every desk and hub that writes the same schedule writes the same ids, so a
 /// schedule made offline and the one the hub makes when the activation reaches it are one.
 pub fn payment_id(rental_id: &str, kind: &str, seq: i64) -> String {
-    let base = rental_id.split_once('_').map(|(_, b)| b).unwrap_or(rental_id);
+    let base = rental_id
+        .split_once('_')
+        .map(|(_, b)| b)
+        .unwrap_or(rental_id);
     let k = kind.chars().next().unwrap_or('x');
     format!("{}_{base}{k}{seq:03}", prefix::PAYMENT)
 }

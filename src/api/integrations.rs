@@ -67,7 +67,10 @@ pub async fn sync_remote(s: &Session<'_>, _: Empty) -> Result<RemoteSettings> {
     })
 }
 
-pub async fn sync_remote_save(s: &Session<'_>, r: remote::RemoteInput) -> Result<remote::RemoteView> {
+pub async fn sync_remote_save(
+    s: &Session<'_>,
+    r: remote::RemoteInput,
+) -> Result<remote::RemoteView> {
     let v = remote::save(&s.core.db, &s.ctx()?, &s.core.desk.id, r).await?;
     s.core.sync_wake.notify_one();
     Ok(v)

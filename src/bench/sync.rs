@@ -3,6 +3,7 @@
 //! - Push: a desk queues `ops` changes (new customers, one op each) and pushes them all.
 //! - Pull: a hub holding a business of `subscriptions` subscriptions with their orders, customers,
 //!   assets and `payments_per` payments each is read whole by a new desk.
+//!
 //! Both are set beside the raw cost of an HTTP round trip on the same connection (`GET /health`),
 //! so the figures say how much sync adds to the network it cannot avoid.
 
@@ -37,10 +38,23 @@ pub struct SyncMeasure {
     pub met: bool,
 }
 
-async fn hub_key(hub: &Core, bu_id: &str, actor: &crate::store::Actor, now: chrono::DateTime<chrono::Utc>) -> Result<String> {
-    Ok(keys::create(&hub.db, actor, now, bu_id, keys::NewKey { name: "bench".into() })
-        .await?
-        .secret)
+async fn hub_key(
+    hub: &Core,
+    bu_id: &str,
+    actor: &crate::store::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String> {
+    Ok(keys::create(
+        &hub.db,
+        actor,
+        now,
+        bu_id,
+        keys::NewKey {
+            name: "bench".into(),
+        },
+    )
+    .await?
+    .secret)
 }
 
 /// The mean time of `n` sequential `GET /health` on one client: the floor of any request.
@@ -90,10 +104,12 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let mut out = vec![];
 
     // ---- push -------------------------------------------------------------------------------
-    let (hub, admin, hub_bu) = scratch(&dir.join("push-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
+    let (hub, admin, hub_bu) =
+        scratch(&dir.join("push-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
     let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
     let url = hub.start_server("127.0.0.1:0".parse().unwrap()).await?;
-    let (desk, ctx) = desk_with_remote(&dir.join("push-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
+    let (desk, ctx) =
+        desk_with_remote(&dir.join("push-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
     let t = Instant::now();
     for i in 0..o.ops {
         customers::create(
@@ -108,13 +124,22 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
         )
         .await?;
     }
-    log(&format!("push: {} changes queued on the desk ({:.1?})", o.ops, t.elapsed()));
+    log(&format!(
+        "push: {} changes queued on the desk ({:.1?})",
+        o.ops,
+        t.elapsed()
+    ));
     let rt = round_trip(&url, 2000).await?;
     log(&format!("raw round trip (GET /health): {rt:.3} ms"));
-    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id).await?.expect("remote");
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
+        .await?
+        .expect("remote");
     let client = Client::new(r, Duration::from_secs(30));
     let t = Instant::now();
-    let report = push::push(&desk.db, &client, Default::default(), true, || clock.now_utc()).await?;
+    let report = push::push(&desk.db, &client, Default::default(), true, || {
+        clock.now_utc()
+    })
+    .await?;
     let took = t.elapsed().as_secs_f64();
     let on_hub: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE bu_id = ?")
         .bind(&hub_bu.id)
@@ -127,7 +152,10 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
         )));
     }
     let per = took * 1000.0 / o.ops as f64;
-    log(&format!("push: {} ops in {took:.1} s ({per:.2} ms each)", o.ops));
+    log(&format!(
+        "push: {} ops in {took:.1} s ({per:.2} ms each)",
+        o.ops
+    ));
     out.push(SyncMeasure {
         name: format!("push {} ops (new customers) to the hub", o.ops),
         count: o.ops as u64,
@@ -142,8 +170,14 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     hub.stop_server().await;
 
     // ---- pull -------------------------------------------------------------------------------
-    let (hub, admin, hub_bu) = scratch(&dir.join("pull-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
-    let hub_ctx = Ctx::new(admin.actor(), hub_bu.clone(), &hub.desk.code, clock.now_utc());
+    let (hub, admin, hub_bu) =
+        scratch(&dir.join("pull-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
+    let hub_ctx = Ctx::new(
+        admin.actor(),
+        hub_bu.clone(),
+        &hub.desk.code,
+        clock.now_utc(),
+    );
     let t0 = Instant::now();
     let n = o.subscriptions;
     let skus = generate_catalog(&hub, &hub_ctx).await?;
@@ -155,8 +189,11 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
     let url = hub.start_server("127.0.0.1:0".parse().unwrap()).await?;
     let rt = round_trip(&url, 2000).await?;
-    let (desk, ctx) = desk_with_remote(&dir.join("pull-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
-    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id).await?.expect("remote");
+    let (desk, ctx) =
+        desk_with_remote(&dir.join("pull-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
+        .await?
+        .expect("remote");
     let client = Client::new(r, Duration::from_secs(60));
     let t = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
@@ -164,7 +201,12 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
         let mut l = last.lock().unwrap();
         if l.elapsed() > Duration::from_secs(15) {
             *l = Instant::now();
-            eprintln!("pull: {} read, {} pages, {:.0?}", p.read, p.pages, t.elapsed());
+            eprintln!(
+                "pull: {} read, {} pages, {:.0?}",
+                p.read,
+                p.pages,
+                t.elapsed()
+            );
         }
     })
     .await?;

@@ -303,7 +303,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         "{tenant} syncs with {} (key {} kept in the {}).",
                         v.base_url,
                         v.key_hint,
-                        if v.key_store == "keyring" { "OS keyring" } else { "sealed store" }
+                        if v.key_store == "keyring" {
+                            "OS keyring"
+                        } else {
+                            "sealed store"
+                        }
                     );
                     println!("{}", v.base_url);
                 }

@@ -102,9 +102,10 @@ pub fn router(core: Core, opts: &ServeOptions) -> Router {
         rpc_token: opts.rpc_token.clone(),
     };
     let mut app = Router::new()
-        .merge(
-            v1::routes().layer(axum::middleware::from_fn_with_state(state.clone(), idempotent)),
-        )
+        .merge(v1::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotent,
+        )))
         .merge(rpc::routes())
         .route("/v1/openapi.json", axum::routing::get(openapi))
         .route("/health", axum::routing::get(|| async { "ok" }))

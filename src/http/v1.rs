@@ -79,7 +79,10 @@ impl Tenant {
 fn replay_of(
     h: &HeaderMap,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Option<crate::sync::Replay>, Option<chrono::DateTime<chrono::Utc>>)> {
+) -> Result<(
+    Option<crate::sync::Replay>,
+    Option<chrono::DateTime<chrono::Utc>>,
+)> {
     let get = |k: &str| {
         h.get(k)
             .and_then(|v| v.to_str().ok())
@@ -90,19 +93,28 @@ fn replay_of(
         return Ok((None, None));
     };
     if key.len() > 200 {
-        return Err(Error::invalid("Idempotency-Key", "The Idempotency-Key is too long."));
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "The Idempotency-Key is too long.",
+        ));
     }
     let at = get("flexdesk-op-at")
         .map(|t| {
             chrono::DateTime::parse_from_rfc3339(t)
                 .map(|d| d.with_timezone(&chrono::Utc).min(now))
-                .map_err(|_| Error::invalid("FlexDesk-Op-At", "FlexDesk-Op-At is not an RFC 3339 time."))
+                .map_err(|_| {
+                    Error::invalid("FlexDesk-Op-At", "FlexDesk-Op-At is not an RFC 3339 time.")
+                })
         })
         .transpose()?;
     Ok((
         Some(crate::sync::Replay {
             op_id: key.to_string(),
-            origin: get("flexdesk-origin").unwrap_or("api").chars().take(40).collect(),
+            origin: get("flexdesk-origin")
+                .unwrap_or("api")
+                .chars()
+                .take(40)
+                .collect(),
         }),
         at,
     ))
@@ -245,7 +257,10 @@ async fn update_product(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
 }
 
 async fn list_products(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    listed(&t, q, "products", async |q| catalog::list_products(&t.core.db, &t.bu, &query(q)?).await).await
+    listed(&t, q, "products", async |q| {
+        catalog::list_products(&t.core.db, &t.bu, &query(q)?).await
+    })
+    .await
 }
 
 async fn list_variants(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
@@ -322,7 +337,10 @@ use axum::extract::FromRequest;
 // ----- customers ----------------------------------------------------------------------------
 
 async fn list_customers(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    listed(&t, q, "customers", async |q| customers::list(&t.core.db, &t.bu, &query(q)?).await).await
+    listed(&t, q, "customers", async |q| {
+        customers::list(&t.core.db, &t.bu, &query(q)?).await
+    })
+    .await
 }
 
 async fn get_customer(t: Tenant, Path(id): Path<String>) -> Reply {
@@ -381,7 +399,10 @@ async fn create_order(t: Tenant, b: Bytes) -> Reply {
 }
 
 async fn list_orders(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    listed(&t, q, "orders", async |q| orders::list(&t.core.db, &t.bu, &query(q)?).await).await
+    listed(&t, q, "orders", async |q| {
+        orders::list(&t.core.db, &t.bu, &query(q)?).await
+    })
+    .await
 }
 
 async fn get_order(t: Tenant, Path(id): Path<String>) -> Reply {
@@ -439,7 +460,10 @@ async fn create_asset(t: Tenant, b: Bytes) -> Reply {
 }
 
 async fn list_assets(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    listed(&t, q, "assets", async |q| assets::list(&t.core.db, &t.bu, &query(q)?).await).await
+    listed(&t, q, "assets", async |q| {
+        assets::list(&t.core.db, &t.bu, &query(q)?).await
+    })
+    .await
 }
 
 async fn get_asset(t: Tenant, Path(serial): Path<String>) -> Reply {

@@ -8,8 +8,8 @@ use crate::domain::serial;
 use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
-use crate::sync::{r, Op};
 use crate::store::{record, Db, Entry};
+use crate::sync::{r, Op};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -398,8 +398,8 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
             }
             b
         })
-            .touching([r("asset", &after.serial_number)])
-            .saying(summary),
+        .touching([r("asset", &after.serial_number)])
+        .saying(summary),
     )
     .await?;
     tx.commit().await?;
@@ -508,7 +508,14 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Ass
             .push(" AND a.serial_number < ")
             .push_bind(format!("{s}\u{10FFFF}"));
     }
-    super::changed_since(&mut qb, "a", "serial_number", "asset", &bu.id, q.changed_since.as_deref())?;
+    super::changed_since(
+        &mut qb,
+        "a",
+        "serial_number",
+        "asset",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     super::keyset_tail(
         db,
         &mut qb,

@@ -1137,7 +1137,14 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
             .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
     }
-    super::changed_since(&mut qb, "p", "id", "product", &bu.id, q.changed_since.as_deref())?;
+    super::changed_since(
+        &mut qb,
+        "p",
+        "id",
+        "product",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     super::keyset_tail(
         db,
         &mut qb,

@@ -280,7 +280,14 @@ pub(crate) async fn insert(
     ctx: &Ctx,
     new: &NewCustomer,
 ) -> Result<String> {
-    let id = client_id(conn, "customerId", new.customer_id.as_deref(), prefix::CUSTOMER, "customers").await?;
+    let id = client_id(
+        conn,
+        "customerId",
+        new.customer_id.as_deref(),
+        prefix::CUSTOMER,
+        "customers",
+    )
+    .await?;
     let email = new.email.trim().to_string();
     sqlx::query(
         "INSERT INTO customers (id, bu_id, email, email_norm, first_name, last_name, company, phone, customer_type, status, vat_id, registration_number,
@@ -343,9 +350,14 @@ pub(crate) async fn client_id(
     let Some(id) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(new_id(prefix));
     };
-    let ok = id.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')).is_some_and(|r| {
-        !r.is_empty() && r.len() <= 64 && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    });
+    let ok = id
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('_'))
+        .is_some_and(|r| {
+            !r.is_empty()
+                && r.len() <= 64
+                && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
     if !ok {
         return Err(Error::invalid(
             field,
@@ -529,9 +541,15 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
     crate::sync::record(
         &mut tx,
         ctx,
-        Op::put(format!("/v1/customers/{}", after.customer_id), profile_body(&after))
-            .touching([r("customer", &after.customer_id)])
-            .saying(format!("Customer {} {} updated", after.first_name, after.last_name)),
+        Op::put(
+            format!("/v1/customers/{}", after.customer_id),
+            profile_body(&after),
+        )
+        .touching([r("customer", &after.customer_id)])
+        .saying(format!(
+            "Customer {} {} updated",
+            after.first_name, after.last_name
+        )),
     )
     .await?;
     tx.commit().await?;
@@ -604,8 +622,11 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
         &mut tx,
         ctx,
         Op::delete(format!("/v1/customers/{id}"))
-        .touching([r("customer", id)])
-        .saying(format!("Customer {} {} deactivated", c.first_name, c.last_name)),
+            .touching([r("customer", id)])
+            .saying(format!(
+                "Customer {} {} deactivated",
+                c.first_name, c.last_name
+            )),
     )
     .await?;
     tx.commit().await?;
@@ -663,7 +684,14 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
         qb.push(" AND c.email_norm = ")
             .push_bind(e.trim().to_lowercase());
     }
-    super::changed_since(&mut qb, "c", "id", "customer", &bu.id, q.changed_since.as_deref())?;
+    super::changed_since(
+        &mut qb,
+        "c",
+        "id",
+        "customer",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     if let Some(m) = &search {
         // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
         qb.push(" AND c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")

@@ -213,7 +213,10 @@ pub(crate) fn changed_since(
         return Ok(());
     };
     let rev: i64 = t.parse().map_err(|_| {
-        Error::invalid("changedSince", "changedSince is not a syncToken from this server.")
+        Error::invalid(
+            "changedSince",
+            "changedSince is not a syncToken from this server.",
+        )
     })?;
     qb.push(format!(
         " AND {alias}.{key_col} IN (SELECT key FROM sync_changes WHERE kind = "

@@ -9,8 +9,8 @@ use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderTy
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
-use crate::sync::{r, Op};
 use crate::store::{json_col, next_in_series, record, Db, Entry};
+use crate::sync::{r, Op};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -560,13 +560,32 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
     let (subtotal, tax, total) = monthly_totals(bu, sub);
     let devices: i64 = priced.iter().map(|p| p.quantity).sum();
-    let id = customers::client_id(&mut tx, "orderId", input.order_id.as_deref(), prefix::ORDER, "orders").await?;
-    let number = match input.order_number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    let id = customers::client_id(
+        &mut tx,
+        "orderId",
+        input.order_id.as_deref(),
+        prefix::ORDER,
+        "orders",
+    )
+    .await?;
+    let number = match input
+        .order_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         Some(n) => {
-            let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM orders WHERE bu_id = ? AND order_number = ?")
-                .bind(&bu.id).bind(n).fetch_optional(&mut *tx).await?;
+            let taken: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM orders WHERE bu_id = ? AND order_number = ?")
+                    .bind(&bu.id)
+                    .bind(n)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if taken.is_some() {
-                return Err(Error::new(ErrorCode::Conflict, format!("Order number {n} is taken.")));
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("Order number {n} is taken."),
+                ));
             }
             n.to_string()
         }
@@ -802,9 +821,12 @@ pub async fn cancel(db: &Db, ctx: &Ctx, order: &str, reason: Option<String>) -> 
     crate::sync::record(
         &mut tx,
         ctx,
-        Op::post(format!("/v1/orders/{id}/cancel"), serde_json::json!({ "reason": reason_sent }))
-            .touching([r("order", &id)])
-            .saying(format!("Order {number} cancelled")),
+        Op::post(
+            format!("/v1/orders/{id}/cancel"),
+            serde_json::json!({ "reason": reason_sent }),
+        )
+        .touching([r("order", &id)])
+        .saying(format!("Order {number} cancelled")),
     )
     .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
@@ -1076,7 +1098,14 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
     }
-    super::changed_since(&mut qb, "o", "id", "order", &bu.id, q.changed_since.as_deref())?;
+    super::changed_since(
+        &mut qb,
+        "o",
+        "id",
+        "order",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     super::keyset_tail(
         db,
         &mut qb,

@@ -625,7 +625,14 @@ pub async fn list(
     };
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS}{from}"));
     push_filters(&mut qb, bu, q, today)?;
-    super::changed_since(&mut qb, "p", "id", "payment", &bu.id, q.changed_since.as_deref())?;
+    super::changed_since(
+        &mut qb,
+        "p",
+        "id",
+        "payment",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     super::keyset_tail_by(
         db,
         &mut qb,
@@ -986,7 +993,17 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    crate::sync::record(&mut tx, ctx, payment_op(id, "mark-failed", &st, serde_json::json!({ "reason": reason }))).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        payment_op(
+            id,
+            "mark-failed",
+            &st,
+            serde_json::json!({ "reason": reason }),
+        ),
+    )
+    .await?;
     emit_payment(&mut tx, ctx, "payment.failed", id).await?;
     changed(
         tx,
@@ -1065,7 +1082,12 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    crate::sync::record(&mut tx, ctx, payment_op(id, "cancel", &st, serde_json::json!({ "reason": reason }))).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        payment_op(id, "cancel", &st, serde_json::json!({ "reason": reason })),
+    )
+    .await?;
     changed(
         tx,
         ctx,

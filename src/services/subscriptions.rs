@@ -19,9 +19,9 @@ use crate::domain::status::{
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::prefix;
-use crate::sync::{r, Op};
 use crate::money::Money;
 use crate::store::{json_col, record, Actor, Db, Entry};
+use crate::sync::{r, Op};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -529,7 +529,14 @@ pub async fn list(
         qb.push(" AND s.status = 'active' AND s.end_date <= ")
             .push_bind(day_text(today));
     }
-    super::changed_since(&mut qb, "s", "id", "rental", &bu.id, q.changed_since.as_deref())?;
+    super::changed_since(
+        &mut qb,
+        "s",
+        "id",
+        "rental",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     super::keyset_tail(
         db,
         &mut qb,
@@ -873,7 +880,8 @@ async fn start_subscription(
 ) -> Result<String> {
     let bu = &ctx.bu;
     let s = &bu.settings;
-    let id = super::customers::client_id(conn, "rentalId", n.id, prefix::RENTAL, "subscriptions").await?;
+    let id = super::customers::client_id(conn, "rentalId", n.id, prefix::RENTAL, "subscriptions")
+        .await?;
     // A business in another EU member state with a VAT ID accounts for the VAT itself.
     let rate = if super::invoices::reverse_charge_applies(conn, bu, n.customer_id).await? {
         Decimal::ZERO
@@ -1045,6 +1053,19 @@ struct ItemRow {
 /// Assign a serial to the first unit of the order that wants its SKU. The checks run in the
 /// order spec/decisions.md gives; the first failure wins and nothing is written.
 pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activation> {
+    let mut tx = db.write().await?;
+    let a = activate_in(&mut tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// `activate` inside the caller's transaction (a conflict resolved with another serial does both
+/// in one).
+pub(crate) async fn activate_in(
+    mut tx: &mut SqliteConnection,
+    ctx: &Ctx,
+    input: ActivateInput,
+) -> Result<Activation> {
     let bu = &ctx.bu;
     let today = ctx.today();
     let mut c = crate::error::Checks::new();
@@ -1081,7 +1102,6 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
     c.finish()?;
     let start = start.unwrap_or(today);
 
-    let mut tx = db.write().await?;
     // 1. The order.
     let order: Option<(String, String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT id, order_number, status, customer_id, total_devices, rented_devices FROM orders WHERE (id = ? OR order_number = ?) AND bu_id = ?",
@@ -1334,7 +1354,6 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
         })
         .await?;
     }
-    tx.commit().await?;
     Ok(Activation {
         message: format!(
             "{} activated on {number} ({rented} of {total}).",
@@ -1696,7 +1715,11 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
         &mut tx,
         ctx,
         Op::post(format!("/v1/subscriptions/{}/replace", row.id), op_body)
-            .touching([r("rental", &row.id), r("asset", &row.serial_number), r("asset", &new.serial_number)])
+            .touching([
+                r("rental", &row.id),
+                r("asset", &row.serial_number),
+                r("asset", &new.serial_number),
+            ])
             .saying(format!("replace {} ({})", row.id, row.serial_number)),
     )
     .await?;
@@ -2289,9 +2312,12 @@ pub async fn early_return(
     crate::sync::record(
         &mut tx,
         ctx,
-        Op::post(format!("/v1/subscriptions/{}/early-return", row.id), op_body)
-            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
-            .saying(format!("early-return {} ({})", row.id, row.serial_number)),
+        Op::post(
+            format!("/v1/subscriptions/{}/early-return", row.id),
+            op_body,
+        )
+        .touching([r("rental", &row.id), r("asset", &row.serial_number)])
+        .saying(format!("early-return {} ({})", row.id, row.serial_number)),
     )
     .await?;
     tx.commit().await?;
@@ -2863,8 +2889,13 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
             op_body["newRentalId"] = rental.rental_id.clone().into();
             op_body
         })
-            .touching([r("rental", &row.id), r("asset", &row.serial_number), r("asset", &rental.asset_serial_number), r("rental", &rental.rental_id)])
-            .saying(format!("upgrade {} ({})", row.id, row.serial_number)),
+        .touching([
+            r("rental", &row.id),
+            r("asset", &row.serial_number),
+            r("asset", &rental.asset_serial_number),
+            r("rental", &rental.rental_id),
+        ])
+        .saying(format!("upgrade {} ({})", row.id, row.serial_number)),
     )
     .await?;
     tx.commit().await?;

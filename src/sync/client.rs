@@ -82,7 +82,8 @@ impl Client {
     }
 
     pub async fn send(&self, r: &Request<'_>) -> Answer {
-        let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let method =
+            reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut b = self
             .authed(self.http.request(method, self.url(r.path)))
             .header("Idempotency-Key", r.op_id)
@@ -136,7 +137,11 @@ impl Client {
     }
 
     /// GET a path with a query; the parsed body, or None for 404.
-    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Option<Value>, ReadError> {
+    pub async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<Value>, ReadError> {
         let resp = self
             .authed(self.http.get(self.url(path)))
             .query(query)

@@ -40,7 +40,13 @@ pub struct SyncReport {
     pub error: Option<String>,
 }
 
-async fn set_state(core: &Core, bu_id: &str, state: &str, error: Option<&str>, pulled: bool) -> Result<()> {
+async fn set_state(
+    core: &Core,
+    bu_id: &str,
+    state: &str,
+    error: Option<&str>,
+    pulled: bool,
+) -> Result<()> {
     let now = core.now_stamp();
     let mut tx = core.db.write().await?;
     sqlx::query(
@@ -64,11 +70,22 @@ async fn set_state(core: &Core, bu_id: &str, state: &str, error: Option<&str>, p
 
 /// One pass for a business unit: push what waits, then (if `pull`) read what changed. `force`
 /// pushes at once even while a retry wait runs (the user's "Sync now").
-pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, force: bool, opts: Options) -> Result<SyncReport> {
+pub async fn sync_once(
+    core: &Core,
+    bu_id: &str,
+    pull: bool,
+    force: bool,
+    opts: Options,
+) -> Result<SyncReport> {
     let _one_at_a_time = core.sync_lock.lock().await;
     let remote = remote::load(&core.db, &core.desk.id, bu_id)
         .await?
-        .ok_or_else(|| Error::new(ErrorCode::NotFound, "This business unit has no enabled remote."))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                "This business unit has no enabled remote.",
+            )
+        })?;
     let bu = crate::services::business_units::get(&core.db, bu_id).await?;
     let client = Client::new(remote, opts.timeout);
     let mut report = SyncReport {
@@ -103,9 +120,21 @@ pub async fn sync_once(core: &Core, bu_id: &str, pull: bool, force: bool, opts: 
             }
         }
     }
-    report.state = if offline.is_some() { "offline" } else { "online" }.into();
+    report.state = if offline.is_some() {
+        "offline"
+    } else {
+        "online"
+    }
+    .into();
     report.error = offline;
-    set_state(core, bu_id, &report.state, report.error.as_deref(), report.pull.is_some()).await?;
+    set_state(
+        core,
+        bu_id,
+        &report.state,
+        report.error.as_deref(),
+        report.pull.is_some(),
+    )
+    .await?;
     Ok(report)
 }
 
@@ -117,11 +146,13 @@ pub async fn run(core: Core) {
     loop {
         let units = remote::enabled_units(&core.db).await.unwrap_or_default();
         for bu in units {
-            let every = sqlx::query_scalar::<_, i64>("SELECT pull_every_s FROM sync_remotes WHERE bu_id = ?")
-                .bind(&bu)
-                .fetch_one(core.db.pool())
-                .await
-                .unwrap_or(60);
+            let every = sqlx::query_scalar::<_, i64>(
+                "SELECT pull_every_s FROM sync_remotes WHERE bu_id = ?",
+            )
+            .bind(&bu)
+            .fetch_one(core.db.pool())
+            .await
+            .unwrap_or(60);
             let due = last_pull
                 .get(&bu)
                 .is_none_or(|t| t.elapsed() >= Duration::from_secs(every.max(5) as u64));
@@ -200,8 +231,10 @@ async fn held_behind(db: &crate::store::Db, bu_id: &str, seq: i64) -> Result<Vec
         .bind(seq)
         .fetch_one(db.pool())
         .await?;
-    let mut touched: std::collections::HashSet<String> =
-        serde_json::from_str::<Vec<String>>(&refs).unwrap_or_default().into_iter().collect();
+    let mut touched: std::collections::HashSet<String> = serde_json::from_str::<Vec<String>>(&refs)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let later: Vec<(i64, String)> = sqlx::query_as(
         "SELECT seq, refs FROM sync_ops WHERE bu_id = ? AND status = 'pending' AND seq > ? ORDER BY seq",
     )
@@ -221,8 +254,22 @@ async fn held_behind(db: &crate::store::Db, bu_id: &str, seq: i64) -> Result<Vec
 }
 
 async fn to_conflict(db: &crate::store::Db, bu_id: &str, r: Row) -> Result<Conflict> {
-    let (id, seq, code, message, ours, theirs, status, resolution, created_at, resolved_at, resolved_by) = r;
-    let ours: Value = ours.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
+    let (
+        id,
+        seq,
+        code,
+        message,
+        ours,
+        theirs,
+        status,
+        resolution,
+        created_at,
+        resolved_at,
+        resolved_by,
+    ) = r;
+    let ours: Value = ours
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
     let held = if status == "open" {
         held_behind(db, bu_id, seq).await?.len() as i64
     } else {
@@ -239,7 +286,9 @@ async fn to_conflict(db: &crate::store::Db, bu_id: &str, r: Row) -> Result<Confl
         code,
         message,
         ours,
-        theirs: theirs.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null),
+        theirs: theirs
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null),
         held,
         status,
         resolution,
@@ -292,9 +341,17 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
     .bind(&ctx.bu.id)
     .fetch_optional(core.db.pool())
     .await?;
-    let c = to_conflict(&core.db, &ctx.bu.id, row.ok_or_else(|| Error::not_found("Conflict", &input.conflict_id))?).await?;
+    let c = to_conflict(
+        &core.db,
+        &ctx.bu.id,
+        row.ok_or_else(|| Error::not_found("Conflict", &input.conflict_id))?,
+    )
+    .await?;
     if c.status != "open" {
-        return Err(Error::new(ErrorCode::Conflict, "This conflict is already resolved."));
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            "This conflict is already resolved.",
+        ));
     }
     if !c.options.contains(&input.resolution) {
         return Err(Error::invalid(
@@ -313,7 +370,9 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .ok_or_else(|| Error::invalid("serialNumber", "Scan or type the serial to use instead."))?
+                .ok_or_else(|| {
+                    Error::invalid("serialNumber", "Scan or type the serial to use instead.")
+                })?
                 .to_string(),
         ),
         _ => None,
@@ -324,7 +383,14 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        close(&mut tx, ctx, &c.id, "retry", &format!("Sent again: {}", c.ours["summary"].as_str().unwrap_or(""))).await?;
+        close(
+            &mut tx,
+            ctx,
+            &c.id,
+            "retry",
+            &format!("Sent again: {}", c.ours["summary"].as_str().unwrap_or("")),
+        )
+        .await?;
         tx.commit().await?;
         core.sync_wake.notify_one();
     } else {
@@ -347,12 +413,21 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         // A subscription brings its payments along.
         let remote = remote::load(&core.db, &core.desk.id, &ctx.bu.id)
             .await?
-            .ok_or_else(|| Error::new(ErrorCode::NotFound, "This business unit has no enabled remote."))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    "This business unit has no enabled remote.",
+                )
+            })?;
         let client = Client::new(remote, core.sync_options().timeout);
         let theirs = super::pull::remote_state_all(&client, &refs).await?;
         let payments = super::pull::remote_payments_of(&client, &refs).await?;
         let mut tx = core.db.write().await?;
-        let list = seqs.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let list = seqs
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         sqlx::query(&format!(
             "UPDATE sync_ops SET status = 'discarded', done_at = ? WHERE seq IN ({list}) AND status IN ('pending', 'conflict')"
         ))
@@ -361,7 +436,11 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         .await?;
         super::pull::readopt(&mut tx, &ctx.bu, &theirs).await?;
         super::pull::adopt_payments(&mut tx, &ctx.bu, &payments).await?;
-        let how = if new_serial.is_some() { "other_serial" } else { "keep_theirs" };
+        let how = if new_serial.is_some() {
+            "other_serial"
+        } else {
+            "keep_theirs"
+        };
         close(
             &mut tx,
             ctx,
@@ -374,11 +453,12 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
             ),
         )
         .await?;
-        tx.commit().await?;
+        // Another serial: the activation joins the same transaction, so a serial that cannot be
+        // used leaves the conflict open and nothing changed.
         if let (Some(serial), Some(body)) = (new_serial, c.ours.get("body")) {
             let s = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-            subscriptions::activate(
-                &core.db,
+            subscriptions::activate_in(
+                &mut tx,
                 ctx,
                 subscriptions::ActivateInput {
                     order_id: s("orderId").unwrap_or_default(),
@@ -393,6 +473,7 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
             )
             .await?;
         }
+        tx.commit().await?;
     }
     let row: Row = sqlx::query_as(&format!("SELECT {COLS} FROM sync_conflicts WHERE id = ?"))
         .bind(&c.id)

@@ -100,11 +100,9 @@ async fn syncs(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<bool> {
 pub async fn record(conn: &mut SqliteConnection, ctx: &Ctx, op: Op) -> Result<()> {
     let (op_id, origin, status) = match &ctx.replay {
         Some(r) => (r.op_id.clone(), r.origin.clone(), "applied"),
-        None if syncs(conn, ctx).await? => (
-            crate::ids::new_id("op"),
-            ctx.desk_code.clone(),
-            "pending",
-        ),
+        None if syncs(conn, ctx).await? => {
+            (crate::ids::new_id("op"), ctx.desk_code.clone(), "pending")
+        }
         None => return Ok(()),
     };
     let res = sqlx::query(
@@ -231,12 +229,11 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
     .bind(bu_id)
     .fetch_optional(db.pool())
     .await?;
-    let waiting: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sync_ops WHERE bu_id = ? AND status = 'pending'",
-    )
-    .bind(bu_id)
-    .fetch_one(db.pool())
-    .await?;
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sync_ops WHERE bu_id = ? AND status = 'pending'")
+            .bind(bu_id)
+            .fetch_one(db.pool())
+            .await?;
     let conflicts: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sync_conflicts WHERE bu_id = ? AND status = 'open'",
     )

@@ -95,8 +95,15 @@ pub async fn pull(
                     .and_then(Value::as_str)
                     .map(str::to_string);
             }
-            let items = page.get(*key).and_then(Value::as_array).cloned().unwrap_or_default();
-            let more = page.get("hasMore").and_then(Value::as_bool).unwrap_or(false);
+            let items = page
+                .get(*key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let more = page
+                .get("hasMore")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let next = page
                 .get("nextCursor")
                 .and_then(Value::as_str)
@@ -288,10 +295,16 @@ async fn remove_local(conn: &mut SqliteConnection, bu: &BusinessUnit, r: &str) -
                 .await?;
         }
         "customer" => {
-            sqlx::query("DELETE FROM customers_fts WHERE customer_id = ?")
-                .bind(key)
-                .execute(&mut *conn)
-                .await?;
+            // The search index is keyed by the customer's rowid.
+            sqlx::query(
+                "DELETE FROM customers_fts WHERE rowid IN (SELECT rowid FROM customers WHERE bu_id = ? AND id = ?
+                   AND NOT EXISTS (SELECT 1 FROM orders WHERE customer_id = ?))",
+            )
+            .bind(&bu.id)
+            .bind(key)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
             sqlx::query(
                 "DELETE FROM customers WHERE bu_id = ? AND id = ?
                  AND NOT EXISTS (SELECT 1 FROM orders WHERE customer_id = ?)",
@@ -341,7 +354,9 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
         if let Ok(v) = client.get(&path, &[]).await {
             // A payment comes wrapped (`{success, payment}`); the others come bare.
             let v = match v {
-                Some(mut w) if kind == "payment" && w.get("payment").is_some() => w["payment"].take(),
+                Some(mut w) if kind == "payment" && w.get("payment").is_some() => {
+                    w["payment"].take()
+                }
                 other => other.unwrap_or(Value::Null),
             };
             out.insert(r.clone(), v);
@@ -352,7 +367,10 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
 
 /// The remote's payments of each subscription among `refs` (`rental:…` → its payments, every
 /// page), for a resolution that adopts those subscriptions.
-pub async fn remote_payments_of(client: &Client, refs: &[String]) -> Result<Vec<(String, Vec<Value>)>> {
+pub async fn remote_payments_of(
+    client: &Client,
+    refs: &[String],
+) -> Result<Vec<(String, Vec<Value>)>> {
     let mut out = vec![];
     for r in refs {
         let Some(rid) = r.strip_prefix("rental:") else {
@@ -361,17 +379,34 @@ pub async fn remote_payments_of(client: &Client, refs: &[String]) -> Result<Vec<
         let mut items = vec![];
         let mut cursor: Option<String> = None;
         loop {
-            let mut q = vec![("rentalId", rid.to_string()), ("limit", PAGE.to_string()), ("sortDir", "asc".into())];
+            let mut q = vec![
+                ("rentalId", rid.to_string()),
+                ("limit", PAGE.to_string()),
+                ("sortDir", "asc".into()),
+            ];
             if let Some(c) = &cursor {
                 q.push(("startAfter", c.clone()));
             }
-            let page = client.get("/v1/payments", &q).await.map_err(unavailable)?.unwrap_or(Value::Null);
-            items.extend(page.get("payments").and_then(Value::as_array).cloned().unwrap_or_default());
+            let page = client
+                .get("/v1/payments", &q)
+                .await
+                .map_err(unavailable)?
+                .unwrap_or(Value::Null);
+            items.extend(
+                page.get("payments")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             cursor = page
                 .get("nextCursor")
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .filter(|_| page.get("hasMore").and_then(Value::as_bool).unwrap_or(false));
+                .filter(|_| {
+                    page.get("hasMore")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                });
             if cursor.is_none() {
                 break;
             }
@@ -434,7 +469,8 @@ fn req(o: &Value, k: &str) -> Result<String> {
 }
 
 fn int(o: &Value, k: &str) -> Option<i64> {
-    o.get(k).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    o.get(k)
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
 }
 
 fn flag(o: &Value, k: &str) -> bool {
@@ -466,7 +502,9 @@ fn minor0(bu: &BusinessUnit, o: &Value, k: &str) -> Result<i64> {
 fn deferrable(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(d)
-            if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() =>
+            if d.is_unique_violation()
+                || d.is_foreign_key_violation()
+                || d.is_check_violation() =>
         {
             Error::new(crate::ErrorCode::Conflict, d.message().to_string())
         }
@@ -509,7 +547,12 @@ async fn product(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
             .execute(&mut *conn)
             .await?;
     }
-    for v in o.get("variants").and_then(Value::as_array).into_iter().flatten() {
+    for v in o
+        .get("variants")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let vid = req(v, "variantId")?;
         sqlx::query(
             "INSERT INTO variants (id, bu_id, product_id, variant_sku, variant_name, grade, condition, color_name, images, list_price, acquisition_cost, status, created_at, updated_at)
@@ -529,7 +572,12 @@ async fn product(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
             .bind(&vid)
             .execute(&mut *conn)
             .await?;
-        for t in v.get("pricing").and_then(Value::as_array).into_iter().flatten() {
+        for t in v
+            .get("pricing")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             sqlx::query(
                 "INSERT INTO pricing_tiers (variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -623,7 +671,13 @@ async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Res
         .bind(&id)
         .execute(&mut *conn)
         .await?;
-    for (idx, it) in o.get("items").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (idx, it) in o
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         sqlx::query(
             "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
                list_price, list_price_source, acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override,
@@ -694,7 +748,11 @@ async fn rental(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Re
 
 async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
     let key = req(o, "idempotencyKey")?;
-    let seq = key.rsplit(':').next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let seq = key
+        .rsplit(':')
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
     let ptype = text(o, "paymentType").unwrap_or_else(|| "individual".into());
     let lines = if ptype == "consolidated" {
         json(o, "lineItems")

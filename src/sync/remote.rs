@@ -192,7 +192,10 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             entity_type: "business_unit",
             entity_id: &ctx.bu.id,
             action: "sync_remote_saved",
-            summary: format!("Sync remote set to {url} (Tenant-ID {})", input.tenant_id.trim()),
+            summary: format!(
+                "Sync remote set to {url} (Tenant-ID {})",
+                input.tenant_id.trim()
+            ),
             before: None,
             after: None,
         },

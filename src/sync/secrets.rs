@@ -22,7 +22,9 @@ fn account(desk_id: &str, bu_id: &str) -> String {
 }
 
 fn keyring_wanted() -> bool {
-    std::env::var("FLEXDESK_KEYRING").map(|v| v != "off").unwrap_or(true)
+    std::env::var("FLEXDESK_KEYRING")
+        .map(|v| v != "off")
+        .unwrap_or(true)
 }
 
 /// Keep `secret` for this desk and business unit.

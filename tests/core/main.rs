@@ -14,5 +14,5 @@ mod foundation;
 mod orders;
 mod pdf;
 mod subscriptions;
-mod webhooks;
 mod sync;
+mod webhooks;

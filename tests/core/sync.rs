@@ -57,9 +57,22 @@ impl Node {
         let bu = cli(
             &db,
             &[],
-            &["bu", "create", "--name", name, "--currency", "EUR", "--code", "NL"],
+            &[
+                "bu",
+                "create",
+                "--name",
+                name,
+                "--currency",
+                "EUR",
+                "--code",
+                "NL",
+            ],
         );
-        let key = cli(&db, &[], &["keys", "create", "--tenant", &bu, "--name", "test"]);
+        let key = cli(
+            &db,
+            &[],
+            &["keys", "create", "--tenant", &bu, "--name", "test"],
+        );
         let mut n = Node {
             db,
             bu,
@@ -149,6 +162,12 @@ impl Node {
     }
 
     pub async fn rpc(&self, command: &str, body: Value) -> Value {
+        let (ok, v) = self.rpc_raw(command, body).await;
+        assert!(ok, "{command}: {v}");
+        v
+    }
+
+    pub async fn rpc_raw(&self, command: &str, body: Value) -> (bool, Value) {
         let r = self
             .http
             .post(format!("{}/rpc/{command}", self.url))
@@ -159,9 +178,7 @@ impl Node {
             .await
             .unwrap();
         let status = r.status();
-        let v: Value = r.json().await.unwrap();
-        assert!(status.is_success(), "{command}: {v}");
-        v
+        (status.is_success(), r.json().await.unwrap())
     }
 
     pub async fn v1(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -219,12 +236,27 @@ impl Node {
     /// Every synced entity of this node, list by list.
     pub async fn everything(&self) -> Vec<(&'static str, Vec<Value>)> {
         vec![
-            ("products", self.all("/v1/products", "products", "productId").await),
-            ("customers", self.all("/v1/customers", "customers", "customerId").await),
-            ("assets", self.all("/v1/assets", "assets", "serialNumber").await),
+            (
+                "products",
+                self.all("/v1/products", "products", "productId").await,
+            ),
+            (
+                "customers",
+                self.all("/v1/customers", "customers", "customerId").await,
+            ),
+            (
+                "assets",
+                self.all("/v1/assets", "assets", "serialNumber").await,
+            ),
             ("orders", self.all("/v1/orders", "orders", "orderId").await),
-            ("subscriptions", self.all("/v1/subscriptions", "rentals", "rentalId").await),
-            ("payments", self.all("/v1/payments", "payments", "paymentId").await),
+            (
+                "subscriptions",
+                self.all("/v1/subscriptions", "rentals", "rentalId").await,
+            ),
+            (
+                "payments",
+                self.all("/v1/payments", "payments", "paymentId").await,
+            ),
         ]
     }
 }
@@ -269,7 +301,10 @@ pub async fn hub_and_desks(dir: &Path) -> (Node, Node, Node) {
         let r = d.sync().await;
         assert_eq!(r["state"], "online", "{r}");
         let p = d.ok("GET", "/v1/products", Value::Null).await;
-        assert_eq!(p["products"][0]["variants"][0]["variantSku"], "LAP-16", "{p}");
+        assert_eq!(
+            p["products"][0]["variants"][0]["variantSku"], "LAP-16",
+            "{p}"
+        );
     }
     (hub, a, b)
 }
@@ -285,8 +320,12 @@ pub async fn new_order(desk: &Node, email: &str) -> (String, String) {
         )
         .await;
     let id = o["orderId"].as_str().unwrap().to_string();
-    let customer = o["order"]["customer"]["customerId"].as_str().unwrap().to_string();
-    desk.ok("POST", &format!("/v1/orders/{id}/confirm"), json!({})).await;
+    let customer = o["order"]["customer"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    desk.ok("POST", &format!("/v1/orders/{id}/confirm"), json!({}))
+        .await;
     (id, customer)
 }
 
@@ -304,7 +343,14 @@ pub async fn assert_converged(nodes: &[&Node]) {
     for n in &nodes[1..] {
         let other = n.everything().await;
         for ((list, mine), (_, theirs)) in first.iter().zip(other.iter()) {
-            assert_eq!(mine.len(), theirs.len(), "{list}: {} on the hub, {} on {}", mine.len(), theirs.len(), n.db.display());
+            assert_eq!(
+                mine.len(),
+                theirs.len(),
+                "{list}: {} on the hub, {} on {}",
+                mine.len(),
+                theirs.len(),
+                n.db.display()
+            );
             for (x, y) in mine.iter().zip(theirs.iter()) {
                 assert_eq!(x, y, "{list} differ between the hub and {}", n.db.display());
             }
@@ -320,7 +366,12 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
 
     // Intake at desk A reaches desk B through the hub.
     for s in ["SN-0001", "SN-0002"] {
-        a.ok("POST", "/v1/assets", json!({"serialNumber": s, "sku": "LAP-16"})).await;
+        a.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": s, "sku": "LAP-16"}),
+        )
+        .await;
     }
     a.sync().await;
     assert_eq!(a.status().await["waiting"], 0);
@@ -339,24 +390,64 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
     let r = a.sync().await;
     assert_eq!(r["state"], "offline", "{r}");
     let st = a.status().await;
-    assert_eq!((st["state"].as_str(), st["waiting"].as_i64()), (Some("offline"), Some(4)), "{st}");
+    assert_eq!(
+        (st["state"].as_str(), st["waiting"].as_i64()),
+        (Some("offline"), Some(4)),
+        "{st}"
+    );
 
     // Back online: A's changes land first; B's activation is refused and waits in B's inbox.
     // (Each desk's own loop may push too; a pass waits for the other, so the states below hold.)
     hub.start();
     a.sync().await;
     let st = a.status().await;
-    assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64()), (Some(0), Some(0)), "{st}");
+    assert_eq!(
+        (st["waiting"].as_i64(), st["conflicts"].as_i64()),
+        (Some(0), Some(0)),
+        "{st}"
+    );
     b.sync().await;
     let st = b.status().await;
-    assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64()), (Some(0), Some(1)), "{st}");
+    assert_eq!(
+        (st["waiting"].as_i64(), st["conflicts"].as_i64()),
+        (Some(0), Some(1)),
+        "{st}"
+    );
     let conflicts = b.rpc("sync.conflicts", json!({})).await;
     let c = &conflicts[0];
     assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
     assert_eq!(c["status"], "open");
-    assert_eq!(c["theirs"]["asset:SN-0001"]["rentalId"], rental_a["rental"]["rentalId"], "{c}");
-    assert!(c["options"].as_array().unwrap().contains(&json!("other_serial")));
+    assert_eq!(
+        c["theirs"]["asset:SN-0001"]["rentalId"], rental_a["rental"]["rentalId"],
+        "{c}"
+    );
+    assert!(c["options"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("other_serial")));
     assert_eq!(b.status().await["conflicts"], 1);
+
+    // A serial that cannot be used changes nothing: the conflict stays open.
+    let (ok, e) = b
+        .rpc_raw(
+            "sync.resolve",
+            json!({"conflictId": c["id"], "resolution": "other_serial", "serialNumber": "NO-SUCH-1"}),
+        )
+        .await;
+    assert!(!ok);
+    assert_eq!(e["error"]["code"], "ASSET_NOT_FOUND", "{e}");
+    assert_eq!(open_conflict(&b).await["id"], c["id"]);
+    let (s, _) = b
+        .v1(
+            "GET",
+            &format!(
+                "/v1/subscriptions/{}",
+                rental_b["rental"]["rentalId"].as_str().unwrap()
+            ),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 200, "B's own subscription is still there");
 
     // B picks another serial: its first subscription goes, a new one on SN-0002 takes its place.
     let resolved = b
@@ -371,16 +462,28 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
     b.sync().await;
     for n in [&a, &b] {
         let st = n.status().await;
-        assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64()), (Some(0), Some(0)), "{st}");
+        assert_eq!(
+            (st["waiting"].as_i64(), st["conflicts"].as_i64()),
+            (Some(0), Some(0)),
+            "{st}"
+        );
     }
 
     let subs = hub.all("/v1/subscriptions", "rentals", "rentalId").await;
-    let serials: Vec<&str> = subs.iter().map(|s| s["assetSerialNumber"].as_str().unwrap()).collect();
+    let serials: Vec<&str> = subs
+        .iter()
+        .map(|s| s["assetSerialNumber"].as_str().unwrap())
+        .collect();
     assert_eq!(subs.len(), 2, "{subs:?}");
     assert!(serials.contains(&"SN-0001") && serials.contains(&"SN-0002"));
-    let on_s1 = subs.iter().find(|s| s["assetSerialNumber"] == "SN-0001").unwrap();
+    let on_s1 = subs
+        .iter()
+        .find(|s| s["assetSerialNumber"] == "SN-0001")
+        .unwrap();
     assert_eq!(on_s1["rentalId"], rental_a["rental"]["rentalId"]);
-    assert!(subs.iter().all(|s| s["rentalId"] != rental_b["rental"]["rentalId"]));
+    assert!(subs
+        .iter()
+        .all(|s| s["rentalId"] != rental_b["rental"]["rentalId"]));
     assert_converged(&[&hub, &a, &b]).await;
 }
 
@@ -425,14 +528,26 @@ impl FaultProxy {
             held: Default::default(),
             forwarded: Default::default(),
         };
-        let (writes, reads, held, forwarded) =
-            (p.writes.clone(), p.reads.clone(), p.held.clone(), p.forwarded.clone());
+        let (writes, reads, held, forwarded) = (
+            p.writes.clone(),
+            p.reads.clone(),
+            p.held.clone(),
+            p.forwarded.clone(),
+        );
         tokio::spawn(async move {
             let http = reqwest::Client::new();
             loop {
-                let Ok((sock, _)) = listener.accept().await else { return };
-                let (hub, writes, reads, held, forwarded, http) =
-                    (hub.clone(), writes.clone(), reads.clone(), held.clone(), forwarded.clone(), http.clone());
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let (hub, writes, reads, held, forwarded, http) = (
+                    hub.clone(),
+                    writes.clone(),
+                    reads.clone(),
+                    held.clone(),
+                    forwarded.clone(),
+                    http.clone(),
+                );
                 tokio::spawn(async move {
                     let _ = one(sock, &hub, &writes, &reads, &held, &forwarded, &http, stall).await;
                 });
@@ -499,7 +614,10 @@ async fn one(
     let script = if method == "GET" { reads } else { writes };
     let fault = script.lock().unwrap().pop_front();
     let forward = || async {
-        let mut rb = http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{hub}{path}"));
+        let mut rb = http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{hub}{path}"),
+        );
         for (k, v) in &headers {
             if !matches!(k.as_str(), "host" | "content-length" | "connection") {
                 rb = rb.header(k, v);
@@ -553,7 +671,13 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     let (hub, _a, b) = hub_and_desks(dir.path()).await;
     // Desk C talks to the hub through the faulty link, with a short request timeout.
     let proxy = FaultProxy::start(hub.url.clone(), std::time::Duration::from_millis(1500)).await;
-    let mut c = Node::new_with(dir.path(), "desk-c", "127.0.0.1:0", &["--sync-timeout-ms", "800"]).await;
+    let mut c = Node::new_with(
+        dir.path(),
+        "desk-c",
+        "127.0.0.1:0",
+        &["--sync-timeout-ms", "800"],
+    )
+    .await;
     c.sync_with_url(&hub, &proxy.url);
     proxy.script_reads(&[Fault::Drop]);
     let r = c.sync().await;
@@ -564,7 +688,12 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     // Offline-made work: intake, three orders, their activations, a payment.
     let serials = ["FX-1", "FX-2", "FX-3"];
     for s in ["FX-1", "FX-2", "FX-3", "FX-4"] {
-        c.ok("POST", "/v1/assets", json!({"serialNumber": s, "sku": "LAP-16"})).await;
+        c.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": s, "sku": "LAP-16"}),
+        )
+        .await;
     }
     let mut rentals = vec![];
     for (i, s) in serials.iter().enumerate() {
@@ -573,11 +702,29 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
         assert_eq!(st, 201, "{v}");
         rentals.push(v["rental"]["rentalId"].as_str().unwrap().to_string());
     }
-    let pays = c.ok("GET", &format!("/v1/payments?rentalId={}&sortDir=asc", rentals[0]), Value::Null).await;
-    let first_payment = pays["payments"][0]["paymentId"].as_str().unwrap().to_string();
-    c.ok("POST", &format!("/v1/payments/{first_payment}/mark-paid"), json!({"paymentReference": "BANK-77"})).await;
+    let pays = c
+        .ok(
+            "GET",
+            &format!("/v1/payments?rentalId={}&sortDir=asc", rentals[0]),
+            Value::Null,
+        )
+        .await;
+    let first_payment = pays["payments"][0]["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.ok(
+        "POST",
+        &format!("/v1/payments/{first_payment}/mark-paid"),
+        json!({"paymentReference": "BANK-77"}),
+    )
+    .await;
     let waiting = c.status().await["waiting"].as_i64().unwrap();
-    assert_eq!(waiting, 4 + 3 * 4 + 1, "assets, (customer, order, confirm, activation) × 3, payment");
+    assert_eq!(
+        waiting,
+        4 + 3 * 4 + 1,
+        "assets, (customer, order, confirm, activation) × 3, payment"
+    );
 
     proxy.script_writes(&[
         Fault::Drop,
@@ -597,7 +744,10 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
             break;
         }
     }
-    assert!(proxy.writes.lock().unwrap().is_empty(), "every fault was met");
+    assert!(
+        proxy.writes.lock().unwrap().is_empty(),
+        "every fault was met"
+    );
     assert_eq!(c.status().await["waiting"], 0);
 
     // The desk is killed while the hub has applied an op and its answer has not come back.
@@ -612,9 +762,17 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     let sync_url = format!("{}/rpc/sync.now", c.url);
     let (admin, bu) = (c.admin.clone(), c.bu.clone());
     let in_flight = tokio::spawn(async move {
-        let _ = http.post(sync_url).header("X-FlexDesk-User", admin).header("X-FlexDesk-BU", bu).json(&json!({})).send().await;
+        let _ = http
+            .post(sync_url)
+            .header("X-FlexDesk-User", admin)
+            .header("X-FlexDesk-BU", bu)
+            .json(&json!({}))
+            .send()
+            .await;
     });
-    tokio::time::timeout(std::time::Duration::from_secs(20), waited).await.expect("the held op reached the hub");
+    tokio::time::timeout(std::time::Duration::from_secs(20), waited)
+        .await
+        .expect("the held op reached the hub");
     c.stop();
     in_flight.abort();
     c.start();
@@ -625,7 +783,15 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
         }
     }
     let st = c.status().await;
-    assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64(), st["state"].as_str()), (Some(0), Some(0), Some("online")), "{st}");
+    assert_eq!(
+        (
+            st["waiting"].as_i64(),
+            st["conflicts"].as_i64(),
+            st["state"].as_str()
+        ),
+        (Some(0), Some(0), Some("online")),
+        "{st}"
+    );
     b.sync().await;
     c.sync().await;
 
@@ -633,7 +799,12 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     let hub_subs = hub.all("/v1/subscriptions", "rentals", "rentalId").await;
     assert_eq!(hub_subs.len(), 4);
     assert_eq!(hub.all("/v1/orders", "orders", "orderId").await.len(), 4);
-    assert_eq!(hub.all("/v1/customers", "customers", "customerId").await.len(), 4);
+    assert_eq!(
+        hub.all("/v1/customers", "customers", "customerId")
+            .await
+            .len(),
+        4
+    );
     let hub_pays = hub.all("/v1/payments", "payments", "paymentId").await;
     assert_eq!(hub_pays.len(), 48);
     let paid: Vec<&Value> = hub_pays.iter().filter(|p| p["status"] == "paid").collect();
@@ -659,7 +830,12 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     let dir = tempfile::tempdir().unwrap();
     let (mut hub, a, b) = hub_and_desks(dir.path()).await;
     for s in ["PC-1", "PC-2", "PC-3"] {
-        a.ok("POST", "/v1/assets", json!({"serialNumber": s, "sku": "LAP-16"})).await;
+        a.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": s, "sku": "LAP-16"}),
+        )
+        .await;
     }
     let (order1, cust1) = new_order(&a, "paula@example.com").await;
     let (_, r1) = activate(&a, &order1, &cust1, "PC-1").await;
@@ -667,15 +843,41 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     let (order2, _) = new_order(&a, "otto@example.com").await;
     a.sync().await;
     b.sync().await;
-    let pays = b.ok("GET", &format!("/v1/payments?rentalId={rental1}&sortDir=asc"), Value::Null).await;
-    let p1 = pays["payments"][0]["paymentId"].as_str().unwrap().to_string();
+    let pays = b
+        .ok(
+            "GET",
+            &format!("/v1/payments?rentalId={rental1}&sortDir=asc"),
+            Value::Null,
+        )
+        .await;
+    let p1 = pays["payments"][0]["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Offline: A marks the payment paid, B cancels it; A fulfils order 2, B cancels it.
     hub.stop();
-    a.ok("POST", &format!("/v1/payments/{p1}/mark-paid"), json!({"paymentReference": "TR-1"})).await;
-    b.ok("POST", &format!("/v1/payments/{p1}/cancel"), json!({"reason": "Customer moved"})).await;
-    b.ok("POST", &format!("/v1/orders/{order2}/cancel"), json!({"reason": "Changed mind"})).await;
-    let cust2 = a.ok("GET", &format!("/v1/orders/{order2}"), Value::Null).await["customer"]["customerId"]
+    a.ok(
+        "POST",
+        &format!("/v1/payments/{p1}/mark-paid"),
+        json!({"paymentReference": "TR-1"}),
+    )
+    .await;
+    b.ok(
+        "POST",
+        &format!("/v1/payments/{p1}/cancel"),
+        json!({"reason": "Customer moved"}),
+    )
+    .await;
+    b.ok(
+        "POST",
+        &format!("/v1/orders/{order2}/cancel"),
+        json!({"reason": "Changed mind"}),
+    )
+    .await;
+    let cust2 = a
+        .ok("GET", &format!("/v1/orders/{order2}"), Value::Null)
+        .await["customer"]["customerId"]
         .as_str()
         .unwrap()
         .to_string();
@@ -690,40 +892,115 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     assert_eq!(b.status().await["conflicts"], 2);
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "ALREADY_PAID", "{c}");
-    assert_eq!(c["theirs"][format!("payment:{p1}")]["status"], "paid", "{c}");
-    b.rpc("sync.resolve", json!({"conflictId": c["id"], "resolution": "keep_theirs"})).await;
+    assert_eq!(
+        c["theirs"][format!("payment:{p1}")]["status"],
+        "paid",
+        "{c}"
+    );
+    b.rpc(
+        "sync.resolve",
+        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
+    )
+    .await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "ORDER_NOT_CANCELLABLE", "{c}");
-    assert!(!c["options"].as_array().unwrap().contains(&json!("other_serial")));
-    b.rpc("sync.resolve", json!({"conflictId": c["id"], "resolution": "keep_theirs"})).await;
-    let (_, p) = b.v1("GET", &format!("/v1/payments/{p1}"), Value::Null).await;
+    assert!(!c["options"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("other_serial")));
+    b.rpc(
+        "sync.resolve",
+        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
+    )
+    .await;
+    let (_, p) = b
+        .v1("GET", &format!("/v1/payments/{p1}"), Value::Null)
+        .await;
     let p = &p["payment"];
-    assert_eq!((p["status"].as_str(), p["paymentReference"].as_str()), (Some("paid"), Some("TR-1")), "{p}");
-    let (_, o) = b.v1("GET", &format!("/v1/orders/{order2}"), Value::Null).await;
+    assert_eq!(
+        (p["status"].as_str(), p["paymentReference"].as_str()),
+        (Some("paid"), Some("TR-1")),
+        "{p}"
+    );
+    let (_, o) = b
+        .v1("GET", &format!("/v1/orders/{order2}"), Value::Null)
+        .await;
     assert_eq!(o["status"], "fulfilled", "{o}");
+
+    // A customer made here whose email the hub already has: keeping theirs removes ours.
+    hub.ok(
+        "POST",
+        "/v1/customers",
+        json!({"email": "dora@example.com", "firstName": "Dora", "lastName": "Hub"}),
+    )
+    .await;
+    let ours = b
+        .ok(
+            "POST",
+            "/v1/customers",
+            json!({"email": "dora@example.com", "firstName": "Dora", "lastName": "Desk"}),
+        )
+        .await;
+    b.sync().await;
+    let c = open_conflict(&b).await;
+    assert_eq!(c["code"], "CONFLICT", "{c}");
+    b.rpc(
+        "sync.resolve",
+        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
+    )
+    .await;
+    b.sync().await;
+    let (s, _) = b
+        .v1(
+            "GET",
+            &format!("/v1/customers/{}", ours["customerId"].as_str().unwrap()),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 404, "the desk's own copy is gone");
+    let found = b
+        .ok("GET", "/v1/customers?email=dora@example.com", Value::Null)
+        .await;
+    assert_eq!(found["customers"][0]["lastName"], "Hub", "{found}");
 
     // Sending again: the hub takes PC-3 out of service; B's activation is refused; once the hub
     // puts it back, "Send again" goes through.
     let (order3, cust3) = new_order(&b, "rita@example.com").await;
     b.sync().await;
-    hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "unavailable"})).await;
+    hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "unavailable"}))
+        .await;
     let (s, _) = activate(&b, &order3, &cust3, "PC-3").await;
     assert_eq!(s, 201);
     b.sync().await;
     assert_eq!(b.status().await["conflicts"], 1);
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
-    hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "available"})).await;
-    b.rpc("sync.resolve", json!({"conflictId": c["id"], "resolution": "retry"})).await;
+    hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "available"}))
+        .await;
+    b.rpc(
+        "sync.resolve",
+        json!({"conflictId": c["id"], "resolution": "retry"}),
+    )
+    .await;
     // Sent again (by this pass, or already by the desk's own loop, which the retry wakes).
     b.sync().await;
-    let (_, on_hub) = hub.v1("GET", "/v1/subscriptions?serialNumber=PC-3", Value::Null).await;
-    assert_eq!(on_hub["rentals"].as_array().map(Vec::len), Some(1), "{on_hub}");
+    let (_, on_hub) = hub
+        .v1("GET", "/v1/subscriptions?serialNumber=PC-3", Value::Null)
+        .await;
+    assert_eq!(
+        on_hub["rentals"].as_array().map(Vec::len),
+        Some(1),
+        "{on_hub}"
+    );
     a.sync().await;
     b.sync().await;
     for n in [&a, &b] {
         let st = n.status().await;
-        assert_eq!((st["waiting"].as_i64(), st["conflicts"].as_i64()), (Some(0), Some(0)), "{st}");
+        assert_eq!(
+            (st["waiting"].as_i64(), st["conflicts"].as_i64()),
+            (Some(0), Some(0)),
+            "{st}"
+        );
     }
     assert_converged(&[&hub, &a, &b]).await;
 }

@@ -4,7 +4,7 @@
 // ../target/debug/flexdesk or $FLEXDESK_BIN; the UI must be built first with `npm run build`),
 // drives the system Chromium with playwright-core, saves screenshots to e2e/shots/, and prints
 // one final line `N passed, M failed`. Exits non-zero on any failure.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
@@ -27,13 +27,16 @@ let failed = 0;
 let page;
 let server;
 let browser;
+const hubs = new Set(); // other `flexdesk serve` processes a step started (killed at the end too)
 const tmp = mkdtempSync(join(tmpdir(), "flexdesk-e2e-"));
 
 function finish(code) {
-  try {
-    server?.kill("SIGTERM");
-  } catch {
-    /* already gone */
+  for (const p of [server, ...hubs]) {
+    try {
+      p?.kill("SIGTERM");
+    } catch {
+      /* already gone */
+    }
   }
   rmSync(tmp, { recursive: true, force: true });
   console.log(`${passed} passed, ${failed} failed`);
@@ -109,7 +112,9 @@ async function noErrorBanner() {
 function startServer() {
   return new Promise((resolveUrl, reject) => {
     const db = join(tmp, "desk.db");
-    server = spawn(bin, ["--db", db, "serve", "--listen", "127.0.0.1:0", "--ui", dist, "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
+    // A sync remote's key is sealed into a file of the test's folder, never put in the OS keyring.
+    const env = { ...process.env, FLEXDESK_KEYRING: "off", FLEXDESK_SECRET_DIR: join(tmp, "secrets") };
+    server = spawn(bin, ["--db", db, "serve", "--listen", "127.0.0.1:0", "--ui", dist, "--demo"], { stdio: ["ignore", "pipe", "pipe"], env });
     let stderr = "";
     server.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => reject(new Error(`server printed no URL within 120 s\n${stderr}`)), 120_000);
@@ -125,6 +130,40 @@ function startServer() {
       }
     });
   });
+}
+
+/** Run the flexdesk CLI on another database; the last line it prints. */
+function cli(args) {
+  const out = execFileSync(bin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return out.trim().split("\n").pop().trim();
+}
+
+/** Start a second `flexdesk serve` (a sync hub) on its own database; its process and URL (the first line it prints). */
+function startHub(db) {
+  return new Promise((resolveHub, reject) => {
+    const child = spawn(bin, ["--db", db, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+    hubs.add(child);
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => reject(new Error(`hub printed no URL within 60 s\n${stderr}`)), 60_000);
+    child.on("exit", (code) => {
+      hubs.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code}\n${stderr}`));
+    });
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      clearTimeout(timer);
+      resolveHub({ child, url: line.trim().replace(/\/$/, "") });
+    });
+  });
+}
+
+/** Stop a process and wait until it is gone. */
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await gone;
 }
 
 /** A command straight to the core, for picking test data. */
@@ -939,6 +978,131 @@ async function main() {
       await noErrorBanner();
     } finally {
       receiver.close();
+    }
+  });
+
+  await step("sync (Administrator): Settings → Sync connects the unit to a hub, Sync now shows Online; a refused change lands in the conflict inbox and is resolved; with the hub gone a new customer waits and the indicator shows Offline", async () => {
+    const hubDb = join(tmp, "hub.db");
+    const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "Hub", "--currency", "EUR", "--code", "NL"]);
+    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu]);
+    assert(hubBu.startsWith("bu_") && hubKey.length >= 16, `hub unit ${hubBu}, key ${hubKey}`);
+    const hub = await startHub(hubDb);
+    const hubV1 = async (method, path, body) => {
+      const res = await fetch(`${hub.url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${hubKey}`, "Tenant-ID": hubBu, "Content-Type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    };
+    const indicator = (state) => page.locator(`[data-testid="sync-indicator"][data-state="${state}"]`);
+    try {
+      await tid("bu-switcher").selectOption(nl.id);
+      await tid("nav-dashboard").click();
+      // Not set up: a quiet "Sync off"; for an administrator it leads to the Sync card.
+      await indicator("off").filter({ hasText: "Sync off" }).waitFor();
+      assert((await tid("nav-sync").count()) === 0, "no Sync conflicts entry while the unit does not sync");
+      await tid("sync-state").click();
+      await tid("sync-card").waitFor();
+      assert(/^[A-Z0-9]{2,}$/.test((await tid("sync-desk-code").innerText()).trim()), "the desk's code is shown");
+      // The core's sentences show under the fields.
+      await tid("sync-save").click();
+      await tid("sync-card").locator(".field-error").first().waitFor();
+      const errors = await tid("sync-card").locator(".field-error").allInnerTexts();
+      assert(errors.length === 3 && errors.some((e) => /API key is required/.test(e)), `field errors: ${errors.join(" | ")}`);
+      await tid("sync-url").fill(hub.url);
+      await tid("sync-tenant").fill(hubBu);
+      await tid("sync-key").fill(hubKey);
+      await tid("sync-pull-every").fill("3600");
+      await tid("sync-save").click();
+      await tid("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+      await page.waitForFunction((hint) => document.querySelector('[data-testid="sync-key"]')?.getAttribute("placeholder")?.startsWith(`…${hint} (sealed`), hubKey.slice(-4));
+      assert((await tid("sync-key").inputValue()) === "", "the key field is empty after saving");
+      await tid("sync-now").click();
+      await indicator("online").waitFor();
+      await tid("success-banner").filter({ hasText: "Synced" }).waitFor();
+      assert((await tid("sync-state").innerText()).trim() === "Online", "the indicator says Online");
+      await tid("sync-waiting").filter({ hasText: /^0 waiting$/ }).waitFor();
+      await tid("sync-last").filter({ hasText: /^last sync (just now|\d+ s ago)$/ }).waitFor();
+      await tid("nav-sync").waitFor();
+      await tid("sync-card-state").filter({ hasText: "Online" }).waitFor();
+      await tid("sync-card").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, "34-sync-settings.png") });
+      await page.locator(".topbar").screenshot({ path: join(shots, "35-sync-indicator.png") });
+
+      // The hub sells a laptop the desk reads; both take in the same serial, the desk's later: the hub refuses it.
+      const sku = `SYNC-${tag}`;
+      const product = await hubV1("POST", "/v1/products", {
+        productSku: `SYNCP-${tag}`,
+        name: "Sync laptop",
+        category: "Laptops",
+        brand: "Acme",
+        specification: "16 GB",
+        variants: [{ variantSku: sku, variantName: "16 GB", grade: "A", listPrice: 1200, acquisitionCost: 900, pricing: { 12: 49, 24: 39 } }],
+      });
+      assert(product.status >= 200 && product.status < 300, `hub product: ${product.status} ${JSON.stringify(product.body)}`);
+      await tid("sync-now").click();
+      await tid("success-banner").filter({ hasText: "from the remote" }).waitFor();
+      const sn = `SYNC${tag}`;
+      const hubAsset = await hubV1("POST", "/v1/assets", { serialNumber: sn, sku, location: "Hub shelf" });
+      assert(hubAsset.status >= 200 && hubAsset.status < 300, `hub asset: ${hubAsset.status} ${JSON.stringify(hubAsset.body)}`);
+      await rpc(base, "assets.create", { serialNumber: sn, sku, location: "Desk bench" }, nctx);
+      await tid("sync-now").click();
+      await tid("sync-conflicts").filter({ hasText: /^1 conflict$/ }).click();
+      await tid("screen-title").filter({ hasText: "Sync conflicts" }).waitFor();
+      const card = page.locator('[data-testid="conflict"][data-code="ASSET_EXISTS"]');
+      await card.waitFor();
+      assert((await tid("conflict-message").innerText()).includes(sn), "the hub's sentence names the serial");
+      assert((await tid("conflict-ours").innerText()).includes(`${sn} taken in`), "this desk's change is named");
+      await tid("conflict-theirs").filter({ hasText: `Asset ${sn}` }).filter({ hasText: "available" }).waitFor();
+      await tid("conflict-held").filter({ hasText: "No later changes" }).waitFor();
+      assert((await tid("conflict-serial").count()) === 0, "another serial is offered for activations only");
+      await shot("36-sync-conflicts");
+      // Send again: refused again, a new conflict opens.
+      const first = await rpc(base, "sync.conflicts", {}, nctx);
+      await tid("conflict-retry").click();
+      await tid("success-banner").filter({ hasText: "Sent again" }).waitFor();
+      await tid("conflict-resolved-row").filter({ hasText: "sent again" }).waitFor();
+      await page.waitForFunction(
+        async ([b, ctx, old]) => {
+          const res = await fetch(`${b}/rpc/sync.conflicts`, { method: "POST", headers: { "Content-Type": "application/json", "X-FlexDesk-User": ctx.userId, "X-FlexDesk-BU": ctx.buId }, body: "{}" });
+          return (await res.json()).some((c) => c.status === "open" && !old.includes(c.id));
+        },
+        [base, nctx, first.map((c) => c.id)],
+        { polling: 300 },
+      );
+      await tid("conflicts-sync-now").click();
+      await card.waitFor();
+      // Keep theirs, after the confirm step: the desk takes the hub's copy of the asset.
+      await tid("conflict-keep-theirs").click();
+      await tid("conflict-keep-theirs-ask").filter({ hasText: "will be dropped" }).waitFor();
+      await tid("conflict-keep-theirs-confirm").click();
+      await tid("success-banner").filter({ hasText: "Kept the remote's version" }).waitFor();
+      await card.waitFor({ state: "detached" });
+      await tid("conflict-resolved-row").filter({ hasText: "kept the remote's version" }).waitFor();
+      const asset = await rpc(base, "assets.get", { serialNumber: sn }, nctx);
+      assert(asset.location === "Hub shelf", `the desk's ${sn} is at ${asset.location}`);
+      assert((await tid("sync-conflicts").count()) === 0, "no open conflicts left");
+      await shot("37-sync-conflict-resolved");
+
+      // The hub goes away: a new customer waits, Sync now says Offline.
+      await stop(hub.child);
+      await rpc(base, "customers.create", { email: `offline.${tag.toLowerCase()}@example.org`, firstName: "Off", lastName: "Line" }, nctx);
+      await tid("sync-now").click();
+      await indicator("offline").waitFor();
+      await tid("error-banner").filter({ hasText: "Offline" }).waitFor();
+      assert((await tid("sync-state").innerText()).trim() === "Offline", "the indicator says Offline");
+      await tid("sync-waiting").filter({ hasText: /^[1-9]\d* waiting$/ }).waitFor();
+      await shot("38-sync-offline");
+
+      // Remove (with its confirm step): the unit stops syncing; what waits stays on the desk.
+      await tid("nav-settings").click();
+      await tid("sync-remove").click();
+      await tid("sync-remove-confirm").click();
+      await tid("success-banner").filter({ hasText: "Sync is off" }).waitFor();
+      await indicator("off").filter({ hasText: /Sync off.*1 waiting/ }).waitFor();
+    } finally {
+      await stop(hub.child);
     }
   });
 

@@ -18,6 +18,7 @@ import { SubscriptionsArea } from "../features/subscriptions";
 import { PaymentsScreen } from "../features/payments";
 import { BillingArea } from "../features/billing";
 import { InvoicesArea } from "../features/invoices";
+import { SyncConflictsScreen, SyncIndicator, SyncSettings, useSyncStatus } from "../features/sync";
 
 interface NavItem {
   id: string;
@@ -45,6 +46,8 @@ const NAV: NavItem[] = [
   { id: "assets", label: "Assets", needsBu: true },
   { id: "catalog", label: "Catalog", needsBu: true },
   { id: "settings", label: "Settings", needs: "bu.update", needsBu: false },
+  // Listed while the business unit syncs or has conflicts; the indicator links here too.
+  { id: "sync", label: "Sync conflicts", needs: "sync.conflicts", needsBu: true },
 ];
 
 export function Layout() {
@@ -54,11 +57,14 @@ export function Layout() {
   const role = s.user.role;
   // Counter work is for people who take orders, invoices for those who deal with customers'
   // money; warehouse staff start at intake.
-  const visible = NAV.filter((n) => (!n.needs || s.can(n.needs)) && !n.hiddenFor?.includes(role));
+  const allowed = NAV.filter((n) => (!n.needs || s.can(n.needs)) && !n.hiddenFor?.includes(role));
+  const sync = useSyncStatus().data;
+  const syncListed = !!sync && (sync.configured || sync.conflicts > 0);
+  const visible = allowed.filter((n) => n.id !== "sync" || syncListed);
   // Admins and accountants start on the dashboard, the counter at the counter, the warehouse at intake.
   const home = role === "warehouse" ? "intake" : role === "counter" ? "counter" : visible.some((n) => n.id === "dashboard") ? "dashboard" : visible[0]?.id ?? "orders";
   const area = route.parts[0] ?? home;
-  const current = visible.find((n) => n.id === area);
+  const current = allowed.find((n) => n.id === area);
 
   // Going elsewhere clears the last action's message.
   const routeKey = route.parts.join("/");
@@ -123,7 +129,7 @@ export function Layout() {
         content = <AssetsArea key={key} parts={rest} />;
         break;
       case "settings":
-        content = <SettingsScreen key={key} />;
+        content = <SettingsScreen key={key} sync={<SyncSettings />} />;
         break;
       case "dashboard":
         content = <DashboardScreen key={key} />;
@@ -145,6 +151,9 @@ export function Layout() {
         break;
       case "returns":
         content = <ReturnsDesk key={key} />;
+        break;
+      case "sync":
+        content = <SyncConflictsScreen key={key} />;
         break;
     }
   }
@@ -176,6 +185,7 @@ export function Layout() {
           </span>
         )}
         <div className="topbar-spacer" />
+        <SyncIndicator />
         <div className="who">
           <span className="who-name" data-testid="current-user">
             {s.user.name}

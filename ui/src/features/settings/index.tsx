@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import type { BuSettings } from "../../lib/api/bindings/BuSettings";
 import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
 import type { CreatedKey } from "../../lib/api/bindings/CreatedKey";
@@ -11,7 +11,8 @@ import { useSession } from "../../lib/session";
 import { WebhookDeliveries, Webhooks } from "./Webhooks";
 import { Badge, Card, Check, Empty, Field, Input, LoadError, Loading, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 
-export function SettingsScreen() {
+/** `sync`: the Sync card (from the sync feature; the shell passes it in). */
+export function SettingsScreen(props: { sync?: ReactNode }) {
   const s = useSession();
   return (
     <>
@@ -22,6 +23,7 @@ export function SettingsScreen() {
         <div>
           <People />
           <NewBusinessUnit />
+          {props.sync}
         </div>
         <div>
           {s.bu && <ApiKeys />}

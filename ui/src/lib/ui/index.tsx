@@ -136,11 +136,11 @@ export function Textarea({ testId, ...rest }: TextareaProps) {
   return <textarea {...rest} data-testid={testId} />;
 }
 
-export function Check(props: { label: ReactNode; checked: boolean; onChange(v: boolean): void; disabled?: boolean }) {
+export function Check(props: { label: ReactNode; checked: boolean; onChange(v: boolean): void; disabled?: boolean; testId?: string }) {
   const id = useId();
   return (
     <span className="check">
-      <input id={id} type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(e) => props.onChange(e.target.checked)} />
+      <input id={id} type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(e) => props.onChange(e.target.checked)} data-testid={props.testId} />
       <label htmlFor={id}>{props.label}</label>
     </span>
   );

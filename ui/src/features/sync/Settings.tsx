@@ -1,0 +1,144 @@
+import { useEffect, useRef, useState } from "react";
+import type { RemoteView } from "../../lib/api/bindings/RemoteView";
+import { useAction, useCommand } from "../../lib/query";
+import { href, useRoute } from "../../lib/router";
+import { useSession } from "../../lib/session";
+import { Badge, Card, Check, Field, Input, LoadError, Loading } from "../../lib/ui";
+import { ago, count, STATE_TONE, STATE_WORD, useNow, useSyncStatus } from "./shared";
+
+/** Settings → Sync (admins): the business unit's remote, its key, how often to read, on or off. */
+export function SyncSettings() {
+  const s = useSession();
+  const may = s.can("sync.remote");
+  const remote = useCommand("sync.remote", {}, { enabled: may && s.bu !== null });
+  const route = useRoute();
+  const box = useRef<HTMLDivElement>(null);
+  // `#/settings/sync` (the indicator's link) brings the card into view.
+  const wanted = route.parts[0] === "settings" && route.parts[1] === "sync";
+  const loaded = remote.data !== undefined;
+  useEffect(() => {
+    if (wanted && loaded) box.current?.scrollIntoView({ block: "start" });
+  }, [wanted, loaded]);
+  if (!may || !s.bu) return null;
+  const view = remote.data?.remote;
+  return (
+    <div ref={box} className="sync-settings" data-testid="sync-card">
+      <Card
+        title="Sync"
+        actions={
+          remote.data && (
+            <span className="small muted">
+              This desk's code: <span className="mono strong" data-testid="sync-desk-code">{remote.data.deskCode}</span>
+            </span>
+          )
+        }
+      >
+        <p className="muted small">
+          Keeps {s.bu.name} in step with a FlexDesk hub or a FlexPortal account. Changes made here are sent in order; changes made elsewhere are read on a schedule. The remote is the
+          truth: a change it refuses goes to Sync conflicts.
+        </p>
+        <LoadError error={remote.error} />
+        {remote.isLoading && <Loading />}
+        {view && <RemoteState />}
+        {remote.data && <RemoteForm key={JSON.stringify(view ?? null)} remote={view} />}
+      </Card>
+    </div>
+  );
+}
+
+/** A Badge status of each tone. */
+const BADGE: Record<string, string> = { ok: "active", warn: "pending", bad: "failed", muted: "inactive" };
+
+function RemoteState() {
+  const status = useSyncStatus();
+  const now = useNow(10_000);
+  const st = status.data;
+  if (!st?.configured) return null;
+  const state = st.enabled ? st.state : "paused";
+  return (
+    <div className="sync-card-state" data-testid="sync-card-state">
+      <div className="row gap wrap small">
+        <Badge status={BADGE[STATE_TONE[state] ?? "muted"]} label={STATE_WORD[state] ?? state} />
+        <span>last sync {ago(st.lastSyncAt, now)}</span>
+        <span className="muted">·</span>
+        <span>{st.waiting} waiting</span>
+        {st.conflicts > 0 && (
+          <>
+            <span className="muted">·</span>
+            <a href={href("sync")}>{count(st.conflicts, "open conflict")}</a>
+          </>
+        )}
+      </div>
+      {st.lastError && <div className="small bad-text">{st.lastError}</div>}
+    </div>
+  );
+}
+
+function RemoteForm(props: { remote?: RemoteView }) {
+  const r = props.remote;
+  const [baseUrl, setBaseUrl] = useState(r?.baseUrl ?? "");
+  const [tenantId, setTenantId] = useState(r?.tenantId ?? "");
+  const [apiKey, setApiKey] = useState("");
+  const [every, setEvery] = useState(String(r?.pullEveryS ?? 60));
+  const [enabled, setEnabled] = useState(r?.enabled ?? true);
+  const [asking, setAsking] = useState(false);
+  const save = useAction("sync.remote.save", {
+    invalidate: ["sync."],
+    success: (v) => (v.enabled ? `This business unit now syncs with ${v.baseUrl}.` : `Sync with ${v.baseUrl} is switched off; changes made here are not recorded for it.`),
+  });
+  const remove = useAction("sync.remote.remove", { invalidate: ["sync."], success: (d) => d.message });
+  const err = (p: string) => save.error?.field(p);
+  const stored = r ? `${r.keyHint} (${r.keyStore === "keyring" ? "kept in the OS keyring" : "sealed on this desk"})` : undefined;
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        const n = every.trim() === "" ? undefined : Math.floor(Number(every));
+        save.mutate({
+          baseUrl: baseUrl.trim(),
+          tenantId: tenantId.trim(),
+          apiKey: apiKey.trim() || undefined,
+          enabled,
+          pullEveryS: n !== undefined && Number.isFinite(n) ? n : undefined,
+        });
+      }}
+    >
+      <div className="form-grid">
+        <Field label="Remote address" hint="e.g. https://api.flexportal.io or http://192.168.1.20:8787" error={err("baseUrl")} wide>
+          <Input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} placeholder="https://…" className="mono" testId="sync-url" />
+        </Field>
+        <Field label="Tenant-ID" hint="The business unit's id on the remote." error={err("tenantId")} wide>
+          <Input value={tenantId} onChange={(e) => setTenantId(e.target.value)} className="mono" testId="sync-tenant" />
+        </Field>
+        <Field label="API key" hint={r ? "Leave empty to keep the stored key." : "Kept in the OS keyring when there is one, otherwise sealed on this desk."} error={err("apiKey")} wide>
+          <Input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} placeholder={stored ?? "pk_live_…"} className="mono" testId="sync-key" />
+        </Field>
+        <Field label="Read changes every (seconds)" hint="5 to 86400" error={err("pullEveryS")}>
+          <Input type="number" min={5} max={86400} value={every} onChange={(e) => setEvery(e.target.value)} testId="sync-pull-every" />
+        </Field>
+      </div>
+      <Check label="Sync this business unit" checked={enabled} onChange={setEnabled} testId="sync-enabled" />
+      <div className="row gap wrap">
+        <button className="btn btn-primary" disabled={save.isPending} data-testid="sync-save">
+          {save.isPending ? "Saving…" : "Save"}
+        </button>
+        {r &&
+          (!asking ? (
+            <button type="button" className="btn btn-danger" onClick={() => setAsking(true)} data-testid="sync-remove">
+              Remove…
+            </button>
+          ) : (
+            <>
+              <button type="button" className="btn btn-danger" disabled={remove.isPending} onClick={() => remove.mutate({})} data-testid="sync-remove-confirm" autoFocus>
+                Yes, stop syncing and forget the key
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setAsking(false)}>
+                No
+              </button>
+            </>
+          ))}
+      </div>
+      {asking && <p className="small muted">Changes not sent yet stay on this desk; they go out if sync is set up again.</p>}
+    </form>
+  );
+}
