@@ -1062,7 +1062,7 @@ pub async fn activate(db: &Db, ctx: &Ctx, input: ActivateInput) -> Result<Activa
 /// `activate` inside the caller's transaction (a conflict resolved with another serial does both
 /// in one).
 pub(crate) async fn activate_in(
-    mut tx: &mut SqliteConnection,
+    tx: &mut SqliteConnection,
     ctx: &Ctx,
     input: ActivateInput,
 ) -> Result<Activation> {
@@ -1188,7 +1188,7 @@ pub(crate) async fn activate_in(
         ));
     }
     // 4–5. The asset, available.
-    let asset = asset_by_serial(&mut tx, bu, &input.asset_serial_number).await?;
+    let asset = asset_by_serial(tx, bu, &input.asset_serial_number).await?;
     if asset.status == "rented_out" {
         if let Some(rid) = &asset.rental_id {
             let same: Option<String> =
@@ -1249,7 +1249,7 @@ pub(crate) async fn activate_in(
     };
     let months = months.unwrap_or(item.contract_length as u32);
     let id = start_subscription(
-        &mut tx,
+        tx,
         ctx,
         NewSub {
             order_id: &order_id,
@@ -1293,7 +1293,7 @@ pub(crate) async fn activate_in(
         .await?;
     if new_status != status {
         event(
-            &mut tx,
+            tx,
             ctx,
             "order",
             &order_id,
@@ -1307,7 +1307,7 @@ pub(crate) async fn activate_in(
         .await?;
     }
     event(
-        &mut tx,
+        tx,
         ctx,
         "subscription",
         &id,
@@ -1321,9 +1321,9 @@ pub(crate) async fn activate_in(
         None,
     )
     .await?;
-    let rental = get_in(&mut tx, bu, &id, today).await?;
+    let rental = get_in(tx, bu, &id, today).await?;
     crate::sync::record(
-        &mut tx,
+        tx,
         ctx,
         Op::post(
             "/v1/subscriptions",
@@ -1341,9 +1341,9 @@ pub(crate) async fn activate_in(
         .saying(format!("Activated {} on {number}", asset.serial_number)),
     )
     .await?;
-    emit_subscription(&mut tx, ctx, "subscription.created", &rental, Value::Null).await?;
+    emit_subscription(tx, ctx, "subscription.created", &rental, Value::Null).await?;
     if new_status == OrderStatus::Fulfilled && status != OrderStatus::Fulfilled {
-        webhooks::emit(&mut tx, ctx, "order.fulfilled", || {
+        webhooks::emit(tx, ctx, "order.fulfilled", || {
             serde_json::json!({
                 "orderId": order_id,
                 "orderNumber": number,
