@@ -226,15 +226,24 @@ where
     T: ts_rs::TS + Serialize,
     F: AsyncFnOnce(HashMap<String, String>) -> Result<Page<T>>,
 {
-    let token = match q.contains_key("changedSince") {
-        true => Some(crate::sync::feed_token(&t.core.db).await?),
-        false => None,
-    };
+    let token = sync_token(t, &q).await?;
     let mut v = envelope(key, list(q).await?);
+    with_token(&mut v, token);
+    wire(StatusCode::OK, v)
+}
+
+/// With `changedSince` asked: the change feed's position, taken before the list is read.
+pub(super) async fn sync_token(t: &Tenant, q: &HashMap<String, String>) -> Result<Option<String>> {
+    match q.contains_key("changedSince") {
+        true => Ok(Some(crate::sync::feed_token(&t.core.db).await?)),
+        false => Ok(None),
+    }
+}
+
+pub(super) fn with_token(v: &mut Value, token: Option<String>) {
     if let Some(tk) = token {
         v["syncToken"] = tk.into();
     }
-    wire(StatusCode::OK, v)
 }
 
 // ----- products -----------------------------------------------------------------------------

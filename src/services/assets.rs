@@ -268,11 +268,11 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
 
 /// The fields an asset's owner sets, in the wire form (the body of a create or an update).
 fn wire_fields(a: &Asset) -> serde_json::Value {
-    crate::money::to_wire_value(&serde_json::json!({
+    serde_json::json!({
         "status": a.status, "location": a.location, "condition": a.condition, "notes": a.notes,
         "acquisitionCost": a.acquisition_cost.map(|m| crate::money::to_wire_value(&m)),
         "acquisitionDate": a.acquisition_date,
-    }))
+    })
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: AssetInput) -> Result<Asset> {

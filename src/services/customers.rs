@@ -5,7 +5,7 @@
 use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
 use crate::domain::status::{CustomerStatus, CustomerType};
 use crate::error::{Checks, Error, ErrorCode, Result};
-use crate::ids::{new_id, prefix};
+use crate::ids::prefix;
 use crate::money::Money;
 use crate::store::{json_col, record, Db, Entry};
 use crate::sync::{r, Op};
@@ -280,7 +280,7 @@ pub(crate) async fn insert(
     ctx: &Ctx,
     new: &NewCustomer,
 ) -> Result<String> {
-    let id = client_id(
+    let id = super::client_id(
         conn,
         "customerId",
         new.customer_id.as_deref(),
@@ -336,45 +336,6 @@ pub(crate) async fn insert(
     )
     .await?;
     Ok(id)
-}
-
-/// The id a create uses: the one sent (a desk's, replayed on a hub), checked for its prefix and
-/// that it is new, or a fresh one.
-pub(crate) async fn client_id(
-    conn: &mut SqliteConnection,
-    field: &str,
-    sent: Option<&str>,
-    prefix: &str,
-    table: &str,
-) -> Result<String> {
-    let Some(id) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(new_id(prefix));
-    };
-    let ok = id
-        .strip_prefix(prefix)
-        .and_then(|r| r.strip_prefix('_'))
-        .is_some_and(|r| {
-            !r.is_empty()
-                && r.len() <= 64
-                && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if !ok {
-        return Err(Error::invalid(
-            field,
-            format!("{field} must look like {prefix}_<letters and digits>."),
-        ));
-    }
-    let taken: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if taken.is_some() {
-        return Err(Error::new(
-            ErrorCode::Conflict,
-            format!("{id} already exists."),
-        ));
-    }
-    Ok(id.to_string())
 }
 
 pub(crate) async fn id_by_email(

@@ -194,6 +194,45 @@ impl SortDir {
     }
 }
 
+/// The id a create uses: the one sent (a desk's, replayed on a hub), checked for its prefix and
+/// that it is new, or a fresh one.
+pub(crate) async fn client_id(
+    conn: &mut sqlx::SqliteConnection,
+    field: &str,
+    sent: Option<&str>,
+    prefix: &str,
+    table: &str,
+) -> Result<String> {
+    let Some(id) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(crate::ids::new_id(prefix));
+    };
+    let ok = id
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('_'))
+        .is_some_and(|r| {
+            !r.is_empty()
+                && r.len() <= 64
+                && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !ok {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must look like {prefix}_<letters and digits>."),
+        ));
+    }
+    let taken: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(Error::new(
+            crate::ErrorCode::Conflict,
+            format!("{id} already exists."),
+        ));
+    }
+    Ok(id.to_string())
+}
+
 pub fn opt_trim(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }

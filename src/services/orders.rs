@@ -560,7 +560,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
     let (subtotal, tax, total) = monthly_totals(bu, sub);
     let devices: i64 = priced.iter().map(|p| p.quantity).sum();
-    let id = customers::client_id(
+    let id = super::client_id(
         &mut tx,
         "orderId",
         input.order_id.as_deref(),
@@ -655,7 +655,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     crate::sync::record(
         &mut tx,
         ctx,
-        Op::post("/v1/orders", crate::money::to_wire_value(&serde_json::json!({
+        Op::post("/v1/orders", serde_json::json!({
             "orderId": order.order_id, "orderNumber": order.order_number, "customerId": customer_id,
             "billingAddress": order.billing_address, "shippingAddress": order.shipping_address,
             "items": input.items.iter().map(|i| serde_json::json!({
@@ -665,7 +665,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
             })).collect::<Vec<_>>(),
             "orderType": order.order_type, "extensionDetails": order.extension_details,
             "upgradeDetails": order.upgrade_details, "customFields": order.custom_fields, "notes": order.notes,
-        })))
+        }))
         .touching([r("order", &id), r("customer", &customer_id)])
         .saying(format!("Order {number}")),
     )

@@ -880,8 +880,7 @@ async fn start_subscription(
 ) -> Result<String> {
     let bu = &ctx.bu;
     let s = &bu.settings;
-    let id = super::customers::client_id(conn, "rentalId", n.id, prefix::RENTAL, "subscriptions")
-        .await?;
+    let id = super::client_id(conn, "rentalId", n.id, prefix::RENTAL, "subscriptions").await?;
     // A business in another EU member state with a VAT ID accounts for the VAT itself.
     let rate = if super::invoices::reverse_charge_applies(conn, bu, n.customer_id).await? {
         Decimal::ZERO
@@ -1367,6 +1366,28 @@ pub(crate) async fn activate_in(
     })
 }
 
+/// A subscription action (`extend`, `buyout`, …) as its v1 op: touching the subscription, its
+/// asset and `more`.
+async fn action_op<const N: usize>(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    row: &Row,
+    action: &str,
+    body: Value,
+    more: [String; N],
+) -> Result<()> {
+    let mut refs = vec![r("rental", &row.id), r("asset", &row.serial_number)];
+    refs.extend(more);
+    crate::sync::record(
+        conn,
+        ctx,
+        Op::post(format!("/v1/subscriptions/{}/{action}", row.id), body)
+            .touching(refs)
+            .saying(format!("{action} {} ({})", row.id, row.serial_number)),
+    )
+    .await
+}
+
 // ---------------------------------------------------------------------------------------------
 // Extend
 
@@ -1504,14 +1525,7 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
         serde_json::json!({ "extensionMonths": months, "newEndDate": rental.end_date }),
     )
     .await?;
-    crate::sync::record(
-        &mut tx,
-        ctx,
-        Op::post(format!("/v1/subscriptions/{}/extend", row.id), op_body)
-            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
-            .saying(format!("extend {} ({})", row.id, row.serial_number)),
-    )
-    .await?;
+    action_op(&mut tx, ctx, &row, "extend", op_body, []).await?;
     tx.commit().await?;
     Ok(Extended {
         rental_id: row.id.clone(),
@@ -1711,16 +1725,13 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     )
     .await?;
     let rental = get_in(&mut tx, bu, &row.id, today).await?;
-    crate::sync::record(
+    action_op(
         &mut tx,
         ctx,
-        Op::post(format!("/v1/subscriptions/{}/replace", row.id), op_body)
-            .touching([
-                r("rental", &row.id),
-                r("asset", &row.serial_number),
-                r("asset", &new.serial_number),
-            ])
-            .saying(format!("replace {} ({})", row.id, row.serial_number)),
+        &row,
+        "replace",
+        op_body,
+        [r("asset", &new.serial_number)],
     )
     .await?;
     tx.commit().await?;
@@ -2055,14 +2066,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         serde_json::json!({ "reason": "buyout" }),
     )
     .await?;
-    crate::sync::record(
-        &mut tx,
-        ctx,
-        Op::post(format!("/v1/subscriptions/{}/buyout", row.id), op_body)
-            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
-            .saying(format!("buyout {} ({})", row.id, row.serial_number)),
-    )
-    .await?;
+    action_op(&mut tx, ctx, &row, "buyout", op_body, []).await?;
     tx.commit().await?;
     Ok(BoughtOut {
         message: format!(
@@ -2309,17 +2313,7 @@ pub async fn early_return(
         serde_json::json!({ "reason": "early_return" }),
     )
     .await?;
-    crate::sync::record(
-        &mut tx,
-        ctx,
-        Op::post(
-            format!("/v1/subscriptions/{}/early-return", row.id),
-            op_body,
-        )
-        .touching([r("rental", &row.id), r("asset", &row.serial_number)])
-        .saying(format!("early-return {} ({})", row.id, row.serial_number)),
-    )
-    .await?;
+    action_op(&mut tx, ctx, &row, "early-return", op_body, []).await?;
     tx.commit().await?;
     Ok(ReturnedEarly {
         message: format!(
@@ -2625,14 +2619,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         serde_json::json!({ "reason": "cancelled" }),
     )
     .await?;
-    crate::sync::record(
-        &mut tx,
-        ctx,
-        Op::post(format!("/v1/subscriptions/{}/cancel", row.id), op_body)
-            .touching([r("rental", &row.id), r("asset", &row.serial_number)])
-            .saying(format!("cancel {} ({})", row.id, row.serial_number)),
-    )
-    .await?;
+    action_op(&mut tx, ctx, &row, "cancel", op_body, []).await?;
     tx.commit().await?;
     Ok(Cancelled {
         rental_id: row.id.clone(),
@@ -2882,22 +2869,12 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
         }),
     )
     .await?;
-    crate::sync::record(
-        &mut tx,
-        ctx,
-        Op::post(format!("/v1/subscriptions/{}/upgrade", row.id), {
-            op_body["newRentalId"] = rental.rental_id.clone().into();
-            op_body
-        })
-        .touching([
-            r("rental", &row.id),
-            r("asset", &row.serial_number),
-            r("asset", &rental.asset_serial_number),
-            r("rental", &rental.rental_id),
-        ])
-        .saying(format!("upgrade {} ({})", row.id, row.serial_number)),
-    )
-    .await?;
+    op_body["newRentalId"] = rental.rental_id.clone().into();
+    let more = [
+        r("asset", &rental.asset_serial_number),
+        r("rental", &rental.rental_id),
+    ];
+    action_op(&mut tx, ctx, &row, "upgrade", op_body, more).await?;
     tx.commit().await?;
     Ok(Upgraded {
         message: format!(

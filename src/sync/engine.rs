@@ -144,25 +144,19 @@ pub async fn run(core: Core) {
     let tick = Duration::from_secs(2);
     let mut last_pull: std::collections::HashMap<String, std::time::Instant> = Default::default();
     loop {
-        let units = remote::enabled_units(&core.db).await.unwrap_or_default();
-        for bu in units {
-            let every = sqlx::query_scalar::<_, i64>(
-                "SELECT pull_every_s FROM sync_remotes WHERE bu_id = ?",
-            )
-            .bind(&bu)
-            .fetch_one(core.db.pool())
-            .await
-            .unwrap_or(60);
+        // Each enabled remote with its pull interval and how many ops wait: one query a tick.
+        let units: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT r.bu_id, r.pull_every_s,
+               (SELECT count(*) FROM sync_ops o WHERE o.bu_id = r.bu_id AND o.status = 'pending')
+             FROM sync_remotes r WHERE r.enabled = 1 ORDER BY r.bu_id",
+        )
+        .fetch_all(core.db.pool())
+        .await
+        .unwrap_or_default();
+        for (bu, every, waiting) in units {
             let due = last_pull
                 .get(&bu)
                 .is_none_or(|t| t.elapsed() >= Duration::from_secs(every.max(5) as u64));
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM sync_ops WHERE bu_id = ? AND status = 'pending'",
-            )
-            .bind(&bu)
-            .fetch_one(core.db.pool())
-            .await
-            .unwrap_or(0);
             if !due && waiting == 0 {
                 continue;
             }
@@ -226,31 +220,30 @@ type Row = (
 
 const COLS: &str = "id, op_seq, code, message, ours, theirs, status, resolution, created_at, resolved_at, resolved_by";
 
-async fn held_behind(db: &crate::store::Db, bu_id: &str, seq: i64) -> Result<Vec<i64>> {
-    let refs: String = sqlx::query_scalar("SELECT refs FROM sync_ops WHERE seq = ?")
-        .bind(seq)
-        .fetch_one(db.pool())
-        .await?;
-    let mut touched: std::collections::HashSet<String> = serde_json::from_str::<Vec<String>>(&refs)
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    let later: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT seq, refs FROM sync_ops WHERE bu_id = ? AND status = 'pending' AND seq > ? ORDER BY seq",
+/// A refused op and the later waiting ops held behind it (touching, directly or through each
+/// other, the same entities): their seqs, the refused one first, and every entity they touch.
+async fn chain(db: &crate::store::Db, bu_id: &str, seq: i64) -> Result<(Vec<i64>, Vec<String>)> {
+    let ops: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, refs FROM sync_ops WHERE bu_id = ? AND (seq = ? OR (status = 'pending' AND seq > ?)) ORDER BY seq",
     )
     .bind(bu_id)
     .bind(seq)
+    .bind(seq)
     .fetch_all(db.pool())
     .await?;
-    let mut out = vec![];
-    for (s, r) in later {
-        let rs: Vec<String> = serde_json::from_str(&r).unwrap_or_default();
-        if rs.iter().any(|x| touched.contains(x)) {
-            touched.extend(rs);
-            out.push(s);
+    let (mut seqs, mut refs) = (vec![], Vec::<String>::new());
+    for (s, r) in ops {
+        let rs = super::parse_refs(&r);
+        if s == seq || rs.iter().any(|x| refs.contains(x)) {
+            seqs.push(s);
+            for x in rs {
+                if !refs.contains(&x) {
+                    refs.push(x);
+                }
+            }
         }
     }
-    Ok(out)
+    Ok((seqs, refs))
 }
 
 async fn to_conflict(db: &crate::store::Db, bu_id: &str, r: Row) -> Result<Conflict> {
@@ -271,7 +264,7 @@ async fn to_conflict(db: &crate::store::Db, bu_id: &str, r: Row) -> Result<Confl
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null);
     let held = if status == "open" {
-        held_behind(db, bu_id, seq).await?.len() as i64
+        chain(db, bu_id, seq).await?.0.len() as i64 - 1
     } else {
         0
     };
@@ -341,12 +334,9 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
     .bind(&ctx.bu.id)
     .fetch_optional(core.db.pool())
     .await?;
-    let c = to_conflict(
-        &core.db,
-        &ctx.bu.id,
-        row.ok_or_else(|| Error::not_found("Conflict", &input.conflict_id))?,
-    )
-    .await?;
+    let row = row.ok_or_else(|| Error::not_found("Conflict", &input.conflict_id))?;
+    let seq = row.1;
+    let c = to_conflict(&core.db, &ctx.bu.id, row).await?;
     if c.status != "open" {
         return Err(Error::new(
             ErrorCode::Conflict,
@@ -359,10 +349,6 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
             format!("Choose one of: {}.", c.options.join(", ")),
         ));
     }
-    let seq: i64 = sqlx::query_scalar("SELECT op_seq FROM sync_conflicts WHERE id = ?")
-        .bind(&c.id)
-        .fetch_one(core.db.pool())
-        .await?;
     let new_serial = match input.resolution.as_str() {
         "other_serial" => Some(
             input
@@ -395,21 +381,7 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         core.sync_wake.notify_one();
     } else {
         // Keep theirs: read the remote's side first (nothing changes here if it cannot be read).
-        let held = held_behind(&core.db, &ctx.bu.id, seq).await?;
-        let mut seqs = vec![seq];
-        seqs.extend(&held);
-        let mut refs: Vec<String> = vec![];
-        for s in &seqs {
-            let r: String = sqlx::query_scalar("SELECT refs FROM sync_ops WHERE seq = ?")
-                .bind(s)
-                .fetch_one(core.db.pool())
-                .await?;
-            for x in serde_json::from_str::<Vec<String>>(&r).unwrap_or_default() {
-                if !refs.contains(&x) {
-                    refs.push(x);
-                }
-            }
-        }
+        let (seqs, refs) = chain(&core.db, &ctx.bu.id, seq).await?;
         // A subscription brings its payments along.
         let remote = remote::load(&core.db, &core.desk.id, &ctx.bu.id)
             .await?

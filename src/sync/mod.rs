@@ -79,6 +79,11 @@ pub fn r(kind: &str, key: &str) -> String {
     format!("{kind}:{key}")
 }
 
+/// An op's `refs` column as a list.
+pub(crate) fn parse_refs(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
 /// Whether the action's business unit has an enabled remote (read once per action).
 async fn syncs(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<bool> {
     ctx.syncs

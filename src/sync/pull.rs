@@ -15,15 +15,30 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 use std::collections::HashSet;
 
-/// The lists a pass reads, in an order where what an entity points to arrives first.
-pub const LISTS: &[(&str, &str, &str)] = &[
-    ("products", "/v1/products", "products"),
-    ("customers", "/v1/customers", "customers"),
-    ("assets", "/v1/assets", "assets"),
-    ("orders", "/v1/orders", "orders"),
-    ("subscriptions", "/v1/subscriptions", "rentals"),
-    ("payments", "/v1/payments", "payments"),
+/// A synced kind of entity: its name in op refs, its list (also the name its pull cursor is kept
+/// under), the list's path and envelope key, and the field that identifies one.
+pub struct Kind {
+    pub kind: &'static str,
+    pub list: &'static str,
+    pub path: &'static str,
+    pub key: &'static str,
+    pub id: &'static str,
+}
+
+/// The kinds a pass reads, in an order where what an entity points to arrives first.
+#[rustfmt::skip]
+pub const KINDS: &[Kind] = &[
+    Kind { kind: "product", list: "products", path: "/v1/products", key: "products", id: "productId" },
+    Kind { kind: "customer", list: "customers", path: "/v1/customers", key: "customers", id: "customerId" },
+    Kind { kind: "asset", list: "assets", path: "/v1/assets", key: "assets", id: "serialNumber" },
+    Kind { kind: "order", list: "orders", path: "/v1/orders", key: "orders", id: "orderId" },
+    Kind { kind: "rental", list: "subscriptions", path: "/v1/subscriptions", key: "rentals", id: "rentalId" },
+    Kind { kind: "payment", list: "payments", path: "/v1/payments", key: "payments", id: "paymentId" },
 ];
+
+fn kind_named(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.kind == name)
+}
 
 const PAGE: &str = "100";
 
@@ -55,7 +70,8 @@ pub async fn pull(
     progress: &(dyn Fn(&PullReport) + Send + Sync),
 ) -> Result<PullReport> {
     let mut report = PullReport::default();
-    for (list, path, key) in LISTS {
+    for k in KINDS {
+        let (list, path, key) = (k.list, k.path, k.key);
         let (token, mut cursor, mut pass_token, mut pass_deferred): (
             Option<String>,
             Option<String>,
@@ -96,7 +112,7 @@ pub async fn pull(
                     .map(str::to_string);
             }
             let items = page
-                .get(*key)
+                .get(key)
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
@@ -113,7 +129,7 @@ pub async fn pull(
             let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
             for item in &items {
                 report.read += 1;
-                match adopt(&mut tx, bu, list, item, &dirty).await? {
+                match adopt(&mut tx, bu, k, item, &dirty).await? {
                     Adopted::Yes => report.adopted += 1,
                     Adopted::Held => report.held += 1,
                     Adopted::Deferred => {
@@ -160,44 +176,40 @@ enum Adopted {
     Deferred,
 }
 
-/// The `kind:key` ref of a pulled object and the refs whose pending ops hold it back.
-fn refs_of(list: &str, o: &Value) -> Vec<String> {
-    let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
-    match list {
-        "products" => vec![super::r("product", s("productId"))],
-        "customers" => vec![super::r("customer", s("customerId"))],
-        "assets" => vec![super::r("asset", s("serialNumber"))],
-        "orders" => vec![super::r("order", s("orderId"))],
-        "subscriptions" => vec![super::r("rental", s("rentalId"))],
-        "payments" => {
-            let mut v = vec![super::r("payment", s("paymentId"))];
-            if let Some(r) = o.get("rentalId").and_then(Value::as_str) {
-                v.push(super::r("rental", r));
-            }
-            v
-        }
-        _ => vec![],
+/// The `kind:key` ref of a pulled object and the refs whose pending ops hold it back (a
+/// payment is also held by its subscription).
+fn refs_of(k: &Kind, o: &Value) -> Vec<String> {
+    let mut v = vec![super::r(
+        k.kind,
+        o.get(k.id).and_then(Value::as_str).unwrap_or_default(),
+    )];
+    if k.kind == "payment" {
+        v.extend(
+            o.get("rentalId")
+                .and_then(Value::as_str)
+                .map(|r| super::r("rental", r)),
+        );
     }
+    v
 }
 
 async fn adopt(
     conn: &mut SqliteConnection,
     bu: &BusinessUnit,
-    list: &str,
+    k: &Kind,
     o: &Value,
     dirty: &HashSet<String>,
 ) -> Result<Adopted> {
-    if refs_of(list, o).iter().any(|r| dirty.contains(r)) {
+    if refs_of(k, o).iter().any(|r| dirty.contains(r)) {
         return Ok(Adopted::Held);
     }
-    let res = match list {
-        "products" => product(conn, bu, o).await,
-        "customers" => customer(conn, bu, o).await,
-        "assets" => asset(conn, bu, o).await,
-        "orders" => order(conn, bu, o).await,
-        "subscriptions" => rental(conn, bu, o).await,
-        "payments" => payment(conn, bu, o).await,
-        _ => Ok(()),
+    let res = match k.kind {
+        "product" => product(conn, bu, o).await,
+        "customer" => customer(conn, bu, o).await,
+        "asset" => asset(conn, bu, o).await,
+        "order" => order(conn, bu, o).await,
+        "rental" => rental(conn, bu, o).await,
+        _ => payment(conn, bu, o).await,
     };
     match res {
         Ok(()) => Ok(Adopted::Yes),
@@ -218,13 +230,13 @@ pub(crate) async fn readopt(
         return Ok(());
     };
     // Parents first, as in a pass.
-    let order = ["product", "customer", "asset", "order", "rental", "payment"];
+    let kind_of = |r: &str| kind_named(r.split(':').next().unwrap_or_default());
     let mut refs: Vec<(&String, &Value)> = map.iter().collect();
     refs.sort_by_key(|(r, _)| {
-        order
+        KINDS
             .iter()
-            .position(|k| r.split(':').next() == Some(*k))
-            .unwrap_or(9)
+            .position(|k| r.split(':').next() == Some(k.kind))
+            .unwrap_or(KINDS.len())
     });
     for (r, obj) in refs.iter().rev() {
         if obj.is_null() {
@@ -235,16 +247,10 @@ pub(crate) async fn readopt(
         if obj.is_null() {
             continue;
         }
-        let list = match r.split(':').next().unwrap_or_default() {
-            "product" => "products",
-            "customer" => "customers",
-            "asset" => "assets",
-            "order" => "orders",
-            "rental" => "subscriptions",
-            "payment" => "payments",
-            _ => continue,
+        let Some(k) = kind_of(r) else {
+            continue;
         };
-        if let Adopted::Deferred = adopt(conn, bu, list, obj, &HashSet::new()).await? {
+        if let Adopted::Deferred = adopt(conn, bu, k, obj, &HashSet::new()).await? {
             return Err(Error::new(
                 crate::ErrorCode::Conflict,
                 format!("The remote's copy of {r} cannot be written here yet; pull first."),
@@ -342,15 +348,10 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
     let mut out = serde_json::Map::new();
     for r in refs {
         let (kind, key) = r.split_once(':').unwrap_or((r.as_str(), ""));
-        let path = match kind {
-            "product" => format!("/v1/products/{key}"),
-            "customer" => format!("/v1/customers/{key}"),
-            "asset" => format!("/v1/assets/{key}"),
-            "order" => format!("/v1/orders/{key}"),
-            "rental" => format!("/v1/subscriptions/{key}"),
-            "payment" => format!("/v1/payments/{key}"),
-            _ => continue,
+        let Some(k) = kind_named(kind) else {
+            continue;
         };
+        let path = format!("{}/{key}", k.path);
         if let Ok(v) = client.get(&path, &[]).await {
             // A payment comes wrapped (`{success, payment}`); the others come bare.
             let v = match v {

@@ -60,10 +60,6 @@ struct Pending {
     next_try_at: Option<String>,
 }
 
-fn refs_of(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
 /// Push what waits for this business unit. `now` is the core's clock (the wait is kept in its
 /// time); `force` (the user's "Sync now") does not wait.
 pub async fn push(
@@ -83,7 +79,7 @@ pub async fn push(
     .fetch_all(db.pool())
     .await?
     .iter()
-    .flat_map(|r| refs_of(r))
+    .flat_map(|r| super::parse_refs(r))
     .collect();
     let mut after_seq = 0i64;
     loop {
@@ -100,7 +96,7 @@ pub async fn push(
         }
         for op in batch {
             after_seq = op.seq;
-            let refs = refs_of(&op.refs);
+            let refs = super::parse_refs(&op.refs);
             if refs.iter().any(|r| blocked.contains(r)) {
                 blocked.extend(refs);
                 report.held += 1;

@@ -1,7 +1,7 @@
 //! FlexPortal v1 routes for subscriptions (rentals) and payments, plus FlexDesk's
 //! `POST /v1/payments/{id}/mark-failed`.
 
-use super::{body, envelope, listed, query, wire, Reply, Tenant};
+use super::{body, envelope, listed, query, sync_token, wire, with_token, Reply, Tenant};
 use crate::error::Error;
 use crate::money::to_wire_value;
 use crate::services::{payments, subscriptions as subs};
@@ -187,16 +187,11 @@ async fn calculate_early_return(t: Tenant, b: Bytes) -> Reply {
 // ----- payments -----------------------------------------------------------------------------
 
 async fn list_payments(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
-    let token = match q.contains_key("changedSince") {
-        true => Some(crate::sync::feed_token(&t.core.db).await?),
-        false => None,
-    };
+    let token = sync_token(&t, &q).await?;
     let page = payments::list(&t.core.db, &t.bu, &query(q)?, today(&t)).await?;
     let mut v = envelope("payments", page);
     v["success"] = json!(true);
-    if let Some(tk) = token {
-        v["syncToken"] = tk.into();
-    }
+    with_token(&mut v, token);
     wire(StatusCode::OK, v)
 }
 
