@@ -956,6 +956,7 @@ async fn business_accounts(
                     billing_day: json!(28),
                     rental_ids: rentals,
                     notes: Some("One invoice a month; 14 days to pay.".into()),
+                    ..Default::default()
                 },
             )
             .await?;

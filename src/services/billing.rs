@@ -10,9 +10,10 @@ use super::{
     SortDir,
 };
 use crate::error::{Checks, Error, ErrorCode, Result};
-use crate::ids::{new_id, prefix};
+use crate::ids::prefix;
 use crate::money::Money;
 use crate::store::{json_col, record, Db, Entry};
+use crate::sync::{r, Op};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -124,6 +125,8 @@ pub async fn get(db: &Db, bu: &BusinessUnit, id: &str) -> Result<BillingGroup> {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct GroupQuery {
+    /// FlexDesk sync extension: only groups changed after this token.
+    pub changed_since: Option<String>,
     pub limit: Option<String>,
     pub start_after: Option<String>,
     pub customer_id: Option<String>,
@@ -145,6 +148,14 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<Bil
         let s = group_status("status", &s)?;
         qb.push(" AND g.status = ").push_bind(s);
     }
+    super::changed_since(
+        &mut qb,
+        "g",
+        "id",
+        "billing_group",
+        &bu.id,
+        q.changed_since.as_deref(),
+    )?;
     keyset_tail(
         db,
         &mut qb,
@@ -185,10 +196,12 @@ fn billing_day(v: &serde_json::Value) -> Result<i64> {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct NewGroup {
+    /// The id a desk gave the group, replayed on a hub; made here when absent.
+    pub billing_group_id: Option<String>,
     pub customer_id: String,
     pub group_name: String,
     #[ts(type = "number")]
@@ -197,7 +210,8 @@ pub struct NewGroup {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct GroupUpdate {
@@ -301,7 +315,14 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewGroup) -> Result<BillingGroup>
         ));
     }
     let members = check_members(&mut tx, bu, &customer_id, None, &input.rental_ids).await?;
-    let id = new_id(prefix::BILLING_GROUP);
+    let id = super::client_id(
+        &mut tx,
+        "billingGroupId",
+        input.billing_group_id.as_deref(),
+        prefix::BILLING_GROUP,
+        "billing_groups",
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO billing_groups (id, bu_id, customer_id, name, billing_day, status, consolidate_from, notes, created_by, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
@@ -339,6 +360,20 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewGroup) -> Result<BillingGroup>
     )
     .await?;
     let g = get_in(&mut tx, bu, &id).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(
+            "/v1/billing-groups",
+            serde_json::json!({
+                "billingGroupId": id, "customerId": customer_id, "groupName": name, "billingDay": day,
+                "rentalIds": members, "notes": notes,
+            }),
+        )
+        .touching(group_refs(&id, &members, &[]))
+        .saying(format!("Billing group “{name}” created")),
+    )
+    .await?;
     tx.commit().await?;
     Ok(g)
 }
@@ -374,6 +409,7 @@ async fn set_members(
 }
 
 pub async fn update(db: &Db, ctx: &Ctx, id: &str, upd: GroupUpdate) -> Result<BillingGroup> {
+    let op_body = serde_json::to_value(&upd)?;
     let bu = &ctx.bu;
     let mut c = Checks::new();
     if let Some(n) = &upd.group_name {
@@ -473,6 +509,14 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, upd: GroupUpdate) -> Result<Bi
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::patch(format!("/v1/billing-groups/{id}"), op_body)
+            .touching(group_refs(&id, &before.rental_ids, &after.rental_ids))
+            .saying(format!("Billing group “{}” updated", after.group_name)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -509,8 +553,28 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::delete(format!("/v1/billing-groups/{}", g.billing_group_id))
+            .touching(group_refs(&g.billing_group_id, &g.rental_ids, &[]))
+            .saying(format!("Billing group “{}” deleted", g.group_name)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The refs of a change to a group: the group and every subscription that is or was in it.
+fn group_refs(id: &str, before: &[String], after: &[String]) -> Vec<String> {
+    let mut refs = vec![r("billing_group", id)];
+    for m in before.iter().chain(after) {
+        let m = r("rental", m);
+        if !refs.contains(&m) {
+            refs.push(m);
+        }
+    }
+    refs
 }
 
 /// One line of a consolidated payment.
@@ -701,7 +765,11 @@ pub(crate) async fn regroup(
                 pid.clone()
             }
             None => {
-                let pid = new_id(prefix::PAYMENT);
+                // Made from the group and the billing day, so every node that consolidates the
+                // same payments makes the same row.
+                let day_no =
+                    date.year() as i64 * 10_000 + date.month() as i64 * 100 + date.day() as i64;
+                let pid = crate::ids::payment_id(group_id, "consolidated", day_no);
                 let customer = group.as_ref().map(|g| g.0.as_str()).unwrap_or_default();
                 sqlx::query(
                     "INSERT INTO payments (id, bu_id, customer_id, billing_group_id, payment_type, kind, seq, billing_period, period_start, period_end,

@@ -11,6 +11,7 @@ use crate::error::{Checks, Error, ErrorCode, FieldError, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
 use crate::store::{json_col, record, Db, Entry};
+use crate::sync::{r, Op};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_with::skip_serializing_none;
@@ -119,6 +120,8 @@ pub struct Category {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ProductInput {
+    /// The id a desk gave the product, replayed on a hub; made here when absent.
+    pub product_id: Option<String>,
     pub product_sku: String,
     pub name: String,
     /// Text, or an object of named specs (kept as JSON text).
@@ -136,6 +139,8 @@ pub struct ProductInput {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct VariantInput {
+    /// Names the variant when it is created (a desk's id, replayed on a hub); an existing variant
+    /// is found by its SKU, and a different id for it is refused.
     pub variant_id: Option<String>,
     #[serde(alias = "sku")]
     pub variant_sku: String,
@@ -188,6 +193,7 @@ struct CleanTier {
 }
 
 struct CleanVariant {
+    id: Option<String>,
     sku: String,
     name: String,
     grade: String,
@@ -201,6 +207,7 @@ struct CleanVariant {
 }
 
 struct CleanProduct {
+    id: Option<String>,
     sku: String,
     name: String,
     specification: String,
@@ -414,6 +421,7 @@ fn clean_product(bu: &BusinessUnit, p: &ProductInput) -> Result<CleanProduct> {
     for (i, v) in p.variants.iter().enumerate() {
         let tiers = parse_tiers(bu, &format!("variants[{i}].pricing"), &v.pricing)?;
         variants.push(CleanVariant {
+            id: opt_trim(v.variant_id.clone()),
             sku: v.variant_sku.trim().to_string(),
             name: v.variant_name.trim().to_string(),
             grade: v.grade.trim().to_uppercase(),
@@ -433,6 +441,7 @@ fn clean_product(bu: &BusinessUnit, p: &ProductInput) -> Result<CleanProduct> {
         });
     }
     Ok(CleanProduct {
+        id: opt_trim(p.product_id.clone()),
         sku: p.product_sku.trim().to_string(),
         name: p.name.trim().to_string(),
         specification: spec,
@@ -610,12 +619,26 @@ async fn upsert_tx(
             ));
         }
         (Some(t), _) => Some(t.to_string()),
+        (None, Some(found)) if p.id.as_deref().is_some_and(|sent| sent != found) => {
+            return Err(Error::new(
+                ErrorCode::DuplicateSku,
+                format!("The product SKU {} belongs to another product.", p.sku),
+            ));
+        }
         (None, found) => found.clone(),
     };
     // Check every variant SKU before writing anything.
     let mut plan = Vec::new();
     for v in &p.variants {
         let existing = idx.variant(conn, &bu.id, &v.sku).await?;
+        if let (Some((vid, _)), Some(sent)) = (&existing, &v.id) {
+            if vid != sent {
+                return Err(Error::new(
+                    ErrorCode::DuplicateSku,
+                    format!("The variant SKU {} belongs to another variant.", v.sku),
+                ));
+            }
+        }
         if let (Some((_, owner)), Some(pid)) = (&existing, &product_id) {
             if owner != pid {
                 return Err(Error::new(
@@ -657,7 +680,14 @@ async fn upsert_tx(
             (id, "updated")
         }
         None => {
-            let id = new_id(prefix::PRODUCT);
+            let id = super::client_id(
+                conn,
+                "productId",
+                p.id.as_deref(),
+                prefix::PRODUCT,
+                "products",
+            )
+            .await?;
             sqlx::query(
                 "INSERT INTO products (id, bu_id, product_sku, name, specification, category, brand, description, images, status, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -686,7 +716,14 @@ async fn upsert_tx(
                 vid
             }
             None => {
-                let vid = new_id(prefix::VARIANT);
+                let vid = super::client_id(
+                    conn,
+                    "variantId",
+                    v.id.as_deref(),
+                    prefix::VARIANT,
+                    "variants",
+                )
+                .await?;
                 fresh.push((vid.clone(), v));
                 idx.variants
                     .insert(v.sku.clone(), (vid.clone(), product_id.clone()));
@@ -761,6 +798,20 @@ async fn upsert_tx(
                 before: None,
                 after: None,
             },
+        )
+        .await?;
+    }
+    if crate::sync::wanted(conn, ctx).await? {
+        let body = product_body(&product_in(conn, bu, &product_id).await?);
+        let op = match target {
+            Some(t) => Op::put(format!("/v1/products/{t}"), body),
+            None => Op::post("/v1/products", body),
+        };
+        crate::sync::record(
+            conn,
+            ctx,
+            op.touching([r("product", &product_id)])
+                .saying(format!("Product {} {operation}", p.sku)),
         )
         .await?;
     }
@@ -868,6 +919,14 @@ pub async fn delete_product(db: &Db, ctx: &Ctx, product_id: &str) -> Result<(Str
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::delete(format!("/v1/products/{product_id}"))
+            .touching([r("product", product_id)])
+            .saying(format!("Product {sku} discontinued")),
+    )
+    .await?;
     tx.commit().await?;
     Ok((product_id.to_string(), sku))
 }
@@ -915,6 +974,22 @@ pub async fn set_variant_status(
         },
     )
     .await?;
+    if crate::sync::wanted(&mut tx, ctx).await? {
+        // No v1 operation turns one variant on or off: the product is sent whole.
+        let pid: String = sqlx::query_scalar("SELECT product_id FROM variants WHERE id = ?")
+            .bind(variant_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let body = product_body(&product_in(&mut tx, &ctx.bu, &pid).await?);
+        crate::sync::record(
+            &mut tx,
+            ctx,
+            Op::put(format!("/v1/products/{pid}"), body)
+                .touching([r("product", &pid)])
+                .saying(format!("Variant {sku} {status}")),
+        )
+        .await?;
+    }
     tx.commit().await?;
     let mut v = load_variants(
         db.pool(),
@@ -967,7 +1042,7 @@ async fn load_variants<'e, E>(
     scope: VariantScope<'_>,
 ) -> Result<Vec<Variant>>
 where
-    E: sqlx::Executor<'e, Database = Sqlite> + Copy,
+    E: sqlx::Executor<'e, Database = Sqlite>,
 {
     let (col, ids) = match scope {
         VariantScope::Ids(ids) => ("v.id", ids),
@@ -1056,10 +1131,17 @@ struct ProductRow {
 
 const PRODUCT_COLS: &str = "id, product_sku, name, specification, category, brand, description, images, status, created_at, updated_at";
 
-async fn with_variants(db: &Db, bu: &BusinessUnit, rows: Vec<ProductRow>) -> Result<Vec<Product>> {
+async fn with_variants<'e, E>(
+    exec: E,
+    bu: &BusinessUnit,
+    rows: Vec<ProductRow>,
+) -> Result<Vec<Product>>
+where
+    E: sqlx::Executor<'e, Database = Sqlite>,
+{
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut by_product: HashMap<String, Vec<Variant>> = HashMap::new();
-    for v in load_variants(db.pool(), bu, VariantScope::Products(&ids)).await? {
+    for v in load_variants(exec, bu, VariantScope::Products(&ids)).await? {
         by_product.entry(v.product_id.clone()).or_default().push(v);
     }
     Ok(rows
@@ -1086,15 +1168,53 @@ async fn with_variants(db: &Db, bu: &BusinessUnit, rows: Vec<ProductRow>) -> Res
 }
 
 pub async fn get_product(db: &Db, bu: &BusinessUnit, product_id: &str) -> Result<Product> {
+    product_in(&mut *db.pool().acquire().await?, bu, product_id).await
+}
+
+async fn product_in(conn: &mut SqliteConnection, bu: &BusinessUnit, id: &str) -> Result<Product> {
     let row: Option<ProductRow> = sqlx::query_as(&format!(
         "SELECT {PRODUCT_COLS} FROM products WHERE id = ? AND bu_id = ?"
     ))
-    .bind(product_id)
+    .bind(id)
     .bind(&bu.id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
-    let row = row.ok_or_else(|| Error::not_found("Product", product_id))?;
-    Ok(with_variants(db, bu, vec![row]).await?.remove(0))
+    let row = row.ok_or_else(|| Error::not_found("Product", id))?;
+    Ok(with_variants(conn, bu, vec![row]).await?.remove(0))
+}
+
+/// A product as the body of its create or update (`POST /v1/products`, `PUT`): the fields its
+/// owner sets, with the ids of the product and its variants.
+fn product_body(p: &Product) -> Value {
+    let mut v = crate::money::to_wire_value(p);
+    let strip = |o: &mut Value, keys: &[&str]| {
+        if let Some(o) = o.as_object_mut() {
+            for k in keys {
+                o.remove(*k);
+            }
+        }
+    };
+    strip(&mut v, &["tenantId", "_sync", "createdAt", "updatedAt"]);
+    for var in v
+        .get_mut("variants")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        strip(
+            var,
+            &[
+                "tenantId",
+                "productId",
+                "productSku",
+                "productName",
+                "category",
+                "createdAt",
+                "updatedAt",
+            ],
+        );
+    }
+    v
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -1158,7 +1278,7 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
     )
     .await?;
     let rows: Vec<ProductRow> = qb.build_query_as().fetch_all(db.pool()).await?;
-    let products = with_variants(db, bu, rows).await?;
+    let products = with_variants(db.pool(), bu, rows).await?;
     Ok(into_page(products, limit, |p| p.product_id.clone()))
 }
 

@@ -866,6 +866,17 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, order: &str, notes: &str) -> Result<O
         },
     )
     .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::patch(
+            format!("/v1/orders/{id}/notes"),
+            serde_json::json!({ "notes": notes }),
+        )
+        .touching([r("order", &id)])
+        .saying(format!("Notes of {id} changed")),
+    )
+    .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;
     tx.commit().await?;
     Ok(o)

@@ -545,10 +545,12 @@ fn push_filters(
     q: &PaymentQuery,
     today: NaiveDate,
 ) -> Result<()> {
-    // A member's own payment inside a consolidated one is a line of it, not a payment to list.
-    qb.push(" WHERE p.bu_id = ")
-        .push_bind(bu.id.clone())
-        .push(" AND p.consolidated_into IS NULL");
+    // A member's own payment inside a consolidated one is a line of it, not a payment to list;
+    // a desk syncing (`changedSince`) reads every row, the lines too.
+    qb.push(" WHERE p.bu_id = ").push_bind(bu.id.clone());
+    if q.changed_since.is_none() {
+        qb.push(" AND p.consolidated_into IS NULL");
+    }
     if let Some(s) = opt_trim(q.status.clone()) {
         let list: Vec<String> = s
             .split(',')

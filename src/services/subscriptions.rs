@@ -2389,7 +2389,7 @@ pub async fn check_return(db: &Db, ctx: &Ctx, serial_number: &str) -> Result<Ret
     })
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ReceiveInput {
@@ -2414,6 +2414,7 @@ pub struct Received {
 /// Book a device in at the returns desk: early return (with the fee), completion, or the
 /// collection of a device whose subscription had already ended. The asset becomes `returned`.
 pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<Received> {
+    let mut op_body = crate::money::to_wire_value(&input);
     let bu = &ctx.bu;
     let today = ctx.today();
     let serial_number = input.serial_number.clone();
@@ -2432,19 +2433,22 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
         "early_return" => {
             let reason = opt_trim(input.reason.clone())
                 .unwrap_or_else(|| "Returned at the desk before the end date".into());
-            let args = early_args(
-                bu,
-                EarlyReturnInput {
-                    return_condition: Some(condition.as_str().into()),
-                    early_return_fee: input.early_return_fee,
-                    waive_fee: input.waive_fee,
-                    reason: Some(reason),
-                    damage_assessment: input.damage_assessment.clone(),
-                    notes: input.notes.clone(),
-                    effective_date: None,
-                },
-            )?;
             let eff = today.max(row.start());
+            let early = EarlyReturnInput {
+                return_condition: Some(condition.as_str().into()),
+                early_return_fee: input.early_return_fee,
+                waive_fee: input.waive_fee,
+                reason: Some(reason),
+                damage_assessment: input.damage_assessment.clone(),
+                notes: input.notes.clone(),
+                effective_date: None,
+            };
+            // Pushed as the documented early return, on the day it happened here.
+            op_body = crate::money::to_wire_value(&EarlyReturnInput {
+                effective_date: Some(day_text(eff)),
+                ..early.clone()
+            });
+            let args = early_args(bu, early)?;
             let (fee, _) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
             (
                 fee,
@@ -2514,6 +2518,19 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
             "subscription.ended",
             &rental,
             serde_json::json!({ "reason": reason }),
+        )
+        .await?;
+    }
+    if case == "early_return" {
+        action_op(&mut tx, ctx, &row, "early-return", op_body, []).await?;
+    } else {
+        // A completion or a collection has no v1 operation of its own: FlexDesk's returns desk.
+        crate::sync::record(
+            &mut tx,
+            ctx,
+            Op::post("/v1/returns", op_body)
+                .touching([r("rental", &row.id), r("asset", &row.serial_number)])
+                .saying(format!("{} received back ({case})", row.serial_number)),
         )
         .await?;
     }
@@ -2657,6 +2674,17 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rent
             serde_json::json!({ "notes": row.notes }),
             serde_json::json!({ "notes": notes }),
         )),
+    )
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::patch(
+            format!("/v1/subscriptions/{}/notes", row.id),
+            serde_json::json!({ "notes": notes }),
+        )
+        .touching([r("rental", &row.id)])
+        .saying(format!("Notes of {} changed", row.id)),
     )
     .await?;
     let r = get_in(&mut tx, &ctx.bu, &row.id, ctx.today()).await?;
@@ -3112,7 +3140,7 @@ pub async fn asset_lifetime(
 
 /// Inspection of a returned device: back to stock (`available`) or out of service
 /// (`unavailable`), with its condition.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct InspectInput {
@@ -3186,6 +3214,17 @@ pub async fn inspect(db: &Db, ctx: &Ctx, input: InspectInput) -> Result<super::a
             serde_json::json!({ "status": "returned" }),
             serde_json::json!({ "status": outcome, "condition": condition }),
         )),
+    )
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post(
+            format!("/v1/assets/{}/inspect", a.serial_number),
+            serde_json::json!({ "outcome": outcome, "condition": condition, "notes": notes }),
+        )
+        .touching([r("asset", &a.serial_number)])
+        .saying(format!("{} inspected: {outcome}", a.serial_number)),
     )
     .await?;
     let asset = super::assets::find(&mut tx, bu, &a.serial_number)

@@ -55,6 +55,12 @@ impl Op {
             ..Op::post(path, body)
         }
     }
+    pub fn patch(path: impl Into<String>, body: Value) -> Op {
+        Op {
+            method: "PATCH",
+            ..Op::post(path, body)
+        }
+    }
     pub fn delete(path: impl Into<String>) -> Op {
         Op {
             method: "DELETE",
@@ -97,6 +103,12 @@ async fn syncs(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<bool> {
         })
         .await
         .copied()
+}
+
+/// Whether this action's op will be written (a hub replaying a desk's op, or a desk with a
+/// remote); actions whose op body costs a read ask first.
+pub async fn wanted(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<bool> {
+    Ok(ctx.replay.is_some() || syncs(conn, ctx).await?)
 }
 
 /// Write the action's op into the outbox, inside the action's transaction. A hub applying another

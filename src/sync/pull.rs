@@ -30,6 +30,7 @@ pub struct Kind {
 pub const KINDS: &[Kind] = &[
     Kind { kind: "product", list: "products", path: "/v1/products", key: "products", id: "productId" },
     Kind { kind: "customer", list: "customers", path: "/v1/customers", key: "customers", id: "customerId" },
+    Kind { kind: "billing_group", list: "billing-groups", path: "/v1/billing-groups", key: "billingGroups", id: "billingGroupId" },
     Kind { kind: "asset", list: "assets", path: "/v1/assets", key: "assets", id: "serialNumber" },
     Kind { kind: "order", list: "orders", path: "/v1/orders", key: "orders", id: "orderId" },
     Kind { kind: "rental", list: "subscriptions", path: "/v1/subscriptions", key: "rentals", id: "rentalId" },
@@ -167,7 +168,34 @@ pub async fn pull(
             cursor = next;
         }
     }
+    sweep_groups(db, client, bu).await?;
     Ok(report)
+}
+
+/// A billing group deleted elsewhere does not come in a list; its members arrive without it.
+/// Every local group left without members is looked up on the remote, and removed here when the
+/// remote no longer has it (unless this desk has a change to it waiting).
+async fn sweep_groups(db: &Db, client: &Client, bu: &BusinessUnit) -> Result<()> {
+    let empty: Vec<String> = sqlx::query_scalar(
+        "SELECT g.id FROM billing_groups g WHERE g.bu_id = ?
+           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.billing_group_id = g.id)",
+    )
+    .bind(&bu.id)
+    .fetch_all(db.pool())
+    .await?;
+    for id in empty {
+        let path = format!("/v1/billing-groups/{id}");
+        if client.get(&path, &[]).await.map_err(unavailable)?.is_some() {
+            continue;
+        }
+        let gone = super::r("billing_group", &id);
+        let mut tx = db.write().await?;
+        if !super::dirty_refs(&mut tx, &bu.id).await?.contains(&gone) {
+            remove_local(&mut tx, bu, &gone).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 enum Adopted {
@@ -206,6 +234,7 @@ async fn adopt(
     let res = match k.kind {
         "product" => product(conn, bu, o).await,
         "customer" => customer(conn, bu, o).await,
+        "billing_group" => billing_group(conn, bu, o).await,
         "asset" => asset(conn, bu, o).await,
         "order" => order(conn, bu, o).await,
         "rental" => rental(conn, bu, o).await,
@@ -331,6 +360,62 @@ async fn remove_local(conn: &mut SqliteConnection, bu: &BusinessUnit, r: &str) -
             .execute(&mut *conn)
             .await?;
         }
+        "product" => {
+            // Only a product nothing points to yet (no stock, no order line): one made here whose
+            // SKU the remote gave to another product. Otherwise it stays, and the resolution
+            // reports that the remote's copy cannot be written.
+            let used: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM variants v WHERE v.product_id = ?1
+                   AND (EXISTS (SELECT 1 FROM assets a WHERE a.variant_id = v.id)
+                        OR EXISTS (SELECT 1 FROM order_items i WHERE i.variant_id = v.id)) LIMIT 1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if used.is_none() {
+                sqlx::query("DELETE FROM pricing_tiers WHERE variant_id IN (SELECT id FROM variants WHERE product_id = ?)")
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM variants WHERE bu_id = ? AND product_id = ?")
+                    .bind(&bu.id)
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM products WHERE bu_id = ? AND id = ?")
+                    .bind(&bu.id)
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        "billing_group" => {
+            // Its members bill on their own again, and its consolidated payments go; the members
+            // and their payments are re-adopted from the remote by the caller.
+            sqlx::query("UPDATE subscriptions SET billing_group_id = NULL WHERE bu_id = ? AND billing_group_id = ?")
+                .bind(&bu.id)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "UPDATE payments SET consolidated_into = NULL WHERE consolidated_into IN
+                   (SELECT id FROM payments WHERE bu_id = ? AND billing_group_id = ? AND payment_type = 'consolidated')",
+            )
+            .bind(&bu.id)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM payments WHERE bu_id = ? AND billing_group_id = ? AND payment_type = 'consolidated'")
+                .bind(&bu.id)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM billing_groups WHERE bu_id = ? AND id = ?")
+                .bind(&bu.id)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
+        }
         "payment" => {
             sqlx::query("DELETE FROM payments WHERE bu_id = ? AND id = ?")
                 .bind(&bu.id)
@@ -353,12 +438,15 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
         };
         let path = format!("{}/{key}", k.path);
         if let Ok(v) = client.get(&path, &[]).await {
-            // A payment comes wrapped (`{success, payment}`); the others come bare.
-            let v = match v {
-                Some(mut w) if kind == "payment" && w.get("payment").is_some() => {
-                    w["payment"].take()
-                }
-                other => other.unwrap_or(Value::Null),
+            // A payment and a group come wrapped (`{success, payment}`); the others come bare.
+            let wrapper = match kind {
+                "payment" => Some("payment"),
+                "billing_group" => Some("billingGroup"),
+                _ => None,
+            };
+            let v = match (v, wrapper) {
+                (Some(mut w), Some(key)) if w.get(key).is_some() => w[key].take(),
+                (other, _) => other.unwrap_or(Value::Null),
             };
             out.insert(r.clone(), v);
         }
@@ -366,22 +454,26 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
     Value::Object(out)
 }
 
-/// The remote's payments of each subscription among `refs` (`rental:…` → its payments, every
-/// page), for a resolution that adopts those subscriptions.
+/// The remote's payments of each subscription and billing group among `refs` (`rental:…` → its
+/// payments, `billing_group:…` → the group's, every page), for a resolution that adopts them.
 pub async fn remote_payments_of(
     client: &Client,
     refs: &[String],
 ) -> Result<Vec<(String, Vec<Value>)>> {
     let mut out = vec![];
     for r in refs {
-        let Some(rid) = r.strip_prefix("rental:") else {
-            continue;
+        let (filter, id) = match r.split_once(':') {
+            Some(("rental", id)) => ("rentalId", id),
+            Some(("billing_group", id)) => ("billingGroupId", id),
+            _ => continue,
         };
         let mut items = vec![];
         let mut cursor: Option<String> = None;
         loop {
             let mut q = vec![
-                ("rentalId", rid.to_string()),
+                (filter, id.to_string()),
+                // Every row, the lines of consolidated payments too.
+                ("changedSince", String::new()),
                 ("limit", PAGE.to_string()),
                 ("sortDir", "asc".into()),
             ];
@@ -412,25 +504,29 @@ pub async fn remote_payments_of(
                 break;
             }
         }
-        out.push((rid.to_string(), items));
+        out.push((r.clone(), items));
     }
     Ok(out)
 }
 
-/// Make each subscription's payments exactly the remote's: those only here go, the rest are
-/// written as the remote has them.
+/// Make each subscription's payments (and each group's consolidated ones) exactly the remote's:
+/// those only here go, the rest are written as the remote has them.
 pub(crate) async fn adopt_payments(
     conn: &mut SqliteConnection,
     bu: &BusinessUnit,
-    by_rental: &[(String, Vec<Value>)],
+    by_owner: &[(String, Vec<Value>)],
 ) -> Result<()> {
-    for (rid, items) in by_rental {
+    for (owner, items) in by_owner {
         let keep: Vec<String> = items.iter().filter_map(|p| text(p, "paymentId")).collect();
-        sqlx::query(
-            "DELETE FROM payments WHERE bu_id = ? AND rental_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
-        )
+        let whose = match owner.split_once(':') {
+            Some(("billing_group", _)) => "billing_group_id = ? AND payment_type = 'consolidated'",
+            _ => "rental_id = ?",
+        };
+        sqlx::query(&format!(
+            "DELETE FROM payments WHERE bu_id = ? AND {whose} AND id NOT IN (SELECT value FROM json_each(?))"
+        ))
         .bind(&bu.id)
-        .bind(rid)
+        .bind(owner.split_once(':').map(|(_, id)| id).unwrap_or(owner))
         .bind(serde_json::to_string(&keep)?)
         .execute(&mut *conn)
         .await?;
@@ -588,6 +684,24 @@ async fn product(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
             .execute(&mut *conn).await.map_err(deferrable)?;
         }
     }
+    Ok(())
+}
+
+async fn billing_group(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
+    let created = req(o, "createdAt")?;
+    // A remote without FlexDesk's `consolidateFrom` consolidates from the group's creation.
+    let from = text(o, "consolidateFrom").unwrap_or_else(|| created.chars().take(10).collect());
+    sqlx::query(
+        "INSERT INTO billing_groups (id, bu_id, customer_id, name, billing_day, status, consolidate_from, notes, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, name = excluded.name, billing_day = excluded.billing_day,
+           status = excluded.status, consolidate_from = excluded.consolidate_from, notes = excluded.notes,
+           created_by = excluded.created_by, created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )
+    .bind(req(o, "billingGroupId")?).bind(&bu.id).bind(req(o, "customerId")?).bind(req(o, "groupName")?)
+    .bind(int(o, "billingDay").unwrap_or(1)).bind(text(o, "status").unwrap_or_else(|| "active".into())).bind(from)
+    .bind(text(o, "notes")).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into())).bind(&created).bind(req(o, "updatedAt")?)
+    .execute(&mut *conn).await.map_err(deferrable)?;
     Ok(())
 }
 
@@ -774,9 +888,9 @@ async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
         "INSERT INTO payments (id, bu_id, customer_id, rental_id, billing_group_id, asset_id, payment_type, kind, seq, billing_period, period_start,
            period_end, invoice_date, due_date, subtotal, tax_rate, tax_amount, late_fee_amount, total, currency, line_items, status, provider,
            method, transaction_id, manually_marked, payment_reference, marked_by, capture_attempts, last_error, failed_at, cancel_reason,
-           idempotency_key, notes, paid_at, created_at, updated_at)
+           idempotency_key, notes, paid_at, created_at, updated_at, consolidated_into)
          VALUES (?, ?, ?, (SELECT id FROM subscriptions WHERE id = ?), ?, (SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?), ?, ?, ?, ?, ?,
-           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, rental_id = excluded.rental_id,
            billing_group_id = excluded.billing_group_id, asset_id = excluded.asset_id, payment_type = excluded.payment_type,
            kind = excluded.kind, seq = excluded.seq, billing_period = excluded.billing_period, period_start = excluded.period_start,
@@ -788,7 +902,8 @@ async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
            payment_reference = excluded.payment_reference, marked_by = excluded.marked_by,
            capture_attempts = excluded.capture_attempts, last_error = excluded.last_error, failed_at = excluded.failed_at,
            cancel_reason = excluded.cancel_reason, idempotency_key = excluded.idempotency_key, notes = excluded.notes,
-           paid_at = excluded.paid_at, created_at = excluded.created_at, updated_at = excluded.updated_at",
+           paid_at = excluded.paid_at, created_at = excluded.created_at, updated_at = excluded.updated_at,
+           consolidated_into = excluded.consolidated_into",
     )
     .bind(req(o, "paymentId")?).bind(&bu.id).bind(req(o, "customerId")?).bind(text(o, "rentalId")).bind(text(o, "billingGroupId"))
     .bind(&bu.id).bind(text(o, "serialNumber")).bind(&ptype).bind(text(o, "kind").unwrap_or_else(|| "rent".into())).bind(seq)
@@ -799,6 +914,7 @@ async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
     .bind(flag(o, "manuallyMarked")).bind(text(o, "paymentReference")).bind(text(o, "markedBy"))
     .bind(int(o, "captureAttempts").unwrap_or(0)).bind(last_error).bind(text(o, "failedAt")).bind(text(o, "cancelReason"))
     .bind(&key).bind(text(o, "notes")).bind(text(o, "paidAt")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
+    .bind(text(o, "consolidatedInto"))
     .execute(&mut *conn).await.map_err(deferrable)?;
     Ok(())
 }

@@ -94,6 +94,7 @@ fn group(f: &Fleet, day: serde_json::Value, rentals: &[String]) -> NewGroup {
         billing_day: day,
         rental_ids: rentals.to_vec(),
         notes: None,
+        ..Default::default()
     }
 }
 

@@ -215,9 +215,10 @@ impl Node {
         let mut out = vec![];
         let mut cursor: Option<String> = None;
         loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
             let q = match &cursor {
-                Some(c) => format!("{path}?limit=100&startAfter={c}"),
-                None => format!("{path}?limit=100"),
+                Some(c) => format!("{path}{sep}limit=100&startAfter={c}"),
+                None => format!("{path}{sep}limit=100"),
             };
             let page = self.ok("GET", &q, Value::Null).await;
             for mut item in page[key].as_array().cloned().unwrap_or_default() {
@@ -255,7 +256,14 @@ impl Node {
             ),
             (
                 "payments",
-                self.all("/v1/payments", "payments", "paymentId").await,
+                // Every row, the lines of consolidated payments too.
+                self.all("/v1/payments?changedSince=", "payments", "paymentId")
+                    .await,
+            ),
+            (
+                "billing groups",
+                self.all("/v1/billing-groups", "billingGroups", "billingGroupId")
+                    .await,
             ),
         ]
     }
@@ -994,6 +1002,284 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     );
     a.sync().await;
     b.sync().await;
+    for n in [&a, &b] {
+        let st = n.status().await;
+        assert_eq!(
+            (st["waiting"].as_i64(), st["conflicts"].as_i64()),
+            (Some(0), Some(0)),
+            "{st}"
+        );
+    }
+    assert_converged(&[&hub, &a, &b]).await;
+}
+
+#[tokio::test]
+async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_desk_reach_the_hub_and_the_other_desk(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut hub, a, b) = hub_and_desks(dir.path()).await;
+
+    // The catalog, edited through A's own commands and its v1 API.
+    let phone = |name: &str, price: u32| {
+        json!({"productSku": "PHN", "name": name, "category": "Tablets", "brand": "Acme", "specification": "11 inch",
+               "variants": [{"variantSku": "PHN-128", "variantName": "128 GB", "grade": "A", "listPrice": 600, "pricing": {"12": price}},
+                            {"variantSku": "PHN-256", "variantName": "256 GB", "grade": "A", "listPrice": 700, "pricing": {"12": 35}}]})
+    };
+    let made = a.rpc("catalog.saveProduct", phone("Phone 6", 29)).await;
+    let pid = made["productId"].as_str().unwrap().to_string();
+    a.ok(
+        "PUT",
+        &format!("/v1/products/{pid}"),
+        phone("Phone 6 Pro", 31),
+    )
+    .await;
+    let p = a
+        .ok("GET", &format!("/v1/products/{pid}"), Value::Null)
+        .await;
+    let v256 = p["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["variantSku"] == "PHN-256")
+        .unwrap()["variantId"]
+        .clone();
+    a.rpc(
+        "catalog.setVariantStatus",
+        json!({"variantId": v256, "status": "inactive"}),
+    )
+    .await;
+
+    // Stock, subscriptions, notes, a billing group, and the returns desk.
+    for s in ["LP-1", "LP-2", "LP-3", "LP-4"] {
+        a.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": s, "sku": "LAP-16"}),
+        )
+        .await;
+    }
+    a.ok(
+        "POST",
+        "/v1/assets",
+        json!({"serialNumber": "PH-1", "sku": "PHN-128"}),
+    )
+    .await;
+    // Gina rents two laptops on one order.
+    let o = a
+        .ok(
+            "POST",
+            "/v1/orders",
+            json!({"customer": {"email": "gina@example.com", "firstName": "Gina", "lastName": "Lopez"},
+                   "billingAddress": {"contactName": "Gina", "streetAddress": "Dam 2", "city": "Amsterdam", "postalCode": "1012 JS", "country": "Netherlands"},
+                   "items": [{"sku": "LAP-16", "quantity": 2, "contractLength": 12}]}),
+        )
+        .await;
+    let o1 = o["orderId"].as_str().unwrap().to_string();
+    let gina = o["order"]["customer"]["customerId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.ok("POST", &format!("/v1/orders/{o1}/confirm"), json!({}))
+        .await;
+    let (o3, c3) = new_order(&a, "hugo@example.com").await;
+    let (o4, c4) = new_order(&a, "ines@example.com").await;
+    let mut rentals = vec![];
+    for (o, c, s) in [
+        (&o1, &gina, "LP-1"),
+        (&o1, &gina, "LP-2"),
+        (&o3, &c3, "LP-3"),
+        (&o4, &c4, "LP-4"),
+    ] {
+        let (st, r) = activate(&a, o, c, s).await;
+        assert_eq!(st, 201, "{r}");
+        rentals.push(r["rental"]["rentalId"].as_str().unwrap().to_string());
+    }
+    a.ok(
+        "PATCH",
+        &format!("/v1/orders/{o1}/notes"),
+        json!({"notes": "Ring at the back door"}),
+    )
+    .await;
+    a.ok(
+        "PATCH",
+        &format!("/v1/subscriptions/{}/notes", rentals[0]),
+        json!({"notes": "Spare charger given"}),
+    )
+    .await;
+    let g = a
+        .ok(
+            "POST",
+            "/v1/billing-groups",
+            json!({"customerId": gina, "groupName": "Gina's devices", "billingDay": 15, "rentalIds": [rentals[0], rentals[1]]}),
+        )
+        .await;
+    let group = g["billingGroup"]["billingGroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // LP-3 comes back early and goes back on the shelf; LP-4's subscription was cancelled and
+    // the device is collected.
+    let got = a
+        .rpc(
+            "returns.receive",
+            json!({"serialNumber": "LP-3", "returnCondition": "good"}),
+        )
+        .await;
+    assert_eq!(got["case"], "early_return", "{got}");
+    a.rpc(
+        "assets.inspect",
+        json!({"serialNumber": "LP-3", "outcome": "available", "condition": "good", "notes": "Cleaned"}),
+    )
+    .await;
+    a.ok(
+        "POST",
+        &format!("/v1/subscriptions/{}/cancel", rentals[3]),
+        json!({"reason": "customer_request"}),
+    )
+    .await;
+    let got = a
+        .rpc(
+            "returns.receive",
+            json!({"serialNumber": "LP-4", "returnCondition": "fair"}),
+        )
+        .await;
+    assert_eq!(got["case"], "collection", "{got}");
+
+    a.sync().await;
+    let st = a.status().await;
+    assert_eq!(
+        (st["waiting"].as_i64(), st["conflicts"].as_i64()),
+        (Some(0), Some(0)),
+        "{st}"
+    );
+    // The hub has each change as A made it.
+    let p = hub
+        .ok("GET", &format!("/v1/products/{pid}"), Value::Null)
+        .await;
+    assert_eq!(p["name"], "Phone 6 Pro", "{p}");
+    let status_of = |sku: &str| {
+        p["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["variantSku"] == sku)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(
+        (status_of("PHN-128"), status_of("PHN-256")),
+        (json!("active"), json!("inactive"))
+    );
+    let o = hub
+        .ok("GET", &format!("/v1/orders/{o1}"), Value::Null)
+        .await;
+    assert_eq!(o["notes"], "Ring at the back door");
+    let r = hub
+        .ok(
+            "GET",
+            &format!("/v1/subscriptions/{}", rentals[0]),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(r["notes"], "Spare charger given");
+    let hg = hub
+        .ok("GET", &format!("/v1/billing-groups/{group}"), Value::Null)
+        .await;
+    assert_eq!(
+        hg["billingGroup"]["rentalIds"],
+        json!([rentals[0], rentals[1]]),
+        "{hg}"
+    );
+    for (serial, status) in [("LP-3", "available"), ("LP-4", "returned")] {
+        let x = hub
+            .ok("GET", &format!("/v1/assets/{serial}"), Value::Null)
+            .await;
+        assert_eq!(x["status"], status, "{x}");
+    }
+    for (i, status) in [(2, "ended_early_return"), (3, "cancelled")] {
+        let x = hub
+            .ok(
+                "GET",
+                &format!("/v1/subscriptions/{}", rentals[i]),
+                Value::Null,
+            )
+            .await;
+        assert_eq!(x["status"], status, "{x}");
+    }
+    b.sync().await;
+    assert_converged(&[&hub, &a, &b]).await;
+
+    // B changes the group, then deletes it; A follows both.
+    b.ok(
+        "PATCH",
+        &format!("/v1/billing-groups/{group}"),
+        json!({"groupName": "Gina (phones)", "rentalIds": [rentals[0]]}),
+    )
+    .await;
+    b.sync().await;
+    a.sync().await;
+    let ag = a
+        .ok("GET", &format!("/v1/billing-groups/{group}"), Value::Null)
+        .await;
+    assert_eq!(
+        (
+            &ag["billingGroup"]["groupName"],
+            &ag["billingGroup"]["rentalIds"]
+        ),
+        (&json!("Gina (phones)"), &json!([rentals[0]])),
+        "{ag}"
+    );
+    assert_converged(&[&hub, &a, &b]).await;
+    b.ok(
+        "DELETE",
+        &format!("/v1/billing-groups/{group}"),
+        Value::Null,
+    )
+    .await;
+    b.sync().await;
+    a.sync().await;
+    let (s, _) = a
+        .v1("GET", &format!("/v1/billing-groups/{group}"), Value::Null)
+        .await;
+    assert_eq!(s, 404, "a group deleted on B is gone on A");
+    assert_converged(&[&hub, &a, &b]).await;
+
+    // The same product SKU made on both desks offline: the second to arrive is refused, and
+    // keeping theirs replaces the desk's own product with the hub's.
+    hub.stop();
+    let cam = |name: &str| {
+        json!({"productSku": "CAM", "name": name, "category": "Cameras", "brand": "Acme", "specification": "4K",
+               "variants": [{"variantSku": "CAM-4K", "variantName": "4K", "grade": "A", "pricing": {"12": 19}}]})
+    };
+    let on_a = a.rpc("catalog.saveProduct", cam("Camera (A)")).await;
+    let on_b = b.rpc("catalog.saveProduct", cam("Camera (B)")).await;
+    hub.start();
+    a.sync().await;
+    b.sync().await;
+    let c = open_conflict(&b).await;
+    assert_eq!(c["code"], "DUPLICATE_SKU", "{c}");
+    b.rpc(
+        "sync.resolve",
+        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
+    )
+    .await;
+    b.sync().await;
+    let (s, _) = b
+        .v1(
+            "GET",
+            &format!("/v1/products/{}", on_b["productId"].as_str().unwrap()),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(s, 404, "B's own camera is gone");
+    let theirs = b
+        .ok(
+            "GET",
+            &format!("/v1/products/{}", on_a["productId"].as_str().unwrap()),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(theirs["name"], "Camera (A)", "{theirs}");
     for n in [&a, &b] {
         let st = n.status().await;
         assert_eq!(

@@ -1,7 +1,7 @@
 //! FlexPortal v1 routes for billing groups, files (contracts in the local file store, with
 //! signed download links) and the subscriptions export.
 
-use super::{body, envelope, query, wire, Reply, Tenant};
+use super::{body, envelope, query, sync_token, wire, with_token, Reply, Tenant};
 use crate::error::{Error, ErrorCode};
 use crate::money::to_wire_value;
 use crate::services::{billing, exports, files};
@@ -33,9 +33,11 @@ pub(super) fn routes() -> Router<super::AppState> {
 }
 
 async fn list_groups(t: Tenant, Query(q): Query<HashMap<String, String>>) -> Reply {
+    let token = sync_token(&t, &q).await?;
     let page = billing::list(&t.core.db, &t.bu, &query(q)?).await?;
     let mut v = envelope("billingGroups", page);
     v["success"] = json!(true);
+    with_token(&mut v, token);
     wire(StatusCode::OK, v)
 }
 

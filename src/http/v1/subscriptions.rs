@@ -1,5 +1,6 @@
 //! FlexPortal v1 routes for subscriptions (rentals) and payments, plus FlexDesk's
-//! `POST /v1/payments/{id}/mark-failed`.
+//! `POST /v1/payments/{id}/mark-failed`, the returns desk (`POST /v1/returns`) and inspection
+//! (`POST /v1/assets/{serial}/inspect`).
 
 use super::{body, envelope, listed, query, sync_token, wire, with_token, Reply, Tenant};
 use crate::error::Error;
@@ -30,6 +31,8 @@ pub(super) fn routes() -> Router<super::AppState> {
         .route("/v1/subscriptions/{id}/early-return", post(early_return))
         .route("/v1/subscriptions/{id}/cancel", post(cancel))
         .route("/v1/subscriptions/{id}/notes", patch(notes))
+        .route("/v1/returns", post(receive))
+        .route("/v1/assets/{serial}/inspect", post(inspect))
         .route("/v1/payments", get(list_payments))
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/payments/{id}/mark-paid", post(mark_paid))
@@ -142,6 +145,27 @@ async fn cancel(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
         StatusCode::OK,
         json!({"success": true, "rentalId": r.rental_id, "assetSerialNumber": r.asset_serial_number, "previousStatus": r.previous_status,
                "cancelledAt": r.cancelled_at, "message": r.message}),
+    )
+}
+
+async fn receive(t: Tenant, b: Bytes) -> Reply {
+    let r = subs::receive_return(&t.core.db, &t.ctx(), body(&b)?).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "case": r.case, "rentalId": r.rental.rental_id, "fee": to_wire_value(&r.fee),
+               "message": r.message, "rental": to_wire_value(&r.rental)}),
+    )
+}
+
+async fn inspect(t: Tenant, Path(serial): Path<String>, b: Bytes) -> Reply {
+    let input = subs::InspectInput {
+        serial_number: serial,
+        ..body(&b)?
+    };
+    let a = subs::inspect(&t.core.db, &t.ctx(), input).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": format!("{} inspected", a.serial_number), "asset": to_wire_value(&a)}),
     )
 }
 

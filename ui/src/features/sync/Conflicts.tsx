@@ -36,6 +36,7 @@ const KIND: Record<string, string> = {
   order: "Order",
   rental: "Subscription",
   payment: "Payment",
+  billing_group: "Billing group",
 };
 
 /** A short description of the remote's copy of one record (`kind:key` → object, or null when it has none). */
@@ -59,6 +60,8 @@ export function describeTheirs(ref: string, value: unknown): string {
       return join([status, str(o.total) && formatMoney(str(o.total), str(o.currency) ?? "EUR"), str(o.billingPeriod)]);
     case "product":
       return join([str(o.name), status]);
+    case "billing_group":
+      return join([str(o.groupName), status, Array.isArray(o.rentalIds) && `${o.rentalIds.length} subscription(s)`]);
     default: {
       const fields = Object.entries(o)
         .filter(([, v]) => str(v) !== undefined)
