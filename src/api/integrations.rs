@@ -88,6 +88,10 @@ pub async fn sync_now(s: &Session<'_>, _: Empty) -> Result<engine::SyncReport> {
     engine::sync_once(s.core, &s.bu()?.id, true, true, s.core.sync_options()).await
 }
 
+pub async fn sync_send_existing(s: &Session<'_>, _: Empty) -> Result<engine::SentExisting> {
+    engine::send_existing(s.core, &s.bu()?.id, s.core.sync_options()).await
+}
+
 pub async fn sync_conflicts(s: &Session<'_>, _: Empty) -> Result<Vec<engine::Conflict>> {
     engine::conflicts(&s.core.db, &s.bu()?.id).await
 }

@@ -352,6 +352,7 @@ commands! {
     "sync.remote.save" => sync_remote_save(crate::sync::remote::RemoteInput) -> crate::sync::remote::RemoteView, ADMIN;
     "sync.remote.remove" => sync_remote_remove(Empty) -> Done, ADMIN;
     "sync.now" => sync_now(Empty) -> crate::sync::engine::SyncReport, Access::Anyone;
+    "sync.sendExisting" => sync_send_existing(Empty) -> crate::sync::engine::SentExisting, ADMIN;
     "sync.conflicts" => sync_conflicts(Empty) -> Vec<crate::sync::engine::Conflict>, Access::Anyone;
     "sync.resolve" => sync_resolve(crate::sync::engine::ResolveInput) -> crate::sync::engine::Conflict, Access::Anyone;
 }

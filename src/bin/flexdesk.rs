@@ -72,6 +72,10 @@ enum Command {
         /// Push only.
         #[arg(long)]
         no_pull: bool,
+        /// First send the records this desk held before its remote was set (to a FlexDesk hub,
+        /// which keeps what it already has), then sync.
+        #[arg(long, conflicts_with = "no_pull")]
+        send_existing: bool,
     },
     /// Apply contract-end rules and late fees for every business unit as of today (idempotent).
     RunDaily,
@@ -317,21 +321,34 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
-        Command::Sync { tenant, no_pull } => {
+        Command::Sync {
+            tenant,
+            no_pull,
+            send_existing,
+        } => {
             let core = open(&cli.db).await?;
             let units = match tenant {
                 Some(t) => vec![t],
                 None => flexdesk::sync::remote::enabled_units(&core.db).await?,
             };
             for bu in units {
-                let r = flexdesk::sync::engine::sync_once(
-                    &core,
-                    &bu,
-                    !no_pull,
-                    true,
-                    Default::default(),
-                )
-                .await?;
+                let r = if send_existing {
+                    let sent =
+                        flexdesk::sync::engine::send_existing(&core, &bu, Default::default())
+                            .await?;
+                    serde_json::to_value(sent)?
+                } else {
+                    serde_json::to_value(
+                        flexdesk::sync::engine::sync_once(
+                            &core,
+                            &bu,
+                            !no_pull,
+                            true,
+                            Default::default(),
+                        )
+                        .await?,
+                    )?
+                };
                 println!("{}", serde_json::json!({ "tenant": bu, "report": r }));
             }
         }

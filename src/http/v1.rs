@@ -44,6 +44,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/orders/{id}/notes", patch(order_notes))
         .route("/v1/orders/{id}/cancel", post(cancel_order))
         .route("/v1/orders/{id}/confirm", post(confirm_order))
+        .route("/v1/sync/records", post(take_records))
         .route("/v1/assets", post(create_asset).get(list_assets))
         .route(
             "/v1/assets/{serial}",
@@ -244,6 +245,32 @@ pub(super) fn with_token(v: &mut Value, token: Option<String>) {
     if let Some(tk) = token {
         v["syncToken"] = tk.into();
     }
+}
+
+// ----- sync ---------------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct Records {
+    kind: String,
+    items: Vec<Value>,
+}
+
+/// A desk's earlier records, sent once when it joins this hub (`sync::seed`).
+async fn take_records(t: Tenant, b: Bytes) -> Reply {
+    let r: Records = body(&b)?;
+    if r.items.len() > 1000 {
+        return Err(Error::invalid("items", "At most 1000 records at a time.").into());
+    }
+    let taken = crate::sync::pull::take_records(&t.core.db, &t.bu, &r.kind, &r.items).await?;
+    let refused: Vec<Value> = taken
+        .refused
+        .iter()
+        .map(|(r, m)| json!({"ref": r, "message": m}))
+        .collect();
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "written": taken.written, "present": taken.present, "refused": refused}),
+    )
 }
 
 // ----- products -----------------------------------------------------------------------------

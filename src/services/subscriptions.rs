@@ -1378,6 +1378,11 @@ async fn action_op<const N: usize>(
 ) -> Result<()> {
     let mut refs = vec![r("rental", &row.id), r("asset", &row.serial_number)];
     refs.extend(more);
+    // FlexPortal's lifecycle bodies name the subscription too.
+    let mut body = body;
+    if let Some(o) = body.as_object_mut() {
+        o.entry("rentalId").or_insert_with(|| row.id.clone().into());
+    }
     crate::sync::record(
         conn,
         ctx,

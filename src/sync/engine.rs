@@ -40,6 +40,44 @@ pub struct SyncReport {
     pub error: Option<String>,
 }
 
+/// What sending a desk's earlier records did, and the sync after it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SentExisting {
+    pub seed: super::seed::SeedReport,
+    pub sync: SyncReport,
+}
+
+/// Send the records this desk held before its remote was set (`seed`), then sync: the desk's
+/// waiting changes go out after the records they build on, and a pull brings it level.
+pub async fn send_existing(core: &Core, bu_id: &str, opts: Options) -> Result<SentExisting> {
+    let seed = {
+        let _one_at_a_time = core.sync_lock.lock().await;
+        let remote = remote::load(&core.db, &core.desk.id, bu_id)
+            .await?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    "This business unit has no enabled remote.",
+                )
+            })?;
+        let bu = crate::services::business_units::get(&core.db, bu_id).await?;
+        let client = Client::new(remote, opts.timeout);
+        let now = core.now_stamp();
+        super::seed::send_existing(
+            &core.db,
+            &client,
+            &bu,
+            &core.desk.code,
+            &now,
+            core.now().date_naive(),
+        )
+        .await?
+    };
+    let sync = sync_once(core, bu_id, true, true, opts).await?;
+    Ok(SentExisting { seed, sync })
+}
+
 async fn set_state(
     core: &Core,
     bu_id: &str,

@@ -13,6 +13,7 @@ pub mod pull;
 pub mod push;
 pub mod remote;
 pub mod secrets;
+pub mod seed;
 
 use crate::error::Result;
 use crate::services::Ctx;

@@ -248,6 +248,87 @@ async fn adopt(
     }
 }
 
+/// Records a desk sent (`POST /v1/sync/records`, see `seed`), as this node took them.
+#[derive(Debug, Default)]
+pub struct Taken {
+    pub written: u64,
+    pub present: u64,
+    /// `kind:key` and why.
+    pub refused: Vec<(String, String)>,
+}
+
+/// Write each record of `kind` this node does not have yet, exactly as sent (as a pull would);
+/// leave those it has. One transaction; a record that cannot be written (its natural key is
+/// another record's here, or what it points to is missing) is refused alone.
+pub async fn take_records(
+    db: &Db,
+    bu: &BusinessUnit,
+    kind: &str,
+    items: &[Value],
+) -> Result<Taken> {
+    let k = kind_named(kind).ok_or_else(|| {
+        Error::invalid(
+            "kind",
+            format!(
+                "kind must be one of {}.",
+                KINDS.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let (table, col) = match kind {
+        "product" => ("products", "id"),
+        "customer" => ("customers", "id"),
+        "billing_group" => ("billing_groups", "id"),
+        "asset" => ("assets", "serial_number"),
+        "order" => ("orders", "id"),
+        "rental" => ("subscriptions", "id"),
+        _ => ("payments", "id"),
+    };
+    let mut taken = Taken::default();
+    let mut tx = db.write().await?;
+    for o in items {
+        let key = text(o, k.id).unwrap_or_default();
+        let have: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM {table} WHERE bu_id = ? AND {col} = ?"
+        ))
+        .bind(&bu.id)
+        .bind(&key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if have.is_some() {
+            taken.present += 1;
+            continue;
+        }
+        // A record half written (a product whose second variant's SKU is taken) is undone.
+        sqlx::query("SAVEPOINT take_record")
+            .execute(&mut *tx)
+            .await?;
+        let why = match adopt(&mut tx, bu, k, o, &HashSet::new()).await {
+            Ok(Adopted::Yes) => None,
+            Ok(_) => Some(
+                "Its serial, SKU or email belongs to another record here, or what it points to is missing."
+                    .to_string(),
+            ),
+            Err(e) => Some(e.message),
+        };
+        match why {
+            None => {
+                sqlx::query("RELEASE take_record").execute(&mut *tx).await?;
+                taken.written += 1;
+            }
+            Some(why) => {
+                sqlx::query("ROLLBACK TO take_record")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("RELEASE take_record").execute(&mut *tx).await?;
+                taken.refused.push((super::r(kind, &key), why));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(taken)
+}
+
 /// Re-read these entities from the remote and write them as it has them; those it does not have
 /// are removed here (a change of this desk that the remote never accepted).
 pub(crate) async fn readopt(

@@ -1290,3 +1290,117 @@ async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_de
     }
     assert_converged(&[&hub, &a, &b]).await;
 }
+
+#[tokio::test]
+async fn a_desk_that_worked_alone_sends_its_records_to_a_new_hub_and_a_clash_is_reported_not_merged(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Node::new(dir.path(), "hub", &reserve_port()).await;
+    // Desk C works alone for a while: catalog, stock, two subscriptions, a payment paid.
+    let c = Node::new(dir.path(), "desk-c", "127.0.0.1:0").await;
+    c.ok(
+        "POST",
+        "/v1/products",
+        json!({"productSku": "LAP", "name": "Laptop 14", "category": "Laptops", "brand": "Acme", "specification": "16 GB",
+               "variants": [{"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200, "acquisitionCost": 900,
+                             "pricing": {"12": 49, "24": 39}}]}),
+    )
+    .await;
+    for s in ["PC-1", "PC-2", "PC-3"] {
+        c.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": s, "sku": "LAP-16"}),
+        )
+        .await;
+    }
+    let (o1, c1) = new_order(&c, "lena@example.com").await;
+    let (s1, r1) = activate(&c, &o1, &c1, "PC-1").await;
+    assert_eq!(s1, 201, "{r1}");
+    let (o2, c2) = new_order(&c, "mats@example.com").await;
+    let (s2, _) = activate(&c, &o2, &c2, "PC-2").await;
+    assert_eq!(s2, 201);
+    let rental = r1["rental"]["rentalId"].as_str().unwrap();
+    let pays = c
+        .ok(
+            "GET",
+            &format!("/v1/payments?rentalId={rental}&sortDir=asc"),
+            Value::Null,
+        )
+        .await;
+    let p1 = pays["payments"][0]["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.ok(
+        "POST",
+        &format!("/v1/payments/{p1}/mark-paid"),
+        json!({"paymentReference": "CASH-7"}),
+    )
+    .await;
+    // Nothing of this is in the outbox: the remote is set only now.
+    c.sync_with(&hub);
+    assert_eq!(c.status().await["waiting"], 0);
+    let sent = c.rpc("sync.sendExisting", json!({})).await;
+    let seed = &sent["seed"];
+    assert_eq!(seed["refusedCount"], 0, "{sent}");
+    assert_eq!(seed["written"], seed["sent"], "{sent}");
+    assert_eq!(sent["sync"]["state"], "online", "{sent}");
+    let p = hub
+        .ok("GET", &format!("/v1/payments/{p1}"), Value::Null)
+        .await;
+    assert_eq!(p["payment"]["paymentReference"], "CASH-7", "{p}");
+    assert_converged(&[&hub, &c]).await;
+    // Sending again writes nothing new.
+    let again = c.rpc("sync.sendExisting", json!({})).await;
+    assert_eq!(
+        (
+            again["seed"]["written"].as_u64(),
+            again["seed"]["present"].as_u64()
+        ),
+        (Some(0), seed["sent"].as_u64()),
+        "{again}"
+    );
+
+    // Desk D also worked alone and has a customer with one of the same emails, under its own
+    // id: that one is refused and reported; the rest of D's records go in.
+    let d = Node::new(dir.path(), "desk-d", "127.0.0.1:0").await;
+    let same = d
+        .ok(
+            "POST",
+            "/v1/customers",
+            json!({"email": "lena@example.com", "firstName": "Lena", "lastName": "D"}),
+        )
+        .await;
+    d.ok(
+        "POST",
+        "/v1/customers",
+        json!({"email": "noor@example.com", "firstName": "Noor", "lastName": "D"}),
+    )
+    .await;
+    d.sync_with(&hub);
+    let sent = d.rpc("sync.sendExisting", json!({})).await;
+    let seed = &sent["seed"];
+    assert_eq!(
+        (
+            seed["sent"].as_u64(),
+            seed["written"].as_u64(),
+            seed["refusedCount"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{sent}"
+    );
+    assert_eq!(
+        seed["refused"][0]["ref"],
+        format!("customer:{}", same["customerId"].as_str().unwrap()),
+        "{sent}"
+    );
+    let found = hub
+        .ok("GET", "/v1/customers?email=noor@example.com", Value::Null)
+        .await;
+    assert_eq!(
+        found["customers"].as_array().map(Vec::len),
+        Some(1),
+        "{found}"
+    );
+}

@@ -40,6 +40,7 @@ export function SyncSettings() {
         <LoadError error={remote.error} />
         {remote.isLoading && <Loading />}
         {view && <RemoteState />}
+        {view?.enabled && <SendExisting />}
         {remote.data && <RemoteForm key={JSON.stringify(view ?? null)} remote={view} />}
       </Card>
     </div>
@@ -70,6 +71,55 @@ function RemoteState() {
         )}
       </div>
       {st.lastError && <div className="small bad-text">{st.lastError}</div>}
+    </div>
+  );
+}
+
+/** Records this desk held before its remote was set are not in the outbox: send them once. */
+function SendExisting() {
+  const [asking, setAsking] = useState(false);
+  const send = useAction("sync.sendExisting", {
+    invalidate: ["sync.", "customers.", "catalog.", "assets.", "orders.", "subscriptions.", "payments.", "billing."],
+    success: (r) =>
+      `Sent ${r.seed.sent} record(s): ${r.seed.written} new on the remote, ${r.seed.present} it had already, ${r.seed.refusedCount} refused.`,
+  });
+  const refused = send.data?.seed.refused ?? [];
+  return (
+    <div className="sync-send-existing" data-testid="sync-send-existing">
+      <p className="small muted">
+        Records made here before sync was set up are not sent by themselves. Send them once to a FlexDesk hub: it keeps what it already has, and reports a record whose serial,
+        SKU or email belongs to another one there.
+      </p>
+      {!asking ? (
+        <button type="button" className="btn" onClick={() => setAsking(true)} data-testid="sync-send-existing-ask">
+          Send this desk's records…
+        </button>
+      ) : (
+        <div className="row gap wrap">
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={send.isPending}
+            onClick={() => send.mutate({}, { onSettled: () => setAsking(false) })}
+            data-testid="sync-send-existing-confirm"
+            autoFocus
+          >
+            {send.isPending ? "Sending…" : "Send every record of this business unit"}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={() => setAsking(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {refused.length > 0 && (
+        <ul className="small" data-testid="sync-send-existing-refused">
+          {refused.map((r) => (
+            <li key={r.ref}>
+              <span className="mono">{r.ref}</span> — {r.message}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

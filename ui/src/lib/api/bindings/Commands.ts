@@ -102,6 +102,7 @@ import type { RunProgress } from "./RunProgress";
 import type { RunReq } from "./RunReq";
 import type { SaveReq } from "./SaveReq";
 import type { Saved } from "./Saved";
+import type { SentExisting } from "./SentExisting";
 import type { SerialReq } from "./SerialReq";
 import type { ServerStartReq } from "./ServerStartReq";
 import type { ServerStatus } from "./ServerStatus";
@@ -224,6 +225,7 @@ export interface Commands {
   "sync.remote.save": { req: RemoteInput; res: RemoteView };
   "sync.remote.remove": { req: Empty; res: Done };
   "sync.now": { req: Empty; res: SyncReport };
+  "sync.sendExisting": { req: Empty; res: SentExisting };
   "sync.conflicts": { req: Empty; res: Array<Conflict> };
   "sync.resolve": { req: ResolveInput; res: Conflict };
 }
@@ -336,6 +338,7 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly 
   "sync.remote.save": ["admin"],
   "sync.remote.remove": ["admin"],
   "sync.now": "anyone",
+  "sync.sendExisting": ["admin"],
   "sync.conflicts": "anyone",
   "sync.resolve": "anyone",
 };
