@@ -144,7 +144,18 @@ pub async fn sync_once(
     if pull && offline.is_none() {
         let now = core.now_stamp();
         match super::pull::pull(&core.db, &client, &bu, &now, &|_| {}).await {
-            Ok(p) => report.pull = Some(p),
+            Ok(p) => {
+                if p.adopted > 0 {
+                    let mut tx = core.db.write().await?;
+                    sqlx::query("UPDATE sync_remotes SET last_adopted_at = ? WHERE bu_id = ?")
+                        .bind(core.now_stamp())
+                        .bind(bu_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+                report.pull = Some(p)
+            }
             Err(e) => {
                 let state = if e.code == ErrorCode::AuthRequired {
                     "unauthorized"

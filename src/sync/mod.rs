@@ -225,6 +225,8 @@ pub struct SyncStatus {
     pub base_url: Option<String>,
     pub last_sync_at: Option<String>,
     pub last_pull_at: Option<String>,
+    /// When a pull last wrote something here (screens read their data again when it moves).
+    pub last_adopted_at: Option<String>,
     pub last_error: Option<String>,
     pub waiting: i64,
     pub conflicts: i64,
@@ -240,9 +242,10 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
     );
     let remote: Option<R> = sqlx::query_as(
-        "SELECT base_url, enabled, state, last_sync_at, last_pull_at, last_error FROM sync_remotes WHERE bu_id = ?",
+        "SELECT base_url, enabled, state, last_sync_at, last_pull_at, last_error, last_adopted_at FROM sync_remotes WHERE bu_id = ?",
     )
     .bind(bu_id)
     .fetch_optional(db.pool())
@@ -272,18 +275,20 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             base_url: None,
             last_sync_at: None,
             last_pull_at: None,
+            last_adopted_at: None,
             last_error: None,
             waiting,
             conflicts,
             pull_progress: None,
         },
-        Some((url, enabled, state, last_sync, last_pull, err)) => SyncStatus {
+        Some((url, enabled, state, last_sync, last_pull, err, adopted)) => SyncStatus {
             configured: true,
             enabled: enabled == 1,
             state,
             base_url: Some(url),
             last_sync_at: last_sync,
             last_pull_at: last_pull,
+            last_adopted_at: adopted,
             last_error: err,
             waiting,
             conflicts,

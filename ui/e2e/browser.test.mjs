@@ -1040,6 +1040,16 @@ async function main() {
       await tid("sync-card").scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(shots, "34-sync-settings.png") });
       await page.locator(".topbar").screenshot({ path: join(shots, "35-sync-indicator.png") });
+      // A pull that is not this screen's own (the background loop; here a sync run over RPC)
+      // still refreshes what the desk shows: a customer made on the hub appears in the open list.
+      await tid("nav-customers").click();
+      await tid("customers-table").waitFor();
+      const hubEmail = `from.hub.${tag.toLowerCase()}@example.org`;
+      const made = await hubV1("POST", "/v1/customers", { email: hubEmail, firstName: "Hub", lastName: "Made" });
+      assert(made.status === 201, `hub customer: ${made.status} ${JSON.stringify(made.body)}`);
+      const pulled = await rpc(base, "sync.now", {}, nctx);
+      assert(pulled.pull.adopted >= 1, `the pull wrote ${pulled.pull.adopted}`);
+      await tid("customers-table").filter({ hasText: hubEmail }).waitFor({ timeout: 15_000 });
 
       // The hub sells a laptop the desk reads; both take in the same serial, the desk's later: the hub refuses it.
       const sku = `SYNC-${tag}`;

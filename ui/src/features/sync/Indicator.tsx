@@ -1,3 +1,5 @@
+import { useEffect, useRef } from "react";
+import { useInvalidate } from "../../lib/query";
 import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { ago, count, STATE_TONE, STATE_WORD, useNow, useSyncNow, useSyncStatus } from "./shared";
@@ -13,6 +15,14 @@ export function SyncIndicator() {
   const now = useNow(10_000);
   const admin = s.can("sync.remote");
   const st = status.data;
+  // A pull that wrote something (in the background too): every screen reads its data again.
+  const invalidate = useInvalidate();
+  const adopted = st?.lastAdoptedAt ?? null;
+  const seen = useRef<string | null | undefined>(undefined);
+  useEffect(() => {
+    if (seen.current !== undefined && seen.current !== adopted) invalidate([""]);
+    seen.current = adopted;
+  }, [adopted, invalidate]);
   if (!s.bu) return null;
   if (!st) {
     return status.error ? (

@@ -7,7 +7,11 @@ export type SyncStatus = { configured: boolean, enabled: boolean,
 /**
  * never, online, offline, unauthorized.
  */
-state: string, baseUrl?: string, lastSyncAt?: string, lastPullAt?: string, lastError?: string, waiting: number, conflicts: number, 
+state: string, baseUrl?: string, lastSyncAt?: string, lastPullAt?: string, 
+/**
+ * When a pull last wrote something here (screens read their data again when it moves).
+ */
+lastAdoptedAt?: string, lastError?: string, waiting: number, conflicts: number, 
 /**
  * Objects read by a pull pass under way (absent when none runs).
  */
