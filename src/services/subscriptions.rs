@@ -1393,6 +1393,29 @@ async fn action_op<const N: usize>(
     .await
 }
 
+/// The end of a subscription by one of its v1 actions: the subscription as it now is, its
+/// `subscription.ended` event and the action's op.
+async fn ended(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    row: &Row,
+    reason: &str,
+    action: &str,
+    op_body: Value,
+) -> Result<Rental> {
+    let rental = get_in(conn, &ctx.bu, &row.id, ctx.today()).await?;
+    emit_subscription(
+        conn,
+        ctx,
+        "subscription.ended",
+        &rental,
+        serde_json::json!({ "reason": reason }),
+    )
+    .await?;
+    action_op(conn, ctx, row, action, op_body, []).await?;
+    Ok(rental)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Extend
 
@@ -2062,16 +2085,7 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         )),
     )
     .await?;
-    let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
-    emit_subscription(
-        &mut tx,
-        ctx,
-        "subscription.ended",
-        &rental,
-        serde_json::json!({ "reason": "buyout" }),
-    )
-    .await?;
-    action_op(&mut tx, ctx, &row, "buyout", op_body, []).await?;
+    let rental = ended(&mut tx, ctx, &row, "buyout", "buyout", op_body).await?;
     tx.commit().await?;
     Ok(BoughtOut {
         message: format!(
@@ -2309,16 +2323,7 @@ pub async fn early_return(
     let row = active_row(&mut tx, bu, id).await?;
     let eff = effective_date(eff_raw.as_deref(), &row, ctx.today())?;
     let (fee, months) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
-    let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
-    emit_subscription(
-        &mut tx,
-        ctx,
-        "subscription.ended",
-        &rental,
-        serde_json::json!({ "reason": "early_return" }),
-    )
-    .await?;
-    action_op(&mut tx, ctx, &row, "early-return", op_body, []).await?;
+    let rental = ended(&mut tx, ctx, &row, "early_return", "early-return", op_body).await?;
     tx.commit().await?;
     Ok(ReturnedEarly {
         message: format!(
@@ -2510,25 +2515,20 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
             )
         }
     };
-    let rental = get_in(&mut tx, bu, &row.id, today).await?;
-    if case == "early_return" || case == "completion" {
-        let reason = if case == "completion" {
-            "completed"
-        } else {
-            "early_return"
-        };
-        emit_subscription(
-            &mut tx,
-            ctx,
-            "subscription.ended",
-            &rental,
-            serde_json::json!({ "reason": reason }),
-        )
-        .await?;
-    }
-    if case == "early_return" {
-        action_op(&mut tx, ctx, &row, "early-return", op_body, []).await?;
+    let rental = if case == "early_return" {
+        ended(&mut tx, ctx, &row, "early_return", "early-return", op_body).await?
     } else {
+        let rental = get_in(&mut tx, bu, &row.id, today).await?;
+        if case == "completion" {
+            emit_subscription(
+                &mut tx,
+                ctx,
+                "subscription.ended",
+                &rental,
+                serde_json::json!({ "reason": "completed" }),
+            )
+            .await?;
+        }
         // A completion or a collection has no v1 operation of its own: FlexDesk's returns desk.
         crate::sync::record(
             &mut tx,
@@ -2538,7 +2538,8 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
                 .saying(format!("{} received back ({case})", row.serial_number)),
         )
         .await?;
-    }
+        rental
+    };
     tx.commit().await?;
     Ok(Received {
         case,
@@ -2632,16 +2633,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         )),
     )
     .await?;
-    let rental = get_in(&mut tx, bu, &row.id, ctx.today()).await?;
-    emit_subscription(
-        &mut tx,
-        ctx,
-        "subscription.ended",
-        &rental,
-        serde_json::json!({ "reason": "cancelled" }),
-    )
-    .await?;
-    action_op(&mut tx, ctx, &row, "cancel", op_body, []).await?;
+    let rental = ended(&mut tx, ctx, &row, "cancelled", "cancel", op_body).await?;
     tx.commit().await?;
     Ok(Cancelled {
         rental_id: row.id.clone(),

@@ -48,21 +48,26 @@ pub struct SentExisting {
     pub sync: SyncReport,
 }
 
+/// A client for the business unit's enabled remote.
+async fn client_of(core: &Core, bu_id: &str, timeout: Duration) -> Result<Client> {
+    let remote = remote::load(&core.db, &core.desk.id, bu_id)
+        .await?
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                "This business unit has no enabled remote.",
+            )
+        })?;
+    Ok(Client::new(remote, timeout))
+}
+
 /// Send the records this desk held before its remote was set (`seed`), then sync: the desk's
 /// waiting changes go out after the records they build on, and a pull brings it level.
 pub async fn send_existing(core: &Core, bu_id: &str, opts: Options) -> Result<SentExisting> {
     let seed = {
         let _one_at_a_time = core.sync_lock.lock().await;
-        let remote = remote::load(&core.db, &core.desk.id, bu_id)
-            .await?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::NotFound,
-                    "This business unit has no enabled remote.",
-                )
-            })?;
+        let client = client_of(core, bu_id, opts.timeout).await?;
         let bu = crate::services::business_units::get(&core.db, bu_id).await?;
-        let client = Client::new(remote, opts.timeout);
         let now = core.now_stamp();
         super::seed::send_existing(
             &core.db,
@@ -83,21 +88,24 @@ async fn set_state(
     bu_id: &str,
     state: &str,
     error: Option<&str>,
-    pulled: bool,
+    pulled: Option<&PullReport>,
 ) -> Result<()> {
     let now = core.now_stamp();
     let mut tx = core.db.write().await?;
     sqlx::query(
         "UPDATE sync_remotes SET state = ?, last_error = ?,
            last_sync_at = CASE WHEN ? = 'online' THEN ? ELSE last_sync_at END,
-           last_pull_at = CASE WHEN ? THEN ? ELSE last_pull_at END
+           last_pull_at = CASE WHEN ? THEN ? ELSE last_pull_at END,
+           last_adopted_at = CASE WHEN ? THEN ? ELSE last_adopted_at END
          WHERE bu_id = ?",
     )
     .bind(state)
     .bind(error)
     .bind(state)
     .bind(&now)
-    .bind(pulled)
+    .bind(pulled.is_some())
+    .bind(&now)
+    .bind(pulled.is_some_and(|p| p.adopted > 0))
     .bind(&now)
     .bind(bu_id)
     .execute(&mut *tx)
@@ -116,16 +124,8 @@ pub async fn sync_once(
     opts: Options,
 ) -> Result<SyncReport> {
     let _one_at_a_time = core.sync_lock.lock().await;
-    let remote = remote::load(&core.db, &core.desk.id, bu_id)
-        .await?
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotFound,
-                "This business unit has no enabled remote.",
-            )
-        })?;
+    let client = client_of(core, bu_id, opts.timeout).await?;
     let bu = crate::services::business_units::get(&core.db, bu_id).await?;
-    let client = Client::new(remote, opts.timeout);
     let mut report = SyncReport {
         push: super::push::push(&core.db, &client, opts.backoff, force, || core.now()).await?,
         ..Default::default()
@@ -133,7 +133,7 @@ pub async fn sync_once(
     if report.push.unauthorized {
         report.state = "unauthorized".into();
         report.error = report.push.stopped.clone();
-        set_state(core, bu_id, "unauthorized", report.error.as_deref(), false).await?;
+        set_state(core, bu_id, "unauthorized", report.error.as_deref(), None).await?;
         return Ok(report);
     }
     let offline = report
@@ -144,18 +144,7 @@ pub async fn sync_once(
     if pull && offline.is_none() {
         let now = core.now_stamp();
         match super::pull::pull(&core.db, &client, &bu, &now, &|_| {}).await {
-            Ok(p) => {
-                if p.adopted > 0 {
-                    let mut tx = core.db.write().await?;
-                    sqlx::query("UPDATE sync_remotes SET last_adopted_at = ? WHERE bu_id = ?")
-                        .bind(core.now_stamp())
-                        .bind(bu_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                }
-                report.pull = Some(p)
-            }
+            Ok(p) => report.pull = Some(p),
             Err(e) => {
                 let state = if e.code == ErrorCode::AuthRequired {
                     "unauthorized"
@@ -164,7 +153,7 @@ pub async fn sync_once(
                 };
                 report.state = state.into();
                 report.error = Some(e.message.clone());
-                set_state(core, bu_id, state, Some(&e.message), false).await?;
+                set_state(core, bu_id, state, Some(&e.message), None).await?;
                 return Ok(report);
             }
         }
@@ -181,7 +170,7 @@ pub async fn sync_once(
         bu_id,
         &report.state,
         report.error.as_deref(),
-        report.pull.is_some(),
+        report.pull.as_ref(),
     )
     .await?;
     Ok(report)
@@ -432,15 +421,7 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         // Keep theirs: read the remote's side first (nothing changes here if it cannot be read).
         let (seqs, refs) = chain(&core.db, &ctx.bu.id, seq).await?;
         // A subscription brings its payments along.
-        let remote = remote::load(&core.db, &core.desk.id, &ctx.bu.id)
-            .await?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::NotFound,
-                    "This business unit has no enabled remote.",
-                )
-            })?;
-        let client = Client::new(remote, core.sync_options().timeout);
+        let client = client_of(core, &ctx.bu.id, core.sync_options().timeout).await?;
         let theirs = super::pull::remote_state_all(&client, &refs).await?;
         let payments = super::pull::remote_payments_of(&client, &refs).await?;
         let mut tx = core.db.write().await?;

@@ -23,18 +23,21 @@ pub struct Kind {
     pub path: &'static str,
     pub key: &'static str,
     pub id: &'static str,
+    /// The local table and the column that holds the wire id (`id`, or an asset's serial).
+    pub table: &'static str,
+    pub column: &'static str,
 }
 
 /// The kinds a pass reads, in an order where what an entity points to arrives first.
 #[rustfmt::skip]
 pub const KINDS: &[Kind] = &[
-    Kind { kind: "product", list: "products", path: "/v1/products", key: "products", id: "productId" },
-    Kind { kind: "customer", list: "customers", path: "/v1/customers", key: "customers", id: "customerId" },
-    Kind { kind: "billing_group", list: "billing-groups", path: "/v1/billing-groups", key: "billingGroups", id: "billingGroupId" },
-    Kind { kind: "asset", list: "assets", path: "/v1/assets", key: "assets", id: "serialNumber" },
-    Kind { kind: "order", list: "orders", path: "/v1/orders", key: "orders", id: "orderId" },
-    Kind { kind: "rental", list: "subscriptions", path: "/v1/subscriptions", key: "rentals", id: "rentalId" },
-    Kind { kind: "payment", list: "payments", path: "/v1/payments", key: "payments", id: "paymentId" },
+    Kind { kind: "product", list: "products", path: "/v1/products", key: "products", id: "productId", table: "products", column: "id" },
+    Kind { kind: "customer", list: "customers", path: "/v1/customers", key: "customers", id: "customerId", table: "customers", column: "id" },
+    Kind { kind: "billing_group", list: "billing-groups", path: "/v1/billing-groups", key: "billingGroups", id: "billingGroupId", table: "billing_groups", column: "id" },
+    Kind { kind: "asset", list: "assets", path: "/v1/assets", key: "assets", id: "serialNumber", table: "assets", column: "serial_number" },
+    Kind { kind: "order", list: "orders", path: "/v1/orders", key: "orders", id: "orderId", table: "orders", column: "id" },
+    Kind { kind: "rental", list: "subscriptions", path: "/v1/subscriptions", key: "rentals", id: "rentalId", table: "subscriptions", column: "id" },
+    Kind { kind: "payment", list: "payments", path: "/v1/payments", key: "payments", id: "paymentId", table: "payments", column: "id" },
 ];
 
 fn kind_named(name: &str) -> Option<&'static Kind> {
@@ -275,21 +278,13 @@ pub async fn take_records(
             ),
         )
     })?;
-    let (table, col) = match kind {
-        "product" => ("products", "id"),
-        "customer" => ("customers", "id"),
-        "billing_group" => ("billing_groups", "id"),
-        "asset" => ("assets", "serial_number"),
-        "order" => ("orders", "id"),
-        "rental" => ("subscriptions", "id"),
-        _ => ("payments", "id"),
-    };
     let mut taken = Taken::default();
     let mut tx = db.write().await?;
     for o in items {
         let key = text(o, k.id).unwrap_or_default();
         let have: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT 1 FROM {table} WHERE bu_id = ? AND {col} = ?"
+            "SELECT 1 FROM {} WHERE bu_id = ? AND {} = ?",
+            k.table, k.column
         ))
         .bind(&bu.id)
         .bind(&key)

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-fn cli(db: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
+/// Run the `flexdesk` command line on `db`; its last line of output (an id or a key).
+pub fn cli(db: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
         .arg("--db")
         .arg(db)
@@ -209,6 +210,21 @@ impl Node {
         self.rpc("sync.status", json!({})).await
     }
 
+    /// The status's (waiting, conflicts).
+    pub async fn counts(&self) -> (Option<i64>, Option<i64>) {
+        let st = self.status().await;
+        (st["waiting"].as_i64(), st["conflicts"].as_i64())
+    }
+
+    /// Resolve a conflict the simple ways (`retry`, `keep_theirs`).
+    pub async fn resolve(&self, conflict: &Value, resolution: &str) -> Value {
+        self.rpc(
+            "sync.resolve",
+            json!({"conflictId": conflict["id"], "resolution": resolution}),
+        )
+        .await
+    }
+
     /// Every object of a v1 list (all pages), keyed and sorted by `id_field`, without the
     /// business unit's own id (each node has its own).
     pub async fn all(&self, path: &str, key: &str, id_field: &str) -> Vec<Value> {
@@ -408,19 +424,9 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
     // (Each desk's own loop may push too; a pass waits for the other, so the states below hold.)
     hub.start();
     a.sync().await;
-    let st = a.status().await;
-    assert_eq!(
-        (st["waiting"].as_i64(), st["conflicts"].as_i64()),
-        (Some(0), Some(0)),
-        "{st}"
-    );
+    assert_eq!(a.counts().await, (Some(0), Some(0)));
     b.sync().await;
-    let st = b.status().await;
-    assert_eq!(
-        (st["waiting"].as_i64(), st["conflicts"].as_i64()),
-        (Some(0), Some(1)),
-        "{st}"
-    );
+    assert_eq!(b.counts().await, (Some(0), Some(1)));
     let conflicts = b.rpc("sync.conflicts", json!({})).await;
     let c = &conflicts[0];
     assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
@@ -469,12 +475,7 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
     a.sync().await;
     b.sync().await;
     for n in [&a, &b] {
-        let st = n.status().await;
-        assert_eq!(
-            (st["waiting"].as_i64(), st["conflicts"].as_i64()),
-            (Some(0), Some(0)),
-            "{st}"
-        );
+        assert_eq!(n.counts().await, (Some(0), Some(0)));
     }
 
     let subs = hub.all("/v1/subscriptions", "rentals", "rentalId").await;
@@ -905,22 +906,14 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
         "paid",
         "{c}"
     );
-    b.rpc(
-        "sync.resolve",
-        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
-    )
-    .await;
+    b.resolve(&c, "keep_theirs").await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "ORDER_NOT_CANCELLABLE", "{c}");
     assert!(!c["options"]
         .as_array()
         .unwrap()
         .contains(&json!("other_serial")));
-    b.rpc(
-        "sync.resolve",
-        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
-    )
-    .await;
+    b.resolve(&c, "keep_theirs").await;
     let (_, p) = b
         .v1("GET", &format!("/v1/payments/{p1}"), Value::Null)
         .await;
@@ -952,11 +945,7 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     b.sync().await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "CONFLICT", "{c}");
-    b.rpc(
-        "sync.resolve",
-        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
-    )
-    .await;
+    b.resolve(&c, "keep_theirs").await;
     b.sync().await;
     let (s, _) = b
         .v1(
@@ -985,11 +974,7 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
     hub.ok("PUT", "/v1/assets/PC-3", json!({"status": "available"}))
         .await;
-    b.rpc(
-        "sync.resolve",
-        json!({"conflictId": c["id"], "resolution": "retry"}),
-    )
-    .await;
+    b.resolve(&c, "retry").await;
     // Sent again (by this pass, or already by the desk's own loop, which the retry wakes).
     b.sync().await;
     let (_, on_hub) = hub
@@ -1003,12 +988,7 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     a.sync().await;
     b.sync().await;
     for n in [&a, &b] {
-        let st = n.status().await;
-        assert_eq!(
-            (st["waiting"].as_i64(), st["conflicts"].as_i64()),
-            (Some(0), Some(0)),
-            "{st}"
-        );
+        assert_eq!(n.counts().await, (Some(0), Some(0)));
     }
     assert_converged(&[&hub, &a, &b]).await;
 }
@@ -1146,12 +1126,7 @@ async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_de
     assert_eq!(got["case"], "collection", "{got}");
 
     a.sync().await;
-    let st = a.status().await;
-    assert_eq!(
-        (st["waiting"].as_i64(), st["conflicts"].as_i64()),
-        (Some(0), Some(0)),
-        "{st}"
-    );
+    assert_eq!(a.counts().await, (Some(0), Some(0)));
     // The hub has each change as A made it.
     let p = hub
         .ok("GET", &format!("/v1/products/{pid}"), Value::Null)
@@ -1258,11 +1233,7 @@ async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_de
     b.sync().await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "DUPLICATE_SKU", "{c}");
-    b.rpc(
-        "sync.resolve",
-        json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
-    )
-    .await;
+    b.resolve(&c, "keep_theirs").await;
     b.sync().await;
     let (s, _) = b
         .v1(
@@ -1281,12 +1252,7 @@ async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_de
         .await;
     assert_eq!(theirs["name"], "Camera (A)", "{theirs}");
     for n in [&a, &b] {
-        let st = n.status().await;
-        assert_eq!(
-            (st["waiting"].as_i64(), st["conflicts"].as_i64()),
-            (Some(0), Some(0)),
-            "{st}"
-        );
+        assert_eq!(n.counts().await, (Some(0), Some(0)));
     }
     assert_converged(&[&hub, &a, &b]).await;
 }

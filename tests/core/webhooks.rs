@@ -100,6 +100,19 @@ async fn deliveries(t: &TestCore, endpoint: &str) -> Vec<webhooks::Delivery> {
     .unwrap()
 }
 
+/// Queue the test event for an endpoint.
+async fn ping(t: &TestCore, endpoint: &str) -> webhooks::Delivery {
+    webhooks::send_test(
+        &t.core.db,
+        &t.admin.actor(),
+        flexdesk::clock::Clock::now(&*t.clock),
+        &t.bu.id,
+        endpoint,
+    )
+    .await
+    .unwrap()
+}
+
 fn count(list: &[webhooks::Delivery], event: &str) -> usize {
     list.iter().filter(|d| d.event == event).count()
 }
@@ -353,15 +366,7 @@ async fn an_unreachable_endpoint_is_given_up_after_the_last_attempt_and_410_at_o
     let dead_url = format!("http://{}/hook", closed.local_addr().unwrap());
     drop(closed);
     let ep = endpoint(&t, &dead_url, &["*"]).await;
-    let test = webhooks::send_test(
-        &t.core.db,
-        &t.admin.actor(),
-        flexdesk::clock::Clock::now(&*t.clock),
-        &t.bu.id,
-        &ep.id,
-    )
-    .await
-    .unwrap();
+    let test = ping(&t, &ep.id).await;
     assert_eq!(test.event, "ping");
     let policy = Policy::default();
     let client = flexdesk::webhooks::client(&policy);
@@ -385,15 +390,7 @@ async fn an_unreachable_endpoint_is_given_up_after_the_last_attempt_and_410_at_o
     receiver.answers.lock().unwrap().push_back(410);
     let url = receiver.start().await;
     let gone = endpoint(&t, &url, &["*"]).await;
-    webhooks::send_test(
-        &t.core.db,
-        &t.admin.actor(),
-        flexdesk::clock::Clock::now(&*t.clock),
-        &t.bu.id,
-        &gone.id,
-    )
-    .await
-    .unwrap();
+    ping(&t, &gone.id).await;
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 1);
     let d = deliveries(&t, &gone.id).await.remove(0);
     assert_eq!(
@@ -430,31 +427,11 @@ fn serve(db: &std::path::Path) -> (std::process::Child, String) {
 async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_comes_up() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_flexdesk"))
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    };
+    let run = |args: &[&str]| super::sync::cli(&db, &[], args);
     let bu = run(&["bu", "create", "--name", "Hooks NL", "--currency", "EUR"]);
     let key = run(&["keys", "create", "--tenant", &bu, "--name", "shop"]);
     // The receiver's port is chosen now; nothing listens on it until later.
-    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = reserved.local_addr().unwrap();
-    drop(reserved);
+    let addr = super::sync::reserve_port();
     let hook_url = format!("http://{addr}/hook");
 
     let (mut first, url) = serve(&db);
