@@ -86,6 +86,7 @@ impl Core {
         let opts = http::ServeOptions {
             ui_dir: None,
             rpc_token: (!addr.ip().is_loopback()).then(ids::secret_hex),
+            own_ids: false,
         };
         self.start_server_with(addr, opts).await
     }

@@ -134,7 +134,7 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
         .await?
         .expect("remote");
-    let client = Client::new(r, Duration::from_secs(30));
+    let client = Client::new(r, Duration::from_secs(30), &desk.db);
     let t = Instant::now();
     let report = push::push(&desk.db, &client, Default::default(), true, || {
         clock.now_utc()
@@ -194,7 +194,7 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
         .await?
         .expect("remote");
-    let client = Client::new(r, Duration::from_secs(60));
+    let client = Client::new(r, Duration::from_secs(60), &desk.db);
     let t = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
     let report = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|p| {

@@ -57,6 +57,10 @@ enum Command {
         /// How long one request to the sync remote may take, in milliseconds.
         #[arg(long, default_value_t = 20_000)]
         sync_timeout_ms: u64,
+        /// Give what v1 callers create this server's own ids, ignoring the ids they send, as
+        /// FlexPortal's cloud does (to try desks against such a remote).
+        #[arg(long)]
+        own_ids: bool,
     },
     /// A business unit's sync remote (a FlexDesk hub's or FlexPortal's v1 API).
     Remote {
@@ -177,6 +181,12 @@ enum RemoteAction {
     },
     /// Show the sync status of a business unit.
     Status {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// The ids the remote gave to records made on this desk, as one JSON object (this desk's id
+    /// to the remote's). Empty for a remote that takes the desk's ids.
+    Ids {
         #[arg(long)]
         tenant: String,
     },
@@ -319,6 +329,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     let st = flexdesk::sync::status(&core.db, &tenant).await?;
                     println!("{}", serde_json::to_string(&st)?);
                 }
+                RemoteAction::Ids { tenant } => {
+                    let ids = flexdesk::sync::idmap::all(&core.db, &tenant).await?;
+                    println!("{}", serde_json::to_string(&ids)?);
+                }
             }
         }
         Command::Sync {
@@ -395,6 +409,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             webhook_retry_ms,
             sync_retry_ms,
             sync_timeout_ms,
+            own_ids,
         } => {
             let core = open(&cli.db).await?;
             if demo {
@@ -413,6 +428,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     flexdesk::http::ServeOptions {
                         ui_dir: ui,
                         rpc_token: token.clone(),
+                        own_ids,
                     },
                 )
                 .await?;

@@ -23,12 +23,16 @@ pub struct ServeOptions {
     pub ui_dir: Option<PathBuf>,
     /// Require `Authorization: Bearer <token>` on `/rpc` (set whenever the server listens beyond loopback).
     pub rpc_token: Option<String>,
+    /// Mint ids for what v1 callers create, ignoring the ids they send (as FlexPortal's cloud
+    /// does), so a desk can be tried against a remote that assigns its own.
+    pub own_ids: bool,
 }
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub core: Core,
     pub rpc_token: Option<String>,
+    pub own_ids: bool,
 }
 
 /// An error as FlexPortal sends it: `{"error": {"code", "message", "details"?}}` with its status.
@@ -53,7 +57,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // A replayed op that was applied before (two copies racing): the first one's success.
         if crate::sync::is_already_applied(&self.0) {
-            return already_applied();
+            return already_applied(crate::sync::applied_body(&self.0));
         }
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -65,13 +69,17 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The answer to a write whose Idempotency-Key was applied before.
-fn already_applied() -> Response {
-    (
-        StatusCode::OK,
-        axum::Json(serde_json::json!({"success": true, "message": "Already applied", "alreadyApplied": true})),
-    )
-        .into_response()
+/// The answer to a write whose Idempotency-Key was applied before: success, with the fields of
+/// the op as this server recorded it (the ids it gave to what the op created).
+fn already_applied(recorded: Option<serde_json::Value>) -> Response {
+    let mut body = match recorded {
+        Some(serde_json::Value::Object(o)) => o,
+        _ => Default::default(),
+    };
+    body.insert("success".into(), true.into());
+    body.insert("message".into(), "Already applied".into());
+    body.insert("alreadyApplied".into(), true.into());
+    (StatusCode::OK, axum::Json(serde_json::Value::Object(body))).into_response()
 }
 
 /// Writes carrying an Idempotency-Key that this server already applied are answered at once and
@@ -87,9 +95,9 @@ async fn idempotent(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let Some(k) = key {
-        match crate::sync::was_applied(&st.core.db, &k).await {
-            Ok(true) => return already_applied(),
-            Ok(false) => {}
+        match crate::sync::applied(&st.core.db, &k).await {
+            Ok(Some(recorded)) => return already_applied(recorded),
+            Ok(None) => {}
             Err(e) => return ApiError(e).into_response(),
         }
     }
@@ -100,6 +108,7 @@ pub fn router(core: Core, opts: &ServeOptions) -> Router {
     let state = AppState {
         core,
         rpc_token: opts.rpc_token.clone(),
+        own_ids: opts.own_ids,
     };
     let mut app = Router::new()
         .merge(v1::routes().layer(axum::middleware::from_fn_with_state(

@@ -60,6 +60,7 @@ pub(super) struct Tenant {
     /// Another desk's op replayed here (Idempotency-Key, FlexDesk-Origin, FlexDesk-Op-At).
     replay: Option<crate::sync::Replay>,
     at: Option<chrono::DateTime<chrono::Utc>>,
+    own_ids: bool,
 }
 
 impl Tenant {
@@ -71,6 +72,7 @@ impl Tenant {
             self.at.unwrap_or_else(|| self.core.now()),
         );
         ctx.replay = self.replay.clone();
+        ctx.own_ids = self.own_ids;
         ctx
     }
 }
@@ -175,6 +177,7 @@ impl FromRequestParts<AppState> for Tenant {
         Ok(Tenant {
             replay,
             at,
+            own_ids: st.own_ids,
             core: st.core.clone(),
             bu,
             actor: Actor {

@@ -317,6 +317,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewGroup) -> Result<BillingGroup>
     let members = check_members(&mut tx, bu, &customer_id, None, &input.rental_ids).await?;
     let id = super::client_id(
         &mut tx,
+        ctx,
         "billingGroupId",
         input.billing_group_id.as_deref(),
         prefix::BILLING_GROUP,

@@ -682,6 +682,7 @@ async fn upsert_tx(
         None => {
             let id = super::client_id(
                 conn,
+                ctx,
                 "productId",
                 p.id.as_deref(),
                 prefix::PRODUCT,
@@ -718,6 +719,7 @@ async fn upsert_tx(
             None => {
                 let vid = super::client_id(
                     conn,
+                    ctx,
                     "variantId",
                     v.id.as_deref(),
                     prefix::VARIANT,

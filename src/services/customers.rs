@@ -282,6 +282,7 @@ pub(crate) async fn insert(
 ) -> Result<String> {
     let id = super::client_id(
         conn,
+        ctx,
         "customerId",
         new.customer_id.as_deref(),
         prefix::CUSTOMER,

@@ -93,6 +93,8 @@ pub struct Ctx {
     /// Set when this action replays another desk's operation (a hub applying a push): its
     /// Idempotency-Key and origin, recorded in the action's own transaction.
     pub replay: Option<crate::sync::Replay>,
+    /// Mint ids for what this action creates, whatever ids the caller sent.
+    pub own_ids: bool,
 }
 
 impl Ctx {
@@ -111,6 +113,7 @@ impl Ctx {
             hooks: Default::default(),
             syncs: Default::default(),
             replay: None,
+            own_ids: false,
         }
     }
 }
@@ -195,15 +198,20 @@ impl SortDir {
 }
 
 /// The id a create uses: the one sent (a desk's, replayed on a hub), checked for its prefix and
-/// that it is new, or a fresh one.
+/// that it is new, or a fresh one. A server that mints its own ids (`serve --own-ids`, as
+/// FlexPortal's cloud does) ignores the one sent.
 pub(crate) async fn client_id(
     conn: &mut sqlx::SqliteConnection,
+    ctx: &Ctx,
     field: &str,
     sent: Option<&str>,
     prefix: &str,
     table: &str,
 ) -> Result<String> {
-    let Some(id) = sent.map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(id) = sent
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !ctx.own_ids)
+    else {
         return Ok(crate::ids::new_id(prefix));
     };
     let ok = id

@@ -562,6 +562,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     let devices: i64 = priced.iter().map(|p| p.quantity).sum();
     let id = super::client_id(
         &mut tx,
+        ctx,
         "orderId",
         input.order_id.as_deref(),
         prefix::ORDER,

@@ -880,7 +880,7 @@ async fn start_subscription(
 ) -> Result<String> {
     let bu = &ctx.bu;
     let s = &bu.settings;
-    let id = super::client_id(conn, "rentalId", n.id, prefix::RENTAL, "subscriptions").await?;
+    let id = super::client_id(conn, ctx, "rentalId", n.id, prefix::RENTAL, "subscriptions").await?;
     // A business in another EU member state with a VAT ID accounts for the VAT itself.
     let rate = if super::invoices::reverse_charge_applies(conn, bu, n.customer_id).await? {
         Decimal::ZERO

@@ -1,6 +1,7 @@
 //! Talking to the remote's v1 API: the auth headers, the FlexDesk headers that let a FlexDesk hub
 //! replay an op exactly once at the time it was made, and what an answer means for the outbox.
 
+use super::idmap::{IdMap, Way};
 use super::remote::Remote;
 use serde_json::Value;
 use std::time::Duration;
@@ -44,6 +45,9 @@ impl ReadError {
 pub struct Client {
     http: reqwest::Client,
     remote: Remote,
+    /// The remote's ids of records made here: requests go out in them, answers come back in the
+    /// desk's (see `idmap`).
+    ids: IdMap,
 }
 
 /// One op on the wire.
@@ -57,7 +61,7 @@ pub struct Request<'a> {
 }
 
 impl Client {
-    pub fn new(remote: Remote, timeout: Duration) -> Client {
+    pub fn new(remote: Remote, timeout: Duration, db: &crate::store::Db) -> Client {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
@@ -65,7 +69,12 @@ impl Client {
             .user_agent(concat!("FlexDesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client builds");
-        Client { http, remote }
+        let ids = IdMap::new(db.clone(), &remote.bu_id);
+        Client { http, remote, ids }
+    }
+
+    pub fn ids(&self) -> &IdMap {
+        &self.ids
     }
 
     pub fn remote(&self) -> &Remote {
@@ -81,15 +90,148 @@ impl Client {
             .header("Tenant-ID", &self.remote.tenant_id)
     }
 
+    /// Send one op, written in the remote's ids; an accepted create teaches the desk the id the
+    /// remote gave (before the op counts as done, so a lost lesson is learned again on retry).
     pub async fn send(&self, r: &Request<'_>) -> Answer {
+        let (path, body) = match self.outbound(r).await {
+            Ok(x) => x,
+            Err(e) => {
+                return Answer::Later {
+                    reason: format!("Could not prepare the change: {}", e.message),
+                    after: None,
+                }
+            }
+        };
+        let answer = self.send_raw(r, &path, body.as_ref()).await;
+        if let Answer::Done(_, text) = &answer {
+            if let Err(e) = self.learn(r, &path, body.as_ref(), text).await {
+                return Answer::Later {
+                    reason: format!("Could not read the remote's ids: {}", e.message),
+                    after: None,
+                };
+            }
+        }
+        answer
+    }
+
+    /// The op's path and body in the remote's ids. A payment the remote scheduled itself (for a
+    /// subscription it knows by another id) is looked up first.
+    async fn outbound(&self, r: &Request<'_>) -> crate::Result<(String, Option<Value>)> {
+        if let Some(pid) = r
+            .path
+            .strip_prefix("/v1/payments/")
+            .and_then(|p| p.split('/').next())
+        {
+            self.find_payment(pid).await?;
+        }
+        let path = self.ids.path(r.path, Way::Out).await?;
+        let body = match r.body {
+            Some(b) => {
+                let mut v: Value = serde_json::from_str(b)?;
+                self.ids.value(&mut v, Way::Out).await?;
+                Some(v)
+            }
+            None => None,
+        };
+        Ok((path, body))
+    }
+
+    /// Learn the ids an accepted create minted: its own (`orderId`, `newRentalId`, …) from the
+    /// answer, and a product's variants from the remote's copy, matched by SKU.
+    async fn learn(
+        &self,
+        r: &Request<'_>,
+        path: &str,
+        sent: Option<&Value>,
+        answer: &str,
+    ) -> crate::Result<()> {
+        let Some(sent) = sent else {
+            return Ok(());
+        };
+        let answer: Value = serde_json::from_str(answer).unwrap_or(Value::Null);
+        let mut pairs = vec![];
+        let key = super::idmap::minted_key(r.method, path);
+        if let Some(key) = key {
+            let ours = sent.get(key).and_then(Value::as_str);
+            if let (Some(ours), Some(theirs)) = (ours, super::idmap::answer_id(&answer, key)) {
+                pairs.push((ours.to_string(), theirs));
+            }
+        }
+        let product = match (r.method, path) {
+            ("POST", "/v1/products") => super::idmap::answer_id(&answer, "productId"),
+            ("PUT", p) => p
+                .strip_prefix("/v1/products/")
+                .filter(|id| !id.contains('/'))
+                .map(str::to_string),
+            _ => None,
+        };
+        if let Some(pid) = product {
+            let theirs = self
+                .get_raw(&format!("/v1/products/{pid}"), &[])
+                .await
+                .map_err(|e| crate::Error::new(crate::ErrorCode::RemoteUnavailable, e.message()))?
+                .unwrap_or(Value::Null);
+            let theirs = theirs.get("product").unwrap_or(&theirs);
+            pairs.extend(super::idmap::variant_pairs(sent, theirs));
+        }
+        self.ids.learn_all(&pairs).await
+    }
+
+    /// A desk's payment whose subscription (or billing group) the remote knows by another id
+    /// has another id there too: the remote's payments of that owner are read and paired with
+    /// the desk's by idempotency key.
+    async fn find_payment(&self, pid: &str) -> crate::Result<()> {
+        if self.ids.mapped(pid).await? {
+            return Ok(());
+        }
+        let owner: Option<(Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT rental_id, billing_group_id, payment_type FROM payments WHERE bu_id = ? AND id = ?",
+        )
+        .bind(self.ids.bu_id())
+        .bind(pid)
+        .fetch_optional(self.ids.db().pool())
+        .await?;
+        let owner = match owner {
+            Some((_, Some(g), t)) if t == "consolidated" => super::r("billing_group", &g),
+            Some((Some(rental), ..)) => super::r("rental", &rental),
+            _ => return Ok(()),
+        };
+        let owner_id = owner.split_once(':').map(|(_, id)| id).unwrap_or_default();
+        if !self.ids.mapped(owner_id).await? {
+            return Ok(());
+        }
+        let found = super::pull::remote_payments_of(self, std::slice::from_ref(&owner)).await?;
+        let mut pairs = vec![];
+        for p in found.iter().flat_map(|(_, items)| items) {
+            let (Some(theirs), Some(key)) = (
+                p.get("paymentId").and_then(Value::as_str),
+                p.get("idempotencyKey").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let ours: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM payments WHERE bu_id = ? AND idempotency_key = ?",
+            )
+            .bind(self.ids.bu_id())
+            .bind(key)
+            .fetch_optional(self.ids.db().pool())
+            .await?;
+            if let Some(ours) = ours {
+                pairs.push((ours, theirs.to_string()));
+            }
+        }
+        self.ids.learn_all(&pairs).await
+    }
+
+    async fn send_raw(&self, r: &Request<'_>, path: &str, body: Option<&Value>) -> Answer {
         let method =
             reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut b = self
-            .authed(self.http.request(method, self.url(r.path)))
+            .authed(self.http.request(method, self.url(path)))
             .header("Idempotency-Key", r.op_id)
             .header("FlexDesk-Origin", r.origin)
             .header("FlexDesk-Op-At", r.at);
-        if let Some(body) = r.body {
+        if let Some(body) = body {
             b = b
                 .header("content-type", "application/json")
                 .body(body.to_string());
@@ -136,8 +278,25 @@ impl Client {
         }
     }
 
-    /// GET a path with a query; the parsed body, or None for 404.
+    /// GET a path with a query, in the desk's ids both ways; the parsed body, or None for 404.
     pub async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<Value>, ReadError> {
+        let local = |e: crate::Error| ReadError::Unavailable(e.message);
+        let path = self.ids.path(path, Way::Out).await.map_err(local)?;
+        let query = self.ids.query(query, Way::Out).await.map_err(local)?;
+        let q: Vec<(&str, String)> = query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let mut v = self.get_raw(&path, &q).await?;
+        if let Some(v) = v.as_mut() {
+            self.ids.value(v, Way::In).await.map_err(local)?;
+        }
+        Ok(v)
+    }
+
+    /// GET as the remote has it (its ids).
+    async fn get_raw(
         &self,
         path: &str,
         query: &[(&str, String)],

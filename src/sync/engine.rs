@@ -58,7 +58,7 @@ async fn client_of(core: &Core, bu_id: &str, timeout: Duration) -> Result<Client
                 "This business unit has no enabled remote.",
             )
         })?;
-    Ok(Client::new(remote, timeout))
+    Ok(Client::new(remote, timeout, &core.db))
 }
 
 /// Send the records this desk held before its remote was set (`seed`), then sync: the desk's

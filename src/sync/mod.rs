@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod engine;
+pub mod idmap;
 pub mod pull;
 pub mod push;
 pub mod remote;
@@ -141,24 +142,39 @@ pub async fn record(conn: &mut SqliteConnection, ctx: &Ctx, op: Op) -> Result<()
     .execute(&mut *conn)
     .await;
     match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(already_applied(&op_id)),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            let body: Option<Option<String>> =
+                sqlx::query_scalar("SELECT body FROM sync_ops WHERE op_id = ?")
+                    .bind(&op_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Err(already_applied(&op_id, body.flatten()))
+        }
         r => r.map(|_| ()).map_err(Into::into),
     }
 }
 
 /// The error a replayed op gets when its Idempotency-Key was applied before; the v1 layer turns
-/// it into a success answer.
-pub fn already_applied(op_id: &str) -> crate::Error {
+/// it into a success answer carrying the op as first recorded (`applied_body`).
+pub fn already_applied(op_id: &str, recorded: Option<String>) -> crate::Error {
     let mut e = crate::Error::new(
         crate::ErrorCode::Conflict,
         format!("Operation {op_id} was applied before."),
     );
     e.details.push(crate::error::FieldError {
         path: "Idempotency-Key".into(),
-        message: e.message.clone(),
+        message: recorded.unwrap_or_else(|| e.message.clone()),
         code: ALREADY_APPLIED.into(),
     });
     e
+}
+
+/// The recorded op body an "applied before" error carries.
+pub fn applied_body(e: &crate::Error) -> Option<Value> {
+    e.details
+        .iter()
+        .find(|d| d.code == ALREADY_APPLIED)
+        .and_then(|d| serde_json::from_str(&d.message).ok())
 }
 
 /// The detail code that marks an error as "this op was applied before".
@@ -168,15 +184,15 @@ pub fn is_already_applied(e: &crate::Error) -> bool {
     e.details.iter().any(|d| d.code == ALREADY_APPLIED)
 }
 
-/// Whether an op with this Idempotency-Key was already applied here.
-pub async fn was_applied(db: &crate::store::Db, op_id: &str) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT 1 FROM sync_ops WHERE op_id = ?")
+/// Whether an op with this Idempotency-Key was already applied here: `Some` with its body as
+/// recorded (in this node's ids) when it was.
+pub async fn applied(db: &crate::store::Db, op_id: &str) -> Result<Option<Option<Value>>> {
+    let row: Option<Option<String>> =
+        sqlx::query_scalar("SELECT body FROM sync_ops WHERE op_id = ?")
             .bind(op_id)
             .fetch_optional(db.pool())
-            .await?
-            .is_some(),
-    )
+            .await?;
+    Ok(row.map(|b| b.and_then(|b| serde_json::from_str(&b).ok())))
 }
 
 /// The change feed's current position as a list's `syncToken`; the first call switches the feed

@@ -241,7 +241,7 @@ async fn adopt(
         "asset" => asset(conn, bu, o).await,
         "order" => order(conn, bu, o).await,
         "rental" => rental(conn, bu, o).await,
-        _ => payment(conn, bu, o).await,
+        _ => payment(conn, bu, o).await.map(|_| ()),
     };
     match res {
         Ok(()) => Ok(Adopted::Yes),
@@ -593,7 +593,11 @@ pub(crate) async fn adopt_payments(
     by_owner: &[(String, Vec<Value>)],
 ) -> Result<()> {
     for (owner, items) in by_owner {
-        let keep: Vec<String> = items.iter().filter_map(|p| text(p, "paymentId")).collect();
+        // Written first: a payment the remote knows by another id is paired with this desk's.
+        let mut keep = vec![];
+        for p in items {
+            keep.push(payment(conn, bu, p).await?);
+        }
         let whose = match owner.split_once(':') {
             Some(("billing_group", _)) => "billing_group_id = ? AND payment_type = 'consolidated'",
             _ => "rental_id = ?",
@@ -606,9 +610,6 @@ pub(crate) async fn adopt_payments(
         .bind(serde_json::to_string(&keep)?)
         .execute(&mut *conn)
         .await?;
-        for p in items {
-            payment(conn, bu, p).await?;
-        }
     }
     Ok(())
 }
@@ -937,8 +938,36 @@ async fn rental(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Re
     Ok(())
 }
 
-async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
+/// Write a pulled payment; its id here (another than the remote's when the remote scheduled
+/// it itself for a subscription made here: paired by idempotency key, and the pair learned).
+async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<String> {
     let key = req(o, "idempotencyKey")?;
+    let mut id = req(o, "paymentId")?;
+    let ours: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM payments WHERE bu_id = ? AND idempotency_key = ? AND id <> ?",
+    )
+    .bind(&bu.id)
+    .bind(&key)
+    .bind(&id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(ours) = ours {
+        super::idmap::learn(conn, &bu.id, &ours, &id).await?;
+        // Lines written before their consolidated payment was paired name it by the remote's id.
+        sqlx::query(
+            "UPDATE payments SET consolidated_into = ? WHERE bu_id = ? AND consolidated_into = ?",
+        )
+        .bind(&ours)
+        .bind(&bu.id)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+        id = ours;
+    }
+    let consolidated_into = match text(o, "consolidatedInto") {
+        Some(c) => Some(super::idmap::local_of(conn, &bu.id, &c).await?.unwrap_or(c)),
+        None => None,
+    };
     let seq = key
         .rsplit(':')
         .next()
@@ -981,7 +1010,7 @@ async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
            paid_at = excluded.paid_at, created_at = excluded.created_at, updated_at = excluded.updated_at,
            consolidated_into = excluded.consolidated_into",
     )
-    .bind(req(o, "paymentId")?).bind(&bu.id).bind(req(o, "customerId")?).bind(text(o, "rentalId")).bind(text(o, "billingGroupId"))
+    .bind(&id).bind(&bu.id).bind(req(o, "customerId")?).bind(text(o, "rentalId")).bind(text(o, "billingGroupId"))
     .bind(&bu.id).bind(text(o, "serialNumber")).bind(&ptype).bind(text(o, "kind").unwrap_or_else(|| "rent".into())).bind(seq)
     .bind(req(o, "billingPeriod")?).bind(req(o, "periodStart")?).bind(req(o, "periodEnd")?).bind(req(o, "invoiceDate")?)
     .bind(req(o, "dueDate")?).bind(minor0(bu, o, "subtotal")?).bind(tax_rate).bind(minor0(bu, o, "taxAmount")?)
@@ -990,7 +1019,7 @@ async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> R
     .bind(flag(o, "manuallyMarked")).bind(text(o, "paymentReference")).bind(text(o, "markedBy"))
     .bind(int(o, "captureAttempts").unwrap_or(0)).bind(last_error).bind(text(o, "failedAt")).bind(text(o, "cancelReason"))
     .bind(&key).bind(text(o, "notes")).bind(text(o, "paidAt")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
-    .bind(text(o, "consolidatedInto"))
+    .bind(consolidated_into)
     .execute(&mut *conn).await.map_err(deferrable)?;
-    Ok(())
+    Ok(id)
 }

@@ -183,6 +183,19 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             .await?;
         }
     }
+    // Another remote (or another tenant on it): what this desk knew of the old one — where its
+    // lists were read up to and the ids it gave — says nothing about the new one.
+    let moved = existing.as_ref().is_some_and(|(old_url, old_tenant, ..)| {
+        *old_url != url || old_tenant != input.tenant_id.trim()
+    });
+    if moved {
+        for table in ["sync_cursors", "sync_id_map"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE bu_id = ?"))
+                .bind(&ctx.bu.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     crate::store::record(
         &mut tx,
         &ctx.actor,

@@ -15,4 +15,5 @@ mod orders;
 mod pdf;
 mod subscriptions;
 mod sync;
+mod sync_ids;
 mod webhooks;
