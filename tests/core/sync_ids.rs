@@ -306,3 +306,151 @@ async fn a_remote_that_mints_its_own_ids_teaches_them_to_the_desks_even_when_the
     );
     assert_converged_through_ids(&hub, &[&a, &b]).await;
 }
+
+#[tokio::test]
+async fn against_a_remote_with_its_own_ids_a_serial_activated_on_two_desks_an_upgrade_and_a_billing_group_converge(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = Node::new_with(dir.path(), "hub", &reserve_port(), &["--own-ids"]).await;
+    hub.ok(
+        "POST",
+        "/v1/products",
+        json!({"productSku": "LAP", "name": "Laptop 14", "category": "Laptops", "brand": "Acme", "specification": "16 GB",
+               "variants": [{"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200, "acquisitionCost": 900,
+                             "pricing": {"12": 49, "24": 39}},
+                            {"variantSku": "LAP-32", "variantName": "32 GB", "grade": "A", "listPrice": 1600, "acquisitionCost": 1200,
+                             "pricing": {"12": 69, "24": 59}}]}),
+    )
+    .await;
+    let a = Node::new(dir.path(), "desk-a", "127.0.0.1:0").await;
+    let b = Node::new(dir.path(), "desk-b", "127.0.0.1:0").await;
+    a.sync_with(&hub);
+    b.sync_with(&hub);
+    for d in [&a, &b] {
+        assert_eq!(d.sync().await["state"], "online");
+    }
+    for (serial, sku) in [
+        ("DA-1", "LAP-16"),
+        ("DA-2", "LAP-16"),
+        ("DA-3", "LAP-32"),
+        ("DA-4", "LAP-16"),
+    ] {
+        a.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": serial, "sku": sku}),
+        )
+        .await;
+    }
+    sync_out(&a).await;
+    b.sync().await;
+
+    // The hub goes away; both desks rent out DA-1.
+    hub.stop();
+    let (order_a, cust_a) = new_order(&a, "anna@example.com").await;
+    let (s, v) = activate(&a, &order_a, &cust_a, "DA-1").await;
+    assert_eq!(s, 201, "{v}");
+    let rental_a = v["rental"]["rentalId"].as_str().unwrap().to_string();
+    let (order_b, cust_b) = new_order(&b, "bart@example.com").await;
+    let (s, v) = activate(&b, &order_b, &cust_b, "DA-1").await;
+    assert_eq!(s, 201, "{v}");
+    let rental_b = v["rental"]["rentalId"].as_str().unwrap().to_string();
+    // A also rents Anna a second laptop, upgrades it to 32 GB, and puts both her devices in one
+    // billing group.
+    let o = a
+        .ok(
+            "POST",
+            "/v1/orders",
+            json!({"customer": {"email": "anna@example.com", "firstName": "Kim", "lastName": "anna"},
+                   "billingAddress": {"contactName": "Kim", "streetAddress": "Dam 1", "city": "Amsterdam", "postalCode": "1012 JS", "country": "Netherlands"},
+                   "items": [{"sku": "LAP-16", "quantity": 1, "contractLength": 24}]}),
+        )
+        .await;
+    let order_a2 = o["orderId"].as_str().unwrap().to_string();
+    a.ok("POST", &format!("/v1/orders/{order_a2}/confirm"), json!({}))
+        .await;
+    let (s, v) = activate(&a, &order_a2, &cust_a, "DA-4").await;
+    assert_eq!(s, 201, "{v}");
+    let rental_a2 = v["rental"]["rentalId"].as_str().unwrap().to_string();
+    let up = a
+        .ok(
+            "POST",
+            &format!("/v1/subscriptions/{rental_a2}/upgrade"),
+            json!({"newSku": "LAP-32", "newSerialNumber": "DA-3", "contractLength": 12}),
+        )
+        .await;
+    let upgraded = up["newRentalId"].as_str().unwrap().to_string();
+    let g = a
+        .ok(
+            "POST",
+            "/v1/billing-groups",
+            json!({"customerId": cust_a, "groupName": "Anna's devices", "billingDay": 1, "rentalIds": [rental_a, upgraded]}),
+        )
+        .await;
+    let group = g["billingGroup"]["billingGroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Back online: A lands first; B's activation of DA-1 is refused.
+    hub.start();
+    sync_out(&a).await;
+    let map_a = ids(&a);
+    for id in [&order_a, &cust_a, &rental_a, &rental_a2, &upgraded, &group] {
+        assert!(map_a.contains_key(id.as_str()), "{id} in {map_a:?}");
+    }
+    b.sync().await;
+    assert_eq!(b.counts().await, (Some(0), Some(1)));
+    let conflicts = b.rpc("sync.conflicts", json!({})).await;
+    let c = &conflicts[0];
+    assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
+    assert_eq!(
+        c["theirs"]["asset:DA-1"]["rentalId"],
+        map_a[&rental_a].as_str(),
+        "B sees the hub's subscription of DA-1: {c}"
+    );
+    // B rents out DA-2 instead; the new activation gets the hub's id too.
+    let resolved = b
+        .rpc(
+            "sync.resolve",
+            json!({"conflictId": c["id"], "resolution": "other_serial", "serialNumber": "DA-2"}),
+        )
+        .await;
+    assert_eq!(resolved["status"], "resolved", "{resolved}");
+    sync_out(&b).await;
+    a.sync().await;
+    b.sync().await;
+    for n in [&a, &b] {
+        assert_eq!(n.counts().await, (Some(0), Some(0)));
+    }
+    let map_b = ids(&b);
+    let subs = hub.all("/v1/subscriptions", "rentals", "rentalId").await;
+    assert_eq!(subs.len(), 4, "A's two, the upgrade, B's on DA-2: {subs:?}");
+    assert!(subs.iter().all(|s| s["rentalId"] != rental_b.as_str()
+        && Some(&s["rentalId"]) != map_b.get(&rental_b).map(|r| json!(r)).as_ref()));
+    let on_da2 = subs
+        .iter()
+        .find(|s| s["assetSerialNumber"] == "DA-2")
+        .unwrap();
+    assert_eq!(on_da2["customerId"], map_b[&cust_b].as_str());
+    // The group's payments are consolidated on the hub under its own ids, and on the desks.
+    let pays = hub
+        .ok(
+            "GET",
+            &format!(
+                "/v1/payments?billingGroupId={}&changedSince=",
+                map_a[&group]
+            ),
+            Value::Null,
+        )
+        .await;
+    assert!(
+        pays["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["paymentType"] == "consolidated"),
+        "{pays}"
+    );
+    assert_converged_through_ids(&hub, &[&a, &b]).await;
+}
