@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare this machine to build, start and test FlexDesk (Debian 12). Idempotent: each part is
 # skipped when already in place, so a second run takes a second or two.
-#   - Debian packages for Tauri/WebKitGTK, Xvfb, WebKitWebDriver, Chromium, poppler-utils, zbar-tools (PDF and label checks in the tests)
+#   - Debian packages for Tauri/WebKitGTK, Xvfb, WebKitWebDriver, Chromium, poppler-utils, zbar-tools (PDF and label checks in the tests),
+#     D-Bus and gnome-keyring (the keyring test of the sync key)
 #   - tauri-driver 2.1.0 (cargo install), the WebDriver front for the desktop end-to-end test
 #   - npm packages of ui/ and e2e/ (npm ci), and the built UI in ui/dist (npm run build)
 # Needs root (or sudo) only when Debian packages are missing. Rust (cargo) and Node.js >= 20.19
@@ -21,6 +22,7 @@ APT_PKGS=(
   libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver chromium poppler-utils zbar-tools
   procps fonts-dejavu-core   # pgrep for the e2e scripts; a font for WebKit and Chromium on a bare system
+  dbus-daemon dbus-bin gnome-keyring   # a Secret Service for the sync key's keyring test
 )
 missing=()
 for p in "${APT_PKGS[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test of FlexDesk on this machine (the README's "run every test" command):
 #   1. setup (scripts/setup.sh: Debian packages, tauri-driver, npm packages, the UI build)
-#   2. core tests: `cargo test` at the root (no Tauri, no display)
+#   2. core tests: `cargo test` at the root (no Tauri, no display), and the one test that needs the
+#      OS keyring, under scripts/with-keyring.sh (a private D-Bus session and gnome-keyring)
 #   3. browser end-to-end test of the UI against the `flexdesk` CLI (`npm run test:e2e` in ui/)
 #   4. desktop end-to-end test of the real window under Xvfb through tauri-driver (e2e/run.sh)
 # A failing step does not stop the later ones that do not depend on it; the exit status is non-zero
@@ -29,8 +30,10 @@ if ! bash scripts/setup.sh; then
   exit 1
 fi
 
-step "2/4 core tests: cargo test"
+step "2/4 core tests: cargo test, then the OS keyring test with a Secret Service of its own"
 cargo test "${LOCKED[@]}" || failed+=("cargo test")
+bash scripts/with-keyring.sh cargo test "${LOCKED[@]}" --test core keyring -- --ignored \
+  || failed+=("keyring test")
 
 step "3/4 UI browser e2e: cargo build --bin flexdesk, npm run test:e2e in ui/"
 if [ ! -d ui/e2e ] || [ -z "$(find ui/e2e -maxdepth 1 -name '*.mjs' -print -quit)" ] \
