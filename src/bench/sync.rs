@@ -104,70 +104,10 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let mut out = vec![];
 
     // ---- push -------------------------------------------------------------------------------
-    let (hub, admin, hub_bu) =
-        scratch(&dir.join("push-hub.db"), &clock, "Bench hub", "BNL", 0).await?;
-    let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
-    let url = hub.start_server("127.0.0.1:0".parse().unwrap()).await?;
-    let (desk, ctx) =
-        desk_with_remote(&dir.join("push-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
-    let t = Instant::now();
-    for i in 0..o.ops {
-        customers::create(
-            &desk.db,
-            &ctx,
-            customers::NewCustomer {
-                email: format!("push{i}@bench.example"),
-                first_name: "Bench".into(),
-                last_name: format!("Customer {i}"),
-                ..Default::default()
-            },
-        )
-        .await?;
-    }
-    log(&format!(
-        "push: {} changes queued on the desk ({:.1?})",
-        o.ops,
-        t.elapsed()
-    ));
-    let rt = round_trip(&url, 2000).await?;
-    log(&format!("raw round trip (GET /health): {rt:.3} ms"));
-    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
-        .await?
-        .expect("remote");
-    let client = Client::new(r, Duration::from_secs(30), &desk.db);
-    let t = Instant::now();
-    let report = push::push(&desk.db, &client, Default::default(), true, || {
-        clock.now_utc()
-    })
-    .await?;
-    let took = t.elapsed().as_secs_f64();
-    let on_hub: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE bu_id = ?")
-        .bind(&hub_bu.id)
-        .fetch_one(hub.db.pool())
-        .await?;
-    if report.sent != o.ops as u64 || on_hub != o.ops as i64 {
-        return Err(crate::Error::internal(format!(
-            "push bench: {} sent, {on_hub} on the hub, {} expected",
-            report.sent, o.ops
-        )));
-    }
-    let per = took * 1000.0 / o.ops as f64;
-    log(&format!(
-        "push: {} ops in {took:.1} s ({per:.2} ms each)",
-        o.ops
-    ));
-    out.push(SyncMeasure {
-        name: format!("push {} ops (new customers) to the hub", o.ops),
-        count: o.ops as u64,
-        total_s: took,
-        per_item_ms: per,
-        requests: report.sent,
-        per_request_ms: per,
-        ratio_to_round_trip: per / rt,
-        target: "< 10 ms per op".into(),
-        met: per < 10.0,
-    });
-    hub.stop_server().await;
+    // To a hub that takes the desk's ids, then to one that gives its own (as FlexPortal's cloud
+    // does): there each answer teaches the desk an id, which later requests are written in.
+    out.push(push_measure(dir, &clock, o, false, log).await?);
+    out.push(push_measure(dir, &clock, o, true, log).await?);
 
     // ---- pull -------------------------------------------------------------------------------
     let (hub, admin, hub_bu) =
@@ -289,4 +229,110 @@ pub fn table(rows: &[SyncMeasure]) -> String {
         ));
     }
     s
+}
+
+/// Queue `o.ops` new customers on a desk and push them to a hub of their own.
+async fn push_measure(
+    dir: &Path,
+    clock: &std::sync::Arc<FixedClock>,
+    o: &SyncBenchOptions,
+    own_ids: bool,
+    log: &dyn Fn(&str),
+) -> Result<SyncMeasure> {
+    let tag = if own_ids { "own-ids-" } else { "" };
+    let (hub, admin, hub_bu) = scratch(
+        &dir.join(format!("push-{tag}hub.db")),
+        clock,
+        "Bench hub",
+        "BNL",
+        0,
+    )
+    .await?;
+    let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
+    let url = hub
+        .start_server_with(
+            "127.0.0.1:0".parse().unwrap(),
+            crate::http::ServeOptions {
+                own_ids,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let (desk, ctx) = desk_with_remote(
+        &dir.join(format!("push-{tag}desk.db")),
+        clock,
+        &url,
+        &hub_bu.id,
+        &key,
+    )
+    .await?;
+    let t = Instant::now();
+    for i in 0..o.ops {
+        customers::create(
+            &desk.db,
+            &ctx,
+            customers::NewCustomer {
+                email: format!("push{i}@bench.example"),
+                first_name: "Bench".into(),
+                last_name: format!("Customer {i}"),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    log(&format!(
+        "push: {} changes queued on the desk ({:.1?})",
+        o.ops,
+        t.elapsed()
+    ));
+    let rt = round_trip(&url, 2000).await?;
+    log(&format!("raw round trip (GET /health): {rt:.3} ms"));
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
+        .await?
+        .expect("remote");
+    let client = Client::new(r, Duration::from_secs(30), &desk.db);
+    let t = Instant::now();
+    let report = push::push(&desk.db, &client, Default::default(), true, || {
+        clock.now_utc()
+    })
+    .await?;
+    let took = t.elapsed().as_secs_f64();
+    let on_hub: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE bu_id = ?")
+        .bind(&hub_bu.id)
+        .fetch_one(hub.db.pool())
+        .await?;
+    let learned = crate::sync::idmap::all(&desk.db, &ctx.bu.id).await?.len();
+    let want_learned = if own_ids { o.ops } else { 0 };
+    if report.sent != o.ops as u64 || on_hub != o.ops as i64 || learned != want_learned {
+        return Err(crate::Error::internal(format!(
+            "push bench: {} sent, {on_hub} on the hub, {learned} ids learned; {} expected",
+            report.sent, o.ops
+        )));
+    }
+    let per = took * 1000.0 / o.ops as f64;
+    log(&format!(
+        "push ({tag}hub): {} ops in {took:.1} s ({per:.2} ms each)",
+        o.ops
+    ));
+    let name = if own_ids {
+        format!(
+            "push {} ops (new customers) to a hub that gives its own ids",
+            o.ops
+        )
+    } else {
+        format!("push {} ops (new customers) to the hub", o.ops)
+    };
+    let m = SyncMeasure {
+        name,
+        count: o.ops as u64,
+        total_s: took,
+        per_item_ms: per,
+        requests: report.sent,
+        per_request_ms: per,
+        ratio_to_round_trip: per / rt,
+        target: "< 10 ms per op".into(),
+        met: per < 10.0,
+    };
+    hub.stop_server().await;
+    Ok(m)
 }

@@ -16,6 +16,9 @@ use serde_json::Value;
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
+/// The business unit's current remote as the map names it (`<base URL> <Tenant-ID>`).
+const REMOTE: &str = "(SELECT base_url || ' ' || tenant_id FROM sync_remotes WHERE bu_id = ?)";
+
 /// Which way a translation goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
@@ -36,12 +39,17 @@ pub async fn learn(
     if local == remote || local.is_empty() || remote.is_empty() {
         return Ok(());
     }
-    sqlx::query("INSERT OR IGNORE INTO sync_id_map (bu_id, local_id, remote_id) VALUES (?, ?, ?)")
-        .bind(bu_id)
-        .bind(local)
-        .bind(remote)
-        .execute(&mut *conn)
-        .await?;
+    // Nothing when the unit has no remote (a hub writing records a desk sent).
+    sqlx::query(&format!(
+        "INSERT OR IGNORE INTO sync_id_map (bu_id, remote, local_id, remote_id)
+         SELECT ?, r, ?, ? FROM (SELECT {REMOTE} AS r) WHERE r IS NOT NULL"
+    ))
+    .bind(bu_id)
+    .bind(local)
+    .bind(remote)
+    .bind(bu_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -51,22 +59,25 @@ pub async fn local_of(
     bu_id: &str,
     remote: &str,
 ) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT local_id FROM sync_id_map WHERE bu_id = ? AND remote_id = ?")
-            .bind(bu_id)
-            .bind(remote)
-            .fetch_optional(&mut *conn)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT local_id FROM sync_id_map WHERE bu_id = ? AND remote = {REMOTE} AND remote_id = ?"
+    ))
+    .bind(bu_id)
+    .bind(bu_id)
+    .bind(remote)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Every id the remote gave to a record of this business unit: the desk's id to the remote's.
 pub async fn all(db: &Db, bu_id: &str) -> Result<std::collections::BTreeMap<String, String>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT local_id, remote_id FROM sync_id_map WHERE bu_id = ?")
-            .bind(bu_id)
-            .fetch_all(db.pool())
-            .await?;
+    let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+        "SELECT local_id, remote_id FROM sync_id_map WHERE bu_id = ? AND remote = {REMOTE}"
+    ))
+    .bind(bu_id)
+    .bind(bu_id)
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -148,11 +159,13 @@ impl IdMap {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let any: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM sync_id_map WHERE bu_id = ? LIMIT 1")
-                .bind(&self.bu_id)
-                .fetch_optional(self.db.pool())
-                .await?;
+        let any: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM sync_id_map WHERE bu_id = ? AND remote = {REMOTE} LIMIT 1"
+        ))
+        .bind(&self.bu_id)
+        .bind(&self.bu_id)
+        .fetch_optional(self.db.pool())
+        .await?;
         if any.is_none() {
             return Ok(HashMap::new());
         }
@@ -161,8 +174,10 @@ impl IdMap {
             Way::In => ("remote_id", "local_id"),
         };
         let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT {from}, {to} FROM sync_id_map WHERE bu_id = ? AND {from} IN (SELECT value FROM json_each(?))"
+            "SELECT {from}, {to} FROM sync_id_map
+             WHERE bu_id = ? AND remote = {REMOTE} AND {from} IN (SELECT value FROM json_each(?))"
         ))
+        .bind(&self.bu_id)
         .bind(&self.bu_id)
         .bind(serde_json::to_string(ids)?)
         .fetch_all(self.db.pool())

@@ -248,6 +248,8 @@ pub struct SyncStatus {
     pub conflicts: i64,
     /// Objects read by a pull pass under way (absent when none runs).
     pub pull_progress: Option<i64>,
+    /// Records made here that the remote knows by an id of its own (see `idmap`).
+    pub remote_ids: i64,
 }
 
 pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
@@ -277,6 +279,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
     .bind(bu_id)
     .fetch_one(db.pool())
     .await?;
+    let remote_ids = idmap::all(db, bu_id).await?.len() as i64;
     let progress: Option<i64> = sqlx::query_scalar(
         "SELECT sum(pulled) FROM sync_cursors WHERE bu_id = ? AND cursor IS NOT NULL",
     )
@@ -296,6 +299,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             waiting,
             conflicts,
             pull_progress: None,
+            remote_ids,
         },
         Some((url, enabled, state, last_sync, last_pull, err, adopted)) => SyncStatus {
             configured: true,
@@ -309,6 +313,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             waiting,
             conflicts,
             pull_progress: progress,
+            remote_ids,
         },
     })
 }

@@ -183,18 +183,13 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             .await?;
         }
     }
-    // Another remote (or another tenant on it): what this desk knew of the old one — where its
-    // lists were read up to and the ids it gave — says nothing about the new one.
+    // Another remote (or another tenant on it): where the old one's lists were read up to says
+    // nothing about the new one's. (The ids a remote gave stay, kept under that remote's name.)
     let moved = existing.as_ref().is_some_and(|(old_url, old_tenant, ..)| {
         *old_url != url || old_tenant != input.tenant_id.trim()
     });
     if moved {
-        for table in ["sync_cursors", "sync_id_map"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE bu_id = ?"))
-                .bind(&ctx.bu.id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        forget_positions(&mut tx, &ctx.bu.id).await?;
     }
     crate::store::record(
         &mut tx,
@@ -234,7 +229,18 @@ pub async fn remove(db: &Db, ctx: &Ctx, desk_id: &str) -> Result<()> {
             "This business unit has no remote.",
         ));
     }
+    // The next remote set, whichever it is, is read from the start.
+    forget_positions(&mut tx, &ctx.bu.id).await?;
     tx.commit().await?;
     secrets::forget(desk_id, &ctx.bu.id);
+    Ok(())
+}
+
+/// Forget where a unit's lists were read up to (the next pull reads everything).
+async fn forget_positions(conn: &mut sqlx::SqliteConnection, bu_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sync_cursors WHERE bu_id = ?")
+        .bind(bu_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -159,6 +159,11 @@ async fn a_remote_that_mints_its_own_ids_teaches_them_to_the_desks_even_when_the
     sync_out(&a).await;
     assert!(proxy.writes.lock().unwrap().is_empty());
     let map = ids(&a);
+    assert_eq!(
+        a.status().await["remoteIds"].as_u64(),
+        Some(map.len() as u64),
+        "the status counts them"
+    );
     let p = a
         .ok("GET", &format!("/v1/products/{product}"), Value::Null)
         .await;

@@ -138,10 +138,10 @@ function cli(args) {
   return out.trim().split("\n").pop().trim();
 }
 
-/** Start a second `flexdesk serve` (a sync hub) on its own database; its process and URL (the first line it prints). */
-function startHub(db) {
+/** Start a second `flexdesk serve` (a sync hub, with `extra` options) on its own database; its process and URL (the first line it prints). */
+function startHub(db, extra = []) {
   return new Promise((resolveHub, reject) => {
-    const child = spawn(bin, ["--db", db, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, ["--db", db, "serve", "--listen", "127.0.0.1:0", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
     hubs.add(child);
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
@@ -1123,6 +1123,40 @@ async function main() {
       await tid("sync-remove-confirm").click();
       await tid("success-banner").filter({ hasText: "Sync is off" }).waitFor();
       await indicator("off").filter({ hasText: /Sync off.*1 waiting/ }).waitFor();
+    } finally {
+      await stop(hub.child);
+    }
+  });
+
+  await step("sync (Administrator): against a hub that gives its own ids, the customer that waited arrives under the hub's id and Settings → Sync says so", async () => {
+    const hubDb = join(tmp, "own-ids-hub.db");
+    const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "Cloud-like hub", "--currency", "EUR", "--code", "NL"]);
+    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu]);
+    const hub = await startHub(hubDb, ["--own-ids"]);
+    try {
+      await tid("sync-card").waitFor();
+      await tid("sync-url").fill(hub.url);
+      await tid("sync-tenant").fill(hubBu);
+      await tid("sync-key").fill(hubKey);
+      await tid("sync-pull-every").fill("3600");
+      await tid("sync-save").click();
+      await tid("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+      await tid("sync-now").click();
+      await tid("sync-waiting").filter({ hasText: /^0 waiting$/ }).waitFor();
+      const note = tid("sync-remote-ids");
+      await note.filter({ hasText: "The remote gave its own ids to 1 record made here" }).waitFor();
+      // The desk keeps its id; the hub has the customer once, under its own.
+      const email = `offline.${tag.toLowerCase()}@example.org`;
+      const mine = (await rpc(base, "customers.list", { email, limit: "5" }, nctx)).items.find((c) => c.email === email);
+      assert(mine, `the desk still lists ${email}`);
+      const res = await fetch(`${hub.url}/v1/customers?limit=100`, { headers: { Authorization: `Bearer ${hubKey}`, "Tenant-ID": hubBu } });
+      const theirs = (await res.json()).customers.filter((c) => c.email === email);
+      assert(theirs.length === 1 && theirs[0].customerId !== mine.customerId, `the hub has ${email} once, under its own id: ${JSON.stringify(theirs.map((c) => c.customerId))}`);
+      await tid("sync-card").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, "39-sync-own-ids.png") });
+      await tid("sync-remove").click();
+      await tid("sync-remove-confirm").click();
+      await tid("success-banner").filter({ hasText: "Sync is off" }).waitFor();
     } finally {
       await stop(hub.child);
     }

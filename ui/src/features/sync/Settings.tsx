@@ -71,6 +71,12 @@ function RemoteState() {
         )}
       </div>
       {st.lastError && <div className="small bad-text">{st.lastError}</div>}
+      {st.remoteIds > 0 && (
+        <div className="small muted" data-testid="sync-remote-ids">
+          The remote gave its own ids to {count(st.remoteIds, "record")} made here. This desk keeps its own ids
+          and uses the remote's when it talks to it.
+        </div>
+      )}
     </div>
   );
 }

@@ -15,4 +15,8 @@ lastAdoptedAt?: string, lastError?: string, waiting: number, conflicts: number,
 /**
  * Objects read by a pull pass under way (absent when none runs).
  */
-pullProgress?: number, };
+pullProgress?: number, 
+/**
+ * Records made here that the remote knows by an id of its own (see `idmap`).
+ */
+remoteIds: number, };
