@@ -201,6 +201,7 @@ impl Client {
             return Ok(());
         }
         let found = super::pull::remote_payments_of(self, std::slice::from_ref(&owner)).await?;
+        let mut conn = self.ids.db().pool().acquire().await?;
         let mut pairs = vec![];
         for p in found.iter().flat_map(|(_, items)| items) {
             let (Some(theirs), Some(key)) = (
@@ -209,14 +210,9 @@ impl Client {
             ) else {
                 continue;
             };
-            let ours: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM payments WHERE bu_id = ? AND idempotency_key = ?",
-            )
-            .bind(self.ids.bu_id())
-            .bind(key)
-            .fetch_optional(self.ids.db().pool())
-            .await?;
-            if let Some(ours) = ours {
+            if let Some(ours) =
+                super::idmap::payment_by_key(&mut conn, self.ids.bu_id(), key, theirs).await?
+            {
                 pairs.push((ours, theirs.to_string()));
             }
         }

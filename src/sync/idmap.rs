@@ -69,6 +69,24 @@ pub async fn local_of(
     .await?)
 }
 
+/// The desk's payment with this idempotency key (its subscription, kind and number), other than
+/// `not`: how a payment the remote scheduled under its own id is paired with the desk's.
+pub async fn payment_by_key(
+    conn: &mut SqliteConnection,
+    bu_id: &str,
+    key: &str,
+    not: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM payments WHERE bu_id = ? AND idempotency_key = ? AND id <> ?",
+    )
+    .bind(bu_id)
+    .bind(key)
+    .bind(not)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// Every id the remote gave to a record of this business unit: the desk's id to the remote's.
 pub async fn all(db: &Db, bu_id: &str) -> Result<std::collections::BTreeMap<String, String>> {
     let rows: Vec<(String, String)> = sqlx::query_as(&format!(

@@ -943,15 +943,7 @@ async fn rental(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Re
 async fn payment(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<String> {
     let key = req(o, "idempotencyKey")?;
     let mut id = req(o, "paymentId")?;
-    let ours: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM payments WHERE bu_id = ? AND idempotency_key = ? AND id <> ?",
-    )
-    .bind(&bu.id)
-    .bind(&key)
-    .bind(&id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(ours) = ours {
+    if let Some(ours) = super::idmap::payment_by_key(conn, &bu.id, &key, &id).await? {
         super::idmap::learn(conn, &bu.id, &ours, &id).await?;
         // Lines written before their consolidated payment was paired name it by the remote's id.
         sqlx::query(

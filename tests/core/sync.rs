@@ -306,17 +306,42 @@ pub fn reserve_port() -> String {
     a.to_string()
 }
 
-/// The hub with a catalog, and two desks that have pulled it.
-pub async fn hub_and_desks(dir: &Path) -> (Node, Node, Node) {
-    let hub = Node::new(dir, "hub", &reserve_port()).await;
-    hub.ok(
+/// The laptop every sync test sells (product LAP, variant LAP-16 at 49 or 39 a month), with
+/// `more` variants, in `node`'s catalog.
+pub async fn add_laptops(node: &Node, more: &[Value]) {
+    let mut variants = vec![
+        json!({"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200,
+                                   "acquisitionCost": 900, "pricing": {"12": 49, "24": 39}}),
+    ];
+    variants.extend(more.iter().cloned());
+    node.ok(
         "POST",
         "/v1/products",
         json!({"productSku": "LAP", "name": "Laptop 14", "category": "Laptops", "brand": "Acme", "specification": "16 GB",
-               "variants": [{"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200, "acquisitionCost": 900,
-                             "pricing": {"12": 49, "24": 39}}]}),
+               "variants": variants}),
     )
     .await;
+}
+
+/// The id of a subscription's first payment, as `desk` lists it.
+pub async fn first_payment(desk: &Node, rental: &str) -> String {
+    let pays = desk
+        .ok(
+            "GET",
+            &format!("/v1/payments?rentalId={rental}&sortDir=asc"),
+            Value::Null,
+        )
+        .await;
+    pays["payments"][0]["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The hub with a catalog, and two desks that have pulled it.
+pub async fn hub_and_desks(dir: &Path) -> (Node, Node, Node) {
+    let hub = Node::new(dir, "hub", &reserve_port()).await;
+    add_laptops(&hub, &[]).await;
     let a = Node::new(dir, "desk-a", "127.0.0.1:0").await;
     let b = Node::new(dir, "desk-b", "127.0.0.1:0").await;
     a.sync_with(&hub);
@@ -711,20 +736,10 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
         assert_eq!(st, 201, "{v}");
         rentals.push(v["rental"]["rentalId"].as_str().unwrap().to_string());
     }
-    let pays = c
-        .ok(
-            "GET",
-            &format!("/v1/payments?rentalId={}&sortDir=asc", rentals[0]),
-            Value::Null,
-        )
-        .await;
-    let first_payment = pays["payments"][0]["paymentId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let paid = first_payment(&c, &rentals[0]).await;
     c.ok(
         "POST",
-        &format!("/v1/payments/{first_payment}/mark-paid"),
+        &format!("/v1/payments/{paid}/mark-paid"),
         json!({"paymentReference": "BANK-77"}),
     )
     .await;
@@ -852,17 +867,7 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     let (order2, _) = new_order(&a, "otto@example.com").await;
     a.sync().await;
     b.sync().await;
-    let pays = b
-        .ok(
-            "GET",
-            &format!("/v1/payments?rentalId={rental1}&sortDir=asc"),
-            Value::Null,
-        )
-        .await;
-    let p1 = pays["payments"][0]["paymentId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let p1 = first_payment(&b, &rental1).await;
 
     // Offline: A marks the payment paid, B cancels it; A fulfils order 2, B cancels it.
     hub.stop();
@@ -1264,14 +1269,7 @@ async fn a_desk_that_worked_alone_sends_its_records_to_a_new_hub_and_a_clash_is_
     let hub = Node::new(dir.path(), "hub", &reserve_port()).await;
     // Desk C works alone for a while: catalog, stock, two subscriptions, a payment paid.
     let c = Node::new(dir.path(), "desk-c", "127.0.0.1:0").await;
-    c.ok(
-        "POST",
-        "/v1/products",
-        json!({"productSku": "LAP", "name": "Laptop 14", "category": "Laptops", "brand": "Acme", "specification": "16 GB",
-               "variants": [{"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200, "acquisitionCost": 900,
-                             "pricing": {"12": 49, "24": 39}}]}),
-    )
-    .await;
+    add_laptops(&c, &[]).await;
     for s in ["PC-1", "PC-2", "PC-3"] {
         c.ok(
             "POST",
@@ -1287,17 +1285,7 @@ async fn a_desk_that_worked_alone_sends_its_records_to_a_new_hub_and_a_clash_is_
     let (s2, _) = activate(&c, &o2, &c2, "PC-2").await;
     assert_eq!(s2, 201);
     let rental = r1["rental"]["rentalId"].as_str().unwrap();
-    let pays = c
-        .ok(
-            "GET",
-            &format!("/v1/payments?rentalId={rental}&sortDir=asc"),
-            Value::Null,
-        )
-        .await;
-    let p1 = pays["payments"][0]["paymentId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let p1 = first_payment(&c, rental).await;
     c.ok(
         "POST",
         &format!("/v1/payments/{p1}/mark-paid"),

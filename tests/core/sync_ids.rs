@@ -2,7 +2,9 @@
 //! with `flexdesk serve --own-ids` ignores the ids desks send. Desks keep theirs, learn the
 //! remote's from its answers (and payments by their idempotency key), and converge through them.
 
-use super::sync::{activate, cli, new_order, reserve_port, Fault, FaultProxy, Node};
+use super::sync::{
+    activate, add_laptops, cli, first_payment, new_order, reserve_port, Fault, FaultProxy, Node,
+};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -101,14 +103,7 @@ async fn a_remote_that_mints_its_own_ids_teaches_them_to_the_desks_even_when_the
 ) {
     let dir = tempfile::tempdir().unwrap();
     let hub = Node::new_with(dir.path(), "hub", &reserve_port(), &["--own-ids"]).await;
-    hub.ok(
-        "POST",
-        "/v1/products",
-        json!({"productSku": "LAP", "name": "Laptop 14", "category": "Laptops", "brand": "Acme", "specification": "16 GB",
-               "variants": [{"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200, "acquisitionCost": 900,
-                             "pricing": {"12": 49, "24": 39}}]}),
-    )
-    .await;
+    add_laptops(&hub, &[]).await;
     // The hub keeps none of the ids a caller sends.
     let sent = hub
         .ok(
@@ -206,17 +201,7 @@ async fn a_remote_that_mints_its_own_ids_teaches_them_to_the_desks_even_when_the
     let (st, v) = activate(&a, &order, &ann, "ID-1").await;
     assert_eq!(st, 201, "{v}");
     let rental = v["rental"]["rentalId"].as_str().unwrap().to_string();
-    let pays = a
-        .ok(
-            "GET",
-            &format!("/v1/payments?rentalId={rental}&sortDir=asc"),
-            Value::Null,
-        )
-        .await;
-    let first = pays["payments"][0]["paymentId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = first_payment(&a, &rental).await;
     a.ok(
         "POST",
         &format!("/v1/payments/{first}/mark-paid"),
@@ -317,14 +302,12 @@ async fn against_a_remote_with_its_own_ids_a_serial_activated_on_two_desks_an_up
 ) {
     let dir = tempfile::tempdir().unwrap();
     let mut hub = Node::new_with(dir.path(), "hub", &reserve_port(), &["--own-ids"]).await;
-    hub.ok(
-        "POST",
-        "/v1/products",
-        json!({"productSku": "LAP", "name": "Laptop 14", "category": "Laptops", "brand": "Acme", "specification": "16 GB",
-               "variants": [{"variantSku": "LAP-16", "variantName": "16 GB", "grade": "A", "listPrice": 1200, "acquisitionCost": 900,
-                             "pricing": {"12": 49, "24": 39}},
-                            {"variantSku": "LAP-32", "variantName": "32 GB", "grade": "A", "listPrice": 1600, "acquisitionCost": 1200,
-                             "pricing": {"12": 69, "24": 59}}]}),
+    add_laptops(
+        &hub,
+        &[
+            json!({"variantSku": "LAP-32", "variantName": "32 GB", "grade": "A", "listPrice": 1600,
+                 "acquisitionCost": 1200, "pricing": {"12": 69, "24": 59}}),
+        ],
     )
     .await;
     let a = Node::new(dir.path(), "desk-a", "127.0.0.1:0").await;
