@@ -3,7 +3,7 @@
 //! command to `flexdesk::api::dispatch`. No business rule lives here.
 
 use flexdesk::api::RpcContext;
-use flexdesk::clock::{SharedClock, SystemClock};
+use flexdesk::clock::SharedClock;
 use flexdesk::Core;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -86,7 +86,18 @@ async fn open_core(
     shown: Arc<tokio::sync::Notify>,
 ) {
     let started = std::time::Instant::now();
-    let clock: SharedClock = Arc::new(SystemClock);
+    // A FLEXDESK_TODAY that is not a day stops the start with its message on screen.
+    let clock: SharedClock = match flexdesk::clock::from_env() {
+        Ok(clock) => clock,
+        Err(e) => {
+            eprintln!("FlexDesk: {}", e.message);
+            let _ = tx.send(Some(Err(e.message)));
+            return;
+        }
+    };
+    if let Some(day) = clock.pinned_to() {
+        eprintln!("FlexDesk: the calendar is pinned to {day} ({}).", flexdesk::clock::TODAY_ENV);
+    }
     let opened = async {
         let core = Core::open(&path, clock).await?;
         let rest = flexdesk::demo::seed_staged(&core).await?;

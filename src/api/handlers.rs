@@ -96,6 +96,11 @@ pub struct Bootstrap {
     pub db_path: String,
     /// The demo business is still loading (first start); lists fill in over a few seconds.
     pub demo_loading: bool,
+    /// The desk's clock as it answered (RFC 3339, UTC): the UI's "today" is the desk's, pinned or not.
+    pub now: String,
+    /// The day the desk's calendar is pinned to (`FLEXDESK_TODAY`), shown in the top bar so a
+    /// pinned desk is never mistaken for a live one; `null` on a live desk.
+    pub pinned_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -124,6 +129,8 @@ pub async fn app_bootstrap(s: &Session<'_>, _: Empty) -> Result<Bootstrap> {
         version: env!("CARGO_PKG_VERSION").into(),
         db_path: core.path.display().to_string(),
         demo_loading: core.demo_loading.load(std::sync::atomic::Ordering::SeqCst),
+        now: core.now_stamp(),
+        pinned_to: core.clock.pinned_to().map(crate::services::day_text),
     })
 }
 

@@ -3,12 +3,11 @@
 //! Commands that create something print its id (or key) as the last line of stdout.
 
 use clap::{Parser, Subcommand};
-use flexdesk::clock::{SharedClock, SystemClock};
+use flexdesk::clock::SharedClock;
 use flexdesk::services::{business_units, keys, Ctx};
 use flexdesk::store::Actor;
 use flexdesk::{Core, Error};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -237,7 +236,10 @@ async fn main() {
 
 async fn open(db: &Option<PathBuf>) -> Result<Core, Error> {
     let path = db.clone().unwrap_or_else(Core::default_db_path);
-    let clock: SharedClock = Arc::new(SystemClock);
+    let clock: SharedClock = flexdesk::clock::from_env()?;
+    if let Some(day) = clock.pinned_to() {
+        eprintln!("FlexDesk: the calendar is pinned to {day} ({}).", flexdesk::clock::TODAY_ENV);
+    }
     Core::open(&path, clock).await
 }
 

@@ -2,10 +2,10 @@
 //! (each printing its id or key as the last line), then serve and call the v1 API.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn flexdesk(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+    let out = crate::support::flexdesk_bin()
         .arg("--db")
         .arg(db)
         .args(args)
@@ -58,7 +58,7 @@ async fn a_script_starts_from_nothing_with_the_cli_alone() {
     let key = last_line(&out);
     assert!(key.starts_with("pk_live_"));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+    let mut child = crate::support::flexdesk_bin()
         .arg("--db")
         .arg(&db)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -153,7 +153,10 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
         .await
         .unwrap();
     assert_eq!(pay, vec!["cancelled", "failed", "paid", "pending"]);
-    let overdue: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status IN ('pending', 'failed') AND due_date < date('now')")
+    // The demo is made as of the desk's (pinned) today, not SQLite's date('now').
+    let today = crate::support::pinned_today();
+    let overdue: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status IN ('pending', 'failed') AND due_date < ?")
+        .bind(&today)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -182,7 +185,8 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
         consolidated.contains(&"paid".to_string()),
         "{consolidated:?}"
     );
-    let uninvoiced: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE invoice_id IS NULL AND consolidated_into IS NULL AND status <> 'cancelled' AND invoice_date <= date('now')")
+    let uninvoiced: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE invoice_id IS NULL AND consolidated_into IS NULL AND status <> 'cancelled' AND invoice_date <= ?")
+        .bind(&today)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -201,7 +205,7 @@ async fn processes_opening_one_new_file_at_once_all_succeed_and_set_it_up_once()
         let db = dir.path().join(format!("shared-{round}.db"));
         let children: Vec<_> = (0..6)
             .map(|_| {
-                Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+                crate::support::flexdesk_bin()
                     .arg("--db")
                     .arg(&db)
                     .args(["bu", "list"])
@@ -242,5 +246,56 @@ async fn processes_opening_one_new_file_at_once_all_succeed_and_set_it_up_once()
             "one administrator, created once"
         );
         core.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn flexdesk_today_pins_the_calendar_and_a_bad_value_stops_the_start_changing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("leap.db");
+    let out = crate::support::flexdesk_bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["bu", "create", "--name", "Leap day", "--currency", "EUR"])
+        .env(flexdesk::clock::TODAY_ENV, "2028-02-29")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("pinned to 2028-02-29"), "{err}");
+    let id = last_line(&String::from_utf8_lossy(&out.stdout));
+    let core = flexdesk::Core::open(&db, flexdesk::clock::FixedClock::at_date(2026, 3, 1))
+        .await
+        .unwrap();
+    let bu = flexdesk::services::business_units::get(&core.db, &id)
+        .await
+        .unwrap();
+    assert!(
+        bu.created_at.starts_with("2028-02-29T12:00:"),
+        "made at {} on a desk pinned to 2028-02-29",
+        bu.created_at
+    );
+
+    for bad in ["2027-02-29", "31-01-2027", "2027-1-31", "tomorrow"] {
+        let fresh = dir.path().join(format!("bad-{bad}.db"));
+        for args in [&["bu", "list"][..], &["serve", "--listen", "127.0.0.1:0"][..]] {
+            let out = crate::support::flexdesk_bin()
+                .arg("--db")
+                .arg(&fresh)
+                .args(args)
+                .env(flexdesk::clock::TODAY_ENV, bad)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{bad} {args:?} was accepted");
+            assert!(
+                err.contains(&format!("FLEXDESK_TODAY is '{bad}'"))
+                    && err.contains("YYYY-MM-DD")
+                    && err.contains("VALIDATION_ERROR"),
+                "{bad} {args:?}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "{bad} {args:?} printed {:?}", out.stdout);
+            assert!(!fresh.exists(), "{bad} {args:?} made the database");
+        }
     }
 }

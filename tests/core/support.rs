@@ -8,6 +8,25 @@ use serde_json::json;
 use std::sync::Arc;
 use tempfile::TempDir;
 
+/// The `flexdesk` binary, as tests start it: on a pinned calendar, so what a spawned desk or hub
+/// dates is the same on any day of the year — `FLEXDESK_TODAY` when the run sets it, else the
+/// day in tests/pinned-today (which the e2e suites use too).
+pub fn flexdesk_bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flexdesk"));
+    cmd.env(flexdesk::clock::TODAY_ENV, pinned_today());
+    cmd
+}
+
+/// The day spawned processes run on: `FLEXDESK_TODAY` when the run sets it, else tests/pinned-today.
+pub fn pinned_today() -> String {
+    std::env::var(flexdesk::clock::TODAY_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| include_str!("../pinned-today").to_string())
+        .trim()
+        .to_string()
+}
+
 pub struct TestCore {
     pub core: Core,
     pub clock: Arc<FixedClock>,

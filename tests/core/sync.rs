@@ -4,11 +4,11 @@
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// Run the `flexdesk` command line on `db`; its last line of output (an id or a key).
 pub fn cli(db: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+    let out = crate::support::flexdesk_bin()
         .arg("--db")
         .arg(db)
         .args(args)
@@ -109,7 +109,7 @@ impl Node {
 
     pub fn start(&mut self) {
         use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+        let mut child = crate::support::flexdesk_bin()
             .arg("--db")
             .arg(&self.db)
             .args(["serve", "--listen", &self.listen, "--sync-retry-ms", "100"])
@@ -1377,7 +1377,7 @@ async fn keyring_holds_the_remote_key_and_the_database_never_sees_it() {
     let db = dir.path().join("desk.db");
     let secrets = dir.path().join("desk-secrets");
     let run = |env: &[(&str, &str)], args: &[&str]| -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+        let out = crate::support::flexdesk_bin()
             .arg("--db")
             .arg(&db)
             .args(args)

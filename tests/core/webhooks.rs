@@ -402,7 +402,7 @@ async fn an_unreachable_endpoint_is_given_up_after_the_last_attempt_and_410_at_o
 /// `flexdesk serve` on a file, with fast retries; returns the process and its URL.
 fn serve(db: &std::path::Path) -> (std::process::Child, String) {
     use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flexdesk"))
+    let mut child = crate::support::flexdesk_bin()
         .arg("--db")
         .arg(db)
         .args([

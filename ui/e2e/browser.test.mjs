@@ -20,6 +20,11 @@ const dist = join(uiDir, "dist");
 const shots = join(here, "shots");
 const bin = process.env.FLEXDESK_BIN ?? resolve(uiDir, "../target/debug/flexdesk");
 const chromePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// Every server this test starts runs on a pinned calendar (FLEXDESK_TODAY, inherited by each
+// process it spawns), so the demo business and every date it checks are the same on any day:
+// the day given in the environment, or tests/pinned-today.
+const TODAY = (process.env.FLEXDESK_TODAY || readFileSync(resolve(uiDir, "../tests/pinned-today"), "utf8")).trim();
+process.env.FLEXDESK_TODAY = TODAY;
 const TIMEOUT = 15_000;
 
 let passed = 0;
@@ -89,18 +94,25 @@ async function downloaded(button) {
   return { name: dl.suggestedFilename(), bytes: readFileSync(await dl.path()) };
 }
 
+/** The first billing day (1–28) on or after `iso` (YYYY-MM-DD), as the core's billing groups count it. */
+function billingDate(iso, day) {
+  const d = new Date(`${iso}T12:00:00Z`);
+  if (d.getUTCDate() > day) d.setUTCMonth(d.getUTCMonth() + 1, day);
+  else d.setUTCDate(day);
+  return d.toISOString().slice(0, 10);
+}
+
 /** An amount as minor units, from a decimal string ("109.99" → 10999). */
 function cents(amount) {
   const [whole, frac = ""] = amount.split(".");
   return Number(whole) * 100 + Number((frac + "00").slice(0, 2)) * (amount.startsWith("-") ? -1 : 1);
 }
 
-/** A day as YYYY-MM-DD, `days` from today (local time, as the desk shows it). */
+/** A day as YYYY-MM-DD, `days` from the desk's (pinned) today. */
 function dayFromToday(days) {
-  const d = new Date();
-  d.setDate(d.getDate() + days);
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const d = new Date(`${TODAY}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }
 
 async function noErrorBanner() {
@@ -241,6 +253,20 @@ async function main() {
     await tid("bu-switcher").waitFor();
     await tid("screen-title").waitFor();
     await noErrorBanner();
+  });
+
+  await step("the top bar says the desk's calendar is pinned, to the day the server was given", async () => {
+    assert(boot.pinnedTo === TODAY, `app.bootstrap says pinnedTo ${boot.pinnedTo}, expected ${TODAY}`);
+    assert(boot.now.slice(0, 10) === TODAY, `the desk's clock reads ${boot.now}, expected a time on ${TODAY}`);
+    const shown = (await tid("pinned-day").innerText()).trim();
+    const want = await page.evaluate((d) => `Pinned to ${new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}`, TODAY);
+    assert(shown === want, `the top bar reads "${shown}", expected "${want}"`);
+    // The screens' "today" is the desk's: the month-end run starts at the pinned day.
+    await tid("nav-invoices").click();
+    await tid("monthend-date").waitFor();
+    const upTo = await tid("monthend-date").inputValue();
+    assert(upTo === TODAY, `the month-end run's date starts at ${upTo}, expected the desk's today ${TODAY}`);
+    await tid("nav-dashboard").click();
   });
 
   await step("switching the business unit shows its currency", async () => {
@@ -732,18 +758,36 @@ async function main() {
   const nctx = { userId: admin.id, buId: nl.id };
   let bizCustomer;
   let members;
-  await step("billing data: a business customer with two active subscriptions billed on their own", async () => {
+  let billingDay;
+  await step("billing data: a business customer with two active subscriptions billed on their own whose next payments share a billing period", async () => {
+    // A member's payment joins the consolidated payment of the first billing day on or after its
+    // own invoice date (docs/rules.md): pick two subscriptions, and a billing day, that put both
+    // next payments into the group's first consolidated payment.
     const cs = await rpc(base, "customers.list", { customerType: "business", status: "active", limit: "100" }, nctx);
-    for (const c of cs.items) {
+    search: for (const c of cs.items) {
       const subs = await rpc(base, "subscriptions.list", { customerId: c.customerId, status: "active", limit: "100" }, nctx);
-      const free = subs.items.filter((r) => !r.billingGroupId);
-      if (free.length >= 2) {
-        bizCustomer = c;
-        members = free.slice(0, 2);
-        break;
+      const next = [];
+      for (const r of subs.items.filter((r) => !r.billingGroupId)) {
+        const ps = await rpc(base, "payments.list", { rentalId: r.rentalId, status: "pending", sortDir: "asc", limit: "100" }, nctx);
+        const p = ps.items.find((p) => ["rent", "prorated"].includes(p.kind) && !p.invoiceNumber && p.invoiceDate >= TODAY);
+        if (p) next.push({ r, invoiceDate: p.invoiceDate });
+      }
+      for (const day of [15, ...Array.from({ length: 28 }, (_, i) => 28 - i)]) {
+        const buckets = new Map();
+        for (const n of next) {
+          const at = billingDate(n.invoiceDate, day);
+          buckets.set(at, [...(buckets.get(at) ?? []), n.r]);
+        }
+        const first = [...buckets.keys()].sort()[0];
+        if (first && buckets.get(first).length >= 2) {
+          bizCustomer = c;
+          members = buckets.get(first).slice(0, 2);
+          billingDay = day;
+          break search;
+        }
       }
     }
-    assert(bizCustomer, `no business customer in ${nl.name} has two active subscriptions outside a billing group (demo data)`);
+    assert(bizCustomer, `no business customer in ${nl.name} has two active subscriptions outside a billing group whose next payments can share a billing period (demo data as of ${TODAY})`);
   });
 
   await step("billing groups (Alex Accounts): a group from two subscriptions; its monthly total is their sum", async () => {
@@ -755,7 +799,7 @@ async function main() {
     await tid("billing-customer-result").filter({ hasText: bizCustomer.email }).click();
     for (const r of members) await page.locator(`[data-testid="billing-member"][data-rental="${r.rentalId}"]`).check();
     await tid("billing-name").fill("E2E head office");
-    await tid("billing-day").fill("15");
+    await tid("billing-day").fill(String(billingDay));
     await tid("billing-save").click();
     await tid("screen-title").filter({ hasText: "E2E head office" }).waitFor();
     const want = members.reduce((sum, r) => sum + cents(r.monthlyAmount), 0);

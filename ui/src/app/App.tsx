@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { call, setContext, toAppError } from "../lib/api/client";
 import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
 import type { User } from "../lib/api/bindings/User";
+import { setDeskClock } from "../lib/format";
 import { clearRoute } from "../lib/router";
 import { rememberedUserId, rememberUser, SessionProvider } from "../lib/session";
 import { Loading } from "../lib/ui";
@@ -20,6 +21,7 @@ export function App() {
     try {
       setContext({});
       const b = await call("app.bootstrap", {});
+      setDeskClock(b.now);
       setBoot(b);
       const remembered = rememberedUserId();
       setUser(b.users.find((u) => u.id === remembered && u.active) ?? null);

@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
 import type { User } from "../lib/api/bindings/User";
 import { ROLE_TEXT } from "../lib/access";
+import { formatDate } from "../lib/format";
 
 
 export function UserPicker(props: { boot: Bootstrap; onPick(u: User): void }) {
@@ -34,6 +35,11 @@ export function UserPicker(props: { boot: Bootstrap; onPick(u: User): void }) {
         <p className="muted">
           Desk {props.boot.desk.code}{props.boot.desk.name && props.boot.desk.name !== "This desk" ? ` (${props.boot.desk.name})` : ""} · version {props.boot.version}
         </p>
+        {props.boot.pinnedTo && (
+          <p className="pinned-day" data-testid="pinned-day">
+            Pinned to {formatDate(props.boot.pinnedTo)}: this desk's calendar is not today's.
+          </p>
+        )}
         <ul className="user-picker" data-testid="user-picker">
           {active.map((u, i) => (
             <li key={u.id}>

@@ -59,9 +59,23 @@ export function words(s: string): string {
   return s.replace(/_/g, " ");
 }
 
-/** Today as YYYY-MM-DD in the desk's local time (a date, not money). */
+/** How far the desk's clock is ahead of this browser's: none on a live desk, days on a pinned one. */
+let deskOffsetMs = 0;
+
+/** Take the desk's clock from `app.bootstrap` (its `now`), so "today" on every screen is the desk's day. */
+export function setDeskClock(deskNowIso: string): void {
+  const t = Date.parse(deskNowIso);
+  deskOffsetMs = Number.isFinite(t) ? t - Date.now() : 0;
+}
+
+/** The desk's clock, in milliseconds (what `Date.now()` would say on the desk). */
+export function deskNowMs(): number {
+  return Date.now() + deskOffsetMs;
+}
+
+/** Today as YYYY-MM-DD on the desk's calendar, in local time (a date, not money). */
 export function todayIso(): string {
-  const d = new Date();
+  const d = new Date(deskNowMs());
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }

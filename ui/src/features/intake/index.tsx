@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { call, toAppError, type AppError } from "../../lib/api/client";
 import type { Variant } from "../../lib/api/bindings/Variant";
-import { formatDateTime } from "../../lib/format";
+import { deskNowMs, formatDateTime } from "../../lib/format";
 import { usePagedList } from "../../lib/query";
 import { useBu, useSession } from "../../lib/session";
 import { beepOk, buzzError, primeAudio } from "../../lib/sound";
@@ -110,7 +110,7 @@ export function IntakeScreen() {
     if (!serial) return;
     const cur = settings.current;
     const id = reuseId ?? nextId.current++;
-    const row: Scan = { id, serial, sku: cur.sku, at: new Date().toISOString(), outcome: "pending", message: "Checking…" };
+    const row: Scan = { id, serial, sku: cur.sku, at: new Date(deskNowMs()).toISOString(), outcome: "pending", message: "Checking…" };
     setLog((l) => (reuseId ? [row, ...l.filter((x) => x.id !== reuseId)] : [row, ...l]));
     if (!cur.sku) {
       buzzError();

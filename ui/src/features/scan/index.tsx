@@ -4,7 +4,7 @@ import { call, toAppError, type AppError } from "../../lib/api/client";
 import type { ActivateInput } from "../../lib/api/bindings/ActivateInput";
 import type { Order } from "../../lib/api/bindings/Order";
 import { rolesFor } from "../../lib/access";
-import { formatDate, formatDateTime, months } from "../../lib/format";
+import { deskNowMs, formatDate, formatDateTime, months } from "../../lib/format";
 import { useCommand } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useBu, useSession } from "../../lib/session";
@@ -112,7 +112,7 @@ export function ScanStation(props: { parts: string[] }) {
       if (!serial) return;
       const t = target.current;
       const id = reuseId ?? nextId.current++;
-      const row: ScanLine = { id, serial, orderNumber: t.number, at: new Date().toISOString(), outcome: "pending", message: "Checking…" };
+      const row: ScanLine = { id, serial, orderNumber: t.number, at: new Date(deskNowMs()).toISOString(), outcome: "pending", message: "Checking…" };
       setLog((l) => (reuseId ? [row, ...l.filter((x) => x.id !== reuseId)] : [row, ...l]));
       if (!t.ref) {
         buzzError();

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { SyncReport } from "../../lib/api/bindings/SyncReport";
-import { formatDateTime } from "../../lib/format";
+import { deskNowMs, formatDateTime } from "../../lib/format";
 import { useNotify } from "../../lib/notify";
 import { useAction, useCommand, useInvalidate } from "../../lib/query";
 import { useSession } from "../../lib/session";
@@ -31,11 +31,11 @@ export const STATE_TONE: Record<string, string> = {
   unauthorized: "bad",
 };
 
-/** The clock, ticking every `ms` (relative times stay right while nothing else changes). */
+/** The desk's clock, ticking every `ms` (relative times stay right while nothing else changes). */
 export function useNow(ms: number): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => deskNowMs());
   useEffect(() => {
-    const t = window.setInterval(() => setNow(Date.now()), ms);
+    const t = window.setInterval(() => setNow(deskNowMs()), ms);
     return () => window.clearInterval(t);
   }, [ms]);
   return now;

@@ -7,4 +7,13 @@ export type Bootstrap = { desk: Desk, users: Array<User>, businessUnits: Array<B
 /**
  * The demo business is still loading (first start); lists fill in over a few seconds.
  */
-demoLoading: boolean, };
+demoLoading: boolean, 
+/**
+ * The desk's clock as it answered (RFC 3339, UTC): the UI's "today" is the desk's, pinned or not.
+ */
+now: string, 
+/**
+ * The day the desk's calendar is pinned to (`FLEXDESK_TODAY`), shown in the top bar so a
+ * pinned desk is never mistaken for a live one; `null` on a live desk.
+ */
+pinnedTo: string | null, };
