@@ -20,6 +20,7 @@ mkdirSync(shots, { recursive: true });
 const APP = process.env.APP;
 const PORT = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
 const DB = process.env.FLEXDESK_DB;
+const TODAY = process.env.FLEXDESK_TODAY; // the app's pinned calendar (run.sh sets it)
 const UI_TIMEOUT = 20_000; // one screen change, generous for a debug build on a busy machine
 const START_TIMEOUT = 60_000; // first window of a cold debug build
 
@@ -192,6 +193,15 @@ await steps([
       }
     }
     await browser.$($t('bu-switcher')).waitForDisplayed();
+  }],
+  ['the top bar says the calendar is pinned to FLEXDESK_TODAY', async () => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(TODAY ?? '')) throw new Error(`FLEXDESK_TODAY is ${TODAY} (run e2e/run.sh)`);
+    const pinned = await browser.$($t('pinned-day'));
+    await pinned.waitForDisplayed();
+    const shown = (await pinned.getText()).trim();
+    const want = await browser.execute((d) => `Pinned to ${new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })}`, TODAY);
+    if (shown !== want) throw new Error(`the top bar reads "${shown}", expected "${want}"`);
+    return shown;
   }],
   ['the business-unit switcher lists the demo business units', async () => {
     const sw = await browser.$($t('bu-switcher'));
@@ -392,7 +402,7 @@ await steps([
     await waitText('monthend-pending', '0');
     const order = await rpc('orders.get', { id: orderNumber }, ctx);
     const mine = await rpc('payments.list', { customerId: order.customer.customerId, limit: '100' }, ctx);
-    const open = mine.items.filter((p) => p.dueDate <= new Date().toISOString().slice(0, 10) && !p.invoiceNumber && p.status !== 'cancelled');
+    const open = mine.items.filter((p) => p.dueDate <= TODAY && !p.invoiceNumber && p.status !== 'cancelled');
     if (open.length) throw new Error(`${open.length} payments due up to today are still without an invoice`);
     return text;
   }],

@@ -25,6 +25,11 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open "$PORT" && fail "port $PORT is already in use (another tauri-driver?); set TAURI_DRIVER_PORT"
 port_open "$NATIVE_PORT" && fail "port $NATIVE_PORT is already in use; set TAURI_DRIVER_NATIVE_PORT"
 
+# The app runs on a pinned calendar (FLEXDESK_TODAY, inherited like FLEXDESK_DB), so the demo
+# business and every date the test checks are the same on any day: the day the caller set, or
+# tests/pinned-today.
+export FLEXDESK_TODAY=${FLEXDESK_TODAY:-$(tr -d '[:space:]' < "$HERE/../tests/pinned-today")}
+
 # A fresh database for this run. The app reads FLEXDESK_DB; it inherits it (like the XDG_*
 # variables below) from tauri-driver, which starts WebKitWebDriver, which starts the app.
 TMP=$(mktemp -d -t flexdesk-e2e.XXXXXX)

@@ -5,6 +5,8 @@
 #      OS keyring, under scripts/with-keyring.sh (a private D-Bus session and gnome-keyring)
 #   3. browser end-to-end test of the UI against the `flexdesk` CLI (`npm run test:e2e` in ui/)
 #   4. desktop end-to-end test of the real window under Xvfb through tauri-driver (e2e/run.sh)
+# Every process the tests start runs on a pinned calendar: FLEXDESK_TODAY when set (e.g.
+# `FLEXDESK_TODAY=2028-02-29 bash scripts/test.sh`), else the day in tests/pinned-today.
 # A failing step does not stop the later ones that do not depend on it; the exit status is non-zero
 # if any step failed. The last line printed is the desktop end-to-end test's `N passed, M failed`.
 set -uo pipefail
@@ -19,6 +21,7 @@ step() { echo; echo "=== [$((SECONDS - t0))s] $*"; }
 failed=()
 summary_line=""
 
+echo "calendar: FLEXDESK_TODAY=${FLEXDESK_TODAY:-$(cat tests/pinned-today) (tests/pinned-today)}"
 step "1/4 setup"
 if ! bash scripts/setup.sh; then
   failed+=("setup")

@@ -6,6 +6,7 @@ mod support;
 mod api_v1;
 mod assets;
 mod billing;
+mod calendar;
 mod catalog;
 mod cli;
 mod commands;
