@@ -96,7 +96,10 @@ async fn open_core(
         }
     };
     if let Some(day) = clock.pinned_to() {
-        eprintln!("FlexDesk: the calendar is pinned to {day} ({}).", flexdesk::clock::TODAY_ENV);
+        eprintln!(
+            "FlexDesk: the calendar is pinned to {day} ({}).",
+            flexdesk::clock::TODAY_ENV
+        );
     }
     let opened = async {
         let core = Core::open(&path, clock).await?;

@@ -238,7 +238,10 @@ async fn open(db: &Option<PathBuf>) -> Result<Core, Error> {
     let path = db.clone().unwrap_or_else(Core::default_db_path);
     let clock: SharedClock = flexdesk::clock::from_env()?;
     if let Some(day) = clock.pinned_to() {
-        eprintln!("FlexDesk: the calendar is pinned to {day} ({}).", flexdesk::clock::TODAY_ENV);
+        eprintln!(
+            "FlexDesk: the calendar is pinned to {day} ({}).",
+            flexdesk::clock::TODAY_ENV
+        );
     }
     Core::open(&path, clock).await
 }

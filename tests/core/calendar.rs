@@ -138,14 +138,9 @@ async fn a_group_made_mid_period_bills_each_member_from_the_first_billing_day_on
         assert!(p.invoice_date.ends_with("-15"), "{}", p.invoice_date);
         let billed = day(&p.invoice_date);
         for l in &p.line_items {
-            let own = payments::get(
-                &t.core.db,
-                &t.bu,
-                l.payment_id.as_deref().unwrap(),
-                t.day(),
-            )
-            .await
-            .unwrap();
+            let own = payments::get(&t.core.db, &t.bu, l.payment_id.as_deref().unwrap(), t.day())
+                .await
+                .unwrap();
             let due = day(&own.invoice_date);
             assert!(
                 due <= billed && billed < due + Months::new(1),
@@ -161,8 +156,8 @@ async fn a_group_made_mid_period_bills_each_member_from_the_first_billing_day_on
 }
 
 #[tokio::test]
-async fn a_contract_from_a_leap_day_ends_on_28_february_and_renews_month_by_month_without_drifting(
-) {
+async fn a_contract_from_a_leap_day_ends_on_28_february_and_renews_month_by_month_without_drifting()
+{
     let t = TestCore::new().await;
     t.laptop("LAP-14").await;
     t.go_to(2028, 2, 29);
@@ -176,9 +171,8 @@ async fn a_contract_from_a_leap_day_ends_on_28_february_and_renews_month_by_mont
     let s = subs::get(&t.core.db, &t.bu, &r, t.day()).await.unwrap();
     assert_eq!(s.start_date, "2028-02-29");
     assert_eq!(s.end_date, "2029-02-28");
-    let starts = |ps: &[Payment]| -> Vec<String> {
-        ps.iter().map(|p| p.period_start.clone()).collect()
-    };
+    let starts =
+        |ps: &[Payment]| -> Vec<String> { ps.iter().map(|p| p.period_start.clone()).collect() };
     let q = || PaymentQuery {
         rental_id: Some(r.clone()),
         ..Default::default()
@@ -193,22 +187,37 @@ async fn a_contract_from_a_leap_day_ends_on_28_february_and_renews_month_by_mont
     // The daily run on the end date adds the first month-by-month payment, from the end date;
     // the month after starts on the 29th again.
     t.go_to(2029, 2, 28);
-    let rep = runs::daily(&t.core.db, &t.core.desk.code, flexdesk::clock::Clock::now(&*t.clock))
-        .await
-        .unwrap();
+    let rep = runs::daily(
+        &t.core.db,
+        &t.core.desk.code,
+        flexdesk::clock::Clock::now(&*t.clock),
+    )
+    .await
+    .unwrap();
     assert_eq!(rep.units[0].contract_end.renewal_payments, 1);
-    let again = runs::daily(&t.core.db, &t.core.desk.code, flexdesk::clock::Clock::now(&*t.clock))
-        .await
-        .unwrap();
-    assert_eq!(again.units[0].contract_end.renewal_payments, 0, "once a day");
+    let again = runs::daily(
+        &t.core.db,
+        &t.core.desk.code,
+        flexdesk::clock::Clock::now(&*t.clock),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.units[0].contract_end.renewal_payments, 0,
+        "once a day"
+    );
     let renewed = all_payments(&t, q()).await;
     assert_eq!(renewed.len(), 13);
     assert_eq!(renewed[12].period_start, "2029-02-28");
     assert_eq!(renewed[12].period_end, "2029-03-29");
     t.go_to(2029, 3, 29);
-    runs::daily(&t.core.db, &t.core.desk.code, flexdesk::clock::Clock::now(&*t.clock))
-        .await
-        .unwrap();
+    runs::daily(
+        &t.core.db,
+        &t.core.desk.code,
+        flexdesk::clock::Clock::now(&*t.clock),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         starts(&all_payments(&t, q()).await[12..]),
         vec!["2029-02-28", "2029-03-29"]

@@ -155,11 +155,13 @@ async fn the_demo_business_loads_once_into_an_empty_database() {
     assert_eq!(pay, vec!["cancelled", "failed", "paid", "pending"]);
     // The demo is made as of the desk's (pinned) today, not SQLite's date('now').
     let today = crate::support::pinned_today();
-    let overdue: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status IN ('pending', 'failed') AND due_date < ?")
-        .bind(&today)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM payments WHERE status IN ('pending', 'failed') AND due_date < ?",
+    )
+    .bind(&today)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(overdue > 0, "some payments are overdue");
     assert_eq!(types, 2, "individual and business customers");
     let tiers: Vec<i64> =
@@ -278,7 +280,10 @@ async fn flexdesk_today_pins_the_calendar_and_a_bad_value_stops_the_start_changi
 
     for bad in ["2027-02-29", "31-01-2027", "2027-1-31", "tomorrow"] {
         let fresh = dir.path().join(format!("bad-{bad}.db"));
-        for args in [&["bu", "list"][..], &["serve", "--listen", "127.0.0.1:0"][..]] {
+        for args in [
+            &["bu", "list"][..],
+            &["serve", "--listen", "127.0.0.1:0"][..],
+        ] {
             let out = crate::support::flexdesk_bin()
                 .arg("--db")
                 .arg(&fresh)
@@ -294,7 +299,11 @@ async fn flexdesk_today_pins_the_calendar_and_a_bad_value_stops_the_start_changi
                     && err.contains("VALIDATION_ERROR"),
                 "{bad} {args:?}: {err}"
             );
-            assert!(out.stdout.is_empty(), "{bad} {args:?} printed {:?}", out.stdout);
+            assert!(
+                out.stdout.is_empty(),
+                "{bad} {args:?} printed {:?}",
+                out.stdout
+            );
             assert!(!fresh.exists(), "{bad} {args:?} made the database");
         }
     }
