@@ -48,6 +48,8 @@ fi
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs), then run this again"
 command -v node >/dev/null && command -v npm >/dev/null || die "node/npm not found: install Node.js 20.19 or newer"
+cargo fmt --version >/dev/null 2>&1 || die "rustfmt not found: rustup component add rustfmt (the tests check formatting)"
+cargo clippy --version >/dev/null 2>&1 || die "clippy not found: rustup component add clippy (the tests run it)"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || die "Node.js $(node --version) is too old: the UI build needs 20.19 or newer"
 

@@ -2,6 +2,7 @@
 //! from any face (desk UI, v1 API, CLI) and tested without a database.
 
 pub mod lifecycle;
+pub mod limits;
 pub mod schedule;
 pub mod serial;
 pub mod settings;

@@ -127,8 +127,18 @@ impl BuSettings {
         if self.contract_lengths.is_empty() {
             c.fail("contractLengths", "Offer at least one contract length.");
         }
-        if self.contract_lengths.iter().any(|l| !(1..=120).contains(l)) {
-            c.fail("contractLengths", "Contract lengths are 1 to 120 months.");
+        if self
+            .contract_lengths
+            .iter()
+            .any(|l| super::limits::ContractLength::new(i64::from(*l)).is_none())
+        {
+            c.fail(
+                "contractLengths",
+                format!(
+                    "Contract lengths are {} months.",
+                    super::limits::ContractLength::range_text()
+                ),
+            );
         }
         if !self
             .contract_lengths

@@ -200,7 +200,7 @@ impl Client {
         if !self.ids.mapped(owner_id).await? {
             return Ok(());
         }
-        let found = super::pull::remote_payments_of(self, std::slice::from_ref(&owner)).await?;
+        let found = remote_payments_of(self, std::slice::from_ref(&owner)).await?;
         let mut conn = self.ids.db().pool().acquire().await?;
         let mut pairs = vec![];
         for p in found.iter().flat_map(|(_, items)| items) {
@@ -347,4 +347,107 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         format!("The connection failed: {e}")
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the remote's side of given entities (the conflict inbox, a resolution, an id look-up)
+
+pub(crate) fn unavailable(e: ReadError) -> crate::Error {
+    match e {
+        ReadError::Unauthorized(m) => crate::Error::new(crate::ErrorCode::AuthRequired, m),
+        ReadError::Unavailable(m) => crate::Error::new(crate::ErrorCode::RemoteUnavailable, m),
+    }
+}
+
+/// The remote's copy of each ref (null when it has none), for the conflict inbox and `readopt`.
+pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
+    let mut out = serde_json::Map::new();
+    for r in refs {
+        let (kind, key) = r.split_once(':').unwrap_or((r.as_str(), ""));
+        let Some(k) = super::kinds::kind_named(kind) else {
+            continue;
+        };
+        let path = format!("{}/{key}", k.path);
+        if let Ok(v) = client.get(&path, &[]).await {
+            // A payment and a group come wrapped (`{success, payment}`); the others come bare.
+            let wrapper = match kind {
+                "payment" => Some("payment"),
+                "billing_group" => Some("billingGroup"),
+                _ => None,
+            };
+            let v = match (v, wrapper) {
+                (Some(mut w), Some(key)) if w.get(key).is_some() => w[key].take(),
+                (other, _) => other.unwrap_or(Value::Null),
+            };
+            out.insert(r.clone(), v);
+        }
+    }
+    Value::Object(out)
+}
+
+/// The remote's payments of each subscription and billing group among `refs` (`rental:…` → its
+/// payments, `billing_group:…` → the group's, every page), for a resolution that adopts them.
+pub async fn remote_payments_of(
+    client: &Client,
+    refs: &[String],
+) -> crate::error::Result<Vec<(String, Vec<Value>)>> {
+    let mut out = vec![];
+    for r in refs {
+        let (filter, id) = match r.split_once(':') {
+            Some(("rental", id)) => ("rentalId", id),
+            Some(("billing_group", id)) => ("billingGroupId", id),
+            _ => continue,
+        };
+        let mut items = vec![];
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q = vec![
+                (filter, id.to_string()),
+                // Every row, the lines of consolidated payments too.
+                ("changedSince", String::new()),
+                ("limit", super::kinds::PAGE.to_string()),
+                ("sortDir", "asc".into()),
+            ];
+            if let Some(c) = &cursor {
+                q.push(("startAfter", c.clone()));
+            }
+            let page = client
+                .get("/v1/payments", &q)
+                .await
+                .map_err(unavailable)?
+                .unwrap_or(Value::Null);
+            items.extend(
+                page.get("payments")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            cursor = page
+                .get("nextCursor")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .filter(|_| {
+                    page.get("hasMore")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                });
+            if cursor.is_none() {
+                break;
+            }
+        }
+        out.push((r.clone(), items));
+    }
+    Ok(out)
+}
+
+/// Like `remote_state`, but every ref must be read (a resolution cannot act on half the truth).
+pub async fn remote_state_all(client: &Client, refs: &[String]) -> crate::error::Result<Value> {
+    let v = remote_state(client, refs).await;
+    if v.as_object().map(|m| m.len()) != Some(refs.len()) {
+        return Err(crate::Error::new(
+            crate::ErrorCode::RemoteUnavailable,
+            "The remote could not be reached to read its side; try again when online.",
+        ));
+    }
+    Ok(v)
 }

@@ -422,8 +422,8 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         let (seqs, refs) = chain(&core.db, &ctx.bu.id, seq).await?;
         // A subscription brings its payments along.
         let client = client_of(core, &ctx.bu.id, core.sync_options().timeout).await?;
-        let theirs = super::pull::remote_state_all(&client, &refs).await?;
-        let payments = super::pull::remote_payments_of(&client, &refs).await?;
+        let theirs = super::client::remote_state_all(&client, &refs).await?;
+        let payments = super::client::remote_payments_of(&client, &refs).await?;
         let mut tx = core.db.write().await?;
         let list = seqs
             .iter()

@@ -10,6 +10,7 @@
 pub mod client;
 pub mod engine;
 pub mod idmap;
+pub mod kinds;
 pub mod pull;
 pub mod push;
 pub mod remote;

@@ -138,7 +138,7 @@ pub async fn push(
                     code,
                     message,
                 } => {
-                    let theirs = super::pull::remote_state(client, &refs).await;
+                    let theirs = super::client::remote_state(client, &refs).await;
                     let mut tx = db.write().await?;
                     let moved = sqlx::query(
                         "UPDATE sync_ops SET status = 'conflict', attempts = attempts + 1, last_error = ? WHERE seq = ? AND status = 'pending'",

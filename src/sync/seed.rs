@@ -7,7 +7,7 @@
 //! hub.
 
 use super::client::{Answer, Client, Request};
-use super::pull::KINDS;
+use super::kinds::KINDS;
 use crate::error::{Error, ErrorCode, Result};
 use crate::money::to_wire_value;
 use crate::services::{

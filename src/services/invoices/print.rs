@@ -1,0 +1,155 @@
+//! Printing an invoice: the document model, its PDF and its HTML preview.
+
+use super::*;
+
+// Printing
+
+pub(super) fn money_text(bu: &BusinessUnit, minor: i64) -> String {
+    crate::money::format_amount(bu.money(minor), bu.currency_exponent, &bu.currency)
+}
+
+pub(super) fn rate_text(rate: &str) -> String {
+    format!(
+        "{} %",
+        Decimal::from_str(rate)
+            .map(|d| d.normalize().to_string())
+            .unwrap_or_else(|_| rate.to_string())
+    )
+}
+
+/// The business unit as the seller on any printed document.
+pub fn seller_doc(bu: &BusinessUnit) -> pdf::Party {
+    party_doc(&seller_of(bu))
+}
+
+pub(super) fn party_doc(p: &PartyRecord) -> pdf::Party {
+    pdf::Party {
+        name: p.name.clone(),
+        address: p.address.clone(),
+        vat_id: p.vat_id.clone(),
+        extra: p.extra.clone(),
+    }
+}
+
+/// The last day of a service period whose end is stored exclusive.
+pub(super) fn inclusive_end(end: &str) -> String {
+    NaiveDate::parse_from_str(end, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.pred_opt())
+        .map(day_text)
+        .unwrap_or_else(|| end.to_string())
+}
+
+/// The prepared document of an invoice or credit note.
+pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
+    let i = &d.invoice;
+    let credit = i.kind == "credit_note";
+    let lines = d
+        .lines
+        .iter()
+        .map(|l| pdf::InvoiceLine {
+            description: l.description.clone(),
+            serial_number: l.serial_number.clone(),
+            period: match (&l.period_start, &l.period_end) {
+                (Some(a), Some(b)) => format!("{a} – {}", inclusive_end(b)),
+                _ => String::new(),
+            },
+            quantity: l.quantity.to_string(),
+            net: money_text(bu, l.net),
+            rate: rate_text(&l.rate),
+            tax: money_text(bu, l.tax),
+            gross: money_text(bu, l.net + l.tax),
+        })
+        .collect();
+    let rate_totals = d
+        .rate_totals
+        .iter()
+        .map(|r| pdf::RateTotal {
+            rate: rate_text(&r.rate),
+            net: money_text(bu, r.net),
+            tax: money_text(bu, r.tax),
+            gross: money_text(bu, r.net + r.tax),
+        })
+        .collect();
+    let gross = i.gross.to_minor(bu.currency_exponent).unwrap_or(0);
+    let mut references = Vec::new();
+    if let (Some(a), Some(b)) = (&i.period_start, &i.period_end) {
+        references.push((
+            "Service period".into(),
+            format!("{a} – {}", inclusive_end(b)),
+        ));
+    }
+    if i.billing_group_id.is_some() {
+        references.push((
+            "Billing".to_string(),
+            "Consolidated: one line per device".to_string(),
+        ));
+    }
+    let mut notes = Vec::new();
+    if i.reverse_charge {
+        notes.push("Reverse charge: VAT is due from the customer (Article 196, Council Directive 2006/112/EC).".to_string());
+    }
+    if credit {
+        if let Some(r) = &i.reason {
+            notes.push(format!("Reason for correction: {r}"));
+        }
+    }
+    let seller = &d.seller;
+    let mut payment = Vec::new();
+    if !credit {
+        if let Some(due) = &i.due_date {
+            payment.push(("Due date".to_string(), due.clone()));
+        }
+        let bank = bu.settings.seller.bank_account.trim();
+        if !bank.is_empty() {
+            payment.push(("Bank account".into(), bank.to_string()));
+        }
+        payment.push(("Payment reference".into(), i.number.clone()));
+    }
+    let footer = [
+        Some(seller.name.clone()),
+        seller.vat_id.as_ref().map(|v| format!("VAT {v}")),
+        seller.extra.first().cloned(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    pdf::InvoiceDoc {
+        kind: if credit {
+            pdf::InvoiceKind::CreditNote
+        } else {
+            pdf::InvoiceKind::Invoice
+        },
+        number: i.number.clone(),
+        issue_date: i.issue_date.clone(),
+        due_date: if credit { None } else { i.due_date.clone() },
+        corrects: i.corrects_number.clone(),
+        seller: party_doc(&d.seller),
+        buyer: party_doc(&d.buyer),
+        references,
+        lines,
+        rate_totals,
+        total_net: money_text(bu, i.net.to_minor(bu.currency_exponent).unwrap_or(0)),
+        total_tax: money_text(bu, i.tax.to_minor(bu.currency_exponent).unwrap_or(0)),
+        total_gross: money_text(bu, gross),
+        amount_due: money_text(bu, gross),
+        notes,
+        payment,
+        footer,
+    }
+}
+
+/// A printable invoice or credit note as PDF bytes, with its file name.
+pub async fn pdf_of(db: &Db, bu: &BusinessUnit, id: &str) -> Result<(String, Vec<u8>)> {
+    let d = get(db, bu, id).await?;
+    let bytes = pdf::invoice(&document(bu, &d))?;
+    Ok((format!("{}.pdf", d.invoice.number), bytes))
+}
+
+/// The same document as HTML (on-screen preview and printing from the window).
+pub async fn html_of(db: &Db, bu: &BusinessUnit, id: &str) -> Result<String> {
+    let d = get(db, bu, id).await?;
+    Ok(pdf::invoice_html(&document(bu, &d)))
+}

@@ -1,0 +1,571 @@
+//! Taking an order: the input, pricing each item by its contract length, and creating the order with its customer.
+
+use super::*;
+
+// Input
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct OrderCustomerInput {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: Option<String>,
+    pub phone: Option<String>,
+    pub customer_type: Option<CustomerType>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct OrderItemInput {
+    pub sku: String,
+    #[ts(type = "number")]
+    pub quantity: Value,
+    #[ts(optional, type = "number")]
+    pub contract_length: Option<Value>,
+    pub list_price_override: Option<Money>,
+    pub acquisition_cost_override: Option<Money>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct OrderInput {
+    /// The id and number to use (a desk's, replayed on a hub); made here when absent.
+    #[serde(alias = "id")]
+    pub order_id: Option<String>,
+    pub order_number: Option<String>,
+    /// An existing customer (desk); otherwise `customer` finds or creates one by email.
+    pub customer_id: Option<String>,
+    pub customer: Option<OrderCustomerInput>,
+    pub billing_address: Option<Address>,
+    pub shipping_address: Option<Address>,
+    pub items: Vec<OrderItemInput>,
+    pub order_type: Option<String>,
+    #[ts(type = "Record<string, unknown>")]
+    pub extension_details: Option<Value>,
+    #[ts(type = "Record<string, unknown>")]
+    pub upgrade_details: Option<Value>,
+    #[ts(type = "Record<string, unknown> | null")]
+    pub custom_fields: Option<Value>,
+    pub notes: Option<String>,
+}
+
+pub(super) struct PricedItem {
+    pub(super) product_id: String,
+    pub(super) variant_id: String,
+    pub(super) sku: String,
+    pub(super) product_name: String,
+    pub(super) image: Option<String>,
+    pub(super) quantity: i64,
+    pub(super) unit_price: i64,
+    pub(super) contract_length: i64,
+    pub(super) list_price: Option<i64>,
+    pub(super) list_price_source: &'static str,
+    pub(super) acquisition_cost: Option<i64>,
+    pub(super) acquisition_cost_source: &'static str,
+    pub(super) list_price_override: Option<i64>,
+    pub(super) acquisition_cost_override: Option<i64>,
+    pub(super) used_list_price: bool,
+}
+
+pub(super) fn whole(path: &str, v: &Value, label: &str, c: &mut Checks) -> Option<i64> {
+    let n = crate::services::whole_number(v);
+    if n.is_none() {
+        c.fail(path, format!("{label} must be a whole number."));
+    }
+    n
+}
+
+/// Price every item from its variant's tier; the first failing item decides the error code.
+pub(super) async fn price_items(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    items: &[OrderItemInput],
+) -> Result<Vec<PricedItem>> {
+    let mut c = Checks::new();
+    if items.is_empty() {
+        c.fail("items", "An order needs at least one item.");
+    }
+    let mut parsed = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        c.require(&format!("items[{i}].sku"), &it.sku, "SKU");
+        let qty = whole(
+            &format!("items[{i}].quantity"),
+            &it.quantity,
+            "Quantity",
+            &mut c,
+        );
+        if let Some(q) = qty {
+            if !(1..=1000).contains(&q) {
+                c.fail(
+                    format!("items[{i}].quantity"),
+                    "Quantity must be from 1 to 1000.",
+                );
+            }
+        }
+        let len = match &it.contract_length {
+            None | Some(Value::Null) => Some(bu.settings.default_contract_length as i64),
+            Some(v) => whole(
+                &format!("items[{i}].contractLength"),
+                v,
+                "Contract length",
+                &mut c,
+            ),
+        };
+        parsed.push((qty.unwrap_or(1), len.unwrap_or(0)));
+    }
+    c.finish()?;
+    let mut out = Vec::new();
+    for (i, (it, (qty, len))) in items.iter().zip(parsed).enumerate() {
+        let sku = it.sku.trim();
+        let v = crate::services::catalog::offered_variant(conn, bu, sku).await?;
+        if crate::domain::limits::ContractLength::new(len).is_none() {
+            return Err(Error::new(
+                ErrorCode::InvalidContractLength,
+                format!(
+                    "Contract length {len} is outside {} months.",
+                    crate::domain::limits::ContractLength::range_text()
+                ),
+            ));
+        }
+        let Some(tier) = v.pricing.iter().find(|t| t.contract_length as i64 == len) else {
+            let offered: Vec<String> = v
+                .pricing
+                .iter()
+                .map(|t| t.contract_length.to_string())
+                .collect();
+            return Err(Error::new(
+                ErrorCode::InvalidContractLength,
+                format!(
+                    "{sku} is not offered for {len} months (offered: {}).",
+                    offered.join(", ")
+                ),
+            ));
+        };
+        let mut monthly = tier.monthly_price;
+        if let Some(d) = &tier.discount {
+            monthly = match d.kind.as_str() {
+                "percentage" => {
+                    monthly
+                        * ((Decimal::from(100) - d.value.0.min(Decimal::from(100)))
+                            / Decimal::from(100))
+                }
+                _ => Money((monthly.0 - d.value.0).max(Decimal::ZERO)),
+            }
+            .round(bu.currency_exponent);
+        }
+        let lp_override = it
+            .list_price_override
+            .map(|m| bu.minor(&format!("items[{i}].listPriceOverride"), m))
+            .transpose()?;
+        let ac_override = it
+            .acquisition_cost_override
+            .map(|m| bu.minor(&format!("items[{i}].acquisitionCostOverride"), m))
+            .transpose()?;
+        let variant_lp = v
+            .list_price
+            .map(|m| m.to_minor(bu.currency_exponent))
+            .transpose()?;
+        let variant_ac = v
+            .acquisition_cost
+            .map(|m| m.to_minor(bu.currency_exponent))
+            .transpose()?;
+        let (list_price, list_price_source) = match (lp_override, variant_lp) {
+            (Some(o), _) => (Some(o), "manual"),
+            (None, Some(l)) => (Some(l), "variant"),
+            (None, None) => (None, "unknown"),
+        };
+        let (acquisition_cost, acquisition_cost_source, used_list_price) =
+            match (ac_override, variant_ac, list_price) {
+                (Some(o), _, _) => (Some(o), "manual", false),
+                (None, Some(a), _) => (Some(a), "variant", false),
+                (None, None, Some(l)) => (Some(l), "list_price", true),
+                _ => (None, "unknown", false),
+            };
+        out.push(PricedItem {
+            product_id: v.product_id.clone(),
+            variant_id: v.variant_id.clone(),
+            sku: v.variant_sku.clone(),
+            product_name: format!("{} — {}", v.product_name, v.variant_name),
+            image: v.images.first().cloned(),
+            quantity: qty,
+            unit_price: monthly.to_minor(bu.currency_exponent)?,
+            contract_length: len,
+            list_price,
+            list_price_source,
+            acquisition_cost,
+            acquisition_cost_source,
+            list_price_override: lp_override,
+            acquisition_cost_override: ac_override,
+            used_list_price,
+        });
+    }
+    Ok(out)
+}
+
+/// Monthly subtotal, tax and total under the business unit's tax setting (rounded once, half away
+/// from zero).
+pub fn monthly_totals(bu: &BusinessUnit, subtotal_minor: i64) -> (i64, i64, i64) {
+    let subtotal = bu.money(subtotal_minor);
+    let rate = bu.settings.tax_rate / Decimal::from(100);
+    let (tax, total) = if bu.settings.tax_inclusive {
+        let net = Money(subtotal.0 / (Decimal::ONE + rate));
+        let tax = (subtotal - net).round(bu.currency_exponent);
+        (tax, subtotal)
+    } else {
+        let tax = (subtotal * rate).round(bu.currency_exponent);
+        (tax, subtotal + tax)
+    };
+    let e = bu.currency_exponent;
+    (
+        subtotal_minor,
+        tax.to_minor(e).unwrap_or(0),
+        total.to_minor(e).unwrap_or(0),
+    )
+}
+
+/// What the counter shows before an order is placed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub items: Vec<OrderItem>,
+    pub totals: Totals,
+    pub contract_value: Money,
+}
+
+pub(super) fn item_view(bu: &BusinessUnit, p: &PricedItem) -> OrderItem {
+    OrderItem {
+        product_id: Some(p.product_id.clone()),
+        product_image_url: p.image.clone(),
+        variant_id: Some(p.variant_id.clone()),
+        sku: p.sku.clone(),
+        product_name: p.product_name.clone(),
+        quantity: p.quantity,
+        unit_price: bu.money(p.unit_price),
+        contract_length: p.contract_length,
+        list_price: bu.money_opt(p.list_price),
+        list_price_source: p.list_price_source.into(),
+        acquisition_cost: bu.money_opt(p.acquisition_cost),
+        acquisition_cost_source: p.acquisition_cost_source.into(),
+        list_price_override: bu.money_opt(p.list_price_override),
+        acquisition_cost_override: bu.money_opt(p.acquisition_cost_override),
+        used_list_price_as_acquisition: p.used_list_price,
+        rental_ids: Vec::new(),
+        rental_status: ItemRentalStatus::Pending,
+        line_total: bu.money(p.unit_price * p.quantity),
+        contract_value: bu.money(p.unit_price * p.quantity * p.contract_length),
+    }
+}
+
+pub async fn quote(db: &Db, bu: &BusinessUnit, items: &[OrderItemInput]) -> Result<Quote> {
+    let mut conn = db.pool().acquire().await?;
+    let priced = price_items(&mut conn, bu, items).await?;
+    let items: Vec<OrderItem> = priced.iter().map(|p| item_view(bu, p)).collect();
+    let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
+    let (subtotal, tax, total) = monthly_totals(bu, sub);
+    Ok(Quote {
+        contract_value: items.iter().map(|i| i.contract_value).sum(),
+        totals: Totals {
+            subtotal: bu.money(subtotal),
+            tax_rate: bu.settings.tax_rate,
+            tax_inclusive: bu.settings.tax_inclusive,
+            tax_amount: bu.money(tax),
+            total: bu.money(total),
+            currency: bu.currency.clone(),
+            total_devices: priced.iter().map(|p| p.quantity).sum(),
+        },
+        items,
+    })
+}
+
+pub(super) fn idem_key(email: &str, items: &[PricedItem]) -> String {
+    let mut parts: Vec<String> = items
+        .iter()
+        .map(|i| format!("{}x{}x{}", i.sku, i.quantity, i.contract_length))
+        .collect();
+    parts.sort();
+    hex::encode(Sha256::digest(
+        format!("{}|{}", email.trim().to_lowercase(), parts.join(",")).as_bytes(),
+    ))
+}
+
+#[derive(Debug)]
+/// The result of placing an order: `created` is false when an identical order placed moments
+/// before was returned instead (natural idempotency).
+pub struct Placed {
+    pub order: Order,
+    pub created: bool,
+}
+
+pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
+    let bu = &ctx.bu;
+    let mut c = Checks::new();
+    if input.customer_id.is_none() {
+        match &input.customer {
+            None => c.fail(
+                "customer",
+                "Choose a customer or give their email and name.",
+            ),
+            Some(cu) => NewCustomer {
+                email: cu.email.clone(),
+                first_name: cu.first_name.clone(),
+                last_name: cu.last_name.clone(),
+                ..Default::default()
+            }
+            .check(&mut c, "customer"),
+        }
+    }
+    match &input.billing_address {
+        Some(a) => a.check(&mut c, "billingAddress"),
+        None if input.customer_id.is_none() => {
+            c.fail("billingAddress", "A billing address is required.")
+        }
+        None => {}
+    }
+    if let Some(a) = &input.shipping_address {
+        a.check(&mut c, "shippingAddress");
+    }
+    let order_type = match input.order_type.as_deref() {
+        None => OrderType::Standard,
+        Some(t) => OrderType::parse(t).unwrap_or_else(|| {
+            c.fail(
+                "orderType",
+                "orderType must be standard, extension or upgrade.",
+            );
+            OrderType::Standard
+        }),
+    };
+    if let Some(n) = &input.notes {
+        c.max_len("notes", n, crate::domain::limits::Notes::MAX_CHARS, "Notes");
+    }
+    c.finish()?;
+
+    let mut tx = db.write().await?;
+    let priced = price_items(&mut tx, bu, &input.items).await?;
+
+    // The customer: chosen by id, or found (or created) by email.
+    let (customer_id, customer_email) = match (&input.customer_id, &input.customer) {
+        (Some(id), _) => {
+            // Only the email here (for the idempotency key); the full customer is read once below.
+            let email: Option<String> =
+                sqlx::query_scalar("SELECT email FROM customers WHERE id = ? AND bu_id = ?")
+                    .bind(id)
+                    .bind(&bu.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let email = email.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::CustomerNotFound,
+                    format!("Customer {id} was not found."),
+                )
+            })?;
+            (id.clone(), email)
+        }
+        (None, Some(cu)) => match customers::id_by_email(&mut tx, &bu.id, &cu.email).await? {
+            Some((id, _)) => (id, cu.email.trim().to_string()),
+            None => {
+                let new = NewCustomer {
+                    email: cu.email.clone(),
+                    first_name: cu.first_name.clone(),
+                    last_name: cu.last_name.clone(),
+                    company: cu.company.clone(),
+                    phone: cu.phone.clone(),
+                    customer_type: cu.customer_type,
+                    billing_address: input.billing_address.clone(),
+                    shipping_address: input.shipping_address.clone(),
+                    ..Default::default()
+                };
+                (
+                    customers::insert(&mut tx, ctx, &new).await?,
+                    cu.email.trim().to_string(),
+                )
+            }
+        },
+        (None, None) => unreachable!("checked above"),
+    };
+    let cust = customers::get_in(&mut tx, bu, &customer_id).await?;
+    if cust.status != crate::domain::status::CustomerStatus::Active {
+        return Err(Error::new(
+            ErrorCode::CustomerInactive,
+            format!(
+                "{} {} is inactive; reactivate them before taking an order.",
+                cust.first_name, cust.last_name
+            ),
+        ));
+    }
+
+    // Natural idempotency: the same email and items moments ago return that order.
+    let key = idem_key(&customer_email, &priced);
+    let since = crate::clock::stamp(ctx.at - chrono::Duration::seconds(IDEMPOTENCY_WINDOW_SECS));
+    let recent: Option<String> = sqlx::query_scalar("SELECT id FROM orders WHERE bu_id = ? AND idem_key = ? AND created_at >= ? AND status != 'cancelled' ORDER BY created_at DESC LIMIT 1")
+        .bind(&bu.id).bind(&key).bind(&since).fetch_optional(&mut *tx).await?;
+    if let Some(existing) = recent.filter(|_| input.order_id.is_none()) {
+        let order = get_in(&mut tx, bu, &existing).await?;
+        tx.rollback().await?;
+        return Ok(Placed {
+            order,
+            created: false,
+        });
+    }
+
+    let billing = input
+        .billing_address
+        .clone()
+        .or(cust.last_billing_address.clone())
+        .ok_or_else(|| {
+            Error::invalid(
+                "billingAddress",
+                "This customer has no billing address on file; enter one.",
+            )
+        })?
+        .cleaned();
+    let shipping = input
+        .shipping_address
+        .clone()
+        .map(Address::cleaned)
+        .or(cust.last_shipping_address.clone())
+        .unwrap_or_else(|| billing.clone());
+    let snapshot = OrderCustomer {
+        customer_id: cust.customer_id.clone(),
+        email: cust.email.clone(),
+        first_name: cust.first_name.clone(),
+        last_name: cust.last_name.clone(),
+        company: cust.company.clone(),
+        phone: cust.phone.clone(),
+        customer_type: cust.customer_type,
+    };
+    let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
+    let (subtotal, tax, total) = monthly_totals(bu, sub);
+    let devices: i64 = priced.iter().map(|p| p.quantity).sum();
+    let id = crate::services::client_id(
+        &mut tx,
+        ctx,
+        "orderId",
+        input.order_id.as_deref(),
+        prefix::ORDER,
+        "orders",
+    )
+    .await?;
+    let number = match input
+        .order_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(n) => {
+            let taken: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM orders WHERE bu_id = ? AND order_number = ?")
+                    .bind(&bu.id)
+                    .bind(n)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    format!("Order number {n} is taken."),
+                ));
+            }
+            n.to_string()
+        }
+        None => {
+            let seq = next_in_series(&mut tx, &bu.id, &format!("order:{}", ctx.desk_code)).await?;
+            format!("{}-{}-{:06}", bu.code, ctx.desk_code, seq)
+        }
+    };
+    sqlx::query(
+        "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total,
+         currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, idem_key, created_at, updated_at, created_by, tax_rate, tax_inclusive)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&id).bind(&bu.id).bind(&number).bind(order_type.as_str()).bind(&customer_id)
+        .bind(serde_json::to_string(&snapshot)?).bind(serde_json::to_string(&billing)?).bind(serde_json::to_string(&shipping)?)
+        .bind(subtotal).bind(tax).bind(total).bind(&bu.currency).bind(devices)
+        .bind(opt_trim(input.notes.clone()))
+        .bind(input.custom_fields.as_ref().filter(|v| !v.is_null()).map(Value::to_string))
+        .bind(input.extension_details.as_ref().map(Value::to_string))
+        .bind(input.upgrade_details.as_ref().map(Value::to_string))
+        .bind(&key).bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name).bind(bu.settings.tax_rate.to_string()).bind(bu.settings.tax_inclusive)
+        .execute(&mut *tx).await?;
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
+         list_price, list_price_source, acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override, used_list_price_as_acquisition) ");
+    qb.push_values(priced.iter().enumerate(), |mut b, (i, p)| {
+        b.push_bind(&id)
+            .push_bind(i as i64)
+            .push_bind(&p.product_id)
+            .push_bind(&p.variant_id)
+            .push_bind(&p.sku)
+            .push_bind(&p.product_name)
+            .push_bind(&p.image)
+            .push_bind(p.quantity)
+            .push_bind(p.unit_price)
+            .push_bind(p.contract_length)
+            .push_bind(p.list_price)
+            .push_bind(p.list_price_source)
+            .push_bind(p.acquisition_cost)
+            .push_bind(p.acquisition_cost_source)
+            .push_bind(p.list_price_override)
+            .push_bind(p.acquisition_cost_override)
+            .push_bind(p.used_list_price);
+    });
+    qb.build().execute(&mut *tx).await?;
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&bu.id),
+            entity_type: "order",
+            entity_id: &id,
+            action: "created",
+            summary: format!(
+                "Order {number} for {} {}: {devices} device(s), {} {} a month",
+                cust.first_name,
+                cust.last_name,
+                bu.money(total),
+                bu.currency
+            ),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    let order = get_in(&mut tx, bu, &id).await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        Op::post("/v1/orders", serde_json::json!({
+            "orderId": order.order_id, "orderNumber": order.order_number, "customerId": customer_id,
+            "billingAddress": order.billing_address, "shippingAddress": order.shipping_address,
+            "items": input.items.iter().map(|i| serde_json::json!({
+                "sku": i.sku, "quantity": i.quantity, "contractLength": i.contract_length,
+                "listPriceOverride": i.list_price_override.map(|m| crate::money::to_wire_value(&m)),
+                "acquisitionCostOverride": i.acquisition_cost_override.map(|m| crate::money::to_wire_value(&m)),
+            })).collect::<Vec<_>>(),
+            "orderType": order.order_type, "extensionDetails": order.extension_details,
+            "upgradeDetails": order.upgrade_details, "customFields": order.custom_fields, "notes": order.notes,
+        }))
+        .touching([r("order", &id), r("customer", &customer_id)])
+        .saying(format!("Order {number}")),
+    )
+    .await?;
+    crate::services::webhooks::emit(&mut tx, ctx, "order.created", || {
+        serde_json::json!({
+            "orderId": order.order_id,
+            "orderNumber": order.order_number,
+            "customerId": customer_id,
+            "status": order.status,
+            "order": crate::money::to_wire_value(&order),
+        })
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(Placed {
+        order,
+        created: true,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------

@@ -1,0 +1,487 @@
+//! The accountants' actions on payments: mark paid (one or many), mark failed, cancel, and late fees.
+
+use super::*;
+
+// Accountants' actions
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
+pub struct MarkPaid {
+    #[serde(alias = "reference")]
+    pub payment_reference: Option<String>,
+    pub notes: Option<String>,
+    /// When the money arrived (date or instant); defaults to now, never in the future.
+    pub paid_at: Option<String>,
+    /// bank_transfer, card, cash, direct_debit, other (free text allowed).
+    pub method: Option<String>,
+}
+
+pub(super) struct State {
+    pub(super) status: PaymentStatus,
+    pub(super) rental_id: Option<String>,
+    pub(super) net: i64,
+    pub(super) total: i64,
+    pub(super) line_items: Option<String>,
+    pub(super) consolidated_into: Option<String>,
+}
+
+impl State {
+    /// Still to be collected: not paid, not cancelled, and not a line of a consolidated payment.
+    fn collectable(&self, id: &str) -> Result<()> {
+        match self.status {
+            PaymentStatus::Paid => Err(Error::new(
+                ErrorCode::AlreadyPaid,
+                format!("Payment {id} is already paid."),
+            )),
+            PaymentStatus::Cancelled => Err(Error::new(
+                ErrorCode::PaymentCancelled,
+                format!("Payment {id} was cancelled; nothing is collected on it."),
+            )),
+            _ => self.settled_through_group(id),
+        }
+    }
+
+    /// A member's own payment inside a consolidated one is settled through that payment.
+    fn settled_through_group(&self, id: &str) -> Result<()> {
+        match &self.consolidated_into {
+            Some(c) => Err(Error::new(
+                ErrorCode::Conflict,
+                format!("Payment {id} is a line of consolidated payment {c}; record the payment or cancellation on {c}."),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+pub(super) async fn state_of(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    id: &str,
+) -> Result<State> {
+    #[derive(sqlx::FromRow)]
+    struct StateRow {
+        status: String,
+        rental_id: Option<String>,
+        subtotal: i64,
+        late_fee_amount: i64,
+        total: i64,
+        line_items: Option<String>,
+        consolidated_into: Option<String>,
+    }
+    let r: StateRow = sqlx::query_as(
+        "SELECT status, rental_id, subtotal, late_fee_amount, total, line_items, consolidated_into FROM payments WHERE id = ? AND bu_id = ?",
+    )
+    .bind(id)
+    .bind(&bu.id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::not_found("Payment", id))?;
+    Ok(State {
+        status: PaymentStatus::parse(&r.status).unwrap_or(PaymentStatus::Pending),
+        rental_id: r.rental_id,
+        net: r.subtotal + r.late_fee_amount,
+        total: r.total,
+        line_items: r.line_items,
+        consolidated_into: r.consolidated_into,
+    })
+}
+
+pub(super) fn paid_at_of(ctx: &Ctx, raw: Option<&str>) -> Result<String> {
+    let Some(t) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(ctx.now.clone());
+    };
+    let at = if t.len() == 10 {
+        parse_day("paidAt", t)?
+            .and_hms_opt(12, 0, 0)
+            .map(|d| d.and_utc())
+    } else {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|d| d.with_timezone(&chrono::Utc))
+    }
+    .ok_or_else(|| {
+        Error::invalid(
+            "paidAt",
+            format!("'{t}' is not a date or an RFC 3339 time."),
+        )
+    })?;
+    if at.date_naive() > ctx.today() {
+        return Err(Error::invalid(
+            "paidAt",
+            "A payment cannot be marked paid in the future.",
+        ));
+    }
+    Ok(crate::clock::stamp(at))
+}
+
+pub(super) async fn mark_paid_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    id: &str,
+    m: &MarkPaid,
+    paid_at: &str,
+) -> Result<()> {
+    let st = state_of(conn, &ctx.bu, id).await?;
+    st.collectable(id)?;
+    let reference = opt_trim(m.payment_reference.clone());
+    if reference
+        .as_deref()
+        .map(|r| r.chars().count() > 200)
+        .unwrap_or(false)
+    {
+        return Err(Error::invalid(
+            "paymentReference",
+            "The reference must be at most 200 characters.",
+        ));
+    }
+    sqlx::query(
+        "UPDATE payments SET status = 'paid', paid_at = ?, payment_reference = coalesce(?, payment_reference), notes = coalesce(?, notes),
+             method = ?, provider = 'manual', manually_marked = 1, marked_by = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(paid_at)
+    .bind(&reference)
+    .bind(opt_trim(m.notes.clone()))
+    .bind(opt_trim(m.method.clone()))
+    .bind(&ctx.actor.name)
+    .bind(&ctx.now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    // The lines of a consolidated payment are paid with it (cost recovery per asset reads them).
+    sqlx::query(
+        "UPDATE payments SET status = 'paid', paid_at = ?, payment_reference = ?, method = ?, provider = 'manual', manually_marked = 1,
+             marked_by = ?, updated_at = ? WHERE consolidated_into = ?",
+    )
+    .bind(paid_at)
+    .bind(&reference)
+    .bind(opt_trim(m.method.clone()))
+    .bind(&ctx.actor.name)
+    .bind(&ctx.now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    // Cost recovery: the net amount collected goes to its subscription(s).
+    let lines: Option<Vec<LineItem>> = json_col(st.line_items.as_deref());
+    match (lines, &st.rental_id) {
+        (Some(lines), _) if !lines.is_empty() => {
+            for l in lines {
+                let net = ctx.bu.minor("amount", l.amount).unwrap_or(0);
+                sqlx::query("UPDATE subscriptions SET total_collected = total_collected + ?, updated_at = ? WHERE id = ?")
+                    .bind(net)
+                    .bind(&ctx.now)
+                    .bind(&l.rental_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        (_, Some(rid)) => {
+            sqlx::query("UPDATE subscriptions SET total_collected = total_collected + ?, updated_at = ? WHERE id = ?")
+                .bind(st.net)
+                .bind(&ctx.now)
+                .bind(rid)
+                .execute(&mut *conn)
+                .await?;
+        }
+        _ => {}
+    }
+    record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "payment",
+            entity_id: id,
+            action: "paid",
+            summary: format!(
+                "Marked paid: {}{}",
+                ctx.bu.amount_text(st.total),
+                reference
+                    .map(|r| format!(" (ref. {r})"))
+                    .unwrap_or_default()
+            ),
+            before: Some(serde_json::json!({ "status": st.status })),
+            after: Some(serde_json::json!({ "status": "paid", "paidAt": paid_at })),
+        },
+    )
+    .await?;
+    crate::sync::record(
+        conn,
+        ctx,
+        payment_op(id, "mark-paid", &st, serde_json::json!({
+            "paymentReference": m.payment_reference, "notes": m.notes, "paidAt": paid_at, "method": m.method,
+        })),
+    )
+    .await?;
+    emit_payment(conn, ctx, "payment.succeeded", id).await
+}
+
+/// A payment's status change as an op (`mark-paid`, `mark-failed`, `cancel`).
+pub(super) fn payment_op(
+    id: &str,
+    action: &str,
+    st: &State,
+    body: serde_json::Value,
+) -> crate::sync::Op {
+    let mut refs = vec![crate::sync::r("payment", id)];
+    refs.extend(st.rental_id.as_deref().map(|r| crate::sync::r("rental", r)));
+    crate::sync::Op::post(format!("/v1/payments/{id}/{action}"), body)
+        .touching(refs)
+        .saying(format!("Payment {id}: {action}"))
+}
+
+/// Queue a `payment.*` event: the ids a receiver routes on, the amount, and the whole payment
+/// as `GET /v1/payments/{id}` returns it.
+pub(super) async fn emit_payment(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
+    id: &str,
+) -> Result<()> {
+    let hooks = crate::services::webhooks::Hooks::of(conn, ctx).await?;
+    if !hooks.wants(event) {
+        return Ok(());
+    }
+    let p = get_in(conn, &ctx.bu, id, ctx.today()).await?;
+    let data = serde_json::json!({
+        "paymentId": p.payment_id,
+        "subscriptionId": p.rental_id,
+        "customerId": p.customer_id,
+        "billingGroupId": p.billing_group_id,
+        "status": p.status,
+        "amount": crate::money::to_wire_value(&p.total),
+        "currency": p.currency,
+        "paidAt": p.paid_at,
+        "failureReason": if p.status == PaymentStatus::Failed { p.last_capture_error.as_ref().map(|e| e.message.clone()) } else { None },
+        "payment": crate::money::to_wire_value(&p),
+    });
+    hooks.emit(conn, ctx, event, data).await
+}
+
+pub async fn mark_paid(db: &Db, ctx: &Ctx, id: &str, m: MarkPaid) -> Result<Payment> {
+    let paid_at = paid_at_of(ctx, m.paid_at.as_deref())?;
+    let mut tx = db.write().await?;
+    mark_paid_in(&mut tx, ctx, id, &m, &paid_at).await?;
+    let p = get_in(&mut tx, &ctx.bu, id, ctx.today()).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Mark several payments paid in one transaction: all of them, or none (the error names the
+/// payment that stopped it).
+pub async fn mark_paid_many(
+    db: &Db,
+    ctx: &Ctx,
+    ids: &[String],
+    m: MarkPaid,
+) -> Result<Vec<Payment>> {
+    if ids.is_empty() {
+        return Err(Error::invalid("paymentIds", "Choose at least one payment."));
+    }
+    if ids.len() > 500 {
+        return Err(Error::invalid(
+            "paymentIds",
+            "At most 500 payments at once.",
+        ));
+    }
+    let paid_at = paid_at_of(ctx, m.paid_at.as_deref())?;
+    let mut tx = db.write().await?;
+    for id in ids {
+        mark_paid_in(&mut tx, ctx, id, &m, &paid_at).await?;
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(get_in(&mut tx, &ctx.bu, id, ctx.today()).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+pub(super) fn need_reason(reason: &str) -> Result<String> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(Error::invalid("reason", "Say why (a reason is required)."));
+    }
+    if r.chars().count() > 1000 {
+        return Err(Error::invalid(
+            "reason",
+            "The reason must be at most 1000 characters.",
+        ));
+    }
+    Ok(r.to_string())
+}
+
+/// Record that collecting a payment failed (declined card, bounced transfer). It stays open.
+pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payment> {
+    let reason = need_reason(reason)?;
+    let mut tx = db.write().await?;
+    let st = state_of(&mut tx, &ctx.bu, id).await?;
+    st.collectable(id)?;
+    sqlx::query(
+        "UPDATE payments SET status = 'failed', failed_at = ?, last_error = ?, capture_attempts = capture_attempts + 1, updated_at = ? WHERE id = ?",
+    )
+    .bind(&ctx.now)
+    .bind(&reason)
+    .bind(&ctx.now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        payment_op(
+            id,
+            "mark-failed",
+            &st,
+            serde_json::json!({ "reason": reason }),
+        ),
+    )
+    .await?;
+    emit_payment(&mut tx, ctx, "payment.failed", id).await?;
+    changed(
+        tx,
+        ctx,
+        id,
+        st.status,
+        PaymentStatus::Failed,
+        format!("Collection failed: {reason}"),
+    )
+    .await
+}
+
+/// The end of a status change: its timeline entry, the payment as it is now, commit.
+pub(super) async fn changed(
+    mut tx: crate::store::Tx,
+    ctx: &Ctx,
+    id: &str,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    summary: String,
+) -> Result<Payment> {
+    record(
+        &mut tx,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "payment",
+            entity_id: id,
+            action: to.as_str(),
+            summary,
+            before: Some(serde_json::json!({ "status": from })),
+            after: Some(serde_json::json!({ "status": to })),
+        },
+    )
+    .await?;
+    let p = get_in(&mut tx, &ctx.bu, id, ctx.today()).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Void a payment that will not be collected. Pending and failed payments only.
+pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payment> {
+    let reason = need_reason(reason)?;
+    let mut tx = db.write().await?;
+    let st = state_of(&mut tx, &ctx.bu, id).await?;
+    match st.status {
+        PaymentStatus::Paid => {
+            return Err(Error::new(
+                ErrorCode::AlreadyPaid,
+                format!("Payment {id} is paid; refunds happen with the payment provider."),
+            ))
+        }
+        PaymentStatus::Cancelled => {
+            return Err(Error::new(
+                ErrorCode::AlreadyCancelled,
+                format!("Payment {id} is already cancelled."),
+            ))
+        }
+        PaymentStatus::Processing => {
+            return Err(Error::new(
+                ErrorCode::PaymentProcessing,
+                format!("Payment {id} is being processed; wait for its outcome."),
+            ))
+        }
+        _ => {}
+    }
+    st.settled_through_group(id)?;
+    // A consolidated payment is cancelled with its lines.
+    sqlx::query(
+        "UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ? OR consolidated_into = ?",
+    )
+    .bind(&reason)
+    .bind(&ctx.now)
+    .bind(id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    crate::sync::record(
+        &mut tx,
+        ctx,
+        payment_op(id, "cancel", &st, serde_json::json!({ "reason": reason })),
+    )
+    .await?;
+    changed(
+        tx,
+        ctx,
+        id,
+        st.status,
+        PaymentStatus::Cancelled,
+        format!("Cancelled: {reason}"),
+    )
+    .await
+}
+
+/// Late fees under the business unit's setting: once per payment, on open payments more than
+/// `lateFeeGraceDays` past due. Flat amount or a percentage of the amount due. Returns how many
+/// payments got a fee. Idempotent.
+pub(crate) async fn apply_late_fees(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<u64> {
+    let s = &ctx.bu.settings;
+    if s.late_fee_kind == LateFeeKind::None {
+        return Ok(0);
+    }
+    let cutoff = ctx.today() - chrono::Days::new(s.late_fee_grace_days as u64);
+    let due: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT id, total FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL
+         AND due_date < ? AND late_fee_amount = 0 AND total > 0",
+    )
+    .bind(&ctx.bu.id)
+    .bind(day_text(cutoff))
+    .fetch_all(&mut *conn)
+    .await?;
+    let e = ctx.bu.currency_exponent;
+    let mut n = 0;
+    for (id, total) in due {
+        let fee = match s.late_fee_kind {
+            LateFeeKind::Flat => s.late_fee_amount.to_minor(e).unwrap_or(0),
+            LateFeeKind::Percentage => {
+                let v = Money::from_minor(total, e) * (s.late_fee_pct / Decimal::from(100));
+                v.round(e).to_minor(e).unwrap_or(0)
+            }
+            LateFeeKind::None => 0,
+        };
+        if fee <= 0 {
+            continue;
+        }
+        sqlx::query("UPDATE payments SET late_fee_amount = ?, total = total + ?, updated_at = ? WHERE id = ? AND late_fee_amount = 0")
+            .bind(fee)
+            .bind(fee)
+            .bind(&ctx.now)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+        record(conn, &ctx.actor, ctx.at, Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "payment",
+            entity_id: &id,
+            action: "late_fee",
+            summary: format!("Late fee of {} added", ctx.bu.amount_text(fee)),
+            before: Some(serde_json::json!({ "total": ctx.bu.money(total) })),
+            after: Some(serde_json::json!({ "total": ctx.bu.money(total + fee), "lateFeeAmount": ctx.bu.money(fee) })),
+        })
+        .await?;
+        n += 1;
+    }
+    Ok(n)
+}

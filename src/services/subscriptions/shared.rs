@@ -1,0 +1,423 @@
+//! Shared pieces of the subscription actions: the asset side (look-up, availability, status and
+//! assignments), webhook payloads, timeline entries, input helpers and the start of a subscription.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces of the actions
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AssetRow {
+    pub(super) id: i64,
+    pub(super) serial_number: String,
+    pub(super) sku: String,
+    pub(super) status: String,
+    pub(super) rental_id: Option<String>,
+    pub(super) acquisition_cost: Option<i64>,
+}
+
+pub(super) async fn asset_by_serial(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    raw: &str,
+) -> Result<AssetRow> {
+    let not_found = || {
+        Error::new(
+            ErrorCode::AssetNotFound,
+            format!("No asset has the serial number {}.", raw.trim()),
+        )
+    };
+    let sn = serial::normalize(raw).map_err(|_| not_found())?;
+    sqlx::query_as(
+        "SELECT id, serial_number, sku, status, rental_id, acquisition_cost FROM assets WHERE bu_id = ? AND serial_number = ?",
+    )
+    .bind(&bu.id)
+    .bind(&sn)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(not_found)
+}
+
+pub(super) fn require_available(a: &AssetRow) -> Result<()> {
+    if a.status != "available" {
+        let why = match a.status.as_str() {
+            "rented_out" => "is rented out".to_string(),
+            "returned" => "is back from a customer and waits for inspection".to_string(),
+            "sold" => "was sold".to_string(),
+            other => format!("is {other}"),
+        };
+        return Err(Error::new(
+            ErrorCode::AssetNotAvailable,
+            format!(
+                "Serial {} {why}; only available assets can go out.",
+                a.serial_number
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) async fn set_asset(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    asset_id: i64,
+    status: AssetStatus,
+    customer_id: Option<&str>,
+    rental_id: Option<&str>,
+    condition: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE assets SET status = ?, customer_id = ?, rental_id = ?, condition = coalesce(?, condition), updated_at = ? WHERE id = ?",
+    )
+    .bind(status.as_str())
+    .bind(customer_id)
+    .bind(rental_id)
+    .bind(condition)
+    .bind(&ctx.now)
+    .bind(asset_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn open_assignment(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    asset_id: i64,
+    rental_id: &str,
+    customer_id: &str,
+    on: NaiveDate,
+    reason: &str,
+) -> Result<()> {
+    emit_asset(
+        conn,
+        ctx,
+        "asset.assigned",
+        asset_id,
+        rental_id,
+        customer_id,
+        reason,
+    )
+    .await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO asset_assignments (asset_id, rental_id, customer_id, started_on, start_reason) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(asset_id)
+    .bind(rental_id)
+    .bind(customer_id)
+    .bind(day_text(on))
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn close_assignment(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    asset_id: i64,
+    rental_id: &str,
+    customer_id: &str,
+    on: NaiveDate,
+    reason: &str,
+) -> Result<()> {
+    // A bought-out device stays with the customer: it ends its assignment without coming back.
+    if reason != "bought_out" {
+        emit_asset(
+            conn,
+            ctx,
+            "asset.returned",
+            asset_id,
+            rental_id,
+            customer_id,
+            reason,
+        )
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE asset_assignments SET ended_on = ?, end_reason = ? WHERE asset_id = ? AND rental_id = ? AND ended_on IS NULL",
+    )
+    .bind(day_text(on))
+    .bind(reason)
+    .bind(asset_id)
+    .bind(rental_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queue `asset.assigned` / `asset.returned` for an asset (when some endpoint wants it).
+pub(super) async fn emit_asset(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
+    asset_id: i64,
+    rental_id: &str,
+    customer_id: &str,
+    reason: &str,
+) -> Result<()> {
+    let hooks = webhooks::Hooks::of(conn, ctx).await?;
+    if !hooks.wants(event) {
+        return Ok(());
+    }
+    let (serial, sku): (String, String) =
+        sqlx::query_as("SELECT serial_number, sku FROM assets WHERE id = ?")
+            .bind(asset_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let data = serde_json::json!({
+        "serialNumber": serial,
+        "sku": sku,
+        "subscriptionId": rental_id,
+        "customerId": customer_id,
+        "reason": reason,
+    });
+    hooks.emit(conn, ctx, event, data).await
+}
+
+/// Queue a `subscription.*` event: the ids a receiver routes on, `extra` facts of the action,
+/// and the whole subscription as `GET /v1/subscriptions/{id}` returns it.
+pub(super) async fn emit_subscription(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    event: &str,
+    r: &Rental,
+    extra: Value,
+) -> Result<()> {
+    webhooks::emit(conn, ctx, event, || {
+        let mut data = serde_json::json!({
+            "subscriptionId": r.rental_id,
+            "customerId": r.customer_id,
+            "orderId": r.order_id,
+            "serialNumber": r.asset_serial_number,
+            "status": r.status,
+        });
+        if let (Value::Object(d), Value::Object(x)) = (&mut data, extra) {
+            d.extend(x);
+        }
+        data["subscription"] = crate::money::to_wire_value(r);
+        data
+    })
+    .await
+}
+
+/// A timeline entry of this action; `change` is the (before, after) pair where it matters.
+pub(super) async fn event(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    entity_type: &str,
+    entity_id: &str,
+    action: &str,
+    summary: String,
+    change: Option<(Value, Value)>,
+) -> Result<()> {
+    let (before, after) = change.unzip();
+    record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type,
+            entity_id,
+            action,
+            summary,
+            before,
+            after,
+        },
+    )
+    .await
+}
+
+/// An effective date sent with an action: not before the start, not after today.
+pub(super) fn effective_date(raw: Option<&str>, row: &Row, today: NaiveDate) -> Result<NaiveDate> {
+    let Some(t) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(today.max(row.start()));
+    };
+    let d = parse_day("effectiveDate", t)?;
+    if d > today {
+        return Err(Error::invalid(
+            "effectiveDate",
+            "The effective date cannot be in the future.",
+        ));
+    }
+    if d < row.start() {
+        return Err(Error::invalid(
+            "effectiveDate",
+            format!(
+                "The effective date cannot be before the start ({}).",
+                row.start_date
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+pub(super) fn text_field(
+    path: &str,
+    v: Option<String>,
+    max: usize,
+    label: &str,
+) -> Result<Option<String>> {
+    let v = opt_trim(v);
+    if let Some(t) = &v {
+        if t.chars().count() > max {
+            return Err(Error::invalid(
+                path,
+                format!("{label} must be at most {max} characters."),
+            ));
+        }
+    }
+    Ok(v)
+}
+
+pub(super) struct NewSub<'a> {
+    pub(super) order_id: &'a str,
+    pub(super) item_idx: Option<i64>,
+    pub(super) customer_id: &'a str,
+    pub(super) customer_email: &'a str,
+    pub(super) customer_name: &'a str,
+    pub(super) asset: &'a AssetRow,
+    pub(super) product_id: Option<String>,
+    pub(super) variant_id: Option<String>,
+    pub(super) sku: &'a str,
+    pub(super) product_name: &'a str,
+    pub(super) product_image_url: Option<String>,
+    pub(super) monthly: i64,
+    pub(super) months: u32,
+    pub(super) start: NaiveDate,
+    pub(super) list_price: Option<i64>,
+    pub(super) list_price_source: String,
+    pub(super) acquisition_cost: Option<i64>,
+    pub(super) acquisition_cost_source: String,
+    pub(super) upgrade_from: Option<&'a str>,
+    pub(super) notes: Option<String>,
+    pub(super) start_reason: &'a str,
+    pub(super) billing_group_id: Option<String>,
+    /// The id sent by the caller, if any.
+    pub(super) id: Option<&'a str>,
+}
+
+/// Insert a subscription with its schedule, put its asset out, open the assignment.
+pub(super) async fn start_subscription(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    n: NewSub<'_>,
+) -> Result<String> {
+    let bu = &ctx.bu;
+    let s = &bu.settings;
+    let id =
+        crate::services::client_id(conn, ctx, "rentalId", n.id, prefix::RENTAL, "subscriptions")
+            .await?;
+    // A business in another EU member state with a VAT ID accounts for the VAT itself.
+    let rate = if crate::services::invoices::reverse_charge_applies(conn, bu, n.customer_id).await?
+    {
+        Decimal::ZERO
+    } else {
+        s.tax_rate
+    };
+    let terms = Terms {
+        start: n.start,
+        months: n.months,
+        monthly: n.monthly,
+        billing_start: s.billing_start,
+        first_payment: s.first_payment,
+        terms_days: s.payment_terms_days,
+        tax: TaxRule {
+            rate,
+            inclusive: s.tax_inclusive,
+            exponent: bu.currency_exponent,
+        },
+    };
+    let tax_rate = rate.normalize().to_string();
+    sqlx::query(
+        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, product_id,
+             variant_id, sku, product_name, product_image_url, monthly_amount, currency, status, original_contract_length, contract_length,
+             start_date, end_date, billing_start, payment_terms_days, tax_rate, tax_inclusive, list_price, list_price_source, acquisition_cost,
+             acquisition_cost_source, captured_at, upgrade_from_rental_id, notes, created_at, updated_at, created_by, billing_group_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&bu.id)
+    .bind(n.order_id)
+    .bind(n.item_idx)
+    .bind(n.customer_id)
+    .bind(n.customer_email)
+    .bind(n.customer_name)
+    .bind(n.asset.id)
+    .bind(&n.asset.serial_number)
+    .bind(&n.product_id)
+    .bind(&n.variant_id)
+    .bind(n.sku)
+    .bind(n.product_name)
+    .bind(&n.product_image_url)
+    .bind(n.monthly)
+    .bind(&bu.currency)
+    .bind(n.months as i64)
+    .bind(n.months as i64)
+    .bind(day_text(n.start))
+    .bind(day_text(terms.end_date()))
+    .bind(s.billing_start.as_str())
+    .bind(s.payment_terms_days as i64)
+    .bind(&tax_rate)
+    .bind(s.tax_inclusive)
+    .bind(n.list_price)
+    .bind(&n.list_price_source)
+    .bind(n.acquisition_cost)
+    .bind(&n.acquisition_cost_source)
+    .bind(&ctx.now)
+    .bind(n.upgrade_from)
+    .bind(&n.notes)
+    .bind(&ctx.now)
+    .bind(&ctx.now)
+    .bind(&ctx.actor.name)
+    .bind(&n.billing_group_id)
+    .execute(&mut *conn)
+    .await?;
+    let payer = Payer {
+        bu_id: &bu.id,
+        customer_id: n.customer_id,
+        rental_id: &id,
+        asset_id: n.asset.id,
+        currency: &bu.currency,
+        tax_rate: &tax_rate,
+        now: &ctx.now,
+    };
+    payments::insert_slots(conn, &payer, &terms.schedule()).await?;
+    webhooks::emit_scheduled(conn, ctx, &id).await?;
+    billing::regroup_member(conn, bu, n.billing_group_id.as_deref(), &ctx.now).await?;
+    set_asset(
+        conn,
+        ctx,
+        n.asset.id,
+        AssetStatus::RentedOut,
+        Some(n.customer_id),
+        Some(&id),
+        None,
+    )
+    .await?;
+    open_assignment(
+        conn,
+        ctx,
+        n.asset.id,
+        &id,
+        n.customer_id,
+        n.start,
+        n.start_reason,
+    )
+    .await?;
+    event(
+        conn,
+        ctx,
+        "asset",
+        &n.asset.serial_number,
+        "rented_out",
+        format!("Rented out to {} on subscription {id}", n.customer_name),
+        Some((
+            serde_json::json!({ "status": n.asset.status }),
+            serde_json::json!({ "status": "rented_out", "rentalId": id }),
+        )),
+    )
+    .await?;
+    Ok(id)
+}

@@ -1,0 +1,383 @@
+//! Adopters: one per list, the remote's v1 object written into the local table as the remote has it, and a subscription's payments made exactly the remote's.
+
+use super::*;
+
+/// Make each subscription's payments (and each group's consolidated ones) exactly the remote's:
+/// those only here go, the rest are written as the remote has them.
+pub(crate) async fn adopt_payments(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    by_owner: &[(String, Vec<Value>)],
+) -> Result<()> {
+    for (owner, items) in by_owner {
+        // Written first: a payment the remote knows by another id is paired with this desk's.
+        let mut keep = vec![];
+        for p in items {
+            keep.push(payment(conn, bu, p).await?);
+        }
+        let whose = match owner.split_once(':') {
+            Some(("billing_group", _)) => "billing_group_id = ? AND payment_type = 'consolidated'",
+            _ => "rental_id = ?",
+        };
+        sqlx::query(&format!(
+            "DELETE FROM payments WHERE bu_id = ? AND {whose} AND id NOT IN (SELECT value FROM json_each(?))"
+        ))
+        .bind(&bu.id)
+        .bind(owner.split_once(':').map(|(_, id)| id).unwrap_or(owner))
+        .bind(serde_json::to_string(&keep)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adopters: one per list, the v1 object's fields into the table's columns. Columns the wire does
+// not carry keep their local value on update and take the business unit's setting on insert.
+
+pub(super) async fn product(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    o: &Value,
+) -> Result<()> {
+    let id = req(o, "productId")?;
+    let images = o.get("images").cloned().unwrap_or(Value::Array(vec![]));
+    let spec = match o.get("specification") {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) if !v.is_null() => v.to_string(),
+        _ => String::new(),
+    };
+    let category = text(o, "category").unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO products (id, bu_id, product_sku, name, specification, category, brand, description, images, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET product_sku = excluded.product_sku, name = excluded.name, specification = excluded.specification,
+           category = excluded.category, brand = excluded.brand, description = excluded.description, images = excluded.images,
+           status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )
+    .bind(&id).bind(&bu.id).bind(req(o, "productSku")?).bind(req(o, "name")?).bind(spec).bind(&category)
+    .bind(text(o, "brand").unwrap_or_default()).bind(text(o, "description")).bind(images.to_string())
+    .bind(text(o, "status").unwrap_or_else(|| "active".into())).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    if !category.is_empty() {
+        sqlx::query("INSERT OR IGNORE INTO categories (id, bu_id, name) VALUES (?, ?, ?)")
+            .bind(crate::ids::new_id(crate::ids::prefix::CATEGORY))
+            .bind(&bu.id)
+            .bind(&category)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for v in o
+        .get("variants")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let vid = req(v, "variantId")?;
+        sqlx::query(
+            "INSERT INTO variants (id, bu_id, product_id, variant_sku, variant_name, grade, condition, color_name, images, list_price, acquisition_cost, status, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, variant_sku = excluded.variant_sku, variant_name = excluded.variant_name,
+               grade = excluded.grade, condition = excluded.condition, color_name = excluded.color_name, images = excluded.images,
+               list_price = excluded.list_price, acquisition_cost = excluded.acquisition_cost, status = excluded.status,
+               created_at = excluded.created_at, updated_at = excluded.updated_at",
+        )
+        .bind(&vid).bind(&bu.id).bind(&id).bind(req(v, "variantSku")?).bind(req(v, "variantName")?)
+        .bind(text(v, "grade").unwrap_or_default()).bind(text(v, "condition")).bind(text(v, "colorName"))
+        .bind(v.get("images").cloned().unwrap_or(Value::Array(vec![])).to_string())
+        .bind(minor(bu, v, "listPrice")?).bind(minor(bu, v, "acquisitionCost")?)
+        .bind(text(v, "status").unwrap_or_else(|| "active".into())).bind(req(v, "createdAt")?).bind(req(v, "updatedAt")?)
+        .execute(&mut *conn).await.map_err(deferrable)?;
+        sqlx::query("DELETE FROM pricing_tiers WHERE variant_id = ?")
+            .bind(&vid)
+            .execute(&mut *conn)
+            .await?;
+        for t in v
+            .get("pricing")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            sqlx::query(
+                "INSERT INTO pricing_tiers (variant_id, contract_length, monthly_price, setup_fee, discount, source, preset_used, calculated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&vid).bind(int(t, "contractLength")).bind(minor0(bu, t, "monthlyPrice")?).bind(minor(bu, t, "setupFee")?)
+            .bind(json(t, "discount")).bind(text(t, "source")).bind(text(t, "presetUsed")).bind(text(t, "calculatedAt"))
+            .execute(&mut *conn).await.map_err(deferrable)?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn billing_group(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    o: &Value,
+) -> Result<()> {
+    let created = req(o, "createdAt")?;
+    // A remote without FlexDesk's `consolidateFrom` consolidates from the group's creation.
+    let from = text(o, "consolidateFrom").unwrap_or_else(|| created.chars().take(10).collect());
+    sqlx::query(
+        "INSERT INTO billing_groups (id, bu_id, customer_id, name, billing_day, status, consolidate_from, notes, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, name = excluded.name, billing_day = excluded.billing_day,
+           status = excluded.status, consolidate_from = excluded.consolidate_from, notes = excluded.notes,
+           created_by = excluded.created_by, created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )
+    .bind(req(o, "billingGroupId")?).bind(&bu.id).bind(req(o, "customerId")?).bind(req(o, "groupName")?)
+    .bind(int(o, "billingDay").unwrap_or(1)).bind(text(o, "status").unwrap_or_else(|| "active".into())).bind(from)
+    .bind(text(o, "notes")).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into())).bind(&created).bind(req(o, "updatedAt")?)
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    Ok(())
+}
+
+pub(super) async fn customer(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    o: &Value,
+) -> Result<()> {
+    let email = req(o, "email")?;
+    sqlx::query(
+        "INSERT INTO customers (id, bu_id, email, email_norm, first_name, last_name, company, phone, customer_type, status, vat_id,
+           registration_number, billing_address, shipping_address, custom_fields, notes, created_at, updated_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm, first_name = excluded.first_name,
+           last_name = excluded.last_name, company = excluded.company, phone = excluded.phone, customer_type = excluded.customer_type,
+           status = excluded.status, vat_id = excluded.vat_id, registration_number = excluded.registration_number,
+           billing_address = excluded.billing_address, shipping_address = excluded.shipping_address,
+           custom_fields = excluded.custom_fields, notes = excluded.notes, created_at = excluded.created_at,
+           updated_at = excluded.updated_at, created_by = excluded.created_by",
+    )
+    .bind(req(o, "customerId")?).bind(&bu.id).bind(&email).bind(email.to_lowercase())
+    .bind(req(o, "firstName")?).bind(req(o, "lastName")?).bind(text(o, "company")).bind(text(o, "phone"))
+    .bind(text(o, "customerType").unwrap_or_else(|| "individual".into())).bind(text(o, "status").unwrap_or_else(|| "active".into()))
+    .bind(text(o, "vatId")).bind(text(o, "registrationNumber"))
+    .bind(json(o, "lastBillingAddress")).bind(json(o, "lastShippingAddress")).bind(json(o, "customFields")).bind(text(o, "notes"))
+    .bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into()))
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    Ok(())
+}
+
+pub(super) async fn asset(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO assets (bu_id, serial_number, sku, variant_id, product_id, product_name, status, location, condition, customer_id, rental_id,
+           notes, acquisition_cost, acquisition_date, created_at, updated_at, created_by)
+         VALUES (?, ?, ?, (SELECT id FROM variants WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sync')
+         ON CONFLICT (bu_id, serial_number) DO UPDATE SET sku = excluded.sku, variant_id = excluded.variant_id, product_id = excluded.product_id,
+           product_name = excluded.product_name, status = excluded.status, location = excluded.location, condition = excluded.condition,
+           customer_id = excluded.customer_id, rental_id = excluded.rental_id, notes = excluded.notes,
+           acquisition_cost = excluded.acquisition_cost, acquisition_date = excluded.acquisition_date,
+           created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )
+    .bind(&bu.id).bind(req(o, "serialNumber")?).bind(req(o, "sku")?).bind(text(o, "variantId")).bind(text(o, "productId"))
+    .bind(text(o, "productName").unwrap_or_default()).bind(req(o, "status")?).bind(text(o, "location")).bind(text(o, "condition"))
+    .bind(text(o, "customerId")).bind(text(o, "rentalId")).bind(text(o, "notes")).bind(minor(bu, o, "acquisitionCost")?)
+    .bind(text(o, "acquisitionDate")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    Ok(())
+}
+
+pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
+    let id = req(o, "orderId")?;
+    let empty = Value::Object(Default::default());
+    let totals = o.get("totals").unwrap_or(&empty);
+    let progress = o.get("rentalProgress").unwrap_or(&empty);
+    let cust = o.get("customer").unwrap_or(&empty);
+    let tax_rate = totals.get("taxRate").map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    sqlx::query(
+        "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal,
+           tax_amount, total, currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, billing_group_id,
+           idem_key, cancel_reason, confirmed_at, cancelled_at, created_at, updated_at, created_by, tax_rate, tax_inclusive)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, '0'), ?)
+         ON CONFLICT (id) DO UPDATE SET order_number = excluded.order_number, status = excluded.status, order_type = excluded.order_type,
+           customer_id = excluded.customer_id, customer = excluded.customer, billing_address = excluded.billing_address,
+           shipping_address = excluded.shipping_address, subtotal = excluded.subtotal, tax_amount = excluded.tax_amount, total = excluded.total,
+           currency = excluded.currency, total_devices = excluded.total_devices, rented_devices = excluded.rented_devices, notes = excluded.notes,
+           custom_fields = excluded.custom_fields, extension_details = excluded.extension_details, upgrade_details = excluded.upgrade_details,
+           billing_group_id = excluded.billing_group_id, cancel_reason = excluded.cancel_reason, confirmed_at = excluded.confirmed_at,
+           cancelled_at = excluded.cancelled_at, created_at = excluded.created_at, updated_at = excluded.updated_at,
+           created_by = excluded.created_by, tax_rate = excluded.tax_rate, tax_inclusive = excluded.tax_inclusive",
+    )
+    .bind(&id).bind(&bu.id).bind(req(o, "orderNumber")?).bind(req(o, "status")?).bind(text(o, "orderType").unwrap_or_else(|| "standard".into()))
+    .bind(req(cust, "customerId")?).bind(cust.to_string()).bind(json(o, "billingAddress").unwrap_or_else(|| "{}".into()))
+    .bind(json(o, "shippingAddress").unwrap_or_else(|| "{}".into()))
+    .bind(minor0(bu, totals, "subtotal")?).bind(minor0(bu, totals, "taxAmount")?).bind(minor0(bu, totals, "total")?)
+    .bind(text(totals, "currency").unwrap_or_else(|| bu.currency.clone()))
+    .bind(int(progress, "totalDevices").unwrap_or(0)).bind(int(progress, "rentedDevices").unwrap_or(0))
+    .bind(text(o, "notes")).bind(json(o, "customFields")).bind(json(o, "extensionDetails")).bind(json(o, "upgradeDetails"))
+    .bind(text(o, "billingGroupId")).bind(format!("sync:{id}")).bind(text(o, "cancelReason")).bind(text(o, "confirmedAt"))
+    .bind(text(o, "cancelledAt")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
+    .bind(text(o, "createdBy").unwrap_or_else(|| "sync".into())).bind(tax_rate).bind(flag(totals, "taxInclusive"))
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    sqlx::query("DELETE FROM order_items WHERE order_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for (idx, it) in o
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
+               list_price, list_price_source, acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override,
+               used_list_price_as_acquisition)
+             VALUES (?, ?, ?, (SELECT id FROM variants WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id).bind(idx as i64).bind(text(it, "productId")).bind(text(it, "variantId")).bind(req(it, "sku")?)
+        .bind(text(it, "productName").unwrap_or_default()).bind(text(it, "productImageUrl")).bind(int(it, "quantity").unwrap_or(1))
+        .bind(minor0(bu, it, "unitPrice")?).bind(int(it, "contractLength").unwrap_or(1)).bind(minor(bu, it, "listPrice")?)
+        .bind(text(it, "listPriceSource").unwrap_or_else(|| "unknown".into())).bind(minor(bu, it, "acquisitionCost")?)
+        .bind(text(it, "acquisitionCostSource").unwrap_or_else(|| "unknown".into()))
+        .bind(minor(bu, it, "listPriceOverride")?).bind(minor(bu, it, "acquisitionCostOverride")?)
+        .bind(flag(it, "usedListPriceAsAcquisition"))
+        .execute(&mut *conn).await.map_err(deferrable)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn rental(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    o: &Value,
+) -> Result<()> {
+    let s = &bu.settings;
+    let start = req(o, "startDate")?;
+    let status = req(o, "status")?;
+    let ended_on = text(o, "endedOn").filter(|_| status != "active");
+    sqlx::query(
+        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, product_id,
+           variant_id, sku, product_name, product_image_url, monthly_amount, currency, status, billing_group_id, original_contract_length,
+           contract_length, start_date, end_date, ended_on, billing_start, payment_terms_days, tax_rate, tax_inclusive, list_price,
+           list_price_source, acquisition_cost, acquisition_cost_source, captured_at, extension_history, replacement_history,
+           buyout_details, early_return_details, cancellation_details, upgrade_from_rental_id, upgraded_to_rental_id, custom_fields, notes,
+           created_at, updated_at, created_by, total_collected)
+         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id, item_idx = excluded.item_idx, customer_id = excluded.customer_id,
+           customer_email = excluded.customer_email, customer_name = excluded.customer_name, asset_id = excluded.asset_id,
+           serial_number = excluded.serial_number, product_id = excluded.product_id, variant_id = excluded.variant_id, sku = excluded.sku,
+           product_name = excluded.product_name, product_image_url = excluded.product_image_url, monthly_amount = excluded.monthly_amount,
+           currency = excluded.currency, status = excluded.status, billing_group_id = excluded.billing_group_id,
+           original_contract_length = excluded.original_contract_length, contract_length = excluded.contract_length,
+           start_date = excluded.start_date, end_date = excluded.end_date, ended_on = excluded.ended_on, list_price = excluded.list_price,
+           list_price_source = excluded.list_price_source, acquisition_cost = excluded.acquisition_cost,
+           acquisition_cost_source = excluded.acquisition_cost_source, captured_at = excluded.captured_at,
+           extension_history = excluded.extension_history, replacement_history = excluded.replacement_history,
+           buyout_details = excluded.buyout_details, early_return_details = excluded.early_return_details,
+           cancellation_details = excluded.cancellation_details, upgrade_from_rental_id = excluded.upgrade_from_rental_id,
+           upgraded_to_rental_id = excluded.upgraded_to_rental_id, custom_fields = excluded.custom_fields, notes = excluded.notes,
+           created_at = excluded.created_at, updated_at = excluded.updated_at, created_by = excluded.created_by,
+           total_collected = excluded.total_collected",
+    )
+    .bind(req(o, "rentalId")?).bind(&bu.id).bind(req(o, "orderId")?).bind(int(o, "orderItemIndex")).bind(req(o, "customerId")?)
+    .bind(text(o, "customerEmail").unwrap_or_default()).bind(text(o, "customerName").unwrap_or_default())
+    .bind(&bu.id).bind(req(o, "assetSerialNumber")?).bind(req(o, "assetSerialNumber")?)
+    .bind(text(o, "productId")).bind(text(o, "variantId")).bind(req(o, "sku")?).bind(text(o, "productName").unwrap_or_default())
+    .bind(text(o, "productImageUrl")).bind(minor0(bu, o, "monthlyAmount")?).bind(text(o, "currency").unwrap_or_else(|| bu.currency.clone()))
+    .bind(&status).bind(text(o, "billingGroupId")).bind(int(o, "originalContractLength").unwrap_or(1))
+    .bind(int(o, "contractLength").unwrap_or(1)).bind(&start).bind(req(o, "endDate")?).bind(ended_on)
+    .bind(&start).bind(s.payment_terms_days as i64).bind(s.tax_rate.to_string()).bind(s.tax_inclusive)
+    .bind(minor(bu, o, "listPrice")?).bind(text(o, "listPriceSource").unwrap_or_else(|| "unknown".into()))
+    .bind(minor(bu, o, "acquisitionCost")?).bind(text(o, "acquisitionCostSource").unwrap_or_else(|| "unknown".into()))
+    .bind(text(o, "listPriceCapturedAt").unwrap_or_else(|| start.clone()))
+    .bind(json(o, "extensionHistory").unwrap_or_else(|| "[]".into())).bind(json(o, "replacementHistory").unwrap_or_else(|| "[]".into()))
+    .bind(json(o, "buyoutDetails")).bind(json(o, "earlyReturnDetails")).bind(json(o, "cancellationDetails"))
+    .bind(text(o, "upgradeFromRentalId")).bind(text(o, "upgradedToRentalId")).bind(json(o, "customFields")).bind(text(o, "notes"))
+    .bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into()))
+    .bind(minor0(bu, o, "totalCollected")?)
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    Ok(())
+}
+
+/// Write a pulled payment; its id here (another than the remote's when the remote scheduled
+/// it itself for a subscription made here: paired by idempotency key, and the pair learned).
+pub(super) async fn payment(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    o: &Value,
+) -> Result<String> {
+    let key = req(o, "idempotencyKey")?;
+    let mut id = req(o, "paymentId")?;
+    if let Some(ours) = crate::sync::idmap::payment_by_key(conn, &bu.id, &key, &id).await? {
+        crate::sync::idmap::learn(conn, &bu.id, &ours, &id).await?;
+        // Lines written before their consolidated payment was paired name it by the remote's id.
+        sqlx::query(
+            "UPDATE payments SET consolidated_into = ? WHERE bu_id = ? AND consolidated_into = ?",
+        )
+        .bind(&ours)
+        .bind(&bu.id)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+        id = ours;
+    }
+    let consolidated_into = match text(o, "consolidatedInto") {
+        Some(c) => Some(
+            crate::sync::idmap::local_of(conn, &bu.id, &c)
+                .await?
+                .unwrap_or(c),
+        ),
+        None => None,
+    };
+    let seq = key
+        .rsplit(':')
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let ptype = text(o, "paymentType").unwrap_or_else(|| "individual".into());
+    let lines = if ptype == "consolidated" {
+        json(o, "lineItems")
+    } else {
+        None
+    };
+    let last_error = o
+        .get("lastCaptureError")
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let tax_rate = o
+        .get("taxRate")
+        .and_then(|v| <rust_decimal::Decimal as std::str::FromStr>::from_str(&v.to_string()).ok())
+        .map(|d| d.normalize().to_string())
+        .unwrap_or_else(|| "0".into());
+    sqlx::query(
+        "INSERT INTO payments (id, bu_id, customer_id, rental_id, billing_group_id, asset_id, payment_type, kind, seq, billing_period, period_start,
+           period_end, invoice_date, due_date, subtotal, tax_rate, tax_amount, late_fee_amount, total, currency, line_items, status, provider,
+           method, transaction_id, manually_marked, payment_reference, marked_by, capture_attempts, last_error, failed_at, cancel_reason,
+           idempotency_key, notes, paid_at, created_at, updated_at, consolidated_into)
+         VALUES (?, ?, ?, (SELECT id FROM subscriptions WHERE id = ?), ?, (SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?), ?, ?, ?, ?, ?,
+           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, rental_id = excluded.rental_id,
+           billing_group_id = excluded.billing_group_id, asset_id = excluded.asset_id, payment_type = excluded.payment_type,
+           kind = excluded.kind, seq = excluded.seq, billing_period = excluded.billing_period, period_start = excluded.period_start,
+           period_end = excluded.period_end, invoice_date = excluded.invoice_date, due_date = excluded.due_date,
+           subtotal = excluded.subtotal, tax_rate = excluded.tax_rate, tax_amount = excluded.tax_amount,
+           late_fee_amount = excluded.late_fee_amount, total = excluded.total, currency = excluded.currency,
+           line_items = excluded.line_items, status = excluded.status, provider = excluded.provider, method = excluded.method,
+           transaction_id = excluded.transaction_id, manually_marked = excluded.manually_marked,
+           payment_reference = excluded.payment_reference, marked_by = excluded.marked_by,
+           capture_attempts = excluded.capture_attempts, last_error = excluded.last_error, failed_at = excluded.failed_at,
+           cancel_reason = excluded.cancel_reason, idempotency_key = excluded.idempotency_key, notes = excluded.notes,
+           paid_at = excluded.paid_at, created_at = excluded.created_at, updated_at = excluded.updated_at,
+           consolidated_into = excluded.consolidated_into",
+    )
+    .bind(&id).bind(&bu.id).bind(req(o, "customerId")?).bind(text(o, "rentalId")).bind(text(o, "billingGroupId"))
+    .bind(&bu.id).bind(text(o, "serialNumber")).bind(&ptype).bind(text(o, "kind").unwrap_or_else(|| "rent".into())).bind(seq)
+    .bind(req(o, "billingPeriod")?).bind(req(o, "periodStart")?).bind(req(o, "periodEnd")?).bind(req(o, "invoiceDate")?)
+    .bind(req(o, "dueDate")?).bind(minor0(bu, o, "subtotal")?).bind(tax_rate).bind(minor0(bu, o, "taxAmount")?)
+    .bind(minor0(bu, o, "lateFeeAmount")?).bind(minor0(bu, o, "total")?).bind(text(o, "currency").unwrap_or_else(|| bu.currency.clone()))
+    .bind(lines).bind(req(o, "status")?).bind(text(o, "provider")).bind(text(o, "method")).bind(text(o, "transactionId"))
+    .bind(flag(o, "manuallyMarked")).bind(text(o, "paymentReference")).bind(text(o, "markedBy"))
+    .bind(int(o, "captureAttempts").unwrap_or(0)).bind(last_error).bind(text(o, "failedAt")).bind(text(o, "cancelReason"))
+    .bind(&key).bind(text(o, "notes")).bind(text(o, "paidAt")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
+    .bind(consolidated_into)
+    .execute(&mut *conn).await.map_err(deferrable)?;
+    Ok(id)
+}

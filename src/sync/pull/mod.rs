@@ -1,0 +1,337 @@
+//! Pull: what changed on the remote comes down through the v1 lists, page by page with their
+//! cursors, and is written into the local tables as the remote has it ("adopted"). A FlexDesk hub
+//! also answers `changedSince` (a token from the previous pass) so a pass reads only what changed;
+//! a remote that ignores it is read whole each pass, with the same result.
+//!
+//! Entities this desk has changed and the remote has not yet accepted (pending or refused ops) are
+//! left alone: the remote's copy comes once the op is done or the conflict resolved.
+
+use super::client::{unavailable, Client};
+use super::kinds::{kind_named, Kind, KINDS, PAGE};
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::services::BusinessUnit;
+use crate::store::Db;
+use serde_json::Value;
+use sqlx::SqliteConnection;
+use std::collections::HashSet;
+
+mod adopt;
+mod fields;
+mod remove;
+
+pub(crate) use adopt::*;
+use fields::*;
+use remove::*;
+
+#[derive(Debug, Default, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PullReport {
+    pub read: u64,
+    pub adopted: u64,
+    /// Left alone because this desk has a change to them waiting.
+    pub held: u64,
+    /// Could not be written yet (something they point to is missing); read again next pass.
+    pub deferred: u64,
+    pub pages: u64,
+}
+
+/// One pull pass over every list. `progress` is told after each page.
+pub async fn pull(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    now: &str,
+    progress: &(dyn Fn(&PullReport) + Send + Sync),
+) -> Result<PullReport> {
+    let mut report = PullReport::default();
+    for k in KINDS {
+        let (list, path, key) = (k.list, k.path, k.key);
+        let (token, mut cursor, mut pass_token, mut pass_deferred): (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT token, cursor, pass_token, pulled FROM sync_cursors WHERE bu_id = ? AND list = ?",
+        )
+        .bind(&bu.id)
+        .bind(list)
+        .fetch_optional(db.pool())
+        .await?
+        .unwrap_or((None, None, None, 0));
+        if cursor.is_none() {
+            pass_token = None;
+            pass_deferred = 0;
+        }
+        loop {
+            let mut q = vec![
+                ("limit", PAGE.to_string()),
+                ("sortDir", "asc".to_string()),
+                // Empty: everything (a first pass), and the hub starts its change feed.
+                ("changedSince", token.clone().unwrap_or_default()),
+            ];
+            if let Some(c) = &cursor {
+                q.push(("startAfter", c.clone()));
+            }
+            let page = client
+                .get(path, &q)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| Error::internal(format!("The remote has no {path}.")))?;
+            report.pages += 1;
+            if pass_token.is_none() {
+                pass_token = page
+                    .get("syncToken")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+            }
+            let items = page
+                .get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let more = page
+                .get("hasMore")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let next = page
+                .get("nextCursor")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .filter(|_| more);
+            let mut tx = db.write().await?;
+            let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
+            for item in &items {
+                report.read += 1;
+                match adopt(&mut tx, bu, k, item, &dirty).await? {
+                    Adopted::Yes => report.adopted += 1,
+                    Adopted::Held => report.held += 1,
+                    Adopted::Deferred => {
+                        report.deferred += 1;
+                        pass_deferred += 1;
+                    }
+                }
+            }
+            // The pass's token becomes the list's token only when the pass read everything it
+            // was given; one with deferred items keeps the old token and reads them again.
+            let done = next.is_none();
+            let new_token = match (done, pass_deferred) {
+                (true, 0) => pass_token.clone().or(token.clone()),
+                _ => token.clone(),
+            };
+            sqlx::query(
+                "INSERT INTO sync_cursors (bu_id, list, token, cursor, pass_token, pulled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (bu_id, list) DO UPDATE SET token = excluded.token, cursor = excluded.cursor,
+                   pass_token = excluded.pass_token, pulled = excluded.pulled, updated_at = excluded.updated_at",
+            )
+            .bind(&bu.id)
+            .bind(list)
+            .bind(&new_token)
+            .bind(&next)
+            .bind(if done { None } else { pass_token.clone() })
+            .bind(if done { 0 } else { pass_deferred })
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            progress(&report);
+            if done {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    sweep_groups(db, client, bu).await?;
+    Ok(report)
+}
+
+/// A billing group deleted elsewhere does not come in a list; its members arrive without it.
+/// Every local group left without members is looked up on the remote, and removed here when the
+/// remote no longer has it (unless this desk has a change to it waiting).
+async fn sweep_groups(db: &Db, client: &Client, bu: &BusinessUnit) -> Result<()> {
+    let empty: Vec<String> = sqlx::query_scalar(
+        "SELECT g.id FROM billing_groups g WHERE g.bu_id = ?
+           AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.billing_group_id = g.id)",
+    )
+    .bind(&bu.id)
+    .fetch_all(db.pool())
+    .await?;
+    for id in empty {
+        let path = format!("/v1/billing-groups/{id}");
+        if client.get(&path, &[]).await.map_err(unavailable)?.is_some() {
+            continue;
+        }
+        let gone = super::r("billing_group", &id);
+        let mut tx = db.write().await?;
+        if !super::dirty_refs(&mut tx, &bu.id).await?.contains(&gone) {
+            remove_local(&mut tx, bu, &gone).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+enum Adopted {
+    Yes,
+    Held,
+    Deferred,
+}
+
+/// The `kind:key` ref of a pulled object and the refs whose pending ops hold it back (a
+/// payment is also held by its subscription).
+fn refs_of(k: &Kind, o: &Value) -> Vec<String> {
+    let mut v = vec![super::r(
+        k.kind,
+        o.get(k.id).and_then(Value::as_str).unwrap_or_default(),
+    )];
+    if k.kind == "payment" {
+        v.extend(
+            o.get("rentalId")
+                .and_then(Value::as_str)
+                .map(|r| super::r("rental", r)),
+        );
+    }
+    v
+}
+
+async fn adopt(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    k: &Kind,
+    o: &Value,
+    dirty: &HashSet<String>,
+) -> Result<Adopted> {
+    if refs_of(k, o).iter().any(|r| dirty.contains(r)) {
+        return Ok(Adopted::Held);
+    }
+    let res = match k.kind {
+        "product" => product(conn, bu, o).await,
+        "customer" => customer(conn, bu, o).await,
+        "billing_group" => billing_group(conn, bu, o).await,
+        "asset" => asset(conn, bu, o).await,
+        "order" => order(conn, bu, o).await,
+        "rental" => rental(conn, bu, o).await,
+        _ => payment(conn, bu, o).await.map(|_| ()),
+    };
+    match res {
+        Ok(()) => Ok(Adopted::Yes),
+        // A missing parent or a natural key held by a local row that is not yet reconciled.
+        Err(e) if e.code == crate::ErrorCode::Conflict => Ok(Adopted::Deferred),
+        Err(e) => Err(e),
+    }
+}
+
+/// Records a desk sent (`POST /v1/sync/records`, see `seed`), as this node took them.
+#[derive(Debug, Default)]
+pub struct Taken {
+    pub written: u64,
+    pub present: u64,
+    /// `kind:key` and why.
+    pub refused: Vec<(String, String)>,
+}
+
+/// Write each record of `kind` this node does not have yet, exactly as sent (as a pull would);
+/// leave those it has. One transaction; a record that cannot be written (its natural key is
+/// another record's here, or what it points to is missing) is refused alone.
+pub async fn take_records(
+    db: &Db,
+    bu: &BusinessUnit,
+    kind: &str,
+    items: &[Value],
+) -> Result<Taken> {
+    let k = kind_named(kind).ok_or_else(|| {
+        Error::invalid(
+            "kind",
+            format!(
+                "kind must be one of {}.",
+                KINDS.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let mut taken = Taken::default();
+    let mut tx = db.write().await?;
+    for o in items {
+        let key = text(o, k.id).unwrap_or_default();
+        let have: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM {} WHERE bu_id = ? AND {} = ?",
+            k.table, k.column
+        ))
+        .bind(&bu.id)
+        .bind(&key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if have.is_some() {
+            taken.present += 1;
+            continue;
+        }
+        // A record half written (a product whose second variant's SKU is taken) is undone.
+        sqlx::query("SAVEPOINT take_record")
+            .execute(&mut *tx)
+            .await?;
+        let why = match adopt(&mut tx, bu, k, o, &HashSet::new()).await {
+            Ok(Adopted::Yes) => None,
+            Ok(_) => Some(
+                "Its serial, SKU or email belongs to another record here, or what it points to is missing."
+                    .to_string(),
+            ),
+            Err(e) => Some(e.message),
+        };
+        match why {
+            None => {
+                sqlx::query("RELEASE take_record").execute(&mut *tx).await?;
+                taken.written += 1;
+            }
+            Some(why) => {
+                sqlx::query("ROLLBACK TO take_record")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("RELEASE take_record").execute(&mut *tx).await?;
+                taken.refused.push((super::r(kind, &key), why));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// Re-read these entities from the remote and write them as it has them; those it does not have
+/// are removed here (a change of this desk that the remote never accepted).
+pub(crate) async fn readopt(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    theirs: &Value,
+) -> Result<()> {
+    let Some(map) = theirs.as_object() else {
+        return Ok(());
+    };
+    // Parents first, as in a pass.
+    let kind_of = |r: &str| kind_named(r.split(':').next().unwrap_or_default());
+    let mut refs: Vec<(&String, &Value)> = map.iter().collect();
+    refs.sort_by_key(|(r, _)| {
+        KINDS
+            .iter()
+            .position(|k| r.split(':').next() == Some(k.kind))
+            .unwrap_or(KINDS.len())
+    });
+    for (r, obj) in refs.iter().rev() {
+        if obj.is_null() {
+            remove_local(conn, bu, r).await?;
+        }
+    }
+    for (r, obj) in refs {
+        if obj.is_null() {
+            continue;
+        }
+        let Some(k) = kind_of(r) else {
+            continue;
+        };
+        if let Adopted::Deferred = adopt(conn, bu, k, obj, &HashSet::new()).await? {
+            return Err(Error::new(
+                crate::ErrorCode::Conflict,
+                format!("The remote's copy of {r} cannot be written here yet; pull first."),
+            ));
+        }
+    }
+    Ok(())
+}
