@@ -8,8 +8,8 @@ use crate::domain::serial;
 use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
+use crate::services::outbox::{r, Op};
 use crate::store::{record, Db, Entry};
-use crate::sync::{r, Op};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -255,7 +255,7 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
     let mut body = wire_fields(&a);
     body["serialNumber"] = a.serial_number.clone().into();
     body["sku"] = a.sku.clone().into();
-    crate::sync::record(
+    crate::services::outbox::record(
         conn,
         ctx,
         Op::post("/v1/assets", body)
@@ -388,7 +388,7 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::put(format!("/v1/assets/{}", after.serial_number), {
@@ -445,7 +445,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, serial_number: &str) -> Result<String> {
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::delete(format!("/v1/assets/{}", a.serial_number))

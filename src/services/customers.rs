@@ -7,8 +7,8 @@ use crate::domain::status::{CustomerStatus, CustomerType};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
+use crate::services::outbox::{r, Op};
 use crate::store::{json_col, record, Db, Entry};
-use crate::sync::{r, Op};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -328,7 +328,7 @@ pub(crate) async fn insert(
         ..new.clone()
     })?;
     body["email"] = email.clone().into();
-    crate::sync::record(
+    crate::services::outbox::record(
         conn,
         ctx,
         Op::post("/v1/customers", body)
@@ -500,7 +500,7 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::put(
@@ -580,7 +580,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::delete(format!("/v1/customers/{id}"))

@@ -13,6 +13,7 @@ pub mod files;
 pub mod invoices;
 pub mod keys;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod runs;
 pub mod subscriptions;
@@ -92,7 +93,7 @@ pub struct Ctx {
     pub(crate) syncs: tokio::sync::OnceCell<bool>,
     /// Set when this action replays another desk's operation (a hub applying a push): its
     /// Idempotency-Key and origin, recorded in the action's own transaction.
-    pub replay: Option<crate::sync::Replay>,
+    pub replay: Option<crate::services::outbox::Replay>,
     /// Mint ids for what this action creates, whatever ids the caller sent.
     pub own_ids: bool,
 }

@@ -14,6 +14,7 @@ mod customers;
 mod foundation;
 mod orders;
 mod pdf;
+mod structure;
 mod subscriptions;
 mod sync;
 mod sync_ids;

@@ -12,8 +12,8 @@ use super::{
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
+use crate::services::outbox::{r, Op};
 use crate::store::{json_col, record, Db, Entry};
-use crate::sync::{r, Op};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -365,7 +365,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewGroup) -> Result<BillingGroup>
     )
     .await?;
     let g = get_in(&mut tx, bu, &id).await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::post(
@@ -514,7 +514,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, upd: GroupUpdate) -> Result<Bi
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::patch(format!("/v1/billing-groups/{id}"), op_body)
@@ -558,7 +558,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::delete(format!("/v1/billing-groups/{}", g.billing_group_id))

@@ -353,13 +353,13 @@ pub(super) async fn upsert_tx(
         )
         .await?;
     }
-    if crate::sync::wanted(conn, ctx).await? {
+    if crate::services::outbox::wanted(conn, ctx).await? {
         let body = product_body(&product_in(conn, bu, &product_id).await?);
         let op = match target {
             Some(t) => Op::put(format!("/v1/products/{t}"), body),
             None => Op::post("/v1/products", body),
         };
-        crate::sync::record(
+        crate::services::outbox::record(
             conn,
             ctx,
             op.touching([r("product", &product_id)])
@@ -471,7 +471,7 @@ pub async fn delete_product(db: &Db, ctx: &Ctx, product_id: &str) -> Result<(Str
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::delete(format!("/v1/products/{product_id}"))
@@ -526,14 +526,14 @@ pub async fn set_variant_status(
         },
     )
     .await?;
-    if crate::sync::wanted(&mut tx, ctx).await? {
+    if crate::services::outbox::wanted(&mut tx, ctx).await? {
         // No v1 operation turns one variant on or off: the product is sent whole.
         let pid: String = sqlx::query_scalar("SELECT product_id FROM variants WHERE id = ?")
             .bind(variant_id)
             .fetch_one(&mut *tx)
             .await?;
         let body = product_body(&product_in(&mut tx, &ctx.bu, &pid).await?);
-        crate::sync::record(
+        crate::services::outbox::record(
             &mut tx,
             ctx,
             Op::put(format!("/v1/products/{pid}"), body)

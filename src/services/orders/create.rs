@@ -533,7 +533,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     )
     .await?;
     let order = get_in(&mut tx, bu, &id).await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::post("/v1/orders", serde_json::json!({

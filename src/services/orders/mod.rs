@@ -9,8 +9,8 @@ use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderTy
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
+use crate::services::outbox::{r, Op};
 use crate::store::{json_col, next_in_series, record, Db, Entry};
-use crate::sync::{r, Op};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

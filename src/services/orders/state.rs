@@ -78,7 +78,7 @@ pub async fn confirm(db: &Db, ctx: &Ctx, order: &str) -> Result<Order> {
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::post(format!("/v1/orders/{id}/confirm"), serde_json::json!({}))
@@ -132,7 +132,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, order: &str, reason: Option<String>) -> 
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::post(
@@ -185,7 +185,7 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, order: &str, notes: &str) -> Result<O
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::patch(

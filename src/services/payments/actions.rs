@@ -206,7 +206,7 @@ pub(super) async fn mark_paid_in(
         },
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         conn,
         ctx,
         payment_op(id, "mark-paid", &st, serde_json::json!({
@@ -223,10 +223,14 @@ pub(super) fn payment_op(
     action: &str,
     st: &State,
     body: serde_json::Value,
-) -> crate::sync::Op {
-    let mut refs = vec![crate::sync::r("payment", id)];
-    refs.extend(st.rental_id.as_deref().map(|r| crate::sync::r("rental", r)));
-    crate::sync::Op::post(format!("/v1/payments/{id}/{action}"), body)
+) -> crate::services::outbox::Op {
+    let mut refs = vec![crate::services::outbox::r("payment", id)];
+    refs.extend(
+        st.rental_id
+            .as_deref()
+            .map(|r| crate::services::outbox::r("rental", r)),
+    );
+    crate::services::outbox::Op::post(format!("/v1/payments/{id}/{action}"), body)
         .touching(refs)
         .saying(format!("Payment {id}: {action}"))
 }
@@ -327,7 +331,7 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         payment_op(
@@ -416,7 +420,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         payment_op(id, "cancel", &st, serde_json::json!({ "reason": reason })),

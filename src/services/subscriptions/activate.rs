@@ -340,7 +340,7 @@ pub(crate) async fn activate_in(
     )
     .await?;
     let rental = get_in(tx, bu, &id, today).await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         tx,
         ctx,
         Op::post(
@@ -402,7 +402,7 @@ pub(super) async fn action_op<const N: usize>(
     if let Some(o) = body.as_object_mut() {
         o.entry("rentalId").or_insert_with(|| row.id.clone().into());
     }
-    crate::sync::record(
+    crate::services::outbox::record(
         conn,
         ctx,
         Op::post(format!("/v1/subscriptions/{}/{action}", row.id), body)

@@ -197,7 +197,7 @@ pub async fn inspect(
         )),
     )
     .await?;
-    crate::sync::record(
+    crate::services::outbox::record(
         &mut tx,
         ctx,
         Op::post(

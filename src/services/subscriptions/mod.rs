@@ -20,8 +20,8 @@ use crate::domain::status::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
+use crate::services::outbox::{r, Op};
 use crate::store::{json_col, record, Actor, Db, Entry};
-use crate::sync::{r, Op};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

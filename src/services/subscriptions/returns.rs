@@ -435,7 +435,7 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
             .await?;
         }
         // A completion or a collection has no v1 operation of its own: FlexDesk's returns desk.
-        crate::sync::record(
+        crate::services::outbox::record(
             &mut tx,
             ctx,
             Op::post("/v1/returns", op_body)
