@@ -151,6 +151,20 @@ pub struct Error {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<Vec<FieldError>>")]
     pub details: Vec<FieldError>,
+    /// Set when the action stopped because it replays an operation this node applied before (two
+    /// copies of one op racing on a hub). That is not a failure: the action's transaction rolls
+    /// back and the v1 layer answers with the op as first recorded. Never serialized.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub replayed: Option<Box<Replayed>>,
+}
+
+/// The operation an "applied before" stop carries: its Idempotency-Key and its body as this node
+/// recorded it (in this node's ids).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replayed {
+    pub op_id: String,
+    pub recorded: Option<serde_json::Value>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -161,6 +175,7 @@ impl Error {
             code,
             message: message.into(),
             details: Vec::new(),
+            replayed: None,
         }
     }
     pub fn not_found(what: &str, id: &str) -> Self {
@@ -177,6 +192,7 @@ impl Error {
                 message,
                 code: "invalid".into(),
             }],
+            replayed: None,
         }
     }
     /// Validation errors about several fields at once.
@@ -196,6 +212,7 @@ impl Error {
             code: ErrorCode::ValidationError,
             message,
             details,
+            replayed: None,
         }
     }
     pub fn internal(message: impl Into<String>) -> Self {

@@ -56,8 +56,8 @@ impl From<serde_json::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // A replayed op that was applied before (two copies racing): the first one's success.
-        if crate::sync::is_already_applied(&self.0) {
-            return already_applied(crate::sync::applied_body(&self.0));
+        if let Some(replayed) = self.0.replayed {
+            return already_applied(replayed.recorded);
         }
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -139,35 +139,23 @@ pub async fn record(conn: &mut SqliteConnection, ctx: &Ctx, op: Op) -> Result<()
     }
 }
 
-/// The error a replayed op gets when its Idempotency-Key was applied before; the v1 layer turns
-/// it into a success answer carrying the op as first recorded (`applied_body`).
+/// The stop a replayed op makes when its Idempotency-Key was applied before: the action rolls
+/// back, and the v1 layer answers with a success carrying the op as first recorded.
 pub fn already_applied(op_id: &str, recorded: Option<String>) -> crate::Error {
     let mut e = crate::Error::new(
         crate::ErrorCode::Conflict,
         format!("Operation {op_id} was applied before."),
     );
-    e.details.push(crate::error::FieldError {
-        path: "Idempotency-Key".into(),
-        message: recorded.unwrap_or_else(|| e.message.clone()),
-        code: ALREADY_APPLIED.into(),
-    });
+    e.replayed = Some(Box::new(crate::error::Replayed {
+        op_id: op_id.to_string(),
+        recorded: recorded.and_then(|b| serde_json::from_str(&b).ok()),
+    }));
     e
 }
 
-/// The recorded op body an "applied before" error carries.
-pub fn applied_body(e: &crate::Error) -> Option<Value> {
-    e.details
-        .iter()
-        .find(|d| d.code == ALREADY_APPLIED)
-        .and_then(|d| serde_json::from_str(&d.message).ok())
-}
-
-/// The detail code that marks an error as "this op was applied before".
+/// The word an older hub's 409 answer carried for "applied before" (a desk still treats such an
+/// answer as done).
 pub const ALREADY_APPLIED: &str = "already_applied";
-
-pub fn is_already_applied(e: &crate::Error) -> bool {
-    e.details.iter().any(|d| d.code == ALREADY_APPLIED)
-}
 
 /// Whether an op with this Idempotency-Key was already applied here: `Some` with its body as
 /// recorded (in this node's ids) when it was.

@@ -24,8 +24,7 @@ use ts_rs::TS;
 
 pub(crate) use crate::services::outbox::parse_refs;
 pub use crate::services::outbox::{
-    already_applied, applied, applied_body, is_already_applied, r, record, wanted, Op, Replay,
-    ALREADY_APPLIED,
+    already_applied, applied, r, record, wanted, Op, Replay, ALREADY_APPLIED,
 };
 
 /// The change feed's current position as a list's `syncToken`; the first call switches the feed

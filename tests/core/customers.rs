@@ -209,3 +209,55 @@ async fn a_customer_with_rented_devices_cannot_be_deactivated() {
         ErrorCode::CustomerHasActiveSubscriptions
     );
 }
+
+#[tokio::test]
+async fn a_replayed_op_applied_before_stops_the_action_with_the_op_as_first_recorded() {
+    let t = TestCore::new().await;
+    let replaying = |op: &str| {
+        let mut ctx = t.ctx();
+        ctx.replay = Some(flexdesk::services::outbox::Replay {
+            op_id: op.into(),
+            origin: "D2".into(),
+        });
+        ctx
+    };
+    let first = customers::create(
+        &t.core.db,
+        &replaying("op_race"),
+        new("first@mail.example", "First", "Copy", None),
+    )
+    .await
+    .unwrap();
+    // The second copy of the same op (its answer lost, say) runs the action again: the outbox's
+    // unique op id stops it, everything it wrote rolls back, and the stop carries the first body.
+    let again = customers::create(
+        &t.core.db,
+        &replaying("op_race"),
+        new("second@mail.example", "Second", "Copy", None),
+    )
+    .await
+    .unwrap_err();
+    let replayed = again
+        .replayed
+        .expect("an applied-before stop, not a failure");
+    assert_eq!(replayed.op_id, "op_race");
+    let body = replayed.recorded.expect("the op as first recorded");
+    assert_eq!(body["email"], "first@mail.example", "{body}");
+    assert_eq!(body["customerId"], first.customer_id.as_str(), "{body}");
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM customers WHERE email = 'second@mail.example'")
+            .fetch_one(t.core.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(n, 0, "the second copy changed nothing");
+    let ops: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_ops WHERE op_id = 'op_race'")
+        .fetch_one(t.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(ops, 1);
+    // An ordinary failure carries no replay.
+    let e = customers::create(&t.core.db, &t.ctx(), new("", "No", "Email", None))
+        .await
+        .unwrap_err();
+    assert!(e.replayed.is_none());
+}

@@ -62,6 +62,7 @@ pub(super) fn parse_tiers(
             message: msg,
             code: "invalid_pricing".into(),
         }],
+        replayed: None,
     };
     // (contract length, monthly price, the whole tier object when given as one)
     type RawTier<'a> = (Value, Value, Option<&'a serde_json::Map<String, Value>>);
