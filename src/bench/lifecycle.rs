@@ -70,20 +70,19 @@ pub(super) async fn generate(
     let mut tx = core.db.write().await?;
     let indexes = super::drop_payment_indexes(&mut tx).await?;
     sqlx::query(
-        "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?2)
-         INSERT INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
-             invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, provider, manually_marked, paid_at, idempotency_key,
-             created_at, updated_at)
-         SELECT 'pay_' || s.id || '_' || k.n, s.bu_id, s.customer_id, s.id, s.asset_id, 'individual', 'rent', k.n,
+        &crate::store::payments::insert_from(
+            "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?2)",
+            "SELECT 'pay_' || s.id || '_' || k.n, s.bu_id, s.customer_id, s.id, NULL, s.asset_id, 'individual', 'rent', k.n,
              strftime('%Y-%m', s.start_date, '+' || k.n || ' months'), date(s.start_date, '+' || k.n || ' months'),
              date(s.start_date, '+' || (k.n + 1) || ' months'), date(s.start_date, '+' || k.n || ' months'), date(s.start_date, '+' || k.n || ' months'),
-             s.monthly_amount, '21', s.monthly_amount * 21 / 100, s.monthly_amount + s.monthly_amount * 21 / 100, 'EUR',
+             s.monthly_amount, '21', s.monthly_amount * 21 / 100, 0, s.monthly_amount + s.monthly_amount * 21 / 100, 'EUR', NULL,
              CASE WHEN date(s.start_date, '+' || k.n || ' months') < '2026-11-01' AND (s.rowid + k.n) % 37 != 0 THEN 'paid' ELSE 'pending' END,
-             'manual', 1,
+             'manual', NULL, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, s.id || ':rent:' || k.n, NULL,
              CASE WHEN date(s.start_date, '+' || k.n || ' months') < '2026-11-01' AND (s.rowid + k.n) % 37 != 0
                   THEN date(s.start_date, '+' || k.n || ' months') || 'T10:00:00.000Z' END,
-             s.id || ':rent:' || k.n, s.created_at, s.created_at
+             s.created_at, s.created_at, NULL
          FROM subscriptions s, k WHERE s.bu_id = ?1",
+        ),
     )
     .bind(&bu.id)
     .bind(per as i64)
@@ -260,8 +259,8 @@ async fn minimal_activation(
     Ok(())
 }
 
-/// The 24 payments of a new schedule as one multi-row insert (the minimal transaction's, and the
-/// floor measure's).
+/// The 24 payments of a new schedule as one statement through the table's owner (the minimal
+/// transaction's, and the floor measure's).
 async fn insert_schedule(
     tx: &mut sqlx::SqliteConnection,
     bu: &BusinessUnit,
@@ -271,44 +270,40 @@ async fn insert_schedule(
     asset_id: i64,
     now: &str,
 ) -> Result<()> {
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
-             invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, idempotency_key, created_at, updated_at) ",
-    );
-    qb.push_values(0..24, |mut b, k| {
-        let d = crate::domain::schedule::add_months(
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-            k,
-        );
-        let e = crate::domain::schedule::add_months(
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-            k + 1,
-        );
-        let day = d.format("%Y-%m-%d").to_string();
-        b.push_bind(crate::ids::new_id("pay"))
-            .push_bind(&bu.id)
-            .push_bind(customer)
-            .push_bind(rid)
-            .push_bind(asset_id)
-            .push_bind("individual")
-            .push_bind("rent")
-            .push_bind(k as i64)
-            .push_bind(d.format("%Y-%m").to_string())
-            .push_bind(day.clone())
-            .push_bind(e.format("%Y-%m-%d").to_string())
-            .push_bind(day.clone())
-            .push_bind(day)
-            .push_bind(7900)
-            .push_bind("21")
-            .push_bind(1659)
-            .push_bind(9559)
-            .push_bind("EUR")
-            .push_bind("pending")
-            .push_bind(format!("{key}:rent:{k}"))
-            .push_bind(now)
-            .push_bind(now);
-    });
-    qb.build().execute(&mut *tx).await?;
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let rows: Vec<crate::store::payments::PaymentRow> = (0..24)
+        .map(|k| {
+            let d = crate::domain::schedule::add_months(start, k);
+            let e = crate::domain::schedule::add_months(start, k + 1);
+            let day = d.format("%Y-%m-%d").to_string();
+            crate::store::payments::PaymentRow {
+                id: crate::ids::new_id("pay"),
+                bu_id: bu.id.clone(),
+                customer_id: customer.into(),
+                rental_id: Some(rid.into()),
+                asset_id: Some(asset_id),
+                payment_type: "individual".into(),
+                kind: "rent".into(),
+                seq: k as i64,
+                billing_period: d.format("%Y-%m").to_string(),
+                period_start: day.clone(),
+                period_end: e.format("%Y-%m-%d").to_string(),
+                invoice_date: day.clone(),
+                due_date: day,
+                subtotal: 7900,
+                tax_rate: "21".into(),
+                tax_amount: 1659,
+                total: 9559,
+                currency: "EUR".into(),
+                status: "pending".into(),
+                idempotency_key: format!("{key}:rent:{k}"),
+                created_at: now.into(),
+                updated_at: now.into(),
+                ..Default::default()
+            }
+        })
+        .collect();
+    crate::store::payments::insert_new(tx, &rows).await?;
     Ok(())
 }
 

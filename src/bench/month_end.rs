@@ -226,16 +226,16 @@ async fn generate(core: &Core, bu_id: &str, opts: &MonthEndOptions) -> Result<()
     .await?;
     let indexes = drop_payment_indexes(&mut tx).await?;
     sqlx::query(
-        "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?2)
-         INSERT INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
-             invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, idempotency_key, created_at, updated_at)
-         SELECT 'pay_' || s.id || '_' || k.n, s.bu_id, s.customer_id, s.id, s.asset_id, 'individual', 'rent', k.n,
+        &crate::store::payments::insert_from(
+            "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?2)",
+            "SELECT 'pay_' || s.id || '_' || k.n, s.bu_id, s.customer_id, s.id, NULL, s.asset_id, 'individual', 'rent', k.n,
              strftime('%Y-%m', s.start_date, '+' || k.n || ' months'), date(s.start_date, '+' || k.n || ' months'),
              date(s.start_date, '+' || (k.n + 1) || ' months'), date(s.start_date, '+' || k.n || ' months'),
              date(s.start_date, '+' || k.n || ' months', '+14 days'),
-             s.monthly_amount, '21', s.monthly_amount * 21 / 100, s.monthly_amount + s.monthly_amount * 21 / 100, 'EUR', 'pending',
-             s.id || ':rent:' || k.n, s.created_at, s.created_at
+             s.monthly_amount, '21', s.monthly_amount * 21 / 100, 0, s.monthly_amount + s.monthly_amount * 21 / 100, 'EUR', NULL, 'pending',
+             NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, s.id || ':rent:' || k.n, NULL, NULL, s.created_at, s.created_at, NULL
          FROM subscriptions s, k WHERE s.bu_id = ?1",
+        ),
     )
     .bind(bu_id)
     .bind(opts.months as i64)

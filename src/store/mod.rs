@@ -13,6 +13,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod payments;
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub type Tx = Transaction<'static, Sqlite>;

@@ -196,32 +196,32 @@ pub(crate) async fn regroup(
                     date.year() as i64 * 10_000 + date.month() as i64 * 100 + date.day() as i64;
                 let pid = crate::ids::payment_id(group_id, "consolidated", day_no);
                 let customer = group.as_ref().map(|g| g.0.as_str()).unwrap_or_default();
-                sqlx::query(
-                    "INSERT INTO payments (id, bu_id, customer_id, billing_group_id, payment_type, kind, seq, billing_period, period_start, period_end,
-                         invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, line_items, status, idempotency_key, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, 'consolidated', 'rent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-                )
-                .bind(&pid)
-                .bind(&bu.id)
-                .bind(customer)
-                .bind(group_id)
-                .bind(date.year() as i64 * 100 + date.month() as i64)
-                .bind(date.format("%Y-%m").to_string())
-                .bind(start)
-                .bind(end)
-                .bind(day_text(*date))
-                .bind(day_text(due))
-                .bind(net)
-                .bind(&rate)
-                .bind(tax)
-                .bind(gross)
-                .bind(&bu.currency)
-                .bind(serde_json::to_string(&stored)?)
-                .bind(&key)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+                let row = crate::store::payments::PaymentRow {
+                    id: pid.clone(),
+                    bu_id: bu.id.clone(),
+                    customer_id: customer.to_string(),
+                    billing_group_id: Some(group_id.to_string()),
+                    payment_type: "consolidated".into(),
+                    kind: "rent".into(),
+                    seq: date.year() as i64 * 100 + date.month() as i64,
+                    billing_period: date.format("%Y-%m").to_string(),
+                    period_start: start.to_string(),
+                    period_end: end.to_string(),
+                    invoice_date: day_text(*date),
+                    due_date: day_text(due),
+                    subtotal: net,
+                    tax_rate: rate.clone(),
+                    tax_amount: tax,
+                    total: gross,
+                    currency: bu.currency.clone(),
+                    line_items: Some(serde_json::to_string(&stored)?),
+                    status: "pending".into(),
+                    idempotency_key: key.clone(),
+                    created_at: now.to_string(),
+                    updated_at: now.to_string(),
+                    ..Default::default()
+                };
+                crate::store::payments::insert(conn, &row).await?;
                 pid
             }
         };

@@ -1,6 +1,7 @@
 //! Writing payment schedules inside the caller's transaction: the slots of a subscription, and cancelling, repricing or moving its open months (the API other services use).
 
 use super::*;
+use crate::store::payments::PaymentRow;
 
 // Writing schedules (inside the caller's transaction)
 
@@ -13,6 +14,25 @@ pub(crate) struct Payer<'a> {
     pub currency: &'a str,
     pub tax_rate: &'a str,
     pub now: &'a str,
+}
+
+impl Payer<'_> {
+    /// What every payment of this subscription carries: a pending individual payment.
+    fn row(&self) -> PaymentRow {
+        PaymentRow {
+            bu_id: self.bu_id.into(),
+            customer_id: self.customer_id.into(),
+            rental_id: Some(self.rental_id.into()),
+            asset_id: Some(self.asset_id),
+            payment_type: "individual".into(),
+            tax_rate: self.tax_rate.into(),
+            currency: self.currency.into(),
+            status: "pending".into(),
+            created_at: self.now.into(),
+            updated_at: self.now.into(),
+            ..Default::default()
+        }
+    }
 }
 
 pub(super) fn kind_of(k: SlotKind) -> PaymentKind {
@@ -33,44 +53,28 @@ pub(crate) async fn insert_slots(
     if slots.is_empty() {
         return Ok(0);
     }
-    let rows: Vec<serde_json::Value> = slots
+    let rows: Vec<PaymentRow> = slots
         .iter()
         .map(|s| {
             let kind = kind_of(s.kind).as_str();
-            serde_json::json!([
-                crate::ids::payment_id(payer.rental_id, kind, s.seq as i64),
-                kind,
-                s.seq,
-                s.billing_period(),
-                day_text(s.period_start),
-                day_text(s.period_end),
-                day_text(s.invoice_date),
-                day_text(s.due_date),
-                s.amounts.net,
-                s.amounts.tax,
-                s.amounts.total,
-                format!("{}:{}:{}", payer.rental_id, kind, s.seq),
-            ])
+            PaymentRow {
+                id: crate::ids::payment_id(payer.rental_id, kind, s.seq as i64),
+                kind: kind.into(),
+                seq: s.seq as i64,
+                billing_period: s.billing_period(),
+                period_start: day_text(s.period_start),
+                period_end: day_text(s.period_end),
+                invoice_date: day_text(s.invoice_date),
+                due_date: day_text(s.due_date),
+                subtotal: s.amounts.net,
+                tax_amount: s.amounts.tax,
+                total: s.amounts.total,
+                idempotency_key: format!("{}:{}:{}", payer.rental_id, kind, s.seq),
+                ..payer.row()
+            }
         })
         .collect();
-    let done = sqlx::query(
-        "INSERT OR IGNORE INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
-             invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, idempotency_key, created_at, updated_at)
-         SELECT value ->> 0, ?1, ?2, ?3, ?4, 'individual', value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-             value ->> 6, value ->> 7, value ->> 8, ?5, value ->> 9, value ->> 10, ?6, 'pending', value ->> 11, ?7, ?7
-         FROM json_each(?8)",
-    )
-    .bind(payer.bu_id)
-    .bind(payer.customer_id)
-    .bind(payer.rental_id)
-    .bind(payer.asset_id)
-    .bind(payer.tax_rate)
-    .bind(payer.currency)
-    .bind(payer.now)
-    .bind(serde_json::Value::Array(rows).to_string())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
+    crate::store::payments::insert_new(conn, &rows).await
 }
 
 /// One final charge (buyout price, early-return fee), due on `date`. Returns its id.
@@ -82,32 +86,23 @@ pub(crate) async fn insert_charge(
     amounts: Amounts,
 ) -> Result<String> {
     let id = crate::ids::payment_id(payer.rental_id, kind.as_str(), 0);
-    sqlx::query(
-        "INSERT INTO payments (id, bu_id, customer_id, rental_id, asset_id, payment_type, kind, seq, billing_period, period_start, period_end,
-             invoice_date, due_date, subtotal, tax_rate, tax_amount, total, currency, status, idempotency_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'individual', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(payer.bu_id)
-    .bind(payer.customer_id)
-    .bind(payer.rental_id)
-    .bind(payer.asset_id)
-    .bind(kind.as_str())
-    .bind(date.format("%Y-%m").to_string())
-    .bind(day_text(date))
-    .bind(day_text(date))
-    .bind(day_text(date))
-    .bind(day_text(date))
-    .bind(amounts.net)
-    .bind(payer.tax_rate)
-    .bind(amounts.tax)
-    .bind(amounts.total)
-    .bind(payer.currency)
-    .bind(format!("{}:{}:0", payer.rental_id, kind.as_str()))
-    .bind(payer.now)
-    .bind(payer.now)
-    .execute(conn)
-    .await?;
+    let day = day_text(date);
+    let row = PaymentRow {
+        id: id.clone(),
+        kind: kind.as_str().into(),
+        seq: 0,
+        billing_period: date.format("%Y-%m").to_string(),
+        period_start: day.clone(),
+        period_end: day.clone(),
+        invoice_date: day.clone(),
+        due_date: day,
+        subtotal: amounts.net,
+        tax_amount: amounts.tax,
+        total: amounts.total,
+        idempotency_key: format!("{}:{}:0", payer.rental_id, kind.as_str()),
+        ..payer.row()
+    };
+    crate::store::payments::insert(conn, &row).await?;
     Ok(id)
 }
 

@@ -347,37 +347,68 @@ pub(super) async fn payment(
         .and_then(|v| <rust_decimal::Decimal as std::str::FromStr>::from_str(&v.to_string()).ok())
         .map(|d| d.normalize().to_string())
         .unwrap_or_else(|| "0".into());
-    sqlx::query(
-        "INSERT INTO payments (id, bu_id, customer_id, rental_id, billing_group_id, asset_id, payment_type, kind, seq, billing_period, period_start,
-           period_end, invoice_date, due_date, subtotal, tax_rate, tax_amount, late_fee_amount, total, currency, line_items, status, provider,
-           method, transaction_id, manually_marked, payment_reference, marked_by, capture_attempts, last_error, failed_at, cancel_reason,
-           idempotency_key, notes, paid_at, created_at, updated_at, consolidated_into)
-         VALUES (?, ?, ?, (SELECT id FROM subscriptions WHERE id = ?), ?, (SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?), ?, ?, ?, ?, ?,
-           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, rental_id = excluded.rental_id,
-           billing_group_id = excluded.billing_group_id, asset_id = excluded.asset_id, payment_type = excluded.payment_type,
-           kind = excluded.kind, seq = excluded.seq, billing_period = excluded.billing_period, period_start = excluded.period_start,
-           period_end = excluded.period_end, invoice_date = excluded.invoice_date, due_date = excluded.due_date,
-           subtotal = excluded.subtotal, tax_rate = excluded.tax_rate, tax_amount = excluded.tax_amount,
-           late_fee_amount = excluded.late_fee_amount, total = excluded.total, currency = excluded.currency,
-           line_items = excluded.line_items, status = excluded.status, provider = excluded.provider, method = excluded.method,
-           transaction_id = excluded.transaction_id, manually_marked = excluded.manually_marked,
-           payment_reference = excluded.payment_reference, marked_by = excluded.marked_by,
-           capture_attempts = excluded.capture_attempts, last_error = excluded.last_error, failed_at = excluded.failed_at,
-           cancel_reason = excluded.cancel_reason, idempotency_key = excluded.idempotency_key, notes = excluded.notes,
-           paid_at = excluded.paid_at, created_at = excluded.created_at, updated_at = excluded.updated_at,
-           consolidated_into = excluded.consolidated_into",
-    )
-    .bind(&id).bind(&bu.id).bind(req(o, "customerId")?).bind(text(o, "rentalId")).bind(text(o, "billingGroupId"))
-    .bind(&bu.id).bind(text(o, "serialNumber")).bind(&ptype).bind(text(o, "kind").unwrap_or_else(|| "rent".into())).bind(seq)
-    .bind(req(o, "billingPeriod")?).bind(req(o, "periodStart")?).bind(req(o, "periodEnd")?).bind(req(o, "invoiceDate")?)
-    .bind(req(o, "dueDate")?).bind(minor0(bu, o, "subtotal")?).bind(tax_rate).bind(minor0(bu, o, "taxAmount")?)
-    .bind(minor0(bu, o, "lateFeeAmount")?).bind(minor0(bu, o, "total")?).bind(text(o, "currency").unwrap_or_else(|| bu.currency.clone()))
-    .bind(lines).bind(req(o, "status")?).bind(text(o, "provider")).bind(text(o, "method")).bind(text(o, "transactionId"))
-    .bind(flag(o, "manuallyMarked")).bind(text(o, "paymentReference")).bind(text(o, "markedBy"))
-    .bind(int(o, "captureAttempts").unwrap_or(0)).bind(last_error).bind(text(o, "failedAt")).bind(text(o, "cancelReason"))
-    .bind(&key).bind(text(o, "notes")).bind(text(o, "paidAt")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
-    .bind(consolidated_into)
-    .execute(&mut *conn).await.map_err(deferrable)?;
+    // A subscription or an asset this desk does not have (yet) is not named.
+    let rental_id: Option<String> = match text(o, "rentalId") {
+        Some(r) => {
+            sqlx::query_scalar("SELECT id FROM subscriptions WHERE id = ?")
+                .bind(r)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
+    let asset_id: Option<i64> = match text(o, "serialNumber") {
+        Some(serial) => {
+            sqlx::query_scalar("SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?")
+                .bind(&bu.id)
+                .bind(serial)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
+    let row = crate::store::payments::PaymentRow {
+        id: id.clone(),
+        bu_id: bu.id.clone(),
+        customer_id: req(o, "customerId")?,
+        rental_id,
+        billing_group_id: text(o, "billingGroupId"),
+        asset_id,
+        payment_type: ptype,
+        kind: text(o, "kind").unwrap_or_else(|| "rent".into()),
+        seq,
+        billing_period: req(o, "billingPeriod")?,
+        period_start: req(o, "periodStart")?,
+        period_end: req(o, "periodEnd")?,
+        invoice_date: req(o, "invoiceDate")?,
+        due_date: req(o, "dueDate")?,
+        subtotal: minor0(bu, o, "subtotal")?,
+        tax_rate,
+        tax_amount: minor0(bu, o, "taxAmount")?,
+        late_fee_amount: minor0(bu, o, "lateFeeAmount")?,
+        total: minor0(bu, o, "total")?,
+        currency: text(o, "currency").unwrap_or_else(|| bu.currency.clone()),
+        line_items: lines,
+        status: req(o, "status")?,
+        provider: text(o, "provider"),
+        method: text(o, "method"),
+        transaction_id: text(o, "transactionId"),
+        manually_marked: flag(o, "manuallyMarked"),
+        payment_reference: text(o, "paymentReference"),
+        marked_by: text(o, "markedBy"),
+        capture_attempts: int(o, "captureAttempts").unwrap_or(0),
+        last_error,
+        failed_at: text(o, "failedAt"),
+        cancel_reason: text(o, "cancelReason"),
+        idempotency_key: key.clone(),
+        notes: text(o, "notes"),
+        paid_at: text(o, "paidAt"),
+        created_at: req(o, "createdAt")?,
+        updated_at: req(o, "updatedAt")?,
+        consolidated_into,
+    };
+    crate::store::payments::upsert(conn, &row)
+        .await
+        .map_err(deferrable)?;
     Ok(id)
 }
