@@ -1,9 +1,11 @@
+// The shared stylesheets come first: each area's own CSS (imported by its entry file) follows them.
+import "./app/styles.css";
+import "./app/shared.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./app/App";
 import { NotifyProvider } from "./lib/notify";
-import "./app/styles.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {

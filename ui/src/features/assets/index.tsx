@@ -11,6 +11,7 @@ import { useScanner } from "../../lib/useScanner";
 import { RecoveryBar } from "../../lib/ui/Recovery";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
+import "./assets.css";
 
 const STATUSES: AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
 const CONDITIONS = ["new", "excellent", "good", "fair", "poor", "damaged"];
@@ -219,12 +220,15 @@ function AssetDetail(props: { serial: string }) {
   );
 }
 
+function draftOf(a: Asset) {
+  return { status: a.status as string, location: a.location ?? "", condition: a.condition ?? "", notes: a.notes ?? "" };
+}
+
 function EditAsset(props: { asset: Asset }) {
   const s = useSession();
   const a = props.asset;
-  const init = () => ({ status: a.status as string, location: a.location ?? "", condition: a.condition ?? "", notes: a.notes ?? "" });
-  const [d, setD] = useState(init);
-  useEffect(() => setD(init()), [a]);
+  const [d, setD] = useState(() => draftOf(a));
+  useEffect(() => setD(draftOf(a)), [a]);
   const [asking, setAsking] = useState(false);
   const save = useAction("assets.update", { invalidate: ["assets.", "timeline."], success: (r) => `${r.serialNumber} saved.` });
   const del = useAction("assets.delete", { invalidate: ["assets.", "timeline."], success: (r) => r.message, onSuccess: () => setAsking(false) });

@@ -120,11 +120,12 @@ function Editor(props: { product?: Product }) {
   const cats = useCommand("catalog.listCategories", {});
   const may = s.can("catalog.saveProduct");
 
-  const existingLengths = d.variants.flatMap((v) => Object.keys(v.prices).map(Number));
+  // The lengths priced on the variants, as a key: the list below changes only when they do.
+  const existingLengths = d.variants.flatMap((v) => Object.keys(v.prices).map(Number)).join(",");
   const [extraLengths, setExtraLengths] = useState<number[]>([]);
   const lengths = useMemo(
-    () => [...new Set([...bu.settings.contractLengths, ...existingLengths, ...extraLengths])].sort((a, b) => a - b),
-    [bu.settings.contractLengths, existingLengths.join(","), extraLengths],
+    () => [...new Set([...bu.settings.contractLengths, ...(existingLengths ? existingLengths.split(",").map(Number) : []), ...extraLengths])].sort((a, b) => a - b),
+    [bu.settings.contractLengths, existingLengths, extraLengths],
   );
   const [newLength, setNewLength] = useState("");
 

@@ -15,6 +15,7 @@ import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { CsvImport } from "../../lib/ui/CsvImport";
 import { ProductEditor } from "./ProductEditor";
+import "./catalog.css";
 
 export function CatalogArea(props: { parts: string[] }) {
   const [sub, id] = props.parts;

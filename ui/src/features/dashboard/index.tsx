@@ -5,6 +5,7 @@ import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, LoadError, Loading, ScreenHeader } from "../../lib/ui";
 import { recoveryTone } from "../../lib/ui/Recovery";
+import "./dashboard.css";
 
 function Tile(props: { label: string; value: ReactNode; sub?: ReactNode; link?: string; testId: string; tone?: "bad" | "warn" | "ok" }) {
   const body = (

@@ -11,6 +11,7 @@ import { rolesFor } from "../../lib/access";
 import { useScanner } from "../../lib/useScanner";
 import { ScanPanel } from "../../lib/ui/ScanPanel";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
+import "./intake.css";
 
 type Outcome = "pending" | "added" | "duplicate" | "unknown" | "invalid";
 

@@ -11,6 +11,7 @@ import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton
 import { Dialog } from "../../lib/ui/Dialog";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
 import { MonthEndRun, MonthExport } from "./month";
+import "./invoices.css";
 
 const KINDS: { id: string; label: string }[] = [
   { id: "", label: "Invoices and credit notes" },
@@ -44,6 +45,7 @@ function InvoicesList() {
   useEffect(() => {
     if ((route.query.get("number") ?? "") !== dnumber) setParam("number", dnumber);
     // Only the typed number moves the route; the route does not move the field.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- deliberately not on route.query (see above)
   }, [dnumber]);
   // A number is looked up in every month: whoever asks for one rarely knows when it was issued.
   const list = usePagedList("invoices.list", { month: dnumber ? undefined : month, kind: kind || undefined, number: dnumber || undefined, sortDir: "desc", limit: "50" });

@@ -10,6 +10,7 @@ import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { addressLine } from "../../lib/ui/AddressForm";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
+import "./orders.css";
 
 const STATUSES: OrderStatus[] = ["pending", "confirmed", "partial", "fulfilled", "cancelled"];
 

@@ -10,6 +10,7 @@ import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleH
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
 import { Dialog } from "../../lib/ui/Dialog";
 import { PaymentLines } from "../../lib/ui/PaymentLines";
+import "./payments.css";
 
 type Tab = "due" | "overdue" | "failed" | "paid" | "all";
 const TABS: { id: Tab; label: string; hint: string }[] = [

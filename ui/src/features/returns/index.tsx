@@ -1,8 +1,8 @@
 import { useState } from "react";
 import type { Asset } from "../../lib/api/bindings/Asset";
 import type { ReturnCheck } from "../../lib/api/bindings/ReturnCheck";
-import type { ReturnCondition } from "../../lib/api/bindings/ReturnCondition";
 import { rolesFor } from "../../lib/access";
+import { RETURN_CONDITIONS } from "../../lib/conditions";
 import { call, toAppError } from "../../lib/api/client";
 import { formatDate, months, words } from "../../lib/format";
 import { useAction, usePagedList } from "../../lib/query";
@@ -11,8 +11,7 @@ import { useSession } from "../../lib/session";
 import { beepOk, buzzError, primeAudio } from "../../lib/sound";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea } from "../../lib/ui";
 import { useScanner } from "../../lib/useScanner";
-
-export const RETURN_CONDITIONS: ReturnCondition[] = ["excellent", "good", "fair", "poor", "damaged"];
+import "./returns.css";
 
 const CASE_TEXT: Record<string, string> = {
   early_return: "Early return",

@@ -12,6 +12,7 @@ import { beepOk, buzzError, primeAudio } from "../../lib/sound";
 import { Badge, Card, Empty, Input, LoadError, Loading, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { useScanner } from "../../lib/useScanner";
 import { ScanPanel } from "../../lib/ui/ScanPanel";
+import "./scan.css";
 
 type Outcome = "pending" | "activated" | "sku_mismatch" | "not_available" | "full" | "not_found" | "error";
 

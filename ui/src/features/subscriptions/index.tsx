@@ -15,6 +15,7 @@ import { call } from "../../lib/api/client";
 import { textDocument } from "../../lib/documents";
 import { RecoveryBar, RecoveryMini } from "../../lib/ui/Recovery";
 import { LifecycleActions } from "./actions";
+import "./subscriptions.css";
 
 const STATUSES: SubscriptionStatus[] = ["active", "ended_completed", "ended_early_return", "ended_buyout", "ended_upgrade", "cancelled"];
 

@@ -1,0 +1,250 @@
+import { useState } from "react";
+import type { BuSettings } from "../../lib/api/bindings/BuSettings";
+import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
+import { useAction } from "../../lib/query";
+import { useSession } from "../../lib/session";
+import { Card, Check, Field, Input, Select } from "../../lib/ui";
+
+const BILLING_START = [
+  ["immediate", "Immediately"],
+  ["same_day_next_month", "Same day next month"],
+  ["first_of_next_month", "First of next month"],
+];
+
+const FIRST_PAYMENT = [
+  ["full_month", "Full month"],
+  ["prorated", "Prorated"],
+];
+
+const BUYOUT = [
+  ["remaining_plus_list_price_pct", "Remaining months + % of list price"],
+  ["remaining_months", "Remaining months"],
+  ["list_price_pct", "% of list price"],
+  ["flat_fee", "Flat fee"],
+];
+
+const EARLY_RETURN = [
+  ["remaining_months", "Remaining months (× %)"],
+  ["flat_fee", "Flat fee"],
+  ["no_fee", "No fee"],
+];
+
+const CONTRACT_END = [
+  ["auto_renew_monthly", "Renew month by month"],
+  ["auto_renew_same_term", "Renew for the same term"],
+  ["require_action", "Ask the customer"],
+  ["auto_terminate", "End automatically"],
+];
+
+const LATE_FEE = [
+  ["none", "None"],
+  ["flat", "Flat amount"],
+  ["percentage", "Percentage"],
+];
+
+function Options(props: { list: string[][] }) {
+  return (
+    <>
+      {props.list.map(([v, label]) => (
+        <option key={v} value={v}>
+          {label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+export function BuSettingsForm(props: { bu: BusinessUnit }) {
+  const s = useSession();
+  const bu = props.bu;
+  const [name, setName] = useState(bu.name);
+  const [timezone, setTimezone] = useState(bu.timezone);
+  const [st, setSt] = useState<BuSettings>(bu.settings);
+  const [lengths, setLengths] = useState(bu.settings.contractLengths.join(", "));
+  const may = s.can("bu.update");
+  const save = useAction("bu.update", {
+    invalidate: ["orders.quote"],
+    success: (r) => `Settings of ${r.name} saved.`,
+    onSuccess: (r) => void s.refreshBusinessUnits(r.id),
+  });
+  const set = <K extends keyof BuSettings>(k: K, v: BuSettings[K]) => setSt((x) => ({ ...x, [k]: v }));
+  const setSeller = (k: keyof BuSettings["seller"], v: string) => setSt((x) => ({ ...x, seller: { ...x.seller, [k]: v } }));
+  const err = (p: string) => save.error?.field(`settings.${p}`) ?? save.error?.field(p);
+  const parsedLengths = lengths
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map(Number);
+  const lengthsOk = parsedLengths.length > 0 && parsedLengths.every((n) => Number.isInteger(n));
+  const int = (v: string) => (v.trim() === "" ? 0 : Math.max(0, Math.floor(Number(v)) || 0));
+
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ id: bu.id, name, timezone, settings: { ...st, contractLengths: [...new Set(parsedLengths)].sort((a, b) => a - b) } });
+      }}
+    >
+      <fieldset className="plain" disabled={!may}>
+        <Card title={`Business unit: ${bu.name}`} actions={<span className="muted mono">{bu.code} · {bu.currency} · {bu.country || "no country"}</span>}>
+          <div className="form-grid">
+            <Field label="Name" error={err("name")}>
+              <Input value={name} onChange={(e) => setName(e.target.value)} testId="bu-name" />
+            </Field>
+            <Field label="Time zone" hint="e.g. Europe/Amsterdam">
+              <Input value={timezone} onChange={(e) => setTimezone(e.target.value)} />
+            </Field>
+            <Field label="Currency" hint="Fixed when the unit was created.">
+              <Input value={bu.currency} readOnly />
+            </Field>
+          </div>
+        </Card>
+        <div className="grid-2">
+          <Card title="Billing and tax">
+            <div className="form-grid">
+              <Field label="Billing starts">
+                <Select value={st.billingStart} onChange={(e) => set("billingStart", e.target.value as BuSettings["billingStart"])}>
+                  <Options list={BILLING_START} />
+                </Select>
+              </Field>
+              <Field label="First payment">
+                <Select value={st.firstPayment} onChange={(e) => set("firstPayment", e.target.value as BuSettings["firstPayment"])}>
+                  <Options list={FIRST_PAYMENT} />
+                </Select>
+              </Field>
+              <Field label="Payment terms (days)" error={err("paymentTermsDays")}>
+                <Input type="number" min={0} max={365} value={st.paymentTermsDays} onChange={(e) => set("paymentTermsDays", int(e.target.value))} />
+              </Field>
+              <Field label="Tax rate (%)" error={err("taxRate")}>
+                <Input inputMode="decimal" value={st.taxRate} onChange={(e) => set("taxRate", e.target.value)} testId="bu-tax-rate" />
+              </Field>
+            </div>
+            <Check label="Prices include tax" checked={st.taxInclusive} onChange={(v) => set("taxInclusive", v)} />
+            <Check label="Orders must be confirmed before devices are handed out" checked={st.requireConfirmedOrders} onChange={(v) => set("requireConfirmedOrders", v)} />
+          </Card>
+          <Card title="Contracts">
+            <div className="form-grid">
+              <Field label="Contract lengths (months)" hint="Comma-separated, 1–120" error={err("contractLengths") ?? (lengthsOk ? undefined : "Whole numbers of months, separated by commas.")}>
+                <Input value={lengths} onChange={(e) => setLengths(e.target.value)} testId="bu-contract-lengths" />
+              </Field>
+              <Field label="Default length" error={err("defaultContractLength")}>
+                <Select value={st.defaultContractLength} onChange={(e) => set("defaultContractLength", Number(e.target.value))}>
+                  {[...new Set([...(lengthsOk ? parsedLengths : []), st.defaultContractLength])].map((l) => (
+                    <option key={l} value={l}>
+                      {l} months
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+              <Field label="At the end of the contract">
+                <Select value={st.contractEnd} onChange={(e) => set("contractEnd", e.target.value as BuSettings["contractEnd"])}>
+                  <Options list={CONTRACT_END} />
+                </Select>
+              </Field>
+            </div>
+          </Card>
+          <Card title="Buyout">
+            <div className="form-grid">
+              <Field label="Method">
+                <Select value={st.buyoutMethod} onChange={(e) => set("buyoutMethod", e.target.value as BuSettings["buyoutMethod"])}>
+                  <Options list={BUYOUT} />
+                </Select>
+              </Field>
+              <Field label="% of list price" error={err("buyoutListPricePct")}>
+                <Input inputMode="decimal" value={st.buyoutListPricePct} onChange={(e) => set("buyoutListPricePct", e.target.value)} />
+              </Field>
+              <Field label={`Flat fee (${bu.currency})`} error={err("buyoutFlatFee")}>
+                <Input inputMode="decimal" value={st.buyoutFlatFee} onChange={(e) => set("buyoutFlatFee", e.target.value)} />
+              </Field>
+            </div>
+          </Card>
+          <Card title="Early return and late payment">
+            <div className="form-grid">
+              <Field label="Early return fee">
+                <Select value={st.earlyReturnFee} onChange={(e) => set("earlyReturnFee", e.target.value as BuSettings["earlyReturnFee"])}>
+                  <Options list={EARLY_RETURN} />
+                </Select>
+              </Field>
+              <Field label="% of remaining months" error={err("earlyReturnPct")}>
+                <Input inputMode="decimal" value={st.earlyReturnPct} onChange={(e) => set("earlyReturnPct", e.target.value)} />
+              </Field>
+              <Field label={`Flat fee (${bu.currency})`} error={err("earlyReturnFlatFee")}>
+                <Input inputMode="decimal" value={st.earlyReturnFlatFee} onChange={(e) => set("earlyReturnFlatFee", e.target.value)} />
+              </Field>
+              <Field label="Grace period (days)" error={err("gracePeriodDays")}>
+                <Input type="number" min={0} value={st.gracePeriodDays} onChange={(e) => set("gracePeriodDays", int(e.target.value))} />
+              </Field>
+              <Field label="Late fee">
+                <Select value={st.lateFeeKind} onChange={(e) => set("lateFeeKind", e.target.value as BuSettings["lateFeeKind"])}>
+                  <Options list={LATE_FEE} />
+                </Select>
+              </Field>
+              {st.lateFeeKind === "flat" && (
+                <Field label={`Late fee (${bu.currency})`} error={err("lateFeeAmount")}>
+                  <Input inputMode="decimal" value={st.lateFeeAmount} onChange={(e) => set("lateFeeAmount", e.target.value)} />
+                </Field>
+              )}
+              {st.lateFeeKind === "percentage" && (
+                <Field label="Late fee (%)" error={err("lateFeePct")}>
+                  <Input inputMode="decimal" value={st.lateFeePct} onChange={(e) => set("lateFeePct", e.target.value)} />
+                </Field>
+              )}
+              {st.lateFeeKind !== "none" && (
+                <Field label="Late fee after (days)">
+                  <Input type="number" min={0} value={st.lateFeeGraceDays} onChange={(e) => set("lateFeeGraceDays", int(e.target.value))} />
+                </Field>
+              )}
+            </div>
+          </Card>
+        </div>
+        <Card title="Seller details (printed on documents)">
+          <div className="form-grid">
+            <Field label="Legal name">
+              <Input value={st.seller.legalName} onChange={(e) => setSeller("legalName", e.target.value)} />
+            </Field>
+            <Field label="Street address">
+              <Input value={st.seller.streetAddress} onChange={(e) => setSeller("streetAddress", e.target.value)} />
+            </Field>
+            <Field label="Postal code">
+              <Input value={st.seller.postalCode} onChange={(e) => setSeller("postalCode", e.target.value)} />
+            </Field>
+            <Field label="City">
+              <Input value={st.seller.city} onChange={(e) => setSeller("city", e.target.value)} />
+            </Field>
+            <Field label="Country">
+              <Input value={st.seller.country} onChange={(e) => setSeller("country", e.target.value)} />
+            </Field>
+            <Field label="VAT id">
+              <Input value={st.seller.vatId} onChange={(e) => setSeller("vatId", e.target.value)} />
+            </Field>
+            <Field label="Email">
+              <Input value={st.seller.email} onChange={(e) => setSeller("email", e.target.value)} />
+            </Field>
+            <Field label="Phone">
+              <Input value={st.seller.phone} onChange={(e) => setSeller("phone", e.target.value)} />
+            </Field>
+            <Field label="Bank account">
+              <Input value={st.seller.bankAccount} onChange={(e) => setSeller("bankAccount", e.target.value)} />
+            </Field>
+          </div>
+          <div className="row gap">
+            <button className="btn btn-primary btn-large" disabled={save.isPending || !lengthsOk} data-testid="bu-save">
+              {save.isPending ? "Saving…" : "Save settings"}
+            </button>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              onClick={() => {
+                setName(bu.name);
+                setTimezone(bu.timezone);
+                setSt(bu.settings);
+                setLengths(bu.settings.contractLengths.join(", "));
+              }}
+            >
+              Undo changes
+            </button>
+          </div>
+        </Card>
+      </fieldset>
+    </form>
+  );
+}

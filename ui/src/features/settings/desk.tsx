@@ -1,0 +1,137 @@
+import { useState } from "react";
+import type { BuSettings } from "../../lib/api/bindings/BuSettings";
+import type { Role } from "../../lib/api/bindings/Role";
+import { ROLE_TEXT, rolesFor } from "../../lib/access";
+import { formatDate } from "../../lib/format";
+import { useAction } from "../../lib/query";
+import { useSession } from "../../lib/session";
+import { Badge, Card, Field, Input, RoleHint, Select } from "../../lib/ui";
+
+const ROLES: [Role, string][] = (["counter", "warehouse", "accountant", "admin"] as Role[]).map((r) => [r, ROLE_TEXT[r]]);
+
+export function People() {
+  const s = useSession();
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<Role>("counter");
+  const create = useAction("users.create", {
+    success: (u) => `${u.name} can now pick their name on the start screen.`,
+    onSuccess: () => {
+      setName("");
+      void s.refreshUsers();
+    },
+  });
+  const may = s.can("users.create");
+  return (
+    <Card title="People at this desk">
+      <table className="table compact" data-testid="people-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Role</th>
+            <th>Since</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {s.users.map((u) => (
+            <tr key={u.id}>
+              <td>
+                {u.name}
+                {u.id === s.user.id && <span className="muted"> (you)</span>}
+              </td>
+              <td>{u.role}</td>
+              <td className="small nowrap">{formatDate(u.createdAt)}</td>
+              <td>
+                <Badge status={u.active ? "active" : "inactive"} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        className="row gap wrap align-end"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate({ name, role });
+        }}
+      >
+        <Field label="Name" error={create.error?.field("name")}>
+          <Input value={name} onChange={(e) => setName(e.target.value)} disabled={!may} testId="user-name" />
+        </Field>
+        <Field label="Role">
+          <Select value={role} onChange={(e) => setRole(e.target.value as Role)} disabled={!may} testId="user-role">
+            {ROLES.map(([r, label]) => (
+              <option key={r} value={r}>
+                {label}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <button className="btn btn-primary" disabled={!may || !name.trim() || create.isPending} data-testid="user-create">
+          Add person
+        </button>
+      </form>
+      {!may && <RoleHint roles={rolesFor("users.create")} />}
+    </Card>
+  );
+}
+
+export function NewBusinessUnit() {
+  const s = useSession();
+  const empty = { name: "", currency: "EUR", code: "", country: "", timezone: "", taxRate: "" };
+  const [d, setD] = useState(empty);
+  const create = useAction("bu.create", {
+    success: (b) => `Business unit ${b.name} (${b.currency}) created and selected.`,
+    onSuccess: (b) => {
+      setD(empty);
+      void s.refreshBusinessUnits(b.id);
+    },
+  });
+  const may = s.can("bu.create");
+  const err = (p: string) => create.error?.field(p);
+  return (
+    <Card title="New business unit">
+      <p className="muted small">A business unit has its own currency, catalog, customers, orders, assets and numbering. The currency cannot change later.</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate({
+            name: d.name,
+            currency: d.currency.trim().toUpperCase(),
+            code: d.code.trim() || undefined,
+            country: d.country.trim() || undefined,
+            timezone: d.timezone.trim() || undefined,
+            settings: d.taxRate.trim() ? ({ ...(s.bu?.settings ?? {}), taxRate: d.taxRate.trim() } as BuSettings) : undefined,
+          });
+        }}
+      >
+        <fieldset className="plain" disabled={!may}>
+          <div className="form-grid">
+            <Field label="Name" error={err("name")}>
+              <Input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} testId="new-bu-name" />
+            </Field>
+            <Field label="Currency" hint="ISO code, e.g. EUR" error={err("currency")}>
+              <Input value={d.currency} onChange={(e) => setD({ ...d, currency: e.target.value })} maxLength={3} className="mono" testId="new-bu-currency" />
+            </Field>
+            <Field label="Code" hint="1–5 letters, used in order numbers" error={err("code")}>
+              <Input value={d.code} onChange={(e) => setD({ ...d, code: e.target.value })} maxLength={5} className="mono" />
+            </Field>
+            <Field label="Country" hint="e.g. NL">
+              <Input value={d.country} onChange={(e) => setD({ ...d, country: e.target.value })} />
+            </Field>
+            <Field label="Time zone" hint="e.g. Europe/Amsterdam">
+              <Input value={d.timezone} onChange={(e) => setD({ ...d, timezone: e.target.value })} />
+            </Field>
+            <Field label="Tax rate (%)" hint={s.bu ? "Other settings copied from the current unit" : "Other settings use defaults"} error={err("settings.taxRate")}>
+              <Input value={d.taxRate} onChange={(e) => setD({ ...d, taxRate: e.target.value })} inputMode="decimal" />
+            </Field>
+          </div>
+          <button className="btn btn-primary" disabled={!d.name.trim() || !d.currency.trim() || create.isPending} data-testid="new-bu-create">
+            Create business unit
+          </button>
+        </fieldset>
+        {!may && <RoleHint roles={rolesFor("bu.create")} />}
+      </form>
+    </Card>
+  );
+}
