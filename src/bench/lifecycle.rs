@@ -36,19 +36,22 @@ pub(super) async fn generate(
         .fetch_one(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, sku,
-             product_name, monthly_amount, currency, status, original_contract_length, contract_length, start_date, end_date, billing_start,
-             payment_terms_days, tax_rate, tax_inclusive, list_price, list_price_source, acquisition_cost, acquisition_cost_source, captured_at,
-             created_at, updated_at, created_by, product_id)
-         SELECT 'rnt_bench' || printf('%08d', a.rowid), a.bu_id, o.id, 0, o.customer_id, 'bench@mail.example', 'Bench Customer', a.id, a.serial_number, a.sku,
-             a.product_name, 7900 + (a.rowid % 5) * 1000, 'EUR',
+        &crate::store::subscriptions::insert_from(
+            "",
+            "SELECT 'rnt_bench' || printf('%08d', a.rowid), a.bu_id, o.id, 0, o.customer_id,
+             'bench@mail.example', 'Bench Customer', a.id, a.serial_number,
+             (SELECT v.product_id FROM variants v WHERE v.bu_id = a.bu_id AND v.variant_sku = a.sku),
+             NULL, a.sku, a.product_name, NULL, 7900 + (a.rowid % 5) * 1000, 'EUR',
              CASE WHEN a.rowid % 10 = 0 THEN 'ended_completed' WHEN a.rowid % 17 = 0 THEN 'ended_early_return' ELSE 'active' END,
-             ?2, ?2, date('2024-11-01', '+' || (a.rowid % 730) || ' days'), date('2024-11-01', '+' || (a.rowid % 730) || ' days', '+' || ?2 || ' months'),
-             'immediate', 0, '21', 0, 129900, 'variant', 90000, 'variant', ?3,
-             strftime('%Y-%m-%dT%H:%M:%fZ', '2024-11-01', '+' || (a.rowid % 730) || ' days', '+' || (a.rowid % 86000) || ' seconds'), ?3, 'bench',
-             (SELECT v.product_id FROM variants v WHERE v.bu_id = a.bu_id AND v.variant_sku = a.sku)
+             NULL, ?2, ?2, date('2024-11-01', '+' || (a.rowid % 730) || ' days'),
+             date('2024-11-01', '+' || (a.rowid % 730) || ' days', '+' || ?2 || ' months'), NULL,
+             'immediate', 0, '21', 0, 129900, 'variant', 90000, 'variant', ?3, 0, '[]', '[]', NULL,
+             NULL, NULL, NULL, NULL, NULL, NULL,
+             strftime('%Y-%m-%dT%H:%M:%fZ', '2024-11-01', '+' || (a.rowid % 730) || ' days', '+' || (a.rowid % 86000) || ' seconds'),
+             ?3, 'bench'
          FROM assets a JOIN orders o ON o.rowid = ((a.rowid - 1) % ?4) + 1
          WHERE a.bu_id = ?1 AND a.rowid <= ?5",
+        ),
     )
     .bind(&bu.id)
     .bind(per as i64)
@@ -202,24 +205,39 @@ async fn minimal_activation(
             .bind(serial)
             .fetch_one(&mut *tx)
             .await?;
-    sqlx::query(
-        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, sku, product_name,
-             monthly_amount, currency, status, original_contract_length, contract_length, start_date, end_date, billing_start, payment_terms_days,
-             tax_rate, tax_inclusive, list_price_source, acquisition_cost, acquisition_cost_source, captured_at, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, 0, ?, 'bench@mail.example', 'Bench Customer', ?, ?, 'SKU', 'Bench product', 7900, 'EUR', 'active', 24, 24, '2026-11-01',
-             '2028-11-01', 'immediate', 0, '21', 0, 'unknown', 90000, 'variant', ?, ?, ?, 'bench')",
-    )
-    .bind(&rid)
-    .bind(&bu.id)
-    .bind(order_id)
-    .bind(customer)
-    .bind(asset_id)
-    .bind(serial)
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let row = crate::store::subscriptions::SubscriptionRow {
+        id: rid.clone(),
+        bu_id: bu.id.clone(),
+        order_id: order_id.into(),
+        item_idx: Some(0),
+        customer_id: customer.into(),
+        customer_email: "bench@mail.example".into(),
+        customer_name: "Bench Customer".into(),
+        asset_id,
+        serial_number: serial.into(),
+        sku: "SKU".into(),
+        product_name: "Bench product".into(),
+        monthly_amount: 7900,
+        currency: "EUR".into(),
+        status: "active".into(),
+        original_contract_length: 24,
+        contract_length: 24,
+        start_date: "2026-11-01".into(),
+        end_date: "2028-11-01".into(),
+        billing_start: "immediate".into(),
+        payment_terms_days: 0,
+        tax_rate: "21".into(),
+        tax_inclusive: false,
+        list_price_source: "unknown".into(),
+        acquisition_cost: Some(90000),
+        acquisition_cost_source: "variant".into(),
+        captured_at: now.into(),
+        created_at: now.into(),
+        updated_at: now.into(),
+        created_by: "bench".into(),
+        ..Default::default()
+    };
+    crate::store::subscriptions::insert(&mut tx, &row).await?;
     insert_schedule(&mut tx, bu, customer, &rid, &rid, asset_id, now).await?;
     sqlx::query("UPDATE assets SET status = 'rented_out', customer_id = ?, rental_id = ?, updated_at = ? WHERE id = ?")
         .bind(customer)

@@ -198,18 +198,21 @@ async fn generate(core: &Core, bu_id: &str, opts: &MonthEndOptions) -> Result<()
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, sku,
-             product_name, monthly_amount, currency, status, original_contract_length, contract_length, start_date, end_date, billing_start,
-             payment_terms_days, tax_rate, tax_inclusive, list_price, list_price_source, acquisition_cost, acquisition_cost_source, captured_at,
-             created_at, updated_at, created_by, product_id, billing_group_id)
-         SELECT 'rnt_me' || printf('%08d', a.rowid), a.bu_id, 'ord_me' || printf('%06d', c.rowid), 0, c.id, c.email, c.company, a.id,
-             a.serial_number, a.sku, a.product_name, 7900 + (a.rowid % 5) * 1000, 'EUR', 'active', ?2, ?2, '2026-11-01',
-             date('2026-11-01', '+' || ?2 || ' months'), 'immediate', 14, '21', 0, 129900, 'variant', 90000, 'variant',
-             '2026-11-01T00:00:00.000Z', strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-01', '+' || a.rowid || ' seconds'),
-             '2026-11-01T00:00:00.000Z', 'bench', (SELECT v.product_id FROM variants v WHERE v.bu_id = a.bu_id AND v.variant_sku = a.sku),
-             'bgr_me' || printf('%06d', c.rowid)
+        &crate::store::subscriptions::insert_from(
+            "",
+            "SELECT 'rnt_me' || printf('%08d', a.rowid), a.bu_id, 'ord_me' || printf('%06d', c.rowid), 0, c.id,
+             c.email, c.company, a.id, a.serial_number,
+             (SELECT v.product_id FROM variants v WHERE v.bu_id = a.bu_id AND v.variant_sku = a.sku),
+             NULL, a.sku, a.product_name, NULL, 7900 + (a.rowid % 5) * 1000, 'EUR', 'active',
+             'bgr_me' || printf('%06d', c.rowid), ?2, ?2, '2026-11-01',
+             date('2026-11-01', '+' || ?2 || ' months'), NULL, 'immediate', 14, '21', 0, 129900,
+             'variant', 90000, 'variant', '2026-11-01T00:00:00.000Z', 0, '[]', '[]', NULL, NULL,
+             NULL, NULL, NULL, NULL, NULL,
+             strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-01', '+' || a.rowid || ' seconds'),
+             '2026-11-01T00:00:00.000Z', 'bench'
          FROM assets a JOIN customers c ON c.rowid = (a.rowid - 1) / ?3 + 1
          WHERE a.bu_id = ?1",
+        ),
     )
     .bind(bu_id)
     .bind(opts.months as i64)

@@ -388,6 +388,25 @@ pub async fn activate(desk: &Node, order: &str, customer: &str, serial: &str) ->
 }
 
 pub async fn assert_converged(nodes: &[&Node]) {
+    for n in nodes {
+        // What the wire does not carry, a pulled subscription takes from its unit's settings.
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", n.db.display()))
+            .await
+            .unwrap();
+        let starts: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT billing_start FROM subscriptions")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(
+            starts
+                .iter()
+                .all(|b| { flexdesk::domain::settings::BillingStart::parse(b).is_some() }),
+            "billing starts on {}: {starts:?}",
+            n.db.display()
+        );
+        pool.close().await;
+    }
     let first = nodes[0].everything().await;
     for n in &nodes[1..] {
         let other = n.everything().await;

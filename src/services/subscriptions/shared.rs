@@ -330,50 +330,46 @@ pub(super) async fn start_subscription(
         },
     };
     let tax_rate = rate.normalize().to_string();
-    sqlx::query(
-        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, product_id,
-             variant_id, sku, product_name, product_image_url, monthly_amount, currency, status, original_contract_length, contract_length,
-             start_date, end_date, billing_start, payment_terms_days, tax_rate, tax_inclusive, list_price, list_price_source, acquisition_cost,
-             acquisition_cost_source, captured_at, upgrade_from_rental_id, notes, created_at, updated_at, created_by, billing_group_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&bu.id)
-    .bind(n.order_id)
-    .bind(n.item_idx)
-    .bind(n.customer_id)
-    .bind(n.customer_email)
-    .bind(n.customer_name)
-    .bind(n.asset.id)
-    .bind(&n.asset.serial_number)
-    .bind(&n.product_id)
-    .bind(&n.variant_id)
-    .bind(n.sku)
-    .bind(n.product_name)
-    .bind(&n.product_image_url)
-    .bind(n.monthly)
-    .bind(&bu.currency)
-    .bind(n.months as i64)
-    .bind(n.months as i64)
-    .bind(day_text(n.start))
-    .bind(day_text(terms.end_date()))
-    .bind(s.billing_start.as_str())
-    .bind(s.payment_terms_days as i64)
-    .bind(&tax_rate)
-    .bind(s.tax_inclusive)
-    .bind(n.list_price)
-    .bind(&n.list_price_source)
-    .bind(n.acquisition_cost)
-    .bind(&n.acquisition_cost_source)
-    .bind(&ctx.now)
-    .bind(n.upgrade_from)
-    .bind(&n.notes)
-    .bind(&ctx.now)
-    .bind(&ctx.now)
-    .bind(&ctx.actor.name)
-    .bind(&n.billing_group_id)
-    .execute(&mut *conn)
-    .await?;
+    let row = crate::store::subscriptions::SubscriptionRow {
+        id: id.clone(),
+        bu_id: bu.id.clone(),
+        order_id: n.order_id.to_string(),
+        item_idx: n.item_idx,
+        customer_id: n.customer_id.to_string(),
+        customer_email: n.customer_email.to_string(),
+        customer_name: n.customer_name.to_string(),
+        asset_id: n.asset.id,
+        serial_number: n.asset.serial_number.clone(),
+        product_id: n.product_id.clone(),
+        variant_id: n.variant_id.clone(),
+        sku: n.sku.to_string(),
+        product_name: n.product_name.to_string(),
+        product_image_url: n.product_image_url.clone(),
+        monthly_amount: n.monthly,
+        currency: bu.currency.clone(),
+        status: "active".into(),
+        billing_group_id: n.billing_group_id.clone(),
+        original_contract_length: n.months as i64,
+        contract_length: n.months as i64,
+        start_date: day_text(n.start),
+        end_date: day_text(terms.end_date()),
+        billing_start: s.billing_start.as_str().into(),
+        payment_terms_days: s.payment_terms_days as i64,
+        tax_rate: tax_rate.clone(),
+        tax_inclusive: s.tax_inclusive,
+        list_price: n.list_price,
+        list_price_source: n.list_price_source.clone(),
+        acquisition_cost: n.acquisition_cost,
+        acquisition_cost_source: n.acquisition_cost_source.clone(),
+        captured_at: ctx.now.clone(),
+        upgrade_from_rental_id: n.upgrade_from.map(str::to_string),
+        notes: n.notes.clone(),
+        created_at: ctx.now.clone(),
+        updated_at: ctx.now.clone(),
+        created_by: ctx.actor.name.clone(),
+        ..Default::default()
+    };
+    crate::store::subscriptions::insert(conn, &row).await?;
     let payer = Payer {
         bu_id: &bu.id,
         customer_id: n.customer_id,

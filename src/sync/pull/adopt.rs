@@ -251,48 +251,72 @@ pub(super) async fn rental(
     let start = req(o, "startDate")?;
     let status = req(o, "status")?;
     let ended_on = text(o, "endedOn").filter(|_| status != "active");
-    sqlx::query(
-        "INSERT INTO subscriptions (id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, serial_number, product_id,
-           variant_id, sku, product_name, product_image_url, monthly_amount, currency, status, billing_group_id, original_contract_length,
-           contract_length, start_date, end_date, ended_on, billing_start, payment_terms_days, tax_rate, tax_inclusive, list_price,
-           list_price_source, acquisition_cost, acquisition_cost_source, captured_at, extension_history, replacement_history,
-           buyout_details, early_return_details, cancellation_details, upgrade_from_rental_id, upgraded_to_rental_id, custom_fields, notes,
-           created_at, updated_at, created_by, total_collected)
-         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-           ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET order_id = excluded.order_id, item_idx = excluded.item_idx, customer_id = excluded.customer_id,
-           customer_email = excluded.customer_email, customer_name = excluded.customer_name, asset_id = excluded.asset_id,
-           serial_number = excluded.serial_number, product_id = excluded.product_id, variant_id = excluded.variant_id, sku = excluded.sku,
-           product_name = excluded.product_name, product_image_url = excluded.product_image_url, monthly_amount = excluded.monthly_amount,
-           currency = excluded.currency, status = excluded.status, billing_group_id = excluded.billing_group_id,
-           original_contract_length = excluded.original_contract_length, contract_length = excluded.contract_length,
-           start_date = excluded.start_date, end_date = excluded.end_date, ended_on = excluded.ended_on, list_price = excluded.list_price,
-           list_price_source = excluded.list_price_source, acquisition_cost = excluded.acquisition_cost,
-           acquisition_cost_source = excluded.acquisition_cost_source, captured_at = excluded.captured_at,
-           extension_history = excluded.extension_history, replacement_history = excluded.replacement_history,
-           buyout_details = excluded.buyout_details, early_return_details = excluded.early_return_details,
-           cancellation_details = excluded.cancellation_details, upgrade_from_rental_id = excluded.upgrade_from_rental_id,
-           upgraded_to_rental_id = excluded.upgraded_to_rental_id, custom_fields = excluded.custom_fields, notes = excluded.notes,
-           created_at = excluded.created_at, updated_at = excluded.updated_at, created_by = excluded.created_by,
-           total_collected = excluded.total_collected",
-    )
-    .bind(req(o, "rentalId")?).bind(&bu.id).bind(req(o, "orderId")?).bind(int(o, "orderItemIndex")).bind(req(o, "customerId")?)
-    .bind(text(o, "customerEmail").unwrap_or_default()).bind(text(o, "customerName").unwrap_or_default())
-    .bind(&bu.id).bind(req(o, "assetSerialNumber")?).bind(req(o, "assetSerialNumber")?)
-    .bind(text(o, "productId")).bind(text(o, "variantId")).bind(req(o, "sku")?).bind(text(o, "productName").unwrap_or_default())
-    .bind(text(o, "productImageUrl")).bind(minor0(bu, o, "monthlyAmount")?).bind(text(o, "currency").unwrap_or_else(|| bu.currency.clone()))
-    .bind(&status).bind(text(o, "billingGroupId")).bind(int(o, "originalContractLength").unwrap_or(1))
-    .bind(int(o, "contractLength").unwrap_or(1)).bind(&start).bind(req(o, "endDate")?).bind(ended_on)
-    .bind(&start).bind(s.payment_terms_days as i64).bind(s.tax_rate.to_string()).bind(s.tax_inclusive)
-    .bind(minor(bu, o, "listPrice")?).bind(text(o, "listPriceSource").unwrap_or_else(|| "unknown".into()))
-    .bind(minor(bu, o, "acquisitionCost")?).bind(text(o, "acquisitionCostSource").unwrap_or_else(|| "unknown".into()))
-    .bind(text(o, "listPriceCapturedAt").unwrap_or_else(|| start.clone()))
-    .bind(json(o, "extensionHistory").unwrap_or_else(|| "[]".into())).bind(json(o, "replacementHistory").unwrap_or_else(|| "[]".into()))
-    .bind(json(o, "buyoutDetails")).bind(json(o, "earlyReturnDetails")).bind(json(o, "cancellationDetails"))
-    .bind(text(o, "upgradeFromRentalId")).bind(text(o, "upgradedToRentalId")).bind(json(o, "customFields")).bind(text(o, "notes"))
-    .bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into()))
-    .bind(minor0(bu, o, "totalCollected")?)
-    .execute(&mut *conn).await.map_err(deferrable)?;
+    let serial = req(o, "assetSerialNumber")?;
+    let asset_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?")
+            .bind(&bu.id)
+            .bind(&serial)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(asset_id) = asset_id else {
+        // Its asset has not come down yet: read again on the next pass.
+        return Err(Error::new(
+            crate::ErrorCode::Conflict,
+            format!("The asset {serial} is not on this desk yet."),
+        ));
+    };
+    let row = crate::store::subscriptions::SubscriptionRow {
+        id: req(o, "rentalId")?,
+        bu_id: bu.id.clone(),
+        order_id: req(o, "orderId")?,
+        item_idx: int(o, "orderItemIndex"),
+        customer_id: req(o, "customerId")?,
+        customer_email: text(o, "customerEmail").unwrap_or_default(),
+        customer_name: text(o, "customerName").unwrap_or_default(),
+        asset_id,
+        serial_number: serial,
+        product_id: text(o, "productId"),
+        variant_id: text(o, "variantId"),
+        sku: req(o, "sku")?,
+        product_name: text(o, "productName").unwrap_or_default(),
+        product_image_url: text(o, "productImageUrl"),
+        monthly_amount: minor0(bu, o, "monthlyAmount")?,
+        currency: text(o, "currency").unwrap_or_else(|| bu.currency.clone()),
+        status,
+        billing_group_id: text(o, "billingGroupId"),
+        original_contract_length: int(o, "originalContractLength").unwrap_or(1),
+        contract_length: int(o, "contractLength").unwrap_or(1),
+        start_date: start.clone(),
+        end_date: req(o, "endDate")?,
+        ended_on,
+        // Not on the wire: a new copy takes the unit's settings, a known one keeps its own.
+        billing_start: s.billing_start.as_str().into(),
+        payment_terms_days: s.payment_terms_days as i64,
+        tax_rate: s.tax_rate.to_string(),
+        tax_inclusive: s.tax_inclusive,
+        list_price: minor(bu, o, "listPrice")?,
+        list_price_source: text(o, "listPriceSource").unwrap_or_else(|| "unknown".into()),
+        acquisition_cost: minor(bu, o, "acquisitionCost")?,
+        acquisition_cost_source: text(o, "acquisitionCostSource")
+            .unwrap_or_else(|| "unknown".into()),
+        captured_at: text(o, "listPriceCapturedAt").unwrap_or_else(|| start.clone()),
+        total_collected: minor0(bu, o, "totalCollected")?,
+        extension_history: json(o, "extensionHistory"),
+        replacement_history: json(o, "replacementHistory"),
+        buyout_details: json(o, "buyoutDetails"),
+        early_return_details: json(o, "earlyReturnDetails"),
+        cancellation_details: json(o, "cancellationDetails"),
+        upgrade_from_rental_id: text(o, "upgradeFromRentalId"),
+        upgraded_to_rental_id: text(o, "upgradedToRentalId"),
+        custom_fields: json(o, "customFields"),
+        notes: text(o, "notes"),
+        created_at: req(o, "createdAt")?,
+        updated_at: req(o, "updatedAt")?,
+        created_by: text(o, "createdBy").unwrap_or_else(|| "sync".into()),
+    };
+    crate::store::subscriptions::adopt(conn, &row)
+        .await
+        .map_err(deferrable)?;
     Ok(())
 }
 
