@@ -3,13 +3,12 @@
 //! list lives once: a column added to the table is added to `PaymentRow` and to `COLUMNS`, and
 //! every writer either sets it or gets its default here.
 //!
-//! Rows travel to SQLite as one JSON array of arrays per statement (`json_each`), so any number of
-//! rows is one prepared statement. Later changes to a payment (paid, failed, cancelled, invoiced,
+//! Any number of rows is one statement (a multi-row `VALUES`, which SQLite takes fastest). Later changes to a payment (paid, failed, cancelled, invoiced,
 //! consolidated) are updates made by the action that changes it.
 
 use crate::error::Result;
-use serde_json::{json, Value};
-use sqlx::SqliteConnection;
+use sqlx::query_builder::Separated;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// The columns every insert names, in the order of `PaymentRow::values`.
 pub const COLUMNS: &str = "id, bu_id, customer_id, rental_id, billing_group_id, asset_id, payment_type, kind, seq, \
@@ -66,64 +65,55 @@ pub struct PaymentRow {
 }
 
 impl PaymentRow {
-    /// The row's values in `COLUMNS` order.
-    fn values(&self) -> Value {
-        json!([
-            self.id,
-            self.bu_id,
-            self.customer_id,
-            self.rental_id,
-            self.billing_group_id,
-            self.asset_id,
-            self.payment_type,
-            self.kind,
-            self.seq,
-            self.billing_period,
-            self.period_start,
-            self.period_end,
-            self.invoice_date,
-            self.due_date,
-            self.subtotal,
-            self.tax_rate,
-            self.tax_amount,
-            self.late_fee_amount,
-            self.total,
-            self.currency,
-            self.line_items,
-            self.status,
-            self.provider,
-            self.method,
-            self.transaction_id,
-            self.manually_marked,
-            self.payment_reference,
-            self.marked_by,
-            self.capture_attempts,
-            self.last_error,
-            self.failed_at,
-            self.cancel_reason,
-            self.idempotency_key,
-            self.notes,
-            self.paid_at,
-            self.created_at,
-            self.updated_at,
-            self.consolidated_into,
-        ])
+    /// Push the row's values in `COLUMNS` order.
+    fn push(&self, mut b: Separated<'_, '_, Sqlite, &'static str>) {
+        b.push_bind(self.id.clone())
+            .push_bind(self.bu_id.clone())
+            .push_bind(self.customer_id.clone())
+            .push_bind(self.rental_id.clone())
+            .push_bind(self.billing_group_id.clone())
+            .push_bind(self.asset_id)
+            .push_bind(self.payment_type.clone())
+            .push_bind(self.kind.clone())
+            .push_bind(self.seq)
+            .push_bind(self.billing_period.clone())
+            .push_bind(self.period_start.clone())
+            .push_bind(self.period_end.clone())
+            .push_bind(self.invoice_date.clone())
+            .push_bind(self.due_date.clone())
+            .push_bind(self.subtotal)
+            .push_bind(self.tax_rate.clone())
+            .push_bind(self.tax_amount)
+            .push_bind(self.late_fee_amount)
+            .push_bind(self.total)
+            .push_bind(self.currency.clone())
+            .push_bind(self.line_items.clone())
+            .push_bind(self.status.clone())
+            .push_bind(self.provider.clone())
+            .push_bind(self.method.clone())
+            .push_bind(self.transaction_id.clone())
+            .push_bind(self.manually_marked)
+            .push_bind(self.payment_reference.clone())
+            .push_bind(self.marked_by.clone())
+            .push_bind(self.capture_attempts)
+            .push_bind(self.last_error.clone())
+            .push_bind(self.failed_at.clone())
+            .push_bind(self.cancel_reason.clone())
+            .push_bind(self.idempotency_key.clone())
+            .push_bind(self.notes.clone())
+            .push_bind(self.paid_at.clone())
+            .push_bind(self.created_at.clone())
+            .push_bind(self.updated_at.clone())
+            .push_bind(self.consolidated_into.clone());
     }
 }
 
-/// `value ->> 0, value ->> 1, …`: the columns read back from one JSON row.
-fn row_fields() -> &'static str {
-    static FIELDS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    FIELDS.get_or_init(|| {
-        (0..COLUMNS.split(',').count())
-            .map(|i| format!("value ->> {i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
-}
-
-fn rows_json(rows: &[PaymentRow]) -> String {
-    Value::Array(rows.iter().map(PaymentRow::values).collect()).to_string()
+/// `<verb> INTO payments (<every column>) VALUES (…), (…) <tail>` for these rows, one statement.
+fn statement<'r>(verb: &str, rows: &'r [PaymentRow], tail: &str) -> QueryBuilder<'r, Sqlite> {
+    let mut qb = QueryBuilder::new(format!("{verb} INTO payments ({COLUMNS}) "));
+    qb.push_values(rows, |b, row| row.push(b));
+    qb.push(tail);
+    qb
 }
 
 /// Add rows; one whose id or idempotency key is already stored is left as it is (so a schedule
@@ -132,25 +122,19 @@ pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Res
     if rows.is_empty() {
         return Ok(0);
     }
-    let done = sqlx::query(&format!(
-        "INSERT OR IGNORE INTO payments ({COLUMNS}) SELECT {} FROM json_each(?)",
-        row_fields()
-    ))
-    .bind(rows_json(rows))
-    .execute(conn)
-    .await?;
+    let done = statement("INSERT OR IGNORE", rows, "")
+        .build()
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected())
 }
 
 /// Add one row; a row with the same id or idempotency key is an error.
 pub async fn insert(conn: &mut SqliteConnection, row: &PaymentRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO payments ({COLUMNS}) SELECT {} FROM json_each(?)",
-        row_fields()
-    ))
-    .bind(rows_json(std::slice::from_ref(row)))
-    .execute(conn)
-    .await?;
+    statement("INSERT", std::slice::from_ref(row), "")
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -158,24 +142,24 @@ pub async fn insert(conn: &mut SqliteConnection, row: &PaymentRow) -> Result<()>
 /// business unit and its invoice stay). The database's error is returned as it is, so a caller
 /// can tell a foreign key that is not there yet.
 pub async fn upsert(conn: &mut SqliteConnection, row: &PaymentRow) -> sqlx::Result<()> {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let set = COLUMNS
+    static SET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let set = SET.get_or_init(|| {
+        COLUMNS
             .split(',')
             .map(str::trim)
             .filter(|c| !matches!(*c, "id" | "bu_id"))
             .map(|c| format!("{c} = excluded.{c}"))
             .collect::<Vec<_>>()
-            .join(", ");
-        format!(
-            "INSERT INTO payments ({COLUMNS}) SELECT {} FROM json_each(?) WHERE true ON CONFLICT (id) DO UPDATE SET {set}",
-            row_fields()
-        )
+            .join(", ")
     });
-    sqlx::query(sql)
-        .bind(rows_json(std::slice::from_ref(row)))
-        .execute(conn)
-        .await?;
+    statement(
+        "INSERT",
+        std::slice::from_ref(row),
+        &format!(" ON CONFLICT (id) DO UPDATE SET {set}"),
+    )
+    .build()
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -190,9 +174,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_row_has_a_value_for_every_column() {
-        let n = COLUMNS.split(',').count();
-        assert_eq!(PaymentRow::default().values().as_array().unwrap().len(), n);
-        assert_eq!(row_fields().matches("value ->>").count(), n);
+    fn a_row_binds_a_value_for_every_column() {
+        let q = statement("INSERT", &[PaymentRow::default()], "").into_sql();
+        assert_eq!(q.matches('?').count(), COLUMNS.split(',').count(), "{q}");
     }
 }

@@ -1,6 +1,5 @@
 import { useEffect, useState } from "react";
 import type { Asset } from "../../lib/api/bindings/Asset";
-import type { AssetStatus } from "../../lib/api/bindings/AssetStatus";
 import { rolesFor } from "../../lib/access";
 import { formatDate, words } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
@@ -12,18 +11,13 @@ import { RecoveryBar } from "../../lib/ui/Recovery";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import "./assets.css";
+import { ASSET_CONDITIONS, ASSET_MANUAL_TRANSITIONS, ASSET_STATUSES } from "../../lib/api/bindings/Vocabulary";
 
-const STATUSES: AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
-const CONDITIONS = ["new", "excellent", "good", "fair", "poor", "damaged"];
+const STATUSES = ASSET_STATUSES;
+const CONDITIONS = ASSET_CONDITIONS;
 
-/** Status changes a person may make by hand (the core decides; this only offers them). */
-const MANUAL: Record<AssetStatus, AssetStatus[]> = {
-  available: ["unavailable"],
-  unavailable: ["available"],
-  returned: ["available", "unavailable"],
-  rented_out: [],
-  sold: [],
-};
+/** Status changes a person may make by hand (the core's rule, generated; the core still decides). */
+const MANUAL = ASSET_MANUAL_TRANSITIONS;
 
 export function AssetsArea(props: { parts: string[] }) {
   const [serial] = props.parts;

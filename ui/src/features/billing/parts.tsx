@@ -4,6 +4,7 @@ import { useCommand } from "../../lib/query";
 import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Empty, Field, Input, LoadError, Loading, Textarea } from "../../lib/ui";
+import { NOTES_MAX_CHARS } from "../../lib/api/bindings/Vocabulary";
 
 export const INVALIDATE = ["billingGroups.", "payments.", "subscriptions.", "timeline.", "dashboard."];
 
@@ -49,7 +50,7 @@ export function GroupFields(props: {
         <Input type="number" min={1} max={28} step={1} value={props.day} onChange={(e) => props.onChange({ day: e.target.value })} disabled={props.disabled} testId="billing-day" />
       </Field>
       <Field label="Notes" wide>
-        <Textarea rows={2} value={props.notes} onChange={(e) => props.onChange({ notes: e.target.value })} disabled={props.disabled} maxLength={5000} testId="billing-notes" />
+        <Textarea rows={2} value={props.notes} onChange={(e) => props.onChange({ notes: e.target.value })} disabled={props.disabled} maxLength={NOTES_MAX_CHARS} testId="billing-notes" />
       </Field>
     </div>
   );

@@ -8,6 +8,7 @@ import { href, navigate } from "../../lib/router";
 import { useBu, useSession } from "../../lib/session";
 import { Badge, Card, Field, Input, LoadError, Loading, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import type { AppError } from "../../lib/api/client";
+import { CONTRACT_LENGTH } from "../../lib/api/bindings/Vocabulary";
 
 interface VariantRow {
   key: string;
@@ -204,8 +205,8 @@ function Editor(props: { product?: Product }) {
                 <Input
                   className="qty"
                   type="number"
-                  min={1}
-                  max={120}
+                  min={CONTRACT_LENGTH.min}
+                  max={CONTRACT_LENGTH.max}
                   value={newLength}
                   onChange={(e) => setNewLength(e.target.value)}
                   placeholder="months"
@@ -214,7 +215,7 @@ function Editor(props: { product?: Product }) {
                 <button
                   type="button"
                   className="btn btn-small"
-                  disabled={!(Number(newLength) >= 1 && Number(newLength) <= 120 && Number.isInteger(Number(newLength)))}
+                  disabled={!(Number(newLength) >= CONTRACT_LENGTH.min && Number(newLength) <= CONTRACT_LENGTH.max && Number.isInteger(Number(newLength)))}
                   onClick={() => {
                     setExtraLengths((l) => [...l, Number(newLength)]);
                     setNewLength("");

@@ -12,6 +12,7 @@ import { useScanner } from "../../lib/useScanner";
 import { ScanPanel } from "../../lib/ui/ScanPanel";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
 import "./intake.css";
+import { ASSET_CONDITIONS } from "../../lib/api/bindings/Vocabulary";
 
 type Outcome = "pending" | "added" | "duplicate" | "unknown" | "invalid";
 
@@ -24,7 +25,7 @@ interface Scan {
   message: string;
 }
 
-const CONDITIONS = ["", "new", "excellent", "good", "fair", "poor", "damaged"];
+const CONDITIONS = ["", ...ASSET_CONDITIONS];
 
 /** How an intake failure is filed in the log. */
 function outcomeOf(e: AppError): Outcome {

@@ -1,6 +1,5 @@
 import { useEffect, useState } from "react";
 import type { Order } from "../../lib/api/bindings/Order";
-import type { OrderStatus } from "../../lib/api/bindings/OrderStatus";
 import { rolesFor } from "../../lib/access";
 import { call } from "../../lib/api/client";
 import { formatBytes, formatDate, formatDateTime, months, words } from "../../lib/format";
@@ -11,8 +10,9 @@ import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton
 import { addressLine } from "../../lib/ui/AddressForm";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
 import "./orders.css";
+import { NOTES_MAX_CHARS, ORDER_STATUSES } from "../../lib/api/bindings/Vocabulary";
 
-const STATUSES: OrderStatus[] = ["pending", "confirmed", "partial", "fulfilled", "cancelled"];
+const STATUSES = ORDER_STATUSES;
 
 export function OrdersArea(props: { parts: string[] }) {
   const [id] = props.parts;
@@ -332,7 +332,7 @@ function NotesCard(props: { order: Order }) {
           save.mutate({ id: o.orderId, notes });
         }}
       >
-        <Textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={!may} maxLength={5000} testId="order-notes" placeholder="Delivery instructions, agreements…" />
+        <Textarea rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={!may} maxLength={NOTES_MAX_CHARS} testId="order-notes" placeholder="Delivery instructions, agreements…" />
         <div className="row gap">
           <button className="btn" disabled={!may || !changed || save.isPending} data-testid="order-notes-save">
             {save.isPending ? "Saving…" : "Save notes"}

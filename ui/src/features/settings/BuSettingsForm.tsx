@@ -1,51 +1,59 @@
 import { useState } from "react";
+import type { BillingStart } from "../../lib/api/bindings/BillingStart";
 import type { BuSettings } from "../../lib/api/bindings/BuSettings";
+import type { BuyoutMethod } from "../../lib/api/bindings/BuyoutMethod";
+import type { ContractEnd } from "../../lib/api/bindings/ContractEnd";
+import type { EarlyReturnFee } from "../../lib/api/bindings/EarlyReturnFee";
+import type { FirstPayment } from "../../lib/api/bindings/FirstPayment";
+import type { LateFeeKind } from "../../lib/api/bindings/LateFeeKind";
+import { CONTRACT_LENGTH } from "../../lib/api/bindings/Vocabulary";
 import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
 import { useAction } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Card, Check, Field, Input, Select } from "../../lib/ui";
 
-const BILLING_START = [
-  ["immediate", "Immediately"],
-  ["same_day_next_month", "Same day next month"],
-  ["first_of_next_month", "First of next month"],
-];
+// A label for every value of the core's settings vocabularies: tsc fails when one is missing.
+const BILLING_START: Record<BillingStart, string> = {
+  immediate: "Immediately",
+  same_day_next_month: "Same day next month",
+  first_of_next_month: "First of next month",
+};
 
-const FIRST_PAYMENT = [
-  ["full_month", "Full month"],
-  ["prorated", "Prorated"],
-];
+const FIRST_PAYMENT: Record<FirstPayment, string> = {
+  full_month: "Full month",
+  prorated: "Prorated",
+};
 
-const BUYOUT = [
-  ["remaining_plus_list_price_pct", "Remaining months + % of list price"],
-  ["remaining_months", "Remaining months"],
-  ["list_price_pct", "% of list price"],
-  ["flat_fee", "Flat fee"],
-];
+const BUYOUT: Record<BuyoutMethod, string> = {
+  remaining_plus_list_price_pct: "Remaining months + % of list price",
+  remaining_months: "Remaining months",
+  list_price_pct: "% of list price",
+  flat_fee: "Flat fee",
+};
 
-const EARLY_RETURN = [
-  ["remaining_months", "Remaining months (× %)"],
-  ["flat_fee", "Flat fee"],
-  ["no_fee", "No fee"],
-];
+const EARLY_RETURN: Record<EarlyReturnFee, string> = {
+  remaining_months: "Remaining months (× %)",
+  flat_fee: "Flat fee",
+  no_fee: "No fee",
+};
 
-const CONTRACT_END = [
-  ["auto_renew_monthly", "Renew month by month"],
-  ["auto_renew_same_term", "Renew for the same term"],
-  ["require_action", "Ask the customer"],
-  ["auto_terminate", "End automatically"],
-];
+const CONTRACT_END: Record<ContractEnd, string> = {
+  auto_renew_monthly: "Renew month by month",
+  auto_renew_same_term: "Renew for the same term",
+  require_action: "Ask the customer",
+  auto_terminate: "End automatically",
+};
 
-const LATE_FEE = [
-  ["none", "None"],
-  ["flat", "Flat amount"],
-  ["percentage", "Percentage"],
-];
+const LATE_FEE: Record<LateFeeKind, string> = {
+  none: "None",
+  flat: "Flat amount",
+  percentage: "Percentage",
+};
 
-function Options(props: { list: string[][] }) {
+function Options(props: { list: Record<string, string> }) {
   return (
     <>
-      {props.list.map(([v, label]) => (
+      {Object.entries(props.list).map(([v, label]) => (
         <option key={v} value={v}>
           {label}
         </option>
@@ -123,7 +131,7 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
           </Card>
           <Card title="Contracts">
             <div className="form-grid">
-              <Field label="Contract lengths (months)" hint="Comma-separated, 1–120" error={err("contractLengths") ?? (lengthsOk ? undefined : "Whole numbers of months, separated by commas.")}>
+              <Field label="Contract lengths (months)" hint={`Comma-separated, ${CONTRACT_LENGTH.min}–${CONTRACT_LENGTH.max}`} error={err("contractLengths") ?? (lengthsOk ? undefined : "Whole numbers of months, separated by commas.")}>
                 <Input value={lengths} onChange={(e) => setLengths(e.target.value)} testId="bu-contract-lengths" />
               </Field>
               <Field label="Default length" error={err("defaultContractLength")}>

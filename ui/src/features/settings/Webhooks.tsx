@@ -6,21 +6,10 @@ import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Check, Empty, Field, Input, LoadError, Loading } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
+import { WEBHOOK_EVENTS } from "../../lib/api/bindings/Vocabulary";
 
-/** The events a business unit can send (the same list as the core's `webhooks::EVENTS`). */
-const EVENTS = [
-  "order.created",
-  "order.fulfilled",
-  "subscription.created",
-  "subscription.extended",
-  "subscription.upgraded",
-  "subscription.ended",
-  "payment.scheduled",
-  "payment.succeeded",
-  "payment.failed",
-  "asset.assigned",
-  "asset.returned",
-];
+/** The events a business unit can send: the core's `webhooks::EVENTS`. */
+const EVENTS = WEBHOOK_EVENTS;
 
 function EventPicker(props: { value: string[]; onChange(v: string[]): void }) {
   const all = props.value.includes("*");

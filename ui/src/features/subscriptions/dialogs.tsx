@@ -9,6 +9,7 @@ import { useDebounced } from "../../lib/useDebounced";
 import { Check, Field, Input, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { INVALIDATE, Buttons } from "./shared";
+import { CONTRACT_LENGTH } from "../../lib/api/bindings/Vocabulary";
 
 export function ExtendDialog(props: { rental: Rental; onClose(): void }) {
   const s = useSession();
@@ -41,7 +42,7 @@ export function ExtendDialog(props: { rental: Rental; onClose(): void }) {
         </div>
         <div className="form-grid">
           <Field label="Months to add" error={act.error?.field("extensionMonths")}>
-            <Input type="number" min={1} max={120} value={n} onChange={(e) => setN(e.target.value)} testId="sub-extend-months" autoFocus />
+            <Input type="number" min={CONTRACT_LENGTH.min} max={CONTRACT_LENGTH.max} value={n} onChange={(e) => setN(e.target.value)} testId="sub-extend-months" autoFocus />
           </Field>
           <Field label={`New monthly amount (${r.currency})`} hint="Empty keeps the current amount." error={act.error?.field("newMonthlyAmount")}>
             <Input value={monthly} onChange={(e) => setMonthly(e.target.value)} inputMode="decimal" placeholder={r.monthlyAmount} />

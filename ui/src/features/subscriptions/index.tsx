@@ -16,6 +16,7 @@ import { textDocument } from "../../lib/documents";
 import { RecoveryBar, RecoveryMini } from "../../lib/ui/Recovery";
 import { LifecycleActions } from "./actions";
 import "./subscriptions.css";
+import { NOTES_MAX_CHARS } from "../../lib/api/bindings/Vocabulary";
 
 const STATUSES: SubscriptionStatus[] = ["active", "ended_completed", "ended_early_return", "ended_buyout", "ended_upgrade", "cancelled"];
 
@@ -338,7 +339,7 @@ function NotesCard(props: { rental: Rental }) {
           save.mutate({ id: r.rentalId, notes });
         }}
       >
-        <Textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={!may} maxLength={5000} testId="subscription-notes" />
+        <Textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} disabled={!may} maxLength={NOTES_MAX_CHARS} testId="subscription-notes" />
         <div className="row gap">
           <button className="btn" disabled={!may || !changed || save.isPending} data-testid="subscription-notes-save">
             {save.isPending ? "Saving…" : "Save notes"}
