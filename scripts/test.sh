@@ -24,7 +24,7 @@ failed=()
 summary_line=""
 
 echo "calendar: FLEXDESK_TODAY=${FLEXDESK_TODAY:-$(cat tests/pinned-today) (tests/pinned-today)}"
-step "1/4 setup"
+step "1/5 setup"
 if ! bash scripts/setup.sh; then
   failed+=("setup")
   echo "setup failed: nothing else can run"
@@ -35,17 +35,17 @@ if ! bash scripts/setup.sh; then
   exit 1
 fi
 
-step "1/4 gates: cargo fmt --check, cargo clippy --all-targets -D warnings, eslint (ui)"
+step "2/5 gates: cargo fmt --check, cargo clippy --all-targets -D warnings, eslint (ui)"
 cargo fmt --all --check || failed+=("cargo fmt")
 cargo clippy "${LOCKED[@]}" --all-targets -- -D warnings || failed+=("cargo clippy")
 (cd ui && npm run lint --silent) || failed+=("eslint")
 
-step "2/4 core tests: cargo test, then the OS keyring test with a Secret Service of its own"
+step "3/5 core tests: cargo test, then the OS keyring test with a Secret Service of its own"
 cargo test "${LOCKED[@]}" || failed+=("cargo test")
 bash scripts/with-keyring.sh cargo test "${LOCKED[@]}" --test core keyring -- --ignored \
   || failed+=("keyring test")
 
-step "3/4 UI browser e2e: cargo build --bin flexdesk, npm run test:e2e in ui/"
+step "4/5 UI browser e2e: cargo build --bin flexdesk, npm run test:e2e in ui/"
 if [ ! -d ui/e2e ] || [ -z "$(find ui/e2e -maxdepth 1 -name '*.mjs' -print -quit)" ] \
    || ! grep -q '"test:e2e"' ui/package.json 2>/dev/null; then
   echo "SKIPPED: the UI's browser e2e (ui/e2e, npm script test:e2e) does not exist yet"
@@ -56,7 +56,7 @@ else
   failed+=("cargo build --bin flexdesk")
 fi
 
-step "4/4 desktop e2e: cargo build -p flexdesk-desktop, e2e/run.sh under Xvfb"
+step "5/5 desktop e2e: cargo build -p flexdesk-desktop, e2e/run.sh under Xvfb"
 e2e_log=$(mktemp)
 if cargo build "${LOCKED[@]}" -p flexdesk-desktop; then
   xvfb-run -a -s "-screen 0 1280x800x24" bash e2e/run.sh 2>&1 | tee "$e2e_log"
