@@ -31,7 +31,7 @@ const KEPT_ON_ADOPT: &[&str] = &[
 
 /// One subscription row. `Default` leaves unset what a new subscription has not done yet: no
 /// money collected, no history, no ending, no upgrade, no notes.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
 pub struct SubscriptionRow {
     pub id: String,
     pub bu_id: String,

@@ -31,6 +31,21 @@ async fn activate(t: &TestCore, order_id: &str, serial: &str) -> String {
     .rental_id
 }
 
+/// On this day, a private customer's confirmed order of `quantity` laptops for 12 months.
+async fn laptops_ordered_on(
+    t: &TestCore,
+    (y, m, d): (i32, u32, u32),
+    quantity: u32,
+) -> flexdesk::services::orders::Order {
+    t.laptop("LAP-14").await;
+    t.go_to(y, m, d);
+    t.confirmed_order(
+        "emma@mail.example",
+        json!([{"sku": "LAP-14", "quantity": quantity, "contractLength": 12}]),
+    )
+    .await
+}
+
 async fn all_payments(t: &TestCore, q: PaymentQuery) -> Vec<Payment> {
     let mut q = q;
     q.limit = Some("100".into());
@@ -159,14 +174,7 @@ async fn a_group_made_mid_period_bills_each_member_from_the_first_billing_day_on
 async fn a_contract_from_a_leap_day_ends_on_28_february_and_renews_month_by_month_without_drifting()
 {
     let t = TestCore::new().await;
-    t.laptop("LAP-14").await;
-    t.go_to(2028, 2, 29);
-    let order = t
-        .confirmed_order(
-            "emma@mail.example",
-            json!([{"sku": "LAP-14", "quantity": 1, "contractLength": 12}]),
-        )
-        .await;
+    let order = laptops_ordered_on(&t, (2028, 2, 29), 1).await;
     let r = activate(&t, &order.order_id, "LEAP-1").await;
     let s = subs::get(&t.core.db, &t.bu, &r, t.day()).await.unwrap();
     assert_eq!(s.start_date, "2028-02-29");
@@ -227,14 +235,7 @@ async fn a_contract_from_a_leap_day_ends_on_28_february_and_renews_month_by_mont
 #[tokio::test]
 async fn invoice_numbers_start_a_new_series_on_the_first_day_of_the_year() {
     let t = TestCore::new().await;
-    t.laptop("LAP-14").await;
-    t.go_to(2026, 12, 31);
-    let order = t
-        .confirmed_order(
-            "emma@mail.example",
-            json!([{"sku": "LAP-14", "quantity": 2, "contractLength": 12}]),
-        )
-        .await;
+    let order = laptops_ordered_on(&t, (2026, 12, 31), 2).await;
     activate(&t, &order.order_id, "YEAR-1").await;
     let dec = invoices::run(&t.core.db, &t.ctx(), t.day(), 100)
         .await

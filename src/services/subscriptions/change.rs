@@ -46,8 +46,8 @@ pub(super) async fn extend_in(
     let start = row.start();
     let new_end = schedule::end_date(start, new_len);
     let mut after = row.clone();
-    after.contract_length = new_len as i64;
-    after.monthly_amount = new_monthly;
+    after.stored.contract_length = new_len as i64;
+    after.stored.monthly_amount = new_monthly;
     let terms = after.terms(bu);
     let effective = today.max(start);
     if new_monthly != row.monthly_amount {
@@ -67,7 +67,7 @@ pub(super) async fn extend_in(
     webhooks::emit_scheduled(conn, ctx, &row.id).await?;
     billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ExtensionEntry> =
-        serde_json::from_str(&row.extension_history).unwrap_or_default();
+        serde_json::from_str(row.extension_history.as_deref().unwrap_or("[]")).unwrap_or_default();
     history.push(ExtensionEntry {
         extension_months: months,
         old_contract_length: old_len,
@@ -288,7 +288,8 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
     payments::move_to_asset(&mut tx, &row.id, today, new.id).await?;
     billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ReplacementEntry> =
-        serde_json::from_str(&row.replacement_history).unwrap_or_default();
+        serde_json::from_str(row.replacement_history.as_deref().unwrap_or("[]"))
+            .unwrap_or_default();
     history.push(ReplacementEntry {
         old_serial_number: row.serial_number.clone(),
         new_serial_number: new.serial_number.clone(),

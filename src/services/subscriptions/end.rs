@@ -163,7 +163,8 @@ pub(crate) async fn contract_end(
     let bu = &ctx.bu;
     let today = ctx.today();
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLS} FROM subscriptions s WHERE s.bu_id = ? AND s.status = 'active' AND s.end_date <= ?"
+        "SELECT {} FROM subscriptions s WHERE s.bu_id = ? AND s.status = 'active' AND s.end_date <= ?",
+        cols()
     ))
     .bind(&bu.id)
     .bind(day_text(today))

@@ -21,6 +21,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
 use crate::services::outbox::{r, Op};
+use crate::store::subscriptions::SubscriptionRow;
 use crate::store::{json_col, record, Actor, Db, Entry};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -239,64 +240,38 @@ pub struct Rental {
     pub renewing: bool,
 }
 
+/// A subscription as read for an action or a view: the stored row (`store::subscriptions`) and
+/// two facts read beside it.
 #[derive(sqlx::FromRow, Clone)]
 pub(crate) struct Row {
-    pub id: String,
-    pub order_id: String,
-    pub item_idx: Option<i64>,
-    pub customer_id: String,
-    pub customer_email: String,
-    pub customer_name: String,
-    pub asset_id: i64,
-    pub serial_number: String,
-    pub product_id: Option<String>,
-    pub variant_id: Option<String>,
-    pub sku: String,
-    pub product_name: String,
-    pub product_image_url: Option<String>,
-    pub monthly_amount: i64,
-    pub currency: String,
-    pub status: String,
-    pub billing_group_id: Option<String>,
-    pub original_contract_length: i64,
-    pub contract_length: i64,
-    pub start_date: String,
-    pub end_date: String,
-    pub ended_on: Option<String>,
-    pub billing_start: String,
-    pub payment_terms_days: i64,
-    pub tax_rate: String,
-    pub tax_inclusive: bool,
-    pub list_price: Option<i64>,
-    pub list_price_source: String,
-    pub acquisition_cost: Option<i64>,
-    pub acquisition_cost_source: String,
-    pub captured_at: String,
-    pub total_collected: i64,
-    pub extension_history: String,
-    pub replacement_history: String,
-    pub buyout_details: Option<String>,
-    pub early_return_details: Option<String>,
-    pub cancellation_details: Option<String>,
-    pub upgrade_from_rental_id: Option<String>,
-    pub upgraded_to_rental_id: Option<String>,
-    pub custom_fields: Option<String>,
-    pub notes: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub created_by: String,
+    #[sqlx(flatten)]
+    pub stored: SubscriptionRow,
     pub order_number: Option<String>,
     pub next_billing_date: Option<String>,
 }
 
-const COLS: &str = "s.id, s.order_id, s.item_idx, s.customer_id, s.customer_email, s.customer_name, s.asset_id, s.serial_number, s.product_id,
-    s.variant_id, s.sku, s.product_name, s.product_image_url, s.monthly_amount, s.currency, s.status, s.billing_group_id,
-    s.original_contract_length, s.contract_length, s.start_date, s.end_date, s.ended_on, s.billing_start, s.payment_terms_days, s.tax_rate,
-    s.tax_inclusive, s.list_price, s.list_price_source, s.acquisition_cost, s.acquisition_cost_source, s.captured_at, s.total_collected,
-    s.extension_history, s.replacement_history, s.buyout_details, s.early_return_details, s.cancellation_details, s.upgrade_from_rental_id,
-    s.upgraded_to_rental_id, s.custom_fields, s.notes, s.created_at, s.updated_at, s.created_by,
-    (SELECT order_number FROM orders o WHERE o.id = s.order_id) AS order_number,
-    (SELECT min(due_date) FROM payments p WHERE p.rental_id = s.id AND p.status IN ('pending', 'failed', 'processing')) AS next_billing_date";
+impl std::ops::Deref for Row {
+    type Target = SubscriptionRow;
+    fn deref(&self) -> &SubscriptionRow {
+        &self.stored
+    }
+}
+
+/// The select list of a `Row`: every stored column, then the order number and the next due date.
+fn cols() -> &'static str {
+    static COLS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLS.get_or_init(|| {
+        let stored: Vec<String> = crate::store::subscriptions::COLUMNS
+            .split(',')
+            .map(|c| format!("s.{}", c.trim()))
+            .collect();
+        format!(
+            "{}, (SELECT order_number FROM orders o WHERE o.id = s.order_id) AS order_number,
+             (SELECT min(due_date) FROM payments p WHERE p.rental_id = s.id AND p.status IN ('pending', 'failed', 'processing')) AS next_billing_date",
+            stored.join(", ")
+        )
+    })
+}
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -394,7 +369,10 @@ impl Row {
             end_date: self.end_date.clone(),
             next_billing_date: self.next_billing_date.clone(),
             last_modified_date: self.updated_at.clone(),
-            extension_history: serde_json::from_str(&self.extension_history).unwrap_or_default(),
+            extension_history: serde_json::from_str(
+                self.extension_history.as_deref().unwrap_or("[]"),
+            )
+            .unwrap_or_default(),
             actual_months_rented: actual,
             months_saved: if status == SubscriptionStatus::Active {
                 0
@@ -413,8 +391,10 @@ impl Row {
             breakeven_months: rec.breakeven_months.map(pct_f64),
             has_reached_breakeven: rec.reached_breakeven,
             recovery_status: rec.status.as_str().to_string(),
-            replacement_history: serde_json::from_str(&self.replacement_history)
-                .unwrap_or_default(),
+            replacement_history: serde_json::from_str(
+                self.replacement_history.as_deref().unwrap_or("[]"),
+            )
+            .unwrap_or_default(),
             buyout_details: json_col(self.buyout_details.as_deref()),
             early_return_details: json_col(self.early_return_details.as_deref()),
             cancellation_details: json_col(self.cancellation_details.as_deref()),
@@ -443,7 +423,8 @@ pub(crate) async fn row_in(
     id: &str,
 ) -> Result<Row> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLS} FROM subscriptions s WHERE s.id = ? AND s.bu_id = ?"
+        "SELECT {} FROM subscriptions s WHERE s.id = ? AND s.bu_id = ?",
+        cols()
     ))
     .bind(id.trim())
     .bind(&bu.id)
@@ -513,7 +494,8 @@ pub async fn list(
     let limit = parse_limit(q.limit.as_deref())?;
     let dir = SortDir::parse(q.sort_dir.as_deref())?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {COLS} FROM subscriptions s WHERE s.bu_id = "
+        "SELECT {} FROM subscriptions s WHERE s.bu_id = ",
+        cols()
     ));
     qb.push_bind(bu.id.clone());
     if let Some(s) = opt_trim(q.status.clone()) {
