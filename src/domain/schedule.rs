@@ -21,6 +21,20 @@ pub fn end_date(start: NaiveDate, months: u32) -> NaiveDate {
     add_months(start, months)
 }
 
+/// Whole months from `a` to `b`: the largest m with `add_months(a, m) <= b` (0 when b is not
+/// after a). Counted from `a` like the schedule, so 31 Jan → 28 Feb is one month.
+pub fn months_between(a: NaiveDate, b: NaiveDate) -> u32 {
+    if b <= a {
+        return 0;
+    }
+    let mut m = ((b.year() as i64 - a.year() as i64) * 12 + b.month0() as i64 - a.month0() as i64)
+        .max(0) as u32;
+    while m > 0 && add_months(a, m) > b {
+        m -= 1;
+    }
+    m
+}
+
 pub fn days_in_month(d: NaiveDate) -> u32 {
     let first = d.with_day(1).unwrap_or(d);
     (add_months(first, 1) - first).num_days() as u32
@@ -227,6 +241,18 @@ mod tests {
         assert_eq!(s[11].due_date, d(2026, 12, 1));
         assert_eq!(s[11].period_end, d(2027, 1, 1));
         assert_eq!(s[0].billing_period(), "2026-01");
+    }
+
+    #[test]
+    fn months_between_counts_whole_months_from_the_start_across_month_and_year_ends() {
+        assert_eq!(months_between(d(2026, 1, 31), d(2026, 2, 27)), 0);
+        assert_eq!(months_between(d(2026, 1, 31), d(2026, 2, 28)), 1);
+        assert_eq!(months_between(d(2028, 1, 31), d(2028, 2, 29)), 1);
+        assert_eq!(months_between(d(2028, 2, 29), d(2029, 2, 28)), 12);
+        assert_eq!(months_between(d(2026, 12, 15), d(2027, 1, 14)), 0);
+        assert_eq!(months_between(d(2026, 12, 15), d(2027, 1, 15)), 1);
+        assert_eq!(months_between(d(2026, 3, 1), d(2026, 3, 1)), 0);
+        assert_eq!(months_between(d(2026, 3, 1), d(2025, 3, 1)), 0);
     }
 
     #[test]

@@ -277,21 +277,7 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
-/// Whole months from `a` to `b` (the largest m with a + m months <= b).
-pub fn months_between(a: NaiveDate, b: NaiveDate) -> u32 {
-    if b <= a {
-        return 0;
-    }
-    let mut m = ((b.year_ce().1 as i64 - a.year_ce().1 as i64) * 12 + b.month0() as i64
-        - a.month0() as i64)
-        .max(0) as u32;
-    while m > 0 && schedule::add_months(a, m) > b {
-        m -= 1;
-    }
-    m
-}
-
-use chrono::Datelike;
+pub use crate::domain::schedule::months_between;
 
 impl Row {
     pub(crate) fn status(&self) -> SubscriptionStatus {
