@@ -9,6 +9,7 @@
 // documents folder.
 // Prints one line per step and, last, exactly one line `N passed, M failed`; exits 1 on failure.
 import { remote } from 'webdriverio';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,10 +52,10 @@ async function steps(list) {
       results.push({ name, ok: false });
       continue;
     }
-    const t = Date.now();
+    const t = performance.now();
     try {
       const note = await fn();
-      console.log(`ok   - ${name}${note ? ` (${note})` : ''} [${Date.now() - t} ms]`);
+      console.log(`ok   - ${name}${note ? ` (${note})` : ''} [${Math.round(performance.now() - t)} ms]`);
       results.push({ name, ok: true });
     } catch (e) {
       broken = true;
@@ -155,7 +156,8 @@ async function rowCount(id) {
   return (await browser.$$($t(id))).length;
 }
 
-const serial = `E2E${Date.now().toString(36).toUpperCase()}`;
+// A random tag, not the date: the serials this run scans are its own.
+const serial = `E2E${randomBytes(3).toString('hex').toUpperCase()}`;
 const good = [1, 2, 3].map((n) => `${serial}G${n}`);
 // Doubled characters on purpose: scanners send them, and they must all arrive.
 const wrong = `${serial}WW00`;

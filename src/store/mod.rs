@@ -14,6 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub mod payments;
+pub mod rows;
 pub mod subscriptions;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

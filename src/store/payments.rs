@@ -6,11 +6,12 @@
 //! Any number of rows is one statement (a multi-row `VALUES`, which SQLite takes fastest). Later changes to a payment (paid, failed, cancelled, invoiced,
 //! consolidated) are updates made by the action that changes it.
 
+use super::rows::{self, Row};
 use crate::error::Result;
 use sqlx::query_builder::Separated;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection};
 
-/// The columns every insert names, in the order of `PaymentRow::values`.
+/// The columns every insert names, in the order `PaymentRow` binds them.
 pub const COLUMNS: &str = "id, bu_id, customer_id, rental_id, billing_group_id, asset_id, payment_type, kind, seq, \
     billing_period, period_start, period_end, invoice_date, due_date, subtotal, tax_rate, tax_amount, late_fee_amount, total, \
     currency, line_items, status, provider, method, transaction_id, manually_marked, payment_reference, marked_by, \
@@ -64,56 +65,49 @@ pub struct PaymentRow {
     pub consolidated_into: Option<String>,
 }
 
-impl PaymentRow {
-    /// Push the row's values in `COLUMNS` order.
-    fn push(&self, mut b: Separated<'_, '_, Sqlite, &'static str>) {
-        b.push_bind(self.id.clone())
-            .push_bind(self.bu_id.clone())
-            .push_bind(self.customer_id.clone())
-            .push_bind(self.rental_id.clone())
-            .push_bind(self.billing_group_id.clone())
+impl Row for PaymentRow {
+    const TABLE: &'static str = "payments";
+    const COLUMNS: &'static str = COLUMNS;
+    fn push<'r>(&'r self, mut b: Separated<'_, 'r, Sqlite, &'static str>) {
+        b.push_bind(&self.id)
+            .push_bind(&self.bu_id)
+            .push_bind(&self.customer_id)
+            .push_bind(&self.rental_id)
+            .push_bind(&self.billing_group_id)
             .push_bind(self.asset_id)
-            .push_bind(self.payment_type.clone())
-            .push_bind(self.kind.clone())
+            .push_bind(&self.payment_type)
+            .push_bind(&self.kind)
             .push_bind(self.seq)
-            .push_bind(self.billing_period.clone())
-            .push_bind(self.period_start.clone())
-            .push_bind(self.period_end.clone())
-            .push_bind(self.invoice_date.clone())
-            .push_bind(self.due_date.clone())
+            .push_bind(&self.billing_period)
+            .push_bind(&self.period_start)
+            .push_bind(&self.period_end)
+            .push_bind(&self.invoice_date)
+            .push_bind(&self.due_date)
             .push_bind(self.subtotal)
-            .push_bind(self.tax_rate.clone())
+            .push_bind(&self.tax_rate)
             .push_bind(self.tax_amount)
             .push_bind(self.late_fee_amount)
             .push_bind(self.total)
-            .push_bind(self.currency.clone())
-            .push_bind(self.line_items.clone())
-            .push_bind(self.status.clone())
-            .push_bind(self.provider.clone())
-            .push_bind(self.method.clone())
-            .push_bind(self.transaction_id.clone())
+            .push_bind(&self.currency)
+            .push_bind(&self.line_items)
+            .push_bind(&self.status)
+            .push_bind(&self.provider)
+            .push_bind(&self.method)
+            .push_bind(&self.transaction_id)
             .push_bind(self.manually_marked)
-            .push_bind(self.payment_reference.clone())
-            .push_bind(self.marked_by.clone())
+            .push_bind(&self.payment_reference)
+            .push_bind(&self.marked_by)
             .push_bind(self.capture_attempts)
-            .push_bind(self.last_error.clone())
-            .push_bind(self.failed_at.clone())
-            .push_bind(self.cancel_reason.clone())
-            .push_bind(self.idempotency_key.clone())
-            .push_bind(self.notes.clone())
-            .push_bind(self.paid_at.clone())
-            .push_bind(self.created_at.clone())
-            .push_bind(self.updated_at.clone())
-            .push_bind(self.consolidated_into.clone());
+            .push_bind(&self.last_error)
+            .push_bind(&self.failed_at)
+            .push_bind(&self.cancel_reason)
+            .push_bind(&self.idempotency_key)
+            .push_bind(&self.notes)
+            .push_bind(&self.paid_at)
+            .push_bind(&self.created_at)
+            .push_bind(&self.updated_at)
+            .push_bind(&self.consolidated_into);
     }
-}
-
-/// `<verb> INTO payments (<every column>) VALUES (…), (…) <tail>` for these rows, one statement.
-fn statement<'r>(verb: &str, rows: &'r [PaymentRow], tail: &str) -> QueryBuilder<'r, Sqlite> {
-    let mut qb = QueryBuilder::new(format!("{verb} INTO payments ({COLUMNS}) "));
-    qb.push_values(rows, |b, row| row.push(b));
-    qb.push(tail);
-    qb
 }
 
 /// Add rows; one whose id or idempotency key is already stored is left as it is (so a schedule
@@ -122,7 +116,7 @@ pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Res
     if rows.is_empty() {
         return Ok(0);
     }
-    let done = statement("INSERT OR IGNORE", rows, "")
+    let done = rows::statement("INSERT OR IGNORE", rows, "")
         .build()
         .execute(conn)
         .await?;
@@ -131,7 +125,7 @@ pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Res
 
 /// Add one row; a row with the same id or idempotency key is an error.
 pub async fn insert(conn: &mut SqliteConnection, row: &PaymentRow) -> Result<()> {
-    statement("INSERT", std::slice::from_ref(row), "")
+    rows::statement("INSERT", std::slice::from_ref(row), "")
         .build()
         .execute(conn)
         .await?;
@@ -142,31 +136,19 @@ pub async fn insert(conn: &mut SqliteConnection, row: &PaymentRow) -> Result<()>
 /// business unit and its invoice stay). The database's error is returned as it is, so a caller
 /// can tell a foreign key that is not there yet.
 pub async fn upsert(conn: &mut SqliteConnection, row: &PaymentRow) -> sqlx::Result<()> {
-    static SET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let set = SET.get_or_init(|| {
-        COLUMNS
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !matches!(*c, "id" | "bu_id"))
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
-    statement(
-        "INSERT",
-        std::slice::from_ref(row),
-        &format!(" ON CONFLICT (id) DO UPDATE SET {set}"),
-    )
-    .build()
-    .execute(conn)
-    .await?;
+    static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let tail = TAIL.get_or_init(|| rows::upsert_tail::<PaymentRow>(&[]));
+    rows::statement("INSERT", std::slice::from_ref(row), tail)
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// `[with] INSERT INTO payments (<every column>) <select>`, for set-based bulk writes (the bench):
 /// `select` yields every column of `COLUMNS`, in that order.
 pub fn insert_from(with: &str, select: &str) -> String {
-    format!("{with} INSERT INTO payments ({COLUMNS}) {select}")
+    rows::insert_from::<PaymentRow>(with, select)
 }
 
 #[cfg(test)]
@@ -175,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_row_binds_a_value_for_every_column() {
-        let q = statement("INSERT", &[PaymentRow::default()], "").into_sql();
+        let q = rows::statement("INSERT", &[PaymentRow::default()], "").into_sql();
         assert_eq!(q.matches('?').count(), COLUMNS.split(',').count(), "{q}");
     }
 }

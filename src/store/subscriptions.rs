@@ -4,11 +4,12 @@
 //! its default here. Later changes (extended, replaced, ended, notes) are updates made by the
 //! action that changes it.
 
+use super::rows::{self, Row};
 use crate::error::Result;
-use serde_json::{json, Value};
-use sqlx::SqliteConnection;
+use sqlx::query_builder::Separated;
+use sqlx::{Sqlite, SqliteConnection};
 
-/// The columns every insert names, in the order of `SubscriptionRow::values`.
+/// The columns every insert names, in the order `SubscriptionRow` binds them.
 pub const COLUMNS: &str =
     "id, bu_id, order_id, item_idx, customer_id, customer_email, customer_name, asset_id, \
     serial_number, product_id, variant_id, sku, product_name, product_image_url, \
@@ -86,78 +87,64 @@ pub struct SubscriptionRow {
     pub created_by: String,
 }
 
-impl SubscriptionRow {
-    /// The row's values in `COLUMNS` order.
-    fn values(&self) -> Value {
-        json!([
-            self.id,
-            self.bu_id,
-            self.order_id,
-            self.item_idx,
-            self.customer_id,
-            self.customer_email,
-            self.customer_name,
-            self.asset_id,
-            self.serial_number,
-            self.product_id,
-            self.variant_id,
-            self.sku,
-            self.product_name,
-            self.product_image_url,
-            self.monthly_amount,
-            self.currency,
-            self.status,
-            self.billing_group_id,
-            self.original_contract_length,
-            self.contract_length,
-            self.start_date,
-            self.end_date,
-            self.ended_on,
-            self.billing_start,
-            self.payment_terms_days,
-            self.tax_rate,
-            self.tax_inclusive,
-            self.list_price,
-            self.list_price_source,
-            self.acquisition_cost,
-            self.acquisition_cost_source,
-            self.captured_at,
-            self.total_collected,
-            self.extension_history.as_deref().unwrap_or("[]"),
-            self.replacement_history.as_deref().unwrap_or("[]"),
-            self.buyout_details,
-            self.early_return_details,
-            self.cancellation_details,
-            self.upgrade_from_rental_id,
-            self.upgraded_to_rental_id,
-            self.custom_fields,
-            self.notes,
-            self.created_at,
-            self.updated_at,
-            self.created_by,
-        ])
+impl Row for SubscriptionRow {
+    const TABLE: &'static str = "subscriptions";
+    const COLUMNS: &'static str = COLUMNS;
+    fn push<'r>(&'r self, mut b: Separated<'_, 'r, Sqlite, &'static str>) {
+        b.push_bind(&self.id)
+            .push_bind(&self.bu_id)
+            .push_bind(&self.order_id)
+            .push_bind(self.item_idx)
+            .push_bind(&self.customer_id)
+            .push_bind(&self.customer_email)
+            .push_bind(&self.customer_name)
+            .push_bind(self.asset_id)
+            .push_bind(&self.serial_number)
+            .push_bind(&self.product_id)
+            .push_bind(&self.variant_id)
+            .push_bind(&self.sku)
+            .push_bind(&self.product_name)
+            .push_bind(&self.product_image_url)
+            .push_bind(self.monthly_amount)
+            .push_bind(&self.currency)
+            .push_bind(&self.status)
+            .push_bind(&self.billing_group_id)
+            .push_bind(self.original_contract_length)
+            .push_bind(self.contract_length)
+            .push_bind(&self.start_date)
+            .push_bind(&self.end_date)
+            .push_bind(&self.ended_on)
+            .push_bind(&self.billing_start)
+            .push_bind(self.payment_terms_days)
+            .push_bind(&self.tax_rate)
+            .push_bind(self.tax_inclusive)
+            .push_bind(self.list_price)
+            .push_bind(&self.list_price_source)
+            .push_bind(self.acquisition_cost)
+            .push_bind(&self.acquisition_cost_source)
+            .push_bind(&self.captured_at)
+            .push_bind(self.total_collected)
+            .push_bind(self.extension_history.as_deref().unwrap_or("[]"))
+            .push_bind(self.replacement_history.as_deref().unwrap_or("[]"))
+            .push_bind(&self.buyout_details)
+            .push_bind(&self.early_return_details)
+            .push_bind(&self.cancellation_details)
+            .push_bind(&self.upgrade_from_rental_id)
+            .push_bind(&self.upgraded_to_rental_id)
+            .push_bind(&self.custom_fields)
+            .push_bind(&self.notes)
+            .push_bind(&self.created_at)
+            .push_bind(&self.updated_at)
+            .push_bind(&self.created_by);
     }
-}
-
-fn row_fields() -> &'static str {
-    static FIELDS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    FIELDS.get_or_init(|| {
-        (0..COLUMNS.split(',').count())
-            .map(|i| format!("value ->> {i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
 }
 
 /// Add one row; a row with the same id is an error.
 pub async fn insert(conn: &mut SqliteConnection, row: &SubscriptionRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO subscriptions ({COLUMNS}) SELECT {} FROM json_each(?)",
-        row_fields()
-    ))
-    .bind(Value::Array(vec![row.values()]).to_string())
-    .execute(conn)
-    .await?;
+    rows::statement("INSERT", std::slice::from_ref(row), "")
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -166,22 +153,10 @@ pub async fn insert(conn: &mut SqliteConnection, row: &SubscriptionRow) -> Resul
 /// (`KEPT_ON_ADOPT`). The database's error is returned as it is, so a caller can tell a row it
 /// points to that is not there yet.
 pub async fn adopt(conn: &mut SqliteConnection, row: &SubscriptionRow) -> sqlx::Result<()> {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let set = COLUMNS
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !matches!(*c, "id" | "bu_id") && !KEPT_ON_ADOPT.contains(c))
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!(
-            "INSERT INTO subscriptions ({COLUMNS}) SELECT {} FROM json_each(?) WHERE true ON CONFLICT (id) DO UPDATE SET {set}",
-            row_fields()
-        )
-    });
-    sqlx::query(sql)
-        .bind(Value::Array(vec![row.values()]).to_string())
+    static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let tail = TAIL.get_or_init(|| rows::upsert_tail::<SubscriptionRow>(KEPT_ON_ADOPT));
+    rows::statement("INSERT", std::slice::from_ref(row), tail)
+        .build()
         .execute(conn)
         .await?;
     Ok(())
@@ -190,7 +165,7 @@ pub async fn adopt(conn: &mut SqliteConnection, row: &SubscriptionRow) -> sqlx::
 /// `[with] INSERT INTO subscriptions (<every column>) <select>`, for set-based bulk writes (the
 /// bench): `select` yields every column of `COLUMNS`, in that order.
 pub fn insert_from(with: &str, select: &str) -> String {
-    format!("{with} INSERT INTO subscriptions ({COLUMNS}) {select}")
+    rows::insert_from::<SubscriptionRow>(with, select)
 }
 
 #[cfg(test)]
@@ -198,12 +173,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_row_has_a_value_for_every_column_and_no_history_is_an_empty_list() {
-        let n = COLUMNS.split(',').count();
-        let v = SubscriptionRow::default().values();
-        assert_eq!(v.as_array().unwrap().len(), n);
-        assert_eq!(v[33], "[]");
-        assert_eq!(v[34], "[]");
+    fn a_row_binds_a_value_for_every_column_and_keeps_what_it_must() {
+        let q = rows::statement("INSERT", &[SubscriptionRow::default()], "").into_sql();
+        assert_eq!(q.matches('?').count(), COLUMNS.split(',').count(), "{q}");
         assert!(KEPT_ON_ADOPT.iter().all(|k| COLUMNS.contains(k)));
+        let tail = rows::upsert_tail::<SubscriptionRow>(KEPT_ON_ADOPT);
+        assert!(!tail.contains("tax_rate =") && tail.contains("status = excluded.status"));
     }
 }

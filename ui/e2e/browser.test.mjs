@@ -5,7 +5,7 @@
 // drives the system Chromium with playwright-core, saves screenshots to e2e/shots/, and prints
 // one final line `N passed, M failed`. Exits non-zero on any failure.
 import { execFileSync, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -26,6 +26,11 @@ const chromePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const TODAY = (process.env.FLEXDESK_TODAY || readFileSync(resolve(uiDir, "../tests/pinned-today"), "utf8")).trim();
 process.env.FLEXDESK_TODAY = TODAY;
 const TIMEOUT = 15_000;
+// Names this run makes up (serials, SKUs, emails) carry a random tag, never the date: each call a
+// new one. Durations and deadlines use the monotonic clock (performance.now).
+const RUN = randomBytes(3).toString("hex").toUpperCase();
+let made = 0;
+const uniq = () => `${RUN}${(made++).toString(36).toUpperCase()}`;
 
 let passed = 0;
 let failed = 0;
@@ -50,11 +55,11 @@ function finish(code) {
 
 /** One named check; the scenario stops at the first failure (later steps depend on it). */
 async function step(name, fn) {
-  const t0 = Date.now();
+  const t0 = performance.now();
   try {
     await fn();
     passed++;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+    console.log(`ok   ${name} (${Math.round(performance.now() - t0)} ms)`);
   } catch (e) {
     failed++;
     console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split("\n").slice(0, 6).join("\n     ")}`);
@@ -317,7 +322,7 @@ async function main() {
     await shot("02-counter-confirmed");
   });
 
-  const serial = `E2E${Date.now().toString(36).toUpperCase()}`;
+  const serial = `E2E${uniq()}`;
   await step("intake: a scanned new serial is added", async () => {
     await tid("nav-intake").click();
     await tid("screen-title").filter({ hasText: "intake" }).waitFor();
@@ -454,7 +459,7 @@ async function main() {
     const phone = vs.items[0];
     await tid("nav-counter").click();
     await tid("counter-new-customer").click();
-    const email = `walk.in.${Date.now()}@example.org`;
+    const email = `walk.in.${uniq().toLowerCase()}@example.org`;
     await tid("customer-email").fill(email);
     await tid("customer-first-name").fill("Walk");
     await tid("customer-last-name").fill("In");
@@ -482,7 +487,7 @@ async function main() {
     await become("Administrator");
     await tid("nav-catalog").click();
     await tid("catalog-new-product").click();
-    const sku = `E2E-${Date.now().toString(36).toUpperCase()}`;
+    const sku = `E2E-${uniq()}`;
     await tid("product-sku").fill(sku);
     await tid("product-name").fill("Test Scooter");
     await tid("product-category").fill("Scooters");
@@ -544,7 +549,7 @@ async function main() {
   let good;
   await step("bulk intake: a CSV file is checked first, rows with problems are listed by line", async () => {
     await tid("nav-intake").click();
-    good = `CSV${Date.now().toString(36).toUpperCase()}`;
+    good = `CSV${uniq()}`;
     const csv = `Serial Number,SKU,Location\n${good},${intakeVariant.variantSku},Rack 9\n${serial},${intakeVariant.variantSku},Rack 9\nX1,NO-SUCH-SKU,Rack 9\n`;
     await tid("csv-file").setInputFiles({ name: "intake.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await tid("csv-report").filter({ hasText: "Preview" }).waitFor();
@@ -572,7 +577,7 @@ async function main() {
   // ---------- scan station, returns desk, payments (subscriptions core)
   const admin = boot.users.find((u) => u.name === "Administrator");
   const actx = { userId: admin.id, buId: target.id };
-  const tag = Date.now().toString(36).toUpperCase();
+  const tag = uniq();
   const scanGood = [1, 2, 3].map((n) => `SCN${tag}G${n}`);
   const scanWrong = `SCN${tag}W`;
   const scanBlocked = `SCN${tag}U`;
@@ -995,8 +1000,8 @@ async function main() {
       const secret = (await endpoint.getByTestId("webhook-secret").innerText()).trim();
       assert(secret.startsWith("whsec_"), `secret shown after adding: ${secret}`);
       await endpoint.getByTestId("webhook-test").click();
-      const deadline = Date.now() + TIMEOUT;
-      while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const deadline = performance.now() + TIMEOUT;
+      while (got.length < 1 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       assert(got.length === 1, `the receiver got ${got.length} requests`);
       const [{ headers, body }] = got;
       const [t, v1] = headers["flexdesk-signature"].split(",").map((p) => p.split("=")[1]);
@@ -1012,8 +1017,8 @@ async function main() {
       assert((await tid("delivery-payload").innerText()).includes('"event": "ping"'), "the dialog shows the payload");
       await shot("33-webhook-delivery");
       await tid("delivery-redeliver").click();
-      const again = Date.now() + TIMEOUT;
-      while (got.length < 2 && Date.now() < again) await new Promise((r) => setTimeout(r, 100));
+      const again = performance.now() + TIMEOUT;
+      while (got.length < 2 && performance.now() < again) await new Promise((r) => setTimeout(r, 100));
       assert(got.length === 2, "Send again delivers once more");
       assert(got[1].headers["flexdesk-event-id"] === got[0].headers["flexdesk-event-id"], "with the same event id");
       await page.keyboard.press("Escape");

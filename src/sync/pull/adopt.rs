@@ -371,26 +371,16 @@ pub(super) async fn payment(
         .and_then(|v| <rust_decimal::Decimal as std::str::FromStr>::from_str(&v.to_string()).ok())
         .map(|d| d.normalize().to_string())
         .unwrap_or_else(|| "0".into());
-    // A subscription or an asset this desk does not have (yet) is not named.
-    let rental_id: Option<String> = match text(o, "rentalId") {
-        Some(r) => {
-            sqlx::query_scalar("SELECT id FROM subscriptions WHERE id = ?")
-                .bind(r)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-        None => None,
-    };
-    let asset_id: Option<i64> = match text(o, "serialNumber") {
-        Some(serial) => {
-            sqlx::query_scalar("SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?")
-                .bind(&bu.id)
-                .bind(serial)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-        None => None,
-    };
+    // A subscription or an asset this desk does not have (yet) is not named (one look-up).
+    let (rental_id, asset_id): (Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT id FROM subscriptions WHERE id = ?1),
+                (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3)",
+    )
+    .bind(text(o, "rentalId"))
+    .bind(&bu.id)
+    .bind(text(o, "serialNumber"))
+    .fetch_one(&mut *conn)
+    .await?;
     let row = crate::store::payments::PaymentRow {
         id: id.clone(),
         bu_id: bu.id.clone(),
