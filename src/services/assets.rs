@@ -8,7 +8,7 @@ use crate::domain::serial;
 use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
-use crate::services::outbox::{r, Op};
+use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{record, Db, Entry};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -107,7 +107,7 @@ pub async fn get(db: &Db, bu: &BusinessUnit, serial_number: &str) -> Result<Asse
         .ok_or_else(|| Error::not_found("Asset", serial_number.trim()))
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct AssetInput {
@@ -252,13 +252,21 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
     let a = find(conn, bu, &sn)
         .await?
         .ok_or_else(|| Error::internal("asset vanished after insert"))?;
-    let mut body = wire_fields(&a);
-    body["serialNumber"] = a.serial_number.clone().into();
-    body["sku"] = a.sku.clone().into();
+    let f = owner_fields(&a);
+    let body = AssetInput {
+        serial_number: a.serial_number.clone(),
+        sku: a.sku.clone(),
+        status: f.status,
+        location: f.location,
+        condition: f.condition,
+        notes: f.notes,
+        acquisition_cost: f.acquisition_cost,
+        acquisition_date: f.acquisition_date,
+    };
     crate::services::outbox::record(
         conn,
         ctx,
-        Op::post("/v1/assets", body)
+        Op::new(OpKind::AssetCreate, None, &body)
             .touching([r("asset", &a.serial_number)])
             .saying(format!("{} taken in", a.serial_number)),
     )
@@ -266,13 +274,16 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
     Ok(a)
 }
 
-/// The fields an asset's owner sets, in the wire form (the body of a create or an update).
-fn wire_fields(a: &Asset) -> serde_json::Value {
-    serde_json::json!({
-        "status": a.status, "location": a.location, "condition": a.condition, "notes": a.notes,
-        "acquisitionCost": a.acquisition_cost.map(|m| crate::money::to_wire_value(&m)),
-        "acquisitionDate": a.acquisition_date,
-    })
+/// The fields an asset's owner sets, as they now are (the body of its update op).
+fn owner_fields(a: &Asset) -> AssetUpdate {
+    AssetUpdate {
+        status: Some(a.status.as_str().to_string()),
+        location: a.location.clone(),
+        condition: a.condition.clone(),
+        notes: a.notes.clone(),
+        acquisition_cost: a.acquisition_cost,
+        acquisition_date: a.acquisition_date.clone(),
+    }
 }
 
 pub async fn create(db: &Db, ctx: &Ctx, input: AssetInput) -> Result<Asset> {
@@ -282,7 +293,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: AssetInput) -> Result<Asset> {
     Ok(a)
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct AssetUpdate {
@@ -391,13 +402,14 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::put(format!("/v1/assets/{}", after.serial_number), {
-            let mut b = wire_fields(&after);
-            if !status_sent {
-                b.as_object_mut().map(|o| o.remove("status"));
-            }
-            b
-        })
+        Op::new(
+            OpKind::AssetUpdate,
+            Some(&after.serial_number),
+            &AssetUpdate {
+                status: owner_fields(&after).status.filter(|_| status_sent),
+                ..owner_fields(&after)
+            },
+        )
         .touching([r("asset", &after.serial_number)])
         .saying(summary),
     )
@@ -448,7 +460,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, serial_number: &str) -> Result<String> {
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::delete(format!("/v1/assets/{}", a.serial_number))
+        Op::bare(OpKind::AssetDelete, Some(&a.serial_number))
             .touching([r("asset", &a.serial_number)])
             .saying(format!("{} deleted", a.serial_number)),
     )

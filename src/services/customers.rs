@@ -7,7 +7,7 @@ use crate::domain::status::{CustomerStatus, CustomerType};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
-use crate::services::outbox::{r, Op};
+use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{json_col, record, Db, Entry};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -323,15 +323,15 @@ pub(crate) async fn insert(
         },
     )
     .await?;
-    let mut body = serde_json::to_value(NewCustomer {
+    let body = NewCustomer {
         customer_id: Some(id.clone()),
+        email: email.clone(),
         ..new.clone()
-    })?;
-    body["email"] = email.clone().into();
+    };
     crate::services::outbox::record(
         conn,
         ctx,
-        Op::post("/v1/customers", body)
+        Op::new(OpKind::CustomerCreate, None, &body)
             .touching([r("customer", &id)])
             .saying(format!("New customer {email}")),
     )
@@ -373,7 +373,7 @@ pub async fn create(db: &Db, ctx: &Ctx, new: NewCustomer) -> Result<Customer> {
     Ok(customer)
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct CustomerUpdate {
@@ -503,9 +503,10 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::put(
-            format!("/v1/customers/{}", after.customer_id),
-            profile_body(&after),
+        Op::new(
+            OpKind::CustomerUpdate,
+            Some(&after.customer_id),
+            &profile_body(&after),
         )
         .touching([r("customer", &after.customer_id)])
         .saying(format!(
@@ -519,16 +520,23 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
 }
 
 /// The whole profile as an update body: the remote ends with exactly this desk's profile.
-fn profile_body(c: &Customer) -> serde_json::Value {
-    serde_json::json!({
-        "email": c.email, "firstName": c.first_name, "lastName": c.last_name,
-        "company": c.company.clone().unwrap_or_default(), "phone": c.phone.clone().unwrap_or_default(),
-        "customerType": c.customer_type.as_str(), "status": c.status.as_str(),
-        "vatId": c.vat_id.clone().unwrap_or_default(),
-        "registrationNumber": c.registration_number.clone().unwrap_or_default(),
-        "billingAddress": c.last_billing_address, "shippingAddress": c.last_shipping_address,
-        "notes": c.notes.clone().unwrap_or_default(),
-    })
+fn profile_body(c: &Customer) -> CustomerUpdate {
+    CustomerUpdate {
+        customer_id: c.customer_id.clone(),
+        email: Some(c.email.clone()),
+        first_name: Some(c.first_name.clone()),
+        last_name: Some(c.last_name.clone()),
+        // Empty clears: the profile is sent whole.
+        company: Some(c.company.clone().unwrap_or_default()),
+        phone: Some(c.phone.clone().unwrap_or_default()),
+        customer_type: Some(c.customer_type.as_str().to_string()),
+        status: Some(c.status.as_str().to_string()),
+        vat_id: Some(c.vat_id.clone().unwrap_or_default()),
+        registration_number: Some(c.registration_number.clone().unwrap_or_default()),
+        billing_address: c.last_billing_address.clone(),
+        shipping_address: c.last_shipping_address.clone(),
+        notes: Some(c.notes.clone().unwrap_or_default()),
+    }
 }
 
 /// Soft delete: status `inactive`. Refused while the customer has open orders.
@@ -583,7 +591,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::delete(format!("/v1/customers/{id}"))
+        Op::bare(OpKind::CustomerDeactivate, Some(id))
             .touching([r("customer", id)])
             .saying(format!(
                 "Customer {} {} deactivated",

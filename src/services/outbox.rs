@@ -1,4 +1,4 @@
-//! The outbox side of sync, as every action sees it: the v1 operation an action records in its
+//! The outbox side of sync, as every action sees it: the typed operation an action records in its
 //! own transaction (`record`), the replay of another desk's operation on a hub (`Replay`, and the
 //! "applied before" answer to a repeat), and `kind:key` refs. The sync layer (`crate::sync`) reads
 //! the outbox and talks to the remote; services never import it.
@@ -16,10 +16,125 @@ pub struct Replay {
     pub origin: String,
 }
 
-/// One synced change as the v1 request that makes it on the remote.
+/// What kind of change a synced action made. A service names it with the action's own typed
+/// body; the sync layer makes the remote's request from kind, key and body, in one place per
+/// remote kind (`crate::sync::wire`). No service knows a remote's paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    ProductCreate,
+    ProductUpdate,
+    ProductDiscontinue,
+    AssetCreate,
+    AssetUpdate,
+    AssetDelete,
+    AssetInspect,
+    CustomerCreate,
+    CustomerUpdate,
+    CustomerDeactivate,
+    OrderCreate,
+    OrderConfirm,
+    OrderCancel,
+    OrderNotes,
+    SubscriptionCreate,
+    SubscriptionExtend,
+    SubscriptionReplace,
+    SubscriptionUpgrade,
+    SubscriptionBuyout,
+    SubscriptionEarlyReturn,
+    SubscriptionCancel,
+    SubscriptionNotes,
+    ReturnReceive,
+    BillingGroupCreate,
+    BillingGroupUpdate,
+    BillingGroupDelete,
+    PaymentMarkPaid,
+    PaymentMarkFailed,
+    PaymentCancel,
+}
+
+impl OpKind {
+    pub const ALL: [OpKind; 29] = {
+        use OpKind::*;
+        [
+            ProductCreate,
+            ProductUpdate,
+            ProductDiscontinue,
+            AssetCreate,
+            AssetUpdate,
+            AssetDelete,
+            AssetInspect,
+            CustomerCreate,
+            CustomerUpdate,
+            CustomerDeactivate,
+            OrderCreate,
+            OrderConfirm,
+            OrderCancel,
+            OrderNotes,
+            SubscriptionCreate,
+            SubscriptionExtend,
+            SubscriptionReplace,
+            SubscriptionUpgrade,
+            SubscriptionBuyout,
+            SubscriptionEarlyReturn,
+            SubscriptionCancel,
+            SubscriptionNotes,
+            ReturnReceive,
+            BillingGroupCreate,
+            BillingGroupUpdate,
+            BillingGroupDelete,
+            PaymentMarkPaid,
+            PaymentMarkFailed,
+            PaymentCancel,
+        ]
+    };
+
+    /// The kind as the outbox stores it (`order.confirm`).
+    pub fn as_str(self) -> &'static str {
+        use OpKind::*;
+        match self {
+            ProductCreate => "product.create",
+            ProductUpdate => "product.update",
+            ProductDiscontinue => "product.discontinue",
+            AssetCreate => "asset.create",
+            AssetUpdate => "asset.update",
+            AssetDelete => "asset.delete",
+            AssetInspect => "asset.inspect",
+            CustomerCreate => "customer.create",
+            CustomerUpdate => "customer.update",
+            CustomerDeactivate => "customer.deactivate",
+            OrderCreate => "order.create",
+            OrderConfirm => "order.confirm",
+            OrderCancel => "order.cancel",
+            OrderNotes => "order.notes",
+            SubscriptionCreate => "subscription.create",
+            SubscriptionExtend => "subscription.extend",
+            SubscriptionReplace => "subscription.replace",
+            SubscriptionUpgrade => "subscription.upgrade",
+            SubscriptionBuyout => "subscription.buyout",
+            SubscriptionEarlyReturn => "subscription.early_return",
+            SubscriptionCancel => "subscription.cancel",
+            SubscriptionNotes => "subscription.notes",
+            ReturnReceive => "return.receive",
+            BillingGroupCreate => "billing_group.create",
+            BillingGroupUpdate => "billing_group.update",
+            BillingGroupDelete => "billing_group.delete",
+            PaymentMarkPaid => "payment.mark_paid",
+            PaymentMarkFailed => "payment.mark_failed",
+            PaymentCancel => "payment.cancel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OpKind> {
+        OpKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One synced change: its kind, the key of what it acts on (for a create, none: the body
+/// carries the ids made here), the action's typed body in the wire form, and the entities it
+/// touches.
 pub struct Op {
-    pub method: &'static str,
-    pub path: String,
+    pub kind: OpKind,
+    pub key: Option<String>,
     pub body: Option<Value>,
     /// `kind:key` of every entity the change touches (`rental:rnt_…`, `asset:SERIAL`, …).
     pub refs: Vec<String>,
@@ -27,34 +142,21 @@ pub struct Op {
 }
 
 impl Op {
-    pub fn post(path: impl Into<String>, body: Value) -> Op {
+    /// A change with no body of its own (a delete, a confirm).
+    pub fn bare(kind: OpKind, key: Option<&str>) -> Op {
         Op {
-            method: "POST",
-            path: path.into(),
-            body: Some(body),
-            refs: vec![],
-            summary: String::new(),
-        }
-    }
-    pub fn put(path: impl Into<String>, body: Value) -> Op {
-        Op {
-            method: "PUT",
-            ..Op::post(path, body)
-        }
-    }
-    pub fn patch(path: impl Into<String>, body: Value) -> Op {
-        Op {
-            method: "PATCH",
-            ..Op::post(path, body)
-        }
-    }
-    pub fn delete(path: impl Into<String>) -> Op {
-        Op {
-            method: "DELETE",
-            path: path.into(),
+            kind,
+            key: key.map(str::to_string),
             body: None,
             refs: vec![],
             summary: String::new(),
+        }
+    }
+    /// A change whose body is `body` (the action's input or outcome type), money in the wire form.
+    pub fn new<T: serde::Serialize>(kind: OpKind, key: Option<&str>, body: &T) -> Op {
+        Op {
+            body: Some(crate::money::to_wire_value(body)),
+            ..Op::bare(kind, key)
         }
     }
     pub fn touching<I: IntoIterator<Item = S>, S: Into<String>>(mut self, refs: I) -> Op {
@@ -65,6 +167,18 @@ impl Op {
         self.summary = summary.into();
         self
     }
+}
+
+/// The body of an action that only carries a reason (`cancel`, `mark-failed`).
+#[derive(serde::Serialize)]
+pub struct ReasonBody<'a> {
+    pub reason: Option<&'a str>,
+}
+
+/// The body of a notes change.
+#[derive(serde::Serialize)]
+pub struct NotesBody<'a> {
+    pub notes: &'a str,
 }
 
 /// `kind:key`, the form of an op's refs.
@@ -110,14 +224,14 @@ pub async fn record(conn: &mut SqliteConnection, ctx: &Ctx, op: Op) -> Result<()
         None => return Ok(()),
     };
     let res = sqlx::query(
-        "INSERT INTO sync_ops (op_id, bu_id, origin, method, path, body, refs, summary, at, actor, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sync_ops (op_id, bu_id, origin, method, path, kind, op_key, body, refs, summary, at, actor, status)
+         VALUES (?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&op_id)
     .bind(&ctx.bu.id)
     .bind(&origin)
-    .bind(op.method)
-    .bind(&op.path)
+    .bind(op.kind.as_str())
+    .bind(&op.key)
     .bind(op.body.map(|b| b.to_string()))
     .bind(serde_json::to_string(&op.refs)?)
     .bind(&op.summary)

@@ -111,16 +111,16 @@ impl Row for PaymentRow {
 }
 
 /// Add rows; one whose id or idempotency key is already stored is left as it is (so a schedule
-/// written twice writes each month once). Returns how many were added.
-pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Result<u64> {
+/// written twice writes each month once). Returns the ids of the rows added.
+pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Result<Vec<String>> {
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
-    let done = rows::statement("INSERT OR IGNORE", rows, "")
-        .build()
-        .execute(conn)
+    let added = rows::statement("INSERT OR IGNORE", rows, " RETURNING id")
+        .build_query_scalar()
+        .fetch_all(conn)
         .await?;
-    Ok(done.rows_affected())
+    Ok(added)
 }
 
 /// Add one row; a row with the same id or idempotency key is an error.

@@ -16,6 +16,7 @@ pub mod push;
 pub mod remote;
 pub mod secrets;
 pub mod seed;
+pub mod wire;
 
 use crate::error::Result;
 use serde::Serialize;

@@ -52,6 +52,8 @@ struct Pending {
     origin: String,
     method: String,
     path: String,
+    kind: Option<String>,
+    op_key: Option<String>,
     body: Option<String>,
     refs: String,
     summary: String,
@@ -84,7 +86,7 @@ pub async fn push(
     let mut after_seq = 0i64;
     loop {
         let batch: Vec<Pending> = sqlx::query_as(
-            "SELECT seq, op_id, origin, method, path, body, refs, summary, at, attempts, next_try_at FROM sync_ops
+            "SELECT seq, op_id, origin, method, path, kind, op_key, body, refs, summary, at, attempts, next_try_at FROM sync_ops
              WHERE bu_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT 200",
         )
         .bind(&bu_id)
@@ -109,13 +111,19 @@ pub async fn push(
                     return Ok(report);
                 }
             }
+            let call = super::wire::of_row(
+                op.kind.as_deref(),
+                op.op_key.as_deref(),
+                &op.method,
+                &op.path,
+            );
             let answer = client
                 .send(&Request {
                     op_id: &op.op_id,
                     origin: &op.origin,
                     at: &op.at,
-                    method: &op.method,
-                    path: &op.path,
+                    method: call.method,
+                    path: &call.path,
                     body: op.body.as_deref(),
                 })
                 .await;
@@ -160,7 +168,7 @@ pub async fn push(
                         .bind(&message)
                         .bind(
                             serde_json::json!({
-                                "summary": op.summary, "method": op.method, "path": op.path,
+                                "summary": op.summary, "method": call.method, "path": call.path,
                                 "body": op.body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok()),
                                 "at": op.at,
                             })

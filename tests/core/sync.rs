@@ -1483,3 +1483,58 @@ async fn keyring_holds_the_remote_key_and_the_database_never_sees_it() {
     }
     assert!(!secrets.exists(), "nothing was sealed");
 }
+
+/// Ops are recorded typed (their kind and key; the request is made when they are pushed), and a
+/// desk upgraded with ops still waiting that an older FlexDesk recorded as requests pushes those
+/// as they were recorded.
+#[tokio::test]
+async fn typed_ops_and_ops_recorded_as_requests_before_them_both_reach_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut hub, a, _b) = hub_and_desks(dir.path()).await;
+    hub.stop();
+    let mut ids = vec![];
+    for (email, first) in [("olga@example.com", "Olga"), ("piet@example.com", "Piet")] {
+        let c = a
+            .ok(
+                "POST",
+                "/v1/customers",
+                json!({"email": email, "firstName": first, "lastName": "Berg"}),
+            )
+            .await;
+        ids.push(c["customerId"].as_str().unwrap().to_string());
+    }
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", a.db.display()))
+        .await
+        .unwrap();
+    type Waiting = (i64, Option<String>, Option<String>, String, String);
+    let waiting: Vec<Waiting> = sqlx::query_as(
+        "SELECT seq, kind, op_key, method, path FROM sync_ops WHERE status = 'pending' ORDER BY seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(waiting.len(), 2, "{waiting:?}");
+    for (_, kind, key, method, path) in &waiting {
+        assert_eq!(kind.as_deref(), Some("customer.create"));
+        assert_eq!((key, method.as_str(), path.as_str()), (&None, "", ""));
+    }
+    // The first one as an older FlexDesk recorded it: the request itself.
+    sqlx::query(
+        "UPDATE sync_ops SET kind = NULL, method = 'POST', path = '/v1/customers' WHERE seq = ?",
+    )
+    .bind(waiting[0].0)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    hub.start();
+    let r = a.sync().await;
+    assert_eq!(r["state"], "online", "{r}");
+    assert_eq!(a.counts().await.0, Some(0), "{}", a.status().await);
+    for (id, email) in ids.iter().zip(["olga@example.com", "piet@example.com"]) {
+        let c = hub
+            .ok("GET", &format!("/v1/customers/{id}"), Value::Null)
+            .await;
+        assert_eq!(c["email"], email, "{c}");
+    }
+}

@@ -535,3 +535,72 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_comes_up
     distinct.dedup();
     assert_eq!(distinct.len(), 3, "each event once");
 }
+
+/// `payment.scheduled` names exactly the payments an action added: an extension's new months,
+/// then a buyout's charge, each once, and nothing for the months a buyout cancels.
+#[tokio::test]
+async fn payment_scheduled_names_the_payments_each_action_added() {
+    let t = TestCore::new().await;
+    t.laptop("LAP-16").await;
+    let all = endpoint(&t, "http://127.0.0.1:9/all", &["payment.scheduled"]).await;
+    let order = t
+        .confirmed_order(
+            "nora@x.example",
+            json!([{"sku": "LAP-16", "quantity": 1, "contractLength": 12}]),
+        )
+        .await;
+    t.asset("SN-SCHED-1", "LAP-16").await;
+    let a = subs::activate(
+        &t.core.db,
+        &t.ctx(),
+        subs::ActivateInput {
+            order_id: order.order_id.clone(),
+            asset_serial_number: "SN-SCHED-1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = a.rental.rental_id.clone();
+    let kinds = async |t: &TestCore| -> Vec<(String, String)> {
+        let mut out = vec![];
+        for d in deliveries(t, &all.id).await {
+            let p = webhooks::get_delivery(&t.core.db, &t.bu.id, &d.id)
+                .await
+                .unwrap()
+                .payload;
+            assert_eq!(p["data"]["subscriptionId"], id.as_str());
+            out.push((
+                p["data"]["kind"].as_str().unwrap().to_string(),
+                p["data"]["paymentId"].as_str().unwrap().to_string(),
+            ));
+        }
+        out
+    };
+    assert_eq!(kinds(&t).await.len(), 12);
+    subs::extend(
+        &t.core.db,
+        &t.ctx(),
+        &id,
+        subs::ExtendInput {
+            extension_months: json!(3),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let after_extend = kinds(&t).await;
+    assert_eq!(after_extend.len(), 15, "{after_extend:?}");
+    subs::buyout(&t.core.db, &t.ctx(), &id, Default::default())
+        .await
+        .unwrap();
+    let all_now = kinds(&t).await;
+    assert_eq!(all_now.len(), 16, "{all_now:?}");
+    let ids: std::collections::HashSet<&String> = all_now.iter().map(|(_, p)| p).collect();
+    assert_eq!(ids.len(), 16, "each payment once: {all_now:?}");
+    assert_eq!(
+        all_now.iter().filter(|(k, _)| k == "buyout").count(),
+        1,
+        "{all_now:?}"
+    );
+}

@@ -12,7 +12,7 @@ use super::{
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
-use crate::services::outbox::{r, Op};
+use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{json_col, record, Db, Entry};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -368,12 +368,17 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewGroup) -> Result<BillingGroup>
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::post(
-            "/v1/billing-groups",
-            serde_json::json!({
-                "billingGroupId": id, "customerId": customer_id, "groupName": name, "billingDay": day,
-                "rentalIds": members, "notes": notes,
-            }),
+        Op::new(
+            OpKind::BillingGroupCreate,
+            None,
+            &NewGroup {
+                billing_group_id: Some(id.clone()),
+                customer_id: customer_id.clone(),
+                group_name: name.clone(),
+                billing_day: day.into(),
+                rental_ids: members.clone(),
+                notes: notes.clone(),
+            },
         )
         .touching(group_refs(&id, &members, &[]))
         .saying(format!("Billing group “{name}” created")),
@@ -517,7 +522,7 @@ pub async fn update(db: &Db, ctx: &Ctx, id: &str, upd: GroupUpdate) -> Result<Bi
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::patch(format!("/v1/billing-groups/{id}"), op_body)
+        Op::new(OpKind::BillingGroupUpdate, Some(&id), &op_body)
             .touching(group_refs(&id, &before.rental_ids, &after.rental_ids))
             .saying(format!("Billing group “{}” updated", after.group_name)),
     )
@@ -561,7 +566,7 @@ pub async fn delete(db: &Db, ctx: &Ctx, id: &str) -> Result<()> {
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::delete(format!("/v1/billing-groups/{}", g.billing_group_id))
+        Op::bare(OpKind::BillingGroupDelete, Some(&g.billing_group_id))
             .touching(group_refs(&g.billing_group_id, &g.rental_ids, &[]))
             .saying(format!("Billing group “{}” deleted", g.group_name)),
     )

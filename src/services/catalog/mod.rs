@@ -10,7 +10,7 @@ use crate::domain::status::{ProductStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, FieldError, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
-use crate::services::outbox::{r, Op};
+use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{json_col, record, Db, Entry};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

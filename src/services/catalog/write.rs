@@ -356,8 +356,8 @@ pub(super) async fn upsert_tx(
     if crate::services::outbox::wanted(conn, ctx).await? {
         let body = product_body(&product_in(conn, bu, &product_id).await?);
         let op = match target {
-            Some(t) => Op::put(format!("/v1/products/{t}"), body),
-            None => Op::post("/v1/products", body),
+            Some(t) => Op::new(OpKind::ProductUpdate, Some(t), &body),
+            None => Op::new(OpKind::ProductCreate, None, &body),
         };
         crate::services::outbox::record(
             conn,
@@ -474,7 +474,7 @@ pub async fn delete_product(db: &Db, ctx: &Ctx, product_id: &str) -> Result<(Str
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::delete(format!("/v1/products/{product_id}"))
+        Op::bare(OpKind::ProductDiscontinue, Some(product_id))
             .touching([r("product", product_id)])
             .saying(format!("Product {sku} discontinued")),
     )
@@ -536,7 +536,7 @@ pub async fn set_variant_status(
         crate::services::outbox::record(
             &mut tx,
             ctx,
-            Op::put(format!("/v1/products/{pid}"), body)
+            Op::new(OpKind::ProductUpdate, Some(&pid), &body)
                 .touching([r("product", &pid)])
                 .saying(format!("Variant {sku} {status}")),
         )

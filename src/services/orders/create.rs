@@ -4,7 +4,7 @@ use super::*;
 
 // Input
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct OrderCustomerInput {
@@ -16,7 +16,7 @@ pub struct OrderCustomerInput {
     pub customer_type: Option<CustomerType>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct OrderItemInput {
@@ -29,7 +29,7 @@ pub struct OrderItemInput {
     pub acquisition_cost_override: Option<Money>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct OrderInput {
@@ -536,17 +536,24 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::post("/v1/orders", serde_json::json!({
-            "orderId": order.order_id, "orderNumber": order.order_number, "customerId": customer_id,
-            "billingAddress": order.billing_address, "shippingAddress": order.shipping_address,
-            "items": input.items.iter().map(|i| serde_json::json!({
-                "sku": i.sku, "quantity": i.quantity, "contractLength": i.contract_length,
-                "listPriceOverride": i.list_price_override.map(|m| crate::money::to_wire_value(&m)),
-                "acquisitionCostOverride": i.acquisition_cost_override.map(|m| crate::money::to_wire_value(&m)),
-            })).collect::<Vec<_>>(),
-            "orderType": order.order_type, "extensionDetails": order.extension_details,
-            "upgradeDetails": order.upgrade_details, "customFields": order.custom_fields, "notes": order.notes,
-        }))
+        Op::new(
+            OpKind::OrderCreate,
+            None,
+            &OrderInput {
+                order_id: Some(order.order_id.clone()),
+                order_number: Some(order.order_number.clone()),
+                customer_id: Some(customer_id.clone()),
+                customer: None,
+                billing_address: Some(order.billing_address.clone()),
+                shipping_address: Some(order.shipping_address.clone()),
+                items: input.items.clone(),
+                order_type: Some(order.order_type.as_str().to_string()),
+                extension_details: order.extension_details.clone(),
+                upgrade_details: order.upgrade_details.clone(),
+                custom_fields: order.custom_fields.clone(),
+                notes: order.notes.clone(),
+            },
+        )
         .touching([r("order", &id), r("customer", &customer_id)])
         .saying(format!("Order {number}")),
     )

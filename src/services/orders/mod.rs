@@ -9,7 +9,7 @@ use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderTy
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
-use crate::services::outbox::{r, Op};
+use crate::services::outbox::{r, NotesBody, Op, OpKind, ReasonBody};
 use crate::store::{json_col, next_in_series, record, Db, Entry};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -81,7 +81,7 @@ pub async fn confirm(db: &Db, ctx: &Ctx, order: &str) -> Result<Order> {
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::post(format!("/v1/orders/{id}/confirm"), serde_json::json!({}))
+        Op::bare(OpKind::OrderConfirm, Some(&id))
             .touching([r("order", &id)])
             .saying(format!("Order {number} confirmed")),
     )
@@ -135,9 +135,12 @@ pub async fn cancel(db: &Db, ctx: &Ctx, order: &str, reason: Option<String>) -> 
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::post(
-            format!("/v1/orders/{id}/cancel"),
-            serde_json::json!({ "reason": reason_sent }),
+        Op::new(
+            OpKind::OrderCancel,
+            Some(&id),
+            &ReasonBody {
+                reason: reason_sent.as_deref(),
+            },
         )
         .touching([r("order", &id)])
         .saying(format!("Order {number} cancelled")),
@@ -188,12 +191,9 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, order: &str, notes: &str) -> Result<O
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::patch(
-            format!("/v1/orders/{id}/notes"),
-            serde_json::json!({ "notes": notes }),
-        )
-        .touching([r("order", &id)])
-        .saying(format!("Notes of {id} changed")),
+        Op::new(OpKind::OrderNotes, Some(&id), &NotesBody { notes })
+            .touching([r("order", &id)])
+            .saying(format!("Notes of {id} changed")),
     )
     .await?;
     let o = get_in(&mut tx, &ctx.bu, &id).await?;

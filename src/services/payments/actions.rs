@@ -1,10 +1,11 @@
 //! The accountants' actions on payments: mark paid (one or many), mark failed, cancel, and late fees.
 
 use super::*;
+use crate::services::outbox::{OpKind, ReasonBody};
 
 // Accountants' actions
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct MarkPaid {
@@ -209,20 +210,26 @@ pub(super) async fn mark_paid_in(
     crate::services::outbox::record(
         conn,
         ctx,
-        payment_op(id, "mark-paid", &st, serde_json::json!({
-            "paymentReference": m.payment_reference, "notes": m.notes, "paidAt": paid_at, "method": m.method,
-        })),
+        payment_op(
+            id,
+            OpKind::PaymentMarkPaid,
+            &st,
+            &MarkPaid {
+                paid_at: Some(paid_at.to_string()),
+                ..m.clone()
+            },
+        ),
     )
     .await?;
     emit_payment(conn, ctx, "payment.succeeded", id).await
 }
 
-/// A payment's status change as an op (`mark-paid`, `mark-failed`, `cancel`).
-pub(super) fn payment_op(
+/// A payment's status change as an op (marked paid, failed, cancelled).
+pub(super) fn payment_op<T: serde::Serialize>(
     id: &str,
-    action: &str,
+    kind: OpKind,
     st: &State,
-    body: serde_json::Value,
+    body: &T,
 ) -> crate::services::outbox::Op {
     let mut refs = vec![crate::services::outbox::r("payment", id)];
     refs.extend(
@@ -230,9 +237,9 @@ pub(super) fn payment_op(
             .as_deref()
             .map(|r| crate::services::outbox::r("rental", r)),
     );
-    crate::services::outbox::Op::post(format!("/v1/payments/{id}/{action}"), body)
+    crate::services::outbox::Op::new(kind, Some(id), body)
         .touching(refs)
-        .saying(format!("Payment {id}: {action}"))
+        .saying(format!("Payment {id}: {}", kind.as_str()))
 }
 
 /// Queue a `payment.*` event: the ids a receiver routes on, the amount, and the whole payment
@@ -336,9 +343,11 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
         ctx,
         payment_op(
             id,
-            "mark-failed",
+            OpKind::PaymentMarkFailed,
             &st,
-            serde_json::json!({ "reason": reason }),
+            &ReasonBody {
+                reason: Some(&reason),
+            },
         ),
     )
     .await?;
@@ -423,7 +432,14 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        payment_op(id, "cancel", &st, serde_json::json!({ "reason": reason })),
+        payment_op(
+            id,
+            OpKind::PaymentCancel,
+            &st,
+            &ReasonBody {
+                reason: Some(&reason),
+            },
+        ),
     )
     .await?;
     changed(

@@ -44,14 +44,15 @@ pub(super) fn kind_of(k: SlotKind) -> PaymentKind {
 
 /// Store scheduled payments. A payment that already exists (same subscription, kind and month)
 /// is left as it is, so renewals and extensions can be written more than once safely. Returns
-/// how many were added. One statement whatever the count (the rows travel as one JSON array).
+/// the payments added (what the action's `payment.scheduled` events name). One statement
+/// whatever the count.
 pub(crate) async fn insert_slots(
     conn: &mut SqliteConnection,
     payer: &Payer<'_>,
     slots: &[Slot],
-) -> Result<u64> {
+) -> Result<Vec<PaymentRow>> {
     if slots.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
     let rows: Vec<PaymentRow> = slots
         .iter()
@@ -74,21 +75,26 @@ pub(crate) async fn insert_slots(
             }
         })
         .collect();
-    crate::store::payments::insert_new(conn, &rows).await
+    let added = crate::store::payments::insert_new(conn, &rows).await?;
+    Ok(if added.len() == rows.len() {
+        rows
+    } else {
+        rows.into_iter().filter(|r| added.contains(&r.id)).collect()
+    })
 }
 
-/// One final charge (buyout price, early-return fee), due on `date`. Returns its id.
+/// One final charge (buyout price, early-return fee), due on `date`. Returns it as stored.
 pub(crate) async fn insert_charge(
     conn: &mut SqliteConnection,
     payer: &Payer<'_>,
     kind: PaymentKind,
     date: NaiveDate,
     amounts: Amounts,
-) -> Result<String> {
+) -> Result<PaymentRow> {
     let id = crate::ids::payment_id(payer.rental_id, kind.as_str(), 0);
     let day = day_text(date);
     let row = PaymentRow {
-        id: id.clone(),
+        id,
         kind: kind.as_str().into(),
         seq: 0,
         billing_period: date.format("%Y-%m").to_string(),
@@ -103,7 +109,7 @@ pub(crate) async fn insert_charge(
         ..payer.row()
     };
     crate::store::payments::insert(conn, &row).await?;
-    Ok(id)
+    Ok(row)
 }
 
 /// Payments not yet invoiced, alone or as a line of a consolidated payment: what later changes

@@ -5,7 +5,7 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // Activation
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct ActivateInput {
@@ -343,13 +343,19 @@ pub(crate) async fn activate_in(
     crate::services::outbox::record(
         tx,
         ctx,
-        Op::post(
-            "/v1/subscriptions",
-            serde_json::json!({
-                "rentalId": id, "orderId": order_id, "assetSerialNumber": asset.serial_number,
-                "customerId": customer_id, "billingGroupId": group_id, "startDate": day_text(start),
-                "contractLength": months, "notes": rental.notes,
-            }),
+        Op::new(
+            OpKind::SubscriptionCreate,
+            None,
+            &ActivateInput {
+                rental_id: Some(id.clone()),
+                order_id: order_id.clone(),
+                asset_serial_number: asset.serial_number.clone(),
+                customer_id: Some(customer_id.clone()),
+                billing_group_id: group_id.clone(),
+                start_date: Some(day_text(start)),
+                contract_length: Some(months.into()),
+                notes: rental.notes.clone(),
+            },
         )
         .touching([
             r("rental", &id),
@@ -391,7 +397,7 @@ pub(super) async fn action_op<const N: usize>(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
     row: &Row,
-    action: &str,
+    kind: OpKind,
     body: Value,
     more: [String; N],
 ) -> Result<()> {
@@ -405,9 +411,14 @@ pub(super) async fn action_op<const N: usize>(
     crate::services::outbox::record(
         conn,
         ctx,
-        Op::post(format!("/v1/subscriptions/{}/{action}", row.id), body)
+        Op::new(kind, Some(&row.id), &body)
             .touching(refs)
-            .saying(format!("{action} {} ({})", row.id, row.serial_number)),
+            .saying(format!(
+                "{} {} ({})",
+                kind.as_str(),
+                row.id,
+                row.serial_number
+            )),
     )
     .await
 }
@@ -419,7 +430,7 @@ pub(super) async fn ended(
     ctx: &Ctx,
     row: &Row,
     reason: &str,
-    action: &str,
+    kind: OpKind,
     op_body: Value,
 ) -> Result<Rental> {
     let rental = get_in(conn, &ctx.bu, &row.id, ctx.today()).await?;
@@ -431,6 +442,6 @@ pub(super) async fn ended(
         serde_json::json!({ "reason": reason }),
     )
     .await?;
-    action_op(conn, ctx, row, action, op_body, []).await?;
+    action_op(conn, ctx, row, kind, op_body, []).await?;
     Ok(rental)
 }

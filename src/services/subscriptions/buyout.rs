@@ -231,8 +231,8 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     let price = manual.unwrap_or(q.price);
     let cancelled = payments::cancel_after(&mut tx, &row.id, eff, "Bought out", &ctx.now).await?;
     billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
-    let payment_id = if price > 0 {
-        Some(
+    let charge = if price > 0 {
+        vec![
             payments::insert_charge(
                 &mut tx,
                 &row.payer(bu, &ctx.now),
@@ -241,11 +241,12 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
                 row.tax(bu).split(price),
             )
             .await?,
-        )
+        ]
     } else {
-        None
+        vec![]
     };
-    webhooks::emit_scheduled(&mut tx, ctx, &row.id).await?;
+    let payment_id = charge.first().map(|p| p.id.clone());
+    webhooks::emit_scheduled(&mut tx, ctx, &row.id, &charge).await?;
     let details = BuyoutDetails {
         buyout_price: bu.money(price),
         calculation_method: if manual.is_some() {
@@ -320,7 +321,15 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         )),
     )
     .await?;
-    let rental = ended(&mut tx, ctx, &row, "buyout", "buyout", op_body).await?;
+    let rental = ended(
+        &mut tx,
+        ctx,
+        &row,
+        "buyout",
+        OpKind::SubscriptionBuyout,
+        op_body,
+    )
+    .await?;
     tx.commit().await?;
     Ok(BoughtOut {
         message: format!(

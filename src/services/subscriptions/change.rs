@@ -63,8 +63,8 @@ pub(super) async fn extend_in(
     let slots: Vec<_> = (old_len..new_len)
         .map(|k| terms.month(k, new_monthly))
         .collect();
-    payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
-    webhooks::emit_scheduled(conn, ctx, &row.id).await?;
+    let added = payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+    webhooks::emit_scheduled(conn, ctx, &row.id, &added).await?;
     billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let mut history: Vec<ExtensionEntry> =
         serde_json::from_str(row.extension_history.as_deref().unwrap_or("[]")).unwrap_or_default();
@@ -149,7 +149,7 @@ pub async fn extend(db: &Db, ctx: &Ctx, id: &str, input: ExtendInput) -> Result<
         serde_json::json!({ "extensionMonths": months, "newEndDate": rental.end_date }),
     )
     .await?;
-    action_op(&mut tx, ctx, &row, "extend", op_body, []).await?;
+    action_op(&mut tx, ctx, &row, OpKind::SubscriptionExtend, op_body, []).await?;
     tx.commit().await?;
     Ok(Extended {
         rental_id: row.id.clone(),
@@ -359,7 +359,7 @@ pub async fn replace(db: &Db, ctx: &Ctx, id: &str, input: ReplaceInput) -> Resul
         &mut tx,
         ctx,
         &row,
-        "replace",
+        OpKind::SubscriptionReplace,
         op_body,
         [r("asset", &new.serial_number)],
     )
@@ -411,7 +411,7 @@ pub struct Upgraded {
 /// Immediate upgrade: the old subscription ends `ended_upgrade` (its later payments cancelled, its
 /// device back for inspection) and a new one starts today on the new serial.
 pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Result<Upgraded> {
-    let mut op_body = crate::money::to_wire_value(&input);
+    let mut sent = input.clone();
     let new_rental_sent = input.new_rental_id.clone();
     let bu = &ctx.bu;
     let today = ctx.today();
@@ -587,12 +587,21 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
         }),
     )
     .await?;
-    op_body["newRentalId"] = rental.rental_id.clone().into();
+    sent.new_rental_id = Some(rental.rental_id.clone());
+    let op_body = crate::money::to_wire_value(&sent);
     let more = [
         r("asset", &rental.asset_serial_number),
         r("rental", &rental.rental_id),
     ];
-    action_op(&mut tx, ctx, &row, "upgrade", op_body, more).await?;
+    action_op(
+        &mut tx,
+        ctx,
+        &row,
+        OpKind::SubscriptionUpgrade,
+        op_body,
+        more,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Upgraded {
         message: format!(

@@ -86,7 +86,15 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         )),
     )
     .await?;
-    let rental = ended(&mut tx, ctx, &row, "cancelled", "cancel", op_body).await?;
+    let rental = ended(
+        &mut tx,
+        ctx,
+        &row,
+        "cancelled",
+        OpKind::SubscriptionCancel,
+        op_body,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Cancelled {
         rental_id: row.id.clone(),
@@ -124,9 +132,10 @@ pub async fn set_notes(db: &Db, ctx: &Ctx, id: &str, notes: &str) -> Result<Rent
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::patch(
-            format!("/v1/subscriptions/{}/notes", row.id),
-            serde_json::json!({ "notes": notes }),
+        Op::new(
+            OpKind::SubscriptionNotes,
+            Some(&row.id),
+            &NotesBody { notes },
         )
         .touching([r("rental", &row.id)])
         .saying(format!("Notes of {} changed", row.id)),
@@ -185,9 +194,9 @@ pub(crate) async fn contract_end(
                     slots.push(slot);
                     k += 1;
                 }
-                rep.renewal_payments +=
-                    payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
-                webhooks::emit_scheduled(conn, ctx, &row.id).await?;
+                let added = payments::insert_slots(conn, &row.payer(bu, &ctx.now), &slots).await?;
+                rep.renewal_payments += added.len() as u64;
+                webhooks::emit_scheduled(conn, ctx, &row.id, &added).await?;
                 billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now)
                     .await?;
             }

@@ -200,9 +200,15 @@ pub async fn inspect(
     crate::services::outbox::record(
         &mut tx,
         ctx,
-        Op::post(
-            format!("/v1/assets/{}/inspect", a.serial_number),
-            serde_json::json!({ "outcome": outcome, "condition": condition, "notes": notes }),
+        Op::new(
+            OpKind::AssetInspect,
+            Some(&a.serial_number),
+            &InspectInput {
+                serial_number: a.serial_number.clone(),
+                outcome: outcome.as_str().to_string(),
+                condition: condition.map(|c| c.as_str().to_string()),
+                notes: notes.clone(),
+            },
         )
         .touching([r("asset", &a.serial_number)])
         .saying(format!("{} inspected: {outcome}", a.serial_number)),

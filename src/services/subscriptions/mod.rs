@@ -20,7 +20,7 @@ use crate::domain::status::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
-use crate::services::outbox::{r, Op};
+use crate::services::outbox::{r, NotesBody, Op, OpKind};
 use crate::store::subscriptions::SubscriptionRow;
 use crate::store::{json_col, record, Actor, Db, Entry};
 use chrono::NaiveDate;

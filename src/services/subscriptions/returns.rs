@@ -109,8 +109,8 @@ pub(super) async fn early_return_in(
     };
     let cancelled = payments::cancel_after(conn, &row.id, eff, "Returned early", &ctx.now).await?;
     billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
-    let payment_id = if fee > 0 {
-        Some(
+    let charge = if fee > 0 {
+        vec![
             payments::insert_charge(
                 conn,
                 &row.payer(bu, &ctx.now),
@@ -119,11 +119,12 @@ pub(super) async fn early_return_in(
                 row.tax(bu).split(fee),
             )
             .await?,
-        )
+        ]
     } else {
-        None
+        vec![]
     };
-    webhooks::emit_scheduled(conn, ctx, &row.id).await?;
+    let payment_id = charge.first().map(|p| p.id.clone());
+    webhooks::emit_scheduled(conn, ctx, &row.id, &charge).await?;
     let details = EarlyReturnDetails {
         fee: bu.money(fee),
         fee_waived: a.waive,
@@ -228,7 +229,15 @@ pub async fn early_return(
     let row = active_row(&mut tx, bu, id).await?;
     let eff = effective_date(eff_raw.as_deref(), &row, ctx.today())?;
     let (fee, months) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
-    let rental = ended(&mut tx, ctx, &row, "early_return", "early-return", op_body).await?;
+    let rental = ended(
+        &mut tx,
+        ctx,
+        &row,
+        "early_return",
+        OpKind::SubscriptionEarlyReturn,
+        op_body,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ReturnedEarly {
         message: format!(
@@ -421,7 +430,15 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
         }
     };
     let rental = if case == "early_return" {
-        ended(&mut tx, ctx, &row, "early_return", "early-return", op_body).await?
+        ended(
+            &mut tx,
+            ctx,
+            &row,
+            "early_return",
+            OpKind::SubscriptionEarlyReturn,
+            op_body,
+        )
+        .await?
     } else {
         let rental = get_in(&mut tx, bu, &row.id, today).await?;
         if case == "completion" {
@@ -438,7 +455,7 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
         crate::services::outbox::record(
             &mut tx,
             ctx,
-            Op::post("/v1/returns", op_body)
+            Op::new(OpKind::ReturnReceive, None, &op_body)
                 .touching([r("rental", &row.id), r("asset", &row.serial_number)])
                 .saying(format!("{} received back ({case})", row.serial_number)),
         )

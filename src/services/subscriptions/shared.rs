@@ -379,8 +379,8 @@ pub(super) async fn start_subscription(
         tax_rate: &tax_rate,
         now: &ctx.now,
     };
-    payments::insert_slots(conn, &payer, &terms.schedule()).await?;
-    webhooks::emit_scheduled(conn, ctx, &id).await?;
+    let added = payments::insert_slots(conn, &payer, &terms.schedule()).await?;
+    webhooks::emit_scheduled(conn, ctx, &id, &added).await?;
     billing::regroup_member(conn, bu, n.billing_group_id.as_deref(), &ctx.now).await?;
     set_asset(
         conn,

@@ -122,34 +122,30 @@ pub(crate) async fn emit(
     Ok(())
 }
 
-/// Queue `payment.scheduled` for the payments a subscription gained in this action.
+/// Queue `payment.scheduled` for the payments this action added to a subscription, as the
+/// payments writer returned them.
 pub(crate) async fn emit_scheduled(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
     rental_id: &str,
+    added: &[crate::store::payments::PaymentRow],
 ) -> Result<()> {
     let hooks = Hooks::of(conn, ctx).await?;
-    if !hooks.wants("payment.scheduled") {
+    if added.is_empty() || !hooks.wants("payment.scheduled") {
         return Ok(());
     }
     let bu = &ctx.bu;
-    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, customer_id, kind, billing_period, due_date, total FROM payments
-         WHERE rental_id = ? AND created_at = ? AND status = 'pending' ORDER BY seq, id",
-    )
-    .bind(rental_id)
-    .bind(&ctx.now)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, customer, kind, period, due, total) in rows {
+    let mut rows: Vec<&crate::store::payments::PaymentRow> = added.iter().collect();
+    rows.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
+    for p in rows {
         let data = serde_json::json!({
-            "paymentId": id,
+            "paymentId": p.id,
             "subscriptionId": rental_id,
-            "customerId": customer,
-            "kind": kind,
-            "billingPeriod": period,
-            "dueDate": due,
-            "amount": crate::money::to_wire_value(&bu.money(total)),
+            "customerId": p.customer_id,
+            "kind": p.kind,
+            "billingPeriod": p.billing_period,
+            "dueDate": p.due_date,
+            "amount": crate::money::to_wire_value(&bu.money(p.total)),
             "currency": bu.currency,
         });
         hooks.emit(conn, ctx, "payment.scheduled", data).await?;
