@@ -79,9 +79,14 @@ const ACCOUNTS: Access = Access::Roles(&["accountant"]);
 const DESK: Access = Access::Roles(&["warehouse", "counter"]);
 
 macro_rules! commands {
-    ($( $name:literal => $handler:ident ( $req:ty ) -> $res:ty, $access:expr; )*) => {
+    ($( $name:literal => $handler:ident ( $req:ty ) -> $res:ty, $access:expr $(, [ $($area:literal),* ])?; )*) => {
         /// Every command name, in table order.
         pub const COMMANDS: &[(&str, Access)] = &[ $( ($name, $access) ),* ];
+
+        /// What each command changes: the areas (command prefixes, `*` for all) whose answers a
+        /// client must read again after it. A read changes nothing. (What a sync pull or a kept
+        /// remote version brings in depends on the answer; the client refreshes all then.)
+        pub const CHANGES: &[(&str, &[&str])] = &[ $( ($name, &[ $($($area),*)? ]) ),* ];
 
         /// Run one command for a caller. The payload is the command's request as JSON.
         pub async fn dispatch(core: &Core, rpc: &RpcContext, command: &str, payload: Value) -> Result<Value> {
@@ -128,6 +133,13 @@ macro_rules! commands {
                     Access::Roles(r) => format!("[{}]", std::iter::once("admin").chain(r.iter().copied()).map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")),
                 };
                 out.push_str(&format!("  \"{name}\": {a},\n"));
+            }
+            out.push_str("};\n");
+            out.push_str("\n/** What each command changes: the command areas whose cached answers are stale after it (\"*\": all). */\n");
+            out.push_str("export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {\n");
+            for (name, areas) in CHANGES {
+                let list = areas.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+                out.push_str(&format!("  \"{name}\": [{list}],\n"));
             }
             out.push_str("};\n");
             std::fs::write(dir.join("Commands.ts"), out)?;
@@ -257,108 +269,108 @@ commands! {
     "app.bootstrap" => app_bootstrap(Empty) -> Bootstrap, Access::Public;
     "app.shown" => app_shown(Empty) -> Ack, Access::Public;
     "users.list" => users_list(Empty) -> Vec<users::User>, Access::Public;
-    "users.create" => users_create(users::NewUser) -> users::User, ADMIN;
+    "users.create" => users_create(users::NewUser) -> users::User, ADMIN, ["users"];
     "bu.list" => bu_list(Empty) -> Vec<BusinessUnit>, Access::Anyone;
     "bu.get" => bu_get(Empty) -> BusinessUnit, Access::Anyone;
-    "bu.create" => bu_create(bus::NewBusinessUnit) -> BusinessUnit, ADMIN;
-    "bu.update" => bu_update(bus::BusinessUnitUpdate) -> BusinessUnit, ADMIN;
+    "bu.create" => bu_create(bus::NewBusinessUnit) -> BusinessUnit, ADMIN, ["bu"];
+    "bu.update" => bu_update(bus::BusinessUnitUpdate) -> BusinessUnit, ADMIN, ["bu", "orders", "subscriptions"];
     "keys.list" => keys_list(Empty) -> Vec<keys::ApiKey>, ADMIN;
-    "keys.create" => keys_create(keys::NewKey) -> keys::CreatedKey, ADMIN;
-    "keys.revoke" => keys_revoke(IdReq) -> keys::ApiKey, ADMIN;
+    "keys.create" => keys_create(keys::NewKey) -> keys::CreatedKey, ADMIN, ["keys", "timeline"];
+    "keys.revoke" => keys_revoke(IdReq) -> keys::ApiKey, ADMIN, ["keys", "timeline"];
     "catalog.listProducts" => catalog_list_products(catalog::ProductQuery) -> Page<catalog::Product>, Access::Anyone;
     "catalog.getProduct" => catalog_get_product(IdReq) -> catalog::Product, Access::Anyone;
-    "catalog.saveProduct" => catalog_save_product(catalog::ProductInput) -> catalog::UpsertResult, ADMIN;
-    "catalog.deleteProduct" => catalog_delete_product(IdReq) -> Ack, ADMIN;
+    "catalog.saveProduct" => catalog_save_product(catalog::ProductInput) -> catalog::UpsertResult, ADMIN, ["catalog", "timeline"];
+    "catalog.deleteProduct" => catalog_delete_product(IdReq) -> Ack, ADMIN, ["catalog", "timeline"];
     "catalog.listVariants" => catalog_list_variants(catalog::VariantQuery) -> Page<catalog::Variant>, Access::Anyone;
-    "catalog.setVariantStatus" => catalog_set_variant_status(VariantStatusReq) -> catalog::Variant, ADMIN;
+    "catalog.setVariantStatus" => catalog_set_variant_status(VariantStatusReq) -> catalog::Variant, ADMIN, ["catalog", "timeline"];
     "catalog.listCategories" => catalog_list_categories(Empty) -> Vec<catalog::Category>, Access::Anyone;
-    "catalog.saveCategory" => catalog_save_category(catalog::CategoryInput) -> catalog::Category, ADMIN;
-    "catalog.importCsv" => catalog_import_csv(CsvImportReq) -> catalog::ImportReport, ADMIN;
+    "catalog.saveCategory" => catalog_save_category(catalog::CategoryInput) -> catalog::Category, ADMIN, ["catalog", "timeline"];
+    "catalog.importCsv" => catalog_import_csv(CsvImportReq) -> catalog::ImportReport, ADMIN, ["catalog", "timeline"];
     "customers.list" => customers_list(customers::CustomerQuery) -> Page<customers::Customer>, Access::Anyone;
     "customers.get" => customers_get(IdReq) -> customers::Customer, Access::Anyone;
-    "customers.create" => customers_create(customers::NewCustomer) -> customers::Customer, FRONT;
-    "customers.update" => customers_update(customers::CustomerUpdate) -> customers::Customer, FRONT;
-    "customers.delete" => customers_delete(IdReq) -> Ack, COUNTER;
+    "customers.create" => customers_create(customers::NewCustomer) -> customers::Customer, FRONT, ["customers", "timeline"];
+    "customers.update" => customers_update(customers::CustomerUpdate) -> customers::Customer, FRONT, ["customers", "orders", "timeline"];
+    "customers.delete" => customers_delete(IdReq) -> Ack, COUNTER, ["customers", "timeline"];
     "orders.list" => orders_list(orders::OrderQuery) -> Page<orders::Order>, Access::Anyone;
     "orders.get" => orders_get(IdReq) -> orders::Order, Access::Anyone;
     "orders.quote" => orders_quote(QuoteReq) -> orders::Quote, Access::Anyone;
-    "orders.create" => orders_create(orders::OrderInput) -> PlacedOrder, COUNTER;
-    "orders.confirm" => orders_confirm(IdReq) -> orders::Order, COUNTER;
-    "orders.cancel" => orders_cancel(CancelReq) -> orders::Order, COUNTER;
-    "orders.setNotes" => orders_set_notes(NotesReq) -> orders::Order, COUNTER;
+    "orders.create" => orders_create(orders::OrderInput) -> PlacedOrder, COUNTER, ["orders", "customers", "timeline", "dashboard"];
+    "orders.confirm" => orders_confirm(IdReq) -> orders::Order, COUNTER, ["orders", "customers", "timeline", "dashboard"];
+    "orders.cancel" => orders_cancel(CancelReq) -> orders::Order, COUNTER, ["orders", "customers", "timeline", "dashboard"];
+    "orders.setNotes" => orders_set_notes(NotesReq) -> orders::Order, COUNTER, ["orders", "timeline"];
     "assets.list" => assets_list(assets::AssetQuery) -> Page<assets::Asset>, Access::Anyone;
     "assets.get" => assets_get(SerialReq) -> assets::Asset, Access::Anyone;
-    "assets.create" => assets_create(assets::AssetInput) -> assets::Asset, WAREHOUSE;
-    "assets.update" => assets_update(AssetUpdateReq) -> assets::Asset, WAREHOUSE;
-    "assets.delete" => assets_delete(SerialReq) -> Ack, WAREHOUSE;
-    "assets.importCsv" => assets_import_csv(CsvImportReq) -> assets::AssetImportReport, WAREHOUSE;
-    "assets.inspect" => assets_inspect(subs::InspectInput) -> assets::Asset, WAREHOUSE;
+    "assets.create" => assets_create(assets::AssetInput) -> assets::Asset, WAREHOUSE, ["assets", "timeline", "dashboard"];
+    "assets.update" => assets_update(AssetUpdateReq) -> assets::Asset, WAREHOUSE, ["assets", "timeline", "dashboard"];
+    "assets.delete" => assets_delete(SerialReq) -> Ack, WAREHOUSE, ["assets", "timeline", "dashboard"];
+    "assets.importCsv" => assets_import_csv(CsvImportReq) -> assets::AssetImportReport, WAREHOUSE, ["assets", "timeline", "dashboard"];
+    "assets.inspect" => assets_inspect(subs::InspectInput) -> assets::Asset, WAREHOUSE, ["assets", "returns", "timeline", "dashboard"];
     "assets.lifetime" => assets_lifetime(SerialReq) -> subs::AssetLifetime, Access::Anyone;
     "subscriptions.list" => subscriptions_list(subs::SubscriptionQuery) -> Page<subs::Rental>, Access::Anyone;
     "subscriptions.get" => subscriptions_get(IdReq) -> SubscriptionDetail, Access::Anyone;
-    "subscriptions.activate" => subscriptions_activate(subs::ActivateInput) -> subs::Activation, WAREHOUSE;
-    "subscriptions.extend" => subscriptions_extend(ExtendReq) -> subs::Extended, FRONT;
-    "subscriptions.upgrade" => subscriptions_upgrade(UpgradeReq) -> subs::Upgraded, FRONT;
-    "subscriptions.replace" => subscriptions_replace(ReplaceReq) -> subs::Replaced, DESK;
+    "subscriptions.activate" => subscriptions_activate(subs::ActivateInput) -> subs::Activation, WAREHOUSE, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.extend" => subscriptions_extend(ExtendReq) -> subs::Extended, FRONT, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.upgrade" => subscriptions_upgrade(UpgradeReq) -> subs::Upgraded, FRONT, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.replace" => subscriptions_replace(ReplaceReq) -> subs::Replaced, DESK, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
     "subscriptions.quoteBuyout" => subscriptions_quote_buyout(subs::QuoteInput) -> subs::BuyoutQuoteView, Access::Anyone;
     "subscriptions.quoteEarlyReturn" => subscriptions_quote_early_return(subs::QuoteInput) -> subs::EarlyReturnQuoteView, Access::Anyone;
-    "subscriptions.buyout" => subscriptions_buyout(BuyoutReq) -> subs::BoughtOut, FRONT;
-    "subscriptions.earlyReturn" => subscriptions_early_return(EarlyReturnReq) -> subs::ReturnedEarly, DESK;
-    "subscriptions.cancel" => subscriptions_cancel(SubCancelReq) -> subs::Cancelled, FRONT;
-    "subscriptions.setNotes" => subscriptions_set_notes(NotesReq) -> subs::Rental, Access::Anyone;
+    "subscriptions.buyout" => subscriptions_buyout(BuyoutReq) -> subs::BoughtOut, FRONT, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.earlyReturn" => subscriptions_early_return(EarlyReturnReq) -> subs::ReturnedEarly, DESK, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.cancel" => subscriptions_cancel(SubCancelReq) -> subs::Cancelled, FRONT, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.setNotes" => subscriptions_set_notes(NotesReq) -> subs::Rental, Access::Anyone, ["subscriptions", "timeline"];
     "returns.check" => returns_check(SerialReq) -> subs::ReturnCheck, Access::Anyone;
-    "returns.receive" => returns_receive(subs::ReceiveInput) -> subs::Received, DESK;
+    "returns.receive" => returns_receive(subs::ReceiveInput) -> subs::Received, DESK, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
     "payments.list" => payments_list(payments::PaymentQuery) -> Page<payments::Payment>, Access::Anyone;
     "payments.totals" => payments_totals(payments::PaymentQuery) -> payments::PaymentTotals, Access::Anyone;
     "payments.get" => payments_get(IdReq) -> payments::Payment, Access::Anyone;
-    "payments.markPaid" => payments_mark_paid(MarkPaidReq) -> payments::Payment, ACCOUNTS;
-    "payments.markPaidMany" => payments_mark_paid_many(MarkPaidManyReq) -> Vec<payments::Payment>, ACCOUNTS;
-    "payments.markFailed" => payments_mark_failed(CancelReq) -> payments::Payment, ACCOUNTS;
-    "payments.cancel" => payments_cancel(CancelReq) -> payments::Payment, ACCOUNTS;
+    "payments.markPaid" => payments_mark_paid(MarkPaidReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.markPaidMany" => payments_mark_paid_many(MarkPaidManyReq) -> Vec<payments::Payment>, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.markFailed" => payments_mark_failed(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.cancel" => payments_cancel(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "billingGroups.list" => billing_groups_list(billing::GroupQuery) -> Page<billing::BillingGroup>, Access::Anyone;
     "billingGroups.get" => billing_groups_get(IdReq) -> billing::BillingGroup, Access::Anyone;
-    "billingGroups.create" => billing_groups_create(billing::NewGroup) -> billing::BillingGroup, FRONT;
-    "billingGroups.update" => billing_groups_update(GroupUpdateReq) -> billing::BillingGroup, FRONT;
-    "billingGroups.delete" => billing_groups_delete(IdReq) -> Done, FRONT;
+    "billingGroups.create" => billing_groups_create(billing::NewGroup) -> billing::BillingGroup, FRONT, ["billingGroups", "payments", "subscriptions", "orders", "timeline", "dashboard"];
+    "billingGroups.update" => billing_groups_update(GroupUpdateReq) -> billing::BillingGroup, FRONT, ["billingGroups", "payments", "subscriptions", "orders", "timeline", "dashboard"];
+    "billingGroups.delete" => billing_groups_delete(IdReq) -> Done, FRONT, ["billingGroups", "payments", "subscriptions", "orders", "timeline", "dashboard"];
     "invoices.list" => invoices_list(invoices::InvoiceQuery) -> Page<invoices::Invoice>, Access::Anyone;
     "invoices.totals" => invoices_totals(invoices::InvoiceQuery) -> invoices::InvoiceTotals, Access::Anyone;
     "invoices.get" => invoices_get(IdReq) -> invoices::InvoiceDetail, Access::Anyone;
-    "invoices.issue" => invoices_issue(PaymentIdReq) -> invoices::Invoice, ACCOUNTS;
-    "invoices.credit" => invoices_credit(CancelReq) -> invoices::Invoice, ACCOUNTS;
+    "invoices.issue" => invoices_issue(PaymentIdReq) -> invoices::Invoice, ACCOUNTS, ["invoices", "payments", "billingGroups", "timeline", "dashboard"];
+    "invoices.credit" => invoices_credit(CancelReq) -> invoices::Invoice, ACCOUNTS, ["invoices", "payments", "billingGroups", "timeline", "dashboard"];
     "invoices.pdf" => invoices_pdf(IdReq) -> Document, Access::Anyone;
     "invoices.html" => invoices_html(IdReq) -> Html, Access::Anyone;
     "invoices.pending" => invoices_pending(RunReq) -> PendingCount, Access::Anyone;
-    "invoices.run" => invoices_run(RunReq) -> invoices::RunProgress, ACCOUNTS;
-    "invoices.exportMonth" => invoices_export_month(MonthReq) -> ExportedFolder, ACCOUNTS;
+    "invoices.run" => invoices_run(RunReq) -> invoices::RunProgress, ACCOUNTS, ["invoices", "payments", "billingGroups", "timeline", "dashboard"];
+    "invoices.exportMonth" => invoices_export_month(MonthReq) -> ExportedFolder, ACCOUNTS, ["invoices"];
     "exports.rentals" => exports_rentals(exports::RentalExport) -> exports::RentalExportResult, FRONT;
     "exports.payments" => exports_payments(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
     "exports.invoices" => exports_invoices(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
     "files.list" => files_list(files::FileQuery) -> files::FileList, Access::Anyone;
-    "files.contract" => files_contract(ContractReq) -> files::FileInfo, FRONT;
+    "files.contract" => files_contract(ContractReq) -> files::FileInfo, FRONT, ["files", "timeline"];
     "files.pdf" => files_pdf(IdReq) -> Document, Access::Anyone;
-    "files.delete" => files_delete(IdReq) -> Done, FRONT;
+    "files.delete" => files_delete(IdReq) -> Done, FRONT, ["files", "timeline"];
     "documents.labels" => labels_pdf(LabelsReq) -> Document, Access::Anyone;
     "documents.quote" => quote_pdf(QuotePdfReq) -> Document, FRONT;
     "documents.save" => documents_save(SaveReq) -> Saved, Access::Anyone;
     "dashboard.get" => dashboard_get(Empty) -> dashboard::Dashboard, Access::Anyone;
-    "runs.daily" => runs_daily(Empty) -> runs::DailyReport, Access::Roles(&["accountant"]);
+    "runs.daily" => runs_daily(Empty) -> runs::DailyReport, Access::Roles(&["accountant"]), ["payments", "subscriptions", "invoices", "billingGroups", "timeline", "dashboard"];
     "timeline.list" => timeline_list(timeline::TimelineQuery) -> Vec<timeline::Event>, Access::Anyone;
     "server.status" => server_status(Empty) -> ServerStatus, Access::Anyone;
-    "server.start" => server_start(ServerStartReq) -> ServerStatus, ADMIN;
-    "server.stop" => server_stop(Empty) -> ServerStatus, ADMIN;
+    "server.start" => server_start(ServerStartReq) -> ServerStatus, ADMIN, ["server"];
+    "server.stop" => server_stop(Empty) -> ServerStatus, ADMIN, ["server"];
     "webhooks.list" => webhooks_list(Empty) -> Vec<webhooks::Endpoint>, ADMIN;
-    "webhooks.save" => webhooks_save(webhooks::EndpointInput) -> webhooks::Endpoint, ADMIN;
-    "webhooks.delete" => webhooks_delete(IdReq) -> Done, ADMIN;
-    "webhooks.test" => webhooks_test(IdReq) -> webhooks::Delivery, ADMIN;
+    "webhooks.save" => webhooks_save(webhooks::EndpointInput) -> webhooks::Endpoint, ADMIN, ["webhooks"];
+    "webhooks.delete" => webhooks_delete(IdReq) -> Done, ADMIN, ["webhooks"];
+    "webhooks.test" => webhooks_test(IdReq) -> webhooks::Delivery, ADMIN, ["webhooks"];
     "webhooks.deliveries" => webhooks_deliveries(webhooks::DeliveryQuery) -> Vec<webhooks::Delivery>, ADMIN;
     "webhooks.delivery" => webhooks_delivery(IdReq) -> webhooks::DeliveryDetail, ADMIN;
-    "webhooks.redeliver" => webhooks_redeliver(IdReq) -> webhooks::Delivery, ADMIN;
+    "webhooks.redeliver" => webhooks_redeliver(IdReq) -> webhooks::Delivery, ADMIN, ["webhooks"];
     "sync.status" => sync_status(Empty) -> crate::sync::SyncStatus, Access::Anyone;
     "sync.remote" => sync_remote(Empty) -> RemoteSettings, ADMIN;
-    "sync.remote.save" => sync_remote_save(crate::sync::remote::RemoteInput) -> crate::sync::remote::RemoteView, ADMIN;
-    "sync.remote.remove" => sync_remote_remove(Empty) -> Done, ADMIN;
-    "sync.now" => sync_now(Empty) -> crate::sync::engine::SyncReport, Access::Anyone;
-    "sync.sendExisting" => sync_send_existing(Empty) -> crate::sync::engine::SentExisting, ADMIN;
+    "sync.remote.save" => sync_remote_save(crate::sync::remote::RemoteInput) -> crate::sync::remote::RemoteView, ADMIN, ["sync"];
+    "sync.remote.remove" => sync_remote_remove(Empty) -> Done, ADMIN, ["sync"];
+    "sync.now" => sync_now(Empty) -> crate::sync::engine::SyncReport, Access::Anyone, ["sync"];
+    "sync.sendExisting" => sync_send_existing(Empty) -> crate::sync::engine::SentExisting, ADMIN, ["*"];
     "sync.conflicts" => sync_conflicts(Empty) -> Vec<crate::sync::engine::Conflict>, Access::Anyone;
-    "sync.resolve" => sync_resolve(crate::sync::engine::ResolveInput) -> crate::sync::engine::Conflict, Access::Anyone;
+    "sync.resolve" => sync_resolve(crate::sync::engine::ResolveInput) -> crate::sync::engine::Conflict, Access::Anyone, ["sync"];
 }

@@ -1,7 +1,7 @@
 //! The command table as the desk UI uses it: roles, business-unit context, request parsing.
 
 use crate::support::TestCore;
-use flexdesk::api::{dispatch, RpcContext, COMMANDS};
+use flexdesk::api::{dispatch, RpcContext, CHANGES, COMMANDS};
 use flexdesk::domain::status::Role;
 use flexdesk::services::users;
 use flexdesk::ErrorCode;
@@ -197,5 +197,61 @@ async fn the_typescript_bindings_in_the_ui_are_current() {
             map.contains(&format!("\"{n}\"")),
             "{n} missing from Commands.ts"
         );
+    }
+}
+
+/// Every command that writes says what it changes (the UI refreshes exactly those areas after
+/// it), and each area it names is one the table has.
+#[test]
+fn every_write_declares_the_areas_it_changes() {
+    let areas: std::collections::HashSet<&str> = COMMANDS
+        .iter()
+        .map(|(n, _)| n.split('.').next().unwrap())
+        .collect();
+    // Reads, and writes that only make a file the caller saves (nothing cached changes).
+    let reads = [
+        "list",
+        "get",
+        "quote",
+        "totals",
+        "pdf",
+        "html",
+        "pending",
+        "check",
+        "lifetime",
+        "status",
+        "deliveries",
+        "delivery",
+        "conflicts",
+        "remote",
+        "bootstrap",
+        "shown",
+        "labels",
+        "save",
+        "rentals",
+        "payments",
+        "invoices",
+        "quoteBuyout",
+        "quoteEarlyReturn",
+        "listProducts",
+        "getProduct",
+        "listVariants",
+        "listCategories",
+    ];
+    assert_eq!(CHANGES.len(), COMMANDS.len());
+    for (name, changes) in CHANGES {
+        let verb = name.rsplit('.').next().unwrap();
+        let read = reads.contains(&verb) && !matches!(*name, "webhooks.save" | "sync.remote.save");
+        assert_eq!(
+            changes.is_empty(),
+            read,
+            "{name}: a write names what it changes, a read names nothing ({changes:?})"
+        );
+        for a in *changes {
+            assert!(
+                *a == "*" || areas.contains(a),
+                "{name} names the unknown area {a}"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 import { useCallback } from "react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { AppError, call, type Commands } from "./api/client";
+import { AppError, call, type CommandName, type Commands } from "./api/client";
+import { COMMAND_CHANGES } from "./api/bindings/Commands";
 import type { Page } from "./api/bindings/Page";
 import { useNotify } from "./notify";
 import { useSession } from "./session";
@@ -36,7 +37,12 @@ export function usePagedList<K extends keyof Commands>(cmd: K, req: Req<K>, opts
   return { ...q, items, error: q.error as AppError | null };
 }
 
-/** Refresh the cached answers of every command starting with one of the prefixes (e.g. "orders."). */
+/** The command prefixes whose cached answers are stale after `cmd`, as the command table declares. */
+export function changedBy(cmd: CommandName): string[] {
+  return COMMAND_CHANGES[cmd].map((area) => (area === "*" ? "" : `${area}.`));
+}
+
+/** Refresh the cached answers of every command starting with one of the prefixes (e.g. "orders."; "" is all). */
 export function useInvalidate() {
   const qc = useQueryClient();
   return useCallback(
@@ -47,13 +53,19 @@ export function useInvalidate() {
   );
 }
 
+/** Refresh what a command that ran outside `useAction` changed. */
+export function useInvalidateAfter() {
+  const invalidate = useInvalidate();
+  return useCallback((cmd: CommandName) => invalidate(changedBy(cmd)), [invalidate]);
+}
+
 /**
  * Run a command that changes something. Failures go to the error banner (unless `quiet`);
- * afterwards queries of the listed command prefixes (e.g. "orders.") are refreshed.
+ * afterwards the areas the command table says it changes are refreshed.
  */
 export function useAction<K extends keyof Commands>(
   cmd: K,
-  opts: { invalidate?: string[]; onSuccess?: (res: Res<K>, req: Req<K>) => void; quiet?: boolean; success?: string | ((res: Res<K>) => string) } = {},
+  opts: { onSuccess?: (res: Res<K>, req: Req<K>) => void; quiet?: boolean; success?: string | ((res: Res<K>) => string) } = {},
 ) {
   const invalidate = useInvalidate();
   const notify = useNotify();
@@ -63,7 +75,7 @@ export function useAction<K extends keyof Commands>(
       if (!opts.quiet) notify.clear();
     },
     onSuccess: (res, req) => {
-      invalidate(opts.invalidate ?? []);
+      invalidate(changedBy(cmd));
       if (opts.success) notify.success(typeof opts.success === "function" ? opts.success(res) : opts.success);
       opts.onSuccess?.(res, req);
     },

@@ -224,8 +224,8 @@ function EditAsset(props: { asset: Asset }) {
   const [d, setD] = useState(() => draftOf(a));
   useEffect(() => setD(draftOf(a)), [a]);
   const [asking, setAsking] = useState(false);
-  const save = useAction("assets.update", { invalidate: ["assets.", "timeline."], success: (r) => `${r.serialNumber} saved.` });
-  const del = useAction("assets.delete", { invalidate: ["assets.", "timeline."], success: (r) => r.message, onSuccess: () => setAsking(false) });
+  const save = useAction("assets.update", { success: (r) => `${r.serialNumber} saved.` });
+  const del = useAction("assets.delete", { success: (r) => r.message, onSuccess: () => setAsking(false) });
   const may = s.can("assets.update");
   const onSubscription = a.status === "rented_out" || !!a.rentalId;
   const options = [a.status, ...MANUAL[a.status]];

@@ -5,7 +5,7 @@ import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Card, RoleHint, ScreenHeader } from "../../lib/ui";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
-import { INVALIDATE, dayOf, GroupFields, MemberPicker } from "./parts";
+import { dayOf, GroupFields, MemberPicker } from "./parts";
 
 export function NewGroup() {
   const s = useSession();
@@ -15,7 +15,6 @@ export function NewGroup() {
   const [d, setD] = useState({ name: "", day: "28", notes: "" });
   const customer = useCommand("customers.get", { id: customerId }, { enabled: !!customerId });
   const create = useAction("billingGroups.create", {
-    invalidate: INVALIDATE,
     success: (g) => `Billing group “${g.groupName}” created: ${g.activeRentalCount} subscription(s) billed on day ${g.billingDay}.`,
     onSuccess: (g) => navigate("billing", g.billingGroupId),
   });

@@ -7,7 +7,7 @@ import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Timeline } from "../../lib/ui";
 import { PaymentLines } from "../../lib/ui/PaymentLines";
-import { INVALIDATE, NextDue, dayOf, GroupFields, MemberPicker } from "./parts";
+import { NextDue, dayOf, GroupFields, MemberPicker } from "./parts";
 
 export function GroupDetail(props: { id: string }) {
   const s = useSession();
@@ -94,7 +94,7 @@ function Members(props: { group: BillingGroup }) {
   useEffect(() => setSelected(current), [current]);
   const ended = g.rentalIds.filter((id) => subs.data && !subs.data.items.some((r) => r.rentalId === id));
   const changed = selected.size !== current.size || [...selected].some((id) => !current.has(id));
-  const save = useAction("billingGroups.update", { invalidate: INVALIDATE, success: (x) => `${x.activeRentalCount} subscription(s) now billed in “${x.groupName}”.` });
+  const save = useAction("billingGroups.update", { success: (x) => `${x.activeRentalCount} subscription(s) now billed in “${x.groupName}”.` });
   return (
     <Card title="Subscriptions in the group">
       <MemberPicker customerId={g.customerId} groupId={g.billingGroupId} selected={selected} onChange={setSelected} disabled={!may} />
@@ -131,12 +131,11 @@ function ChangeGroup(props: { group: BillingGroup }) {
   const [d, setD] = useState(() => draftOf(g));
   useEffect(() => setD(draftOf(g)), [g]);
   const [asking, setAsking] = useState(false);
-  const save = useAction("billingGroups.update", { invalidate: INVALIDATE, success: "Billing group saved." });
+  const save = useAction("billingGroups.update", { success: "Billing group saved." });
   const status = useAction("billingGroups.update", {
-    invalidate: INVALIDATE,
     success: (x) => (x.status === "active" ? `“${x.groupName}” is active again: its subscriptions are billed together.` : `“${x.groupName}” is inactive: its subscriptions bill on their own.`),
   });
-  const del = useAction("billingGroups.delete", { invalidate: INVALIDATE, success: (r) => r.message, onSuccess: () => navigate("billing") });
+  const del = useAction("billingGroups.delete", { success: (r) => r.message, onSuccess: () => navigate("billing") });
   const day = dayOf(d.day);
   const changed = d.name.trim() !== g.groupName || day !== g.billingDay || d.notes.trim() !== (g.notes ?? "");
   const active = g.status === "active";

@@ -6,8 +6,6 @@ import { useSession } from "../../lib/session";
 import { Empty, Field, Input, LoadError, Loading, Textarea } from "../../lib/ui";
 import { NOTES_MAX_CHARS } from "../../lib/api/bindings/Vocabulary";
 
-export const INVALIDATE = ["billingGroups.", "payments.", "subscriptions.", "timeline.", "dashboard."];
-
 /** The group's oldest open consolidated payment: a day in the past means it is overdue. */
 export function NextDue(props: { date: string | undefined }) {
   if (!props.date) return <>—</>;

@@ -131,7 +131,6 @@ function Editor(props: { product?: Product }) {
   const [newLength, setNewLength] = useState("");
 
   const save = useAction("catalog.saveProduct", {
-    invalidate: ["catalog.", "timeline."],
     success: (r) => {
       const made = r.variantResults.filter((v) => v.operation.startsWith("create")).length;
       const changed = r.variantResults.length - made;
@@ -143,7 +142,7 @@ function Editor(props: { product?: Product }) {
     },
   });
   const [asking, setAsking] = useState(false);
-  const discontinue = useAction("catalog.deleteProduct", { invalidate: ["catalog.", "timeline."], success: (r) => r.message, onSuccess: () => setAsking(false) });
+  const discontinue = useAction("catalog.deleteProduct", { success: (r) => r.message, onSuccess: () => setAsking(false) });
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const setRow = (key: string, patch: Partial<VariantRow>) => setD((x) => ({ ...x, variants: x.variants.map((v) => (v.key === key ? { ...v, ...patch } : v)) }));

@@ -1,5 +1,4 @@
 import { useRef, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import type { Category } from "../../lib/api/bindings/Category";
 import type { ImportReport } from "../../lib/api/bindings/ImportReport";
 import type { Product } from "../../lib/api/bindings/Product";
@@ -8,7 +7,7 @@ import type { Variant } from "../../lib/api/bindings/Variant";
 import { call } from "../../lib/api/client";
 import { rolesFor } from "../../lib/access";
 import { months } from "../../lib/format";
-import { useAction, useCommand, usePagedList } from "../../lib/query";
+import { useAction, useCommand, useInvalidateAfter, usePagedList } from "../../lib/query";
 import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
@@ -140,7 +139,6 @@ function VariantsTable(props: { variants: Variant[] }) {
   const s = useSession();
   const lengths = [...new Set([...(s.bu?.settings.contractLengths ?? []), ...props.variants.flatMap((v) => v.pricing.map((t) => t.contractLength))])].sort((a, b) => a - b);
   const toggle = useAction("catalog.setVariantStatus", {
-    invalidate: ["catalog."],
     success: (v) => `${v.variantSku} is now ${v.status}.`,
   });
   const may = s.can("catalog.setVariantStatus");
@@ -249,7 +247,7 @@ function Categories() {
 function CategoryRow(props: { category: Category; may: boolean }) {
   const c = props.category;
   const [d, setD] = useState({ description: c.description, sortOrder: String(c.sortOrder), serialFormat: c.serialFormat as SerialFormat });
-  const save = useAction("catalog.saveCategory", { invalidate: ["catalog."], success: (r) => `Category ${r.name} saved.` });
+  const save = useAction("catalog.saveCategory", { success: (r) => `Category ${r.name} saved.` });
   const changed = d.description !== c.description || d.sortOrder !== String(c.sortOrder) || d.serialFormat !== c.serialFormat;
   return (
     <tr>
@@ -282,7 +280,6 @@ function CategoryRow(props: { category: Category; may: boolean }) {
 function NewCategory() {
   const [d, setD] = useState({ name: "", description: "", serialFormat: "any" as SerialFormat });
   const save = useAction("catalog.saveCategory", {
-    invalidate: ["catalog."],
     success: (r) => `Category ${r.name} saved.`,
     onSuccess: () => setD({ name: "", description: "", serialFormat: "any" }),
   });
@@ -317,7 +314,7 @@ function NewCategory() {
 
 function ImportProducts() {
   const s = useSession();
-  const qc = useQueryClient();
+  const invalidateAfter = useInvalidateAfter();
   return (
     <Card title="Import products from CSV">
       <CsvImport<ImportReport>
@@ -337,7 +334,7 @@ function ImportProducts() {
             {r.summary.variantsUpdated} updated
           </div>
         )}
-        onImported={() => void qc.invalidateQueries({ predicate: (q) => String(q.queryKey[1]).startsWith("catalog.") })}
+        onImported={() => invalidateAfter("catalog.importCsv")}
       />
       {!s.can("catalog.importCsv") && <RoleHint roles={rolesFor("catalog.importCsv")} />}
     </Card>

@@ -37,11 +37,9 @@ export function CounterScreen() {
 
   const needsAddress = !!customer && (!customer.lastBillingAddress || otherAddress);
   const place = useAction("orders.create", {
-    invalidate: ["orders.", "customers."],
     onSuccess: (r) => setPlaced(r.order),
   });
   const confirm = useAction("orders.confirm", {
-    invalidate: ["orders."],
     onSuccess: (o) => setPlaced(o),
   });
 

@@ -26,7 +26,6 @@ export function CustomerStep(props: { customer: Customer | null; disabled: boole
     if (list[0]) props.onPick(list[0]);
   }, [pickWhenReady, fresh, results.data, list, props]);
   const create = useAction("customers.create", {
-    invalidate: ["customers."],
     onSuccess: (c) => {
       setCreating(false);
       setDraft(emptyCustomer());

@@ -117,7 +117,6 @@ function NewCustomer() {
   const s = useSession();
   const [draft, setDraft] = useState(emptyCustomer());
   const create = useAction("customers.create", {
-    invalidate: ["customers."],
     success: (c) => `${c.firstName} ${c.lastName} added.`,
     onSuccess: (c) => navigate("customers", c.customerId),
   });
@@ -243,7 +242,7 @@ function EditCustomer(props: { customer: Customer }) {
   const c = props.customer;
   const [d, setD] = useState(() => draftOf(c));
   useEffect(() => setD(draftOf(c)), [c]);
-  const save = useAction("customers.update", { invalidate: ["customers.", "timeline."], success: "Customer saved." });
+  const save = useAction("customers.update", { success: "Customer saved." });
   const may = s.can("customers.update");
   const set = <K extends keyof EditDraft>(k: K, v: EditDraft[K]) => setD((x) => ({ ...x, [k]: v }));
   const err = (p: string) => save.error?.field(p);
@@ -332,11 +331,10 @@ function StatusCard(props: { customer: Customer }) {
   const c = props.customer;
   const [asking, setAsking] = useState(false);
   const deactivate = useAction("customers.delete", {
-    invalidate: ["customers.", "timeline."],
     success: (r) => r.message,
     onSuccess: () => setAsking(false),
   });
-  const reactivate = useAction("customers.update", { invalidate: ["customers.", "timeline."], success: "Customer reactivated." });
+  const reactivate = useAction("customers.update", { success: "Customer reactivated." });
   return (
     <Card title="Status">
       {c.status === "active" ? (

@@ -32,7 +32,6 @@ export function DashboardScreen() {
   const s = useSession();
   const q = useCommand("dashboard.get", {});
   const run = useAction("runs.daily", {
-    invalidate: ["dashboard.", "payments.", "subscriptions."],
     success: (r) => {
       const u = r.units.find((x) => x.buId === s.bu?.id);
       if (!u) return `Daily run for ${formatDate(r.date)} done.`;

@@ -334,7 +334,6 @@ function CreditDialog(props: { invoice: Invoice; onClose(): void }) {
   const i = props.invoice;
   const [reason, setReason] = useState("");
   const act = useAction("invoices.credit", {
-    invalidate: ["invoices.", "payments.", "timeline.", "dashboard."],
     success: (cn) => `Credit note ${cn.number} issued for invoice ${i.number}.`,
     onSuccess: (cn) => {
       props.onClose();

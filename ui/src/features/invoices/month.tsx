@@ -5,7 +5,7 @@ import { rolesFor } from "../../lib/access";
 import { textDocument } from "../../lib/documents";
 import { formatDate, formatMonth, todayIso } from "../../lib/format";
 import { useNotify } from "../../lib/notify";
-import { useAction, useCommand, useInvalidate } from "../../lib/query";
+import { useAction, useCommand, useInvalidateAfter } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Card, Field, Input, LoadError, RoleHint } from "../../lib/ui";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
@@ -27,7 +27,7 @@ interface Progress {
 export function MonthEndRun() {
   const s = useSession();
   const notify = useNotify();
-  const invalidate = useInvalidate();
+  const invalidateAfter = useInvalidateAfter();
   const may = s.can("invoices.run");
   const [upTo, setUpTo] = useState(todayIso());
   const pending = useCommand("invoices.pending", { upTo: upTo || undefined });
@@ -67,7 +67,7 @@ export function MonthEndRun() {
       notify.error(e);
     } finally {
       setRunning(false);
-      invalidate(["invoices.", "payments.", "timeline.", "billingGroups."]);
+      invalidateAfter("invoices.run");
     }
   };
 

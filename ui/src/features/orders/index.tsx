@@ -3,7 +3,7 @@ import type { Order } from "../../lib/api/bindings/Order";
 import { rolesFor } from "../../lib/access";
 import { call } from "../../lib/api/client";
 import { formatBytes, formatDate, formatDateTime, months, words } from "../../lib/format";
-import { useAction, useCommand, useInvalidate, usePagedList } from "../../lib/query";
+import { useAction, useCommand, useInvalidateAfter, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
@@ -263,9 +263,8 @@ function OrderActions(props: { order: Order }) {
   const o = props.order;
   const [cancelling, setCancelling] = useState(false);
   const [reason, setReason] = useState("");
-  const confirm = useAction("orders.confirm", { invalidate: ["orders.", "timeline."], success: (r) => `Order ${r.orderNumber} confirmed.` });
+  const confirm = useAction("orders.confirm", { success: (r) => `Order ${r.orderNumber} confirmed.` });
   const cancel = useAction("orders.cancel", {
-    invalidate: ["orders.", "timeline.", "customers."],
     success: (r) => `Order ${r.orderNumber} cancelled.`,
     onSuccess: () => setCancelling(false),
   });
@@ -321,7 +320,7 @@ function NotesCard(props: { order: Order }) {
   const o = props.order;
   const [notes, setNotes] = useState(o.notes ?? "");
   useEffect(() => setNotes(o.notes ?? ""), [o.notes]);
-  const save = useAction("orders.setNotes", { invalidate: ["orders.", "timeline."], success: "Notes saved." });
+  const save = useAction("orders.setNotes", { success: "Notes saved." });
   const may = s.can("orders.setNotes");
   const changed = notes !== (o.notes ?? "");
   return (
@@ -351,14 +350,14 @@ function NotesCard(props: { order: Order }) {
 
 /** Make the order's contract (kept in the desk's file store) and open it to print or send. */
 function ContractButton(props: { orderId: string }) {
-  const invalidate = useInvalidate();
+  const invalidateAfter = useInvalidateAfter();
   return (
     <DocumentButton
       mode="open"
       testId="order-contract"
       load={async () => {
         const f = await call("files.contract", { orderId: props.orderId });
-        invalidate(["files.", "timeline."]);
+        invalidateAfter("files.contract");
         return call("files.pdf", { id: f.fileId });
       }}
     >
@@ -372,7 +371,7 @@ function OrderFiles(props: { orderId: string }) {
   const s = useSession();
   const q = useCommand("files.list", { orderId: props.orderId, limit: "50" });
   const [asking, setAsking] = useState<string | null>(null);
-  const del = useAction("files.delete", { invalidate: ["files.", "timeline."], success: (r) => r.message, onSuccess: () => setAsking(null) });
+  const del = useAction("files.delete", { success: (r) => r.message, onSuccess: () => setAsking(null) });
   const files = q.data?.files ?? [];
   return (
     <Card title="Files">

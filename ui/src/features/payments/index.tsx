@@ -66,7 +66,7 @@ export function PaymentsScreen() {
   const [paying, setPaying] = useState<Payment[] | null>(null);
   const [refusing, setRefusing] = useState<{ payment: Payment; kind: "failed" | "cancel" } | null>(null);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const invoice = useAction("invoices.issue", { invalidate: ["payments.", "invoices.", "timeline."], success: (i) => `Invoice ${i.number} issued to ${i.customerName}.` });
+  const invoice = useAction("invoices.issue", { success: (i) => `Invoice ${i.number} issued to ${i.customerName}.` });
   const mayInvoice = s.can("invoices.issue");
 
   const setParam = (key: string, value: string) => {
@@ -312,8 +312,6 @@ export function PaymentsScreen() {
   );
 }
 
-const INVALIDATE = ["payments.", "subscriptions.", "dashboard.", "timeline.", "customers.", "assets."];
-
 function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void }) {
   const s = useSession();
   const ps = props.payments;
@@ -321,8 +319,8 @@ function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void
   const [date, setDate] = useState(todayIso());
   const [method, setMethod] = useState("bank_transfer");
   const [notes, setNotes] = useState("");
-  const one = useAction("payments.markPaid", { invalidate: INVALIDATE, success: (p) => `Payment of ${s.money(p.total)} from ${p.customerName} marked paid.`, onSuccess: props.onDone });
-  const many = useAction("payments.markPaidMany", { invalidate: INVALIDATE, success: (list) => `${list.length} payments marked paid.`, onSuccess: props.onDone });
+  const one = useAction("payments.markPaid", { success: (p) => `Payment of ${s.money(p.total)} from ${p.customerName} marked paid.`, onSuccess: props.onDone });
+  const many = useAction("payments.markPaidMany", { success: (list) => `${list.length} payments marked paid.`, onSuccess: props.onDone });
   const busy = one.isPending || many.isPending;
   const err = one.error ?? many.error;
   return (
@@ -383,8 +381,8 @@ function ReasonDialog(props: { payment: Payment; kind: "failed" | "cancel"; onCl
   const s = useSession();
   const p = props.payment;
   const [reason, setReason] = useState("");
-  const failed = useAction("payments.markFailed", { invalidate: INVALIDATE, success: "Payment marked failed.", onSuccess: props.onClose });
-  const cancel = useAction("payments.cancel", { invalidate: INVALIDATE, success: "Payment cancelled.", onSuccess: props.onClose });
+  const failed = useAction("payments.markFailed", { success: "Payment marked failed.", onSuccess: props.onClose });
+  const cancel = useAction("payments.cancel", { success: "Payment cancelled.", onSuccess: props.onClose });
   const act = props.kind === "failed" ? failed : cancel;
   return (
     <Dialog title={props.kind === "failed" ? "Collection failed" : "Cancel the payment"} onClose={props.onClose} testId="pay-reason-dialog">

@@ -165,7 +165,6 @@ function ReceiveForm(props: { check: ReturnCheck; onDone(msg: string): void }) {
   const [reason, setReason] = useState("");
   const [notes, setNotes] = useState("");
   const receive = useAction("returns.receive", {
-    invalidate: ["assets.", "subscriptions.", "payments.", "dashboard.", "timeline.", "returns."],
     onSuccess: (r) => props.onDone(r.message),
   });
   const may = s.can("returns.receive");
@@ -271,7 +270,6 @@ function InspectRow(props: { asset: Asset; open: boolean; onOpen(v: boolean): vo
   const [condition, setCondition] = useState(a.condition ?? "");
   const [notes, setNotes] = useState("");
   const inspect = useAction("assets.inspect", {
-    invalidate: ["assets.", "dashboard.", "timeline."],
     success: (r) => `${r.serialNumber} inspected: ${words(r.status)}.`,
     onSuccess: () => props.onOpen(false),
   });

@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useQueryClient } from "@tanstack/react-query";
 import { call, toAppError, type AppError } from "../../lib/api/client";
 import type { ActivateInput } from "../../lib/api/bindings/ActivateInput";
 import type { Order } from "../../lib/api/bindings/Order";
 import { rolesFor } from "../../lib/access";
 import { deskNowMs, formatDate, formatDateTime, months } from "../../lib/format";
-import { useCommand } from "../../lib/query";
+import { useCommand, useInvalidateAfter } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useBu, useSession } from "../../lib/session";
 import { beepOk, buzzError, primeAudio } from "../../lib/sound";
@@ -71,7 +70,7 @@ function orderRef(raw: string): string {
 export function ScanStation(props: { parts: string[] }) {
   const s = useSession();
   const bu = useBu();
-  const qc = useQueryClient();
+  const invalidateAfter = useInvalidateAfter();
   const ref = props.parts[0] ? orderRef(props.parts[0]) : "";
   const allowed = s.can("subscriptions.activate");
   const order = useCommand("orders.get", { id: ref }, { enabled: !!ref });
@@ -127,7 +126,7 @@ export function ScanStation(props: { parts: string[] }) {
           beepOk();
           update(id, { outcome: "activated", serial: a.rental.assetSerialNumber, orderNumber: a.orderNumber, message: a.message });
           setLive({ orderNumber: a.orderNumber, rented: a.rentedDevices, total: a.totalDevices });
-          void qc.invalidateQueries({ predicate: (q) => ["orders.", "subscriptions.", "assets.", "dashboard.", "timeline."].some((p) => String(q.queryKey[1]).startsWith(p)) });
+          invalidateAfter("subscriptions.activate");
         } catch (e) {
           const err = toAppError(e);
           buzzError();
@@ -135,7 +134,7 @@ export function ScanStation(props: { parts: string[] }) {
         }
       });
     },
-    [qc],
+    [invalidateAfter],
   );
 
   const orderPattern = new RegExp(`^${bu.code}-[A-Z0-9]+-\\d{4,}$`, "i");

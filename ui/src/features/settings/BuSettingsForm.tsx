@@ -71,7 +71,6 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
   const [lengths, setLengths] = useState(bu.settings.contractLengths.join(", "));
   const may = s.can("bu.update");
   const save = useAction("bu.update", {
-    invalidate: ["orders.quote"],
     success: (r) => `Settings of ${r.name} saved.`,
     onSuccess: (r) => void s.refreshBusinessUnits(r.id),
   });

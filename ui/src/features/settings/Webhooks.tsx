@@ -42,7 +42,6 @@ export function Webhooks() {
   const [events, setEvents] = useState<string[]>(["*"]);
   const [secretOf, setSecretOf] = useState<string | null>(null);
   const save = useAction("webhooks.save", {
-    invalidate: ["webhooks."],
     onSuccess: (e, req) => {
       if (!req.id) {
         setUrl("");
@@ -53,8 +52,8 @@ export function Webhooks() {
     },
     success: (e) => (e.active ? `Events go to ${e.url}.` : `Paused: nothing is sent to ${e.url} until it is resumed.`),
   });
-  const remove = useAction("webhooks.delete", { invalidate: ["webhooks."], success: (r) => r.message });
-  const test = useAction("webhooks.test", { invalidate: ["webhooks."], success: (d) => `Test event queued for ${d.url}; see the delivery log.` });
+  const remove = useAction("webhooks.delete", { success: (r) => r.message });
+  const test = useAction("webhooks.test", { success: (d) => `Test event queued for ${d.url}; see the delivery log.` });
   if (!may) return null;
   return (
     <Card title="Webhooks">
@@ -185,7 +184,7 @@ export function WebhookDeliveries() {
 
 function DeliveryDialog(props: { id: string; onClose(): void }) {
   const detail = useCommand("webhooks.delivery", { id: props.id }, { refreshMs: 3000 });
-  const redeliver = useAction("webhooks.redeliver", { invalidate: ["webhooks."], success: (d) => `${d.event} will be sent to ${d.url} again now.` });
+  const redeliver = useAction("webhooks.redeliver", { success: (d) => `${d.event} will be sent to ${d.url} again now.` });
   const d = detail.data;
   return (
     <Dialog title={d ? `${d.delivery.event} → ${d.delivery.url}` : "Delivery"} onClose={props.onClose} wide testId="delivery-dialog">

@@ -15,14 +15,13 @@ export function ApiKeys() {
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [copied, setCopied] = useState(false);
   const create = useAction("keys.create", {
-    invalidate: ["keys."],
     onSuccess: (k) => {
       setCreated(k);
       setCopied(false);
       setName("");
     },
   });
-  const revoke = useAction("keys.revoke", { invalidate: ["keys."], success: (k) => `Key ${k.name} revoked; it no longer works.` });
+  const revoke = useAction("keys.revoke", { success: (k) => `Key ${k.name} revoked; it no longer works.` });
   if (!may) return null;
   return (
     <Card title="API keys">
@@ -110,8 +109,8 @@ export function LocalServer() {
   const [listen, setListen] = useState("127.0.0.1:8787");
   const [state, setState] = useState(status.data);
   useEffect(() => setState(status.data), [status.data]);
-  const start = useAction("server.start", { invalidate: ["server."], onSuccess: setState, success: (r) => `The local API runs at ${r.url}.` });
-  const stop = useAction("server.stop", { invalidate: ["server."], onSuccess: setState, success: "The local API has stopped." });
+  const start = useAction("server.start", { onSuccess: setState, success: (r) => `The local API runs at ${r.url}.` });
+  const stop = useAction("server.stop", { onSuccess: setState, success: "The local API has stopped." });
   const may = s.can("server.start");
   return (
     <Card title="Local API server">

@@ -8,7 +8,7 @@ import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
 import { Check, Field, Input, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
-import { INVALIDATE, Buttons } from "./shared";
+import { Buttons } from "./shared";
 import { CONTRACT_LENGTH } from "../../lib/api/bindings/Vocabulary";
 
 export function ExtendDialog(props: { rental: Rental; onClose(): void }) {
@@ -19,7 +19,6 @@ export function ExtendDialog(props: { rental: Rental; onClose(): void }) {
   const [reason, setReason] = useState("");
   const [notes, setNotes] = useState("");
   const act = useAction("subscriptions.extend", {
-    invalidate: INVALIDATE,
     success: (x) => `Extended by ${months(x.extensionMonths)}: now ends ${formatDate(x.newEndDate)}.`,
     onSuccess: props.onClose,
   });
@@ -72,7 +71,6 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
   const [reason, setReason] = useState("");
   const found = useCommand("catalog.listVariants", { q: dq, status: "active", limit: "8" }, { enabled: !variant && dq.length > 0 });
   const act = useAction("subscriptions.upgrade", {
-    invalidate: INVALIDATE,
     success: (x) => x.message,
     onSuccess: (x) => {
       props.onClose();
@@ -174,7 +172,7 @@ export function ReplaceDialog(props: { rental: Rental; onClose(): void }) {
   const [damage, setDamage] = useState("");
   const [insurance, setInsurance] = useState(false);
   const [notes, setNotes] = useState("");
-  const act = useAction("subscriptions.replace", { invalidate: INVALIDATE, success: (x) => `${x.oldSerialNumber} replaced by ${x.newSerialNumber}.`, onSuccess: props.onClose });
+  const act = useAction("subscriptions.replace", { success: (x) => `${x.oldSerialNumber} replaced by ${x.newSerialNumber}.`, onSuccess: props.onClose });
   return (
     <Dialog title={`Replace ${r.assetSerialNumber}`} onClose={props.onClose} testId="sub-dialog">
       <form
@@ -225,7 +223,7 @@ export function CancelDialog(props: { rental: Rental; onClose(): void }) {
   const r = props.rental;
   const [reason, setReason] = useState("customer_request");
   const [notes, setNotes] = useState("");
-  const act = useAction("subscriptions.cancel", { invalidate: INVALIDATE, success: (x) => x.message, onSuccess: props.onClose });
+  const act = useAction("subscriptions.cancel", { success: (x) => x.message, onSuccess: props.onClose });
   return (
     <Dialog title="Cancel the subscription" onClose={props.onClose} testId="sub-dialog">
       <form

@@ -328,7 +328,7 @@ function NotesCard(props: { rental: Rental }) {
   const r = props.rental;
   const [notes, setNotes] = useState(r.notes ?? "");
   useEffect(() => setNotes(r.notes ?? ""), [r.notes]);
-  const save = useAction("subscriptions.setNotes", { invalidate: ["subscriptions.", "timeline."], success: "Notes saved." });
+  const save = useAction("subscriptions.setNotes", { success: "Notes saved." });
   const may = s.can("subscriptions.setNotes");
   const changed = notes !== (r.notes ?? "");
   return (

@@ -9,7 +9,7 @@ import { useBu, useSession } from "../../lib/session";
 import { Check, Field, Input, LoadError, Loading, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
-import { INVALIDATE, Buttons } from "./shared";
+import { Buttons } from "./shared";
 
 const BUYOUT_METHODS: Record<string, string> = {
   flat_fee: "Flat fee",
@@ -38,7 +38,7 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
   const [notes, setNotes] = useState("");
   const quote = useCommand("subscriptions.quoteBuyout", { rentalId: r.rentalId, effectiveDate: date || undefined });
   const q = quote.data;
-  const act = useAction("subscriptions.buyout", { invalidate: INVALIDATE, success: (x) => x.message, onSuccess: props.onClose });
+  const act = useAction("subscriptions.buyout", { success: (x) => x.message, onSuccess: props.onClose });
   const b = q?.calculationBreakdown;
   const lines: [string, string][] = q && b
     ? [
@@ -128,7 +128,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
   const [notes, setNotes] = useState("");
   const quote = useCommand("subscriptions.quoteEarlyReturn", { rentalId: r.rentalId, effectiveDate: date || undefined });
   const q = quote.data;
-  const act = useAction("subscriptions.earlyReturn", { invalidate: INVALIDATE, success: (x) => x.message, onSuccess: props.onClose });
+  const act = useAction("subscriptions.earlyReturn", { success: (x) => x.message, onSuccess: props.onClose });
   const grace = q
     ? q.gracePeriodApplied
       ? `Day ${q.daysFromStart}: inside the ${q.gracePeriodDays}-day grace period, so no fee.`

@@ -1,7 +1,5 @@
 import type { ReactNode } from "react";
 
-export const INVALIDATE = ["subscriptions.", "payments.", "assets.", "orders.", "dashboard.", "timeline.", "customers."];
-
 export function Buttons(props: { busy: boolean; label: string; onClose(): void; disabled?: boolean; danger?: boolean; extra?: ReactNode; hideConfirm?: boolean }) {
   return (
     <div className="row gap dialog-buttons">

@@ -156,7 +156,6 @@ function ConflictCard(props: { conflict: Conflict }) {
   const [serial, setSerial] = useState("");
   const invalidate = useInvalidate();
   const resolve = useAction("sync.resolve", {
-    invalidate: ["sync."],
     onSuccess: (_, req) => {
       // Keeping theirs rewrites records here: every list may have changed.
       if (req.resolution !== "retry") invalidate([""]);

@@ -85,7 +85,6 @@ function RemoteState() {
 function SendExisting() {
   const [asking, setAsking] = useState(false);
   const send = useAction("sync.sendExisting", {
-    invalidate: ["sync.", "customers.", "catalog.", "assets.", "orders.", "subscriptions.", "payments.", "billing."],
     success: (r) =>
       `Sent ${r.seed.sent} record(s): ${r.seed.written} new on the remote, ${r.seed.present} it had already, ${r.seed.refusedCount} refused.`,
   });
@@ -139,10 +138,9 @@ function RemoteForm(props: { remote?: RemoteView }) {
   const [enabled, setEnabled] = useState(r?.enabled ?? true);
   const [asking, setAsking] = useState(false);
   const save = useAction("sync.remote.save", {
-    invalidate: ["sync."],
     success: (v) => (v.enabled ? `This business unit now syncs with ${v.baseUrl}.` : `Sync with ${v.baseUrl} is switched off; changes made here are not recorded for it.`),
   });
-  const remove = useAction("sync.remote.remove", { invalidate: ["sync."], success: (d) => d.message });
+  const remove = useAction("sync.remote.remove", { success: (d) => d.message });
   const err = (p: string) => save.error?.field(p);
   const stored = r ? `${r.keyHint} (${r.keyStore === "keyring" ? "kept in the OS keyring" : "sealed on this desk"})` : undefined;
   return (

@@ -71,7 +71,6 @@ export function useSyncNow() {
   const notify = useNotify();
   const invalidate = useInvalidate();
   return useAction("sync.now", {
-    invalidate: ["sync."],
     onSuccess: (r) => {
       if ((r.pull?.adopted ?? 0) > 0) invalidate([""]);
       if (r.state === "unauthorized") {
