@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test of FlexDesk on this machine (the README's "run every test" command):
 #   1. setup (scripts/setup.sh: Debian packages, tauri-driver, npm packages, the UI build), then
-#      the gates: `cargo fmt --check`, `cargo clippy --all-targets -- -D warnings` and ESLint on
+#      the gates: `cargo fmt --check`, `cargo clippy --all-targets -- -D warnings` (and the library
+#      alone, `--lib --no-default-features`: no bench, no demo) and ESLint on
 #      the UI (`npm run lint` in ui/: typescript-eslint, the hooks rules, import boundaries)
 #   2. core tests: `cargo test` at the root (no Tauri, no display), and the one test that needs the
 #      OS keyring, under scripts/with-keyring.sh (a private D-Bus session and gnome-keyring)
@@ -35,9 +36,10 @@ if ! bash scripts/setup.sh; then
   exit 1
 fi
 
-step "2/5 gates: cargo fmt --check, cargo clippy --all-targets -D warnings, eslint (ui)"
+step "2/5 gates: cargo fmt --check, cargo clippy --all-targets -D warnings, the library without bench and demo, eslint (ui)"
 cargo fmt --all --check || failed+=("cargo fmt")
 cargo clippy "${LOCKED[@]}" --all-targets -- -D warnings || failed+=("cargo clippy")
+cargo clippy "${LOCKED[@]}" --lib --no-default-features -- -D warnings || failed+=("cargo clippy --lib --no-default-features")
 (cd ui && npm run lint --silent) || failed+=("eslint")
 
 step "3/5 core tests: cargo test, then the OS keyring test with a Secret Service of its own"

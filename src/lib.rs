@@ -3,8 +3,10 @@
 //! the same services. Nothing here depends on Tauri.
 
 pub mod api;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod clock;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod error;
