@@ -15,7 +15,6 @@ use crate::services::{
 };
 use crate::Core;
 use serde::Serialize;
-use sqlx::{QueryBuilder, Sqlite};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -411,49 +410,40 @@ async fn generate_customers(core: &Core, bu: &BusinessUnit, n: usize) -> Result<
     let base = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
+    let address = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;
     for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
-        // (id, email, first name, last name, company, type, created at)
-        type CustomerRow = (
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-        );
-        let rows: Vec<CustomerRow> = chunk
+        let rows: Vec<crate::store::customers::CustomerRow> = chunk
             .iter()
             .map(|i| {
                 let f = *rng.pick(&first);
                 let l = *rng.pick(&last);
                 let business = i % 6 == 0;
-                (
-                    crate::ids::new_id("cus"),
-                    format!(
-                        "{}.{}{i}@mail.example",
-                        f.to_lowercase(),
-                        l.replace(' ', "").to_lowercase()
-                    ),
-                    f.to_string(),
-                    l.to_string(),
-                    business.then(|| format!("Company {}", i / 6)),
-                    if business {
-                        "business".into()
-                    } else {
-                        "individual".into()
-                    },
-                    stamp(base + chrono::Duration::seconds(*i as i64 * 60)),
-                )
+                let email = format!(
+                    "{}.{}{i}@mail.example",
+                    f.to_lowercase(),
+                    l.replace(' ', "").to_lowercase()
+                );
+                let at = stamp(base + chrono::Duration::seconds(*i as i64 * 60));
+                crate::store::customers::CustomerRow {
+                    id: crate::ids::new_id("cus"),
+                    bu_id: bu.id.clone(),
+                    email_norm: email.clone(),
+                    email,
+                    first_name: f.to_string(),
+                    last_name: l.to_string(),
+                    company: business.then(|| format!("Company {}", i / 6)),
+                    customer_type: if business { "business" } else { "individual" }.into(),
+                    status: "active".into(),
+                    billing_address: Some(address.into()),
+                    created_at: at.clone(),
+                    updated_at: at,
+                    created_by: "bench".into(),
+                    ..Default::default()
+                }
             })
             .collect();
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO customers (id, bu_id, email, email_norm, first_name, last_name, company, customer_type, status, billing_address, created_at, updated_at, created_by) ");
-        qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&r.0).push_bind(&bu.id).push_bind(&r.1).push_bind(&r.1).push_bind(&r.2).push_bind(&r.3).push_bind(&r.4).push_bind(&r.5).push_bind("active")
-                .push_bind(r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#).push_bind(&r.6).push_bind(&r.6).push_bind("bench");
-        });
-        qb.build().execute(&mut *tx).await?;
-        ids.extend(rows.into_iter().map(|r| r.0));
+        crate::store::customers::insert_all(&mut tx, &rows).await?;
+        ids.extend(rows.into_iter().map(|r| r.id));
     }
     tx.commit().await?;
     Ok(ids)
@@ -483,47 +473,47 @@ async fn generate_orders(
     for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut items = Vec::new();
+        let addr = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;
         for i in chunk {
             let id = crate::ids::new_id("ord");
             let cust = &customers[rng.below(customers.len() as u64) as usize];
             let lines = 1 + rng.below(3) as i64;
             for k in 0..lines {
-                items.push((
-                    id.clone(),
-                    k,
-                    skus[rng.below(skus.len() as u64) as usize].clone(),
-                ));
+                items.push(crate::store::orders::OrderItemRow {
+                    order_id: id.clone(),
+                    idx: k,
+                    sku: skus[rng.below(skus.len() as u64) as usize].clone(),
+                    product_name: "Bench product".into(),
+                    unit_price: 7900,
+                    contract_length: 12,
+                    ..Default::default()
+                });
             }
             let sub = 7900 * lines;
-            rows.push((
+            let at = stamp(base + chrono::Duration::seconds(*i as i64 * 150));
+            rows.push(crate::store::orders::OrderRow {
+                order_number: format!("{}-BENCH-{:07}", bu.code, i + 1),
+                bu_id: bu.id.clone(),
+                status: (*rng.pick(&statuses)).into(),
+                customer: format!(r#"{{"customerId":"{cust}","email":"bench@mail.example","firstName":"Bench","lastName":"Customer","customerType":"individual"}}"#),
+                customer_id: cust.clone(),
+                billing_address: addr.into(),
+                shipping_address: addr.into(),
+                subtotal: sub,
+                tax_amount: sub * 21 / 100,
+                total: sub + sub * 21 / 100,
+                currency: "EUR".into(),
+                total_devices: lines,
+                idem_key: id.clone(),
                 id,
-                format!("{}-BENCH-{:07}", bu.code, i + 1),
-                *rng.pick(&statuses),
-                cust.clone(),
-                sub,
-                lines,
-                stamp(base + chrono::Duration::seconds(*i as i64 * 150)),
-            ));
+                created_at: at.clone(),
+                updated_at: at,
+                created_by: "bench".into(),
+                tax_rate: "21".into(),
+                ..Default::default()
+            });
         }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total, currency, total_devices, idem_key, created_at, updated_at, created_by, tax_rate) ");
-        qb.push_values(&rows, |mut b, r| {
-            let snap = format!(r#"{{"customerId":"{}","email":"bench@mail.example","firstName":"Bench","lastName":"Customer","customerType":"individual"}}"#, r.3);
-            let addr = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;
-            b.push_bind(&r.0).push_bind(&bu.id).push_bind(&r.1).push_bind(r.2).push_bind("standard").push_bind(&r.3).push_bind(snap).push_bind(addr).push_bind(addr)
-                .push_bind(r.4).push_bind(r.4 * 21 / 100).push_bind(r.4 + r.4 * 21 / 100).push_bind("EUR").push_bind(r.5).push_bind(&r.0).push_bind(&r.6).push_bind(&r.6).push_bind("bench").push_bind("21");
-        });
-        qb.build().execute(&mut *tx).await?;
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO order_items (order_id, idx, sku, product_name, quantity, unit_price, contract_length) ");
-        qb.push_values(&items, |mut b, it| {
-            b.push_bind(&it.0)
-                .push_bind(it.1)
-                .push_bind(&it.2)
-                .push_bind("Bench product")
-                .push_bind(1)
-                .push_bind(7900)
-                .push_bind(12);
-        });
-        qb.build().execute(&mut *tx).await?;
+        crate::store::orders::insert_all(&mut tx, &rows, &items).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -552,32 +542,27 @@ async fn generate_assets(
     let mut serials = Vec::with_capacity(n);
     let mut tx = core.db.write().await?;
     for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
-        let rows: Vec<(String, String, &str, String)> = chunk
+        let rows: Vec<crate::store::assets::AssetRow> = chunk
             .iter()
             .map(|i| {
-                (
-                    format!("SN{}{:07}", rng.alnum(4), i),
-                    skus[rng.below(skus.len() as u64) as usize].clone(),
-                    *rng.pick(&statuses),
-                    stamp(base + chrono::Duration::seconds(*i as i64 * 90)),
-                )
+                let at = stamp(base + chrono::Duration::seconds(*i as i64 * 90));
+                crate::store::assets::AssetRow {
+                    bu_id: bu.id.clone(),
+                    serial_number: format!("SN{}{:07}", rng.alnum(4), i),
+                    sku: skus[rng.below(skus.len() as u64) as usize].clone(),
+                    product_name: "Bench product".into(),
+                    status: (*rng.pick(&statuses)).into(),
+                    location: Some("Warehouse A".into()),
+                    acquisition_cost: Some(90000),
+                    created_at: at.clone(),
+                    updated_at: at,
+                    created_by: "bench".into(),
+                    ..Default::default()
+                }
             })
             .collect();
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO assets (bu_id, serial_number, sku, product_name, status, location, acquisition_cost, created_at, updated_at, created_by) ");
-        qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&bu.id)
-                .push_bind(&r.0)
-                .push_bind(&r.1)
-                .push_bind("Bench product")
-                .push_bind(r.2)
-                .push_bind("Warehouse A")
-                .push_bind(90000)
-                .push_bind(&r.3)
-                .push_bind(&r.3)
-                .push_bind("bench");
-        });
-        qb.build().execute(&mut *tx).await?;
-        serials.extend(rows.into_iter().map(|r| r.0));
+        crate::store::assets::insert_all(&mut tx, &rows).await?;
+        serials.extend(rows.into_iter().map(|r| r.serial_number));
     }
     tx.commit().await?;
     Ok(serials)

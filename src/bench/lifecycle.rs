@@ -9,9 +9,10 @@ use crate::clock::FixedClock;
 use crate::demo::Rng;
 use crate::error::Result;
 use crate::services::{dashboard, payments, subscriptions as subs, BusinessUnit, Ctx};
+use crate::store::assets::AssetRow;
+use crate::store::orders::{OrderItemRow, OrderRow};
 use crate::store::Actor;
 use crate::Core;
-use sqlx::{QueryBuilder, Sqlite};
 use std::time::Instant;
 
 pub struct LifecycleOptions {
@@ -132,55 +133,61 @@ async fn activation_stock(
             r#"{{"customerId":"{customer}","email":"bench@mail.example","firstName":"Bench","lastName":"Customer","customerType":"individual"}}"#
         );
         let addr = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total, currency, total_devices, idem_key, created_at, updated_at, created_by, tax_rate) ");
-        qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&r.0)
-                .push_bind(&bu.id)
-                .push_bind(format!("{}-{}", bu.code, r.1))
-                .push_bind("confirmed")
-                .push_bind("standard")
-                .push_bind(customer)
-                .push_bind(snap.clone())
-                .push_bind(addr)
-                .push_bind(addr)
-                .push_bind(7900)
-                .push_bind(1659)
-                .push_bind(9559)
-                .push_bind("EUR")
-                .push_bind(1)
-                .push_bind(&r.0)
-                .push_bind("2026-11-01T00:00:00.000Z")
-                .push_bind("2026-11-01T00:00:00.000Z")
-                .push_bind("bench")
-                .push_bind("21");
-        });
-        qb.build().execute(&mut *tx).await?;
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO order_items (order_id, idx, sku, product_name, quantity, unit_price, contract_length, acquisition_cost, acquisition_cost_source) ");
-        qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&r.0)
-                .push_bind(0)
-                .push_bind(sku)
-                .push_bind("Bench product")
-                .push_bind(1)
-                .push_bind(7900)
-                .push_bind(24)
-                .push_bind(90000)
-                .push_bind("variant");
-        });
-        qb.build().execute(&mut *tx).await?;
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO assets (bu_id, serial_number, sku, product_name, status, acquisition_cost, created_at, updated_at, created_by) ");
-        qb.push_values(&rows, |mut b, r| {
-            b.push_bind(&bu.id)
-                .push_bind(&r.1)
-                .push_bind(sku)
-                .push_bind("Bench product")
-                .push_bind("available")
-                .push_bind(90000)
-                .push_bind("2026-11-01T00:00:00.000Z")
-                .push_bind("2026-11-01T00:00:00.000Z")
-                .push_bind("bench");
-        });
-        qb.build().execute(&mut *tx).await?;
+        let at = "2026-11-01T00:00:00.000Z";
+        let orders: Vec<OrderRow> = rows
+            .iter()
+            .map(|r| OrderRow {
+                id: r.0.clone(),
+                bu_id: bu.id.clone(),
+                order_number: format!("{}-{}", bu.code, r.1),
+                status: "confirmed".into(),
+                customer_id: customer.into(),
+                customer: snap.clone(),
+                billing_address: addr.into(),
+                shipping_address: addr.into(),
+                subtotal: 7900,
+                tax_amount: 1659,
+                total: 9559,
+                currency: "EUR".into(),
+                total_devices: 1,
+                idem_key: r.0.clone(),
+                created_at: at.into(),
+                updated_at: at.into(),
+                created_by: "bench".into(),
+                tax_rate: "21".into(),
+                ..Default::default()
+            })
+            .collect();
+        let items: Vec<OrderItemRow> = rows
+            .iter()
+            .map(|r| OrderItemRow {
+                order_id: r.0.clone(),
+                sku: sku.into(),
+                product_name: "Bench product".into(),
+                unit_price: 7900,
+                contract_length: 24,
+                acquisition_cost: Some(90000),
+                acquisition_cost_source: "variant".into(),
+                ..Default::default()
+            })
+            .collect();
+        crate::store::orders::insert_all(&mut tx, &orders, &items).await?;
+        let assets: Vec<AssetRow> = rows
+            .iter()
+            .map(|r| AssetRow {
+                bu_id: bu.id.clone(),
+                serial_number: r.1.clone(),
+                sku: sku.into(),
+                product_name: "Bench product".into(),
+                status: "available".into(),
+                acquisition_cost: Some(90000),
+                created_at: at.into(),
+                updated_at: at.into(),
+                created_by: "bench".into(),
+                ..Default::default()
+            })
+            .collect();
+        crate::store::assets::insert_all(&mut tx, &assets).await?;
         out.extend(rows);
     }
     tx.commit().await?;

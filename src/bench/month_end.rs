@@ -166,23 +166,25 @@ async fn generate(core: &Core, bu_id: &str, opts: &MonthEndOptions) -> Result<()
     .bind(bu_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal,
-             tax_amount, total, currency, total_devices, idem_key, created_at, updated_at, created_by, tax_rate)
-         SELECT 'ord_me' || printf('%06d', c.rowid), c.bu_id, 'MNL-ME-' || printf('%06d', c.rowid), 'fulfilled', 'standard', c.id,
+    sqlx::query(&crate::store::orders::insert_from(
+        "",
+        "SELECT 'ord_me' || printf('%06d', c.rowid), c.bu_id, 'MNL-ME-' || printf('%06d', c.rowid), 'fulfilled', 'standard', c.id,
              json_object('customerId', c.id, 'email', c.email, 'firstName', c.first_name, 'lastName', c.last_name, 'customerType', 'business'),
-             c.billing_address, c.billing_address, 7900 * ?2, 1659 * ?2, 9559 * ?2, 'EUR', ?2, 'ord_me' || c.rowid,
-             '2026-10-20T09:00:00.000Z', '2026-10-20T09:00:00.000Z', 'bench', '21'
+             c.billing_address, c.billing_address, 7900 * ?2, 1659 * ?2, 9559 * ?2, 'EUR', ?2, 0,
+             NULL, NULL, NULL, NULL, NULL, 'ord_me' || c.rowid, NULL, NULL, NULL,
+             '2026-10-20T09:00:00.000Z', '2026-10-20T09:00:00.000Z', 'bench', '21', 0
          FROM customers c WHERE c.bu_id = ?1",
-    )
+    ))
     .bind(bu_id)
     .bind(size)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO order_items (order_id, idx, sku, product_name, quantity, unit_price, contract_length)
-         SELECT o.id, 0, (SELECT sku FROM assets WHERE bu_id = ?1 LIMIT 1), 'Bench product', ?2, 7900, ?3 FROM orders o WHERE o.bu_id = ?1",
-    )
+    sqlx::query(&crate::store::orders::insert_items_from(
+        "",
+        "SELECT o.id, 0, NULL, NULL, (SELECT sku FROM assets WHERE bu_id = ?1 LIMIT 1), 'Bench product', NULL, ?2, 7900, ?3,
+             NULL, 'unknown', NULL, 'unknown', NULL, NULL, 0
+         FROM orders o WHERE o.bu_id = ?1",
+    ))
     .bind(bu_id)
     .bind(size)
     .bind(opts.months as i64)

@@ -221,13 +221,28 @@ async fn insert(conn: &mut SqliteConnection, ctx: &Ctx, input: &AssetInput) -> R
             .transpose()?,
     };
     let product_name = format!("{} — {}", v.product_name, v.variant_name);
-    sqlx::query(
-        "INSERT INTO assets (bu_id, serial_number, sku, variant_id, product_id, product_name, status, location, condition, notes, acquisition_cost, acquisition_date, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&bu.id).bind(&sn).bind(&v.variant_sku).bind(&v.variant_id).bind(&v.product_id).bind(&product_name).bind(status.as_str())
-        .bind(opt_trim(input.location.clone())).bind(opt_trim(input.condition.clone()).map(|s| s.to_lowercase())).bind(opt_trim(input.notes.clone()))
-        .bind(cost).bind(&date).bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name)
-        .execute(&mut *conn).await?;
+    crate::store::assets::insert(
+        conn,
+        &crate::store::assets::AssetRow {
+            bu_id: bu.id.clone(),
+            serial_number: sn.clone(),
+            sku: v.variant_sku.clone(),
+            variant_id: Some(v.variant_id.clone()),
+            product_id: Some(v.product_id.clone()),
+            product_name,
+            status: status.as_str().to_string(),
+            location: opt_trim(input.location.clone()),
+            condition: opt_trim(input.condition.clone()).map(|s| s.to_lowercase()),
+            notes: opt_trim(input.notes.clone()),
+            acquisition_cost: cost,
+            acquisition_date: date.clone(),
+            created_at: ctx.now.clone(),
+            updated_at: ctx.now.clone(),
+            created_by: ctx.actor.name.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
     record(
         conn,
         &ctx.actor,

@@ -290,19 +290,40 @@ pub(crate) async fn insert(
     )
     .await?;
     let email = new.email.trim().to_string();
-    sqlx::query(
-        "INSERT INTO customers (id, bu_id, email, email_norm, first_name, last_name, company, phone, customer_type, status, vat_id, registration_number,
-         billing_address, shipping_address, notes, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&id).bind(&ctx.bu.id).bind(&email).bind(email.to_lowercase())
-        .bind(new.first_name.trim()).bind(new.last_name.trim()).bind(opt_trim(new.company.clone())).bind(opt_trim(new.phone.clone()))
-        .bind(new.customer_type.unwrap_or(CustomerType::Individual).as_str())
-        .bind(opt_trim(new.vat_id.clone())).bind(opt_trim(new.registration_number.clone()))
-        .bind(new.billing_address.clone().map(|a| serde_json::to_string(&a.cleaned())).transpose()?)
-        .bind(new.shipping_address.clone().map(|a| serde_json::to_string(&a.cleaned())).transpose()?)
-        .bind(opt_trim(new.notes.clone()))
-        .bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name)
-        .execute(&mut *conn).await?;
+    let address = |a: &Option<Address>| {
+        a.clone()
+            .map(|a| serde_json::to_string(&a.cleaned()))
+            .transpose()
+    };
+    crate::store::customers::insert(
+        conn,
+        &crate::store::customers::CustomerRow {
+            id: id.clone(),
+            bu_id: ctx.bu.id.clone(),
+            email: email.clone(),
+            email_norm: email.to_lowercase(),
+            first_name: new.first_name.trim().to_string(),
+            last_name: new.last_name.trim().to_string(),
+            company: opt_trim(new.company.clone()),
+            phone: opt_trim(new.phone.clone()),
+            customer_type: new
+                .customer_type
+                .unwrap_or(CustomerType::Individual)
+                .as_str()
+                .to_string(),
+            status: "active".into(),
+            vat_id: opt_trim(new.vat_id.clone()),
+            registration_number: opt_trim(new.registration_number.clone()),
+            billing_address: address(&new.billing_address)?,
+            shipping_address: address(&new.shipping_address)?,
+            custom_fields: None,
+            notes: opt_trim(new.notes.clone()),
+            created_at: ctx.now.clone(),
+            updated_at: ctx.now.clone(),
+            created_by: ctx.actor.name.clone(),
+        },
+    )
+    .await?;
     record(
         conn,
         &ctx.actor,

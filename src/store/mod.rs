@@ -13,6 +13,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod assets;
+pub mod customers;
+pub mod orders;
 pub mod payments;
 pub mod rows;
 pub mod subscriptions;

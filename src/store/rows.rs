@@ -1,4 +1,4 @@
-//! What the tables' writers (`payments`, `subscriptions`) share: a row type that knows its table,
+//! What the tables' writers (`payments`, `subscriptions`, `customers`, `assets`, `orders`) share: a row type that knows its table,
 //! its columns and how to bind its values in their order, one multi-row `VALUES` statement for any
 //! number of rows (the fastest form SQLite takes), and the `SET` list of an upsert.
 
@@ -8,6 +8,8 @@ use sqlx::{QueryBuilder, Sqlite};
 /// A table's row as its writer stores it.
 pub trait Row {
     const TABLE: &'static str;
+    /// The columns a row is known by (an upsert's conflict target).
+    const KEY: &'static str = "id";
     /// Every column an insert names, in `push` order.
     const COLUMNS: &'static str;
     /// Bind the row's values in `COLUMNS` order.
@@ -22,16 +24,50 @@ pub fn statement<'r, R: Row>(verb: &str, rows: &'r [R], tail: &str) -> QueryBuil
     qb
 }
 
-/// ` ON CONFLICT (id) DO UPDATE SET c = excluded.c, …` for every column but the id, the business
-/// unit and `keep`.
+/// ` ON CONFLICT (<key>) DO UPDATE SET c = excluded.c, …` for every column but the key, the
+/// business unit and `keep`.
 pub fn upsert_tail<R: Row>(keep: &[&str]) -> String {
+    let key: Vec<&str> = R::KEY.split(',').map(str::trim).collect();
     let set: Vec<String> = R::COLUMNS
         .split(',')
         .map(str::trim)
-        .filter(|c| !matches!(*c, "id" | "bu_id") && !keep.contains(c))
+        .filter(|c| *c != "bu_id" && !key.contains(c) && !keep.contains(c))
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    format!(" ON CONFLICT (id) DO UPDATE SET {}", set.join(", "))
+    format!(" ON CONFLICT ({}) DO UPDATE SET {}", R::KEY, set.join(", "))
+}
+
+/// Insert `row`; with `upsert` (the writer's cached SET list and the columns to keep), replace
+/// the stored row with the same key instead of failing.
+pub async fn write<R: Row>(
+    conn: &mut sqlx::SqliteConnection,
+    row: &R,
+    upsert: Option<(&std::sync::OnceLock<String>, &[&str])>,
+) -> sqlx::Result<()> {
+    let tail = match upsert {
+        Some((cell, keep)) => cell.get_or_init(|| upsert_tail::<R>(keep)).as_str(),
+        None => "",
+    };
+    statement("INSERT", std::slice::from_ref(row), tail)
+        .build()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Insert many rows in statements of at most `per` rows each (SQLite's limit on bound values).
+pub async fn insert_all<R: Row>(
+    conn: &mut sqlx::SqliteConnection,
+    rows: &[R],
+    per: usize,
+) -> sqlx::Result<()> {
+    for chunk in rows.chunks(per.max(1)) {
+        statement("INSERT", chunk, "")
+            .build()
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `[with] INSERT INTO <table> (<columns>) <select>`, for set-based bulk writes (the bench):

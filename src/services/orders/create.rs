@@ -475,42 +475,61 @@ pub async fn create(db: &Db, ctx: &Ctx, input: OrderInput) -> Result<Placed> {
             format!("{}-{}-{:06}", bu.code, ctx.desk_code, seq)
         }
     };
-    sqlx::query(
-        "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal, tax_amount, total,
-         currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, idem_key, created_at, updated_at, created_by, tax_rate, tax_inclusive)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(&id).bind(&bu.id).bind(&number).bind(order_type.as_str()).bind(&customer_id)
-        .bind(serde_json::to_string(&snapshot)?).bind(serde_json::to_string(&billing)?).bind(serde_json::to_string(&shipping)?)
-        .bind(subtotal).bind(tax).bind(total).bind(&bu.currency).bind(devices)
-        .bind(opt_trim(input.notes.clone()))
-        .bind(input.custom_fields.as_ref().filter(|v| !v.is_null()).map(Value::to_string))
-        .bind(input.extension_details.as_ref().map(Value::to_string))
-        .bind(input.upgrade_details.as_ref().map(Value::to_string))
-        .bind(&key).bind(&ctx.now).bind(&ctx.now).bind(&ctx.actor.name).bind(bu.settings.tax_rate.to_string()).bind(bu.settings.tax_inclusive)
-        .execute(&mut *tx).await?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
-         list_price, list_price_source, acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override, used_list_price_as_acquisition) ");
-    qb.push_values(priced.iter().enumerate(), |mut b, (i, p)| {
-        b.push_bind(&id)
-            .push_bind(i as i64)
-            .push_bind(&p.product_id)
-            .push_bind(&p.variant_id)
-            .push_bind(&p.sku)
-            .push_bind(&p.product_name)
-            .push_bind(&p.image)
-            .push_bind(p.quantity)
-            .push_bind(p.unit_price)
-            .push_bind(p.contract_length)
-            .push_bind(p.list_price)
-            .push_bind(p.list_price_source)
-            .push_bind(p.acquisition_cost)
-            .push_bind(p.acquisition_cost_source)
-            .push_bind(p.list_price_override)
-            .push_bind(p.acquisition_cost_override)
-            .push_bind(p.used_list_price);
-    });
-    qb.build().execute(&mut *tx).await?;
+    let row = crate::store::orders::OrderRow {
+        id: id.clone(),
+        bu_id: bu.id.clone(),
+        order_number: number.clone(),
+        status: "pending".into(),
+        order_type: order_type.as_str().to_string(),
+        customer_id: customer_id.clone(),
+        customer: serde_json::to_string(&snapshot)?,
+        billing_address: serde_json::to_string(&billing)?,
+        shipping_address: serde_json::to_string(&shipping)?,
+        subtotal,
+        tax_amount: tax,
+        total,
+        currency: bu.currency.clone(),
+        total_devices: devices,
+        notes: opt_trim(input.notes.clone()),
+        custom_fields: input
+            .custom_fields
+            .as_ref()
+            .filter(|v| !v.is_null())
+            .map(Value::to_string),
+        extension_details: input.extension_details.as_ref().map(Value::to_string),
+        upgrade_details: input.upgrade_details.as_ref().map(Value::to_string),
+        idem_key: key.clone(),
+        created_at: ctx.now.clone(),
+        updated_at: ctx.now.clone(),
+        created_by: ctx.actor.name.clone(),
+        tax_rate: bu.settings.tax_rate.to_string(),
+        tax_inclusive: bu.settings.tax_inclusive,
+        ..Default::default()
+    };
+    let items: Vec<crate::store::orders::OrderItemRow> = priced
+        .iter()
+        .enumerate()
+        .map(|(i, p)| crate::store::orders::OrderItemRow {
+            order_id: id.clone(),
+            idx: i as i64,
+            product_id: Some(p.product_id.clone()),
+            variant_id: Some(p.variant_id.clone()),
+            sku: p.sku.clone(),
+            product_name: p.product_name.clone(),
+            product_image_url: p.image.clone(),
+            quantity: p.quantity,
+            unit_price: p.unit_price,
+            contract_length: p.contract_length,
+            list_price: p.list_price,
+            list_price_source: p.list_price_source.to_string(),
+            acquisition_cost: p.acquisition_cost,
+            acquisition_cost_source: p.acquisition_cost_source.to_string(),
+            list_price_override: p.list_price_override,
+            acquisition_cost_override: p.acquisition_cost_override,
+            used_list_price_as_acquisition: p.used_list_price,
+        })
+        .collect();
+    crate::store::orders::insert(&mut tx, &row, &items).await?;
     record(
         &mut tx,
         &ctx.actor,

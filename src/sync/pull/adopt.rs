@@ -138,43 +138,56 @@ pub(super) async fn customer(
     o: &Value,
 ) -> Result<()> {
     let email = req(o, "email")?;
-    sqlx::query(
-        "INSERT INTO customers (id, bu_id, email, email_norm, first_name, last_name, company, phone, customer_type, status, vat_id,
-           registration_number, billing_address, shipping_address, custom_fields, notes, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm, first_name = excluded.first_name,
-           last_name = excluded.last_name, company = excluded.company, phone = excluded.phone, customer_type = excluded.customer_type,
-           status = excluded.status, vat_id = excluded.vat_id, registration_number = excluded.registration_number,
-           billing_address = excluded.billing_address, shipping_address = excluded.shipping_address,
-           custom_fields = excluded.custom_fields, notes = excluded.notes, created_at = excluded.created_at,
-           updated_at = excluded.updated_at, created_by = excluded.created_by",
-    )
-    .bind(req(o, "customerId")?).bind(&bu.id).bind(&email).bind(email.to_lowercase())
-    .bind(req(o, "firstName")?).bind(req(o, "lastName")?).bind(text(o, "company")).bind(text(o, "phone"))
-    .bind(text(o, "customerType").unwrap_or_else(|| "individual".into())).bind(text(o, "status").unwrap_or_else(|| "active".into()))
-    .bind(text(o, "vatId")).bind(text(o, "registrationNumber"))
-    .bind(json(o, "lastBillingAddress")).bind(json(o, "lastShippingAddress")).bind(json(o, "customFields")).bind(text(o, "notes"))
-    .bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into()))
-    .execute(&mut *conn).await.map_err(deferrable)?;
+    let row = crate::store::customers::CustomerRow {
+        id: req(o, "customerId")?,
+        bu_id: bu.id.clone(),
+        email_norm: email.to_lowercase(),
+        email,
+        first_name: req(o, "firstName")?,
+        last_name: req(o, "lastName")?,
+        company: text(o, "company"),
+        phone: text(o, "phone"),
+        customer_type: text(o, "customerType").unwrap_or_else(|| "individual".into()),
+        status: text(o, "status").unwrap_or_else(|| "active".into()),
+        vat_id: text(o, "vatId"),
+        registration_number: text(o, "registrationNumber"),
+        billing_address: json(o, "lastBillingAddress"),
+        shipping_address: json(o, "lastShippingAddress"),
+        custom_fields: json(o, "customFields"),
+        notes: text(o, "notes"),
+        created_at: req(o, "createdAt")?,
+        updated_at: req(o, "updatedAt")?,
+        created_by: text(o, "createdBy").unwrap_or_else(|| "sync".into()),
+    };
+    crate::store::customers::upsert(conn, &row)
+        .await
+        .map_err(deferrable)?;
     Ok(())
 }
 
 pub(super) async fn asset(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO assets (bu_id, serial_number, sku, variant_id, product_id, product_name, status, location, condition, customer_id, rental_id,
-           notes, acquisition_cost, acquisition_date, created_at, updated_at, created_by)
-         VALUES (?, ?, ?, (SELECT id FROM variants WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sync')
-         ON CONFLICT (bu_id, serial_number) DO UPDATE SET sku = excluded.sku, variant_id = excluded.variant_id, product_id = excluded.product_id,
-           product_name = excluded.product_name, status = excluded.status, location = excluded.location, condition = excluded.condition,
-           customer_id = excluded.customer_id, rental_id = excluded.rental_id, notes = excluded.notes,
-           acquisition_cost = excluded.acquisition_cost, acquisition_date = excluded.acquisition_date,
-           created_at = excluded.created_at, updated_at = excluded.updated_at",
-    )
-    .bind(&bu.id).bind(req(o, "serialNumber")?).bind(req(o, "sku")?).bind(text(o, "variantId")).bind(text(o, "productId"))
-    .bind(text(o, "productName").unwrap_or_default()).bind(req(o, "status")?).bind(text(o, "location")).bind(text(o, "condition"))
-    .bind(text(o, "customerId")).bind(text(o, "rentalId")).bind(text(o, "notes")).bind(minor(bu, o, "acquisitionCost")?)
-    .bind(text(o, "acquisitionDate")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
-    .execute(&mut *conn).await.map_err(deferrable)?;
+    let row = crate::store::assets::AssetRow {
+        bu_id: bu.id.clone(),
+        serial_number: req(o, "serialNumber")?,
+        sku: req(o, "sku")?,
+        variant_id: text(o, "variantId"),
+        product_id: text(o, "productId"),
+        product_name: text(o, "productName").unwrap_or_default(),
+        status: req(o, "status")?,
+        location: text(o, "location"),
+        condition: text(o, "condition"),
+        customer_id: text(o, "customerId"),
+        rental_id: text(o, "rentalId"),
+        notes: text(o, "notes"),
+        acquisition_cost: minor(bu, o, "acquisitionCost")?,
+        acquisition_date: text(o, "acquisitionDate"),
+        created_at: req(o, "createdAt")?,
+        updated_at: req(o, "updatedAt")?,
+        created_by: "sync".into(),
+    };
+    crate::store::assets::upsert(conn, &row)
+        .await
+        .map_err(deferrable)?;
     Ok(())
 }
 
@@ -188,35 +201,38 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
         Value::String(s) => s.clone(),
         other => other.to_string(),
     });
-    sqlx::query(
-        "INSERT INTO orders (id, bu_id, order_number, status, order_type, customer_id, customer, billing_address, shipping_address, subtotal,
-           tax_amount, total, currency, total_devices, rented_devices, notes, custom_fields, extension_details, upgrade_details, billing_group_id,
-           idem_key, cancel_reason, confirmed_at, cancelled_at, created_at, updated_at, created_by, tax_rate, tax_inclusive)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, '0'), ?)
-         ON CONFLICT (id) DO UPDATE SET order_number = excluded.order_number, status = excluded.status, order_type = excluded.order_type,
-           customer_id = excluded.customer_id, customer = excluded.customer, billing_address = excluded.billing_address,
-           shipping_address = excluded.shipping_address, subtotal = excluded.subtotal, tax_amount = excluded.tax_amount, total = excluded.total,
-           currency = excluded.currency, total_devices = excluded.total_devices, rented_devices = excluded.rented_devices, notes = excluded.notes,
-           custom_fields = excluded.custom_fields, extension_details = excluded.extension_details, upgrade_details = excluded.upgrade_details,
-           billing_group_id = excluded.billing_group_id, cancel_reason = excluded.cancel_reason, confirmed_at = excluded.confirmed_at,
-           cancelled_at = excluded.cancelled_at, created_at = excluded.created_at, updated_at = excluded.updated_at,
-           created_by = excluded.created_by, tax_rate = excluded.tax_rate, tax_inclusive = excluded.tax_inclusive",
-    )
-    .bind(&id).bind(&bu.id).bind(req(o, "orderNumber")?).bind(req(o, "status")?).bind(text(o, "orderType").unwrap_or_else(|| "standard".into()))
-    .bind(req(cust, "customerId")?).bind(cust.to_string()).bind(json(o, "billingAddress").unwrap_or_else(|| "{}".into()))
-    .bind(json(o, "shippingAddress").unwrap_or_else(|| "{}".into()))
-    .bind(minor0(bu, totals, "subtotal")?).bind(minor0(bu, totals, "taxAmount")?).bind(minor0(bu, totals, "total")?)
-    .bind(text(totals, "currency").unwrap_or_else(|| bu.currency.clone()))
-    .bind(int(progress, "totalDevices").unwrap_or(0)).bind(int(progress, "rentedDevices").unwrap_or(0))
-    .bind(text(o, "notes")).bind(json(o, "customFields")).bind(json(o, "extensionDetails")).bind(json(o, "upgradeDetails"))
-    .bind(text(o, "billingGroupId")).bind(format!("sync:{id}")).bind(text(o, "cancelReason")).bind(text(o, "confirmedAt"))
-    .bind(text(o, "cancelledAt")).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
-    .bind(text(o, "createdBy").unwrap_or_else(|| "sync".into())).bind(tax_rate).bind(flag(totals, "taxInclusive"))
-    .execute(&mut *conn).await.map_err(deferrable)?;
-    sqlx::query("DELETE FROM order_items WHERE order_id = ?")
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    let row = crate::store::orders::OrderRow {
+        id: id.clone(),
+        bu_id: bu.id.clone(),
+        order_number: req(o, "orderNumber")?,
+        status: req(o, "status")?,
+        order_type: text(o, "orderType").unwrap_or_else(|| "standard".into()),
+        customer_id: req(cust, "customerId")?,
+        customer: cust.to_string(),
+        billing_address: json(o, "billingAddress").unwrap_or_else(|| "{}".into()),
+        shipping_address: json(o, "shippingAddress").unwrap_or_else(|| "{}".into()),
+        subtotal: minor0(bu, totals, "subtotal")?,
+        tax_amount: minor0(bu, totals, "taxAmount")?,
+        total: minor0(bu, totals, "total")?,
+        currency: text(totals, "currency").unwrap_or_else(|| bu.currency.clone()),
+        total_devices: int(progress, "totalDevices").unwrap_or(0),
+        rented_devices: int(progress, "rentedDevices").unwrap_or(0),
+        notes: text(o, "notes"),
+        custom_fields: json(o, "customFields"),
+        extension_details: json(o, "extensionDetails"),
+        upgrade_details: json(o, "upgradeDetails"),
+        billing_group_id: text(o, "billingGroupId"),
+        idem_key: format!("sync:{id}"),
+        cancel_reason: text(o, "cancelReason"),
+        confirmed_at: text(o, "confirmedAt"),
+        cancelled_at: text(o, "cancelledAt"),
+        created_at: req(o, "createdAt")?,
+        updated_at: req(o, "updatedAt")?,
+        created_by: text(o, "createdBy").unwrap_or_else(|| "sync".into()),
+        tax_rate: tax_rate.unwrap_or_else(|| "0".into()),
+        tax_inclusive: flag(totals, "taxInclusive"),
+    };
+    let mut items = vec![];
     for (idx, it) in o
         .get("items")
         .and_then(Value::as_array)
@@ -224,21 +240,30 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
         .flatten()
         .enumerate()
     {
-        sqlx::query(
-            "INSERT INTO order_items (order_id, idx, product_id, variant_id, sku, product_name, product_image_url, quantity, unit_price, contract_length,
-               list_price, list_price_source, acquisition_cost, acquisition_cost_source, list_price_override, acquisition_cost_override,
-               used_list_price_as_acquisition)
-             VALUES (?, ?, ?, (SELECT id FROM variants WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id).bind(idx as i64).bind(text(it, "productId")).bind(text(it, "variantId")).bind(req(it, "sku")?)
-        .bind(text(it, "productName").unwrap_or_default()).bind(text(it, "productImageUrl")).bind(int(it, "quantity").unwrap_or(1))
-        .bind(minor0(bu, it, "unitPrice")?).bind(int(it, "contractLength").unwrap_or(1)).bind(minor(bu, it, "listPrice")?)
-        .bind(text(it, "listPriceSource").unwrap_or_else(|| "unknown".into())).bind(minor(bu, it, "acquisitionCost")?)
-        .bind(text(it, "acquisitionCostSource").unwrap_or_else(|| "unknown".into()))
-        .bind(minor(bu, it, "listPriceOverride")?).bind(minor(bu, it, "acquisitionCostOverride")?)
-        .bind(flag(it, "usedListPriceAsAcquisition"))
-        .execute(&mut *conn).await.map_err(deferrable)?;
+        items.push(crate::store::orders::OrderItemRow {
+            order_id: id.clone(),
+            idx: idx as i64,
+            product_id: text(it, "productId"),
+            variant_id: text(it, "variantId"),
+            sku: req(it, "sku")?,
+            product_name: text(it, "productName").unwrap_or_default(),
+            product_image_url: text(it, "productImageUrl"),
+            quantity: int(it, "quantity").unwrap_or(1),
+            unit_price: minor0(bu, it, "unitPrice")?,
+            contract_length: int(it, "contractLength").unwrap_or(1),
+            list_price: minor(bu, it, "listPrice")?,
+            list_price_source: text(it, "listPriceSource").unwrap_or_else(|| "unknown".into()),
+            acquisition_cost: minor(bu, it, "acquisitionCost")?,
+            acquisition_cost_source: text(it, "acquisitionCostSource")
+                .unwrap_or_else(|| "unknown".into()),
+            list_price_override: minor(bu, it, "listPriceOverride")?,
+            acquisition_cost_override: minor(bu, it, "acquisitionCostOverride")?,
+            used_list_price_as_acquisition: flag(it, "usedListPriceAsAcquisition"),
+        });
     }
+    crate::store::orders::upsert(conn, &row, &items)
+        .await
+        .map_err(deferrable)?;
     Ok(())
 }
 
