@@ -3,11 +3,12 @@
 //! phone categories); hand edits may move an asset only along the transitions the domain allows,
 //! and never while it is on a subscription.
 
-use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
+use super::{opt_trim, BusinessUnit, Ctx, Page};
 use crate::domain::serial;
 use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
+use crate::services::list::{Keyset, Paging};
 use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{record, Db, Entry};
 use serde::{Deserialize, Serialize};
@@ -503,8 +504,12 @@ pub struct AssetQuery {
 }
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Asset>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     let mut qb: QueryBuilder<Sqlite> =
         QueryBuilder::new(format!("SELECT {COLS} FROM assets a WHERE a.bu_id = "));
     qb.push_bind(bu.id.clone());
@@ -535,31 +540,13 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Ass
             .push(" AND a.serial_number < ")
             .push_bind(format!("{s}\u{10FFFF}"));
     }
-    super::changed_since(
-        &mut qb,
-        "a",
-        "serial_number",
-        "asset",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
-    super::keyset_tail(
-        db,
-        &mut qb,
-        "assets",
-        "a",
-        "serial_number",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    const ASSETS: Keyset = Keyset {
+        key: "serial_number",
+        ..Keyset::of("assets", "a", "asset")
+    };
+    let rows: Vec<Row> = ASSETS.rows(db, qb, &bu.id, &p).await?;
     let assets = rows.into_iter().map(|r| to_asset(bu, r)).collect();
-    Ok(into_page(assets, limit, |a: &Asset| {
-        a.serial_number.clone()
-    }))
+    Ok(p.page(assets, |a: &Asset| a.serial_number.clone()))
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -2,11 +2,12 @@
 //! (full-text, prefix matching), created at the counter or by an order with a new email.
 //! Profile changes never rewrite existing orders, which keep their snapshot.
 
-use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
+use super::{opt_trim, BusinessUnit, Ctx, Page};
 use crate::domain::status::{CustomerStatus, CustomerType};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
+use crate::services::list::{Keyset, Paging};
 use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{json_col, record, Db, Entry};
 use serde::{Deserialize, Serialize};
@@ -657,8 +658,12 @@ fn fts_query(text: &str) -> Option<String> {
 }
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<Customer>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     let search = q.q.as_deref().and_then(fts_query);
     let mut qb: QueryBuilder<Sqlite> =
         QueryBuilder::new(format!("SELECT {COLS} FROM customers c WHERE c.bu_id = "));
@@ -675,14 +680,8 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
         qb.push(" AND c.email_norm = ")
             .push_bind(e.trim().to_lowercase());
     }
-    super::changed_since(
-        &mut qb,
-        "c",
-        "id",
-        "customer",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
+    const CUSTOMERS: Keyset = Keyset::of("customers", "c", "customer");
+    CUSTOMERS.changed_since(&mut qb, &bu.id, &p)?;
     if let Some(m) = &search {
         // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
         qb.push(" AND c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
@@ -690,26 +689,15 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
             .push(" AND bu_id = ")
             .push_bind(bu.id.clone())
             .push(" ORDER BY rowid DESC LIMIT ")
-            .push_bind(limit + 1)
+            .push_bind(p.limit + 1)
             .push(") ORDER BY c.rowid DESC");
     } else {
-        super::keyset_tail(
-            db,
-            &mut qb,
-            "customers",
-            "c",
-            "id",
-            &bu.id,
-            q.start_after.as_deref(),
-            dir,
-            limit,
-        )
-        .await?;
+        CUSTOMERS.tail(db, &mut qb, &bu.id, &p).await?;
     }
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let customers = hydrate(&mut conn, bu, rows).await?;
-    let mut page = into_page(customers, limit, |c| c.customer_id.clone());
+    let mut page = p.page(customers, |c| c.customer_id.clone());
     if search.is_some() {
         page.next_cursor = None;
     }

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod files;
 pub mod invoices;
 pub mod keys;
+pub(crate) mod list;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
@@ -275,79 +276,6 @@ pub(crate) fn changed_since(
     .push(" AND rev > ")
     .push_bind(rev)
     .push(")");
-    Ok(())
-}
-
-/// The keyset part of a list query: rows after the cursor's row (if any), in creation order
-/// (`created_at`, then rowid, which the list indexes store in that order), one more than `limit`
-/// so `into_page` can tell whether there is more. `key_col` is what the cursor names (the id, or
-/// the serial for assets); an unknown cursor is a validation error.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn keyset_tail(
-    db: &crate::store::Db,
-    qb: &mut QueryBuilder<'_, Sqlite>,
-    table: &str,
-    alias: &str,
-    key_col: &str,
-    bu_id: &str,
-    cursor: Option<&str>,
-    dir: SortDir,
-    limit: i64,
-) -> Result<()> {
-    keyset_tail_by(
-        db,
-        qb,
-        table,
-        alias,
-        key_col,
-        "created_at",
-        bu_id,
-        cursor,
-        dir,
-        limit,
-    )
-    .await
-}
-
-/// `keyset_tail` ordered by another column (then rowid), e.g. payments by due date.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn keyset_tail_by(
-    db: &crate::store::Db,
-    qb: &mut QueryBuilder<'_, Sqlite>,
-    table: &str,
-    alias: &str,
-    key_col: &str,
-    order_col: &str,
-    bu_id: &str,
-    cursor: Option<&str>,
-    dir: SortDir,
-    limit: i64,
-) -> Result<()> {
-    if let Some(c) = cursor.filter(|c| !c.is_empty()) {
-        let found: Option<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT {order_col}, rowid FROM {table} WHERE {key_col} = ? AND bu_id = ?"
-        ))
-        .bind(c)
-        .bind(bu_id)
-        .fetch_optional(db.pool())
-        .await?;
-        let (key, rowid) = found.ok_or_else(|| {
-            Error::invalid("startAfter", "startAfter is not a cursor from this list.")
-        })?;
-        qb.push(format!(
-            " AND ({alias}.{order_col}, {alias}.rowid) {} (",
-            dir.cmp()
-        ))
-        .push_bind(key)
-        .push(", ")
-        .push_bind(rowid)
-        .push(")");
-    }
-    qb.push(format!(
-        " ORDER BY {alias}.{order_col} {0}, {alias}.rowid {0} LIMIT ",
-        dir.order()
-    ))
-    .push_bind(limit + 1);
     Ok(())
 }
 

@@ -5,13 +5,11 @@
 //! `consolidated_into`), so every lifecycle rule keeps working per subscription; `regroup`
 //! rebuilds the open consolidated payments whenever a group or one of its members changes.
 
-use super::{
-    day_text, into_page, keyset_tail, opt_trim, parse_limit, whole_number, BusinessUnit, Ctx, Page,
-    SortDir,
-};
+use super::{day_text, opt_trim, whole_number, BusinessUnit, Ctx, Page};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
+use crate::services::list::{Keyset, Paging};
 use crate::services::outbox::{r, Op, OpKind};
 use crate::store::{json_col, record, Db, Entry};
 use chrono::{Datelike, Months, NaiveDate};
@@ -139,8 +137,12 @@ pub struct GroupQuery {
 }
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<BillingGroup>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
         "SELECT {COLS} FROM billing_groups g WHERE g.bu_id = "
     ));
@@ -152,31 +154,11 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<Bil
         let s = group_status("status", &s)?;
         qb.push(" AND g.status = ").push_bind(s);
     }
-    super::changed_since(
-        &mut qb,
-        "g",
-        "id",
-        "billing_group",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
-    keyset_tail(
-        db,
-        &mut qb,
-        "billing_groups",
-        "g",
-        "id",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<Row> = Keyset::of("billing_groups", "g", "billing_group")
+        .rows(db, qb, &bu.id, &p)
+        .await?;
     let items = rows.into_iter().map(|r| to_group(bu, r)).collect();
-    Ok(into_page(items, limit, |g: &BillingGroup| {
-        g.billing_group_id.clone()
-    }))
+    Ok(p.page(items, |g: &BillingGroup| g.billing_group_id.clone()))
 }
 
 fn group_status(path: &str, s: &str) -> Result<String> {

@@ -5,7 +5,7 @@
 //! Upsert rules follow FlexPortal: a product is matched by `productSku`, its variants by
 //! `variantSku`; variants missing from a request stay as they are and are never deleted.
 
-use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
+use super::{opt_trim, BusinessUnit, Ctx, Page};
 use crate::domain::status::{ProductStatus, SerialFormat, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, FieldError, Result};
 use crate::ids::{new_id, prefix};

@@ -1,6 +1,7 @@
 //! Reading the catalog: products with their variants, variant look-ups, categories and serial formats.
 
 use super::*;
+use crate::services::list::{Keyset, Paging};
 
 // Reads
 
@@ -238,8 +239,12 @@ pub struct ProductQuery {
 }
 
 pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Result<Page<Product>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
         "SELECT {PRODUCT_COLS} FROM products p WHERE p.bu_id = "
     ));
@@ -261,29 +266,11 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
             .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
     }
-    crate::services::changed_since(
-        &mut qb,
-        "p",
-        "id",
-        "product",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
-    crate::services::keyset_tail(
-        db,
-        &mut qb,
-        "products",
-        "p",
-        "id",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<ProductRow> = qb.build_query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<ProductRow> = Keyset::of("products", "p", "product")
+        .rows(db, qb, &bu.id, &p)
+        .await?;
     let products = with_variants(db.pool(), bu, rows).await?;
-    Ok(into_page(products, limit, |p| p.product_id.clone()))
+    Ok(p.page(products, |x| x.product_id.clone()))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -304,8 +291,12 @@ pub struct VariantQuery {
 }
 
 pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Result<Page<Variant>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        None,
+    )?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {VARIANT_COLS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.bu_id = "));
     qb.push_bind(bu.id.clone());
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -339,21 +330,13 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
             .push_bind(like)
             .push(")");
     }
-    crate::services::keyset_tail(
-        db,
-        &mut qb,
-        "variants",
-        "v",
-        "id",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<VariantRow> = qb.build_query_as().fetch_all(db.pool()).await?;
+    const VARIANTS: Keyset = Keyset {
+        feed: None,
+        ..Keyset::of("variants", "v", "")
+    };
+    let rows: Vec<VariantRow> = VARIANTS.rows(db, qb, &bu.id, &p).await?;
     let variants = rows_to_variants(bu, rows)?;
-    Ok(into_page(variants, limit, |v| v.variant_id.clone()))
+    Ok(p.page(variants, |v| v.variant_id.clone()))
 }
 
 /// The active variant with this SKU, with its tiers (orders and asset intake use it).

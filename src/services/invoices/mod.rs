@@ -5,15 +5,13 @@
 //! issue gives it back. What an invoice says (parties, lines, totals) is kept as issued and the
 //! database refuses to change it; corrections are credit notes that reference it.
 
-use super::{
-    day_text, into_page, keyset_tail_by, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page,
-    SortDir,
-};
+use super::{day_text, opt_trim, parse_day, BusinessUnit, Ctx, Page};
 use crate::domain::tax;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
 use crate::pdf;
+use crate::services::list::{Keyset, Paging};
 use crate::store::{json_col, next_in_series, record, Db, Entry};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -312,26 +310,24 @@ fn push_filters(
 
 /// Invoices and credit notes, latest issue date first, keyset-paginated.
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<Page<Invoice>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        None,
+    )?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM invoices i"));
     push_filters(&mut qb, bu, q)?;
-    keyset_tail_by(
-        db,
-        &mut qb,
-        "invoices",
-        "i",
-        "id",
-        "issue_date",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    const INVOICES: Keyset = Keyset {
+        table: "invoices",
+        alias: "i",
+        key: "id",
+        order: "issue_date",
+        feed: None,
+    };
+    let rows: Vec<Row> = INVOICES.rows(db, qb, &bu.id, &p).await?;
     let items = rows.into_iter().map(|r| to_invoice(bu, r)).collect();
-    Ok(into_page(items, limit, |i: &Invoice| i.invoice_id.clone()))
+    Ok(p.page(items, |i: &Invoice| i.invoice_id.clone()))
 }
 
 /// Sums of the invoices and credit notes matching `q` (what the list shows, all pages).

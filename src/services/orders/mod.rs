@@ -4,7 +4,7 @@
 //! the contract value is shown beside them.
 
 use super::customers::{self, Address, NewCustomer};
-use super::{into_page, opt_trim, parse_limit, BusinessUnit, Ctx, Page, SortDir};
+use super::{opt_trim, BusinessUnit, Ctx, Page};
 use crate::domain::status::{CustomerType, ItemRentalStatus, OrderStatus, OrderType};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;

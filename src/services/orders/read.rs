@@ -1,6 +1,7 @@
 //! Reading orders: one with its items and customer, and the filtered list.
 
 use super::*;
+use crate::services::list::{Keyset, Paging};
 
 // Reads
 
@@ -216,8 +217,12 @@ pub struct OrderQuery {
 }
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Order>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     let mut qb: QueryBuilder<Sqlite> =
         QueryBuilder::new(format!("SELECT {COLS} FROM orders o WHERE o.bu_id = "));
     qb.push_bind(bu.id.clone());
@@ -228,28 +233,10 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
     }
-    crate::services::changed_since(
-        &mut qb,
-        "o",
-        "id",
-        "order",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
-    crate::services::keyset_tail(
-        db,
-        &mut qb,
-        "orders",
-        "o",
-        "id",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
+    let rows: Vec<Row> = Keyset::of("orders", "o", "order")
+        .rows(db, qb, &bu.id, &p)
+        .await?;
     let mut conn = db.pool().acquire().await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let orders = hydrate(&mut conn, bu, rows).await?;
-    Ok(into_page(orders, limit, |o| o.order_id.clone()))
+    Ok(p.page(orders, |o| o.order_id.clone()))
 }

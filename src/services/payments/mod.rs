@@ -3,9 +3,7 @@
 //! or many), mark failed, cancel, late fees, the overdue view. Payments are collected outside
 //! FlexDesk (bank transfer, card terminal, cash); the desk records the outcome.
 
-use super::{
-    day_text, into_page, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir,
-};
+use super::{day_text, opt_trim, parse_day, BusinessUnit, Ctx, Page};
 use crate::domain::schedule::{Amounts, Slot, SlotKind};
 use crate::domain::settings::LateFeeKind;
 use crate::domain::status::{PaymentKind, PaymentStatus, PaymentType};

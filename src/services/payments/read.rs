@@ -1,6 +1,7 @@
 //! Reading payments: the filtered list, its totals and a subscription's schedule.
 
 use super::*;
+use crate::services::list::{Keyset, Paging};
 
 // Reading
 
@@ -138,8 +139,12 @@ pub async fn list(
     q: &PaymentQuery,
     today: NaiveDate,
 ) -> Result<Page<Payment>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     // The overdue view walks the open payments' index in due-date order.
     let from = if q.overdue == Some(true) && opt_trim(q.status.clone()).is_none() {
         FROM.replacen(
@@ -152,30 +157,13 @@ pub async fn list(
     };
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS}{from}"));
     push_filters(&mut qb, bu, q, today)?;
-    crate::services::changed_since(
-        &mut qb,
-        "p",
-        "id",
-        "payment",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
-    crate::services::keyset_tail_by(
-        db,
-        &mut qb,
-        "payments",
-        "p",
-        "id",
-        "due_date",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    const PAYMENTS: Keyset = Keyset {
+        order: "due_date",
+        ..Keyset::of("payments", "p", "payment")
+    };
+    let rows: Vec<Row> = PAYMENTS.rows(db, qb, &bu.id, &p).await?;
     let items = rows.into_iter().map(|r| to_payment(bu, r, today)).collect();
-    Ok(into_page(items, limit, |p: &Payment| p.payment_id.clone()))
+    Ok(p.page(items, |x: &Payment| x.payment_id.clone()))
 }
 
 pub async fn totals(

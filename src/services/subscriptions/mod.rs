@@ -4,9 +4,10 @@
 //! payments and the timeline.
 
 use super::billing;
+use super::list::Paging;
 use super::payments::{self, Payer};
 use super::webhooks;
-use super::{day_text, opt_trim, parse_day, parse_limit, BusinessUnit, Ctx, Page, SortDir};
+use super::{day_text, opt_trim, parse_day, BusinessUnit, Ctx, Page};
 use crate::domain::lifecycle::{self, pct_f64};
 use crate::domain::schedule::{self, TaxRule, Terms};
 use crate::domain::serial;
@@ -477,8 +478,12 @@ pub async fn list(
     q: &SubscriptionQuery,
     today: NaiveDate,
 ) -> Result<Page<Rental>> {
-    let limit = parse_limit(q.limit.as_deref())?;
-    let dir = SortDir::parse(q.sort_dir.as_deref())?;
+    let p = Paging::parse(
+        q.limit.as_deref(),
+        q.sort_dir.as_deref(),
+        q.start_after.as_deref(),
+        q.changed_since.as_deref(),
+    )?;
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
         "SELECT {} FROM subscriptions s WHERE s.bu_id = ",
         cols()
@@ -513,31 +518,11 @@ pub async fn list(
         qb.push(" AND s.status = 'active' AND s.end_date <= ")
             .push_bind(day_text(today));
     }
-    super::changed_since(
-        &mut qb,
-        "s",
-        "id",
-        "rental",
-        &bu.id,
-        q.changed_since.as_deref(),
-    )?;
-    super::keyset_tail(
-        db,
-        &mut qb,
-        "subscriptions",
-        "s",
-        "id",
-        &bu.id,
-        q.start_after.as_deref(),
-        dir,
-        limit,
-    )
-    .await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(db.pool()).await?;
+    let rows: Vec<Row> = super::list::Keyset::of("subscriptions", "s", "rental")
+        .rows(db, qb, &bu.id, &p)
+        .await?;
     let items = rows.iter().map(|r| r.to_rental(bu, today)).collect();
-    Ok(super::into_page(items, limit, |r: &Rental| {
-        r.rental_id.clone()
-    }))
+    Ok(p.page(items, |r: &Rental| r.rental_id.clone()))
 }
 
 /// The subscription's whole schedule, in period order (detail screen; the caller has read the

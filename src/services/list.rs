@@ -1,0 +1,139 @@
+//! Keyset pages, the one way every v1 list pages: the paging a caller sends (`Paging`), and what
+//! a list pages over (`Keyset`: its table, the alias its query uses, its key and order column,
+//! and its change feed for sync). A list writes its own select and filters; `Keyset::rows` adds
+//! the sync filter, the cursor, the order and `limit + 1`, and fetches; `Paging::page` cuts the
+//! rows into a page whose cursor is the last item's key.
+
+use super::{into_page, parse_limit, Page, SortDir};
+use crate::error::{Error, Result};
+use crate::store::Db;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Sqlite};
+use ts_rs::TS;
+
+/// A list's paging as sent: `limit` (1–100, default 50), `sortDir`, `startAfter` (a cursor from
+/// this list) and FlexDesk's `changedSince` (a sync token).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Paging<'a> {
+    pub limit: i64,
+    pub dir: SortDir,
+    pub start_after: Option<&'a str>,
+    pub changed_since: Option<&'a str>,
+}
+
+impl<'a> Paging<'a> {
+    pub fn parse(
+        limit: Option<&'a str>,
+        sort_dir: Option<&'a str>,
+        start_after: Option<&'a str>,
+        changed_since: Option<&'a str>,
+    ) -> Result<Paging<'a>> {
+        Ok(Paging {
+            limit: parse_limit(limit)?,
+            dir: SortDir::parse(sort_dir)?,
+            start_after: start_after.filter(|c| !c.is_empty()),
+            changed_since,
+        })
+    }
+
+    /// The fetched `limit + 1` rows as a page.
+    pub fn page<T: TS>(&self, items: Vec<T>, key_of: impl Fn(&T) -> String) -> Page<T> {
+        into_page(items, self.limit, key_of)
+    }
+}
+
+/// What a keyset list pages over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keyset {
+    pub table: &'static str,
+    /// The table's alias in the list's query.
+    pub alias: &'static str,
+    /// The column a cursor names (the items' id or serial).
+    pub key: &'static str,
+    /// The column the list is ordered by (then rowid).
+    pub order: &'static str,
+    /// The change-feed kind `changedSince` filters on; none for a list that is not synced.
+    pub feed: Option<&'static str>,
+}
+
+impl Keyset {
+    /// A list of `table` aliased `alias`, keyed by id, newest first, with its change feed.
+    pub const fn of(table: &'static str, alias: &'static str, feed: &'static str) -> Keyset {
+        Keyset {
+            table,
+            alias,
+            key: "id",
+            order: "created_at",
+            feed: Some(feed),
+        }
+    }
+
+    /// The sync filter: only rows changed after the token.
+    pub fn changed_since(
+        &self,
+        qb: &mut QueryBuilder<'_, Sqlite>,
+        bu_id: &str,
+        p: &Paging<'_>,
+    ) -> Result<()> {
+        match self.feed {
+            Some(kind) => {
+                super::changed_since(qb, self.alias, self.key, kind, bu_id, p.changed_since)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The cursor, the order and the limit: `AND (order, rowid) < (…) ORDER BY … LIMIT n + 1`.
+    pub async fn tail(
+        &self,
+        db: &Db,
+        qb: &mut QueryBuilder<'_, Sqlite>,
+        bu_id: &str,
+        p: &Paging<'_>,
+    ) -> Result<()> {
+        let (alias, order) = (self.alias, self.order);
+        if let Some(c) = p.start_after {
+            let found: Option<(String, i64)> = sqlx::query_as(&format!(
+                "SELECT {order}, rowid FROM {} WHERE {} = ? AND bu_id = ?",
+                self.table, self.key
+            ))
+            .bind(c)
+            .bind(bu_id)
+            .fetch_optional(db.pool())
+            .await?;
+            let (at, rowid) = found.ok_or_else(|| {
+                Error::invalid("startAfter", "startAfter is not a cursor from this list.")
+            })?;
+            qb.push(format!(
+                " AND ({alias}.{order}, {alias}.rowid) {} (",
+                p.dir.cmp()
+            ))
+            .push_bind(at)
+            .push(", ")
+            .push_bind(rowid)
+            .push(")");
+        }
+        qb.push(format!(
+            " ORDER BY {alias}.{order} {0}, {alias}.rowid {0} LIMIT ",
+            p.dir.order()
+        ))
+        .push_bind(p.limit + 1);
+        Ok(())
+    }
+
+    /// The sync filter and the tail added to the list's query, and its rows fetched.
+    pub async fn rows<R>(
+        &self,
+        db: &Db,
+        mut qb: QueryBuilder<'_, Sqlite>,
+        bu_id: &str,
+        p: &Paging<'_>,
+    ) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        self.changed_since(&mut qb, bu_id, p)?;
+        self.tail(db, &mut qb, bu_id, p).await?;
+        Ok(qb.build_query_as().fetch_all(db.pool()).await?)
+    }
+}
