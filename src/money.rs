@@ -1,14 +1,13 @@
 //! Money: `rust_decimal` for every calculation, integer minor units in the store, and two text
 //! forms at the edges. To the desk UI an amount is a decimal string ("89.00"); on the FlexPortal
-//! wire it is a JSON number rounded to the currency's minor unit. One struct serves both: the v1
-//! HTTP layer serializes inside `wire_scope`, which switches `Money` to the number form for that
-//! (synchronous) serialization only.
+//! wire it is a JSON number rounded to the currency's minor unit. One struct serves both, and the
+//! serializer picks the form: any ordinary one writes the text, `to_wire_value` (the v1 layer's,
+//! `money/wire.rs`) the number.
 
 use crate::error::{Error, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
-use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 use ts_rs::TS;
@@ -16,20 +15,13 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, TS)]
 pub struct Money(#[ts(type = "string")] pub Decimal);
 
-thread_local! {
-    static WIRE: Cell<bool> = const { Cell::new(false) };
-}
+mod wire;
 
 /// Serialize `value` to JSON with money as numbers (the FlexPortal wire form).
 pub fn to_wire_value<T: Serialize>(value: &T) -> serde_json::Value {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            WIRE.with(|w| w.set(self.0));
-        }
-    }
-    let _reset = Reset(WIRE.with(|w| w.replace(true)));
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    value
+        .serialize(wire::Wire)
+        .unwrap_or(serde_json::Value::Null)
 }
 
 impl Money {
@@ -103,17 +95,9 @@ impl std::iter::Sum for Money {
 }
 
 impl Serialize for Money {
+    /// The decimal text, as a newtype the wire serializer (`to_wire_value`) writes as a number.
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        if WIRE.with(|w| w.get()) {
-            // Amounts are already rounded to the minor unit; the shortest round-trip form of the
-            // float prints exactly those digits (89.99 -> 89.99).
-            match self.0.to_i64().filter(|_| self.0.fract().is_zero()) {
-                Some(i) => s.serialize_i64(i),
-                None => s.serialize_f64(self.0.to_f64().unwrap_or(0.0)),
-            }
-        } else {
-            s.serialize_str(&self.0.to_string())
-        }
+        s.serialize_newtype_struct(wire::MONEY, &self.0.to_string())
     }
 }
 
@@ -194,8 +178,63 @@ mod tests {
             to_wire_value(&Money(Decimal::new(8900, 2))),
             serde_json::json!(89)
         );
-        // The scope ends with the call.
+        // The form belongs to the serializer: an ordinary one afterwards still writes text.
         assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!("89.99"));
+    }
+
+    #[test]
+    fn the_wire_form_reaches_money_wherever_it_sits_and_leaves_the_rest_as_serde_json_writes_it() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Inner {
+            fee: Option<Money>,
+            label: &'static str,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        enum Kind {
+            Flat(Money),
+            Tiered { from: Money },
+            Plain,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Outer {
+            total: Money,
+            lines: Vec<Money>,
+            by_month: std::collections::BTreeMap<u32, Money>,
+            #[serde(flatten)]
+            inner: Inner,
+            kinds: Vec<Kind>,
+            none: Option<Money>,
+            raw: serde_json::Value,
+            pair: (Money, bool),
+        }
+        let m = |minor| Money(Decimal::new(minor, 2));
+        let v = Outer {
+            total: m(12050),
+            lines: vec![m(100), m(5)],
+            by_month: [(12, m(2999))].into(),
+            inner: Inner {
+                fee: Some(m(1000)),
+                label: "late",
+            },
+            kinds: vec![Kind::Flat(m(250)), Kind::Tiered { from: m(1) }, Kind::Plain],
+            none: None,
+            raw: serde_json::json!({"already": "89.00", "n": 1.5}),
+            pair: (m(-150), true),
+        };
+        let wire = serde_json::json!({
+            "total": 120.5, "lines": [1, 0.05], "byMonth": {"12": 29.99},
+            "fee": 10, "label": "late",
+            "kinds": [{"flat": 2.5}, {"tiered": {"from": 0.01}}, "plain"],
+            "none": null, "raw": {"already": "89.00", "n": 1.5}, "pair": [-1.5, true],
+        });
+        assert_eq!(to_wire_value(&v), wire);
+        let desk = serde_json::to_value(&v).unwrap();
+        assert_eq!(desk["total"], "120.50");
+        assert_eq!(desk["kinds"][1]["tiered"]["from"], "0.01");
+        assert_eq!(desk["byMonth"]["12"], "29.99");
     }
 
     #[test]
