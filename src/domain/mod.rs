@@ -3,6 +3,7 @@
 
 pub mod lifecycle;
 pub mod limits;
+pub mod pricing;
 pub mod schedule;
 pub mod serial;
 pub mod settings;

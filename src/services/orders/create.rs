@@ -1,6 +1,7 @@
 //! Taking an order: the input, pricing each item by its contract length, and creating the order with its customer.
 
 use super::*;
+use crate::domain::pricing;
 
 // Input
 
@@ -145,18 +146,13 @@ pub(super) async fn price_items(
                 ),
             ));
         };
-        let mut monthly = tier.monthly_price;
-        if let Some(d) = &tier.discount {
-            monthly = match d.kind.as_str() {
-                "percentage" => {
-                    monthly
-                        * ((Decimal::from(100) - d.value.0.min(Decimal::from(100)))
-                            / Decimal::from(100))
-                }
-                _ => Money((monthly.0 - d.value.0).max(Decimal::ZERO)),
-            }
-            .round(bu.currency_exponent);
-        }
+        let monthly = pricing::discounted(
+            tier.monthly_price,
+            tier.discount
+                .as_ref()
+                .map(|d| pricing::Discount::of(&d.kind, d.value)),
+            bu.currency_exponent,
+        );
         let lp_override = it
             .list_price_override
             .map(|m| bu.minor(&format!("items[{i}].listPriceOverride"), m))
@@ -173,18 +169,7 @@ pub(super) async fn price_items(
             .acquisition_cost
             .map(|m| m.to_minor(bu.currency_exponent))
             .transpose()?;
-        let (list_price, list_price_source) = match (lp_override, variant_lp) {
-            (Some(o), _) => (Some(o), "manual"),
-            (None, Some(l)) => (Some(l), "variant"),
-            (None, None) => (None, "unknown"),
-        };
-        let (acquisition_cost, acquisition_cost_source, used_list_price) =
-            match (ac_override, variant_ac, list_price) {
-                (Some(o), _, _) => (Some(o), "manual", false),
-                (None, Some(a), _) => (Some(a), "variant", false),
-                (None, None, Some(l)) => (Some(l), "list_price", true),
-                _ => (None, "unknown", false),
-            };
+        let costs = pricing::line_costs(lp_override, variant_lp, ac_override, variant_ac);
         out.push(PricedItem {
             product_id: v.product_id.clone(),
             variant_id: v.variant_id.clone(),
@@ -194,13 +179,13 @@ pub(super) async fn price_items(
             quantity: qty,
             unit_price: monthly.to_minor(bu.currency_exponent)?,
             contract_length: len,
-            list_price,
-            list_price_source,
-            acquisition_cost,
-            acquisition_cost_source,
+            list_price: costs.list_price,
+            list_price_source: costs.list_price_source,
+            acquisition_cost: costs.acquisition_cost,
+            acquisition_cost_source: costs.acquisition_cost_source,
             list_price_override: lp_override,
             acquisition_cost_override: ac_override,
-            used_list_price,
+            used_list_price: costs.used_list_price,
         });
     }
     Ok(out)
@@ -209,22 +194,13 @@ pub(super) async fn price_items(
 /// Monthly subtotal, tax and total under the business unit's tax setting (rounded once, half away
 /// from zero).
 pub fn monthly_totals(bu: &BusinessUnit, subtotal_minor: i64) -> (i64, i64, i64) {
-    let subtotal = bu.money(subtotal_minor);
-    let rate = bu.settings.tax_rate / Decimal::from(100);
-    let (tax, total) = if bu.settings.tax_inclusive {
-        let net = Money(subtotal.0 / (Decimal::ONE + rate));
-        let tax = (subtotal - net).round(bu.currency_exponent);
-        (tax, subtotal)
-    } else {
-        let tax = (subtotal * rate).round(bu.currency_exponent);
-        (tax, subtotal + tax)
+    let rule = crate::domain::schedule::TaxRule {
+        rate: bu.settings.tax_rate,
+        inclusive: bu.settings.tax_inclusive,
+        exponent: bu.currency_exponent,
     };
-    let e = bu.currency_exponent;
-    (
-        subtotal_minor,
-        tax.to_minor(e).unwrap_or(0),
-        total.to_minor(e).unwrap_or(0),
-    )
+    let a = rule.split(subtotal_minor);
+    (subtotal_minor, a.tax, a.total)
 }
 
 /// What the counter shows before an order is placed.
