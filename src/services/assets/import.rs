@@ -1,0 +1,136 @@
+//! Bulk intake from CSV.
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetImportReport {
+    pub success: bool,
+    pub message: String,
+    pub created: usize,
+    pub errors: Vec<crate::services::catalog::RowError>,
+    pub rolled_back: bool,
+}
+
+/// Bulk intake from CSV (`Serial Number`, `SKU`, optional `Location`, `Condition`,
+/// `Acquisition Cost`, `Acquisition Date`, `Notes`). One transaction; bad or duplicate rows are
+/// reported by line and skipped, or, with `allOrNothing`, nothing is written.
+pub async fn import_csv(
+    db: &Db,
+    ctx: &Ctx,
+    data: &[u8],
+    opts: crate::services::catalog::ImportOptions,
+) -> Result<AssetImportReport> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?
+        .clone();
+    let col = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let (Some(c_sn), Some(c_sku)) = (
+        col(&["Serial Number", "serialNumber", "Serial"]),
+        col(&["SKU", "Variant SKU", "sku"]),
+    ) else {
+        return Err(Error::invalid(
+            "csvFile",
+            "The header row needs Serial Number and SKU columns.",
+        ));
+    };
+    let (c_loc, c_cond, c_cost, c_date, c_notes) = (
+        col(&["Location"]),
+        col(&["Condition"]),
+        col(&["Acquisition Cost", "acquisitionCost"]),
+        col(&["Acquisition Date", "acquisitionDate"]),
+        col(&["Notes"]),
+    );
+    let mut tx = db.write().await?;
+    let mut errors = Vec::new();
+    let mut created = 0;
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(crate::services::catalog::RowError {
+                    row: line,
+                    sku: None,
+                    error: format!("Unreadable row: {e}"),
+                });
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+        };
+        let cost = match get(c_cost).map(|t| crate::money::parse_amount(&t)) {
+            Some(Err(e)) => {
+                errors.push(crate::services::catalog::RowError {
+                    row: line,
+                    sku: get(Some(c_sku)),
+                    error: e.message,
+                });
+                continue;
+            }
+            Some(Ok(m)) => Some(m),
+            None => None,
+        };
+        let input = AssetInput {
+            serial_number: get(Some(c_sn)).unwrap_or_default(),
+            sku: get(Some(c_sku)).unwrap_or_default(),
+            location: get(c_loc),
+            condition: get(c_cond),
+            acquisition_cost: cost,
+            acquisition_date: get(c_date),
+            notes: get(c_notes),
+            status: None,
+        };
+        sqlx::query("SAVEPOINT asset_row").execute(&mut *tx).await?;
+        match write::insert(&mut tx, ctx, &input).await {
+            Ok(_) => {
+                sqlx::query("RELEASE asset_row").execute(&mut *tx).await?;
+                created += 1;
+            }
+            Err(e) => {
+                sqlx::query("ROLLBACK TO asset_row")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("RELEASE asset_row").execute(&mut *tx).await?;
+                errors.push(crate::services::catalog::RowError {
+                    row: line,
+                    sku: Some(input.sku),
+                    error: format!("{}: {}", input.serial_number.trim(), e.message),
+                });
+            }
+        }
+    }
+    let rolled_back = opts.dry_run || (opts.all_or_nothing && !errors.is_empty());
+    if rolled_back {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    let message = if rolled_back {
+        format!(
+            "{created} assets would be added, {} rows have errors; nothing was written.",
+            errors.len()
+        )
+    } else {
+        format!("{created} assets added, {} rows skipped.", errors.len())
+    };
+    Ok(AssetImportReport {
+        success: errors.is_empty(),
+        message,
+        created: if rolled_back { 0 } else { created },
+        errors,
+        rolled_back,
+    })
+}
