@@ -1,8 +1,10 @@
-//! Limits several actions share, each defined once: a contract's length in months and the length
-//! of a notes field. Every check of them goes through here, so the bound and its wording agree
-//! wherever a person meets them (order, activation, extension, upgrade, catalog, settings).
+//! Limits several actions share, each defined once: a contract's length in months, the length
+//! of a notes field and an amount in the unit's currency. Every check of them goes through here,
+//! so the bound and its wording agree wherever a person meets them (order, activation, extension,
+//! upgrade, catalog, settings).
 
 use crate::error::{Error, Result};
+use crate::money::Money;
 
 /// A contract length in whole months: 1 to 120 (ten years).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,29 @@ impl Notes {
     }
 }
 
+/// The currency a business unit keeps its amounts in: its code (named in messages) and its
+/// number of decimals.
+#[derive(Debug, Clone, Copy)]
+pub struct Currency<'a> {
+    pub code: &'a str,
+    pub exponent: u32,
+}
+
+impl Currency<'_> {
+    /// Store form of a user-given amount: exact minor units, never negative.
+    pub fn minor(self, path: &str, m: Money) -> Result<i64> {
+        if m.is_negative() {
+            return Err(Error::invalid(path, "Amounts cannot be negative."));
+        }
+        m.to_minor(self.exponent).map_err(|_| {
+            Error::invalid(
+                path,
+                format!("{} has more decimals than {} allows.", m, self.code),
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +93,25 @@ mod tests {
         let e = Notes::check("notes", &"x".repeat(5001)).unwrap_err();
         assert_eq!(e.details[0].path, "notes");
         assert_eq!(e.message, "Notes must be at most 5000 characters.");
+    }
+
+    #[test]
+    fn amounts_are_exact_minor_units_and_never_negative() {
+        let eur = Currency {
+            code: "EUR",
+            exponent: 2,
+        };
+        let m = |t: &str| crate::money::parse_amount(t).unwrap();
+        assert_eq!(eur.minor("price", m("89.5")).unwrap(), 8950);
+        let e = eur.minor("price", m("-1")).unwrap_err();
+        assert_eq!(e.details[0].path, "price");
+        assert_eq!(e.message, "Amounts cannot be negative.");
+        let jpy = Currency {
+            code: "JPY",
+            exponent: 0,
+        };
+        assert_eq!(jpy.minor("price", m("1500")).unwrap(), 1500);
+        let e = jpy.minor("price", m("1.5")).unwrap_err();
+        assert_eq!(e.message, "1.5 has more decimals than JPY allows.");
     }
 }

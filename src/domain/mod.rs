@@ -1,6 +1,7 @@
 //! Pure types and rules of the FlexPortal domain: no I/O, no clock. Everything here is usable
 //! from any face (desk UI, v1 API, CLI) and tested without a database.
 
+pub mod catalog;
 pub mod lifecycle;
 pub mod limits;
 pub mod pricing;

@@ -22,6 +22,7 @@ pub mod timeline;
 pub mod users;
 pub mod webhooks;
 
+use crate::domain::limits::Currency;
 use crate::domain::settings::BuSettings;
 use crate::error::{Error, Result};
 use crate::money::Money;
@@ -66,15 +67,14 @@ impl BusinessUnit {
     }
     /// Store form of a user-given amount: exact minor units, never negative.
     pub fn minor(&self, path: &str, m: Money) -> Result<i64> {
-        if m.is_negative() {
-            return Err(Error::invalid(path, "Amounts cannot be negative."));
+        self.amounts().minor(path, m)
+    }
+    /// The unit's currency, as the domain's amount checks take it.
+    pub fn amounts(&self) -> Currency<'_> {
+        Currency {
+            code: &self.currency,
+            exponent: self.currency_exponent,
         }
-        m.to_minor(self.currency_exponent).map_err(|_| {
-            Error::invalid(
-                path,
-                format!("{} has more decimals than {} allows.", m, self.currency),
-            )
-        })
     }
 }
 

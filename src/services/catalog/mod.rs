@@ -7,7 +7,7 @@
 
 use super::{opt_trim, BusinessUnit, Ctx, Page};
 use crate::domain::status::{ProductStatus, SerialFormat, VariantStatus};
-use crate::error::{Checks, Error, ErrorCode, FieldError, Result};
+use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
 use crate::money::Money;
 use crate::services::outbox::{r, Op, OpKind};
@@ -32,16 +32,7 @@ pub use write::*;
 // ---------------------------------------------------------------------------------------------
 // Read models (the FlexPortal v1 shapes)
 
-#[skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(optional_fields)]
-pub struct Discount {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub value: Money,
-    pub description: Option<String>,
-}
+pub use crate::domain::catalog::Discount;
 
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
