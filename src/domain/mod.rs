@@ -2,6 +2,7 @@
 //! from any face (desk UI, v1 API, CLI) and tested without a database.
 
 pub mod catalog;
+pub mod cost;
 pub mod lifecycle;
 pub mod limits;
 pub mod pricing;

@@ -1,6 +1,7 @@
 //! Activation: an order-item unit and a scanned serial become a subscription with its schedule.
 
 use super::*;
+use crate::domain::cost::{starting_cost, Cost, CostFacts};
 
 // ---------------------------------------------------------------------------------------------
 // Activation
@@ -257,14 +258,18 @@ pub(crate) async fn activate_in(
     .bind(&customer_id)
     .fetch_one(&mut *tx)
     .await?;
-    let (cost, cost_source) = match (item.acquisition_cost_override, asset.acquisition_cost) {
-        (Some(o), _) => (Some(o), "order_override".to_string()),
-        (None, Some(a)) if Some(a) == item.acquisition_cost => {
-            (Some(a), item.acquisition_cost_source.clone())
-        }
-        (None, Some(a)) => (Some(a), "manual".to_string()),
-        (None, None) => (item.acquisition_cost, item.acquisition_cost_source.clone()),
+    // The line's cost as the order priced it: what the device is expected to cost, and what is
+    // recorded when the device has no cost of its own.
+    let line_cost = Cost {
+        amount: item.acquisition_cost,
+        source: &item.acquisition_cost_source,
     };
+    let cost = starting_cost(CostFacts {
+        order_override: item.acquisition_cost_override,
+        asset: asset.acquisition_cost,
+        expected: line_cost,
+        otherwise: line_cost,
+    });
     let months = months.unwrap_or(item.contract_length as u32);
     let id = start_subscription(
         tx,
@@ -286,8 +291,8 @@ pub(crate) async fn activate_in(
             start,
             list_price: item.list_price,
             list_price_source: item.list_price_source.clone(),
-            acquisition_cost: cost,
-            acquisition_cost_source: cost_source,
+            acquisition_cost: cost.amount,
+            acquisition_cost_source: cost.source.to_string(),
             upgrade_from: None,
             notes,
             start_reason: "activated",

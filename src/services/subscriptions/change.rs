@@ -1,6 +1,7 @@
 //! Changes to a running subscription: extend, replace the device, upgrade to another product.
 
 use super::*;
+use crate::domain::cost::{source as cost_source, starting_cost, Cost, CostFacts};
 
 // ---------------------------------------------------------------------------------------------
 // Extend
@@ -487,19 +488,12 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
     let cost_variant = v
         .acquisition_cost
         .and_then(|m| m.to_minor(bu.currency_exponent).ok());
-    let (cost, cost_source) = match (new.acquisition_cost, cost_variant) {
-        (Some(a), Some(vc)) if a == vc => (Some(a), "variant"),
-        (Some(a), _) => (Some(a), "manual"),
-        (None, Some(vc)) => (Some(vc), "variant"),
-        (None, None) => (
-            list_price,
-            if list_price.is_some() {
-                "list_price"
-            } else {
-                "unknown"
-            },
-        ),
-    };
+    let cost = starting_cost(CostFacts {
+        order_override: None,
+        asset: new.acquisition_cost,
+        expected: Cost::or_unknown(cost_variant, cost_source::VARIANT),
+        otherwise: Cost::or_unknown(list_price, cost_source::LIST_PRICE),
+    });
     let product_name = v.product_name.clone();
     let new_id = start_subscription(
         &mut tx,
@@ -526,8 +520,8 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
                 "unknown"
             }
             .into(),
-            acquisition_cost: cost,
-            acquisition_cost_source: cost_source.into(),
+            acquisition_cost: cost.amount,
+            acquisition_cost_source: cost.source.into(),
             upgrade_from: Some(&row.id),
             billing_group_id: row.billing_group_id.clone(),
             notes: notes.clone(),
