@@ -39,6 +39,7 @@ mod end;
 mod history;
 mod returns;
 mod shared;
+mod upgrade;
 
 pub use activate::*;
 pub use buyout::*;
@@ -47,6 +48,7 @@ pub use end::*;
 pub use history::*;
 pub use returns::*;
 use shared::*;
+pub use upgrade::*;
 
 // ---------------------------------------------------------------------------------------------
 // The rental object
