@@ -1,7 +1,9 @@
 //! VAT facts that decide what an invoice says: which countries are in the EU VAT area, when the
-//! reverse charge applies, and country names for addresses. Country data comes from `isocountry`.
+//! reverse charge applies and what it does to a schedule's rate and an invoice's statement, and
+//! country names for addresses. Country data comes from `isocountry`.
 
 use isocountry::CountryCode;
+use rust_decimal::Decimal;
 
 /// Member states of the EU VAT area (ISO 3166 alpha-2).
 const EU: [&str; 27] = [
@@ -56,9 +58,42 @@ pub fn reverse_charge(
     business && has_vat_id && in_eu(seller_country) && in_eu(buyer_country) && s != b
 }
 
+/// The VAT rate, in percent, a subscription's schedule carries: none when its supplies are
+/// reverse-charged, else the unit's `standard` rate. Decided when the subscription starts.
+pub fn schedule_rate(reverse_charged: bool, standard: Decimal) -> Decimal {
+    if reverse_charged {
+        Decimal::ZERO
+    } else {
+        standard
+    }
+}
+
+/// Whether an invoice states the reverse charge: the buyer qualifies now and the amounts carry no
+/// VAT (`vat`, minor units). A schedule that started with VAT, before the buyer qualified, keeps
+/// its VAT and so is invoiced without the statement.
+pub fn states_reverse_charge(reverse_charged: bool, vat: i64) -> bool {
+    reverse_charged && vat == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reverse_charged_schedule_carries_no_vat() {
+        let standard = Decimal::new(21, 0);
+        assert_eq!(schedule_rate(true, standard), Decimal::ZERO);
+        assert_eq!(schedule_rate(false, standard), standard);
+        assert_eq!(schedule_rate(false, Decimal::ZERO), Decimal::ZERO);
+    }
+
+    #[test]
+    fn the_statement_is_printed_only_on_amounts_without_vat() {
+        assert!(states_reverse_charge(true, 0));
+        assert!(!states_reverse_charge(true, 1890));
+        assert!(!states_reverse_charge(false, 0));
+        assert!(!states_reverse_charge(false, 1890));
+    }
 
     #[test]
     fn reverse_charge_needs_two_member_states_a_business_and_a_vat_id() {

@@ -307,8 +307,7 @@ pub(crate) async fn issue_in(
             net + tax
         )));
     }
-    // The statement is printed only when the amounts carry no VAT, as reverse-charged ones do.
-    let reverse = reverse && tax == 0;
+    let reverse = tax::states_reverse_charge(reverse, tax);
     let (series, seq, number) = number(conn, ctx, "invoice").await?;
     let id = new_id(prefix::INVOICE);
     let issue = ctx.today();

@@ -310,12 +310,10 @@ pub(super) async fn start_subscription(
         crate::services::client_id(conn, ctx, "rentalId", n.id, prefix::RENTAL, "subscriptions")
             .await?;
     // A business in another EU member state with a VAT ID accounts for the VAT itself.
-    let rate = if crate::services::invoices::reverse_charge_applies(conn, bu, n.customer_id).await?
-    {
-        Decimal::ZERO
-    } else {
-        s.tax_rate
-    };
+    let rate = crate::domain::tax::schedule_rate(
+        crate::services::invoices::reverse_charge_applies(conn, bu, n.customer_id).await?,
+        s.tax_rate,
+    );
     let terms = Terms {
         start: n.start,
         months: n.months,
