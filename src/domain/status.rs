@@ -41,6 +41,30 @@ impl OrderStatus {
     pub fn cancellable(self) -> bool {
         matches!(self, OrderStatus::Pending | OrderStatus::Confirmed)
     }
+    /// The status once `rented` of the order's `total` devices are out: fulfilled when every one
+    /// is, partial while some are. With none out the order stays as it is (pending or confirmed).
+    pub fn with_devices_out(self, rented: i64, total: i64) -> OrderStatus {
+        if rented <= 0 {
+            self
+        } else if rented >= total {
+            OrderStatus::Fulfilled
+        } else {
+            OrderStatus::Partial
+        }
+    }
+}
+
+impl ItemRentalStatus {
+    /// An order line with `rented` of its `quantity` units out.
+    pub fn of(rented: i64, quantity: i64) -> ItemRentalStatus {
+        if rented <= 0 {
+            ItemRentalStatus::Pending
+        } else if rented >= quantity {
+            ItemRentalStatus::Completed
+        } else {
+            ItemRentalStatus::Partial
+        }
+    }
 }
 
 #[cfg(test)]
@@ -60,5 +84,32 @@ mod tests {
         }
         assert!(AssetStatus::Returned.manual_transition_allowed(AssetStatus::Available));
         assert!(!AssetStatus::Sold.manual_transition_allowed(AssetStatus::Available));
+    }
+
+    #[test]
+    fn an_order_is_partial_while_some_devices_are_out_and_fulfilled_when_all_are() {
+        use OrderStatus::*;
+        assert_eq!(Confirmed.with_devices_out(1, 3), Partial);
+        assert_eq!(Pending.with_devices_out(1, 3), Partial);
+        assert_eq!(Partial.with_devices_out(2, 3), Partial);
+        assert_eq!(Partial.with_devices_out(3, 3), Fulfilled);
+        assert_eq!(Confirmed.with_devices_out(1, 1), Fulfilled);
+        assert_eq!(Fulfilled.with_devices_out(4, 3), Fulfilled);
+    }
+
+    #[test]
+    fn an_order_with_no_device_out_keeps_its_status() {
+        for s in OrderStatus::ALL {
+            assert_eq!(s.with_devices_out(0, 3), *s);
+        }
+    }
+
+    #[test]
+    fn an_order_line_is_pending_partial_or_completed_by_its_units_out() {
+        use ItemRentalStatus::*;
+        assert_eq!(ItemRentalStatus::of(0, 2), Pending);
+        assert_eq!(ItemRentalStatus::of(1, 2), Partial);
+        assert_eq!(ItemRentalStatus::of(2, 2), Completed);
+        assert_eq!(ItemRentalStatus::of(3, 2), Completed);
     }
 }

@@ -124,11 +124,7 @@ pub(super) async fn hydrate(
     for (oid, list) in items.iter_mut() {
         for (idx, item) in list.iter_mut().enumerate() {
             if let Some(r) = fulfilment.remove(&(oid.clone(), idx as i64)) {
-                item.rental_status = if r.len() as i64 >= item.quantity {
-                    ItemRentalStatus::Completed
-                } else {
-                    ItemRentalStatus::Partial
-                };
+                item.rental_status = ItemRentalStatus::of(r.len() as i64, item.quantity);
                 item.rental_ids = r;
             }
         }

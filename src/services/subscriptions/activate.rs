@@ -302,11 +302,7 @@ pub(crate) async fn activate_in(
     )
     .await?;
     let rented = rented + 1;
-    let new_status = if rented >= total {
-        OrderStatus::Fulfilled
-    } else {
-        OrderStatus::Partial
-    };
+    let new_status = status.with_devices_out(rented, total);
     sqlx::query("UPDATE orders SET rented_devices = ?, status = ?, updated_at = ? WHERE id = ?")
         .bind(rented)
         .bind(new_status.as_str())
