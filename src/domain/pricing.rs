@@ -2,6 +2,7 @@
 //! price and acquisition cost come from (the counter's override, the variant, or for the cost the
 //! list price as a last resort). Pure; the order service reads the catalog and applies these.
 
+use super::cost::source;
 use crate::money::Money;
 use rust_decimal::Decimal;
 
@@ -14,12 +15,19 @@ pub enum Discount {
 }
 
 impl Discount {
-    /// The catalog's `{type, value}`: `percentage`, anything else is an amount.
+    /// The catalog's `{type, value}` (`super::catalog::Discount`): `percentage`, anything else
+    /// is an amount.
     pub fn of(kind: &str, value: Money) -> Discount {
         match kind {
             "percentage" => Discount::Percent(value.0),
             _ => Discount::Amount(value),
         }
+    }
+}
+
+impl From<&super::catalog::Discount> for Discount {
+    fn from(d: &super::catalog::Discount) -> Discount {
+        Discount::of(&d.kind, d.value)
     }
 }
 
@@ -57,16 +65,16 @@ pub fn line_costs(
     variant_cost: Option<i64>,
 ) -> LineCosts {
     let (list_price, list_price_source) = match (list_price_override, variant_list_price) {
-        (Some(o), _) => (Some(o), "manual"),
-        (None, Some(l)) => (Some(l), "variant"),
-        (None, None) => (None, "unknown"),
+        (Some(o), _) => (Some(o), source::MANUAL),
+        (None, Some(l)) => (Some(l), source::VARIANT),
+        (None, None) => (None, source::UNKNOWN),
     };
     let (acquisition_cost, acquisition_cost_source, used_list_price) =
         match (cost_override, variant_cost, list_price) {
-            (Some(o), _, _) => (Some(o), "manual", false),
-            (None, Some(a), _) => (Some(a), "variant", false),
-            (None, None, Some(l)) => (Some(l), "list_price", true),
-            _ => (None, "unknown", false),
+            (Some(o), _, _) => (Some(o), source::MANUAL, false),
+            (None, Some(a), _) => (Some(a), source::VARIANT, false),
+            (None, None, Some(l)) => (Some(l), source::LIST_PRICE, true),
+            _ => (None, source::UNKNOWN, false),
         };
     LineCosts {
         list_price,

@@ -148,9 +148,7 @@ pub(super) async fn price_items(
         };
         let monthly = pricing::discounted(
             tier.monthly_price,
-            tier.discount
-                .as_ref()
-                .map(|d| pricing::Discount::of(&d.kind, d.value)),
+            tier.discount.as_ref().map(pricing::Discount::from),
             bu.currency_exponent,
         );
         let lp_override = it
