@@ -29,6 +29,10 @@ impl ContractLength {
     }
 }
 
+/// The most payments one call of the month-end run invoices in one transaction (a longer run
+/// is called again until nothing remains).
+pub const INVOICE_RUN_BATCH_MAX: usize = 5000;
+
 /// A notes field: free text of at most 5,000 characters.
 pub struct Notes;
 

@@ -111,11 +111,23 @@ impl Row for PaymentRow {
 }
 
 /// Add rows; one whose id or idempotency key is already stored is left as it is (so a schedule
-/// written twice writes each month once). Returns the ids of the rows added.
+/// written twice writes each month once). Returns the ids of the rows added. The usual case,
+/// every row new, is one plain statement; when some were there already, the statement is taken
+/// back (a savepoint) and made again naming the rows it adds.
 pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Result<Vec<String>> {
     if rows.is_empty() {
         return Ok(vec![]);
     }
+    let mut sp = sqlx::Connection::begin(&mut *conn).await?;
+    let done = rows::statement("INSERT OR IGNORE", rows, "")
+        .build()
+        .execute(&mut *sp)
+        .await?;
+    if done.rows_affected() == rows.len() as u64 {
+        sp.commit().await?;
+        return Ok(rows.iter().map(|r| r.id.clone()).collect());
+    }
+    sp.rollback().await?;
     let added = rows::statement("INSERT OR IGNORE", rows, " RETURNING id")
         .build_query_scalar()
         .fetch_all(conn)

@@ -604,3 +604,68 @@ async fn payment_scheduled_names_the_payments_each_action_added() {
         "{all_now:?}"
     );
 }
+
+/// The payments writer reports exactly the rows it added: all of them when all are new, only the
+/// missing ones when part of a schedule is written again, none when all of it was there.
+#[tokio::test]
+async fn the_payments_writer_returns_only_the_rows_it_added() {
+    use flexdesk::store::payments::{insert_new, PaymentRow};
+    let t = TestCore::new().await;
+    t.laptop("LAP-16").await;
+    let order = t
+        .confirmed_order(
+            "omar@x.example",
+            json!([{"sku": "LAP-16", "quantity": 1, "contractLength": 12}]),
+        )
+        .await;
+    t.asset("SN-WRITER-1", "LAP-16").await;
+    let a = subs::activate(
+        &t.core.db,
+        &t.ctx(),
+        subs::ActivateInput {
+            order_id: order.order_id.clone(),
+            asset_serial_number: "SN-WRITER-1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let rental = a.rental.rental_id.clone();
+    let row = |seq: i64| PaymentRow {
+        id: format!("pay_writer_{seq}"),
+        bu_id: t.bu.id.clone(),
+        customer_id: a.rental.customer_id.clone(),
+        rental_id: Some(rental.clone()),
+        payment_type: "individual".into(),
+        kind: "rent".into(),
+        seq,
+        billing_period: "2027-12".into(),
+        period_start: "2027-12-01".into(),
+        period_end: "2027-12-31".into(),
+        invoice_date: "2027-12-01".into(),
+        due_date: "2027-12-15".into(),
+        tax_rate: "21".into(),
+        currency: "EUR".into(),
+        status: "pending".into(),
+        idempotency_key: format!("writer:{seq}"),
+        created_at: "2026-11-18T12:00:00.000Z".into(),
+        updated_at: "2026-11-18T12:00:00.000Z".into(),
+        ..Default::default()
+    };
+    let mut tx = t.core.db.write().await.unwrap();
+    let first = insert_new(&mut tx, &[row(101), row(102)]).await.unwrap();
+    assert_eq!(first, vec!["pay_writer_101", "pay_writer_102"]);
+    let again = insert_new(&mut tx, &[row(102), row(103), row(101)])
+        .await
+        .unwrap();
+    assert_eq!(again, vec!["pay_writer_103"]);
+    let none = insert_new(&mut tx, &[row(101), row(103)]).await.unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    tx.commit().await.unwrap();
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payments WHERE id LIKE 'pay_writer_%'")
+            .fetch_one(t.core.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored, 3);
+}

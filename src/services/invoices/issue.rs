@@ -529,7 +529,7 @@ pub(super) const TO_INVOICE: &str = "FROM payments WHERE bu_id = ? AND invoice_i
 /// on or before it), at most `batch` in this call and in one transaction. Run it again until
 /// `remaining` is 0; a run that stops half-way loses nothing and repeats nothing.
 pub async fn run(db: &Db, ctx: &Ctx, up_to: NaiveDate, batch: usize) -> Result<RunProgress> {
-    let batch = batch.clamp(1, 5000);
+    let batch = batch.clamp(1, crate::domain::limits::INVOICE_RUN_BATCH_MAX);
     let mut tx = db.write().await?;
     let ids: Vec<String> = sqlx::query_scalar(&format!(
         "SELECT id {TO_INVOICE} ORDER BY invoice_date, rowid LIMIT ?"
