@@ -16,116 +16,66 @@ pub struct Replay {
     pub origin: String,
 }
 
-/// What kind of change a synced action made. A service names it with the action's own typed
-/// body; the sync layer makes the remote's request from kind, key and body, in one place per
-/// remote kind (`crate::sync::wire`). No service knows a remote's paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    ProductCreate,
-    ProductUpdate,
-    ProductDiscontinue,
-    AssetCreate,
-    AssetUpdate,
-    AssetDelete,
-    AssetInspect,
-    CustomerCreate,
-    CustomerUpdate,
-    CustomerDeactivate,
-    OrderCreate,
-    OrderConfirm,
-    OrderCancel,
-    OrderNotes,
-    SubscriptionCreate,
-    SubscriptionExtend,
-    SubscriptionReplace,
-    SubscriptionUpgrade,
-    SubscriptionBuyout,
-    SubscriptionEarlyReturn,
-    SubscriptionCancel,
-    SubscriptionNotes,
-    ReturnReceive,
-    BillingGroupCreate,
-    BillingGroupUpdate,
-    BillingGroupDelete,
-    PaymentMarkPaid,
-    PaymentMarkFailed,
-    PaymentCancel,
+/// Declares `OpKind` with each kind's stored name, once: the enum, `ALL` and `as_str` come from
+/// the same list.
+macro_rules! op_kinds {
+    ($($kind:ident => $name:literal,)*) => {
+        /// What kind of change a synced action made. A service names it with the action's own
+        /// typed body; the sync layer makes the remote's request from kind, key and body, in one
+        /// place per remote kind (`crate::sync::wire`). No service knows a remote's paths.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum OpKind {
+            $($kind,)*
+        }
+
+        impl OpKind {
+            pub const ALL: &'static [OpKind] = &[$(OpKind::$kind,)*];
+
+            /// The kind as the outbox stores it (`order.confirm`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(OpKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+op_kinds! {
+    ProductCreate => "product.create",
+    ProductUpdate => "product.update",
+    ProductDiscontinue => "product.discontinue",
+    AssetCreate => "asset.create",
+    AssetUpdate => "asset.update",
+    AssetDelete => "asset.delete",
+    AssetInspect => "asset.inspect",
+    CustomerCreate => "customer.create",
+    CustomerUpdate => "customer.update",
+    CustomerDeactivate => "customer.deactivate",
+    OrderCreate => "order.create",
+    OrderConfirm => "order.confirm",
+    OrderCancel => "order.cancel",
+    OrderNotes => "order.notes",
+    SubscriptionCreate => "subscription.create",
+    SubscriptionExtend => "subscription.extend",
+    SubscriptionReplace => "subscription.replace",
+    SubscriptionUpgrade => "subscription.upgrade",
+    SubscriptionBuyout => "subscription.buyout",
+    SubscriptionEarlyReturn => "subscription.early_return",
+    SubscriptionCancel => "subscription.cancel",
+    SubscriptionNotes => "subscription.notes",
+    ReturnReceive => "return.receive",
+    BillingGroupCreate => "billing_group.create",
+    BillingGroupUpdate => "billing_group.update",
+    BillingGroupDelete => "billing_group.delete",
+    PaymentMarkPaid => "payment.mark_paid",
+    PaymentMarkFailed => "payment.mark_failed",
+    PaymentCancel => "payment.cancel",
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 29] = {
-        use OpKind::*;
-        [
-            ProductCreate,
-            ProductUpdate,
-            ProductDiscontinue,
-            AssetCreate,
-            AssetUpdate,
-            AssetDelete,
-            AssetInspect,
-            CustomerCreate,
-            CustomerUpdate,
-            CustomerDeactivate,
-            OrderCreate,
-            OrderConfirm,
-            OrderCancel,
-            OrderNotes,
-            SubscriptionCreate,
-            SubscriptionExtend,
-            SubscriptionReplace,
-            SubscriptionUpgrade,
-            SubscriptionBuyout,
-            SubscriptionEarlyReturn,
-            SubscriptionCancel,
-            SubscriptionNotes,
-            ReturnReceive,
-            BillingGroupCreate,
-            BillingGroupUpdate,
-            BillingGroupDelete,
-            PaymentMarkPaid,
-            PaymentMarkFailed,
-            PaymentCancel,
-        ]
-    };
-
-    /// The kind as the outbox stores it (`order.confirm`).
-    pub fn as_str(self) -> &'static str {
-        use OpKind::*;
-        match self {
-            ProductCreate => "product.create",
-            ProductUpdate => "product.update",
-            ProductDiscontinue => "product.discontinue",
-            AssetCreate => "asset.create",
-            AssetUpdate => "asset.update",
-            AssetDelete => "asset.delete",
-            AssetInspect => "asset.inspect",
-            CustomerCreate => "customer.create",
-            CustomerUpdate => "customer.update",
-            CustomerDeactivate => "customer.deactivate",
-            OrderCreate => "order.create",
-            OrderConfirm => "order.confirm",
-            OrderCancel => "order.cancel",
-            OrderNotes => "order.notes",
-            SubscriptionCreate => "subscription.create",
-            SubscriptionExtend => "subscription.extend",
-            SubscriptionReplace => "subscription.replace",
-            SubscriptionUpgrade => "subscription.upgrade",
-            SubscriptionBuyout => "subscription.buyout",
-            SubscriptionEarlyReturn => "subscription.early_return",
-            SubscriptionCancel => "subscription.cancel",
-            SubscriptionNotes => "subscription.notes",
-            ReturnReceive => "return.receive",
-            BillingGroupCreate => "billing_group.create",
-            BillingGroupUpdate => "billing_group.update",
-            BillingGroupDelete => "billing_group.delete",
-            PaymentMarkPaid => "payment.mark_paid",
-            PaymentMarkFailed => "payment.mark_failed",
-            PaymentCancel => "payment.cancel",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<OpKind> {
-        OpKind::ALL.into_iter().find(|k| k.as_str() == s)
+        OpKind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }
 

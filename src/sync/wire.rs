@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn every_kind_has_a_stored_name_and_a_hub_request() {
         let mut names = std::collections::HashSet::new();
-        for k in OpKind::ALL {
+        for &k in OpKind::ALL {
             assert!(names.insert(k.as_str()), "{} twice", k.as_str());
             assert_eq!(OpKind::parse(k.as_str()), Some(k));
             let c = hub(k, Some("X1"));
