@@ -68,6 +68,14 @@ impl Keyset {
         }
     }
 
+    /// A list that is not synced (no change feed), keyed by id, newest first.
+    pub const fn unsynced(table: &'static str, alias: &'static str) -> Keyset {
+        Keyset {
+            feed: None,
+            ..Keyset::of(table, alias, "")
+        }
+    }
+
     /// The sync filter: only rows changed after the token.
     pub fn changed_since(
         &self,

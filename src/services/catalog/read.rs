@@ -330,11 +330,9 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
             .push_bind(like)
             .push(")");
     }
-    const VARIANTS: Keyset = Keyset {
-        feed: None,
-        ..Keyset::of("variants", "v", "")
-    };
-    let rows: Vec<VariantRow> = VARIANTS.rows(db, qb, &bu.id, &p).await?;
+    let rows: Vec<VariantRow> = Keyset::unsynced("variants", "v")
+        .rows(db, qb, &bu.id, &p)
+        .await?;
     let variants = rows_to_variants(bu, rows)?;
     Ok(p.page(variants, |v| v.variant_id.clone()))
 }

@@ -319,11 +319,8 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &InvoiceQuery) -> Result<Page<I
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM invoices i"));
     push_filters(&mut qb, bu, q)?;
     const INVOICES: Keyset = Keyset {
-        table: "invoices",
-        alias: "i",
-        key: "id",
         order: "issue_date",
-        feed: None,
+        ..Keyset::unsynced("invoices", "i")
     };
     let rows: Vec<Row> = INVOICES.rows(db, qb, &bu.id, &p).await?;
     let items = rows.into_iter().map(|r| to_invoice(bu, r)).collect();
