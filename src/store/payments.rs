@@ -111,28 +111,59 @@ impl Row for PaymentRow {
 }
 
 /// Add rows; one whose id or idempotency key is already stored is left as it is (so a schedule
-/// written twice writes each month once). Returns the ids of the rows added. The usual case,
-/// every row new, is one plain statement; when some were there already, the statement is taken
-/// back (a savepoint) and made again naming the rows it adds.
+/// written twice writes each month once). Returns the ids of the rows added. Which rows are
+/// stored already is one indexed read; the rest are one plain insert, so a row the table's
+/// checks refuse is an error, never skipped.
 pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Result<Vec<String>> {
     if rows.is_empty() {
         return Ok(vec![]);
     }
-    let mut sp = sqlx::Connection::begin(&mut *conn).await?;
-    let done = rows::statement("INSERT OR IGNORE", rows, "")
-        .build()
-        .execute(&mut *sp)
-        .await?;
-    if done.rows_affected() == rows.len() as u64 {
-        sp.commit().await?;
+    let mut qb = sqlx::QueryBuilder::<Sqlite>::new(
+        "SELECT id, bu_id, idempotency_key FROM payments WHERE id IN (",
+    );
+    let mut ids = qb.separated(", ");
+    for r in rows {
+        ids.push_bind(&r.id);
+    }
+    qb.push(")");
+    // By key within each unit (a schedule is one unit's), so both lookups use their index.
+    let mut units: Vec<&str> = rows.iter().map(|r| r.bu_id.as_str()).collect();
+    units.sort_unstable();
+    units.dedup();
+    for bu in units {
+        qb.push(" OR (bu_id = ")
+            .push_bind(bu)
+            .push(" AND idempotency_key IN (");
+        let mut keys = qb.separated(", ");
+        for r in rows.iter().filter(|r| r.bu_id == bu) {
+            keys.push_bind(&r.idempotency_key);
+        }
+        qb.push("))");
+    }
+    let stored: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    if stored.is_empty() {
+        rows::statement("INSERT", rows, "")
+            .build()
+            .execute(conn)
+            .await?;
         return Ok(rows.iter().map(|r| r.id.clone()).collect());
     }
-    sp.rollback().await?;
-    let added = rows::statement("INSERT OR IGNORE", rows, " RETURNING id")
-        .build_query_scalar()
-        .fetch_all(conn)
-        .await?;
-    Ok(added)
+    let fresh: Vec<PaymentRow> = rows
+        .iter()
+        .filter(|r| {
+            !stored
+                .iter()
+                .any(|(id, bu, key)| *id == r.id || (*bu == r.bu_id && *key == r.idempotency_key))
+        })
+        .cloned()
+        .collect();
+    if !fresh.is_empty() {
+        rows::statement("INSERT", &fresh, "")
+            .build()
+            .execute(conn)
+            .await?;
+    }
+    Ok(fresh.into_iter().map(|r| r.id).collect())
 }
 
 /// Add one row; a row with the same id or idempotency key is an error.

@@ -606,7 +606,8 @@ async fn payment_scheduled_names_the_payments_each_action_added() {
 }
 
 /// The payments writer reports exactly the rows it added: all of them when all are new, only the
-/// missing ones when part of a schedule is written again, none when all of it was there.
+/// missing ones when part of a schedule is written again, none when all of it was there; a row
+/// the table's checks refuse is an error, never skipped.
 #[tokio::test]
 async fn the_payments_writer_returns_only_the_rows_it_added() {
     use flexdesk::store::payments::{insert_new, PaymentRow};
@@ -661,6 +662,14 @@ async fn the_payments_writer_returns_only_the_rows_it_added() {
     assert_eq!(again, vec!["pay_writer_103"]);
     let none = insert_new(&mut tx, &[row(101), row(103)]).await.unwrap();
     assert!(none.is_empty(), "{none:?}");
+    // The same idempotency key under another id is the same payment.
+    let mut renamed = row(101);
+    renamed.id = "pay_writer_renamed".into();
+    assert!(insert_new(&mut tx, &[renamed]).await.unwrap().is_empty());
+    // A row the table refuses is an error, and none of the statement's rows is written.
+    let mut bad = row(104);
+    bad.status = "owed".into();
+    assert!(insert_new(&mut tx, &[row(105), bad]).await.is_err());
     tx.commit().await.unwrap();
     let stored: i64 =
         sqlx::query_scalar("SELECT count(*) FROM payments WHERE id LIKE 'pay_writer_%'")
