@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod money;
+pub mod net;
 pub mod pdf;
 pub mod services;
 pub mod store;

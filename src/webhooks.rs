@@ -127,12 +127,7 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
     let (status_code, error, response, retry_after) = match sent {
         Ok(r) => {
             let code = r.status().as_u16() as i64;
-            let retry_after = r
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+            let retry_after = crate::net::retry_after(r.headers());
             let text = r.text().await.unwrap_or_default();
             let text: String = text.chars().take(500).collect();
             let error = (!(200..300).contains(&code)).then(|| format!("HTTP {code}"));

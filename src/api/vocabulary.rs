@@ -51,6 +51,11 @@ pub fn vocabulary_ts() -> String {
         ),
         ("CONTRACT_ENDS", "ContractEnd", values!(ContractEnd)),
         (
+            "REMOTE_KINDS",
+            "RemoteKind",
+            values!(crate::sync::remote::RemoteKind),
+        ),
+        (
             "WEBHOOK_EVENTS",
             "string",
             crate::services::webhooks::EVENTS.to_vec(),

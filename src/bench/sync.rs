@@ -85,6 +85,7 @@ async fn desk_with_remote(
         &ctx,
         &desk.desk.id,
         remote::RemoteInput {
+            kind: Some("hub".into()),
             base_url: hub_url.into(),
             tenant_id: hub_bu.into(),
             api_key: Some(key.into()),

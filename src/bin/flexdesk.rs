@@ -168,9 +168,13 @@ enum RemoteAction {
     Set {
         #[arg(long)]
         tenant: String,
-        /// Base URL of the remote, e.g. http://192.168.1.20:8787.
+        /// Base URL of the remote, e.g. https://api-eu.flexportal.io or http://192.168.1.20:8787.
         #[arg(long)]
         url: String,
+        /// `flexportal` (FlexPortal's cloud: its published contract only) or `hub` (a FlexDesk
+        /// hub). Left out: FlexPortal for one of its addresses, a hub otherwise.
+        #[arg(long)]
+        kind: Option<String>,
         /// The business unit's id on the remote (its Tenant-ID).
         #[arg(long)]
         remote_tenant: String,
@@ -300,6 +304,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 RemoteAction::Set {
                     tenant,
                     url,
+                    kind,
                     remote_tenant,
                     pull_every,
                 } => {
@@ -310,6 +315,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         &ctx,
                         &core.desk.id,
                         flexdesk::sync::remote::RemoteInput {
+                            kind,
                             base_url: url,
                             tenant_id: remote_tenant,
                             api_key: std::env::var("FLEXDESK_REMOTE_KEY").ok(),
@@ -319,7 +325,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     )
                     .await?;
                     eprintln!(
-                        "{tenant} syncs with {} (key {} kept in the {}).",
+                        "{tenant} syncs with {} at {} (key {} kept in the {}).",
+                        match v.kind {
+                            flexdesk::sync::remote::RemoteKind::Flexportal => "FlexPortal",
+                            flexdesk::sync::remote::RemoteKind::Hub => "a FlexDesk hub",
+                        },
                         v.base_url,
                         v.key_hint,
                         if v.key_store == "keyring" {

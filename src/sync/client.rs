@@ -50,14 +50,16 @@ pub struct Client {
     ids: IdMap,
 }
 
-/// One op on the wire.
+/// One op on the wire, in the desk's ids.
 pub struct Request<'a> {
     pub op_id: &'a str,
     pub origin: &'a str,
     pub at: &'a str,
     pub method: &'a str,
     pub path: &'a str,
-    pub body: Option<&'a str>,
+    pub body: Option<&'a Value>,
+    /// Ids the answer gives to records made here (see `wire::Outgoing::mints`).
+    pub mints: &'a [(String, &'static str)],
 }
 
 impl Client {
@@ -127,7 +129,7 @@ impl Client {
         let path = self.ids.path(r.path, Way::Out).await?;
         let body = match r.body {
             Some(b) => {
-                let mut v: Value = serde_json::from_str(b)?;
+                let mut v = b.clone();
                 self.ids.value(&mut v, Way::Out).await?;
                 Some(v)
             }
@@ -136,8 +138,9 @@ impl Client {
         Ok((path, body))
     }
 
-    /// Learn the ids an accepted create minted: its own (`orderId`, `newRentalId`, …) from the
-    /// answer, and a product's variants from the remote's copy, matched by SKU.
+    /// Learn the ids an accepted create minted: those the request names (`orderId`, a new
+    /// customer's id inside the order, …) from the answer, and a product's variants from the
+    /// remote's copy, matched by SKU.
     async fn learn(
         &self,
         r: &Request<'_>,
@@ -150,11 +153,9 @@ impl Client {
         };
         let answer: Value = serde_json::from_str(answer).unwrap_or(Value::Null);
         let mut pairs = vec![];
-        let key = super::idmap::minted_key(r.method, path);
-        if let Some(key) = key {
-            let ours = sent.get(key).and_then(Value::as_str);
-            if let (Some(ours), Some(theirs)) = (ours, super::idmap::answer_id(&answer, key)) {
-                pairs.push((ours.to_string(), theirs));
+        for (ours, at) in r.mints {
+            if let Some(theirs) = super::idmap::answer_id(&answer, at) {
+                pairs.push((ours.clone(), theirs));
             }
         }
         let product = match (r.method, path) {
@@ -242,12 +243,7 @@ impl Client {
             }
         };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = crate::net::retry_after(resp.headers());
         let text = match resp.text().await {
             Ok(t) => t,
             Err(e) => {

@@ -283,8 +283,16 @@ pub fn minted_key(method: &str, path: &str) -> Option<&'static str> {
     }
 }
 
-/// A string field of the answer, at its top or one level down (`{billingGroup: {billingGroupId}}`).
+/// A string field of the answer: a dotted path (`order.customer.customerId`), or a name at its
+/// top or one level down (`{billingGroup: {billingGroupId}}`).
 pub fn answer_id(answer: &Value, key: &str) -> Option<String> {
+    if key.contains('.') {
+        return key
+            .split('.')
+            .try_fold(answer, |v, k| v.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
     let top = answer.get(key).and_then(Value::as_str);
     top.or_else(|| {
         answer

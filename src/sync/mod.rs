@@ -71,6 +71,8 @@ pub struct SyncStatus {
     pub enabled: bool,
     /// never, online, offline, unauthorized.
     pub state: String,
+    /// What the remote is (none without one).
+    pub kind: Option<remote::RemoteKind>,
     pub base_url: Option<String>,
     pub last_sync_at: Option<String>,
     pub last_pull_at: Option<String>,
@@ -83,10 +85,15 @@ pub struct SyncStatus {
     pub pull_progress: Option<i64>,
     /// Records made here that the remote knows by an id of its own (see `idmap`).
     pub remote_ids: i64,
+    /// Changes kept on this desk by kind (`order.confirm`): the remote has no operation for
+    /// them (FlexPortal), so they are done without being sent.
+    #[ts(type = "Record<string, number>")]
+    pub kept_on_desk: std::collections::BTreeMap<String, i64>,
 }
 
 pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
     type R = (
+        String,
         String,
         i64,
         String,
@@ -96,7 +103,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
         Option<String>,
     );
     let remote: Option<R> = sqlx::query_as(
-        "SELECT base_url, enabled, state, last_sync_at, last_pull_at, last_error, last_adopted_at FROM sync_remotes WHERE bu_id = ?",
+        "SELECT kind, base_url, enabled, state, last_sync_at, last_pull_at, last_error, last_adopted_at FROM sync_remotes WHERE bu_id = ?",
     )
     .bind(bu_id)
     .fetch_optional(db.pool())
@@ -113,6 +120,13 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
     .fetch_one(db.pool())
     .await?;
     let remote_ids = idmap::all(db, bu_id).await?.len() as i64;
+    let kept: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, count(*) FROM sync_ops WHERE bu_id = ? AND kept IS NOT NULL GROUP BY kind",
+    )
+    .bind(bu_id)
+    .fetch_all(db.pool())
+    .await?;
+    let kept_on_desk: std::collections::BTreeMap<String, i64> = kept.into_iter().collect();
     let progress: Option<i64> = sqlx::query_scalar(
         "SELECT sum(pulled) FROM sync_cursors WHERE bu_id = ? AND cursor IS NOT NULL",
     )
@@ -124,6 +138,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             configured: false,
             enabled: false,
             state: "never".into(),
+            kind: None,
             base_url: None,
             last_sync_at: None,
             last_pull_at: None,
@@ -133,8 +148,10 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             conflicts,
             pull_progress: None,
             remote_ids,
+            kept_on_desk,
         },
-        Some((url, enabled, state, last_sync, last_pull, err, adopted)) => SyncStatus {
+        Some((kind, url, enabled, state, last_sync, last_pull, err, adopted)) => SyncStatus {
+            kind: remote::RemoteKind::parse(&kind),
             configured: true,
             enabled: enabled == 1,
             state,
@@ -147,6 +164,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             conflicts,
             pull_progress: progress,
             remote_ids,
+            kept_on_desk,
         },
     })
 }

@@ -4,6 +4,7 @@
 //! wait kept in the database, so a restart waits too.
 
 use super::client::{Answer, Client, Request};
+use super::wire::{Call, Wire};
 use crate::error::Result;
 use crate::store::Db;
 use std::collections::HashSet;
@@ -37,6 +38,8 @@ impl Backoff {
 #[ts(optional_fields)]
 pub struct PushReport {
     pub sent: u64,
+    /// Ops the remote has no operation for, kept on this desk (FlexPortal).
+    pub kept: u64,
     pub conflicts: u64,
     /// Ops left waiting behind a conflict.
     pub held: u64,
@@ -111,22 +114,59 @@ pub async fn push(
                     return Ok(report);
                 }
             }
-            let call = super::wire::of_row(
-                op.kind.as_deref(),
-                op.op_key.as_deref(),
-                &op.method,
-                &op.path,
-            );
-            let answer = client
-                .send(&Request {
-                    op_id: &op.op_id,
-                    origin: &op.origin,
-                    at: &op.at,
-                    method: call.method,
-                    path: &call.path,
+            let out = super::wire::outgoing(
+                db,
+                client.remote(),
+                &super::wire::OpRow {
+                    kind: op.kind.as_deref(),
+                    key: op.op_key.as_deref(),
+                    method: &op.method,
+                    path: &op.path,
                     body: op.body.as_deref(),
-                })
-                .await;
+                },
+            )
+            .await;
+            let (call, answer) = match out {
+                Ok(Wire::Send(o)) => {
+                    let answer = client
+                        .send(&Request {
+                            op_id: &op.op_id,
+                            origin: &op.origin,
+                            at: &op.at,
+                            method: o.call.method,
+                            path: &o.call.path,
+                            body: o.body.as_ref(),
+                            mints: &o.mints,
+                        })
+                        .await;
+                    (o.call, answer)
+                }
+                Ok(Wire::Kept(why)) => {
+                    settle(db, op.seq, true, why, &crate::clock::stamp(now())).await?;
+                    report.kept += 1;
+                    continue;
+                }
+                Ok(Wire::Carried(why)) => {
+                    settle(db, op.seq, false, why, &crate::clock::stamp(now())).await?;
+                    report.sent += 1;
+                    continue;
+                }
+                // Not writable in the remote's terms: refused here, as the remote would.
+                Err(e) => (
+                    Call {
+                        method: "",
+                        path: String::new(),
+                    },
+                    Answer::Refused {
+                        status: 400,
+                        code: e.code.as_str().to_string(),
+                        message: format!(
+                            "This change cannot be written for the remote: {}",
+                            e.message
+                        ),
+                    },
+                ),
+            };
             let stamp = crate::clock::stamp(now());
             match answer {
                 Answer::Done(status, body) => {
@@ -146,6 +186,7 @@ pub async fn push(
                     code,
                     message,
                 } => {
+                    let message = super::wire::what_to_do(client.remote().kind, &code, message);
                     let theirs = super::client::remote_state(client, &refs).await;
                     let mut tx = db.write().await?;
                     let moved = sqlx::query(
@@ -205,6 +246,22 @@ pub async fn push(
             }
         }
     }
+}
+
+/// An op that needs no request of its own: kept on this desk (the remote has no operation for
+/// it) or carried by another op; either way done, with why.
+async fn settle(db: &Db, seq: i64, kept: bool, why: &str, at: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_ops SET status = 'done', kept = ?, response = ?, done_at = ?, last_error = NULL, next_try_at = NULL
+         WHERE seq = ? AND status = 'pending'",
+    )
+    .bind(kept.then_some(why))
+    .bind(why)
+    .bind(at)
+    .bind(seq)
+    .execute(db.pool())
+    .await?;
+    Ok(())
 }
 
 fn truncate(s: &str, n: usize) -> &str {

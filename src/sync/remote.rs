@@ -1,5 +1,6 @@
-//! A business unit's remote: where it syncs (base URL, Tenant-ID) and with which API key. The key
-//! goes to `secrets`; the database keeps only where it is and its last four characters.
+//! A business unit's remote: what it is (FlexPortal's cloud or a FlexDesk hub), where it syncs
+//! (base URL, Tenant-ID) and with which API key. The key goes to `secrets`; the database keeps
+//! only where it is and its last four characters.
 
 use super::secrets;
 use crate::error::{Checks, Error, ErrorCode, Result};
@@ -8,10 +9,30 @@ use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+crate::str_enum! {
+    /// What a remote is, which decides how the desk's ops are written for it (`sync::wire`):
+    /// FlexPortal's cloud takes only its published contract; a FlexDesk hub takes FlexPortal's
+    /// v1 with FlexDesk's extensions.
+    RemoteKind { Flexportal = "flexportal", Hub = "hub" }
+}
+
+impl RemoteKind {
+    /// FlexPortal for one of its addresses (`https://api-eu.flexportal.io`, …), a hub otherwise.
+    pub fn for_url(url: &reqwest::Url) -> RemoteKind {
+        match url.host_str() {
+            Some(h) if h == "flexportal.io" || h.ends_with(".flexportal.io") => {
+                RemoteKind::Flexportal
+            }
+            _ => RemoteKind::Hub,
+        }
+    }
+}
+
 /// The remote as settings show it (never the key itself).
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteView {
+    pub kind: RemoteKind,
     pub base_url: String,
     pub tenant_id: String,
     /// `keyring` or `sealed`.
@@ -26,9 +47,11 @@ pub struct RemoteView {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct RemoteInput {
+    /// Left out: FlexPortal for one of its addresses, a FlexDesk hub otherwise.
+    pub kind: Option<String>,
     pub base_url: String,
     pub tenant_id: String,
-    /// Required the first time; left out, the stored key stays.
+    /// Required the first time and for a new address; left out, the stored key stays.
     pub api_key: Option<String>,
     pub enabled: Option<bool>,
     pub pull_every_s: Option<i64>,
@@ -38,6 +61,7 @@ pub struct RemoteInput {
 #[derive(Clone)]
 pub struct Remote {
     pub bu_id: String,
+    pub kind: RemoteKind,
     pub base_url: String,
     pub tenant_id: String,
     pub api_key: String,
@@ -48,6 +72,7 @@ impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Remote")
             .field("bu_id", &self.bu_id)
+            .field("kind", &self.kind)
             .field("base_url", &self.base_url)
             .field("tenant_id", &self.tenant_id)
             .field("api_key", &"<hidden>")
@@ -55,11 +80,27 @@ impl std::fmt::Debug for Remote {
     }
 }
 
-type Row = (String, String, String, Option<String>, String, i64, i64);
+#[derive(sqlx::FromRow)]
+struct Row {
+    kind: String,
+    base_url: String,
+    tenant_id: String,
+    key_store: String,
+    key_sealed: Option<String>,
+    key_hint: String,
+    enabled: i64,
+    pull_every_s: i64,
+}
+
+impl Row {
+    fn kind(&self) -> RemoteKind {
+        RemoteKind::parse(&self.kind).unwrap_or(RemoteKind::Hub)
+    }
+}
 
 async fn row(db: &Db, bu_id: &str) -> Result<Option<Row>> {
     Ok(sqlx::query_as(
-        "SELECT base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s FROM sync_remotes WHERE bu_id = ?",
+        "SELECT kind, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s FROM sync_remotes WHERE bu_id = ?",
     )
     .bind(bu_id)
     .fetch_optional(db.pool())
@@ -67,33 +108,33 @@ async fn row(db: &Db, bu_id: &str) -> Result<Option<Row>> {
 }
 
 pub async fn get(db: &Db, bu_id: &str) -> Result<Option<RemoteView>> {
-    Ok(row(db, bu_id)
-        .await?
-        .map(|(url, tenant, store, _, hint, enabled, every)| RemoteView {
-            base_url: url,
-            tenant_id: tenant,
-            key_store: store,
-            key_hint: hint,
-            enabled: enabled == 1,
-            pull_every_s: every,
-        }))
+    Ok(row(db, bu_id).await?.map(|r| RemoteView {
+        kind: r.kind(),
+        base_url: r.base_url,
+        tenant_id: r.tenant_id,
+        key_store: r.key_store,
+        key_hint: r.key_hint,
+        enabled: r.enabled == 1,
+        pull_every_s: r.pull_every_s,
+    }))
 }
 
 /// The enabled remote of a business unit with its key, or None.
 pub async fn load(db: &Db, desk_id: &str, bu_id: &str) -> Result<Option<Remote>> {
-    let Some((url, tenant, store, sealed, _, enabled, every)) = row(db, bu_id).await? else {
+    let Some(r) = row(db, bu_id).await? else {
         return Ok(None);
     };
-    if enabled != 1 {
+    if r.enabled != 1 {
         return Ok(None);
     }
-    let api_key = secrets::load(desk_id, bu_id, &store, sealed.as_deref())?;
+    let api_key = secrets::load(desk_id, bu_id, &r.key_store, r.key_sealed.as_deref())?;
     Ok(Some(Remote {
         bu_id: bu_id.to_string(),
-        base_url: url,
-        tenant_id: tenant,
+        kind: r.kind(),
+        base_url: r.base_url,
+        tenant_id: r.tenant_id,
         api_key,
-        pull_every_s: every,
+        pull_every_s: r.pull_every_s,
     }))
 }
 
@@ -109,12 +150,29 @@ pub async fn enabled_units(db: &Db) -> Result<Vec<String>> {
 pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Result<RemoteView> {
     let mut c = Checks::new();
     let url = input.base_url.trim().trim_end_matches('/').to_string();
+    let mut kind = RemoteKind::Hub;
     match reqwest::Url::parse(&url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            kind = RemoteKind::for_url(&u);
+        }
         _ => c.fail(
             "baseUrl",
-            "Give the remote's address, e.g. https://api.flexportal.io or http://192.168.1.20:8787.",
+            "Give the remote's address, e.g. https://api-eu.flexportal.io or http://192.168.1.20:8787.",
         ),
+    }
+    if let Some(k) = input
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        match RemoteKind::parse(k) {
+            Some(k) => kind = k,
+            None => c.fail(
+                "kind",
+                "The remote is FlexPortal (flexportal) or a FlexDesk hub (hub).",
+            ),
+        }
     }
     c.require("tenantId", &input.tenant_id, "Tenant-ID");
     let every = input.pull_every_s.unwrap_or(60);
@@ -127,8 +185,14 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
         .as_deref()
         .map(str::trim)
         .filter(|k| !k.is_empty());
-    if key.is_none() && existing.is_none() {
-        c.fail("apiKey", "The remote's API key is required.");
+    match &existing {
+        None if key.is_none() => c.fail("apiKey", "The remote's API key is required."),
+        // The stored key was given for the old address; it is not sent anywhere else.
+        Some(old) if key.is_none() && old.base_url != url => c.fail(
+            "apiKey",
+            "A new address needs its API key again: the stored key was given for the old one.",
+        ),
+        _ => {}
     }
     c.finish()?;
     // The key is stored before the row: a failure leaves the old settings whole.
@@ -149,14 +213,15 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
                 secrets::Stored::Sealed(t) => ("sealed", Some(t)),
             };
             sqlx::query(
-                "INSERT INTO sync_remotes (bu_id, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (bu_id) DO UPDATE SET base_url = excluded.base_url, tenant_id = excluded.tenant_id,
+                "INSERT INTO sync_remotes (bu_id, kind, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (bu_id) DO UPDATE SET kind = excluded.kind, base_url = excluded.base_url, tenant_id = excluded.tenant_id,
                    key_store = excluded.key_store, key_sealed = excluded.key_sealed, key_hint = excluded.key_hint,
                    enabled = excluded.enabled, pull_every_s = excluded.pull_every_s, state = 'never', last_error = NULL,
                    updated_at = excluded.updated_at",
             )
             .bind(&ctx.bu.id)
+            .bind(kind.as_str())
             .bind(&url)
             .bind(input.tenant_id.trim())
             .bind(store)
@@ -171,8 +236,9 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
         }
         None => {
             sqlx::query(
-                "UPDATE sync_remotes SET base_url = ?, tenant_id = ?, enabled = ?, pull_every_s = ?, updated_at = ? WHERE bu_id = ?",
+                "UPDATE sync_remotes SET kind = ?, base_url = ?, tenant_id = ?, enabled = ?, pull_every_s = ?, updated_at = ? WHERE bu_id = ?",
             )
+            .bind(kind.as_str())
             .bind(&url)
             .bind(input.tenant_id.trim())
             .bind(enabled)
@@ -185,8 +251,8 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
     }
     // Another remote (or another tenant on it): where the old one's lists were read up to says
     // nothing about the new one's. (The ids a remote gave stay, kept under that remote's name.)
-    let moved = existing.as_ref().is_some_and(|(old_url, old_tenant, ..)| {
-        *old_url != url || old_tenant != input.tenant_id.trim()
+    let moved = existing.as_ref().is_some_and(|old| {
+        old.base_url != url || old.tenant_id != input.tenant_id.trim() || old.kind() != kind
     });
     if moved {
         forget_positions(&mut tx, &ctx.bu.id).await?;
@@ -201,7 +267,11 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             entity_id: &ctx.bu.id,
             action: "sync_remote_saved",
             summary: format!(
-                "Sync remote set to {url} (Tenant-ID {})",
+                "Sync remote set to {} at {url} (Tenant-ID {})",
+                match kind {
+                    RemoteKind::Flexportal => "FlexPortal",
+                    RemoteKind::Hub => "a FlexDesk hub",
+                },
                 input.tenant_id.trim()
             ),
             before: None,

@@ -83,13 +83,19 @@ pub async fn send_existing(
     now: &str,
     today: chrono::NaiveDate,
 ) -> Result<SeedReport> {
+    if client.remote().kind == crate::sync::remote::RemoteKind::Flexportal {
+        return Err(Error::invalid(
+            "remote",
+            "Only a FlexDesk hub takes a desk's records this way; FlexPortal takes them as orders, assets and products made through its own operations.",
+        ));
+    }
     let mut report = SeedReport::default();
     for k in KINDS {
         let mut cursor: Option<String> = None;
         loop {
             let (items, next) = local_page(db, bu, k.kind, cursor.as_deref(), today).await?;
             if !items.is_empty() {
-                let body = json!({ "kind": k.kind, "items": items }).to_string();
+                let body = json!({ "kind": k.kind, "items": items });
                 let sent = items.len() as u64;
                 let op_id = crate::ids::new_id("seed");
                 let answer = client
@@ -100,6 +106,7 @@ pub async fn send_existing(
                         method: "POST",
                         path: "/v1/sync/records",
                         body: Some(&body),
+                        mints: &[],
                     })
                     .await;
                 let taken: Value = match answer {

@@ -37,8 +37,14 @@ pub struct TestCore {
 
 impl TestCore {
     pub async fn new() -> TestCore {
+        TestCore::on(chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap()).await
+    }
+
+    /// A core whose clock stands at `day`.
+    pub async fn on(day: chrono::NaiveDate) -> TestCore {
+        use chrono::Datelike;
         let dir = tempfile::tempdir().expect("temp dir");
-        let clock = FixedClock::at_date(2026, 1, 15);
+        let clock = FixedClock::at_date(day.year(), day.month(), day.day());
         let core = Core::open(&dir.path().join("desk.db"), clock.clone())
             .await
             .expect("open core");

@@ -855,7 +855,6 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
             break;
         }
     }
-
     // Exactly once: four subscriptions, four orders, twelve scheduled payments each, one paid.
     let hub_subs = hub.all("/v1/subscriptions", "rentals", "rentalId").await;
     assert_eq!(hub_subs.len(), 4);
@@ -1537,4 +1536,90 @@ async fn typed_ops_and_ops_recorded_as_requests_before_them_both_reach_the_hub()
             .await;
         assert_eq!(c["email"], email, "{c}");
     }
+}
+
+/// "Keep theirs" on an activation the remote refused would drop the desk's subscription, which
+/// the remote never had. Once a payment of it was paid here, that money is never dropped
+/// because the remote answers 404: the resolution says why, and everything stays.
+#[tokio::test]
+async fn keep_theirs_never_drops_a_payment_paid_here_because_the_remote_has_no_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut hub, a, b) = hub_and_desks(dir.path()).await;
+    a.ok(
+        "POST",
+        "/v1/assets",
+        json!({"serialNumber": "SN-M1", "sku": "LAP-16"}),
+    )
+    .await;
+    a.sync().await;
+    b.sync().await;
+    hub.stop();
+    let (order_a, cust_a) = new_order(&a, "anna@example.com").await;
+    assert_eq!(activate(&a, &order_a, &cust_a, "SN-M1").await.0, 201);
+    let (order_b, cust_b) = new_order(&b, "bart@example.com").await;
+    let (s, v) = activate(&b, &order_b, &cust_b, "SN-M1").await;
+    assert_eq!(s, 201, "{v}");
+    let rental_b = v["rental"]["rentalId"].as_str().unwrap().to_string();
+    let paid = first_payment(&b, &rental_b).await;
+    b.ok(
+        "POST",
+        &format!("/v1/payments/{paid}/mark-paid"),
+        json!({"paymentReference": "CASH-1"}),
+    )
+    .await;
+    hub.start();
+    a.sync().await;
+    b.sync().await;
+    let c = open_conflict(&b).await;
+    assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
+    let (ok, e) = b
+        .rpc_raw(
+            "sync.resolve",
+            json!({"conflictId": c["id"], "resolution": "keep_theirs"}),
+        )
+        .await;
+    assert!(!ok, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("paid or invoiced"),
+        "{e}"
+    );
+    assert_eq!(
+        open_conflict(&b).await["id"],
+        c["id"],
+        "the conflict stays open"
+    );
+    let p = b
+        .ok("GET", &format!("/v1/payments/{paid}"), Value::Null)
+        .await;
+    assert_eq!(p["payment"]["status"], "paid", "{p}");
+}
+
+/// A payment whose subscription has not come down yet waits for it. Written without it, it would
+/// stay without it (the next pass reads only what changed since), and the subscription would
+/// show no next billing date on this desk for good.
+#[tokio::test]
+async fn a_payment_pulled_before_its_subscription_waits_for_it() {
+    let t = crate::support::TestCore::new().await;
+    let payment = json!({"paymentId": "pay_early_1", "customerId": "cus_x", "rentalId": "rnt_not_here_yet",
+        "paymentType": "individual", "billingPeriod": "2026-02", "dueDate": "2026-02-01", "subtotal": 49,
+        "taxAmount": 10.29, "total": 59.29, "currency": "EUR", "status": "pending",
+        "idempotencyKey": "rnt_not_here_yet:rent:1", "createdAt": "2026-01-15T12:00:00.000Z",
+        "updatedAt": "2026-01-15T12:00:00.000Z"});
+    let taken = flexdesk::sync::pull::take_records(&t.core.db, &t.bu, "payment", &[payment])
+        .await
+        .unwrap();
+    assert_eq!(
+        (taken.written, taken.refused.len()),
+        (0, 1),
+        "{:?}",
+        taken.refused
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE id = 'pay_early_1'")
+        .fetch_one(t.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
 }

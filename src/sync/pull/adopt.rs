@@ -20,7 +20,9 @@ pub(crate) async fn adopt_payments(
             _ => "rental_id = ?",
         };
         sqlx::query(&format!(
-            "DELETE FROM payments WHERE bu_id = ? AND {whose} AND id NOT IN (SELECT value FROM json_each(?))"
+            // Money collected or invoiced here stays, whatever the remote's list lacks.
+            "DELETE FROM payments WHERE bu_id = ? AND {whose} AND id NOT IN (SELECT value FROM json_each(?))
+               AND status <> 'paid' AND invoice_id IS NULL"
         ))
         .bind(&bu.id)
         .bind(owner.split_once(':').map(|(_, id)| id).unwrap_or(owner))
@@ -204,7 +206,8 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
     let row = crate::store::orders::OrderRow {
         id: id.clone(),
         bu_id: bu.id.clone(),
-        order_number: req(o, "orderNumber")?,
+        // FlexPortal's orders have no number: the id serves.
+        order_number: text(o, "orderNumber").unwrap_or_else(|| id.clone()),
         status: req(o, "status")?,
         order_type: text(o, "orderType").unwrap_or_else(|| "standard".into()),
         customer_id: req(cust, "customerId")?,
@@ -396,7 +399,9 @@ pub(super) async fn payment(
         .and_then(|v| <rust_decimal::Decimal as std::str::FromStr>::from_str(&v.to_string()).ok())
         .map(|d| d.normalize().to_string())
         .unwrap_or_else(|| "0".into());
-    // A subscription or an asset this desk does not have (yet) is not named (one look-up).
+    // An asset this desk does not have is not named (one look-up); a subscription it does not
+    // have yet defers the payment, which is read again once its subscription is here (written
+    // without it, it would stay without it: the next pass reads only what changed since).
     let (rental_id, asset_id): (Option<String>, Option<i64>) = sqlx::query_as(
         "SELECT (SELECT id FROM subscriptions WHERE id = ?1),
                 (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3)",
@@ -406,6 +411,29 @@ pub(super) async fn payment(
     .bind(text(o, "serialNumber"))
     .fetch_one(&mut *conn)
     .await?;
+    if rental_id.is_none() && text(o, "rentalId").is_some() {
+        return Err(Error::new(
+            crate::ErrorCode::Conflict,
+            "The payment's subscription is not here yet.",
+        ));
+    }
+    // FlexPortal's payments carry a due date only: invoiced that day, for the month from it.
+    let due_date = req(o, "dueDate")?;
+    let day = |t: String| t.get(..10).map(str::to_string).unwrap_or(t);
+    let invoice_date = text(o, "invoiceDate").unwrap_or_else(|| day(due_date.clone()));
+    let period_start = text(o, "periodStart").unwrap_or_else(|| invoice_date.clone());
+    let period_end = match text(o, "periodEnd") {
+        Some(e) => e,
+        None => chrono::NaiveDate::parse_from_str(&period_start, "%Y-%m-%d")
+            .map(|d| {
+                crate::domain::schedule::add_months(d, 1)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .map_err(|_| {
+                Error::invalid("dueDate", "The remote's payment has no readable due date.")
+            })?,
+    };
     let row = crate::store::payments::PaymentRow {
         id: id.clone(),
         bu_id: bu.id.clone(),
@@ -417,10 +445,10 @@ pub(super) async fn payment(
         kind: text(o, "kind").unwrap_or_else(|| "rent".into()),
         seq,
         billing_period: req(o, "billingPeriod")?,
-        period_start: req(o, "periodStart")?,
-        period_end: req(o, "periodEnd")?,
-        invoice_date: req(o, "invoiceDate")?,
-        due_date: req(o, "dueDate")?,
+        period_start,
+        period_end,
+        invoice_date,
+        due_date,
         subtotal: minor0(bu, o, "subtotal")?,
         tax_rate,
         tax_amount: minor0(bu, o, "taxAmount")?,

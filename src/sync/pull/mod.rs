@@ -33,6 +33,11 @@ pub struct PullReport {
     pub held: u64,
     /// Could not be written yet (something they point to is missing); read again next pass.
     pub deferred: u64,
+    /// Could not be read at all (a field the desk needs is missing or unreadable): left out of
+    /// the pass, which goes on.
+    pub skipped: u64,
+    /// Why the first few were skipped (`kind:key: reason`).
+    pub problems: Vec<String>,
     pub pages: u64,
 }
 
@@ -104,13 +109,35 @@ pub async fn pull(
             let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
             for item in &items {
                 report.read += 1;
-                match adopt(&mut tx, bu, k, item, &dirty).await? {
-                    Adopted::Yes => report.adopted += 1,
-                    Adopted::Held => report.held += 1,
-                    Adopted::Deferred => {
+                // One object that cannot be read is left out, never the end of the pass.
+                sqlx::query("SAVEPOINT pulled_item")
+                    .execute(&mut *tx)
+                    .await?;
+                let res = adopt(&mut tx, bu, k, item, &dirty).await;
+                if res.is_err() {
+                    sqlx::query("ROLLBACK TO pulled_item")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("RELEASE pulled_item").execute(&mut *tx).await?;
+                match res {
+                    Ok(Adopted::Yes) => report.adopted += 1,
+                    Ok(Adopted::Held) => report.held += 1,
+                    Ok(Adopted::Deferred) => {
                         report.deferred += 1;
                         pass_deferred += 1;
                     }
+                    // Read again next pass, like a deferred one (the list keeps its token).
+                    Err(e) if e.code == crate::ErrorCode::ValidationError => {
+                        report.skipped += 1;
+                        pass_deferred += 1;
+                        if report.problems.len() < 5 {
+                            report
+                                .problems
+                                .push(format!("{}: {}", refs_of(k, item)[0], e.message));
+                        }
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             // The pass's token becomes the list's token only when the pass read everything it
@@ -164,7 +191,9 @@ async fn sweep_groups(db: &Db, client: &Client, bu: &BusinessUnit) -> Result<()>
         }
         let gone = super::r("billing_group", &id);
         let mut tx = db.write().await?;
-        if !super::dirty_refs(&mut tx, &bu.id).await?.contains(&gone) {
+        if !super::dirty_refs(&mut tx, &bu.id).await?.contains(&gone)
+            && !holds_money(&mut tx, bu, "billing_group", &id).await?
+        {
             remove_local(&mut tx, bu, &gone).await?;
         }
         tx.commit().await?;

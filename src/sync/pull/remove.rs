@@ -9,6 +9,14 @@ pub(super) async fn remove_local(
     r: &str,
 ) -> Result<()> {
     let (kind, key) = r.split_once(':').unwrap_or((r, ""));
+    if holds_money(conn, bu, kind, key).await? {
+        return Err(Error::new(
+            crate::ErrorCode::Conflict,
+            format!(
+                "{r} has payments paid or invoiced on this desk, and the remote has no copy of it: it stays. Send it again (Retry), or correct the money with a credit note."
+            ),
+        ));
+    }
     match kind {
         "rental" => {
             // Its payments, its asset's assignment, then the subscription; the asset and the
@@ -143,4 +151,28 @@ pub(super) async fn remove_local(
         _ => {}
     }
     Ok(())
+}
+
+/// Whether removing `kind:key` would remove money this desk collected or invoiced. A remote that
+/// has no copy (a 404, an empty list) never takes that away.
+pub(crate) async fn holds_money(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    kind: &str,
+    key: &str,
+) -> Result<bool> {
+    let whose = match kind {
+        "rental" => "rental_id = ?",
+        "billing_group" => "billing_group_id = ? AND payment_type = 'consolidated'",
+        "payment" => "id = ?",
+        _ => return Ok(false),
+    };
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT 1 FROM payments WHERE bu_id = ? AND {whose} AND (status = 'paid' OR invoice_id IS NOT NULL) LIMIT 1"
+    ))
+    .bind(&bu.id)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
 }

@@ -1,8 +1,48 @@
-//! Typed ops as a remote's requests: one translation per remote kind. A FlexDesk hub takes
-//! FlexDesk's v1 (FlexPortal's paths with FlexDesk's extensions: ids made offline, the returns
-//! desk, inspections), so its request is the op's kind as a path with the body as recorded.
+//! Typed ops as a remote's requests: one translation per remote kind (`RemoteKind`). A FlexDesk
+//! hub takes FlexDesk's v1 (FlexPortal's paths with FlexDesk's extensions: ids made offline, the
+//! returns desk, inspections), so its request is the op's kind as a path with the body as
+//! recorded. FlexPortal takes only its published operations (`flexportal`), so there an op may
+//! also stay on this desk, or travel inside another one.
 
+use super::remote::{Remote, RemoteKind};
+use crate::error::Result;
 use crate::services::outbox::OpKind;
+use crate::store::Db;
+use serde_json::Value;
+
+pub mod contract;
+mod flexportal;
+
+/// An outbox row as the translation reads it.
+pub struct OpRow<'a> {
+    pub kind: Option<&'a str>,
+    pub key: Option<&'a str>,
+    /// The request of an op recorded before typed ops.
+    pub method: &'a str,
+    pub path: &'a str,
+    pub body: Option<&'a str>,
+}
+
+/// What an op becomes for the remote.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wire {
+    /// This request.
+    Send(Outgoing),
+    /// The remote has no operation with this meaning: the change stays on this desk (why).
+    Kept(&'static str),
+    /// Another change carries it (a new customer travels in its first order): done, with why.
+    Carried(&'static str),
+}
+
+/// A request for the remote, in this desk's ids (the client writes them in the remote's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub call: Call,
+    pub body: Option<Value>,
+    /// Ids the answer gives to records made here: (this desk's id, where the answer has the
+    /// remote's, as a dotted path such as `order.customer.customerId`).
+    pub mints: Vec<(String, &'static str)>,
+}
 
 /// The request that makes an op on the remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +90,8 @@ pub fn hub(kind: OpKind, key: Option<&str>) -> Call {
     Call { method, path }
 }
 
-/// The request of an outbox row: a typed op's, made for the remote; an op recorded before
-/// typed ops keeps the request it was recorded with.
+/// The request of an outbox row for a hub: a typed op's, made for the remote; an op recorded
+/// before typed ops keeps the request it was recorded with.
 pub fn of_row(kind: Option<&str>, key: Option<&str>, method: &str, path: &str) -> Call {
     match kind.and_then(OpKind::parse) {
         Some(k) => hub(k, key),
@@ -65,6 +105,45 @@ pub fn of_row(kind: Option<&str>, key: Option<&str>, method: &str, path: &str) -
             path: path.to_string(),
         },
     }
+}
+
+/// What an outbox row becomes for `remote`.
+pub async fn outgoing(db: &Db, remote: &Remote, op: &OpRow<'_>) -> Result<Wire> {
+    let body: Option<Value> = op.body.map(serde_json::from_str).transpose()?;
+    let typed = op.kind.and_then(OpKind::parse);
+    match (remote.kind, typed) {
+        (RemoteKind::Flexportal, Some(kind)) => {
+            flexportal::outgoing(db, remote, kind, op.key, body).await
+        }
+        _ => {
+            let call = of_row(op.kind, op.key, op.method, op.path);
+            let mints = hub_mints(&call, body.as_ref());
+            Ok(Wire::Send(Outgoing { call, body, mints }))
+        }
+    }
+}
+
+/// A refusal's message, with what the user can do where the remote kind needs a step outside
+/// the desk.
+pub fn what_to_do(kind: RemoteKind, code: &str, message: String) -> String {
+    match (kind, code) {
+        (RemoteKind::Flexportal, "ORDER_NOT_CONFIRMED") => format!(
+            "{message} FlexPortal has no operation to confirm an order: confirm it in FlexPortal's dashboard, then choose Retry."
+        ),
+        _ => message,
+    }
+}
+
+/// A hub that makes its own ids answers a create with them: the id sent (`orderId`, …) and the
+/// answer's field of the same name.
+fn hub_mints(call: &Call, body: Option<&Value>) -> Vec<(String, &'static str)> {
+    let Some(key) = super::idmap::minted_key(call.method, &call.path) else {
+        return vec![];
+    };
+    body.and_then(|b| b.get(key))
+        .and_then(Value::as_str)
+        .map(|ours| vec![(ours.to_string(), key)])
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

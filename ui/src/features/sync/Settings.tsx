@@ -3,7 +3,8 @@ import type { RemoteView } from "../../lib/api/bindings/RemoteView";
 import { useAction, useCommand } from "../../lib/query";
 import { href, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
-import { Badge, Card, Check, Field, Input, LoadError, Loading } from "../../lib/ui";
+import type { RemoteKind } from "../../lib/api/bindings/RemoteKind";
+import { Badge, Card, Check, Field, Input, LoadError, Loading, Select } from "../../lib/ui";
 import { ago, count, STATE_TONE, STATE_WORD, useNow, useSyncStatus } from "./shared";
 
 /** Settings → Sync (admins): the business unit's remote, its key, how often to read, on or off. */
@@ -40,7 +41,7 @@ export function SyncSettings() {
         <LoadError error={remote.error} />
         {remote.isLoading && <Loading />}
         {view && <RemoteState />}
-        {view?.enabled && <SendExisting />}
+        {view?.enabled && view.kind === "hub" && <SendExisting />}
         {remote.data && <RemoteForm key={JSON.stringify(view ?? null)} remote={view} />}
       </Card>
     </div>
@@ -71,12 +72,39 @@ function RemoteState() {
         )}
       </div>
       {st.lastError && <div className="small bad-text">{st.lastError}</div>}
+      <KeptOnDesk kept={st.keptOnDesk} />
       {st.remoteIds > 0 && (
         <div className="small muted" data-testid="sync-remote-ids">
           The remote gave its own ids to {count(st.remoteIds, "record")} made here. This desk keeps its own ids
           and uses the remote's when it talks to it.
         </div>
       )}
+    </div>
+  );
+}
+
+/** What each kind of change kept on this desk is, in words. */
+const KEPT_WORDS: Record<string, string> = {
+  "order.confirm": "order confirmations",
+  "payment.mark_failed": "payments marked failed",
+  "return.receive": "completions and collections at the returns desk",
+  "customer.deactivate": "customers deactivated before their first order",
+};
+
+/** Changes the remote (FlexPortal) has no operation for: done here, never sent, never a conflict. */
+function KeptOnDesk(props: { kept: Record<string, number> }) {
+  const rows = Object.entries(props.kept).filter(([, n]) => n > 0);
+  if (rows.length === 0) return null;
+  return (
+    <div className="small muted" data-testid="sync-kept">
+      Kept on this desk, by design — FlexPortal has no operation for them:
+      <ul>
+        {rows.map(([kind, n]) => (
+          <li key={kind} data-testid={`sync-kept-${kind}`}>
+            {n} {KEPT_WORDS[kind] ?? kind}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -129,8 +157,15 @@ function SendExisting() {
   );
 }
 
+const KIND_HINT: Record<RemoteKind | "auto", string> = {
+  auto: "FlexPortal for one of its addresses (api-eu.flexportal.io, …), a FlexDesk hub otherwise.",
+  flexportal: "FlexPortal's cloud: the desk sends only its published operations; what FlexPortal has no operation for stays on this desk.",
+  hub: "Another FlexDesk that keeps the business's books: it takes everything this desk does.",
+};
+
 function RemoteForm(props: { remote?: RemoteView }) {
   const r = props.remote;
+  const [kind, setKind] = useState<RemoteKind | "">(r?.kind ?? "");
   const [baseUrl, setBaseUrl] = useState(r?.baseUrl ?? "");
   const [tenantId, setTenantId] = useState(r?.tenantId ?? "");
   const [apiKey, setApiKey] = useState("");
@@ -149,6 +184,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
         e.preventDefault();
         const n = every.trim() === "" ? undefined : Math.floor(Number(every));
         save.mutate({
+          kind: kind || undefined,
           baseUrl: baseUrl.trim(),
           tenantId: tenantId.trim(),
           apiKey: apiKey.trim() || undefined,
@@ -158,13 +194,20 @@ function RemoteForm(props: { remote?: RemoteView }) {
       }}
     >
       <div className="form-grid">
-        <Field label="Remote address" hint="e.g. https://api.flexportal.io or http://192.168.1.20:8787" error={err("baseUrl")} wide>
+        <Field label="The remote is" hint={KIND_HINT[kind || "auto"]} error={err("kind")} wide>
+          <Select value={kind} onChange={(e) => setKind(e.target.value as RemoteKind | "")} testId="sync-kind">
+            <option value="">Decided by its address</option>
+            <option value="flexportal">FlexPortal</option>
+            <option value="hub">A FlexDesk hub</option>
+          </Select>
+        </Field>
+        <Field label="Remote address" hint="e.g. https://api-eu.flexportal.io or http://192.168.1.20:8787" error={err("baseUrl")} wide>
           <Input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} placeholder="https://…" className="mono" testId="sync-url" />
         </Field>
         <Field label="Tenant-ID" hint="The business unit's id on the remote." error={err("tenantId")} wide>
           <Input value={tenantId} onChange={(e) => setTenantId(e.target.value)} className="mono" testId="sync-tenant" />
         </Field>
-        <Field label="API key" hint={r ? "Leave empty to keep the stored key." : "Kept in the OS keyring when there is one, otherwise sealed on this desk."} error={err("apiKey")} wide>
+        <Field label="API key" hint={r ? "Leave empty to keep the stored key (a new address needs it again)." : "Kept in the OS keyring when there is one, otherwise sealed on this desk."} error={err("apiKey")} wide>
           <Input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} placeholder={stored ?? "pk_live_…"} className="mono" testId="sync-key" />
         </Field>
         <Field label="Read changes every (seconds)" hint="5 to 86400" error={err("pullEveryS")}>

@@ -8,4 +8,13 @@ held: number,
 /**
  * Could not be written yet (something they point to is missing); read again next pass.
  */
-deferred: number, pages: number, };
+deferred: number, 
+/**
+ * Could not be read at all (a field the desk needs is missing or unreadable): left out of
+ * the pass, which goes on.
+ */
+skipped: number, 
+/**
+ * Why the first few were skipped (`kind:key: reason`).
+ */
+problems: Array<string>, pages: number, };

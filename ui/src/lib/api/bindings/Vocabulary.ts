@@ -11,6 +11,7 @@ import type { FirstPayment } from "./FirstPayment";
 import type { BuyoutMethod } from "./BuyoutMethod";
 import type { EarlyReturnFee } from "./EarlyReturnFee";
 import type { ContractEnd } from "./ContractEnd";
+import type { RemoteKind } from "./RemoteKind";
 
 export const ASSET_STATUSES: readonly AssetStatus[] = ["available", "rented_out", "returned", "sold", "unavailable"];
 export const ASSET_CONDITIONS: readonly AssetCondition[] = ["new", "excellent", "good", "fair", "poor", "damaged"];
@@ -24,6 +25,7 @@ export const FIRST_PAYMENTS: readonly FirstPayment[] = ["full_month", "prorated"
 export const BUYOUT_METHODS: readonly BuyoutMethod[] = ["flat_fee", "remaining_months", "list_price_pct", "remaining_plus_list_price_pct"];
 export const EARLY_RETURN_FEES: readonly EarlyReturnFee[] = ["remaining_months", "flat_fee", "no_fee"];
 export const CONTRACT_ENDS: readonly ContractEnd[] = ["auto_renew_monthly", "auto_renew_same_term", "require_action", "auto_terminate"];
+export const REMOTE_KINDS: readonly RemoteKind[] = ["flexportal", "hub"];
 export const WEBHOOK_EVENTS: readonly string[] = ["order.created", "order.fulfilled", "subscription.created", "subscription.extended", "subscription.upgraded", "subscription.ended", "payment.scheduled", "payment.succeeded", "payment.failed", "asset.assigned", "asset.returned"];
 
 /** The statuses a person may set on an asset, by its current status (the others follow from actions). */

@@ -1,0 +1,12 @@
+-- A remote has a kind: FlexPortal's cloud (its published contract, nothing more) or a FlexDesk
+-- hub (FlexPortal's v1 with FlexDesk's extensions). Each kind has its own translation of the
+-- desk's typed ops. A remote saved before kinds existed is FlexPortal when its address is one of
+-- FlexPortal's, and a hub otherwise.
+ALTER TABLE sync_remotes ADD COLUMN kind TEXT NOT NULL DEFAULT 'hub'
+    CHECK (kind IN ('flexportal', 'hub'));
+UPDATE sync_remotes SET kind = 'flexportal'
+ WHERE lower(base_url) LIKE 'https://%flexportal.io' OR lower(base_url) LIKE 'https://%flexportal.io/%';
+
+-- An op FlexPortal has no operation for is done without a request and kept on this desk: why,
+-- for Settings → Sync's "kept on this desk".
+ALTER TABLE sync_ops ADD COLUMN kept TEXT;
