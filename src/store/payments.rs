@@ -181,11 +181,7 @@ pub async fn insert(conn: &mut SqliteConnection, row: &PaymentRow) -> Result<()>
 pub async fn upsert(conn: &mut SqliteConnection, row: &PaymentRow) -> sqlx::Result<()> {
     static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let tail = TAIL.get_or_init(|| rows::upsert_tail::<PaymentRow>(&[]));
-    rows::statement("INSERT", std::slice::from_ref(row), tail)
-        .build()
-        .execute(conn)
-        .await?;
-    Ok(())
+    rows::upsert(conn, row, tail).await
 }
 
 /// `[with] INSERT INTO payments (<every column>) <select>`, for set-based bulk writes (the bench):

@@ -155,11 +155,7 @@ pub async fn insert(conn: &mut SqliteConnection, row: &SubscriptionRow) -> Resul
 pub async fn adopt(conn: &mut SqliteConnection, row: &SubscriptionRow) -> sqlx::Result<()> {
     static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let tail = TAIL.get_or_init(|| rows::upsert_tail::<SubscriptionRow>(KEPT_ON_ADOPT));
-    rows::statement("INSERT", std::slice::from_ref(row), tail)
-        .build()
-        .execute(conn)
-        .await?;
-    Ok(())
+    rows::upsert(conn, row, tail).await
 }
 
 /// `[with] INSERT INTO subscriptions (<every column>) <select>`, for set-based bulk writes (the

@@ -1623,3 +1623,46 @@ async fn a_payment_pulled_before_its_subscription_waits_for_it() {
         .unwrap();
     assert_eq!(stored, 0);
 }
+
+/// What comes from a remote is written only into the unit it was read for: an id that is
+/// another unit's record on this node is refused, and that record stays as it was.
+#[tokio::test]
+async fn a_pulled_record_never_overwrites_another_units_record_with_the_same_id() {
+    use flexdesk::services::customers;
+    let t = crate::support::TestCore::new().await;
+    let mine = customers::create(
+        &t.core.db,
+        &t.ctx(),
+        serde_json::from_value(
+            json!({"email": "ann@x.example", "firstName": "Ann", "lastName": "Visser"}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let other = t.second_bu("BE", "EUR").await;
+    let theirs = json!({"customerId": mine.customer_id, "email": "eve@x.example", "firstName": "Eve",
+        "lastName": "Intruder", "customerType": "individual", "status": "active",
+        "createdAt": "2026-01-15T12:00:00.000Z", "updatedAt": "2026-01-15T12:00:00.000Z"});
+    let taken = flexdesk::sync::pull::take_records(&t.core.db, &other, "customer", &[theirs])
+        .await
+        .unwrap();
+    assert_eq!(
+        (taken.written, taken.refused.len()),
+        (0, 1),
+        "{:?}",
+        taken.refused
+    );
+    assert!(
+        taken.refused[0].1.contains("another business unit"),
+        "{:?}",
+        taken.refused
+    );
+    let still = customers::get(&t.core.db, &t.bu, &mine.customer_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (still.email.as_str(), still.last_name.as_str()),
+        ("ann@x.example", "Visser")
+    );
+}

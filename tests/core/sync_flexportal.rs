@@ -80,7 +80,8 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
     let (o1, ann) = order(&desk, "ann@x.example", "Ann").await;
     let (o2, ben) = order(&desk, "ben@x.example", "Ben").await;
     let (o3, _cas) = order(&desk, "cas@x.example", "Cas").await;
-    for o in [&o1, &o2, &o3] {
+    let (o4, _dan) = order(&desk, "dan@x.example", "Dan").await;
+    for o in [&o1, &o2, &o3, &o4] {
         desk.ok("POST", &format!("/v1/orders/{o}/confirm"), json!({}))
             .await;
     }
@@ -103,6 +104,23 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
         "POST",
         &format!("/v1/payments/{p1}/mark-paid"),
         json!({"paymentReference": "BANK-7"}),
+    )
+    .await;
+    let pays = desk
+        .ok(
+            "GET",
+            &format!("/v1/payments?rentalId={r1}&sortDir=asc"),
+            Value::Null,
+        )
+        .await;
+    let p2 = pays["payments"][1]["paymentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    desk.ok(
+        "POST",
+        &format!("/v1/payments/{p2}/mark-failed"),
+        json!({"reason": "Card declined"}),
     )
     .await;
     desk.ok(
@@ -149,6 +167,7 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
             "createOrder",
             "createOrder",
             "createOrder",
+            "createOrder",
             "createAsset",
             "createAsset",
             "createAsset",
@@ -173,7 +192,8 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
 
     // What FlexPortal has no operation for stayed here, and says so.
     let st = desk.status().await;
-    assert_eq!(st["keptOnDesk"]["order.confirm"], 3, "{st}");
+    assert_eq!(st["keptOnDesk"]["order.confirm"], 4, "{st}");
+    assert_eq!(st["keptOnDesk"]["payment.mark_failed"], 1, "{st}");
 
     // FlexPortal holds the desk's day.
     assert_eq!(
@@ -182,6 +202,7 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
             vec![json!("ann@x.example"), json!("+31 6 1234 5678")],
             vec![json!("ben@x.example"), Value::Null],
             vec![json!("cas@x.example"), Value::Null],
+            vec![json!("dan@x.example"), Value::Null],
         ]
     );
     assert_eq!(
@@ -212,7 +233,8 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
         vec![
             vec![json!("cancelled")],
             vec![json!("fulfilled")],
-            vec![json!("fulfilled")]
+            vec![json!("fulfilled")],
+            vec![json!("pending")]
         ]
     );
     let (_, paid) = fp.call("GET", "/v1/payments?status=paid", None).await;
@@ -234,6 +256,17 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
     let shop_id = shop["orderId"].as_str().unwrap().to_string();
     let report = desk.sync().await;
     assert_eq!(report["state"], "online", "{report}");
+    // What was kept here stays after the pull, though FlexPortal still has it otherwise.
+    let (_, o) = desk
+        .v1("GET", &format!("/v1/orders/{o4}"), Value::Null)
+        .await;
+    assert_eq!(o["status"], "confirmed", "{o}");
+    // Its number is the desk's: FlexPortal's order has none.
+    assert!(o["orderNumber"].as_str().unwrap().starts_with("NL-"), "{o}");
+    let p = desk
+        .ok("GET", &format!("/v1/payments/{p2}"), Value::Null)
+        .await;
+    assert_eq!(p["payment"]["status"], "failed", "{p}");
     let (s, got) = desk
         .v1("GET", &format!("/v1/orders/{shop_id}"), Value::Null)
         .await;

@@ -55,12 +55,13 @@ pub(super) async fn product(
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET product_sku = excluded.product_sku, name = excluded.name, specification = excluded.specification,
            category = excluded.category, brand = excluded.brand, description = excluded.description, images = excluded.images,
-           status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at",
+           status = excluded.status, created_at = excluded.created_at, updated_at = excluded.updated_at
+         WHERE products.bu_id = excluded.bu_id",
     )
     .bind(&id).bind(&bu.id).bind(req(o, "productSku")?).bind(req(o, "name")?).bind(spec).bind(&category)
     .bind(text(o, "brand").unwrap_or_default()).bind(text(o, "description")).bind(images.to_string())
     .bind(text(o, "status").unwrap_or_else(|| "active".into())).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
-    .execute(&mut *conn).await.map_err(deferrable)?;
+    .execute(&mut *conn).await.map_err(deferrable).and_then(written)?;
     if !category.is_empty() {
         sqlx::query("INSERT OR IGNORE INTO categories (id, bu_id, name) VALUES (?, ?, ?)")
             .bind(crate::ids::new_id(crate::ids::prefix::CATEGORY))
@@ -82,14 +83,15 @@ pub(super) async fn product(
              ON CONFLICT (id) DO UPDATE SET product_id = excluded.product_id, variant_sku = excluded.variant_sku, variant_name = excluded.variant_name,
                grade = excluded.grade, condition = excluded.condition, color_name = excluded.color_name, images = excluded.images,
                list_price = excluded.list_price, acquisition_cost = excluded.acquisition_cost, status = excluded.status,
-               created_at = excluded.created_at, updated_at = excluded.updated_at",
+               created_at = excluded.created_at, updated_at = excluded.updated_at
+             WHERE variants.bu_id = excluded.bu_id",
         )
         .bind(&vid).bind(&bu.id).bind(&id).bind(req(v, "variantSku")?).bind(req(v, "variantName")?)
         .bind(text(v, "grade").unwrap_or_default()).bind(text(v, "condition")).bind(text(v, "colorName"))
         .bind(v.get("images").cloned().unwrap_or(Value::Array(vec![])).to_string())
         .bind(minor(bu, v, "listPrice")?).bind(minor(bu, v, "acquisitionCost")?)
         .bind(text(v, "status").unwrap_or_else(|| "active".into())).bind(req(v, "createdAt")?).bind(req(v, "updatedAt")?)
-        .execute(&mut *conn).await.map_err(deferrable)?;
+        .execute(&mut *conn).await.map_err(deferrable).and_then(written)?;
         sqlx::query("DELETE FROM pricing_tiers WHERE variant_id = ?")
             .bind(&vid)
             .execute(&mut *conn)
@@ -125,12 +127,21 @@ pub(super) async fn billing_group(
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, name = excluded.name, billing_day = excluded.billing_day,
            status = excluded.status, consolidate_from = excluded.consolidate_from, notes = excluded.notes,
-           created_by = excluded.created_by, created_at = excluded.created_at, updated_at = excluded.updated_at",
+           created_by = excluded.created_by, created_at = excluded.created_at, updated_at = excluded.updated_at
+         WHERE billing_groups.bu_id = excluded.bu_id",
     )
     .bind(req(o, "billingGroupId")?).bind(&bu.id).bind(req(o, "customerId")?).bind(req(o, "groupName")?)
     .bind(int(o, "billingDay").unwrap_or(1)).bind(text(o, "status").unwrap_or_else(|| "active".into())).bind(from)
     .bind(text(o, "notes")).bind(text(o, "createdBy").unwrap_or_else(|| "sync".into())).bind(&created).bind(req(o, "updatedAt")?)
-    .execute(&mut *conn).await.map_err(deferrable)?;
+    .execute(&mut *conn).await.map_err(deferrable).and_then(written)?;
+    Ok(())
+}
+
+/// An upsert scoped to the unit that wrote nothing: the id is another business unit's record.
+fn written(done: sqlx::sqlite::SqliteQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 {
+        return Err(Error::invalid("id", crate::store::rows::OTHER_UNIT));
+    }
     Ok(())
 }
 
@@ -195,6 +206,39 @@ pub(super) async fn asset(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
 
 pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
     let id = req(o, "orderId")?;
+    // A confirmation kept on this desk (FlexPortal has no confirm operation) is not undone by
+    // the remote's `pending`.
+    // What the wire does not carry (FlexPortal's orders have no number, tax rate or
+    // confirmation) keeps its value here; a new order takes its id as its number and the
+    // unit's tax rate.
+    type Here = (
+        String,
+        String,
+        String,
+        bool,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let here: Option<Here> = sqlx::query_as(
+        "SELECT status, order_number, tax_rate, tax_inclusive, confirmed_at, cancel_reason, cancelled_at
+         FROM orders WHERE bu_id = ? AND id = ?",
+    )
+    .bind(&bu.id)
+    .bind(&id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let mut status = req(o, "status")?;
+    let mut confirmed_at = text(o, "confirmedAt");
+    // A confirmation kept on this desk (FlexPortal has no confirm operation) is not undone by
+    // the remote's `pending`.
+    if let Some(h) = here
+        .as_ref()
+        .filter(|h| h.0 == "confirmed" && status == "pending")
+    {
+        status = "confirmed".into();
+        confirmed_at = h.4.clone();
+    }
     let empty = Value::Object(Default::default());
     let totals = o.get("totals").unwrap_or(&empty);
     let progress = o.get("rentalProgress").unwrap_or(&empty);
@@ -206,9 +250,10 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
     let row = crate::store::orders::OrderRow {
         id: id.clone(),
         bu_id: bu.id.clone(),
-        // FlexPortal's orders have no number: the id serves.
-        order_number: text(o, "orderNumber").unwrap_or_else(|| id.clone()),
-        status: req(o, "status")?,
+        order_number: text(o, "orderNumber")
+            .or_else(|| here.as_ref().map(|h| h.1.clone()))
+            .unwrap_or_else(|| id.clone()),
+        status,
         order_type: text(o, "orderType").unwrap_or_else(|| "standard".into()),
         customer_id: req(cust, "customerId")?,
         customer: cust.to_string(),
@@ -227,13 +272,21 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
         billing_group_id: text(o, "billingGroupId"),
         idem_key: format!("sync:{id}"),
         cancel_reason: text(o, "cancelReason"),
-        confirmed_at: text(o, "confirmedAt"),
+        confirmed_at,
         cancelled_at: text(o, "cancelledAt"),
         created_at: req(o, "createdAt")?,
         updated_at: req(o, "updatedAt")?,
         created_by: text(o, "createdBy").unwrap_or_else(|| "sync".into()),
-        tax_rate: tax_rate.unwrap_or_else(|| "0".into()),
-        tax_inclusive: flag(totals, "taxInclusive"),
+        tax_rate: tax_rate
+            .or_else(|| here.as_ref().map(|h| h.2.clone()))
+            .unwrap_or_else(|| bu.settings.tax_rate.normalize().to_string()),
+        tax_inclusive: match totals.get("taxInclusive").and_then(Value::as_bool) {
+            Some(b) => b,
+            None => here
+                .as_ref()
+                .map(|h| h.3)
+                .unwrap_or(bu.settings.tax_inclusive),
+        },
     };
     let mut items = vec![];
     for (idx, it) in o
@@ -434,6 +487,23 @@ pub(super) async fn payment(
                 Error::invalid("dueDate", "The remote's payment has no readable due date.")
             })?,
     };
+    // A payment marked failed here (FlexPortal has no operation for it) stays failed while the
+    // remote still has it pending; paid or cancelled there, the remote's word is taken.
+    let mut status = req(o, "status")?;
+    let mut failed: Option<(Option<String>, Option<String>)> = None;
+    if status == "pending" {
+        let here: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT status, failed_at, last_error FROM payments WHERE bu_id = ? AND id = ?",
+        )
+        .bind(&bu.id)
+        .bind(&id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((s, at, why)) = here.filter(|h| h.0 == "failed") {
+            status = s;
+            failed = Some((at, why));
+        }
+    }
     let row = crate::store::payments::PaymentRow {
         id: id.clone(),
         bu_id: bu.id.clone(),
@@ -456,7 +526,7 @@ pub(super) async fn payment(
         total: minor0(bu, o, "total")?,
         currency: text(o, "currency").unwrap_or_else(|| bu.currency.clone()),
         line_items: lines,
-        status: req(o, "status")?,
+        status,
         provider: text(o, "provider"),
         method: text(o, "method"),
         transaction_id: text(o, "transactionId"),
@@ -464,8 +534,14 @@ pub(super) async fn payment(
         payment_reference: text(o, "paymentReference"),
         marked_by: text(o, "markedBy"),
         capture_attempts: int(o, "captureAttempts").unwrap_or(0),
-        last_error,
-        failed_at: text(o, "failedAt"),
+        last_error: match &failed {
+            Some((_, why)) => why.clone(),
+            None => last_error,
+        },
+        failed_at: match &failed {
+            Some((at, _)) => at.clone(),
+            None => text(o, "failedAt"),
+        },
         cancel_reason: text(o, "cancelReason"),
         idempotency_key: key.clone(),
         notes: text(o, "notes"),

@@ -61,6 +61,10 @@ pub(super) fn deferrable(e: sqlx::Error) -> Error {
         sqlx::Error::Database(d) if d.message().contains("NOT NULL") => {
             Error::new(crate::ErrorCode::Conflict, d.message().to_string())
         }
+        // Another unit's record here has the id: never overwritten, never read again.
+        sqlx::Error::Protocol(m) if m == crate::store::rows::OTHER_UNIT => {
+            Error::invalid("id", m.clone())
+        }
         _ => e.into(),
     }
 }
