@@ -3,7 +3,6 @@
 
 use crate::support::{address, TestCore};
 use flexdesk::http::{start, RunningServer, ServeOptions, OPENAPI};
-use flexdesk::services::keys;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -18,18 +17,7 @@ struct Api {
 impl Api {
     async fn new() -> Api {
         let t = TestCore::new().await;
-        let key = keys::create(
-            &t.core.db,
-            &t.admin.actor(),
-            t.clock_now(),
-            &t.bu.id,
-            keys::NewKey {
-                name: "test".into(),
-            },
-        )
-        .await
-        .unwrap()
-        .secret;
+        let key = t.api_key("test").await;
         let server = start(
             t.core.clone(),
             "127.0.0.1:0".parse().unwrap(),

@@ -20,7 +20,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use flexdesk::http::{start, RunningServer, ServeOptions};
-use flexdesk::services::{business_units, keys};
+use flexdesk::services::business_units;
 use flexdesk::sync::wire::contract::{self, prune, Operation};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -73,37 +73,10 @@ impl StandIn {
     pub async fn start() -> StandIn {
         let day = chrono::NaiveDate::parse_from_str(&crate::support::pinned_today(), "%Y-%m-%d")
             .expect("the pinned day");
-        let t = TestCore::on(day).await;
+        let mut t = TestCore::on(day).await;
         // FlexPortal: "confirming an order is optional".
-        let mut settings = t.bu.settings.clone();
-        settings.require_confirmed_orders = false;
-        let bu = business_units::update(
-            &t.core.db,
-            &t.admin.actor(),
-            t.clock_now(),
-            business_units::BusinessUnitUpdate {
-                id: t.bu.id.clone(),
-                name: None,
-                timezone: None,
-                settings: Some(settings),
-            },
-        )
-        .await
-        .unwrap();
-        let mut t = t;
-        t.bu = bu;
-        let key = keys::create(
-            &t.core.db,
-            &t.admin.actor(),
-            t.clock_now(),
-            &t.bu.id,
-            keys::NewKey {
-                name: "stand-in".into(),
-            },
-        )
-        .await
-        .unwrap()
-        .secret;
+        set_confirmed_orders(&mut t, false).await;
+        let key = t.api_key("stand-in").await;
         let inner = start(
             t.core.clone(),
             "127.0.0.1:0".parse().unwrap(),
@@ -146,21 +119,7 @@ impl StandIn {
     /// Whether activation needs a confirmed order (FlexPortal's dashboard has the switch and
     /// the button; its API has neither).
     pub async fn require_confirmed_orders(&mut self, on: bool) {
-        let mut settings = self.core.bu.settings.clone();
-        settings.require_confirmed_orders = on;
-        self.core.bu = business_units::update(
-            &self.core.core.db,
-            &self.core.admin.actor(),
-            self.core.clock_now(),
-            business_units::BusinessUnitUpdate {
-                id: self.core.bu.id.clone(),
-                name: None,
-                timezone: None,
-                settings: Some(settings),
-            },
-        )
-        .await
-        .unwrap();
+        set_confirmed_orders(&mut self.core, on).await;
     }
 
     /// Confirm an order as FlexPortal's dashboard does.
@@ -321,6 +280,25 @@ impl Front {
         }
         (status, answer)
     }
+}
+
+/// Switch the stand-in business's "activation needs a confirmed order" setting.
+async fn set_confirmed_orders(t: &mut TestCore, on: bool) {
+    let mut settings = t.bu.settings.clone();
+    settings.require_confirmed_orders = on;
+    t.bu = business_units::update(
+        &t.core.db,
+        &t.admin.actor(),
+        t.clock_now(),
+        business_units::BusinessUnitUpdate {
+            id: t.bu.id.clone(),
+            name: None,
+            timezone: None,
+            settings: Some(settings),
+        },
+    )
+    .await
+    .unwrap();
 }
 
 #[cfg(test)]

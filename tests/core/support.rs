@@ -91,6 +91,20 @@ impl TestCore {
         )
     }
 
+    /// A new API key of the business unit: its secret.
+    pub async fn api_key(&self, name: &str) -> String {
+        flexdesk::services::keys::create(
+            &self.core.db,
+            &self.admin.actor(),
+            flexdesk::clock::Clock::now(&*self.clock),
+            &self.bu.id,
+            flexdesk::services::keys::NewKey { name: name.into() },
+        )
+        .await
+        .expect("API key")
+        .secret
+    }
+
     pub async fn second_bu(&self, code: &str, currency: &str) -> BusinessUnit {
         business_units::create(
             &self.core.db,
