@@ -10,3 +10,8 @@ UPDATE sync_remotes SET kind = 'flexportal'
 -- An op FlexPortal has no operation for is done without a request and kept on this desk: why,
 -- for Settings → Sync's "kept on this desk".
 ALTER TABLE sync_ops ADD COLUMN kept TEXT;
+
+-- The customers this desk made, by id: for a FlexPortal remote a customer made here exists there
+-- only once an order has carried it (looked up on every push of a customer change or an order).
+CREATE INDEX sync_ops_customer_made ON sync_ops (bu_id, json_extract(body, '$.customerId'))
+    WHERE kind = 'customer.create';

@@ -141,29 +141,26 @@ pub async fn insert_new(conn: &mut SqliteConnection, rows: &[PaymentRow]) -> Res
         qb.push("))");
     }
     let stored: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    if stored.is_empty() {
-        rows::statement("INSERT", rows, "")
-            .build()
-            .execute(conn)
-            .await?;
-        return Ok(rows.iter().map(|r| r.id.clone()).collect());
-    }
-    let fresh: Vec<PaymentRow> = rows
-        .iter()
-        .filter(|r| {
-            !stored
-                .iter()
-                .any(|(id, bu, key)| *id == r.id || (*bu == r.bu_id && *key == r.idempotency_key))
-        })
-        .cloned()
-        .collect();
+    let fresh: std::borrow::Cow<[PaymentRow]> = if stored.is_empty() {
+        rows.into()
+    } else {
+        rows.iter()
+            .filter(|r| {
+                !stored.iter().any(|(id, bu, key)| {
+                    *id == r.id || (*bu == r.bu_id && *key == r.idempotency_key)
+                })
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+            .into()
+    };
     if !fresh.is_empty() {
         rows::statement("INSERT", &fresh, "")
             .build()
             .execute(conn)
             .await?;
     }
-    Ok(fresh.into_iter().map(|r| r.id).collect())
+    Ok(fresh.iter().map(|r| r.id.clone()).collect())
 }
 
 /// Add one row; a row with the same id or idempotency key is an error.
@@ -180,8 +177,7 @@ pub async fn insert(conn: &mut SqliteConnection, row: &PaymentRow) -> Result<()>
 /// can tell a foreign key that is not there yet.
 pub async fn upsert(conn: &mut SqliteConnection, row: &PaymentRow) -> sqlx::Result<()> {
     static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let tail = TAIL.get_or_init(|| rows::upsert_tail::<PaymentRow>(&[]));
-    rows::upsert(conn, row, tail).await
+    rows::write(conn, row, Some((&TAIL, &[]))).await
 }
 
 /// `[with] INSERT INTO payments (<every column>) <select>`, for set-based bulk writes (the bench):

@@ -27,7 +27,7 @@ pub fn statement<'r, R: Row>(verb: &str, rows: &'r [R], tail: &str) -> QueryBuil
 /// ` ON CONFLICT (<key>) DO UPDATE SET c = excluded.c, … WHERE <table>.bu_id = excluded.bu_id`
 /// for every column but the key, the business unit and `keep`. Only a row of the same business
 /// unit is replaced: a key that is another unit's row here is left alone, and the statement
-/// writes nothing (which `upsert` reports).
+/// writes nothing (which `write` reports).
 pub fn upsert_tail<R: Row>(keep: &[&str]) -> String {
     let key: Vec<&str> = R::KEY.split(',').map(str::trim).collect();
     let columns: Vec<&str> = R::COLUMNS.split(',').map(str::trim).collect();
@@ -51,40 +51,26 @@ pub fn upsert_tail<R: Row>(keep: &[&str]) -> String {
 /// What an upsert answers when its key is another business unit's row on this node.
 pub const OTHER_UNIT: &str = "Its id belongs to a record of another business unit here.";
 
-/// Run an upsert of one row (`statement` with an `upsert_tail`): nothing written means its key
-/// is another business unit's row, an error (`sqlx::Error::Protocol(OTHER_UNIT)`).
-pub async fn upsert<R: Row>(
+/// Insert `row`; with `upsert` (the writer's cached SET list and the columns to keep), replace
+/// the stored row with the same key instead of failing. An upsert that writes nothing met a key
+/// that is another business unit's row: an error (`sqlx::Error::Protocol(OTHER_UNIT)`).
+pub async fn write<R: Row>(
     conn: &mut sqlx::SqliteConnection,
     row: &R,
-    tail: &str,
+    upsert: Option<(&std::sync::OnceLock<String>, &[&str])>,
 ) -> sqlx::Result<()> {
+    let tail = match upsert {
+        Some((cell, keep)) => cell.get_or_init(|| upsert_tail::<R>(keep)).as_str(),
+        None => "",
+    };
     let done = statement("INSERT", std::slice::from_ref(row), tail)
         .build()
         .execute(conn)
         .await?;
-    if done.rows_affected() == 0 {
+    if upsert.is_some() && done.rows_affected() == 0 {
         return Err(sqlx::Error::Protocol(OTHER_UNIT.into()));
     }
     Ok(())
-}
-
-/// Insert `row`; with `upsert` (the writer's cached SET list and the columns to keep), replace
-/// the stored row with the same key (of the same business unit) instead of failing.
-pub async fn write<R: Row>(
-    conn: &mut sqlx::SqliteConnection,
-    row: &R,
-    upsert_with: Option<(&std::sync::OnceLock<String>, &[&str])>,
-) -> sqlx::Result<()> {
-    match upsert_with {
-        Some((cell, keep)) => upsert(conn, row, cell.get_or_init(|| upsert_tail::<R>(keep))).await,
-        None => {
-            statement("INSERT", std::slice::from_ref(row), "")
-                .build()
-                .execute(conn)
-                .await?;
-            Ok(())
-        }
-    }
 }
 
 /// Insert many rows in statements of at most `per` rows each (SQLite's limit on bound values).

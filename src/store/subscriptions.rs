@@ -154,8 +154,7 @@ pub async fn insert(conn: &mut SqliteConnection, row: &SubscriptionRow) -> Resul
 /// points to that is not there yet.
 pub async fn adopt(conn: &mut SqliteConnection, row: &SubscriptionRow) -> sqlx::Result<()> {
     static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let tail = TAIL.get_or_init(|| rows::upsert_tail::<SubscriptionRow>(KEPT_ON_ADOPT));
-    rows::upsert(conn, row, tail).await
+    rows::write(conn, row, Some((&TAIL, KEPT_ON_ADOPT))).await
 }
 
 /// `[with] INSERT INTO subscriptions (<every column>) <select>`, for set-based bulk writes (the

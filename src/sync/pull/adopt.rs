@@ -206,23 +206,19 @@ pub(super) async fn asset(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
 
 pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
     let id = req(o, "orderId")?;
-    // A confirmation kept on this desk (FlexPortal has no confirm operation) is not undone by
-    // the remote's `pending`.
     // What the wire does not carry (FlexPortal's orders have no number, tax rate or
     // confirmation) keeps its value here; a new order takes its id as its number and the
     // unit's tax rate.
-    type Here = (
-        String,
-        String,
-        String,
-        bool,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Here {
+        status: String,
+        order_number: String,
+        tax_rate: String,
+        tax_inclusive: bool,
+        confirmed_at: Option<String>,
+    }
     let here: Option<Here> = sqlx::query_as(
-        "SELECT status, order_number, tax_rate, tax_inclusive, confirmed_at, cancel_reason, cancelled_at
-         FROM orders WHERE bu_id = ? AND id = ?",
+        "SELECT status, order_number, tax_rate, tax_inclusive, confirmed_at FROM orders WHERE bu_id = ? AND id = ?",
     )
     .bind(&bu.id)
     .bind(&id)
@@ -234,10 +230,10 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
     // the remote's `pending`.
     if let Some(h) = here
         .as_ref()
-        .filter(|h| h.0 == "confirmed" && status == "pending")
+        .filter(|h| h.status == "confirmed" && status == "pending")
     {
         status = "confirmed".into();
-        confirmed_at = h.4.clone();
+        confirmed_at = h.confirmed_at.clone();
     }
     let empty = Value::Object(Default::default());
     let totals = o.get("totals").unwrap_or(&empty);
@@ -251,7 +247,7 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
         id: id.clone(),
         bu_id: bu.id.clone(),
         order_number: text(o, "orderNumber")
-            .or_else(|| here.as_ref().map(|h| h.1.clone()))
+            .or_else(|| here.as_ref().map(|h| h.order_number.clone()))
             .unwrap_or_else(|| id.clone()),
         status,
         order_type: text(o, "orderType").unwrap_or_else(|| "standard".into()),
@@ -278,13 +274,13 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
         updated_at: req(o, "updatedAt")?,
         created_by: text(o, "createdBy").unwrap_or_else(|| "sync".into()),
         tax_rate: tax_rate
-            .or_else(|| here.as_ref().map(|h| h.2.clone()))
+            .or_else(|| here.as_ref().map(|h| h.tax_rate.clone()))
             .unwrap_or_else(|| bu.settings.tax_rate.normalize().to_string()),
         tax_inclusive: match totals.get("taxInclusive").and_then(Value::as_bool) {
             Some(b) => b,
             None => here
                 .as_ref()
-                .map(|h| h.3)
+                .map(|h| h.tax_inclusive)
                 .unwrap_or(bu.settings.tax_inclusive),
         },
     };
@@ -452,16 +448,27 @@ pub(super) async fn payment(
         .and_then(|v| <rust_decimal::Decimal as std::str::FromStr>::from_str(&v.to_string()).ok())
         .map(|d| d.normalize().to_string())
         .unwrap_or_else(|| "0".into());
-    // An asset this desk does not have is not named (one look-up); a subscription it does not
+    // One look-up: an asset this desk does not have is not named; a subscription it does not
     // have yet defers the payment, which is read again once its subscription is here (written
-    // without it, it would stay without it: the next pass reads only what changed since).
-    let (rental_id, asset_id): (Option<String>, Option<i64>) = sqlx::query_as(
+    // without it, it would stay without it: the next pass reads only what changed since); and
+    // whether this desk marked the payment failed.
+    type Here = (
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let (rental_id, asset_id, here_status, here_failed_at, here_error): Here = sqlx::query_as(
         "SELECT (SELECT id FROM subscriptions WHERE id = ?1),
-                (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3)",
+                (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3),
+                p.status, p.failed_at, p.last_error
+         FROM (SELECT 1) LEFT JOIN payments p ON p.bu_id = ?2 AND p.id = ?4",
     )
     .bind(text(o, "rentalId"))
     .bind(&bu.id)
     .bind(text(o, "serialNumber"))
+    .bind(&id)
     .fetch_one(&mut *conn)
     .await?;
     if rental_id.is_none() && text(o, "rentalId").is_some() {
@@ -490,19 +497,9 @@ pub(super) async fn payment(
     // A payment marked failed here (FlexPortal has no operation for it) stays failed while the
     // remote still has it pending; paid or cancelled there, the remote's word is taken.
     let mut status = req(o, "status")?;
-    let mut failed: Option<(Option<String>, Option<String>)> = None;
-    if status == "pending" {
-        let here: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT status, failed_at, last_error FROM payments WHERE bu_id = ? AND id = ?",
-        )
-        .bind(&bu.id)
-        .bind(&id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((s, at, why)) = here.filter(|h| h.0 == "failed") {
-            status = s;
-            failed = Some((at, why));
-        }
+    let failed = status == "pending" && here_status.as_deref() == Some("failed");
+    if failed {
+        status = "failed".into();
     }
     let row = crate::store::payments::PaymentRow {
         id: id.clone(),
@@ -534,13 +531,11 @@ pub(super) async fn payment(
         payment_reference: text(o, "paymentReference"),
         marked_by: text(o, "markedBy"),
         capture_attempts: int(o, "captureAttempts").unwrap_or(0),
-        last_error: match &failed {
-            Some((_, why)) => why.clone(),
-            None => last_error,
-        },
-        failed_at: match &failed {
-            Some((at, _)) => at.clone(),
-            None => text(o, "failedAt"),
+        last_error: if failed { here_error } else { last_error },
+        failed_at: if failed {
+            here_failed_at
+        } else {
+            text(o, "failedAt")
         },
         cancel_reason: text(o, "cancelReason"),
         idempotency_key: key.clone(),

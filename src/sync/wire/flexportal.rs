@@ -54,7 +54,7 @@ pub(super) async fn outgoing(
         ReturnReceive => return Ok(Wire::Kept(KEPT_RETURN)),
         CustomerCreate => return Ok(Wire::Carried(CARRIED_CUSTOMER)),
         CustomerUpdate | CustomerDeactivate => {
-            if !known_there(db, remote, "customer", k).await? {
+            if !customer_known_there(db, remote, k).await? {
                 return Ok(match kind {
                     CustomerUpdate => Wire::Carried(CARRIED_CUSTOMER),
                     _ => Wire::Kept(KEPT_CUSTOMER_NEVER_ORDERED),
@@ -74,7 +74,7 @@ pub(super) async fn outgoing(
                     "email": c.email, "firstName": c.first_name, "lastName": c.last_name,
                     "company": c.company, "phone": c.phone, "customerType": c.customer_type,
                 });
-                if !known_there(db, remote, "customer", &c.customer_id).await? {
+                if !customer_known_there(db, remote, &c.customer_id).await? {
                     mints.push((c.customer_id.clone(), "order.customer.customerId"));
                 }
             }
@@ -185,21 +185,18 @@ fn str_of(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-/// Whether FlexPortal has this record of the desk's: one the remote gave an id to, or one this
-/// desk did not make (it came from the remote).
-async fn known_there(db: &Db, remote: &Remote, kind: &str, id: &str) -> Result<bool> {
+/// Whether FlexPortal has this customer of the desk's: one it gave an id to, or one this desk
+/// did not make (it came from the remote). One indexed look-up each (`sync_ops_customer_made`).
+async fn customer_known_there(db: &Db, remote: &Remote, id: &str) -> Result<bool> {
     let ids = crate::sync::idmap::IdMap::new(db.clone(), &remote.bu_id);
     if ids.mapped(id).await? {
         return Ok(true);
     }
     let made_here: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM sync_ops WHERE bu_id = ? AND kind = ? AND status <> 'applied'
-           AND ((op_key IS NULL AND json_extract(body, ?) = ?) OR op_key = ?) LIMIT 1",
+        "SELECT 1 FROM sync_ops WHERE bu_id = ? AND kind = 'customer.create' AND status <> 'applied'
+           AND json_extract(body, '$.customerId') = ? LIMIT 1",
     )
     .bind(&remote.bu_id)
-    .bind(format!("{kind}.create"))
-    .bind(format!("$.{kind}Id"))
-    .bind(id)
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
