@@ -107,19 +107,20 @@ pub async fn pull(
                 .filter(|_| more);
             let mut tx = db.write().await?;
             let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
-            for item in &items {
-                report.read += 1;
-                // One object that cannot be read is left out, never the end of the pass.
-                sqlx::query("SAVEPOINT pulled_item")
-                    .execute(&mut *tx)
-                    .await?;
-                let res = adopt(&mut tx, bu, k, item, &dirty).await;
-                if res.is_err() {
-                    sqlx::query("ROLLBACK TO pulled_item")
-                        .execute(&mut *tx)
-                        .await?;
+            let outcomes = match write_page(&mut tx, bu, k, &items, &dirty, false).await? {
+                Some(o) => o,
+                None => {
+                    // An object could not be read: the page again, each object in a savepoint
+                    // of its own, so that only the unreadable ones are left out.
+                    tx.rollback().await?;
+                    tx = db.write().await?;
+                    write_page(&mut tx, bu, k, &items, &dirty, true)
+                        .await?
+                        .unwrap_or_default()
                 }
-                sqlx::query("RELEASE pulled_item").execute(&mut *tx).await?;
+            };
+            for (item, res) in items.iter().zip(outcomes) {
+                report.read += 1;
                 match res {
                     Ok(Adopted::Yes) => report.adopted += 1,
                     Ok(Adopted::Held) => report.held += 1,
@@ -128,16 +129,15 @@ pub async fn pull(
                         pass_deferred += 1;
                     }
                     // Read again next pass, like a deferred one (the list keeps its token).
-                    Err(e) if e.code == crate::ErrorCode::ValidationError => {
+                    Err(why) => {
                         report.skipped += 1;
                         pass_deferred += 1;
                         if report.problems.len() < 5 {
                             report
                                 .problems
-                                .push(format!("{}: {}", refs_of(k, item)[0], e.message));
+                                .push(format!("{}: {why}", refs_of(k, item)[0]));
                         }
                     }
-                    Err(e) => return Err(e),
                 }
             }
             // The pass's token becomes the list's token only when the pass read everything it
@@ -199,6 +199,48 @@ async fn sweep_groups(db: &Db, client: &Client, bu: &BusinessUnit) -> Result<()>
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// Write a page's objects; each one's outcome, or why it could not be read. Unguarded (the
+/// usual, faster way) the first unreadable object stops the page (None) and the caller rolls
+/// it back; `guarded`, each object has a savepoint of its own and an unreadable one is undone
+/// alone. One object that cannot be read is left out, never the end of the pass.
+async fn write_page(
+    tx: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    k: &Kind,
+    items: &[Value],
+    dirty: &HashSet<String>,
+    guarded: bool,
+) -> Result<Option<Vec<std::result::Result<Adopted, String>>>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if guarded {
+            sqlx::query("SAVEPOINT pulled_item")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let res = adopt(&mut *tx, bu, k, item, dirty).await;
+        if guarded {
+            if res.is_err() {
+                sqlx::query("ROLLBACK TO pulled_item")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("RELEASE pulled_item").execute(&mut *tx).await?;
+        }
+        match res {
+            Ok(a) => out.push(Ok(a)),
+            Err(e) if e.code == crate::ErrorCode::ValidationError => {
+                if !guarded {
+                    return Ok(None);
+                }
+                out.push(Err(e.message));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(out))
 }
 
 enum Adopted {
