@@ -7,7 +7,7 @@
 use super::{into_page, parse_limit, Page, SortDir};
 use crate::error::{Error, Result};
 use crate::store::Db;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Sqlite};
 use ts_rs::TS;
 
@@ -94,7 +94,7 @@ impl Keyset {
     /// The cursor, the order and the limit: `AND (order, rowid) < (…) ORDER BY … LIMIT n + 1`.
     pub async fn tail(
         &self,
-        db: &Db,
+        conn: &mut SqliteConnection,
         qb: &mut QueryBuilder<'_, Sqlite>,
         bu_id: &str,
         p: &Paging<'_>,
@@ -107,7 +107,7 @@ impl Keyset {
             ))
             .bind(c)
             .bind(bu_id)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *conn)
             .await?;
             let (at, rowid) = found.ok_or_else(|| {
                 Error::invalid("startAfter", "startAfter is not a cursor from this list.")
@@ -129,10 +129,27 @@ impl Keyset {
         Ok(())
     }
 
-    /// The sync filter and the tail added to the list's query, and its rows fetched.
+    /// The sync filter and the tail added to the list's query, and its rows fetched on one
+    /// connection of the pool.
     pub async fn rows<R>(
         &self,
         db: &Db,
+        qb: QueryBuilder<'_, Sqlite>,
+        bu_id: &str,
+        p: &Paging<'_>,
+    ) -> Result<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let mut conn = db.pool().acquire().await?;
+        self.rows_on(&mut conn, qb, bu_id, p).await
+    }
+
+    /// `rows` on the caller's connection, for a list that reads more for its page on the same
+    /// one (an order's items, a product's variants): one acquire for the whole page.
+    pub async fn rows_on<R>(
+        &self,
+        conn: &mut SqliteConnection,
         mut qb: QueryBuilder<'_, Sqlite>,
         bu_id: &str,
         p: &Paging<'_>,
@@ -141,7 +158,7 @@ impl Keyset {
         R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
     {
         self.changed_since(&mut qb, bu_id, p)?;
-        self.tail(db, &mut qb, bu_id, p).await?;
-        Ok(qb.build_query_as().fetch_all(db.pool()).await?)
+        self.tail(conn, &mut qb, bu_id, p).await?;
+        Ok(qb.build_query_as().fetch_all(&mut *conn).await?)
     }
 }

@@ -266,10 +266,11 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
             .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
             .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
     }
+    let mut conn = db.pool().acquire().await?;
     let rows: Vec<ProductRow> = Keyset::of("products", "p", "product")
-        .rows(db, qb, &bu.id, &p)
+        .rows_on(&mut conn, qb, &bu.id, &p)
         .await?;
-    let products = with_variants(db.pool(), bu, rows).await?;
+    let products = with_variants(&mut *conn, bu, rows).await?;
     Ok(p.page(products, |x| x.product_id.clone()))
 }
 

@@ -283,6 +283,7 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
     }
     const CUSTOMERS: Keyset = Keyset::of("customers", "c", "customer");
     CUSTOMERS.changed_since(&mut qb, &bu.id, &p)?;
+    let mut conn = db.pool().acquire().await?;
     if let Some(m) = &search {
         // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
         qb.push(" AND c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
@@ -293,9 +294,8 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
             .push_bind(p.limit + 1)
             .push(") ORDER BY c.rowid DESC");
     } else {
-        CUSTOMERS.tail(db, &mut qb, &bu.id, &p).await?;
+        CUSTOMERS.tail(&mut conn, &mut qb, &bu.id, &p).await?;
     }
-    let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let customers = hydrate(&mut conn, bu, rows).await?;
     let mut page = p.page(customers, |c| c.customer_id.clone());

@@ -229,10 +229,10 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
     }
-    let rows: Vec<Row> = Keyset::of("orders", "o", "order")
-        .rows(db, qb, &bu.id, &p)
-        .await?;
     let mut conn = db.pool().acquire().await?;
+    let rows: Vec<Row> = Keyset::of("orders", "o", "order")
+        .rows_on(&mut conn, qb, &bu.id, &p)
+        .await?;
     let orders = hydrate(&mut conn, bu, rows).await?;
     Ok(p.page(orders, |o| o.order_id.clone()))
 }
