@@ -53,6 +53,9 @@ pub enum ErrorCode {
     Conflict,
     /// FlexDesk: the sync remote could not be reached (or answered with a server error).
     RemoteUnavailable,
+    /// FlexDesk: the database stayed locked by another writer past the wait (a long run on a
+    /// hub); 503 with `Retry-After`, so a desk waits and sends again instead of filing a conflict.
+    Busy,
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
 }
@@ -104,6 +107,7 @@ impl ErrorCode {
             ErrorCode::AlreadyInvoiced => "ALREADY_INVOICED",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RemoteUnavailable => "REMOTE_UNAVAILABLE",
+            ErrorCode::Busy => "BUSY",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
     }
@@ -127,7 +131,7 @@ impl ErrorCode {
             | Conflict => 409,
             TemplateNotFound => 404,
             DeleteFailed => 500,
-            RemoteUnavailable => 503,
+            RemoteUnavailable | Busy => 503,
             Internal => 500,
             _ => 400,
         }
@@ -226,10 +230,9 @@ impl Error {
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.message().contains("database is locked") => Error::new(
-                ErrorCode::Conflict,
-                "The database is busy; please try again.",
-            ),
+            sqlx::Error::Database(db) if db.message().contains("database is locked") => {
+                Error::new(ErrorCode::Busy, "The database is busy; please try again.")
+            }
             _ => Error::internal(format!("storage error: {e}")),
         }
     }

@@ -65,9 +65,20 @@ impl IntoResponse for ApiError {
         if !self.0.details.is_empty() {
             body["details"] = serde_json::to_value(&self.0.details).unwrap_or_default();
         }
-        (status, axum::Json(serde_json::json!({ "error": body }))).into_response()
+        let mut resp = (status, axum::Json(serde_json::json!({ "error": body }))).into_response();
+        if self.0.code == ErrorCode::Busy {
+            // Another writer holds the database (a long run): come back in a moment.
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(BUSY_RETRY_AFTER_S),
+            );
+        }
+        resp
     }
 }
+
+/// The wait a busy answer asks for, in seconds.
+const BUSY_RETRY_AFTER_S: &str = "2";
 
 /// The answer to a write whose Idempotency-Key was applied before: success, with the fields of
 /// the op as this server recorded it (the ids it gave to what the op created).

@@ -105,20 +105,34 @@ impl Client {
             }
         };
         let answer = self.send_raw(r, &path, body.as_ref()).await;
-        if let Answer::Done(_, text) = &answer {
-            if let Err(e) = self.learn(r, &path, body.as_ref(), text).await {
-                return Answer::Later {
-                    reason: format!("Could not read the remote's ids: {}", e.message),
-                    after: None,
-                };
-            }
+        match answer {
+            Answer::Done(status, text) => self.taken(r, &path, body.as_ref(), status, text).await,
+            other => other,
         }
-        answer
+    }
+
+    /// An answer that says the op was taken (sent, or found already made): the ids it gives are
+    /// learned before the op counts as done.
+    pub(super) async fn taken(
+        &self,
+        r: &Request<'_>,
+        path: &str,
+        body: Option<&Value>,
+        status: u16,
+        text: String,
+    ) -> Answer {
+        match self.learn(r, path, body, &text).await {
+            Ok(()) => Answer::Done(status, text),
+            Err(e) => Answer::Later {
+                reason: format!("Could not read the remote's ids: {}", e.message),
+                after: None,
+            },
+        }
     }
 
     /// The op's path and body in the remote's ids. A payment the remote scheduled itself (for a
     /// subscription it knows by another id) is looked up first.
-    async fn outbound(&self, r: &Request<'_>) -> crate::Result<(String, Option<Value>)> {
+    pub(super) async fn outbound(&self, r: &Request<'_>) -> crate::Result<(String, Option<Value>)> {
         if let Some(pid) = r
             .path
             .strip_prefix("/v1/payments/")
@@ -288,7 +302,7 @@ impl Client {
     }
 
     /// GET as the remote has it (its ids).
-    async fn get_raw(
+    pub(super) async fn get_raw(
         &self,
         path: &str,
         query: &[(&str, String)],

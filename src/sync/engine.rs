@@ -141,7 +141,9 @@ pub async fn sync_once(
         .stopped
         .clone()
         .filter(|_| report.push.sent == 0 && report.push.conflicts == 0);
-    if pull && offline.is_none() {
+    let in_doubt = client.remote().kind == super::remote::RemoteKind::Flexportal
+        && super::natural::creates_in_doubt(&core.db, bu_id).await?;
+    if pull && offline.is_none() && !in_doubt {
         let now = core.now_stamp();
         match super::pull::pull(&core.db, &client, &bu, &now, &|_| {}).await {
             Ok(p) => report.pull = Some(p),
@@ -164,7 +166,13 @@ pub async fn sync_once(
         "online"
     }
     .into();
-    report.error = offline;
+    report.error = offline.or_else(|| {
+        (pull && in_doubt).then(|| {
+            "An answer from FlexPortal was lost; reading from it waits until the next push has \
+             found out whether FlexPortal took the change."
+                .to_string()
+        })
+    });
     set_state(
         core,
         bu_id,

@@ -11,6 +11,7 @@ pub mod client;
 pub mod engine;
 pub mod idmap;
 pub mod kinds;
+mod natural;
 pub mod pull;
 pub mod push;
 pub mod remote;

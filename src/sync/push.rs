@@ -4,6 +4,7 @@
 //! wait kept in the database, so a restart waits too.
 
 use super::client::{Answer, Client, Request};
+use super::remote::RemoteKind;
 use super::wire::{Call, Wire};
 use crate::error::Result;
 use crate::store::Db;
@@ -128,17 +129,23 @@ pub async fn push(
             .await;
             let (call, answer) = match out {
                 Ok(Wire::Send(o)) => {
-                    let answer = client
-                        .send(&Request {
-                            op_id: &op.op_id,
-                            origin: &op.origin,
-                            at: &op.at,
-                            method: o.call.method,
-                            path: &o.call.path,
-                            body: o.body.as_ref(),
-                            mints: &o.mints,
-                        })
-                        .await;
+                    let request = Request {
+                        op_id: &op.op_id,
+                        origin: &op.origin,
+                        at: &op.at,
+                        method: o.call.method,
+                        path: &o.call.path,
+                        body: o.body.as_ref(),
+                        mints: &o.mints,
+                    };
+                    // FlexPortal keeps no Idempotency-Key: after an attempt that had no answer,
+                    // it is asked first (a hub answers a repeated key itself).
+                    let answer =
+                        if op.attempts > 0 && client.remote().kind == RemoteKind::Flexportal {
+                            super::natural::send_again(client, &request).await
+                        } else {
+                            client.send(&request).await
+                        };
                     (o.call, answer)
                 }
                 Ok(Wire::Kept(why)) => {

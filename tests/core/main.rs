@@ -18,6 +18,8 @@ mod standin;
 mod structure;
 mod subscriptions;
 mod sync;
+mod sync_busy;
 mod sync_flexportal;
+mod sync_flexportal_faults;
 mod sync_ids;
 mod webhooks;

@@ -7,6 +7,11 @@ use serde_json::{json, Value};
 
 /// Point `desk` at the stand-in as a FlexPortal remote.
 fn point_at(desk: &Node, fp: &StandIn) {
+    point_at_url(desk, fp, &fp.url);
+}
+
+/// Point `desk` at the stand-in as a FlexPortal remote reached at `url` (a proxy in front of it).
+pub(crate) fn point_at_url(desk: &Node, fp: &StandIn, url: &str) {
     let secrets = desk.db.with_file_name("secrets");
     cli(
         &desk.db,
@@ -23,7 +28,7 @@ fn point_at(desk: &Node, fp: &StandIn) {
             "--kind",
             "flexportal",
             "--url",
-            &fp.url,
+            url,
             "--remote-tenant",
             &fp.tenant,
             "--pull-every",
@@ -33,7 +38,7 @@ fn point_at(desk: &Node, fp: &StandIn) {
 }
 
 /// An order for a new customer (no confirmation: FlexPortal has none).
-async fn order(desk: &Node, email: &str, first: &str) -> (String, String) {
+pub(crate) async fn order(desk: &Node, email: &str, first: &str) -> (String, String) {
     let o = desk
         .ok(
             "POST",
