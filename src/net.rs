@@ -16,6 +16,38 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
 }
 
+/// The largest answer read from a remote: a page of 100 objects is some 100 KiB.
+pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+
+/// An answer's body as text, read as it arrives and refused once past `limit` bytes (so a
+/// remote cannot fill the desk's memory), with invalid UTF-8 replaced.
+pub async fn text_at_most(mut resp: reqwest::Response, limit: usize) -> Result<String, String> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(format!(
+            "The answer is larger than {} MiB.",
+            limit / (1024 * 1024)
+        ));
+    }
+    let mut body = Vec::new();
+    let failed = |e: reqwest::Error| {
+        if e.is_timeout() {
+            "The remote did not answer in time".to_string()
+        } else {
+            format!("The connection failed: {e}")
+        }
+    };
+    while let Some(chunk) = resp.chunk().await.map_err(failed)? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!(
+                "The answer is larger than {} MiB.",
+                limit / (1024 * 1024)
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,7 +128,10 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
         Ok(r) => {
             let code = r.status().as_u16() as i64;
             let retry_after = crate::net::retry_after(r.headers());
-            let text = r.text().await.unwrap_or_default();
+            // Only the start of the receiver's answer is kept.
+            let text = crate::net::text_at_most(r, 64 * 1024)
+                .await
+                .unwrap_or_default();
             let text: String = text.chars().take(500).collect();
             let error = (!(200..300).contains(&code)).then(|| format!("HTTP {code}"));
             (

@@ -51,6 +51,7 @@ async fn hub_key(
         bu_id,
         keys::NewKey {
             name: "bench".into(),
+            purpose: Some("sync".into()),
         },
     )
     .await?

@@ -203,6 +203,10 @@ enum KeyAction {
         tenant: String,
         #[arg(long, default_value = "integration")]
         name: String,
+        /// `api` for an integration (a webshop, a script), `sync` for desks syncing with this
+        /// node (they may also send when and where each change was made, and earlier records).
+        #[arg(long, default_value = "api")]
+        purpose: String,
     },
     /// List the keys of a business unit.
     List {
@@ -384,13 +388,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Keys { action } => {
             let core = open(&cli.db).await?;
             match action {
-                KeyAction::Create { tenant, name } => {
+                KeyAction::Create {
+                    tenant,
+                    name,
+                    purpose,
+                } => {
                     let k = keys::create(
                         &core.db,
                         &cli_actor(),
                         core.now(),
                         &tenant,
-                        keys::NewKey { name },
+                        keys::NewKey {
+                            name,
+                            purpose: Some(purpose),
+                        },
                     )
                     .await?;
                     eprintln!(
@@ -402,9 +413,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 KeyAction::List { tenant } => {
                     for k in keys::list(&core.db, &tenant).await? {
                         println!(
-                            "{}\t{}\t{}…\t{}\t{}",
+                            "{}\t{}\t{}\t{}…\t{}\t{}",
                             k.id,
                             k.name,
+                            k.purpose,
                             k.key_prefix,
                             k.created_at,
                             k.revoked_at.as_deref().unwrap_or("active")

@@ -61,6 +61,7 @@ pub(super) struct Tenant {
     replay: Option<crate::sync::Replay>,
     at: Option<chrono::DateTime<chrono::Utc>>,
     own_ids: bool,
+    purpose: keys::KeyPurpose,
 }
 
 impl Tenant {
@@ -173,8 +174,21 @@ impl FromRequestParts<AppState> for Tenant {
         let bu = crate::services::business_units::get(&st.core.db, tenant)
             .await
             .map_err(|_| Error::new(ErrorCode::NoTenantAccess, "Unknown Tenant-ID."))?;
+        // Only a desk's key may say when and where an op was made; an integration's ops
+        // happen now, wherever it says they came from.
         let (replay, at) = replay_of(h, st.core.now())?;
+        let (replay, at) = match key.purpose {
+            keys::KeyPurpose::Sync => (replay, at),
+            keys::KeyPurpose::Api => (
+                replay.map(|r| crate::sync::Replay {
+                    origin: "api".into(),
+                    ..r
+                }),
+                None,
+            ),
+        };
         Ok(Tenant {
+            purpose: key.purpose,
             replay,
             at,
             own_ids: st.own_ids,
@@ -260,6 +274,13 @@ struct Records {
 
 /// A desk's earlier records, sent once when it joins this hub (`sync::seed`).
 async fn take_records(t: Tenant, b: Bytes) -> Reply {
+    if t.purpose != keys::KeyPurpose::Sync {
+        return Err(Error::new(
+            ErrorCode::InsufficientPermissions,
+            "Only a key made for syncing desks may send records; this one is for an integration.",
+        )
+        .into());
+    }
     let r: Records = body(&b)?;
     if r.items.len() > 1000 {
         return Err(Error::invalid("items", "At most 1000 records at a time.").into());

@@ -10,12 +10,29 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+crate::str_enum! {
+    /// What a key is for. `api`: an integration (a webshop, a script) using FlexPortal's v1 as
+    /// FlexPortal offers it. `sync`: a desk syncing with this node, which may also send when it
+    /// made each change (`FlexDesk-Op-At`), which desk it is (`FlexDesk-Origin`) and its earlier
+    /// records (`POST /v1/sync/records`).
+    KeyPurpose { Api = "api", Sync = "sync" }
+}
+
+impl TryFrom<String> for KeyPurpose {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        KeyPurpose::parse(&s).ok_or_else(|| format!("unknown key purpose '{s}'"))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKey {
     pub id: String,
     pub bu_id: String,
     pub name: String,
+    #[sqlx(try_from = "String")]
+    pub purpose: KeyPurpose,
     /// The first characters of the key, to recognise it in lists.
     pub key_prefix: String,
     pub created_at: String,
@@ -37,14 +54,17 @@ pub struct CreatedKey {
 #[serde(rename_all = "camelCase")]
 pub struct NewKey {
     pub name: String,
+    /// `api` (the default) or `sync`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub purpose: Option<String>,
 }
 
 fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-const COLS: &str =
-    "id, bu_id, name, key_prefix, created_at, created_by, last_used_at, usage_count, revoked_at";
+const COLS: &str = "id, bu_id, name, purpose, key_prefix, created_at, created_by, last_used_at, usage_count, revoked_at";
 
 pub async fn create(
     db: &Db,
@@ -57,11 +77,21 @@ pub async fn create(
     c.require("name", &new.name, "Name");
     c.max_len("name", &new.name, 80, "Name");
     c.finish()?;
+    let purpose = match new
+        .purpose
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => KeyPurpose::parse_field("purpose", p)?,
+        None => KeyPurpose::Api,
+    };
     let secret = format!("pk_live_{}", secret_hex());
     let key = ApiKey {
         id: new_id(prefix::API_KEY),
         bu_id: bu_id.into(),
         name: new.name.trim().into(),
+        purpose,
         key_prefix: secret[..16].into(),
         created_at: stamp(now),
         created_by: actor.name.clone(),
@@ -75,8 +105,8 @@ pub async fn create(
         .fetch_optional(&mut *tx)
         .await?;
     bu.ok_or_else(|| Error::not_found("Business unit", bu_id))?;
-    sqlx::query("INSERT INTO api_keys (id, bu_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(&key.id).bind(&key.bu_id).bind(&key.name).bind(&key.key_prefix).bind(hash(&secret)).bind(&key.created_at).bind(&key.created_by)
+    sqlx::query("INSERT INTO api_keys (id, bu_id, name, purpose, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&key.id).bind(&key.bu_id).bind(&key.name).bind(key.purpose.as_str()).bind(&key.key_prefix).bind(hash(&secret)).bind(&key.created_at).bind(&key.created_by)
         .execute(&mut *tx).await?;
     record(
         &mut tx,
@@ -87,7 +117,10 @@ pub async fn create(
             entity_type: "api_key",
             entity_id: &key.id,
             action: "created",
-            summary: format!("API key '{}' created", key.name),
+            summary: match key.purpose {
+                KeyPurpose::Api => format!("API key '{}' created", key.name),
+                KeyPurpose::Sync => format!("API key '{}' created for syncing desks", key.name),
+            },
             before: None,
             after: None,
         },

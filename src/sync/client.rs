@@ -258,11 +258,11 @@ impl Client {
         };
         let status = resp.status().as_u16();
         let retry_after = crate::net::retry_after(resp.headers());
-        let text = match resp.text().await {
+        let text = match crate::net::text_at_most(resp, crate::net::MAX_ANSWER_BYTES).await {
             Ok(t) => t,
-            Err(e) => {
+            Err(reason) => {
                 return Answer::Later {
-                    reason: describe(&e),
+                    reason,
                     after: None,
                 }
             }
@@ -314,10 +314,9 @@ impl Client {
             .await
             .map_err(|e| ReadError::Unavailable(describe(&e)))?;
         let status = resp.status().as_u16();
-        let text = resp
-            .text()
+        let text = crate::net::text_at_most(resp, crate::net::MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| ReadError::Unavailable(describe(&e)))?;
+            .map_err(|e| ReadError::Unavailable(format!("{path}: {e}")))?;
         match status {
             200..=299 => serde_json::from_str(&text)
                 .map(Some)

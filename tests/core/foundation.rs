@@ -191,11 +191,17 @@ async fn api_keys_are_stored_hashed_shown_once_and_revocable() {
         &t.bu.id,
         keys::NewKey {
             name: "shop".into(),
+            purpose: None,
         },
     )
     .await
     .unwrap();
     assert!(created.secret.starts_with("pk_live_") && created.secret.len() > 60);
+    assert_eq!(
+        created.key.purpose,
+        keys::KeyPurpose::Api,
+        "an integration's by default"
+    );
     let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE id = ?")
         .bind(&created.key.id)
         .fetch_one(t.core.db.pool())

@@ -93,12 +93,20 @@ impl TestCore {
 
     /// A new API key of the business unit: its secret.
     pub async fn api_key(&self, name: &str) -> String {
+        self.key_for(name, "api").await
+    }
+
+    /// A key of this unit for `purpose` (`api` or `sync`).
+    pub async fn key_for(&self, name: &str, purpose: &str) -> String {
         flexdesk::services::keys::create(
             &self.core.db,
             &self.admin.actor(),
             flexdesk::clock::Clock::now(&*self.clock),
             &self.bu.id,
-            flexdesk::services::keys::NewKey { name: name.into() },
+            flexdesk::services::keys::NewKey {
+                name: name.into(),
+                purpose: Some(purpose.into()),
+            },
         )
         .await
         .expect("API key")

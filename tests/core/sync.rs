@@ -72,7 +72,16 @@ impl Node {
         let key = cli(
             &db,
             &[],
-            &["keys", "create", "--tenant", &bu, "--name", "test"],
+            &[
+                "keys",
+                "create",
+                "--tenant",
+                &bu,
+                "--name",
+                "desks",
+                "--purpose",
+                "sync",
+            ],
         );
         let mut n = Node {
             db,

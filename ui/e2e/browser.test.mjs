@@ -510,6 +510,13 @@ async function main() {
     const secret = (await tid("key-secret").innerText()).trim();
     assert(secret.length >= 20, `secret "${secret}"`);
     await tid("keys-table").getByText("webshop").waitFor();
+    // A key for desks that sync with this one says so in the list.
+    await tid("key-name").fill("back office desks");
+    await tid("key-purpose-select").selectOption("sync");
+    await tid("key-create").click();
+    const row = tid("keys-table").locator("tr", { hasText: "back office desks" });
+    await row.getByText("Desks syncing with this one").waitFor();
+    await tid("keys-table").locator("tr", { hasText: "webshop" }).getByText("An integration").waitFor();
     await noErrorBanner();
   });
 

@@ -8,7 +8,7 @@
 
 use super::client::{unavailable, Client};
 use super::kinds::{kind_named, Kind, KINDS, PAGE};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::money::Money;
 use crate::services::BusinessUnit;
 use crate::store::Db;
@@ -22,6 +22,10 @@ mod remove;
 
 pub(crate) use adopt::*;
 use fields::*;
+
+/// More objects in one page than this (ten times the page asked for) and the remote is not read
+/// on.
+const MAX_ITEMS_PER_PAGE: usize = 1000;
 use remove::*;
 
 #[derive(Debug, Default, Clone, serde::Serialize, ts_rs::TS)]
@@ -105,6 +109,23 @@ pub async fn pull(
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .filter(|_| more);
+            // A remote that answers more than was asked for, or sends the pass round in a
+            // circle, is not read on.
+            if items.len() > MAX_ITEMS_PER_PAGE {
+                return Err(Error::new(
+                    ErrorCode::RemoteUnavailable,
+                    format!(
+                        "The remote answered {} {key} for a page of {PAGE}.",
+                        items.len()
+                    ),
+                ));
+            }
+            if next.is_some() && next == cursor {
+                return Err(Error::new(
+                    ErrorCode::RemoteUnavailable,
+                    format!("The remote's {key} list gives the same page again ({path})."),
+                ));
+            }
             let mut tx = db.write().await?;
             let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
             let outcomes = match write_page(&mut tx, bu, k, &items, &dirty, false).await? {

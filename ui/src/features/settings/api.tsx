@@ -1,17 +1,27 @@
 import { useEffect, useState } from "react";
 import type { CreatedKey } from "../../lib/api/bindings/CreatedKey";
+import type { KeyPurpose } from "../../lib/api/bindings/KeyPurpose";
 import { rolesFor } from "../../lib/access";
 import { getTransport } from "../../lib/api/client";
 import { formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
-import { Badge, Card, Empty, Field, Input, LoadError, Loading, RoleHint } from "../../lib/ui";
+import { Badge, Card, Empty, Field, Input, LoadError, Loading, RoleHint, Select } from "../../lib/ui";
+
+const PURPOSE: Record<KeyPurpose, { label: string; hint: string }> = {
+  api: { label: "An integration", hint: "A webshop or a script: FlexPortal's v1 as FlexPortal offers it. Its changes happen when they arrive." },
+  sync: {
+    label: "Desks syncing with this one",
+    hint: "Other FlexDesk desks that use this one as their hub: they may also say when and where each change was made, and send their earlier records.",
+  },
+};
 
 export function ApiKeys() {
   const s = useSession();
   const may = s.can("keys.list");
   const keys = useCommand("keys.list", {}, { enabled: may });
   const [name, setName] = useState("");
+  const [purpose, setPurpose] = useState<KeyPurpose>("api");
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [copied, setCopied] = useState(false);
   const create = useAction("keys.create", {
@@ -58,6 +68,7 @@ export function ApiKeys() {
           <thead>
             <tr>
               <th>Name</th>
+              <th>For</th>
               <th>Key</th>
               <th>Last used</th>
               <th className="num">Calls</th>
@@ -68,6 +79,9 @@ export function ApiKeys() {
             {keys.data.map((k) => (
               <tr key={k.id}>
                 <td>{k.name}</td>
+                <td className="small" data-testid="key-purpose">
+                  {PURPOSE[k.purpose].label}
+                </td>
                 <td className="mono small">{k.keyPrefix}…</td>
                 <td className="small">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "never"}</td>
                 <td className="num">{k.usageCount}</td>
@@ -89,11 +103,17 @@ export function ApiKeys() {
         className="row gap align-end"
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate({ name });
+          create.mutate({ name, purpose });
         }}
       >
         <Field label="New key for">
           <Input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. webshop" testId="key-name" />
+        </Field>
+        <Field label="Used by" hint={PURPOSE[purpose].hint}>
+          <Select value={purpose} onChange={(e) => setPurpose(e.target.value as KeyPurpose)} testId="key-purpose-select">
+            <option value="api">{PURPOSE.api.label}</option>
+            <option value="sync">{PURPOSE.sync.label}</option>
+          </Select>
         </Field>
         <button className="btn btn-primary" disabled={!name.trim() || create.isPending} data-testid="key-create">
           Create key

@@ -1,0 +1,157 @@
+//! Remotes at their limits. A hub whose database another writer holds past SQLite's wait
+//! answers 503 `BUSY` with `Retry-After`, and the desk waits and sends again: nothing becomes a
+//! conflict. A remote that answers too much, or pages in a circle, is not read on: the pass ends
+//! with the reason and the desk stays usable.
+
+use crate::sync::{hub_and_desks, Node};
+use serde_json::{json, Value};
+use sqlx::{Connection, SqliteConnection};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Hold the write lock of `node`'s database from this process for `hold` (as a long run on a
+/// hub would), with one row written so it is a real write transaction.
+async fn hold_write_lock(node: &Node, hold: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    let url = format!("sqlite:{}", node.db.display());
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE business_units SET updated_at = updated_at")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        tokio::time::sleep(hold).await;
+        sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_hub_asks_the_desk_to_come_back_and_the_change_arrives_without_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, a, _b) = hub_and_desks(dir.path()).await;
+    a.ok(
+        "POST",
+        "/v1/assets",
+        json!({"serialNumber": "BZ-1", "sku": "LAP-16"}),
+    )
+    .await;
+
+    // While it is held the hub answers 503 BUSY with when to come back, to the desk pushing
+    // and to anyone else; the desk's change waits and nothing is in its inbox.
+    let held = hold_write_lock(&hub, std::time::Duration::from_secs(8)).await;
+    let direct = async {
+        reqwest::Client::new()
+            .post(format!("{}/v1/assets", hub.url))
+            .bearer_auth(&hub.key)
+            .header("Tenant-ID", &hub.bu)
+            .json(&json!({"serialNumber": "BZ-0", "sku": "LAP-16"}))
+            .send()
+            .await
+            .unwrap()
+    };
+    let (report, r) = tokio::join!(a.sync(), direct);
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(
+        r.headers().get("retry-after").is_some(),
+        "{:?}",
+        r.headers()
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "BUSY", "{body}");
+    assert!(report["push"]["stopped"].is_string(), "{report}");
+    assert_eq!(a.counts().await, (Some(1), Some(0)), "{}", a.status().await);
+    held.await.unwrap();
+
+    // Once the run is over the change goes through.
+    let report = a.sync().await;
+    assert_eq!(report["state"], "online", "{report}");
+    assert_eq!(a.counts().await, (Some(0), Some(0)), "{}", a.status().await);
+    let (s, got) = hub.v1("GET", "/v1/assets/BZ-1", Value::Null).await;
+    assert_eq!(s, 200, "{got}");
+    let (s, _) = hub.v1("GET", "/v1/assets/BZ-0", Value::Null).await;
+    assert_eq!(s, 404, "the refused write changed nothing");
+}
+
+/// A remote whose every list answers `page` (and counts the requests).
+async fn remote_answering(page: String) -> (String, Arc<AtomicUsize>) {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let app = axum::Router::new().fallback(move || {
+        let page = page.clone();
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            ([("content-type", "application/json")], page)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+fn point_at(desk: &Node, url: &str) {
+    let secrets = desk.db.with_file_name("secrets");
+    crate::sync::cli(
+        &desk.db,
+        &[
+            ("FLEXDESK_REMOTE_KEY", "pk_live_any"),
+            ("FLEXDESK_KEYRING", "off"),
+            ("FLEXDESK_SECRET_DIR", secrets.to_str().unwrap()),
+        ],
+        &[
+            "remote",
+            "set",
+            "--tenant",
+            &desk.bu,
+            "--kind",
+            "hub",
+            "--url",
+            url,
+            "--remote-tenant",
+            "T1",
+            "--pull-every",
+            "3600",
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_that_pages_in_a_circle_or_answers_too_much_is_not_read_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Node::new(dir.path(), "desk", "127.0.0.1:0").await;
+
+    // Every list says there is more, always at the same cursor.
+    let circle = json!({"products": [], "customers": [], "orders": [], "assets": [], "rentals": [],
+        "payments": [], "billingGroups": [], "hasMore": true, "nextCursor": "again"});
+    let (url, seen) = remote_answering(circle.to_string()).await;
+    point_at(&desk, &url);
+    let report = desk.sync().await;
+    assert_eq!(report["state"], "offline", "{report}");
+    let why = report["error"].as_str().unwrap_or_default();
+    assert!(why.contains("same page again"), "{report}");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        2,
+        "the second page showed the circle"
+    );
+
+    // One answer of 40 MiB.
+    let filler = "x".repeat(40 * 1024 * 1024);
+    let (url, _) = remote_answering(json!({"products": [], "filler": filler}).to_string()).await;
+    point_at(&desk, &url);
+    let report = desk.sync().await;
+    assert_eq!(report["state"], "offline", "{report}");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("larger than 32 MiB"),
+        "{report}"
+    );
+    // The desk still works.
+    desk.ok("GET", "/v1/products", Value::Null).await;
+}
