@@ -424,3 +424,147 @@ async fn a_remote_takes_its_kind_from_its_address_and_a_new_address_needs_the_ke
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("kind"));
 }
+
+/// The returns desk against FlexPortal, which has no completion or collection operation (its
+/// dashboard records returns): both stay on this desk, counted as kept, and a pull does not undo
+/// them. For a completion FlexPortal still says `active` with its device rented out; for a
+/// collection after a cancel, the device still out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_returns_desk_keeps_completions_and_collections_here_through_a_pull() {
+    let fp = StandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Node::new(dir.path(), "desk-a", "127.0.0.1:0").await;
+    point_at(&desk, &fp);
+    add_laptops(&desk, &[]).await;
+    let (o1, ann) = order(&desk, "ann@x.example", "Ann").await;
+    let (o2, ben) = order(&desk, "ben@x.example", "Ben").await;
+    for (o, sn) in [(&o1, "FP-E1"), (&o2, "FP-E2")] {
+        desk.ok("POST", &format!("/v1/orders/{o}/confirm"), json!({}))
+            .await;
+        desk.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": sn, "sku": "LAP-16"}),
+        )
+        .await;
+    }
+    // Ann's twelve months end today; Ben's start today.
+    let start = chrono::NaiveDate::parse_from_str(&crate::support::pinned_today(), "%Y-%m-%d")
+        .unwrap()
+        - chrono::Months::new(12);
+    let (s, r) = desk
+        .v1(
+            "POST",
+            "/v1/subscriptions",
+            json!({"orderId": o1, "customerId": ann, "assetSerialNumber": "FP-E1",
+                   "startDate": start.to_string(), "contractLength": 12}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let rental = r["rental"]["rentalId"].as_str().unwrap().to_string();
+    let (s, r2) = crate::sync::activate(&desk, &o2, &ben, "FP-E2").await;
+    assert_eq!(s, 201, "{r2}");
+    let r2 = r2["rental"]["rentalId"].as_str().unwrap().to_string();
+    desk.sync().await;
+    assert_eq!(
+        desk.counts().await,
+        (Some(0), Some(0)),
+        "{}",
+        desk.status().await
+    );
+    let writes_before = fp.seen().iter().filter(|s| s.is_write()).count();
+
+    let got = desk
+        .rpc(
+            "returns.receive",
+            json!({"serialNumber": "FP-E1", "returnCondition": "fair"}),
+        )
+        .await;
+    assert_eq!(got["case"], "completion", "{got}");
+    let report = desk.sync().await;
+    assert_eq!(report["state"], "online", "{report}");
+    assert_eq!(
+        desk.counts().await,
+        (Some(0), Some(0)),
+        "{}",
+        desk.status().await
+    );
+    assert_eq!(
+        fp.seen().iter().filter(|s| s.is_write()).count(),
+        writes_before,
+        "nothing of a completion goes to FlexPortal"
+    );
+    let st = desk.status().await;
+    assert_eq!(st["keptOnDesk"]["return.receive"], 1, "{st}");
+
+    // FlexPortal still has it active; after a pull it stays completed here, its device back,
+    // its schedule as the completion left it.
+    let schedule = || async {
+        let pays = desk
+            .ok(
+                "GET",
+                &format!("/v1/payments?rentalId={rental}&limit=100"),
+                Value::Null,
+            )
+            .await;
+        pays["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["dueDate"].clone(), p["status"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let before = schedule().await;
+    let (_, theirs) = fp
+        .call("GET", "/v1/subscriptions?status=active", None)
+        .await;
+    assert_eq!(theirs["rentals"].as_array().unwrap().len(), 2, "{theirs}");
+    let report = desk.sync().await;
+    assert!(report["pull"]["read"].as_i64().unwrap_or(0) > 0, "{report}");
+    let (_, here) = desk
+        .v1("GET", &format!("/v1/subscriptions/{rental}"), Value::Null)
+        .await;
+    assert_eq!(here["status"], "ended_completed", "{here}");
+    let (_, a) = desk.v1("GET", "/v1/assets/FP-E1", Value::Null).await;
+    assert_ne!(a["status"], "rented_out", "{a}");
+    assert_eq!(schedule().await, before);
+
+    // Ben cancels (that goes to FlexPortal); the device is collected here.
+    desk.ok(
+        "POST",
+        &format!("/v1/subscriptions/{r2}/cancel"),
+        json!({"reason": "customer_request"}),
+    )
+    .await;
+    let got = desk
+        .rpc(
+            "returns.receive",
+            json!({"serialNumber": "FP-E2", "returnCondition": "good"}),
+        )
+        .await;
+    assert_eq!(got["case"], "collection", "{got}");
+    desk.sync().await;
+    assert_eq!(
+        desk.counts().await,
+        (Some(0), Some(0)),
+        "{}",
+        desk.status().await
+    );
+    let last = fp.seen().into_iter().rfind(|s| s.is_write()).unwrap();
+    assert_eq!(
+        last.operation.as_deref(),
+        Some("cancelSubscription"),
+        "{last:?}"
+    );
+    assert_eq!(desk.status().await["keptOnDesk"]["return.receive"], 2);
+    let (_, theirs) = fp.call("GET", "/v1/assets/FP-E2", None).await;
+    assert_eq!(theirs["status"], "rented_out", "{theirs}");
+    desk.sync().await;
+    for sn in ["FP-E1", "FP-E2"] {
+        let (_, a) = desk
+            .v1("GET", &format!("/v1/assets/{sn}"), Value::Null)
+            .await;
+        assert_ne!(a["status"], "rented_out", "back here: {a}");
+        assert!(a["rentalId"].is_null(), "{a}");
+    }
+}

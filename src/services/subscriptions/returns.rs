@@ -455,7 +455,7 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
         crate::services::outbox::record(
             &mut tx,
             ctx,
-            Op::new(OpKind::ReturnReceive, None, &op_body)
+            Op::new(OpKind::ReturnReceive, Some(&row.id), &op_body)
                 .touching([r("rental", &row.id), r("asset", &row.serial_number)])
                 .saying(format!("{} received back ({case})", row.serial_number)),
         )

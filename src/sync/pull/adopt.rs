@@ -33,6 +33,13 @@ pub(crate) async fn adopt_payments(
     Ok(())
 }
 
+/// Whether subscription `s`'s device came back at this desk's returns desk in an op kept on
+/// this desk (FlexPortal has no operation for a completion or a collection): what the remote
+/// still says (the device rented out; for a completion the subscription `active` and its later
+/// payments pending) does not undo that here.
+const BACK_HERE: &str = "EXISTS (SELECT 1 FROM sync_ops k WHERE k.bu_id = s.bu_id
+    AND k.kind = 'return.receive' AND k.op_key = s.id AND k.kept IS NOT NULL)";
+
 // ---------------------------------------------------------------------------------------------
 // Adopters: one per list, the v1 object's fields into the table's columns. Columns the wire does
 // not carry keep their local value on update and take the business unit's setting on insert.
@@ -179,18 +186,41 @@ pub(super) async fn customer(
 }
 
 pub(super) async fn asset(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Value) -> Result<()> {
+    let serial = req(o, "serialNumber")?;
+    let mut status = req(o, "status")?;
+    let (mut condition, mut customer_id, mut rental_id) = (
+        text(o, "condition"),
+        text(o, "customerId"),
+        text(o, "rentalId"),
+    );
+    // Back here at the returns desk, still rented out on the remote.
+    if status == "rented_out" && rental_id.is_some() {
+        type Here = (String, Option<String>, Option<String>, Option<String>);
+        let here: Option<Here> = sqlx::query_as(&format!(
+            "SELECT a.status, a.condition, a.customer_id, a.rental_id FROM assets a, subscriptions s
+             WHERE a.bu_id = ?1 AND a.serial_number = ?2 AND s.id = ?3 AND {BACK_HERE}"
+        ))
+        .bind(&bu.id)
+        .bind(&serial)
+        .bind(&rental_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(h) = here {
+            (status, condition, customer_id, rental_id) = h;
+        }
+    }
     let row = crate::store::assets::AssetRow {
         bu_id: bu.id.clone(),
-        serial_number: req(o, "serialNumber")?,
+        serial_number: serial,
         sku: req(o, "sku")?,
         variant_id: text(o, "variantId"),
         product_id: text(o, "productId"),
         product_name: text(o, "productName").unwrap_or_default(),
-        status: req(o, "status")?,
+        status,
         location: text(o, "location"),
-        condition: text(o, "condition"),
-        customer_id: text(o, "customerId"),
-        rental_id: text(o, "rentalId"),
+        condition,
+        customer_id,
+        rental_id,
         notes: text(o, "notes"),
         acquisition_cost: minor(bu, o, "acquisitionCost")?,
         acquisition_date: text(o, "acquisitionDate"),
@@ -326,15 +356,28 @@ pub(super) async fn rental(
 ) -> Result<()> {
     let s = &bu.settings;
     let start = req(o, "startDate")?;
-    let status = req(o, "status")?;
-    let ended_on = text(o, "endedOn").filter(|_| status != "active");
+    let mut status = req(o, "status")?;
+    let mut ended_on = text(o, "endedOn").filter(|_| status != "active");
     let serial = req(o, "assetSerialNumber")?;
-    let asset_id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM assets WHERE bu_id = ? AND serial_number = ?")
-            .bind(&bu.id)
-            .bind(&serial)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let id = req(o, "rentalId")?;
+    // One look-up: its asset here, and whether this desk completed it at the returns desk in
+    // an op kept on this desk (FlexPortal has no operation for a completion), which the
+    // remote's `active` does not undo.
+    let (asset_id, completed_here): (Option<i64>, Option<String>) = sqlx::query_as(&format!(
+        "SELECT (SELECT id FROM assets WHERE bu_id = ?1 AND serial_number = ?2),
+                (SELECT s.ended_on FROM subscriptions s WHERE s.bu_id = ?1 AND s.id = ?3
+                   AND ?4 = 'active' AND s.status = 'ended_completed' AND {BACK_HERE})"
+    ))
+    .bind(&bu.id)
+    .bind(&serial)
+    .bind(&id)
+    .bind(&status)
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(day) = completed_here {
+        status = "ended_completed".into();
+        ended_on = Some(day);
+    }
     let Some(asset_id) = asset_id else {
         // Its asset has not come down yet: read again on the next pass.
         return Err(Error::new(
@@ -343,7 +386,7 @@ pub(super) async fn rental(
         ));
     };
     let row = crate::store::subscriptions::SubscriptionRow {
-        id: req(o, "rentalId")?,
+        id,
         bu_id: bu.id.clone(),
         order_id: req(o, "orderId")?,
         item_idx: int(o, "orderItemIndex"),
@@ -452,25 +495,31 @@ pub(super) async fn payment(
     // have yet defers the payment, which is read again once its subscription is here (written
     // without it, it would stay without it: the next pass reads only what changed since); and
     // whether this desk marked the payment failed.
-    type Here = (
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let (rental_id, asset_id, here_status, here_failed_at, here_error): Here = sqlx::query_as(
-        "SELECT (SELECT id FROM subscriptions WHERE id = ?1),
-                (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3),
-                p.status, p.failed_at, p.last_error
-         FROM (SELECT 1) LEFT JOIN payments p ON p.bu_id = ?2 AND p.id = ?4",
-    )
+    #[derive(sqlx::FromRow)]
+    struct Here {
+        rental_id: Option<String>,
+        /// Its subscription was completed on this desk.
+        completed: bool,
+        asset_id: Option<i64>,
+        status: Option<String>,
+        failed_at: Option<String>,
+        last_error: Option<String>,
+        cancel_reason: Option<String>,
+    }
+    let here: Here = sqlx::query_as(&format!(
+        "SELECT s.id AS rental_id, coalesce(s.status = 'ended_completed' AND {BACK_HERE}, 0) AS completed,
+                (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3) AS asset_id,
+                p.status, p.failed_at, p.last_error, p.cancel_reason
+         FROM (SELECT 1) LEFT JOIN subscriptions s ON s.id = ?1
+           LEFT JOIN payments p ON p.bu_id = ?2 AND p.id = ?4"
+    ))
     .bind(text(o, "rentalId"))
     .bind(&bu.id)
     .bind(text(o, "serialNumber"))
     .bind(&id)
     .fetch_one(&mut *conn)
     .await?;
+    let rental_id = here.rental_id.clone();
     if rental_id.is_none() && text(o, "rentalId").is_some() {
         return Err(Error::new(
             crate::ErrorCode::Conflict,
@@ -497,9 +546,16 @@ pub(super) async fn payment(
     // A payment marked failed here (FlexPortal has no operation for it) stays failed while the
     // remote still has it pending; paid or cancelled there, the remote's word is taken.
     let mut status = req(o, "status")?;
-    let failed = status == "pending" && here_status.as_deref() == Some("failed");
+    let failed = status == "pending" && here.status.as_deref() == Some("failed");
     if failed {
         status = "failed".into();
+    }
+    // Likewise a payment cancelled here because the device came back at contract end (the
+    // completion stays on this desk) stays cancelled while the remote still has it pending.
+    let cancelled_here =
+        status == "pending" && here.completed && here.status.as_deref() == Some("cancelled");
+    if cancelled_here {
+        status = "cancelled".into();
     }
     let row = crate::store::payments::PaymentRow {
         id: id.clone(),
@@ -507,7 +563,7 @@ pub(super) async fn payment(
         customer_id: req(o, "customerId")?,
         rental_id,
         billing_group_id: text(o, "billingGroupId"),
-        asset_id,
+        asset_id: here.asset_id,
         payment_type: ptype,
         kind: text(o, "kind").unwrap_or_else(|| "rent".into()),
         seq,
@@ -531,13 +587,17 @@ pub(super) async fn payment(
         payment_reference: text(o, "paymentReference"),
         marked_by: text(o, "markedBy"),
         capture_attempts: int(o, "captureAttempts").unwrap_or(0),
-        last_error: if failed { here_error } else { last_error },
+        last_error: if failed { here.last_error } else { last_error },
         failed_at: if failed {
-            here_failed_at
+            here.failed_at
         } else {
             text(o, "failedAt")
         },
-        cancel_reason: text(o, "cancelReason"),
+        cancel_reason: if cancelled_here {
+            here.cancel_reason
+        } else {
+            text(o, "cancelReason")
+        },
         idempotency_key: key.clone(),
         notes: text(o, "notes"),
         paid_at: text(o, "paidAt"),

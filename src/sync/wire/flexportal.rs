@@ -17,8 +17,7 @@ use serde_json::{json, Value};
 pub const KEPT_CONFIRM: &str =
     "FlexPortal has no operation to confirm an order (confirming is optional there).";
 pub const KEPT_MARK_FAILED: &str = "FlexPortal has no operation to mark a payment failed.";
-pub const KEPT_RETURN: &str =
-    "FlexPortal has no operation for a completion or a collection at the returns desk.";
+pub const KEPT_RETURN: &str = "FlexPortal has no operation for a completion or a collection at the returns desk: record the device's return in FlexPortal's dashboard.";
 pub const KEPT_CUSTOMER_NEVER_ORDERED: &str =
     "The customer has no order, so FlexPortal has no record of them.";
 const CARRIED_CUSTOMER: &str =

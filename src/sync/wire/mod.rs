@@ -130,6 +130,9 @@ pub fn what_to_do(kind: RemoteKind, code: &str, message: String) -> String {
         (RemoteKind::Flexportal, "ORDER_NOT_CONFIRMED") => format!(
             "{message} FlexPortal has no operation to confirm an order: confirm it in FlexPortal's dashboard, then choose Retry."
         ),
+        (RemoteKind::Flexportal, "ASSET_IN_USE" | "ASSET_NOT_AVAILABLE") => format!(
+            "{message} If the device came back at this desk's returns desk, FlexPortal does not know: it has no operation for a completion or a collection. Record the return in FlexPortal's dashboard, then choose Retry."
+        ),
         _ => message,
     }
 }
