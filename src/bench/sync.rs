@@ -20,6 +20,8 @@ pub struct SyncBenchOptions {
     pub ops: usize,
     pub subscriptions: usize,
     pub payments_per: usize,
+    /// Also measure the pull by lists (slow at large sizes) beside the copy.
+    pub list_pull: bool,
 }
 
 /// One line of the sync figures.
@@ -131,62 +133,31 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let key = hub_key(&hub, &hub_bu.id, &admin.actor(), clock.now_utc()).await?;
     let url = hub.start_server("127.0.0.1:0".parse().unwrap()).await?;
     let rt = round_trip(&url, 2000).await?;
-    let (desk, ctx) =
-        desk_with_remote(&dir.join("pull-desk.db"), &clock, &url, &hub_bu.id, &key).await?;
-    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
-        .await?
-        .expect("remote");
-    let client = Client::new(r, Duration::from_secs(60), &desk.db);
-    let t = Instant::now();
-    let last = std::sync::Mutex::new(Instant::now());
-    let report = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|p| {
-        let mut l = last.lock().unwrap();
-        if l.elapsed() > Duration::from_secs(15) {
-            *l = Instant::now();
-            eprintln!(
-                "pull: {} read, {} pages, {:.0?}",
-                p.read,
-                p.pages,
-                t.elapsed()
-            );
-        }
-    })
-    .await?;
-    let took = t.elapsed().as_secs_f64();
-    let subs_here: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE bu_id = ?")
-        .bind(&ctx.bu.id)
-        .fetch_one(desk.db.pool())
-        .await?;
-    let pays_here: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE bu_id = ?")
-        .bind(&ctx.bu.id)
-        .fetch_one(desk.db.pool())
-        .await?;
-    let expected_pays = (n * o.payments_per) as i64;
-    if subs_here != n as i64 || pays_here != expected_pays || report.deferred > 0 {
-        return Err(crate::Error::internal(format!(
-            "pull bench: {subs_here} subscriptions and {pays_here} payments arrived ({n} and {expected_pays} expected, {} deferred)",
-            report.deferred
-        )));
+    // A new desk reading the hub's lists object by object (as a desk whose pull has begun
+    // does), then one taking the hub's copy of its tables (a new desk's first pull), then the
+    // floor: SQLite copying the same tables from file to file.
+    let mut objects = 0;
+    if o.list_pull {
+        let (m, read, _) =
+            pull_measure(dir, &clock, &url, &hub_bu.id, &key, rt, n, o, false, None).await?;
+        objects = read;
+        out.push(m);
     }
-    let per_page = took * 1000.0 / report.pages as f64;
-    log(&format!(
-        "pull: {} objects in {} pages, {took:.1} s ({per_page:.1} ms a page)",
-        report.read, report.pages
-    ));
-    out.push(SyncMeasure {
-        name: format!(
-            "pull a business of {n} subscriptions ({} objects with their payments)",
-            report.read
-        ),
-        count: report.read,
-        total_s: took,
-        per_item_ms: took * 1000.0 / report.read as f64,
-        requests: report.pages,
-        per_request_ms: per_page,
-        ratio_to_round_trip: per_page / rt,
-        target: format!("< {:.0} s (2 ms per object)", pull_target_s(report.read)),
-        met: took < pull_target_s(report.read),
-    });
+    let (m, _, (desk, ctx, client)) = pull_measure(
+        dir,
+        &clock,
+        &url,
+        &hub_bu.id,
+        &key,
+        rt,
+        n,
+        o,
+        true,
+        Some(objects),
+    )
+    .await?;
+    out.push(m);
+    out.push(raw_copy(dir, &dir.join("pull-hub.db"), n, objects).await?);
     // A second pass reads only what changed: nothing.
     let t = Instant::now();
     let again = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|_| {}).await?;
@@ -204,6 +175,179 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     });
     hub.stop_server().await;
     Ok(out)
+}
+
+type Joined = (Core, Ctx, Client);
+
+/// A new desk pulling the hub's business: reading its lists (`snapshot` false: the desk's pull
+/// is marked begun, so no copy is offered), or taking the hub's copy of its tables. Per object
+/// against `objects` (the list pull's count) when given, so both lines divide the same thing.
+#[allow(clippy::too_many_arguments)]
+async fn pull_measure(
+    dir: &Path,
+    clock: &std::sync::Arc<FixedClock>,
+    url: &str,
+    hub_bu: &str,
+    key: &str,
+    rt: f64,
+    n: usize,
+    o: &SyncBenchOptions,
+    snapshot: bool,
+    objects: Option<u64>,
+) -> Result<(SyncMeasure, u64, Joined)> {
+    let name = if snapshot {
+        "pull-desk-copy.db"
+    } else {
+        "pull-desk.db"
+    };
+    let (desk, ctx) = desk_with_remote(&dir.join(name), clock, url, hub_bu, key).await?;
+    if !snapshot {
+        sqlx::query("INSERT INTO sync_cursors (bu_id, list, updated_at) VALUES (?, 'products', ?)")
+            .bind(&ctx.bu.id)
+            .bind(&ctx.now)
+            .execute(desk.db.pool())
+            .await?;
+    }
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
+        .await?
+        .expect("remote");
+    let client = Client::new(r, Duration::from_secs(60), &desk.db);
+    let t = Instant::now();
+    let last = std::sync::Mutex::new(Instant::now());
+    let report = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|p| {
+        let mut l = last.lock().unwrap();
+        if l.elapsed() > Duration::from_secs(15) {
+            *l = Instant::now();
+            eprintln!(
+                "pull: {} read, {} copied, {} pages, {:.0?}",
+                p.read,
+                p.copied,
+                p.pages,
+                t.elapsed()
+            );
+        }
+    })
+    .await?;
+    let took = t.elapsed().as_secs_f64();
+    let subs_here: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE bu_id = ?")
+        .bind(&ctx.bu.id)
+        .fetch_one(desk.db.pool())
+        .await?;
+    let pays_here: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE bu_id = ?")
+        .bind(&ctx.bu.id)
+        .fetch_one(desk.db.pool())
+        .await?;
+    let expected_pays = (n * o.payments_per) as i64;
+    if subs_here != n as i64
+        || pays_here != expected_pays
+        || report.deferred > 0
+        || snapshot != (report.copied > 0)
+        || !report.problems.is_empty()
+    {
+        return Err(crate::Error::internal(format!(
+            "pull bench: {subs_here} subscriptions and {pays_here} payments arrived ({n} and {expected_pays} expected, {} deferred, {} copied, {:?})",
+            report.deferred, report.copied, report.problems
+        )));
+    }
+    let count =
+        objects
+            .filter(|c| *c > 0)
+            .unwrap_or(if snapshot { report.copied } else { report.read });
+    let per_page = took * 1000.0 / report.pages as f64;
+    log_line(&format!(
+        "pull ({}): {} objects in {} pages, {took:.1} s ({per_page:.1} ms a page)",
+        if snapshot { "copy" } else { "lists" },
+        count,
+        report.pages
+    ));
+    let m = SyncMeasure {
+        name: if snapshot {
+            format!(
+                "a new desk's first pull: the hub's copy of its tables ({} rows{})",
+                report.copied,
+                if objects.is_some_and(|c| c > 0) {
+                    "; per object of the list pull"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!("pull a business of {n} subscriptions by its lists ({} objects with their payments)", report.read)
+        },
+        count,
+        total_s: took,
+        per_item_ms: took * 1000.0 / count as f64,
+        requests: report.pages,
+        per_request_ms: per_page,
+        ratio_to_round_trip: per_page / rt,
+        target: format!("< {:.0} s (2 ms per object)", pull_target_s(count)),
+        met: took < pull_target_s(count),
+    };
+    Ok((m, report.read, (desk, ctx, client)))
+}
+
+fn log_line(m: &str) {
+    eprintln!("{m}");
+}
+
+/// The floor: SQLite copying the same tables of the unit from the hub's file into a new one
+/// (`INSERT … SELECT` across attached files, foreign keys off, one transaction).
+async fn raw_copy(dir: &Path, hub: &Path, n: usize, objects: u64) -> Result<SyncMeasure> {
+    use sqlx::{Connection, Executor};
+    let path = dir.join("pull-raw.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    // The same schema as a desk's, made by opening it as one.
+    Core::open(&path, FixedClock::at_date(2026, 11, 1))
+        .await?
+        .db
+        .close()
+        .await;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await?;
+    conn.execute("PRAGMA foreign_keys = OFF").await?;
+    sqlx::query("ATTACH DATABASE ? AS hub")
+        .bind(hub.display().to_string())
+        .execute(&mut conn)
+        .await?;
+    let t = Instant::now();
+    let mut tx = conn.begin().await?;
+    let mut rows = 0u64;
+    for table in [
+        "products",
+        "variants",
+        "pricing_tiers",
+        "customers",
+        "billing_groups",
+        "assets",
+        "orders",
+        "order_items",
+        "subscriptions",
+        "payments",
+    ] {
+        rows += sqlx::query(&format!(
+            "INSERT INTO main.{table} SELECT * FROM hub.{table}"
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    let took = t.elapsed().as_secs_f64();
+    let count = if objects > 0 { objects } else { rows };
+    Ok(SyncMeasure {
+        name: format!(
+            "floor: SQLite copying the same {n}-subscription unit from file to file ({rows} rows)"
+        ),
+        count,
+        total_s: took,
+        per_item_ms: took * 1000.0 / count as f64,
+        requests: 0,
+        per_request_ms: 0.0,
+        ratio_to_round_trip: 0.0,
+        target: "(the floor)".into(),
+        met: true,
+    })
 }
 
 /// The whole-business pull target: 2 ms an object (a 250,000-subscription business with 12

@@ -45,6 +45,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/orders/{id}/cancel", post(cancel_order))
         .route("/v1/orders/{id}/confirm", post(confirm_order))
         .route("/v1/sync/records", post(take_records))
+        .route("/v1/sync/snapshot", get(snapshot_head))
+        .route("/v1/sync/snapshot/{table}", get(snapshot_page))
         .route("/v1/assets", post(create_asset).get(list_assets))
         .route(
             "/v1/assets/{serial}",
@@ -272,15 +274,63 @@ struct Records {
     items: Vec<Value>,
 }
 
+impl Tenant {
+    /// Refused unless the key was made for syncing desks (`doing` says what was asked).
+    fn syncing_desk(&self, doing: &str) -> Result<()> {
+        match self.purpose {
+            keys::KeyPurpose::Sync => Ok(()),
+            keys::KeyPurpose::Api => Err(Error::new(
+                ErrorCode::InsufficientPermissions,
+                format!("Only a key made for syncing desks may {doing}; this one is for an integration."),
+            )),
+        }
+    }
+}
+
+/// A new desk's first pull, as a copy of the unit's tables (`sync::snapshot`).
+async fn snapshot_head(t: Tenant) -> Reply {
+    t.syncing_desk("copy the business unit")?;
+    let body = crate::sync::snapshot::head(&t.core.db, &t.bu).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
+async fn snapshot_page(
+    t: Tenant,
+    Path(table): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Reply {
+    t.syncing_desk("copy the business unit")?;
+    let num = |k: &str, d: i64| -> Result<i64> {
+        match q.get(k) {
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::invalid(k, format!("{k} must be a whole number."))),
+            None => Ok(d),
+        }
+    };
+    let body = crate::sync::snapshot::page(
+        &t.core.db,
+        &t.bu,
+        &table,
+        num("after", 0)?,
+        num("upTo", i64::MAX)?,
+        num("limit", crate::sync::snapshot::PAGE_ROWS)?,
+    )
+    .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
 /// A desk's earlier records, sent once when it joins this hub (`sync::seed`).
 async fn take_records(t: Tenant, b: Bytes) -> Reply {
-    if t.purpose != keys::KeyPurpose::Sync {
-        return Err(Error::new(
-            ErrorCode::InsufficientPermissions,
-            "Only a key made for syncing desks may send records; this one is for an integration.",
-        )
-        .into());
-    }
+    t.syncing_desk("send records")?;
     let r: Records = body(&b)?;
     if r.items.len() > 1000 {
         return Err(Error::invalid("items", "At most 1000 records at a time.").into());

@@ -307,6 +307,20 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Option<Value>, ReadError> {
+        match self.get_text(path, query).await? {
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| ReadError::Unavailable(format!("Unreadable answer from {path}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// GET as the remote has it, the answer's text unread; None for 404.
+    pub(super) async fn get_text(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Option<String>, ReadError> {
         let resp = self
             .authed(self.http.get(self.url(path)))
             .query(query)
@@ -318,9 +332,7 @@ impl Client {
             .await
             .map_err(|e| ReadError::Unavailable(format!("{path}: {e}")))?;
         match status {
-            200..=299 => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| ReadError::Unavailable(format!("Unreadable answer from {path}: {e}"))),
+            200..=299 => Ok(Some(text)),
             404 => Ok(None),
             401 | 403 => Err(ReadError::Unauthorized(error_of(&text).1)),
             _ => Err(ReadError::Unavailable(format!(

@@ -17,6 +17,7 @@ pub mod push;
 pub mod remote;
 pub mod secrets;
 pub mod seed;
+pub mod snapshot;
 pub mod wire;
 
 use crate::error::Result;

@@ -50,6 +50,15 @@ async fn an_integrations_key_acts_now_as_itself_and_only_a_desks_key_may_replay_
             .await
             .unwrap();
     assert_eq!(none, None);
+    // Nor may it copy the unit as a new desk does.
+    let r = http
+        .get(format!("{}/v1/sync/snapshot", server.url()))
+        .bearer_auth(&shop)
+        .header("Tenant-ID", &t.bu.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
     let r = post(&desk, "/v1/sync/records", records, None)
         .await
         .unwrap();

@@ -23,4 +23,5 @@ mod sync_flexportal;
 mod sync_flexportal_faults;
 mod sync_ids;
 mod sync_limits;
+mod sync_snapshot;
 mod webhooks;

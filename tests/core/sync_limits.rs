@@ -75,15 +75,17 @@ async fn a_busy_hub_asks_the_desk_to_come_back_and_the_change_arrives_without_a_
     assert_eq!(s, 404, "the refused write changed nothing");
 }
 
-/// A remote whose every list answers `page` (and counts the requests).
+/// A remote whose every answer is `page` (counting the requests for the product list).
 async fn remote_answering(page: String) -> (String, Arc<AtomicUsize>) {
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = seen.clone();
-    let app = axum::Router::new().fallback(move || {
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
         let page = page.clone();
         let counter = counter.clone();
         async move {
-            counter.fetch_add(1, Ordering::SeqCst);
+            if uri.path().starts_with("/v1/products") {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
             ([("content-type", "application/json")], page)
         }
     });

@@ -43,6 +43,9 @@ pub struct PullReport {
     /// Why the first few were skipped (`kind:key: reason`).
     pub problems: Vec<String>,
     pub pages: u64,
+    /// Rows copied from the hub's tables on a new desk's first pull (`snapshot`), before its
+    /// lists were read.
+    pub copied: u64,
 }
 
 /// One pull pass over every list. `progress` is told after each page.
@@ -54,6 +57,30 @@ pub async fn pull(
     progress: &(dyn Fn(&PullReport) + Send + Sync),
 ) -> Result<PullReport> {
     let mut report = PullReport::default();
+    // A new desk's first pull from a hub: the unit's tables copied, then the lists read from
+    // the position the hub gave.
+    if client.remote().kind == super::remote::RemoteKind::Hub
+        && super::snapshot::wanted(db, bu).await?
+    {
+        let lists: Vec<&str> = KINDS.iter().map(|k| k.list).collect();
+        let shown = |rows: u64| {
+            progress(&PullReport {
+                copied: rows,
+                ..Default::default()
+            })
+        };
+        match super::snapshot::copy(db, client, bu, &lists, now, &shown).await? {
+            super::snapshot::Outcome::Copied(c) => {
+                report.copied = c.rows;
+                report.pages += c.pages;
+            }
+            super::snapshot::Outcome::NotOffered => {}
+            // Whatever it wrote, the lists below read the whole unit.
+            super::snapshot::Outcome::Stopped(why) => report.problems.push(format!(
+                "The hub's copy of the unit stopped ({why}); its lists are read instead."
+            )),
+        }
+    }
     for k in KINDS {
         let (list, path, key) = (k.list, k.path, k.key);
         let (token, mut cursor, mut pass_token, mut pass_deferred): (

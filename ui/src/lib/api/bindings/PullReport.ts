@@ -17,4 +17,9 @@ skipped: number,
 /**
  * Why the first few were skipped (`kind:key: reason`).
  */
-problems: Array<string>, pages: number, };
+problems: Array<string>, pages: number, 
+/**
+ * Rows copied from the hub's tables on a new desk's first pull (`snapshot`), before its
+ * lists were read.
+ */
+copied: number, };
