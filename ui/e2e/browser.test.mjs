@@ -1040,7 +1040,7 @@ async function main() {
   await step("sync (Administrator): Settings → Sync connects the unit to a hub, Sync now shows Online; a refused change lands in the conflict inbox and is resolved; with the hub gone a new customer waits and the indicator shows Offline", async () => {
     const hubDb = join(tmp, "hub.db");
     const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "Hub", "--currency", "EUR", "--code", "NL"]);
-    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu]);
+    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu, "--purpose", "sync"]);
     assert(hubBu.startsWith("bu_") && hubKey.length >= 16, `hub unit ${hubBu}, key ${hubKey}`);
     const hub = await startHub(hubDb);
     const hubV1 = async (method, path, body) => {
@@ -1187,7 +1187,7 @@ async function main() {
   await step("sync (Administrator): against a hub that gives its own ids, the customer that waited arrives under the hub's id and Settings → Sync says so", async () => {
     const hubDb = join(tmp, "own-ids-hub.db");
     const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "Cloud-like hub", "--currency", "EUR", "--code", "NL"]);
-    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu]);
+    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu, "--purpose", "sync"]);
     const hub = await startHub(hubDb, ["--own-ids"]);
     try {
       await tid("sync-card").waitFor();
