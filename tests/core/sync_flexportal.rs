@@ -12,11 +12,16 @@ fn point_at(desk: &Node, fp: &StandIn) {
 
 /// Point `desk` at the stand-in as a FlexPortal remote reached at `url` (a proxy in front of it).
 pub(crate) fn point_at_url(desk: &Node, fp: &StandIn, url: &str) {
+    set_remote(desk, "flexportal", url, &fp.tenant, &fp.key);
+}
+
+/// `flexdesk remote set` for `desk`: a remote of `kind` at `url`, its tenant and key.
+pub(crate) fn set_remote(desk: &Node, kind: &str, url: &str, tenant: &str, key: &str) {
     let secrets = desk.db.with_file_name("secrets");
     cli(
         &desk.db,
         &[
-            ("FLEXDESK_REMOTE_KEY", fp.key.as_str()),
+            ("FLEXDESK_REMOTE_KEY", key),
             ("FLEXDESK_KEYRING", "off"),
             ("FLEXDESK_SECRET_DIR", secrets.to_str().unwrap()),
         ],
@@ -26,11 +31,11 @@ pub(crate) fn point_at_url(desk: &Node, fp: &StandIn, url: &str) {
             "--tenant",
             &desk.bu,
             "--kind",
-            "flexportal",
+            kind,
             "--url",
             url,
             "--remote-tenant",
-            &fp.tenant,
+            tenant,
             "--pull-every",
             "3600",
         ],

@@ -96,29 +96,7 @@ async fn remote_answering(page: String) -> (String, Arc<AtomicUsize>) {
 }
 
 fn point_at(desk: &Node, url: &str) {
-    let secrets = desk.db.with_file_name("secrets");
-    crate::sync::cli(
-        &desk.db,
-        &[
-            ("FLEXDESK_REMOTE_KEY", "pk_live_any"),
-            ("FLEXDESK_KEYRING", "off"),
-            ("FLEXDESK_SECRET_DIR", secrets.to_str().unwrap()),
-        ],
-        &[
-            "remote",
-            "set",
-            "--tenant",
-            &desk.bu,
-            "--kind",
-            "hub",
-            "--url",
-            url,
-            "--remote-tenant",
-            "T1",
-            "--pull-every",
-            "3600",
-        ],
-    );
+    crate::sync_flexportal::set_remote(desk, "hub", url, "T1", "pk_live_any");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
