@@ -160,7 +160,15 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     out.push(raw_copy(dir, &dir.join("pull-hub.db"), n, objects).await?);
     // A second pass reads only what changed: nothing.
     let t = Instant::now();
-    let again = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|_| {}).await?;
+    let again = pull::pull(
+        &desk.db,
+        &client,
+        &ctx.bu,
+        &ctx.now,
+        pull::FULL_READ_PAGES,
+        &|_| {},
+    )
+    .await?;
     let took = t.elapsed().as_secs_f64();
     out.push(SyncMeasure {
         name: "pull again with nothing changed".into(),
@@ -214,19 +222,26 @@ async fn pull_measure(
     let client = Client::new(r, Duration::from_secs(60), &desk.db);
     let t = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
-    let report = pull::pull(&desk.db, &client, &ctx.bu, &ctx.now, &|p| {
-        let mut l = last.lock().unwrap();
-        if l.elapsed() > Duration::from_secs(15) {
-            *l = Instant::now();
-            eprintln!(
-                "pull: {} read, {} copied, {} pages, {:.0?}",
-                p.read,
-                p.copied,
-                p.pages,
-                t.elapsed()
-            );
-        }
-    })
+    let report = pull::pull(
+        &desk.db,
+        &client,
+        &ctx.bu,
+        &ctx.now,
+        pull::FULL_READ_PAGES,
+        &|p| {
+            let mut l = last.lock().unwrap();
+            if l.elapsed() > Duration::from_secs(15) {
+                *l = Instant::now();
+                eprintln!(
+                    "pull: {} read, {} copied, {} pages, {:.0?}",
+                    p.read,
+                    p.copied,
+                    p.pages,
+                    t.elapsed()
+                );
+            }
+        },
+    )
     .await?;
     let took = t.elapsed().as_secs_f64();
     let subs_here: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE bu_id = ?")

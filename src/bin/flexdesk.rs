@@ -56,6 +56,10 @@ enum Command {
         /// How long one request to the sync remote may take, in milliseconds.
         #[arg(long, default_value_t = 20_000)]
         sync_timeout_ms: u64,
+        /// Pages (of 100 objects, a request each) of a FlexPortal remote's lists read again in
+        /// each pull once it has been read whole: the pace of the full read beside the windows.
+        #[arg(long, default_value_t = flexdesk::sync::pull::FULL_READ_PAGES)]
+        full_read_pages: u64,
         /// Give what v1 callers create this server's own ids, ignoring the ids they send, as
         /// FlexPortal's cloud does (to try desks against such a remote).
         #[arg(long)]
@@ -440,6 +444,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             webhook_retry_ms,
             sync_retry_ms,
             sync_timeout_ms,
+            full_read_pages,
             own_ids,
         } => {
             let core = open(&cli.db).await?;
@@ -482,6 +487,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     ..Default::default()
                 },
                 timeout: std::time::Duration::from_millis(sync_timeout_ms),
+                full_read_pages,
             });
             let _ = tokio::signal::ctrl_c().await;
             core.stop_server().await;

@@ -390,13 +390,7 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
         };
         let path = format!("{}/{key}", k.path);
         if let Ok(v) = client.get(&path, &[]).await {
-            // A payment and a group come wrapped (`{success, payment}`); the others come bare.
-            let wrapper = match kind {
-                "payment" => Some("payment"),
-                "billing_group" => Some("billingGroup"),
-                _ => None,
-            };
-            let v = match (v, wrapper) {
+            let v = match (v, k.one) {
                 (Some(mut w), Some(key)) if w.get(key).is_some() => w[key].take(),
                 (other, _) => other.unwrap_or(Value::Null),
             };

@@ -18,6 +18,9 @@ pub struct Options {
     pub backoff: Backoff,
     /// How long one request may take.
     pub timeout: Duration,
+    /// Pages of FlexPortal's lists read again in each pass once it has been read whole
+    /// (`pull::FULL_READ_PAGES`, docs/sync.md).
+    pub full_read_pages: u64,
 }
 
 impl Default for Options {
@@ -25,6 +28,7 @@ impl Default for Options {
         Options {
             backoff: Backoff::default(),
             timeout: Duration::from_secs(20),
+            full_read_pages: super::pull::FULL_READ_PAGES,
         }
     }
 }
@@ -145,7 +149,7 @@ pub async fn sync_once(
         && super::natural::creates_in_doubt(&core.db, bu_id).await?;
     if pull && offline.is_none() && !in_doubt {
         let now = core.now_stamp();
-        match super::pull::pull(&core.db, &client, &bu, &now, &|_| {}).await {
+        match super::pull::pull(&core.db, &client, &bu, &now, opts.full_read_pages, &|_| {}).await {
             Ok(p) => report.pull = Some(p),
             Err(e) => {
                 let state = if e.code == ErrorCode::AuthRequired {

@@ -21,6 +21,7 @@ mod subscriptions;
 mod sync;
 mod sync_flexportal;
 mod sync_flexportal_faults;
+mod sync_flexportal_pull;
 mod sync_ids;
 mod sync_limits;
 mod sync_snapshot;

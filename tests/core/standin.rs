@@ -31,6 +31,8 @@ use std::sync::{Arc, Mutex};
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// The query as sent (empty without one).
+    pub query: String,
     /// The operation it matched (`createOrder`), none for a request FlexPortal has no operation for.
     pub operation: Option<String>,
     pub status: u16,
@@ -186,6 +188,7 @@ impl Front {
         self.log.lock().unwrap().push(Seen {
             method: method.to_string(),
             path,
+            query: uri.query().unwrap_or_default().to_string(),
             operation: op.map(|o| o.id.clone()),
             status: status.as_u16(),
             code: answer["error"]["code"].as_str().map(str::to_string),

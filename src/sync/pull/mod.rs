@@ -18,10 +18,12 @@ use std::collections::HashSet;
 
 mod adopt;
 mod fields;
+mod flexportal;
 mod remove;
 
 pub(crate) use adopt::*;
 use fields::*;
+pub use flexportal::FULL_READ_PAGES;
 
 /// More objects in one page than this (ten times the page asked for) and the remote is not read
 /// on.
@@ -54,6 +56,7 @@ pub async fn pull(
     client: &Client,
     bu: &BusinessUnit,
     now: &str,
+    full_read_pages: u64,
     progress: &(dyn Fn(&PullReport) + Send + Sync),
 ) -> Result<PullReport> {
     let mut report = PullReport::default();
@@ -81,120 +84,186 @@ pub async fn pull(
             )),
         }
     }
+    if client.remote().kind == super::remote::RemoteKind::Flexportal {
+        // No change feed: the windows where things change now, and a slice of a full read
+        // (flexportal.rs).
+        flexportal::pass(db, client, bu, now, full_read_pages, &mut report, progress).await?;
+        return Ok(report);
+    }
     for k in KINDS {
-        let (list, path, key) = (k.list, k.path, k.key);
-        let (token, mut cursor, mut pass_token, mut pass_deferred): (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            i64,
-        ) = sqlx::query_as(
+        read_list(
+            db,
+            client,
+            bu,
+            now,
+            &ListRead::feed(k),
+            &mut report,
+            progress,
+        )
+        .await?;
+    }
+    sweep_groups(db, client, bu).await?;
+    Ok(report)
+}
+
+/// How one list is read in a pass.
+pub(super) struct ListRead {
+    pub k: &'static Kind,
+    /// The name its place is saved under between pages and passes (`sync_cursors`); None: read
+    /// whole within the pass, nothing saved.
+    pub saved_as: Option<String>,
+    /// FlexPortal's own filters (`status`, `dueDateFrom`, `orderId`, …).
+    pub query: Vec<(&'static str, String)>,
+    /// A hub's change feed: `changedSince` with the list's token, `sortDir`.
+    pub feed: bool,
+    /// Stop after this many pages, the place kept for the next pass.
+    pub max_pages: Option<u64>,
+    /// Fetch by id, and write first, what the page's objects point to and this desk lacks (a
+    /// customer a webshop's order names); a FlexPortal remote's windows, which read no whole list.
+    pub parents_first: bool,
+}
+
+impl ListRead {
+    /// A list read through a hub's change feed, its place saved under the list's name.
+    fn feed(k: &'static Kind) -> ListRead {
+        ListRead {
+            k,
+            saved_as: Some(k.list.to_string()),
+            query: vec![],
+            feed: true,
+            max_pages: None,
+            parents_first: false,
+        }
+    }
+}
+
+/// What reading a list came to: whether it reached its end, and the ids it gave.
+#[derive(Default)]
+pub(super) struct ListRun {
+    pub done: bool,
+    pub pages: u64,
+    pub seen: Vec<String>,
+}
+
+/// Read one list page by page, writing each page in a transaction of its own.
+pub(super) async fn read_list(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    now: &str,
+    r: &ListRead,
+    report: &mut PullReport,
+    progress: &(dyn Fn(&PullReport) + Send + Sync),
+) -> Result<ListRun> {
+    let k = r.k;
+    let (path, key) = (k.path, k.key);
+    let mut run = ListRun::default();
+    let (token, mut cursor, mut pass_token, mut pass_deferred): (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    ) = match &r.saved_as {
+        Some(list) => sqlx::query_as(
             "SELECT token, cursor, pass_token, pulled FROM sync_cursors WHERE bu_id = ? AND list = ?",
         )
         .bind(&bu.id)
         .bind(list)
         .fetch_optional(db.pool())
         .await?
-        .unwrap_or((None, None, None, 0));
-        if cursor.is_none() {
-            pass_token = None;
-            pass_deferred = 0;
+        .unwrap_or((None, None, None, 0)),
+        None => (None, None, None, 0),
+    };
+    if cursor.is_none() {
+        pass_token = None;
+        pass_deferred = 0;
+    }
+    loop {
+        let mut q = vec![("limit", PAGE.to_string())];
+        if r.feed {
+            q.push(("sortDir", "asc".to_string()));
+            // Empty: everything (a first pass), and the hub starts its change feed.
+            q.push(("changedSince", token.clone().unwrap_or_default()));
         }
-        loop {
-            let mut q = vec![
-                ("limit", PAGE.to_string()),
-                ("sortDir", "asc".to_string()),
-                // Empty: everything (a first pass), and the hub starts its change feed.
-                ("changedSince", token.clone().unwrap_or_default()),
-            ];
-            if let Some(c) = &cursor {
-                q.push(("startAfter", c.clone()));
-            }
-            let page = client
-                .get(path, &q)
-                .await
-                .map_err(unavailable)?
-                .ok_or_else(|| Error::internal(format!("The remote has no {path}.")))?;
-            report.pages += 1;
-            if pass_token.is_none() {
-                pass_token = page
-                    .get("syncToken")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-            }
-            let items = page
-                .get(key)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let more = page
-                .get("hasMore")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let next = page
-                .get("nextCursor")
+        q.extend(r.query.iter().cloned());
+        if let Some(c) = &cursor {
+            q.push(("startAfter", c.clone()));
+        }
+        let page = client
+            .get(path, &q)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| Error::internal(format!("The remote has no {path}.")))?;
+        report.pages += 1;
+        if pass_token.is_none() {
+            pass_token = page
+                .get("syncToken")
                 .and_then(Value::as_str)
-                .map(str::to_string)
-                .filter(|_| more);
-            // A remote that answers more than was asked for, or sends the pass round in a
-            // circle, is not read on.
-            if items.len() > MAX_ITEMS_PER_PAGE {
-                return Err(Error::new(
-                    ErrorCode::RemoteUnavailable,
-                    format!(
-                        "The remote answered {} {key} for a page of {PAGE}.",
-                        items.len()
-                    ),
-                ));
+                .map(str::to_string);
+        }
+        let items = page
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let more = page
+            .get("hasMore")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let next = page
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .filter(|_| more);
+        // A remote that answers more than was asked for, or sends the pass round in a
+        // circle, is not read on.
+        if items.len() > MAX_ITEMS_PER_PAGE {
+            return Err(Error::new(
+                ErrorCode::RemoteUnavailable,
+                format!(
+                    "The remote answered {} {key} for a page of {PAGE}.",
+                    items.len()
+                ),
+            ));
+        }
+        if next.is_some() && next == cursor {
+            return Err(Error::new(
+                ErrorCode::RemoteUnavailable,
+                format!("The remote's {key} list gives the same page again ({path})."),
+            ));
+        }
+        run.pages += 1;
+        run.seen.extend(
+            items
+                .iter()
+                .filter_map(|o| o.get(k.id)?.as_str().map(str::to_string)),
+        );
+        if r.parents_first {
+            flexportal::parents_first(db, client, bu, k, &items, report).await?;
+        }
+        let mut tx = db.write().await?;
+        let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
+        let outcomes = match write_page(&mut tx, bu, k, &items, &dirty, false).await? {
+            Some(o) => o,
+            None => {
+                // An object could not be read: the page again, each object in a savepoint
+                // of its own, so that only the unreadable ones are left out.
+                tx.rollback().await?;
+                tx = db.write().await?;
+                write_page(&mut tx, bu, k, &items, &dirty, true)
+                    .await?
+                    .unwrap_or_default()
             }
-            if next.is_some() && next == cursor {
-                return Err(Error::new(
-                    ErrorCode::RemoteUnavailable,
-                    format!("The remote's {key} list gives the same page again ({path})."),
-                ));
-            }
-            let mut tx = db.write().await?;
-            let dirty = super::dirty_refs(&mut tx, &bu.id).await?;
-            let outcomes = match write_page(&mut tx, bu, k, &items, &dirty, false).await? {
-                Some(o) => o,
-                None => {
-                    // An object could not be read: the page again, each object in a savepoint
-                    // of its own, so that only the unreadable ones are left out.
-                    tx.rollback().await?;
-                    tx = db.write().await?;
-                    write_page(&mut tx, bu, k, &items, &dirty, true)
-                        .await?
-                        .unwrap_or_default()
-                }
-            };
-            for (item, res) in items.iter().zip(outcomes) {
-                report.read += 1;
-                match res {
-                    Ok(Adopted::Yes) => report.adopted += 1,
-                    Ok(Adopted::Held) => report.held += 1,
-                    Ok(Adopted::Deferred) => {
-                        report.deferred += 1;
-                        pass_deferred += 1;
-                    }
-                    // Read again next pass, like a deferred one (the list keeps its token).
-                    Err(why) => {
-                        report.skipped += 1;
-                        pass_deferred += 1;
-                        if report.problems.len() < 5 {
-                            report
-                                .problems
-                                .push(format!("{}: {why}", refs_of(k, item)[0]));
-                        }
-                    }
-                }
-            }
-            // The pass's token becomes the list's token only when the pass read everything it
-            // was given; one with deferred items keeps the old token and reads them again.
-            let done = next.is_none();
-            let new_token = match (done, pass_deferred) {
-                (true, 0) => pass_token.clone().or(token.clone()),
-                _ => token.clone(),
-            };
+        };
+        pass_deferred += tally(report, k, &items, outcomes);
+        // The pass's token becomes the list's token only when the pass read everything it
+        // was given; one with deferred items keeps the old token and reads them again.
+        let done = next.is_none();
+        let new_token = match (done, pass_deferred) {
+            (true, 0) => pass_token.clone().or(token.clone()),
+            _ => token.clone(),
+        };
+        if let Some(list) = &r.saved_as {
             sqlx::query(
                 "INSERT INTO sync_cursors (bu_id, list, token, cursor, pass_token, pulled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (bu_id, list) DO UPDATE SET token = excluded.token, cursor = excluded.cursor,
@@ -209,16 +278,52 @@ pub async fn pull(
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
-            progress(&report);
-            if done {
-                break;
-            }
-            cursor = next;
+        }
+        tx.commit().await?;
+        progress(report);
+        if done {
+            run.done = true;
+            break;
+        }
+        cursor = next;
+        if r.max_pages.is_some_and(|m| run.pages >= m) {
+            break;
         }
     }
-    sweep_groups(db, client, bu).await?;
-    Ok(report)
+    Ok(run)
+}
+
+/// Count a written page's outcomes into the report; how many are to be read again (deferred or
+/// unreadable).
+fn tally(
+    report: &mut PullReport,
+    k: &Kind,
+    items: &[Value],
+    outcomes: Vec<std::result::Result<Adopted, String>>,
+) -> i64 {
+    let mut again = 0;
+    for (item, res) in items.iter().zip(outcomes) {
+        report.read += 1;
+        match res {
+            Ok(Adopted::Yes) => report.adopted += 1,
+            Ok(Adopted::Held) => report.held += 1,
+            Ok(Adopted::Deferred) => {
+                report.deferred += 1;
+                again += 1;
+            }
+            // Read again next pass, like a deferred one (the list keeps its token).
+            Err(why) => {
+                report.skipped += 1;
+                again += 1;
+                if report.problems.len() < 5 {
+                    report
+                        .problems
+                        .push(format!("{}: {why}", refs_of(k, item)[0]));
+                }
+            }
+        }
+    }
+    again
 }
 
 /// A billing group deleted elsewhere does not come in a list; its members arrive without it.

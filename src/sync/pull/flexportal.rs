@@ -1,0 +1,384 @@
+//! A pull from FlexPortal's cloud, which has no change feed: its lists answer whole, 100 objects
+//! a request, and a business of 250,000 subscriptions is some 39,000 requests. So a pass reads
+//!
+//! - **the windows**, where things change from one hour to the next: open orders (a webshop's new
+//!   order, an order activated elsewhere), the payments due in the last weeks that are still open
+//!   or failed (collections), payments in processing, and the active catalog. A record this desk
+//!   holds in a window that the window no longer gives has changed: it is read by its id (an order
+//!   fulfilled, a payment paid). What a window's object points to and this desk lacks (the
+//!   customer of a webshop's order, a subscription made in FlexPortal's dashboard) is read by its
+//!   id first, and the subscriptions of an order that is being activated are read with it;
+//! - **a slice of the full read**: every list, in the order of `KINDS`, `FULL_READ_PAGES` pages a
+//!   pass (`serve --full-read-pages`), its place saved, so every record is read again once a cycle (whatever else changed in
+//!   FlexPortal: an edited customer, an early return in the dashboard).
+//!
+//! Until the first full read has ended (a new desk, or a remote just set), a pass reads whole.
+
+use super::*;
+use crate::sync::kinds::kind_named;
+
+/// Pages of the full read in one pass once FlexPortal has been read whole (a page is 100
+/// objects and one request).
+pub const FULL_READ_PAGES: u64 = 50;
+/// How far back a window of payments reaches, in days: a payment due earlier that changes
+/// comes with the full read.
+pub(crate) const PAYMENT_WINDOW_DAYS: i64 = 35;
+/// Records read by their id in one pass, at most (the rest in the next pass).
+const LOOKUPS_PER_PASS: usize = 500;
+/// The place of the full read in `sync_cursors`: `cursor` is the list being read (none between
+/// cycles), `token` when the last cycle ended, `pulled` how many cycles have ended.
+const FULL_READ: &str = "full-read";
+
+/// One pass from a FlexPortal remote.
+pub(super) async fn pass(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    now: &str,
+    pages: u64,
+    report: &mut PullReport,
+    progress: &(dyn Fn(&PullReport) + Send + Sync),
+) -> Result<()> {
+    let cycles: i64 =
+        sqlx::query_scalar("SELECT pulled FROM sync_cursors WHERE bu_id = ? AND list = ?")
+            .bind(&bu.id)
+            .bind(FULL_READ)
+            .fetch_optional(db.pool())
+            .await?
+            .unwrap_or(0);
+    if cycles == 0 {
+        full_read(db, client, bu, now, None, report, progress).await?;
+        return Ok(());
+    }
+    let today = now
+        .get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| Error::internal(format!("'{now}' is not a time.")))?;
+    windows(db, client, bu, now, today, report, progress).await?;
+    full_read(db, client, bu, now, Some(pages.max(1)), report, progress).await?;
+    Ok(())
+}
+
+/// Read the lists whole, from where the full read stands, `budget` pages at most; whether a
+/// cycle ended.
+async fn full_read(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    now: &str,
+    budget: Option<u64>,
+    report: &mut PullReport,
+    progress: &(dyn Fn(&PullReport) + Send + Sync),
+) -> Result<bool> {
+    let at: Option<String> =
+        sqlx::query_scalar("SELECT cursor FROM sync_cursors WHERE bu_id = ? AND list = ?")
+            .bind(&bu.id)
+            .bind(FULL_READ)
+            .fetch_optional(db.pool())
+            .await?
+            .flatten();
+    let start = at
+        .and_then(|l| KINDS.iter().position(|k| k.list == l))
+        .unwrap_or(0);
+    let mut left = budget;
+    for k in &KINDS[start..] {
+        set_place(db, bu, now, Some(k.list), false).await?;
+        if left == Some(0) {
+            return Ok(false);
+        }
+        let read = ListRead {
+            k,
+            saved_as: Some(k.list.to_string()),
+            query: vec![],
+            feed: false,
+            max_pages: left,
+            parents_first: false,
+        };
+        let run = read_list(db, client, bu, now, &read, report, progress).await?;
+        if let Some(l) = left.as_mut() {
+            *l = l.saturating_sub(run.pages);
+        }
+        if !run.done {
+            return Ok(false);
+        }
+    }
+    set_place(db, bu, now, None, true).await?;
+    sweep_groups(db, client, bu).await?;
+    Ok(true)
+}
+
+/// Save where the full read stands; `ended`: a cycle ended now.
+async fn set_place(
+    db: &Db,
+    bu: &BusinessUnit,
+    now: &str,
+    list: Option<&str>,
+    ended: bool,
+) -> Result<()> {
+    let mut tx = db.write().await?;
+    sqlx::query(
+        "INSERT INTO sync_cursors (bu_id, list, token, cursor, pulled, updated_at)
+         VALUES (?1, ?2, CASE WHEN ?4 THEN ?5 END, ?3, ?4, ?5)
+         ON CONFLICT (bu_id, list) DO UPDATE SET cursor = excluded.cursor,
+           token = CASE WHEN ?4 THEN ?5 ELSE sync_cursors.token END,
+           pulled = sync_cursors.pulled + ?4, updated_at = excluded.updated_at",
+    )
+    .bind(&bu.id)
+    .bind(FULL_READ)
+    .bind(list)
+    .bind(ended as i64)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A group of windows on one list, and the records of this desk it should give: those it does
+/// not give have changed and are read by id.
+struct Group {
+    kind: &'static str,
+    filters: Vec<Vec<(&'static str, String)>>,
+    /// The ids this desk holds that the windows should give (binds: unit, first day, last day).
+    expected: Option<&'static str>,
+}
+
+fn groups(today: chrono::NaiveDate) -> Vec<Group> {
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let from = day(today - chrono::Duration::days(PAYMENT_WINDOW_DAYS));
+    let to = day(today);
+    let status = |s: &str| vec![("status", s.to_string())];
+    let due = |s: &str| {
+        vec![
+            ("status", s.to_string()),
+            ("dueDateFrom", from.clone()),
+            ("dueDateTo", to.clone()),
+        ]
+    };
+    vec![
+        Group {
+            kind: "product",
+            filters: vec![status("active")],
+            expected: None,
+        },
+        Group {
+            kind: "order",
+            filters: vec![status("pending"), status("confirmed"), status("partial")],
+            expected: Some(
+                "SELECT id FROM orders WHERE bu_id = ?1 AND status IN ('pending', 'confirmed', 'partial')",
+            ),
+        },
+        Group {
+            kind: "payment",
+            filters: vec![due("pending"), due("failed"), status("processing")],
+            expected: Some(
+                "SELECT id FROM payments WHERE bu_id = ?1
+                   AND ((status IN ('pending', 'failed') AND due_date BETWEEN ?2 AND ?3) OR status = 'processing')",
+            ),
+        },
+    ]
+}
+
+/// Read the windows, then by id what left them, then the subscriptions of orders on the move.
+async fn windows(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    now: &str,
+    today: chrono::NaiveDate,
+    report: &mut PullReport,
+    progress: &(dyn Fn(&PullReport) + Send + Sync),
+) -> Result<()> {
+    let mut lookups = LOOKUPS_PER_PASS;
+    for g in groups(today) {
+        let k = kind_named(g.kind).expect("a synced kind");
+        let mut seen = HashSet::new();
+        for q in g.filters {
+            let read = ListRead {
+                k,
+                saved_as: None,
+                query: q.clone(),
+                feed: false,
+                max_pages: None,
+                parents_first: true,
+            };
+            let run = read_list(db, client, bu, now, &read, report, progress).await?;
+            // Orders being activated: their subscriptions (and those subscriptions' payments).
+            if g.kind == "order" && q[0].1 == "partial" {
+                for id in &run.seen {
+                    of_order(db, client, bu, now, id, report, progress).await?;
+                }
+            }
+            seen.extend(run.seen);
+        }
+        let Some(sql) = g.expected else { continue };
+        let from = today - chrono::Duration::days(PAYMENT_WINDOW_DAYS);
+        let held: Vec<String> = sqlx::query_scalar(sql)
+            .bind(&bu.id)
+            .bind(from.format("%Y-%m-%d").to_string())
+            .bind(today.format("%Y-%m-%d").to_string())
+            .fetch_all(db.pool())
+            .await?;
+        let left: Vec<String> = held
+            .into_iter()
+            .filter(|id| !seen.contains(id))
+            .take(lookups)
+            .collect();
+        lookups -= left.len();
+        let got = by_id(client, k, &left, report).await?;
+        write(db, client, bu, k, &got, report).await?;
+        if g.kind == "order" {
+            for id in &left {
+                of_order(db, client, bu, now, id, report, progress).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An order's subscriptions, and the payments of those that are new here.
+async fn of_order(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    now: &str,
+    order_id: &str,
+    report: &mut PullReport,
+    progress: &(dyn Fn(&PullReport) + Send + Sync),
+) -> Result<()> {
+    let rentals = kind_named("rental").expect("a synced kind");
+    let before: HashSet<String> =
+        sqlx::query_scalar("SELECT id FROM subscriptions WHERE bu_id = ? AND order_id = ?")
+            .bind(&bu.id)
+            .bind(order_id)
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .collect();
+    let read = ListRead {
+        k: rentals,
+        saved_as: None,
+        query: vec![("orderId", order_id.to_string())],
+        feed: false,
+        max_pages: None,
+        parents_first: true,
+    };
+    let run = read_list(db, client, bu, now, &read, report, progress).await?;
+    let payments = kind_named("payment").expect("a synced kind");
+    for id in run.seen.iter().filter(|id| !before.contains(*id)) {
+        let read = ListRead {
+            k: payments,
+            saved_as: None,
+            query: vec![("rentalId", id.clone())],
+            feed: false,
+            max_pages: None,
+            parents_first: false,
+        };
+        read_list(db, client, bu, now, &read, report, progress).await?;
+    }
+    Ok(())
+}
+
+/// What an object of each kind points to: the kind and the field (`a.b` for a nested one).
+fn parents(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "order" => &[("customer", "customer.customerId")],
+        "rental" => &[
+            ("customer", "customerId"),
+            ("asset", "assetSerialNumber"),
+            ("order", "orderId"),
+        ],
+        "payment" => &[("rental", "rentalId")],
+        _ => &[],
+    }
+}
+
+/// Read by id, and write, what these objects point to and this desk lacks, their own parents
+/// before them.
+pub(super) async fn parents_first(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    k: &Kind,
+    items: &[Value],
+    report: &mut PullReport,
+) -> Result<()> {
+    for (kind, field) in parents(k.kind) {
+        let pk = kind_named(kind).expect("a synced kind");
+        let mut ids: Vec<&str> = items
+            .iter()
+            .filter_map(|o| {
+                field
+                    .split('.')
+                    .try_fold(o, |v, f| v.get(f))
+                    .and_then(Value::as_str)
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let missing: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT value FROM json_each(?) WHERE value NOT IN (SELECT {} FROM {} WHERE bu_id = ?)",
+            pk.column, pk.table
+        ))
+        .bind(serde_json::to_string(&ids)?)
+        .bind(&bu.id)
+        .fetch_all(db.pool())
+        .await?;
+        if missing.is_empty() {
+            continue;
+        }
+        let got = by_id(client, pk, &missing, report).await?;
+        Box::pin(write(db, client, bu, pk, &got, report)).await?;
+    }
+    Ok(())
+}
+
+/// Read these records by id (a request each; none for one the remote does not have).
+async fn by_id(
+    client: &Client,
+    k: &Kind,
+    ids: &[String],
+    report: &mut PullReport,
+) -> Result<Vec<Value>> {
+    let mut out = vec![];
+    for id in ids {
+        let v = client
+            .get(&format!("{}/{id}", k.path), &[])
+            .await
+            .map_err(unavailable)?;
+        report.pages += 1;
+        let obj = match (v, k.one) {
+            (Some(mut w), Some(key)) => w.get_mut(key).map(Value::take),
+            (v, _) => v,
+        };
+        out.extend(obj.filter(Value::is_object));
+    }
+    Ok(out)
+}
+
+/// Write objects read by id, their parents first, each in a savepoint of its own.
+async fn write(
+    db: &Db,
+    client: &Client,
+    bu: &BusinessUnit,
+    k: &Kind,
+    objs: &[Value],
+    report: &mut PullReport,
+) -> Result<()> {
+    if objs.is_empty() {
+        return Ok(());
+    }
+    parents_first(db, client, bu, k, objs, report).await?;
+    let mut tx = db.write().await?;
+    let dirty = crate::sync::dirty_refs(&mut tx, &bu.id).await?;
+    let outcomes = write_page(&mut tx, bu, k, objs, &dirty, true)
+        .await?
+        .unwrap_or_default();
+    tx.commit().await?;
+    tally(report, k, objs, outcomes);
+    Ok(())
+}
