@@ -45,6 +45,7 @@ impl BenchOptions {
     }
 }
 
+mod flexportal;
 mod lifecycle;
 mod month_end;
 mod pdf;
@@ -109,7 +110,7 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
         t.elapsed()
     ));
     let t = Instant::now();
-    generate_orders(&core, &bu, &customer_ids, &skus, opts.orders).await?;
+    generate_orders(&core, &bu, &customer_ids, &skus, 0..opts.orders).await?;
     log(&format!("orders: {} ({:.1?})", opts.orders, t.elapsed()));
     let t = Instant::now();
     let serials = generate_assets(&core, &bu, &skus, opts.assets).await?;
@@ -454,9 +455,9 @@ async fn generate_orders(
     bu: &BusinessUnit,
     customers: &[String],
     skus: &[String],
-    n: usize,
+    range: std::ops::Range<usize>,
 ) -> Result<()> {
-    let mut rng = Rng::new(11);
+    let mut rng = Rng::new(11 + range.start as u64);
     let statuses = [
         "confirmed",
         "confirmed",
@@ -470,7 +471,7 @@ async fn generate_orders(
         .unwrap()
         .with_timezone(&chrono::Utc);
     let mut tx = core.db.write().await?;
-    for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
+    for chunk in range.collect::<Vec<_>>().chunks(BATCH) {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut items = Vec::new();
         let addr = r#"{"contactName":"Bench","streetAddress":"Damrak 1","city":"Amsterdam","country":"Netherlands"}"#;

@@ -126,7 +126,7 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     let n = o.subscriptions;
     let skus = generate_catalog(&hub, &hub_ctx).await?;
     let cust = generate_customers(&hub, &hub_bu, (n / 2).max(1)).await?;
-    generate_orders(&hub, &hub_bu, &cust, &skus, n).await?;
+    generate_orders(&hub, &hub_bu, &cust, &skus, 0..n).await?;
     generate_assets(&hub, &hub_bu, &skus, n).await?;
     super::lifecycle::generate(&hub, &hub_bu, n, o.payments_per, log).await?;
     log(&format!("pull: hub business ready ({:.1?})", t0.elapsed()));
@@ -181,6 +181,18 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
         target: "< 1 s".into(),
         met: took < 1.0 && again.read == 0,
     });
+    // The same desk with the hub as a FlexPortal remote: no change feed, so windows and a
+    // slice of the full read.
+    let pair = super::flexportal::Pair {
+        hub: &hub,
+        hub_ctx: &hub_ctx,
+        desk: &desk,
+        ctx: &ctx,
+        url: &url,
+        key: &key,
+        rt,
+    };
+    out.extend(super::flexportal::passes(&pair, &cust, &skus, 100, 20).await?);
     hub.stop_server().await;
     Ok(out)
 }
@@ -301,7 +313,7 @@ async fn pull_measure(
     Ok((m, report.read, (desk, ctx, client)))
 }
 
-fn log_line(m: &str) {
+pub(super) fn log_line(m: &str) {
     eprintln!("{m}");
 }
 

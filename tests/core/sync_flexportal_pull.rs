@@ -46,11 +46,12 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
     add_laptops(&desk, &[]).await;
     let (o1, ann) = order(&desk, "ann@x.example", "Ann").await;
     let (o2, _ben) = order(&desk, "ben@x.example", "Ben").await;
-    for o in [&o1, &o2] {
+    let (o3, cas) = order(&desk, "cas@x.example", "Cas").await;
+    for o in [&o1, &o2, &o3] {
         desk.ok("POST", &format!("/v1/orders/{o}/confirm"), json!({}))
             .await;
     }
-    for sn in ["FP-1", "FP-2", "FP-3"] {
+    for sn in ["FP-1", "FP-2", "FP-3", "FP-4"] {
         desk.ok(
             "POST",
             "/v1/assets",
@@ -61,6 +62,9 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
     let (s, r1) = crate::sync::activate(&desk, &o1, &ann, "FP-1").await;
     assert_eq!(s, 201, "{r1}");
     let r1 = r1["rental"]["rentalId"].as_str().unwrap().to_string();
+    let (s, r3) = crate::sync::activate(&desk, &o3, &cas, "FP-4").await;
+    assert_eq!(s, 201, "{r3}");
+    let r3 = r3["rental"]["rentalId"].as_str().unwrap().to_string();
     let report = desk.sync().await;
     assert_eq!(report["state"], "online", "{report}");
     assert_eq!(desk.counts().await, (Some(0), Some(0)));
@@ -96,37 +100,42 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
         .await;
     assert_eq!(s, 201, "{made}");
     let ben_rental = made["rental"]["rentalId"].as_str().unwrap().to_string();
-    let ann_rental = remote_one(
-        &fp,
-        "/v1/subscriptions",
-        "rentals",
-        "/assetSerialNumber",
-        "FP-1",
-    )
-    .await;
-    let (_, pays) = fp
-        .call(
-            "GET",
-            &format!(
-                "/v1/payments?rentalId={}&status=pending",
-                ann_rental["rentalId"].as_str().unwrap()
-            ),
-            None,
+    // Ann's and Cas's first payments, due the same day, collected.
+    let mut collected_on = String::new();
+    for serial in ["FP-1", "FP-4"] {
+        let rental = remote_one(
+            &fp,
+            "/v1/subscriptions",
+            "rentals",
+            "/assetSerialNumber",
+            serial,
         )
         .await;
-    let mut pays = pays["payments"].as_array().unwrap().clone();
-    pays.sort_by_key(|p| p["dueDate"].as_str().unwrap().to_string());
-    let (s, paid) = fp
-        .call(
-            "POST",
-            &format!(
-                "/v1/payments/{}/mark-paid",
-                pays[0]["paymentId"].as_str().unwrap()
-            ),
-            Some(json!({"paymentReference": "STRIPE-1"})),
-        )
-        .await;
-    assert_eq!(s, 200, "{paid}");
+        let (_, pays) = fp
+            .call(
+                "GET",
+                &format!(
+                    "/v1/payments?rentalId={}&status=pending",
+                    rental["rentalId"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        let mut pays = pays["payments"].as_array().unwrap().clone();
+        pays.sort_by_key(|p| p["dueDate"].as_str().unwrap().to_string());
+        collected_on = pays[0]["dueDate"].as_str().unwrap().to_string();
+        let (s, paid) = fp
+            .call(
+                "POST",
+                &format!(
+                    "/v1/payments/{}/mark-paid",
+                    pays[0]["paymentId"].as_str().unwrap()
+                ),
+                Some(json!({"paymentReference": "STRIPE-1"})),
+            )
+            .await;
+        assert_eq!(s, 200, "{paid}");
+    }
     let fp3 = remote_one(&fp, "/v1/assets", "assets", "/serialNumber", "FP-3").await;
     let mut moved = fp3.clone();
     moved["location"] = json!("Shelf 9");
@@ -134,7 +143,7 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
     assert_eq!(s, 200, "{v}");
 
     // One pass: the windows bring the webshop's order with its customer, Ben's subscription
-    // with its payments, and the payment collected; the full read is at the customers.
+    // with its payments, and the payments collected; the full read is at the customers.
     let before = fp.seen().len();
     let report = desk.sync().await;
     assert_eq!(report["state"], "online", "{report}");
@@ -179,14 +188,16 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
         !ben_pays["payments"].as_array().unwrap().is_empty(),
         "{ben_pays}"
     );
-    let mine = desk
-        .ok(
-            "GET",
-            &format!("/v1/payments?rentalId={r1}&sortDir=asc"),
-            Value::Null,
-        )
-        .await;
-    assert_eq!(mine["payments"][0]["status"], "paid", "{mine}");
+    for r in [&r1, &r3] {
+        let mine = desk
+            .ok(
+                "GET",
+                &format!("/v1/payments?rentalId={r}&sortDir=asc"),
+                Value::Null,
+            )
+            .await;
+        assert_eq!(mine["payments"][0]["status"], "paid", "{mine}");
+    }
     let shelf = || async {
         let (_, a) = desk.v1("GET", "/v1/assets/FP-3", Value::Null).await;
         a["location"].as_str().unwrap_or_default().to_string()
@@ -224,6 +235,19 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
         .map(|s| s.path.as_str())
         .collect();
     assert_eq!(whole, ["/v1/customers"], "{asked:#?}");
+    // Two of the three payments due that day left the window: the day is read as a list (one
+    // request) instead of each payment by its id.
+    let day = format!("dueDateFrom={collected_on}&dueDateTo={collected_on}");
+    assert!(
+        asked
+            .iter()
+            .any(|s| s.path == "/v1/payments" && s.query.ends_with(&day)),
+        "{asked:#?}"
+    );
+    assert!(
+        !asked.iter().any(|s| s.path.starts_with("/v1/payments/")),
+        "{asked:#?}"
+    );
 
     // Billing groups, then the assets: FP-3's new shelf comes with the full read.
     desk.sync().await;

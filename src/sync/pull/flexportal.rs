@@ -5,9 +5,11 @@
 //!   order, an order activated elsewhere), the payments due in the last weeks that are still open
 //!   or failed (collections), payments in processing, and the active catalog. A record this desk
 //!   holds in a window that the window no longer gives has changed: it is read by its id (an order
-//!   fulfilled, a payment paid). What a window's object points to and this desk lacks (the
+//!   fulfilled, a payment paid; on a collection day, the day's payments as a list when that takes
+//!   fewer requests). What a window's object points to and this desk lacks (the
 //!   customer of a webshop's order, a subscription made in FlexPortal's dashboard) is read by its
-//!   id first, and the subscriptions of an order that is being activated are read with it;
+//!   id first; an order with more devices out on FlexPortal (`rentalProgress`) than
+//!   subscriptions here brings its subscriptions, and a new subscription its payments;
 //! - **a slice of the full read**: every list, in the order of `KINDS`, `FULL_READ_PAGES` pages a
 //!   pass (`serve --full-read-pages`), its place saved, so every record is read again once a cycle (whatever else changed in
 //!   FlexPortal: an edited customer, an early return in the dashboard).
@@ -107,6 +109,24 @@ async fn full_read(
     Ok(true)
 }
 
+/// Mark the unit's FlexPortal remote as read whole (a desk that took a whole copy of the
+/// business some other way: the bench's).
+#[cfg(feature = "bench")]
+pub async fn mark_read_whole(db: &Db, bu_id: &str, now: &str) -> Result<()> {
+    let mut tx = db.write().await?;
+    sqlx::query(
+        "INSERT INTO sync_cursors (bu_id, list, token, pulled, updated_at) VALUES (?1, ?2, ?3, 1, ?3)
+         ON CONFLICT (bu_id, list) DO UPDATE SET cursor = NULL, token = ?3, pulled = max(pulled, 1), updated_at = ?3",
+    )
+    .bind(bu_id)
+    .bind(FULL_READ)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Save where the full read stands; `ended`: a cycle ended now.
 async fn set_place(
     db: &Db,
@@ -203,12 +223,6 @@ async fn windows(
                 parents_first: true,
             };
             let run = read_list(db, client, bu, now, &read, report, progress).await?;
-            // Orders being activated: their subscriptions (and those subscriptions' payments).
-            if g.kind == "order" && q[0].1 == "partial" {
-                for id in &run.seen {
-                    of_order(db, client, bu, now, id, report, progress).await?;
-                }
-            }
             seen.extend(run.seen);
         }
         let Some(sql) = g.expected else { continue };
@@ -219,21 +233,84 @@ async fn windows(
             .bind(today.format("%Y-%m-%d").to_string())
             .fetch_all(db.pool())
             .await?;
-        let left: Vec<String> = held
-            .into_iter()
-            .filter(|id| !seen.contains(id))
-            .take(lookups)
-            .collect();
+        let mut left: Vec<String> = held.into_iter().filter(|id| !seen.contains(id)).collect();
+        if g.kind == "payment" {
+            // A collection day: a day's payments read as a list when that takes fewer
+            // requests than reading those that left the window one by one.
+            let (days, one_by_one) = by_day(db, bu, left).await?;
+            for d in days {
+                let read = ListRead {
+                    k,
+                    saved_as: None,
+                    query: vec![("dueDateFrom", d.clone()), ("dueDateTo", d)],
+                    feed: false,
+                    max_pages: None,
+                    parents_first: true,
+                };
+                read_list(db, client, bu, now, &read, report, progress).await?;
+            }
+            left = one_by_one;
+        }
+        left.truncate(lookups);
         lookups -= left.len();
         let got = by_id(client, k, &left, report).await?;
         write(db, client, bu, k, &got, report).await?;
         if g.kind == "order" {
-            for id in &left {
+            // Orders with more devices out on FlexPortal than subscriptions here (activated
+            // elsewhere): their subscriptions.
+            seen.extend(left);
+            let ids: Vec<&String> = seen.iter().collect();
+            let behind: Vec<String> = sqlx::query_scalar(
+                "SELECT o.id FROM orders o WHERE o.bu_id = ? AND o.id IN (SELECT value FROM json_each(?))
+                   AND o.rented_devices > (SELECT count(*) FROM subscriptions s WHERE s.order_id = o.id)",
+            )
+            .bind(&bu.id)
+            .bind(serde_json::to_string(&ids)?)
+            .fetch_all(db.pool())
+            .await?;
+            for id in behind.iter().take(lookups) {
                 of_order(db, client, bu, now, id, report, progress).await?;
             }
+            lookups = lookups.saturating_sub(behind.len());
         }
     }
     Ok(())
+}
+
+/// Split payments that left a window into the due days cheaper to read whole (more of them left
+/// than the day has pages) and the rest.
+async fn by_day(
+    db: &Db,
+    bu: &BusinessUnit,
+    left: Vec<String>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    if left.is_empty() {
+        return Ok((vec![], left));
+    }
+    let page: i64 = PAGE.parse().unwrap_or(100);
+    let days: Vec<String> = sqlx::query_scalar(
+        "SELECT p.due_date FROM payments p WHERE p.bu_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))
+         GROUP BY p.due_date
+         HAVING count(*) > ((SELECT count(*) FROM payments q WHERE q.bu_id = ?1 AND q.due_date = p.due_date) + ?3 - 1) / ?3",
+    )
+    .bind(&bu.id)
+    .bind(serde_json::to_string(&left)?)
+    .bind(page)
+    .fetch_all(db.pool())
+    .await?;
+    if days.is_empty() {
+        return Ok((days, left));
+    }
+    let rest: Vec<String> = sqlx::query_scalar(
+        "SELECT p.id FROM payments p WHERE p.bu_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))
+           AND p.due_date NOT IN (SELECT value FROM json_each(?3))",
+    )
+    .bind(&bu.id)
+    .bind(serde_json::to_string(&left)?)
+    .bind(serde_json::to_string(&days)?)
+    .fetch_all(db.pool())
+    .await?;
+    Ok((days, rest))
 }
 
 /// An order's subscriptions, and the payments of those that are new here.

@@ -23,6 +23,8 @@ mod remove;
 
 pub(crate) use adopt::*;
 use fields::*;
+#[cfg(feature = "bench")]
+pub use flexportal::mark_read_whole;
 pub use flexportal::FULL_READ_PAGES;
 
 /// More objects in one page than this (ten times the page asked for) and the remote is not read
