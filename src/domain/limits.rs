@@ -33,6 +33,10 @@ impl ContractLength {
 /// is called again until nothing remains).
 pub const INVOICE_RUN_BATCH_MAX: usize = 5000;
 
+/// The most subscriptions (contract ends) or payments (late fees) one transaction of the daily
+/// run handles: on a hub, desks wait for its write lock no longer than one of these takes.
+pub const DAILY_RUN_CHUNK: i64 = 500;
+
 /// A notes field: free text of at most 5,000 characters.
 pub struct Notes;
 

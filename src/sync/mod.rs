@@ -91,6 +91,22 @@ pub struct SyncStatus {
     /// them (FlexPortal), so they are done without being sent.
     #[ts(type = "Record<string, number>")]
     pub kept_on_desk: std::collections::BTreeMap<String, i64>,
+    /// A FlexPortal remote's full read (it has no change feed): none before the first pass.
+    pub full_read: Option<FullRead>,
+}
+
+/// Where the full read of a FlexPortal remote stands: each pass reads a slice of it beside the
+/// windows (`pull::flexportal`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct FullRead {
+    /// Times every list was read to its end.
+    pub cycles: i64,
+    /// When the last of them ended.
+    pub last_ended_at: Option<String>,
+    /// The list being read now (`customers`, …), none between cycles.
+    pub reading: Option<String>,
 }
 
 pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
@@ -129,12 +145,31 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
     .fetch_all(db.pool())
     .await?;
     let kept_on_desk: std::collections::BTreeMap<String, i64> = kept.into_iter().collect();
-    let progress: Option<i64> = sqlx::query_scalar(
-        "SELECT sum(pulled) FROM sync_cursors WHERE bu_id = ? AND cursor IS NOT NULL",
+    let full_read: Option<FullRead> = sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(
+        "SELECT pulled, token, cursor FROM sync_cursors WHERE bu_id = ? AND list = ?",
     )
     .bind(bu_id)
-    .fetch_one(db.pool())
-    .await?;
+    .bind(pull::FULL_READ)
+    .fetch_optional(db.pool())
+    .await?
+    .map(|(cycles, last_ended_at, reading)| FullRead {
+        cycles,
+        last_ended_at,
+        reading,
+    });
+    // A pass under way; once FlexPortal was read whole, its full read's place between passes
+    // is not one.
+    let progress: Option<i64> = if full_read.as_ref().is_some_and(|f| f.cycles > 0) {
+        None
+    } else {
+        sqlx::query_scalar(
+            "SELECT sum(pulled) FROM sync_cursors WHERE bu_id = ? AND cursor IS NOT NULL AND list != ?",
+        )
+        .bind(bu_id)
+        .bind(pull::FULL_READ)
+        .fetch_one(db.pool())
+        .await?
+    };
     Ok(match remote {
         None => SyncStatus {
             configured: false,
@@ -151,6 +186,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             pull_progress: None,
             remote_ids,
             kept_on_desk,
+            full_read: None,
         },
         Some((kind, url, enabled, state, last_sync, last_pull, err, adopted)) => SyncStatus {
             kind: remote::RemoteKind::parse(&kind),
@@ -167,6 +203,7 @@ pub async fn status(db: &crate::store::Db, bu_id: &str) -> Result<SyncStatus> {
             pull_progress: progress,
             remote_ids,
             kept_on_desk,
+            full_read,
         },
     })
 }

@@ -278,8 +278,16 @@ pub async fn copy(
     }
 }
 
+/// Rows written in one transaction: a commit (and its sync to disk) every ten pages.
+const ROWS_PER_COMMIT: i64 = 10 * PAGE_ROWS;
+/// The page cache of the connection that writes the copy, in KiB (SQLite's negative
+/// `cache_size`): the indexes of a big unit's payments are written at random places, and a
+/// cache that holds them spares reading their pages back from the file. Set back after.
+const COPY_CACHE_KIB: i64 = 262_144;
+
 /// Every table's pages written; the outer error is a failed request, the inner one why the
-/// hub's rows could not be written here.
+/// hub's rows could not be written here. One connection writes them all, ten pages a
+/// transaction, while the next page is fetched.
 async fn copy_tables(
     db: &Db,
     client: &Client,
@@ -287,27 +295,64 @@ async fn copy_tables(
     head: &Head,
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<std::result::Result<Copied, String>> {
+    let mut conn = db.pool().acquire().await?;
+    let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(&format!("PRAGMA cache_size = -{COPY_CACHE_KIB}"))
+        .execute(&mut *conn)
+        .await?;
+    let copied = copy_on(&mut conn, client, bu, head, progress).await;
+    // Whatever happened, the connection goes back to the pool as it came, with nothing open
+    // (a copy that stopped leaves its last pages unwritten; the lists read the unit then).
+    if !matches!(copied, Ok(Ok(_))) {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    sqlx::query(&format!("PRAGMA cache_size = {cache}"))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA shrink_memory")
+        .execute(&mut *conn)
+        .await?;
+    copied
+}
+
+async fn copy_on(
+    conn: &mut sqlx::SqliteConnection,
+    client: &Client,
+    bu: &BusinessUnit,
+    head: &Head,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<std::result::Result<Copied, String>> {
     let mut copied = Copied::default();
+    let mut open = false;
+    let mut in_tx = 0i64;
     for t in TABLES {
         let Some(h) = head.tables.get(t.name) else {
             continue;
         };
-        let insert = insert_sql(db, t, &h.columns, &h.child_columns).await?;
+        let insert = insert_sql(conn, t, &h.columns, &h.child_columns).await?;
         let stopped = |what: String| Ok(Err(format!("{}: {what}", t.name)));
-        let mut after = 0i64;
-        loop {
+        let fetch = |after: i64| {
             let q = [
                 ("after", after.to_string()),
                 ("upTo", h.up_to.to_string()),
                 ("limit", PAGE_ROWS.to_string()),
             ];
-            let text = client
-                .get_text(&format!("/v1/sync/snapshot/{}", t.name), &q)
-                .await
-                .map_err(unavailable)?
-                .ok_or_else(|| {
-                    Error::new(ErrorCode::RemoteUnavailable, "The snapshot ended early.")
-                })?;
+            let path = format!("/v1/sync/snapshot/{}", t.name);
+            async move {
+                client
+                    .get_text(&path, &q)
+                    .await
+                    .map_err(unavailable)?
+                    .ok_or_else(|| {
+                        Error::new(ErrorCode::RemoteUnavailable, "The snapshot ended early.")
+                    })
+            }
+        };
+        let mut text = fetch(0).await?;
+        let mut after = 0i64;
+        loop {
             let page: Page = match serde_json::from_str(&text) {
                 Ok(p) => p,
                 Err(e) => return stopped(format!("a page is unreadable: {e}")),
@@ -315,38 +360,66 @@ async fn copy_tables(
             if page.count > PAGE_ROWS || (page.count > 0 && page.last <= after) {
                 return stopped("its pages do not move on".into());
             }
-            let mut tx = db.write().await?;
-            let written = match sqlx::query(&insert.0)
-                .bind(&bu.id)
-                .bind(page.rows.get())
-                .execute(&mut *tx)
-                .await
-            {
-                Ok(_) => match &insert.1 {
-                    Some(children) => sqlx::query(children)
-                        .bind(page.children.get())
-                        .execute(&mut *tx)
-                        .await
-                        .map(|_| ()),
-                    None => Ok(()),
-                },
-                Err(e) => Err(e),
+            let more = page.count == PAGE_ROWS;
+            if !open {
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+                open = true;
+            }
+            // The next page comes over the network while this one is written.
+            let next = async {
+                if more {
+                    fetch(page.last).await.map(Some)
+                } else {
+                    Ok(None)
+                }
             };
+            let write = write_page(conn, &insert, &bu.id, &page);
+            let (next, written) = tokio::join!(next, write);
             if let Err(e) = written {
-                tx.rollback().await?;
                 return stopped(format!("its rows could not be written here: {e}"));
             }
-            tx.commit().await?;
+            in_tx += page.count;
+            if in_tx >= ROWS_PER_COMMIT {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                (open, in_tx) = (false, 0);
+            }
             copied.rows += page.count as u64;
             copied.pages += 1;
             progress(copied.rows);
-            if page.count < PAGE_ROWS {
-                break;
+            match next? {
+                Some(t) => {
+                    after = page.last;
+                    text = t;
+                }
+                None => break,
             }
-            after = page.last;
         }
     }
+    if open {
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+    }
     Ok(Ok(copied))
+}
+
+/// One page's rows, and their children, with the statements of `insert_sql`.
+async fn write_page(
+    conn: &mut sqlx::SqliteConnection,
+    insert: &(String, Option<String>),
+    bu_id: &str,
+    page: &Page<'_>,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(&insert.0)
+        .bind(bu_id)
+        .bind(page.rows.get())
+        .execute(&mut *conn)
+        .await?;
+    if let Some(children) = &insert.1 {
+        sqlx::query(children)
+            .bind(page.children.get())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Every list's token set to the position the hub read first.
@@ -381,13 +454,12 @@ const ROWS_OF: &str = "WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_
 /// The statement writing one page of `t` (the unit's id as `?1`, the rows as `?2`), and the
 /// one writing its children (`?1`): only columns both nodes have; the unit's id is this desk's.
 async fn insert_sql(
-    db: &Db,
+    conn: &mut sqlx::SqliteConnection,
     t: &Table,
     sent: &[String],
     child_sent: &[String],
 ) -> Result<(String, Option<String>)> {
-    let mut conn = db.pool().acquire().await?;
-    let here = columns(&mut conn, t.name).await?;
+    let here = columns(&mut *conn, t.name).await?;
     let mut cols = vec![];
     let mut exprs = vec![];
     for c in &here {
@@ -416,7 +488,7 @@ async fn insert_sql(
     );
     let children = match t.children {
         Some((child, _)) => {
-            let here = columns(&mut conn, child).await?;
+            let here = columns(&mut *conn, child).await?;
             let (mut cols, mut exprs) = (vec![], vec![]);
             for c in &here {
                 if let Some(i) = child_sent.iter().position(|s| s == c) {

@@ -1441,6 +1441,49 @@ async fn upgrade_ends_the_old_subscription_and_starts_a_new_one() {
     assert_eq!(o.rental_ids.len(), 2);
 }
 
+/// The daily run in transactions of one subscription or payment each does what one transaction
+/// does: every subscription past its end and every late payment, none twice, and it ends.
+#[tokio::test]
+async fn the_daily_run_in_short_transactions_reaches_every_row_once() {
+    let mut t = shop().await;
+    let order = t
+        .confirmed_order(
+            "chunks@example.nl",
+            json!([{"sku": "LAP", "quantity": 4, "contractLength": 6}]),
+        )
+        .await;
+    for sn in ["LAP-1", "LAP-2", "LAP-3", "LAP-4"] {
+        subs::activate(&t.core.db, &t.ctx(), act(&order.order_id, sn))
+            .await
+            .unwrap();
+    }
+    t.go_to(2026, 9, 20);
+    t.settings(|s| {
+        s.contract_end = ContractEnd::RequireAction;
+        s.late_fee_kind = LateFeeKind::Flat;
+        s.late_fee_amount = money("10");
+        s.late_fee_grace_days = 7;
+    })
+    .await;
+    let rep = runs::daily_in_chunks(&t.core.db, "D", t.clock_now(), 1)
+        .await
+        .unwrap();
+    assert_eq!(rep.units[0].contract_end.needs_action, 4, "{rep:?}");
+    let fees = rep.units[0].late_fees;
+    assert!(fees > 4, "every open payment past its grace days: {rep:?}");
+    let again = runs::daily(&t.core.db, "D", t.clock_now()).await.unwrap();
+    assert_eq!(again.units[0].late_fees, 0, "none left, none twice");
+    // Month by month after the end, one renewal at a time, then nothing more.
+    t.settings(|s| s.contract_end = ContractEnd::AutoRenewMonthly)
+        .await;
+    let rep = runs::daily_in_chunks(&t.core.db, "D", t.clock_now(), 1)
+        .await
+        .unwrap();
+    assert_eq!(rep.units[0].contract_end.renewal_payments, 12, "{rep:?}");
+    let again = runs::daily(&t.core.db, "D", t.clock_now()).await.unwrap();
+    assert_eq!(again.units[0].contract_end.renewal_payments, 0);
+}
+
 #[tokio::test]
 async fn the_contract_end_run_applies_each_setting_idempotently() {
     let mut t = shop().await;

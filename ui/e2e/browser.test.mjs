@@ -1218,6 +1218,64 @@ async function main() {
     }
   });
 
+  await step("sync (Administrator): with the remote set to FlexPortal, an order confirmation is kept on this desk and Settings → Sync lists it; the full read's line is shown", async () => {
+    // A hub that gives its own ids stands in for FlexPortal's cloud (it answers FlexPortal's /v1).
+    const hubDb = join(tmp, "flexportal-like-hub.db");
+    const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "FlexPortal-like hub", "--currency", "EUR", "--code", "NL"]);
+    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu, "--purpose", "sync"]);
+    const hub = await startHub(hubDb, ["--own-ids"]);
+    try {
+      // A pending order placed while the unit does not sync (so it is not sent): its confirmation is made once FlexPortal is the remote.
+      const customers = await rpc(base, "customers.list", { status: "active", limit: "20" }, nctx);
+      const buyer = customers.items.find((c) => c.lastBillingAddress) ?? customers.items[0];
+      const variants = await rpc(base, "catalog.listVariants", { status: "active", limit: "50" }, nctx);
+      const variant = variants.items.find((v) => v.pricing.length > 0);
+      assert(buyer && variant, "an active customer and a priced variant in the EUR unit");
+      const placed = await rpc(
+        base,
+        "orders.create",
+        { customerId: buyer.customerId, items: [{ sku: variant.variantSku, quantity: 1, contractLength: variant.pricing[0].contractLength }], extensionDetails: {}, upgradeDetails: {}, customFields: null },
+        nctx,
+      );
+      const order = placed.order ?? placed;
+      assert(order.status === "pending", `the new order is ${order.status}`);
+
+      await tid("sync-card").waitFor();
+      await tid("sync-kind").selectOption("flexportal");
+      await tid("sync-card").getByText("FlexPortal's cloud: the desk sends only its published operations").waitFor();
+      await tid("sync-url").fill(hub.url);
+      await tid("sync-tenant").fill(hubBu);
+      await tid("sync-key").fill(hubKey);
+      await tid("sync-pull-every").fill("3600");
+      await tid("sync-save").click();
+      await tid("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+      assert((await tid("sync-kind").inputValue()) === "flexportal", "the saved remote is FlexPortal");
+
+      await rpc(base, "orders.confirm", { id: order.orderId }, nctx);
+      await tid("sync-now").click();
+      await tid("success-banner").filter({ hasText: "Synced" }).waitFor();
+      await tid("sync-waiting").filter({ hasText: /^0 waiting$/ }).waitFor();
+      // "1 order confirmation", "2 order confirmations".
+      await tid("sync-kept").filter({ hasText: /\border confirmations?\b/ }).waitFor();
+      await tid("sync-kept-order.confirm").filter({ hasText: /^1 order confirmation$/ }).waitFor();
+      const line = tid("sync-full-read");
+      await line.waitFor();
+      const said = (await line.innerText()).trim();
+      assert(/^FlexPortal has no change feed: .+ Every list was last read whole (just now|\d+ s ago)\.$/.test(said), `the full read's line: ${said}`);
+      assert((await rpc(base, "orders.get", { id: order.orderId }, nctx)).status === "confirmed", "the order is confirmed on this desk");
+      await noErrorBanner();
+      await tid("sync-card").scrollIntoViewIfNeeded();
+      await shot("40-sync-flexportal");
+
+      // As the step before left it: the unit does not sync.
+      await tid("sync-remove").click();
+      await tid("sync-remove-confirm").click();
+      await tid("success-banner").filter({ hasText: "Sync is off" }).waitFor();
+    } finally {
+      await stop(hub.child);
+    }
+  });
+
   await step("no uncaught page errors", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));
   });

@@ -454,22 +454,33 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
 }
 
 /// Late fees under the business unit's setting: once per payment, on open payments more than
-/// `lateFeeGraceDays` past due. Flat amount or a percentage of the amount due. Returns how many
-/// payments got a fee. Idempotent.
-pub(crate) async fn apply_late_fees(conn: &mut SqliteConnection, ctx: &Ctx) -> Result<u64> {
+/// `lateFeeGraceDays` past due, `limit` of them after the id `after` (in id order). Flat amount
+/// or a percentage of the amount due. Returns how many payments got a fee, and the last id when
+/// there may be more. Idempotent.
+pub(crate) async fn apply_late_fees(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    after: &str,
+    limit: i64,
+) -> Result<(u64, Option<String>)> {
     let s = &ctx.bu.settings;
     if s.late_fee_kind == LateFeeKind::None {
-        return Ok(0);
+        return Ok((0, None));
     }
     let cutoff = ctx.today() - chrono::Days::new(s.late_fee_grace_days as u64);
     let due: Vec<(String, i64)> = sqlx::query_as(
         "SELECT id, total FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL
-         AND due_date < ? AND late_fee_amount = 0 AND total > 0",
+         AND due_date < ? AND late_fee_amount = 0 AND total > 0 AND id > ? ORDER BY id LIMIT ?",
     )
     .bind(&ctx.bu.id)
     .bind(day_text(cutoff))
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
+    let last = (due.len() as i64 == limit)
+        .then(|| due.last().map(|d| d.0.clone()))
+        .flatten();
     let e = ctx.bu.currency_exponent;
     let mut n = 0;
     for (id, total) in due {
@@ -503,5 +514,5 @@ pub(crate) async fn apply_late_fees(conn: &mut SqliteConnection, ctx: &Ctx) -> R
         .await?;
         n += 1;
     }
-    Ok(n)
+    Ok((n, last))
 }

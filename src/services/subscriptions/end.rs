@@ -163,22 +163,40 @@ pub struct ContractEndReport {
     pub needs_action: u64,
 }
 
-/// Apply the business unit's contract-end setting to every active subscription past its end
-/// date. Running it again the same day changes nothing.
+impl ContractEndReport {
+    pub fn add(&mut self, o: &ContractEndReport) {
+        self.renewal_payments += o.renewal_payments;
+        self.renewed_terms += o.renewed_terms;
+        self.completed += o.completed;
+        self.needs_action += o.needs_action;
+    }
+}
+
+/// Apply the business unit's contract-end setting to the active subscriptions past their end
+/// date, `limit` of them after the id `after` (in id order); what it did, and the last id when
+/// there may be more. Running it again the same day changes nothing.
 pub(crate) async fn contract_end(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
-) -> Result<ContractEndReport> {
+    after: &str,
+    limit: i64,
+) -> Result<(ContractEndReport, Option<String>)> {
     let bu = &ctx.bu;
     let today = ctx.today();
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {} FROM subscriptions s WHERE s.bu_id = ? AND s.status = 'active' AND s.end_date <= ?",
+        "SELECT {} FROM subscriptions s WHERE s.bu_id = ? AND s.status = 'active' AND s.end_date <= ?
+           AND s.id > ? ORDER BY s.id LIMIT ?",
         cols()
     ))
     .bind(&bu.id)
     .bind(day_text(today))
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
+    let last = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id.clone()))
+        .flatten();
     let mut rep = ContractEndReport::default();
     for row in rows {
         match bu.settings.contract_end {
@@ -255,5 +273,5 @@ pub(crate) async fn contract_end(
             ContractEnd::RequireAction => rep.needs_action += 1,
         }
     }
-    Ok(rep)
+    Ok((rep, last))
 }

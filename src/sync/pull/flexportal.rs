@@ -29,7 +29,7 @@ pub(crate) const PAYMENT_WINDOW_DAYS: i64 = 35;
 const LOOKUPS_PER_PASS: usize = 500;
 /// The place of the full read in `sync_cursors`: `cursor` is the list being read (none between
 /// cycles), `token` when the last cycle ended, `pulled` how many cycles have ended.
-const FULL_READ: &str = "full-read";
+pub(crate) const FULL_READ: &str = "full-read";
 
 /// One pass from a FlexPortal remote.
 pub(super) async fn pass(

@@ -26,6 +26,7 @@ use fields::*;
 #[cfg(feature = "bench")]
 pub use flexportal::mark_read_whole;
 pub use flexportal::FULL_READ_PAGES;
+pub(crate) use flexportal::FULL_READ;
 
 /// More objects in one page than this (ten times the page asked for) and the remote is not read
 /// on.

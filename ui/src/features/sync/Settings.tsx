@@ -3,7 +3,9 @@ import type { RemoteView } from "../../lib/api/bindings/RemoteView";
 import { useAction, useCommand } from "../../lib/query";
 import { href, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import type { FullRead } from "../../lib/api/bindings/FullRead";
 import type { RemoteKind } from "../../lib/api/bindings/RemoteKind";
+import { formatDateTime } from "../../lib/format";
 import { Badge, Card, Check, Field, Input, LoadError, Loading, Select } from "../../lib/ui";
 import { ago, count, STATE_TONE, STATE_WORD, useNow, useSyncStatus } from "./shared";
 
@@ -73,6 +75,7 @@ function RemoteState() {
       </div>
       {st.lastError && <div className="small bad-text">{st.lastError}</div>}
       <KeptOnDesk kept={st.keptOnDesk} />
+      {st.kind === "flexportal" && st.fullRead && <FullReadLine read={st.fullRead} now={now} />}
       {st.remoteIds > 0 && (
         <div className="small muted" data-testid="sync-remote-ids">
           The remote gave its own ids to {count(st.remoteIds, "record")} made here. This desk keeps its own ids
@@ -83,12 +86,12 @@ function RemoteState() {
   );
 }
 
-/** What each kind of change kept on this desk is, in words. */
-const KEPT_WORDS: Record<string, string> = {
-  "order.confirm": "order confirmations",
-  "payment.mark_failed": "payments marked failed",
-  "return.receive": "completions and collections at the returns desk",
-  "customer.deactivate": "customers deactivated before their first order",
+/** What each kind of change kept on this desk is, in words: one, many. */
+const KEPT_WORDS: Record<string, [string, string]> = {
+  "order.confirm": ["order confirmation", "order confirmations"],
+  "payment.mark_failed": ["payment marked failed", "payments marked failed"],
+  "return.receive": ["completion or collection at the returns desk", "completions and collections at the returns desk"],
+  "customer.deactivate": ["customer deactivated before their first order", "customers deactivated before their first order"],
 };
 
 /** Changes the remote (FlexPortal) has no operation for: done here, never sent, never a conflict. */
@@ -101,10 +104,35 @@ function KeptOnDesk(props: { kept: Record<string, number> }) {
       <ul>
         {rows.map(([kind, n]) => (
           <li key={kind} data-testid={`sync-kept-${kind}`}>
-            {n} {KEPT_WORDS[kind] ?? kind}
+            {KEPT_WORDS[kind] ? count(n, ...KEPT_WORDS[kind]) : `${n} ${kind}`}
           </li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** "just now", "3 min ago", "2 h ago", else "on" the date and time (as the card's other times). */
+function when(iso: string, now: number): string {
+  const t = new Date(iso).getTime();
+  return Number.isFinite(t) && now - t >= 86_400_000 ? `on ${formatDateTime(iso)}` : ago(iso, now);
+}
+
+/** FlexPortal has no change feed: what each sync reads of it, and where its full read stands. */
+function FullReadLine(props: { read: FullRead; now: number }) {
+  const { cycles, lastEndedAt, reading } = props.read;
+  const list = reading?.replace(/-/g, " ");
+  let text: string;
+  if (cycles === 0) {
+    text = `Reading FlexPortal whole for the first time${list ? ` (now: ${list})` : ""}.`;
+  } else {
+    const where = [lastEndedAt && `Every list was last read whole ${when(lastEndedAt, props.now)}`, list && `now reading ${list}`].filter(Boolean).join("; ");
+    text = "FlexPortal has no change feed: each sync reads its open orders, recent payments and active catalog, and a slice of every list.";
+    if (where) text += ` ${where.charAt(0).toUpperCase()}${where.slice(1)}.`;
+  }
+  return (
+    <div className="small muted" data-testid="sync-full-read">
+      {text}
     </div>
   );
 }
