@@ -45,7 +45,6 @@ impl BenchOptions {
     }
 }
 
-mod flexportal;
 mod lifecycle;
 mod month_end;
 mod pdf;

@@ -136,6 +136,22 @@ impl StandIn {
         self.log.lock().unwrap().clone()
     }
 
+    /// A webshop's order on FlexPortal for a new customer (a 12-month LAP-16); the order as
+    /// answered.
+    pub async fn webshop_order(&self, email: &str, first: &str) -> Value {
+        let (s, shop) = self
+            .call(
+                "POST",
+                "/v1/orders",
+                Some(json!({"customer": {"email": email, "firstName": first, "lastName": "Jansen"},
+                    "billingAddress": {"contactName": first, "streetAddress": "Laan 3", "city": "Utrecht", "country": "Netherlands"},
+                    "items": [{"sku": "LAP-16", "quantity": 1, "contractLength": 12}]})),
+            )
+            .await;
+        assert_eq!(s, 201, "{shop}");
+        shop
+    }
+
     /// A call as another system would make it (the webshop, the dashboard).
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut b = reqwest::Client::new()

@@ -253,16 +253,7 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
     assert_eq!(paid[0]["paymentReference"], "BANK-7");
 
     // A webshop's order on FlexPortal reaches the desk after one pull, with FlexPortal's ids.
-    let (s, shop) = fp
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(json!({"customer": {"email": "dee@shop.example", "firstName": "Dee", "lastName": "Jansen"},
-                "billingAddress": {"contactName": "Dee", "streetAddress": "Laan 3", "city": "Utrecht", "country": "Netherlands"},
-                "items": [{"sku": "LAP-16", "quantity": 1, "contractLength": 12}]})),
-        )
-        .await;
-    assert_eq!(s, 201, "{shop}");
+    let shop = fp.webshop_order("dee@shop.example", "Dee").await;
     let shop_id = shop["orderId"].as_str().unwrap().to_string();
     let report = desk.sync().await;
     assert_eq!(report["state"], "online", "{report}");

@@ -186,16 +186,7 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
     sync_until_settled(&b, 20).await;
 
     // The webshop sells one more laptop on FlexPortal.
-    let (s, shop) = fp
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(json!({"customer": {"email": "dee@shop.example", "firstName": "Dee", "lastName": "Jansen"},
-                "billingAddress": {"contactName": "Dee", "streetAddress": "Laan 3", "city": "Utrecht", "country": "Netherlands"},
-                "items": [{"sku": "LAP-16", "quantity": 1, "contractLength": 12}]})),
-        )
-        .await;
-    assert_eq!(s, 201, "{shop}");
+    fp.webshop_order("dee@shop.example", "Dee").await;
     sync_until_settled(&a, 3).await;
     sync_until_settled(&b, 3).await;
 

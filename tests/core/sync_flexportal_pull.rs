@@ -71,16 +71,7 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
 
     // Meanwhile on FlexPortal: a webshop's order for a new customer, the dashboard activating
     // Ben's order with FP-2, Ann's first payment collected, and FP-3 moved to another shelf.
-    let (s, shop) = fp
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(json!({"customer": {"email": "dee@shop.example", "firstName": "Dee", "lastName": "Jansen"},
-                "billingAddress": {"contactName": "Dee", "streetAddress": "Laan 3", "city": "Utrecht", "country": "Netherlands"},
-                "items": [{"sku": "LAP-16", "quantity": 1, "contractLength": 12}]})),
-        )
-        .await;
-    assert_eq!(s, 201, "{shop}");
+    let shop = fp.webshop_order("dee@shop.example", "Dee").await;
     let shop_id = shop["orderId"].as_str().unwrap().to_string();
     let ben_order = remote_one(
         &fp,

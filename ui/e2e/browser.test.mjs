@@ -175,6 +175,33 @@ function startHub(db, extra = []) {
   });
 }
 
+/** A hub on a database of its own (`extra`: its serve options) with a business unit and a key for syncing desks. */
+async function newHub(name, unitName, extra = []) {
+  const db = join(tmp, `${name}.db`);
+  const bu = cli(["--db", db, "bu", "create", "--name", unitName, "--currency", "EUR", "--code", "NL"]);
+  const key = cli(["--db", db, "keys", "create", "--tenant", bu, "--purpose", "sync"]);
+  assert(bu.startsWith("bu_") && key.length >= 16, `hub unit ${bu}, key ${key}`);
+  const hub = await startHub(db, extra);
+  return { ...hub, bu, key };
+}
+
+/** Settings → Sync: connect the unit to `hub` (its URL, unit and key) and wait for the card to say so. */
+async function connectTo(hub) {
+  await page.getByTestId("sync-url").fill(hub.url);
+  await page.getByTestId("sync-tenant").fill(hub.bu);
+  await page.getByTestId("sync-key").fill(hub.key);
+  await page.getByTestId("sync-pull-every").fill("3600");
+  await page.getByTestId("sync-save").click();
+  await page.getByTestId("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+}
+
+/** Settings → Sync: remove the remote (the unit no longer syncs). */
+async function disconnect() {
+  await page.getByTestId("sync-remove").click();
+  await page.getByTestId("sync-remove-confirm").click();
+  await page.getByTestId("success-banner").filter({ hasText: "Sync is off" }).waitFor();
+}
+
 /** Stop a process and wait until it is gone. */
 async function stop(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -1038,11 +1065,8 @@ async function main() {
   });
 
   await step("sync (Administrator): Settings → Sync connects the unit to a hub, Sync now shows Online; a refused change lands in the conflict inbox and is resolved; with the hub gone a new customer waits and the indicator shows Offline", async () => {
-    const hubDb = join(tmp, "hub.db");
-    const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "Hub", "--currency", "EUR", "--code", "NL"]);
-    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu, "--purpose", "sync"]);
-    assert(hubBu.startsWith("bu_") && hubKey.length >= 16, `hub unit ${hubBu}, key ${hubKey}`);
-    const hub = await startHub(hubDb);
+    const hub = await newHub("hub", "Hub");
+    const [hubBu, hubKey] = [hub.bu, hub.key];
     const hubV1 = async (method, path, body) => {
       const res = await fetch(`${hub.url}${path}`, {
         method,
@@ -1185,18 +1209,11 @@ async function main() {
   });
 
   await step("sync (Administrator): against a hub that gives its own ids, the customer that waited arrives under the hub's id and Settings → Sync says so", async () => {
-    const hubDb = join(tmp, "own-ids-hub.db");
-    const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "Cloud-like hub", "--currency", "EUR", "--code", "NL"]);
-    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu, "--purpose", "sync"]);
-    const hub = await startHub(hubDb, ["--own-ids"]);
+    const hub = await newHub("own-ids-hub", "Cloud-like hub", ["--own-ids"]);
+    const [hubBu, hubKey] = [hub.bu, hub.key];
     try {
       await tid("sync-card").waitFor();
-      await tid("sync-url").fill(hub.url);
-      await tid("sync-tenant").fill(hubBu);
-      await tid("sync-key").fill(hubKey);
-      await tid("sync-pull-every").fill("3600");
-      await tid("sync-save").click();
-      await tid("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+      await connectTo(hub);
       await tid("sync-now").click();
       await tid("sync-waiting").filter({ hasText: /^0 waiting$/ }).waitFor();
       const note = tid("sync-remote-ids");
@@ -1210,9 +1227,7 @@ async function main() {
       assert(theirs.length === 1 && theirs[0].customerId !== mine.customerId, `the hub has ${email} once, under its own id: ${JSON.stringify(theirs.map((c) => c.customerId))}`);
       await tid("sync-card").scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(shots, "39-sync-own-ids.png") });
-      await tid("sync-remove").click();
-      await tid("sync-remove-confirm").click();
-      await tid("success-banner").filter({ hasText: "Sync is off" }).waitFor();
+      await disconnect();
     } finally {
       await stop(hub.child);
     }
@@ -1220,10 +1235,7 @@ async function main() {
 
   await step("sync (Administrator): with the remote set to FlexPortal, an order confirmation is kept on this desk and Settings → Sync lists it; the full read's line is shown", async () => {
     // A hub that gives its own ids stands in for FlexPortal's cloud (it answers FlexPortal's /v1).
-    const hubDb = join(tmp, "flexportal-like-hub.db");
-    const hubBu = cli(["--db", hubDb, "bu", "create", "--name", "FlexPortal-like hub", "--currency", "EUR", "--code", "NL"]);
-    const hubKey = cli(["--db", hubDb, "keys", "create", "--tenant", hubBu, "--purpose", "sync"]);
-    const hub = await startHub(hubDb, ["--own-ids"]);
+    const hub = await newHub("flexportal-like-hub", "FlexPortal-like hub", ["--own-ids"]);
     try {
       // A pending order placed while the unit does not sync (so it is not sent): its confirmation is made once FlexPortal is the remote.
       const customers = await rpc(base, "customers.list", { status: "active", limit: "20" }, nctx);
@@ -1243,12 +1255,7 @@ async function main() {
       await tid("sync-card").waitFor();
       await tid("sync-kind").selectOption("flexportal");
       await tid("sync-card").getByText("FlexPortal's cloud: the desk sends only its published operations").waitFor();
-      await tid("sync-url").fill(hub.url);
-      await tid("sync-tenant").fill(hubBu);
-      await tid("sync-key").fill(hubKey);
-      await tid("sync-pull-every").fill("3600");
-      await tid("sync-save").click();
-      await tid("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+      await connectTo(hub);
       assert((await tid("sync-kind").inputValue()) === "flexportal", "the saved remote is FlexPortal");
 
       await rpc(base, "orders.confirm", { id: order.orderId }, nctx);
@@ -1264,13 +1271,12 @@ async function main() {
       assert(/^FlexPortal has no change feed: .+ Every list was last read whole (just now|\d+ s ago)\.$/.test(said), `the full read's line: ${said}`);
       assert((await rpc(base, "orders.get", { id: order.orderId }, nctx)).status === "confirmed", "the order is confirmed on this desk");
       await noErrorBanner();
-      await tid("sync-card").scrollIntoViewIfNeeded();
+      // A full-page shot from the top: the fixed top bar and banner stay there, off the card.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot("40-sync-flexportal");
 
       // As the step before left it: the unit does not sync.
-      await tid("sync-remove").click();
-      await tid("sync-remove-confirm").click();
-      await tid("success-banner").filter({ hasText: "Sync is off" }).waitFor();
+      await disconnect();
     } finally {
       await stop(hub.child);
     }

@@ -192,8 +192,8 @@ fn groups(today: chrono::NaiveDate) -> Vec<Group> {
             kind: "payment",
             filters: vec![due("pending"), due("failed"), status("processing")],
             expected: Some(
-                "SELECT id FROM payments WHERE bu_id = ?1
-                   AND ((status IN ('pending', 'failed') AND due_date BETWEEN ?2 AND ?3) OR status = 'processing')",
+                "SELECT id FROM payments WHERE bu_id = ?1 AND status IN ('pending', 'failed') AND due_date BETWEEN ?2 AND ?3
+                 UNION ALL SELECT id FROM payments WHERE bu_id = ?1 AND status = 'processing'",
             ),
         },
     ]
@@ -214,14 +214,7 @@ async fn windows(
         let k = kind_named(g.kind).expect("a synced kind");
         let mut seen = HashSet::new();
         for q in g.filters {
-            let read = ListRead {
-                k,
-                saved_as: None,
-                query: q.clone(),
-                feed: false,
-                max_pages: None,
-                parents_first: true,
-            };
+            let read = ListRead::window(k, q.clone());
             let run = read_list(db, client, bu, now, &read, report, progress).await?;
             seen.extend(run.seen);
         }
@@ -239,14 +232,7 @@ async fn windows(
             // requests than reading those that left the window one by one.
             let (days, one_by_one) = by_day(db, bu, left).await?;
             for d in days {
-                let read = ListRead {
-                    k,
-                    saved_as: None,
-                    query: vec![("dueDateFrom", d.clone()), ("dueDateTo", d)],
-                    feed: false,
-                    max_pages: None,
-                    parents_first: true,
-                };
+                let read = ListRead::window(k, vec![("dueDateFrom", d.clone()), ("dueDateTo", d)]);
                 read_list(db, client, bu, now, &read, report, progress).await?;
             }
             left = one_by_one;
@@ -261,7 +247,8 @@ async fn windows(
             seen.extend(left);
             let ids: Vec<&String> = seen.iter().collect();
             let behind: Vec<String> = sqlx::query_scalar(
-                "SELECT o.id FROM orders o WHERE o.bu_id = ? AND o.id IN (SELECT value FROM json_each(?))
+                "SELECT o.id FROM json_each(?2) j CROSS JOIN orders o ON o.id = j.value
+                 WHERE o.bu_id = ?1
                    AND o.rented_devices > (SELECT count(*) FROM subscriptions s WHERE s.order_id = o.id)",
             )
             .bind(&bu.id)
@@ -289,7 +276,7 @@ async fn by_day(
     }
     let page: i64 = PAGE.parse().unwrap_or(100);
     let days: Vec<String> = sqlx::query_scalar(
-        "SELECT p.due_date FROM payments p WHERE p.bu_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))
+        "SELECT p.due_date FROM json_each(?2) j CROSS JOIN payments p ON p.id = j.value WHERE p.bu_id = ?1
          GROUP BY p.due_date
          HAVING count(*) > ((SELECT count(*) FROM payments q WHERE q.bu_id = ?1 AND q.due_date = p.due_date) + ?3 - 1) / ?3",
     )
@@ -302,8 +289,8 @@ async fn by_day(
         return Ok((days, left));
     }
     let rest: Vec<String> = sqlx::query_scalar(
-        "SELECT p.id FROM payments p WHERE p.bu_id = ?1 AND p.id IN (SELECT value FROM json_each(?2))
-           AND p.due_date NOT IN (SELECT value FROM json_each(?3))",
+        "SELECT p.id FROM json_each(?2) j CROSS JOIN payments p ON p.id = j.value
+         WHERE p.bu_id = ?1 AND p.due_date NOT IN (SELECT value FROM json_each(?3))",
     )
     .bind(&bu.id)
     .bind(serde_json::to_string(&left)?)
@@ -332,25 +319,11 @@ async fn of_order(
             .await?
             .into_iter()
             .collect();
-    let read = ListRead {
-        k: rentals,
-        saved_as: None,
-        query: vec![("orderId", order_id.to_string())],
-        feed: false,
-        max_pages: None,
-        parents_first: true,
-    };
+    let read = ListRead::window(rentals, vec![("orderId", order_id.to_string())]);
     let run = read_list(db, client, bu, now, &read, report, progress).await?;
     let payments = kind_named("payment").expect("a synced kind");
     for id in run.seen.iter().filter(|id| !before.contains(*id)) {
-        let read = ListRead {
-            k: payments,
-            saved_as: None,
-            query: vec![("rentalId", id.clone())],
-            feed: false,
-            max_pages: None,
-            parents_first: false,
-        };
+        let read = ListRead::window(payments, vec![("rentalId", id.clone())]);
         read_list(db, client, bu, now, &read, report, progress).await?;
     }
     Ok(())
@@ -398,8 +371,9 @@ pub(super) async fn parents_first(
             continue;
         }
         let missing: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT value FROM json_each(?) WHERE value NOT IN (SELECT {} FROM {} WHERE bu_id = ?)",
-            pk.column, pk.table
+            "SELECT value FROM json_each(?1)
+             WHERE NOT EXISTS (SELECT 1 FROM {} WHERE bu_id = ?2 AND {} = value)",
+            pk.table, pk.column
         ))
         .bind(serde_json::to_string(&ids)?)
         .bind(&bu.id)

@@ -25,8 +25,8 @@ pub(crate) use adopt::*;
 use fields::*;
 #[cfg(feature = "bench")]
 pub use flexportal::mark_read_whole;
-pub use flexportal::FULL_READ_PAGES;
 pub(crate) use flexportal::FULL_READ;
+pub use flexportal::FULL_READ_PAGES;
 
 /// More objects in one page than this (ten times the page asked for) and the remote is not read
 /// on.
@@ -127,6 +127,19 @@ pub(super) struct ListRead {
 }
 
 impl ListRead {
+    /// A list read whole within the pass with FlexPortal's filters, what its objects point to
+    /// first.
+    pub(super) fn window(k: &'static Kind, query: Vec<(&'static str, String)>) -> ListRead {
+        ListRead {
+            k,
+            saved_as: None,
+            query,
+            feed: false,
+            max_pages: None,
+            parents_first: true,
+        }
+    }
+
     /// A list read through a hub's change feed, its place saved under the list's name.
     fn feed(k: &'static Kind) -> ListRead {
         ListRead {

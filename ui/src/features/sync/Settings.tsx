@@ -127,7 +127,7 @@ function FullReadLine(props: { read: FullRead; now: number }) {
     text = `Reading FlexPortal whole for the first time${list ? ` (now: ${list})` : ""}.`;
   } else {
     const where = [lastEndedAt && `Every list was last read whole ${when(lastEndedAt, props.now)}`, list && `now reading ${list}`].filter(Boolean).join("; ");
-    text = "FlexPortal has no change feed: each sync reads its open orders, recent payments and active catalog, and a slice of every list.";
+    text = "FlexPortal has no change feed: each sync reads its open orders, the open payments of the last five weeks and the active catalog, and a slice of every list.";
     if (where) text += ` ${where.charAt(0).toUpperCase()}${where.slice(1)}.`;
   }
   return (

@@ -8,6 +8,8 @@
 //! so the figures say how much sync adds to the network it cannot avoid.
 
 use super::{generate_assets, generate_catalog, generate_customers, generate_orders, scratch};
+
+mod flexportal;
 use crate::clock::FixedClock;
 use crate::error::Result;
 use crate::services::{customers, keys, Ctx};
@@ -183,7 +185,7 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
     });
     // The same desk with the hub as a FlexPortal remote: no change feed, so windows and a
     // slice of the full read.
-    let pair = super::flexportal::Pair {
+    let pair = flexportal::Pair {
         hub: &hub,
         hub_ctx: &hub_ctx,
         desk: &desk,
@@ -192,7 +194,7 @@ pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result
         key: &key,
         rt,
     };
-    out.extend(super::flexportal::passes(&pair, &cust, &skus, 100, 20).await?);
+    out.extend(flexportal::passes(&pair, &cust, &skus, 100, 20).await?);
     hub.stop_server().await;
     Ok(out)
 }

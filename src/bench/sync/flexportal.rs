@@ -3,7 +3,7 @@
 //! (it answers FlexPortal's list filters); the desk that took the hub's copy has its remote set
 //! to the FlexPortal kind, so its passes read the windows and a slice of the full read.
 
-use super::sync::SyncMeasure;
+use super::SyncMeasure;
 use crate::error::Result;
 use crate::services::{payments, BusinessUnit, Ctx};
 use crate::sync::{client::Client, pull, remote};
@@ -132,13 +132,26 @@ async fn measure(
     what: &str,
 ) -> Result<(SyncMeasure, pull::PullReport)> {
     let t = Instant::now();
+    // A page that takes long is named in the log (by the pass's count of requests so far).
+    let last = std::sync::Mutex::new(Instant::now());
     let report = pull::pull(
         &p.desk.db,
         client,
         &p.ctx.bu,
         &p.ctx.now,
         pull::FULL_READ_PAGES,
-        &|_| {},
+        &|r| {
+            let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+            if l.elapsed() > Duration::from_millis(250) {
+                super::log_line(&format!(
+                    "  slow page: request {} ({} read), {:.0?}",
+                    r.pages,
+                    r.read,
+                    l.elapsed()
+                ));
+            }
+            *l = Instant::now();
+        },
     )
     .await?;
     let took = t.elapsed().as_secs_f64();
@@ -149,7 +162,7 @@ async fn measure(
         )));
     }
     let per_request = took * 1000.0 / report.pages.max(1) as f64;
-    crate::bench::sync::log_line(&format!(
+    super::log_line(&format!(
         "FlexPortal pass ({what}): {} requests, {} objects read, {} written, {took:.2} s",
         report.pages, report.read, report.adopted
     ));
