@@ -2,6 +2,11 @@
 //! as Idempotency-Key. An op the remote accepted is done; one it refused becomes a conflict and
 //! holds back later ops touching the same entities; no answer pauses the push with a growing
 //! wait kept in the database, so a restart waits too.
+//!
+//! To a hub, the ops it accepted are marked done on this desk `DONE_PER_COMMIT` at a time, in one
+//! transaction (one sync to disk instead of one an op): should the desk stop before that, the ops
+//! are sent again and the hub answers them as already applied. To FlexPortal, which keeps no
+//! Idempotency-Key, each is marked done as soon as it is answered.
 
 use super::client::{Answer, Client, Request};
 use super::remote::RemoteKind;
@@ -66,6 +71,33 @@ struct Pending {
     next_try_at: Option<String>,
 }
 
+/// Ops a hub accepted that are marked done in one transaction.
+const DONE_PER_COMMIT: usize = 100;
+
+/// An accepted op's outcome, waiting to be written: its seq, the answer kept, when.
+type Accepted = (i64, String, String);
+
+/// Mark accepted ops done, in one transaction.
+async fn mark_done(db: &Db, accepted: &mut Vec<Accepted>) -> Result<()> {
+    if accepted.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.write().await?;
+    for (seq, response, at) in accepted.drain(..) {
+        sqlx::query(
+            "UPDATE sync_ops SET status = 'done', attempts = attempts + 1, response = ?, done_at = ?, last_error = NULL, next_try_at = NULL
+             WHERE seq = ? AND status = 'pending'",
+        )
+        .bind(response)
+        .bind(at)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Push what waits for this business unit. `now` is the core's clock (the wait is kept in its
 /// time); `force` (the user's "Sync now") does not wait.
 pub async fn push(
@@ -75,6 +107,25 @@ pub async fn push(
     force: bool,
     now: impl Fn() -> chrono::DateTime<chrono::Utc>,
 ) -> Result<PushReport> {
+    let mut accepted = Vec::new();
+    let report = push_marking(db, client, backoff, force, now, &mut accepted).await;
+    // Whatever ended the push, what the remote accepted is written.
+    mark_done(db, &mut accepted).await?;
+    report
+}
+
+async fn push_marking(
+    db: &Db,
+    client: &Client,
+    backoff: Backoff,
+    force: bool,
+    now: impl Fn() -> chrono::DateTime<chrono::Utc>,
+    accepted: &mut Vec<Accepted>,
+) -> Result<PushReport> {
+    let per_commit = match client.remote().kind {
+        RemoteKind::Hub => DONE_PER_COMMIT,
+        RemoteKind::Flexportal => 1,
+    };
     let bu_id = client.remote().bu_id.clone();
     let mut report = PushReport::default();
     // Entities of refused ops: later ops touching them wait for the conflict's resolution.
@@ -177,15 +228,10 @@ pub async fn push(
             let stamp = crate::clock::stamp(now());
             match answer {
                 Answer::Done(status, body) => {
-                    sqlx::query(
-                        "UPDATE sync_ops SET status = 'done', attempts = attempts + 1, response = ?, done_at = ?, last_error = NULL, next_try_at = NULL
-                         WHERE seq = ? AND status = 'pending'",
-                    )
-                    .bind(format!("{status} {}", truncate(&body, 4000)))
-                    .bind(&stamp)
-                    .bind(op.seq)
-                    .execute(db.pool())
-                    .await?;
+                    accepted.push((op.seq, format!("{status} {}", truncate(&body, 4000)), stamp));
+                    if accepted.len() >= per_commit {
+                        mark_done(db, accepted).await?;
+                    }
                     report.sent += 1;
                 }
                 Answer::Refused {
