@@ -62,6 +62,26 @@ pub(crate) async fn order(desk: &Node, email: &str, first: &str) -> (String, Str
     )
 }
 
+/// Confirm these orders at the desk (kept on the desk for FlexPortal).
+pub(crate) async fn confirm(desk: &Node, orders: &[&String]) {
+    for o in orders {
+        desk.ok("POST", &format!("/v1/orders/{o}/confirm"), json!({}))
+            .await;
+    }
+}
+
+/// Take these serials of LAP-16 in on shelf 2.
+pub(crate) async fn take_in(desk: &Node, serials: &[&str]) {
+    for sn in serials {
+        desk.ok(
+            "POST",
+            "/v1/assets",
+            json!({"serialNumber": sn, "sku": "LAP-16", "location": "Shelf 2"}),
+        )
+        .await;
+    }
+}
+
 /// The stand-in's list as (its key, a few fields), sorted.
 async fn listed(fp: &StandIn, path: &str, key: &str, fields: &[&str]) -> Vec<Vec<Value>> {
     let (s, v) = fp.call("GET", path, None).await;
@@ -91,18 +111,8 @@ async fn an_ordinary_day_at_one_desk_reaches_flexportal_whole_and_the_webshops_o
     let (o2, ben) = order(&desk, "ben@x.example", "Ben").await;
     let (o3, _cas) = order(&desk, "cas@x.example", "Cas").await;
     let (o4, _dan) = order(&desk, "dan@x.example", "Dan").await;
-    for o in [&o1, &o2, &o3, &o4] {
-        desk.ok("POST", &format!("/v1/orders/{o}/confirm"), json!({}))
-            .await;
-    }
-    for sn in ["FP-1", "FP-2", "FP-3", "FP-4"] {
-        desk.ok(
-            "POST",
-            "/v1/assets",
-            json!({"serialNumber": sn, "sku": "LAP-16", "location": "Shelf 2"}),
-        )
-        .await;
-    }
+    confirm(&desk, &[&o1, &o2, &o3, &o4]).await;
+    take_in(&desk, &["FP-1", "FP-2", "FP-3", "FP-4"]).await;
     let r1 = crate::sync::activate(&desk, &o1, &ann, "FP-1").await;
     assert_eq!(r1.0, 201, "{}", r1.1);
     let r1 = r1.1["rental"]["rentalId"].as_str().unwrap().to_string();

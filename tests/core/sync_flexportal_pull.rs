@@ -4,7 +4,7 @@
 
 use crate::standin::StandIn;
 use crate::sync::{add_laptops, Node};
-use crate::sync_flexportal::{order, point_at_url};
+use crate::sync_flexportal::{confirm, order, point_at_url, take_in};
 use serde_json::{json, Value};
 
 /// The stand-in's record of `path` whose `field` (a `/`-path) is `value`.
@@ -42,23 +42,13 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
     }
     assert!(!desk.status().await["lastPullAt"].is_null());
 
-    // The desk's morning: a product, two orders, three serials, one activation.
+    // The desk's morning: a product, three orders, four serials, two activations.
     add_laptops(&desk, &[]).await;
     let (o1, ann) = order(&desk, "ann@x.example", "Ann").await;
     let (o2, _ben) = order(&desk, "ben@x.example", "Ben").await;
     let (o3, cas) = order(&desk, "cas@x.example", "Cas").await;
-    for o in [&o1, &o2, &o3] {
-        desk.ok("POST", &format!("/v1/orders/{o}/confirm"), json!({}))
-            .await;
-    }
-    for sn in ["FP-1", "FP-2", "FP-3", "FP-4"] {
-        desk.ok(
-            "POST",
-            "/v1/assets",
-            json!({"serialNumber": sn, "sku": "LAP-16", "location": "Shelf 2"}),
-        )
-        .await;
-    }
+    confirm(&desk, &[&o1, &o2, &o3]).await;
+    take_in(&desk, &["FP-1", "FP-2", "FP-3", "FP-4"]).await;
     let (s, r1) = crate::sync::activate(&desk, &o1, &ann, "FP-1").await;
     assert_eq!(s, 201, "{r1}");
     let r1 = r1["rental"]["rentalId"].as_str().unwrap().to_string();
