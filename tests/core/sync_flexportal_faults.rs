@@ -185,6 +185,39 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
     proxy.script_writes(&[Fault::CutAfterCommit; 4]);
     sync_until_settled(&b, 20).await;
 
+    // The same device rented at both desks before either syncs: the one real conflict, at the
+    // desk that comes second, which activates its order with another serial instead.
+    let (o5, eve) = order(&a, "eve@x.example", "Eve").await;
+    let (o6, fay) = order(&b, "fay@x.example", "Fay").await;
+    a.ok("POST", &format!("/v1/orders/{o5}/confirm"), json!({}))
+        .await;
+    b.ok("POST", &format!("/v1/orders/{o6}/confirm"), json!({}))
+        .await;
+    let (s, v) = activate(&a, &o5, &eve, "FA-2").await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = activate(&b, &o6, &fay, "FA-2").await;
+    assert_eq!(s, 201, "{v}");
+    b.ok(
+        "POST",
+        "/v1/assets",
+        json!({"serialNumber": "FB-2", "sku": "LAP-16"}),
+    )
+    .await;
+    sync_until_settled(&a, 3).await;
+    b.sync().await;
+    assert_eq!(b.counts().await, (Some(0), Some(1)));
+    let conflicts = b.rpc("sync.conflicts", json!({})).await;
+    let c = &conflicts[0];
+    assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
+    let resolved = b
+        .rpc(
+            "sync.resolve",
+            json!({"conflictId": c["id"], "resolution": "other_serial", "serialNumber": "FB-2"}),
+        )
+        .await;
+    assert_eq!(resolved["status"], "resolved", "{resolved}");
+    sync_until_settled(&b, 3).await;
+
     // The webshop sells one more laptop on FlexPortal.
     fp.webshop_order("dee@shop.example", "Dee").await;
     sync_until_settled(&a, 3).await;
@@ -204,11 +237,16 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
         "createOrder",
         "createOrder",
         "createOrder", // the webshop's
+        "createOrder", // Eve's, at A
+        "createOrder", // Fay's, at B
         "createAsset",
         "createAsset",
         "createAsset",
+        "createAsset", // FB-2
         "createSubscription",
         "createSubscription",
+        "createSubscription", // FA-2 at A
+        "createSubscription", // FB-2 at B, after the conflict
         "markPaymentPaid",
         "extendSubscription",
         "cancelOrder",
@@ -219,13 +257,17 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
     ];
     want.sort();
     assert_eq!(taken, want);
-    assert!(
-        fp.seen().iter().all(|s| !s.is_write() || s.taken()),
-        "refused: {:#?}",
-        fp.seen()
-            .into_iter()
-            .filter(|s| s.is_write() && !s.taken())
-            .collect::<Vec<_>>()
+    // One write refused: B's activation of the device A had rented first.
+    let refused: Vec<_> = fp
+        .seen()
+        .into_iter()
+        .filter(|s| s.is_write() && !s.taken())
+        .collect();
+    assert_eq!(refused.len(), 1, "refused: {refused:#?}");
+    assert_eq!(
+        (refused[0].operation.as_deref(), refused[0].code.as_deref()),
+        (Some("createSubscription"), Some("ASSET_NOT_AVAILABLE")),
+        "{refused:#?}"
     );
 
     // FlexPortal, desk A and desk B hold the same business.
@@ -237,11 +279,13 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
             vec![json!("ben@x.example"), Value::Null],
             vec![json!("cas@x.example"), Value::Null],
             vec![json!("dee@shop.example"), Value::Null],
+            vec![json!("eve@x.example"), Value::Null],
+            vec![json!("fay@x.example"), Value::Null],
         ],
         "one customer each, none twice"
     );
-    assert_eq!(theirs[1].len(), 4, "{:?}", theirs[1]);
-    assert_eq!(theirs[3].len(), 2, "{:?}", theirs[3]);
+    assert_eq!(theirs[1].len(), 6, "{:?}", theirs[1]);
+    assert_eq!(theirs[3].len(), 4, "{:?}", theirs[3]);
     assert_eq!(business_of_desk(&a).await, theirs, "desk A");
     assert_eq!(business_of_desk(&b).await, theirs, "desk B");
 }

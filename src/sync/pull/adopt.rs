@@ -241,14 +241,13 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
     // unit's tax rate.
     #[derive(sqlx::FromRow)]
     struct Here {
-        status: String,
         order_number: String,
         tax_rate: String,
         tax_inclusive: bool,
         confirmed_at: Option<String>,
     }
     let here: Option<Here> = sqlx::query_as(
-        "SELECT status, order_number, tax_rate, tax_inclusive, confirmed_at FROM orders WHERE bu_id = ? AND id = ?",
+        "SELECT order_number, tax_rate, tax_inclusive, confirmed_at FROM orders WHERE bu_id = ? AND id = ?",
     )
     .bind(&bu.id)
     .bind(&id)
@@ -257,10 +256,11 @@ pub(super) async fn order(conn: &mut SqliteConnection, bu: &BusinessUnit, o: &Va
     let mut status = req(o, "status")?;
     let mut confirmed_at = text(o, "confirmedAt");
     // A confirmation kept on this desk (FlexPortal has no confirm operation) is not undone by
-    // the remote's `pending`.
+    // the remote's `pending`, whatever the order's status here (an activation the remote
+    // refused had made it `fulfilled`; taking the remote's side leaves it confirmed).
     if let Some(h) = here
         .as_ref()
-        .filter(|h| h.status == "confirmed" && status == "pending")
+        .filter(|h| h.confirmed_at.is_some() && status == "pending")
     {
         status = "confirmed".into();
         confirmed_at = h.confirmed_at.clone();
