@@ -185,16 +185,27 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
     proxy.script_writes(&[Fault::CutAfterCommit; 4]);
     sync_until_settled(&b, 20).await;
 
-    // The same device rented at both desks before either syncs: the one real conflict, at the
-    // desk that comes second, which activates its order with another serial instead.
+    // The same device rented at both desks: A's activation reaches FlexPortal first; B, which
+    // has not read FlexPortal since, rents it too. The one real conflict, at B, which then
+    // activates its order with another serial. B's background loop reads FlexPortal once after
+    // its cut connections are behind it (then hourly): that read is waited for (at most 6 s; it
+    // may have come already).
+    let read_at = b.status().await["lastPullAt"].clone();
+    for _ in 0..60 {
+        if b.status().await["lastPullAt"] != read_at {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let (o5, eve) = order(&a, "eve@x.example", "Eve").await;
-    let (o6, fay) = order(&b, "fay@x.example", "Fay").await;
     a.ok("POST", &format!("/v1/orders/{o5}/confirm"), json!({}))
-        .await;
-    b.ok("POST", &format!("/v1/orders/{o6}/confirm"), json!({}))
         .await;
     let (s, v) = activate(&a, &o5, &eve, "FA-2").await;
     assert_eq!(s, 201, "{v}");
+    sync_until_settled(&a, 3).await;
+    let (o6, fay) = order(&b, "fay@x.example", "Fay").await;
+    b.ok("POST", &format!("/v1/orders/{o6}/confirm"), json!({}))
+        .await;
     let (s, v) = activate(&b, &o6, &fay, "FA-2").await;
     assert_eq!(s, 201, "{v}");
     b.ok(
@@ -203,7 +214,6 @@ async fn two_desks_and_a_webshop_reach_flexportal_through_cut_connections_withou
         json!({"serialNumber": "FB-2", "sku": "LAP-16"}),
     )
     .await;
-    sync_until_settled(&a, 3).await;
     b.sync().await;
     assert_eq!(b.counts().await, (Some(0), Some(1)));
     let conflicts = b.rpc("sync.conflicts", json!({})).await;
