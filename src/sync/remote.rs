@@ -306,9 +306,14 @@ pub async fn remove(db: &Db, ctx: &Ctx, desk_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Forget where a unit's lists were read up to (the next pull reads everything).
+/// Forget where a unit's lists were read up to (the next pull reads everything), and which
+/// records the remote did not have.
 async fn forget_positions(conn: &mut sqlx::SqliteConnection, bu_id: &str) -> Result<()> {
     sqlx::query("DELETE FROM sync_cursors WHERE bu_id = ?")
+        .bind(bu_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sync_absent WHERE bu_id = ?")
         .bind(bu_id)
         .execute(&mut *conn)
         .await?;

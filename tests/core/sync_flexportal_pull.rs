@@ -47,6 +47,8 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
     let (o1, ann) = order(&desk, "ann@x.example", "Ann").await;
     let (o2, _ben) = order(&desk, "ben@x.example", "Ben").await;
     let (o3, cas) = order(&desk, "cas@x.example", "Cas").await;
+    // Gus's order, which FlexPortal will not have (it is taken out of the stand-in below).
+    order(&desk, "gus@x.example", "Gus").await;
     confirm(&desk, &[&o1, &o2, &o3]).await;
     take_in(&desk, &["FP-1", "FP-2", "FP-3", "FP-4"]).await;
     let (s, r1) = crate::sync::activate(&desk, &o1, &ann, "FP-1").await;
@@ -58,6 +60,26 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
     let report = desk.sync().await;
     assert_eq!(report["state"], "online", "{report}");
     assert_eq!(desk.counts().await, (Some(0), Some(0)));
+
+    let gus = remote_one(
+        &fp,
+        "/v1/orders",
+        "orders",
+        "/customer/email",
+        "gus@x.example",
+    )
+    .await;
+    let gus = gus["orderId"].as_str().unwrap().to_string();
+    for sql in [
+        "DELETE FROM order_items WHERE order_id = ?",
+        "DELETE FROM orders WHERE id = ?",
+    ] {
+        sqlx::query(sql)
+            .bind(&gus)
+            .execute(fp.core.core.db.pool())
+            .await
+            .unwrap();
+    }
 
     // Meanwhile on FlexPortal: a webshop's order for a new customer, the dashboard activating
     // Ben's order with FP-2, Ann's first payment collected, and FP-3 moved to another shelf.
@@ -230,9 +252,20 @@ async fn once_read_whole_a_pass_reads_the_windows_and_a_slice_of_the_full_read()
         "{asked:#?}"
     );
 
+    // Gus's order, open here and not on FlexPortal, was looked up once; FlexPortal's 404 is
+    // remembered, so the next pass does not ask again.
+    let gus_path = format!("/v1/orders/{gus}");
+    assert!(asked.iter().any(|s| s.path == gus_path), "{asked:#?}");
+
     // Billing groups, then the assets: FP-3's new shelf comes with the full read.
+    let before = fp.seen().len();
     desk.sync().await;
     assert_eq!(shelf().await, "Shelf 2");
+    assert!(
+        !fp.seen()[before..].iter().any(|s| s.path == gus_path),
+        "{:#?}",
+        &fp.seen()[before..]
+    );
     desk.sync().await;
     assert_eq!(shelf().await, "Shelf 9");
 }

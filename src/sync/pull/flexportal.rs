@@ -226,7 +226,19 @@ async fn windows(
             .bind(today.format("%Y-%m-%d").to_string())
             .fetch_all(db.pool())
             .await?;
-        let mut left: Vec<String> = held.into_iter().filter(|id| !seen.contains(id)).collect();
+        // Those FlexPortal answered 404 for before are not asked again.
+        let absent: HashSet<String> =
+            sqlx::query_scalar("SELECT id FROM sync_absent WHERE bu_id = ? AND kind = ?")
+                .bind(&bu.id)
+                .bind(k.kind)
+                .fetch_all(db.pool())
+                .await?
+                .into_iter()
+                .collect();
+        let mut left: Vec<String> = held
+            .into_iter()
+            .filter(|id| !seen.contains(id) && !absent.contains(id))
+            .collect();
         if g.kind == "payment" {
             // A collection day: a day's payments read as a list when that takes fewer
             // requests than reading those that left the window one by one.
@@ -240,6 +252,15 @@ async fn windows(
         left.truncate(lookups);
         lookups -= left.len();
         let got = by_id(client, k, &left, report).await?;
+        let found: HashSet<&str> = got
+            .iter()
+            .filter_map(|o| o.get(k.id).and_then(Value::as_str))
+            .collect();
+        let missing: Vec<&String> = left
+            .iter()
+            .filter(|id| !found.contains(id.as_str()))
+            .collect();
+        remember_absent(db, bu, k, &missing, now).await?;
         write(db, client, bu, k, &got, report).await?;
         if g.kind == "order" {
             // Orders with more devices out on FlexPortal than subscriptions here (activated
@@ -261,6 +282,32 @@ async fn windows(
             lookups = lookups.saturating_sub(behind.len());
         }
     }
+    Ok(())
+}
+
+/// Records FlexPortal does not have, so that the windows do not look them up again.
+async fn remember_absent(
+    db: &Db,
+    bu: &BusinessUnit,
+    k: &Kind,
+    ids: &[&String],
+    now: &str,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.write().await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO sync_absent (bu_id, kind, id, checked_at)
+         SELECT ?1, ?2, value, ?3 FROM json_each(?4)",
+    )
+    .bind(&bu.id)
+    .bind(k.kind)
+    .bind(now)
+    .bind(serde_json::to_string(ids)?)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
