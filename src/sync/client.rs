@@ -301,6 +301,20 @@ impl Client {
         Ok(v)
     }
 
+    /// One record of a synced kind by its id (`GET {path}/{id}`), unwrapped where the remote
+    /// wraps it (`{success, payment}`); None for 404.
+    pub async fn get_one(
+        &self,
+        k: &super::kinds::Kind,
+        id: &str,
+    ) -> Result<Option<Value>, ReadError> {
+        let v = self.get(&format!("{}/{id}", k.path), &[]).await?;
+        Ok(match (v, k.one) {
+            (Some(mut w), Some(key)) if w.get(key).is_some() => Some(w[key].take()),
+            (other, _) => other,
+        })
+    }
+
     /// GET as the remote has it (its ids).
     pub(super) async fn get_raw(
         &self,
@@ -388,13 +402,8 @@ pub async fn remote_state(client: &Client, refs: &[String]) -> Value {
         let Some(k) = super::kinds::kind_named(kind) else {
             continue;
         };
-        let path = format!("{}/{key}", k.path);
-        if let Ok(v) = client.get(&path, &[]).await {
-            let v = match (v, k.one) {
-                (Some(mut w), Some(key)) if w.get(key).is_some() => w[key].take(),
-                (other, _) => other.unwrap_or(Value::Null),
-            };
-            out.insert(r.clone(), v);
+        if let Ok(v) = client.get_one(k, key).await {
+            out.insert(r.clone(), v.unwrap_or(Value::Null));
         }
     }
     Value::Object(out)

@@ -6,7 +6,7 @@
 use super::SyncMeasure;
 use crate::error::Result;
 use crate::services::{payments, BusinessUnit, Ctx};
-use crate::sync::{client::Client, pull, remote};
+use crate::sync::{client::Client, pull};
 use crate::Core;
 use std::time::{Duration, Instant};
 
@@ -31,20 +31,7 @@ pub async fn passes(
     orders: usize,
 ) -> Result<Vec<SyncMeasure>> {
     let (desk, ctx) = (p.desk, p.ctx);
-    remote::save(
-        &desk.db,
-        ctx,
-        &desk.desk.id,
-        remote::RemoteInput {
-            kind: Some("flexportal".into()),
-            base_url: p.url.into(),
-            tenant_id: p.hub_ctx.bu.id.clone(),
-            api_key: Some(p.key.into()),
-            enabled: Some(true),
-            pull_every_s: Some(3600),
-        },
-    )
-    .await?;
+    super::set_remote(desk, ctx, "flexportal", p.url, &p.hub_ctx.bu.id, p.key).await?;
     // The desk holds the hub's copy: it has read the business whole.
     pull::mark_read_whole(&desk.db, &ctx.bu.id, &ctx.now).await?;
     // A business's open orders are those awaiting devices, a few days' worth; the generator's
@@ -53,10 +40,7 @@ pub async fn passes(
     for (db, bu) in [(&p.hub.db, &p.hub_ctx.bu), (&desk.db, &ctx.bu)] {
         settle_orders(db, bu).await?;
     }
-    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
-        .await?
-        .expect("remote");
-    let client = Client::new(r, Duration::from_secs(60), &desk.db);
+    let client = super::client_of(desk, ctx).await?;
     let mut out = vec![measure(p, &client, "nothing changed").await?.0];
 
     // The day elsewhere: payments collected, orders from the webshop.

@@ -85,21 +85,42 @@ async fn desk_with_remote(
 ) -> Result<(Core, Ctx)> {
     let (desk, admin, bu) = scratch(path, clock, "Bench desk", "BNL", 0).await?;
     let ctx = Ctx::new(admin.actor(), bu.clone(), &desk.desk.code, clock.now_utc());
+    set_remote(&desk, &ctx, "hub", hub_url, hub_bu, key).await?;
+    Ok((desk, ctx))
+}
+
+/// The desk's remote: of `kind`, at `url`, its unit and key (read hourly: the bench pulls).
+async fn set_remote(
+    desk: &Core,
+    ctx: &Ctx,
+    kind: &str,
+    url: &str,
+    remote_bu: &str,
+    key: &str,
+) -> Result<()> {
     remote::save(
         &desk.db,
-        &ctx,
+        ctx,
         &desk.desk.id,
         remote::RemoteInput {
-            kind: Some("hub".into()),
-            base_url: hub_url.into(),
-            tenant_id: hub_bu.into(),
+            kind: Some(kind.into()),
+            base_url: url.into(),
+            tenant_id: remote_bu.into(),
             api_key: Some(key.into()),
             enabled: Some(true),
             pull_every_s: Some(3600),
         },
     )
     .await?;
-    Ok((desk, ctx))
+    Ok(())
+}
+
+/// A client for the desk's remote, a minute a request.
+async fn client_of(desk: &Core, ctx: &Ctx) -> Result<Client> {
+    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
+        .await?
+        .expect("remote");
+    Ok(Client::new(r, Duration::from_secs(60), &desk.db))
 }
 
 pub async fn run(dir: &Path, o: &SyncBenchOptions, log: &dyn Fn(&str)) -> Result<Vec<SyncMeasure>> {
@@ -230,10 +251,7 @@ async fn pull_measure(
             .execute(desk.db.pool())
             .await?;
     }
-    let r = remote::load(&desk.db, &desk.desk.id, &ctx.bu.id)
-        .await?
-        .expect("remote");
-    let client = Client::new(r, Duration::from_secs(60), &desk.db);
+    let client = client_of(&desk, &ctx).await?;
     let t = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
     let report = pull::pull(

@@ -17,6 +17,7 @@
 //! Until the first full read has ended (a new desk, or a remote just set), a pass reads whole.
 
 use super::*;
+use crate::services::day_text;
 use crate::sync::kinds::kind_named;
 
 /// Pages of the full read in one pass once FlexPortal has been read whole (a page is 100
@@ -41,15 +42,15 @@ pub(super) async fn pass(
     report: &mut PullReport,
     progress: &(dyn Fn(&PullReport) + Send + Sync),
 ) -> Result<()> {
-    let cycles: i64 =
-        sqlx::query_scalar("SELECT pulled FROM sync_cursors WHERE bu_id = ? AND list = ?")
+    let (cycles, at): (i64, Option<String>) =
+        sqlx::query_as("SELECT pulled, cursor FROM sync_cursors WHERE bu_id = ? AND list = ?")
             .bind(&bu.id)
             .bind(FULL_READ)
             .fetch_optional(db.pool())
             .await?
-            .unwrap_or(0);
+            .unwrap_or((0, None));
     if cycles == 0 {
-        full_read(db, client, bu, now, None, report, progress).await?;
+        full_read(db, client, bu, now, at, None, report, progress).await?;
         return Ok(());
     }
     let today = now
@@ -57,34 +58,44 @@ pub(super) async fn pass(
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .ok_or_else(|| Error::internal(format!("'{now}' is not a time.")))?;
     windows(db, client, bu, now, today, report, progress).await?;
-    full_read(db, client, bu, now, Some(pages.max(1)), report, progress).await?;
+    full_read(
+        db,
+        client,
+        bu,
+        now,
+        at,
+        Some(pages.max(1)),
+        report,
+        progress,
+    )
+    .await?;
     Ok(())
 }
 
-/// Read the lists whole, from where the full read stands, `budget` pages at most; whether a
-/// cycle ended.
+/// Read the lists whole, from where the full read stands (`at`, the list being read), `budget`
+/// pages at most; whether a cycle ended.
+#[allow(clippy::too_many_arguments)]
 async fn full_read(
     db: &Db,
     client: &Client,
     bu: &BusinessUnit,
     now: &str,
+    mut at: Option<String>,
     budget: Option<u64>,
     report: &mut PullReport,
     progress: &(dyn Fn(&PullReport) + Send + Sync),
 ) -> Result<bool> {
-    let at: Option<String> =
-        sqlx::query_scalar("SELECT cursor FROM sync_cursors WHERE bu_id = ? AND list = ?")
-            .bind(&bu.id)
-            .bind(FULL_READ)
-            .fetch_optional(db.pool())
-            .await?
-            .flatten();
     let start = at
+        .as_deref()
         .and_then(|l| KINDS.iter().position(|k| k.list == l))
         .unwrap_or(0);
     let mut left = budget;
     for k in &KINDS[start..] {
-        set_place(db, bu, now, Some(k.list), false).await?;
+        // The place is saved when the read moves on to another list.
+        if at.as_deref() != Some(k.list) {
+            set_place(db, &bu.id, now, Some(k.list), false).await?;
+            at = Some(k.list.to_string());
+        }
         if left == Some(0) {
             return Ok(false);
         }
@@ -104,7 +115,7 @@ async fn full_read(
             return Ok(false);
         }
     }
-    set_place(db, bu, now, None, true).await?;
+    set_place(db, &bu.id, now, None, true).await?;
     sweep_groups(db, client, bu).await?;
     Ok(true)
 }
@@ -113,28 +124,11 @@ async fn full_read(
 /// business some other way: the bench's).
 #[cfg(feature = "bench")]
 pub async fn mark_read_whole(db: &Db, bu_id: &str, now: &str) -> Result<()> {
-    let mut tx = db.write().await?;
-    sqlx::query(
-        "INSERT INTO sync_cursors (bu_id, list, token, pulled, updated_at) VALUES (?1, ?2, ?3, 1, ?3)
-         ON CONFLICT (bu_id, list) DO UPDATE SET cursor = NULL, token = ?3, pulled = max(pulled, 1), updated_at = ?3",
-    )
-    .bind(bu_id)
-    .bind(FULL_READ)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    set_place(db, bu_id, now, None, true).await
 }
 
 /// Save where the full read stands; `ended`: a cycle ended now.
-async fn set_place(
-    db: &Db,
-    bu: &BusinessUnit,
-    now: &str,
-    list: Option<&str>,
-    ended: bool,
-) -> Result<()> {
+async fn set_place(db: &Db, bu_id: &str, now: &str, list: Option<&str>, ended: bool) -> Result<()> {
     let mut tx = db.write().await?;
     sqlx::query(
         "INSERT INTO sync_cursors (bu_id, list, token, cursor, pulled, updated_at)
@@ -143,7 +137,7 @@ async fn set_place(
            token = CASE WHEN ?4 THEN ?5 ELSE sync_cursors.token END,
            pulled = sync_cursors.pulled + ?4, updated_at = excluded.updated_at",
     )
-    .bind(&bu.id)
+    .bind(bu_id)
     .bind(FULL_READ)
     .bind(list)
     .bind(ended as i64)
@@ -163,16 +157,14 @@ struct Group {
     expected: Option<&'static str>,
 }
 
-fn groups(today: chrono::NaiveDate) -> Vec<Group> {
-    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    let from = day(today - chrono::Duration::days(PAYMENT_WINDOW_DAYS));
-    let to = day(today);
+/// The windows; payments are due from `from` to `to` (days).
+fn groups(from: &str, to: &str) -> Vec<Group> {
     let status = |s: &str| vec![("status", s.to_string())];
     let due = |s: &str| {
         vec![
             ("status", s.to_string()),
-            ("dueDateFrom", from.clone()),
-            ("dueDateTo", to.clone()),
+            ("dueDateFrom", from.to_string()),
+            ("dueDateTo", to.to_string()),
         ]
     };
     vec![
@@ -210,7 +202,9 @@ async fn windows(
     progress: &(dyn Fn(&PullReport) + Send + Sync),
 ) -> Result<()> {
     let mut lookups = LOOKUPS_PER_PASS;
-    for g in groups(today) {
+    let from = day_text(today - chrono::Duration::days(PAYMENT_WINDOW_DAYS));
+    let to = day_text(today);
+    for g in groups(&from, &to) {
         let k = kind_named(g.kind).expect("a synced kind");
         let mut seen = HashSet::new();
         for q in g.filters {
@@ -219,11 +213,10 @@ async fn windows(
             seen.extend(run.seen);
         }
         let Some(sql) = g.expected else { continue };
-        let from = today - chrono::Duration::days(PAYMENT_WINDOW_DAYS);
         let held: Vec<String> = sqlx::query_scalar(sql)
             .bind(&bu.id)
-            .bind(from.format("%Y-%m-%d").to_string())
-            .bind(today.format("%Y-%m-%d").to_string())
+            .bind(&from)
+            .bind(&to)
             .fetch_all(db.pool())
             .await?;
         // Those FlexPortal answered 404 for before are not asked again.
@@ -444,16 +437,9 @@ async fn by_id(
 ) -> Result<Vec<Value>> {
     let mut out = vec![];
     for id in ids {
-        let v = client
-            .get(&format!("{}/{id}", k.path), &[])
-            .await
-            .map_err(unavailable)?;
+        let v = client.get_one(k, id).await.map_err(unavailable)?;
         report.pages += 1;
-        let obj = match (v, k.one) {
-            (Some(mut w), Some(key)) => w.get_mut(key).map(Value::take),
-            (v, _) => v,
-        };
-        out.extend(obj.filter(Value::is_object));
+        out.extend(v.filter(Value::is_object));
     }
     Ok(out)
 }

@@ -153,7 +153,8 @@ impl ListRead {
     }
 }
 
-/// What reading a list came to: whether it reached its end, and the ids it gave.
+/// What reading a list came to: whether it reached its end, its pages, and the ids it gave (a
+/// list not saved between passes only).
 #[derive(Default)]
 pub(super) struct ListRun {
     pub done: bool,
@@ -249,11 +250,15 @@ pub(super) async fn read_list(
             ));
         }
         run.pages += 1;
-        run.seen.extend(
-            items
-                .iter()
-                .filter_map(|o| o.get(k.id)?.as_str().map(str::to_string)),
-        );
+        // A list read whole within the pass says what it gave (a window); a saved list's pages
+        // (a hub's feed, the full read) are not kept.
+        if r.saved_as.is_none() {
+            run.seen.extend(
+                items
+                    .iter()
+                    .filter_map(|o| o.get(k.id)?.as_str().map(str::to_string)),
+            );
+        }
         if r.parents_first {
             flexportal::parents_first(db, client, bu, k, &items, report).await?;
         }
