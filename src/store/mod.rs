@@ -15,6 +15,7 @@ use std::time::Duration;
 
 pub mod assets;
 pub mod customers;
+pub mod indexes;
 pub mod orders;
 pub mod payments;
 pub mod rows;
@@ -68,6 +69,9 @@ impl Db {
             .max_lifetime(None)
             .connect_with(opts)
             .await?;
+        // Indexes set aside by a copy that never finished are made again before anything
+        // reads the tables (or a migration changes them).
+        indexes::restore(&mut *pool.acquire().await?).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Db { pool })
     }

@@ -3,6 +3,7 @@ use crate::support::TestCore;
 use flexdesk::clock::FixedClock;
 use flexdesk::domain::status::Role;
 use flexdesk::services::{business_units, customers, keys, timeline, users};
+use flexdesk::store::indexes;
 use flexdesk::{Core, ErrorCode};
 use rust_decimal::Decimal;
 
@@ -38,6 +39,54 @@ async fn the_database_is_a_wal_file_that_keeps_the_desk_identity_across_restarts
         .filter(|u| u.role == "admin")
         .count();
     assert_eq!(admins, 1, "exactly one administrator is created, once");
+}
+
+/// The file's index names.
+async fn index_names(core: &Core) -> Vec<String> {
+    sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        .fetch_all(core.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn indexes_set_aside_for_a_bulk_copy_are_made_again_even_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    let clock = FixedClock::at_date(2028, 2, 29);
+    let core = Core::open(&path, clock.clone()).await.unwrap();
+    let all = index_names(&core).await;
+    let mut conn = core.db.pool().acquire().await.unwrap();
+    let n = indexes::set_aside(&mut conn, &["payments", "assets"])
+        .await
+        .unwrap();
+    drop(conn);
+    let left = index_names(&core).await;
+    assert!(n >= 10, "{n}");
+    assert_eq!(left.len(), all.len() - n);
+    assert!(!left.contains(&"payments_open".to_string()), "{left:?}");
+    // The unique serial (an index SQLite made for a constraint) is never set aside.
+    assert!(
+        left.iter()
+            .any(|i| i.starts_with("sqlite_autoindex_assets")),
+        "{left:?}"
+    );
+    // The desk stops before the copy ends: opening the file makes them again.
+    core.db.close().await;
+    drop(core);
+    let again = Core::open(&path, clock).await.unwrap();
+    assert_eq!(index_names(&again).await, all);
+    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM indexes_set_aside")
+        .fetch_one(again.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0);
+    let mut conn = again.db.pool().acquire().await.unwrap();
+    assert_eq!(
+        indexes::restore(&mut conn).await.unwrap(),
+        0,
+        "nothing is left to make"
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,26 @@ use crate::sync::{
     activate, add_laptops, assert_converged, first_payment, new_order, reserve_port, Node,
 };
 use serde_json::{json, Value};
+use sqlx::{Connection, SqliteConnection};
+use std::path::Path;
+
+/// A file's indexes (name and definition) and how many wait in `indexes_set_aside`.
+async fn schema_of(db: &Path) -> (Vec<(String, String)>, i64) {
+    let mut c = SqliteConnection::connect(&format!("sqlite:{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let ix = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    let waiting = sqlx::query_scalar("SELECT count(*) FROM indexes_set_aside")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    (ix, waiting)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_desk_copies_the_hubs_tables_then_follows_its_changes_by_the_lists() {
@@ -57,6 +77,10 @@ async fn a_new_desk_copies_the_hubs_tables_then_follows_its_changes_by_the_lists
     assert_eq!(pull["problems"], json!([]), "{report}");
     assert_eq!(pull["read"], 0, "nothing changed since the copy: {report}");
     assert_converged(&[&hub, &desk]).await;
+    // The lists' indexes, set aside while the new desk filled its tables, are all back.
+    let (desk_ix, hub_ix) = (schema_of(&desk.db).await, schema_of(&hub.db).await);
+    assert!(desk_ix.0.len() > 30, "{desk_ix:?}");
+    assert_eq!(desk_ix, hub_ix);
     // The copy is the desk's own: its devices are found by serial, its search finds customers.
     let (s, a) = desk.v1("GET", "/v1/assets/SN-1", Value::Null).await;
     assert_eq!((s, a["status"].clone()), (200, json!("rented_out")), "{a}");
