@@ -265,6 +265,40 @@ async fn api_keys_are_stored_hashed_shown_once_and_revocable() {
         .unwrap();
     assert_eq!(k.bu_id, t.bu.id);
     assert_eq!(k.usage_count, 1, "use is counted");
+    // Within the minute a call is counted without a write; the list shows the exact count, the
+    // row catches up with the next call a minute later.
+    let written = |id: String| {
+        let db = t.core.db.clone();
+        async move {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT usage_count, last_used_at FROM api_keys WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    let first_use = written(k.id.clone()).await;
+    t.clock.advance(chrono::Duration::seconds(30));
+    let k2 = keys::authenticate(&t.core.db, t.clock_now(), &created.secret)
+        .await
+        .unwrap();
+    assert_eq!(k2.usage_count, 2);
+    assert_eq!(
+        written(k.id.clone()).await,
+        first_use,
+        "no write within the minute"
+    );
+    let listed = keys::list(&t.core.db, &t.bu.id).await.unwrap();
+    assert_eq!(listed.iter().find(|x| x.id == k.id).unwrap().usage_count, 2);
+    t.clock.advance(chrono::Duration::seconds(31));
+    keys::authenticate(&t.core.db, t.clock_now(), &created.secret)
+        .await
+        .unwrap();
+    let (count, at) = written(k.id.clone()).await;
+    assert_eq!(count, 3);
+    assert_eq!(at, flexdesk::clock::stamp(t.clock_now()));
     assert_code!(
         keys::authenticate(&t.core.db, t.clock_now(), "pk_live_wrong").await,
         ErrorCode::InvalidToken
