@@ -350,6 +350,59 @@ pub struct QuotePdfReq {
     pub effective_date: Option<String>,
 }
 
+/// A quoted price as the invoice will state it: the price, its VAT, and what will be invoiced.
+fn charge_lines(
+    money: &dyn Fn(crate::money::Money) -> String,
+    what: &str,
+    c: &subs::QuoteCharge,
+) -> Vec<(String, String)> {
+    let rate = format!("{} %", c.tax_rate);
+    if c.reverse_charge {
+        return vec![
+            (format!("{what} (no VAT: reverse charge)"), money(c.net)),
+            ("To be invoiced".into(), money(c.gross)),
+        ];
+    }
+    if c.tax_inclusive {
+        vec![
+            (format!("{what} (incl. {rate} VAT)"), money(c.gross)),
+            (format!("of which VAT {rate}"), money(c.tax)),
+            ("To be invoiced".into(), money(c.gross)),
+        ]
+    } else {
+        vec![
+            (format!("{what} (excl. VAT)"), money(c.net)),
+            (format!("VAT {rate}"), money(c.tax)),
+            ("To be invoiced".into(), money(c.gross)),
+        ]
+    }
+}
+
+/// What a quote's customer should know besides the price: the reverse charge, and what stays due.
+fn charge_notes(
+    money: &dyn Fn(crate::money::Money) -> String,
+    c: &subs::QuoteCharge,
+    due: &subs::StillDue,
+    date: &str,
+) -> Vec<String> {
+    let mut notes = vec![];
+    if c.reverse_charge {
+        notes.push("VAT reverse charge: the customer accounts for the VAT.".to_string());
+    }
+    notes.push(match due.payments {
+        0 => format!("Nothing else is due for periods up to {date}."),
+        1 => format!(
+            "Still due besides: 1 open payment for a period up to {date}, {}.",
+            money(due.total)
+        ),
+        n => format!(
+            "Still due besides: {n} open payments for periods up to {date}, {} in all.",
+            money(due.total)
+        ),
+    });
+    notes
+}
+
 /// A buyout or early-return quote as a PDF, from the same calculation the dialogs show.
 pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
     let ctx: Ctx = s.ctx()?;
@@ -380,7 +433,17 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             if !b.flat_fee.0.is_zero() {
                 amounts.push(("Fee".into(), money(b.flat_fee)));
             }
-            amounts.push(("Buyout price".into(), money(q.buyout_price)));
+            amounts.extend(charge_lines(&money, "Buyout price", &q.charge));
+            let mut notes = vec![format!(
+                "After the buyout the device belongs to the customer. Monthly payments for periods after {} are cancelled.",
+                q.effective_date
+            )];
+            notes.extend(charge_notes(
+                &money,
+                &q.charge,
+                &q.still_due,
+                &q.effective_date,
+            ));
             (
                 "Buyout quote",
                 vec![
@@ -392,7 +455,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                     ("Effective date".into(), q.effective_date.clone()),
                 ],
                 amounts,
-                vec!["After the buyout the device belongs to the customer; no further monthly payments are due.".to_string()],
+                notes,
                 q.serial_number.clone(),
                 q.customer_name.clone(),
             )
@@ -402,11 +465,25 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             let mut notes = Vec::new();
             if q.grace_period_applied {
                 notes.push(format!(
-                    "Returned within the {}-day grace period: no fee.",
-                    q.grace_period_days
+                    "Returned within the {}-day grace period: no fee{}.",
+                    q.grace_period_days,
+                    if bu.settings.grace_return_undoes_first_month {
+                        ", and the months before the return are cancelled, or credited if invoiced"
+                    } else {
+                        ""
+                    }
                 ));
             }
-            notes.push("Monthly payments after the return date are cancelled.".to_string());
+            notes.push(format!(
+                "Monthly payments for periods after the return date ({}) are cancelled.",
+                q.effective_date
+            ));
+            notes.extend(charge_notes(
+                &money,
+                &q.charge,
+                &q.still_due,
+                &q.effective_date,
+            ));
             (
                 "Early return quote",
                 vec![
@@ -417,7 +494,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                     ("Remaining months".into(), q.remaining_months.to_string()),
                     ("Return date".into(), q.effective_date.clone()),
                 ],
-                vec![("Early-return fee".to_string(), money(q.early_return_fee))],
+                charge_lines(&money, "Early-return fee", &q.charge),
                 notes,
                 q.serial_number.clone(),
                 q.customer_name.clone(),

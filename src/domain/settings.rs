@@ -52,6 +52,9 @@ pub struct BuSettings {
     pub early_return_pct: Decimal,
     pub early_return_flat_fee: Money,
     pub grace_period_days: u32,
+    /// A return within the grace period ("changed my mind") undoes the first month too: its open
+    /// payments are cancelled and an invoice already issued for it is credited (docs/rules.md).
+    pub grace_return_undoes_first_month: bool,
     pub contract_end: ContractEnd,
     pub require_confirmed_orders: bool,
     /// Contract lengths offered at the counter (months, 1–120).
@@ -80,6 +83,7 @@ impl Default for BuSettings {
             early_return_pct: Decimal::from(100),
             early_return_flat_fee: Money::ZERO,
             grace_period_days: 14,
+            grace_return_undoes_first_month: true,
             contract_end: ContractEnd::AutoRenewMonthly,
             require_confirmed_orders: true,
             contract_lengths: vec![6, 12, 24, 36],

@@ -440,7 +440,7 @@ async fn activation_can_join_a_group_of_the_same_customer_only() {
     assert_eq!(lines, 24, "its 24 months are lines of the group's payments");
 }
 
-fn pdftotext(bytes: &[u8]) -> String {
+pub(crate) fn pdftotext(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("doc.pdf");
     std::fs::write(&p, bytes).unwrap();

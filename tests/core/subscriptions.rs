@@ -9,7 +9,7 @@ use flexdesk::domain::status::{AssetStatus, OrderStatus, PaymentStatus, Subscrip
 use flexdesk::money::Money;
 use flexdesk::services::payments::{self, MarkPaid, PaymentQuery};
 use flexdesk::services::subscriptions::{self as subs, ActivateInput};
-use flexdesk::services::{assets, customers, dashboard, orders, runs};
+use flexdesk::services::{assets, customers, dashboard, invoices, orders, runs};
 use flexdesk::ErrorCode;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -899,6 +899,220 @@ async fn buyout_quotes_and_ends_with_the_asset_sold() {
     assert_eq!(
         b2.rental.buyout_details.unwrap().calculation_method,
         "manual_override"
+    );
+}
+
+#[tokio::test]
+async fn quotes_state_vat_what_stays_due_and_may_look_ahead() {
+    let t = shop().await;
+    let db = &t.core.db;
+    let order = t
+        .confirmed_order(
+            "vat@example.nl",
+            json!([{"sku": "LAP", "quantity": 1, "contractLength": 12}]),
+        )
+        .await;
+    let r = subs::activate(db, &t.ctx(), act(&order.order_id, "LAP-1"))
+        .await
+        .unwrap()
+        .rental;
+    let quote = |date: Option<&str>| subs::QuoteInput {
+        rental_id: r.rental_id.clone(),
+        effective_date: date.map(Into::into),
+    };
+    // On the first day 11 months × 89 + 50 % of 1,299 is above the list price: staff are warned.
+    let q = subs::quote_buyout(db, &t.ctx(), quote(None)).await.unwrap();
+    assert!(
+        q.warnings
+            .iter()
+            .any(|w| w.contains("above the device's list price (1299.00 EUR)")),
+        "{:?}",
+        q.warnings
+    );
+    t.go_to(2026, 9, 1);
+    let q = subs::quote_buyout(db, &t.ctx(), quote(None)).await.unwrap();
+    assert_eq!(q.buyout_price, money("1005.50"));
+    assert!(q.warnings.is_empty(), "{:?}", q.warnings);
+    // VAT added on top at the subscription's 21 %: what the invoice will say.
+    assert_eq!(
+        (q.charge.net, q.charge.tax, q.charge.gross),
+        (money("1005.50"), money("211.16"), money("1216.66"))
+    );
+    assert_eq!(
+        (
+            q.charge.tax_rate.as_str(),
+            q.charge.tax_inclusive,
+            q.charge.reverse_charge
+        ),
+        ("21", false, false)
+    );
+    // What stays due: the open payments for periods up to Sep 1, as the schedule has them.
+    let s = schedule(&t, &r.rental_id).await;
+    let open: Vec<_> = s
+        .iter()
+        .filter(|p| p.status == PaymentStatus::Pending && p.period_start.as_str() <= "2026-09-01")
+        .collect();
+    assert!(open.len() >= 8, "{}", open.len());
+    assert_eq!(q.still_due.payments as usize, open.len());
+    assert_eq!(
+        q.still_due.total.0,
+        open.iter().map(|p| p.total.0).sum::<Decimal>()
+    );
+    // Looking ahead a month: one period fewer to buy out, one more still due.
+    let later = subs::quote_buyout(db, &t.ctx(), quote(Some("2026-10-01")))
+        .await
+        .unwrap();
+    assert_eq!(later.remaining_payments, q.remaining_payments - 1);
+    assert_eq!(later.still_due.payments, q.still_due.payments + 1);
+    assert_eq!(later.effective_date, "2026-10-01");
+    // The quote's PDF says the same.
+    let doc = flexdesk::api::dispatch(
+        &t.core,
+        &flexdesk::api::RpcContext {
+            user_id: Some(t.admin.id.clone()),
+            bu_id: Some(t.bu.id.clone()),
+        },
+        "documents.quote",
+        json!({"rentalId": r.rental_id, "kind": "buyout"}),
+    )
+    .await
+    .unwrap();
+    let bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        doc["base64"].as_str().unwrap(),
+    )
+    .unwrap();
+    let text = crate::billing::pdftotext(&bytes);
+    for part in [
+        "Buyout price (excl. VAT)",
+        "VAT 21 %",
+        "To be invoiced",
+        "1,216.66",
+        "for periods after 2026-09-01 are cancelled",
+        "Still due besides",
+    ] {
+        assert!(text.contains(part), "{part} in: {text}");
+    }
+    assert!(!text.contains("no further monthly payments"), "{text}");
+    // Not past the contract's end; and the buyout itself is never dated ahead.
+    assert_code!(
+        subs::quote_buyout(db, &t.ctx(), quote(Some("2027-03-01"))).await,
+        ErrorCode::ValidationError
+    );
+    let ahead = subs::BuyoutInput {
+        effective_date: Some("2026-10-01".into()),
+        ..Default::default()
+    };
+    assert_code!(
+        subs::buyout(db, &t.ctx(), &r.rental_id, ahead).await,
+        ErrorCode::ValidationError
+    );
+    // The early-return fee is stated the same way, and leaves the same due.
+    let e = subs::quote_early_return(db, &t.ctx(), quote(None))
+        .await
+        .unwrap();
+    assert_eq!(e.charge.net, e.early_return_fee);
+    assert_eq!(e.still_due.payments, q.still_due.payments);
+}
+
+/// A subscription's first monthly payment.
+async fn first_rent(t: &TestCore, rental: &str) -> payments::Payment {
+    schedule(t, rental)
+        .await
+        .into_iter()
+        .find(|p| p.kind.as_str() == "rent")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_return_within_the_grace_period_undoes_the_first_month() {
+    let mut t = shop().await;
+    let db = t.core.db.clone();
+    let order = t
+        .confirmed_order(
+            "mind@example.nl",
+            json!([{"sku": "LAP", "quantity": 3, "contractLength": 12}]),
+        )
+        .await;
+    let mut rentals = vec![];
+    for sn in ["LAP-1", "LAP-2", "LAP-3"] {
+        rentals.push(
+            subs::activate(&db, &t.ctx(), act(&order.order_id, sn))
+                .await
+                .unwrap()
+                .rental,
+        );
+    }
+    // LAP-1's first month is invoiced, LAP-2's is paid; LAP-3's is only due.
+    let p1 = first_rent(&t, &rentals[0].rental_id).await;
+    let inv = invoices::issue(&db, &t.ctx(), &p1.payment_id)
+        .await
+        .unwrap();
+    let p2 = first_rent(&t, &rentals[1].rental_id).await;
+    payments::mark_paid(&db, &t.ctx(), &p2.payment_id, MarkPaid::default())
+        .await
+        .unwrap();
+    t.go_to(2026, 1, 25);
+    let back = |ctx: flexdesk::services::Ctx, r: &str| {
+        let (db, r) = (db.clone(), r.to_string());
+        async move {
+            subs::early_return(
+                &db,
+                &ctx,
+                &r,
+                subs::EarlyReturnInput {
+                    return_condition: Some("good".into()),
+                    reason: Some("Changed my mind".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // The quote already says nothing stays due.
+    let q = subs::quote_early_return(
+        &db,
+        &t.ctx(),
+        subs::QuoteInput {
+            rental_id: rentals[0].rental_id.clone(),
+            effective_date: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(q.grace_period_applied);
+    assert_eq!(q.still_due.payments, 0);
+    let done = back(t.ctx(), &rentals[0].rental_id).await;
+    assert!(
+        done.message.contains("1 invoice(s) credited"),
+        "{}",
+        done.message
+    );
+    let credited = invoices::get(&db, &t.bu, &inv.invoice_id).await.unwrap();
+    assert!(
+        credited.invoice.credited_by.is_some(),
+        "a credit note corrects it"
+    );
+    assert_eq!(
+        first_rent(&t, &rentals[0].rental_id).await.status,
+        PaymentStatus::Cancelled
+    );
+    // Paid: it stays paid, and the message says what to pay back.
+    let done = back(t.ctx(), &rentals[1].rental_id).await;
+    assert!(done.message.contains("to refund"), "{}", done.message);
+    assert_eq!(
+        first_rent(&t, &rentals[1].rental_id).await.status,
+        PaymentStatus::Paid
+    );
+    // With the unit's setting off, the first month stays due as before.
+    t.settings(|s| s.grace_return_undoes_first_month = false)
+        .await;
+    let done = back(t.ctx(), &rentals[2].rental_id).await;
+    assert!(!done.message.contains("grace"), "{}", done.message);
+    assert_eq!(
+        first_rent(&t, &rentals[2].rental_id).await.status,
+        PaymentStatus::Pending
     );
 }
 

@@ -399,7 +399,22 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
         ));
     }
     let mut tx = db.write().await?;
-    let orig = detail_in(&mut tx, bu, invoice_id).await?;
+    let id = credit_in(&mut tx, ctx, invoice_id, &reason).await?;
+    let inv = get_in(&mut tx, bu, &id).await?;
+    tx.commit().await?;
+    Ok(inv)
+}
+
+/// Credit an invoice inside the caller's transaction (`reason` checked by the caller): a credit
+/// note with the invoice's lines negated, its open payment cancelled. Returns the note's id.
+pub(crate) async fn credit_in(
+    tx: &mut SqliteConnection,
+    ctx: &Ctx,
+    invoice_id: &str,
+    reason: &str,
+) -> Result<String> {
+    let bu = &ctx.bu;
+    let orig = detail_in(&mut *tx, bu, invoice_id).await?;
     if orig.invoice.kind != "invoice" {
         return Err(Error::invalid(
             "invoiceId",
@@ -430,7 +445,7 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
     let rates = rate_totals(&lines);
     let net: i64 = lines.iter().map(|l| l.net).sum();
     let tax: i64 = lines.iter().map(|l| l.tax).sum();
-    let (series, seq, number) = number(&mut tx, ctx, "credit_note").await?;
+    let (series, seq, number) = number(&mut *tx, ctx, "credit_note").await?;
     let id = new_id(prefix::INVOICE);
     let o = &orig.invoice;
     sqlx::query(
@@ -459,7 +474,7 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
     .bind(serde_json::to_string(&orig.buyer)?)
     .bind(serde_json::to_string(&lines)?)
     .bind(serde_json::to_string(&rates)?)
-    .bind(&reason)
+    .bind(reason)
     .bind(&ctx.desk_code)
     .bind(&ctx.actor.name)
     .bind(&ctx.now)
@@ -480,7 +495,7 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
         .rows_affected();
     }
     record(
-        &mut tx,
+        &mut *tx,
         &ctx.actor,
         ctx.at,
         Entry {
@@ -503,9 +518,7 @@ pub async fn credit(db: &Db, ctx: &Ctx, invoice_id: &str, reason: &str) -> Resul
         },
     )
     .await?;
-    let inv = get_in(&mut tx, bu, &id).await?;
-    tx.commit().await?;
-    Ok(inv)
+    Ok(id)
 }
 
 /// Progress of the month-end run.

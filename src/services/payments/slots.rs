@@ -134,6 +134,24 @@ pub(crate) async fn remaining_months(
     Ok(n.max(0) as u32)
 }
 
+/// The open payments (pending, failed or being collected) whose period starts on or before
+/// `date`: what a buyout or a return on that date leaves due. Their count and total, minor units.
+pub(crate) async fn still_due(
+    conn: &mut SqliteConnection,
+    rental_id: &str,
+    date: NaiveDate,
+) -> Result<(u32, i64)> {
+    let (n, total): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(total), 0) FROM payments
+         WHERE rental_id = ? AND status IN ('pending', 'failed', 'processing') AND period_start <= ?",
+    )
+    .bind(rental_id)
+    .bind(day_text(date))
+    .fetch_one(conn)
+    .await?;
+    Ok((n.max(0) as u32, total))
+}
+
 /// Cancel the open (pending or failed) payments whose period starts after `date`; the current
 /// period stays due. Returns how many were cancelled.
 pub(crate) async fn cancel_after(

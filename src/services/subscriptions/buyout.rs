@@ -38,6 +38,38 @@ pub struct BuyoutQuoteView {
     pub serial_number: String,
     pub product_name: String,
     pub customer_name: String,
+    /// The buyout price as the invoice that follows will state it.
+    pub charge: QuoteCharge,
+    /// What the buyout leaves due: open payments for periods up to the effective date.
+    pub still_due: StillDue,
+    /// What staff should look at before quoting (a price above the device's list price).
+    pub warnings: Vec<String>,
+}
+
+/// A quoted amount as it will be invoiced: net, VAT and gross, at the subscription's VAT rate and
+/// the unit's rule (prices with VAT included, or VAT added on top), or with no VAT where the
+/// customer's supplies are reverse-charged.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteCharge {
+    pub net: Money,
+    /// Percent as text, e.g. "21" or "5.5".
+    pub tax_rate: String,
+    pub tax: Money,
+    /// What the customer will be invoiced.
+    pub gross: Money,
+    /// The quoted price includes the VAT (a tax-inclusive unit) rather than having it added.
+    pub tax_inclusive: bool,
+    pub reverse_charge: bool,
+}
+
+/// Open payments (pending, failed or being collected) for periods that start on or before the
+/// effective date: a buyout or a return cancels only the later ones.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StillDue {
+    pub payments: u32,
+    pub total: Money,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -60,6 +92,66 @@ pub struct EarlyReturnQuoteView {
     pub serial_number: String,
     pub product_name: String,
     pub customer_name: String,
+    /// The fee as the invoice that follows will state it.
+    pub charge: QuoteCharge,
+    /// What the return leaves due: open payments for periods up to the return date.
+    pub still_due: StillDue,
+    /// What staff should look at before quoting (a fee above the device's list price).
+    pub warnings: Vec<String>,
+}
+
+/// `price` (minor units, as the unit states prices) as it will be invoiced on `row`.
+fn charge(bu: &BusinessUnit, row: &Row, price: i64) -> QuoteCharge {
+    let rule = row.tax(bu);
+    let a = rule.split(price);
+    QuoteCharge {
+        net: bu.money(a.net),
+        tax_rate: rule.rate.normalize().to_string(),
+        tax: bu.money(a.tax),
+        gross: bu.money(a.total),
+        tax_inclusive: rule.inclusive,
+        reverse_charge: false,
+    }
+}
+
+/// A warning when `price` (the quote's, named `what`) is above the device's list price.
+fn above_list(bu: &BusinessUnit, row: &Row, what: &str, price: i64) -> Vec<String> {
+    match row.list_price {
+        Some(list) if price > list => vec![format!(
+            "The {what} ({}) is above the device's list price ({}).",
+            bu.amount_text(price),
+            bu.amount_text(list)
+        )],
+        _ => vec![],
+    }
+}
+
+/// What a quote on `eff` needs read beside the subscription: what stays due, and whether the
+/// customer's supplies are reverse-charged.
+async fn quote_facts(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    row: &Row,
+    eff: NaiveDate,
+) -> Result<(StillDue, bool)> {
+    let (n, total) = payments::still_due(&mut *conn, &row.id, eff).await?;
+    let reverse = rule_is_zero(row)
+        && crate::services::invoices::reverse_charge_applies(&mut *conn, bu, &row.customer_id)
+            .await?;
+    Ok((
+        StillDue {
+            payments: n,
+            total: bu.money(total),
+        },
+        reverse,
+    ))
+}
+
+fn rule_is_zero(row: &Row) -> bool {
+    row.tax_rate
+        .parse::<Decimal>()
+        .map(|r| r.is_zero())
+        .unwrap_or(false)
 }
 
 pub(super) fn buyout_view(
@@ -99,6 +191,9 @@ pub(super) fn buyout_view(
         serial_number: row.serial_number.clone(),
         product_name: row.product_name.clone(),
         customer_name: row.customer_name.clone(),
+        charge: charge(bu, row, q.price),
+        still_due: StillDue::default(),
+        warnings: above_list(bu, row, "buyout price", q.price),
     };
     (view, q)
 }
@@ -145,6 +240,9 @@ pub(super) fn early_view(
         serial_number: row.serial_number.clone(),
         product_name: row.product_name.clone(),
         customer_name: row.customer_name.clone(),
+        charge: charge(bu, row, q.fee),
+        still_due: StillDue::default(),
+        warnings: above_list(bu, row, "early-return fee", q.fee),
     };
     (view, q)
 }
@@ -152,9 +250,12 @@ pub(super) fn early_view(
 pub async fn quote_buyout(db: &Db, ctx: &Ctx, input: QuoteInput) -> Result<BuyoutQuoteView> {
     let mut conn = db.pool().acquire().await?;
     let row = active_row(&mut conn, &ctx.bu, &input.rental_id).await?;
-    let eff = effective_date(input.effective_date.as_deref(), &row, ctx.today())?;
+    let eff = quote_date(input.effective_date.as_deref(), &row, ctx.today())?;
     let remaining = payments::remaining_months(&mut conn, &row.id, eff).await?;
-    Ok(buyout_view(&ctx.bu, &row, eff, remaining).0)
+    let mut view = buyout_view(&ctx.bu, &row, eff, remaining).0;
+    (view.still_due, view.charge.reverse_charge) =
+        quote_facts(&mut conn, &ctx.bu, &row, eff).await?;
+    Ok(view)
 }
 
 pub async fn quote_early_return(
@@ -164,9 +265,19 @@ pub async fn quote_early_return(
 ) -> Result<EarlyReturnQuoteView> {
     let mut conn = db.pool().acquire().await?;
     let row = active_row(&mut conn, &ctx.bu, &input.rental_id).await?;
-    let eff = effective_date(input.effective_date.as_deref(), &row, ctx.today())?;
+    let eff = quote_date(input.effective_date.as_deref(), &row, ctx.today())?;
     let remaining = payments::remaining_months(&mut conn, &row.id, eff).await?;
-    Ok(early_view(&ctx.bu, &row, eff, remaining).0)
+    let mut view = early_view(&ctx.bu, &row, eff, remaining).0;
+    (view.still_due, view.charge.reverse_charge) =
+        quote_facts(&mut conn, &ctx.bu, &row, eff).await?;
+    if view.grace_period_applied && ctx.bu.settings.grace_return_undoes_first_month {
+        // The return undoes the months before it as well: nothing of them stays due.
+        view.still_due = StillDue {
+            payments: 0,
+            total: ctx.bu.money(0),
+        };
+    }
+    Ok(view)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ pub(super) async fn early_return_in(
     row: &Row,
     eff: NaiveDate,
     a: EarlyArgs,
-) -> Result<(i64, u32)> {
+) -> Result<(i64, u32, String)> {
     let bu = &ctx.bu;
     let remaining = payments::remaining_months(conn, &row.id, eff).await?;
     let (_, q) = early_view(bu, row, eff, remaining);
@@ -108,6 +108,11 @@ pub(super) async fn early_return_in(
         (false, None) => (q.fee, q.method.as_str().to_string(), "auto_calculated"),
     };
     let cancelled = payments::cancel_after(conn, &row.id, eff, "Returned early", &ctx.now).await?;
+    let undone = if q.grace_period_applied && bu.settings.grace_return_undoes_first_month {
+        Some(undo_first_months(conn, ctx, row, eff).await?)
+    } else {
+        None
+    };
     billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
     let charge = if fee > 0 {
         vec![
@@ -163,8 +168,9 @@ pub(super) async fn early_return_in(
         &row.id,
         "early_return",
         format!(
-            "Returned early on {} ({fee_text}; {cancelled} future payments cancelled): {}",
+            "Returned early on {} ({fee_text}; {cancelled} future payments cancelled{}): {}",
             day_text(eff),
+            undone.map(|u| u.text(bu)).unwrap_or_default(),
             a.reason
         ),
         Some((
@@ -173,7 +179,88 @@ pub(super) async fn early_return_in(
         )),
     )
     .await?;
-    Ok((fee, months_between(row.start(), eff)))
+    let said = undone.map(|u| u.text(bu)).unwrap_or_default();
+    Ok((fee, months_between(row.start(), eff), said))
+}
+
+/// What a return within the grace period undid of the months up to the return date.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Undone {
+    /// Open payments cancelled (not yet invoiced).
+    pub cancelled: u64,
+    /// Invoices credited (a credit note each).
+    pub credited: u64,
+    /// Paid already, minor units: for the business to pay back (FlexDesk records no refunds).
+    pub to_refund: i64,
+}
+
+impl Undone {
+    fn text(&self, bu: &BusinessUnit) -> String {
+        let mut t = format!(
+            "; within the grace period: {} earlier payment(s) cancelled, {} invoice(s) credited",
+            self.cancelled, self.credited
+        );
+        if self.to_refund > 0 {
+            t.push_str(&format!(
+                ", {} paid to refund",
+                bu.amount_text(self.to_refund)
+            ));
+        }
+        t
+    }
+}
+
+/// A return within the grace period undoes the months up to the return date as well (the unit's
+/// `graceReturnUndoesFirstMonth`): their open payments not yet invoiced are cancelled, and each
+/// invoice issued for one of them alone is credited. A payment invoiced as a line of a billing
+/// group's invoice stays: that invoice is corrected by hand. What was paid is counted for refund.
+async fn undo_first_months(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    row: &Row,
+    eff: NaiveDate,
+) -> Result<Undone> {
+    let reason = format!(
+        "Returned within the {}-day grace period",
+        ctx.bu.settings.grace_period_days
+    );
+    let before = "rental_id = ? AND kind IN ('rent', 'prorated') AND period_start <= ?";
+    let cancelled = sqlx::query(&format!(
+        "UPDATE payments SET status = 'cancelled', cancel_reason = ?, updated_at = ?
+         WHERE {before} AND status IN ('pending', 'failed') AND invoice_id IS NULL AND consolidated_into IS NULL"
+    ))
+    .bind(&reason)
+    .bind(&ctx.now)
+    .bind(&row.id)
+    .bind(day_text(eff))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let to_refund: i64 = sqlx::query_scalar(&format!(
+        "SELECT coalesce(sum(total), 0) FROM payments WHERE {before} AND status = 'paid'"
+    ))
+    .bind(&row.id)
+    .bind(day_text(eff))
+    .fetch_one(&mut *conn)
+    .await?;
+    let invoices: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT i.id FROM payments p JOIN invoices i ON i.id = p.invoice_id
+         WHERE p.{} AND p.status <> 'cancelled' AND i.kind = 'invoice'
+           AND NOT EXISTS (SELECT 1 FROM invoices c WHERE c.corrects_id = i.id)",
+        before.replace(" AND ", " AND p.")
+    ))
+    .bind(&row.id)
+    .bind(day_text(eff))
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &invoices {
+        crate::services::invoices::credit_in(&mut *conn, ctx, id, &reason).await?;
+    }
+    Ok(Undone {
+        cancelled,
+        credited: invoices.len() as u64,
+        to_refund,
+    })
 }
 
 /// The device is back at the warehouse: `returned` (awaiting inspection) with its condition.
@@ -228,7 +315,7 @@ pub async fn early_return(
     let mut tx = db.write().await?;
     let row = active_row(&mut tx, bu, id).await?;
     let eff = effective_date(eff_raw.as_deref(), &row, ctx.today())?;
-    let (fee, months) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
+    let (fee, months, undone) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
     let rental = ended(
         &mut tx,
         ctx,
@@ -241,7 +328,7 @@ pub async fn early_return(
     tx.commit().await?;
     Ok(ReturnedEarly {
         message: format!(
-            "{} returned early; fee {}.",
+            "{} returned early; fee {}{undone}.",
             row.serial_number,
             bu.amount_text(fee)
         ),
@@ -373,11 +460,11 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
                 ..early.clone()
             });
             let args = early_args(bu, early)?;
-            let (fee, _) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
+            let (fee, _, undone) = early_return_in(&mut tx, ctx, &row, eff, args).await?;
             (
                 fee,
                 format!(
-                    "{} returned early; fee {}.",
+                    "{} returned early; fee {}{undone}.",
                     row.serial_number,
                     bu.amount_text(fee)
                 ),

@@ -231,14 +231,30 @@ pub(super) async fn event(
 
 /// An effective date sent with an action: not before the start, not after today.
 pub(super) fn effective_date(raw: Option<&str>, row: &Row, today: NaiveDate) -> Result<NaiveDate> {
-    let Some(t) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(today.max(row.start()));
-    };
-    let d = parse_day("effectiveDate", t)?;
+    let d = quote_date(raw, row, today)?;
     if d > today {
         return Err(Error::invalid(
             "effectiveDate",
             "The effective date cannot be in the future.",
+        ));
+    }
+    Ok(d)
+}
+
+/// The date a quote is for: today by default; a later day ("what if it is bought out next
+/// month") up to the contract's end, but never before its start.
+pub(super) fn quote_date(raw: Option<&str>, row: &Row, today: NaiveDate) -> Result<NaiveDate> {
+    let Some(t) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(today.max(row.start()));
+    };
+    let d = parse_day("effectiveDate", t)?;
+    if d > today && d > row.end() {
+        return Err(Error::invalid(
+            "effectiveDate",
+            format!(
+                "A quote can look ahead to the contract's end ({}) at most.",
+                row.end_date
+            ),
         ));
     }
     if d < row.start() {

@@ -180,6 +180,15 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
               <Field label="Grace period (days)" error={err("gracePeriodDays")}>
                 <Input type="number" min={0} value={st.gracePeriodDays} onChange={(e) => set("gracePeriodDays", int(e.target.value))} />
               </Field>
+              <div className="field">
+                <span className="field-label">Return within the grace period</span>
+                <Check
+                  label="Undoes the first month too (cancelled, or credited if invoiced)"
+                  checked={st.graceReturnUndoesFirstMonth}
+                  onChange={(v) => set("graceReturnUndoesFirstMonth", v)}
+                  testId="settings-grace-undo"
+                />
+              </div>
               <Field label="Late fee">
                 <Select value={st.lateFeeKind} onChange={(e) => set("lateFeeKind", e.target.value as BuSettings["lateFeeKind"])}>
                   <Options list={LATE_FEE} />

@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from "react";
 import { createPortal } from "react-dom";
+import type { QuoteCharge } from "../../lib/api/bindings/QuoteCharge";
 import type { Rental } from "../../lib/api/bindings/Rental";
+import type { StillDue } from "../../lib/api/bindings/StillDue";
 import { call } from "../../lib/api/client";
 import { RETURN_CONDITIONS } from "../../lib/conditions";
 import { formatDate, formatMoney as formatMoneyText, months, todayIso, words } from "../../lib/format";
@@ -26,6 +28,48 @@ function QuoteLine(props: { label: ReactNode; value: ReactNode; strong?: boolean
         {props.value}
       </span>
     </div>
+  );
+}
+
+/** A quoted price as the invoice will state it: the price, its VAT, and what will be invoiced. */
+function chargeLines(what: string, c: QuoteCharge, money: (m: string) => string): [string, string][] {
+  if (c.reverseCharge) return [[`${what} (no VAT: reverse charge)`, money(c.net)]];
+  if (c.taxInclusive)
+    return [
+      [`${what} (incl. ${c.taxRate} % VAT)`, money(c.gross)],
+      [`of which VAT ${c.taxRate} %`, money(c.tax)],
+    ];
+  return [
+    [`${what} (excl. VAT)`, money(c.net)],
+    [`VAT ${c.taxRate} %`, money(c.tax)],
+  ];
+}
+
+/** What stays due besides the quoted price: the open payments for periods up to the date. */
+function stillDueText(d: StillDue, date: string, money: (m: string) => string): string {
+  if (d.payments === 0) return `Nothing else is due for periods up to ${formatDate(date)}.`;
+  const what = d.payments === 1 ? "1 open payment" : `${d.payments} open payments`;
+  return `Still due besides: ${what} for periods up to ${formatDate(date)}, ${money(d.total)}.`;
+}
+
+/** The quote's VAT lines, the amount to be invoiced, what stays due, and staff warnings. */
+function ChargeBox(props: { what: string; charge: QuoteCharge; stillDue: StillDue; date: string; warnings: string[] }) {
+  const s = useSession();
+  return (
+    <>
+      {chargeLines(props.what, props.charge, s.money).map(([k, v]) => (
+        <QuoteLine key={k} label={k} value={v} />
+      ))}
+      <QuoteLine label="To be invoiced" value={s.money(props.charge.gross)} strong testId="sub-quote-total" />
+      <div className="small" data-testid="sub-quote-due">
+        {stillDueText(props.stillDue, props.date, s.money)}
+      </div>
+      {props.warnings.map((w) => (
+        <div key={w} className="small warn-text" data-testid="sub-quote-warning">
+          {w}
+        </div>
+      ))}
+    </>
   );
 }
 
@@ -68,7 +112,7 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
             {lines.map(([k, v]) => (
               <QuoteLine key={k} label={k} value={v} />
             ))}
-            <QuoteLine label="Buyout price" value={s.money(q.buyoutPrice)} strong testId="sub-quote-total" />
+            <ChargeBox what="Buyout price" charge={q.charge} stillDue={q.stillDue} date={q.effectiveDate} warnings={q.warnings} />
             <div className="small muted">
               {q.remainingPayments} scheduled payments are cancelled. Collected so far {s.money(q.totalCollected)}; after the buyout {s.money(q.projectedAfterBuyout)}
               {q.projectedMargin !== null ? `, margin ${s.money(q.projectedMargin)}` : ""}. Depreciated value {s.money(q.depreciatedValue)}.
@@ -108,9 +152,9 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
           title="Buyout quote"
           rental={r}
           date={q.effectiveDate}
-          lines={lines}
-          total={["Buyout price", s.money(q.buyoutPrice)]}
-          note={`After payment the device ${q.productName} (serial ${q.serialNumber}) becomes the customer's property and the ${q.remainingPayments} remaining monthly payments are cancelled.`}
+          lines={[...lines, ...chargeLines("Buyout price", q.charge, s.money)]}
+          total={["To be invoiced", s.money(q.charge.gross)]}
+          note={`After payment the device ${q.productName} (serial ${q.serialNumber}) becomes the customer's property and the ${q.remainingPayments} monthly payments for later periods are cancelled. ${stillDueText(q.stillDue, q.effectiveDate, s.money)}`}
         />
       )}
     </Dialog>
@@ -119,6 +163,7 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
 
 export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quoteOnly: boolean }) {
   const s = useSession();
+  const bu = useBu();
   const r = props.rental;
   const [date, setDate] = useState(todayIso());
   const [condition, setCondition] = useState("");
@@ -131,7 +176,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
   const act = useAction("subscriptions.earlyReturn", { success: (x) => x.message, onSuccess: props.onClose });
   const grace = q
     ? q.gracePeriodApplied
-      ? `Day ${q.daysFromStart}: inside the ${q.gracePeriodDays}-day grace period, so no fee.`
+      ? `Day ${q.daysFromStart}: inside the ${q.gracePeriodDays}-day grace period, so no fee${bu.settings.graceReturnUndoesFirstMonth ? "; the months before the return are cancelled, or credited if invoiced" : ""}.`
       : q.gracePeriodDays > 0
         ? `Day ${q.daysFromStart}: the ${q.gracePeriodDays}-day grace period is over.`
         : "No grace period applies."
@@ -171,7 +216,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
             {lines.map(([k, v]) => (
               <QuoteLine key={k} label={k} value={v} />
             ))}
-            <QuoteLine label="Early-return fee" value={s.money(q.earlyReturnFee)} strong testId="sub-quote-total" />
+            <ChargeBox what="Early-return fee" charge={q.charge} stillDue={q.stillDue} date={q.effectiveDate} warnings={q.warnings} />
             <div className={`small grace ${q.gracePeriodApplied ? "ok" : ""}`}>{grace}</div>
             <div className="small muted">
               Collected so far {s.money(q.totalCollected)}; with the fee {s.money(q.projectedWithFee)}.
@@ -214,7 +259,16 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
           extra={q && <QuoteButtons rental={r} kind="early_return" date={date} />}
         />
       </form>
-      {q && <PrintSheet title="Early-return quote" rental={r} date={q.effectiveDate} lines={lines} total={["Early-return fee", s.money(q.earlyReturnFee)]} note={grace} />}
+      {q && (
+        <PrintSheet
+          title="Early-return quote"
+          rental={r}
+          date={q.effectiveDate}
+          lines={[...lines, ...chargeLines("Early-return fee", q.charge, s.money)]}
+          total={["To be invoiced", s.money(q.charge.gross)]}
+          note={`${grace} ${stillDueText(q.stillDue, q.effectiveDate, s.money)}`}
+        />
+      )}
     </Dialog>
   );
 }

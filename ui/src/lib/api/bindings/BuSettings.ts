@@ -20,7 +20,12 @@ taxRate: string,
 /**
  * Prices include tax (true) or tax is added on top (false).
  */
-taxInclusive: boolean, buyoutMethod: BuyoutMethod, buyoutListPricePct: string, buyoutFlatFee: Money, earlyReturnFee: EarlyReturnFee, earlyReturnPct: string, earlyReturnFlatFee: Money, gracePeriodDays: number, contractEnd: ContractEnd, requireConfirmedOrders: boolean, 
+taxInclusive: boolean, buyoutMethod: BuyoutMethod, buyoutListPricePct: string, buyoutFlatFee: Money, earlyReturnFee: EarlyReturnFee, earlyReturnPct: string, earlyReturnFlatFee: Money, gracePeriodDays: number, 
+/**
+ * A return within the grace period ("changed my mind") undoes the first month too: its open
+ * payments are cancelled and an invoice already issued for it is credited (docs/rules.md).
+ */
+graceReturnUndoesFirstMonth: boolean, contractEnd: ContractEnd, requireConfirmedOrders: boolean, 
 /**
  * Contract lengths offered at the counter (months, 1–120).
  */

@@ -2,6 +2,8 @@
 import type { BuyoutBreakdown } from "./BuyoutBreakdown";
 import type { BuyoutMethod } from "./BuyoutMethod";
 import type { Money } from "./Money";
+import type { QuoteCharge } from "./QuoteCharge";
+import type { StillDue } from "./StillDue";
 
 export type BuyoutQuoteView = { rentalId: string, buyoutPrice: Money, 
 /**
@@ -15,4 +17,16 @@ depreciatedValue: Money, currency: string, method: BuyoutMethod, calculationBrea
 /**
  * Collected plus the buyout price.
  */
-projectedAfterBuyout: Money, projectedMargin: Money | null, effectiveDate: string, serialNumber: string, productName: string, customerName: string, };
+projectedAfterBuyout: Money, projectedMargin: Money | null, effectiveDate: string, serialNumber: string, productName: string, customerName: string, 
+/**
+ * The buyout price as the invoice that follows will state it.
+ */
+charge: QuoteCharge, 
+/**
+ * What the buyout leaves due: open payments for periods up to the effective date.
+ */
+stillDue: StillDue, 
+/**
+ * What staff should look at before quoting (a price above the device's list price).
+ */
+warnings: Array<string>, };
