@@ -281,11 +281,85 @@ impl Checks {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// A negative amount, named by its field's label.
+    pub fn not_negative(&mut self, path: impl Into<String>) {
+        let path = path.into();
+        let message = negative_message(&path);
+        self.fail(path, message);
+    }
     pub fn finish(self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())
         } else {
             Err(Error::invalid_fields(self.0))
         }
+    }
+}
+
+/// "Acquisition cost cannot be negative.", for the field at `path`.
+pub fn negative_message(path: &str) -> String {
+    format!("{} cannot be negative.", field_label(path))
+}
+
+/// A field's path as a person reads it: `acquisitionCost` is "Acquisition cost",
+/// `variants[0].variantSku` is "Variant SKU in row 1".
+pub fn field_label(path: &str) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let name = last.split('[').next().unwrap_or(last);
+    let mut words: Vec<String> = vec![];
+    let mut cur = String::new();
+    for ch in name.chars() {
+        if ch.is_uppercase() && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.extend(ch.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    const ACRONYMS: [&str; 8] = ["sku", "vat", "id", "iban", "bic", "csv", "url", "pin"];
+    let mut out = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if ACRONYMS.contains(&w.as_str()) {
+                w.to_uppercase()
+            } else if i == 0 {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    // The first list index names the row (counted from 1).
+    if let Some(i) = path
+        .split('[')
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        out.push_str(&format!(" in row {}", i + 1));
+    }
+    out
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::field_label;
+
+    #[test]
+    fn paths_read_as_labels() {
+        assert_eq!(field_label("acquisitionCost"), "Acquisition cost");
+        assert_eq!(
+            field_label("variants[0].variantSku"),
+            "Variant SKU in row 1"
+        );
+        assert_eq!(field_label("newMonthlyAmount"), "New monthly amount");
+        assert_eq!(field_label("vatId"), "VAT ID");
+        assert_eq!(field_label("items[2].quantity"), "Quantity in row 3");
     }
 }

@@ -129,10 +129,7 @@ pub fn check_product(p: &ProductFields) -> Result<Option<ProductStatus>> {
         ] {
             if let Some(m) = m {
                 if m.is_negative() {
-                    c.fail(
-                        format!("variants[{i}].{path}"),
-                        "Amounts cannot be negative.",
-                    );
+                    c.not_negative(format!("variants[{i}].{path}"));
                 }
             }
         }
@@ -236,7 +233,7 @@ pub fn parse_tiers(currency: Currency, path: &str, pricing: &Value) -> Result<Ve
         if let Some(o) = obj {
             if let Some(fee) = o.get("setupFee").filter(|v| !v.is_null()) {
                 let fee: Money = serde_json::from_value(fee.clone())
-                    .map_err(|_| bad("setupFee must be a number.".into()))?;
+                    .map_err(|_| bad("The setup fee must be a number.".into()))?;
                 tier.setup_fee = Some(currency.minor(&format!("{path}.setupFee"), fee)?);
             }
             if let Some(d) = o.get("discount").filter(|v| !v.is_null()) {
@@ -443,10 +440,10 @@ mod tests {
         };
         let e = tier(json!({ "setupFee": "-5" })).unwrap_err();
         assert_eq!(e.details[0].path, "variants[0].pricing.setupFee");
-        assert_eq!(e.message, "Amounts cannot be negative.");
+        assert_eq!(e.message, "Setup fee in row 1 cannot be negative.");
         assert_eq!(
             tier(json!({ "setupFee": "free" })).unwrap_err().message,
-            "setupFee must be a number."
+            "The setup fee must be a number."
         );
         assert_eq!(
             tier(json!({ "setupFee": null })).unwrap()[0].setup_fee,

@@ -67,7 +67,7 @@ impl Currency<'_> {
     /// Store form of a user-given amount: exact minor units, never negative.
     pub fn minor(self, path: &str, m: Money) -> Result<i64> {
         if m.is_negative() {
-            return Err(Error::invalid(path, "Amounts cannot be negative."));
+            return Err(Error::invalid(path, crate::error::negative_message(path)));
         }
         m.to_minor(self.exponent).map_err(|_| {
             Error::invalid(
@@ -113,7 +113,7 @@ mod tests {
         assert_eq!(eur.minor("price", m("89.5")).unwrap(), 8950);
         let e = eur.minor("price", m("-1")).unwrap_err();
         assert_eq!(e.details[0].path, "price");
-        assert_eq!(e.message, "Amounts cannot be negative.");
+        assert_eq!(e.message, "Price cannot be negative.");
         let jpy = Currency {
             code: "JPY",
             exponent: 0,

@@ -119,7 +119,7 @@ impl BuSettings {
             ("lateFeeAmount", self.late_fee_amount),
         ] {
             if m.is_negative() {
-                c.fail(path, "Amounts cannot be negative.");
+                c.not_negative(path);
             }
         }
         if self.payment_terms_days > 365 {

@@ -37,6 +37,24 @@ async fn intake_normalises_the_scanned_serial_and_takes_the_variant_cost_and_tod
 }
 
 #[tokio::test]
+async fn a_negative_cost_at_intake_is_refused_by_its_field_name_and_writes_nothing() {
+    let t = TestCore::new().await;
+    t.laptop("LAP-1").await;
+    let bad: assets::AssetInput = serde_json::from_value(
+        json!({"serialNumber": "SN-NEG", "sku": "LAP-1", "acquisitionCost": "-9.99"}),
+    )
+    .unwrap();
+    let e = assets::create(&t.core.db, &t.ctx(), bad).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ValidationError);
+    assert_eq!(e.message, "Acquisition cost cannot be negative.");
+    assert_eq!(e.details[0].path, "acquisitionCost");
+    assert_code!(
+        assets::get(&t.core.db, &t.bu, "SN-NEG").await,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
 async fn a_serial_is_registered_once_per_business_unit() {
     let t = TestCore::new().await;
     t.laptop("LAP-1").await;

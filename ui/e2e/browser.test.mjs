@@ -381,6 +381,28 @@ async function main() {
     await shot("03-intake");
   });
 
+  await step("intake: a scan landing in the Location field is registered; the field keeps what was typed", async () => {
+    const field = tid("intake-location");
+    await field.fill("");
+    await field.focus();
+    // A person types the shelf, key by key.
+    await page.keyboard.type("Shelf B", { delay: 120 });
+    // Then the scanner's burst goes into that same focused field, ended by Enter.
+    const inField = `E2E${uniq()}`;
+    await page.keyboard.type(inField, { delay: 5 });
+    await page.keyboard.press("Enter");
+    const row = tid("intake-log").locator('[data-testid="intake-row"][data-outcome="added"]').filter({ hasText: inField }).first();
+    await row.waitFor();
+    const value = await field.inputValue();
+    assert(value === "Shelf B", `Location reads "${value}"`);
+    const text = await row.innerText();
+    assert(text.includes("at Shelf B."), `the asset is registered at the typed location: "${text}"`);
+    assert((await tid("intake-count").innerText()).trim() === "2", "intake-count should read 2");
+    assert(await page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "intake-location"), "the focus stays in Location");
+    await shot("03b-intake-scan-in-field");
+    await field.fill("");
+  });
+
   await step("orders: the new order is listed and its detail shows confirmed", async () => {
     await tid("nav-orders").click();
     await tid("screen-title").filter({ hasText: "Orders" }).waitFor();
@@ -728,12 +750,34 @@ async function main() {
     await page.goto(`${base}/#/subscriptions/${rid}`);
     await tid("screen-title").filter({ hasText: scanGood[1] }).waitFor();
     await tid("subscription-schedule").waitFor();
-    await tid("recovery-bar").waitFor();
     await page.getByText("Activated").first().waitFor();
+    // Cost figures are for administrators and accountants: not on a warehouse or counter screen.
+    assert((await tid("recovery-bar").count()) === 0, "a warehouse person sees no cost recovery");
+    assert((await page.getByText("Acquisition cost").count()) === 0, "a warehouse person sees no acquisition cost");
     await shot("22-subscription-detail");
     await tid("sub-quote-buyout").click();
     await tid("sub-quote-total").waitFor();
     assert((await tid("sub-action-confirm").count()) === 0, "a warehouse person gets the quote, not the buyout");
+    // The quote says what will be invoiced (VAT included) and what stays due besides.
+    const digits = (t) => t.replace(/[^0-9]/g, "");
+    const q = await rpc(base, "subscriptions.quoteBuyout", { rentalId: rid }, actx);
+    assert(digits(await tid("sub-quote-total").innerText()) === digits(q.charge.gross), `shown ${await tid("sub-quote-total").innerText()}, invoiced ${q.charge.gross}`);
+    assert(q.charge.reverseCharge || digits(q.charge.gross) !== digits(q.charge.net), "the invoiced amount carries VAT");
+    await tid("sub-quote").getByText("To be invoiced").waitFor();
+    await tid("sub-quote").getByText(/VAT/).first().waitFor();
+    await tid("sub-quote-due").waitFor();
+    assert((await tid("sub-quote-figures").count()) === 0, "no margin or depreciated value on the quote a customer may see");
+    // Looking a month ahead: the quote follows the date.
+    const ahead = new Date(`${q.effectiveDate}T12:00:00Z`);
+    ahead.setUTCMonth(ahead.getUTCMonth() + 1);
+    const aheadIso = ahead.toISOString().slice(0, 10);
+    const qa = await rpc(base, "subscriptions.quoteBuyout", { rentalId: rid, effectiveDate: aheadIso }, actx);
+    await tid("sub-quote-date").fill(aheadIso);
+    await page.waitForFunction(
+      (want) => (document.querySelector('[data-testid="sub-quote-total"]')?.textContent ?? "").replace(/[^0-9]/g, "") === want,
+      digits(qa.charge.gross),
+    );
+    assert(qa.stillDue.payments >= q.stillDue.payments, `a month ahead leaves ${qa.stillDue.payments} due, today ${q.stillDue.payments}`);
     assert((await tid("print-quote").count()) === 1, "the printable quote is there");
     await page.emulateMedia({ media: "print" });
     await page.screenshot({ path: join(shots, "23-buyout-quote-print.png"), fullPage: true });
@@ -786,6 +830,10 @@ async function main() {
     await tid("nav-dashboard").click();
     await tid("dash-recovery").waitFor();
     await shot("26-dashboard");
+    // The accountant sees a subscription's cost recovery, which the warehouse did not.
+    const figuresSub = await rpc(base, "subscriptions.list", { serialNumber: scanGood[1] }, actx);
+    await page.goto(`${base}/#/subscriptions/${figuresSub.items[0].rentalId}`);
+    await tid("recovery-bar").waitFor();
     await page.goto(`${base}/#/assets/${scanGood[0]}`);
     await tid("asset-history-row").first().waitFor();
     await tid("asset-recovery").waitFor();

@@ -23,3 +23,12 @@ export const ROLE_TEXT: Record<string, string> = {
   warehouse: "Warehouse — intake and labels, scan station, returns",
   accountant: "Accountant — payments, invoices and month end, billing groups, exports",
 };
+
+/**
+ * Acquisition cost, margin, profit, cost recovery and depreciated value are the business's own
+ * figures: shown to administrators and accountants, never on a screen the counter (or the
+ * warehouse) turns to a customer.
+ */
+export function seesCostFigures(role: string | undefined): boolean {
+  return role === "admin" || role === "accountant";
+}

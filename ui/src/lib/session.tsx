@@ -3,7 +3,7 @@ import { call, setContext, type CommandName } from "./api/client";
 import type { Bootstrap } from "./api/bindings/Bootstrap";
 import type { BusinessUnit } from "./api/bindings/BusinessUnit";
 import type { User } from "./api/bindings/User";
-import { roleCan } from "./access";
+import { roleCan, seesCostFigures } from "./access";
 import { formatMoney } from "./format";
 
 const USER_KEY = "flexdesk.userId";
@@ -21,6 +21,8 @@ export interface Session {
   refreshBusinessUnits(select?: string): Promise<void>;
   refreshUsers(): Promise<void>;
   can(cmd: CommandName): boolean;
+  /** Whether this person sees the business's cost figures (margin, profit, cost recovery). */
+  figures: boolean;
   /** An amount in this business unit's currency. */
   money(amount: string | null | undefined): string;
 }
@@ -112,6 +114,7 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
       refreshBusinessUnits,
       refreshUsers,
       can: (cmd) => roleCan(user.role, cmd),
+      figures: seesCostFigures(user.role),
       money: (amount) => formatMoney(amount, bu?.currency ?? "EUR", bu?.currencyExponent ?? 2),
     }),
     [boot, user, users, bu, businessUnits, setBu, switchUser, refreshBusinessUnits, refreshUsers],

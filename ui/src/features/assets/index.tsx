@@ -22,7 +22,9 @@ const MANUAL = ASSET_MANUAL_TRANSITIONS;
 export function AssetsArea(props: { parts: string[] }) {
   const [serial] = props.parts;
   // A scanned serial opens that asset, wherever the focus is (outside text fields).
-  const reading = useScanner(true, (code) => navigate("assets", code.trim().toUpperCase()));
+  // A scan anywhere on the screen opens the serial, also one landing in a field that is not for
+  // serials (the search, the SKU filter and the look-up keep what is scanned into them).
+  const reading = useScanner(true, (code) => navigate("assets", code.trim().toUpperCase()), { inFields: true });
   return (
     <>
       {reading && <div className="scan-toast mono">Reading {reading}…</div>}
@@ -71,7 +73,7 @@ function AssetsList() {
             }}
           >
             <span className="field-label">Serial number</span>
-            <Input className="search-input mono" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Starts with… (scan or type, Enter opens)" autoFocus testId="assets-q" />
+            <Input className="search-input mono" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Starts with… (scan or type, Enter opens)" autoFocus testId="assets-q" data-scan-field />
           </form>
           <Field label="Status">
             <Select value={status} onChange={(e) => setStatus(e.target.value)} testId="assets-status-filter">
@@ -84,7 +86,7 @@ function AssetsList() {
             </Select>
           </Field>
           <Field label="SKU" hint="Exact variant SKU">
-            <Input value={sku} onChange={(e) => setSku(e.target.value)} className="mono" placeholder="e.g. T14-G5-…" testId="assets-sku" />
+            <Input value={sku} onChange={(e) => setSku(e.target.value)} className="mono" placeholder="e.g. T14-G5-…" testId="assets-sku" data-scan-field />
           </Field>
         </div>
         <LoadError error={list.error} />
@@ -158,7 +160,7 @@ function AssetDetail(props: { serial: string }) {
         setLookup("");
       }}
     >
-      <Input value={lookup} onChange={(e) => setLookup(e.target.value)} placeholder="Scan or type another serial" className="mono" aria-label="Look up a serial" testId="asset-lookup" />
+      <Input value={lookup} onChange={(e) => setLookup(e.target.value)} placeholder="Scan or type another serial" className="mono" aria-label="Look up a serial" testId="asset-lookup" data-scan-field />
       <button className="btn" disabled={!lookup.trim()}>
         Open
       </button>

@@ -76,33 +76,35 @@ export function DashboardScreen() {
             <Tile label="Past end date" value={d.pastEndDate} sub="Contracts to follow up" link={`${href("subscriptions")}?pastEnd=1`} testId="dash-past-end" tone={d.pastEndDate > 0 ? "warn" : undefined} />
           </div>
           <div className="grid-detail">
-            <Card title="Cost recovery by product">
-              {d.recoveryByProduct.length === 0 && <Empty>No subscriptions yet.</Empty>}
-              {d.recoveryByProduct.length > 0 && (
-                <div className="bars" data-testid="dash-recovery">
-                  {d.recoveryByProduct.map((p) => {
-                    const tone = recoveryTone(p.costRecoveryPercent);
-                    return (
-                      <div key={p.productId} className="bar-row" title={`${p.subscriptions} subscriptions, ${p.active} active`}>
-                        <span className="bar-label">{p.productName}</span>
-                        <span className={`bar-track tone-${tone}`}>
-                          <span className="bar-fill" style={{ width: `${Math.max(0, Math.min(100, p.costRecoveryPercent ?? 0))}%` }} />
-                        </span>
-                        <span className="bar-value">{percent(p.costRecoveryPercent)}</span>
-                        <span className="bar-sub muted small">
-                          {s.money(p.collected)} of {s.money(p.acquisitionCost)} · {p.active}/{p.subscriptions} active
-                        </span>
-                      </div>
-                    );
-                  })}
-                  <div className="bar-legend small muted">
-                    <span className="legend tone-bad">up to 50 %</span>
-                    <span className="legend tone-warn">up to 100 %</span>
-                    <span className="legend tone-ok">above 100 %</span>
+            {s.figures && (
+              <Card title="Cost recovery by product">
+                {d.recoveryByProduct.length === 0 && <Empty>No subscriptions yet.</Empty>}
+                {d.recoveryByProduct.length > 0 && (
+                  <div className="bars" data-testid="dash-recovery">
+                    {d.recoveryByProduct.map((p) => {
+                      const tone = recoveryTone(p.costRecoveryPercent);
+                      return (
+                        <div key={p.productId} className="bar-row" title={`${p.subscriptions} subscriptions, ${p.active} active`}>
+                          <span className="bar-label">{p.productName}</span>
+                          <span className={`bar-track tone-${tone}`}>
+                            <span className="bar-fill" style={{ width: `${Math.max(0, Math.min(100, p.costRecoveryPercent ?? 0))}%` }} />
+                          </span>
+                          <span className="bar-value">{percent(p.costRecoveryPercent)}</span>
+                          <span className="bar-sub muted small">
+                            {s.money(p.collected)} of {s.money(p.acquisitionCost)} · {p.active}/{p.subscriptions} active
+                          </span>
+                        </div>
+                      );
+                    })}
+                    <div className="bar-legend small muted">
+                      <span className="legend tone-bad">up to 50 %</span>
+                      <span className="legend tone-warn">up to 100 %</span>
+                      <span className="legend tone-ok">above 100 %</span>
+                    </div>
                   </div>
-                </div>
-              )}
-            </Card>
+                )}
+              </Card>
+            )}
             <Card title="Assets by status">
               <div className="bars" data-testid="dash-assets">
                 {d.assetsByStatus.map((a) => (

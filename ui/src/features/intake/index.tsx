@@ -138,11 +138,16 @@ export function IntakeScreen() {
     });
   }, []);
 
-  // Keyboard-wedge scanners type the serial and press Enter: no need to click into a field.
-  const buffer = useScanner(allowed, (serial) => {
-    primeAudio();
-    submit(serial);
-  });
+  // Keyboard-wedge scanners type the serial and press Enter: no need to click into a field, and a
+  // scan that lands in Location or the cost is still registered (the field keeps what was typed).
+  const buffer = useScanner(
+    allowed,
+    (serial) => {
+      primeAudio();
+      submit(serial);
+    },
+    { inFields: true },
+  );
 
   const count = log.filter((x) => x.outcome === "added").length;
   const failed = log.filter((x) => x.outcome !== "added" && x.outcome !== "pending");
@@ -221,7 +226,7 @@ export function IntakeScreen() {
               </Select>
             </Field>
             <Field label={`Acquisition cost (${bu.currency})`} hint={chosen?.acquisitionCost ? `Default: ${s.money(chosen.acquisitionCost)}` : "Optional; defaults to the variant's cost."}>
-              <Input value={cost} onChange={(e) => setCost(e.target.value)} inputMode="decimal" placeholder={chosen?.acquisitionCost ?? "0.00"} disabled={!allowed} />
+              <Input value={cost} onChange={(e) => setCost(e.target.value)} inputMode="decimal" placeholder={chosen?.acquisitionCost ?? "0.00"} disabled={!allowed} testId="intake-cost" />
             </Field>
           </div>
         </Card>

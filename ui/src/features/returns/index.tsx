@@ -47,8 +47,9 @@ export function ReturnsDesk() {
     }
   };
 
-  // A scanned serial is checked wherever the focus is (outside text fields).
-  const buffer = useScanner(true, (code) => void look(code));
+  // A scanned serial is checked wherever the focus is, also in the reason or notes fields (which
+  // keep what was typed); the serial field below takes a scan as typed.
+  const buffer = useScanner(true, (code) => void look(code), { inFields: true });
 
   return (
     <>
@@ -63,7 +64,7 @@ export function ReturnsDesk() {
               setSerial("");
             }}
           >
-            <Input className="grow mono search-input" value={serial} onChange={(e) => setSerial(e.target.value)} placeholder="Scan or type the serial number" aria-label="Serial number" testId="returns-serial" />
+            <Input className="grow mono search-input" value={serial} onChange={(e) => setSerial(e.target.value)} placeholder="Scan or type the serial number" aria-label="Serial number" testId="returns-serial" data-scan-field />
             <button className="btn btn-primary" disabled={!serial.trim() || checking} data-testid="returns-check">
               Check
             </button>

@@ -138,13 +138,17 @@ export function ScanStation(props: { parts: string[] }) {
   );
 
   const orderPattern = new RegExp(`^${bu.code}-[A-Z0-9]+-\\d{4,}$`, "i");
-  const buffer = useScanner(allowed, (code) => {
-    primeAudio();
-    const c = code.trim();
-    // An order slip scanned at any time switches to that order; everything else is a serial.
-    if (!ref || orderPattern.test(c)) pickOrder(c);
-    else submit(c);
-  });
+  const buffer = useScanner(
+    allowed,
+    (code) => {
+      primeAudio();
+      const c = code.trim();
+      // An order slip scanned at any time switches to that order; everything else is a serial.
+      if (!ref || orderPattern.test(c)) pickOrder(c);
+      else submit(c);
+    },
+    { inFields: true },
+  );
 
   const progress = o
     ? {
@@ -205,6 +209,7 @@ export function ScanStation(props: { parts: string[] }) {
               placeholder={`Order number, e.g. ${bu.code}-${s.boot.desk.code}-000042`}
               aria-label="Order number"
               testId="scan-order-input"
+              data-scan-field
               autoFocus={!ref}
             />
             <button className="btn" disabled={!orderInput.trim()}>

@@ -220,16 +220,18 @@ function SubscriptionDetail(props: { id: string }) {
           <NotesCard rental={r} />
         </div>
         <div>
-          <Card title="Cost recovery">
-            <RecoveryBar
-              percent={r.costRecoveryPercent}
-              collected={r.totalCollected}
-              cost={r.acquisitionCost}
-              profit={r.currentProfit}
-              breakevenMonths={r.breakevenMonths ?? null}
-              reached={r.hasReachedBreakeven}
-            />
-          </Card>
+          {s.figures && (
+            <Card title="Cost recovery">
+              <RecoveryBar
+                percent={r.costRecoveryPercent}
+                collected={r.totalCollected}
+                cost={r.acquisitionCost}
+                profit={r.currentProfit}
+                breakevenMonths={r.breakevenMonths ?? null}
+                reached={r.hasReachedBreakeven}
+              />
+            </Card>
+          )}
           <Card title="Customer">
             <Facts
               items={[
@@ -246,7 +248,7 @@ function SubscriptionDetail(props: { id: string }) {
                 ["SKU", <span className="mono">{r.sku}</span>],
                 ["Product", r.productName],
                 ["List price", s.money(r.listPrice)],
-                ["Acquisition cost", s.money(r.acquisitionCost)],
+                ...(s.figures ? ([["Acquisition cost", s.money(r.acquisitionCost)]] as [string, string][]) : []),
               ]}
             />
           </Card>

@@ -114,8 +114,14 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
             ))}
             <ChargeBox what="Buyout price" charge={q.charge} stillDue={q.stillDue} date={q.effectiveDate} warnings={q.warnings} />
             <div className="small muted">
-              {q.remainingPayments} scheduled payments are cancelled. Collected so far {s.money(q.totalCollected)}; after the buyout {s.money(q.projectedAfterBuyout)}
-              {q.projectedMargin !== null ? `, margin ${s.money(q.projectedMargin)}` : ""}. Depreciated value {s.money(q.depreciatedValue)}.
+              {q.remainingPayments} scheduled payments are cancelled.
+              {s.figures && (
+                <span data-testid="sub-quote-figures">
+                  {" "}
+                  Collected so far {s.money(q.totalCollected)}; after the buyout {s.money(q.projectedAfterBuyout)}
+                  {q.projectedMargin !== null ? `, margin ${s.money(q.projectedMargin)}` : ""}. Depreciated value {s.money(q.depreciatedValue)}.
+                </span>
+              )}
             </div>
           </div>
         )}
@@ -218,9 +224,11 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
             ))}
             <ChargeBox what="Early-return fee" charge={q.charge} stillDue={q.stillDue} date={q.effectiveDate} warnings={q.warnings} />
             <div className={`small grace ${q.gracePeriodApplied ? "ok" : ""}`}>{grace}</div>
-            <div className="small muted">
-              Collected so far {s.money(q.totalCollected)}; with the fee {s.money(q.projectedWithFee)}.
-            </div>
+            {s.figures && (
+              <div className="small muted" data-testid="sub-quote-figures">
+                Collected so far {s.money(q.totalCollected)}; with the fee {s.money(q.projectedWithFee)}.
+              </div>
+            )}
           </div>
         )}
         {!props.quoteOnly && (

@@ -66,6 +66,7 @@ export function ScanPanel(props: {
           disabled={props.disabled}
           testId={props.inputTestId}
           aria-label="Serial number"
+          data-scan-field
         />
         <button className="btn btn-primary" disabled={props.disabled || !manual.trim()} data-testid={props.buttonTestId}>
           {props.buttonLabel}
