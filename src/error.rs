@@ -199,17 +199,26 @@ impl Error {
             replayed: None,
         }
     }
+    /// An error with its own code about one field (`INVALID_FEE` on `earlyReturnFee`): the
+    /// form shows it at that field.
+    pub fn at_field(code: ErrorCode, path: &str, message: impl Into<String>) -> Self {
+        let mut e = Error::invalid(path, message);
+        e.code = code;
+        e
+    }
     /// Validation errors about several fields at once.
     pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        // Every field's reason, not only which fields: "2 fields need attention: Condition must
+        // be one of …; Acquisition date is not a date."
         let message = match details.as_slice() {
             [one] => one.message.clone(),
             many => format!(
-                "{} fields are invalid: {}",
+                "{} fields need attention: {}.",
                 many.len(),
                 many.iter()
-                    .map(|d| d.path.as_str())
+                    .map(|d| d.message.trim_end_matches('.'))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join("; ")
             ),
         };
         Error {
@@ -349,7 +358,24 @@ pub fn field_label(path: &str) -> String {
 
 #[cfg(test)]
 mod label_tests {
-    use super::field_label;
+    use super::{field_label, Error, FieldError};
+
+    #[test]
+    fn several_field_errors_say_each_reason() {
+        let f = |path: &str, message: &str| FieldError {
+            path: path.into(),
+            message: message.into(),
+            code: "invalid".into(),
+        };
+        let e = Error::invalid_fields(vec![
+            f("condition", "Condition must be one of new, good."),
+            f("acquisitionDate", "Acquisition date '31-02' is not a date."),
+        ]);
+        assert_eq!(
+            e.message,
+            "2 fields need attention: Condition must be one of new, good; Acquisition date '31-02' is not a date."
+        );
+    }
 
     #[test]
     fn paths_read_as_labels() {

@@ -430,7 +430,12 @@ async fn import_products(t: Tenant, headers: HeaderMap, req: axum::extract::Requ
     if data.len() > 10 * 1024 * 1024 {
         return Err(Error::invalid("csvFile", "The file is larger than 10 MB.").into());
     }
-    let r = catalog::import_csv(&t.core.db, &t.ctx(), &data, Default::default()).await?;
+    // FlexPortal's import: bad rows do not abort it (the other products are written).
+    let lenient = catalog::ImportOptions {
+        dry_run: false,
+        all_or_nothing: false,
+    };
+    let r = catalog::import_csv(&t.core.db, &t.ctx(), &data, lenient).await?;
     let errors: Vec<Value> = r
         .errors
         .iter()

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod billing;
 pub mod business_units;
 pub mod catalog;
+pub mod csv_file;
 pub mod customers;
 pub mod dashboard;
 pub mod exports;

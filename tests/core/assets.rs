@@ -370,13 +370,50 @@ async fn csv_intake_adds_good_rows_and_lists_duplicates_and_unknown_skus_by_line
         .await
         .unwrap();
     let csv = "Serial Number,SKU,Location,Acquisition Cost\nA-1,LAP-1,Rack 2,950\nOLD-1,LAP-1,,\nA-2,NOPE,,\nA-3,LAP-1,,abc\nA-1,LAP-1,,\nA-4,LAP-1,,\n";
-    let r = assets::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), Default::default())
+    let lenient = flexdesk::services::catalog::ImportOptions {
+        dry_run: false,
+        all_or_nothing: false,
+    };
+    let r = assets::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), lenient)
         .await
         .unwrap();
     assert_eq!(r.created, 2);
     assert_eq!(
         r.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
         vec![3, 4, 5, 6]
+    );
+    assert!(
+        r.errors[0].error.contains("already registered"),
+        "{:?}",
+        r.errors[0]
+    );
+    assert!(
+        r.errors[2]
+            .error
+            .contains("Acquisition Cost 'abc' is not an amount"),
+        "{:?}",
+        r.errors[2]
+    );
+    assert!(
+        r.errors[3]
+            .error
+            .contains("A-1 is in this file twice: also on line 2"),
+        "{:?}",
+        r.errors[3]
+    );
+    // By default one bad row means nothing is written.
+    let r = assets::import_csv(
+        &t.core.db,
+        &t.ctx(),
+        b"Serial Number;SKU\r\nC-1;LAP-1\r\nC-2;NOPE\r\n",
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert!(r.rolled_back && r.created == 0, "{r:?}");
+    assert_code!(
+        assets::get(&t.core.db, &t.bu, "C-1").await,
+        ErrorCode::NotFound
     );
     assert_eq!(
         assets::get(&t.core.db, &t.bu, "A-1")

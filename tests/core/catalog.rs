@@ -305,6 +305,14 @@ async fn product_and_variant_lists_filter_and_page_with_cursors() {
     );
 }
 
+/// Import what can be imported: the products without errors are written.
+fn lenient() -> catalog::ImportOptions {
+    catalog::ImportOptions {
+        dry_run: false,
+        all_or_nothing: false,
+    }
+}
+
 const CSV_HEAD: &str = "Product Name,Product SKU,Category,Brand,Specification,Grade,Color,Variant SKU,List Price,Acquisition Cost,6mo_Price,12mo_Price,24mo_Price,36mo_Price\n";
 
 #[tokio::test]
@@ -321,7 +329,7 @@ Nothing,NP,Laptops,Apple,M3,A,Red,NP-1,100,50,,,,
 ,EMPTY,Laptops,Apple,M3,A,Red,E-1,100,50,1,,,
 "
     );
-    let r = catalog::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), Default::default())
+    let r = catalog::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), lenient())
         .await
         .unwrap();
     assert_eq!(r.summary.total_rows, 6);
@@ -367,6 +375,83 @@ Nothing,NP,Laptops,Apple,M3,A,Red,NP-1,100,50,,,,
             .to_string(),
         "99.00"
     );
+}
+
+#[tokio::test]
+async fn a_product_is_imported_whole_or_not_at_all_and_the_file_by_default() {
+    let t = TestCore::new().await;
+    // Semicolons and a byte-order mark, as Excel writes in the Netherlands; decimal commas.
+    let csv = "\u{feff}Product Name;Product SKU;Category;Brand;Specification;Variant SKU;List Price;Acquisition Cost;12mo_Price\r\n\
+Chair;CH;Office chairs;Steelcase;Leap;CH-1;1299,00;870;89\r\n\
+Chair;CH;Office chairs;Steelcase;Leap;CH-2;-9,99;870;89\r\n\
+Stroller;ST;Strollers;Joolz;Day;ST-1;999;690;79\r\n\
+Pram;PR;Strollers;Joolz;Geo;ST-1;899;590;69\r\n";
+    let r = catalog::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), lenient())
+        .await
+        .unwrap();
+    let by_row = |n: usize| {
+        r.errors
+            .iter()
+            .find(|e| e.row == n)
+            .map(|e| e.error.clone())
+    };
+    assert_eq!(
+        r.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+        vec![2, 3, 5],
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        by_row(3)
+            .unwrap()
+            .contains("List Price '-9,99' cannot be negative"),
+        "{:?}",
+        by_row(3)
+    );
+    assert!(
+        by_row(2).unwrap().contains("line 3 of product CH"),
+        "{:?}",
+        by_row(2)
+    );
+    assert!(
+        by_row(5)
+            .unwrap()
+            .contains("also on line 4, under product ST"),
+        "{:?}",
+        by_row(5)
+    );
+    // The good product came in, with its decimal-comma price; nothing of the chair did.
+    assert_eq!(r.created, 1);
+    let skus = |sku: &str| catalog::VariantQuery {
+        sku: Some(sku.into()),
+        ..Default::default()
+    };
+    let st = catalog::list_variants(&t.core.db, &t.bu, &skus("ST-1"))
+        .await
+        .unwrap();
+    assert_eq!(st.items[0].list_price.unwrap().to_string(), "999.00");
+    let ch = catalog::list_variants(&t.core.db, &t.bu, &skus("CH-1"))
+        .await
+        .unwrap();
+    assert!(
+        ch.items.is_empty(),
+        "a product is written whole or not at all"
+    );
+    // By default the whole file is all or nothing.
+    let t2 = TestCore::new().await;
+    let r = catalog::import_csv(&t2.core.db, &t2.ctx(), csv.as_bytes(), Default::default())
+        .await
+        .unwrap();
+    assert!(r.rolled_back && r.created == 0, "{r:?}");
+    assert!(
+        r.message.starts_with("Nothing was imported"),
+        "{}",
+        r.message
+    );
+    let page = catalog::list_products(&t2.core.db, &t2.bu, &Default::default())
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
 }
 
 #[tokio::test]
@@ -421,7 +506,7 @@ Chair,CH,Office chairs,Steelcase,Leap,A,Black,TAKEN,1299,870,119,89,59,45
 Stroller,ST,Strollers,Joolz,Day,A,Grey,ST-1,999,690,99,79,49,39
 "
     );
-    let r = catalog::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), Default::default())
+    let r = catalog::import_csv(&t.core.db, &t.ctx(), csv.as_bytes(), lenient())
         .await
         .unwrap();
     assert_eq!(

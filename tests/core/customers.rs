@@ -94,13 +94,20 @@ async fn customers_are_found_by_name_email_or_company_prefix() {
 #[tokio::test]
 async fn an_email_belongs_to_one_customer_and_must_look_like_one() {
     let t = TestCore::new().await;
-    customers::create(&t.core.db, &t.ctx(), new("a@b.example", "A", "B", None))
+    customers::create(
+        &t.core.db,
+        &t.ctx(),
+        new("a@b.example", "Jan", "de Vries", None),
+    )
+    .await
+    .unwrap();
+    let e = customers::create(&t.core.db, &t.ctx(), new("A@B.example", "A", "B", None))
         .await
-        .unwrap();
-    assert_code!(
-        customers::create(&t.core.db, &t.ctx(), new("A@B.example", "A", "B", None)).await,
-        ErrorCode::Conflict
-    );
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict);
+    // Named as a person reads it, at the Email field: never by an id.
+    assert_eq!(e.message, "A@B.example already belongs to Jan de Vries.");
+    assert_eq!(e.details[0].path, "email");
     assert_code!(
         customers::create(&t.core.db, &t.ctx(), new("not-an-email", "A", "B", None)).await,
         ErrorCode::ValidationError

@@ -925,7 +925,7 @@ async fn quotes_state_vat_what_stays_due_and_may_look_ahead() {
     assert!(
         q.warnings
             .iter()
-            .any(|w| w.contains("above the device's list price (1299.00 EUR)")),
+            .any(|w| w.contains("above the device's list price (€1,299.00)")),
         "{:?}",
         q.warnings
     );

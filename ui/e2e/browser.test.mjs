@@ -603,18 +603,26 @@ async function main() {
   });
 
   let good;
-  await step("bulk intake: a CSV file is checked first, rows with problems are listed by line", async () => {
+  await step("bulk intake: a CSV file is checked first, rows with problems are listed by line; by default nothing is written then", async () => {
     await tid("nav-intake").click();
     good = `CSV${uniq()}`;
-    const csv = `Serial Number,SKU,Location\n${good},${intakeVariant.variantSku},Rack 9\n${serial},${intakeVariant.variantSku},Rack 9\nX1,NO-SUCH-SKU,Rack 9\n`;
+    // Semicolons, as Excel writes them where the decimal separator is a comma.
+    const csv = `Serial Number;SKU;Location\r\n${good};${intakeVariant.variantSku};Rack 9\r\n${serial};${intakeVariant.variantSku};Rack 9\r\nX1;NO-SUCH-SKU;Rack 9\r\n`;
     await tid("csv-file").setInputFiles({ name: "intake.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
-    await tid("csv-report").filter({ hasText: "Preview" }).waitFor();
+    await tid("csv-report").filter({ hasText: "nothing written yet" }).waitFor();
     const report = tid("csv-report");
-    await report.getByText("1 assets would be added").waitFor();
+    await report.getByText("1 asset would be added").waitFor();
     assert((await report.locator("tbody tr").count()) === 2, "two rows with problems");
     await shot("17-intake-csv-preview");
+    assert((await tid("csv-template").getAttribute("download")) === "intake-template.csv", "a template is offered");
     await tid("csv-import").click();
-    await tid("csv-report").filter({ hasText: "Imported" }).waitFor();
+    await tid("csv-report").filter({ hasText: "Nothing was written" }).waitFor();
+    // Without the all-or-nothing switch the good row comes in.
+    await tid("csv-all-or-nothing").uncheck();
+    await tid("csv-check").click();
+    await tid("csv-report").filter({ hasText: "nothing written yet" }).waitFor();
+    await tid("csv-import").click();
+    await tid("csv-report").filter({ hasText: "1 asset added; 2 rows skipped." }).waitFor();
     const a = await rpc(base, "assets.get", { serialNumber: good }, { userId: boot.users.find((u) => u.name === "Administrator").id, buId: target.id });
     assert(a.location === "Rack 9", "imported asset has its location");
   });
@@ -778,6 +786,7 @@ async function main() {
       digits(qa.charge.gross),
     );
     assert(qa.stillDue.payments >= q.stillDue.payments, `a month ahead leaves ${qa.stillDue.payments} due, today ${q.stillDue.payments}`);
+    await shot("23a-buyout-quote-dialog");
     assert((await tid("print-quote").count()) === 1, "the printable quote is there");
     await page.emulateMedia({ media: "print" });
     await page.screenshot({ path: join(shots, "23-buyout-quote-print.png"), fullPage: true });
@@ -1028,6 +1037,14 @@ async function main() {
     await tid("sub-quote-total").waitFor();
     const doc = await openedDocument(tid("quote-pdf"));
     assert(doc.head.startsWith("%PDF"), `quote starts with ${JSON.stringify(doc.head)}`);
+    // A refused price is said in the dialog, at its field, once; the page behind shows nothing.
+    await tid("sub-buyout-price").fill("-5");
+    await tid("sub-action-confirm").click();
+    await tid("sub-dialog").locator(".field-error").filter({ hasText: "cannot be negative" }).waitFor();
+    assert((await tid("sub-dialog").getByText("cannot be negative").count()) === 1, "the error is said once");
+    await noErrorBanner();
+    const still = await rpc(base, "subscriptions.list", { serialNumber: scanGood[2] }, actx);
+    assert(still.items[0].status === "active", `the subscription is ${still.items[0].status}`);
     await page.keyboard.press("Escape");
     await tid("sub-dialog").waitFor({ state: "detached" });
   });

@@ -13,18 +13,16 @@ pub struct AssetImportReport {
 }
 
 /// Bulk intake from CSV (`Serial Number`, `SKU`, optional `Location`, `Condition`,
-/// `Acquisition Cost`, `Acquisition Date`, `Notes`). One transaction; bad or duplicate rows are
-/// reported by line and skipped, or, with `allOrNothing`, nothing is written.
+/// `Acquisition Cost`, `Acquisition Date`, `Notes`). One transaction; bad rows, serials already
+/// registered and serials twice in the file are reported by line; with `allOrNothing` (the
+/// default) any of them makes the import write nothing, without it they are skipped.
 pub async fn import_csv(
     db: &Db,
     ctx: &Ctx,
     data: &[u8],
     opts: crate::services::catalog::ImportOptions,
 ) -> Result<AssetImportReport> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
+    let mut rdr = crate::services::csv_file::reader(data);
     let headers = rdr
         .headers()
         .map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?
@@ -53,6 +51,8 @@ pub async fn import_csv(
     let mut tx = db.write().await?;
     let mut errors = Vec::new();
     let mut created = 0;
+    // A serial (as stored) -> the line it first came on in this file.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         let rec = match rec {
@@ -76,15 +76,27 @@ pub async fn import_csv(
                 errors.push(crate::services::catalog::RowError {
                     row: line,
                     sku: get(Some(c_sku)),
-                    error: e.message,
+                    error: format!("Acquisition Cost {}", e.message),
                 });
                 continue;
             }
             Some(Ok(m)) => Some(m),
             None => None,
         };
+        let raw_serial = get(Some(c_sn)).unwrap_or_default();
+        if let Ok(serial) = crate::domain::serial::normalize(&raw_serial) {
+            if let Some(first) = seen.get(&serial) {
+                errors.push(crate::services::catalog::RowError {
+                    row: line,
+                    sku: get(Some(c_sku)),
+                    error: format!("{serial} is in this file twice: also on line {first}."),
+                });
+                continue;
+            }
+            seen.insert(serial, line);
+        }
         let input = AssetInput {
-            serial_number: get(Some(c_sn)).unwrap_or_default(),
+            serial_number: raw_serial,
             sku: get(Some(c_sku)).unwrap_or_default(),
             location: get(c_loc),
             condition: get(c_cond),
@@ -107,7 +119,11 @@ pub async fn import_csv(
                 errors.push(crate::services::catalog::RowError {
                     row: line,
                     sku: Some(input.sku),
-                    error: format!("{}: {}", input.serial_number.trim(), e.message),
+                    error: format!(
+                        "{}: {}",
+                        input.serial_number.trim(),
+                        crate::services::csv_file::reasons(&e)
+                    ),
                 });
             }
         }
@@ -118,13 +134,36 @@ pub async fn import_csv(
     } else {
         tx.commit().await?;
     }
-    let message = if rolled_back {
+    let assets = |n: usize| {
+        if n == 1 {
+            "1 asset".to_string()
+        } else {
+            format!("{n} assets")
+        }
+    };
+    let rows = |n: usize| {
+        if n == 1 {
+            "1 row".to_string()
+        } else {
+            format!("{n} rows")
+        }
+    };
+    let message = if opts.dry_run {
         format!(
-            "{created} assets would be added, {} rows have errors; nothing was written.",
-            errors.len()
+            "{} would be added; {} with errors. Nothing is written yet.",
+            assets(created),
+            rows(errors.len())
         )
+    } else if rolled_back {
+        format!(
+            "Nothing was written: {} with errors ({} would be added without them).",
+            rows(errors.len()),
+            assets(created)
+        )
+    } else if errors.is_empty() {
+        format!("{} added.", assets(created))
     } else {
-        format!("{created} assets added, {} rows skipped.", errors.len())
+        format!("{} added; {} skipped.", assets(created), rows(errors.len()))
     };
     Ok(AssetImportReport {
         success: errors.is_empty(),

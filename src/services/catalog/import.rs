@@ -37,18 +37,28 @@ pub struct ImportReport {
     pub rolled_back: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ImportOptions {
     /// Check everything and write nothing.
     pub dry_run: bool,
-    /// Write nothing if any row has an error.
+    /// Write nothing if any row has an error (on unless turned off).
     pub all_or_nothing: bool,
 }
 
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            dry_run: false,
+            all_or_nothing: true,
+        }
+    }
+}
+
 /// Import products from CSV (the FlexPortal column set). The whole file is one transaction: a
-/// crash leaves nothing half-imported. Rows with errors are reported by line and skipped (or, with
-/// `allOrNothing`, make the import write nothing); a product whose rows disagree is refused whole.
+/// crash leaves nothing half-imported. A product is written whole or not at all: a row with an
+/// error refuses its product, every row of it reported by line. With `allOrNothing` (the default)
+/// any error makes the import write nothing; without it, the other products are written.
 pub async fn import_csv(
     db: &Db,
     ctx: &Ctx,
@@ -56,10 +66,7 @@ pub async fn import_csv(
     opts: ImportOptions,
 ) -> Result<ImportReport> {
     let bu = &ctx.bu;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
+    let mut rdr = crate::services::csv_file::reader(data);
     let headers = rdr
         .headers()
         .map_err(|e| Error::invalid("csvFile", format!("The file is not CSV: {e}")))?
@@ -127,6 +134,11 @@ pub async fn import_csv(
     // Product SKU -> (first line, input, lines of its variants)
     let mut groups: BTreeMap<String, (usize, ProductInput, Vec<usize>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
+    // Product SKU -> the first line of it with an error: the product is refused whole.
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+    // Variant SKU (as written, case aside) -> its line and product.
+    let mut variants_seen: std::collections::HashMap<String, (usize, String)> =
+        std::collections::HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
         total_rows += 1;
@@ -163,7 +175,11 @@ pub async fn import_csv(
             }
             match crate::money::parse_amount(&text) {
                 Ok(m) if !m.is_negative() => Some(m),
-                _ => {
+                Ok(_) => {
+                    problems.push(format!("{label} '{text}' cannot be negative"));
+                    None
+                }
+                Err(_) => {
                     problems.push(format!("{label} '{text}' is not an amount"));
                     None
                 }
@@ -181,13 +197,31 @@ pub async fn import_csv(
                 Ok(m) if !m.is_negative() => {
                     pricing.insert(months.to_string(), Value::String(m.to_string()));
                 }
-                _ => problems.push(format!("{months}mo_Price '{t}' is not an amount")),
+                Ok(_) => problems.push(format!("{months}mo_Price '{t}' cannot be negative")),
+                Err(_) => problems.push(format!("{months}mo_Price '{t}' is not an amount")),
             }
         }
         if pricing.is_empty() {
             problems.push("no monthly price is given".into());
         }
+        let psku = get(c_psku);
+        if !vsku.is_empty() {
+            match variants_seen.get(&vsku.to_uppercase()) {
+                Some((at, other)) if *other == psku => problems.push(format!(
+                    "Variant SKU {vsku} is already on line {at}: a variant is listed once"
+                )),
+                Some((at, other)) => problems.push(format!(
+                    "Variant SKU {vsku} is also on line {at}, under product {other}: a variant belongs to one product"
+                )),
+                None => {
+                    variants_seen.insert(vsku.to_uppercase(), (line, psku.clone()));
+                }
+            }
+        }
         if !problems.is_empty() {
+            if !psku.is_empty() {
+                refused.entry(psku.clone()).or_insert(line);
+            }
             errors.push(RowError {
                 row: line,
                 sku: Some(vsku).filter(|s| !s.is_empty()),
@@ -195,7 +229,6 @@ pub async fn import_csv(
             });
             continue;
         }
-        let psku = get(c_psku);
         let grade = c_grade
             .map(get)
             .filter(|g| !g.is_empty())
@@ -254,6 +287,19 @@ pub async fn import_csv(
     let now = ctx.now.clone();
     for psku in order {
         let (first_line, input, lines) = groups.remove(&psku).expect("grouped");
+        if let Some(bad) = refused.get(&psku) {
+            // A product is written whole or not at all.
+            for (line, v) in lines.iter().zip(&input.variants) {
+                errors.push(RowError {
+                    row: *line,
+                    sku: Some(v.variant_sku.clone()),
+                    error: format!(
+                        "Not imported: line {bad} of product {psku} has an error, and a product is imported whole."
+                    ),
+                });
+            }
+            continue;
+        }
         let result = match clean_product(bu, &input) {
             // `upsert_tx` refuses a product before its first write, so a refused product leaves no
             // trace; a storage error after that fails the whole import (one transaction).
@@ -276,16 +322,12 @@ pub async fn import_csv(
                 }
             }
             Err(e) => {
-                let detail = e
-                    .details
-                    .first()
-                    .map(|d| format!(" ({})", d.path))
-                    .unwrap_or_default();
+                let why = crate::services::csv_file::reasons(&e);
                 for (line, v) in lines.iter().zip(&input.variants) {
                     errors.push(RowError {
                         row: *line,
                         sku: Some(v.variant_sku.clone()),
-                        error: format!("Product {psku} (line {first_line}): {}{detail}", e.message),
+                        error: format!("Product {psku} (line {first_line}): {why}"),
                     });
                 }
             }
@@ -335,9 +377,18 @@ pub async fn import_csv(
             errors.len()
         )
     } else if rolled_back {
-        format!("{} rows have errors; nothing was imported.", errors.len())
+        format!(
+            "Nothing was imported: {} of {total_rows} rows have errors (or belong to a product that has one).",
+            errors.len()
+        )
+    } else if errors.is_empty() {
+        format!("Imported {total_rows} rows: {created} variants created, {updated} updated.")
     } else {
-        format!("Imported {total_rows} rows: {created} variants created, {updated} updated, {} rows skipped.", errors.len())
+        format!(
+            "Imported {} of {total_rows} rows: {created} variants created, {updated} updated; {} rows not imported.",
+            total_rows - errors.len(),
+            errors.len()
+        )
     };
     Ok(ImportReport {
         success: errors.is_empty(),

@@ -140,6 +140,34 @@ pub(crate) async fn insert(
     Ok(id)
 }
 
+/// `email` is another customer's: named as a person reads it (never by an id), at the Email
+/// field.
+async fn taken(conn: &mut SqliteConnection, email: &str, other: &str) -> Error {
+    let who: Option<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT first_name, last_name, company FROM customers WHERE id = ?")
+            .bind(other)
+            .fetch_optional(conn)
+            .await
+            .ok()
+            .flatten();
+    let name = match who {
+        Some((first, last, company)) => {
+            let person = format!("{first} {last}").trim().to_string();
+            match company.filter(|c| !c.trim().is_empty()) {
+                Some(c) if !person.is_empty() => format!("{person} ({})", c.trim()),
+                Some(c) => c.trim().to_string(),
+                None => person,
+            }
+        }
+        None => "another customer".into(),
+    };
+    Error::at_field(
+        ErrorCode::Conflict,
+        "email",
+        format!("{} already belongs to {name}.", email.trim()),
+    )
+}
+
 pub(crate) async fn id_by_email(
     conn: &mut SqliteConnection,
     bu_id: &str,
@@ -160,13 +188,7 @@ pub async fn create(db: &Db, ctx: &Ctx, new: NewCustomer) -> Result<Customer> {
     c.finish()?;
     let mut tx = db.write().await?;
     if let Some((existing, _)) = id_by_email(&mut tx, &ctx.bu.id, &new.email).await? {
-        return Err(Error::new(
-            ErrorCode::Conflict,
-            format!(
-                "{} already belongs to customer {existing}.",
-                new.email.trim()
-            ),
-        ));
+        return Err(taken(&mut tx, &new.email, &existing).await);
     }
     let id = insert(&mut tx, ctx, &new).await?;
     let customer = get_in(&mut tx, &ctx.bu, &id).await?;
@@ -237,10 +259,7 @@ pub async fn update(db: &Db, ctx: &Ctx, upd: CustomerUpdate) -> Result<Customer>
     if let Some(e) = &upd.email {
         if let Some((other, _)) = id_by_email(&mut tx, &ctx.bu.id, e).await? {
             if other != upd.customer_id {
-                return Err(Error::new(
-                    ErrorCode::Conflict,
-                    format!("{} already belongs to customer {other}.", e.trim()),
-                ));
+                return Err(taken(&mut tx, e, &other).await);
             }
         }
     }

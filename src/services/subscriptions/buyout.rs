@@ -117,11 +117,16 @@ fn charge(bu: &BusinessUnit, row: &Row, price: i64) -> QuoteCharge {
 /// A warning when `price` (the quote's, named `what`) is above the device's list price.
 fn above_list(bu: &BusinessUnit, row: &Row, what: &str, price: i64) -> Vec<String> {
     match row.list_price {
-        Some(list) if price > list => vec![format!(
-            "The {what} ({}) is above the device's list price ({}).",
-            bu.amount_text(price),
-            bu.amount_text(list)
-        )],
+        Some(list) if price > list => {
+            let shown = |m: i64| {
+                crate::money::format_amount(bu.money(m), bu.currency_exponent, &bu.currency)
+            };
+            vec![format!(
+                "The {what} ({}) is above the device's list price ({}).",
+                shown(price),
+                shown(list)
+            )]
+        }
         _ => vec![],
     }
 }
@@ -315,14 +320,16 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
     };
     let manual = match input.buyout_price {
         Some(p) if p.is_negative() => {
-            return Err(Error::new(
+            return Err(Error::at_field(
                 ErrorCode::InvalidBuyoutPrice,
+                "buyoutPrice",
                 "The buyout price cannot be negative.",
             ))
         }
         Some(p) => Some(p.to_minor(bu.currency_exponent).map_err(|_| {
-            Error::new(
+            Error::at_field(
                 ErrorCode::InvalidBuyoutPrice,
+                "buyoutPrice",
                 format!("{p} has more decimals than {} allows.", bu.currency),
             )
         })?),

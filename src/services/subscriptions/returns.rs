@@ -53,14 +53,16 @@ pub(super) fn early_args(bu: &BusinessUnit, input: EarlyReturnInput) -> Result<E
     };
     let manual_fee = match input.early_return_fee {
         Some(f) if f.is_negative() => {
-            return Err(Error::new(
+            return Err(Error::at_field(
                 ErrorCode::InvalidFee,
+                "earlyReturnFee",
                 "The early-return fee cannot be negative.",
             ))
         }
         Some(f) => Some(f.to_minor(bu.currency_exponent).map_err(|_| {
-            Error::new(
+            Error::at_field(
                 ErrorCode::InvalidFee,
+                "earlyReturnFee",
                 format!("{f} has more decimals than {} allows.", bu.currency),
             )
         })?),

@@ -318,6 +318,12 @@ function ImportProducts() {
   return (
     <Card title="Import products from CSV">
       <CsvImport<ImportReport>
+        template={{
+          name: "products-template.csv",
+          text:
+            "Product Name,Product SKU,Category,Brand,Specification,Variant SKU,List Price,Acquisition Cost,6mo_Price,12mo_Price,24mo_Price,36mo_Price,Grade,Color,Variant Name,Description\r\n" +
+            "ThinkPad T14 Gen 5,T14-G5,Laptops,Lenovo,16 GB / 512 GB,T14-G5-16-512-BLK,1299.00,1050.00,119.00,99.00,79.00,69.00,A,Black,,Business laptop\r\n",
+        }}
         help={
           <>
             Columns: Product Name, Product SKU, Category, Brand, Specification, Variant SKU, List Price, Acquisition Cost, and one price column per contract length (for

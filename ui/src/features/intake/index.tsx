@@ -303,6 +303,10 @@ export function IntakeScreen() {
         <CsvImport
           help="Columns: Serial Number, SKU, and optionally Location, Condition, Acquisition Cost, Acquisition Date, Notes. The file is checked first; nothing is written until you import."
           importLabel="Import assets"
+          template={{
+            name: "intake-template.csv",
+            text: "Serial Number,SKU,Location,Condition,Acquisition Cost,Acquisition Date,Notes\r\nPF4XK2A7,T14-G5-16-512-BLK,Shelf B,new,1050.00,2026-11-30,\r\n",
+          }}
           disabled={!s.can("assets.importCsv")}
           run={(csv, options) => call("assets.importCsv", { csv, options })}
         />

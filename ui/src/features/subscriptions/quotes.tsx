@@ -8,7 +8,7 @@ import { RETURN_CONDITIONS } from "../../lib/conditions";
 import { formatDate, formatMoney as formatMoneyText, months, todayIso, words } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useBu, useSession } from "../../lib/session";
-import { Check, Field, Input, LoadError, Loading, Select, Textarea } from "../../lib/ui";
+import { Check, Field, FormError, Input, Loading, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
 import { Buttons } from "./shared";
@@ -82,7 +82,8 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
   const [notes, setNotes] = useState("");
   const quote = useCommand("subscriptions.quoteBuyout", { rentalId: r.rentalId, effectiveDate: date || undefined });
   const q = quote.data;
-  const act = useAction("subscriptions.buyout", { success: (x) => x.message, onSuccess: props.onClose });
+  // Errors show in the dialog, at their field or above the buttons, not in the page behind it.
+  const act = useAction("subscriptions.buyout", { success: (x) => x.message, onSuccess: props.onClose, quiet: true });
   const b = q?.calculationBreakdown;
   const lines: [string, string][] = q && b
     ? [
@@ -101,12 +102,12 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
         }}
       >
         <div className="form-grid">
-          <Field label="Effective date" error={quote.error?.field("effectiveDate")}>
+          <Field label="Effective date" error={quote.error?.field("effectiveDate") ?? act.error?.field("effectiveDate")}>
             <Input type="date" value={date} onChange={(e) => setDate(e.target.value)} testId="sub-quote-date" />
           </Field>
         </div>
         {quote.isLoading && <Loading what="the quote" />}
-        <LoadError error={quote.error} />
+        <FormError error={quote.error} fields={["effectiveDate"]} />
         {q && (
           <div className="quote-box" data-testid="sub-quote">
             {lines.map(([k, v]) => (
@@ -144,6 +145,7 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
             </Field>
           </div>
         )}
+        <FormError error={act.error} fields={["effectiveDate", "buyoutPrice"]} />
         <Buttons
           busy={act.isPending}
           label={`Sell it for ${price.trim() ? `${price.trim()} ${r.currency}` : s.money(q?.buyoutPrice)}`}
@@ -179,7 +181,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
   const [notes, setNotes] = useState("");
   const quote = useCommand("subscriptions.quoteEarlyReturn", { rentalId: r.rentalId, effectiveDate: date || undefined });
   const q = quote.data;
-  const act = useAction("subscriptions.earlyReturn", { success: (x) => x.message, onSuccess: props.onClose });
+  const act = useAction("subscriptions.earlyReturn", { success: (x) => x.message, onSuccess: props.onClose, quiet: true });
   const grace = q
     ? q.gracePeriodApplied
       ? `Day ${q.daysFromStart}: inside the ${q.gracePeriodDays}-day grace period, so no fee${bu.settings.graceReturnUndoesFirstMonth ? "; the months before the return are cancelled, or credited if invoiced" : ""}.`
@@ -211,12 +213,12 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
         }}
       >
         <div className="form-grid">
-          <Field label="Return date" error={quote.error?.field("effectiveDate")}>
+          <Field label="Return date" error={quote.error?.field("effectiveDate") ?? act.error?.field("effectiveDate")}>
             <Input type="date" value={date} onChange={(e) => setDate(e.target.value)} testId="sub-quote-date" />
           </Field>
         </div>
         {quote.isLoading && <Loading what="the quote" />}
-        <LoadError error={quote.error} />
+        <FormError error={quote.error} fields={["effectiveDate"]} />
         {q && (
           <div className="quote-box" data-testid="sub-quote">
             {lines.map(([k, v]) => (
@@ -258,6 +260,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
             </Field>
           </div>
         )}
+        <FormError error={act.error} fields={["effectiveDate", "earlyReturnFee"]} />
         <Buttons
           busy={act.isPending}
           label="End it early"

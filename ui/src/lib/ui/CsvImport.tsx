@@ -19,11 +19,13 @@ export function CsvImport<R extends CsvReport>(props: {
   describe?(report: R): ReactNode;
   help: ReactNode;
   importLabel: string;
+  /** A file with the columns and one example row, offered for download. */
+  template?: { name: string; text: string };
   disabled?: boolean;
   onImported?(report: R): void;
 }) {
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
-  const [allOrNothing, setAllOrNothing] = useState(false);
+  const [allOrNothing, setAllOrNothing] = useState(true);
   const [preview, setPreview] = useState<R | null>(null);
   const [result, setResult] = useState<R | null>(null);
   const [busy, setBusy] = useState(false);
@@ -43,6 +45,8 @@ export function CsvImport<R extends CsvReport>(props: {
     if (!text) return;
     setBusy(true);
     setError(null);
+    // A new check replaces what the last import said.
+    setResult(null);
     try {
       setPreview(await props.run(text, { dryRun: true, allOrNothing }));
     } catch (e) {
@@ -74,11 +78,16 @@ export function CsvImport<R extends CsvReport>(props: {
       <div className="muted">{props.help}</div>
       <div className="row gap">
         <input type="file" accept=".csv,text/csv" disabled={props.disabled || busy} onChange={(e) => void pick(e.target.files?.[0])} data-testid="csv-file" />
-        <Check label="Write nothing if any row has an error" checked={allOrNothing} onChange={setAllOrNothing} disabled={props.disabled} />
+        <Check label="Write nothing if any row has an error" checked={allOrNothing} onChange={setAllOrNothing} disabled={props.disabled} testId="csv-all-or-nothing" />
+        {props.template && (
+          <a className="btn" href={`data:text/csv;charset=utf-8,${encodeURIComponent(props.template.text)}`} download={props.template.name} data-testid="csv-template">
+            Download a template
+          </a>
+        )}
       </div>
       {file && (
         <div className="row gap">
-          <button className="btn" disabled={busy || props.disabled} onClick={() => void check()}>
+          <button className="btn" disabled={busy || props.disabled} onClick={() => void check()} data-testid="csv-check">
             Check again
           </button>
           <button className="btn btn-primary" disabled={busy || props.disabled || !preview} onClick={() => void doImport()} data-testid="csv-import">
@@ -91,7 +100,7 @@ export function CsvImport<R extends CsvReport>(props: {
       {report && (
         <div className={`import-report ${report.errors.length ? "has-errors" : "ok"}`} data-testid="csv-report">
           <div className="import-message">
-            <strong>{result ? "Imported: " : "Preview: "}</strong>
+            {!result && <strong>Checked, nothing written yet: </strong>}
             {report.message}
           </div>
           {props.describe?.(report)}

@@ -105,6 +105,20 @@ export function Empty(props: { children: ReactNode }) {
 }
 
 /** A read that failed, shown in place (the banner is for actions). */
+/**
+ * An action's error inside the form (or dialog) that made it, shown once: under its field when
+ * the form has that field (`fields`, shown there by `Field`), otherwise here.
+ */
+export function FormError(props: { error: AppError | null | undefined; fields: string[] }) {
+  const e = props.error;
+  if (!e || props.fields.some((f) => e.field(f) !== undefined)) return null;
+  return (
+    <div className="load-error" role="alert" data-testid="form-error">
+      {e.message}
+    </div>
+  );
+}
+
 export function LoadError(props: { error: AppError | null | undefined }) {
   if (!props.error) return null;
   return <div className="load-error">{props.error.message}</div>;

@@ -6,6 +6,6 @@ export type ImportOptions = {
  */
 dryRun: boolean, 
 /**
- * Write nothing if any row has an error.
+ * Write nothing if any row has an error (on unless turned off).
  */
 allOrNothing: boolean, };
