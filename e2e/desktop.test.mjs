@@ -201,7 +201,10 @@ await steps([
     const pinned = await browser.$($t('pinned-day'));
     await pinned.waitForDisplayed();
     const shown = (await pinned.getText()).trim();
-    const want = await browser.execute((d) => `Pinned to ${new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })}`, TODAY);
+    // Written in the selected unit's locale (the demo's first unit is Dutch: "18 nov 2026").
+    const locale = (await pinned.getAttribute('data-locale')) || undefined;
+    if (locale !== 'nl-NL') throw new Error(`the first demo unit writes dates as ${locale}, expected nl-NL`);
+    const want = await browser.execute((d, l) => `Pinned to ${new Date(`${d}T12:00:00`).toLocaleDateString(l, { year: 'numeric', month: 'short', day: 'numeric' })}`, TODAY, locale);
     if (shown !== want) throw new Error(`the top bar reads "${shown}", expected "${want}"`);
     return shown;
   }],

@@ -65,6 +65,9 @@ pub struct BuSettings {
     #[ts(type = "string")]
     pub late_fee_pct: Decimal,
     pub late_fee_grace_days: u32,
+    /// How the desk writes amounts and dates for this unit (BCP 47, e.g. `nl-NL`: "€ 8.652,27");
+    /// empty follows the unit's country.
+    pub locale: String,
     pub seller: Seller,
 }
 
@@ -92,9 +95,21 @@ impl Default for BuSettings {
             late_fee_amount: Money::ZERO,
             late_fee_pct: Decimal::ZERO,
             late_fee_grace_days: 7,
+            locale: String::new(),
             seller: Seller::default(),
         }
     }
+}
+
+/// A language, or a language and a country: `nl`, `nl-NL`, `pt-BR`.
+fn is_locale_tag(t: &str) -> bool {
+    let mut parts = t.split('-');
+    let lang = parts.next().unwrap_or_default();
+    let region = parts.next();
+    (2..=3).contains(&lang.len())
+        && lang.chars().all(|c| c.is_ascii_lowercase())
+        && region.is_none_or(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_uppercase()))
+        && parts.next().is_none()
 }
 
 impl BuSettings {
@@ -121,6 +136,15 @@ impl BuSettings {
             if m.is_negative() {
                 c.not_negative(path);
             }
+        }
+        if !self.locale.is_empty() && !is_locale_tag(&self.locale) {
+            c.fail(
+                "locale",
+                format!(
+                    "'{}' is not a locale: a language and a country, like nl-NL or en-US.",
+                    self.locale
+                ),
+            );
         }
         if self.payment_terms_days > 365 {
             c.fail("paymentTermsDays", "Payment terms cannot exceed 365 days.");
@@ -170,6 +194,25 @@ mod tests {
         assert_eq!(s.buyout_list_price_pct, Decimal::from(50));
         assert_eq!(s.contract_end, ContractEnd::AutoRenewMonthly);
         s.validate().unwrap();
+    }
+
+    #[test]
+    fn a_locale_is_a_language_and_a_country_or_empty() {
+        for ok in ["", "nl-NL", "en-US", "de", "pt-BR"] {
+            let s = BuSettings {
+                locale: ok.into(),
+                ..Default::default()
+            };
+            assert!(s.validate().is_ok(), "{ok}");
+        }
+        for bad in ["nl_NL", "NL-nl", "english", "nl-NL-x"] {
+            let s = BuSettings {
+                locale: bad.into(),
+                ..Default::default()
+            };
+            let e = s.validate().unwrap_err();
+            assert_eq!(e.details[0].path, "locale", "{bad}");
+        }
     }
 
     #[test]

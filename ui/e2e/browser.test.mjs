@@ -291,7 +291,10 @@ async function main() {
     assert(boot.pinnedTo === TODAY, `app.bootstrap says pinnedTo ${boot.pinnedTo}, expected ${TODAY}`);
     assert(boot.now.slice(0, 10) === TODAY, `the desk's clock reads ${boot.now}, expected a time on ${TODAY}`);
     const shown = (await tid("pinned-day").innerText()).trim();
-    const want = await page.evaluate((d) => `Pinned to ${new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}`, TODAY);
+    // Written in the selected unit's locale (the demo's first unit is Dutch: "18 nov 2026").
+    const first = boot.businessUnits[0];
+    const loc = first.settings.locale || `${{ NL: "nl", US: "en" }[first.country]}-${first.country}`;
+    const want = await page.evaluate(([d, l]) => `Pinned to ${new Date(`${d}T12:00:00`).toLocaleDateString(l, { year: "numeric", month: "short", day: "numeric" })}`, [TODAY, loc]);
     assert(shown === want, `the top bar reads "${shown}", expected "${want}"`);
     // The screens' "today" is the desk's: the month-end run starts at the pinned day.
     await tid("nav-invoices").click();
@@ -1345,6 +1348,33 @@ async function main() {
     } finally {
       await stop(hub.child);
     }
+  });
+
+  await step("locale: the Dutch unit writes amounts and dates as the Netherlands does; a unit may choose another", async () => {
+    const nl = boot.businessUnits.find((b) => b.country === "NL");
+    assert(nl, "the demo has a Dutch unit");
+    await tid("bu-switcher").selectOption(nl.id);
+    await tid("nav-dashboard").click();
+    const collected = tid("dash-collected");
+    await collected.waitFor();
+    // nl-NL: "€ 8.652,27" (a decimal comma, dots between thousands).
+    const dutch = (await collected.innerText()).replace(/\s+/g, " ");
+    assert(/€\s?\d{1,3}(\.\d{3})*,\d{2}/.test(dutch), `the Dutch unit shows ${dutch}`);
+    // The unit's setting wins over its country.
+    const admin = boot.users.find((u) => u.name === "Administrator");
+    const nctx = { userId: admin.id, buId: nl.id };
+    const saved = await rpc(base, "bu.update", { id: nl.id, settings: { ...nl.settings, locale: "en-IE" } }, nctx);
+    assert(saved.settings.locale === "en-IE", "the locale is stored");
+    await page.reload();
+    await tid("dash-collected").waitFor();
+    await page.waitForFunction(() => /€\d{1,3}(,\d{3})*\.\d{2}/.test(document.querySelector('[data-testid="dash-collected"]')?.textContent ?? ""));
+    await rpc(base, "bu.update", { id: nl.id, settings: { ...nl.settings, locale: "" } }, nctx);
+    const refused = await rpc(base, "bu.update", { id: nl.id, settings: { ...nl.settings, locale: "dutch" } }, nctx).then(
+      () => "taken",
+      (e) => e.message,
+    );
+    assert(refused.includes("VALIDATION_ERROR") && refused.includes("locale"), refused);
+    await tid("bu-switcher").selectOption(target.id);
   });
 
   await step("no uncaught page errors", async () => {

@@ -1,5 +1,5 @@
 import { useEffect, type ReactNode } from "react";
-import { formatDate } from "../lib/format";
+import { formatDate, localeOf } from "../lib/format";
 import { useNotify } from "../lib/notify";
 import { href, navigate, useRoute } from "../lib/router";
 import { useSession } from "../lib/session";
@@ -187,7 +187,7 @@ export function Layout() {
         )}
         <div className="topbar-spacer" />
         {s.boot.pinnedTo && (
-          <span className="pinned-day" data-testid="pinned-day" title="FLEXDESK_TODAY pins this desk's calendar: dates, due days and the daily run follow that day, not today's.">
+          <span className="pinned-day" data-testid="pinned-day" data-locale={localeOf(s.bu) ?? ""} title="FLEXDESK_TODAY pins this desk's calendar: dates, due days and the daily run follow that day, not today's.">
             Pinned to {formatDate(s.boot.pinnedTo)}
           </span>
         )}

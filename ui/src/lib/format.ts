@@ -3,12 +3,35 @@
 
 const cache = new Map<string, Intl.NumberFormat>();
 
+/** The language of a unit's country, for its amounts and dates when its settings name none. */
+const COUNTRY_LANGUAGE: Record<string, string> = {
+  NL: "nl", BE: "nl", DE: "de", AT: "de", CH: "de", LU: "fr", FR: "fr", ES: "es", IT: "it", PT: "pt",
+  PL: "pl", CZ: "cs", SK: "sk", SE: "sv", DK: "da", FI: "fi", NO: "nb", IE: "en", GB: "en", US: "en",
+  CA: "en", AU: "en", NZ: "en",
+};
+
+/** A unit's locale: its setting, or its country's (`NL` → `nl-NL`, so "€ 8.652,27"). */
+export function localeOf(bu: { country: string; settings: { locale: string } } | null | undefined): string | undefined {
+  if (!bu) return undefined;
+  if (bu.settings.locale) return bu.settings.locale;
+  const country = bu.country.trim().toUpperCase();
+  const lang = COUNTRY_LANGUAGE[country];
+  return lang ? `${lang}-${country}` : undefined;
+}
+
+/** The locale every amount and date is written in: the selected business unit's. */
+let displayLocale: string | undefined;
+
+export function setDisplayLocale(locale: string | undefined): void {
+  displayLocale = locale;
+}
+
 function moneyFormat(currency: string, exponent: number): Intl.NumberFormat {
-  const key = `${currency}:${exponent}`;
+  const key = `${displayLocale}:${currency}:${exponent}`;
   let f = cache.get(key);
   if (!f) {
     try {
-      f = new Intl.NumberFormat(undefined, {
+      f = new Intl.NumberFormat(displayLocale, {
         style: "currency",
         currency,
         minimumFractionDigits: exponent,
@@ -22,7 +45,7 @@ function moneyFormat(currency: string, exponent: number): Intl.NumberFormat {
   return f;
 }
 
-/** "89.00" + EUR → "€89.00" (in the reader's locale). Empty or unreadable amounts show as "—". */
+/** "89.00" + EUR → "€ 89,00" (in the unit's locale). Empty or unreadable amounts show as "—". */
 export function formatMoney(amount: string | null | undefined, currency: string, exponent = 2): string {
   if (amount === null || amount === undefined || amount === "") return "—";
   const n = Number(amount);
@@ -40,14 +63,14 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = parseDay(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+  return d.toLocaleDateString(displayLocale, { year: "numeric", month: "short", day: "numeric" });
 }
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return d.toLocaleString(displayLocale, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
 export function months(n: number): string {

@@ -4,7 +4,7 @@ import type { Bootstrap } from "./api/bindings/Bootstrap";
 import type { BusinessUnit } from "./api/bindings/BusinessUnit";
 import type { User } from "./api/bindings/User";
 import { roleCan, seesCostFigures } from "./access";
-import { formatMoney } from "./format";
+import { formatMoney, localeOf, setDisplayLocale } from "./format";
 
 const USER_KEY = "flexdesk.userId";
 const BU_KEY = "flexdesk.buId";
@@ -102,6 +102,8 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
     onSwitchUser();
   }, [onSwitchUser]);
 
+  // Amounts and dates are written in the selected unit's locale (set before anything renders them).
+  setDisplayLocale(localeOf(bu));
   const value = useMemo<Session>(
     () => ({
       boot,

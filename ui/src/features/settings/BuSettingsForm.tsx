@@ -8,6 +8,7 @@ import type { FirstPayment } from "../../lib/api/bindings/FirstPayment";
 import type { LateFeeKind } from "../../lib/api/bindings/LateFeeKind";
 import { CONTRACT_LENGTH } from "../../lib/api/bindings/Vocabulary";
 import type { BusinessUnit } from "../../lib/api/bindings/BusinessUnit";
+import { localeOf } from "../../lib/format";
 import { useAction } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Card, Check, Field, Input, Select } from "../../lib/ui";
@@ -102,6 +103,9 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
             </Field>
             <Field label="Currency" hint="Fixed when the unit was created.">
               <Input value={bu.currency} readOnly />
+            </Field>
+            <Field label="Amounts and dates written as" hint={`A locale, like nl-NL or en-US; empty follows the country (${localeOf({ country: bu.country, settings: { locale: "" } }) ?? "the browser's"}).`} error={err("locale")}>
+              <Input value={st.locale} onChange={(e) => set("locale", e.target.value.trim())} placeholder={localeOf({ country: bu.country, settings: { locale: "" } })} testId="bu-locale" />
             </Field>
           </div>
         </Card>

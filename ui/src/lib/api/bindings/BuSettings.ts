@@ -29,4 +29,9 @@ graceReturnUndoesFirstMonth: boolean, contractEnd: ContractEnd, requireConfirmed
 /**
  * Contract lengths offered at the counter (months, 1–120).
  */
-contractLengths: Array<number>, defaultContractLength: number, lateFeeKind: LateFeeKind, lateFeeAmount: Money, lateFeePct: string, lateFeeGraceDays: number, seller: Seller, };
+contractLengths: Array<number>, defaultContractLength: number, lateFeeKind: LateFeeKind, lateFeeAmount: Money, lateFeePct: string, lateFeeGraceDays: number, 
+/**
+ * How the desk writes amounts and dates for this unit (BCP 47, e.g. `nl-NL`: "€ 8.652,27");
+ * empty follows the unit's country.
+ */
+locale: string, seller: Seller, };
