@@ -292,6 +292,21 @@ async fn the_counter_orders_for_an_existing_customer_using_their_address() {
         q.totals.total, o.totals.total,
         "the quote shows what the order will be"
     );
+    // The whole contract as it will be invoiced: six monthly payments with their VAT.
+    assert_eq!(q.monthly.gross, q.totals.total);
+    assert_eq!(
+        q.contract.net, q.contract_value,
+        "prices here are before VAT"
+    );
+    assert_eq!(
+        q.contract.gross.0,
+        q.monthly.gross.0 * rust_decimal::Decimal::from(6)
+    );
+    assert_eq!(
+        q.contract.tax.0,
+        q.contract.gross.0 - q.contract.net.0,
+        "net and VAT make the gross"
+    );
     let unknown: orders::OrderInput = serde_json::from_value(
         json!({"customerId": "cus_missing", "items": [{"sku": "LAP-1", "quantity": 1}]}),
     )

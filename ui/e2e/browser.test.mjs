@@ -338,6 +338,10 @@ async function main() {
     const symbol = target.currency === "USD" ? "$" : target.currency === "EUR" ? "€" : target.currency;
     assert(m.includes(symbol) && /\d/.test(m), `monthly total reads "${m}"`);
     assert(c.includes(symbol) && /\d/.test(c), `contract total reads "${c}"`);
+    // One rule, labelled: a consumer sees prices with VAT, a business net with "excl. VAT".
+    const way = customer.customerType === "business" ? "excl." : "incl.";
+    assert(c.includes(`Contract value, ${way} VAT`), `a ${customer.customerType} customer's contract line reads "${c}"`);
+    assert(/VAT/.test(m), `the monthly line says how VAT is counted: "${m}"`);
     await noErrorBanner();
   });
 

@@ -207,7 +207,42 @@ pub fn monthly_totals(bu: &BusinessUnit, subtotal_minor: i64) -> (i64, i64, i64)
 pub struct Quote {
     pub items: Vec<OrderItem>,
     pub totals: Totals,
+    /// Monthly price × months × quantity, as the unit states prices (FlexPortal's figure).
     pub contract_value: Money,
+    /// The whole contract as it will be invoiced: each device's monthly payment split into net
+    /// and VAT as its schedule will be, times its months.
+    pub contract: TaxedAmount,
+    /// One month of the whole order, split the same way.
+    pub monthly: TaxedAmount,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxedAmount {
+    pub net: Money,
+    pub tax: Money,
+    pub gross: Money,
+}
+
+/// Net, VAT and gross over all `items` for `months` (each item's own length when `None`), as
+/// their monthly payments will carry them.
+fn taxed(bu: &BusinessUnit, items: &[PricedItem], months: Option<i64>) -> TaxedAmount {
+    let rule = crate::domain::schedule::TaxRule {
+        rate: bu.settings.tax_rate,
+        inclusive: bu.settings.tax_inclusive,
+        exponent: bu.currency_exponent,
+    };
+    let (mut net, mut tax, mut gross) = (0i64, 0i64, 0i64);
+    for p in items {
+        let a = rule.split(p.unit_price);
+        let n = p.quantity * months.unwrap_or(p.contract_length);
+        (net, tax, gross) = (net + a.net * n, tax + a.tax * n, gross + a.total * n);
+    }
+    TaxedAmount {
+        net: bu.money(net),
+        tax: bu.money(tax),
+        gross: bu.money(gross),
+    }
 }
 
 pub(super) fn item_view(bu: &BusinessUnit, p: &PricedItem) -> OrderItem {
@@ -242,6 +277,8 @@ pub async fn quote(db: &Db, bu: &BusinessUnit, items: &[OrderItemInput]) -> Resu
     let (subtotal, tax, total) = monthly_totals(bu, sub);
     Ok(Quote {
         contract_value: items.iter().map(|i| i.contract_value).sum(),
+        contract: taxed(bu, &priced, None),
+        monthly: taxed(bu, &priced, Some(1)),
         totals: Totals {
             subtotal: bu.money(subtotal),
             tax_rate: bu.settings.tax_rate,

@@ -134,23 +134,7 @@ export function CounterScreen() {
             )}
             {quote.error && items.length > 0 && <div className="load-error">{quote.error.message}</div>}
             <div className={`totals ${quote.isFetching ? "stale" : ""}`}>
-              <div className="totals-row">
-                <span>Monthly subtotal</span>
-                <span className="num">{items.length && quote.data ? s.money(quote.data.totals.subtotal) : "—"}</span>
-              </div>
-              <div className="totals-row">
-                <span>Tax{bu.settings.taxInclusive ? " (included)" : ""} {bu.settings.taxRate}%</span>
-                <span className="num">{items.length && quote.data ? s.money(quote.data.totals.taxAmount) : "—"}</span>
-              </div>
-              <div className="totals-row total" data-testid="counter-monthly-total">
-                <span>Total per month</span>
-                <span className="num">{items.length && quote.data ? s.money(quote.data.totals.total) : "—"}</span>
-              </div>
-              <div className="totals-row contract" data-testid="counter-contract-total">
-                <span>Contract value</span>
-                <span className="num">{items.length && quote.data ? s.money(quote.data.contractValue) : "—"}</span>
-              </div>
-              {quote.data && items.length > 0 && <div className="muted small">{quote.data.totals.totalDevices} device(s). Contract value = monthly price × months × quantity, before tax.</div>}
+              <PriceLines quote={items.length ? quote.data : undefined} business={customer?.customerType === "business"} rate={bu.settings.taxRate} />
             </div>
           </Card>
 
@@ -228,5 +212,43 @@ export function CounterScreen() {
         </div>
       </div>
     </div>
+  );
+}
+
+/**
+ * The order's price, by one rule: a consumer sees prices with VAT (as EU price-display rules
+ * ask); a business customer sees them net, labelled "excl. VAT", with the VAT beside. Every
+ * figure is the core's; nothing is added up here.
+ */
+function PriceLines(props: { quote: Quote | undefined; business: boolean; rate: string }) {
+  const s = useSession();
+  const q = props.quote;
+  const show = (m: string | undefined) => (q && m !== undefined ? s.money(m) : "—");
+  const rows: [string, string, string?][] = props.business
+    ? [
+        ["Per month, excl. VAT", show(q?.monthly.net)],
+        [`VAT ${props.rate} %`, show(q?.monthly.tax)],
+        ["Per month, incl. VAT", show(q?.monthly.gross), "counter-monthly-total"],
+        ["Contract value, excl. VAT", show(q?.contract.net), "counter-contract-total"],
+      ]
+    : [
+        [`Per month, incl. ${props.rate} % VAT`, show(q?.monthly.gross), "counter-monthly-total"],
+        ["of which VAT", show(q?.monthly.tax)],
+        ["Contract value, incl. VAT", show(q?.contract.gross), "counter-contract-total"],
+      ];
+  return (
+    <>
+      {rows.map(([label, value, testId]) => (
+        <div key={label} className={`totals-row ${testId === "counter-monthly-total" ? "total" : testId ? "contract" : ""}`} data-testid={testId}>
+          <span>{label}</span>
+          <span className="num">{value}</span>
+        </div>
+      ))}
+      {q && (
+        <div className="muted small">
+          {q.totals.totalDevices} device(s). The contract value is every monthly payment of the contract{props.business ? ", before VAT" : ", VAT included"}.
+        </div>
+      )}
+    </>
   );
 }
