@@ -307,6 +307,10 @@ async fn the_counter_orders_for_an_existing_customer_using_their_address() {
         q.contract.gross.0 - q.contract.net.0,
         "net and VAT make the gross"
     );
+    // Each line the same way: one device for one month, and the line's whole contract.
+    assert_eq!(q.lines.len(), 1);
+    assert_eq!(q.lines[0].month.gross, q.monthly.gross);
+    assert_eq!(q.lines[0].contract.gross, q.contract.gross);
     let unknown: orders::OrderInput = serde_json::from_value(
         json!({"customerId": "cus_missing", "items": [{"sku": "LAP-1", "quantity": 1}]}),
     )

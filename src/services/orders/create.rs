@@ -214,6 +214,17 @@ pub struct Quote {
     pub contract: TaxedAmount,
     /// One month of the whole order, split the same way.
     pub monthly: TaxedAmount,
+    /// Each item's price split the same way, in the order of `items`.
+    pub lines: Vec<LinePrice>,
+}
+
+/// An item's price as it will be invoiced: one device for one month, and the whole line (its
+/// quantity for its months).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LinePrice {
+    pub month: TaxedAmount,
+    pub contract: TaxedAmount,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -224,9 +235,13 @@ pub struct TaxedAmount {
     pub gross: Money,
 }
 
-/// Net, VAT and gross over all `items` for `months` (each item's own length when `None`), as
-/// their monthly payments will carry them.
-fn taxed(bu: &BusinessUnit, items: &[PricedItem], months: Option<i64>) -> TaxedAmount {
+/// Net, VAT and gross over all `items`, each counted `times(item)` times (devices × months), as
+/// their monthly payments will carry them: each device's monthly price is split once.
+fn taxed(
+    bu: &BusinessUnit,
+    items: &[PricedItem],
+    times: impl Fn(&PricedItem) -> i64,
+) -> TaxedAmount {
     let rule = crate::domain::schedule::TaxRule {
         rate: bu.settings.tax_rate,
         inclusive: bu.settings.tax_inclusive,
@@ -235,7 +250,7 @@ fn taxed(bu: &BusinessUnit, items: &[PricedItem], months: Option<i64>) -> TaxedA
     let (mut net, mut tax, mut gross) = (0i64, 0i64, 0i64);
     for p in items {
         let a = rule.split(p.unit_price);
-        let n = p.quantity * months.unwrap_or(p.contract_length);
+        let n = times(p);
         (net, tax, gross) = (net + a.net * n, tax + a.tax * n, gross + a.total * n);
     }
     TaxedAmount {
@@ -277,8 +292,17 @@ pub async fn quote(db: &Db, bu: &BusinessUnit, items: &[OrderItemInput]) -> Resu
     let (subtotal, tax, total) = monthly_totals(bu, sub);
     Ok(Quote {
         contract_value: items.iter().map(|i| i.contract_value).sum(),
-        contract: taxed(bu, &priced, None),
-        monthly: taxed(bu, &priced, Some(1)),
+        contract: taxed(bu, &priced, |p| p.quantity * p.contract_length),
+        monthly: taxed(bu, &priced, |p| p.quantity),
+        lines: priced
+            .iter()
+            .map(|p| LinePrice {
+                month: taxed(bu, std::slice::from_ref(p), |_| 1),
+                contract: taxed(bu, std::slice::from_ref(p), |p| {
+                    p.quantity * p.contract_length
+                }),
+            })
+            .collect(),
         totals: Totals {
             subtotal: bu.money(subtotal),
             tax_rate: bu.settings.tax_rate,

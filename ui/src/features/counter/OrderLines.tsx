@@ -2,8 +2,11 @@ import type { OrderItemInput } from "../../lib/api/bindings/OrderItemInput";
 import type { Quote } from "../../lib/api/bindings/Quote";
 import { useSession } from "../../lib/session";
 
-export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; disabled: boolean; onQty(i: number, q: number): void; onRemove(i: number): void }) {
+/** The order's lines, priced by the counter's one rule: with VAT for a consumer, net for a business. */
+export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; business: boolean; disabled: boolean; onQty(i: number, q: number): void; onRemove(i: number): void }) {
   const s = useSession();
+  const way = props.business ? "excl. VAT" : "incl. VAT";
+  const pick = (m: { net: string; gross: string } | undefined) => (m ? s.money(props.business ? m.net : m.gross) : "…");
   return (
     <div className="lines-wrap">
     <table className="table lines" data-testid="counter-lines">
@@ -12,14 +15,15 @@ export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | unde
           <th>Device</th>
           <th>Term</th>
           <th className="num">Qty</th>
-          <th className="num">Per month</th>
-          <th className="num">Contract</th>
+          <th className="num">Per month, {way}</th>
+          <th className="num">Contract, {way}</th>
           <th />
         </tr>
       </thead>
       <tbody>
         {props.items.map((it, i) => {
           const line = props.quote?.items[i];
+          const price = props.quote?.lines[i];
           const matches = line && line.sku === it.sku && line.contractLength === it.contractLength && line.quantity === it.quantity;
           return (
             <tr key={`${it.sku}-${it.contractLength}`} data-testid="counter-line">
@@ -47,8 +51,8 @@ export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | unde
                 />
                 )}
               </td>
-              <td className="num">{line && matches ? s.money(line.unitPrice) : "…"}</td>
-              <td className="num">{line && matches ? s.money(line.contractValue) : "…"}</td>
+              <td className="num">{line && matches ? pick(price?.month) : "…"}</td>
+              <td className="num">{line && matches ? pick(price?.contract) : "…"}</td>
               <td>
                 {!props.disabled && (
                   <button className="btn btn-small btn-ghost" onClick={() => props.onRemove(i)} aria-label={`Remove ${it.sku}`}>

@@ -127,6 +127,7 @@ export function CounterScreen() {
               <OrderLines
                 items={items}
                 quote={quote.data}
+                business={customer?.customerType === "business"}
                 disabled={!!placed}
                 onQty={(i, q) => setItems((l) => l.map((x, j) => (j === i ? { ...x, quantity: q } : x)))}
                 onRemove={(i) => setItems((l) => l.filter((_, j) => j !== i))}
