@@ -3,8 +3,6 @@
 //! Excel writes where the decimal separator is a comma, as in the Netherlands and Germany) or a
 //! tab. Parsing itself is the `csv` crate's.
 
-use crate::error::Error;
-
 /// A reader over `data`, fields trimmed, rows allowed to be shorter or longer than the header.
 pub fn reader(data: &[u8]) -> csv::Reader<&[u8]> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
@@ -35,23 +33,6 @@ fn separator(data: &[u8]) -> u8 {
         .iter()
         .fold((b',', 0), |best, c| if c.1 > best.1 { *c } else { best })
         .0
-}
-
-/// Why a row was refused, in full: every field's reason, not only how many fields failed.
-pub fn reasons(e: &Error) -> String {
-    if e.details.len() > 1 {
-        e.details
-            .iter()
-            .map(|d| d.message.trim_end_matches('.').to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-            + "."
-    } else {
-        e.details
-            .first()
-            .map(|d| d.message.clone())
-            .unwrap_or_else(|| e.message.clone())
-    }
 }
 
 #[cfg(test)]

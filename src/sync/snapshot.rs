@@ -50,6 +50,14 @@ const TABLES: &[Table] = &[
     Table { name: "payments", omit: &["asset_id", "invoice_id"], asset_by_serial: Some(("asset_serial", "asset_id")), children: None },
 ];
 
+/// Every table a copy writes (children after their parents), in the copy's order.
+pub fn copied_tables() -> Vec<&'static str> {
+    TABLES
+        .iter()
+        .flat_map(|t| std::iter::once(t.name).chain(t.children.map(|c| c.0)))
+        .collect()
+}
+
 fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().find(|t| t.name == name)
 }
@@ -305,10 +313,7 @@ async fn copy_tables(
     // A new desk (nothing in these tables in any unit) fills them without their lists'
     // indexes and builds each once at the end: a sort, instead of an update at a random place
     // of every index for every row (docs/benchmarks.md).
-    let tables: Vec<&str> = TABLES
-        .iter()
-        .flat_map(|t| std::iter::once(t.name).chain(t.children.map(|c| c.0)))
-        .collect();
+    let tables = copied_tables();
     if !indexes::any_rows(&mut conn, &tables).await? {
         indexes::set_aside(&mut conn, &tables).await?;
     }

@@ -340,20 +340,6 @@ pub(super) fn log_line(m: &str) {
     eprintln!("{m}");
 }
 
-/// The tables a new desk's copy writes, in its order.
-const TABLES: [&str; 10] = [
-    "products",
-    "variants",
-    "pricing_tiers",
-    "customers",
-    "billing_groups",
-    "assets",
-    "orders",
-    "order_items",
-    "subscriptions",
-    "payments",
-];
-
 /// The floor: SQLite copying the same tables of the unit from the hub's file into a new one
 /// (`INSERT … SELECT` across attached files, foreign keys off, one transaction), with the
 /// lists' indexes in place or (`set_aside`) set aside and built after, as a new desk's copy
@@ -382,13 +368,14 @@ async fn raw_copy(
         .bind(hub.display().to_string())
         .execute(&mut conn)
         .await?;
+    let tables = crate::sync::snapshot::copied_tables();
     let t = Instant::now();
     if set_aside {
-        indexes::set_aside(&mut conn, &TABLES).await?;
+        indexes::set_aside(&mut conn, &tables).await?;
     }
     let mut tx = conn.begin().await?;
     let mut rows = 0u64;
-    for table in TABLES {
+    for table in &tables {
         rows += sqlx::query(&format!(
             "INSERT INTO main.{table} SELECT * FROM hub.{table}"
         ))

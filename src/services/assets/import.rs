@@ -119,11 +119,7 @@ pub async fn import_csv(
                 errors.push(crate::services::catalog::RowError {
                     row: line,
                     sku: Some(input.sku),
-                    error: format!(
-                        "{}: {}",
-                        input.serial_number.trim(),
-                        crate::services::csv_file::reasons(&e)
-                    ),
+                    error: format!("{}: {}", input.serial_number.trim(), e.message),
                 });
             }
         }

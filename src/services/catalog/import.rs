@@ -322,7 +322,7 @@ pub async fn import_csv(
                 }
             }
             Err(e) => {
-                let why = crate::services::csv_file::reasons(&e);
+                let why = &e.message;
                 for (line, v) in lines.iter().zip(&input.variants) {
                     errors.push(RowError {
                         row: *line,

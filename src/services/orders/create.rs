@@ -189,14 +189,19 @@ pub(super) async fn price_items(
     Ok(out)
 }
 
-/// Monthly subtotal, tax and total under the business unit's tax setting (rounded once, half away
-/// from zero).
-pub fn monthly_totals(bu: &BusinessUnit, subtotal_minor: i64) -> (i64, i64, i64) {
-    let rule = crate::domain::schedule::TaxRule {
+/// The business unit's tax rule for prices at the counter (its rate, inclusive or not).
+fn unit_tax(bu: &BusinessUnit) -> crate::domain::schedule::TaxRule {
+    crate::domain::schedule::TaxRule {
         rate: bu.settings.tax_rate,
         inclusive: bu.settings.tax_inclusive,
         exponent: bu.currency_exponent,
-    };
+    }
+}
+
+/// Monthly subtotal, tax and total under the business unit's tax setting (rounded once, half away
+/// from zero).
+pub fn monthly_totals(bu: &BusinessUnit, subtotal_minor: i64) -> (i64, i64, i64) {
+    let rule = unit_tax(bu);
     let a = rule.split(subtotal_minor);
     (subtotal_minor, a.tax, a.total)
 }
@@ -242,11 +247,7 @@ fn taxed(
     items: &[PricedItem],
     times: impl Fn(&PricedItem) -> i64,
 ) -> TaxedAmount {
-    let rule = crate::domain::schedule::TaxRule {
-        rate: bu.settings.tax_rate,
-        inclusive: bu.settings.tax_inclusive,
-        exponent: bu.currency_exponent,
-    };
+    let rule = unit_tax(bu);
     let (mut net, mut tax, mut gross) = (0i64, 0i64, 0i64);
     for p in items {
         let a = rule.split(p.unit_price);

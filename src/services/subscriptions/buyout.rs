@@ -140,7 +140,7 @@ async fn quote_facts(
     eff: NaiveDate,
 ) -> Result<(StillDue, bool)> {
     let (n, total) = payments::still_due(&mut *conn, &row.id, eff).await?;
-    let reverse = rule_is_zero(row)
+    let reverse = row.tax(bu).rate.is_zero()
         && crate::services::invoices::reverse_charge_applies(&mut *conn, bu, &row.customer_id)
             .await?;
     Ok((
@@ -150,13 +150,6 @@ async fn quote_facts(
         },
         reverse,
     ))
-}
-
-fn rule_is_zero(row: &Row) -> bool {
-    row.tax_rate
-        .parse::<Decimal>()
-        .map(|r| r.is_zero())
-        .unwrap_or(false)
 }
 
 pub(super) fn buyout_view(

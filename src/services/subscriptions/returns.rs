@@ -245,12 +245,12 @@ async fn undo_first_months(
     .bind(day_text(eff))
     .fetch_one(&mut *conn)
     .await?;
-    let invoices: Vec<String> = sqlx::query_scalar(&format!(
+    let invoices: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT i.id FROM payments p JOIN invoices i ON i.id = p.invoice_id
-         WHERE p.{} AND p.status <> 'cancelled' AND i.kind = 'invoice'
+         WHERE p.rental_id = ? AND p.kind IN ('rent', 'prorated') AND p.period_start <= ?
+           AND p.status <> 'cancelled' AND i.kind = 'invoice'
            AND NOT EXISTS (SELECT 1 FROM invoices c WHERE c.corrects_id = i.id)",
-        before.replace(" AND ", " AND p.")
-    ))
+    )
     .bind(&row.id)
     .bind(day_text(eff))
     .fetch_all(&mut *conn)
