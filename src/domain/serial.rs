@@ -3,9 +3,58 @@
 //! whitespace or control characters and is upper case. Phones are identified by IMEI (15 digits,
 //! Luhn check digit).
 
+use crate::domain::status::SerialFormat;
 use crate::error::{Error, Result};
 
 pub const MAX_LEN: usize = 64;
+
+/// The shortest serial a new category accepts: shorter is a mis-scan or a typing slip. An
+/// administrator may lower (or raise) it per category.
+pub const DEFAULT_MIN_LEN: i64 = 4;
+
+/// What a category asks of its devices' serials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SerialRule {
+    pub format: SerialFormat,
+    pub min_len: i64,
+}
+
+impl SerialRule {
+    /// The rule a category gets when a product first names it: phones are identified by IMEI.
+    pub fn for_new_category(name: &str) -> SerialRule {
+        let lower = name.to_lowercase();
+        if lower.contains("phone") || lower.contains("mobile") {
+            SerialRule { format: SerialFormat::Imei, min_len: 15 }
+        } else {
+            SerialRule { format: SerialFormat::Any, min_len: DEFAULT_MIN_LEN }
+        }
+    }
+
+    /// Checks a canonical serial (see [`normalize`]) against the rule of `category`.
+    pub fn check(&self, sn: &str, category: &str) -> Result<()> {
+        let refuse = |why: String| Err(Error::invalid("serialNumber", why));
+        match self.format {
+            SerialFormat::Imei if !is_valid_imei(sn) => {
+                return refuse(format!("{sn} is not a valid IMEI: {category} devices are identified by 15 digits with a check digit."));
+            }
+            SerialFormat::Digits if !sn.bytes().all(|b| b.is_ascii_digit()) => {
+                return refuse(format!("{sn} is not a {category} serial: they have digits only."));
+            }
+            SerialFormat::Alphanumeric if !sn.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                return refuse(format!("{sn} is not a {category} serial: they have letters and digits only."));
+            }
+            _ => {}
+        }
+        let len = sn.chars().count() as i64;
+        if len < self.min_len {
+            return refuse(format!(
+                "{sn} is too short for a {category} serial: they have at least {} characters (this one has {len}).",
+                self.min_len
+            ));
+        }
+        Ok(())
+    }
+}
 
 pub fn normalize(raw: &str) -> Result<String> {
     let s: String = raw
@@ -72,6 +121,26 @@ pub fn imei_with_check_digit(first14: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_category_refuses_serials_outside_its_rule() {
+        let laptops = SerialRule::for_new_category("Laptops");
+        assert_eq!(laptops.format, SerialFormat::Any);
+        let e = laptops.check("AB", "Laptops").unwrap_err();
+        assert!(e.message.contains("too short"), "{}", e.message);
+        assert!(e.message.contains("at least 4"), "{}", e.message);
+        laptops.check("C02X", "Laptops").unwrap();
+        let phones = SerialRule::for_new_category("Smartphones");
+        assert_eq!(phones.format, SerialFormat::Imei);
+        assert!(phones.check("490154203237519", "Smartphones").is_err());
+        phones.check("490154203237518", "Smartphones").unwrap();
+        let digits = SerialRule { format: SerialFormat::Digits, min_len: 6 };
+        assert!(digits.check("12345A", "E-bikes").unwrap_err().message.contains("digits only"));
+        digits.check("123456", "E-bikes").unwrap();
+        let alnum = SerialRule { format: SerialFormat::Alphanumeric, min_len: 1 };
+        assert!(alnum.check("AB-12", "Chairs").unwrap_err().message.contains("letters and digits"));
+        alnum.check("AB12", "Chairs").unwrap();
+    }
 
     #[test]
     fn scanner_noise_is_removed_and_case_folded() {

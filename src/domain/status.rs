@@ -20,7 +20,7 @@ str_enum!(ReturnCondition { Excellent = "excellent", Good = "good", Fair = "fair
 str_enum!(BuyoutReason { CustomerRequest = "customer_request", EndOfContract = "end_of_contract", Other = "other" });
 str_enum!(CancellationReason { CustomerRequest = "customer_request", PaymentFailure = "payment_failure", Fraud = "fraud", AdminDecision = "admin_decision", Other = "other" });
 str_enum!(ReplacementReason { Damaged = "damaged", Stolen = "stolen", Defective = "defective", Lost = "lost" });
-str_enum!(SerialFormat { Any = "any", Imei = "imei" });
+str_enum!(SerialFormat { Any = "any", Alphanumeric = "alphanumeric", Digits = "digits", Imei = "imei" });
 
 impl AssetStatus {
     /// Status changes a person may make by editing an asset. `rented_out` and `sold` are set only

@@ -1094,7 +1094,7 @@ async fn billing_groups_files_and_the_export_follow_the_contract() {
     };
     let path = |p: String| -> &'static str { Box::leak(p.into_boxed_str()) };
     post("/v1/products", "/v1/products", product()).await;
-    for sn in ["G01", "G02"] {
+    for sn in ["G-001", "G-002"] {
         post(
             "/v1/assets",
             "/v1/assets",
@@ -1122,7 +1122,7 @@ async fn billing_groups_files_and_the_export_follow_the_contract() {
     )
     .await;
     let mut rentals = Vec::new();
-    for sn in ["G01", "G02"] {
+    for sn in ["G-001", "G-002"] {
         let (s, v) = post(
             "/v1/subscriptions",
             "/v1/subscriptions",

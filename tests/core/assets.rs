@@ -369,7 +369,7 @@ async fn csv_intake_adds_good_rows_and_lists_duplicates_and_unknown_skus_by_line
     assets::create(&t.core.db, &t.ctx(), input("OLD-1", "LAP-1"))
         .await
         .unwrap();
-    let csv = "Serial Number,SKU,Location,Acquisition Cost\nA-1,LAP-1,Rack 2,950\nOLD-1,LAP-1,,\nA-2,NOPE,,\nA-3,LAP-1,,abc\nA-1,LAP-1,,\nA-4,LAP-1,,\n";
+    let csv = "Serial Number,SKU,Location,Acquisition Cost\nASN-1,LAP-1,Rack 2,950\nOLD-1,LAP-1,,\nASN-2,NOPE,,\nASN-3,LAP-1,,abc\nASN-1,LAP-1,,\nASN-4,LAP-1,,\n";
     let lenient = flexdesk::services::catalog::ImportOptions {
         dry_run: false,
         all_or_nothing: false,
@@ -397,7 +397,7 @@ async fn csv_intake_adds_good_rows_and_lists_duplicates_and_unknown_skus_by_line
     assert!(
         r.errors[3]
             .error
-            .contains("A-1 is in this file twice: also on line 2"),
+            .contains("ASN-1 is in this file twice: also on line 2"),
         "{:?}",
         r.errors[3]
     );
@@ -405,18 +405,18 @@ async fn csv_intake_adds_good_rows_and_lists_duplicates_and_unknown_skus_by_line
     let r = assets::import_csv(
         &t.core.db,
         &t.ctx(),
-        b"Serial Number;SKU\r\nC-1;LAP-1\r\nC-2;NOPE\r\n",
+        b"Serial Number;SKU\r\nCSN-1;LAP-1\r\nCSN-2;NOPE\r\n",
         Default::default(),
     )
     .await
     .unwrap();
     assert!(r.rolled_back && r.created == 0, "{r:?}");
     assert_code!(
-        assets::get(&t.core.db, &t.bu, "C-1").await,
+        assets::get(&t.core.db, &t.bu, "CSN-1").await,
         ErrorCode::NotFound
     );
     assert_eq!(
-        assets::get(&t.core.db, &t.bu, "A-1")
+        assets::get(&t.core.db, &t.bu, "ASN-1")
             .await
             .unwrap()
             .acquisition_cost
@@ -440,4 +440,51 @@ async fn csv_intake_adds_good_rows_and_lists_duplicates_and_unknown_skus_by_line
         assets::get(&t.core.db, &t.bu, "B-1").await,
         ErrorCode::NotFound
     );
+}
+
+#[tokio::test]
+async fn intake_follows_the_serial_rule_of_the_category() {
+    use flexdesk::domain::status::SerialFormat;
+    let t = TestCore::new().await;
+    t.laptop("LAP-1").await;
+    let input = |sn: &str| input(sn, "LAP-1");
+    // A two-letter slip is refused with the rule in words, and nothing is written.
+    let e = assets::create(&t.core.db, &t.ctx(), input("ab")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ValidationError);
+    assert!(e.message.contains("AB is too short for a Laptops serial"), "{}", e.message);
+    assert_eq!(e.details[0].path, "serialNumber");
+    assert_code!(assets::get(&t.core.db, &t.bu, "AB").await, ErrorCode::NotFound);
+    // The administrator asks for digits only, at least 8.
+    let bad = catalog::save_category(
+        &t.core.db,
+        &t.ctx(),
+        catalog::CategoryInput {
+            name: "Laptops".into(),
+            description: None,
+            sort_order: None,
+            serial_format: Some(SerialFormat::Digits),
+            serial_min_length: Some(0),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(bad.message.contains("between 1 and 64"), "{}", bad.message);
+    catalog::save_category(
+        &t.core.db,
+        &t.ctx(),
+        catalog::CategoryInput {
+            name: "Laptops".into(),
+            description: None,
+            sort_order: None,
+            serial_format: Some(SerialFormat::Digits),
+            serial_min_length: Some(8),
+        },
+    )
+    .await
+    .unwrap();
+    let e = assets::create(&t.core.db, &t.ctx(), input("C02XK1ABJG5H")).await.unwrap_err();
+    assert!(e.message.contains("digits only"), "{}", e.message);
+    let e = assets::create(&t.core.db, &t.ctx(), input("1234567")).await.unwrap_err();
+    assert!(e.message.contains("at least 8 characters (this one has 7)"), "{}", e.message);
+    assets::create(&t.core.db, &t.ctx(), input("12345678")).await.unwrap();
 }

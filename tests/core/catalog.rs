@@ -551,9 +551,11 @@ async fn categories_decide_the_serial_format_and_phones_default_to_imei() {
             description: Some("Handsets".into()),
             sort_order: Some(1),
             serial_format: Some(flexdesk::domain::status::SerialFormat::Any),
+            serial_min_length: None,
         },
     )
     .await
     .unwrap();
     assert_eq!(c.serial_format, "any");
+    assert_eq!(c.serial_min_length, 4, "a category's default shortest serial");
 }

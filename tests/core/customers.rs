@@ -205,12 +205,12 @@ async fn a_customer_with_rented_devices_cannot_be_deactivated() {
     flexdesk::services::assets::create(
         &t.core.db,
         &t.ctx(),
-        serde_json::from_value(json!({"serialNumber": "S1", "sku": "LAP-1"})).unwrap(),
+        serde_json::from_value(json!({"serialNumber": "SN-1", "sku": "LAP-1"})).unwrap(),
     )
     .await
     .unwrap();
     // The asset is out with this customer (as activation leaves it).
-    sqlx::query("UPDATE assets SET status = 'rented_out', customer_id = ?, rental_id = 'rnt_x' WHERE serial_number = 'S1'").bind(&c.customer_id).execute(t.core.db.pool()).await.unwrap();
+    sqlx::query("UPDATE assets SET status = 'rented_out', customer_id = ?, rental_id = 'rnt_x' WHERE serial_number = 'SN-1'").bind(&c.customer_id).execute(t.core.db.pool()).await.unwrap();
     assert_code!(
         customers::delete(&t.core.db, &t.ctx(), &c.customer_id).await,
         ErrorCode::CustomerHasActiveSubscriptions

@@ -5,7 +5,7 @@
 
 use super::{opt_trim, BusinessUnit, Ctx, Page};
 use crate::domain::serial;
-use crate::domain::status::{AssetCondition, AssetStatus, SerialFormat, VariantStatus};
+use crate::domain::status::{AssetCondition, AssetStatus, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
 use crate::services::list::{Keyset, Paging};

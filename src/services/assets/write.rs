@@ -97,12 +97,9 @@ pub(super) async fn insert(
             format!("{} ({}) is inactive.", v.variant_name, v.variant_sku),
         ));
     }
-    if crate::services::catalog::serial_format_of(conn, &bu.id, &v.category).await?
-        == SerialFormat::Imei
-        && !serial::is_valid_imei(&sn)
-    {
-        return Err(Error::invalid("serialNumber", format!("{sn} is not a valid IMEI: {} devices are identified by 15 digits with a check digit.", v.category)));
-    }
+    crate::services::catalog::serial_rule_of(conn, &bu.id, &v.category)
+        .await?
+        .check(&sn, &v.category)?;
     let exists: Option<String> =
         sqlx::query_scalar("SELECT status FROM assets WHERE bu_id = ? AND serial_number = ?")
             .bind(&bu.id)

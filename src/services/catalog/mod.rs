@@ -19,11 +19,13 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeMap, HashMap};
 use ts_rs::TS;
 
+mod categories;
 mod import;
 mod read;
 mod validate;
 mod write;
 
+pub use categories::*;
 pub use import::*;
 pub use read::*;
 use validate::*;
@@ -110,8 +112,10 @@ pub struct Category {
     pub name: String,
     pub description: String,
     pub sort_order: i64,
-    /// `imei` makes asset intake require a valid 15-digit IMEI.
+    /// `any`, `alphanumeric`, `digits`, or `imei` (15 digits with a check digit).
     pub serial_format: String,
+    /// Shortest serial accepted.
+    pub serial_min_length: i64,
 }
 
 // ---------------------------------------------------------------------------------------------

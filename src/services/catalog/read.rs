@@ -1,4 +1,4 @@
-//! Reading the catalog: products with their variants, variant look-ups, categories and serial formats.
+//! Reading the catalog: products with their variants and variant look-ups.
 
 use super::*;
 use crate::services::list::{Keyset, Paging};
@@ -378,73 +378,6 @@ pub async fn offered_variant(
         ));
     }
     Ok(v)
-}
-
-pub async fn list_categories(db: &Db, bu: &BusinessUnit) -> Result<Vec<Category>> {
-    Ok(sqlx::query_as("SELECT id, name, description, sort_order, serial_format FROM categories WHERE bu_id = ? ORDER BY sort_order, name")
-        .bind(&bu.id).fetch_all(db.pool()).await?)
-}
-
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(optional_fields)]
-pub struct CategoryInput {
-    pub name: String,
-    pub description: Option<String>,
-    pub sort_order: Option<i64>,
-    pub serial_format: Option<SerialFormat>,
-}
-
-/// Create or update a category by name.
-pub async fn save_category(db: &Db, ctx: &Ctx, input: CategoryInput) -> Result<Category> {
-    let mut c = Checks::new();
-    c.require("name", &input.name, "Name");
-    c.max_len("name", &input.name, 80, "Name");
-    c.finish()?;
-    let name = input.name.trim().to_string();
-    let mut tx = db.write().await?;
-    sqlx::query(
-        "INSERT INTO categories (id, bu_id, name, description, sort_order, serial_format) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (bu_id, name) DO UPDATE SET description = excluded.description, sort_order = excluded.sort_order, serial_format = excluded.serial_format")
-        .bind(new_id(prefix::CATEGORY)).bind(&ctx.bu.id).bind(&name).bind(input.description.unwrap_or_default())
-        .bind(input.sort_order.unwrap_or(0)).bind(input.serial_format.unwrap_or(SerialFormat::Any).as_str())
-        .execute(&mut *tx).await?;
-    let cat: Category = sqlx::query_as("SELECT id, name, description, sort_order, serial_format FROM categories WHERE bu_id = ? AND name = ?")
-        .bind(&ctx.bu.id).bind(&name).fetch_one(&mut *tx).await?;
-    record(
-        &mut tx,
-        &ctx.actor,
-        ctx.at,
-        Entry {
-            bu_id: Some(&ctx.bu.id),
-            entity_type: "category",
-            entity_id: &cat.id,
-            action: "saved",
-            summary: format!("Category {name} saved (serials: {})", cat.serial_format),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(cat)
-}
-
-/// Serial format required for assets of a variant's category.
-pub async fn serial_format_of(
-    conn: &mut SqliteConnection,
-    bu_id: &str,
-    category: &str,
-) -> Result<SerialFormat> {
-    let f: Option<String> =
-        sqlx::query_scalar("SELECT serial_format FROM categories WHERE bu_id = ? AND name = ?")
-            .bind(bu_id)
-            .bind(category)
-            .fetch_optional(conn)
-            .await?;
-    Ok(f.as_deref()
-        .and_then(SerialFormat::parse)
-        .unwrap_or(SerialFormat::Any))
 }
 
 // ---------------------------------------------------------------------------------------------

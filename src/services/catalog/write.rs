@@ -82,15 +82,7 @@ impl SkuIndex {
         if self.categories.contains_key(name) {
             return Ok(());
         }
-        let lower = name.to_lowercase();
-        let format = if lower.contains("phone") || lower.contains("mobile") {
-            SerialFormat::Imei
-        } else {
-            SerialFormat::Any
-        };
-        sqlx::query("INSERT INTO categories (id, bu_id, name, serial_format) VALUES (?, ?, ?, ?) ON CONFLICT (bu_id, name) DO NOTHING")
-            .bind(new_id(prefix::CATEGORY)).bind(bu_id).bind(name).bind(format.as_str())
-            .execute(conn).await?;
+        ensure_category(conn, bu_id, name).await?;
         self.categories.insert(name.to_string(), ());
         Ok(())
     }

@@ -70,12 +70,7 @@ pub(super) async fn product(
     .bind(text(o, "status").unwrap_or_else(|| "active".into())).bind(req(o, "createdAt")?).bind(req(o, "updatedAt")?)
     .execute(&mut *conn).await.map_err(deferrable).and_then(written)?;
     if !category.is_empty() {
-        sqlx::query("INSERT OR IGNORE INTO categories (id, bu_id, name) VALUES (?, ?, ?)")
-            .bind(crate::ids::new_id(crate::ids::prefix::CATEGORY))
-            .bind(&bu.id)
-            .bind(&category)
-            .execute(&mut *conn)
-            .await?;
+        crate::services::catalog::ensure_category(conn, &bu.id, &category).await?;
     }
     for v in o
         .get("variants")

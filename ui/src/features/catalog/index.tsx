@@ -215,7 +215,7 @@ function Categories() {
   return (
     <>
       <Card title="Categories">
-        <p className="muted">The serial format decides what intake accepts: “IMEI” requires a valid 15-digit IMEI (phones), “any” accepts any serial.</p>
+        <p className="muted">The serial rule decides what intake accepts: which characters (IMEI: 15 digits with a valid check digit, for phones) and the shortest serial, so a mis-scan or a typing slip is refused.</p>
         <LoadError error={cats.error} />
         {cats.isLoading && <Loading />}
         {cats.data && cats.data.length === 0 && <Empty>No categories yet. They are also created when a product names a new one.</Empty>}
@@ -227,6 +227,7 @@ function Categories() {
                 <th>Description</th>
                 <th className="num">Order</th>
                 <th>Serials</th>
+                <th className="num">Shortest</th>
                 <th />
               </tr>
             </thead>
@@ -246,9 +247,9 @@ function Categories() {
 
 function CategoryRow(props: { category: Category; may: boolean }) {
   const c = props.category;
-  const [d, setD] = useState({ description: c.description, sortOrder: String(c.sortOrder), serialFormat: c.serialFormat as SerialFormat });
+  const [d, setD] = useState({ description: c.description, sortOrder: String(c.sortOrder), serialFormat: c.serialFormat as SerialFormat, serialMinLength: String(c.serialMinLength) });
   const save = useAction("catalog.saveCategory", { success: (r) => `Category ${r.name} saved.` });
-  const changed = d.description !== c.description || d.sortOrder !== String(c.sortOrder) || d.serialFormat !== c.serialFormat;
+  const changed = d.description !== c.description || d.sortOrder !== String(c.sortOrder) || d.serialFormat !== c.serialFormat || d.serialMinLength !== String(c.serialMinLength);
   return (
     <tr>
       <td>
@@ -261,19 +262,31 @@ function CategoryRow(props: { category: Category; may: boolean }) {
         <Input className="qty" type="number" value={d.sortOrder} onChange={(e) => setD({ ...d, sortOrder: e.target.value })} disabled={!props.may} aria-label={`Order of ${c.name}`} />
       </td>
       <td>
-        <Select value={d.serialFormat} onChange={(e) => setD({ ...d, serialFormat: e.target.value as SerialFormat })} disabled={!props.may} aria-label={`Serial format of ${c.name}`}>
-          <option value="any">Any serial</option>
-          <option value="imei">IMEI (15 digits)</option>
-        </Select>
+        <SerialFormatSelect value={d.serialFormat} onChange={(v) => setD({ ...d, serialFormat: v })} disabled={!props.may} label={`Serial format of ${c.name}`} />
+      </td>
+      <td className="num">
+        <Input className="qty" type="number" min={1} max={64} value={d.serialFormat === "imei" ? "15" : d.serialMinLength} onChange={(e) => setD({ ...d, serialMinLength: e.target.value })} disabled={!props.may || d.serialFormat === "imei"} aria-label={`Shortest serial of ${c.name}`} testId={`category-min-${c.name}`} />
       </td>
       <td>
         {props.may && (
-          <button className="btn btn-small" disabled={!changed || save.isPending} onClick={() => save.mutate({ name: c.name, description: d.description, sortOrder: Number(d.sortOrder) || 0, serialFormat: d.serialFormat })}>
+          <button className="btn btn-small" disabled={!changed || save.isPending} onClick={() => save.mutate({ name: c.name, description: d.description, sortOrder: Number(d.sortOrder) || 0, serialFormat: d.serialFormat, serialMinLength: Number(d.serialMinLength) })}>
             Save
           </button>
         )}
       </td>
     </tr>
+  );
+}
+
+/** The characters a category's serials may have. */
+function SerialFormatSelect(props: { value: SerialFormat; onChange(v: SerialFormat): void; disabled?: boolean; label?: string }) {
+  return (
+    <Select value={props.value} onChange={(e) => props.onChange(e.target.value as SerialFormat)} disabled={props.disabled} aria-label={props.label}>
+      <option value="any">Letters, digits, - _ . / : + #</option>
+      <option value="alphanumeric">Letters and digits only</option>
+      <option value="digits">Digits only</option>
+      <option value="imei">IMEI (15 digits)</option>
+    </Select>
   );
 }
 
@@ -299,10 +312,7 @@ function NewCategory() {
           <Input value={d.description} onChange={(e) => setD({ ...d, description: e.target.value })} />
         </Field>
         <Field label="Serials">
-          <Select value={d.serialFormat} onChange={(e) => setD({ ...d, serialFormat: e.target.value as SerialFormat })}>
-            <option value="any">Any serial</option>
-            <option value="imei">IMEI (15 digits)</option>
-          </Select>
+          <SerialFormatSelect value={d.serialFormat} onChange={(v) => setD({ ...d, serialFormat: v })} />
         </Field>
         <button className="btn btn-primary" disabled={!d.name.trim() || save.isPending} data-testid="category-save">
           Add category

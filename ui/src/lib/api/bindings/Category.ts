@@ -2,6 +2,10 @@
 
 export type Category = { id: string, name: string, description: string, sortOrder: number, 
 /**
- * `imei` makes asset intake require a valid 15-digit IMEI.
+ * `any`, `alphanumeric`, `digits`, or `imei` (15 digits with a check digit).
  */
-serialFormat: string, };
+serialFormat: string, 
+/**
+ * Shortest serial accepted.
+ */
+serialMinLength: number, };
