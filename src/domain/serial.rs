@@ -24,9 +24,15 @@ impl SerialRule {
     pub fn for_new_category(name: &str) -> SerialRule {
         let lower = name.to_lowercase();
         if lower.contains("phone") || lower.contains("mobile") {
-            SerialRule { format: SerialFormat::Imei, min_len: 15 }
+            SerialRule {
+                format: SerialFormat::Imei,
+                min_len: 15,
+            }
         } else {
-            SerialRule { format: SerialFormat::Any, min_len: DEFAULT_MIN_LEN }
+            SerialRule {
+                format: SerialFormat::Any,
+                min_len: DEFAULT_MIN_LEN,
+            }
         }
     }
 
@@ -38,10 +44,14 @@ impl SerialRule {
                 return refuse(format!("{sn} is not a valid IMEI: {category} devices are identified by 15 digits with a check digit."));
             }
             SerialFormat::Digits if !sn.bytes().all(|b| b.is_ascii_digit()) => {
-                return refuse(format!("{sn} is not a {category} serial: they have digits only."));
+                return refuse(format!(
+                    "{sn} is not a {category} serial: they have digits only."
+                ));
             }
             SerialFormat::Alphanumeric if !sn.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-                return refuse(format!("{sn} is not a {category} serial: they have letters and digits only."));
+                return refuse(format!(
+                    "{sn} is not a {category} serial: they have letters and digits only."
+                ));
             }
             _ => {}
         }
@@ -134,11 +144,25 @@ mod tests {
         assert_eq!(phones.format, SerialFormat::Imei);
         assert!(phones.check("490154203237519", "Smartphones").is_err());
         phones.check("490154203237518", "Smartphones").unwrap();
-        let digits = SerialRule { format: SerialFormat::Digits, min_len: 6 };
-        assert!(digits.check("12345A", "E-bikes").unwrap_err().message.contains("digits only"));
+        let digits = SerialRule {
+            format: SerialFormat::Digits,
+            min_len: 6,
+        };
+        assert!(digits
+            .check("12345A", "E-bikes")
+            .unwrap_err()
+            .message
+            .contains("digits only"));
         digits.check("123456", "E-bikes").unwrap();
-        let alnum = SerialRule { format: SerialFormat::Alphanumeric, min_len: 1 };
-        assert!(alnum.check("AB-12", "Chairs").unwrap_err().message.contains("letters and digits"));
+        let alnum = SerialRule {
+            format: SerialFormat::Alphanumeric,
+            min_len: 1,
+        };
+        assert!(alnum
+            .check("AB-12", "Chairs")
+            .unwrap_err()
+            .message
+            .contains("letters and digits"));
         alnum.check("AB12", "Chairs").unwrap();
     }
 

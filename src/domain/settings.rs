@@ -26,9 +26,39 @@ pub struct Seller {
     pub city: String,
     pub country: String,
     pub vat_id: String,
+    /// The company's number in its country's register (KvK in the Netherlands, Handelsregister
+    /// in Germany), printed on invoices and contracts.
+    pub registration_number: String,
     pub email: String,
     pub phone: String,
     pub bank_account: String,
+}
+
+impl Seller {
+    /// The registration as printed: the register's name before a bare number ("KvK 12345678"
+    /// for a Dutch seller; `country` as a code or a name), or the text as written when it names
+    /// its register already.
+    pub fn registration_line(&self, country: &str) -> Option<String> {
+        let n = self.registration_number.trim();
+        if n.is_empty() {
+            return None;
+        }
+        if !n.starts_with(|c: char| c.is_ascii_digit()) {
+            return Some(n.to_string());
+        }
+        let code = super::tax::country_code(country).map(|c| c.alpha2().to_string());
+        let register = match code.as_deref().unwrap_or_default() {
+            "NL" => "KvK",
+            "DE" => "Handelsregister",
+            "AT" => "Firmenbuch",
+            "BE" => "KBO",
+            "FR" => "RCS",
+            "GB" => "Company No.",
+            "IE" => "CRO",
+            _ => "Company reg. no.",
+        };
+        Some(format!("{register} {n}"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -184,6 +214,31 @@ impl BuSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registration_number_names_its_register() {
+        let mut s = Seller {
+            registration_number: " 12345678 ".into(),
+            ..Default::default()
+        };
+        assert_eq!(s.registration_line("NL").unwrap(), "KvK 12345678");
+        assert_eq!(
+            s.registration_line("de").unwrap(),
+            "Handelsregister 12345678"
+        );
+        assert_eq!(s.registration_line("Netherlands").unwrap(), "KvK 12345678");
+        assert_eq!(
+            s.registration_line("US").unwrap(),
+            "Company reg. no. 12345678"
+        );
+        s.registration_number = "HRB 12345 Amtsgericht München".into();
+        assert_eq!(
+            s.registration_line("DE").unwrap(),
+            "HRB 12345 Amtsgericht München"
+        );
+        s.registration_number = "  ".into();
+        assert!(s.registration_line("NL").is_none());
+    }
 
     #[test]
     fn defaults_follow_the_decisions() {

@@ -19,9 +19,12 @@ pub(crate) fn amount_due_label(kind: InvoiceKind) -> &'static str {
     }
 }
 
-/// The line under a line's description: serial number and service period.
+/// The line under a line's description: serial number, order and service period.
 pub(crate) fn line_detail(line: &InvoiceLine) -> String {
     let mut parts = Vec::new();
+    if let Some(order) = line.order_number.as_deref().filter(|s| !s.is_empty()) {
+        parts.push(format!("Order {order}"));
+    }
     if let Some(serial) = line.serial_number.as_deref().filter(|s| !s.is_empty()) {
         parts.push(format!("S/N {serial}"));
     }

@@ -69,6 +69,8 @@ pub enum InvoiceKind {
 pub struct InvoiceLine {
     pub description: String,
     pub serial_number: Option<String>,
+    /// The order it was rented on, when the invoice covers more than one order.
+    pub order_number: Option<String>,
     /// Service period, e.g. `2026-11-01 – 2026-11-30`.
     pub period: String,
     pub quantity: String,

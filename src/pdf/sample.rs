@@ -108,6 +108,7 @@ pub fn invoice(lines: usize) -> InvoiceDoc {
             None => per_rate.push((rate, net, tax)),
         }
         doc_lines.push(InvoiceLine {
+            order_number: None,
             description: description.to_string(),
             serial_number: (rate != 0).then(|| format!("C02{:05}X{:03}", next() % 100_000, i)),
             period: "2026-11-01 – 2026-11-30".into(),
@@ -181,6 +182,7 @@ pub fn credit_note() -> InvoiceDoc {
         extra: vec![],
     };
     doc.lines = vec![InvoiceLine {
+        order_number: None,
         description:
             "MacBook Air 13\" M3 8/256 Midnight — rent for days not used after early return".into(),
         serial_number: Some("C02XK1ABJG5J".into()),

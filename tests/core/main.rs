@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod customers;
 mod foundation;
+mod invoices;
 mod keys;
 mod orders;
 mod pdf;

@@ -39,7 +39,10 @@ pub async fn save_category(db: &Db, ctx: &Ctx, input: CategoryInput) -> Result<C
         (_, Some(n)) => {
             let max = crate::domain::serial::MAX_LEN as i64;
             if !(1..=max).contains(&n) {
-                c.fail("serialMinLength", format!("Shortest serial must be between 1 and {max} characters."));
+                c.fail(
+                    "serialMinLength",
+                    format!("Shortest serial must be between 1 and {max} characters."),
+                );
             }
             n
         }

@@ -27,7 +27,7 @@ pub(super) fn seller_of(bu: &BusinessUnit) -> PartyRecord {
     if !country.trim().is_empty() {
         address.push(tax::country_name(&country));
     }
-    let mut extra = Vec::new();
+    let mut extra: Vec<String> = s.registration_line(&country).into_iter().collect();
     for v in [&s.email, &s.phone] {
         if !v.trim().is_empty() {
             extra.push(v.clone());
@@ -132,6 +132,7 @@ pub(super) struct PayRow {
     pub(super) kind: String,
     pub(super) period_start: String,
     pub(super) period_end: String,
+    pub(super) invoice_date: String,
     pub(super) due_date: String,
     pub(super) subtotal: i64,
     pub(super) tax_rate: String,
@@ -173,6 +174,7 @@ pub(super) fn lines_of(bu: &BusinessUnit, p: &PayRow) -> Vec<LineRecord> {
                 },
                 serial_number: l.serial_number,
                 rental_id: Some(l.rental_id),
+                order_number: None,
                 period_start: Some(l.period_start),
                 period_end: Some(l.period_end),
                 quantity: 1,
@@ -194,6 +196,7 @@ pub(super) fn lines_of(bu: &BusinessUnit, p: &PayRow) -> Vec<LineRecord> {
                 ),
                 serial_number: p.serial_number.clone(),
                 rental_id: p.rental_id.clone(),
+                order_number: None,
                 period_start: monthly.then(|| p.period_start.clone()),
                 period_end: monthly.then(|| p.period_end.clone()),
                 quantity: 1,
@@ -214,6 +217,38 @@ pub(super) fn lines_of(bu: &BusinessUnit, p: &PayRow) -> Vec<LineRecord> {
         });
     }
     lines
+}
+
+/// The due date of an invoice: as scheduled, unless it is issued after its scheduled invoice
+/// date; then the schedule's payment terms (its due date less its invoice date) count from the
+/// day it is issued, so a customer always has the terms the contract gives.
+pub(super) fn due_of(
+    scheduled_invoice: NaiveDate,
+    scheduled_due: NaiveDate,
+    issue: NaiveDate,
+) -> NaiveDate {
+    let terms = (scheduled_due - scheduled_invoice).max(chrono::TimeDelta::zero());
+    scheduled_due.max(issue + terms)
+}
+
+/// Each line's order number (the order its subscription came from), for the invoice's reference.
+async fn with_orders(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    mut lines: Vec<LineRecord>,
+) -> Result<Vec<LineRecord>> {
+    for l in &mut lines {
+        if let Some(r) = &l.rental_id {
+            l.order_number = sqlx::query_scalar(
+                "SELECT o.order_number FROM subscriptions s JOIN orders o ON o.id = s.order_id WHERE s.id = ? AND s.bu_id = ?",
+            )
+            .bind(r)
+            .bind(&bu.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(lines)
 }
 
 pub(super) fn rate_totals(lines: &[LineRecord]) -> Vec<RateRecord> {
@@ -257,7 +292,7 @@ pub(crate) async fn issue_in(
 ) -> Result<String> {
     let bu = &ctx.bu;
     let p: PayRow = sqlx::query_as(
-        "SELECT p.id, p.customer_id, p.rental_id, p.billing_group_id, p.kind, p.period_start, p.period_end, p.due_date, p.subtotal,
+        "SELECT p.id, p.customer_id, p.rental_id, p.billing_group_id, p.kind, p.period_start, p.period_end, p.invoice_date, p.due_date, p.subtotal,
                 p.tax_rate, p.tax_amount, p.late_fee_amount, p.total, p.line_items, p.status, p.consolidated_into, p.invoice_id,
                 a.serial_number, s.product_name
          FROM payments p LEFT JOIN assets a ON a.id = p.asset_id LEFT JOIN subscriptions s ON s.id = p.rental_id
@@ -311,12 +346,20 @@ pub(crate) async fn issue_in(
     let (series, seq, number) = number(conn, ctx, "invoice").await?;
     let id = new_id(prefix::INVOICE);
     let issue = ctx.today();
+    let due = due_of(
+        parse_day("invoiceDate", &p.invoice_date)?,
+        parse_day("dueDate", &p.due_date)?,
+        issue,
+    );
+    let scheduled_due = (due != parse_day("dueDate", &p.due_date)?).then(|| p.due_date.clone());
+    let lines = with_orders(conn, bu, lines).await?;
     let period_start = lines.iter().filter_map(|l| l.period_start.clone()).min();
     let period_end = lines.iter().filter_map(|l| l.period_end.clone()).max();
     sqlx::query(
         "INSERT INTO invoices (id, bu_id, kind, series, seq, number, payment_id, customer_id, billing_group_id, issue_date, due_date,
-             period_start, period_end, currency, net, tax, gross, reverse_charge, seller, buyer, lines, rate_totals, desk_id, created_by, created_at)
-         VALUES (?, ?, 'invoice', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             scheduled_due_date, period_start, period_end, currency, net, tax, gross, reverse_charge, seller, buyer, lines, rate_totals,
+             desk_id, created_by, created_at)
+         VALUES (?, ?, 'invoice', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(&bu.id)
@@ -327,7 +370,8 @@ pub(crate) async fn issue_in(
     .bind(&p.customer_id)
     .bind(&p.billing_group_id)
     .bind(day_text(issue))
-    .bind(&p.due_date)
+    .bind(day_text(due))
+    .bind(&scheduled_due)
     .bind(&period_start)
     .bind(&period_end)
     .bind(&bu.currency)

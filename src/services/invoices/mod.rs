@@ -50,6 +50,8 @@ pub struct LineRecord {
     pub description: String,
     pub serial_number: Option<String>,
     pub rental_id: Option<String>,
+    /// The order the device was rented on (lines issued before this was kept have none).
+    pub order_number: Option<String>,
     pub period_start: Option<String>,
     /// Exclusive end.
     pub period_end: Option<String>,
@@ -81,6 +83,8 @@ pub struct Invoice {
     pub series: String,
     pub issue_date: String,
     pub due_date: Option<String>,
+    /// The due date the payment schedule had, when the invoice was issued late and is due later.
+    pub scheduled_due_date: Option<String>,
     pub period_start: Option<String>,
     pub period_end: Option<String>,
     pub customer_id: String,
@@ -128,6 +132,7 @@ struct Row {
     billing_group_id: Option<String>,
     issue_date: String,
     due_date: Option<String>,
+    scheduled_due_date: Option<String>,
     period_start: Option<String>,
     period_end: Option<String>,
     currency: String,
@@ -145,7 +150,7 @@ struct Row {
     credited_by: Option<String>,
 }
 
-const COLS: &str = "i.id, i.kind, i.series, i.number, i.payment_id, i.corrects_id, i.customer_id, i.billing_group_id, i.issue_date, i.due_date,
+const COLS: &str = "i.id, i.kind, i.series, i.number, i.payment_id, i.corrects_id, i.customer_id, i.billing_group_id, i.issue_date, i.due_date, i.scheduled_due_date,
     i.period_start, i.period_end, i.currency, i.net, i.tax, i.gross, i.reverse_charge, i.buyer, i.reason, i.created_by, i.created_at,
     json_array_length(i.lines) AS line_count,
     (SELECT p.status FROM payments p WHERE p.id = i.payment_id) AS payment_status,
@@ -161,6 +166,7 @@ fn to_invoice(bu: &BusinessUnit, r: Row) -> Invoice {
         series: r.series,
         issue_date: r.issue_date,
         due_date: r.due_date,
+        scheduled_due_date: r.scheduled_due_date,
         period_start: r.period_start,
         period_end: r.period_end,
         customer_id: r.customer_id,

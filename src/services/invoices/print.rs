@@ -44,12 +44,21 @@ pub(super) fn inclusive_end(end: &str) -> String {
 pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
     let i = &d.invoice;
     let credit = i.kind == "credit_note";
+    // One order: named among the references; several (a billing group's): on each line.
+    let mut orders: Vec<&str> = d
+        .lines
+        .iter()
+        .filter_map(|l| l.order_number.as_deref())
+        .collect();
+    orders.sort_unstable();
+    orders.dedup();
     let lines = d
         .lines
         .iter()
         .map(|l| pdf::InvoiceLine {
             description: l.description.clone(),
             serial_number: l.serial_number.clone(),
+            order_number: (orders.len() > 1).then(|| l.order_number.clone()).flatten(),
             period: match (&l.period_start, &l.period_end) {
                 (Some(a), Some(b)) => format!("{a} – {}", inclusive_end(b)),
                 _ => String::new(),
@@ -73,6 +82,9 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         .collect();
     let gross = i.gross.to_minor(bu.currency_exponent).unwrap_or(0);
     let mut references = Vec::new();
+    if let [order] = orders[..] {
+        references.push(("Order".to_string(), order.to_string()));
+    }
     if let (Some(a), Some(b)) = (&i.period_start, &i.period_end) {
         references.push((
             "Service period".into(),
@@ -88,6 +100,11 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
     let mut notes = Vec::new();
     if i.reverse_charge {
         notes.push("Reverse charge: VAT is due from the customer (Article 196, Council Directive 2006/112/EC).".to_string());
+    }
+    if let (false, Some(scheduled), Some(due)) = (credit, &i.scheduled_due_date, &i.due_date) {
+        notes.push(format!(
+            "This payment was scheduled to be due on {scheduled}. It is invoiced later, so it is due on {due}, the contract's payment terms after this invoice's date."
+        ));
     }
     if credit {
         if let Some(r) = &i.reason {

@@ -454,7 +454,8 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
 }
 
 /// Late fees under the business unit's setting: once per payment, on open payments more than
-/// `lateFeeGraceDays` past due, `limit` of them after the id `after` (in id order). Flat amount
+/// `lateFeeGraceDays` past due (and past the due date of their invoice, which is later when it
+/// was issued late), `limit` of them after the id `after` (in id order). Flat amount
 /// or a percentage of the amount due. Returns how many payments got a fee, and the last id when
 /// there may be more. Idempotent.
 pub(crate) async fn apply_late_fees(
@@ -469,8 +470,10 @@ pub(crate) async fn apply_late_fees(
     }
     let cutoff = ctx.today() - chrono::Days::new(s.late_fee_grace_days as u64);
     let due: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT id, total FROM payments WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL
-         AND due_date < ? AND late_fee_amount = 0 AND total > 0 AND id > ? ORDER BY id LIMIT ?",
+        "SELECT id, total FROM payments WHERE bu_id = ?1 AND status IN ('pending', 'failed') AND consolidated_into IS NULL
+         AND due_date < ?2 AND late_fee_amount = 0 AND total > 0 AND id > ?3
+         AND (invoice_id IS NULL OR (SELECT i.due_date FROM invoices i WHERE i.id = payments.invoice_id) < ?2)
+         ORDER BY id LIMIT ?4",
     )
     .bind(&ctx.bu.id)
     .bind(day_text(cutoff))

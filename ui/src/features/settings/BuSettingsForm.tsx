@@ -238,6 +238,9 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
             <Field label="VAT id">
               <Input value={st.seller.vatId} onChange={(e) => setSeller("vatId", e.target.value)} />
             </Field>
+            <Field label="Company registration" hint="KvK, Handelsregister or company number; printed on invoices and contracts">
+              <Input value={st.seller.registrationNumber} onChange={(e) => setSeller("registrationNumber", e.target.value)} testId="seller-registration" />
+            </Field>
             <Field label="Email">
               <Input value={st.seller.email} onChange={(e) => setSeller("email", e.target.value)} />
             </Field>

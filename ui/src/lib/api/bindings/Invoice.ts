@@ -5,7 +5,11 @@ export type Invoice = { invoiceId: string,
 /**
  * `invoice` or `credit_note`.
  */
-kind: string, number: string, series: string, issueDate: string, dueDate?: string, periodStart?: string, periodEnd?: string, customerId: string, customerName: string, billingGroupId?: string, paymentId?: string, 
+kind: string, number: string, series: string, issueDate: string, dueDate?: string, 
+/**
+ * The due date the payment schedule had, when the invoice was issued late and is due later.
+ */
+scheduledDueDate?: string, periodStart?: string, periodEnd?: string, customerId: string, customerName: string, billingGroupId?: string, paymentId?: string, 
 /**
  * The billed payment's status now (pending, paid, ...).
  */

@@ -3,7 +3,11 @@
 /**
  * One invoice line as issued. Amounts in minor units of the invoice's currency.
  */
-export type LineRecord = { description: string, serialNumber?: string, rentalId?: string, periodStart?: string, 
+export type LineRecord = { description: string, serialNumber?: string, rentalId?: string, 
+/**
+ * The order the device was rented on (lines issued before this was kept have none).
+ */
+orderNumber?: string, periodStart?: string, 
 /**
  * Exclusive end.
  */
