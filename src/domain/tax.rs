@@ -11,6 +11,17 @@ const EU: [&str; 27] = [
     "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
 
+/// What the tax on a sale is called where the business unit sells: "VAT" in Europe and by
+/// default, "Sales tax" in the United States, "GST" where it is the goods and services tax.
+pub fn tax_name(country: &str) -> &'static str {
+    match country_code(country).map(|c| c.alpha2()) {
+        Some("US") => "Sales tax",
+        Some("AU" | "NZ" | "CA" | "SG" | "IN" | "MY") => "GST",
+        Some("JP") => "Consumption tax",
+        _ => "VAT",
+    }
+}
+
 /// A country as written in an address or setting (`NL`, `nl`, `Netherlands`), as an ISO code.
 pub fn country_code(text: &str) -> Option<CountryCode> {
     let t = text.trim();
@@ -78,6 +89,16 @@ pub fn states_reverse_charge(reverse_charged: bool, vat: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tax_is_named_as_where_the_unit_sells() {
+        assert_eq!(tax_name("NL"), "VAT");
+        assert_eq!(tax_name("Germany"), "VAT");
+        assert_eq!(tax_name("US"), "Sales tax");
+        assert_eq!(tax_name("United States"), "Sales tax");
+        assert_eq!(tax_name("AU"), "GST");
+        assert_eq!(tax_name(""), "VAT");
+    }
 
     #[test]
     fn a_reverse_charged_schedule_carries_no_vat() {

@@ -12,7 +12,7 @@ const COLUMNS: [(&str, f32, Align); 7] = [
     ("Qty", 10.0, Align::Right),
     ("Months", 13.0, Align::Right),
     ("Monthly", 21.0, Align::Right),
-    ("Line total", 23.0, Align::Right),
+    ("Contract", 23.0, Align::Right),
 ];
 
 pub fn render(doc: &ContractDoc) -> Result<Vec<u8>> {
@@ -48,15 +48,18 @@ pub fn render(doc: &ContractDoc) -> Result<Vec<u8>> {
     });
     sheet.table(&table, rows);
     sheet.y += 5.0;
-    parts::amounts(
-        &mut sheet,
-        95.0,
-        &[
-            ("Monthly total".to_string(), doc.monthly_total.clone()),
-            ("Contract value".to_string(), doc.contract_value.clone()),
-        ],
-        true,
-    );
+    parts::amounts(&mut sheet, 95.0, &doc.totals, true);
+    if !doc.price_note.is_empty() {
+        sheet.y += 2.0;
+        parts::notes(&mut sheet, std::slice::from_ref(&doc.price_note));
+    }
+    if let Some(notes) = doc.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        sheet.y += 5.0;
+        sheet.ensure(parts::CAPTION.line_height() + 2.0 * BODY.line_height());
+        let top = sheet.y;
+        sheet.y = parts::caption(sheet.page(), LEFT, WIDTH, top, "Notes");
+        sheet.paragraph(LEFT, WIDTH, BODY, notes);
+    }
 
     if !doc.terms.is_empty() {
         sheet.y += 7.0;

@@ -128,7 +128,9 @@ pub struct ContractLine {
     pub serial_numbers: Vec<String>,
     pub quantity: String,
     pub contract_months: String,
+    /// One device for one month, as the price rule shows it (with VAT for a consumer).
     pub monthly_price: String,
+    /// The whole line: its devices for their months.
     pub line_total: String,
 }
 
@@ -141,8 +143,13 @@ pub struct ContractDoc {
     pub seller: Party,
     pub customer: Party,
     pub lines: Vec<ContractLine>,
-    pub monthly_total: String,
-    pub contract_value: String,
+    /// The totals as the price rule shows them: label and formatted amount ("Per month, incl.
+    /// 21 % VAT"), the last one being the contract value.
+    pub totals: Vec<(String, String)>,
+    /// Under the totals: whether prices include the tax ("Prices include 21 % VAT.").
+    pub price_note: String,
+    /// The order's notes, printed above the terms.
+    pub notes: Option<String>,
     /// Numbered terms: early return, buyout, late fees, care of the device, payment terms.
     pub terms: Vec<String>,
     pub footer: String,

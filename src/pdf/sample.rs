@@ -250,8 +250,14 @@ pub fn contract() -> ContractDoc {
                 line_total: "€3,528.00".into(),
             },
         ],
-        monthly_total: "€414.80".into(),
-        contract_value: "€9,453.60".into(),
+        totals: vec![
+            ("Per month, excl. VAT".into(), "€414.80".into()),
+            ("VAT 21 %".into(), "€87.11".into()),
+            ("Per month, incl. VAT".into(), "€501.91".into()),
+            ("Contract value, excl. VAT".into(), "€9,453.60".into()),
+        ],
+        price_note: "Prices exclude VAT; 21 % VAT is added on each invoice.".into(),
+        notes: Some("Deliver to the second floor reception; ask for Ilse.".into()),
         terms: vec![
             "Early return: a device may be returned before the end of its contract. The early-return fee is the lower of three monthly payments and the payments still due; it is quoted before the return is confirmed.".into(),
             "Buyout: the customer may buy a device at any time for its list price less 60 % of the rent paid for it, but never for less than 10 % of the list price.".into(),

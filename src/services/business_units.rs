@@ -36,6 +36,7 @@ impl Row {
             name: self.name,
             code: self.code,
             currency: self.currency,
+            tax_name: crate::domain::tax::tax_name(&self.country).to_string(),
             country: self.country,
             timezone: self.timezone,
             status: self.status,

@@ -298,11 +298,15 @@ pub async fn contract_document(
     .bind(&o.order_id)
     .fetch_all(db.pool())
     .await?;
+    // The price rule (docs/rules.md): a consumer sees prices with VAT, a business net.
+    let business = o.customer.customer_type == crate::domain::status::CustomerType::Business;
+    let shown = |t: &orders::TaxedAmount| money(if business { t.net } else { t.gross });
     let lines = o
         .items
         .iter()
+        .zip(&o.prices.lines)
         .enumerate()
-        .map(|(idx, it)| pdf::ContractLine {
+        .map(|(idx, (it, price))| pdf::ContractLine {
             product: it.product_name.clone(),
             sku: it.sku.clone(),
             serial_numbers: serials
@@ -312,10 +316,36 @@ pub async fn contract_document(
                 .collect(),
             quantity: it.quantity.to_string(),
             contract_months: format!("{} months", it.contract_length),
-            monthly_price: money(it.unit_price),
-            line_total: money(it.line_total),
+            monthly_price: shown(&price.month),
+            line_total: shown(&price.contract),
         })
         .collect();
+    let tax = &bu.tax_name;
+    let rate = o.totals.tax_rate.normalize();
+    let p = &o.prices;
+    let (totals, price_note) = if business {
+        (
+            vec![
+                (format!("Per month, excl. {tax}"), money(p.monthly.net)),
+                (format!("{tax} {rate} %"), money(p.monthly.tax)),
+                (format!("Per month, incl. {tax}"), money(p.monthly.gross)),
+                (
+                    format!("Contract value, excl. {tax}"),
+                    money(p.contract.net),
+                ),
+            ],
+            format!("Prices exclude {tax}; {rate} % {tax} is added on each invoice."),
+        )
+    } else {
+        (
+            vec![
+                (format!("Per month, incl. {rate} % {tax}"), money(p.monthly.gross)),
+                (format!("of which {tax}"), money(p.monthly.tax)),
+                (format!("Contract value, incl. {tax}"), money(p.contract.gross)),
+            ],
+            format!("Prices include {rate} % {tax}. The contract value is every monthly payment of the contract."),
+        )
+    };
     let s = &bu.settings;
     let c = &o.customer;
     let person = format!("{} {}", c.first_name, c.last_name)
@@ -346,8 +376,7 @@ pub async fn contract_document(
     let pct = |d: rust_decimal::Decimal| format!("{} %", d.normalize());
     let terms = vec![
         format!(
-            "Rental. {seller_name} rents the devices above to the customer for the contract length shown, at the monthly price shown{}. Ownership stays with {seller_name} unless the device is bought out.",
-            if s.tax_inclusive { ", VAT included" } else { ", plus VAT" }
+            "Rental. {seller_name} rents the devices above to the customer for the contract length shown, at the monthly price shown. Ownership stays with {seller_name} unless the device is bought out."
         ),
         format!(
             "Payment. Rent is invoiced monthly and is due {}.",
@@ -360,7 +389,7 @@ pub async fn contract_document(
         },
         format!("Buyout. The customer may buy a device during the contract at the buyout price {seller_name} quotes on that day."),
         "Care. The customer keeps the devices in good condition and reports loss, theft or damage at once. A replacement may be provided under the terms of the service.".to_string(),
-        "End of contract. At the end of the contract the devices are returned, unless the contract is extended or renewed.".to_string(),
+        contract_end_term(s),
     ];
     Ok(pdf::ContractDoc {
         title: "Rental contract".into(),
@@ -378,11 +407,24 @@ pub async fn contract_document(
             extra,
         },
         lines,
-        monthly_total: money(o.totals.subtotal),
-        contract_value: money(o.contract_value),
+        totals,
+        price_note,
+        notes: o.notes.clone(),
         terms,
         footer: format!("{seller_name} · Order {}", o.order_number),
     })
+}
+
+/// What happens when a contract's months are over, under the unit's `contractEnd` setting.
+fn contract_end_term(s: &crate::domain::settings::BuSettings) -> String {
+    use crate::domain::settings::ContractEnd;
+    let what = match s.contract_end {
+        ContractEnd::AutoRenewMonthly => "the rental continues month by month at the same monthly price until the customer returns the device or buys it out",
+        ContractEnd::AutoRenewSameTerm => "the contract renews for the same length at the same monthly price, unless the customer returns the device or buys it out before its end",
+        ContractEnd::RequireAction => "the provider contacts the customer to agree on an extension, a buyout or the return of the device; no rent is charged past the contract's end until it is extended",
+        ContractEnd::AutoTerminate => "the contract ends and the customer returns the device; no further rent is charged",
+    };
+    format!("End of contract. When the contract length is over, {what}.")
 }
 
 /// Generate an order's contract as a PDF in the file store (`POST /v1/files/contracts/generate`).

@@ -44,6 +44,8 @@ pub struct BusinessUnit {
     /// Decimals of the currency (EUR 2, JPY 0).
     pub currency_exponent: u32,
     pub country: String,
+    /// What the tax is called where the unit sells ("VAT", "Sales tax", "GST"), for labels.
+    pub tax_name: String,
     pub timezone: String,
     pub status: String,
     pub settings: BuSettings,

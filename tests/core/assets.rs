@@ -449,11 +449,20 @@ async fn intake_follows_the_serial_rule_of_the_category() {
     t.laptop("LAP-1").await;
     let input = |sn: &str| input(sn, "LAP-1");
     // A two-letter slip is refused with the rule in words, and nothing is written.
-    let e = assets::create(&t.core.db, &t.ctx(), input("ab")).await.unwrap_err();
+    let e = assets::create(&t.core.db, &t.ctx(), input("ab"))
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationError);
-    assert!(e.message.contains("AB is too short for a Laptops serial"), "{}", e.message);
+    assert!(
+        e.message.contains("AB is too short for a Laptops serial"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.details[0].path, "serialNumber");
-    assert_code!(assets::get(&t.core.db, &t.bu, "AB").await, ErrorCode::NotFound);
+    assert_code!(
+        assets::get(&t.core.db, &t.bu, "AB").await,
+        ErrorCode::NotFound
+    );
     // The administrator asks for digits only, at least 8.
     let bad = catalog::save_category(
         &t.core.db,
@@ -482,9 +491,19 @@ async fn intake_follows_the_serial_rule_of_the_category() {
     )
     .await
     .unwrap();
-    let e = assets::create(&t.core.db, &t.ctx(), input("C02XK1ABJG5H")).await.unwrap_err();
+    let e = assets::create(&t.core.db, &t.ctx(), input("C02XK1ABJG5H"))
+        .await
+        .unwrap_err();
     assert!(e.message.contains("digits only"), "{}", e.message);
-    let e = assets::create(&t.core.db, &t.ctx(), input("1234567")).await.unwrap_err();
-    assert!(e.message.contains("at least 8 characters (this one has 7)"), "{}", e.message);
-    assets::create(&t.core.db, &t.ctx(), input("12345678")).await.unwrap();
+    let e = assets::create(&t.core.db, &t.ctx(), input("1234567"))
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("at least 8 characters (this one has 7)"),
+        "{}",
+        e.message
+    );
+    assets::create(&t.core.db, &t.ctx(), input("12345678"))
+        .await
+        .unwrap();
 }

@@ -578,6 +578,59 @@ async fn an_order_contract_is_generated_into_the_file_store_and_read_back() {
     assert!(text.contains(&order.order_number), "{text}");
     assert!(text.contains("ACME-001") && text.contains("ACME-003"));
     assert!(text.contains("Acme Logistiek B.V."));
+    // A business customer's contract states prices net, with the VAT beside; the contract-end
+    // rule is the unit's.
+    let eur = |m| flexdesk::money::format_amount(m, 2, "EUR");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (label, amount) in [
+        ("Per month, excl. VAT", order.prices.monthly.net),
+        ("VAT 21 %", order.prices.monthly.tax),
+        ("Contract value, excl. VAT", order.prices.contract.net),
+    ] {
+        assert!(
+            flat.contains(&format!("{label} {}", eur(amount))),
+            "{label} {}:\n{text}",
+            eur(amount)
+        );
+    }
+    assert!(flat.contains("Prices exclude VAT"), "{text}");
+    assert!(flat.contains("continues month by month"), "{text}");
+    // A consumer's contract states them with VAT, and prints the order's notes.
+    let private: String = sqlx::query_scalar("SELECT order_id FROM subscriptions WHERE id = ?")
+        .bind(&f.other_rental)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    flexdesk::services::orders::set_notes(db, &t.ctx(), &private, "Deliver to the back door.")
+        .await
+        .unwrap();
+    let private_order = flexdesk::services::orders::get(db, &t.bu, &private)
+        .await
+        .unwrap();
+    let info = files::generate_contract(db, &store, &t.ctx(), &private, None)
+        .await
+        .unwrap();
+    let (_, bytes) = files::read(db, &store, &t.bu, &info.file_id).await.unwrap();
+    let text = pdftotext(&bytes);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (label, amount) in [
+        (
+            "Per month, incl. 21 % VAT",
+            private_order.prices.monthly.gross,
+        ),
+        (
+            "Contract value, incl. VAT",
+            private_order.prices.contract.gross,
+        ),
+    ] {
+        assert!(
+            flat.contains(&format!("{label} {}", eur(amount))),
+            "{label} {}:\n{text}",
+            eur(amount)
+        );
+    }
+    assert!(!flat.contains("excl. VAT"), "{text}");
+    assert!(flat.contains("Notes Deliver to the back door."), "{text}");
     let listed = files::list(
         db,
         &t.bu,

@@ -557,5 +557,8 @@ async fn categories_decide_the_serial_format_and_phones_default_to_imei() {
     .await
     .unwrap();
     assert_eq!(c.serial_format, "any");
-    assert_eq!(c.serial_min_length, 4, "a category's default shortest serial");
+    assert_eq!(
+        c.serial_min_length, 4,
+        "a category's default shortest serial"
+    );
 }

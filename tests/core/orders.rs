@@ -293,24 +293,24 @@ async fn the_counter_orders_for_an_existing_customer_using_their_address() {
         "the quote shows what the order will be"
     );
     // The whole contract as it will be invoiced: six monthly payments with their VAT.
-    assert_eq!(q.monthly.gross, q.totals.total);
+    assert_eq!(q.prices.monthly.gross, q.totals.total);
     assert_eq!(
-        q.contract.net, q.contract_value,
+        q.prices.contract.net, q.contract_value,
         "prices here are before VAT"
     );
     assert_eq!(
-        q.contract.gross.0,
-        q.monthly.gross.0 * rust_decimal::Decimal::from(6)
+        q.prices.contract.gross.0,
+        q.prices.monthly.gross.0 * rust_decimal::Decimal::from(6)
     );
     assert_eq!(
-        q.contract.tax.0,
-        q.contract.gross.0 - q.contract.net.0,
+        q.prices.contract.tax.0,
+        q.prices.contract.gross.0 - q.prices.contract.net.0,
         "net and VAT make the gross"
     );
     // Each line the same way: one device for one month, and the line's whole contract.
-    assert_eq!(q.lines.len(), 1);
-    assert_eq!(q.lines[0].month.gross, q.monthly.gross);
-    assert_eq!(q.lines[0].contract.gross, q.contract.gross);
+    assert_eq!(q.prices.lines.len(), 1);
+    assert_eq!(q.prices.lines[0].month.gross, q.prices.monthly.gross);
+    assert_eq!(q.prices.lines[0].contract.gross, q.prices.contract.gross);
     let unknown: orders::OrderInput = serde_json::from_value(
         json!({"customerId": "cus_missing", "items": [{"sku": "LAP-1", "quantity": 1}]}),
     )

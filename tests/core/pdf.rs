@@ -301,12 +301,15 @@ fn a_contract_and_a_quote_read_back() {
         "Order NL-D1-2026-000311",
         "Provider",
         "Customer",
-        "Product SKU Serial numbers Qty Months Monthly Line total",
+        "Product SKU Serial numbers Qty Months Monthly Contract",
         "C02XK1ABJG6K",
         "assigned on delivery",
         "€4,248.00",
-        "Monthly total €414.80",
-        "Contract value €9,453.60",
+        "Per month, excl. VAT €414.80",
+        "VAT 21 % €87.11",
+        "Contract value, excl. VAT €9,453.60",
+        "Prices exclude VAT",
+        "Notes Deliver to the second floor reception",
         "Terms",
         "1. Early return",
         "5. Payment terms",
@@ -338,7 +341,7 @@ fn a_contract_and_a_quote_read_back() {
         let flat = squash(page);
         if i <= last_serial {
             assert!(
-                flat.contains("Product SKU Serial numbers Qty Months Monthly Line total"),
+                flat.contains("Product SKU Serial numbers Qty Months Monthly Contract"),
                 "page {}",
                 i + 1
             );

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::pricing;
+use crate::domain::schedule::TaxRule;
 
 // Input
 
@@ -190,8 +191,8 @@ pub(super) async fn price_items(
 }
 
 /// The business unit's tax rule for prices at the counter (its rate, inclusive or not).
-fn unit_tax(bu: &BusinessUnit) -> crate::domain::schedule::TaxRule {
-    crate::domain::schedule::TaxRule {
+fn unit_tax(bu: &BusinessUnit) -> TaxRule {
+    TaxRule {
         rate: bu.settings.tax_rate,
         inclusive: bu.settings.tax_inclusive,
         exponent: bu.currency_exponent,
@@ -214,12 +215,21 @@ pub struct Quote {
     pub totals: Totals,
     /// Monthly price × months × quantity, as the unit states prices (FlexPortal's figure).
     pub contract_value: Money,
-    /// The whole contract as it will be invoiced: each device's monthly payment split into net
-    /// and VAT as its schedule will be, times its months.
+    #[serde(flatten)]
+    pub prices: Prices,
+}
+
+/// An order's prices as they will be invoiced, for showing them by the price rule (a consumer
+/// with VAT, a business net): what FlexDesk adds to an order and a counter quote.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Prices {
+    /// The whole contract: each device's monthly payment split into net and VAT as its schedule
+    /// will be, times its months.
     pub contract: TaxedAmount,
     /// One month of the whole order, split the same way.
     pub monthly: TaxedAmount,
-    /// Each item's price split the same way, in the order of `items`.
+    /// Each item's price split the same way, in the order of the items.
     pub lines: Vec<LinePrice>,
 }
 
@@ -240,24 +250,44 @@ pub struct TaxedAmount {
     pub gross: Money,
 }
 
-/// Net, VAT and gross over all `items`, each counted `times(item)` times (devices × months), as
-/// their monthly payments will carry them: each device's monthly price is split once.
-fn taxed(
-    bu: &BusinessUnit,
-    items: &[PricedItem],
-    times: impl Fn(&PricedItem) -> i64,
-) -> TaxedAmount {
-    let rule = unit_tax(bu);
-    let (mut net, mut tax, mut gross) = (0i64, 0i64, 0i64);
-    for p in items {
-        let a = rule.split(p.unit_price);
-        let n = times(p);
-        (net, tax, gross) = (net + a.net * n, tax + a.tax * n, gross + a.total * n);
-    }
-    TaxedAmount {
-        net: bu.money(net),
-        tax: bu.money(tax),
-        gross: bu.money(gross),
+/// An item as priced: monthly price (minor units), quantity, months.
+#[derive(Debug, Clone, Copy)]
+pub struct PricedLine {
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub months: i64,
+}
+
+impl Prices {
+    /// The prices of `items` under a tax rule: each device's monthly price is split once, as
+    /// its monthly payment will be.
+    pub fn of(rule: TaxRule, items: &[PricedLine]) -> Prices {
+        let taxed = |lines: &[PricedLine], times: &dyn Fn(&PricedLine) -> i64| {
+            let (mut net, mut tax, mut gross) = (0i64, 0i64, 0i64);
+            for l in lines {
+                let a = rule.split(l.unit_price);
+                let n = times(l);
+                (net, tax, gross) = (net + a.net * n, tax + a.tax * n, gross + a.total * n);
+            }
+            let m = |v| Money::from_minor(v, rule.exponent);
+            TaxedAmount {
+                net: m(net),
+                tax: m(tax),
+                gross: m(gross),
+            }
+        };
+        let whole = |l: &PricedLine| l.quantity * l.months;
+        Prices {
+            contract: taxed(items, &whole),
+            monthly: taxed(items, &|l| l.quantity),
+            lines: items
+                .iter()
+                .map(|l| LinePrice {
+                    month: taxed(std::slice::from_ref(l), &|_| 1),
+                    contract: taxed(std::slice::from_ref(l), &whole),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -291,19 +321,17 @@ pub async fn quote(db: &Db, bu: &BusinessUnit, items: &[OrderItemInput]) -> Resu
     let items: Vec<OrderItem> = priced.iter().map(|p| item_view(bu, p)).collect();
     let sub: i64 = priced.iter().map(|p| p.unit_price * p.quantity).sum();
     let (subtotal, tax, total) = monthly_totals(bu, sub);
+    let lines: Vec<PricedLine> = priced
+        .iter()
+        .map(|p| PricedLine {
+            unit_price: p.unit_price,
+            quantity: p.quantity,
+            months: p.contract_length,
+        })
+        .collect();
     Ok(Quote {
         contract_value: items.iter().map(|i| i.contract_value).sum(),
-        contract: taxed(bu, &priced, |p| p.quantity * p.contract_length),
-        monthly: taxed(bu, &priced, |p| p.quantity),
-        lines: priced
-            .iter()
-            .map(|p| LinePrice {
-                month: taxed(bu, std::slice::from_ref(p), |_| 1),
-                contract: taxed(bu, std::slice::from_ref(p), |p| {
-                    p.quantity * p.contract_length
-                }),
-            })
-            .collect(),
+        prices: Prices::of(unit_tax(bu), &lines),
         totals: Totals {
             subtotal: bu.money(subtotal),
             tax_rate: bu.settings.tax_rate,

@@ -114,6 +114,9 @@ pub struct Order {
     pub totals: Totals,
     /// Σ contract values of the items (monthly × months × quantity).
     pub contract_value: Money,
+    /// The prices as they will be invoiced, under the tax rule the order was placed with
+    /// (FlexDesk).
+    pub prices: Prices,
     #[ts(type = "Record<string, unknown> | null")]
     pub custom_fields: Option<Value>,
     pub rental_progress: RentalProgress,

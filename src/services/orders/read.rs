@@ -135,8 +135,22 @@ pub(super) async fn hydrate(
             let rental_ids = order_rentals.remove(&r.id).unwrap_or_default();
             let customer: OrderCustomer = serde_json::from_str(&r.customer)
                 .map_err(|e| Error::internal(format!("order {} customer: {e}", r.id)))?;
+            let rule = crate::domain::schedule::TaxRule {
+                rate: r.tax_rate.parse().unwrap_or_default(),
+                inclusive: r.tax_inclusive,
+                exponent: bu.currency_exponent,
+            };
+            let lines: Vec<PricedLine> = items
+                .iter()
+                .map(|i| PricedLine {
+                    unit_price: i.unit_price.to_minor(bu.currency_exponent).unwrap_or(0),
+                    quantity: i.quantity,
+                    months: i.contract_length,
+                })
+                .collect();
             Ok(Order {
                 contract_value: items.iter().map(|i| i.contract_value).sum(),
+                prices: Prices::of(rule, &lines),
                 items,
                 order_id: r.id,
                 order_number: r.order_number,

@@ -12,4 +12,8 @@ code: string, currency: string,
 /**
  * Decimals of the currency (EUR 2, JPY 0).
  */
-currencyExponent: number, country: string, timezone: string, status: string, settings: BuSettings, createdAt: string, updatedAt: string, };
+currencyExponent: number, country: string, 
+/**
+ * What the tax is called where the unit sells ("VAT", "Sales tax", "GST"), for labels.
+ */
+taxName: string, timezone: string, status: string, settings: BuSettings, createdAt: string, updatedAt: string, };

@@ -5,6 +5,7 @@ import type { OrderCustomer } from "./OrderCustomer";
 import type { OrderItem } from "./OrderItem";
 import type { OrderStatus } from "./OrderStatus";
 import type { OrderType } from "./OrderType";
+import type { Prices } from "./Prices";
 import type { RentalProgress } from "./RentalProgress";
 import type { Totals } from "./Totals";
 
@@ -16,4 +17,9 @@ orderNumber: string, tenantId: string, status: OrderStatus, orderType: OrderType
 /**
  * Σ contract values of the items (monthly × months × quantity).
  */
-contractValue: Money, customFields: Record<string, unknown> | null, rentalProgress: RentalProgress, rentalIds: Array<string>, billingGroupId?: string, notes?: string, extensionDetails: Record<string, unknown>, upgradeDetails: Record<string, unknown>, confirmedAt?: string, cancelledAt?: string, cancelReason?: string, createdAt: string, updatedAt: string, createdBy: string, };
+contractValue: Money, 
+/**
+ * The prices as they will be invoiced, under the tax rule the order was placed with
+ * (FlexDesk).
+ */
+prices: Prices, customFields: Record<string, unknown> | null, rentalProgress: RentalProgress, rentalIds: Array<string>, billingGroupId?: string, notes?: string, extensionDetails: Record<string, unknown>, upgradeDetails: Record<string, unknown>, confirmedAt?: string, cancelledAt?: string, cancelReason?: string, createdAt: string, updatedAt: string, createdBy: string, };

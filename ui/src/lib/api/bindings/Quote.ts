@@ -14,8 +14,8 @@ export type Quote = { items: Array<OrderItem>, totals: Totals,
  */
 contractValue: Money, 
 /**
- * The whole contract as it will be invoiced: each device's monthly payment split into net
- * and VAT as its schedule will be, times its months.
+ * The whole contract: each device's monthly payment split into net and VAT as its schedule
+ * will be, times its months.
  */
 contract: TaxedAmount, 
 /**
@@ -23,6 +23,6 @@ contract: TaxedAmount,
  */
 monthly: TaxedAmount, 
 /**
- * Each item's price split the same way, in the order of `items`.
+ * Each item's price split the same way, in the order of the items.
  */
 lines: Array<LinePrice>, };
