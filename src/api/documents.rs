@@ -350,29 +350,31 @@ pub struct QuotePdfReq {
     pub effective_date: Option<String>,
 }
 
-/// A quoted price as the invoice will state it: the price, its VAT, and what will be invoiced.
+/// A quoted price as the invoice will state it: the price, its tax (named as the unit names
+/// it), and what will be invoiced.
 fn charge_lines(
     money: &dyn Fn(crate::money::Money) -> String,
+    tax: &str,
     what: &str,
     c: &subs::QuoteCharge,
 ) -> Vec<(String, String)> {
     let rate = format!("{} %", c.tax_rate);
     if c.reverse_charge {
         return vec![
-            (format!("{what} (no VAT: reverse charge)"), money(c.net)),
+            (format!("{what} (no {tax}: reverse charge)"), money(c.net)),
             ("To be invoiced".into(), money(c.gross)),
         ];
     }
     if c.tax_inclusive {
         vec![
-            (format!("{what} (incl. {rate} VAT)"), money(c.gross)),
-            (format!("of which VAT {rate}"), money(c.tax)),
+            (format!("{what} (incl. {rate} {tax})"), money(c.gross)),
+            (format!("of which {tax} {rate}"), money(c.tax)),
             ("To be invoiced".into(), money(c.gross)),
         ]
     } else {
         vec![
-            (format!("{what} (excl. VAT)"), money(c.net)),
-            (format!("VAT {rate}"), money(c.tax)),
+            (format!("{what} (excl. {tax})"), money(c.net)),
+            (format!("{tax} {rate}"), money(c.tax)),
             ("To be invoiced".into(), money(c.gross)),
         ]
     }
@@ -433,7 +435,12 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             if !b.flat_fee.0.is_zero() {
                 amounts.push(("Fee".into(), money(b.flat_fee)));
             }
-            amounts.extend(charge_lines(&money, "Buyout price", &q.charge));
+            amounts.extend(charge_lines(
+                &money,
+                &bu.tax_name,
+                "Buyout price",
+                &q.charge,
+            ));
             let mut notes = vec![format!(
                 "After the buyout the device belongs to the customer. Monthly payments for periods after {} are cancelled.",
                 q.effective_date
@@ -494,7 +501,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                     ("Remaining months".into(), q.remaining_months.to_string()),
                     ("Return date".into(), q.effective_date.clone()),
                 ],
-                charge_lines(&money, "Early-return fee", &q.charge),
+                charge_lines(&money, &bu.tax_name, "Early-return fee", &q.charge),
                 notes,
                 q.serial_number.clone(),
                 q.customer_name.clone(),

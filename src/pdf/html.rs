@@ -2,7 +2,10 @@
 //! preview or for printing from a browser (the print stylesheet repeats the line table's header
 //! on every page). All text is escaped.
 
-use super::invoice::{amount_due_label, line_detail, title, LINE_COLUMNS, RATE_COLUMNS};
+use super::invoice::{
+    amount_due_label, line_detail, tax_columns, title, total_tax_label, view, LINE_COLUMNS,
+    RATE_COLUMNS,
+};
 use super::layout::Align;
 use super::{InvoiceDoc, Party};
 use std::fmt::Write;
@@ -136,11 +139,12 @@ pub fn render(doc: &InvoiceDoc) -> String {
     h.push_str("</div></div>\n");
 
     h.push_str("<table class=\"lines\"><colgroup>");
-    for (_, width, _) in LINE_COLUMNS {
+    let line_columns = tax_columns(&LINE_COLUMNS, &doc.tax_name);
+    for (_, width, _) in &line_columns {
         let _ = write!(h, "<col style=\"width:{width}mm\">");
     }
     h.push_str("</colgroup><thead><tr>");
-    header_cells(&mut h, &LINE_COLUMNS);
+    header_cells(&mut h, &view(&line_columns));
     h.push_str("</tr></thead><tbody>\n");
     for line in &doc.lines {
         let _ = write!(
@@ -165,7 +169,7 @@ pub fn render(doc: &InvoiceDoc) -> String {
     h.push_str("</tbody></table>\n<div class=\"totals\">");
     if !doc.rate_totals.is_empty() {
         h.push_str("<table class=\"rates\"><thead><tr>");
-        header_cells(&mut h, &RATE_COLUMNS);
+        header_cells(&mut h, &view(&tax_columns(&RATE_COLUMNS, &doc.tax_name)));
         h.push_str("</tr></thead><tbody>");
         for r in &doc.rate_totals {
             let _ = write!(
@@ -179,9 +183,10 @@ pub fn render(doc: &InvoiceDoc) -> String {
         }
         h.push_str("</tbody></table>");
     }
+    let total_tax = total_tax_label(&doc.tax_name);
     for (label, value) in [
         ("Total net", &doc.total_net),
-        ("Total VAT", &doc.total_tax),
+        (total_tax.as_str(), &doc.total_tax),
         ("Total gross", &doc.total_gross),
     ] {
         let _ = write!(

@@ -51,6 +51,36 @@ pub(crate) const RATE_COLUMNS: [(&str, f32, Align); 4] = [
     ("Gross", 27.0, Align::Right),
 ];
 
+/// A column set with the tax named as the seller names it: the word itself where it is short
+/// ("VAT", "GST"), "Tax" otherwise ("Tax %" for a US seller's sales tax).
+pub(crate) fn tax_columns<const N: usize>(
+    columns: &[(&str, f32, Align); N],
+    tax_name: &str,
+) -> Vec<(String, f32, Align)> {
+    let short = if tax_name.len() <= 3 { tax_name } else { "Tax" };
+    columns
+        .iter()
+        .map(|(t, w, a)| (t.replace("VAT", short), *w, *a))
+        .collect()
+}
+
+/// "Total VAT", "Total sales tax".
+pub(crate) fn total_tax_label(tax_name: &str) -> String {
+    if tax_name.len() <= 3 {
+        format!("Total {tax_name}")
+    } else {
+        format!("Total {}", tax_name.to_lowercase())
+    }
+}
+
+/// Borrowed view of [`tax_columns`] as the table takes it.
+pub(crate) fn view(columns: &[(String, f32, Align)]) -> Vec<(&str, f32, Align)> {
+    columns
+        .iter()
+        .map(|(t, w, a)| (t.as_str(), *w, *a))
+        .collect()
+}
+
 pub fn render(doc: &InvoiceDoc) -> Result<Vec<u8>> {
     let title = title(doc.kind);
     let heading = format!("{title} {}", doc.number);
@@ -59,7 +89,8 @@ pub fn render(doc: &InvoiceDoc) -> Result<Vec<u8>> {
 
     let cell = Style::regular(8.0);
     let detail = Style::regular(6.5).muted();
-    let table = Table::new(LEFT, &LINE_COLUMNS);
+    let columns = tax_columns(&LINE_COLUMNS, &doc.tax_name);
+    let table = Table::new(LEFT, &view(&columns));
     let rows = doc.lines.iter().map(|line| {
         let mut description: Cell = table.wrap(0, cell, &line.description, 4);
         let more = line_detail(line);
@@ -152,10 +183,11 @@ fn header(sheet: &mut Sheet, doc: &InvoiceDoc, title: &str) {
     sheet.y = buyer_bottom.max(refs_bottom) + 7.0;
 }
 
-/// Totals per VAT rate, the three totals and the amount due, kept together: on a new page (with
+/// Totals per tax rate, the three totals and the amount due, kept together: on a new page (with
 /// its running head) when they do not fit under the last line.
 fn totals(sheet: &mut Sheet, doc: &InvoiceDoc) {
-    let rates = Table::new(RIGHT - 95.0, &RATE_COLUMNS);
+    let columns = tax_columns(&RATE_COLUMNS, &doc.tax_name);
+    let rates = Table::new(RIGHT - 95.0, &view(&columns));
     let cell = Style::regular(7.5);
     let rows: Vec<Vec<Cell>> = doc
         .rate_totals
@@ -171,7 +203,7 @@ fn totals(sheet: &mut Sheet, doc: &InvoiceDoc) {
         .collect();
     let sums = [
         ("Total net".to_string(), doc.total_net.clone()),
-        ("Total VAT".to_string(), doc.total_tax.clone()),
+        (total_tax_label(&doc.tax_name), doc.total_tax.clone()),
         ("Total gross".to_string(), doc.total_gross.clone()),
         (
             amount_due_label(doc.kind).to_string(),

@@ -94,6 +94,8 @@ pub struct RateTotal {
 #[derive(Debug, Clone, Serialize)]
 pub struct InvoiceDoc {
     pub kind: InvoiceKind,
+    /// What the tax is called where the seller sells ("VAT", "Sales tax", "GST").
+    pub tax_name: String,
     /// E.g. `NL-D1-2026-000042`.
     pub number: String,
     pub issue_date: String,

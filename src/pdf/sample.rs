@@ -123,6 +123,7 @@ pub fn invoice(lines: usize) -> InvoiceDoc {
     let net: i64 = per_rate.iter().map(|r| r.1).sum();
     let tax: i64 = per_rate.iter().map(|r| r.2).sum();
     InvoiceDoc {
+        tax_name: "VAT".into(),
         kind: InvoiceKind::Invoice,
         number: "NL-D1-2026-000042".into(),
         issue_date: "2026-11-01".into(),

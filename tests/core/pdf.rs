@@ -117,6 +117,20 @@ fn squash(s: &str) -> String {
 }
 
 #[test]
+fn the_tax_is_named_as_the_seller_names_it() {
+    let out = Out::new();
+    let mut doc = sample::invoice(1);
+    doc.tax_name = "Sales tax".into();
+    let file = out.write("invoice-us.pdf", &pdf::invoice(&doc).unwrap());
+    let flat = squash(&pages(&file).remove(0));
+    assert!(flat.contains("Qty Net Tax % Tax Gross"), "{flat}");
+    assert!(flat.contains("Total sales tax"), "{flat}");
+    assert!(!flat.contains("VAT %") && !flat.contains("Total VAT"), "{flat}");
+    let html = pdf::invoice_html(&doc);
+    assert!(html.contains("Total sales tax") && html.contains(">Tax %<"), "{html}");
+}
+
+#[test]
 fn a_one_line_invoice_reads_back_with_its_names_amounts_and_fonts() {
     let out = Out::new();
     let doc = sample::invoice(1);

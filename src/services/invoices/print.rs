@@ -139,6 +139,7 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         } else {
             pdf::InvoiceKind::Invoice
         },
+        tax_name: bu.tax_name.clone(),
         number: i.number.clone(),
         issue_date: i.issue_date.clone(),
         due_date: if credit { None } else { i.due_date.clone() },
