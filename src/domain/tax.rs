@@ -34,6 +34,15 @@ pub fn country_code(text: &str) -> Option<CountryCode> {
         }
     }
     let lower = t.to_lowercase();
+    // Names people write that the standard spells otherwise.
+    let common = match lower.as_str() {
+        "united states" | "usa" => Some(CountryCode::USA),
+        "united kingdom" | "uk" | "great britain" => Some(CountryCode::GBR),
+        _ => None,
+    };
+    if common.is_some() {
+        return common;
+    }
     CountryCode::as_array().iter().copied().find(|c| {
         let n = c.name().to_lowercase();
         n == lower || n.split(" (").next() == Some(lower.as_str())

@@ -1,11 +1,12 @@
-//! The figures on the dashboard: subscriptions, monthly recurring revenue, what is overdue, the
-//! fleet by status, and cost recovery by product. Each is one indexed aggregate.
+//! The figures on the dashboard: subscriptions, monthly recurring revenue, what is overdue (and
+//! by age), the fleet by status, cost recovery by product, and 12 months of recurring revenue
+//! and money collected. Each is one indexed aggregate or a read of a table kept by triggers.
 
 use super::{day_text, BusinessUnit};
 use crate::error::Result;
 use crate::money::Money;
 use crate::store::Db;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -31,6 +32,33 @@ pub struct ProductRecovery {
     pub cost_recovery_percent: Option<f64>,
 }
 
+/// One month of the dashboard's 12-month chart.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MonthFigure {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Recurring revenue of the month, net: rent for service periods starting in it.
+    pub revenue: Money,
+    /// Money collected in the month, net.
+    pub collected: Money,
+}
+
+/// Overdue money of one age: open payments whose due date lies in `[dueFrom, dueTo]`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct AgeBucket {
+    /// "1–30 days", "31–60 days", "61–90 days", "over 90 days".
+    pub label: String,
+    /// None for the oldest bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_from: Option<String>,
+    pub due_to: String,
+    pub count: i64,
+    pub total: Money,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
@@ -50,6 +78,22 @@ pub struct Dashboard {
     pub orders_to_fulfil: i64,
     pub assets_by_status: Vec<StatusCount>,
     pub recovery_by_product: Vec<ProductRecovery>,
+    /// The last 12 months, oldest first, ending with this month.
+    pub months: Vec<MonthFigure>,
+    /// Overdue money by days past due, youngest first; together they make `overdue_total`.
+    pub overdue_by_age: Vec<AgeBucket>,
+}
+
+/// Ages of overdue money: days past due, from and to (inclusive); the last is open-ended.
+const AGES: [(i64, Option<i64>); 4] = [(1, Some(30)), (31, Some(60)), (61, Some(90)), (91, None)];
+
+/// The 12 months ending with `today`'s, oldest first (`YYYY-MM`).
+fn last_12_months(today: NaiveDate) -> Vec<String> {
+    let first = today.with_day(1).expect("day 1");
+    (0..12u32)
+        .rev()
+        .map(|k| (first - chrono::Months::new(k)).format("%Y-%m").to_string())
+        .collect()
 }
 
 pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Dashboard> {
@@ -154,6 +198,64 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             }),
         })
         .collect();
+    let months = last_12_months(today);
+    let mut by_month: std::collections::HashMap<(&str, String), i64> = Default::default();
+    for table in ["revenue_by_month", "collected_by_month"] {
+        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT month, net FROM {table} WHERE bu_id = ? AND month >= ? AND month <= ?"
+        ))
+        .bind(&bu.id)
+        .bind(&months[0])
+        .bind(&months[months.len() - 1])
+        .fetch_all(&mut *tx)
+        .await?;
+        for (m, net) in rows {
+            by_month.insert((table, m), net);
+        }
+    }
+    let months: Vec<MonthFigure> = months
+        .into_iter()
+        .map(|m| MonthFigure {
+            revenue: bu.money(
+                by_month
+                    .get(&("revenue_by_month", m.clone()))
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            collected: bu.money(
+                by_month
+                    .get(&("collected_by_month", m.clone()))
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            month: m,
+        })
+        .collect();
+    let mut overdue_by_age = Vec::new();
+    for (from_days, to_days) in AGES {
+        // Days past due d means a due date of today − d.
+        let due_to = today - chrono::Days::new(from_days as u64);
+        let due_from = to_days.map(|d| today - chrono::Days::new(d as u64));
+        let (count, total): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
+             WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL AND due_date >= ? AND due_date <= ?",
+        )
+        .bind(&bu.id)
+        .bind(due_from.map(day_text).unwrap_or_default())
+        .bind(day_text(due_to))
+        .fetch_one(&mut *tx)
+        .await?;
+        overdue_by_age.push(AgeBucket {
+            label: match to_days {
+                Some(d) => format!("{from_days}–{d} days"),
+                None => format!("over {} days", from_days - 1),
+            },
+            due_from: due_from.map(day_text),
+            due_to: day_text(due_to),
+            count,
+            total: bu.money(total),
+        });
+    }
     recovery_by_product.sort_by(|a, b| {
         b.cost_recovery_percent
             .unwrap_or(0.0)
@@ -177,5 +279,7 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             .map(|(status, count)| StatusCount { status, count })
             .collect(),
         recovery_by_product,
+        months,
+        overdue_by_age,
     })
 }

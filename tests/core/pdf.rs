@@ -125,9 +125,15 @@ fn the_tax_is_named_as_the_seller_names_it() {
     let flat = squash(&pages(&file).remove(0));
     assert!(flat.contains("Qty Net Tax % Tax Gross"), "{flat}");
     assert!(flat.contains("Total sales tax"), "{flat}");
-    assert!(!flat.contains("VAT %") && !flat.contains("Total VAT"), "{flat}");
+    assert!(
+        !flat.contains("VAT %") && !flat.contains("Total VAT"),
+        "{flat}"
+    );
     let html = pdf::invoice_html(&doc);
-    assert!(html.contains("Total sales tax") && html.contains(">Tax %<"), "{html}");
+    assert!(
+        html.contains("Total sales tax") && html.contains(">Tax %<"),
+        "{html}"
+    );
 }
 
 #[test]
