@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
 import { formatDate, localeOf } from "../lib/format";
 import { useNotify } from "../lib/notify";
 import { href, navigate, useRoute } from "../lib/router";
@@ -20,10 +20,15 @@ import { PaymentsScreen } from "../features/payments";
 import { BillingArea } from "../features/billing";
 import { InvoicesArea } from "../features/invoices";
 import { SyncConflictsScreen, SyncIndicator, SyncSettings, useSyncStatus } from "../features/sync";
+import { NavIcon } from "./NavIcon";
+// After the areas' stylesheets (imported with their screens above): its narrow-window rules win.
+import "./layout.css";
 
 interface NavItem {
   id: string;
   label: string;
+  /** Under the drawing when the side navigation is a narrow rail (narrow windows); else the label. */
+  short?: string;
   /** Shown when the person may run this command (the area's main action). */
   needs?: CommandName;
   /** Also needs a business unit. */
@@ -37,24 +42,25 @@ const NAV: NavItem[] = [
   { id: "counter", label: "Counter", needs: "orders.quote", needsBu: true, hiddenFor: ["warehouse"] },
   { id: "orders", label: "Orders", needsBu: true },
   { id: "customers", label: "Customers", needsBu: true },
-  { id: "subscriptions", label: "Subscriptions", needsBu: true },
+  { id: "subscriptions", label: "Subscriptions", short: "Subs", needsBu: true },
   { id: "payments", label: "Payments", needsBu: true },
-  { id: "billing", label: "Billing groups", needs: "billingGroups.create", needsBu: true },
+  { id: "billing", label: "Billing groups", short: "Billing", needs: "billingGroups.create", needsBu: true },
   { id: "invoices", label: "Invoices", needsBu: true, hiddenFor: ["warehouse"] },
-  { id: "scan", label: "Scan station", needs: "subscriptions.activate", needsBu: true },
+  { id: "scan", label: "Scan station", short: "Scan", needs: "subscriptions.activate", needsBu: true },
   { id: "returns", label: "Returns", needs: "returns.receive", needsBu: true },
   { id: "intake", label: "Intake", needs: "assets.create", needsBu: true },
   { id: "assets", label: "Assets", needsBu: true },
   { id: "catalog", label: "Catalog", needsBu: true },
   { id: "settings", label: "Settings", needs: "bu.update", needsBu: false },
   // Listed while the business unit syncs or has conflicts; the indicator links here too.
-  { id: "sync", label: "Sync conflicts", needs: "sync.conflicts", needsBu: true },
+  { id: "sync", label: "Sync conflicts", short: "Sync", needs: "sync.conflicts", needsBu: true },
 ];
 
 export function Layout() {
   const s = useSession();
   const route = useRoute();
   const notify = useNotify();
+  const main = useRef<HTMLElement>(null);
   const role = s.user.role;
   // Counter work is for people who take orders, invoices for those who deal with customers'
   // money; warehouse staff start at intake.
@@ -161,6 +167,19 @@ export function Layout() {
 
   return (
     <div className="shell">
+      {/* The first stop of the Tab key: past the top bar and the navigation to the screen itself. */}
+      <a
+        className="skip-link"
+        href="#content"
+        data-testid="skip-link"
+        onClick={(e) => {
+          // The address keeps the current screen (routes live in the hash).
+          e.preventDefault();
+          main.current?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header className="topbar">
         <a className="brand" href={href(home)}>
           FlexDesk
@@ -204,14 +223,32 @@ export function Layout() {
       </header>
       <div className="body">
         <nav className="sidenav" aria-label="Main">
-          {visible.map((n, i) => (
-            <a key={n.id} href={href(n.id)} data-testid={`nav-${n.id}`} className={n.id === area ? "active" : ""} aria-current={n.id === area ? "page" : undefined}>
-              <span>{n.label}</span>
-              {i < 10 && <kbd title={`Alt+${(i + 1) % 10}`}>{(i + 1) % 10}</kbd>}
-            </a>
-          ))}
+          {visible.map((n, i) => {
+            const keys = i < 10 ? `Alt+${(i + 1) % 10}` : undefined;
+            return (
+              <a
+                key={n.id}
+                href={href(n.id)}
+                data-testid={`nav-${n.id}`}
+                className={`${n.id === area ? "active" : ""} ${n.short ? "has-short" : ""}`}
+                aria-current={n.id === area ? "page" : undefined}
+                aria-label={n.label}
+                aria-keyshortcuts={keys}
+                title={keys ? `${n.label} (${keys})` : n.label}
+              >
+                <NavIcon area={n.id} />
+                <span className="nav-label">{n.label}</span>
+                {n.short && (
+                  <span className="nav-short" aria-hidden="true">
+                    {n.short}
+                  </span>
+                )}
+                {keys && <kbd>{(i + 1) % 10}</kbd>}
+              </a>
+            );
+          })}
         </nav>
-        <main className="content">
+        <main className="content" id="content" tabIndex={-1} ref={main}>
           {notify.notice && (
             <div
               key={notify.notice.id}

@@ -127,7 +127,7 @@ function AssetsList() {
                       </a>
                     </td>
                     <td>{a.productName}</td>
-                    <td className="mono small nowrap">{a.sku}</td>
+                    <td className="mono small">{a.sku}</td>
                     <td>
                       <Badge status={a.status} />
                     </td>

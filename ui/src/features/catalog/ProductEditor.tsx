@@ -244,7 +244,9 @@ function Editor(props: { product?: Product }) {
                       </th>
                     ))}
                     <th>Status</th>
-                    <th />
+                    <th className="col-actions">
+                      <span className="sr-only">Remove</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -345,7 +347,7 @@ function VariantEditRow(props: { row: VariantRow; index: number; lengths: number
             <option value="inactive">inactive</option>
           </Select>
         </td>
-        <td>
+        <td className="col-actions">
           {props.onRemove && (
             <button type="button" className="btn btn-small btn-ghost" onClick={props.onRemove} aria-label="Remove this new variant">
               ×

@@ -124,7 +124,9 @@ function ProductRow(props: { product: Product }) {
         </div>
         <Badge status={p.status} />
       </div>
-      <VariantsTable variants={p.variants} />
+      <div className="table-wrap">
+        <VariantsTable variants={p.variants} />
+      </div>
     </div>
   );
 }
@@ -165,7 +167,7 @@ function VariantsTable(props: { variants: Variant[] }) {
               {l} mo
             </th>
           ))}
-          <th>Status</th>
+          <th className="col-actions">Status</th>
         </tr>
       </thead>
       <tbody>
@@ -186,7 +188,7 @@ function VariantsTable(props: { variants: Variant[] }) {
                 </td>
               );
             })}
-            <td>
+            <td className="col-actions">
               <span className="row gap">
                 <Badge status={v.status} />
                 {may && (

@@ -86,7 +86,7 @@ function InvoicesList() {
         )}
         {list.items.length > 0 && (
           <div className="table-wrap">
-            <table className="table" data-testid="invoices-table">
+            <table className="table invoices-table" data-testid="invoices-table">
               <thead>
                 <tr>
                   <th>Number</th>

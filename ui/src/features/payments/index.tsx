@@ -173,7 +173,9 @@ export function PaymentsScreen() {
                   <th className="num">Amount</th>
                   <th>Status</th>
                   <th>Paid · invoice</th>
-                  <th />
+                  <th className="col-actions">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -265,7 +267,7 @@ export function PaymentsScreen() {
                           !p.paidAt && "—"
                         )}
                       </td>
-                      <td className="num">
+                      <td className="num col-actions">
                         {open(p) && (
                           <div className="row-actions">
                             <button className="btn btn-small btn-primary" disabled={!mayPay} onClick={() => setPaying([p])} data-testid="payments-mark-paid">

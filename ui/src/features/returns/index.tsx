@@ -54,7 +54,7 @@ export function ReturnsDesk() {
   return (
     <>
       <ScreenHeader title="Returns desk" sub="Scan a device that comes back; book it in, then inspect it before it goes out again." />
-      <div className="grid-2">
+      <div className="grid-2 returns-grid">
         <Card title="Device coming back">
           <form
             className="row gap"
@@ -247,7 +247,9 @@ function AwaitingInspection() {
                 <th>SKU</th>
                 <th>Condition</th>
                 <th>Back since</th>
-                <th />
+                <th className="col-actions">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -286,7 +288,7 @@ function InspectRow(props: { asset: Asset; open: boolean; onOpen(v: boolean): vo
         <td className="mono small nowrap">{a.sku}</td>
         <td className="small">{a.condition ?? "—"}</td>
         <td className="small nowrap">{formatDate(a.updatedAt)}</td>
-        <td className="num">
+        <td className="num col-actions">
           {!props.open && (
             <button className="btn btn-small" onClick={() => props.onOpen(true)} disabled={!s.can("assets.inspect")} data-testid="inspect-open">
               Inspect…

@@ -113,7 +113,7 @@ function SubscriptionsList() {
         {!list.isLoading && list.items.length === 0 && <Empty>No subscriptions match these filters.</Empty>}
         {list.items.length > 0 && (
           <div className="table-wrap">
-            <table className="table" data-testid="subscriptions-table">
+            <table className="table subscriptions-table" data-testid="subscriptions-table">
               <thead>
                 <tr>
                   <th>Device</th>
@@ -122,7 +122,7 @@ function SubscriptionsList() {
                   <th className="num">Monthly</th>
                   <th>Term</th>
                   <th>Cost recovery</th>
-                  <th>Order</th>
+                  <th className="col-wide">Order</th>
                 </tr>
               </thead>
               <tbody>
@@ -136,21 +136,21 @@ function SubscriptionsList() {
                     </td>
                     <td>
                       {r.customerName}
-                      <div className="small muted">{r.customerEmail}</div>
+                      <div className="small muted email">{r.customerEmail}</div>
                     </td>
                     <td>
                       <Badge status={r.status} />
                       {r.needsAction && <div className="small warn-text">past end date</div>}
                     </td>
                     <td className="num">{s.money(r.monthlyAmount)}</td>
-                    <td className="small nowrap">
-                      {formatDate(r.startDate)} – {formatDate(r.endDate)}
+                    <td className="small">
+                      <span className="nowrap">{formatDate(r.startDate)} –</span> <span className="nowrap">{formatDate(r.endDate)}</span>
                       <div className="muted">{months(r.contractLength)}</div>
                     </td>
                     <td>
                       <RecoveryMini percent={r.costRecoveryPercent} />
                     </td>
-                    <td className="mono small nowrap">{r.orderNumber ?? "—"}</td>
+                    <td className="mono small nowrap col-wide">{r.orderNumber ?? "—"}</td>
                   </tr>
                 ))}
               </tbody>
