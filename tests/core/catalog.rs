@@ -562,3 +562,38 @@ async fn categories_decide_the_serial_format_and_phones_default_to_imei() {
         "a category's default shortest serial"
     );
 }
+
+#[tokio::test]
+async fn the_counters_search_matches_categories_and_states_units_in_stock() {
+    let t = TestCore::new().await;
+    t.laptop("LAP-1").await;
+    t.phone("PH-1").await;
+    t.asset("SN-0001", "LAP-1").await;
+    t.asset("SN-0002", "LAP-1").await;
+    let search = |q: &str| catalog::VariantQuery {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    let laptops = catalog::list_variants(&t.core.db, &t.bu, &search("laptop"))
+        .await
+        .unwrap();
+    let found: Vec<_> = laptops
+        .items
+        .iter()
+        .map(|v| (v.variant_sku.as_str(), v.in_stock))
+        .collect();
+    assert_eq!(found, vec![("LAP-1", Some(2))], "category Laptops matches");
+    let phones = catalog::list_variants(&t.core.db, &t.bu, &search("phones"))
+        .await
+        .unwrap();
+    assert_eq!(phones.items.len(), 1);
+    assert_eq!(phones.items[0].in_stock, Some(0));
+    // Products read for sync carry no stock figure.
+    let json = serde_json::to_value(&laptops.items[0]).unwrap();
+    assert_eq!(json["inStock"], 2);
+    let p = catalog::list_products(&t.core.db, &t.bu, &Default::default())
+        .await
+        .unwrap();
+    let v = serde_json::to_value(&p.items[0].variants[0]).unwrap();
+    assert!(v.get("inStock").is_none(), "{v}");
+}

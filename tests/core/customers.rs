@@ -11,13 +11,9 @@ fn new(email: &str, first: &str, last: &str, company: Option<&str>) -> customers
 #[tokio::test]
 async fn customers_are_found_by_name_email_or_company_prefix() {
     let t = TestCore::new().await;
-    customers::create(
-        &t.core.db,
-        &t.ctx(),
-        new("emma.devries@mail.example", "Emma", "de Vries", None),
-    )
-    .await
-    .unwrap();
+    let mut emma = new("emma.devries@mail.example", "Emma", "de Vries", None);
+    emma.phone = Some("+31 20 555 0182".into());
+    customers::create(&t.core.db, &t.ctx(), emma).await.unwrap();
     customers::create(
         &t.core.db,
         &t.ctx(),
@@ -63,6 +59,12 @@ async fn customers_are_found_by_name_email_or_company_prefix() {
     assert_eq!(find("bram@grachtwerk").await, vec!["Bram"]);
     assert_eq!(find("zoe").await, vec!["Zoë"], "accents are folded");
     assert!(find("nobody").await.is_empty());
+    // Phone numbers: by their groups, as digits, or in full with another prefix.
+    assert_eq!(find("555 0182").await, vec!["Emma"]);
+    assert_eq!(find("31205550182").await, vec!["Emma"]);
+    assert_eq!(find("020 555 0182").await, vec!["Emma"]);
+    assert_eq!(find("+31 (0)20-555 0182").await, vec!["Emma"]);
+    assert!(find("020 555 0183").await.is_empty());
     assert!(
         find("\"*(").await.len() == 3,
         "punctuation alone does not break the search; it lists everyone"

@@ -498,6 +498,29 @@ async fn orders_list_by_status_and_customer_with_cursors() {
     .await
     .unwrap();
     assert_eq!(by_customer.items.len(), 3);
+    // Placed between two days (inclusive; the desk's business days).
+    let between = |from: &str, to: &str| orders::OrderQuery {
+        created_from: Some(from.into()),
+        created_to: Some(to.into()),
+        ..Default::default()
+    };
+    let day = t.day().to_string();
+    let n = orders::list(&t.core.db, &t.bu, &between(&day, &day))
+        .await
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(n, ids.len());
+    let next = (t.day() + chrono::Days::new(1)).to_string();
+    assert!(orders::list(&t.core.db, &t.bu, &between(&next, &next))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_code!(
+        orders::list(&t.core.db, &t.bu, &between("2026-13-01", &day)).await,
+        ErrorCode::ValidationError
+    );
     let p1 = orders::list(
         &t.core.db,
         &t.bu,

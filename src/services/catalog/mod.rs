@@ -71,6 +71,10 @@ pub struct Variant {
     pub list_price: Option<Money>,
     pub acquisition_cost: Option<Money>,
     pub pricing: Vec<PricingTier>,
+    /// Units of this SKU available to rent now (FlexDesk; given by the desk's variant search).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub in_stock: Option<i64>,
     pub status: VariantStatus,
     pub created_at: String,
     pub updated_at: String,

@@ -94,6 +94,7 @@ pub(super) fn rows_to_variants(bu: &BusinessUnit, rows: Vec<VariantRow>) -> Resu
         .into_iter()
         .map(|r| Variant {
             pricing: tiers.remove(&r.id).unwrap_or_default(),
+            in_stock: None,
             variant_id: r.id,
             tenant_id: bu.id.clone(),
             product_id: r.product_id,
@@ -287,7 +288,7 @@ pub struct VariantQuery {
     pub category: Option<String>,
     pub brand: Option<String>,
     pub sku: Option<String>,
-    /// Desk search over SKU, variant and product names.
+    /// Desk search over SKU, variant and product names, brand and category.
     pub q: Option<String>,
 }
 
@@ -328,13 +329,27 @@ pub async fn list_variants(db: &Db, bu: &BusinessUnit, q: &VariantQuery) -> Resu
             .push(" OR p.name LIKE ")
             .push_bind(like.clone())
             .push(" OR p.brand LIKE ")
+            .push_bind(like.clone())
+            .push(" OR p.category LIKE ")
             .push_bind(like)
             .push(")");
     }
+    let mut conn = db.pool().acquire().await?;
     let rows: Vec<VariantRow> = Keyset::unsynced("variants", "v")
-        .rows(db, qb, &bu.id, &p)
+        .rows_on(&mut conn, qb, &bu.id, &p)
         .await?;
-    let variants = rows_to_variants(bu, rows)?;
+    let mut variants = rows_to_variants(bu, rows)?;
+    for v in &mut variants {
+        v.in_stock = Some(
+            sqlx::query_scalar(
+                "SELECT count(*) FROM assets WHERE bu_id = ? AND sku = ? AND status = 'available'",
+            )
+            .bind(&bu.id)
+            .bind(&v.variant_sku)
+            .fetch_one(&mut *conn)
+            .await?,
+        );
+    }
     Ok(p.page(variants, |v| v.variant_id.clone()))
 }
 

@@ -243,6 +243,18 @@ pub struct CustomerQuery {
     pub q: Option<String>,
 }
 
+/// A phone number as digits only (the same expression as the index `customers_phone`).
+const PHONE_DIGITS: &str = "replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), '.', ''), '/', '')";
+
+/// The last nine digits of a search that is a whole phone number (nine digits or more).
+fn phone_tail(text: &str) -> Option<String> {
+    if text.chars().any(|c| c.is_alphabetic()) {
+        return None;
+    }
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 9).then(|| digits[digits.len() - 9..].to_string())
+}
+
 /// An FTS5 query where each word the person typed is a prefix.
 fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
@@ -286,13 +298,22 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
     let mut conn = db.pool().acquire().await?;
     if let Some(m) = &search {
         // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
-        qb.push(" AND c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
+        qb.push(" AND (c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
             .push_bind(m.clone())
             .push(" AND bu_id = ")
             .push_bind(bu.id.clone())
             .push(" ORDER BY rowid DESC LIMIT ")
             .push_bind(p.limit + 1)
-            .push(") ORDER BY c.rowid DESC");
+            .push(")");
+        // A phone number given in full, whatever its prefix: its last nine digits.
+        if let Some(tail) = phone_tail(q.q.as_deref().unwrap_or_default()) {
+            qb.push(format!(
+                " OR (c.phone IS NOT NULL AND substr({PHONE_DIGITS}, -9) = "
+            ))
+            .push_bind(tail)
+            .push(")");
+        }
+        qb.push(") ORDER BY c.rowid DESC");
     } else {
         CUSTOMERS.tail(&mut conn, &mut qb, &bu.id, &p).await?;
     }

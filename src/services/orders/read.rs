@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::services::list::{Keyset, Paging};
+use crate::services::{day_text, parse_day};
 
 // Reads
 
@@ -224,6 +225,10 @@ pub struct OrderQuery {
     pub sort_dir: Option<String>,
     pub status: Option<String>,
     pub customer_id: Option<String>,
+    /// FlexDesk: placed on or after this day (YYYY-MM-DD, the unit's calendar).
+    pub created_from: Option<String>,
+    /// FlexDesk: placed on or before this day.
+    pub created_to: Option<String>,
 }
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Order>> {
@@ -242,6 +247,16 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
     }
     if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
         qb.push(" AND o.customer_id = ").push_bind(s.to_string());
+    }
+    // Days as the desk's business day counts them (`Ctx::today`): created_at is an RFC 3339
+    // instant, so a day's rows sort from its date to the next one's.
+    if let Some(d) = q.created_from.as_deref().filter(|s| !s.is_empty()) {
+        let day = parse_day("createdFrom", d)?;
+        qb.push(" AND o.created_at >= ").push_bind(day_text(day));
+    }
+    if let Some(d) = q.created_to.as_deref().filter(|s| !s.is_empty()) {
+        let day = parse_day("createdTo", d)? + chrono::Days::new(1);
+        qb.push(" AND o.created_at < ").push_bind(day_text(day));
     }
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = Keyset::of("orders", "o", "order")

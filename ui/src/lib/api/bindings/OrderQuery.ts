@@ -4,4 +4,12 @@ export type OrderQuery = {
 /**
  * FlexDesk sync extension: only rows changed after this token.
  */
-changedSince?: string, limit?: string, startAfter?: string, sortDir?: string, status?: string, customerId?: string, };
+changedSince?: string, limit?: string, startAfter?: string, sortDir?: string, status?: string, customerId?: string, 
+/**
+ * FlexDesk: placed on or after this day (YYYY-MM-DD, the unit's calendar).
+ */
+createdFrom?: string, 
+/**
+ * FlexDesk: placed on or before this day.
+ */
+createdTo?: string, };

@@ -7,4 +7,8 @@ export type Variant = { variantId: string, tenantId: string, productId: string, 
 /**
  * Product name and category, for lists that show variants on their own.
  */
-productName: string, category: string, variantSku: string, variantName: string, grade: string, condition?: string, colorName?: string, images: Array<string>, listPrice?: Money, acquisitionCost?: Money, pricing: Array<PricingTier>, status: VariantStatus, createdAt: string, updatedAt: string, };
+productName: string, category: string, variantSku: string, variantName: string, grade: string, condition?: string, colorName?: string, images: Array<string>, listPrice?: Money, acquisitionCost?: Money, pricing: Array<PricingTier>, 
+/**
+ * Units of this SKU available to rent now (FlexDesk; given by the desk's variant search).
+ */
+inStock?: number, status: VariantStatus, createdAt: string, updatedAt: string, };

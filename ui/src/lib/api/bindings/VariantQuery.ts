@@ -2,6 +2,6 @@
 
 export type VariantQuery = { limit?: string, startAfter?: string, sortDir?: string, status?: string, productSku?: string, grade?: string, category?: string, brand?: string, sku?: string, 
 /**
- * Desk search over SKU, variant and product names.
+ * Desk search over SKU, variant and product names, brand and category.
  */
 q?: string, };
