@@ -146,6 +146,9 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
         "customers: status=active, page of 50",
         "customers: search \"jan\" (full text), 50 best",
         "products: category filter, page of 50 with variants",
+        "customers: by last name, page of 50",
+        "orders: by monthly total, largest first, page of 50",
+        "assets: status=available with the total, page of 50",
     ];
     for (i, name) in cases.iter().enumerate() {
         let mut d = Vec::with_capacity(n / 10);
@@ -219,7 +222,7 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
                 .await?
                 .items
                 .len(),
-                _ => catalog::list_products(
+                6 => catalog::list_products(
                     &core.db,
                     &bu,
                     &catalog::ProductQuery {
@@ -230,6 +233,41 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
                 .await?
                 .items
                 .len(),
+                7 => customers::list(
+                    &core.db,
+                    &bu,
+                    &customers::CustomerQuery {
+                        sort_by: s("lastName"),
+                        sort_dir: s("asc"),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .items
+                .len(),
+                8 => orders::list(
+                    &core.db,
+                    &bu,
+                    &orders::OrderQuery {
+                        sort_by: s("total"),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .items
+                .len(),
+                _ => assets::list(
+                    &core.db,
+                    &bu,
+                    &assets::AssetQuery {
+                        status: s("available"),
+                        include_total: Some(true),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                .total
+                .unwrap_or(0) as usize,
             };
             d.push(t.elapsed());
             std::hint::black_box(got);

@@ -460,7 +460,7 @@ pub async fn run(
     .fetch_one(core.db.pool())
     .await?;
     let mut rng = Rng::new(7);
-    let lists: [(&str, serde_json::Value); 6] = [
+    let lists: [(&str, serde_json::Value); 9] = [
         (
             "subscriptions: status=active, page of 50",
             serde_json::json!({"status": "active"}),
@@ -478,8 +478,20 @@ pub async fn run(
             serde_json::json!({"limit": "100"}),
         ),
         (
+            "subscriptions: by monthly amount, page of 50 with the total",
+            serde_json::json!({"sortBy": "monthlyAmount", "includeTotal": true}),
+        ),
+        (
+            "subscriptions: by contract end, soonest first, page of 50",
+            serde_json::json!({"sortBy": "endDate", "sortDir": "asc"}),
+        ),
+        (
             "payments: overdue, oldest first, page of 50",
             serde_json::json!({"overdue": true, "sortDir": "asc"}),
+        ),
+        (
+            "payments: by amount, largest first, page of 50",
+            serde_json::json!({"sortBy": "amount"}),
         ),
         (
             "payments: one customer's, page of 50",
@@ -490,7 +502,7 @@ pub async fn run(
         let mut d = Vec::new();
         for _ in 0..(o.samples / 10).max(50) {
             let t = Instant::now();
-            let n = if i < 4 {
+            let n = if i < 6 {
                 let q: subs::SubscriptionQuery = serde_json::from_value(q.clone())?;
                 subs::list(&core.db, bu, &q, today).await?.count
             } else {

@@ -8,7 +8,7 @@ use super::{into_page, parse_limit, Page, SortDir};
 use crate::error::{Error, Result};
 use crate::store::Db;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite};
 use ts_rs::TS;
 
 /// A list's paging as sent: `limit` (1–100, default 50), `sortDir`, `startAfter` (a cursor from
@@ -40,6 +40,20 @@ impl<'a> Paging<'a> {
     pub fn page<T: TS>(&self, items: Vec<T>, key_of: impl Fn(&T) -> String) -> Page<T> {
         into_page(items, self.limit, key_of)
     }
+}
+
+/// A list's orders: the name a caller sends as `sortBy` (FlexDesk) and the column it orders by,
+/// the first being the list's own. Each column has an index that starts `(bu_id, column)`, so a
+/// sorted page reads one page of the index.
+pub(crate) type Sorts = &'static [(&'static str, &'static str)];
+
+/// The number of rows a list's filters match: `count_sql` is the list's `SELECT count(*) FROM …
+/// WHERE …` with the same filters as its page.
+pub(crate) async fn total(
+    conn: &mut SqliteConnection,
+    mut count_sql: QueryBuilder<'_, Sqlite>,
+) -> Result<i64> {
+    Ok(count_sql.build_query_scalar().fetch_one(&mut *conn).await?)
 }
 
 /// What a keyset list pages over.
@@ -76,6 +90,26 @@ impl Keyset {
         }
     }
 
+    /// This list ordered by what `sort_by` names among `sorts` (its own order when none).
+    pub fn sorted(self, sorts: Sorts, sort_by: Option<&str>) -> Result<Keyset> {
+        let Some(name) = sort_by.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(self);
+        };
+        match sorts.iter().find(|(n, _)| *n == name) {
+            Some((_, column)) => Ok(Keyset {
+                order: column,
+                ..self
+            }),
+            None => Err(Error::invalid(
+                "sortBy",
+                format!(
+                    "'{name}' is not an order of this list: sortBy is one of {}.",
+                    sorts.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
     /// The sync filter: only rows changed after the token.
     pub fn changed_since(
         &self,
@@ -101,7 +135,7 @@ impl Keyset {
     ) -> Result<()> {
         let (alias, order) = (self.alias, self.order);
         if let Some(c) = p.start_after {
-            let found: Option<(String, i64)> = sqlx::query_as(&format!(
+            let found: Option<SqliteRow> = sqlx::query(&format!(
                 "SELECT {order}, rowid FROM {} WHERE {} = ? AND bu_id = ?",
                 self.table, self.key
             ))
@@ -109,17 +143,20 @@ impl Keyset {
             .bind(bu_id)
             .fetch_optional(&mut *conn)
             .await?;
-            let (at, rowid) = found.ok_or_else(|| {
+            let row = found.ok_or_else(|| {
                 Error::invalid("startAfter", "startAfter is not a cursor from this list.")
             })?;
+            let rowid: i64 = row.try_get(1)?;
             qb.push(format!(
                 " AND ({alias}.{order}, {alias}.rowid) {} (",
                 p.dir.cmp()
-            ))
-            .push_bind(at)
-            .push(", ")
-            .push_bind(rowid)
-            .push(")");
+            ));
+            // The order column is text (dates, names) or a whole number (amounts).
+            match row.try_get::<i64, _>(0) {
+                Ok(n) => qb.push_bind(n),
+                Err(_) => qb.push_bind(row.try_get::<Option<String>, _>(0)?),
+            };
+            qb.push(", ").push_bind(rowid).push(")");
         }
         qb.push(format!(
             " ORDER BY {alias}.{order} {0}, {alias}.rowid {0} LIMIT ",

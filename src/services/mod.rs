@@ -132,6 +132,10 @@ pub struct Page<T: TS> {
     pub limit: i64,
     pub has_more: bool,
     pub next_cursor: Option<String>,
+    /// FlexDesk: how many rows the list's filters match in all, when asked (`includeTotal`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub total: Option<i64>,
 }
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -166,6 +170,7 @@ pub fn into_page<T: TS>(mut rows: Vec<T>, limit: i64, id_of: impl Fn(&T) -> Stri
         has_more,
         next_cursor,
         items: rows,
+        total: None,
     }
 }
 

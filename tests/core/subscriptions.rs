@@ -479,3 +479,130 @@ async fn cost_recovery_follows_the_seed_example() {
     .unwrap();
     assert_eq!(sum, 106_800);
 }
+
+#[tokio::test]
+async fn lists_sort_by_their_main_columns_and_count_what_matches() {
+    use flexdesk::services::payments::PaymentQuery;
+    let t = shop().await;
+    let db = &t.core.db;
+    // Two orders: one laptop for 12 months, one for 24 (cheaper a month).
+    for (email, months) in [("a@example.nl", 12), ("b@example.nl", 24)] {
+        let o = t
+            .confirmed_order(
+                email,
+                json!([{"sku": "LAP", "quantity": 1, "contractLength": months}]),
+            )
+            .await;
+        subs::activate(
+            db,
+            &t.ctx(),
+            act(&o.order_id, if months == 12 { "LAP-1" } else { "LAP-2" }),
+        )
+        .await
+        .unwrap();
+    }
+    let sq = |sort_by: &str, dir: &str| subs::SubscriptionQuery {
+        sort_by: Some(sort_by.into()),
+        sort_dir: Some(dir.into()),
+        include_total: Some(true),
+        limit: Some("1".into()),
+        ..Default::default()
+    };
+    let page = subs::list(db, &t.bu, &sq("monthlyAmount", "asc"), t.day())
+        .await
+        .unwrap();
+    assert_eq!(page.total, Some(2));
+    assert_eq!(page.items[0].contract_length, 24, "the cheaper month first");
+    let next = subs::list(
+        db,
+        &t.bu,
+        &subs::SubscriptionQuery {
+            start_after: page.next_cursor.clone(),
+            ..sq("monthlyAmount", "asc")
+        },
+        t.day(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(next.items[0].contract_length, 12);
+    assert!(!next.has_more);
+    let by_end = subs::list(db, &t.bu, &sq("endDate", "desc"), t.day())
+        .await
+        .unwrap();
+    assert_eq!(by_end.items[0].contract_length, 24, "the later end first");
+    assert_code!(
+        subs::list(db, &t.bu, &sq("colour", "asc"), t.day()).await,
+        ErrorCode::ValidationError
+    );
+    // Payments by amount: the 12-month laptop's are dearer.
+    let pay = payments::list(
+        db,
+        &t.bu,
+        &PaymentQuery {
+            sort_by: Some("amount".into()),
+            sort_dir: Some("desc".into()),
+            limit: Some("1".into()),
+            ..Default::default()
+        },
+        t.day(),
+    )
+    .await
+    .unwrap();
+    let dearest = pay.items[0].total;
+    let all = schedule(&t, &pay.items[0].rental_id.clone().unwrap()).await;
+    assert!(all.iter().all(|p| p.total == dearest));
+    // Counts with filters: orders, customers, assets.
+    let orders = orders::list(
+        db,
+        &t.bu,
+        &orders::OrderQuery {
+            include_total: Some(true),
+            sort_by: Some("total".into()),
+            limit: Some("1".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((orders.items.len(), orders.total), (1, Some(2)));
+    let custs = customers::list(
+        db,
+        &t.bu,
+        &customers::CustomerQuery {
+            include_total: Some(true),
+            sort_by: Some("lastName".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(custs.total, Some(custs.items.len() as i64));
+    let available = assets::list(
+        db,
+        &t.bu,
+        &assets::AssetQuery {
+            status: Some("available".into()),
+            include_total: Some(true),
+            sort_by: Some("serialNumber".into()),
+            sort_dir: Some("asc".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(available.total, Some(3), "LAP-3, LAP-4 and OTHER-1");
+    let serials: Vec<_> = available
+        .items
+        .iter()
+        .map(|a| a.serial_number.as_str())
+        .collect();
+    assert_eq!(serials, vec!["LAP-3", "LAP-4", "OTHER-1"]);
+    // Without includeTotal nothing is counted.
+    assert_eq!(
+        subs::list(db, &t.bu, &Default::default(), t.day())
+            .await
+            .unwrap()
+            .total,
+        None
+    );
+}

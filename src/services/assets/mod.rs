@@ -8,7 +8,7 @@ use crate::domain::serial;
 use crate::domain::status::{AssetCondition, AssetStatus, VariantStatus};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::money::Money;
-use crate::services::list::{Keyset, Paging};
+use crate::services::list::{total, Keyset, Paging, Sorts};
 use crate::store::{record, Db, Entry};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -128,7 +128,17 @@ pub struct AssetQuery {
     pub location: Option<String>,
     /// Serial numbers starting with this text.
     pub q: Option<String>,
+    /// FlexDesk: `createdAt` (default) or `serialNumber`.
+    pub sort_by: Option<String>,
+    /// FlexDesk: count every matching asset (`total` of the page).
+    pub include_total: Option<bool>,
 }
+
+/// The assets' list orders (`sortBy`): when taken in, or by serial number.
+const ASSET_SORTS: Sorts = &[
+    ("createdAt", "created_at"),
+    ("serialNumber", "serial_number"),
+];
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Asset>> {
     let p = Paging::parse(
@@ -137,41 +147,52 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Ass
         q.start_after.as_deref(),
         q.changed_since.as_deref(),
     )?;
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLS} FROM assets a WHERE a.bu_id = "));
-    qb.push_bind(bu.id.clone());
-    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        AssetStatus::parse_field("status", s)?;
-        qb.push(" AND a.status = ").push_bind(s.to_string());
-    }
-    if let Some(s) = q.sku.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND a.sku = ").push_bind(s.trim().to_string());
-    }
-    if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND a.customer_id = ").push_bind(s.to_string());
-    }
-    if let Some(s) = q.rental_id.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND a.rental_id = ").push_bind(s.to_string());
-    }
-    if let Some(s) = q.location.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND a.location = ").push_bind(s.to_string());
-    }
-    if let Some(s) =
-        q.q.as_deref()
-            .map(|s| s.trim().to_uppercase())
-            .filter(|s| !s.is_empty())
-    {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        qb.push(" AND a.serial_number >= ")
-            .push_bind(s.clone())
-            .push(" AND a.serial_number < ")
-            .push_bind(format!("{s}\u{10FFFF}"));
-    }
+    let filtered = |select: &str| -> Result<QueryBuilder<'static, Sqlite>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {select} FROM assets a WHERE a.bu_id = "));
+        qb.push_bind(bu.id.clone());
+        if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            AssetStatus::parse_field("status", s)?;
+            qb.push(" AND a.status = ").push_bind(s.to_string());
+        }
+        if let Some(s) = q.sku.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND a.sku = ").push_bind(s.trim().to_string());
+        }
+        if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND a.customer_id = ").push_bind(s.to_string());
+        }
+        if let Some(s) = q.rental_id.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND a.rental_id = ").push_bind(s.to_string());
+        }
+        if let Some(s) = q.location.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND a.location = ").push_bind(s.to_string());
+        }
+        if let Some(s) =
+            q.q.as_deref()
+                .map(|s| s.trim().to_uppercase())
+                .filter(|s| !s.is_empty())
+        {
+            let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            qb.push(" AND a.serial_number >= ")
+                .push_bind(s.clone())
+                .push(" AND a.serial_number < ")
+                .push_bind(format!("{s}\u{10FFFF}"));
+        }
+        Ok(qb)
+    };
     const ASSETS: Keyset = Keyset {
         key: "serial_number",
         ..Keyset::of("assets", "a", "asset")
     };
-    let rows: Vec<Row> = ASSETS.rows(db, qb, &bu.id, &p).await?;
+    let mut conn = db.pool().acquire().await?;
+    let rows: Vec<Row> = ASSETS
+        .sorted(ASSET_SORTS, q.sort_by.as_deref())?
+        .rows_on(&mut conn, filtered(COLS)?, &bu.id, &p)
+        .await?;
     let assets = rows.into_iter().map(|r| to_asset(bu, r)).collect();
-    Ok(p.page(assets, |a: &Asset| a.serial_number.clone()))
+    let mut page = p.page(assets, |a: &Asset| a.serial_number.clone());
+    if q.include_total == Some(true) {
+        page.total = Some(total(&mut conn, filtered("count(*)")?).await?);
+    }
+    Ok(page)
 }

@@ -7,7 +7,7 @@ use crate::domain::status::{CustomerStatus, CustomerType};
 use crate::error::{Checks, Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
-use crate::services::list::{Keyset, Paging};
+use crate::services::list::{total, Keyset, Paging, Sorts};
 use crate::store::{json_col, record, Db, Entry};
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
@@ -239,9 +239,17 @@ pub struct CustomerQuery {
     pub customer_type: Option<String>,
     /// Exact email (case-insensitive).
     pub email: Option<String>,
-    /// Search by name, email or company (each word a prefix); newest matches first, one page only.
+    /// Search by name, email, company or phone (each word a prefix); newest matches first, one
+    /// page only.
     pub q: Option<String>,
+    /// FlexDesk: `createdAt` (default) or `lastName` (lists without `q`).
+    pub sort_by: Option<String>,
+    /// FlexDesk: count every matching customer (`total` of the page; lists without `q`).
+    pub include_total: Option<bool>,
 }
+
+/// The customers' list orders (`sortBy`): when made, or by last name.
+const CUSTOMER_SORTS: Sorts = &[("createdAt", "created_at"), ("lastName", "last_name")];
 
 /// A phone number as digits only (the same expression as the index `customers_phone`).
 const PHONE_DIGITS: &str = "replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', ''), '.', ''), '/', '')";
@@ -278,23 +286,28 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
         q.changed_since.as_deref(),
     )?;
     let search = q.q.as_deref().and_then(fts_query);
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLS} FROM customers c WHERE c.bu_id = "));
-    qb.push_bind(bu.id.clone());
-    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        CustomerStatus::parse_field("status", s)?;
-        qb.push(" AND c.status = ").push_bind(s.to_string());
-    }
-    if let Some(s) = q.customer_type.as_deref().filter(|s| !s.is_empty()) {
-        CustomerType::parse_field("customerType", s)?;
-        qb.push(" AND c.customer_type = ").push_bind(s.to_string());
-    }
-    if let Some(e) = q.email.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND c.email_norm = ")
-            .push_bind(e.trim().to_lowercase());
-    }
-    const CUSTOMERS: Keyset = Keyset::of("customers", "c", "customer");
-    CUSTOMERS.changed_since(&mut qb, &bu.id, &p)?;
+    let filtered = |select: &str| -> Result<QueryBuilder<'static, Sqlite>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {select} FROM customers c WHERE c.bu_id = "));
+        qb.push_bind(bu.id.clone());
+        if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            CustomerStatus::parse_field("status", s)?;
+            qb.push(" AND c.status = ").push_bind(s.to_string());
+        }
+        if let Some(s) = q.customer_type.as_deref().filter(|s| !s.is_empty()) {
+            CustomerType::parse_field("customerType", s)?;
+            qb.push(" AND c.customer_type = ").push_bind(s.to_string());
+        }
+        if let Some(e) = q.email.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND c.email_norm = ")
+                .push_bind(e.trim().to_lowercase());
+        }
+        Ok(qb)
+    };
+    let mut qb = filtered(COLS)?;
+    let customers_keyset =
+        Keyset::of("customers", "c", "customer").sorted(CUSTOMER_SORTS, q.sort_by.as_deref())?;
+    customers_keyset.changed_since(&mut qb, &bu.id, &p)?;
     let mut conn = db.pool().acquire().await?;
     if let Some(m) = &search {
         // Matches newest first: FTS5 walks its rows in rowid order and stops after one page.
@@ -315,13 +328,17 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &CustomerQuery) -> Result<Page<
         }
         qb.push(") ORDER BY c.rowid DESC");
     } else {
-        CUSTOMERS.tail(&mut conn, &mut qb, &bu.id, &p).await?;
+        customers_keyset
+            .tail(&mut conn, &mut qb, &bu.id, &p)
+            .await?;
     }
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     let customers = hydrate(&mut conn, bu, rows).await?;
     let mut page = p.page(customers, |c| c.customer_id.clone());
     if search.is_some() {
         page.next_cursor = None;
+    } else if q.include_total == Some(true) {
+        page.total = Some(total(&mut conn, filtered("count(*)")?).await?);
     }
     Ok(page)
 }

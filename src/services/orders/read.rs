@@ -1,7 +1,7 @@
 //! Reading orders: one with its items and customer, and the filtered list.
 
 use super::*;
-use crate::services::list::{Keyset, Paging};
+use crate::services::list::{total, Keyset, Paging, Sorts};
 use crate::services::{day_text, parse_day};
 
 // Reads
@@ -229,7 +229,14 @@ pub struct OrderQuery {
     pub created_from: Option<String>,
     /// FlexDesk: placed on or before this day.
     pub created_to: Option<String>,
+    /// FlexDesk: `createdAt` (default) or `total`.
+    pub sort_by: Option<String>,
+    /// FlexDesk: count every matching order (`total` of the page).
+    pub include_total: Option<bool>,
 }
+
+/// The orders' list orders (`sortBy`): when placed, or by monthly total.
+const ORDER_SORTS: Sorts = &[("createdAt", "created_at"), ("total", "total")];
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Order>> {
     let p = Paging::parse(
@@ -238,30 +245,38 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Ord
         q.start_after.as_deref(),
         q.changed_since.as_deref(),
     )?;
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLS} FROM orders o WHERE o.bu_id = "));
-    qb.push_bind(bu.id.clone());
-    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        OrderStatus::parse_field("status", s)?;
-        qb.push(" AND o.status = ").push_bind(s.to_string());
-    }
-    if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND o.customer_id = ").push_bind(s.to_string());
-    }
-    // Days as the desk's business day counts them (`Ctx::today`): created_at is an RFC 3339
-    // instant, so a day's rows sort from its date to the next one's.
-    if let Some(d) = q.created_from.as_deref().filter(|s| !s.is_empty()) {
-        let day = parse_day("createdFrom", d)?;
-        qb.push(" AND o.created_at >= ").push_bind(day_text(day));
-    }
-    if let Some(d) = q.created_to.as_deref().filter(|s| !s.is_empty()) {
-        let day = parse_day("createdTo", d)? + chrono::Days::new(1);
-        qb.push(" AND o.created_at < ").push_bind(day_text(day));
-    }
+    let keyset = Keyset::of("orders", "o", "order").sorted(ORDER_SORTS, q.sort_by.as_deref())?;
+    let filtered = |select: &str| -> Result<QueryBuilder<'static, Sqlite>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {select} FROM orders o WHERE o.bu_id = "));
+        qb.push_bind(bu.id.clone());
+        if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            OrderStatus::parse_field("status", s)?;
+            qb.push(" AND o.status = ").push_bind(s.to_string());
+        }
+        if let Some(s) = q.customer_id.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND o.customer_id = ").push_bind(s.to_string());
+        }
+        // Days as the desk's business day counts them (`Ctx::today`): created_at is an RFC 3339
+        // instant, so a day's rows sort from its date to the next one's.
+        if let Some(d) = q.created_from.as_deref().filter(|s| !s.is_empty()) {
+            let day = parse_day("createdFrom", d)?;
+            qb.push(" AND o.created_at >= ").push_bind(day_text(day));
+        }
+        if let Some(d) = q.created_to.as_deref().filter(|s| !s.is_empty()) {
+            let day = parse_day("createdTo", d)? + chrono::Days::new(1);
+            qb.push(" AND o.created_at < ").push_bind(day_text(day));
+        }
+        Ok(qb)
+    };
     let mut conn = db.pool().acquire().await?;
-    let rows: Vec<Row> = Keyset::of("orders", "o", "order")
-        .rows_on(&mut conn, qb, &bu.id, &p)
+    let rows: Vec<Row> = keyset
+        .rows_on(&mut conn, filtered(COLS)?, &bu.id, &p)
         .await?;
     let orders = hydrate(&mut conn, bu, rows).await?;
-    Ok(p.page(orders, |o| o.order_id.clone()))
+    let mut page = p.page(orders, |o| o.order_id.clone());
+    if q.include_total == Some(true) {
+        page.total = Some(total(&mut conn, filtered("count(*)")?).await?);
+    }
+    Ok(page)
 }

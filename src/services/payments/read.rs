@@ -1,7 +1,7 @@
 //! Reading payments: the filtered list, its totals and a subscription's schedule.
 
 use super::*;
-use crate::services::list::{Keyset, Paging};
+use crate::services::list::{Keyset, Paging, Sorts};
 
 // Reading
 
@@ -49,6 +49,8 @@ pub struct PaymentQuery {
     pub overdue: Option<bool>,
     /// `asc` (oldest due first) or `desc` (default).
     pub sort_dir: Option<String>,
+    /// FlexDesk: `dueDate` (default) or `amount`.
+    pub sort_by: Option<String>,
 }
 
 /// Count and sums of a filtered set of payments (the payments screen's footer).
@@ -161,7 +163,12 @@ pub async fn list(
         order: "due_date",
         ..Keyset::of("payments", "p", "payment")
     };
-    let rows: Vec<Row> = PAYMENTS.rows(db, qb, &bu.id, &p).await?;
+    /// The payments' list orders (`sortBy`): by due date, or by amount (total).
+    const PAYMENT_SORTS: Sorts = &[("dueDate", "due_date"), ("amount", "total")];
+    let rows: Vec<Row> = PAYMENTS
+        .sorted(PAYMENT_SORTS, q.sort_by.as_deref())?
+        .rows(db, qb, &bu.id, &p)
+        .await?;
     let items = rows.into_iter().map(|r| to_payment(bu, r, today)).collect();
     Ok(p.page(items, |x: &Payment| x.payment_id.clone()))
 }

@@ -471,7 +471,18 @@ pub struct SubscriptionQuery {
     /// Active subscriptions past their end date (contract-end follow-up).
     pub past_end: Option<bool>,
     pub sort_dir: Option<String>,
+    /// FlexDesk: `createdAt` (default), `endDate` or `monthlyAmount`.
+    pub sort_by: Option<String>,
+    /// FlexDesk: count every matching subscription (`total` of the page).
+    pub include_total: Option<bool>,
 }
+
+/// The subscriptions' list orders (`sortBy`): when made, by contract end, or by monthly amount.
+const SUBSCRIPTION_SORTS: super::list::Sorts = &[
+    ("createdAt", "created_at"),
+    ("endDate", "end_date"),
+    ("monthlyAmount", "monthly_amount"),
+];
 
 /// Subscriptions newest first (keyset), with the documented filters and a few of FlexDesk's.
 pub async fn list(
@@ -486,45 +497,55 @@ pub async fn list(
         q.start_after.as_deref(),
         q.changed_since.as_deref(),
     )?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {} FROM subscriptions s WHERE s.bu_id = ",
-        cols()
-    ));
-    qb.push_bind(bu.id.clone());
-    if let Some(s) = opt_trim(q.status.clone()) {
-        SubscriptionStatus::parse_field("status", &s)?;
-        qb.push(" AND s.status = ").push_bind(s);
-    }
-    if let Some(c) = opt_trim(q.customer_id.clone()) {
-        qb.push(" AND s.customer_id = ").push_bind(c);
-    }
-    if let Some(o) = opt_trim(q.order_id.clone()) {
-        qb.push(" AND s.order_id = ").push_bind(o);
-    }
-    if let Some(sn) = opt_trim(q.serial_number.clone()) {
-        let sn = serial::normalize(&sn).map_err(|e| Error::invalid("serialNumber", e.message))?;
-        qb.push(" AND s.serial_number = ").push_bind(sn);
-    }
-    if let Some(sku) = opt_trim(q.sku.clone()) {
-        qb.push(" AND s.sku = ").push_bind(sku);
-    }
-    if let Some(f) = opt_trim(q.end_date_from.clone()) {
-        qb.push(" AND s.end_date >= ")
-            .push_bind(day_text(parse_day("endDateFrom", &f)?));
-    }
-    if let Some(t) = opt_trim(q.end_date_to.clone()) {
-        qb.push(" AND s.end_date <= ")
-            .push_bind(day_text(parse_day("endDateTo", &t)?));
-    }
-    if q.past_end == Some(true) {
-        qb.push(" AND s.status = 'active' AND s.end_date <= ")
-            .push_bind(day_text(today));
-    }
-    let rows: Vec<Row> = super::list::Keyset::of("subscriptions", "s", "rental")
-        .rows(db, qb, &bu.id, &p)
+    let keyset = super::list::Keyset::of("subscriptions", "s", "rental")
+        .sorted(SUBSCRIPTION_SORTS, q.sort_by.as_deref())?;
+    let filtered = |select: &str| -> Result<QueryBuilder<'static, Sqlite>> {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {select} FROM subscriptions s WHERE s.bu_id = "
+        ));
+        qb.push_bind(bu.id.clone());
+        if let Some(s) = opt_trim(q.status.clone()) {
+            SubscriptionStatus::parse_field("status", &s)?;
+            qb.push(" AND s.status = ").push_bind(s);
+        }
+        if let Some(c) = opt_trim(q.customer_id.clone()) {
+            qb.push(" AND s.customer_id = ").push_bind(c);
+        }
+        if let Some(o) = opt_trim(q.order_id.clone()) {
+            qb.push(" AND s.order_id = ").push_bind(o);
+        }
+        if let Some(sn) = opt_trim(q.serial_number.clone()) {
+            let sn =
+                serial::normalize(&sn).map_err(|e| Error::invalid("serialNumber", e.message))?;
+            qb.push(" AND s.serial_number = ").push_bind(sn);
+        }
+        if let Some(sku) = opt_trim(q.sku.clone()) {
+            qb.push(" AND s.sku = ").push_bind(sku);
+        }
+        if let Some(f) = opt_trim(q.end_date_from.clone()) {
+            qb.push(" AND s.end_date >= ")
+                .push_bind(day_text(parse_day("endDateFrom", &f)?));
+        }
+        if let Some(t) = opt_trim(q.end_date_to.clone()) {
+            qb.push(" AND s.end_date <= ")
+                .push_bind(day_text(parse_day("endDateTo", &t)?));
+        }
+        if q.past_end == Some(true) {
+            qb.push(" AND s.status = 'active' AND s.end_date <= ")
+                .push_bind(day_text(today));
+        }
+        Ok(qb)
+    };
+    let mut conn = db.pool().acquire().await?;
+    let rows: Vec<Row> = keyset
+        .rows_on(&mut conn, filtered(&cols())?, &bu.id, &p)
         .await?;
     let items = rows.iter().map(|r| r.to_rental(bu, today)).collect();
-    Ok(p.page(items, |r: &Rental| r.rental_id.clone()))
+    let mut page = p.page(items, |r: &Rental| r.rental_id.clone());
+    if q.include_total == Some(true) {
+        page.total = Some(super::list::total(&mut conn, filtered("count(*)")?).await?);
+    }
+    Ok(page)
 }
 
 /// The subscription's whole schedule, in period order (detail screen; the caller has read the

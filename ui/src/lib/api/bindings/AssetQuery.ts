@@ -8,4 +8,12 @@ changedSince?: string, limit?: string, startAfter?: string, sortDir?: string, st
 /**
  * Serial numbers starting with this text.
  */
-q?: string, };
+q?: string, 
+/**
+ * FlexDesk: `createdAt` (default) or `serialNumber`.
+ */
+sortBy?: string, 
+/**
+ * FlexDesk: count every matching asset (`total` of the page).
+ */
+includeTotal?: boolean, };

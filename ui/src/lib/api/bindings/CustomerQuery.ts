@@ -10,6 +10,15 @@ changedSince?: string, limit?: string, startAfter?: string, sortDir?: string, st
  */
 email?: string, 
 /**
- * Search by name, email or company (each word a prefix); newest matches first, one page only.
+ * Search by name, email, company or phone (each word a prefix); newest matches first, one
+ * page only.
  */
-q?: string, };
+q?: string, 
+/**
+ * FlexDesk: `createdAt` (default) or `lastName` (lists without `q`).
+ */
+sortBy?: string, 
+/**
+ * FlexDesk: count every matching customer (`total` of the page; lists without `q`).
+ */
+includeTotal?: boolean, };

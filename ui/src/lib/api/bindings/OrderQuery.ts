@@ -12,4 +12,12 @@ createdFrom?: string,
 /**
  * FlexDesk: placed on or before this day.
  */
-createdTo?: string, };
+createdTo?: string, 
+/**
+ * FlexDesk: `createdAt` (default) or `total`.
+ */
+sortBy?: string, 
+/**
+ * FlexDesk: count every matching order (`total` of the page).
+ */
+includeTotal?: boolean, };

@@ -3,4 +3,8 @@
 /**
  * One page of a keyset-paginated list.
  */
-export type Page<T> = { items: Array<T>, count: number, limit: number, hasMore: boolean, nextCursor: string | null, };
+export type Page<T> = { items: Array<T>, count: number, limit: number, hasMore: boolean, nextCursor: string | null, 
+/**
+ * FlexDesk: how many rows the list's filters match in all, when asked (`includeTotal`).
+ */
+total?: number, };

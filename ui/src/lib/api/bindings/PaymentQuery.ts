@@ -24,4 +24,8 @@ overdue?: boolean,
 /**
  * `asc` (oldest due first) or `desc` (default).
  */
-sortDir?: string, };
+sortDir?: string, 
+/**
+ * FlexDesk: `dueDate` (default) or `amount`.
+ */
+sortBy?: string, };

@@ -16,4 +16,12 @@ endDateTo?: string,
 /**
  * Active subscriptions past their end date (contract-end follow-up).
  */
-pastEnd?: boolean, sortDir?: string, };
+pastEnd?: boolean, sortDir?: string, 
+/**
+ * FlexDesk: `createdAt` (default), `endDate` or `monthlyAmount`.
+ */
+sortBy?: string, 
+/**
+ * FlexDesk: count every matching subscription (`total` of the page).
+ */
+includeTotal?: boolean, };
