@@ -478,8 +478,8 @@ pub async fn run(
             serde_json::json!({"limit": "100"}),
         ),
         (
-            "subscriptions: by monthly amount, page of 50 with the total",
-            serde_json::json!({"sortBy": "monthlyAmount", "includeTotal": true}),
+            "subscriptions: by monthly amount, largest first, page of 50",
+            serde_json::json!({"sortBy": "monthlyAmount"}),
         ),
         (
             "subscriptions: by contract end, soonest first, page of 50",
@@ -513,6 +513,28 @@ pub async fn run(
             std::hint::black_box(n);
         }
         out.push(summarize(name, d, 5.0, "p99"));
+    }
+    // What a list's total costs (`includeTotal`): counting what its filters match, on top of a
+    // page of one.
+    for (name, q) in [
+        (
+            "subscriptions: page of 1 with the total of all",
+            serde_json::json!({"includeTotal": true, "limit": "1"}),
+        ),
+        (
+            "subscriptions: page of 1 with the total of status=active",
+            serde_json::json!({"status": "active", "includeTotal": true, "limit": "1"}),
+        ),
+    ] {
+        let q: subs::SubscriptionQuery = serde_json::from_value(q)?;
+        let mut d = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            let p = subs::list(&core.db, bu, &q, today).await?;
+            d.push(t.elapsed());
+            std::hint::black_box(p.total);
+        }
+        out.push(summarize(name, d, 50.0, "p99"));
     }
     // Deep subscription pages by cursor.
     let mut cursors = Vec::new();

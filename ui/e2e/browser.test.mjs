@@ -12,17 +12,23 @@ import { mkdirSync } from "node:fs";
 import { assert, consoleErrors, crash, done, shots, step } from "./harness.mjs";
 import { desk } from "./scenarios/desk.mjs";
 import { rentals } from "./scenarios/rentals.mjs";
+import { forms } from "./scenarios/forms.mjs";
 import { billing } from "./scenarios/billing.mjs";
+import { figures } from "./scenarios/figures.mjs";
 import { sync } from "./scenarios/sync.mjs";
 import { layout } from "./scenarios/layout.mjs";
+import { lists } from "./scenarios/lists.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
   const t = {};
   await desk(t);
   await rentals(t);
+  await forms(t);
   await billing(t);
+  await figures(t);
   await sync(t);
+  await lists(t);
   await layout(t);
 
   await step("no uncaught page errors", async () => {

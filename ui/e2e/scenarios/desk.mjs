@@ -103,10 +103,12 @@ export async function desk(t) {
     const symbol = target.currency === "USD" ? "$" : target.currency === "EUR" ? "€" : target.currency;
     assert(m.includes(symbol) && /\d/.test(m), `monthly total reads "${m}"`);
     assert(c.includes(symbol) && /\d/.test(c), `contract total reads "${c}"`);
-    // One rule, labelled: a consumer sees prices with VAT, a business net with "excl. VAT".
+    // One rule, labelled: a consumer sees prices with VAT, a business net with "excl. VAT"; the
+    // tax goes by the unit's name for it ("Sales tax" in the US unit).
     const way = customer.customerType === "business" ? "excl." : "incl.";
-    assert(c.includes(`Contract value, ${way} VAT`), `a ${customer.customerType} customer's contract line reads "${c}"`);
-    assert(/VAT/.test(m), `the monthly line says how VAT is counted: "${m}"`);
+    const tax = target.taxName.toLowerCase();
+    assert(c.toLowerCase().includes(`contract value, ${way} ${tax}`), `a ${customer.customerType} customer's contract line reads "${c}"`);
+    assert(m.toLowerCase().includes(tax), `the monthly line says how ${target.taxName} is counted: "${m}"`);
     await noErrorBanner();
   });
 

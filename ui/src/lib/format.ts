@@ -26,6 +26,11 @@ export function setDisplayLocale(locale: string | undefined): void {
   displayLocale = locale;
 }
 
+/** A count in the unit's locale: 1234 → "1.234" (nl-NL). */
+export function formatCount(n: number): string {
+  return n.toLocaleString(displayLocale);
+}
+
 function moneyFormat(currency: string, exponent: number): Intl.NumberFormat {
   const key = `${displayLocale}:${currency}:${exponent}`;
   let f = cache.get(key);

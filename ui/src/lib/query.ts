@@ -1,4 +1,4 @@
-import { useCallback } from "react";
+import { useCallback, useEffect } from "react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AppError, call, type CommandName, type Commands } from "./api/client";
 import { COMMAND_CHANGES } from "./api/bindings/Commands";
@@ -60,8 +60,36 @@ export function useInvalidateAfter() {
 }
 
 /**
- * Run a command that changes something. Failures go to the error banner (unless `quiet`);
- * afterwards the areas the command table says it changes are refreshed.
+ * The sentences of the field errors that failed actions show now, each with how many actions show
+ * it: `Field` hides such an error once its input no longer holds what was sent (a sentence a form
+ * works out itself from what is typed, such as "1 to 1000", stays while it is true).
+ */
+const actionFieldErrors = new Map<string, number>();
+
+/** True when `text` is a field error of a failed action (not one a form works out as it is typed). */
+export function isActionFieldError(text: string): boolean {
+  return actionFieldErrors.has(text);
+}
+
+function useFieldErrorsShown(e: AppError | null) {
+  useEffect(() => {
+    const texts = e?.details.map((d) => d.message) ?? [];
+    for (const t of texts) actionFieldErrors.set(t, (actionFieldErrors.get(t) ?? 0) + 1);
+    return () => {
+      for (const t of texts) {
+        const n = (actionFieldErrors.get(t) ?? 1) - 1;
+        if (n > 0) actionFieldErrors.set(t, n);
+        else actionFieldErrors.delete(t);
+      }
+    };
+  }, [e]);
+}
+
+/**
+ * Run a command that changes something. Failures go to the error banner, unless `quiet`: a dialog
+ * or form then shows them itself (`FormError`, `Field`'s error). Starting an action clears the
+ * banner, so an earlier failure does not linger while the person tries again or does something
+ * else. Afterwards the areas the command table says it changes are refreshed.
  */
 export function useAction<K extends keyof Commands>(
   cmd: K,
@@ -69,11 +97,9 @@ export function useAction<K extends keyof Commands>(
 ) {
   const invalidate = useInvalidate();
   const notify = useNotify();
-  return useMutation<Res<K>, AppError, Req<K>>({
+  const m = useMutation<Res<K>, AppError, Req<K>>({
     mutationFn: (req) => call(cmd, req),
-    onMutate: () => {
-      if (!opts.quiet) notify.clear();
-    },
+    onMutate: () => notify.clear(),
     onSuccess: (res, req) => {
       invalidate(changedBy(cmd));
       if (opts.success) notify.success(typeof opts.success === "function" ? opts.success(res) : opts.success);
@@ -83,4 +109,6 @@ export function useAction<K extends keyof Commands>(
       if (!opts.quiet) notify.error(e);
     },
   });
+  useFieldErrorsShown(m.error);
+  return m;
 }

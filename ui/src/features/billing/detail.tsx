@@ -7,10 +7,13 @@ import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Timeline } from "../../lib/ui";
 import { PaymentLines } from "../../lib/ui/PaymentLines";
+import { taxInText, useStatedBasis, useTaxName } from "../../lib/ui/PriceRows";
 import { NextDue, dayOf, GroupFields, MemberPicker } from "./parts";
 
 export function GroupDetail(props: { id: string }) {
   const s = useSession();
+  const tax = taxInText(useTaxName());
+  const basis = useStatedBasis();
   const q = useCommand("billingGroups.get", { id: props.id });
   const g = q.data;
   if (q.isLoading) return <Loading what="the billing group" />;
@@ -36,10 +39,15 @@ export function GroupDetail(props: { id: string }) {
       />
       <div className="totals-strip">
         <div className="stat">
-          <span className="stat-label">Monthly total</span>
+          {/* The members' monthly prices as the unit states them: net unless its prices include the tax.
+              The consolidated payments below carry the tax. */}
+          <span className="stat-label" data-testid="billing-monthly-label">
+            Monthly total, {basis}
+          </span>
           <span className="stat-value" data-testid="billing-monthly-total">
             {s.money(g.totalMonthlyAmount)}
           </span>
+          <span className="muted small">{s.bu?.settings.taxInclusive ? `${tax} included, as the payments below` : `The payments below add the ${tax}`}</span>
         </div>
         <div className="stat">
           <span className="stat-label">Active subscriptions</span>

@@ -3,6 +3,7 @@ import { usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Field, LoadError, Loading, MoreButton, ScreenHeader, Select } from "../../lib/ui";
+import { PriceHeading, useStatedBasis } from "../../lib/ui/PriceRows";
 import { NextDue } from "./parts";
 import { NewGroup } from "./NewGroup";
 import { GroupDetail } from "./detail";
@@ -15,6 +16,7 @@ export function BillingArea(props: { parts: string[] }) {
 
 function GroupsList() {
   const s = useSession();
+  const basis = useStatedBasis();
   const [status, setStatus] = useState("");
   const list = usePagedList("billingGroups.list", { status: status || undefined, limit: "50" });
   return (
@@ -52,7 +54,9 @@ function GroupsList() {
                   <th>Customer</th>
                   <th className="num">Billing day</th>
                   <th className="num">Active subscriptions</th>
-                  <th className="num">Monthly total</th>
+                  <th className="num">
+                    <PriceHeading label="Monthly total" basis={basis} />
+                  </th>
                   <th>Next payment due</th>
                   <th>Status</th>
                 </tr>

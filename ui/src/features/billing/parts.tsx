@@ -4,6 +4,7 @@ import { useCommand } from "../../lib/query";
 import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Empty, Field, Input, LoadError, Loading, Textarea } from "../../lib/ui";
+import { PriceHeading, useStatedBasis } from "../../lib/ui/PriceRows";
 import { NOTES_MAX_CHARS } from "../../lib/api/bindings/Vocabulary";
 
 /** The group's oldest open consolidated payment: a day in the past means it is overdue. */
@@ -60,6 +61,7 @@ export function GroupFields(props: {
  */
 export function MemberPicker(props: { customerId: string; groupId?: string; selected: Set<string>; onChange(next: Set<string>): void; disabled?: boolean }) {
   const s = useSession();
+  const basis = useStatedBasis();
   const subs = useCommand("subscriptions.list", { customerId: props.customerId, status: "active", limit: "100" });
   const items = subs.data?.items ?? [];
   const toggle = (id: string, on: boolean) => {
@@ -78,7 +80,9 @@ export function MemberPicker(props: { customerId: string; groupId?: string; sele
           <tr>
             <th />
             <th>Device</th>
-            <th className="num">Monthly</th>
+            <th className="num">
+              <PriceHeading label="Monthly" basis={basis} />
+            </th>
             <th>Ends</th>
           </tr>
         </thead>

@@ -1,12 +1,14 @@
 import type { OrderItemInput } from "../../lib/api/bindings/OrderItemInput";
 import type { Quote } from "../../lib/api/bindings/Quote";
+import type { TaxedAmount } from "../../lib/api/bindings/TaxedAmount";
 import { useSession } from "../../lib/session";
+import { PriceHeading, byRule, priceBasis, useTaxName } from "../../lib/ui/PriceRows";
 
 /** The order's lines, priced by the counter's one rule: with VAT for a consumer, net for a business. */
 export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; business: boolean; disabled: boolean; onQty(i: number, q: number): void; onRemove(i: number): void }) {
   const s = useSession();
-  const way = props.business ? "excl. VAT" : "incl. VAT";
-  const pick = (m: { net: string; gross: string } | undefined) => (m ? s.money(props.business ? m.net : m.gross) : "…");
+  const way = priceBasis(props.business, useTaxName());
+  const pick = (m: TaxedAmount | undefined) => (m ? s.money(byRule(m, props.business)) : "…");
   return (
     <div className="lines-wrap">
     <table className="table lines" data-testid="counter-lines">
@@ -15,8 +17,12 @@ export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | unde
           <th>Device</th>
           <th>Term</th>
           <th className="num">Qty</th>
-          <th className="num">Per month, {way}</th>
-          <th className="num">Contract, {way}</th>
+          <th className="num">
+            <PriceHeading label="Per unit / month" basis={way} />
+          </th>
+          <th className="num">
+            <PriceHeading label="Contract" basis={way} />
+          </th>
           <th />
         </tr>
       </thead>

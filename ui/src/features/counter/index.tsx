@@ -12,6 +12,9 @@ import { href } from "../../lib/router";
 import { useBu, useSession } from "../../lib/session";
 import { Badge, Card, Empty, Field, RoleHint, ScreenHeader, Textarea } from "../../lib/ui";
 import { AddressForm, addressComplete, addressLine, emptyAddress } from "../../lib/ui/AddressForm";
+import { ContractButton } from "../../lib/ui/ContractButton";
+import { Dialog } from "../../lib/ui/Dialog";
+import { PriceRows, taxInText, useTaxName } from "../../lib/ui/PriceRows";
 import { CustomerStep, VariantStep } from "./steps";
 import { OrderLines } from "./OrderLines";
 import "./counter.css";
@@ -25,6 +28,8 @@ export function CounterScreen() {
   const [notes, setNotes] = useState("");
   const [otherAddress, setOtherAddress] = useState(false);
   const [billing, setBilling] = useState<Address>(emptyAddress());
+  // "New order" over a filled basket asks first.
+  const [asking, setAsking] = useState(false);
   const variantSearch = useRef<HTMLInputElement>(null);
   const customerSearch = useRef<HTMLInputElement>(null);
 
@@ -44,6 +49,7 @@ export function CounterScreen() {
   });
 
   const reset = () => {
+    setAsking(false);
     setCustomer(null);
     setItems([]);
     setPlaced(null);
@@ -53,6 +59,12 @@ export function CounterScreen() {
     place.reset();
     confirm.reset();
     setTimeout(() => customerSearch.current?.focus(), 0);
+  };
+
+  // A placed order is kept; an empty basket has nothing to lose.
+  const startNew = () => {
+    if (!placed && items.length > 0) setAsking(true);
+    else reset();
   };
 
   const addItem = (it: OrderItemInput) => {
@@ -68,7 +80,7 @@ export function CounterScreen() {
   const ready = !!customer && items.length > 0 && addressOk && !quote.isError;
 
   const submit = () => {
-    if (!ready || !customer || place.isPending || placed) return;
+    if (!ready || !customer || place.isPending || placed || asking) return;
     place.mutate({
       customerId: customer.customerId,
       items,
@@ -98,7 +110,7 @@ export function CounterScreen() {
         title="Counter"
         sub="Find the customer, add devices, check the price, place the order."
         actions={
-          <button className="btn" onClick={reset} data-testid="counter-reset">
+          <button className="btn" onClick={startNew} data-testid="counter-reset">
             New order
           </button>
         }
@@ -135,7 +147,7 @@ export function CounterScreen() {
             )}
             {quote.error && items.length > 0 && <div className="load-error">{quote.error.message}</div>}
             <div className={`totals ${quote.isFetching ? "stale" : ""}`}>
-              <PriceLines quote={items.length ? quote.data : undefined} business={customer?.customerType === "business"} rate={bu.settings.taxRate} />
+              <QuoteRows quote={items.length ? quote.data : undefined} business={customer?.customerType === "business"} rate={bu.settings.taxRate} />
             </div>
           </Card>
 
@@ -165,7 +177,7 @@ export function CounterScreen() {
           <Card title={placed ? "Order placed" : "Place the order"}>
             {!placed && (
               <>
-                <Field label="Notes" hint="Optional; printed on the order.">
+                <Field label="Notes" hint="Optional; printed on the contract.">
                   <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} testId="counter-notes" />
                 </Field>
                 <div className="row gap">
@@ -200,56 +212,61 @@ export function CounterScreen() {
                       {confirm.isPending ? "Confirming…" : "Confirm order"}
                     </button>
                   )}
+                  {s.can("files.contract") && <ContractButton orderId={placed.orderId} testId="counter-contract" label="Print contract" />}
                   <a className="btn" href={href("orders", placed.orderId)}>
                     Open order
                   </a>
-                  <button className="btn" onClick={reset}>
+                  <button className="btn" onClick={reset} data-testid="counter-next">
                     Next customer
                   </button>
                 </div>
+                {s.can("files.contract") && <p className="muted small">The contract opens to print or send; a copy is kept with the order's files.</p>}
               </div>
             )}
           </Card>
         </div>
       </div>
+      {asking && <DiscardDialog devices={items.reduce((n, x) => n + x.quantity, 0)} customer={customer} onKeep={() => setAsking(false)} onDiscard={reset} />}
     </div>
   );
 }
 
-/**
- * The order's price, by one rule: a consumer sees prices with VAT (as EU price-display rules
- * ask); a business customer sees them net, labelled "excl. VAT", with the VAT beside. Every
- * figure is the core's; nothing is added up here.
- */
-function PriceLines(props: { quote: Quote | undefined; business: boolean; rate: string }) {
-  const s = useSession();
-  const q = props.quote;
-  const show = (m: string | undefined) => (q && m !== undefined ? s.money(m) : "—");
-  const rows: [string, string, string?][] = props.business
-    ? [
-        ["Per month, excl. VAT", show(q?.monthly.net)],
-        [`VAT ${props.rate} %`, show(q?.monthly.tax)],
-        ["Per month, incl. VAT", show(q?.monthly.gross), "counter-monthly-total"],
-        ["Contract value, excl. VAT", show(q?.contract.net), "counter-contract-total"],
-      ]
-    : [
-        [`Per month, incl. ${props.rate} % VAT`, show(q?.monthly.gross), "counter-monthly-total"],
-        ["of which VAT", show(q?.monthly.tax)],
-        ["Contract value, incl. VAT", show(q?.contract.gross), "counter-contract-total"],
-      ];
+/** Asked before "New order" throws away a filled basket; keeping it is the default. */
+function DiscardDialog(props: { devices: number; customer: Customer | null; onKeep(): void; onDiscard(): void }) {
+  const c = props.customer;
+  const name = c ? `${c.firstName} ${c.lastName}`.trim() : "";
+  const who = c?.company ? (name ? `${name} (${c.company})` : c.company) : name;
+  const what = props.devices === 1 ? "1 device" : `${props.devices} devices`;
   return (
-    <>
-      {rows.map(([label, value, testId]) => (
-        <div key={label} className={`totals-row ${testId === "counter-monthly-total" ? "total" : testId ? "contract" : ""}`} data-testid={testId}>
-          <span>{label}</span>
-          <span className="num">{value}</span>
-        </div>
-      ))}
-      {q && (
-        <div className="muted small">
-          {q.totals.totalDevices} device(s). The contract value is every monthly payment of the contract{props.business ? ", before VAT" : ", VAT included"}.
-        </div>
-      )}
-    </>
+    <Dialog title="Discard this order?" onClose={props.onKeep} testId="counter-discard-dialog">
+      <p data-testid="counter-discard-text">
+        {what}
+        {who ? ` for ${who}` : ""} will be lost.
+      </p>
+      <div className="row gap dialog-buttons">
+        <button type="button" className="btn btn-primary" onClick={props.onKeep} autoFocus data-testid="counter-discard-keep">
+          Keep editing
+        </button>
+        <button type="button" className="btn btn-danger" onClick={props.onDiscard} data-testid="counter-discard-confirm">
+          Discard
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The quote's price rows by the desk's one rule (see PriceRows); every figure is the core's. */
+function QuoteRows(props: { quote: Quote | undefined; business: boolean; rate: string }) {
+  const q = props.quote;
+  const tax = taxInText(useTaxName());
+  return (
+    <PriceRows
+      monthly={q?.monthly}
+      contract={q?.contract}
+      business={props.business}
+      rate={q?.totals.taxRate ?? props.rate}
+      testIdPrefix="counter"
+      note={q && `${q.totals.totalDevices} device(s). The contract value is every monthly payment of the contract, ${props.business ? `before ${tax}` : `${tax} included`}.`}
+    />
   );
 }

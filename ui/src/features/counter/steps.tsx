@@ -195,7 +195,7 @@ export function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement
       <Input
         ref={props.searchRef}
         className="search-input"
-        placeholder="Product, SKU or brand — Enter picks the first"
+        placeholder="Product, SKU, brand or category — Enter picks the first"
         value={q}
         disabled={props.disabled}
         onChange={(e) => {
@@ -227,6 +227,7 @@ export function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement
                 <span className="mono">{v.variantSku}</span> · grade {v.grade}
                 {v.colorName && ` · ${v.colorName}`} · {fromPrice(v, s.money)}
               </span>
+              <StockNote inStock={v.inStock} />
             </button>
           ))}
           {dq && fresh && results.data && list.length === 0 && <div className="empty small">No active product matches “{dq}”.</div>}
@@ -235,8 +236,15 @@ export function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement
       {variant && (
         <div className="variant-pick" data-testid="counter-variant-chosen">
           <div className="chosen-name">
-            {variant.productName} — {variant.variantName} <span className="mono muted">{variant.variantSku}</span>
+            {variant.productName} — {variant.variantName} <span className="mono muted">{variant.variantSku}</span> <StockNote inStock={variant.inStock} />
           </div>
+          {variant.inStock !== undefined && variant.inStock < (qtyOk ? quantity : 1) && (
+            <div className="warn-note" role="alert" data-testid="counter-stock-warning">
+              {variant.inStock === 0
+                ? "None in stock: the order can be taken, but the device cannot be handed over until one is taken in."
+                : `Only ${variant.inStock} in stock: the rest cannot be handed over until more are taken in.`}
+            </div>
+          )}
           <form
             className="row gap wrap align-end"
             onSubmit={(e) => {
@@ -278,6 +286,16 @@ export function VariantStep(props: { searchRef: React.RefObject<HTMLInputElement
         </div>
       )}
     </Card>
+  );
+}
+
+/** Units available to rent now, as the search states them. */
+function StockNote(props: { inStock: number | undefined }) {
+  if (props.inStock === undefined) return null;
+  return (
+    <span className={`stock-note ${props.inStock === 0 ? "bad-text" : "muted"}`} data-testid="counter-variant-stock">
+      {props.inStock === 0 ? "none in stock" : `${props.inStock} in stock`}
+    </span>
   );
 }
 

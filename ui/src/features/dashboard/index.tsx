@@ -5,6 +5,7 @@ import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, LoadError, Loading, ScreenHeader } from "../../lib/ui";
 import { recoveryTone } from "../../lib/ui/Recovery";
+import { AgingBars, MonthsChart } from "./charts";
 import "./dashboard.css";
 
 function Tile(props: { label: string; value: ReactNode; sub?: ReactNode; link?: string; testId: string; tone?: "bad" | "warn" | "ok" }) {
@@ -74,6 +75,17 @@ export function DashboardScreen() {
             <Tile label="Orders to fulfil" value={d.ordersToFulfil} sub="Open the scan station" link={href("scan")} testId="dash-to-fulfil" tone={d.ordersToFulfil > 0 ? "warn" : undefined} />
             <Tile label="Awaiting inspection" value={d.awaitingInspection} sub="Open the returns desk" link={href("returns")} testId="dash-inspection" tone={d.awaitingInspection > 0 ? "warn" : undefined} />
             <Tile label="Past end date" value={d.pastEndDate} sub="Contracts to follow up" link={`${href("subscriptions")}?pastEnd=1`} testId="dash-past-end" tone={d.pastEndDate > 0 ? "warn" : undefined} />
+          </div>
+          <div className="grid-detail">
+            <Card title="Revenue and collections, last 12 months">
+              <MonthsChart months={d.months} />
+            </Card>
+            <Card title="Overdue by age">
+              <AgingBars buckets={d.overdueByAge} />
+              <p className="small">
+                <a href={`${href("payments")}?tab=overdue`}>All overdue payments</a>
+              </p>
+            </Card>
           </div>
           <div className="grid-detail">
             {s.figures && (

@@ -11,6 +11,7 @@ import { rolesFor } from "../../lib/access";
 import { useScanner } from "../../lib/useScanner";
 import { ScanPanel } from "../../lib/ui/ScanPanel";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
+import { SkuPicker } from "./SkuPicker";
 import "./intake.css";
 import { ASSET_CONDITIONS } from "../../lib/api/bindings/Vocabulary";
 
@@ -82,7 +83,10 @@ export function IntakeScreen() {
   const nextId = useRef(log.reduce((m, x) => Math.max(m, x.id), 0) + 1);
   const queue = useRef<Promise<void>>(Promise.resolve());
 
-  const chosen: Variant | undefined = variants.items.find((v) => v.variantSku === sku);
+  // The one picked by searching, until the whole list has it too.
+  const [picked, setPicked] = useState<Variant | null>(null);
+  const listed = variants.items.find((v) => v.variantSku === sku);
+  const chosen: Variant | undefined = listed ?? (picked?.variantSku === sku ? picked : undefined);
 
   useEffect(() => {
     try {
@@ -103,6 +107,11 @@ export function IntakeScreen() {
   // Settings are read when a scan is sent, so the latest choice always applies.
   const settings = useRef({ sku, location, condition, cost });
   settings.current = { sku, location, condition, cost };
+
+  const pickSku = useCallback((v: Variant) => {
+    setPicked(v);
+    setSku(v.variantSku);
+  }, []);
 
   const update = (id: number, patch: Partial<Scan>) => setLog((l) => l.map((x) => (x.id === id ? { ...x, ...patch } : x)));
 
@@ -195,10 +204,12 @@ export function IntakeScreen() {
                     ? "No active variants yet: add products in the catalog first."
                     : "Scans are registered under this SKU."
               }>
+              <SkuPicker onPick={pickSku} disabled={!allowed} hasChoice={!!chosen} />
               <Select
                 testId="intake-sku"
                 value={sku}
                 disabled={!allowed}
+                aria-label="SKU being taken in"
                 onChange={(e) => {
                   setSku(e.target.value);
                   // Leave the list so that the next scan cannot change the choice.
@@ -206,7 +217,7 @@ export function IntakeScreen() {
                 }}
               >
                 <option value="">— Choose a SKU —</option>
-                {variants.items.map((v) => (
+                {(chosen && !listed ? [chosen, ...variants.items] : variants.items).map((v) => (
                   <option key={v.variantId} value={v.variantSku}>
                     {v.variantSku} — {v.productName} {v.variantName}
                   </option>

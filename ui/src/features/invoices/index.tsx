@@ -7,7 +7,7 @@ import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
-import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
+import { Badge, Card, Empty, Facts, Field, FormError, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
 import { MonthEndRun, MonthExport } from "./month";
@@ -339,6 +339,8 @@ function CreditDialog(props: { invoice: Invoice; onClose(): void }) {
       props.onClose();
       navigate("invoices", cn.invoiceId);
     },
+    // A refusal is said in the dialog, not in the page behind it.
+    quiet: true,
   });
   return (
     <Dialog title={`Credit invoice ${i.number}`} onClose={props.onClose} testId="invoice-credit-dialog">
@@ -355,6 +357,7 @@ function CreditDialog(props: { invoice: Invoice; onClose(): void }) {
         <Field label="Why is the invoice corrected?" error={act.error?.field("reason")}>
           <Input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} autoFocus testId="invoice-credit-reason" placeholder="e.g. Device returned in the first week" />
         </Field>
+        <FormError error={act.error} fields={["reason"]} />
         <div className="row gap dialog-buttons">
           <button className="btn btn-danger" disabled={!reason.trim() || act.isPending} data-testid="invoice-credit-confirm">
             {act.isPending ? "Issuing…" : "Issue the credit note"}

@@ -1,14 +1,19 @@
 import { useEffect, useState } from "react";
 import type { Order } from "../../lib/api/bindings/Order";
+import type { TaxedAmount } from "../../lib/api/bindings/TaxedAmount";
 import { rolesFor } from "../../lib/access";
 import { call } from "../../lib/api/client";
 import { formatBytes, formatDate, formatDateTime, months, words } from "../../lib/format";
-import { useAction, useCommand, useInvalidateAfter, usePagedList } from "../../lib/query";
+import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { addressLine } from "../../lib/ui/AddressForm";
+import { ContractButton } from "../../lib/ui/ContractButton";
+import { CustomerFilter } from "../../lib/ui/CustomerFilter";
+import { ListCount, SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { PriceHeading, PriceRows, byRule, priceBasis, taxInText, useTaxName } from "../../lib/ui/PriceRows";
 import "./orders.css";
 import { NOTES_MAX_CHARS, ORDER_STATUSES } from "../../lib/api/bindings/Vocabulary";
 
@@ -22,14 +27,28 @@ export function OrdersArea(props: { parts: string[] }) {
 function OrdersList() {
   const s = useSession();
   const [status, setStatus] = useState("");
+  const [customerId, setCustomerId] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
   const [find, setFind] = useState("");
-  const list = usePagedList("orders.list", { status: status || undefined, limit: "50" });
+  const [sort, setSort] = useState<ListSort>({ by: "createdAt", dir: "desc" });
+  const list = usePagedList("orders.list", {
+    status: status || undefined,
+    customerId: customerId || undefined,
+    createdFrom: from || undefined,
+    createdTo: to || undefined,
+    sortBy: sort.by,
+    sortDir: sort.dir,
+    includeTotal: true,
+    limit: "50",
+  });
+  const total = list.data?.pages[0]?.total ?? undefined;
 
   return (
     <>
       <ScreenHeader
         title="Orders"
-        sub="Newest first."
+        sub={sort.by === "total" ? "Largest monthly total first." : "Newest first."}
         actions={
           s.can("orders.create") && (
             <a className="btn btn-primary" href={href("counter")}>
@@ -50,6 +69,13 @@ function OrdersList() {
               ))}
             </Select>
           </Field>
+          <CustomerFilter value={customerId} onChange={setCustomerId} testId="orders-customer-filter" />
+          <Field label="Placed from">
+            <Input type="date" value={from} onChange={(e) => setFrom(e.target.value)} testId="orders-from" />
+          </Field>
+          <Field label="until">
+            <Input type="date" value={to} onChange={(e) => setTo(e.target.value)} testId="orders-to" />
+          </Field>
           <form
             className="row gap align-end"
             onSubmit={(e) => {
@@ -67,7 +93,8 @@ function OrdersList() {
         </div>
         <LoadError error={list.error} />
         {list.isLoading && <Loading what="orders" />}
-        {!list.isLoading && list.items.length === 0 && <Empty>No orders{status ? ` with status ${words(status)}` : ""} yet.</Empty>}
+        {!list.isLoading && list.items.length === 0 && <Empty>No orders{status ? ` with status ${words(status)}` : ""}{customerId || from || to ? " for this customer or these days" : " yet"}.</Empty>}
+        <ListCount shown={list.items.length} total={total} noun="orders" testId="orders-count" />
         {list.items.length > 0 && (
           <div className="table-wrap">
             <table className="table" data-testid="orders-table">
@@ -77,9 +104,9 @@ function OrdersList() {
                   <th>Status</th>
                   <th>Customer</th>
                   <th>Devices</th>
-                  <th className="num">Per month</th>
+                  <SortTh label="Per month" by="total" sort={sort} onSort={setSort} num testId="orders-sort-total" />
                   <th className="num">Contract value</th>
-                  <th>Placed</th>
+                  <SortTh label="Placed" by="createdAt" sort={sort} onSort={setSort} testId="orders-sort-placed" />
                 </tr>
               </thead>
               <tbody>
@@ -164,54 +191,7 @@ function OrderDetail(props: { id: string }) {
       </div>
       <div className="grid-detail">
         <div>
-          <Card title="Items">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>Device</th>
-                  <th>Term</th>
-                  <th className="num">Qty</th>
-                  <th className="num">Per unit / month</th>
-                  <th className="num">Contract value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.items.map((i, n) => (
-                  <tr key={n}>
-                    <td>
-                      {i.productName}
-                      <div className="mono muted small">{i.sku}</div>
-                    </td>
-                    <td className="nowrap">{months(i.contractLength)}</td>
-                    <td className="num">{i.quantity}</td>
-                    <td className="num">{s.money(i.unitPrice)}</td>
-                    <td className="num">{s.money(i.contractValue)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <div className="totals">
-              <div className="totals-row">
-                <span>Monthly subtotal</span>
-                <span className="num">{s.money(o.totals.subtotal)}</span>
-              </div>
-              <div className="totals-row">
-                <span>Tax</span>
-                <span className="num">{s.money(o.totals.taxAmount)}</span>
-              </div>
-              <div className="totals-row total">
-                <span>Total per month</span>
-                <span className="num">{s.money(o.totals.total)}</span>
-              </div>
-              <div className="totals-row contract">
-                <span>Contract value</span>
-                <span className="num">{s.money(o.contractValue)}</span>
-              </div>
-              <div className="muted small">
-                {o.totals.totalDevices} device(s); {o.rentalProgress.rentedDevices} handed out.
-              </div>
-            </div>
-          </Card>
+          <OrderItems order={o} />
           <NotesCard order={o} />
         </div>
         <div>
@@ -255,6 +235,65 @@ function OrderDetail(props: { id: string }) {
         </div>
       </div>
     </>
+  );
+}
+
+/**
+ * The order's lines and totals by the desk's one price rule: a consumer sees them with VAT, a
+ * business net, labelled "excl. VAT", with the VAT beside. The figures are the order's `prices`,
+ * split as its payments will be.
+ */
+function OrderItems(props: { order: Order }) {
+  const s = useSession();
+  const o = props.order;
+  const business = o.customer.customerType === "business";
+  const tax = useTaxName();
+  const way = priceBasis(business, tax);
+  const price = (m: TaxedAmount | undefined) => (m ? s.money(byRule(m, business)) : "—");
+  return (
+    <Card title="Items">
+      <div className="table-wrap">
+        <table className="table" data-testid="order-lines" data-basis={business ? "net" : "gross"}>
+          <thead>
+            <tr>
+              <th>Device</th>
+              <th>Term</th>
+              <th className="num">Qty</th>
+              <th className="num">
+                <PriceHeading label="Per unit / month" basis={way} />
+              </th>
+              <th className="num">
+                <PriceHeading label="Contract" basis={way} />
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.items.map((i, n) => (
+              <tr key={n} data-testid="order-line">
+                <td>
+                  {i.productName}
+                  <div className="mono muted small">{i.sku}</div>
+                </td>
+                <td className="nowrap">{months(i.contractLength)}</td>
+                <td className="num">{i.quantity}</td>
+                <td className="num nowrap">{price(o.prices.lines[n]?.month)}</td>
+                <td className="num nowrap">{price(o.prices.lines[n]?.contract)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="totals" data-testid="order-totals">
+        <PriceRows
+          monthly={o.prices.monthly}
+          contract={o.prices.contract}
+          business={business}
+          rate={o.totals.taxRate}
+          testIdPrefix="order"
+          note={`${o.totals.totalDevices} device(s); ${o.rentalProgress.rentedDevices} handed out. The contract value is every monthly payment of the contract, ${business ? `before ${taxInText(tax)}` : `${taxInText(tax)} included`}.`}
+        />
+      </div>
+    </Card>
   );
 }
 
@@ -345,24 +384,6 @@ function NotesCard(props: { order: Order }) {
         {!may && <RoleHint roles={rolesFor("orders.setNotes")} />}
       </form>
     </Card>
-  );
-}
-
-/** Make the order's contract (kept in the desk's file store) and open it to print or send. */
-function ContractButton(props: { orderId: string }) {
-  const invalidateAfter = useInvalidateAfter();
-  return (
-    <DocumentButton
-      mode="open"
-      testId="order-contract"
-      load={async () => {
-        const f = await call("files.contract", { orderId: props.orderId });
-        invalidateAfter("files.contract");
-        return call("files.pdf", { id: f.fileId });
-      }}
-    >
-      Contract PDF
-    </DocumentButton>
   );
 }
 

@@ -2,13 +2,15 @@ import { Fragment, useEffect, useMemo, useState } from "react";
 import type { Payment } from "../../lib/api/bindings/Payment";
 import type { PaymentQuery } from "../../lib/api/bindings/PaymentQuery";
 import { rolesFor } from "../../lib/access";
-import { formatDate, todayIso, words } from "../../lib/format";
+import { formatDate, localeOf, todayIso, words } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
-import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea } from "../../lib/ui";
+import { Badge, Card, Empty, Field, FormError, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea } from "../../lib/ui";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
+import { SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { Dialog } from "../../lib/ui/Dialog";
+import { dayRange } from "../../lib/ui/dayRange";
 import { PaymentLines } from "../../lib/ui/PaymentLines";
 import "./payments.css";
 
@@ -40,6 +42,29 @@ function queryFor(tab: Tab, customerId: string, from: string, to: string): Payme
   }
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A day from the address (YYYY-MM-DD), or "" for anything else. */
+function day(v: string | null): string {
+  return v && DAY.test(v) ? v : "";
+}
+
+/** The later of two days (either may be empty). */
+function later(a: string, b: string): string {
+  return a && b ? (a > b ? a : b) : a || b;
+}
+
+/** The earlier of two days (either may be empty). */
+function earlier(a: string, b: string): string {
+  return a && b ? (a < b ? a : b) : a || b;
+}
+
+/** The chip of a due-date range given in the address: "Due Oct 8 – Nov 6, 2026" (the unit's locale). */
+function rangeText(from: string, to: string, locale: string | undefined): string {
+  if (from && to) return `Due ${dayRange(from, to, locale)}`;
+  return from ? `Due on or after ${formatDate(from)}` : `Due on or before ${formatDate(to)}`;
+}
+
 function toggled(set: Set<string>, id: string): Set<string> {
   const next = new Set(set);
   if (next.has(id)) next.delete(id);
@@ -59,8 +84,15 @@ export function PaymentsScreen() {
   const customerId = route.query.get("customer") ?? "";
   const from = route.query.get("from") ?? "";
   const to = route.query.get("to") ?? "";
-  const q = useMemo(() => queryFor(tab, customerId, from, to), [tab, customerId, from, to]);
-  const list = usePagedList("payments.list", { ...q, limit: "50" });
+  // A due-date range from a link (the dashboard's overdue money by age: `dueFrom`, `dueTo`, both
+  // inclusive), shown as a chip; it narrows whatever the date fields say.
+  const dueFrom = day(route.query.get("dueFrom"));
+  const dueTo = day(route.query.get("dueTo"));
+  const q = useMemo(() => queryFor(tab, customerId, later(from, dueFrom), earlier(to, dueTo)), [tab, customerId, from, to, dueFrom, dueTo]);
+  // A column heading chose another order (`sort`, `dir` in the address); else the tab's own.
+  const sortBy = route.query.get("sort") === "amount" ? "amount" : "dueDate";
+  const sort: ListSort = { by: sortBy, dir: route.query.get("dir") === "asc" ? "asc" : route.query.get("dir") === "desc" ? "desc" : q.sortDir === "asc" ? "asc" : "desc" };
+  const list = usePagedList("payments.list", { ...q, sortBy: sort.by, sortDir: sort.dir, limit: "50" });
   const totals = useCommand("payments.totals", q);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [paying, setPaying] = useState<Payment[] | null>(null);
@@ -69,10 +101,13 @@ export function PaymentsScreen() {
   const invoice = useAction("invoices.issue", { success: (i) => `Invoice ${i.number} issued to ${i.customerName}.` });
   const mayInvoice = s.can("invoices.issue");
 
-  const setParam = (key: string, value: string) => {
+  const setParam = (key: string, value: string) => setParams({ [key]: value });
+  const setParams = (values: Record<string, string>) => {
     const next = new URLSearchParams(route.query);
-    if (value) next.set(key, value);
-    else next.delete(key);
+    for (const [key, value] of Object.entries(values)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
     const text = next.toString();
     window.location.hash = href("payments").slice(1) + (text ? `?${text}` : "");
   };
@@ -143,6 +178,17 @@ export function PaymentsScreen() {
           <Field label="Due until">
             <Input type="date" value={to} onChange={(e) => setParam("to", e.target.value)} testId="payments-to" />
           </Field>
+          {(dueFrom || dueTo) && (
+            <div className="field">
+              <span className="field-label">Due date</span>
+              <span className="chip" data-testid="payments-due-range" data-from={dueFrom} data-to={dueTo}>
+                {rangeText(dueFrom, dueTo, localeOf(s.bu))}
+                <button type="button" className="chip-x" onClick={() => setParams({ dueFrom: "", dueTo: "" })} aria-label="Any due date" data-testid="payments-due-range-clear">
+                  ×
+                </button>
+              </span>
+            </div>
+          )}
           <span className="grow" />
           <button className="btn btn-primary" disabled={!mayPay || chosen.length === 0} onClick={() => setPaying(chosen)} data-testid="payments-mark-paid-bulk">
             {chosen.length > 0 ? `Mark ${chosen.length} paid…` : "Mark selected paid…"}
@@ -167,10 +213,10 @@ export function PaymentsScreen() {
                       data-testid="payments-select-all"
                     />
                   </th>
-                  <th>Due · period</th>
+                  <SortTh label="Due · period" by="dueDate" sort={sort} onSort={(x) => setParams({ sort: x.by, dir: x.dir })} first="asc" testId="payments-sort-due" />
                   <th>Customer</th>
                   <th>Device</th>
-                  <th className="num">Amount</th>
+                  <SortTh label="Amount" by="amount" sort={sort} onSort={(x) => setParams({ sort: x.by, dir: x.dir })} num testId="payments-sort-amount" />
                   <th>Status</th>
                   <th>Paid · invoice</th>
                   <th className="col-actions">
@@ -321,8 +367,8 @@ function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void
   const [date, setDate] = useState(todayIso());
   const [method, setMethod] = useState("bank_transfer");
   const [notes, setNotes] = useState("");
-  const one = useAction("payments.markPaid", { success: (p) => `Payment of ${s.money(p.total)} from ${p.customerName} marked paid.`, onSuccess: props.onDone });
-  const many = useAction("payments.markPaidMany", { success: (list) => `${list.length} payments marked paid.`, onSuccess: props.onDone });
+  const one = useAction("payments.markPaid", { success: (p) => `Payment of ${s.money(p.total)} from ${p.customerName} marked paid.`, onSuccess: props.onDone, quiet: true });
+  const many = useAction("payments.markPaidMany", { success: (list) => `${list.length} payments marked paid.`, onSuccess: props.onDone, quiet: true });
   const busy = one.isPending || many.isPending;
   const err = one.error ?? many.error;
   return (
@@ -362,10 +408,11 @@ function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void
               ))}
             </Select>
           </Field>
-          <Field label="Notes" wide>
+          <Field label="Notes" wide error={err?.field("notes")}>
             <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
           </Field>
         </div>
+        <FormError error={err} fields={["paymentReference", "paidAt", "notes"]} />
         <div className="row gap">
           <button className="btn btn-primary" disabled={busy} data-testid="pay-confirm">
             {busy ? "Saving…" : ps.length === 1 ? "Mark paid" : `Mark ${ps.length} paid`}
@@ -383,8 +430,8 @@ function ReasonDialog(props: { payment: Payment; kind: "failed" | "cancel"; onCl
   const s = useSession();
   const p = props.payment;
   const [reason, setReason] = useState("");
-  const failed = useAction("payments.markFailed", { success: "Payment marked failed.", onSuccess: props.onClose });
-  const cancel = useAction("payments.cancel", { success: "Payment cancelled.", onSuccess: props.onClose });
+  const failed = useAction("payments.markFailed", { success: "Payment marked failed.", onSuccess: props.onClose, quiet: true });
+  const cancel = useAction("payments.cancel", { success: "Payment cancelled.", onSuccess: props.onClose, quiet: true });
   const act = props.kind === "failed" ? failed : cancel;
   return (
     <Dialog title={props.kind === "failed" ? "Collection failed" : "Cancel the payment"} onClose={props.onClose} testId="pay-reason-dialog">
@@ -400,6 +447,7 @@ function ReasonDialog(props: { payment: Payment; kind: "failed" | "cancel"; onCl
         <Field label={props.kind === "failed" ? "What went wrong" : "Why is it cancelled"} error={act.error?.field("reason")}>
           <Input value={reason} onChange={(e) => setReason(e.target.value)} testId="pay-reason" autoFocus placeholder={props.kind === "failed" ? "e.g. Direct debit returned" : "e.g. Credited after complaint"} />
         </Field>
+        <FormError error={act.error} fields={["reason"]} />
         <div className="row gap">
           <button className={`btn ${props.kind === "cancel" ? "btn-danger" : "btn-primary"}`} disabled={act.isPending || !reason.trim()} data-testid="pay-reason-confirm">
             {props.kind === "failed" ? "Mark failed" : "Cancel payment"}

@@ -4,7 +4,7 @@ import type { Endpoint } from "../../lib/api/bindings/Endpoint";
 import { formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
-import { Badge, Card, Check, Empty, Field, Input, LoadError, Loading } from "../../lib/ui";
+import { Badge, Card, Check, Empty, Field, FormError, Input, LoadError, Loading } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { WEBHOOK_EVENTS } from "../../lib/api/bindings/Vocabulary";
 
@@ -184,7 +184,8 @@ export function WebhookDeliveries() {
 
 function DeliveryDialog(props: { id: string; onClose(): void }) {
   const detail = useCommand("webhooks.delivery", { id: props.id }, { refreshMs: 3000 });
-  const redeliver = useAction("webhooks.redeliver", { success: (d) => `${d.event} will be sent to ${d.url} again now.` });
+  // What came of Send again is said in the dialog, not in the page behind it.
+  const redeliver = useAction("webhooks.redeliver", { quiet: true });
   const d = detail.data;
   return (
     <Dialog title={d ? `${d.delivery.event} → ${d.delivery.url}` : "Delivery"} onClose={props.onClose} wide testId="delivery-dialog">
@@ -227,6 +228,12 @@ function DeliveryDialog(props: { id: string; onClose(): void }) {
           <pre className="payload" data-testid="delivery-payload">
             {JSON.stringify(d.payload, null, 2)}
           </pre>
+          <FormError error={redeliver.error} fields={[]} />
+          {redeliver.data && (
+            <p className="small" role="status" data-testid="delivery-redelivered">
+              {redeliver.data.event} will be sent to {redeliver.data.url} again now.
+            </p>
+          )}
           <div className="row gap">
             <button className="btn btn-primary" disabled={redeliver.isPending} onClick={() => redeliver.mutate({ id: d.delivery.id })} data-testid="delivery-redeliver">
               Send again

@@ -6,7 +6,7 @@ import { useAction, useCommand } from "../../lib/query";
 import { navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useDebounced } from "../../lib/useDebounced";
-import { Check, Field, Input, Select, Textarea } from "../../lib/ui";
+import { Check, Field, FormError, Input, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { Buttons } from "./shared";
 import { CONTRACT_LENGTH } from "../../lib/api/bindings/Vocabulary";
@@ -21,6 +21,8 @@ export function ExtendDialog(props: { rental: Rental; onClose(): void }) {
   const act = useAction("subscriptions.extend", {
     success: (x) => `Extended by ${months(x.extensionMonths)}: now ends ${formatDate(x.newEndDate)}.`,
     onSuccess: props.onClose,
+    // Errors show in the dialog, at their field or above the buttons, not in the page behind it.
+    quiet: true,
   });
   const count = Number(n);
   return (
@@ -46,13 +48,14 @@ export function ExtendDialog(props: { rental: Rental; onClose(): void }) {
           <Field label={`New monthly amount (${r.currency})`} hint="Empty keeps the current amount." error={act.error?.field("newMonthlyAmount")}>
             <Input value={monthly} onChange={(e) => setMonthly(e.target.value)} inputMode="decimal" placeholder={r.monthlyAmount} />
           </Field>
-          <Field label="Reason" wide>
+          <Field label="Reason" wide error={act.error?.field("reason")}>
             <Input value={reason} onChange={(e) => setReason(e.target.value)} />
           </Field>
-          <Field label="Notes" wide>
+          <Field label="Notes" wide error={act.error?.field("notes")}>
             <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
           </Field>
         </div>
+        <FormError error={act.error} fields={["extensionMonths", "newMonthlyAmount", "reason", "notes"]} />
         <Buttons busy={act.isPending} label={`Extend by ${Number.isInteger(count) && count > 0 ? months(count) : "…"}`} onClose={props.onClose} disabled={!(Number.isInteger(count) && count > 0)} />
       </form>
     </Dialog>
@@ -76,6 +79,7 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
       props.onClose();
       navigate("subscriptions", x.newRentalId);
     },
+    quiet: true,
   });
   const tier = variant?.pricing.find((t) => String(t.contractLength) === length);
   return (
@@ -97,7 +101,7 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
         <p className="muted small">This subscription ends as upgraded and a new one starts on the new device; {r.assetSerialNumber} comes back for inspection.</p>
         <div className="form-grid">
           {!variant ? (
-            <Field label="New device (SKU or name)" wide>
+            <Field label="New device (SKU or name)" wide error={act.error?.field("newSku")}>
               <Input value={q} onChange={(e) => setQ(e.target.value)} autoFocus testId="sub-upgrade-variant" placeholder="Search the catalog" />
               <div className="results">
                 {(found.data?.items ?? []).map((v) => (
@@ -119,7 +123,7 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
               </div>
             </Field>
           ) : (
-            <Field label="New device" wide>
+            <Field label="New device" wide error={act.error?.field("newSku")}>
               <div className="row gap">
                 <strong>
                   {variant.productName} — {variant.variantName}
@@ -133,7 +137,7 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
           )}
           {variant && (
             <>
-              <Field label="Contract length">
+              <Field label="Contract length" error={act.error?.field("contractLength")}>
                 <Select value={length} onChange={(e) => setLength(e.target.value)}>
                   {variant.pricing.map((t) => (
                     <option key={t.contractLength} value={t.contractLength}>
@@ -145,10 +149,10 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
               <Field label="New serial number" error={act.error?.field("newSerialNumber")}>
                 <Input value={serial} onChange={(e) => setSerial(e.target.value)} className="mono" testId="sub-upgrade-serial" />
               </Field>
-              <Field label={`Monthly amount (${r.currency})`} hint={tier ? `Empty uses the price list: ${s.money(tier.monthlyPrice)}.` : undefined}>
+              <Field label={`Monthly amount (${r.currency})`} hint={tier ? `Empty uses the price list: ${s.money(tier.monthlyPrice)}.` : undefined} error={act.error?.field("newMonthlyAmount")}>
                 <Input value={monthly} onChange={(e) => setMonthly(e.target.value)} inputMode="decimal" placeholder={tier?.monthlyPrice} />
               </Field>
-              <Field label="Reason">
+              <Field label="Reason" error={act.error?.field("reason")}>
                 <Input value={reason} onChange={(e) => setReason(e.target.value)} />
               </Field>
             </>
@@ -159,6 +163,7 @@ export function UpgradeDialog(props: { rental: Rental; onClose(): void }) {
             Now {s.money(r.monthlyAmount)} a month for {r.productName}; after the upgrade {monthly.trim() ? `${monthly.trim()} ${r.currency}` : s.money(tier.monthlyPrice)} a month for {months(tier.contractLength)}.
           </div>
         )}
+        <FormError error={act.error} fields={variant ? ["newSku", "contractLength", "newSerialNumber", "newMonthlyAmount", "reason"] : ["newSku"]} />
         <Buttons busy={act.isPending} label="Upgrade" onClose={props.onClose} disabled={!variant || !serial.trim() || !length} />
       </form>
     </Dialog>
@@ -172,7 +177,7 @@ export function ReplaceDialog(props: { rental: Rental; onClose(): void }) {
   const [damage, setDamage] = useState("");
   const [insurance, setInsurance] = useState(false);
   const [notes, setNotes] = useState("");
-  const act = useAction("subscriptions.replace", { success: (x) => `${x.oldSerialNumber} replaced by ${x.newSerialNumber}.`, onSuccess: props.onClose });
+  const act = useAction("subscriptions.replace", { success: (x) => `${x.oldSerialNumber} replaced by ${x.newSerialNumber}.`, onSuccess: props.onClose, quiet: true });
   return (
     <Dialog title={`Replace ${r.assetSerialNumber}`} onClose={props.onClose} testId="sub-dialog">
       <form
@@ -203,16 +208,17 @@ export function ReplaceDialog(props: { rental: Rental; onClose(): void }) {
               ))}
             </Select>
           </Field>
-          <Field label="Damage assessment" wide>
+          <Field label="Damage assessment" wide error={act.error?.field("damageAssessment")}>
             <Input value={damage} onChange={(e) => setDamage(e.target.value)} />
           </Field>
           <div className="field">
             <Check label="Insurance claim" checked={insurance} onChange={setInsurance} />
           </div>
-          <Field label="Notes" wide>
+          <Field label="Notes" wide error={act.error?.field("notes")}>
             <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
           </Field>
         </div>
+        <FormError error={act.error} fields={["newSerialNumber", "replacementReason", "damageAssessment", "notes"]} />
         <Buttons busy={act.isPending} label="Replace the device" onClose={props.onClose} disabled={!serial.trim() || !reason} />
       </form>
     </Dialog>
@@ -223,7 +229,7 @@ export function CancelDialog(props: { rental: Rental; onClose(): void }) {
   const r = props.rental;
   const [reason, setReason] = useState("customer_request");
   const [notes, setNotes] = useState("");
-  const act = useAction("subscriptions.cancel", { success: (x) => x.message, onSuccess: props.onClose });
+  const act = useAction("subscriptions.cancel", { success: (x) => x.message, onSuccess: props.onClose, quiet: true });
   return (
     <Dialog title="Cancel the subscription" onClose={props.onClose} testId="sub-dialog">
       <form
@@ -234,7 +240,7 @@ export function CancelDialog(props: { rental: Rental; onClose(): void }) {
       >
         <div className="quote-box warn">Cancelling stops the subscription now: open payments that are not due yet are cancelled. The device {r.assetSerialNumber} should come back.</div>
         <div className="form-grid">
-          <Field label="Reason">
+          <Field label="Reason" error={act.error?.field("reason")}>
             <Select value={reason} onChange={(e) => setReason(e.target.value)} testId="sub-cancel-reason" autoFocus>
               {["customer_request", "payment_failure", "fraud", "admin_decision", "other"].map((x) => (
                 <option key={x} value={x}>
@@ -243,10 +249,11 @@ export function CancelDialog(props: { rental: Rental; onClose(): void }) {
               ))}
             </Select>
           </Field>
-          <Field label="Notes" wide>
+          <Field label="Notes" wide error={act.error?.field("notes")}>
             <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
           </Field>
         </div>
+        <FormError error={act.error} fields={["reason", "notes"]} />
         <Buttons busy={act.isPending} label="Cancel the subscription" onClose={props.onClose} danger />
       </form>
     </Dialog>

@@ -8,6 +8,7 @@ import { RETURN_CONDITIONS } from "../../lib/conditions";
 import { formatDate, formatMoney as formatMoneyText, months, todayIso, words } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useBu, useSession } from "../../lib/session";
+import { taxInText, useTaxName } from "../../lib/ui/PriceRows";
 import { Check, Field, FormError, Input, Loading, Select, Textarea } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
@@ -31,17 +32,18 @@ function QuoteLine(props: { label: ReactNode; value: ReactNode; strong?: boolean
   );
 }
 
-/** A quoted price as the invoice will state it: the price, its VAT, and what will be invoiced. */
-function chargeLines(what: string, c: QuoteCharge, money: (m: string) => string): [string, string][] {
-  if (c.reverseCharge) return [[`${what} (no VAT: reverse charge)`, money(c.net)]];
+/** A quoted price as the invoice will state it: the price, its tax (named as the unit names it), and what will be invoiced. */
+function chargeLines(what: string, c: QuoteCharge, money: (m: string) => string, tax: string): [string, string][] {
+  const inText = taxInText(tax);
+  if (c.reverseCharge) return [[`${what} (no ${inText}: reverse charge)`, money(c.net)]];
   if (c.taxInclusive)
     return [
-      [`${what} (incl. ${c.taxRate} % VAT)`, money(c.gross)],
-      [`of which VAT ${c.taxRate} %`, money(c.tax)],
+      [`${what} (incl. ${c.taxRate} % ${inText})`, money(c.gross)],
+      [`of which ${inText} ${c.taxRate} %`, money(c.tax)],
     ];
   return [
-    [`${what} (excl. VAT)`, money(c.net)],
-    [`VAT ${c.taxRate} %`, money(c.tax)],
+    [`${what} (excl. ${inText})`, money(c.net)],
+    [`${tax} ${c.taxRate} %`, money(c.tax)],
   ];
 }
 
@@ -52,12 +54,13 @@ function stillDueText(d: StillDue, date: string, money: (m: string) => string): 
   return `Still due besides: ${what} for periods up to ${formatDate(date)}, ${money(d.total)}.`;
 }
 
-/** The quote's VAT lines, the amount to be invoiced, what stays due, and staff warnings. */
+/** The quote's tax lines, the amount to be invoiced, what stays due, and staff warnings. */
 function ChargeBox(props: { what: string; charge: QuoteCharge; stillDue: StillDue; date: string; warnings: string[] }) {
   const s = useSession();
+  const tax = useTaxName();
   return (
     <>
-      {chargeLines(props.what, props.charge, s.money).map(([k, v]) => (
+      {chargeLines(props.what, props.charge, s.money, tax).map(([k, v]) => (
         <QuoteLine key={k} label={k} value={v} />
       ))}
       <QuoteLine label="To be invoiced" value={s.money(props.charge.gross)} strong testId="sub-quote-total" />
@@ -131,7 +134,7 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
             <Field label={`Price set by hand (${r.currency})`} hint="Empty uses the quoted price." error={act.error?.field("buyoutPrice")}>
               <Input value={price} onChange={(e) => setPrice(e.target.value)} inputMode="decimal" placeholder={q?.buyoutPrice} testId="sub-buyout-price" />
             </Field>
-            <Field label="Reason">
+            <Field label="Reason" error={act.error?.field("reason")}>
               <Select value={reason} onChange={(e) => setReason(e.target.value)}>
                 {["customer_request", "end_of_contract", "other"].map((x) => (
                   <option key={x} value={x}>
@@ -140,12 +143,12 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
                 ))}
               </Select>
             </Field>
-            <Field label="Notes" wide>
+            <Field label="Notes" wide error={act.error?.field("notes")}>
               <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
             </Field>
           </div>
         )}
-        <FormError error={act.error} fields={["effectiveDate", "buyoutPrice"]} />
+        <FormError error={act.error} fields={["effectiveDate", "buyoutPrice", "reason", "notes"]} />
         <Buttons
           busy={act.isPending}
           label={`Sell it for ${price.trim() ? `${price.trim()} ${r.currency}` : s.money(q?.buyoutPrice)}`}
@@ -160,7 +163,7 @@ export function BuyoutDialog(props: { rental: Rental; onClose(): void; quoteOnly
           title="Buyout quote"
           rental={r}
           date={q.effectiveDate}
-          lines={[...lines, ...chargeLines("Buyout price", q.charge, s.money)]}
+          lines={[...lines, ...chargeLines("Buyout price", q.charge, s.money, s.bu?.taxName || "VAT")]}
           total={["To be invoiced", s.money(q.charge.gross)]}
           note={`After payment the device ${q.productName} (serial ${q.serialNumber}) becomes the customer's property and the ${q.remainingPayments} monthly payments for later periods are cancelled. ${stillDueText(q.stillDue, q.effectiveDate, s.money)}`}
         />
@@ -235,7 +238,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
         )}
         {!props.quoteOnly && (
           <div className="form-grid">
-            <Field label="Condition">
+            <Field label="Condition" error={act.error?.field("returnCondition")}>
               <Select value={condition} onChange={(e) => setCondition(e.target.value)} testId="sub-return-condition">
                 <option value="">— Choose —</option>
                 {RETURN_CONDITIONS.map((x) => (
@@ -252,15 +255,15 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
               <span className="field-label">Waive</span>
               <Check label="Waive the fee" checked={waive} onChange={setWaive} />
             </div>
-            <Field label="Reason" wide>
+            <Field label="Reason" wide error={act.error?.field("reason")}>
               <Input value={reason} onChange={(e) => setReason(e.target.value)} />
             </Field>
-            <Field label="Notes" wide>
+            <Field label="Notes" wide error={act.error?.field("notes")}>
               <Textarea rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
             </Field>
           </div>
         )}
-        <FormError error={act.error} fields={["effectiveDate", "earlyReturnFee"]} />
+        <FormError error={act.error} fields={["effectiveDate", "returnCondition", "earlyReturnFee", "reason", "notes"]} />
         <Buttons
           busy={act.isPending}
           label="End it early"
@@ -275,7 +278,7 @@ export function EarlyReturnDialog(props: { rental: Rental; onClose(): void; quot
           title="Early-return quote"
           rental={r}
           date={q.effectiveDate}
-          lines={[...lines, ...chargeLines("Early-return fee", q.charge, s.money)]}
+          lines={[...lines, ...chargeLines("Early-return fee", q.charge, s.money, s.bu?.taxName || "VAT")]}
           total={["To be invoiced", s.money(q.charge.gross)]}
           note={`${grace} ${stillDueText(q.stillDue, q.effectiveDate, s.money)}`}
         />

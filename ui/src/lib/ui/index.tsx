@@ -1,6 +1,6 @@
-import { type ComponentProps, type ReactNode, useId } from "react";
+import { type ComponentProps, type ReactNode, useId, useLayoutEffect, useRef, useState } from "react";
 import { words, formatDateTime } from "../format";
-import { useCommand } from "../query";
+import { isActionFieldError, useCommand } from "../query";
 import type { AppError } from "../api/client";
 
 const TONES: Record<string, string> = {
@@ -104,33 +104,74 @@ export function Empty(props: { children: ReactNode }) {
   return <div className="empty">{props.children}</div>;
 }
 
-/** A read that failed, shown in place (the banner is for actions). */
+/** Whether a field error's path is the field `name` (or ends in it: `settings.taxRate` for `taxRate`). */
+function isPath(path: string, name: string): boolean {
+  return path === name || path.endsWith(`.${name}`);
+}
+
 /**
- * An action's error inside the form (or dialog) that made it, shown once: under its field when
- * the form has that field (`fields`, shown there by `Field`), otherwise here.
+ * An action's error inside the form (or dialog) that made it, shown once: the problems with a
+ * field the form shows (`fields`, each under its own `Field`) are said there, the rest here.
  */
 export function FormError(props: { error: AppError | null | undefined; fields: string[] }) {
   const e = props.error;
-  if (!e || props.fields.some((f) => e.field(f) !== undefined)) return null;
+  if (!e) return null;
+  const elsewhere = e.details.filter((d) => !props.fields.some((f) => isPath(d.path, f)));
+  if (e.details.length > 0 && elsewhere.length === 0) return null;
+  // The core's sentence names every field; when some are said at their fields, only the others.
+  const text = elsewhere.length > 0 && elsewhere.length < e.details.length ? elsewhere.map((d) => d.message).join(" ") : e.message;
   return (
     <div className="load-error" role="alert" data-testid="form-error">
-      {e.message}
+      {text}
     </div>
   );
 }
 
+/** A read that failed, shown in place (the banner is for actions). */
 export function LoadError(props: { error: AppError | null | undefined }) {
   if (!props.error) return null;
   return <div className="load-error">{props.error.message}</div>;
 }
 
+/** What the controls inside `el` hold, to tell whether they changed. */
+function controlValues(el: HTMLElement | null): string {
+  if (!el) return "";
+  return [...el.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>("input, select, textarea")]
+    .map((c) => (c instanceof HTMLInputElement && (c.type === "checkbox" || c.type === "radio") ? String(c.checked) : c.value))
+    .join("\u0001");
+}
+
+/**
+ * A labelled input with its hint or error. An error from a failed action is about what was sent:
+ * once the person changes the input to something else it is no longer shown (it comes back if the
+ * input is changed back, and a new attempt shows whatever the core says then).
+ */
 export function Field(props: { label: ReactNode; hint?: ReactNode; error?: string; children: ReactNode; wide?: boolean }) {
+  const box = useRef<HTMLLabelElement>(null);
+  // What the inputs held when the error came.
+  const sent = useRef<string | null>(null);
+  const [edited, setEdited] = useState(false);
+  const [seen, setSeen] = useState(props.error);
+  if (seen !== props.error) {
+    setSeen(props.error);
+    setEdited(false);
+  }
+  useLayoutEffect(() => {
+    sent.current = props.error ? controlValues(box.current) : null;
+  }, [props.error]);
+  const error = edited ? undefined : props.error;
   return (
-    <label className={`field ${props.wide ? "field-wide" : ""}`}>
+    <label
+      ref={box}
+      className={`field ${props.wide ? "field-wide" : ""}`}
+      onChange={() => {
+        if (props.error && sent.current !== null && isActionFieldError(props.error)) setEdited(controlValues(box.current) !== sent.current);
+      }}
+    >
       <span className="field-label">{props.label}</span>
       {props.children}
-      {props.hint && !props.error && <span className="field-hint">{props.hint}</span>}
-      {props.error && <span className="field-error">{props.error}</span>}
+      {props.hint && !error && <span className="field-hint">{props.hint}</span>}
+      {error && <span className="field-error">{error}</span>}
     </label>
   );
 }

@@ -1,0 +1,80 @@
+// Lists a person can work with: the orders list counts what its filters match, sorts by its
+// column headings (largest monthly total first, then the other way), and filters by customer
+// and by the days orders were placed; payments sort by amount; the counter's search finds
+// products by category and says how many are in stock.
+import { TODAY, assert, page, rpc, step, tid } from "../harness.mjs";
+
+/** Only the digits of a text ("€ 1.234,50" → "123450"). */
+const digits = (text) => Number(String(text).replace(/[^0-9]/g, ""));
+
+export async function lists(t) {
+  const { base, nl, nctx } = t;
+
+  let before; // the unit the scenario found selected, selected again at its end
+
+  await step("orders: the list counts what matches and sorts by its headings", async () => {
+    before = await tid("bu-switcher").inputValue();
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/orders`);
+    const count = tid("orders-count");
+    await count.waitFor();
+    const all = await rpc(base, "orders.list", { includeTotal: true, limit: "1" }, nctx);
+    assert(Number(await count.getAttribute("data-total")) === all.total, `count ${await count.getAttribute("data-total")} against ${all.total}`);
+    // Largest monthly total first, then smallest first.
+    await tid("orders-sort-total").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="orders-sort-total"]')?.getAttribute("data-dir") === "desc");
+    const firstRow = async () => digits(await tid("order-row").first().locator("td.num").first().innerText());
+    await page.waitForTimeout(300);
+    const top = await firstRow();
+    const largest = await rpc(base, "orders.list", { sortBy: "total", limit: "1" }, nctx);
+    assert(top === digits(largest.items[0].totals.total), `largest first: ${top} against ${largest.items[0].totals.total}`);
+    await tid("orders-sort-total").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="orders-sort-total"]')?.getAttribute("data-dir") === "asc");
+    await page.waitForTimeout(300);
+    const smallest = await rpc(base, "orders.list", { sortBy: "total", sortDir: "asc", limit: "1" }, nctx);
+    assert((await firstRow()) === digits(smallest.items[0].totals.total), "smallest first after the second click");
+    assert((await tid("orders-sort-total").locator("..").getAttribute("aria-sort")) === "ascending", "the heading says how the list is sorted");
+  });
+
+  await step("orders: filtered by a customer and by the days they were placed", async () => {
+    const one = (await rpc(base, "orders.list", { limit: "1" }, nctx)).items[0];
+    const theirs = await rpc(base, "orders.list", { customerId: one.customer.customerId, includeTotal: true }, nctx);
+    await tid("orders-customer-filter").fill(one.customer.email);
+    await tid("orders-customer-filter-result").first().click();
+    await page.waitForFunction((n) => document.querySelector('[data-testid="orders-count"]')?.getAttribute("data-total") === String(n), theirs.total);
+    // A day after the pinned today has none.
+    const next = new Date(`${TODAY}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    await tid("orders-from").fill(next.toISOString().slice(0, 10));
+    await page.waitForFunction(() => document.querySelector('[data-testid="orders-count"]') === null || document.querySelector('[data-testid="orders-count"]').getAttribute("data-total") === "0");
+    await tid("orders-from").fill("");
+    await tid("orders-customer-filter-chosen").locator("button").click();
+  });
+
+  await step("payments: sorted by amount from the column heading", async () => {
+    await page.goto(`${base}/#/payments?tab=all`);
+    await tid("payments-sort-amount").click();
+    await page.waitForFunction(() => location.hash.includes("sort=amount"));
+    await page.waitForTimeout(300);
+    const largest = await rpc(base, "payments.list", { sortBy: "amount", sortDir: "desc", limit: "1" }, nctx);
+    const first = tid("payments-row").first();
+    await first.waitFor();
+    assert(digits(await first.locator("td.num").first().innerText()) === digits(largest.items[0].total), "the largest payment first");
+  });
+
+  await step("counter: the search finds products by category and says how many are in stock", async () => {
+    await page.goto(`${base}/#/counter`);
+    const cats = await rpc(base, "catalog.listCategories", {}, nctx);
+    const cat = cats.find((c) => /laptop/i.test(c.name)) ?? cats[0];
+    const found = await rpc(base, "catalog.listVariants", { q: cat.name.slice(0, 5), status: "active", limit: "8" }, nctx);
+    assert(found.items.length > 0 && found.items.every((v) => typeof v.inStock === "number"), "the search states stock");
+    await tid("counter-variant-search").fill(cat.name.slice(0, 5));
+    const result = tid("counter-variant-result").first();
+    await result.waitFor();
+    const stock = await result.getByTestId("counter-variant-stock").innerText();
+    const v = found.items[0];
+    assert(v.inStock === 0 ? /none in stock/.test(stock) : stock.includes(String(v.inStock)), `stock shown: ${stock} for ${v.inStock}`);
+    await tid("counter-variant-search").fill("");
+    await tid("bu-switcher").selectOption(before);
+  });
+}
