@@ -87,6 +87,24 @@ pub struct Dashboard {
 /// Ages of overdue money: days past due, from and to (inclusive); the last is open-ended.
 const AGES: [(i64, Option<i64>); 4] = [(1, Some(30)), (31, Some(60)), (61, Some(90)), (91, None)];
 
+/// Count and sum of the open payments due in `[from, to)`: one range of the open payments' index.
+async fn open_sum(
+    tx: &mut sqlx::SqliteConnection,
+    bu: &BusinessUnit,
+    from: &str,
+    to: &str,
+) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
+         WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL AND due_date >= ? AND due_date < ?",
+    )
+    .bind(&bu.id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(tx)
+    .await?)
+}
+
 /// The 12 months ending with `today`'s, oldest first (`YYYY-MM`).
 fn last_12_months(today: NaiveDate) -> Vec<String> {
     let first = today.with_day(1).expect("day 1");
@@ -119,23 +137,8 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
     .await?;
     let active: i64 = rec.iter().map(|r| r.active).sum();
     let mrr: i64 = rec.iter().map(|r| r.mrr).sum();
-    // Open payments in [from, to): overdue (before today) and due today or in the next 30 days.
-    let mut sums = Vec::new();
-    for (from, to) in [
-        (String::new(), t.clone()),
-        (t.clone(), day_text(today + chrono::Days::new(31))),
-    ] {
-        let r: (i64, i64) = sqlx::query_as(
-            "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
-             WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL AND due_date >= ? AND due_date < ?",
-        )
-        .bind(&bu.id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&mut *tx)
-        .await?;
-        sums.push(r);
-    }
+    // Open payments due today or in the next 30 days; the overdue ones are summed by age below.
+    let due_soon = open_sum(&mut tx, bu, &t, &day_text(today + chrono::Days::new(31))).await?;
     let collected: Option<i64> =
         sqlx::query_scalar("SELECT net FROM collected_by_month WHERE bu_id = ? AND month = ?")
             .bind(&bu.id)
@@ -236,14 +239,12 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         // Days past due d means a due date of today − d.
         let due_to = today - chrono::Days::new(from_days as u64);
         let due_from = to_days.map(|d| today - chrono::Days::new(d as u64));
-        let (count, total): (i64, i64) = sqlx::query_as(
-            "SELECT count(*), coalesce(sum(total), 0) FROM payments INDEXED BY payments_open
-             WHERE bu_id = ? AND status IN ('pending', 'failed') AND consolidated_into IS NULL AND due_date >= ? AND due_date <= ?",
+        let (count, total) = open_sum(
+            &mut tx,
+            bu,
+            &due_from.map(day_text).unwrap_or_default(),
+            &day_text(due_to + chrono::Days::new(1)),
         )
-        .bind(&bu.id)
-        .bind(due_from.map(day_text).unwrap_or_default())
-        .bind(day_text(due_to))
-        .fetch_one(&mut *tx)
         .await?;
         overdue_by_age.push(AgeBucket {
             label: match to_days {
@@ -256,6 +257,9 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             total: bu.money(total),
         });
     }
+    // The ages cover every due date before today: together they are what is overdue.
+    let overdue_count: i64 = overdue_by_age.iter().map(|a| a.count).sum();
+    let overdue_total = overdue_by_age.iter().map(|a| a.total).sum();
     recovery_by_product.sort_by(|a, b| {
         b.cost_recovery_percent
             .unwrap_or(0.0)
@@ -266,10 +270,10 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         currency: bu.currency.clone(),
         active_subscriptions: active,
         monthly_recurring_revenue: bu.money(mrr),
-        overdue_count: sums[0].0,
-        overdue_total: bu.money(sums[0].1),
-        due_soon_count: sums[1].0,
-        due_soon_total: bu.money(sums[1].1),
+        overdue_count,
+        overdue_total,
+        due_soon_count: due_soon.0,
+        due_soon_total: bu.money(due_soon.1),
         collected_this_month: bu.money(collected.unwrap_or(0)),
         past_end_date: past_end,
         awaiting_inspection: awaiting,

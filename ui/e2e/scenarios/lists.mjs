@@ -4,6 +4,15 @@
 // products by category and says how many are in stock.
 import { TODAY, assert, page, rpc, step, tid } from "../harness.mjs";
 
+/** `page.waitForFunction` that says what it waited for when it times out. */
+async function until(what, fn, arg) {
+  try {
+    await page.waitForFunction(fn, arg);
+  } catch (e) {
+    throw new Error(`${what}: ${e.message.split("\n")[0]}`);
+  }
+}
+
 /** Only the digits of a text ("€ 1.234,50" → "123450"). */
 const digits = (text) => Number(String(text).replace(/[^0-9]/g, ""));
 
@@ -49,6 +58,28 @@ export async function lists(t) {
     await page.waitForFunction(() => document.querySelector('[data-testid="orders-count"]') === null || document.querySelector('[data-testid="orders-count"]').getAttribute("data-total") === "0");
     await tid("orders-from").fill("");
     await tid("orders-customer-filter-chosen").locator("button").click();
+  });
+
+  await step("customers, subscriptions and assets: counted, and sorted by their headings", async () => {
+    await page.goto(`${base}/#/customers`);
+    const active = await rpc(base, "customers.list", { status: "active", includeTotal: true, limit: "1" }, nctx);
+    await until("customers counted", (n) => document.querySelector('[data-testid="customers-count"]')?.getAttribute("data-total") === String(n), active.total);
+    await tid("customers-sort-name").click();
+    const az = await rpc(base, "customers.list", { status: "active", sortBy: "lastName", sortDir: "asc", limit: "1" }, nctx);
+    await until("customers by last name", (name) => (document.querySelector('[data-testid="customers-table"] tbody tr')?.textContent ?? "").includes(name), az.items[0].lastName);
+
+    await page.goto(`${base}/#/subscriptions`);
+    const subsAll = await rpc(base, "subscriptions.list", { includeTotal: true, limit: "1" }, nctx);
+    await until("subscriptions counted", (n) => document.querySelector('[data-testid="subscriptions-count"]')?.getAttribute("data-total") === String(n), subsAll.total);
+    await tid("subscriptions-sort-end").click();
+    const soonest = await rpc(base, "subscriptions.list", { sortBy: "endDate", sortDir: "asc", limit: "1" }, nctx);
+    await until("subscriptions by contract end", (sn) => (document.querySelector('[data-testid="subscriptions-table"] tbody tr')?.textContent ?? "").includes(sn), soonest.items[0].assetSerialNumber);
+
+    await page.goto(`${base}/#/assets`);
+    await tid("assets-sort-serial").click();
+    const first = await rpc(base, "assets.list", { sortBy: "serialNumber", sortDir: "asc", includeTotal: true, limit: "1" }, nctx);
+    await until("assets by serial", (sn) => (document.querySelector('[data-testid="assets-table"] tbody tr')?.textContent ?? "").includes(sn), first.items[0].serialNumber);
+    assert(Number(await tid("assets-count").getAttribute("data-total")) === first.total, "assets counted");
   });
 
   await step("payments: sorted by amount from the column heading", async () => {

@@ -5,6 +5,7 @@ import { formatDate, words } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { ListCount, SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { useDebounced } from "../../lib/useDebounced";
 import { useScanner } from "../../lib/useScanner";
 import { RecoveryBar } from "../../lib/ui/Recovery";
@@ -39,7 +40,8 @@ function AssetsList() {
   const [q, setQ] = useState("");
   const dq = useDebounced(q.trim().toUpperCase(), 250);
   const dsku = useDebounced(sku.trim(), 300);
-  const list = usePagedList("assets.list", { status: status || undefined, sku: dsku || undefined, q: dq || undefined, limit: "50" });
+  const [sort, setSort] = useState<ListSort>({ by: "createdAt", dir: "desc" });
+  const list = usePagedList("assets.list", { status: status || undefined, sku: dsku || undefined, q: dq || undefined, sortBy: sort.by, sortDir: sort.dir, includeTotal: true, limit: "50" });
   // Serials ticked for a sheet of labels; kept while the filters change.
   const [picked, setPicked] = useState<string[]>([]);
   const toggle = (serial: string, on: boolean) => setPicked((cur) => (on ? [...cur.filter((x) => x !== serial), serial] : cur.filter((x) => x !== serial)));
@@ -92,6 +94,7 @@ function AssetsList() {
         <LoadError error={list.error} />
         {list.isLoading && <Loading what="assets" />}
         {!list.isLoading && list.items.length === 0 && <Empty>No assets match these filters.</Empty>}
+        <ListCount shown={list.items.length} total={list.data?.pages[0]?.total} noun="assets" testId="assets-count" />
         {list.items.length > 0 && (
           <div className="table-wrap">
             <table className="table" data-testid="assets-table">
@@ -106,13 +109,13 @@ function AssetsList() {
                       data-testid="assets-select-all"
                     />
                   </th>
-                  <th>Serial</th>
+                  <SortTh label="Serial" by="serialNumber" sort={sort} onSort={setSort} first="asc" testId="assets-sort-serial" />
                   <th>Product</th>
                   <th>SKU</th>
                   <th>Status</th>
                   <th>Location</th>
                   <th>Condition</th>
-                  <th>Taken in</th>
+                  <SortTh label="Taken in" by="createdAt" sort={sort} onSort={setSort} testId="assets-sort-taken-in" />
                 </tr>
               </thead>
               <tbody>

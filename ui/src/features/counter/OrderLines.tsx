@@ -2,7 +2,7 @@ import type { OrderItemInput } from "../../lib/api/bindings/OrderItemInput";
 import type { Quote } from "../../lib/api/bindings/Quote";
 import type { TaxedAmount } from "../../lib/api/bindings/TaxedAmount";
 import { useSession } from "../../lib/session";
-import { PriceHeading, byRule, priceBasis, useTaxName } from "../../lib/ui/PriceRows";
+import { LineHeadings, byRule, priceBasis, useTaxName } from "../../lib/ui/PriceRows";
 
 /** The order's lines, priced by the counter's one rule: with VAT for a consumer, net for a business. */
 export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | undefined; business: boolean; disabled: boolean; onQty(i: number, q: number): void; onRemove(i: number): void }) {
@@ -14,15 +14,7 @@ export function OrderLines(props: { items: OrderItemInput[]; quote: Quote | unde
     <table className="table lines" data-testid="counter-lines">
       <thead>
         <tr>
-          <th>Device</th>
-          <th>Term</th>
-          <th className="num">Qty</th>
-          <th className="num">
-            <PriceHeading label="Per unit / month" basis={way} />
-          </th>
-          <th className="num">
-            <PriceHeading label="Contract" basis={way} />
-          </th>
+          <LineHeadings basis={way} />
           <th />
         </tr>
       </thead>

@@ -7,6 +7,7 @@ import { formatDate, months } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { ListCount, SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { AddressForm, addressLine, emptyAddress } from "../../lib/ui/AddressForm";
@@ -24,7 +25,9 @@ function CustomersList() {
   const [status, setStatus] = useState("active");
   const [type, setType] = useState("");
   const dq = useDebounced(q.trim(), 250);
-  const list = usePagedList("customers.list", { q: dq || undefined, status: status || undefined, customerType: type || undefined, limit: "50" });
+  const [sort, setSort] = useState<ListSort>({ by: "createdAt", dir: "desc" });
+  // A search lists its best matches; sorting and counting are for the whole list.
+  const list = usePagedList("customers.list", { q: dq || undefined, status: status || undefined, customerType: type || undefined, ...(dq ? {} : { sortBy: sort.by, sortDir: sort.dir, includeTotal: true }), limit: "50" });
 
   return (
     <>
@@ -69,18 +72,19 @@ function CustomersList() {
         <LoadError error={list.error} />
         {list.isLoading && <Loading what="customers" />}
         {!list.isLoading && list.items.length === 0 && <Empty>{dq ? `No customer matches “${dq}”.` : "No customers yet."}</Empty>}
+        <ListCount shown={list.items.length} total={list.data?.pages[0]?.total} noun="customers" testId="customers-count" />
         {list.items.length > 0 && (
           <div className="table-wrap">
             <table className="table" data-testid="customers-table">
               <thead>
                 <tr>
-                  <th>Name</th>
+                  <SortTh label="Name" by="lastName" sort={sort} onSort={setSort} first="asc" testId="customers-sort-name" />
                   <th>Email</th>
                   <th>Phone</th>
                   <th>Type</th>
                   <th className="num">Orders</th>
                   <th>Status</th>
-                  <th>Since</th>
+                  <SortTh label="Since" by="createdAt" sort={sort} onSort={setSort} testId="customers-sort-since" />
                 </tr>
               </thead>
               <tbody>

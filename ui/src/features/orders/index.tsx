@@ -13,7 +13,7 @@ import { ContractButton } from "../../lib/ui/ContractButton";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
 import { ListCount, SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
-import { PriceHeading, PriceRows, byRule, priceBasis, taxInText, useTaxName } from "../../lib/ui/PriceRows";
+import { LineHeadings, PriceRows, byRule, priceBasis, taxInText, useTaxName } from "../../lib/ui/PriceRows";
 import "./orders.css";
 import { NOTES_MAX_CHARS, ORDER_STATUSES } from "../../lib/api/bindings/Vocabulary";
 
@@ -256,15 +256,7 @@ function OrderItems(props: { order: Order }) {
         <table className="table" data-testid="order-lines" data-basis={business ? "net" : "gross"}>
           <thead>
             <tr>
-              <th>Device</th>
-              <th>Term</th>
-              <th className="num">Qty</th>
-              <th className="num">
-                <PriceHeading label="Per unit / month" basis={way} />
-              </th>
-              <th className="num">
-                <PriceHeading label="Contract" basis={way} />
-              </th>
+              <LineHeadings basis={way} />
             </tr>
           </thead>
           <tbody>

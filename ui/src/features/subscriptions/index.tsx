@@ -7,6 +7,7 @@ import { formatDate, formatDateTime, formatPeriod, months, words } from "../../l
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { ListCount, SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
@@ -39,6 +40,7 @@ function SubscriptionsList() {
   const status = route.query.get("status") ?? "";
   const pastEnd = route.query.get("pastEnd") === "1";
   const [serial, setSerial] = useState("");
+  const [sort, setSort] = useState<ListSort>({ by: "createdAt", dir: "desc" });
   const dserial = useDebounced(serial.trim().toUpperCase(), 300);
   const list = usePagedList("subscriptions.list", {
     status: status || undefined,
@@ -46,6 +48,9 @@ function SubscriptionsList() {
     orderId: orderId || undefined,
     serialNumber: dserial || undefined,
     pastEnd: pastEnd || undefined,
+    sortBy: sort.by,
+    sortDir: sort.dir,
+    includeTotal: true,
     limit: "50",
   });
   const change = (key: string, value: string) => {
@@ -59,7 +64,7 @@ function SubscriptionsList() {
     <>
       <ScreenHeader
         title="Subscriptions"
-        sub="Every device out with a customer, newest first."
+        sub={sort.by === "endDate" ? "Every device out with a customer, by contract end." : sort.by === "monthlyAmount" ? "Every device out with a customer, by monthly amount." : "Every device out with a customer, newest first."}
         actions={
           s.can("exports.rentals") && (
             <DocumentButton
@@ -111,6 +116,7 @@ function SubscriptionsList() {
         <LoadError error={list.error} />
         {list.isLoading && <Loading what="subscriptions" />}
         {!list.isLoading && list.items.length === 0 && <Empty>No subscriptions match these filters.</Empty>}
+        <ListCount shown={list.items.length} total={list.data?.pages[0]?.total} noun="subscriptions" testId="subscriptions-count" />
         {list.items.length > 0 && (
           <div className="table-wrap">
             <table className="table subscriptions-table" data-testid="subscriptions-table">
@@ -119,8 +125,8 @@ function SubscriptionsList() {
                   <th>Device</th>
                   <th>Customer</th>
                   <th>Status</th>
-                  <th className="num">Monthly</th>
-                  <th>Term</th>
+                  <SortTh label="Monthly" by="monthlyAmount" sort={sort} onSort={setSort} num testId="subscriptions-sort-monthly" />
+                  <SortTh label="Term" by="endDate" sort={sort} onSort={setSort} first="asc" testId="subscriptions-sort-end" />
                   <th>Cost recovery</th>
                   <th className="col-wide">Order</th>
                 </tr>

@@ -94,3 +94,20 @@ export function PriceRows(props: {
     </>
   );
 }
+
+/** The headings of an order's lines (device, term, quantity, and both prices by the rule). */
+export function LineHeadings(props: { basis: string }) {
+  return (
+    <>
+      <th>Device</th>
+      <th>Term</th>
+      <th className="num">Qty</th>
+      <th className="num">
+        <PriceHeading label="Per unit / month" basis={props.basis} />
+      </th>
+      <th className="num">
+        <PriceHeading label="Contract" basis={props.basis} />
+      </th>
+    </>
+  );
+}
