@@ -538,7 +538,7 @@ pub async fn list(
     };
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = keyset
-        .rows_on(&mut conn, filtered(&cols())?, &bu.id, &p)
+        .rows_on(&mut conn, filtered(cols())?, &bu.id, &p)
         .await?;
     let items = rows.iter().map(|r| r.to_rental(bu, today)).collect();
     let mut page = p.page(items, |r: &Rental| r.rental_id.clone());
