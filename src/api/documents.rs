@@ -4,7 +4,6 @@
 use super::handlers::{CancelReq, IdReq};
 use super::Session;
 use crate::error::{Error, Result};
-use crate::money::format_amount;
 use crate::pdf;
 use crate::services::{billing, exports, files, invoices, subscriptions as subs, Ctx, Page};
 use base64::Engine;
@@ -409,12 +408,16 @@ fn charge_notes(
 pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
     let ctx: Ctx = s.ctx()?;
     let bu = &ctx.bu;
-    let money = |m: crate::money::Money| format_amount(m, bu.currency_exponent, &bu.currency);
+    let f = bu.doc_format();
+    let money = |m: crate::money::Money| f.amount(m.0, bu.currency_exponent, &bu.currency);
+    let day = |d: &str| f.date(d);
     let input = subs::QuoteInput {
         rental_id: r.rental_id.clone(),
         effective_date: r.effective_date.clone(),
     };
-    let valid_until = crate::services::day_text(ctx.today() + chrono::Days::new(14));
+    let valid_until = day(&crate::services::day_text(
+        ctx.today() + chrono::Days::new(14),
+    ));
     let (title, facts, amounts, notes, serial, customer) = match r.kind.trim() {
         "buyout" => {
             let q = subs::quote_buyout(&s.core.db, &ctx, input).await?;
@@ -443,13 +446,13 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             ));
             let mut notes = vec![format!(
                 "After the buyout the device belongs to the customer. Monthly payments for periods after {} are cancelled.",
-                q.effective_date
+                day(&q.effective_date)
             )];
             notes.extend(charge_notes(
                 &money,
                 &q.charge,
                 &q.still_due,
-                &q.effective_date,
+                &day(&q.effective_date),
             ));
             (
                 "Buyout quote",
@@ -459,7 +462,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                     ("Serial number".into(), q.serial_number.clone()),
                     ("Monthly amount".into(), money(q.monthly_amount)),
                     ("Paid so far".into(), money(q.total_collected)),
-                    ("Effective date".into(), q.effective_date.clone()),
+                    ("Effective date".into(), day(&q.effective_date)),
                 ],
                 amounts,
                 notes,
@@ -483,13 +486,13 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
             }
             notes.push(format!(
                 "Monthly payments for periods after the return date ({}) are cancelled.",
-                q.effective_date
+                day(&q.effective_date)
             ));
             notes.extend(charge_notes(
                 &money,
                 &q.charge,
                 &q.still_due,
-                &q.effective_date,
+                &day(&q.effective_date),
             ));
             (
                 "Early return quote",
@@ -497,9 +500,9 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
                     ("Customer".to_string(), q.customer_name.clone()),
                     ("Device".into(), q.product_name.clone()),
                     ("Serial number".into(), q.serial_number.clone()),
-                    ("Contract end".into(), q.end_date.clone()),
+                    ("Contract end".into(), day(&q.end_date)),
                     ("Remaining months".into(), q.remaining_months.to_string()),
-                    ("Return date".into(), q.effective_date.clone()),
+                    ("Return date".into(), day(&q.effective_date)),
                 ],
                 charge_lines(&money, &bu.tax_name, "Early-return fee", &q.charge),
                 notes,
@@ -517,7 +520,7 @@ pub async fn quote_pdf(s: &Session<'_>, r: QuotePdfReq) -> Result<Document> {
     let seller = invoices::seller_doc(bu);
     let doc = pdf::QuoteDoc {
         title: title.into(),
-        date: crate::services::day_text(ctx.today()),
+        date: day(&crate::services::day_text(ctx.today())),
         valid_until,
         footer: seller.name.clone(),
         seller,

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cost;
 pub mod lifecycle;
 pub mod limits;
+pub mod locale;
 pub mod pricing;
 pub mod schedule;
 pub mod serial;

@@ -37,6 +37,7 @@ impl Row {
             code: self.code,
             currency: self.currency,
             tax_name: crate::domain::tax::tax_name(&self.country).to_string(),
+            locale: crate::domain::locale::locale_of(&settings.locale, &self.country),
             country: self.country,
             timezone: self.timezone,
             status: self.status,

@@ -6,7 +6,6 @@
 use super::{opt_trim, orders, BusinessUnit, Ctx};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::{new_id, prefix};
-use crate::money::format_amount;
 use crate::pdf;
 use crate::store::{json_col, record, Db, Entry};
 use serde::{Deserialize, Serialize};
@@ -291,7 +290,8 @@ pub async fn contract_document(
             e
         }
     })?;
-    let money = |m: crate::money::Money| format_amount(m, bu.currency_exponent, &bu.currency);
+    let f = bu.doc_format();
+    let money = |m: crate::money::Money| f.amount(m.0, bu.currency_exponent, &bu.currency);
     let serials: Vec<(i64, String)> = sqlx::query_as(
         "SELECT coalesce(item_idx, -1), serial_number FROM subscriptions WHERE order_id = ? ORDER BY created_at, rowid",
     )
@@ -394,7 +394,7 @@ pub async fn contract_document(
     Ok(pdf::ContractDoc {
         title: "Rental contract".into(),
         order_number: o.order_number.clone(),
-        date: o.created_at.get(..10).unwrap_or(&o.created_at).to_string(),
+        date: f.date(&o.created_at),
         seller: super::invoices::seller_doc(bu),
         customer: pdf::Party {
             name: c

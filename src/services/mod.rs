@@ -46,6 +46,8 @@ pub struct BusinessUnit {
     pub country: String,
     /// What the tax is called where the unit sells ("VAT", "Sales tax", "GST"), for labels.
     pub tax_name: String,
+    /// How the unit writes amounts and dates (BCP 47): its setting, or its country's (`nl-NL`).
+    pub locale: String,
     pub timezone: String,
     pub status: String,
     pub settings: BuSettings,
@@ -54,6 +56,11 @@ pub struct BusinessUnit {
 }
 
 impl BusinessUnit {
+    /// Amounts and dates as this unit's documents write them (one per document: it holds the
+    /// locale's data).
+    pub fn doc_format(&self) -> crate::domain::locale::DocFormat {
+        crate::domain::locale::DocFormat::new(&self.locale)
+    }
     pub fn money(&self, minor: i64) -> Money {
         Money::from_minor(minor, self.currency_exponent)
     }

@@ -580,7 +580,9 @@ async fn an_order_contract_is_generated_into_the_file_store_and_read_back() {
     assert!(text.contains("Acme Logistiek B.V."));
     // A business customer's contract states prices net, with the VAT beside; the contract-end
     // rule is the unit's.
-    let eur = |m| flexdesk::money::format_amount(m, 2, "EUR");
+    let doc = t.bu.doc_format();
+    // As the Dutch unit writes them ("€ 267,00"; the space unbreakable, read back as a space).
+    let eur = |m: flexdesk::money::Money| doc.amount(m.0, 2, "EUR").replace('\u{a0}', " ");
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for (label, amount) in [
         ("Per month, excl. VAT", order.prices.monthly.net),

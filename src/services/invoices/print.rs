@@ -1,11 +1,13 @@
 //! Printing an invoice: the document model, its PDF and its HTML preview.
 
 use super::*;
+use crate::domain::locale::DocFormat;
 
 // Printing
 
-pub(super) fn money_text(bu: &BusinessUnit, minor: i64) -> String {
-    crate::money::format_amount(bu.money(minor), bu.currency_exponent, &bu.currency)
+/// An amount in minor units as the unit's documents write it.
+fn money_text(f: &DocFormat, bu: &BusinessUnit, minor: i64) -> String {
+    f.amount(bu.money(minor).0, bu.currency_exponent, &bu.currency)
 }
 
 pub(super) fn rate_text(rate: &str) -> String {
@@ -32,7 +34,7 @@ pub(super) fn party_doc(p: &PartyRecord) -> pdf::Party {
 }
 
 /// The last day of a service period whose end is stored exclusive.
-pub(super) fn inclusive_end(end: &str) -> String {
+fn inclusive_end(end: &str) -> String {
     NaiveDate::parse_from_str(end, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.pred_opt())
@@ -42,6 +44,8 @@ pub(super) fn inclusive_end(end: &str) -> String {
 
 /// The prepared document of an invoice or credit note.
 pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
+    let f = bu.doc_format();
+    let period = |a: &str, b: &str| format!("{} – {}", f.date(a), f.date(&inclusive_end(b)));
     let i = &d.invoice;
     let credit = i.kind == "credit_note";
     // One order: named among the references; several (a billing group's): on each line.
@@ -60,14 +64,14 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
             serial_number: l.serial_number.clone(),
             order_number: (orders.len() > 1).then(|| l.order_number.clone()).flatten(),
             period: match (&l.period_start, &l.period_end) {
-                (Some(a), Some(b)) => format!("{a} – {}", inclusive_end(b)),
+                (Some(a), Some(b)) => period(a, b),
                 _ => String::new(),
             },
             quantity: l.quantity.to_string(),
-            net: money_text(bu, l.net),
+            net: money_text(&f, bu, l.net),
             rate: rate_text(&l.rate),
-            tax: money_text(bu, l.tax),
-            gross: money_text(bu, l.net + l.tax),
+            tax: money_text(&f, bu, l.tax),
+            gross: money_text(&f, bu, l.net + l.tax),
         })
         .collect();
     let rate_totals = d
@@ -75,9 +79,9 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         .iter()
         .map(|r| pdf::RateTotal {
             rate: rate_text(&r.rate),
-            net: money_text(bu, r.net),
-            tax: money_text(bu, r.tax),
-            gross: money_text(bu, r.net + r.tax),
+            net: money_text(&f, bu, r.net),
+            tax: money_text(&f, bu, r.tax),
+            gross: money_text(&f, bu, r.net + r.tax),
         })
         .collect();
     let gross = i.gross.to_minor(bu.currency_exponent).unwrap_or(0);
@@ -86,10 +90,7 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         references.push(("Order".to_string(), order.to_string()));
     }
     if let (Some(a), Some(b)) = (&i.period_start, &i.period_end) {
-        references.push((
-            "Service period".into(),
-            format!("{a} – {}", inclusive_end(b)),
-        ));
+        references.push(("Service period".into(), period(a, b)));
     }
     if i.billing_group_id.is_some() {
         references.push((
@@ -103,7 +104,9 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
     }
     if let (false, Some(scheduled), Some(due)) = (credit, &i.scheduled_due_date, &i.due_date) {
         notes.push(format!(
-            "This payment was scheduled to be due on {scheduled}. It is invoiced later, so it is due on {due}, the contract's payment terms after this invoice's date."
+            "This payment was scheduled to be due on {}. It is invoiced later, so it is due on {}, the contract's payment terms after this invoice's date.",
+            f.date(scheduled),
+            f.date(due)
         ));
     }
     if credit {
@@ -115,7 +118,7 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
     let mut payment = Vec::new();
     if !credit {
         if let Some(due) = &i.due_date {
-            payment.push(("Due date".to_string(), due.clone()));
+            payment.push(("Due date".to_string(), f.date(due)));
         }
         let bank = bu.settings.seller.bank_account.trim();
         if !bank.is_empty() {
@@ -141,18 +144,22 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         },
         tax_name: bu.tax_name.clone(),
         number: i.number.clone(),
-        issue_date: i.issue_date.clone(),
-        due_date: if credit { None } else { i.due_date.clone() },
+        issue_date: f.date(&i.issue_date),
+        due_date: if credit {
+            None
+        } else {
+            i.due_date.as_deref().map(|d| f.date(d))
+        },
         corrects: i.corrects_number.clone(),
         seller: party_doc(&d.seller),
         buyer: party_doc(&d.buyer),
         references,
         lines,
         rate_totals,
-        total_net: money_text(bu, i.net.to_minor(bu.currency_exponent).unwrap_or(0)),
-        total_tax: money_text(bu, i.tax.to_minor(bu.currency_exponent).unwrap_or(0)),
-        total_gross: money_text(bu, gross),
-        amount_due: money_text(bu, gross),
+        total_net: money_text(&f, bu, i.net.to_minor(bu.currency_exponent).unwrap_or(0)),
+        total_tax: money_text(&f, bu, i.tax.to_minor(bu.currency_exponent).unwrap_or(0)),
+        total_gross: money_text(&f, bu, gross),
+        amount_due: money_text(&f, bu, gross),
         notes,
         payment,
         footer,

@@ -118,9 +118,8 @@ fn charge(bu: &BusinessUnit, row: &Row, price: i64) -> QuoteCharge {
 fn above_list(bu: &BusinessUnit, row: &Row, what: &str, price: i64) -> Vec<String> {
     match row.list_price {
         Some(list) if price > list => {
-            let shown = |m: i64| {
-                crate::money::format_amount(bu.money(m), bu.currency_exponent, &bu.currency)
-            };
+            let f = bu.doc_format();
+            let shown = |m: i64| f.amount(bu.money(m).0, bu.currency_exponent, &bu.currency);
             vec![format!(
                 "The {what} ({}) is above the device's list price ({}).",
                 shown(price),

@@ -3,20 +3,9 @@
 
 const cache = new Map<string, Intl.NumberFormat>();
 
-/** The language of a unit's country, for its amounts and dates when its settings name none. */
-const COUNTRY_LANGUAGE: Record<string, string> = {
-  NL: "nl", BE: "nl", DE: "de", AT: "de", CH: "de", LU: "fr", FR: "fr", ES: "es", IT: "it", PT: "pt",
-  PL: "pl", CZ: "cs", SK: "sk", SE: "sv", DK: "da", FI: "fi", NO: "nb", IE: "en", GB: "en", US: "en",
-  CA: "en", AU: "en", NZ: "en",
-};
-
-/** A unit's locale: its setting, or its country's (`NL` → `nl-NL`, so "€ 8.652,27"). */
-export function localeOf(bu: { country: string; settings: { locale: string } } | null | undefined): string | undefined {
-  if (!bu) return undefined;
-  if (bu.settings.locale) return bu.settings.locale;
-  const country = bu.country.trim().toUpperCase();
-  const lang = COUNTRY_LANGUAGE[country];
-  return lang ? `${lang}-${country}` : undefined;
+/** A unit's locale as the core resolves it: its setting, or its country's (`NL` → `nl-NL`, so "€ 8.652,27"). */
+export function localeOf(bu: { locale: string } | null | undefined): string | undefined {
+  return bu?.locale || undefined;
 }
 
 /** The locale every amount and date is written in: the selected business unit's. */

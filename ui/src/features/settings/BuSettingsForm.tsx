@@ -69,8 +69,8 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
   const [name, setName] = useState(bu.name);
   const [timezone, setTimezone] = useState(bu.timezone);
   const [st, setSt] = useState<BuSettings>(bu.settings);
-  // The locale the unit follows when its setting is empty.
-  const countryLocale = localeOf({ country: bu.country, settings: { locale: "" } });
+  // The locale the unit follows when its setting is empty (the core's, while nothing is set).
+  const countryLocale = bu.settings.locale ? undefined : localeOf(bu);
   const [lengths, setLengths] = useState(bu.settings.contractLengths.join(", "));
   const may = s.can("bu.update");
   const save = useAction("bu.update", {
@@ -106,7 +106,7 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
             <Field label="Currency" hint="Fixed when the unit was created.">
               <Input value={bu.currency} readOnly />
             </Field>
-            <Field label="Amounts and dates written as" hint={`A locale, like nl-NL or en-US; empty follows the country (${countryLocale ?? "the browser's"}).`} error={err("locale")}>
+            <Field label="Amounts and dates written as" hint={`A locale, like nl-NL or en-US; empty follows the country${countryLocale ? ` (${countryLocale})` : ""}.`} error={err("locale")}>
               <Input value={st.locale} onChange={(e) => set("locale", e.target.value.trim())} placeholder={countryLocale} testId="bu-locale" />
             </Field>
           </div>

@@ -16,4 +16,8 @@ currencyExponent: number, country: string,
 /**
  * What the tax is called where the unit sells ("VAT", "Sales tax", "GST"), for labels.
  */
-taxName: string, timezone: string, status: string, settings: BuSettings, createdAt: string, updatedAt: string, };
+taxName: string, 
+/**
+ * How the unit writes amounts and dates (BCP 47): its setting, or its country's (`nl-NL`).
+ */
+locale: string, timezone: string, status: string, settings: BuSettings, createdAt: string, updatedAt: string, };
