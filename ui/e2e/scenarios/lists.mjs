@@ -93,6 +93,22 @@ export async function lists(t) {
     assert(digits(await first.locator("td.num").first().innerText()) === digits(largest.items[0].total), "the largest payment first");
   });
 
+  await step("counter: a new customer with an email already on file names that customer and opens them", async () => {
+    await page.goto(`${base}/#/counter`);
+    const existing = (await rpc(base, "customers.list", { status: "active", limit: "1" }, nctx)).items[0];
+    await tid("counter-new-customer").click();
+    await tid("customer-email").fill(existing.email.toUpperCase());
+    await tid("customer-first-name").fill("Someone");
+    await tid("customer-last-name").fill("Else");
+    await tid("customer-save").click();
+    const owner = tid("customer-email-owner");
+    await owner.waitFor();
+    assert((await owner.innerText()).includes(existing.lastName), `the link names ${existing.lastName}: ${await owner.innerText()}`);
+    await page.getByText(`already belongs to ${existing.firstName}`).first().waitFor();
+    await owner.click();
+    await tid("screen-title").filter({ hasText: existing.lastName }).waitFor();
+  });
+
   await step("counter: the search finds products by category and says how many are in stock", async () => {
     await page.goto(`${base}/#/counter`);
     const cats = await rpc(base, "catalog.listCategories", {}, nctx);

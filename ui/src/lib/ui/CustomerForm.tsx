@@ -1,6 +1,8 @@
 import type { Address } from "../api/bindings/Address";
 import type { CustomerType } from "../api/bindings/CustomerType";
 import type { AppError } from "../api/client";
+import { useCommand } from "../query";
+import { href } from "../router";
 import { AddressForm, addressComplete, emptyAddress } from "./AddressForm";
 import { Field, Input, Select, Check } from "./index";
 
@@ -40,6 +42,7 @@ export function CustomerFields(props: { value: CustomerDraft; onChange(d: Custom
       <div className="form-grid">
         <Field label="Email" error={err("email")}>
           <Input type="email" value={d.email} onChange={(e) => set("email", e.target.value)} testId="customer-email" autoFocus={props.autoFocus} disabled={props.disabled} />
+          {props.error?.code === "CONFLICT" && err("email") && <EmailOwner email={d.email} />}
         </Field>
         <Field label="Type">
           <Select value={d.customerType} onChange={(e) => set("customerType", e.target.value as CustomerType)} testId="customer-type" disabled={props.disabled}>
@@ -72,6 +75,19 @@ export function CustomerFields(props: { value: CustomerDraft; onChange(d: Custom
         <AddressForm prefix="customer-billing" value={d.billingAddress} onChange={(a) => set("billingAddress", a)} disabled={props.disabled} errors={(p) => err(`billingAddress.${p}`)} />
       )}
     </>
+  );
+}
+
+/** The customer an email already belongs to, as a link to open them (after a `CONFLICT` on it). */
+function EmailOwner(props: { email: string }) {
+  const found = useCommand("customers.list", { email: props.email.trim(), limit: "1" }, { enabled: !!props.email.trim() });
+  const c = found.data?.items[0];
+  if (!c) return null;
+  return (
+    <a className="field-hint" href={href("customers", c.customerId)} data-testid="customer-email-owner">
+      Open {c.firstName} {c.lastName}
+      {c.company ? ` (${c.company})` : ""}
+    </a>
   );
 }
 
