@@ -596,4 +596,18 @@ async fn the_counters_search_matches_categories_and_states_units_in_stock() {
         .unwrap();
     let v = serde_json::to_value(&p.items[0].variants[0]).unwrap();
     assert!(v.get("inStock").is_none(), "{v}");
+    assert_eq!(p.total, None, "counted only when asked");
+    let counted = catalog::list_products(
+        &t.core.db,
+        &t.bu,
+        &catalog::ProductQuery {
+            category: Some("Phones".into()),
+            include_total: Some(true),
+            limit: Some("1".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(counted.total, Some(1));
 }

@@ -134,6 +134,8 @@ pub struct GroupQuery {
     pub customer_id: Option<String>,
     pub status: Option<String>,
     pub sort_dir: Option<String>,
+    /// FlexDesk: count every matching group (`total` of the page).
+    pub include_total: Option<bool>,
 }
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<BillingGroup>> {
@@ -143,22 +145,30 @@ pub async fn list(db: &Db, bu: &BusinessUnit, q: &GroupQuery) -> Result<Page<Bil
         q.start_after.as_deref(),
         q.changed_since.as_deref(),
     )?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {COLS} FROM billing_groups g WHERE g.bu_id = "
-    ));
-    qb.push_bind(bu.id.clone());
-    if let Some(c) = opt_trim(q.customer_id.clone()) {
-        qb.push(" AND g.customer_id = ").push_bind(c);
-    }
-    if let Some(s) = opt_trim(q.status.clone()) {
-        let s = group_status("status", &s)?;
-        qb.push(" AND g.status = ").push_bind(s);
-    }
+    let filtered = |select: &str| -> Result<QueryBuilder<'static, Sqlite>> {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {select} FROM billing_groups g WHERE g.bu_id = "
+        ));
+        qb.push_bind(bu.id.clone());
+        if let Some(c) = opt_trim(q.customer_id.clone()) {
+            qb.push(" AND g.customer_id = ").push_bind(c);
+        }
+        if let Some(s) = opt_trim(q.status.clone()) {
+            let s = group_status("status", &s)?;
+            qb.push(" AND g.status = ").push_bind(s);
+        }
+        Ok(qb)
+    };
+    let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = Keyset::of("billing_groups", "g", "billing_group")
-        .rows(db, qb, &bu.id, &p)
+        .rows_on(&mut conn, filtered(COLS)?, &bu.id, &p)
         .await?;
     let items = rows.into_iter().map(|r| to_group(bu, r)).collect();
-    Ok(p.page(items, |g: &BillingGroup| g.billing_group_id.clone()))
+    let mut page = p.page(items, |g: &BillingGroup| g.billing_group_id.clone());
+    if q.include_total == Some(true) {
+        page.total = Some(crate::services::list::total(&mut conn, filtered("count(*)")?).await?);
+    }
+    Ok(page)
 }
 
 fn group_status(path: &str, s: &str) -> Result<String> {

@@ -1,7 +1,7 @@
 //! Reading the catalog: products with their variants and variant look-ups.
 
 use super::*;
-use crate::services::list::{Keyset, Paging};
+use crate::services::list::{total, Keyset, Paging};
 
 // Reads
 
@@ -237,6 +237,8 @@ pub struct ProductQuery {
     pub brand: Option<String>,
     /// Desk search over name and SKU.
     pub q: Option<String>,
+    /// FlexDesk: count every matching product (`total` of the page).
+    pub include_total: Option<bool>,
 }
 
 pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Result<Page<Product>> {
@@ -246,33 +248,39 @@ pub async fn list_products(db: &Db, bu: &BusinessUnit, q: &ProductQuery) -> Resu
         q.start_after.as_deref(),
         q.changed_since.as_deref(),
     )?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {PRODUCT_COLS} FROM products p WHERE p.bu_id = "
-    ));
-    qb.push_bind(bu.id.clone());
-    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        ProductStatus::parse_field("status", s)?;
-        qb.push(" AND p.status = ").push_bind(s.to_string());
-    }
-    if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND p.category = ").push_bind(c.to_string());
-    }
-    if let Some(b) = q.brand.as_deref().filter(|s| !s.is_empty()) {
-        qb.push(" AND p.brand = ").push_bind(b.to_string());
-    }
-    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", text.replace(['%', '_'], ""));
-        qb.push(" AND (p.name LIKE ").push_bind(like.clone()).push(" OR p.product_sku LIKE ").push_bind(like.clone())
-            .push(" OR p.brand LIKE ").push_bind(like.clone())
-            .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
-            .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
-    }
+    let filtered = |select: &str| -> Result<QueryBuilder<'static, Sqlite>> {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {select} FROM products p WHERE p.bu_id = "));
+        qb.push_bind(bu.id.clone());
+        if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            ProductStatus::parse_field("status", s)?;
+            qb.push(" AND p.status = ").push_bind(s.to_string());
+        }
+        if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND p.category = ").push_bind(c.to_string());
+        }
+        if let Some(b) = q.brand.as_deref().filter(|s| !s.is_empty()) {
+            qb.push(" AND p.brand = ").push_bind(b.to_string());
+        }
+        if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let like = format!("%{}%", text.replace(['%', '_'], ""));
+            qb.push(" AND (p.name LIKE ").push_bind(like.clone()).push(" OR p.product_sku LIKE ").push_bind(like.clone())
+                .push(" OR p.brand LIKE ").push_bind(like.clone())
+                .push(" OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND (v.variant_sku LIKE ").push_bind(like.clone())
+                .push(" OR v.variant_name LIKE ").push_bind(like).push(")))");
+        }
+        Ok(qb)
+    };
     let mut conn = db.pool().acquire().await?;
     let rows: Vec<ProductRow> = Keyset::of("products", "p", "product")
-        .rows_on(&mut conn, qb, &bu.id, &p)
+        .rows_on(&mut conn, filtered(PRODUCT_COLS)?, &bu.id, &p)
         .await?;
     let products = with_variants(&mut *conn, bu, rows).await?;
-    Ok(p.page(products, |x| x.product_id.clone()))
+    let mut page = p.page(products, |x| x.product_id.clone());
+    if q.include_total == Some(true) {
+        page.total = Some(total(&mut conn, filtered("count(*)")?).await?);
+    }
+    Ok(page)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]

@@ -82,6 +82,19 @@ export async function lists(t) {
     assert(Number(await tid("assets-count").getAttribute("data-total")) === first.total, "assets counted");
   });
 
+  await step("catalog, billing groups and invoices: each list says how many it holds", async () => {
+    await page.goto(`${base}/#/catalog`);
+    const products = await rpc(base, "catalog.listProducts", { status: "active", includeTotal: true, limit: "1" }, nctx);
+    await until("products counted", (n) => document.querySelector('[data-testid="products-count"]')?.getAttribute("data-total") === String(n), products.total);
+    await page.goto(`${base}/#/billing`);
+    const groups = await rpc(base, "billingGroups.list", { includeTotal: true, limit: "1" }, nctx);
+    await until("billing groups counted", (n) => document.querySelector('[data-testid="billing-count"]')?.getAttribute("data-total") === String(n), groups.total);
+    await page.goto(`${base}/#/invoices`);
+    const month = TODAY.slice(0, 7);
+    const t = await rpc(base, "invoices.totals", { month }, nctx);
+    await until("invoices counted", (n) => document.querySelector('[data-testid="invoices-count"]')?.getAttribute("data-total") === String(n), t.invoices + t.creditNotes);
+  });
+
   await step("payments: sorted by amount from the column heading", async () => {
     await page.goto(`${base}/#/payments?tab=all`);
     await tid("payments-sort-amount").click();

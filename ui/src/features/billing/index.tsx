@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { usePagedList } from "../../lib/query";
+import { ListCount } from "../../lib/ui/ListControls";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Field, LoadError, Loading, MoreButton, ScreenHeader, Select } from "../../lib/ui";
@@ -18,7 +19,7 @@ function GroupsList() {
   const s = useSession();
   const basis = useStatedBasis();
   const [status, setStatus] = useState("");
-  const list = usePagedList("billingGroups.list", { status: status || undefined, limit: "50" });
+  const list = usePagedList("billingGroups.list", { status: status || undefined, includeTotal: true, limit: "50" });
   return (
     <>
       <ScreenHeader
@@ -43,6 +44,7 @@ function GroupsList() {
           </Field>
         </div>
         <LoadError error={list.error} />
+        <ListCount shown={list.items.length} total={list.data?.pages[0]?.total} noun="billing groups" testId="billing-count" />
         {list.isLoading && <Loading what="billing groups" />}
         {!list.isLoading && list.items.length === 0 && <Empty>No billing groups{status ? ` with status ${status}` : ""} yet. A group gathers one business customer's subscriptions into one monthly payment.</Empty>}
         {list.items.length > 0 && (

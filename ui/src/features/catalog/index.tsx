@@ -10,6 +10,7 @@ import { months } from "../../lib/format";
 import { useAction, useCommand, useInvalidateAfter, usePagedList } from "../../lib/query";
 import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { ListCount } from "../../lib/ui/ListControls";
 import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { CsvImport } from "../../lib/ui/CsvImport";
@@ -57,7 +58,7 @@ function Products() {
   const dq = useDebounced(q.trim(), 250);
   const dbrand = useDebounced(brand.trim(), 300);
   const cats = useCommand("catalog.listCategories", {});
-  const list = usePagedList("catalog.listProducts", { q: dq || undefined, status: status || undefined, category: category || undefined, brand: dbrand || undefined, limit: "25" });
+  const list = usePagedList("catalog.listProducts", { q: dq || undefined, status: status || undefined, category: category || undefined, brand: dbrand || undefined, includeTotal: true, limit: "25" });
   // Brands seen so far feed the brand suggestions.
   const known = useRef(new Set<string>());
   list.items.forEach((p) => known.current.add(p.brand));
@@ -96,6 +97,7 @@ function Products() {
         </Field>
       </div>
       <LoadError error={list.error} />
+      <ListCount shown={list.items.length} total={list.data?.pages[0]?.total} noun="products" testId="products-count" />
       {list.isLoading && <Loading what="products" />}
       {!list.isLoading && list.items.length === 0 && <Empty>No products match. {mayEdit && <a href={href("catalog", "new")}>Create one</a>}</Empty>}
       <div className="product-list">

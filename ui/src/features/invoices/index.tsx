@@ -6,6 +6,7 @@ import { formatDate, formatDateTime, formatMonth, formatPeriod, thisMonth, words
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { ListCount } from "../../lib/ui/ListControls";
 import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Empty, Facts, Field, FormError, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
@@ -48,7 +49,10 @@ function InvoicesList() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- deliberately not on route.query (see above)
   }, [dnumber]);
   // A number is looked up in every month: whoever asks for one rarely knows when it was issued.
-  const list = usePagedList("invoices.list", { month: dnumber ? undefined : month, kind: kind || undefined, number: dnumber || undefined, sortDir: "desc", limit: "50" });
+  const filters = { month: dnumber ? undefined : month, kind: kind || undefined, number: dnumber || undefined };
+  const list = usePagedList("invoices.list", { ...filters, sortDir: "desc", limit: "50" });
+  const totals = useCommand("invoices.totals", filters).data;
+  const counted = totals ? (kind === "invoice" ? totals.invoices : kind === "credit_note" ? totals.creditNotes : totals.invoices + totals.creditNotes) : undefined;
   const back = route.query.toString();
 
   return (
@@ -77,6 +81,7 @@ function InvoicesList() {
           </Field>
         </div>
         <LoadError error={list.error} />
+        <ListCount shown={list.items.length} total={counted} noun={kind === "credit_note" ? "credit notes" : kind === "invoice" ? "invoices" : "invoices and credit notes"} testId="invoices-count" />
         {list.isLoading && <Loading what="invoices" />}
         {!list.isLoading && list.items.length === 0 && (
           <Empty>

@@ -4,4 +4,8 @@ export type GroupQuery = {
 /**
  * FlexDesk sync extension: only groups changed after this token.
  */
-changedSince?: string, limit?: string, startAfter?: string, customerId?: string, status?: string, sortDir?: string, };
+changedSince?: string, limit?: string, startAfter?: string, customerId?: string, status?: string, sortDir?: string, 
+/**
+ * FlexDesk: count every matching group (`total` of the page).
+ */
+includeTotal?: boolean, };

@@ -8,4 +8,8 @@ changedSince?: string, limit?: string, startAfter?: string, sortDir?: string, st
 /**
  * Desk search over name and SKU.
  */
-q?: string, };
+q?: string, 
+/**
+ * FlexDesk: count every matching product (`total` of the page).
+ */
+includeTotal?: boolean, };
