@@ -42,9 +42,9 @@ impl<'a> Paging<'a> {
     }
 }
 
-/// A list's orders: the name a caller sends as `sortBy` (FlexDesk) and the column it orders by,
-/// the first being the list's own. Each column has an index that starts `(bu_id, column)`, so a
-/// sorted page reads one page of the index.
+/// A list's orders: the name a caller sends as `sortBy` (FlexDesk) and the columns it orders by
+/// (one, or two separated by a comma: `status, created_at`), the first being the list's own. Each
+/// order has an index that starts `(bu_id, columns…)`, so a sorted page reads one page of it.
 pub(crate) type Sorts = &'static [(&'static str, &'static str)];
 
 /// The number of rows a list's filters match: `count_sql` is the list's `SELECT count(*) FROM …
@@ -64,7 +64,7 @@ pub(crate) struct Keyset {
     pub alias: &'static str,
     /// The column a cursor names (the items' id or serial).
     pub key: &'static str,
-    /// The column the list is ordered by (then rowid).
+    /// The columns the list is ordered by (then rowid): `created_at`, or `status, created_at`.
     pub order: &'static str,
     /// The change-feed kind `changedSince` filters on; none for a list that is not synced.
     pub feed: Option<&'static str>,
@@ -125,7 +125,7 @@ impl Keyset {
         }
     }
 
-    /// The cursor, the order and the limit: `AND (order, rowid) < (…) ORDER BY … LIMIT n + 1`.
+    /// The cursor, the order and the limit: `AND (order…, rowid) < (…) ORDER BY … LIMIT n + 1`.
     pub async fn tail(
         &self,
         conn: &mut SqliteConnection,
@@ -133,11 +133,19 @@ impl Keyset {
         bu_id: &str,
         p: &Paging<'_>,
     ) -> Result<()> {
-        let (alias, order) = (self.alias, self.order);
+        let alias = self.alias;
+        let columns: Vec<&str> = self.order.split(',').map(str::trim).collect();
+        let qualified = |sep: &str, suffix: &str| {
+            columns
+                .iter()
+                .map(|c| format!("{alias}.{c}{suffix}"))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
         if let Some(c) = p.start_after {
             let found: Option<SqliteRow> = sqlx::query(&format!(
-                "SELECT {order}, rowid FROM {} WHERE {} = ? AND bu_id = ?",
-                self.table, self.key
+                "SELECT {}, rowid FROM {} WHERE {} = ? AND bu_id = ?",
+                self.order, self.table, self.key
             ))
             .bind(c)
             .bind(bu_id)
@@ -146,21 +154,26 @@ impl Keyset {
             let row = found.ok_or_else(|| {
                 Error::invalid("startAfter", "startAfter is not a cursor from this list.")
             })?;
-            let rowid: i64 = row.try_get(1)?;
             qb.push(format!(
-                " AND ({alias}.{order}, {alias}.rowid) {} (",
+                " AND ({}, {alias}.rowid) {} (",
+                qualified(", ", ""),
                 p.dir.cmp()
             ));
-            // The order column is text (dates, names) or a whole number (amounts).
-            match row.try_get::<i64, _>(0) {
-                Ok(n) => qb.push_bind(n),
-                Err(_) => qb.push_bind(row.try_get::<Option<String>, _>(0)?),
-            };
-            qb.push(", ").push_bind(rowid).push(")");
+            // Each order column is text (dates, names, statuses) or a whole number (amounts).
+            for i in 0..columns.len() {
+                match row.try_get::<i64, _>(i) {
+                    Ok(n) => qb.push_bind(n),
+                    Err(_) => qb.push_bind(row.try_get::<Option<String>, _>(i)?),
+                };
+                qb.push(", ");
+            }
+            let rowid: i64 = row.try_get(columns.len())?;
+            qb.push_bind(rowid).push(")");
         }
+        let dir = p.dir.order();
         qb.push(format!(
-            " ORDER BY {alias}.{order} {0}, {alias}.rowid {0} LIMIT ",
-            p.dir.order()
+            " ORDER BY {}, {alias}.rowid {dir} LIMIT ",
+            qualified(", ", &format!(" {dir}"))
         ))
         .push_bind(p.limit + 1);
         Ok(())

@@ -597,6 +597,44 @@ async fn lists_sort_by_their_main_columns_and_count_what_matches() {
         .map(|a| a.serial_number.as_str())
         .collect();
     assert_eq!(serials, vec!["LAP-3", "LAP-4", "OTHER-1"]);
+    // By status (then date), paged one at a time across the statuses: each asset once, in order.
+    let mut seen = Vec::new();
+    let mut q = assets::AssetQuery {
+        sort_by: Some("status".into()),
+        sort_dir: Some("asc".into()),
+        limit: Some("1".into()),
+        ..Default::default()
+    };
+    loop {
+        let page = assets::list(db, &t.bu, &q).await.unwrap();
+        seen.extend(
+            page.items
+                .iter()
+                .map(|a| (a.status.as_str().to_string(), a.serial_number.clone())),
+        );
+        match page.next_cursor {
+            Some(c) => q.start_after = Some(c),
+            None => break,
+        }
+    }
+    let statuses: Vec<&str> = seen.iter().map(|(s, _)| s.as_str()).collect();
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(statuses, sorted, "statuses in order across pages");
+    assert_eq!(
+        statuses,
+        vec![
+            "available",
+            "available",
+            "available",
+            "rented_out",
+            "rented_out"
+        ]
+    );
+    let mut serials: Vec<&str> = seen.iter().map(|(_, s)| s.as_str()).collect();
+    serials.sort();
+    serials.dedup();
+    assert_eq!(serials.len(), 5, "each asset once");
     // Without includeTotal nothing is counted.
     assert_eq!(
         subs::list(db, &t.bu, &Default::default(), t.day())

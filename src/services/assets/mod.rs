@@ -138,6 +138,7 @@ pub struct AssetQuery {
 const ASSET_SORTS: Sorts = &[
     ("createdAt", "created_at"),
     ("serialNumber", "serial_number"),
+    ("status", "status, created_at"),
 ];
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &AssetQuery) -> Result<Page<Asset>> {

@@ -236,7 +236,11 @@ pub struct OrderQuery {
 }
 
 /// The orders' list orders (`sortBy`): when placed, or by monthly total.
-const ORDER_SORTS: Sorts = &[("createdAt", "created_at"), ("total", "total")];
+const ORDER_SORTS: Sorts = &[
+    ("createdAt", "created_at"),
+    ("total", "total"),
+    ("status", "status, created_at"),
+];
 
 pub async fn list(db: &Db, bu: &BusinessUnit, q: &OrderQuery) -> Result<Page<Order>> {
     let p = Paging::parse(

@@ -164,7 +164,11 @@ pub async fn list(
         ..Keyset::of("payments", "p", "payment")
     };
     /// The payments' list orders (`sortBy`): by due date, or by amount (total).
-    const PAYMENT_SORTS: Sorts = &[("dueDate", "due_date"), ("amount", "total")];
+    const PAYMENT_SORTS: Sorts = &[
+        ("dueDate", "due_date"),
+        ("amount", "total"),
+        ("status", "status, due_date"),
+    ];
     let rows: Vec<Row> = PAYMENTS
         .sorted(PAYMENT_SORTS, q.sort_by.as_deref())?
         .rows(db, qb, &bu.id, &p)

@@ -482,6 +482,7 @@ const SUBSCRIPTION_SORTS: super::list::Sorts = &[
     ("createdAt", "created_at"),
     ("endDate", "end_date"),
     ("monthlyAmount", "monthly_amount"),
+    ("status", "status, created_at"),
 ];
 
 /// Subscriptions newest first (keyset), with the documented filters and a few of FlexDesk's.

@@ -43,6 +43,10 @@ export async function lists(t) {
     const smallest = await rpc(base, "orders.list", { sortBy: "total", sortDir: "asc", limit: "1" }, nctx);
     assert((await firstRow()) === digits(smallest.items[0].totals.total), "smallest first after the second click");
     assert((await tid("orders-sort-total").locator("..").getAttribute("aria-sort")) === "ascending", "the heading says how the list is sorted");
+    // By status (then newest first within one): the first row is the core's first.
+    await tid("orders-sort-status").click();
+    const byStatus = await rpc(base, "orders.list", { sortBy: "status", sortDir: "asc", limit: "1" }, nctx);
+    await until("orders by status", (n) => (document.querySelector('[data-testid="order-row"]')?.textContent ?? "").includes(n), byStatus.items[0].orderNumber);
   });
 
   await step("orders: filtered by a customer and by the days they were placed", async () => {

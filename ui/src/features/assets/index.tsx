@@ -112,7 +112,7 @@ function AssetsList() {
                   <SortTh label="Serial" by="serialNumber" sort={sort} onSort={setSort} first="asc" testId="assets-sort-serial" />
                   <th>Product</th>
                   <th>SKU</th>
-                  <th>Status</th>
+                  <SortTh label="Status" by="status" sort={sort} onSort={setSort} first="asc" testId="assets-sort-status" />
                   <th>Location</th>
                   <th>Condition</th>
                   <SortTh label="Taken in" by="createdAt" sort={sort} onSort={setSort} testId="assets-sort-taken-in" />

@@ -101,7 +101,7 @@ function OrdersList() {
               <thead>
                 <tr>
                   <th>Number</th>
-                  <th>Status</th>
+                  <SortTh label="Status" by="status" sort={sort} onSort={setSort} first="asc" testId="orders-sort-status" />
                   <th>Customer</th>
                   <th>Devices</th>
                   <SortTh label="Per month" by="total" sort={sort} onSort={setSort} num testId="orders-sort-total" />

@@ -90,7 +90,8 @@ export function PaymentsScreen() {
   const dueTo = day(route.query.get("dueTo"));
   const q = useMemo(() => queryFor(tab, customerId, later(from, dueFrom), earlier(to, dueTo)), [tab, customerId, from, to, dueFrom, dueTo]);
   // A column heading chose another order (`sort`, `dir` in the address); else the tab's own.
-  const sortBy = route.query.get("sort") === "amount" ? "amount" : "dueDate";
+  const sortParam = route.query.get("sort");
+  const sortBy = sortParam === "amount" || sortParam === "status" ? sortParam : "dueDate";
   const sort: ListSort = { by: sortBy, dir: route.query.get("dir") === "asc" ? "asc" : route.query.get("dir") === "desc" ? "desc" : q.sortDir === "asc" ? "asc" : "desc" };
   const list = usePagedList("payments.list", { ...q, sortBy: sort.by, sortDir: sort.dir, limit: "50" });
   const totals = useCommand("payments.totals", q);
@@ -217,7 +218,7 @@ export function PaymentsScreen() {
                   <th>Customer</th>
                   <th>Device</th>
                   <SortTh label="Amount" by="amount" sort={sort} onSort={(x) => setParams({ sort: x.by, dir: x.dir })} num testId="payments-sort-amount" />
-                  <th>Status</th>
+                  <SortTh label="Status" by="status" sort={sort} onSort={(x) => setParams({ sort: x.by, dir: x.dir })} first="asc" testId="payments-sort-status" />
                   <th>Paid · invoice</th>
                   <th className="col-actions">
                     <span className="sr-only">Actions</span>

@@ -124,7 +124,7 @@ function SubscriptionsList() {
                 <tr>
                   <th>Device</th>
                   <th>Customer</th>
-                  <th>Status</th>
+                  <SortTh label="Status" by="status" sort={sort} onSort={setSort} first="asc" testId="subscriptions-sort-status" />
                   <SortTh label="Monthly" by="monthlyAmount" sort={sort} onSort={setSort} num testId="subscriptions-sort-monthly" />
                   <SortTh label="Term" by="endDate" sort={sort} onSort={setSort} first="asc" testId="subscriptions-sort-end" />
                   <th>Cost recovery</th>
