@@ -526,6 +526,21 @@ async fn lists_sort_by_their_main_columns_and_count_what_matches() {
     .unwrap();
     assert_eq!(next.items[0].contract_length, 12);
     assert!(!next.has_more);
+    let by_name = subs::list(db, &t.bu, &sq("customerName", "asc"), t.day())
+        .await
+        .unwrap();
+    let names: Vec<String> = subs::list(db, &t.bu, &Default::default(), t.day())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.customer_name)
+        .collect();
+    assert_eq!(
+        Some(&by_name.items[0].customer_name),
+        names.iter().min(),
+        "the first name in order"
+    );
     let by_end = subs::list(db, &t.bu, &sq("endDate", "desc"), t.day())
         .await
         .unwrap();

@@ -484,26 +484,39 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
         "{st}"
     );
 
-    // Back online: A's changes land first; B's activation is refused and waits in B's inbox.
-    // (Each desk's own loop may push too; a pass waits for the other, so the states below hold.)
+    // Back online: the first activation to reach the hub wins; the other desk's is refused and
+    // waits in its inbox. A syncs first, so it is normally B's; but each desk's own loop may push
+    // too (a desk retrying on its own can reach the hub first), so the loser is found, not assumed.
     hub.start();
     a.sync().await;
-    assert_eq!(a.counts().await, (Some(0), Some(0)));
     b.sync().await;
-    assert_eq!(b.counts().await, (Some(0), Some(1)));
-    let conflicts = b.rpc("sync.conflicts", json!({})).await;
+    a.sync().await;
+    let (ca, cb) = (a.counts().await, b.counts().await);
+    assert!(
+        matches!(
+            (ca, cb),
+            ((Some(0), Some(0)), (Some(0), Some(1))) | ((Some(0), Some(1)), (Some(0), Some(0)))
+        ),
+        "exactly one desk holds a conflict: {ca:?} {cb:?}"
+    );
+    let (won, lost, rental_won, rental_lost) = if cb.1 == Some(1) {
+        (&a, &b, &rental_a, &rental_b)
+    } else {
+        (&b, &a, &rental_b, &rental_a)
+    };
+    let conflicts = lost.rpc("sync.conflicts", json!({})).await;
     let c = &conflicts[0];
     assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");
     assert_eq!(c["status"], "open");
     assert_eq!(
-        c["theirs"]["asset:SN-0001"]["rentalId"], rental_a["rental"]["rentalId"],
+        c["theirs"]["asset:SN-0001"]["rentalId"], rental_won["rental"]["rentalId"],
         "{c}"
     );
     assert!(c["options"]
         .as_array()
         .unwrap()
         .contains(&json!("other_serial")));
-    assert_eq!(b.status().await["conflicts"], 1);
+    assert_eq!(lost.status().await["conflicts"], 1);
 
     // A serial that cannot be used changes nothing: the conflict stays open.
     let (ok, e) = b
@@ -514,20 +527,20 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
         .await;
     assert!(!ok);
     assert_eq!(e["error"]["code"], "ASSET_NOT_FOUND", "{e}");
-    assert_eq!(open_conflict(&b).await["id"], c["id"]);
+    assert_eq!(open_conflict(lost).await["id"], c["id"]);
     let (s, _) = b
         .v1(
             "GET",
             &format!(
                 "/v1/subscriptions/{}",
-                rental_b["rental"]["rentalId"].as_str().unwrap()
+                rental_lost["rental"]["rentalId"].as_str().unwrap()
             ),
             Value::Null,
         )
         .await;
-    assert_eq!(s, 200, "B's own subscription is still there");
+    assert_eq!(s, 200, "the refused desk's own subscription is still there");
 
-    // B picks another serial: its first subscription goes, a new one on SN-0002 takes its place.
+    // The refused desk picks another serial: its first subscription goes, a new one on SN-0002 takes its place.
     let resolved = b
         .rpc(
             "sync.resolve",
@@ -535,10 +548,10 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
         )
         .await;
     assert_eq!(resolved["status"], "resolved");
-    b.sync().await;
-    a.sync().await;
-    b.sync().await;
-    for n in [&a, &b] {
+    lost.sync().await;
+    won.sync().await;
+    lost.sync().await;
+    for n in [won, lost] {
         assert_eq!(n.counts().await, (Some(0), Some(0)));
     }
 
@@ -553,10 +566,10 @@ async fn two_desks_working_offline_converge_and_a_serial_activated_on_both_leave
         .iter()
         .find(|s| s["assetSerialNumber"] == "SN-0001")
         .unwrap();
-    assert_eq!(on_s1["rentalId"], rental_a["rental"]["rentalId"]);
+    assert_eq!(on_s1["rentalId"], rental_won["rental"]["rentalId"]);
     assert!(subs
         .iter()
-        .all(|s| s["rentalId"] != rental_b["rental"]["rentalId"]));
+        .all(|s| s["rentalId"] != rental_lost["rental"]["rentalId"]));
     assert_converged(&[&hub, &a, &b]).await;
 }
 

@@ -471,7 +471,7 @@ pub struct SubscriptionQuery {
     /// Active subscriptions past their end date (contract-end follow-up).
     pub past_end: Option<bool>,
     pub sort_dir: Option<String>,
-    /// FlexDesk: `createdAt` (default), `endDate` or `monthlyAmount`.
+    /// FlexDesk: `createdAt` (default), `endDate`, `monthlyAmount`, `status` or `customerName`.
     pub sort_by: Option<String>,
     /// FlexDesk: count every matching subscription (`total` of the page).
     pub include_total: Option<bool>,
@@ -483,6 +483,7 @@ const SUBSCRIPTION_SORTS: super::list::Sorts = &[
     ("endDate", "end_date"),
     ("monthlyAmount", "monthly_amount"),
     ("status", "status, created_at"),
+    ("customerName", "customer_name"),
 ];
 
 /// Subscriptions newest first (keyset), with the documented filters and a few of FlexDesk's.

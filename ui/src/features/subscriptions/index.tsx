@@ -123,7 +123,7 @@ function SubscriptionsList() {
               <thead>
                 <tr>
                   <th>Device</th>
-                  <th>Customer</th>
+                  <SortTh label="Customer" by="customerName" sort={sort} onSort={setSort} first="asc" testId="subscriptions-sort-customer" />
                   <SortTh label="Status" by="status" sort={sort} onSort={setSort} first="asc" testId="subscriptions-sort-status" />
                   <SortTh label="Monthly" by="monthlyAmount" sort={sort} onSort={setSort} num testId="subscriptions-sort-monthly" />
                   <SortTh label="Term" by="endDate" sort={sort} onSort={setSort} first="asc" testId="subscriptions-sort-end" />

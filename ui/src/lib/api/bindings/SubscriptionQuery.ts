@@ -18,7 +18,7 @@ endDateTo?: string,
  */
 pastEnd?: boolean, sortDir?: string, 
 /**
- * FlexDesk: `createdAt` (default), `endDate` or `monthlyAmount`.
+ * FlexDesk: `createdAt` (default), `endDate`, `monthlyAmount`, `status` or `customerName`.
  */
 sortBy?: string, 
 /**
