@@ -254,6 +254,24 @@ export async function become(name) {
 }
 
 /** A keyboard-wedge scan: the characters and Enter, with nothing focused by the test. */
+/**
+ * A keyboard-wedge scanner's burst into whatever has the focus: the code's keys 5 ms apart by
+ * their own time stamps, then Enter, sent through the DevTools protocol with those stamps so the
+ * page's work on each key does not stretch the gaps (a scanner's keys reach the browser so).
+ */
+export async function scannerBurst(code) {
+  const cdp = await page.context().newCDPSession(page);
+  const t0 = Date.now() / 1000;
+  const keys = [...code].map((ch) => ({ text: ch, key: ch, code: /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${ch.toUpperCase()}` : "" }));
+  keys.push({ text: "\r", key: "Enter", code: "Enter", windowsVirtualKeyCode: 13 });
+  for (const [i, k] of keys.entries()) {
+    const timestamp = t0 + i * 0.005;
+    await cdp.send("Input.dispatchKeyEvent", { type: "keyDown", timestamp, ...k });
+    await cdp.send("Input.dispatchKeyEvent", { type: "keyUp", timestamp: timestamp + 0.001, key: k.key, code: k.code });
+  }
+  await cdp.detach();
+}
+
 export async function wedge(code) {
   await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await page.keyboard.type(code);

@@ -4,7 +4,7 @@
 // and intake's SKU search filters as it is typed and picks with the keyboard, while a scanner's
 // burst that lands in it is still taken in as a serial.
 import { join } from "node:path";
-import { VIEWPORT, assert, become, noErrorBanner, page, rpc, shot, shots, step, tid, uniq } from "../harness.mjs";
+import { VIEWPORT, assert, become, noErrorBanner, page, rpc, scannerBurst, shot, shots, step, tid, uniq } from "../harness.mjs";
 
 /** Leaves the desk with Alex Accounts, as the scenario before left it. */
 export async function forms(t) {
@@ -141,8 +141,7 @@ export async function forms(t) {
     await search.focus();
     await page.keyboard.type("thin", { delay: 70 });
     const serial = `FRM${uniq()}`;
-    await page.keyboard.type(serial);
-    await page.keyboard.press("Enter");
+    await scannerBurst(serial);
     await tid("intake-row").filter({ hasText: serial }).and(page.locator('[data-outcome="added"]')).first().waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="intake-sku-search"]')?.value === "thin");
     assert((await tid("intake-sku").inputValue()) === intakeVariant.variantSku, "the scan did not change the SKU");
