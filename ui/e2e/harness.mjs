@@ -261,7 +261,8 @@ export async function become(name) {
  */
 export async function scannerBurst(code) {
   const cdp = await page.context().newCDPSession(page);
-  const t0 = Date.now() / 1000;
+  // Spacing only, never a calendar date: the stamps start at the page's own event clock.
+  const t0 = await page.evaluate(() => (performance.timeOrigin + performance.now()) / 1000);
   const keys = [...code].map((ch) => ({ text: ch, key: ch, code: /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${ch.toUpperCase()}` : "" }));
   keys.push({ text: "\r", key: "Enter", code: "Enter", windowsVirtualKeyCode: 13 });
   for (const [i, k] of keys.entries()) {
