@@ -115,6 +115,8 @@ export async function sync(t) {
         { polling: 300 },
       );
       await tid("conflicts-sync-now").click();
+      // The run's answer replaces the banner above the card, which moves the card: click after it.
+      await page.locator('[data-testid="success-banner"], [data-testid="error-banner"]').filter({ hasNotText: "Sent again" }).waitFor();
       await card.waitFor();
       // Keep theirs, after the confirm step: the desk takes the hub's copy of the asset.
       await tid("conflict-keep-theirs").click();
