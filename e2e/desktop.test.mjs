@@ -115,19 +115,29 @@ async function rpc(command, payload, ctx = {}) {
   return out.res;
 }
 
-/** Switch to another person from the top bar. */
-async function become(name) {
-  await browser.$($t('switch-user')).click();
+/** On the start screen: pick the named person and type the PIN the demo shows beside them. */
+async function signInAs(name) {
   await browser.$($t('user-picker')).waitForDisplayed();
-  for (const o of await browser.$$($t('user-option'))) {
-    if ((await o.getText()).trim() === name) {
-      await o.click();
-      break;
-    }
+  let pin = null;
+  for (const row of await browser.$$(`${$t('user-picker')} li`)) {
+    const option = await row.$($t('user-option'));
+    if ((await option.getText()).trim() !== name) continue;
+    pin = (await (await row.$(`${$t('demo-pin')} .mono`)).getText()).trim();
+    await option.click();
+    break;
   }
+  if (!pin) throw new Error(`no demo PIN shown for ${name}`);
+  await browser.$($t('pin-input')).setValue(pin);
+  await browser.$($t('pin-submit')).click();
   await browser.$($t('bu-switcher')).waitForDisplayed();
   const who = await browser.$($t('current-user')).getText();
   if (who.trim() !== name) throw new Error(`current user is ${who}, expected ${name}`);
+}
+
+/** Switch to another person from the top bar: sign out, then in with their PIN. */
+async function become(name) {
+  await browser.$($t('switch-user')).click();
+  await signInAs(name);
 }
 
 /** The scan-station lines that mention `serial`, with their outcome. */
@@ -186,15 +196,8 @@ await steps([
     if (!names.some((n) => n.trim() === 'Administrator')) throw new Error(`user-option texts: ${JSON.stringify(names)}`);
     return names.join(', ');
   }],
-  ['pick the Administrator', async () => {
-    const options = await browser.$$($t('user-option'));
-    for (const o of options) {
-      if ((await o.getText()).trim() === 'Administrator') {
-        await o.click();
-        break;
-      }
-    }
-    await browser.$($t('bu-switcher')).waitForDisplayed();
+  ['the Administrator signs in with the demo PIN shown beside their name', async () => {
+    await signInAs('Administrator');
   }],
   ['the top bar says the calendar is pinned to FLEXDESK_TODAY', async () => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(TODAY ?? '')) throw new Error(`FLEXDESK_TODAY is ${TODAY} (run e2e/run.sh)`);
@@ -272,7 +275,7 @@ await steps([
   }],
   ['scan station data: a confirmed 3-unit order, matching assets, one of another SKU, one unavailable', async () => {
     const boot = await rpc('app.bootstrap', {});
-    const admin = boot.users.find((u) => u.name === 'Administrator');
+    const admin = boot.people.find((u) => u.name === 'Administrator');
     const buId = await browser.$($t('bu-switcher')).getValue();
     ctx = { userId: admin.id, buId };
     // The demo business loads behind the window on a first start: wait for laptops, customers

@@ -56,6 +56,9 @@ pub enum ErrorCode {
     /// FlexDesk: the database stayed locked by another writer past the wait (a long run on a
     /// hub); 503 with `Retry-After`, so a desk waits and sends again instead of filing a conflict.
     Busy,
+    /// FlexDesk: the caller's session is locked (the desk was idle, or its person locked it);
+    /// only unlocking with the PIN, or signing out, goes on.
+    SessionLocked,
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
 }
@@ -108,6 +111,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::RemoteUnavailable => "REMOTE_UNAVAILABLE",
             ErrorCode::Busy => "BUSY",
+            ErrorCode::SessionLocked => "SESSION_LOCKED",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
     }
@@ -116,7 +120,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            AuthRequired | InvalidToken => 401,
+            AuthRequired | InvalidToken | SessionLocked => 401,
             NoTenantAccess | InsufficientPermissions => 403,
             NotFound | AssetNotFound | VariantNotFound | OrderNotFound | CustomerNotFound
             | SubscriptionNotFound => 404,

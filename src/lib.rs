@@ -52,6 +52,8 @@ pub struct Core {
     pub sync_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Timeouts and retry pauses of sync (set by `serve`; the desk's "Sync now" uses them too).
     pub sync_options: std::sync::Arc<std::sync::RwLock<sync::engine::Options>>,
+    /// Who is signed in at this desk right now (in memory only).
+    pub sessions: std::sync::Arc<services::sessions::Sessions>,
     /// The local v1 server when started from the desk's settings.
     server: std::sync::Arc<tokio::sync::Mutex<Option<http::RunningServer>>>,
 }
@@ -63,6 +65,8 @@ impl Core {
         let db = Db::open(path).await?;
         let desk = services::users::ensure_desk(&db, clock.now()).await?;
         services::users::ensure_admin(&db, clock.now()).await?;
+        let sessions = services::sessions::Sessions::default();
+        sessions.set_lock_minutes(services::users::lock_minutes(&db).await?);
         Ok(Core {
             db,
             clock,
@@ -72,6 +76,7 @@ impl Core {
             sync_lock: Default::default(),
             sync_wake: Default::default(),
             sync_options: Default::default(),
+            sessions: std::sync::Arc::new(sessions),
             server: Default::default(),
         })
     }
@@ -86,12 +91,8 @@ impl Core {
 
     /// Start the local v1 API (from the desk's settings); returns its URL.
     pub async fn start_server(&self, addr: std::net::SocketAddr) -> Result<String> {
-        let opts = http::ServeOptions {
-            ui_dir: None,
-            rpc_token: (!addr.ip().is_loopback()).then(ids::secret_hex),
-            own_ids: false,
-        };
-        self.start_server_with(addr, opts).await
+        self.start_server_with(addr, http::ServeOptions::default())
+            .await
     }
 
     /// Start the local server with these options (the CLI's `serve` registers here too, so the

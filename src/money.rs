@@ -24,15 +24,33 @@ pub fn to_wire_value<T: Serialize>(value: &T) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
+/// The largest amount FlexDesk takes, in minor units (10^12: ten thousand million euros). Sums of
+/// many such amounts stay far inside `i64`.
+pub const MAX_MINOR: i64 = 1_000_000_000_000;
+
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
 
     pub fn from_minor(minor: i64, exponent: u32) -> Money {
         Money(Decimal::new(minor, exponent))
     }
-    /// Exact conversion to minor units; fails when the amount has more decimals than the currency.
+    /// Exact conversion to minor units; fails when the amount has more decimals than the currency,
+    /// or is larger (either way) than `MAX_MINOR` minor units.
     pub fn to_minor(self, exponent: u32) -> Result<i64> {
-        let scaled = self.0 * Decimal::from(10i64.pow(exponent));
+        let too_large = || {
+            Error::invalid(
+                "amount",
+                format!(
+                    "{} is too large: amounts go up to {}.",
+                    self.0,
+                    Decimal::new(MAX_MINOR, exponent)
+                ),
+            )
+        };
+        let scaled = self
+            .0
+            .checked_mul(Decimal::from(10i64.pow(exponent)))
+            .ok_or_else(too_large)?;
         if scaled.fract() != Decimal::ZERO {
             return Err(Error::invalid(
                 "amount",
@@ -44,7 +62,8 @@ impl Money {
         }
         scaled
             .to_i64()
-            .ok_or_else(|| Error::invalid("amount", "Amount is too large."))
+            .filter(|m| m.checked_abs().is_some_and(|a| a <= MAX_MINOR))
+            .ok_or_else(too_large)
     }
     /// Round half away from zero to the currency's minor unit: the one rounding rule of FlexDesk.
     pub fn round(self, exponent: u32) -> Money {
@@ -168,6 +187,22 @@ pub fn parse_percent(text: &str) -> Result<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amount_past_the_bound_is_a_clear_error_never_a_panic() {
+        let e = Money(Decimal::from_i128_with_scale(10i128.pow(27), 0))
+            .to_minor(2)
+            .unwrap_err();
+        assert!(e.details[0].message.contains("too large"), "{e:?}");
+        assert!(Money(Decimal::MAX).to_minor(2).is_err());
+        assert!(Money(Decimal::MIN).to_minor(2).is_err());
+        assert_eq!(
+            Money(Decimal::new(MAX_MINOR, 2)).to_minor(2).unwrap(),
+            MAX_MINOR
+        );
+        assert!(Money(Decimal::new(MAX_MINOR + 1, 2)).to_minor(2).is_err());
+        assert!(Money(Decimal::new(-MAX_MINOR - 1, 0)).to_minor(0).is_err());
+    }
 
     #[test]
     fn wire_form_is_a_number_and_ui_form_is_a_string() {

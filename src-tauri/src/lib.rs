@@ -1,8 +1,9 @@
 //! FlexDesk desktop shell: a Tauri window around the FlexDesk core. It opens the local database,
 //! loads the demo business into an empty one, and forwards every UI call through a single `rpc`
-//! command to `flexdesk::api::dispatch`. No business rule lives here.
+//! command to `flexdesk::api::dispatch`, with the session of whoever signed in at the window
+//! (held here in memory; the web page never sees its token). No business rule lives here.
 
-use flexdesk::api::RpcContext;
+use flexdesk::api::{Caller, RpcContext, SessionChange};
 use flexdesk::clock::SharedClock;
 use flexdesk::Core;
 use serde_json::Value;
@@ -16,12 +17,26 @@ pub const DB_ENV: &str = "FLEXDESK_DB";
 /// The core as the window sees it: not ready yet (`None`), opened, or failed to open.
 type CoreSlot = tokio::sync::watch::Receiver<Option<Result<Core, String>>>;
 
+/// The session token of the person signed in at this window.
+#[derive(Default)]
+struct WindowSession(std::sync::Mutex<Option<String>>);
+
+impl WindowSession {
+    fn token(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    fn set(&self, token: Option<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = token;
+    }
+}
+
 /// The one command the UI calls: `invoke('rpc', { command, ctx, payload })`. Calls made while the
 /// database is still opening wait for it.
 #[tauri::command]
 async fn rpc(
     slot: State<'_, CoreSlot>,
     shown: State<'_, StartScreenShown>,
+    session: State<'_, WindowSession>,
     command: String,
     ctx: RpcContext,
     payload: Value,
@@ -38,11 +53,18 @@ async fn rpc(
             None => unreachable!("waited for Some"),
         }
     };
-    let answer = flexdesk::api::dispatch(&core, &ctx, &command, payload).await;
+    let caller = Caller::new(session.token(), ctx);
+    let answer = flexdesk::api::dispatch(&core, &caller, &command, payload).await;
     if command == "app.shown" {
         shown.0.notify_one();
     }
-    answer
+    let answer = answer?;
+    match answer.session {
+        SessionChange::Same => {}
+        SessionChange::Started(token) => session.set(Some(token)),
+        SessionChange::Ended => session.set(None),
+    }
+    Ok(answer.value)
 }
 
 /// Open a saved document (a PDF from `documents.save`) in the desktop's viewer, where it can be
@@ -152,6 +174,7 @@ pub fn run() {
             let shown = Arc::new(tokio::sync::Notify::new());
             app.manage::<CoreSlot>(rx);
             app.manage(StartScreenShown(shown.clone()));
+            app.manage(WindowSession::default());
             tauri::async_runtime::spawn(open_core(path, tx, shown));
             Ok(())
         })

@@ -90,10 +90,14 @@ pub struct AssetUpdateReq {
 #[serde(rename_all = "camelCase")]
 pub struct Bootstrap {
     pub desk: crate::Desk,
-    pub users: Vec<users::User>,
+    /// The active people, as the start screen lists them.
+    pub people: Vec<users::StartPerson>,
+    /// No one can sign in yet: the first administrator chooses their PIN.
+    pub setup_needed: bool,
+    /// Idle minutes before the desk locks.
+    pub lock_minutes: u32,
     pub business_units: Vec<BusinessUnit>,
     pub version: String,
-    pub db_path: String,
     /// The demo business is still loading (first start); lists fill in over a few seconds.
     pub demo_loading: bool,
     /// The desk's clock as it answered (RFC 3339, UTC): the UI's "today" is the desk's, pinned or not.
@@ -124,10 +128,16 @@ pub async fn app_bootstrap(s: &Session<'_>, _: Empty) -> Result<Bootstrap> {
     let core = s.core;
     Ok(Bootstrap {
         desk: core.desk.clone(),
-        users: users::list(&core.db).await?,
-        business_units: bus::list(&core.db).await?,
+        people: users::start_list(&core.db).await?,
+        setup_needed: users::needs_setup(&core.db).await?,
+        lock_minutes: core.sessions.lock_minutes(),
+        // Business units (names, currencies) are for signed-in people only.
+        business_units: if s.user.is_some() {
+            bus::list(&core.db).await?
+        } else {
+            Vec::new()
+        },
         version: env!("CARGO_PKG_VERSION").into(),
-        db_path: core.path.display().to_string(),
         demo_loading: core.demo_loading.load(std::sync::atomic::Ordering::SeqCst),
         now: core.now_stamp(),
         pinned_to: core.clock.pinned_to().map(crate::services::day_text),
@@ -141,14 +151,6 @@ pub async fn app_shown(_: &Session<'_>, _: Empty) -> Result<Ack> {
         ok: true,
         message: "Noted.".into(),
     })
-}
-
-pub async fn users_list(s: &Session<'_>, _: Empty) -> Result<Vec<users::User>> {
-    users::list(&s.core.db).await
-}
-
-pub async fn users_create(s: &Session<'_>, r: users::NewUser) -> Result<users::User> {
-    users::create(&s.core.db, &s.actor()?, s.core.now(), r).await
 }
 
 pub async fn bu_list(s: &Session<'_>, _: Empty) -> Result<Vec<BusinessUnit>> {

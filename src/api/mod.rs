@@ -5,6 +5,7 @@
 mod documents;
 mod handlers;
 mod integrations;
+mod sessions;
 mod vocabulary;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -15,13 +16,45 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-/// Who is calling and for which business unit (the UI sends both with every call).
+/// Which business unit the UI works in, sent with every call. Who is calling is never sent: it
+/// comes from the caller's session, which the transport holds (`Caller`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct RpcContext {
-    pub user_id: Option<String>,
     pub bu_id: Option<String>,
+}
+
+/// A call as its transport received it: the session token the transport holds for this caller
+/// (the desktop shell in memory, the HTTP server from an HttpOnly cookie) and the business unit.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub token: Option<String>,
+    pub bu_id: Option<String>,
+}
+
+impl Caller {
+    pub fn new(token: Option<String>, ctx: RpcContext) -> Caller {
+        Caller {
+            token,
+            bu_id: ctx.bu_id,
+        }
+    }
+}
+
+/// What a call did to its caller's session: the transport keeps a new token or forgets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionChange {
+    Same,
+    Started(String),
+    Ended,
+}
+
+/// A command's answer and what it did to the session.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub value: Value,
+    pub session: SessionChange,
 }
 
 /// A resolved caller: the person (checked against the command's roles) and the business unit.
@@ -29,14 +62,14 @@ pub struct Session<'a> {
     pub core: &'a Core,
     pub user: Option<User>,
     pub bu: Option<BusinessUnit>,
+    /// The caller's session token, and whether that session is locked.
+    pub token: Option<String>,
+    pub locked: bool,
 }
 
 impl Session<'_> {
     pub fn ctx(&self) -> Result<Ctx> {
-        let user = self
-            .user
-            .as_ref()
-            .ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Choose who you are first."))?;
+        let user = self.user.as_ref().ok_or_else(sign_in_first)?;
         let bu = self.bu.clone().ok_or_else(|| {
             Error::new(ErrorCode::NoTenantAccess, "Choose a business unit first.")
         })?;
@@ -56,15 +89,24 @@ impl Session<'_> {
         self.user
             .as_ref()
             .map(User::actor)
-            .ok_or_else(|| Error::new(ErrorCode::AuthRequired, "Choose who you are first."))
+            .ok_or_else(sign_in_first)
     }
+    pub fn user(&self) -> Result<&User> {
+        self.user.as_ref().ok_or_else(sign_in_first)
+    }
+}
+
+fn sign_in_first() -> Error {
+    Error::new(ErrorCode::AuthRequired, "Sign in first.")
 }
 
 /// Who may run a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone, before a person is chosen (start-up screens).
+    /// Anyone, before signing in (the start screen's commands).
     Public,
+    /// A signed-in person, even while their session is locked (unlock, sign out).
+    Session,
     /// Any person at the desk.
     Anyone,
     /// Only these roles (admin is always allowed).
@@ -89,19 +131,20 @@ macro_rules! commands {
         pub const CHANGES: &[(&str, &[&str])] = &[ $( ($name, &[ $($($area),*)? ]) ),* ];
 
         /// Run one command for a caller. The payload is the command's request as JSON.
-        pub async fn dispatch(core: &Core, rpc: &RpcContext, command: &str, payload: Value) -> Result<Value> {
+        pub async fn dispatch(core: &Core, caller: &Caller, command: &str, payload: Value) -> Result<Answer> {
             let access = COMMANDS.iter().find(|(n, _)| *n == command).map(|(_, a)| *a)
                 .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("Unknown command '{command}'.")))?;
-            let session = open_session(core, rpc, access).await?;
+            let session = open_session(core, caller, access).await?;
             let payload = if payload.is_null() { Value::Object(Default::default()) } else { payload };
-            match command {
+            let value = match command {
                 $( $name => {
                     let req: $req = serde_json::from_value(payload).map_err(|e| Error::new(ErrorCode::ValidationError, format!("The request could not be read: {e}")))?;
                     let res: $res = $handler(&session, req).await?;
-                    Ok(serde_json::to_value(res)?)
+                    serde_json::to_value(res)?
                 } )*
                 _ => unreachable!("listed in COMMANDS"),
-            }
+            };
+            Ok(sessions::answer(command, value))
         }
 
         /// TypeScript: the `Commands` map and every type it names, into `dir`.
@@ -124,11 +167,12 @@ macro_rules! commands {
             out.push_str("\nexport interface Commands {\n");
             $( out.push_str(&format!("  \"{}\": {{ req: {}; res: {} }};\n", $name, <$req as TS>::name(&cfg), <$res as TS>::name(&cfg))); )*
             out.push_str("}\n\nexport type CommandName = keyof Commands;\n");
-            out.push_str("\n/** Who may run each command: \"public\" (no one chosen yet), \"anyone\" at the desk, or these roles. */\n");
-            out.push_str("export const COMMAND_ACCESS: Record<CommandName, \"public\" | \"anyone\" | readonly string[]> = {\n");
+            out.push_str("\n/** Who may run each command: \"public\" (before signing in), \"session\" (signed in, even locked), \"anyone\" signed in, or these roles. */\n");
+            out.push_str("export const COMMAND_ACCESS: Record<CommandName, \"public\" | \"session\" | \"anyone\" | readonly string[]> = {\n");
             for (name, access) in COMMANDS {
                 let a = match access {
                     Access::Public => "\"public\"".to_string(),
+                    Access::Session => "\"session\"".to_string(),
                     Access::Anyone => "\"anyone\"".to_string(),
                     Access::Roles(r) => format!("[{}]", std::iter::once("admin").chain(r.iter().copied()).map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")),
                 };
@@ -194,55 +238,60 @@ fn collect_imports<T: TS + ?Sized + 'static>(
     T::visit_generics(&mut Visit(cfg, into));
 }
 
-async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> Result<Session<'a>> {
-    let user = match rpc.user_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(id) => {
-            let u = crate::services::users::get(&core.db, id)
-                .await
-                .map_err(|_| {
-                    Error::new(
-                        ErrorCode::AuthRequired,
-                        "That person is not known at this desk; choose again.",
-                    )
-                })?;
-            if !u.active {
-                return Err(Error::new(
-                    ErrorCode::AuthRequired,
-                    format!("{} is no longer active at this desk.", u.name),
-                ));
-            }
-            Some(u)
-        }
-        None => None,
+async fn open_session<'a>(core: &'a Core, caller: &Caller, access: Access) -> Result<Session<'a>> {
+    use crate::services::sessions::Standing;
+    let token = caller.token.clone().filter(|t| !t.is_empty());
+    let standing = match token.as_deref() {
+        Some(t) => core.sessions.standing(t, core.now()),
+        None => Standing::Unknown,
     };
-    match (access, &user) {
-        (Access::Public, _) => {}
-        (_, None) => {
+    let (user_id, locked) = match (&standing, access) {
+        (Standing::Open(id), _) => (Some(id.clone()), false),
+        (Standing::Locked(id), Access::Public | Access::Session) => (Some(id.clone()), true),
+        (Standing::Locked(_), _) => {
             return Err(Error::new(
-                ErrorCode::AuthRequired,
-                "Choose who you are first.",
+                ErrorCode::SessionLocked,
+                "The desk is locked; enter your PIN to go on.",
             ))
         }
-        (Access::Anyone, Some(_)) => {}
-        (Access::Roles(roles), Some(u)) => {
-            if u.role != "admin" && !roles.contains(&u.role.as_str()) {
-                return Err(Error::new(
-                    ErrorCode::InsufficientPermissions,
-                    format!(
-                        "{} works as {}; this needs {}.",
-                        u.name,
-                        u.role,
-                        std::iter::once("admin")
-                            .chain(roles.iter().copied())
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    ),
-                ));
+        (Standing::Unknown, Access::Public) => (None, false),
+        (Standing::Unknown, _) => return Err(sign_in_first()),
+    };
+    let user = match user_id {
+        Some(id) => match crate::services::users::get(&core.db, &id).await {
+            Ok(u) if u.active => Some(u),
+            _ => {
+                core.sessions.end_person(&id);
+                if access == Access::Public {
+                    None
+                } else {
+                    return Err(Error::new(
+                        ErrorCode::AuthRequired,
+                        "That person no longer works at this desk; sign in again.",
+                    ));
+                }
             }
+        },
+        None => None,
+    };
+    if let (Access::Roles(roles), Some(u)) = (access, &user) {
+        if u.role != "admin" && !roles.contains(&u.role.as_str()) {
+            return Err(Error::new(
+                ErrorCode::InsufficientPermissions,
+                format!(
+                    "{} works as {}; this needs {}.",
+                    u.name,
+                    u.role,
+                    std::iter::once("admin")
+                        .chain(roles.iter().copied())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            ));
         }
     }
-    let bu = match rpc.bu_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(id) => Some(
+    let bu = match caller.bu_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) if user.is_some() => Some(
             crate::services::business_units::get(&core.db, id)
                 .await
                 .map_err(|_| {
@@ -252,9 +301,15 @@ async fn open_session<'a>(core: &'a Core, rpc: &RpcContext, access: Access) -> R
                     )
                 })?,
         ),
-        None => None,
+        _ => None,
     };
-    Ok(Session { core, user, bu })
+    Ok(Session {
+        core,
+        user,
+        bu,
+        token,
+        locked,
+    })
 }
 
 use crate::services::{
@@ -264,12 +319,23 @@ use crate::services::{
 pub use documents::*;
 pub use handlers::*;
 pub use integrations::*;
+pub use sessions::*;
 
 commands! {
     "app.bootstrap" => app_bootstrap(Empty) -> Bootstrap, Access::Public;
     "app.shown" => app_shown(Empty) -> Ack, Access::Public;
-    "users.list" => users_list(Empty) -> Vec<users::User>, Access::Public;
-    "users.create" => users_create(users::NewUser) -> users::User, ADMIN, ["users"];
+    "session.current" => session_current(Empty) -> CurrentSession, Access::Public;
+    "session.signIn" => session_sign_in(SignInReq) -> SignedIn, Access::Public, ["*"];
+    "session.setup" => session_setup(SetupReq) -> SignedIn, Access::Public, ["*"];
+    "session.lock" => session_lock(Empty) -> Ack, Access::Session;
+    "session.unlock" => session_unlock(UnlockReq) -> users::User, Access::Session;
+    "session.signOut" => session_sign_out(Empty) -> Ack, Access::Public;
+    "session.changeSecret" => session_change_secret(ChangeSecretReq) -> users::User, Access::Anyone, ["users", "timeline"];
+    "users.list" => users_list(Empty) -> Vec<users::User>, Access::Anyone;
+    "users.create" => users_create(users::NewUser) -> users::User, ADMIN, ["users", "timeline"];
+    "users.update" => users_update(UserUpdateReq) -> users::User, ADMIN, ["users", "timeline"];
+    "users.setSecret" => users_set_secret(SetSecretReq) -> users::User, ADMIN, ["users", "timeline"];
+    "desk.setLockMinutes" => desk_set_lock_minutes(LockMinutesReq) -> LockMinutes, ADMIN, ["app"];
     "bu.list" => bu_list(Empty) -> Vec<BusinessUnit>, Access::Anyone;
     "bu.get" => bu_get(Empty) -> BusinessUnit, Access::Anyone;
     "bu.create" => bu_create(bus::NewBusinessUnit) -> BusinessUnit, ADMIN, ["bu"];

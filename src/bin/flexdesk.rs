@@ -64,6 +64,10 @@ enum Command {
         /// FlexPortal's cloud does (to try desks against such a remote).
         #[arg(long)]
         own_ids: bool,
+        /// A name this server answers to besides localhost and IP addresses (a hub's LAN name,
+        /// e.g. `hub.shop.lan`); repeat for several. Other names are refused on /rpc and the UI.
+        #[arg(long = "host-name")]
+        host_names: Vec<String>,
     },
     /// A business unit's sync remote (a FlexDesk hub's or FlexPortal's v1 API).
     Remote {
@@ -446,6 +450,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             sync_timeout_ms,
             full_read_pages,
             own_ids,
+            host_names,
         } => {
             let core = open(&cli.db).await?;
             if demo {
@@ -457,13 +462,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     format!("'{listen}' is not an address such as 127.0.0.1:8787."),
                 )
             })?;
-            let token = (!addr.ip().is_loopback()).then(flexdesk::ids::secret_hex);
             let url = core
                 .start_server_with(
                     addr,
                     flexdesk::http::ServeOptions {
                         ui_dir: ui,
-                        rpc_token: token.clone(),
+                        host_names,
                         own_ids,
                     },
                 )
@@ -472,9 +476,6 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 "FlexDesk serves the v1 API at {url}/v1 (database {}).",
                 core.path.display()
             );
-            if let Some(t) = token {
-                eprintln!("The desk UI over the network needs this token: {t}");
-            }
             println!("{url}");
             core.spawn_daily_run();
             core.spawn_webhook_sender(flexdesk::webhooks::Policy {

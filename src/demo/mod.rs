@@ -9,6 +9,7 @@ use crate::domain::serial::imei_with_check_digit;
 use crate::domain::settings::{BuSettings, Seller};
 use crate::domain::status::{CustomerType, Role};
 use crate::error::Result;
+use crate::services::signin::{self, SetBy};
 use crate::services::{
     assets, billing, business_units, catalog, customers, invoices, orders, payments,
     subscriptions as subs, users, BusinessUnit, Ctx,
@@ -26,6 +27,9 @@ mod data;
 use business::*;
 pub use data::Rng;
 use data::*;
+
+/// The PINs of the demo's Administrator, warehouse, counter and accounts people.
+pub const DEMO_PINS: [&str; 4] = ["1111", "2222", "3333", "4444"];
 
 /// Load the demo business if the database has no business unit yet. Returns whether it did.
 pub async fn seed_if_empty(core: &Core) -> Result<bool> {
@@ -60,21 +64,33 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
         ("Chris Counter", Role::Counter),
         ("Alex Accounts", Role::Accountant),
     ];
+    // The demo's people sign in with these PINs, shown on a demo database's start screen.
+    if admin.secret_kind.is_none() {
+        signin::set_secret(
+            &core.db,
+            &admin.actor(),
+            now,
+            &admin.id,
+            DEMO_PINS[0],
+            SetBy::Demo,
+        )
+        .await?;
+    }
     let mut staff = Vec::new();
-    for (name, role) in people {
-        staff.push(
-            users::create(
-                &core.db,
-                &admin.actor(),
-                now,
-                users::NewUser {
-                    name: name.into(),
-                    role,
-                },
-            )
-            .await?
-            .actor(),
-        );
+    for ((name, role), pin) in people.into_iter().zip(&DEMO_PINS[1..]) {
+        let user = users::create(
+            &core.db,
+            &admin.actor(),
+            now,
+            users::NewUser {
+                name: name.into(),
+                role,
+                secret: None,
+            },
+        )
+        .await?;
+        signin::set_secret(&core.db, &admin.actor(), now, &user.id, pin, SetBy::Demo).await?;
+        staff.push(user.actor());
     }
     let (warehouse, counter) = (staff[0].clone(), staff[1].clone());
     let nl = business_units::create(

@@ -8,6 +8,7 @@ pub mod limits;
 pub mod locale;
 pub mod pricing;
 pub mod schedule;
+pub mod secret;
 pub mod serial;
 pub mod settings;
 pub mod status;

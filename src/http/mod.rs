@@ -3,6 +3,7 @@
 //! document (`/v1/openapi.json`), and optionally the built UI itself (`/`).
 
 mod rpc;
+mod same_site;
 mod v1;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -21,8 +22,9 @@ pub const OPENAPI: &str = include_str!("../../openapi/flexdesk-v1.json");
 pub struct ServeOptions {
     /// Serve the built desk UI from this folder at `/`.
     pub ui_dir: Option<PathBuf>,
-    /// Require `Authorization: Bearer <token>` on `/rpc` (set whenever the server listens beyond loopback).
-    pub rpc_token: Option<String>,
+    /// Names (besides `localhost` and IP addresses) this server answers to on `/rpc` and the UI,
+    /// e.g. `hub.shop.lan`: the `Host` check refuses every other name (DNS rebinding).
+    pub host_names: Vec<String>,
     /// Mint ids for what v1 callers create, ignoring the ids they send (as FlexPortal's cloud
     /// does), so a desk can be tried against a remote that assigns its own.
     pub own_ids: bool,
@@ -31,8 +33,9 @@ pub struct ServeOptions {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub core: Core,
-    pub rpc_token: Option<String>,
     pub own_ids: bool,
+    /// What `Host` may say on `/rpc` and the UI, and the session cookie's name.
+    pub site: std::sync::Arc<same_site::Site>,
 }
 
 /// An error as FlexPortal sends it: `{"error": {"code", "message", "details"?}}` with its status.
@@ -115,27 +118,32 @@ async fn idempotent(
     next.run(req).await
 }
 
-pub fn router(core: Core, opts: &ServeOptions) -> Router {
+/// The server's routes for a server listening on `port`.
+pub fn router(core: Core, port: u16, opts: &ServeOptions) -> Router {
     let state = AppState {
         core,
-        rpc_token: opts.rpc_token.clone(),
         own_ids: opts.own_ids,
+        site: std::sync::Arc::new(same_site::Site::new(port, &opts.host_names)),
     };
+    let guard = axum::middleware::from_fn_with_state(state.clone(), same_site::guard);
     let mut app = Router::new()
         .merge(v1::routes().layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotent,
         )))
-        .merge(rpc::routes())
+        .merge(rpc::routes().layer(guard.clone()))
         .route("/v1/openapi.json", axum::routing::get(openapi))
         .route("/health", axum::routing::get(|| async { "ok" }))
         .with_state(state);
     if let Some(dir) = &opts.ui_dir {
         let index = dir.join("index.html");
-        app = app.fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .fallback(tower_http::services::ServeFile::new(index)),
-        );
+        let ui = Router::new()
+            .fallback_service(
+                tower_http::services::ServeDir::new(dir)
+                    .fallback(tower_http::services::ServeFile::new(index)),
+            )
+            .layer(guard);
+        app = app.fallback_service(ui);
     } else {
         app = app
             .fallback(|| async { ApiError(Error::new(ErrorCode::NotFound, "No such endpoint.")) });
@@ -181,7 +189,7 @@ pub async fn start(core: Core, addr: SocketAddr, opts: ServeOptions) -> Result<R
     let addr = listener
         .local_addr()
         .map_err(|e| Error::internal(e.to_string()))?;
-    let app = router(core, &opts);
+    let app = router(core, addr.port(), &opts);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)

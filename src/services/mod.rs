@@ -18,6 +18,8 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod runs;
+pub mod sessions;
+pub mod signin;
 pub mod subscriptions;
 pub mod timeline;
 pub mod users;

@@ -588,10 +588,11 @@ async fn the_server_publishes_its_openapi_document_and_serves_the_command_table(
         .await
         .unwrap();
     assert!(doc["paths"]["/v1/orders/{orderId}/confirm"]["post"].is_object());
+    let (cookie, _) = crate::support::http_sign_in(&api.http, &api.server.url()).await;
     let resp = api
         .http
         .post(format!("{}/rpc/orders.list", api.server.url()))
-        .header("X-FlexDesk-User", &api.t.admin.id)
+        .header("Cookie", &cookie)
         .header("X-FlexDesk-BU", &api.t.bu.id)
         .json(&json!({}))
         .send()

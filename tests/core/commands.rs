@@ -1,46 +1,67 @@
 //! The command table as the desk UI uses it: roles, business-unit context, request parsing.
 
 use crate::support::TestCore;
-use flexdesk::api::{dispatch, RpcContext, CHANGES, COMMANDS};
+use flexdesk::api::{Caller, CHANGES, COMMANDS};
 use flexdesk::domain::status::Role;
 use flexdesk::services::users;
 use flexdesk::ErrorCode;
 use serde_json::json;
 
-fn ctx(user: &str, bu: &str) -> RpcContext {
-    RpcContext {
-        user_id: Some(user.into()),
+/// A call as a signed-in person makes it (a session started in process, as a sign-in would).
+fn as_person(t: &TestCore, user: &str, bu: &str) -> Caller {
+    Caller {
+        token: Some(t.core.sessions.start(user, t.clock_now())),
         bu_id: Some(bu.into()),
     }
+}
+
+async fn dispatch(
+    core: &flexdesk::Core,
+    caller: &Caller,
+    command: &str,
+    payload: serde_json::Value,
+) -> flexdesk::error::Result<serde_json::Value> {
+    flexdesk::api::dispatch(core, caller, command, payload)
+        .await
+        .map(|a| a.value)
 }
 
 #[tokio::test]
 async fn bootstrap_needs_nobody_and_lists_people_and_business_units() {
     let t = TestCore::new().await;
+    let b = dispatch(&t.core, &Caller::default(), "app.bootstrap", json!(null))
+        .await
+        .unwrap();
+    assert_eq!(b["desk"]["code"], t.core.desk.code);
+    assert_eq!(b["people"][0]["name"], "Administrator");
+    assert_eq!(
+        b["businessUnits"],
+        json!([]),
+        "business units are for signed-in people"
+    );
     let b = dispatch(
         &t.core,
-        &RpcContext::default(),
+        &as_person(&t, &t.admin.id, &t.bu.id),
         "app.bootstrap",
         json!(null),
     )
     .await
     .unwrap();
-    assert_eq!(b["desk"]["code"], t.core.desk.code);
-    assert_eq!(b["users"][0]["name"], "Administrator");
     assert_eq!(b["businessUnits"][0]["currency"], "EUR");
     assert_eq!(
         b["businessUnits"][0]["settings"]["taxRate"], "21",
         "decimals travel as strings to the desk"
     );
+    assert!(b.get("dbPath").is_none(), "no file paths to callers");
 }
 
 #[tokio::test]
-async fn every_other_command_needs_a_known_person() {
+async fn every_other_command_needs_a_signed_in_person() {
     let t = TestCore::new().await;
     let e = dispatch(
         &t.core,
-        &RpcContext {
-            user_id: None,
+        &Caller {
+            token: None,
             bu_id: Some(t.bu.id.clone()),
         },
         "orders.list",
@@ -51,7 +72,7 @@ async fn every_other_command_needs_a_known_person() {
     assert_eq!(e.code, ErrorCode::AuthRequired);
     let e = dispatch(
         &t.core,
-        &ctx("usr_ghost", &t.bu.id),
+        &as_person(&t, "usr_ghost", &t.bu.id),
         "orders.list",
         json!({}),
     )
@@ -60,7 +81,7 @@ async fn every_other_command_needs_a_known_person() {
     assert_eq!(e.code, ErrorCode::AuthRequired);
     let e = dispatch(
         &t.core,
-        &ctx(&t.admin.id, "bu_ghost"),
+        &as_person(&t, &t.admin.id, "bu_ghost"),
         "orders.list",
         json!({}),
     )
@@ -69,7 +90,7 @@ async fn every_other_command_needs_a_known_person() {
     assert_eq!(e.code, ErrorCode::NoTenantAccess);
     let e = dispatch(
         &t.core,
-        &ctx(&t.admin.id, &t.bu.id),
+        &as_person(&t, &t.admin.id, &t.bu.id),
         "orders.explode",
         json!({}),
     )
@@ -89,6 +110,7 @@ async fn roles_decide_who_may_run_a_command() {
         users::NewUser {
             name: "Sam".into(),
             role: Role::Warehouse,
+            secret: None,
         },
     )
     .await
@@ -100,6 +122,7 @@ async fn roles_decide_who_may_run_a_command() {
         users::NewUser {
             name: "Chris".into(),
             role: Role::Counter,
+            secret: None,
         },
     )
     .await
@@ -107,7 +130,7 @@ async fn roles_decide_who_may_run_a_command() {
     let asset = json!({"serialNumber": "SN-1", "sku": "LAP-1"});
     let e = dispatch(
         &t.core,
-        &ctx(&chris.id, &t.bu.id),
+        &as_person(&t, &chris.id, &t.bu.id),
         "assets.create",
         asset.clone(),
     )
@@ -115,27 +138,37 @@ async fn roles_decide_who_may_run_a_command() {
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::InsufficientPermissions);
     assert!(e.message.contains("warehouse"), "{}", e.message);
-    dispatch(&t.core, &ctx(&sam.id, &t.bu.id), "assets.create", asset)
-        .await
-        .unwrap();
+    dispatch(
+        &t.core,
+        &as_person(&t, &sam.id, &t.bu.id),
+        "assets.create",
+        asset,
+    )
+    .await
+    .unwrap();
     let order = json!({"customer": {"email": "e@x.example", "firstName": "E", "lastName": "X"}, "billingAddress": crate::support::address(), "items": [{"sku": "LAP-1", "quantity": 1}]});
     let e = dispatch(
         &t.core,
-        &ctx(&sam.id, &t.bu.id),
+        &as_person(&t, &sam.id, &t.bu.id),
         "orders.create",
         order.clone(),
     )
     .await
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::InsufficientPermissions);
-    let placed = dispatch(&t.core, &ctx(&chris.id, &t.bu.id), "orders.create", order)
-        .await
-        .unwrap();
+    let placed = dispatch(
+        &t.core,
+        &as_person(&t, &chris.id, &t.bu.id),
+        "orders.create",
+        order,
+    )
+    .await
+    .unwrap();
     assert_eq!(placed["order"]["createdBy"], "Chris");
     assert_eq!(placed["order"]["totals"]["subtotal"], "89.00");
     let e = dispatch(
         &t.core,
-        &ctx(&chris.id, &t.bu.id),
+        &as_person(&t, &chris.id, &t.bu.id),
         "keys.create",
         json!({"name": "x"}),
     )
@@ -143,9 +176,14 @@ async fn roles_decide_who_may_run_a_command() {
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::InsufficientPermissions);
     // Reads are open to every role.
-    dispatch(&t.core, &ctx(&sam.id, &t.bu.id), "orders.list", json!({}))
-        .await
-        .unwrap();
+    dispatch(
+        &t.core,
+        &as_person(&t, &sam.id, &t.bu.id),
+        "orders.list",
+        json!({}),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -153,7 +191,7 @@ async fn a_malformed_request_is_a_validation_error_that_changes_nothing() {
     let t = TestCore::new().await;
     let e = dispatch(
         &t.core,
-        &ctx(&t.admin.id, &t.bu.id),
+        &as_person(&t, &t.admin.id, &t.bu.id),
         "orders.confirm",
         json!({"nope": 1}),
     )
@@ -162,7 +200,7 @@ async fn a_malformed_request_is_a_validation_error_that_changes_nothing() {
     assert_eq!(e.code, ErrorCode::ValidationError);
     let e = dispatch(
         &t.core,
-        &ctx(&t.admin.id, &t.bu.id),
+        &as_person(&t, &t.admin.id, &t.bu.id),
         "assets.create",
         json!({"serialNumber": 5}),
     )
@@ -237,6 +275,10 @@ fn every_write_declares_the_areas_it_changes() {
         "getProduct",
         "listVariants",
         "listCategories",
+        "current",
+        "lock",
+        "unlock",
+        "signOut",
     ];
     assert_eq!(CHANGES.len(), COMMANDS.len());
     for (name, changes) in CHANGES {

@@ -328,6 +328,7 @@ async fn people_have_roles_and_their_actions_carry_their_name() {
         users::NewUser {
             name: "Sam".into(),
             role: Role::Warehouse,
+            secret: None,
         },
     )
     .await
@@ -340,7 +341,8 @@ async fn people_have_roles_and_their_actions_carry_their_name() {
             t.clock_now(),
             users::NewUser {
                 name: " ".into(),
-                role: Role::Counter
+                role: Role::Counter,
+                secret: None,
             }
         )
         .await,

@@ -272,15 +272,16 @@ async fn quotes_state_vat_what_stays_due_and_may_look_ahead() {
     // The quote's PDF says the same.
     let doc = flexdesk::api::dispatch(
         &t.core,
-        &flexdesk::api::RpcContext {
-            user_id: Some(t.admin.id.clone()),
+        &flexdesk::api::Caller {
+            token: Some(t.core.sessions.start(&t.admin.id, t.clock_now())),
             bu_id: Some(t.bu.id.clone()),
         },
         "documents.quote",
         json!({"rentalId": r.rental_id, "kind": "buyout"}),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .value;
     let bytes = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
         doc["base64"].as_str().unwrap(),

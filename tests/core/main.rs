@@ -20,6 +20,7 @@ mod orders;
 mod payments;
 mod pdf;
 mod runs;
+mod signin;
 mod standin;
 mod structure;
 mod subscriptions;

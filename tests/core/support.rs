@@ -257,3 +257,52 @@ impl TestCore {
         );
     }
 }
+
+/// The PIN tests give a desk's first administrator when they sign in over HTTP.
+pub const ADMIN_PIN: &str = "2468";
+
+/// Sign in to a desk server over HTTP as its first administrator, the way the start screen does:
+/// a new desk's setup (choosing the PIN) or, once set up, a sign-in with that PIN. Returns the
+/// `Cookie` header the server's answer set, and the person.
+pub async fn http_sign_in(http: &reqwest::Client, url: &str) -> (String, serde_json::Value) {
+    let post = |cmd: &str, body: serde_json::Value| {
+        http.post(format!("{url}/rpc/{cmd}")).json(&body).send()
+    };
+    let boot: serde_json::Value = post("app.bootstrap", json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = if boot["setupNeeded"] == true {
+        post("session.setup", json!({ "secret": ADMIN_PIN })).await
+    } else {
+        let admin = boot["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["role"] == "admin")
+            .unwrap()["id"]
+            .clone();
+        post(
+            "session.signIn",
+            json!({ "userId": admin, "secret": ADMIN_PIN }),
+        )
+        .await
+    }
+    .unwrap();
+    let cookie = resp
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        status.is_success() && !cookie.is_empty(),
+        "sign-in: {status} {body}"
+    );
+    (cookie, body["user"].clone())
+}

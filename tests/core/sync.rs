@@ -34,6 +34,8 @@ pub struct Node {
     pub bu: String,
     pub key: String,
     pub admin: String,
+    /// The session cookie of the administrator signed in over HTTP.
+    cookie: std::sync::Mutex<String>,
     pub url: String,
     pub listen: String,
     child: Option<Child>,
@@ -88,6 +90,7 @@ impl Node {
             bu,
             key,
             admin: String::new(),
+            cookie: Default::default(),
             url: String::new(),
             listen: listen.to_string(),
             child: None,
@@ -96,17 +99,23 @@ impl Node {
             extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         n.start();
-        let users: Value = n.rpc("users.list", json!({})).await;
-        n.admin = users
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["role"] == "admin")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        n.sign_in().await;
         n
+    }
+
+    /// Sign in as the first administrator (a restarted server has forgotten its sessions).
+    pub async fn sign_in(&mut self) {
+        self.admin = self.fresh_session().await;
+    }
+
+    async fn fresh_session(&self) -> String {
+        let (cookie, user) = crate::support::http_sign_in(&self.http, &self.url).await;
+        *self.cookie.lock().unwrap() = cookie;
+        user["id"].as_str().unwrap().to_string()
+    }
+
+    pub fn cookie(&self) -> String {
+        self.cookie.lock().unwrap().clone()
     }
 
     fn env(&self) -> Vec<(&'static str, String)> {
@@ -178,15 +187,20 @@ impl Node {
     }
 
     pub async fn rpc_raw(&self, command: &str, body: Value) -> (bool, Value) {
-        let r = self
-            .http
-            .post(format!("{}/rpc/{command}", self.url))
-            .header("X-FlexDesk-User", &self.admin)
-            .header("X-FlexDesk-BU", &self.bu)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let send = || {
+            self.http
+                .post(format!("{}/rpc/{command}", self.url))
+                .header("Cookie", self.cookie())
+                .header("X-FlexDesk-BU", &self.bu)
+                .json(&body)
+                .send()
+        };
+        let mut r = send().await.unwrap();
+        if r.status() == reqwest::StatusCode::UNAUTHORIZED {
+            // The server was restarted: its sessions are gone.
+            self.fresh_session().await;
+            r = send().await.unwrap();
+        }
         let status = r.status();
         (status.is_success(), r.json().await.unwrap())
     }
@@ -836,11 +850,11 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     assert_eq!(st, 201, "{v}");
     let http = reqwest::Client::new();
     let sync_url = format!("{}/rpc/sync.now", c.url);
-    let (admin, bu) = (c.admin.clone(), c.bu.clone());
+    let (cookie, bu) = (c.cookie(), c.bu.clone());
     let in_flight = tokio::spawn(async move {
         let _ = http
             .post(sync_url)
-            .header("X-FlexDesk-User", admin)
+            .header("Cookie", cookie)
             .header("X-FlexDesk-BU", bu)
             .json(&json!({}))
             .send()

@@ -436,27 +436,10 @@ async fn no_event_is_lost_when_the_server_is_killed_before_the_receiver_comes_up
 
     let (mut first, url) = serve(&db);
     let http = reqwest::Client::new();
-    let users: Value = http
-        .post(format!("{url}/rpc/users.list"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["role"] == "admin")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (cookie, _) = crate::support::http_sign_in(&http, &url).await;
     let saved = http
         .post(format!("{url}/rpc/webhooks.save"))
-        .header("X-FlexDesk-User", &admin)
+        .header("Cookie", &cookie)
         .header("X-FlexDesk-BU", &bu)
         .json(&json!({"url": hook_url, "events": ["*"]}))
         .send()

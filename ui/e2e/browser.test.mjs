@@ -18,6 +18,7 @@ import { figures } from "./scenarios/figures.mjs";
 import { sync } from "./scenarios/sync.mjs";
 import { layout } from "./scenarios/layout.mjs";
 import { lists } from "./scenarios/lists.mjs";
+import { signin } from "./scenarios/signin.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
@@ -30,6 +31,7 @@ async function main() {
   await sync(t);
   await lists(t);
   await layout(t);
+  await signin(t);
 
   await step("no uncaught page errors", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));

@@ -213,15 +213,48 @@ export async function stop(child) {
   await gone;
 }
 
-/** A command straight to the core, for picking test data. */
+/** Session cookies of the people the tests act as over `rpc` (server and person → cookie). */
+const sessions = new Map();
+
+/** Sign in over HTTP as `userId` with the PIN the demo's start screen shows for them. */
+async function sessionCookie(base, userId) {
+  const key = `${base} ${userId}`;
+  if (sessions.has(key)) return sessions.get(key);
+  const post = (cmd, body) => fetch(`${base}/rpc/${cmd}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const boot = await (await post("app.bootstrap", {})).json();
+  const person = boot.people.find((p) => p.id === userId);
+  if (!person?.demoPin) throw new Error(`no demo PIN for ${userId}: ${JSON.stringify(boot.people)}`);
+  const res = await post("session.signIn", { userId, secret: person.demoPin });
+  if (!res.ok) throw new Error(`session.signIn: ${await res.text()}`);
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
+  sessions.set(key, cookie);
+  return cookie;
+}
+
+/** A command straight to the core, for picking test data: as `ctx.userId` (signed in with their PIN) in `ctx.buId`. */
 export async function rpc(base, command, payload, ctx = {}) {
-  const headers = { "Content-Type": "application/json" };
-  if (ctx.userId) headers["X-FlexDesk-User"] = ctx.userId;
-  if (ctx.buId) headers["X-FlexDesk-BU"] = ctx.buId;
-  const res = await fetch(`${base}/rpc/${command}`, { method: "POST", headers, body: JSON.stringify(payload ?? {}) });
+  const send = async () => {
+    const headers = { "Content-Type": "application/json" };
+    if (ctx.userId) headers.Cookie = await sessionCookie(base, ctx.userId);
+    if (ctx.buId) headers["X-FlexDesk-BU"] = ctx.buId;
+    return fetch(`${base}/rpc/${command}`, { method: "POST", headers, body: JSON.stringify(payload ?? {}) });
+  };
+  let res = await send();
+  if (res.status === 401 && ctx.userId) {
+    // The server restarted (or the session locked): sign in again.
+    sessions.delete(`${base} ${ctx.userId}`);
+    res = await send();
+  }
   const body = await res.json();
   if (!res.ok) throw new Error(`${command}: ${JSON.stringify(body)}`);
   return body;
+}
+
+/** The desk's bootstrap as its Administrator reads it (signed in: with the business units). */
+export async function adminBoot(base) {
+  const open = await rpc(base, "app.bootstrap", {});
+  const admin = open.people.find((p) => p.name === "Administrator");
+  return rpc(base, "app.bootstrap", {}, { userId: admin.id });
 }
 
 /** Chromium with a fresh profile each run (Playwright passes it to Chromium as --user-data-dir). */
@@ -246,11 +279,20 @@ export async function launchBrowser() {
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
 }
 
-/** Switch user at the top bar to the named person. */
+/** On the start screen: pick the named person and type the PIN the demo shows beside them. */
+export async function signInAs(name) {
+  const row = tid("user-picker").locator("li").filter({ has: tid("user-option").filter({ hasText: new RegExp(`^${name}$`) }) });
+  const pin = (await row.getByTestId("demo-pin").locator(".mono").innerText()).trim();
+  await row.getByTestId("user-option").click();
+  await tid("pin-input").fill(pin);
+  await tid("pin-input").press("Enter");
+  await tid("bu-switcher").waitFor();
+}
+
+/** Switch user at the top bar to the named person (signing out, then in with their PIN). */
 export async function become(name) {
   await tid("switch-user").click();
-  await tid("user-option").filter({ hasText: new RegExp(`^${name}$`) }).click();
-  await tid("bu-switcher").waitFor();
+  await signInAs(name);
 }
 
 /** A keyboard-wedge scan: the characters and Enter, with nothing focused by the test. */

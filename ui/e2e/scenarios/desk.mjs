@@ -3,7 +3,7 @@
 // action, what each role is offered, and the keyboard at the counter.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { TODAY, assert, become, bin, chromePath, dist, launchBrowser, noErrorBanner, page, rpc, scannerBurst, shot, startServer, step, tid, uniq } from "../harness.mjs";
+import { TODAY, adminBoot, assert, become, bin, chromePath, dist, launchBrowser, noErrorBanner, page, rpc, scannerBurst, shot, signInAs, startServer, step, tid, uniq } from "../harness.mjs";
 
 /** Fills `t` with what later scenarios use: the server's URL, the demo data and the unit, customer and variants picked. */
 export async function desk(t) {
@@ -22,13 +22,13 @@ export async function desk(t) {
 
   await step("server starts with demo data and prints its URL", async () => {
     base = await startServer();
-    boot = await rpc(base, "app.bootstrap", {});
+    boot = await adminBoot(base);
     assert(boot.businessUnits.length >= 2, `expected two demo business units, got ${boot.businessUnits.length}`);
-    assert(boot.users.some((u) => u.name === "Administrator"), "no Administrator user");
+    assert(boot.people.some((u) => u.name === "Administrator"), "no Administrator user");
   });
 
   await step("test data: a customer, an orderable variant and a laptop SKU in the second business unit", async () => {
-    const admin = boot.users.find((u) => u.name === "Administrator");
+    const admin = boot.people.find((u) => u.name === "Administrator");
     target = boot.businessUnits[1];
     const ctx = { userId: admin.id, buId: target.id };
     const cs = await rpc(base, "customers.list", { status: "active", limit: "20" }, ctx);
@@ -42,12 +42,12 @@ export async function desk(t) {
 
   await launchBrowser();
 
-  await step("start screen lists people; picking Administrator opens the desk", async () => {
+  await step("start screen lists people with the demo's PINs; Administrator signs in with theirs", async () => {
     await page.goto(base + "/");
     await tid("user-picker").waitFor();
+    await tid("demo-pins-note").waitFor();
     await shot("01-user-picker");
-    await tid("user-option").filter({ hasText: /^Administrator$/ }).click();
-    await tid("bu-switcher").waitFor();
+    await signInAs("Administrator");
     await tid("screen-title").waitFor();
     await noErrorBanner();
   });
@@ -249,9 +249,7 @@ export async function desk(t) {
   });
 
   await step("the warehouse role sees only its areas", async () => {
-    await tid("switch-user").click();
-    await tid("user-option").filter({ hasText: /^Sam Warehouse$/ }).click();
-    await tid("bu-switcher").waitFor();
+    await become("Sam Warehouse");
     await tid("nav-intake").waitFor();
     assert((await tid("nav-settings").count()) === 0, "warehouse should not see settings");
     assert((await tid("nav-counter").count()) === 0, "warehouse should not see the counter");
@@ -273,7 +271,7 @@ export async function desk(t) {
     await become("Chris Counter");
     const nl = boot.businessUnits[0];
     await tid("bu-switcher").selectOption(nl.id);
-    const counterUser = boot.users.find((u) => u.name === "Chris Counter");
+    const counterUser = boot.people.find((u) => u.name === "Chris Counter");
     const vs = await rpc(base, "catalog.listVariants", { status: "active", category: "Phones", limit: "5" }, { userId: counterUser.id, buId: nl.id });
     const phone = vs.items[0];
     await tid("nav-counter").click();
@@ -393,7 +391,7 @@ export async function desk(t) {
     await tid("csv-report").filter({ hasText: "nothing written yet" }).waitFor();
     await tid("csv-import").click();
     await tid("csv-report").filter({ hasText: "1 asset added; 2 rows skipped." }).waitFor();
-    const a = await rpc(base, "assets.get", { serialNumber: good }, { userId: boot.users.find((u) => u.name === "Administrator").id, buId: target.id });
+    const a = await rpc(base, "assets.get", { serialNumber: good }, { userId: boot.people.find((u) => u.name === "Administrator").id, buId: target.id });
     assert(a.location === "Rack 9", "imported asset has its location");
   });
 

@@ -7,7 +7,7 @@ import { assert, become, noErrorBanner, page, rpc, shot, shots, step, tid, uniq,
 /** Adds to `t`: the administrator and the unit's context for RPCs, the run's tag, the scanned serials and their order. */
 export async function rentals(t) {
   const { base, boot, target, customer, orderVariant } = t;
-  const admin = boot.users.find((u) => u.name === "Administrator");
+  const admin = boot.people.find((u) => u.name === "Administrator");
   const actx = { userId: admin.id, buId: target.id };
   const tag = uniq();
   const scanGood = [1, 2, 3].map((n) => `SCN${tag}G${n}`);

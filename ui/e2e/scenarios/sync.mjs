@@ -108,7 +108,7 @@ export async function sync(t) {
       await tid("conflict-resolved-row").filter({ hasText: "sent again" }).waitFor();
       await page.waitForFunction(
         async ([b, ctx, old]) => {
-          const res = await fetch(`${b}/rpc/sync.conflicts`, { method: "POST", headers: { "Content-Type": "application/json", "X-FlexDesk-User": ctx.userId, "X-FlexDesk-BU": ctx.buId }, body: "{}" });
+          const res = await fetch(`${b}/rpc/sync.conflicts`, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-FlexDesk-BU": ctx.buId }, body: "{}" });
           return (await res.json()).some((c) => c.status === "open" && !old.includes(c.id));
         },
         [base, nctx, first.map((c) => c.id)],
@@ -237,7 +237,7 @@ export async function sync(t) {
     const dutch = (await collected.innerText()).replace(/\s+/g, " ");
     assert(/€\s?\d{1,3}(\.\d{3})*,\d{2}/.test(dutch), `the Dutch unit shows ${dutch}`);
     // The unit's setting wins over its country.
-    const admin = boot.users.find((u) => u.name === "Administrator");
+    const admin = boot.people.find((u) => u.name === "Administrator");
     const nctx = { userId: admin.id, buId: nl.id };
     const saved = await rpc(base, "bu.update", { id: nl.id, settings: { ...nl.settings, locale: "en-IE" } }, nctx);
     assert(saved.settings.locale === "en-IE", "the locale is stored");

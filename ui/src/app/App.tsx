@@ -1,30 +1,33 @@
 import { useCallback, useEffect, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { call, setContext, toAppError } from "../lib/api/client";
+import { call, onSessionProblem, setContext, toAppError } from "../lib/api/client";
 import type { Bootstrap } from "../lib/api/bindings/Bootstrap";
 import type { User } from "../lib/api/bindings/User";
 import { setDeskClock } from "../lib/format";
 import { clearRoute } from "../lib/router";
-import { rememberedUserId, rememberUser, SessionProvider } from "../lib/session";
+import { SessionProvider } from "../lib/session";
 import { Loading } from "../lib/ui";
+import { useIdle } from "../lib/useIdle";
 import { Layout } from "./Layout";
-import { UserPicker } from "./UserPicker";
+import { LockScreen, SetupScreen, StartScreen } from "./SignIn";
 
 export function App() {
   const [boot, setBoot] = useState<Bootstrap | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [user, setUser] = useState<User | null>(null);
+  const [locked, setLocked] = useState(false);
   const qc = useQueryClient();
 
+  /** The start: the desk (people, units) and whether this window's session is still signed in. */
   const load = useCallback(async () => {
     setError(null);
     try {
-      setContext({});
+      const current = await call("session.current", {});
       const b = await call("app.bootstrap", {});
       setDeskClock(b.now);
       setBoot(b);
-      const remembered = rememberedUserId();
-      setUser(b.users.find((u) => u.id === remembered && u.active) ?? null);
+      setUser(current.user ?? null);
+      setLocked(current.locked);
     } catch (e) {
       setError(toAppError(e).message);
     }
@@ -33,6 +36,45 @@ export function App() {
   useEffect(() => {
     void load();
   }, [load]);
+
+  // A call refused because the session locked (idle on the desk's side) or is gone.
+  useEffect(() => {
+    onSessionProblem((p) => {
+      if (p === "locked") setLocked(true);
+      else {
+        setUser(null);
+        setLocked(false);
+        void load();
+      }
+    });
+    return () => onSessionProblem(null);
+  }, [load]);
+
+  // Signed in: the business units come with the bootstrap a signed-in person reads.
+  const signedIn = useCallback(
+    async (u: User) => {
+      clearRoute();
+      qc.clear();
+      try {
+        const b = await call("app.bootstrap", {});
+        setDeskClock(b.now);
+        setBoot(b);
+      } catch (e) {
+        setError(toAppError(e).message);
+        return;
+      }
+      setUser(u);
+      setLocked(false);
+    },
+    [qc],
+  );
+
+  // The desk locks after its idle minutes without a key, click or scan.
+  const lockNow = useCallback(() => {
+    setLocked(true);
+    void call("session.lock", {}).catch(() => undefined);
+  }, []);
+  useIdle((boot?.lockMinutes ?? 15) * 60_000, user !== null && !locked, lockNow);
 
   // Tell the desk once the start screen is painted (a first start loads the rest of its demo
   // business after that).
@@ -74,8 +116,20 @@ export function App() {
     clearRoute();
     qc.clear();
     setUser(null);
+    setLocked(false);
+    setContext({});
     void load();
   }, [qc, load]);
+
+  const onUnlocked = useCallback(
+    (u: User) => {
+      setUser(u);
+      setLocked(false);
+      // What failed while locked is read again.
+      void qc.invalidateQueries();
+    },
+    [qc],
+  );
 
   if (error) {
     return (
@@ -102,22 +156,20 @@ export function App() {
   if (!user) {
     return (
       <>
-        <UserPicker
-          boot={boot}
-          onPick={(u) => {
-            rememberUser(u.id);
-            setUser(u);
-          }}
-        />
+        {boot.setupNeeded ? <SetupScreen boot={boot} onSignedIn={signedIn} /> : <StartScreen boot={boot} onSignedIn={signedIn} />}
         {banner}
       </>
     );
   }
   return (
     <>
-      <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser}>
-        <Layout />
-      </SessionProvider>
+      {/* Locked: the work stays where it was under the lock screen, out of sight and out of reach. */}
+      <div className="app-frame" inert={locked} aria-hidden={locked || undefined}>
+        <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser} onLock={lockNow}>
+          <Layout />
+        </SessionProvider>
+      </div>
+      {locked && <LockScreen boot={boot} user={user} onUnlocked={onUnlocked} onSwitchUser={onSwitchUser} />}
       {banner}
     </>
   );

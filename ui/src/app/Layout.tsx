@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { formatDate, localeOf } from "../lib/format";
 import { useNotify } from "../lib/notify";
 import { href, navigate, useRoute } from "../lib/router";
@@ -11,7 +11,7 @@ import { CustomersArea } from "../features/customers";
 import { CatalogArea } from "../features/catalog";
 import { IntakeScreen } from "../features/intake";
 import { AssetsArea } from "../features/assets";
-import { SettingsScreen } from "../features/settings";
+import { MyPinDialog, SettingsScreen } from "../features/settings";
 import { DashboardScreen } from "../features/dashboard";
 import { ScanStation } from "../features/scan";
 import { ReturnsDesk } from "../features/returns";
@@ -61,6 +61,7 @@ export function Layout() {
   const route = useRoute();
   const notify = useNotify();
   const main = useRef<HTMLElement>(null);
+  const [myPin, setMyPin] = useState(false);
   const role = s.user.role;
   // Counter work is for people who take orders, invoices for those who deal with customers'
   // money; warehouse staff start at intake.
@@ -212,12 +213,15 @@ export function Layout() {
         )}
         <SyncIndicator />
         <div className="who">
-          <span className="who-name" data-testid="current-user">
+          <button className="who-name" data-testid="current-user" onClick={() => setMyPin(true)} title={`${s.user.name}, ${role}: change your PIN`}>
             {s.user.name}
-          </span>
+          </button>
           <span className="who-role">{role}</span>
         </div>
-        <button className="btn btn-ghost" data-testid="switch-user" onClick={s.switchUser}>
+        <button className="btn btn-ghost btn-icon" data-testid="lock-desk" onClick={s.lock} aria-label="Lock the desk" title="Lock the desk while you step away; your PIN opens it again.">
+          <NavIcon area="lock" className="icon" />
+        </button>
+        <button className="btn btn-ghost" data-testid="switch-user" onClick={s.switchUser} title="Sign out; the next person signs in with their own PIN.">
           Switch user
         </button>
       </header>
@@ -265,6 +269,7 @@ export function Layout() {
           {content}
         </main>
       </div>
+      {myPin && <MyPinDialog onClose={() => setMyPin(false)} />}
     </div>
   );
 }

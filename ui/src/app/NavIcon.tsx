@@ -2,6 +2,12 @@ import type { ReactNode } from "react";
 
 /** Line drawings (24×24, stroked in the text colour) for the areas in the side navigation. */
 const SHAPES: Record<string, ReactNode> = {
+  lock: (
+    <>
+      <rect x="5" y="11" width="14" height="10" rx="2" />
+      <path d="M8 11V7.5a4 4 0 0 1 8 0V11" />
+    </>
+  ),
   dashboard: (
     <>
       <rect x="3" y="3" width="7" height="9" rx="1.5" />
@@ -107,9 +113,9 @@ const SHAPES: Record<string, ReactNode> = {
 };
 
 /** The drawing for an area of the side navigation (decorative: the link carries the name). */
-export function NavIcon(props: { area: string }) {
+export function NavIcon(props: { area: string; className?: string }) {
   return (
-    <svg className="nav-icon" viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg className={props.className ?? "nav-icon"} viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
       {SHAPES[props.area]}
     </svg>
   );

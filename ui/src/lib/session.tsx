@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { call, setContext, type CommandName } from "./api/client";
 import type { Bootstrap } from "./api/bindings/Bootstrap";
 import type { BusinessUnit } from "./api/bindings/BusinessUnit";
@@ -6,7 +6,6 @@ import type { User } from "./api/bindings/User";
 import { roleCan, seesCostFigures } from "./access";
 import { formatMoney, localeOf, setDisplayLocale } from "./format";
 
-const USER_KEY = "flexdesk.userId";
 const BU_KEY = "flexdesk.buId";
 
 export interface Session {
@@ -16,7 +15,10 @@ export interface Session {
   bu: BusinessUnit | null;
   businessUnits: BusinessUnit[];
   setBu(id: string): void;
+  /** Sign out: the next person signs in with their own PIN. */
   switchUser(): void;
+  /** Lock the desk now (the person steps away); their PIN unlocks it. */
+  lock(): void;
   /** Reload business units (after one is created or its settings change). */
   refreshBusinessUnits(select?: string): Promise<void>;
   refreshUsers(): Promise<void>;
@@ -46,36 +48,28 @@ function store(key: string, value: string | null): void {
   }
 }
 
-export function rememberedUserId(): string | null {
-  return stored(USER_KEY);
-}
-
-export function rememberUser(id: string | null): void {
-  store(USER_KEY, id);
-}
-
 function pickBu(list: BusinessUnit[], wanted: string | null): BusinessUnit | null {
   return list.find((b) => b.id === wanted) ?? list[0] ?? null;
 }
 
-export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUser(): void; children: ReactNode }) {
-  const { boot, onSwitchUser } = props;
+export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUser(): void; onLock(): void; children: ReactNode }) {
+  const { boot, onSwitchUser, onLock } = props;
   const [user, setUser] = useState(props.user);
-  const [users, setUsers] = useState(boot.users);
+  const [users, setUsers] = useState<User[]>([props.user]);
   const [businessUnits, setBusinessUnits] = useState(boot.businessUnits);
   const [bu, setBuState] = useState<BusinessUnit | null>(() => pickBu(boot.businessUnits, stored(BU_KEY)));
 
-  // Every command carries who and where; set before children render their queries.
-  setContext({ userId: user.id, buId: bu?.id });
+  // Every command carries the business unit; set before children render their queries.
+  setContext({ buId: bu?.id });
 
   const setBu = useCallback(
     (id: string) => {
       const next = businessUnits.find((b) => b.id === id) ?? null;
       store(BU_KEY, next?.id ?? null);
-      setContext({ userId: user.id, buId: next?.id });
+      setContext({ buId: next?.id });
       setBuState(next);
     },
-    [businessUnits, user.id],
+    [businessUnits],
   );
 
   const refreshBusinessUnits = useCallback(
@@ -84,10 +78,10 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
       setBusinessUnits(list);
       const next = pickBu(list, select ?? bu?.id ?? null);
       store(BU_KEY, next?.id ?? null);
-      setContext({ userId: user.id, buId: next?.id });
+      setContext({ buId: next?.id });
       setBuState(next);
     },
-    [bu?.id, user.id],
+    [bu?.id],
   );
 
   const refreshUsers = useCallback(async () => {
@@ -97,10 +91,22 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
     if (me) setUser(me);
   }, [user.id]);
 
+  // The people at the desk (for Settings → People and names on the screens).
+  useEffect(() => {
+    void refreshUsers().catch(() => undefined);
+  }, [refreshUsers]);
+
   const switchUser = useCallback(() => {
-    rememberUser(null);
-    onSwitchUser();
+    void call("session.signOut", {})
+      .catch(() => undefined)
+      .finally(onSwitchUser);
   }, [onSwitchUser]);
+
+  const lock = useCallback(() => {
+    void call("session.lock", {})
+      .catch(() => undefined)
+      .finally(onLock);
+  }, [onLock]);
 
   // Amounts and dates are written in the selected unit's locale (set before anything renders them).
   setDisplayLocale(localeOf(bu));
@@ -113,13 +119,14 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
       businessUnits,
       setBu,
       switchUser,
+      lock,
       refreshBusinessUnits,
       refreshUsers,
       can: (cmd) => roleCan(user.role, cmd),
       figures: seesCostFigures(user.role),
       money: (amount) => formatMoney(amount, bu?.currency ?? "EUR", bu?.currencyExponent ?? 2),
     }),
-    [boot, user, users, bu, businessUnits, setBu, switchUser, refreshBusinessUnits, refreshUsers],
+    [boot, user, users, bu, businessUnits, setBu, switchUser, lock, refreshBusinessUnits, refreshUsers],
   );
   return <Ctx.Provider value={value}>{props.children}</Ctx.Provider>;
 }

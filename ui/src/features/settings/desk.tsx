@@ -1,80 +1,9 @@
 import { useState } from "react";
 import type { BuSettings } from "../../lib/api/bindings/BuSettings";
-import type { Role } from "../../lib/api/bindings/Role";
-import { ROLE_TEXT, rolesFor } from "../../lib/access";
-import { formatDate } from "../../lib/format";
+import { rolesFor } from "../../lib/access";
 import { useAction } from "../../lib/query";
 import { useSession } from "../../lib/session";
-import { Badge, Card, Field, Input, RoleHint, Select } from "../../lib/ui";
-
-const ROLES: [Role, string][] = (["counter", "warehouse", "accountant", "admin"] as Role[]).map((r) => [r, ROLE_TEXT[r]]);
-
-export function People() {
-  const s = useSession();
-  const [name, setName] = useState("");
-  const [role, setRole] = useState<Role>("counter");
-  const create = useAction("users.create", {
-    success: (u) => `${u.name} can now pick their name on the start screen.`,
-    onSuccess: () => {
-      setName("");
-      void s.refreshUsers();
-    },
-  });
-  const may = s.can("users.create");
-  return (
-    <Card title="People at this desk">
-      <table className="table compact" data-testid="people-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Since</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {s.users.map((u) => (
-            <tr key={u.id}>
-              <td>
-                {u.name}
-                {u.id === s.user.id && <span className="muted"> (you)</span>}
-              </td>
-              <td>{u.role}</td>
-              <td className="small nowrap">{formatDate(u.createdAt)}</td>
-              <td>
-                <Badge status={u.active ? "active" : "inactive"} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <form
-        className="row gap wrap align-end"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate({ name, role });
-        }}
-      >
-        <Field label="Name" error={create.error?.field("name")}>
-          <Input value={name} onChange={(e) => setName(e.target.value)} disabled={!may} testId="user-name" />
-        </Field>
-        <Field label="Role">
-          <Select value={role} onChange={(e) => setRole(e.target.value as Role)} disabled={!may} testId="user-role">
-            {ROLES.map(([r, label]) => (
-              <option key={r} value={r}>
-                {label}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <button className="btn btn-primary" disabled={!may || !name.trim() || create.isPending} data-testid="user-create">
-          Add person
-        </button>
-      </form>
-      {!may && <RoleHint roles={rolesFor("users.create")} />}
-    </Card>
-  );
-}
+import { Card, Field, Input, RoleHint } from "../../lib/ui";
 
 export function NewBusinessUnit() {
   const s = useSession();

@@ -4,7 +4,9 @@ import { useSession } from "../../lib/session";
 import { WebhookDeliveries, Webhooks } from "./Webhooks";
 import { Empty, RoleHint, ScreenHeader } from "../../lib/ui";
 import { BuSettingsForm } from "./BuSettingsForm";
-import { People, NewBusinessUnit } from "./desk";
+import { NewBusinessUnit } from "./desk";
+import { People } from "./People";
+export { MyPinDialog } from "./People";
 import { ApiKeys, LocalServer } from "./api";
 import "./settings.css";
 

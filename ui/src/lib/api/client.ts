@@ -58,7 +58,7 @@ export function setTransport(t: Transport): void {
   transport = t;
 }
 
-/** Who is calling and for which business unit; sent with every command. */
+/** The business unit every command works in. (Who calls is the session's, held by the transport.) */
 export function setContext(ctx: RpcContext): void {
   context = { ...ctx };
 }
@@ -67,11 +67,23 @@ export function getContext(): RpcContext {
   return context;
 }
 
+/** What the desk said about the caller's session: it locked, or it is gone (signed out elsewhere, reset, restarted). */
+export type SessionProblem = "locked" | "signed-out";
+let sessionListener: ((p: SessionProblem) => void) | null = null;
+
+/** The app shell listens: a locked session shows the lock screen, a lost one the start screen. */
+export function onSessionProblem(listener: ((p: SessionProblem) => void) | null): void {
+  sessionListener = listener;
+}
+
 /** Run one command of the core's command table, typed end to end. */
 export async function call<K extends keyof Commands>(cmd: K, req: Commands[K]["req"]): Promise<Commands[K]["res"]> {
   try {
     return (await getTransport().invoke(cmd, context, req)) as Commands[K]["res"];
   } catch (e) {
-    throw toAppError(e);
+    const err = toAppError(e);
+    if (err.code === "SESSION_LOCKED") sessionListener?.("locked");
+    else if (err.code === "AUTH_REQUIRED" && !cmd.startsWith("session.")) sessionListener?.("signed-out");
+    throw err;
   }
 }

@@ -20,11 +20,13 @@ import type { CancelReq } from "./CancelReq";
 import type { Cancelled } from "./Cancelled";
 import type { Category } from "./Category";
 import type { CategoryInput } from "./CategoryInput";
+import type { ChangeSecretReq } from "./ChangeSecretReq";
 import type { Conflict } from "./Conflict";
 import type { ContractReq } from "./ContractReq";
 import type { CreatedKey } from "./CreatedKey";
 import type { CsvFile } from "./CsvFile";
 import type { CsvImportReq } from "./CsvImportReq";
+import type { CurrentSession } from "./CurrentSession";
 import type { Customer } from "./Customer";
 import type { CustomerQuery } from "./CustomerQuery";
 import type { CustomerUpdate } from "./CustomerUpdate";
@@ -58,6 +60,7 @@ import type { InvoiceDetail } from "./InvoiceDetail";
 import type { InvoiceQuery } from "./InvoiceQuery";
 import type { InvoiceTotals } from "./InvoiceTotals";
 import type { LabelsReq } from "./LabelsReq";
+import type { LockMinutes } from "./LockMinutes";
 import type { MarkPaidManyReq } from "./MarkPaidManyReq";
 import type { MarkPaidReq } from "./MarkPaidReq";
 import type { MonthReq } from "./MonthReq";
@@ -106,16 +109,22 @@ import type { SentExisting } from "./SentExisting";
 import type { SerialReq } from "./SerialReq";
 import type { ServerStartReq } from "./ServerStartReq";
 import type { ServerStatus } from "./ServerStatus";
+import type { SetSecretReq } from "./SetSecretReq";
+import type { SetupReq } from "./SetupReq";
+import type { SignInReq } from "./SignInReq";
+import type { SignedIn } from "./SignedIn";
 import type { SubCancelReq } from "./SubCancelReq";
 import type { SubscriptionDetail } from "./SubscriptionDetail";
 import type { SubscriptionQuery } from "./SubscriptionQuery";
 import type { SyncReport } from "./SyncReport";
 import type { SyncStatus } from "./SyncStatus";
 import type { TimelineQuery } from "./TimelineQuery";
+import type { UnlockReq } from "./UnlockReq";
 import type { UpgradeReq } from "./UpgradeReq";
 import type { Upgraded } from "./Upgraded";
 import type { UpsertResult } from "./UpsertResult";
 import type { User } from "./User";
+import type { UserUpdateReq } from "./UserUpdateReq";
 import type { Variant } from "./Variant";
 import type { VariantQuery } from "./VariantQuery";
 import type { VariantStatusReq } from "./VariantStatusReq";
@@ -123,8 +132,18 @@ import type { VariantStatusReq } from "./VariantStatusReq";
 export interface Commands {
   "app.bootstrap": { req: Empty; res: Bootstrap };
   "app.shown": { req: Empty; res: Ack };
+  "session.current": { req: Empty; res: CurrentSession };
+  "session.signIn": { req: SignInReq; res: SignedIn };
+  "session.setup": { req: SetupReq; res: SignedIn };
+  "session.lock": { req: Empty; res: Ack };
+  "session.unlock": { req: UnlockReq; res: User };
+  "session.signOut": { req: Empty; res: Ack };
+  "session.changeSecret": { req: ChangeSecretReq; res: User };
   "users.list": { req: Empty; res: Array<User> };
   "users.create": { req: NewUser; res: User };
+  "users.update": { req: UserUpdateReq; res: User };
+  "users.setSecret": { req: SetSecretReq; res: User };
+  "desk.setLockMinutes": { req: LockMinutes; res: LockMinutes };
   "bu.list": { req: Empty; res: Array<BusinessUnit> };
   "bu.get": { req: Empty; res: BusinessUnit };
   "bu.create": { req: NewBusinessUnit; res: BusinessUnit };
@@ -232,12 +251,22 @@ export interface Commands {
 
 export type CommandName = keyof Commands;
 
-/** Who may run each command: "public" (no one chosen yet), "anyone" at the desk, or these roles. */
-export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly string[]> = {
+/** Who may run each command: "public" (before signing in), "session" (signed in, even locked), "anyone" signed in, or these roles. */
+export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone" | readonly string[]> = {
   "app.bootstrap": "public",
   "app.shown": "public",
-  "users.list": "public",
+  "session.current": "public",
+  "session.signIn": "public",
+  "session.setup": "public",
+  "session.lock": "session",
+  "session.unlock": "session",
+  "session.signOut": "public",
+  "session.changeSecret": "anyone",
+  "users.list": "anyone",
   "users.create": ["admin"],
+  "users.update": ["admin"],
+  "users.setSecret": ["admin"],
+  "desk.setLockMinutes": ["admin"],
   "bu.list": "anyone",
   "bu.get": "anyone",
   "bu.create": ["admin"],
@@ -347,8 +376,18 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "anyone" | readonly 
 export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "app.bootstrap": [],
   "app.shown": [],
+  "session.current": [],
+  "session.signIn": ["*"],
+  "session.setup": ["*"],
+  "session.lock": [],
+  "session.unlock": [],
+  "session.signOut": [],
+  "session.changeSecret": ["users", "timeline"],
   "users.list": [],
-  "users.create": ["users"],
+  "users.create": ["users", "timeline"],
+  "users.update": ["users", "timeline"],
+  "users.setSecret": ["users", "timeline"],
+  "desk.setLockMinutes": ["app"],
   "bu.list": [],
   "bu.get": [],
   "bu.create": ["bu"],
