@@ -221,6 +221,8 @@ async fn a_group_consolidates_its_members_future_payments_on_the_billing_day() {
         12,
         "twelve months, one consolidated payment each"
     );
+    // The members' folded payments leave the open money; the group's payments join it.
+    crate::support::assert_open_by_due_recounts(db).await;
     for p in &consolidated {
         assert_eq!(p.payment_type.as_str(), "consolidated");
         assert_eq!(p.line_items.len(), 2);

@@ -306,3 +306,23 @@ pub async fn http_sign_in(http: &reqwest::Client, url: &str) -> (String, serde_j
     );
     (cookie, body["user"].clone())
 }
+
+/// The open money by due date that triggers keep (`open_by_due`) equals a recount of the open
+/// payments (pending or failed, not folded into a consolidated payment).
+pub async fn assert_open_by_due_recounts(db: &flexdesk::store::Db) {
+    let kept: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT bu_id, due_date, count, total FROM open_by_due WHERE count <> 0 OR total <> 0 ORDER BY bu_id, due_date",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let recount: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT bu_id, due_date, count(*), sum(total) FROM payments WHERE status IN ('pending', 'failed')
+         AND consolidated_into IS NULL GROUP BY bu_id, due_date ORDER BY bu_id, due_date",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, recount);
+    assert!(!kept.is_empty(), "open payments to count");
+}
