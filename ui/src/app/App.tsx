@@ -115,6 +115,8 @@ export function App() {
     // The next person starts on their own home screen.
     clearRoute();
     qc.clear();
+    // The start screen waits for a fresh list of people (one may have been deactivated).
+    setBoot(null);
     setUser(null);
     setLocked(false);
     setContext({});
