@@ -6,7 +6,8 @@
 #      the UI (`npm run lint` in ui/: typescript-eslint, the hooks rules, import boundaries)
 #   2. core tests: `cargo test` at the root (no Tauri, no display), and the one test that needs the
 #      OS keyring, under scripts/with-keyring.sh (a private D-Bus session and gnome-keyring)
-#   3. browser end-to-end test of the UI against the `flexdesk` CLI (`npm run test:e2e` in ui/)
+#   3. browser end-to-end test of the UI against the `flexdesk` CLI (`npm run test:e2e` in ui/),
+#      then the v1 API fuzzed by Schemathesis with FlexPortal's contract (scripts/fuzz-v1.sh)
 #   4. desktop end-to-end test of the real window under Xvfb through tauri-driver (e2e/run.sh)
 # Every process the tests start runs on a pinned calendar: FLEXDESK_TODAY when set (e.g.
 # `FLEXDESK_TODAY=2028-02-29 bash scripts/test.sh`), else the day in tests/pinned-today.
@@ -47,13 +48,16 @@ cargo test "${LOCKED[@]}" || failed+=("cargo test")
 bash scripts/with-keyring.sh cargo test "${LOCKED[@]}" --test core keyring -- --ignored \
   || failed+=("keyring test")
 
-step "4/5 UI browser e2e: cargo build --bin flexdesk, npm run test:e2e in ui/"
+step "4/5 UI browser e2e: cargo build --bin flexdesk, npm run test:e2e in ui/; v1 fuzzing"
 if [ ! -d ui/e2e ] || [ -z "$(find ui/e2e -maxdepth 1 -name '*.mjs' -print -quit)" ] \
    || ! grep -q '"test:e2e"' ui/package.json 2>/dev/null; then
   echo "SKIPPED: the UI's browser e2e (ui/e2e, npm script test:e2e) does not exist yet"
 elif cargo build "${LOCKED[@]}" --bin flexdesk; then
   bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/flexdesk"
   (cd ui && FLEXDESK_BIN="$bin" npm run test:e2e) || failed+=("UI browser e2e")
+  echo
+  echo "--- the v1 API fuzzed with FlexPortal's published contract (scripts/fuzz-v1.sh)"
+  FLEXDESK_BIN="$bin" bash scripts/fuzz-v1.sh || failed+=("v1 fuzzing")
 else
   failed+=("cargo build --bin flexdesk")
 fi

@@ -56,6 +56,11 @@ pub enum ErrorCode {
     /// FlexDesk: the database stayed locked by another writer past the wait (a long run on a
     /// hub); 503 with `Retry-After`, so a desk waits and sends again instead of filing a conflict.
     Busy,
+    /// Too many requests (429, with `Retry-After`): an address that keeps sending wrong API keys.
+    RateLimited,
+    /// FlexDesk: an Idempotency-Key sent again with a different request (422): the key names one
+    /// request only.
+    IdempotencyMismatch,
     /// FlexDesk: the caller's session is locked (the desk was idle, or its person locked it);
     /// only unlocking with the PIN, or signing out, goes on.
     SessionLocked,
@@ -112,6 +117,8 @@ impl ErrorCode {
             ErrorCode::RemoteUnavailable => "REMOTE_UNAVAILABLE",
             ErrorCode::Busy => "BUSY",
             ErrorCode::SessionLocked => "SESSION_LOCKED",
+            ErrorCode::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
+            ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
     }
@@ -136,6 +143,8 @@ impl ErrorCode {
             TemplateNotFound => 404,
             DeleteFailed => 500,
             RemoteUnavailable | Busy => 503,
+            IdempotencyMismatch => 422,
+            RateLimited => 429,
             Internal => 500,
             _ => 400,
         }
@@ -238,7 +247,23 @@ impl Error {
     pub fn status(&self) -> u16 {
         self.code.http_status()
     }
+
+    /// The error as a caller may see it. An internal error's detail (SQL text, a file path) goes
+    /// to the log under a short reference; the caller gets `INTERNAL_ERROR` and the reference.
+    pub fn for_caller(self) -> Error {
+        if self.code != ErrorCode::Internal || self.message.starts_with(INTERNAL_SENTENCE) {
+            return self;
+        }
+        let reference = crate::ids::secret_hex()[..8].to_string();
+        eprintln!("flexdesk: internal error {reference}: {}", self.message);
+        Error::internal(format!(
+            "{INTERNAL_SENTENCE}; the desk's log has the details (reference {reference})."
+        ))
+    }
 }
+
+/// How an internal error begins for the caller.
+const INTERNAL_SENTENCE: &str = "Something went wrong on this desk";
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
@@ -246,6 +271,20 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(db) if db.message().contains("database is locked") => {
                 Error::new(ErrorCode::Busy, "The database is busy; please try again.")
             }
+            // A rule the schema keeps that the service did not check first: a clear answer,
+            // never the constraint's text.
+            sqlx::Error::Database(db) if db.is_unique_violation() => Error::new(
+                ErrorCode::Conflict,
+                "That is already recorded here (something with the same number, code or id exists).",
+            ),
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::new(
+                ErrorCode::ValidationError,
+                "It refers to something that does not exist (or no longer exists) here.",
+            ),
+            sqlx::Error::Database(db) if db.is_check_violation() => Error::new(
+                ErrorCode::ValidationError,
+                "A value is outside what this desk accepts.",
+            ),
             _ => Error::internal(format!("storage error: {e}")),
         }
     }

@@ -53,7 +53,7 @@ async fn rpc(
             None => unreachable!("waited for Some"),
         }
     };
-    let caller = Caller::new(session.token(), ctx);
+    let caller = Caller::desktop(session.token(), ctx);
     let answer = flexdesk::api::dispatch(&core, &caller, &command, payload).await;
     if command == "app.shown" {
         shown.0.notify_one();

@@ -3,7 +3,7 @@
 
 use super::handlers::{CancelReq, IdReq};
 use super::Session;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::pdf;
 use crate::services::{billing, exports, files, invoices, subscriptions as subs, Ctx, Page};
 use base64::Engine;
@@ -553,11 +553,37 @@ pub struct Saved {
 }
 
 /// Save a document into the desk's documents folder (`~/Documents/FlexDesk`, or `documents/`
-/// beside the database when there is no such folder). Used by the desktop window.
+/// beside the database when there is no such folder), for the desktop window only: a browser
+/// downloads instead, and a server never writes into its own user's folders for a caller. Only
+/// what the desk makes is written: a PDF (it starts `%PDF-`, its name ends `.pdf`) or a CSV export
+/// (UTF-8 text, `.csv`); an existing file is never replaced (`name (2).pdf`).
 pub async fn documents_save(s: &Session<'_>, r: SaveReq) -> Result<Saved> {
     s.actor()?;
-    let name: String = r
+    if !s.desktop {
+        return Err(Error::new(
+            ErrorCode::InsufficientPermissions,
+            "Saving into the Documents folder is for the desktop app; a browser downloads the file.",
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.base64.trim())
+        .map_err(|_| Error::invalid("base64", "The document is not valid base64."))?;
+    let ext = if bytes.starts_with(b"%PDF-") {
+        "pdf"
+    } else if r.filename.to_ascii_lowercase().ends_with(".csv")
+        && std::str::from_utf8(&bytes).is_ok_and(|t| !t.contains('\0'))
+    {
+        "csv"
+    } else {
+        return Err(Error::invalid(
+            "base64",
+            "Only the desk's PDFs and CSV exports are saved here.",
+        ));
+    };
+    let stem: String = r
         .filename
+        .rsplit_once('.')
+        .map_or(r.filename.as_str(), |(stem, _)| stem)
         .chars()
         .map(|c| {
             if c.is_alphanumeric() || "-_.".contains(c) {
@@ -566,13 +592,12 @@ pub async fn documents_save(s: &Session<'_>, r: SaveReq) -> Result<Saved> {
                 '_'
             }
         })
+        .take(120)
         .collect();
-    if name.is_empty() || name.starts_with('.') {
+    let stem = stem.trim_start_matches('.');
+    if stem.is_empty() {
         return Err(Error::invalid("filename", "A file name is required."));
     }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(r.base64.trim())
-        .map_err(|_| Error::invalid("base64", "The document is not valid base64."))?;
     let dir = dirs::document_dir()
         .map(|d| d.join("FlexDesk"))
         .unwrap_or_else(|| {
@@ -585,9 +610,32 @@ pub async fn documents_save(s: &Session<'_>, r: SaveReq) -> Result<Saved> {
     let io =
         |e: std::io::Error| Error::internal(format!("cannot save into {}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let path = dir.join(&name);
-    std::fs::write(&path, bytes).map_err(io)?;
-    Ok(Saved {
-        path: path.display().to_string(),
-    })
+    // A new file each time (create_new): an earlier document of the same name stays.
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem} ({n}).{ext}")
+        };
+        let path = dir.join(&name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(io)?;
+                return Ok(Saved {
+                    path: path.display().to_string(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Err(Error::new(
+        ErrorCode::Conflict,
+        format!("{stem}.{ext} is saved 999 times already; remove some copies first."),
+    ))
 }

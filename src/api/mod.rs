@@ -31,13 +31,17 @@ pub struct RpcContext {
 pub struct Caller {
     pub token: Option<String>,
     pub bu_id: Option<String>,
+    /// The call comes from the desktop window (the Tauri shell), not over HTTP.
+    pub desktop: bool,
 }
 
 impl Caller {
-    pub fn new(token: Option<String>, ctx: RpcContext) -> Caller {
+    /// A call from the desktop window.
+    pub fn desktop(token: Option<String>, ctx: RpcContext) -> Caller {
         Caller {
             token,
             bu_id: ctx.bu_id,
+            desktop: true,
         }
     }
 }
@@ -65,6 +69,8 @@ pub struct Session<'a> {
     /// The caller's session token, and whether that session is locked.
     pub token: Option<String>,
     pub locked: bool,
+    /// The call comes from the desktop window.
+    pub desktop: bool,
 }
 
 impl Session<'_> {
@@ -132,6 +138,10 @@ macro_rules! commands {
 
         /// Run one command for a caller. The payload is the command's request as JSON.
         pub async fn dispatch(core: &Core, caller: &Caller, command: &str, payload: Value) -> Result<Answer> {
+            run(core, caller, command, payload).await.map_err(Error::for_caller)
+        }
+
+        async fn run(core: &Core, caller: &Caller, command: &str, payload: Value) -> Result<Answer> {
             let access = COMMANDS.iter().find(|(n, _)| *n == command).map(|(_, a)| *a)
                 .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("Unknown command '{command}'.")))?;
             let session = open_session(core, caller, access).await?;
@@ -309,6 +319,7 @@ async fn open_session<'a>(core: &'a Core, caller: &Caller, access: Access) -> Re
         bu,
         token,
         locked,
+        desktop: caller.desktop,
     })
 }
 

@@ -69,12 +69,15 @@ impl Currency<'_> {
         if m.is_negative() {
             return Err(Error::invalid(path, crate::error::negative_message(path)));
         }
-        m.to_minor(self.exponent).map_err(|_| {
-            Error::invalid(
+        if m.round(self.exponent) != m {
+            return Err(Error::invalid(
                 path,
                 format!("{} has more decimals than {} allows.", m, self.code),
-            )
-        })
+            ));
+        }
+        // Too large (past `money::MAX_MINOR`): that sentence, at this field.
+        m.to_minor(self.exponent)
+            .map_err(|e| Error::invalid(path, e.message))
     }
 }
 

@@ -2,6 +2,7 @@
 //! `Tenant-ID`), the desk's command table for a browser UI (`POST /rpc/{command}`), the OpenAPI
 //! document (`/v1/openapi.json`), and optionally the built UI itself (`/`).
 
+mod limits;
 mod rpc;
 mod same_site;
 mod v1;
@@ -36,6 +37,8 @@ pub(crate) struct AppState {
     pub own_ids: bool,
     /// What `Host` may say on `/rpc` and the UI, and the session cookie's name.
     pub site: std::sync::Arc<same_site::Site>,
+    /// Addresses sending wrong API keys.
+    pub bad_keys: std::sync::Arc<limits::BadKeys>,
 }
 
 /// An error as FlexPortal sends it: `{"error": {"code", "message", "details"?}}` with its status.
@@ -62,14 +65,21 @@ impl IntoResponse for ApiError {
         if let Some(replayed) = self.0.replayed {
             return already_applied(replayed.recorded);
         }
+        let err = self.0.for_caller();
         let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut body = serde_json::json!({"code": self.0.code.as_str(), "message": self.0.message});
-        if !self.0.details.is_empty() {
-            body["details"] = serde_json::to_value(&self.0.details).unwrap_or_default();
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut body = serde_json::json!({"code": err.code.as_str(), "message": err.message});
+        if !err.details.is_empty() {
+            body["details"] = serde_json::to_value(&err.details).unwrap_or_default();
         }
         let mut resp = (status, axum::Json(serde_json::json!({ "error": body }))).into_response();
-        if self.0.code == ErrorCode::Busy {
+        if err.code == ErrorCode::RateLimited {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RATE_LIMITED_RETRY_AFTER_S),
+            );
+        }
+        if err.code == ErrorCode::Busy {
             // Another writer holds the database (a long run): come back in a moment.
             resp.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -79,6 +89,9 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// The wait a paused address is asked for, in seconds (the window it is paused in, at most).
+const RATE_LIMITED_RETRY_AFTER_S: &str = "60";
 
 /// The wait a busy answer asks for, in seconds.
 const BUSY_RETRY_AFTER_S: &str = "2";
@@ -96,41 +109,98 @@ fn already_applied(recorded: Option<serde_json::Value>) -> Response {
     (StatusCode::OK, axum::Json(serde_json::Value::Object(body))).into_response()
 }
 
-/// Writes carrying an Idempotency-Key that this server already applied are answered at once and
-/// not run again (a desk retrying after a lost answer).
-async fn idempotent(
-    axum::extract::State(st): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let key = (req.method() != axum::http::Method::GET)
-        .then(|| req.headers().get("idempotency-key"))
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    if let Some(k) = key {
-        match crate::sync::applied(&st.core.db, &k).await {
-            Ok(Some(recorded)) => return already_applied(recorded),
-            Ok(None) => {}
-            Err(e) => return ApiError(e).into_response(),
-        }
+/// The SHA-256 (hex) of a write's body sent with an Idempotency-Key, for the v1 caller's check
+/// after authentication: the same key with another body is not the same request.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyHash(pub String);
+
+/// The largest v1 body read (a product CSV of 10 MB, with room for its multipart frame).
+const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+
+/// Hash the body of a write that carries an Idempotency-Key. Nothing is looked up here: whether
+/// the op was applied before is the authenticated caller's question (`v1::Tenant`), asked in
+/// the caller's own business unit.
+async fn hash_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use sha2::Digest;
+    let keyed =
+        req.method() != axum::http::Method::GET && req.headers().contains_key("idempotency-key");
+    if !keyed {
+        return next.run(req).await;
     }
-    next.run(req).await
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return ApiError(Error::new(
+            ErrorCode::ValidationError,
+            "The request body is too large.",
+        ))
+        .into_response();
+    };
+    parts
+        .extensions
+        .insert(BodyHash(hex::encode(sha2::Sha256::digest(&bytes))));
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
 }
 
-/// The server's routes for a server listening on `port`.
+/// axum's own refusals (a body too large, a method not served, a body that is not JSON) come as
+/// plain text; they are answered in the FlexPortal error envelope like every other error.
+async fn envelope(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return resp;
+    }
+    let text = axum::body::to_bytes(resp.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, message) = match status.as_u16() {
+        404 => (ErrorCode::NotFound, "No such endpoint.".to_string()),
+        405 => (
+            ErrorCode::NotFound,
+            "This endpoint does not answer that method.".to_string(),
+        ),
+        408 => (
+            ErrorCode::Internal,
+            "The request took too long and was stopped; nothing of it was kept.".to_string(),
+        ),
+        413 => (
+            ErrorCode::ValidationError,
+            "The request body is too large.".to_string(),
+        ),
+        s if s < 500 => (
+            ErrorCode::ValidationError,
+            if text.is_empty() {
+                "The request could not be read.".to_string()
+            } else {
+                text
+            },
+        ),
+        _ => (ErrorCode::Internal, text),
+    };
+    let mut out = ApiError(Error::new(code, message)).into_response();
+    *out.status_mut() = status;
+    out
+}
+
 pub fn router(core: Core, port: u16, opts: &ServeOptions) -> Router {
     let state = AppState {
         core,
         own_ids: opts.own_ids,
         site: std::sync::Arc::new(same_site::Site::new(port, &opts.host_names)),
+        bad_keys: Default::default(),
     };
     let guard = axum::middleware::from_fn_with_state(state.clone(), same_site::guard);
     let mut app = Router::new()
-        .merge(v1::routes().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotent,
-        )))
+        .merge(v1::routes().layer(axum::middleware::from_fn(hash_body)))
         .merge(rpc::routes().layer(guard.clone()))
         .route("/v1/openapi.json", axum::routing::get(openapi))
         .route("/health", axum::routing::get(|| async { "ok" }))
@@ -148,7 +218,14 @@ pub fn router(core: Core, port: u16, opts: &ServeOptions) -> Router {
         app = app
             .fallback(|| async { ApiError(Error::new(ErrorCode::NotFound, "No such endpoint.")) });
     }
-    app
+    app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        limits::REQUEST_TIMEOUT,
+    ))
+    .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+        limits::CONCURRENT_REQUESTS,
+    ))
+    .layer(axum::middleware::from_fn(envelope))
 }
 
 async fn openapi() -> Response {
@@ -192,6 +269,7 @@ pub async fn start(core: Core, addr: SocketAddr, opts: ServeOptions) -> Result<R
     let app = router(core, addr.port(), &opts);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = rx.await;

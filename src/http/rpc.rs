@@ -64,6 +64,7 @@ async fn call(
     let caller = Caller {
         token: session_cookie(&headers, st.site.cookie()),
         bu_id: header(&headers, "x-flexdesk-bu"),
+        desktop: false,
     };
     let answer = dispatch(&st.core, &caller, &command, payload).await?;
     let mut resp = Json(answer.value).into_response();

@@ -121,6 +121,7 @@ fn replay_of(
                 .chars()
                 .take(40)
                 .collect(),
+            request_hash: None,
         }),
         at,
     ))
@@ -154,7 +155,30 @@ impl FromRequestParts<AppState> for Tenant {
                     "The Authorization header must be 'Bearer <key>'.",
                 )
             })?;
-        let key = keys::authenticate(&st.core.db, st.core.now(), secret).await?;
+        // An address that keeps sending wrong keys waits before its next key is checked.
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        if let Some(wait) = ip.and_then(|ip| st.bad_keys.paused(ip)) {
+            return Err(Error::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "Too many wrong API keys from this address; try again in {} s.",
+                    wait.as_secs().max(1)
+                ),
+            )
+            .into());
+        }
+        let key = match keys::authenticate(&st.core.db, st.core.now(), secret).await {
+            Ok(k) => k,
+            Err(e) => {
+                if let Some(ip) = ip {
+                    st.bad_keys.wrong(ip);
+                }
+                return Err(e.into());
+            }
+        };
         let tenant = h
             .get("tenant-id")
             .and_then(|v| v.to_str().ok())
@@ -179,16 +203,43 @@ impl FromRequestParts<AppState> for Tenant {
         // Only a desk's key may say when and where an op was made; an integration's ops
         // happen now, wherever it says they came from.
         let (replay, at) = replay_of(h, st.core.now())?;
-        let (replay, at) = match key.purpose {
+        let (mut replay, at) = match key.purpose {
             keys::KeyPurpose::Sync => (replay, at),
+            // An integration's Idempotency-Key is its own: kept under the key, so two keys (or
+            // two units) may use the same words without one swallowing the other's write.
             keys::KeyPurpose::Api => (
                 replay.map(|r| crate::sync::Replay {
+                    op_id: format!("{}:{}", key.id, r.op_id),
                     origin: "api".into(),
                     ..r
                 }),
                 None,
             ),
         };
+        // Applied before, in this unit? The same request is answered as it was; the same key
+        // with another request is refused.
+        if let Some(r) = replay.as_mut() {
+            r.request_hash = parts
+                .extensions
+                .get::<super::BodyHash>()
+                .map(|h| h.0.clone());
+            if let Some((recorded, hash)) =
+                crate::sync::applied(&st.core.db, &bu.id, &r.op_id).await?
+            {
+                if hash.is_some() && r.request_hash.is_some() && hash != r.request_hash {
+                    return Err(Error::new(
+                        ErrorCode::IdempotencyMismatch,
+                        "This Idempotency-Key was used before for a different request; use a new key for a new request.",
+                    )
+                    .into());
+                }
+                let mut e = crate::sync::already_applied(&r.op_id, None);
+                if let Some(replayed) = e.replayed.as_mut() {
+                    replayed.recorded = recorded;
+                }
+                return Err(e.into());
+            }
+        }
         Ok(Tenant {
             purpose: key.purpose,
             replay,

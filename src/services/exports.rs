@@ -21,6 +21,32 @@ fn csv_err(e: csv::Error) -> Error {
     Error::internal(format!("CSV: {e}"))
 }
 
+/// A cell as a spreadsheet may read it safely (OWASP's CSV injection advice): text starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so a name or a note from
+/// outside ("=HYPERLINK(…)") is never run as a formula. Numbers (`-12.50`) stay numbers.
+pub fn safe_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<rust_decimal::Decimal>().is_ok();
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Write one row, each cell made safe.
+fn row<I, T>(w: &mut csv::Writer<Vec<u8>>, cells: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<str>,
+{
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|c| safe_cell(c.as_ref()).into_owned())
+        .collect();
+    w.write_record(&cells).map_err(csv_err)
+}
+
 /// Minor units as a plain decimal with the currency's decimals (`1234.50`).
 fn amount(bu: &BusinessUnit, minor: i64) -> String {
     bu.money(minor).with_scale(bu.currency_exponent).to_string()
@@ -155,7 +181,7 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
     if custom {
         header.push("customFields");
     }
-    w.write_record(&header).map_err(csv_err)?;
+    row(&mut w, &header)?;
     let (mut active, mut revenue, mut monthly) = (0usize, 0i64, 0i64);
     for r in &rows {
         if r.status == "active" {
@@ -210,7 +236,7 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
         if custom {
             rec.push(r.custom_fields.clone().unwrap_or_default());
         }
-        w.write_record(&rec).map_err(csv_err)?;
+        row(&mut w, &rec)?;
     }
     let avg = if active > 0 {
         monthly / active as i64
@@ -323,57 +349,61 @@ pub async fn payments(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<Cs
     .fetch_all(db.pool())
     .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "paymentId",
-        "dueDate",
-        "invoiceDate",
-        "billingPeriod",
-        "status",
-        "paymentType",
-        "kind",
-        "customerId",
-        "customerName",
-        "rentalId",
-        "billingGroupId",
-        "serialNumber",
-        "net",
-        "taxRate",
-        "tax",
-        "lateFee",
-        "total",
-        "currency",
-        "paidAt",
-        "method",
-        "paymentReference",
-        "invoiceNumber",
-    ])
-    .map_err(csv_err)?;
+    row(
+        &mut w,
+        [
+            "paymentId",
+            "dueDate",
+            "invoiceDate",
+            "billingPeriod",
+            "status",
+            "paymentType",
+            "kind",
+            "customerId",
+            "customerName",
+            "rentalId",
+            "billingGroupId",
+            "serialNumber",
+            "net",
+            "taxRate",
+            "tax",
+            "lateFee",
+            "total",
+            "currency",
+            "paidAt",
+            "method",
+            "paymentReference",
+            "invoiceNumber",
+        ],
+    )?;
     for r in &rows {
-        w.write_record([
-            r.id.as_str(),
-            &r.due_date,
-            &r.invoice_date,
-            &r.billing_period,
-            &r.status,
-            &r.payment_type,
-            &r.kind,
-            &r.customer_id,
-            r.customer_name.as_deref().unwrap_or_default(),
-            r.rental_id.as_deref().unwrap_or_default(),
-            r.billing_group_id.as_deref().unwrap_or_default(),
-            r.serial_number.as_deref().unwrap_or_default(),
-            &amount(bu, r.subtotal),
-            &r.tax_rate,
-            &amount(bu, r.tax_amount),
-            &amount(bu, r.late_fee_amount),
-            &amount(bu, r.total),
-            &bu.currency,
-            r.paid_at.as_deref().unwrap_or_default(),
-            r.method.as_deref().unwrap_or_default(),
-            r.payment_reference.as_deref().unwrap_or_default(),
-            r.invoice_number.as_deref().unwrap_or_default(),
-        ])
-        .map_err(csv_err)?;
+        row(
+            &mut w,
+            [
+                r.id.as_str(),
+                &r.due_date,
+                &r.invoice_date,
+                &r.billing_period,
+                &r.status,
+                &r.payment_type,
+                &r.kind,
+                &r.customer_id,
+                r.customer_name.as_deref().unwrap_or_default(),
+                r.rental_id.as_deref().unwrap_or_default(),
+                r.billing_group_id.as_deref().unwrap_or_default(),
+                r.serial_number.as_deref().unwrap_or_default(),
+                &amount(bu, r.subtotal),
+                &r.tax_rate,
+                &amount(bu, r.tax_amount),
+                &amount(bu, r.late_fee_amount),
+                &amount(bu, r.total),
+                &bu.currency,
+                r.paid_at.as_deref().unwrap_or_default(),
+                r.method.as_deref().unwrap_or_default(),
+                r.payment_reference.as_deref().unwrap_or_default(),
+                r.invoice_number.as_deref().unwrap_or_default(),
+            ],
+        )?;
     }
     Ok(CsvFile {
         filename: format!("payments-{}-{label}.csv", bu.code),
@@ -406,53 +436,57 @@ pub fn invoices_csv(
     label: &str,
 ) -> Result<CsvFile> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "number",
-        "kind",
-        "issueDate",
-        "dueDate",
-        "customerId",
-        "customerName",
-        "customerVatId",
-        "reverseCharge",
-        "billingGroupId",
-        "corrects",
-        "vatRate",
-        "netAtRate",
-        "vatAtRate",
-        "totalNet",
-        "totalVat",
-        "totalGross",
-        "currency",
-        "paymentId",
-    ])
-    .map_err(csv_err)?;
+    row(
+        &mut w,
+        [
+            "number",
+            "kind",
+            "issueDate",
+            "dueDate",
+            "customerId",
+            "customerName",
+            "customerVatId",
+            "reverseCharge",
+            "billingGroupId",
+            "corrects",
+            "vatRate",
+            "netAtRate",
+            "vatAtRate",
+            "totalNet",
+            "totalVat",
+            "totalGross",
+            "currency",
+            "paymentId",
+        ],
+    )?;
     let mut n = 0;
     for d in docs {
         let i = &d.invoice;
         let e = bu.currency_exponent;
         for r in &d.rate_totals {
-            w.write_record([
-                i.number.as_str(),
-                &i.kind,
-                &i.issue_date,
-                i.due_date.as_deref().unwrap_or_default(),
-                &i.customer_id,
-                &d.buyer.name,
-                d.buyer.vat_id.as_deref().unwrap_or_default(),
-                if i.reverse_charge { "yes" } else { "no" },
-                i.billing_group_id.as_deref().unwrap_or_default(),
-                i.corrects_number.as_deref().unwrap_or_default(),
-                &r.rate,
-                &amount(bu, r.net),
-                &amount(bu, r.tax),
-                &i.net.with_scale(e).to_string(),
-                &i.tax.with_scale(e).to_string(),
-                &i.gross.with_scale(e).to_string(),
-                &i.currency,
-                i.payment_id.as_deref().unwrap_or_default(),
-            ])
-            .map_err(csv_err)?;
+            row(
+                &mut w,
+                [
+                    i.number.as_str(),
+                    &i.kind,
+                    &i.issue_date,
+                    i.due_date.as_deref().unwrap_or_default(),
+                    &i.customer_id,
+                    &d.buyer.name,
+                    d.buyer.vat_id.as_deref().unwrap_or_default(),
+                    if i.reverse_charge { "yes" } else { "no" },
+                    i.billing_group_id.as_deref().unwrap_or_default(),
+                    i.corrects_number.as_deref().unwrap_or_default(),
+                    &r.rate,
+                    &amount(bu, r.net),
+                    &amount(bu, r.tax),
+                    &i.net.with_scale(e).to_string(),
+                    &i.tax.with_scale(e).to_string(),
+                    &i.gross.with_scale(e).to_string(),
+                    &i.currency,
+                    i.payment_id.as_deref().unwrap_or_default(),
+                ],
+            )?;
             n += 1;
         }
     }
@@ -461,4 +495,27 @@ pub fn invoices_csv(
         csv_data: csv_text(w)?,
         rows: n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cell;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_neutralised_and_numbers_stay_numbers() {
+        for (given, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+31 20 555 0182", "'+31 20 555 0182"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tTabbed", "'\tTabbed"),
+            ("\rReturn", "'\rReturn"),
+            ("-12.50", "-12.50"),
+            ("1234.50", "1234.50"),
+            ("Jansen", "Jansen"),
+            ("", ""),
+        ] {
+            assert_eq!(safe_cell(given), written, "{given:?}");
+        }
+    }
 }

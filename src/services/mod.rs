@@ -303,6 +303,46 @@ pub fn parse_day(path: &str, s: &str) -> Result<chrono::NaiveDate> {
         .map_err(|_| Error::invalid(path, format!("'{t}' is not a date (YYYY-MM-DD).")))
 }
 
+/// The first day a business date may fall on (contract starts, payments): nothing the desk keeps
+/// is older. The last is ten years after the desk's today.
+pub const FIRST_BUSINESS_DAY: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+{
+    Some(d) => d,
+    None => panic!("2000-01-01 is a day"),
+};
+const YEARS_AHEAD: u32 = 10;
+
+/// A business date sent with an action (a contract's start, a payment's day), within
+/// `FIRST_BUSINESS_DAY` and ten years after `today`: a typo such as 0226 or 2206 is refused with
+/// the window, not kept as a century of schedule.
+pub fn business_day(path: &str, s: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate> {
+    let d = parse_day(path, s)?;
+    in_business_window(path, d, today)
+}
+
+/// `d` if it lies within the business window around `today`.
+pub fn in_business_window(
+    path: &str,
+    d: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate> {
+    let last = today
+        .checked_add_months(chrono::Months::new(12 * YEARS_AHEAD))
+        .unwrap_or(today);
+    if d < FIRST_BUSINESS_DAY || d > last {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "{} is outside the dates this desk keeps ({} to {}).",
+                day_text(d),
+                day_text(FIRST_BUSINESS_DAY),
+                day_text(last)
+            ),
+        ));
+    }
+    Ok(d)
+}
+
 /// A whole number as sent: a JSON integer (or a float without fraction) or a numeric string.
 pub fn whole_number(v: &serde_json::Value) -> Option<i64> {
     match v {

@@ -8,12 +8,14 @@ use crate::error::Result;
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
-/// Another desk's operation being applied here (a hub serving a push): its Idempotency-Key and
-/// the desk it came from.
+/// An operation applied here under an Idempotency-Key (another desk's op a hub applies, or an
+/// integration's retried request): its op id, where it came from, and the SHA-256 of the
+/// request it came with.
 #[derive(Debug, Clone)]
 pub struct Replay {
     pub op_id: String,
     pub origin: String,
+    pub request_hash: Option<String>,
 }
 
 /// Declares `OpKind` with each kind's stored name, once: the enum, `ALL` and `as_str` come from
@@ -174,8 +176,8 @@ pub async fn record(conn: &mut SqliteConnection, ctx: &Ctx, op: Op) -> Result<()
         None => return Ok(()),
     };
     let res = sqlx::query(
-        "INSERT INTO sync_ops (op_id, bu_id, origin, method, path, kind, op_key, body, refs, summary, at, actor, status)
-         VALUES (?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sync_ops (op_id, bu_id, origin, method, path, kind, op_key, body, refs, summary, at, actor, actor_role, status, request_hash)
+         VALUES (?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&op_id)
     .bind(&ctx.bu.id)
@@ -187,7 +189,9 @@ pub async fn record(conn: &mut SqliteConnection, ctx: &Ctx, op: Op) -> Result<()
     .bind(&op.summary)
     .bind(&ctx.now)
     .bind(&ctx.actor.name)
+    .bind(&ctx.actor.role)
     .bind(status)
+    .bind(ctx.replay.as_ref().and_then(|r| r.request_hash.as_deref()))
     .execute(&mut *conn)
     .await;
     match res {
@@ -221,13 +225,18 @@ pub fn already_applied(op_id: &str, recorded: Option<String>) -> crate::Error {
 /// answer as done).
 pub const ALREADY_APPLIED: &str = "already_applied";
 
-/// Whether an op with this Idempotency-Key was already applied here: `Some` with its body as
-/// recorded (in this node's ids) when it was.
-pub async fn applied(db: &crate::store::Db, op_id: &str) -> Result<Option<Option<Value>>> {
-    let row: Option<Option<String>> =
-        sqlx::query_scalar("SELECT body FROM sync_ops WHERE op_id = ?")
+/// Whether an op with this id was already applied in this business unit: `Some` with its body as
+/// recorded (in this node's ids) and the hash of the request it came with.
+pub async fn applied(
+    db: &crate::store::Db,
+    bu_id: &str,
+    op_id: &str,
+) -> Result<Option<(Option<Value>, Option<String>)>> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT body, request_hash FROM sync_ops WHERE bu_id = ? AND op_id = ?")
+            .bind(bu_id)
             .bind(op_id)
             .fetch_optional(db.pool())
             .await?;
-    Ok(row.map(|b| b.and_then(|b| serde_json::from_str(&b).ok())))
+    Ok(row.map(|(b, h)| (b.and_then(|b| serde_json::from_str(&b).ok()), h)))
 }

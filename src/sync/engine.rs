@@ -386,6 +386,22 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
     .await?;
     let row = row.ok_or_else(|| Error::not_found("Conflict", &input.conflict_id))?;
     let seq = row.1;
+    // Resolving can throw a change away: an administrator's call, or one of the author's role.
+    let author_role: Option<String> =
+        sqlx::query_scalar("SELECT actor_role FROM sync_ops WHERE seq = ?")
+            .bind(seq)
+            .fetch_optional(core.db.pool())
+            .await?
+            .flatten();
+    if ctx.actor.role != "admin" && author_role.as_deref() != Some(ctx.actor.role.as_str()) {
+        return Err(Error::new(
+            ErrorCode::InsufficientPermissions,
+            match author_role {
+                Some(r) => format!("This change was made at the {r} desk; an administrator or someone working as {r} resolves it."),
+                None => "An administrator resolves this conflict.".to_string(),
+            },
+        ));
+    }
     let c = to_conflict(&core.db, &ctx.bu.id, row).await?;
     if c.status != "open" {
         return Err(Error::new(

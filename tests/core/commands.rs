@@ -12,6 +12,7 @@ fn as_person(t: &TestCore, user: &str, bu: &str) -> Caller {
     Caller {
         token: Some(t.core.sessions.start(user, t.clock_now())),
         bu_id: Some(bu.into()),
+        desktop: false,
     }
 }
 
@@ -63,6 +64,7 @@ async fn every_other_command_needs_a_signed_in_person() {
         &Caller {
             token: None,
             bu_id: Some(t.bu.id.clone()),
+            desktop: false,
         },
         "orders.list",
         json!({}),

@@ -227,6 +227,7 @@ async fn a_replayed_op_applied_before_stops_the_action_with_the_op_as_first_reco
         ctx.replay = Some(flexdesk::services::outbox::Replay {
             op_id: op.into(),
             origin: "D2".into(),
+            request_hash: None,
         });
         ctx
     };

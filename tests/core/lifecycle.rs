@@ -275,6 +275,7 @@ async fn quotes_state_vat_what_stays_due_and_may_look_ahead() {
         &flexdesk::api::Caller {
             token: Some(t.core.sessions.start(&t.admin.id, t.clock_now())),
             bu_id: Some(t.bu.id.clone()),
+            desktop: false,
         },
         "documents.quote",
         json!({"rentalId": r.rental_id, "kind": "buyout"}),

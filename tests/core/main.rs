@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod customers;
 mod foundation;
+mod hardening;
 mod invoices;
 mod keys;
 mod lifecycle;

@@ -37,6 +37,7 @@ async fn sign_in(t: &TestCore, user_id: &str, secret: &str) -> flexdesk::error::
     Ok(Caller {
         token: Some(token),
         bu_id: Some(t.bu.id.clone()),
+        desktop: false,
     })
 }
 
@@ -56,6 +57,7 @@ async fn set_up(t: &TestCore) -> Caller {
     Caller {
         token: Some(token),
         bu_id: Some(t.bu.id.clone()),
+        desktop: false,
     }
 }
 
@@ -65,6 +67,7 @@ async fn a_forged_or_missing_session_is_refused_for_every_command_but_the_start_
     let forged = Caller {
         token: Some("0".repeat(64)),
         bu_id: Some(t.bu.id.clone()),
+        desktop: false,
     };
     let mut public = Vec::new();
     for (name, access) in COMMANDS {

@@ -186,6 +186,39 @@ impl Node {
         v
     }
 
+    /// Add a person with a PIN (as the administrator) and sign them in; their session cookie.
+    pub async fn person(&self, name: &str, role: &str, pin: &str) -> String {
+        let user = self
+            .rpc(
+                "users.create",
+                json!({"name": name, "role": role, "secret": pin}),
+            )
+            .await;
+        let r = self
+            .http
+            .post(format!("{}/rpc/session.signIn", self.url))
+            .json(&json!({"userId": user["id"], "secret": pin}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = r.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// A command as the person whose session cookie this is: its status and answer.
+    pub async fn rpc_as(&self, cookie: &str, command: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/rpc/{command}", self.url))
+            .header("Cookie", cookie)
+            .header("X-FlexDesk-BU", &self.bu)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
     pub async fn rpc_raw(&self, command: &str, body: Value) -> (bool, Value) {
         let send = || {
             self.http

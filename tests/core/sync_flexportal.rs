@@ -326,6 +326,23 @@ async fn an_activation_flexportal_refuses_as_unconfirmed_says_to_confirm_in_its_
     let (_, orders) = fp.call("GET", "/v1/orders", None).await;
     let theirs = orders["orders"][0]["orderId"].as_str().unwrap().to_string();
     fp.confirm_in_dashboard(&theirs).await;
+    // Resolving can throw a change away: not for another role than the change's author's.
+    let sam = desk.person("Sam", "warehouse", "2580").await;
+    let (status, refused) = desk
+        .rpc_as(
+            &sam,
+            "sync.resolve",
+            json!({"conflictId": open[0]["id"], "resolution": "keep_theirs"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("administrator"),
+        "{refused}"
+    );
     desk.rpc(
         "sync.resolve",
         json!({"conflictId": open[0]["id"], "resolution": "retry"}),

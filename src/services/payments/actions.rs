@@ -107,6 +107,7 @@ pub(super) fn paid_at_of(ctx: &Ctx, raw: Option<&str>) -> Result<String> {
             format!("'{t}' is not a date or an RFC 3339 time."),
         )
     })?;
+    crate::services::in_business_window("paidAt", at.date_naive(), ctx.today())?;
     if at.date_naive() > ctx.today() {
         return Err(Error::invalid(
             "paidAt",

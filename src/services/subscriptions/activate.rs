@@ -85,7 +85,7 @@ pub(crate) async fn activate_in(
         "The serial number",
     );
     let start = match opt_trim(input.start_date.clone()) {
-        Some(s) => match parse_day("startDate", &s) {
+        Some(s) => match crate::services::business_day("startDate", &s, today) {
             Ok(d) => Some(d),
             Err(e) => {
                 c.fail("startDate", e.message);
