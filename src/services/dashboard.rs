@@ -118,8 +118,8 @@ fn last_12_months(today: NaiveDate) -> Vec<String> {
 pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Dashboard> {
     let mut tx = db.read().await?;
     let t = day_text(today);
-    // Per-product figures, money by month and open money by due date are kept by triggers
-    // (migrations 4, 20, 24); the other counts read an index.
+    // Per-product figures, money by month, open money by due date and the fleet by status are
+    // kept by triggers (migrations 4, 20, 24, 27); the other counts read an index.
     #[derive(sqlx::FromRow)]
     struct ProductRow {
         product_id: String,
@@ -152,28 +152,16 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
         .bind(&t)
         .fetch_one(&mut *tx)
         .await?;
-    let deleted: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM assets WHERE bu_id = ? AND deleted_at IS NOT NULL",
-    )
-    .bind(&bu.id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut assets = Vec::new();
-    for st in crate::domain::status::AssetStatus::ALL {
-        let mut n: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM assets WHERE bu_id = ? AND status = ?")
-                .bind(&bu.id)
-                .bind(st.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-        // Deleted assets are kept as unavailable; they are not part of the fleet.
-        if *st == crate::domain::status::AssetStatus::Unavailable {
-            n -= deleted;
-        }
-        if n > 0 {
-            assets.push((st.as_str().to_string(), n));
-        }
-    }
+    // The fleet by status, deleted assets left out (kept by triggers, migration 27).
+    let counted: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count FROM asset_counts WHERE bu_id = ? AND count > 0")
+            .bind(&bu.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let assets: Vec<(String, i64)> = crate::domain::status::AssetStatus::ALL
+        .iter()
+        .filter_map(|st| counted.iter().find(|(s, _)| s == st.as_str()).cloned())
+        .collect();
     let awaiting = assets
         .iter()
         .find(|(s, _)| s == "returned")

@@ -368,4 +368,5 @@ async fn dashboard_figures_add_up() {
     assert!(kept.len() >= 2, "{kept:?}");
     // Open money by due date (the overdue ages and due soon) equals a recount too.
     crate::support::assert_open_by_due_recounts(db).await;
+    crate::support::assert_asset_counts_recount(db).await;
 }

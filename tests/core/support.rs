@@ -326,3 +326,22 @@ pub async fn assert_open_by_due_recounts(db: &flexdesk::store::Db) {
     assert_eq!(kept, recount);
     assert!(!kept.is_empty(), "open payments to count");
 }
+
+/// The fleet by status that triggers keep (`asset_counts`) equals a recount of the assets not
+/// deleted.
+pub async fn assert_asset_counts_recount(db: &flexdesk::store::Db) {
+    let kept: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT bu_id, status, count FROM asset_counts WHERE count <> 0 ORDER BY bu_id, status",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let recount: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT bu_id, status, count(*) FROM assets WHERE deleted_at IS NULL GROUP BY bu_id, status ORDER BY bu_id, status",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, recount);
+    assert!(!kept.is_empty(), "assets to count");
+}
