@@ -55,19 +55,13 @@ pub async fn set_secret(
         SetBy::Themselves | SetBy::Demo => format!("{} {} set", user.name, kind.word()),
         SetBy::Admin => format!("{} reset by {}", kind.word(), actor.name),
     };
-    record(
+    users::note(
         &mut tx,
         actor,
         now,
-        Entry {
-            bu_id: None,
-            entity_type: "user",
-            entity_id: user_id,
-            action: "secret_set",
-            summary,
-            before: None,
-            after: None,
-        },
+        ("user", user_id),
+        "secret_set",
+        summary,
     )
     .await?;
     tx.commit().await?;

@@ -148,6 +148,32 @@ pub async fn ensure_desk(db: &Db, now: DateTime<Utc>) -> Result<Desk> {
     Ok(desk)
 }
 
+/// An entry on a person's timeline (or the desk's: `entity` "desk"), in the action's transaction.
+pub(crate) async fn note(
+    conn: &mut sqlx::SqliteConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    (entity, id): (&str, &str),
+    action: &str,
+    summary: String,
+) -> Result<()> {
+    record(
+        conn,
+        actor,
+        now,
+        Entry {
+            bu_id: None,
+            entity_type: entity,
+            entity_id: id,
+            action,
+            summary,
+            before: None,
+            after: None,
+        },
+    )
+    .await
+}
+
 /// Argon2 takes tens of milliseconds by design: off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -195,19 +221,13 @@ pub async fn set_lock_minutes(
         .bind(minutes)
         .fetch_one(&mut *tx)
         .await?;
-    record(
+    note(
         &mut tx,
         actor,
         now,
-        Entry {
-            bu_id: None,
-            entity_type: "desk",
-            entity_id: &id,
-            action: "updated",
-            summary: format!("The desk locks after {minutes} idle minutes"),
-            before: None,
-            after: None,
-        },
+        ("desk", &id),
+        "updated",
+        format!("The desk locks after {minutes} idle minutes"),
     )
     .await?;
     tx.commit().await?;
@@ -224,19 +244,13 @@ pub async fn ensure_admin(db: &Db, now: DateTime<Utc>) -> Result<()> {
         let id = new_id(prefix::USER);
         sqlx::query("INSERT INTO users (id, name, role, active, created_at) VALUES (?, 'Administrator', 'admin', 1, ?)")
             .bind(&id).bind(stamp(now)).execute(&mut *tx).await?;
-        record(
+        note(
             &mut tx,
             &Actor::system(),
             now,
-            Entry {
-                bu_id: None,
-                entity_type: "user",
-                entity_id: &id,
-                action: "created",
-                summary: "Administrator account created on first start".into(),
-                before: None,
-                after: None,
-            },
+            ("user", &id),
+            "created",
+            "Administrator account created on first start".into(),
         )
         .await?;
     }
@@ -284,19 +298,13 @@ pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, new: NewUser) ->
         .bind(&id)
         .fetch_one(&mut *tx)
         .await?;
-    record(
+    note(
         &mut tx,
         actor,
         now,
-        Entry {
-            bu_id: None,
-            entity_type: "user",
-            entity_id: &user.id,
-            action: "created",
-            summary: format!("{} added as {}", user.name, user.role),
-            before: None,
-            after: None,
-        },
+        ("user", &user.id),
+        "created",
+        format!("{} added as {}", user.name, user.role),
     )
     .await?;
     tx.commit().await?;
@@ -373,19 +381,13 @@ pub async fn update(
         });
     }
     if !changes.is_empty() {
-        record(
+        note(
             &mut tx,
             actor,
             now,
-            Entry {
-                bu_id: None,
-                entity_type: "user",
-                entity_id: id,
-                action: "updated",
-                summary: format!("{}: {}", name, changes.join(", ")),
-                before: None,
-                after: None,
-            },
+            ("user", id),
+            "updated",
+            format!("{}: {}", name, changes.join(", ")),
         )
         .await?;
     }

@@ -4,7 +4,6 @@
 
 use crate::support::{http_sign_in, TestCore};
 use flexdesk::api::Caller;
-use flexdesk::http::{start, ServeOptions};
 use flexdesk::services::subscriptions::{self as subs, ActivateInput};
 use flexdesk::services::{customers, exports, payments};
 use flexdesk::ErrorCode;
@@ -86,13 +85,7 @@ async fn a_start_or_paid_date_outside_the_desks_window_is_refused_and_nothing_is
 async fn an_amount_past_the_bound_is_a_validation_error_naming_it_over_v1() {
     let t = TestCore::new().await;
     let key = t.api_key("shop").await;
-    let server = start(
-        t.core.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        ServeOptions::default(),
-    )
-    .await
-    .unwrap();
+    let server = crate::support::serve(&t).await;
     let http = reqwest::Client::new();
     let r = http
         .post(format!("{}/v1/products", server.url()))
@@ -224,13 +217,7 @@ async fn saving_a_document_is_the_desktop_windows_for_the_desks_own_pdfs_and_csv
 #[tokio::test]
 async fn an_internal_error_reaches_the_caller_as_a_reference_without_storage_text() {
     let t = TestCore::new().await;
-    let server = start(
-        t.core.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        ServeOptions::default(),
-    )
-    .await
-    .unwrap();
+    let server = crate::support::serve(&t).await;
     let http = reqwest::Client::new();
     let (cookie, _) = http_sign_in(&http, &server.url()).await;
     // Break a table behind the desk's back: the next read fails inside SQLite.
@@ -275,13 +262,7 @@ async fn an_idempotency_key_is_checked_after_the_api_key_in_its_own_unit_and_nam
     .await
     .unwrap()
     .secret;
-    let server = start(
-        t.core.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        ServeOptions::default(),
-    )
-    .await
-    .unwrap();
+    let server = crate::support::serve(&t).await;
     let http = reqwest::Client::new();
     let post = |key: Option<&str>, tenant: &str, body: Value| {
         let mut r = http
@@ -332,13 +313,7 @@ async fn an_idempotency_key_is_checked_after_the_api_key_in_its_own_unit_and_nam
 async fn an_address_that_keeps_sending_wrong_api_keys_is_paused() {
     let t = TestCore::new().await;
     let key = t.api_key("shop").await;
-    let server = start(
-        t.core.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        ServeOptions::default(),
-    )
-    .await
-    .unwrap();
+    let server = crate::support::serve(&t).await;
     let http = reqwest::Client::new();
     let get = |k: String| {
         http.get(format!("{}/v1/customers", server.url()))

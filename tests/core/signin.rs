@@ -3,7 +3,6 @@
 
 use crate::support::{http_sign_in, TestCore, ADMIN_PIN};
 use flexdesk::api::{Access, Caller, SessionChange, COMMANDS};
-use flexdesk::http::{start, ServeOptions};
 use flexdesk::ErrorCode;
 use serde_json::{json, Value};
 
@@ -363,13 +362,7 @@ async fn people_are_added_with_a_pin_changed_reset_and_the_last_administrator_st
 #[tokio::test]
 async fn the_http_server_answers_only_its_own_host_and_origin_and_keeps_the_session_in_a_cookie() {
     let t = TestCore::new().await;
-    let server = start(
-        t.core.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        ServeOptions::default(),
-    )
-    .await
-    .unwrap();
+    let server = crate::support::serve(&t).await;
     let url = server.url();
     let port = server.addr.port();
     let http = reqwest::Client::new();

@@ -345,3 +345,14 @@ pub async fn assert_asset_counts_recount(db: &flexdesk::store::Db) {
     assert_eq!(kept, recount);
     assert!(!kept.is_empty(), "assets to count");
 }
+
+/// The desk's HTTP server (v1, /rpc) on a free loopback port.
+pub async fn serve(t: &TestCore) -> flexdesk::http::RunningServer {
+    flexdesk::http::start(
+        t.core.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap()
+}
