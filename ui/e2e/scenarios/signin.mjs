@@ -25,6 +25,10 @@ export async function signin() {
     await tid("user-secret").fill("5678");
     await tid("user-create").click();
     await tid("success-banner").filter({ hasText: `${pat} can now sign in with their PIN` }).waitFor();
+    // The desk locks after 5 idle minutes from now on (15 by default).
+    await tid("lock-minutes").fill("5");
+    await tid("lock-minutes-save").click();
+    await tid("success-banner").filter({ hasText: "locks after 5 idle minutes" }).waitFor();
     const row = page.locator(`[data-testid="person-row"][data-name="${pat}"]`);
     await row.getByTestId("person-signin").filter({ hasText: /^PIN$/ }).waitFor();
     await shot("40-people");
@@ -58,14 +62,14 @@ export async function signin() {
     await tid("my-pin-dialog").waitFor({ state: "detached" });
   });
 
-  await step("the desk locks after its idle minutes; the work stays under the lock and the PIN opens it", async () => {
+  await step("the desk locks after its idle minutes (set to 5); the work stays under the lock and the PIN opens it", async () => {
     // The page's own clock, so 15 idle minutes pass in a moment (set before the page starts).
     await page.clock.install();
     await page.reload();
     await tid("bu-switcher").waitFor();
     await tid("nav-counter").click();
     await tid("counter-customer-search").fill("half-typed search");
-    await page.clock.fastForward("15:30");
+    await page.clock.fastForward("05:30");
     await tid("lock-screen").waitFor();
     assert((await tid("lock-person").innerText()).trim() === pat, "the lock screen names who was working");
     // The desk's side is locked too: a call now is refused.

@@ -123,6 +123,12 @@ export function App() {
     void load();
   }, [qc, load]);
 
+  const refreshBoot = useCallback(async () => {
+    const b = await call("app.bootstrap", {});
+    setDeskClock(b.now);
+    setBoot(b);
+  }, []);
+
   const onUnlocked = useCallback(
     (u: User) => {
       setUser(u);
@@ -167,7 +173,7 @@ export function App() {
     <>
       {/* Locked: the work stays where it was under the lock screen, out of sight and out of reach. */}
       <div className="app-frame" inert={locked} aria-hidden={locked || undefined}>
-        <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser} onLock={lockNow}>
+        <SessionProvider key={user.id} boot={boot} user={user} onSwitchUser={onSwitchUser} onLock={lockNow} onRefreshBoot={refreshBoot}>
           <Layout />
         </SessionProvider>
       </div>

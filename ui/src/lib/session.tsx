@@ -19,6 +19,8 @@ export interface Session {
   switchUser(): void;
   /** Lock the desk now (the person steps away); their PIN unlocks it. */
   lock(): void;
+  /** Read the desk's start-up facts again (after its idle minutes change). */
+  refreshBoot(): Promise<void>;
   /** Reload business units (after one is created or its settings change). */
   refreshBusinessUnits(select?: string): Promise<void>;
   refreshUsers(): Promise<void>;
@@ -52,8 +54,8 @@ function pickBu(list: BusinessUnit[], wanted: string | null): BusinessUnit | nul
   return list.find((b) => b.id === wanted) ?? list[0] ?? null;
 }
 
-export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUser(): void; onLock(): void; children: ReactNode }) {
-  const { boot, onSwitchUser, onLock } = props;
+export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUser(): void; onLock(): void; onRefreshBoot(): Promise<void>; children: ReactNode }) {
+  const { boot, onSwitchUser, onLock, onRefreshBoot } = props;
   const [user, setUser] = useState(props.user);
   const [users, setUsers] = useState<User[]>([props.user]);
   const [businessUnits, setBusinessUnits] = useState(boot.businessUnits);
@@ -120,13 +122,14 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
       setBu,
       switchUser,
       lock,
+      refreshBoot: onRefreshBoot,
       refreshBusinessUnits,
       refreshUsers,
       can: (cmd) => roleCan(user.role, cmd),
       figures: seesCostFigures(user.role),
       money: (amount) => formatMoney(amount, bu?.currency ?? "EUR", bu?.currencyExponent ?? 2),
     }),
-    [boot, user, users, bu, businessUnits, setBu, switchUser, lock, refreshBusinessUnits, refreshUsers],
+    [boot, user, users, bu, businessUnits, setBu, switchUser, lock, onRefreshBoot, refreshBusinessUnits, refreshUsers],
   );
   return <Ctx.Provider value={value}>{props.children}</Ctx.Provider>;
 }

@@ -169,7 +169,11 @@ function SetPinDialog(props: { person: User; onClose(): void; onDone(): void }) 
 function LockMinutesForm() {
   const s = useSession();
   const [minutes, setMinutes] = useState(String(s.boot.lockMinutes));
-  const save = useAction("desk.setLockMinutes", { success: (r) => `The desk now locks after ${r.lockMinutes} idle minutes.` });
+  const save = useAction("desk.setLockMinutes", {
+    success: (r) => `The desk now locks after ${r.lockMinutes} idle minutes.`,
+    // This window follows at once.
+    onSuccess: () => void s.refreshBoot(),
+  });
   return (
     <form
       className="row gap wrap align-end lock-minutes"
@@ -178,7 +182,7 @@ function LockMinutesForm() {
         save.mutate({ lockMinutes: Number(minutes) });
       }}
     >
-      <Field label="Lock the desk after (idle minutes)" hint="1 to 480; takes effect at the next sign-in." error={save.error?.field("lockMinutes")}>
+      <Field label="Lock the desk after (idle minutes)" hint="1 to 480." error={save.error?.field("lockMinutes")}>
         <Input type="number" min={1} max={480} value={minutes} onChange={(e) => setMinutes(e.target.value)} testId="lock-minutes" />
       </Field>
       <button className="btn" disabled={save.isPending || !minutes} data-testid="lock-minutes-save">
