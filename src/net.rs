@@ -16,6 +16,31 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
 }
 
+/// Whether `ip` is this computer's or a private network's (loopback, RFC 1918, carrier-grade NAT,
+/// link-local with the cloud metadata address, unique-local IPv6): what such a host answers is not
+/// kept where a caller could read it back (a webhook's delivery log).
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(v4.into()))
+        }
+    }
+}
+
 /// The largest answer read from a remote: a page of 100 objects is some 100 KiB.
 pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
 
@@ -51,6 +76,33 @@ pub async fn text_at_most(mut resp: reqwest::Response, limit: usize) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_and_local_addresses_are_told_from_public_ones() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.9",
+            "192.168.1.20",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:192.168.1.1",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "2001:4860:4860::8888",
+            "100.128.0.1",
+        ] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
     use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
     #[test]

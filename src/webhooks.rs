@@ -107,6 +107,9 @@ pub fn client(policy: &Policy) -> reqwest::Client {
         .expect("the HTTP client builds")
 }
 
+/// What the delivery log says instead of the answer of a private or local address.
+pub const PRIVATE_ANSWER: &str = "(the answer of a private or local address is not kept)";
+
 /// One attempt of one delivery.
 async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due) -> Outcome {
     let now = core.now();
@@ -128,11 +131,19 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
         Ok(r) => {
             let code = r.status().as_u16() as i64;
             let retry_after = crate::net::retry_after(r.headers());
-            // Only the start of the receiver's answer is kept.
-            let text = crate::net::text_at_most(r, 64 * 1024)
-                .await
-                .unwrap_or_default();
-            let text: String = text.chars().take(500).collect();
+            // Only the start of the receiver's answer is kept, and nothing of a private or local
+            // host's: the log must not become a way to read the inside of the network.
+            let private = r
+                .remote_addr()
+                .is_some_and(|a| crate::net::is_private(a.ip()));
+            let text = if private {
+                PRIVATE_ANSWER.to_string()
+            } else {
+                let text = crate::net::text_at_most(r, 64 * 1024)
+                    .await
+                    .unwrap_or_default();
+                text.chars().take(500).collect()
+            };
             let error = (!(200..300).contains(&code)).then(|| format!("HTTP {code}"));
             (
                 Some(code),
