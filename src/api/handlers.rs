@@ -129,7 +129,7 @@ pub async fn app_bootstrap(s: &Session<'_>, _: Empty) -> Result<Bootstrap> {
     Ok(Bootstrap {
         desk: core.desk.clone(),
         people: users::start_list(&core.db).await?,
-        setup_needed: users::needs_setup(&core.db).await?,
+        setup_needed: users::needs_setup(core.db.pool()).await?,
         lock_minutes: core.sessions.lock_minutes(),
         // Business units (names, currencies) are for signed-in people only.
         business_units: if s.user.is_some() {

@@ -2,7 +2,7 @@
 //! UI's code: `answer` takes it out of a sign-in's answer for the transport to hold.
 
 use super::{Ack, Answer, Empty, Session, SessionChange};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::services::signin::{self, SetBy};
 use crate::services::users::{self, User};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ const TOKEN_FIELD: &str = "sessionToken";
 pub(super) fn answer(command: &str, mut value: Value) -> Answer {
     let session = match command {
         "session.signOut" => SessionChange::Ended,
-        _ => match value
+        "session.signIn" | "session.setup" => match value
             .as_object_mut()
             .and_then(|o| o.remove(TOKEN_FIELD))
             .and_then(|t| t.as_str().map(str::to_string))
@@ -25,6 +25,7 @@ pub(super) fn answer(command: &str, mut value: Value) -> Answer {
             Some(token) => SessionChange::Started(token),
             None => SessionChange::Same,
         },
+        _ => SessionChange::Same,
     };
     Answer { value, session }
 }
@@ -131,42 +132,7 @@ pub async fn session_sign_in(s: &Session<'_>, r: SignInReq) -> Result<SignedIn> 
 /// A new desk's first step: the first administrator chooses their PIN (and name). Only while no
 /// one at the desk can sign in.
 pub async fn session_setup(s: &Session<'_>, r: SetupReq) -> Result<SignedIn> {
-    let db = &s.core.db;
-    if !users::needs_setup(db).await? {
-        return Err(Error::new(
-            ErrorCode::InsufficientPermissions,
-            "This desk is set up already; sign in as an administrator to add people.",
-        ));
-    }
-    let admin = users::list(db)
-        .await?
-        .into_iter()
-        .find(|u| u.role == "admin" && u.active)
-        .ok_or_else(|| Error::internal("the desk has no administrator"))?;
-    crate::domain::secret::kind_of("secret", &r.secret)?;
-    let now = s.core.now();
-    if let Some(name) = r.name.as_deref().filter(|n| n.trim() != admin.name) {
-        users::update(
-            db,
-            &admin.actor(),
-            now,
-            &admin.id,
-            users::UserUpdate {
-                name: Some(name.into()),
-                ..Default::default()
-            },
-        )
-        .await?;
-    }
-    let user = signin::set_secret(
-        db,
-        &admin.actor(),
-        now,
-        &admin.id,
-        &r.secret,
-        SetBy::Themselves,
-    )
-    .await?;
+    let user = signin::set_up(&s.core.db, s.core.now(), r.name.as_deref(), &r.secret).await?;
     Ok(start(s, user))
 }
 

@@ -25,6 +25,14 @@ impl Kind {
             Kind::Password => "password",
         }
     }
+    /// The kind as `users.secret_kind` stores it (a password for anything but "pin").
+    pub fn stored(kind: &str) -> Kind {
+        if kind == Kind::Pin.as_str() {
+            Kind::Pin
+        } else {
+            Kind::Password
+        }
+    }
     pub fn word(self) -> &'static str {
         match self {
             Kind::Pin => "PIN",

@@ -233,11 +233,7 @@ impl FromRequestParts<AppState> for Tenant {
                     )
                     .into());
                 }
-                let mut e = crate::sync::already_applied(&r.op_id, None);
-                if let Some(replayed) = e.replayed.as_mut() {
-                    replayed.recorded = recorded;
-                }
-                return Err(e.into());
+                return Err(crate::sync::already_applied(&r.op_id, recorded).into());
             }
         }
         Ok(Tenant {

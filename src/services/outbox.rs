@@ -231,12 +231,12 @@ pub async fn applied(
     db: &crate::store::Db,
     bu_id: &str,
     op_id: &str,
-) -> Result<Option<(Option<Value>, Option<String>)>> {
-    let row: Option<(Option<String>, Option<String>)> =
+) -> Result<Option<(Option<String>, Option<String>)>> {
+    Ok(
         sqlx::query_as("SELECT body, request_hash FROM sync_ops WHERE bu_id = ? AND op_id = ?")
             .bind(bu_id)
             .bind(op_id)
             .fetch_optional(db.pool())
-            .await?;
-    Ok(row.map(|(b, h)| (b.and_then(|b| serde_json::from_str(&b).ok()), h)))
+            .await?,
+    )
 }

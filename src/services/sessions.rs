@@ -89,12 +89,13 @@ impl Sessions {
     /// locks here; an open one is marked as used.
     pub fn standing(&self, token: &str, now: DateTime<Utc>) -> Standing {
         let idle = Duration::minutes(i64::from(self.lock_minutes()));
+        let key = digest(token);
         let mut map = self.map();
-        let Some(l) = map.get_mut(&digest(token)) else {
+        let Some(l) = map.get_mut(&key) else {
             return Standing::Unknown;
         };
         if now - l.last_seen >= Duration::hours(FORGET_AFTER_HOURS) {
-            map.remove(&digest(token));
+            map.remove(&key);
             return Standing::Unknown;
         }
         if !l.locked && now - l.last_seen >= idle {

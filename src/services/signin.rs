@@ -65,7 +65,59 @@ pub async fn set_secret(
     )
     .await?;
     tx.commit().await?;
-    users::get(db, user_id).await
+    Ok(User {
+        secret_kind: Some(kind.as_str().into()),
+        failed_attempts: 0,
+        locked_until: None,
+        ..user
+    })
+}
+
+/// A new desk's first step, in one transaction: while no one at the desk can sign in, its first
+/// administrator takes a name (when given) and a secret.
+pub async fn set_up(db: &Db, now: DateTime<Utc>, name: Option<&str>, secret: &str) -> Result<User> {
+    let mut c = crate::error::Checks::new();
+    if let Some(n) = name {
+        users::name_checks(&mut c, n);
+    }
+    c.finish()?;
+    let (kind, hashed) = users::hashed("secret", secret).await?;
+    let mut tx = db.write().await?;
+    if !users::needs_setup(&mut *tx).await? {
+        return Err(Error::new(
+            ErrorCode::InsufficientPermissions,
+            "This desk is set up already; sign in as an administrator to add people.",
+        ));
+    }
+    let (id, old_name): (String, String) = sqlx::query_as(
+        "SELECT id, name FROM users WHERE role = 'admin' AND active = 1 ORDER BY created_at LIMIT 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::internal("the desk has no administrator"))?;
+    let name = name.map(str::trim).unwrap_or(&old_name).to_string();
+    sqlx::query(
+        "UPDATE users SET name = ?, secret_hash = ?, secret_kind = ?, failed_attempts = 0, locked_until = NULL, demo_pin = NULL WHERE id = ?",
+    )
+    .bind(&name)
+    .bind(&hashed)
+    .bind(kind.as_str())
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    let actor = Actor {
+        id: id.clone(),
+        name: name.clone(),
+        role: "admin".into(),
+    };
+    let summary = if name == old_name {
+        format!("{name} {} set", kind.word())
+    } else {
+        format!("{name} (was {old_name}) {} set", kind.word())
+    };
+    users::note(&mut tx, &actor, now, ("user", &id), "secret_set", summary).await?;
+    tx.commit().await?;
+    users::get(db, &id).await
 }
 
 /// Check `secret` for `user_id` at `now`. A right one clears the wrong tries; a wrong one counts,
@@ -93,7 +145,7 @@ pub async fn check(db: &Db, now: DateTime<Utc>, user_id: &str, secret: &str) -> 
             ),
         ));
     };
-    let word = if kind == "pin" { "PIN" } else { "password" };
+    let word = secret::Kind::stored(kind).word();
     if let Some(until) = user
         .locked_until
         .as_deref()
@@ -114,7 +166,11 @@ pub async fn check(db: &Db, now: DateTime<Utc>, user_id: &str, secret: &str) -> 
                 .execute(db.pool())
                 .await?;
         }
-        return users::get(db, user_id).await;
+        return Ok(User {
+            failed_attempts: 0,
+            locked_until: None,
+            ..user
+        });
     }
     let mut tx = db.write().await?;
     let failed: i64 = sqlx::query_scalar(

@@ -93,13 +93,19 @@ pub async fn start_list(db: &Db) -> Result<Vec<StartPerson>> {
 }
 
 /// Whether the desk still needs its first administrator's secret: no one can sign in yet.
-pub async fn needs_setup(db: &Db) -> Result<bool> {
+pub async fn needs_setup<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM users WHERE active = 1 AND secret_hash IS NOT NULL",
     )
-    .fetch_one(db.pool())
+    .fetch_one(ex)
     .await?;
     Ok(n == 0)
+}
+
+/// A person's name: required, at most 80 characters.
+pub(crate) fn name_checks(c: &mut Checks, name: &str) {
+    c.require("name", name, "Name");
+    c.max_len("name", name, 80, "Name");
 }
 
 pub async fn ensure_desk(db: &Db, now: DateTime<Utc>) -> Result<Desk> {
@@ -276,8 +282,7 @@ pub async fn get(db: &Db, id: &str) -> Result<User> {
 
 pub async fn create(db: &Db, actor: &Actor, now: DateTime<Utc>, new: NewUser) -> Result<User> {
     let mut c = Checks::new();
-    c.require("name", &new.name, "Name");
-    c.max_len("name", &new.name, 80, "Name");
+    name_checks(&mut c, &new.name);
     c.finish()?;
     let secret = match new.secret.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(hashed("secret", s).await?),
@@ -323,8 +328,7 @@ pub async fn update(
 ) -> Result<(User, bool)> {
     let mut c = Checks::new();
     if let Some(name) = &up.name {
-        c.require("name", name, "Name");
-        c.max_len("name", name, 80, "Name");
+        name_checks(&mut c, name);
     }
     c.finish()?;
     let mut tx = db.write().await?;

@@ -60,6 +60,32 @@ function SecretField(props: { label: string; value: string; onChange(v: string):
   );
 }
 
+/**
+ * A form around one secret: `run` sends it; a refusal is kept for the field and the typed secret
+ * is cleared (a wrong PIN is never left in the field for the next person to see).
+ */
+function useSecretForm(run: (secret: string) => Promise<void>, onError?: (e: AppError) => void) {
+  const [secret, setSecret] = useState("");
+  const [error, setError] = useState<AppError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!secret || busy) return;
+    setBusy(true);
+    try {
+      await run(secret);
+    } catch (err) {
+      const x = toAppError(err);
+      onError?.(x);
+      setError(x);
+      setSecret("");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { secret, setSecret, error, busy, submit };
+}
+
 function errorText(e: AppError | null, field: string): string | undefined {
   if (!e) return undefined;
   return e.field(field) ?? e.message;
@@ -131,24 +157,11 @@ export function StartScreen(props: { boot: Bootstrap; onSignedIn(u: User): void 
 
 function PinEntry(props: { person: StartPerson; onBack(): void; onSignedIn(u: User): void }) {
   const p = props.person;
-  const [secret, setSecret] = useState("");
-  const [error, setError] = useState<AppError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { secret, setSecret, error, busy, submit } = useSecretForm(async (secret) => {
+    const r = await call("session.signIn", { userId: p.id, secret });
+    props.onSignedIn(r.user);
+  });
   const word = p.secretKind === "password" ? "Password" : "PIN";
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!secret || busy) return;
-    setBusy(true);
-    try {
-      const r = await call("session.signIn", { userId: p.id, secret });
-      props.onSignedIn(r.user);
-    } catch (err) {
-      setError(toAppError(err));
-      setSecret("");
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <form className="pin-entry" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && props.onBack()} data-testid="pin-entry">
       <p className="pin-who">
@@ -221,26 +234,12 @@ export function SetupScreen(props: { boot: Bootstrap; onSignedIn(u: User): void 
 
 /** The desk is locked: its person's PIN opens it where they left off; anyone else signs out first. */
 export function LockScreen(props: { boot: Bootstrap; user: User; onUnlocked(u: User): void; onSwitchUser(): void }) {
-  const [secret, setSecret] = useState("");
-  const [error, setError] = useState<AppError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { secret, setSecret, error, busy, submit } = useSecretForm(
+    async (secret) => props.onUnlocked(await call("session.unlock", { secret })),
+    // The session itself is gone (the desk restarted): sign in anew.
+    (e) => e.code === "AUTH_REQUIRED" && props.onSwitchUser(),
+  );
   const word = props.user.secretKind === "password" ? "Password" : "PIN";
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!secret || busy) return;
-    setBusy(true);
-    try {
-      props.onUnlocked(await call("session.unlock", { secret }));
-    } catch (err) {
-      const x = toAppError(err);
-      // The session itself is gone (the desk restarted): sign in anew.
-      if (x.code === "AUTH_REQUIRED") props.onSwitchUser();
-      setError(x);
-      setSecret("");
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <div className="lock-screen" data-testid="lock-screen" role="dialog" aria-modal="true" aria-labelledby="lock-title">
       <div className="start-box">
