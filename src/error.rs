@@ -64,6 +64,9 @@ pub enum ErrorCode {
     /// FlexDesk: the caller's session is locked (the desk was idle, or its person locked it);
     /// only unlocking with the PIN, or signing out, goes on.
     SessionLocked,
+    /// FlexDesk hub: a desk's op made longer ago than the hub takes (`sync::OP_AGE_DAYS`); the
+    /// desk's Retry sends it again as of now.
+    OpTooOld,
     #[serde(rename = "INTERNAL_ERROR")]
     Internal,
 }
@@ -118,6 +121,7 @@ impl ErrorCode {
             ErrorCode::Busy => "BUSY",
             ErrorCode::SessionLocked => "SESSION_LOCKED",
             ErrorCode::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
+            ErrorCode::OpTooOld => "OP_TOO_OLD",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }
@@ -143,7 +147,7 @@ impl ErrorCode {
             TemplateNotFound => 404,
             DeleteFailed => 500,
             RemoteUnavailable | Busy => 503,
-            IdempotencyMismatch => 422,
+            IdempotencyMismatch | OpTooOld => 422,
             RateLimited => 429,
             Internal => 500,
             _ => 400,

@@ -236,6 +236,24 @@ impl FromRequestParts<AppState> for Tenant {
                 return Err(crate::sync::already_applied(&r.op_id, recorded).into());
             }
         }
+        // A new op from a desk: taken at its time only within the last OP_AGE_DAYS (one sent
+        // before and applied is answered above however old it is).
+        if let Some(at) = at {
+            let oldest = st.core.now() - chrono::Duration::days(crate::sync::OP_AGE_DAYS);
+            if at < oldest {
+                return Err(Error::at_field(
+                    ErrorCode::OpTooOld,
+                    "FlexDesk-Op-At",
+                    format!(
+                        "This change was made on {}, more than {} days ago; the hub takes a desk's changes at their own time only within {} days. Retry sends it as of now.",
+                        at.format("%Y-%m-%d"),
+                        crate::sync::OP_AGE_DAYS,
+                        crate::sync::OP_AGE_DAYS
+                    ),
+                )
+                .into());
+            }
+        }
         Ok(Tenant {
             purpose: key.purpose,
             replay,

@@ -430,8 +430,11 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
         _ => None,
     };
     if input.resolution == "retry" {
+        // Refused for its age: sent again as of now, as the hub's answer said.
+        let now = (c.code == ErrorCode::OpTooOld.as_str()).then(|| ctx.now.clone());
         let mut tx = core.db.write().await?;
-        sqlx::query("UPDATE sync_ops SET status = 'pending', attempts = 0, next_try_at = NULL WHERE seq = ? AND status = 'conflict'")
+        sqlx::query("UPDATE sync_ops SET status = 'pending', attempts = 0, next_try_at = NULL, at = COALESCE(?, at) WHERE seq = ? AND status = 'conflict'")
+            .bind(&now)
             .bind(seq)
             .execute(&mut *tx)
             .await?;
@@ -440,7 +443,11 @@ pub async fn resolve(core: &Core, ctx: &Ctx, input: ResolveInput) -> Result<Conf
             ctx,
             &c.id,
             "retry",
-            &format!("Sent again: {}", c.ours["summary"].as_str().unwrap_or("")),
+            &format!(
+                "Sent again{}: {}",
+                if now.is_some() { " as of now" } else { "" },
+                c.ours["summary"].as_str().unwrap_or("")
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -30,6 +30,11 @@ pub use crate::services::outbox::{
     already_applied, applied, r, record, wanted, Op, Replay, ALREADY_APPLIED,
 };
 
+/// How far back a hub takes a desk's op at the time it was made (`FlexDesk-Op-At`). An older op
+/// is refused (`OP_TOO_OLD`) and becomes a conflict on the desk, whose Retry sends it as of now:
+/// a desk long offline does not silently write a month-old schedule, nor is its work stranded.
+pub const OP_AGE_DAYS: i64 = 30;
+
 /// The change feed's current position as a list's `syncToken`; the first call switches the feed
 /// on (from then on the triggers record every change).
 pub async fn feed_token(db: &crate::store::Db) -> Result<String> {

@@ -42,6 +42,8 @@ pub struct Node {
     http: reqwest::Client,
     secrets: PathBuf,
     extra: Vec<String>,
+    /// The day this node's process runs on, when not the suite's pinned day (from its next start).
+    pub today: Option<String>,
 }
 
 impl Drop for Node {
@@ -97,6 +99,7 @@ impl Node {
             http: reqwest::Client::new(),
             secrets: dir.join("secrets"),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            today: None,
         };
         n.start();
         n.sign_in().await;
@@ -119,10 +122,14 @@ impl Node {
     }
 
     fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut env = vec![
             ("FLEXDESK_KEYRING", "off".into()),
             ("FLEXDESK_SECRET_DIR", self.secrets.display().to_string()),
-        ]
+        ];
+        if let Some(day) = &self.today {
+            env.push((flexdesk::clock::TODAY_ENV, day.clone()));
+        }
+        env
     }
 
     pub fn start(&mut self) {
@@ -943,7 +950,7 @@ async fn after_dropped_failed_stalled_and_cut_requests_and_a_killed_desk_everyth
     assert_converged(&[&hub, &b, &c]).await;
 }
 
-async fn open_conflict(desk: &Node) -> Value {
+pub async fn open_conflict(desk: &Node) -> Value {
     let all = desk.rpc("sync.conflicts", json!({})).await;
     all.as_array()
         .unwrap()

@@ -135,3 +135,106 @@ async fn a_remote_that_pages_in_a_circle_or_answers_too_much_is_not_read_on() {
     // The desk still works.
     desk.ok("GET", "/v1/products", Value::Null).await;
 }
+
+/// The suite's day moved on by `days`.
+fn days_on(days: i64) -> String {
+    let day =
+        chrono::NaiveDate::parse_from_str(&crate::support::pinned_today(), "%Y-%m-%d").unwrap();
+    (day + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_offline_more_than_thirty_days_ago_is_refused_and_retry_sends_it_as_of_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut hub, mut a, _b) = hub_and_desks(dir.path()).await;
+    // Made while the hub is out of reach; both come back 40 days later.
+    hub.stop();
+    a.ok(
+        "POST",
+        "/v1/assets",
+        json!({"serialNumber": "OLD-1", "sku": "LAP-16"}),
+    )
+    .await;
+    for n in [&mut hub, &mut a] {
+        n.stop();
+        n.today = Some(days_on(40));
+        n.start();
+        n.sign_in().await;
+    }
+    a.sync().await;
+    let conflict = crate::sync::open_conflict(&a).await;
+    assert_eq!(conflict["code"], "OP_TOO_OLD", "{conflict}");
+    assert!(
+        conflict["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 30 days ago"),
+        "{conflict}"
+    );
+    let (s, _) = hub
+        .v1("GET", "/v1/assets/by-serial/OLD-1", Value::Null)
+        .await;
+    assert_eq!(s, 404, "nothing was written on the hub");
+
+    // Retry: sent as of now, and the hub keeps today's time.
+    a.resolve(&conflict, "retry").await;
+    a.sync().await;
+    assert_eq!(a.counts().await, (Some(0), Some(0)));
+    let made: String =
+        sqlx::query_scalar("SELECT created_at FROM assets WHERE serial_number = 'OLD-1'")
+            .fetch_one(
+                &sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", hub.db.display()))
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+    assert!(made.starts_with(&days_on(40)), "{made}");
+}
+
+#[tokio::test]
+async fn a_desks_op_made_within_thirty_days_keeps_its_time_and_an_older_one_is_refused_whatever_is_resent(
+) {
+    let t = crate::support::TestCore::new().await;
+    let desk = t.key_for("desks", "sync").await;
+    let server = crate::support::serve(&t).await;
+    t.laptop("LAP-16").await;
+    let post = |serial: &str, op: &str, at: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/v1/assets", server.url()))
+            .bearer_auth(&desk)
+            .header("Tenant-ID", &t.bu.id)
+            .header("Idempotency-Key", op)
+            .header("FlexDesk-Origin", "DESK7")
+            .header("FlexDesk-Op-At", at)
+            .json(&json!({"serialNumber": serial, "sku": "LAP-16"}))
+            .send()
+    };
+    // The core stands at 2026-01-15: thirty days back is 2025-12-16 (a year end between).
+    let r = post("AT-1", "op_at_1", "2025-12-16T12:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let r = post("AT-2", "op_at_2", "2025-12-15T23:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "OP_TOO_OLD", "{v}");
+    assert_eq!(v["error"]["details"][0]["path"], "FlexDesk-Op-At", "{v}");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assets WHERE serial_number = 'AT-2'")
+        .fetch_one(t.core.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // A change applied before is answered as it was, however old its time now is.
+    t.clock.advance(chrono::Duration::days(45));
+    let r = post("AT-1", "op_at_1", "2025-12-16T12:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["alreadyApplied"], true, "{v}");
+}
