@@ -7,6 +7,7 @@
 
 use crate::clock::stamp;
 use crate::error::Result;
+use crate::net::guard::Guard;
 use crate::services::webhooks::{self as queue, Due, Outcome};
 use crate::Core;
 use hmac::{Hmac, Mac};
@@ -96,25 +97,61 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance_secs:
         .any(|s| mac(secret, t, body).verify_slice(s).is_ok())
 }
 
-/// The HTTP client the sender uses: no redirects (a moved endpoint is a failed delivery to fix
-/// in the settings), a timeout per request.
-pub fn client(policy: &Policy) -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(policy.timeout)
-        .user_agent(concat!("FlexDesk-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the HTTP client builds")
+/// The HTTP clients the sender uses, one per `net::guard::Guard` (each connects only where its
+/// guard allows): no redirects (a moved endpoint is a failed delivery to fix in the settings), a
+/// timeout per request.
+pub struct Clients {
+    any: reqwest::Client,
+    not_local: reqwest::Client,
+    private_only: reqwest::Client,
+}
+
+impl Clients {
+    fn get(&self, guard: Guard) -> &reqwest::Client {
+        match guard {
+            Guard::Any => &self.any,
+            Guard::NotLocal => &self.not_local,
+            Guard::PrivateOnly => &self.private_only,
+        }
+    }
+}
+
+pub fn client(policy: &Policy) -> Clients {
+    let build = |g: Guard| {
+        g.client()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(policy.timeout)
+            .user_agent(concat!("FlexDesk-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds")
+    };
+    Clients {
+        any: build(Guard::Any),
+        not_local: build(Guard::NotLocal),
+        private_only: build(Guard::PrivateOnly),
+    }
 }
 
 /// What the delivery log says instead of the answer of a private or local address.
 pub const PRIVATE_ANSWER: &str = "(the answer of a private or local address is not kept)";
 
 /// One attempt of one delivery.
-async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due) -> Outcome {
+async fn attempt(core: &Core, clients: &Clients, policy: &Policy, d: &Due) -> Outcome {
     let now = core.now();
     let started = Instant::now();
-    let sent = client
+    let (guard, refused) = Guard::of_stored(&d.url, d.address_confirmed);
+    if let Some(why) = refused {
+        return Outcome {
+            at: stamp(now),
+            status_code: None,
+            error: Some(why),
+            duration_ms: 0,
+            response: None,
+            retry_at: None,
+        };
+    }
+    let sent = clients
+        .get(guard)
         .post(&d.url)
         .header("Content-Type", "application/json")
         .header("FlexDesk-Event", &d.event)
@@ -156,7 +193,9 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
             let what = if e.is_timeout() {
                 format!("No answer within {} s", policy.timeout.as_secs_f32())
             } else if e.is_connect() {
-                "Could not connect".to_string()
+                // The innermost cause says why: refused, no such host, or an address this
+                // endpoint may not reach.
+                format!("Could not connect: {}", crate::net::root_cause(&e))
             } else {
                 "The request failed".to_string()
             };
@@ -184,7 +223,7 @@ async fn attempt(core: &Core, client: &reqwest::Client, policy: &Policy, d: &Due
 
 /// One pass over the queue: claim what is due, send it, record each attempt. Returns how many
 /// attempts were made.
-pub async fn deliver_due(core: &Core, client: &reqwest::Client, policy: &Policy) -> Result<usize> {
+pub async fn deliver_due(core: &Core, client: &Clients, policy: &Policy) -> Result<usize> {
     let now = core.now();
     // The lease outlasts the request's timeout, so nobody else picks it up meanwhile.
     let lease = now + chrono::Duration::from_std(policy.timeout * 2).unwrap_or_default();

@@ -193,6 +193,10 @@ enum RemoteAction {
         /// Pull every this many seconds.
         #[arg(long, default_value_t = 60)]
         pull_every: i64,
+        /// Allow an address FlexDesk does not reach unasked: this computer, a link-local
+        /// address, or plain http:// to a public host.
+        #[arg(long)]
+        allow_address: bool,
     },
     /// Show the sync status of a business unit.
     Status {
@@ -323,6 +327,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     kind,
                     remote_tenant,
                     pull_every,
+                    allow_address,
                 } => {
                     let bu = business_units::get(&core.db, &tenant).await?;
                     let ctx = Ctx::new(cli_actor(), bu, &core.desk.code, core.now());
@@ -337,6 +342,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                             api_key: std::env::var("FLEXDESK_REMOTE_KEY").ok(),
                             enabled: Some(true),
                             pull_every_s: Some(pull_every),
+                            allow_address: Some(allow_address),
                         },
                     )
                     .await?;

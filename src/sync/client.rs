@@ -3,6 +3,7 @@
 
 use super::idmap::{IdMap, Way};
 use super::remote::Remote;
+use crate::net::guard::Guard;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -48,6 +49,9 @@ pub struct Client {
     /// The remote's ids of records made here: requests go out in them, answers come back in the
     /// desk's (see `idmap`).
     ids: IdMap,
+    /// Why the remote's address may not be reached at all (an address, not a name, that its
+    /// guard refuses): nothing is sent until the settings change.
+    refused: Option<String>,
 }
 
 /// One op on the wire, in the desk's ids.
@@ -64,7 +68,9 @@ pub struct Request<'a> {
 
 impl Client {
     pub fn new(remote: Remote, timeout: Duration, db: &crate::store::Db) -> Client {
-        let http = reqwest::Client::builder()
+        let (guard, refused) = Guard::of_stored(&remote.base_url, remote.address_confirmed);
+        let http = guard
+            .client()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .redirect(reqwest::redirect::Policy::none())
@@ -72,7 +78,12 @@ impl Client {
             .build()
             .expect("the HTTP client builds");
         let ids = IdMap::new(db.clone(), &remote.bu_id);
-        Client { http, remote, ids }
+        Client {
+            http,
+            remote,
+            ids,
+            refused,
+        }
     }
 
     pub fn ids(&self) -> &IdMap {
@@ -235,6 +246,9 @@ impl Client {
     }
 
     async fn send_raw(&self, r: &Request<'_>, path: &str, body: Option<&Value>) -> Answer {
+        if let Some(why) = &self.refused {
+            return Answer::Unauthorized(why.clone());
+        }
         let method =
             reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::POST);
         let mut b = self
@@ -335,6 +349,9 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Option<String>, ReadError> {
+        if let Some(why) = &self.refused {
+            return Err(ReadError::Unauthorized(why.clone()));
+        }
         let resp = self
             .authed(self.http.get(self.url(path)))
             .query(query)
@@ -378,7 +395,10 @@ fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "The remote did not answer in time".into()
     } else if e.is_connect() {
-        "Could not connect to the remote".into()
+        format!(
+            "Could not connect to the remote: {}",
+            crate::net::root_cause(e)
+        )
     } else {
         format!("The connection failed: {e}")
     }

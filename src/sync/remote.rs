@@ -41,6 +41,9 @@ pub struct RemoteView {
     pub key_hint: String,
     pub enabled: bool,
     pub pull_every_s: i64,
+    /// An administrator allowed this address although it is this computer, link-local, or
+    /// plain http on the internet (`net::guard`).
+    pub address_confirmed: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -55,6 +58,9 @@ pub struct RemoteInput {
     pub api_key: Option<String>,
     pub enabled: Option<bool>,
     pub pull_every_s: Option<i64>,
+    /// The administrator allows the address although FlexDesk would not reach it unasked
+    /// (`net::guard`); left out, the same address keeps its confirmation.
+    pub allow_address: Option<bool>,
 }
 
 /// A remote ready to talk to: settings plus the key, for the sync engine only.
@@ -66,6 +72,7 @@ pub struct Remote {
     pub tenant_id: String,
     pub api_key: String,
     pub pull_every_s: i64,
+    pub address_confirmed: bool,
 }
 
 impl std::fmt::Debug for Remote {
@@ -90,6 +97,7 @@ struct Row {
     key_hint: String,
     enabled: i64,
     pull_every_s: i64,
+    address_confirmed: bool,
 }
 
 impl Row {
@@ -100,7 +108,7 @@ impl Row {
 
 async fn row(db: &Db, bu_id: &str) -> Result<Option<Row>> {
     Ok(sqlx::query_as(
-        "SELECT kind, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s FROM sync_remotes WHERE bu_id = ?",
+        "SELECT kind, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s, address_confirmed FROM sync_remotes WHERE bu_id = ?",
     )
     .bind(bu_id)
     .fetch_optional(db.pool())
@@ -116,6 +124,7 @@ pub async fn get(db: &Db, bu_id: &str) -> Result<Option<RemoteView>> {
         key_hint: r.key_hint,
         enabled: r.enabled == 1,
         pull_every_s: r.pull_every_s,
+        address_confirmed: r.address_confirmed,
     }))
 }
 
@@ -135,6 +144,7 @@ pub async fn load(db: &Db, desk_id: &str, bu_id: &str) -> Result<Option<Remote>>
         tenant_id: r.tenant_id,
         api_key,
         pull_every_s: r.pull_every_s,
+        address_confirmed: r.address_confirmed,
     }))
 }
 
@@ -151,9 +161,11 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
     let mut c = Checks::new();
     let url = input.base_url.trim().trim_end_matches('/').to_string();
     let mut kind = RemoteKind::Hub;
+    let mut parsed = None;
     match reqwest::Url::parse(&url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
             kind = RemoteKind::for_url(&u);
+            parsed = Some(u);
         }
         _ => c.fail(
             "baseUrl",
@@ -195,6 +207,15 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
         _ => {}
     }
     c.finish()?;
+    // The same address keeps its confirmation unless the administrator says otherwise.
+    let confirmed = input.allow_address.unwrap_or_else(|| {
+        existing
+            .as_ref()
+            .is_some_and(|old| old.base_url == url && old.address_confirmed)
+    });
+    if let Some(u) = &parsed {
+        crate::net::guard::check("baseUrl", u, confirmed).await?;
+    }
     // The key is stored before the row: a failure leaves the old settings whole.
     let stored = key
         .map(|k| {
@@ -249,6 +270,11 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             .await?;
         }
     }
+    sqlx::query("UPDATE sync_remotes SET address_confirmed = ? WHERE bu_id = ?")
+        .bind(confirmed)
+        .bind(&ctx.bu.id)
+        .execute(&mut *tx)
+        .await?;
     // Another remote (or another tenant on it): where the old one's lists were read up to says
     // nothing about the new one's. (The ids a remote gave stay, kept under that remote's name.)
     let moved = existing.as_ref().is_some_and(|old| {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod addresses;
 mod api_v1;
 mod assets;
 mod billing;

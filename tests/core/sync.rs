@@ -183,6 +183,8 @@ impl Node {
                 &hub.bu,
                 "--pull-every",
                 "3600",
+                // The tests' hubs run on this computer.
+                "--allow-address",
             ],
         );
     }
@@ -1535,6 +1537,7 @@ async fn keyring_holds_the_remote_key_and_the_database_never_sees_it() {
             &hub.url,
             "--remote-tenant",
             &hub.bu,
+            "--allow-address",
         ],
     );
     assert!(set.contains("kept in the OS keyring"), "{set}");

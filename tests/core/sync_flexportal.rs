@@ -38,6 +38,8 @@ pub(crate) fn set_remote(desk: &Node, kind: &str, url: &str, tenant: &str, key: 
             tenant,
             "--pull-every",
             "3600",
+            // The tests' remotes run on this computer.
+            "--allow-address",
         ],
     );
 }

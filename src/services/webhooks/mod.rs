@@ -54,6 +54,9 @@ pub struct Endpoint {
     /// Event names, or `["*"]` for all of them.
     pub events: Vec<String>,
     pub active: bool,
+    /// An administrator allowed this address although it is this computer, link-local, or
+    /// plain http on the internet (`net::guard`).
+    pub address_confirmed: bool,
     /// The signing secret (`whsec_…`); only administrators see endpoints.
     pub secret: String,
     pub created_at: String,
@@ -73,6 +76,7 @@ struct EndpointRow {
     description: Option<String>,
     events: String,
     active: bool,
+    address_confirmed: bool,
     secret: String,
     created_at: String,
     updated_at: String,
@@ -90,6 +94,7 @@ impl From<EndpointRow> for Endpoint {
             url: r.url,
             description: r.description,
             active: r.active,
+            address_confirmed: r.address_confirmed,
             secret: r.secret,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -100,7 +105,7 @@ impl From<EndpointRow> for Endpoint {
     }
 }
 
-const ENDPOINT_COLS: &str = "e.id, e.bu_id, e.url, e.description, e.events, e.active, e.secret, e.created_at, e.updated_at,
+const ENDPOINT_COLS: &str = "e.id, e.bu_id, e.url, e.description, e.events, e.active, e.address_confirmed, e.secret, e.created_at, e.updated_at,
     (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending') AS pending,
     (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = 'failed') AS failed,
     (SELECT max(d.delivered_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id) AS last_delivered_at";
@@ -115,9 +120,12 @@ pub struct EndpointInput {
     pub description: Option<String>,
     pub events: Option<Vec<String>>,
     pub active: Option<bool>,
+    /// The administrator allows the URL's address although FlexDesk would not reach it
+    /// unasked (`net::guard`); asked again whenever the URL changes.
+    pub allow_address: Option<bool>,
 }
 
-fn check_url(c: &mut Checks, url: &str) {
+fn check_url(c: &mut Checks, url: &str) -> Option<reqwest::Url> {
     let u = url.trim();
     if u.is_empty() {
         c.fail("url", "The URL is required.");
@@ -128,7 +136,13 @@ fn check_url(c: &mut Checks, url: &str) {
         );
     } else if u.len() > 2000 || u.contains(char::is_whitespace) {
         c.fail("url", "The URL is not valid.");
+    } else {
+        match reqwest::Url::parse(u) {
+            Ok(parsed) if parsed.host_str().is_some() => return Some(parsed),
+            _ => c.fail("url", "The URL is not valid."),
+        }
     }
+    None
 }
 
 fn check_events(c: &mut Checks, events: &[String]) -> Vec<String> {
@@ -190,9 +204,11 @@ pub async fn save_endpoint(
 ) -> Result<Endpoint> {
     let mut c = Checks::new();
     let url = input.url.as_deref().map(str::trim).map(str::to_string);
-    if input.id.is_none() || url.is_some() {
-        check_url(&mut c, url.as_deref().unwrap_or(""));
-    }
+    let parsed = if input.id.is_none() || url.is_some() {
+        check_url(&mut c, url.as_deref().unwrap_or(""))
+    } else {
+        None
+    };
     let events = match &input.events {
         Some(e) => Some(check_events(&mut c, e)),
         None if input.id.is_none() => Some(check_events(&mut c, &["*".to_string()])),
@@ -208,18 +224,40 @@ pub async fn save_endpoint(
         c.max_len("description", d, 200, "The description");
     }
     c.finish()?;
+    // A new URL is confirmed with it or not at all; the same URL keeps its confirmation unless
+    // the administrator says otherwise.
+    let kept = match (&input.id, &url) {
+        (Some(id), Some(url)) if input.allow_address.is_none() => {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT address_confirmed FROM webhook_endpoints WHERE id = ? AND bu_id = ? AND url = ?",
+            )
+            .bind(id)
+            .bind(bu_id)
+            .bind(url)
+            .fetch_optional(db.pool())
+            .await?
+            .unwrap_or(false)
+        }
+        _ => false,
+    };
+    let confirmed = input.allow_address.unwrap_or(kept);
+    if let Some(u) = &parsed {
+        crate::net::guard::check("url", u, confirmed).await?;
+    }
+    let confirmed = (parsed.is_some() || input.allow_address.is_some()).then_some(confirmed);
     let at = stamp(now);
     let mut tx = db.write().await?;
     let (id, action, summary) = match &input.id {
         None => {
             let id = new_id("whk");
             sqlx::query(
-                "INSERT INTO webhook_endpoints (id, bu_id, url, description, events, active, secret, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO webhook_endpoints (id, bu_id, url, address_confirmed, description, events, active, secret, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&id)
             .bind(bu_id)
             .bind(url.as_deref().unwrap_or_default())
+            .bind(confirmed.unwrap_or(false))
             .bind(&description)
             .bind(serde_json::to_string(&events.clone().unwrap_or_default())?)
             .bind(input.active.unwrap_or(true))
@@ -234,10 +272,12 @@ pub async fn save_endpoint(
         Some(id) => {
             let before = endpoint_in(&mut tx, bu_id, id).await?;
             sqlx::query(
-                "UPDATE webhook_endpoints SET url = coalesce(?, url), description = CASE WHEN ? THEN ? ELSE description END,
+                "UPDATE webhook_endpoints SET url = coalesce(?, url), address_confirmed = coalesce(?, address_confirmed),
+                     description = CASE WHEN ? THEN ? ELSE description END,
                      events = coalesce(?, events), active = coalesce(?, active), updated_at = ? WHERE id = ?",
             )
             .bind(&url)
+            .bind(confirmed)
             .bind(input.description.is_some())
             .bind(&description)
             .bind(events.as_ref().map(serde_json::to_string).transpose()?)

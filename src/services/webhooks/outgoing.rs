@@ -14,6 +14,8 @@ pub struct Due {
     pub secret: String,
     pub payload: String,
     pub attempts: i64,
+    /// An administrator confirmed the endpoint's address (`net::guard`).
+    pub address_confirmed: bool,
 }
 
 /// Claim up to `limit` deliveries due at `now`: each is leased until `lease_until`, so another
@@ -22,7 +24,7 @@ pub struct Due {
 pub async fn claim_due(db: &Db, now: &str, lease_until: &str, limit: i64) -> Result<Vec<Due>> {
     let mut tx = db.write().await?;
     let due: Vec<Due> = sqlx::query_as(
-        "SELECT d.id, d.event_id, ev.event, e.url, e.secret, ev.payload, d.attempts
+        "SELECT d.id, d.event_id, ev.event, e.url, e.secret, ev.payload, d.attempts, e.address_confirmed
          FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
          JOIN webhook_endpoints e ON e.id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= ?

@@ -253,8 +253,14 @@ export async function billing(t) {
       await tid("nav-settings").click();
       await tid("webhook-new-url").fill(hookUrl);
       await tid("webhook-add").click();
+      // The receiver runs on this computer: refused until an administrator allows the address.
+      await page.getByText("is this computer").first().waitFor();
+      assert((await tid("webhook-endpoint").filter({ hasText: hookUrl }).count()) === 0, "nothing saved before the address is allowed");
+      await tid("webhook-allow-address").check();
+      await tid("webhook-add").click();
       const endpoint = tid("webhook-endpoint").filter({ hasText: hookUrl });
       await endpoint.waitFor();
+      await endpoint.getByTestId("webhook-address-allowed").waitFor();
       const secret = (await endpoint.getByTestId("webhook-secret").innerText()).trim();
       assert(secret.startsWith("whsec_"), `secret shown after adding: ${secret}`);
       await endpoint.getByTestId("webhook-test").click();

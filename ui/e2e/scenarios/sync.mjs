@@ -37,7 +37,12 @@ export async function sync(t) {
       await tid("sync-key").fill(hubKey);
       await tid("sync-pull-every").fill("3600");
       await tid("sync-save").click();
+      // The hub runs on this computer: saved only once an administrator allows the address.
+      await tid("sync-card").locator(".field-error").filter({ hasText: "is this computer" }).waitFor();
+      await tid("sync-allow-address").check();
+      await tid("sync-save").click();
       await tid("success-banner").filter({ hasText: `now syncs with ${hub.url}` }).waitFor();
+      assert(await tid("sync-allow-address").isChecked(), "the allowed address shows as allowed");
       await page.waitForFunction((hint) => document.querySelector('[data-testid="sync-key"]')?.getAttribute("placeholder")?.startsWith(`…${hint} (sealed`), hubKey.slice(-4));
       assert((await tid("sync-key").inputValue()) === "", "the key field is empty after saving");
       await tid("sync-now").click();

@@ -5,6 +5,7 @@ import { formatDateTime } from "../../lib/format";
 import { useAction, useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Check, Empty, Field, FormError, Input, LoadError, Loading } from "../../lib/ui";
+import { AllowAddress } from "../../lib/ui/AllowAddress";
 import { Dialog } from "../../lib/ui/Dialog";
 import { WEBHOOK_EVENTS } from "../../lib/api/bindings/Vocabulary";
 
@@ -40,6 +41,7 @@ export function Webhooks() {
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [events, setEvents] = useState<string[]>(["*"]);
+  const [allow, setAllow] = useState(false);
   const [secretOf, setSecretOf] = useState<string | null>(null);
   const save = useAction("webhooks.save", {
     onSuccess: (e, req) => {
@@ -47,6 +49,7 @@ export function Webhooks() {
         setUrl("");
         setDescription("");
         setEvents(["*"]);
+        setAllow(false);
         setSecretOf(e.id);
       }
     },
@@ -74,6 +77,7 @@ export function Webhooks() {
               <div className="muted small">
                 {e.description ? `${e.description} · ` : ""}
                 {e.events.includes("*") ? "all events" : e.events.join(", ")}
+                {e.addressConfirmed && <span data-testid="webhook-address-allowed"> · address allowed by an administrator</span>}
               </div>
             </div>
             <Badge status={e.active ? "active" : "inactive"} label={e.active ? "active" : "paused"} />
@@ -106,12 +110,22 @@ export function Webhooks() {
         className="stack"
         onSubmit={(ev) => {
           ev.preventDefault();
-          save.mutate({ url: url.trim(), description: description.trim() || undefined, events });
+          save.mutate({ url: url.trim(), description: description.trim() || undefined, events, allowAddress: allow });
         }}
       >
         <Field label="Send events to" error={save.error?.field("url")}>
-          <Input value={url} onChange={(ev) => setUrl(ev.target.value)} placeholder="https://example.com/flexdesk-hook" className="mono" testId="webhook-new-url" />
+          <Input
+            value={url}
+            onChange={(ev) => {
+              setUrl(ev.target.value);
+              setAllow(false);
+            }}
+            placeholder="https://example.com/flexdesk-hook"
+            className="mono"
+            testId="webhook-new-url"
+          />
         </Field>
+        <AllowAddress error={save.error} field="url" checked={allow} onChange={setAllow} testId="webhook-allow-address" />
         <Field label="Description">
           <Input value={description} onChange={(ev) => setDescription(ev.target.value)} placeholder="e.g. accounting system" />
         </Field>

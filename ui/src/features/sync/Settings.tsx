@@ -7,6 +7,7 @@ import type { FullRead } from "../../lib/api/bindings/FullRead";
 import type { RemoteKind } from "../../lib/api/bindings/RemoteKind";
 import { formatDateTime } from "../../lib/format";
 import { Badge, Card, Check, Field, Input, LoadError, Loading, Select } from "../../lib/ui";
+import { AllowAddress } from "../../lib/ui/AllowAddress";
 import { ago, count, STATE_TONE, STATE_WORD, useNow, useSyncStatus } from "./shared";
 
 /** Settings → Sync (admins): the business unit's remote, its key, how often to read, on or off. */
@@ -199,6 +200,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
   const [apiKey, setApiKey] = useState("");
   const [every, setEvery] = useState(String(r?.pullEveryS ?? 60));
   const [enabled, setEnabled] = useState(r?.enabled ?? true);
+  const [allow, setAllow] = useState(r?.addressConfirmed ?? false);
   const [asking, setAsking] = useState(false);
   const save = useAction("sync.remote.save", {
     success: (v) => (v.enabled ? `This business unit now syncs with ${v.baseUrl}.` : `Sync with ${v.baseUrl} is switched off; changes made here are not recorded for it.`),
@@ -218,6 +220,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
           apiKey: apiKey.trim() || undefined,
           enabled,
           pullEveryS: n !== undefined && Number.isFinite(n) ? n : undefined,
+          allowAddress: allow,
         });
       }}
     >
@@ -230,7 +233,18 @@ function RemoteForm(props: { remote?: RemoteView }) {
           </Select>
         </Field>
         <Field label="Remote address" hint="e.g. https://api-eu.flexportal.io or http://192.168.1.20:8787" error={err("baseUrl")} wide>
-          <Input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} placeholder="https://…" className="mono" testId="sync-url" />
+          <Input
+            value={baseUrl}
+            onChange={(e) => {
+              setBaseUrl(e.target.value);
+              // An allowance is for one address: another is asked about again.
+              setAllow(e.target.value.trim() === r?.baseUrl && r.addressConfirmed);
+            }}
+            placeholder="https://…"
+            className="mono"
+            testId="sync-url"
+          />
+          <AllowAddress error={save.error} field="baseUrl" allowedBefore={r?.addressConfirmed && baseUrl.trim() === r.baseUrl} checked={allow} onChange={setAllow} testId="sync-allow-address" />
         </Field>
         <Field label="Tenant-ID" hint="The business unit's id on the remote." error={err("tenantId")} wide>
           <Input value={tenantId} onChange={(e) => setTenantId(e.target.value)} className="mono" testId="sync-tenant" />

@@ -6,6 +6,11 @@ export type Endpoint = { id: string, buId: string, url: string, description: str
  */
 events: Array<string>, active: boolean, 
 /**
+ * An administrator allowed this address although it is this computer, link-local, or
+ * plain http on the internet (`net::guard`).
+ */
+addressConfirmed: boolean, 
+/**
  * The signing secret (`whsec_…`); only administrators see endpoints.
  */
 secret: string, createdAt: string, updatedAt: string, 

@@ -4,4 +4,9 @@ export type EndpointInput = {
 /**
  * Present to change an endpoint, absent to add one.
  */
-id?: string, url?: string, description?: string, events?: Array<string>, active?: boolean, };
+id?: string, url?: string, description?: string, events?: Array<string>, active?: boolean, 
+/**
+ * The administrator allows the URL's address although FlexDesk would not reach it
+ * unasked (`net::guard`); asked again whenever the URL changes.
+ */
+allowAddress?: boolean, };

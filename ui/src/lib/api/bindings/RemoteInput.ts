@@ -8,4 +8,9 @@ kind?: string, baseUrl: string, tenantId: string,
 /**
  * Required the first time and for a new address; left out, the stored key stays.
  */
-apiKey?: string, enabled?: boolean, pullEveryS?: number, };
+apiKey?: string, enabled?: boolean, pullEveryS?: number, 
+/**
+ * The administrator allows the address although FlexDesk would not reach it unasked
+ * (`net::guard`); left out, the same address keeps its confirmation.
+ */
+allowAddress?: boolean, };

@@ -12,4 +12,9 @@ keyStore: string,
 /**
  * The key's last four characters, e.g. `…3f9a`.
  */
-keyHint: string, enabled: boolean, pullEveryS: number, };
+keyHint: string, enabled: boolean, pullEveryS: number, 
+/**
+ * An administrator allowed this address although it is this computer, link-local, or
+ * plain http on the internet (`net::guard`).
+ */
+addressConfirmed: boolean, };

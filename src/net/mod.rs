@@ -16,29 +16,23 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
 }
 
+pub mod guard;
+
 /// Whether `ip` is this computer's or a private network's (loopback, RFC 1918, carrier-grade NAT,
 /// link-local with the cloud metadata address, unique-local IPv6): what such a host answers is not
 /// kept where a caller could read it back (a webhook's delivery log).
 pub fn is_private(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b))
-        }
-        std::net::IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(v4.into()))
-        }
+    guard::reach(ip) != guard::Reach::Public
+}
+
+/// The innermost cause of an error: why a connection failed (refused, no such host, or an
+/// address its guard does not reach), without the layers around it.
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
     }
+    cause.to_string()
 }
 
 /// The largest answer read from a remote: a page of 100 objects is some 100 KiB.
