@@ -68,6 +68,24 @@ enum Command {
         /// e.g. `hub.shop.lan`); repeat for several. Other names are refused on /rpc and the UI.
         #[arg(long = "host-name")]
         host_names: Vec<String>,
+        /// Speak HTTPS with this certificate chain (PEM file), e.g. one made by `tls-cert`.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM file).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Make a self-signed certificate and its key (PEM files, never overwriting) for a hub
+    /// without a certificate authority: `serve --tls-cert --tls-key` on the hub, `remote set
+    /// --ca-cert` on each desk. Prints the certificate's SHA-256 fingerprint.
+    TlsCert {
+        /// A name or address desks reach the hub at (e.g. hub.shop.lan, 192.168.1.20); repeat.
+        #[arg(long = "name", required = true)]
+        names: Vec<String>,
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
     },
     /// A business unit's sync remote (a FlexDesk hub's or FlexPortal's v1 API).
     Remote {
@@ -197,6 +215,10 @@ enum RemoteAction {
         /// address, or plain http:// to a public host.
         #[arg(long)]
         allow_address: bool,
+        /// A certificate (PEM file) the remote's TLS certificate must chain to: a hub's own,
+        /// made with `tls-cert`.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
     },
     /// Show the sync status of a business unit.
     Status {
@@ -318,6 +340,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Command::TlsCert { names, cert, key } => {
+            let (cert_pem, key_pem) = flexdesk::http::tls::self_signed(&names)?;
+            write_new(&key, &key_pem, true)?;
+            write_new(&cert, &cert_pem, false)?;
+            eprintln!(
+                "Wrote {} and its key {} (for {}).",
+                cert.display(),
+                key.display(),
+                names.join(", ")
+            );
+            println!("{}", flexdesk::http::tls::fingerprint(&cert_pem)?);
+        }
         Command::Remote { action } => {
             let core = open(&cli.db).await?;
             match action {
@@ -328,7 +362,15 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     remote_tenant,
                     pull_every,
                     allow_address,
+                    ca_cert,
                 } => {
+                    let ca_cert = ca_cert
+                        .map(|p| {
+                            std::fs::read_to_string(&p).map_err(|e| {
+                                Error::invalid("caCert", format!("{}: {e}", p.display()))
+                            })
+                        })
+                        .transpose()?;
                     let bu = business_units::get(&core.db, &tenant).await?;
                     let ctx = Ctx::new(cli_actor(), bu, &core.desk.code, core.now());
                     let v = flexdesk::sync::remote::save(
@@ -343,6 +385,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                             enabled: Some(true),
                             pull_every_s: Some(pull_every),
                             allow_address: Some(allow_address),
+                            ca_cert,
                         },
                     )
                     .await?;
@@ -457,6 +500,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             full_read_pages,
             own_ids,
             host_names,
+            tls_cert,
+            tls_key,
         } => {
             let core = open(&cli.db).await?;
             if demo {
@@ -475,6 +520,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         ui_dir: ui,
                         host_names,
                         own_ids,
+                        tls: tls_cert
+                            .zip(tls_key)
+                            .map(|(cert, key)| flexdesk::http::tls::TlsFiles { cert, key }),
                     },
                 )
                 .await?;
@@ -605,4 +653,21 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Write a new file (never replacing one); a key readable by its owner only.
+fn write_new(path: &std::path::Path, text: &str, private: bool) -> flexdesk::error::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    o.open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
 }

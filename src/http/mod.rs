@@ -5,6 +5,7 @@
 mod limits;
 mod rpc;
 mod same_site;
+pub mod tls;
 mod v1;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -29,6 +30,8 @@ pub struct ServeOptions {
     /// Mint ids for what v1 callers create, ignoring the ids they send (as FlexPortal's cloud
     /// does), so a desk can be tried against a remote that assigns its own.
     pub own_ids: bool,
+    /// Speak HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 #[derive(Clone)]
@@ -195,7 +198,11 @@ pub fn router(core: Core, port: u16, opts: &ServeOptions) -> Router {
     let state = AppState {
         core,
         own_ids: opts.own_ids,
-        site: std::sync::Arc::new(same_site::Site::new(port, &opts.host_names)),
+        site: std::sync::Arc::new(same_site::Site::new(
+            port,
+            &opts.host_names,
+            opts.tls.is_some(),
+        )),
         bad_keys: Default::default(),
     };
     let guard = axum::middleware::from_fn_with_state(state.clone(), same_site::guard);
@@ -237,13 +244,15 @@ async fn openapi() -> Response {
 
 pub struct RunningServer {
     pub addr: SocketAddr,
+    tls: bool,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
     /// Stop accepting, finish in-flight requests, and return.
     pub async fn stop(mut self) {
@@ -266,18 +275,39 @@ pub async fn start(core: Core, addr: SocketAddr, opts: ServeOptions) -> Result<R
     let addr = listener
         .local_addr()
         .map_err(|e| Error::internal(e.to_string()))?;
+    let tls = opts.tls.as_ref().map(tls::config).transpose()?;
     let app = router(core, addr.port(), &opts);
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
+    let task = match tls.clone() {
+        None => tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        }),
+        Some(config) => {
+            let listener = listener
+                .into_std()
+                .map_err(|e| Error::internal(e.to_string()))?;
+            let handle = axum_server::Handle::new();
+            let stopping = handle.clone();
+            tokio::spawn(async move {
                 let _ = rx.await;
+                stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            tokio::spawn(async move {
+                let _ = axum_server::from_tcp_rustls(listener, config)
+                    .handle(handle)
+                    .serve(app)
+                    .await;
             })
-            .await;
-    });
+        }
+    };
     Ok(RunningServer {
         addr,
+        tls: tls.is_some(),
         shutdown: Some(tx),
         task,
     })

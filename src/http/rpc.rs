@@ -38,12 +38,16 @@ fn session_cookie(h: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The cookie that holds (or, with no token, forgets) a session.
-fn set_cookie(name: &str, token: Option<&str>) -> Option<HeaderValue> {
-    let mut c = Cookie::build((name.to_string(), token.unwrap_or_default().to_string()))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .path("/rpc");
+/// The cookie that holds (or, with no token, forgets) a session: `Secure` over TLS.
+fn set_cookie(site: &super::same_site::Site, token: Option<&str>) -> Option<HeaderValue> {
+    let mut c = Cookie::build((
+        site.cookie().to_string(),
+        token.unwrap_or_default().to_string(),
+    ))
+    .http_only(true)
+    .same_site(SameSite::Strict)
+    .secure(site.tls)
+    .path("/rpc");
     if token.is_none() {
         c = c.max_age(cookie::time::Duration::ZERO);
     }
@@ -70,8 +74,8 @@ async fn call(
     let mut resp = Json(answer.value).into_response();
     let cookie = match &answer.session {
         SessionChange::Same => None,
-        SessionChange::Started(token) => set_cookie(st.site.cookie(), Some(token)),
-        SessionChange::Ended => set_cookie(st.site.cookie(), None),
+        SessionChange::Started(token) => set_cookie(&st.site, Some(token)),
+        SessionChange::Ended => set_cookie(&st.site, None),
     };
     if let Some(c) = cookie {
         resp.headers_mut().insert(SET_COOKIE, c);

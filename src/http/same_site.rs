@@ -22,12 +22,15 @@ pub(crate) struct Site {
     port: u16,
     names: Vec<String>,
     cookie: String,
+    /// Served over TLS: pages come from `https://` and the cookie is `Secure`.
+    pub tls: bool,
 }
 
 impl Site {
-    pub fn new(port: u16, names: &[String]) -> Site {
+    pub fn new(port: u16, names: &[String], tls: bool) -> Site {
         Site {
             port,
+            tls,
             names: names
                 .iter()
                 .map(|n| n.trim().to_ascii_lowercase())
@@ -91,9 +94,9 @@ pub(crate) async fn guard(State(st): State<AppState>, req: Request, next: Next) 
     }
     if let Some(origin) = headers.get(ORIGIN) {
         let origin = origin.to_str().unwrap_or("null").to_ascii_lowercase();
+        let scheme = if st.site.tls { "https://" } else { "http://" };
         let own = origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
+            .strip_prefix(scheme)
             .is_some_and(|o| o == host.to_ascii_lowercase());
         if !own {
             return refuse(format!("Requests from {origin} are not accepted here."));
@@ -115,7 +118,7 @@ mod tests {
 
     #[test]
     fn only_local_names_addresses_and_configured_names_on_this_port() {
-        let s = Site::new(8787, &["Hub.Shop.lan".to_string()]);
+        let s = Site::new(8787, &["Hub.Shop.lan".to_string()], false);
         for ok in [
             "127.0.0.1:8787",
             "localhost:8787",
@@ -135,7 +138,7 @@ mod tests {
         ] {
             assert!(!s.allows_host(bad), "{bad}");
         }
-        assert!(Site::new(80, &[]).allows_host("localhost"));
+        assert!(Site::new(80, &[], false).allows_host("localhost"));
         assert_eq!(s.cookie(), "flexdesk_session_8787");
     }
 }

@@ -68,9 +68,15 @@ pub struct Request<'a> {
 
 impl Client {
     pub fn new(remote: Remote, timeout: Duration, db: &crate::store::Db) -> Client {
-        let (guard, refused) = Guard::of_stored(&remote.base_url, remote.address_confirmed);
-        let http = guard
-            .client()
+        let (guard, mut refused) = Guard::of_stored(&remote.base_url, remote.address_confirmed);
+        let mut builder = guard.client();
+        if let Some(pem) = &remote.ca_pem {
+            match reqwest::Certificate::from_pem(pem.as_bytes()) {
+                Ok(cert) => builder = builder.add_root_certificate(cert),
+                Err(e) => refused = Some(format!("The remote's certificate cannot be read: {e}")),
+            }
+        }
+        let http = builder
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .redirect(reqwest::redirect::Policy::none())

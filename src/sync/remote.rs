@@ -44,6 +44,8 @@ pub struct RemoteView {
     /// An administrator allowed this address although it is this computer, link-local, or
     /// plain http on the internet (`net::guard`).
     pub address_confirmed: bool,
+    /// The SHA-256 fingerprint of the certificate the remote's must chain to, when one is set.
+    pub ca_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -61,6 +63,9 @@ pub struct RemoteInput {
     /// The administrator allows the address although FlexDesk would not reach it unasked
     /// (`net::guard`); left out, the same address keeps its confirmation.
     pub allow_address: Option<bool>,
+    /// A certificate (PEM) the remote's TLS certificate must chain to, for a hub with its own
+    /// (`flexdesk tls-cert`); empty to drop it, left out to keep it.
+    pub ca_cert: Option<String>,
 }
 
 /// A remote ready to talk to: settings plus the key, for the sync engine only.
@@ -73,6 +78,7 @@ pub struct Remote {
     pub api_key: String,
     pub pull_every_s: i64,
     pub address_confirmed: bool,
+    pub ca_pem: Option<String>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -98,6 +104,7 @@ struct Row {
     enabled: i64,
     pull_every_s: i64,
     address_confirmed: bool,
+    ca_pem: Option<String>,
 }
 
 impl Row {
@@ -108,7 +115,7 @@ impl Row {
 
 async fn row(db: &Db, bu_id: &str) -> Result<Option<Row>> {
     Ok(sqlx::query_as(
-        "SELECT kind, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s, address_confirmed FROM sync_remotes WHERE bu_id = ?",
+        "SELECT kind, base_url, tenant_id, key_store, key_sealed, key_hint, enabled, pull_every_s, address_confirmed, ca_pem FROM sync_remotes WHERE bu_id = ?",
     )
     .bind(bu_id)
     .fetch_optional(db.pool())
@@ -125,6 +132,10 @@ pub async fn get(db: &Db, bu_id: &str) -> Result<Option<RemoteView>> {
         enabled: r.enabled == 1,
         pull_every_s: r.pull_every_s,
         address_confirmed: r.address_confirmed,
+        ca_fingerprint: r
+            .ca_pem
+            .as_deref()
+            .and_then(|p| crate::http::tls::fingerprint(p).ok()),
     }))
 }
 
@@ -145,6 +156,7 @@ pub async fn load(db: &Db, desk_id: &str, bu_id: &str) -> Result<Option<Remote>>
         api_key,
         pull_every_s: r.pull_every_s,
         address_confirmed: r.address_confirmed,
+        ca_pem: r.ca_pem,
     }))
 }
 
@@ -205,6 +217,15 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             "A new address needs its API key again: the stored key was given for the old one.",
         ),
         _ => {}
+    }
+    let ca = input.ca_cert.as_deref().map(str::trim);
+    if let Some(pem) = ca.filter(|p| !p.is_empty()) {
+        if crate::http::tls::fingerprint(pem).is_err() {
+            c.fail(
+                "caCert",
+                "Paste the hub's certificate as PEM (-----BEGIN CERTIFICATE----- …).",
+            );
+        }
     }
     c.finish()?;
     // The same address keeps its confirmation unless the administrator says otherwise.
@@ -270,8 +291,10 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
             .await?;
         }
     }
-    sqlx::query("UPDATE sync_remotes SET address_confirmed = ? WHERE bu_id = ?")
+    sqlx::query("UPDATE sync_remotes SET address_confirmed = ?, ca_pem = CASE WHEN ? THEN ? ELSE ca_pem END WHERE bu_id = ?")
         .bind(confirmed)
+        .bind(ca.is_some())
+        .bind(ca.filter(|p| !p.is_empty()))
         .bind(&ctx.bu.id)
         .execute(&mut *tx)
         .await?;

@@ -189,12 +189,12 @@ async fn a_sync_remote_on_this_computer_needs_allow_address_and_an_unconfirmed_o
     .await;
     let r = desk.sync().await;
     assert!(r.to_string().contains("is this computer"), "{r}");
-    let (s, _) = hub
-        .v1(
-            "GET",
-            "/v1/assets/by-serial/GUARD-1",
-            serde_json::Value::Null,
-        )
-        .await;
-    assert_eq!(s, 404);
+    assert!(!crate::sync::has_asset(&hub, "GUARD-1").await);
+    // Allowed again, it arrives: what was refused was the address, not the change.
+    sqlx::query("UPDATE sync_remotes SET address_confirmed = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    desk.sync().await;
+    assert!(crate::sync::has_asset(&hub, "GUARD-1").await);
 }

@@ -33,4 +33,5 @@ mod sync_flexportal_pull;
 mod sync_ids;
 mod sync_limits;
 mod sync_snapshot;
+mod tls;
 mod webhooks;

@@ -28,6 +28,16 @@ pub fn cli(db: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
         .to_string()
 }
 
+/// A client for a node started with `extra`: one that trusts its certificate when it speaks TLS.
+fn client_for(extra: &[&str]) -> reqwest::Client {
+    let mut b = reqwest::Client::builder();
+    if let Some(i) = extra.iter().position(|a| *a == "--tls-cert") {
+        let pem = std::fs::read(extra[i + 1]).unwrap();
+        b = b.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap());
+    }
+    b.build().unwrap()
+}
+
 /// One FlexDesk process: its file, business unit, a local API key, and the server.
 pub struct Node {
     pub db: PathBuf,
@@ -96,7 +106,7 @@ impl Node {
             url: String::new(),
             listen: listen.to_string(),
             child: None,
-            http: reqwest::Client::new(),
+            http: client_for(extra),
             secrets: dir.join("secrets"),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             today: None,
@@ -404,6 +414,14 @@ pub async fn first_payment(desk: &Node, rental: &str) -> String {
 }
 
 /// The hub with a catalog, and two desks that have pulled it.
+/// Whether `node` lists an asset with this serial.
+pub async fn has_asset(node: &Node, serial: &str) -> bool {
+    node.all("/v1/assets", "assets", "serialNumber")
+        .await
+        .iter()
+        .any(|a| a["serialNumber"] == serial)
+}
+
 pub async fn hub_and_desks(dir: &Path) -> (Node, Node, Node) {
     let hub = Node::new(dir, "hub", &reserve_port()).await;
     add_laptops(&hub, &[]).await;

@@ -112,6 +112,7 @@ async fn set_remote(
             pull_every_s: Some(3600),
             // The bench's hub runs on this computer.
             allow_address: Some(true),
+            ca_cert: None,
         },
     )
     .await?;

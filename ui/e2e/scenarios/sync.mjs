@@ -32,6 +32,12 @@ export async function sync(t) {
       await tid("sync-card").locator(".field-error").first().waitFor();
       const errors = await tid("sync-card").locator(".field-error").allInnerTexts();
       assert(errors.length === 3 && errors.some((e) => /API key is required/.test(e)), `field errors: ${errors.join(" | ")}`);
+      // A hub over https with a certificate of its own: the field for it appears, and what is not a certificate is refused.
+      assert((await tid("sync-ca-cert").count()) === 0, "no certificate field for an address without https");
+      await tid("sync-url").fill("https://192.168.1.20:8787");
+      await tid("sync-ca-cert").fill("not a certificate");
+      await tid("sync-save").click();
+      await tid("sync-card").locator(".field-error").filter({ hasText: "certificate as PEM" }).waitFor();
       await tid("sync-url").fill(hub.url);
       await tid("sync-tenant").fill(hubBu);
       await tid("sync-key").fill(hubKey);

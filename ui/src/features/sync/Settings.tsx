@@ -6,7 +6,7 @@ import { useSession } from "../../lib/session";
 import type { FullRead } from "../../lib/api/bindings/FullRead";
 import type { RemoteKind } from "../../lib/api/bindings/RemoteKind";
 import { formatDateTime } from "../../lib/format";
-import { Badge, Card, Check, Field, Input, LoadError, Loading, Select } from "../../lib/ui";
+import { Badge, Card, Check, Field, Input, LoadError, Loading, Select, Textarea } from "../../lib/ui";
 import { AllowAddress } from "../../lib/ui/AllowAddress";
 import { ago, count, STATE_TONE, STATE_WORD, useNow, useSyncStatus } from "./shared";
 
@@ -198,6 +198,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
   const [baseUrl, setBaseUrl] = useState(r?.baseUrl ?? "");
   const [tenantId, setTenantId] = useState(r?.tenantId ?? "");
   const [apiKey, setApiKey] = useState("");
+  const [caCert, setCaCert] = useState("");
   const [every, setEvery] = useState(String(r?.pullEveryS ?? 60));
   const [enabled, setEnabled] = useState(r?.enabled ?? true);
   const [allow, setAllow] = useState(r?.addressConfirmed ?? false);
@@ -221,6 +222,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
           enabled,
           pullEveryS: n !== undefined && Number.isFinite(n) ? n : undefined,
           allowAddress: allow,
+          caCert: caCert.trim() || undefined,
         });
       }}
     >
@@ -252,6 +254,20 @@ function RemoteForm(props: { remote?: RemoteView }) {
         <Field label="API key" hint={r ? "Leave empty to keep the stored key (a new address needs it again)." : "Kept in the OS keyring when there is one, otherwise sealed on this desk."} error={err("apiKey")} wide>
           <Input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} placeholder={stored ?? "pk_live_…"} className="mono" testId="sync-key" />
         </Field>
+        {kind !== "flexportal" && baseUrl.trim().startsWith("https://") && (
+          <Field
+            label="The hub's own certificate (PEM)"
+            hint={
+              r?.caFingerprint
+                ? `Trusted: SHA-256 ${r.caFingerprint}. Paste another to replace it.`
+                : "Only for a hub with a certificate of its own (flexdesk tls-cert); leave empty when a public authority signed it."
+            }
+            error={err("caCert")}
+            wide
+          >
+            <Textarea value={caCert} onChange={(e) => setCaCert(e.target.value)} rows={3} placeholder="-----BEGIN CERTIFICATE-----" className="mono" testId="sync-ca-cert" />
+          </Field>
+        )}
         <Field label="Read changes every (seconds)" hint="5 to 86400" error={err("pullEveryS")}>
           <Input type="number" min={5} max={86400} value={every} onChange={(e) => setEvery(e.target.value)} testId="sync-pull-every" />
         </Field>

@@ -13,4 +13,9 @@ apiKey?: string, enabled?: boolean, pullEveryS?: number,
  * The administrator allows the address although FlexDesk would not reach it unasked
  * (`net::guard`); left out, the same address keeps its confirmation.
  */
-allowAddress?: boolean, };
+allowAddress?: boolean, 
+/**
+ * A certificate (PEM) the remote's TLS certificate must chain to, for a hub with its own
+ * (`flexdesk tls-cert`); empty to drop it, left out to keep it.
+ */
+caCert?: string, };

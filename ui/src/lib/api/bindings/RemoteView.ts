@@ -17,4 +17,8 @@ keyHint: string, enabled: boolean, pullEveryS: number,
  * An administrator allowed this address although it is this computer, link-local, or
  * plain http on the internet (`net::guard`).
  */
-addressConfirmed: boolean, };
+addressConfirmed: boolean, 
+/**
+ * The SHA-256 fingerprint of the certificate the remote's must chain to, when one is set.
+ */
+caFingerprint: string | null, };
