@@ -208,6 +208,8 @@ function RemoteForm(props: { remote?: RemoteView }) {
   });
   const remove = useAction("sync.remote.remove", { success: (d) => d.message });
   const err = (p: string) => save.error?.field(p);
+  // A hub over https may have a certificate of its own to trust.
+  const ownCert = kind !== "flexportal" && baseUrl.trim().startsWith("https://");
   const stored = r ? `${r.keyHint} (${r.keyStore === "keyring" ? "kept in the OS keyring" : "sealed on this desk"})` : undefined;
   return (
     <form
@@ -222,7 +224,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
           enabled,
           pullEveryS: n !== undefined && Number.isFinite(n) ? n : undefined,
           allowAddress: allow,
-          caCert: caCert.trim() || undefined,
+          caCert: ownCert ? caCert.trim() || undefined : undefined,
         });
       }}
     >
@@ -254,7 +256,7 @@ function RemoteForm(props: { remote?: RemoteView }) {
         <Field label="API key" hint={r ? "Leave empty to keep the stored key (a new address needs it again)." : "Kept in the OS keyring when there is one, otherwise sealed on this desk."} error={err("apiKey")} wide>
           <Input type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} placeholder={stored ?? "pk_live_…"} className="mono" testId="sync-key" />
         </Field>
-        {kind !== "flexportal" && baseUrl.trim().startsWith("https://") && (
+        {ownCert && (
           <Field
             label="The hub's own certificate (PEM)"
             hint={
