@@ -341,7 +341,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::TlsCert { names, cert, key } => {
-            let (cert_pem, key_pem) = flexdesk::http::tls::self_signed(&names)?;
+            let (cert_pem, key_pem) = flexdesk::net::cert::self_signed(&names)?;
             write_new(&key, &key_pem, true)?;
             write_new(&cert, &cert_pem, false)?;
             eprintln!(
@@ -350,7 +350,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 key.display(),
                 names.join(", ")
             );
-            println!("{}", flexdesk::http::tls::fingerprint(&cert_pem)?);
+            println!("{}", flexdesk::net::cert::fingerprint(&cert_pem)?);
         }
         Command::Remote { action } => {
             let core = open(&cli.db).await?;

@@ -16,6 +16,7 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
 }
 
+pub mod cert;
 pub mod guard;
 
 /// Whether `ip` is this computer's or a private network's (loopback, RFC 1918, carrier-grade NAT,

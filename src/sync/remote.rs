@@ -135,7 +135,7 @@ pub async fn get(db: &Db, bu_id: &str) -> Result<Option<RemoteView>> {
         ca_fingerprint: r
             .ca_pem
             .as_deref()
-            .and_then(|p| crate::http::tls::fingerprint(p).ok()),
+            .and_then(|p| crate::net::cert::fingerprint(p).ok()),
     }))
 }
 
@@ -220,7 +220,7 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, input: RemoteInput) -> Resu
     }
     let ca = input.ca_cert.as_deref().map(str::trim);
     if let Some(pem) = ca.filter(|p| !p.is_empty()) {
-        if crate::http::tls::fingerprint(pem).is_err() {
+        if crate::net::cert::fingerprint(pem).is_err() {
             c.fail(
                 "caCert",
                 "Paste the hub's certificate as PEM (-----BEGIN CERTIFICATE----- …).",

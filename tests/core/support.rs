@@ -265,6 +265,13 @@ pub const ADMIN_PIN: &str = "2468";
 /// a new desk's setup (choosing the PIN) or, once set up, a sign-in with that PIN. Returns the
 /// `Cookie` header the server's answer set, and the person.
 pub async fn http_sign_in(http: &reqwest::Client, url: &str) -> (String, serde_json::Value) {
+    let (set_cookie, user) = http_sign_in_raw(http, url).await;
+    let cookie = set_cookie.split(';').next().unwrap_or_default().to_string();
+    (cookie, user)
+}
+
+/// Sign in as `http_sign_in` does; the whole `Set-Cookie` header (with its attributes).
+pub async fn http_sign_in_raw(http: &reqwest::Client, url: &str) -> (String, serde_json::Value) {
     let post = |cmd: &str, body: serde_json::Value| {
         http.post(format!("{url}/rpc/{cmd}")).json(&body).send()
     };
@@ -295,7 +302,6 @@ pub async fn http_sign_in(http: &reqwest::Client, url: &str) -> (String, serde_j
         .headers()
         .get(reqwest::header::SET_COOKIE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
         .unwrap_or_default()
         .to_string();
     let status = resp.status();

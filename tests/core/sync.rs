@@ -29,7 +29,7 @@ pub fn cli(db: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
 }
 
 /// A client for a node started with `extra`: one that trusts its certificate when it speaks TLS.
-fn client_for(extra: &[&str]) -> reqwest::Client {
+pub fn client_for(extra: &[&str]) -> reqwest::Client {
     let mut b = reqwest::Client::builder();
     if let Some(i) = extra.iter().position(|a| *a == "--tls-cert") {
         let pem = std::fs::read(extra[i + 1]).unwrap();

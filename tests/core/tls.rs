@@ -3,7 +3,7 @@
 //! that does not reaches nothing, and the session cookie is `Secure`.
 
 use crate::sync::{add_laptops, cli, reserve_port, Node};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn set_remote(desk: &Node, hub: &Node, ca: Option<&std::path::Path>) {
     let secrets = desk.db.with_file_name("secrets");
@@ -68,29 +68,8 @@ async fn a_hub_speaks_https_with_its_own_certificate_and_only_a_desk_that_trusts
     add_laptops(&hub, &[]).await;
 
     // Signing in over TLS: the session cookie is Secure (and still HttpOnly, SameSite=Strict).
-    let http = reqwest::Client::builder()
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
-        )
-        .build()
-        .unwrap();
-    let boot: Value = http
-        .post(format!("{}/rpc/app.bootstrap", hub.url))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = boot["people"][0]["id"].clone();
-    let r = http
-        .post(format!("{}/rpc/session.signIn", hub.url))
-        .json(&json!({"userId": admin, "secret": crate::support::ADMIN_PIN}))
-        .send()
-        .await
-        .unwrap();
-    let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    let http = crate::sync::client_for(&["--tls-cert", cert.to_str().unwrap()]);
+    let (set_cookie, _) = crate::support::http_sign_in_raw(&http, &hub.url).await;
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
     // A page of the plain-http origin is not this server's.

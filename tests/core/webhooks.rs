@@ -393,7 +393,12 @@ async fn an_unreachable_endpoint_is_given_up_after_the_last_attempt_and_410_at_o
         (d.status.as_str(), d.attempts),
         ("failed", webhooks::MAX_ATTEMPTS)
     );
-    assert_eq!(d.last_error.as_deref(), Some("Could not connect"));
+    // The reason is the connection's own: nobody listens there.
+    let error = d.last_error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("Could not connect: ") && error.to_lowercase().contains("refused"),
+        "{error}"
+    );
     assert_eq!(deliver_due(&t.core, &client, &policy).await.unwrap(), 0);
 
     let receiver = Receiver::default();
