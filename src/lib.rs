@@ -62,7 +62,7 @@ impl Core {
     /// Open the database at `path` (created on first use), migrate it, and make sure the desk has
     /// an identity and at least one administrator.
     pub async fn open(path: &Path, clock: SharedClock) -> Result<Core> {
-        let db = Db::open(path).await?;
+        let db = Db::open(path, clock.now()).await?;
         let desk = services::users::ensure_desk(&db, clock.now()).await?;
         services::users::ensure_admin(&db, clock.now()).await?;
         let sessions = services::sessions::Sessions::default();

@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use flexdesk::clock::SharedClock;
 use flexdesk::services::{business_units, keys, Ctx};
+use flexdesk::store::backup;
 use flexdesk::store::Actor;
 use flexdesk::{Core, Error};
 use std::path::PathBuf;
@@ -108,6 +109,20 @@ enum Command {
     },
     /// Apply contract-end rules and late fees for every business unit as of today (idempotent).
     RunDaily,
+    /// Back the database and its files up into one archive: a consistent copy, also while desks
+    /// work on the file. Prints the backup's path.
+    Backup {
+        /// The new backup file (default: backups/manual-<time>.flexdesk-backup beside the database).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore a backup as the database (--db), after checking it whole. An existing database is
+    /// replaced only with --replace, never while FlexDesk has it open, and is kept aside.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        replace: bool,
+    },
     /// Load the demo business (two business units, catalog, customers, orders, assets) into an empty database.
     Demo,
     /// Import products from a CSV file into a business unit.
@@ -607,6 +622,36 @@ async fn run(cli: Cli) -> Result<(), Error> {
             print!("{}", flexdesk::bench::table(&rows));
             if rows.iter().any(|r| !r.met) {
                 eprintln!("Some targets were not met.");
+            }
+        }
+        Command::Backup { out } => {
+            let core = open(&cli.db).await?;
+            let now = core.now();
+            let out = out.unwrap_or_else(|| {
+                backup::default_folder(&core.path).join(backup::file_name("manual", now))
+            });
+            let made = backup::create(&core.db, &core.path, &out, "manual", now).await?;
+            eprintln!(
+                "Backed up {} ({} bytes, {} files).",
+                core.path.display(),
+                made.bytes,
+                made.manifest.files
+            );
+            println!("{}", made.path.display());
+        }
+        Command::Restore { file, replace } => {
+            let path = cli.db.clone().unwrap_or_else(Core::default_db_path);
+            let now = flexdesk::clock::from_env()?.now();
+            let r = backup::restore(&file, &path, replace, now).await?;
+            eprintln!(
+                "Restored the backup of {} (desk {}, made by FlexDesk {}) as {}.",
+                r.manifest.created_at,
+                r.manifest.desk_code,
+                r.manifest.app_version,
+                path.display()
+            );
+            if let Some(aside) = r.kept_aside {
+                eprintln!("The database it replaced is kept as {}.", aside.display());
             }
         }
         Command::RunDaily => {

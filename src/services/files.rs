@@ -24,9 +24,8 @@ pub struct FileStore {
 impl FileStore {
     /// The store of the database at `db_path`: `<folder of the database>/files`.
     pub fn beside(db_path: &Path) -> FileStore {
-        let dir = db_path.parent().unwrap_or_else(|| Path::new("."));
         FileStore {
-            root: dir.join("files"),
+            root: crate::store::files_dir(db_path),
         }
     }
     fn relative(bu_id: &str, id: &str, ext: &str) -> String {

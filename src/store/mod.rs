@@ -14,6 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub mod assets;
+pub mod backup;
 pub mod customers;
 pub mod indexes;
 pub mod orders;
@@ -28,11 +29,23 @@ pub type Tx = Transaction<'static, Sqlite>;
 #[derive(Clone)]
 pub struct Db {
     pool: SqlitePool,
+    /// A shared lock on `<database>.in-use` while this process has the file open: a restore
+    /// waits for nobody and replaces no file in use.
+    _in_use: std::sync::Arc<std::fs::File>,
+}
+
+/// Where a database's files live: the `files` folder beside it (contracts, documents).
+pub fn files_dir(db_path: &Path) -> std::path::PathBuf {
+    db_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("files")
 }
 
 impl Db {
-    /// Open (creating if needed) the database file and bring its schema up to date.
-    pub async fn open(path: &Path) -> Result<Db> {
+    /// Open (creating if needed) the database file and bring its schema up to date, backing a
+    /// database with data up first when there are migrations to apply (`backup::before_update`).
+    pub async fn open(path: &Path, now: DateTime<Utc>) -> Result<Db> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -56,6 +69,7 @@ impl Db {
         // its connections, which then find the file in WAL mode. Setting a file up (WAL,
         // migrations) is one process's job at a time: a second process opening the same new
         // file waits here for the first.
+        let in_use = in_use_lock(path, false).await?;
         let _setup = setup_lock(path).await?;
         switch_to_wal(&opts).await?;
         // The log is copied back into the file by the connection whose commit takes it past
@@ -72,8 +86,13 @@ impl Db {
         // Indexes set aside by a copy that never finished are made again before anything
         // reads the tables (or a migration changes them).
         indexes::restore(&mut *pool.acquire().await?).await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Db { pool })
+        let db = Db {
+            pool,
+            _in_use: std::sync::Arc::new(in_use),
+        };
+        backup::before_update(&db, path, now).await?;
+        MIGRATOR.run(&db.pool).await?;
+        Ok(db)
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -120,6 +139,45 @@ async fn setup_lock(path: &Path) -> Result<std::fs::File> {
     .await
     .map_err(|e| crate::error::Error::internal(format!("setup lock: {e}")))?
     .map_err(|e| crate::error::Error::internal(format!("cannot lock the database for setup: {e}")))
+}
+
+/// The lock on `<database>.in-use`: shared while a FlexDesk has the file open (waiting while a
+/// restore swaps it), exclusive for a restore (refused while anyone has it open).
+async fn in_use_lock(path: &Path, exclusive: bool) -> Result<std::fs::File> {
+    let lock_path = {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".in-use");
+        std::path::PathBuf::from(name)
+    };
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        if exclusive {
+            match f.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Ok(Err(crate::error::Error::new(
+                        crate::error::ErrorCode::Conflict,
+                        format!("{shown} is open in FlexDesk (the desk or `flexdesk serve`); close it, then restore. Nothing was changed."),
+                    )))
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+        } else {
+            f.lock_shared()?;
+        }
+        Ok::<_, std::io::Error>(Ok(f))
+    })
+    .await
+    .map_err(|e| crate::error::Error::internal(format!("in-use lock: {e}")))?
+    .map_err(|e| crate::error::Error::internal(format!("cannot lock the database: {e}")))?
 }
 
 /// Switch the file to WAL mode (a no-op once it is: WAL is stored in the file). Called under

@@ -6,6 +6,7 @@ mod support;
 mod addresses;
 mod api_v1;
 mod assets;
+mod backup;
 mod billing;
 mod calendar;
 mod catalog;
