@@ -62,6 +62,8 @@ impl Core {
     /// Open the database at `path` (created on first use), migrate it, and make sure the desk has
     /// an identity and at least one administrator.
     pub async fn open(path: &Path, clock: SharedClock) -> Result<Core> {
+        // A restore asked for in Settings → Backups happens before anything opens the file.
+        services::backups::restore_if_asked(path, clock.now()).await;
         let db = Db::open(path, clock.now()).await?;
         let desk = services::users::ensure_desk(&db, clock.now()).await?;
         services::users::ensure_admin(&db, clock.now()).await?;
@@ -165,6 +167,10 @@ impl Core {
                         Ok(_) => last = Some(now.date_naive()),
                         Err(e) => eprintln!("flexdesk: daily run failed: {}", e.message),
                     }
+                }
+                // The daily backup (recorded with its reason when it fails).
+                if let Err(e) = services::backups::daily(&core.db, &core.path, now).await {
+                    eprintln!("flexdesk: daily backup failed: {}", e.message);
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(300)).await;
             }

@@ -2,6 +2,7 @@
 //! `dispatch` (used by the Tauri shell's single `rpc` command and by `POST /rpc/{command}`), the
 //! role each command requires, and the TypeScript `Commands` map the UI's typed client uses.
 
+mod backups;
 mod documents;
 mod handlers;
 mod integrations;
@@ -327,6 +328,7 @@ use crate::services::{
     assets, billing, business_units as bus, catalog, customers, dashboard, exports, files,
     invoices, keys, orders, payments, runs, subscriptions as subs, timeline, users, webhooks, Page,
 };
+pub use backups::*;
 pub use documents::*;
 pub use handlers::*;
 pub use integrations::*;
@@ -347,6 +349,11 @@ commands! {
     "users.update" => users_update(UserUpdateReq) -> users::User, ADMIN, ["users", "timeline"];
     "users.setSecret" => users_set_secret(SetSecretReq) -> users::User, ADMIN, ["users", "timeline"];
     "desk.setLockMinutes" => desk_set_lock_minutes(LockMinutesReq) -> LockMinutes, ADMIN, ["app"];
+    "backups.status" => backups_status(Empty) -> crate::services::backups::BackupStatus, ADMIN;
+    "backups.create" => backups_create(Empty) -> crate::store::backup::Made, ADMIN, ["backups"];
+    "backups.settings" => backups_settings(crate::services::backups::BackupSettingsInput) -> crate::services::backups::BackupStatus, ADMIN, ["backups", "timeline"];
+    "backups.restore" => backups_restore(BackupNameReq) -> crate::store::backup::Manifest, ADMIN, ["backups"];
+    "backups.clearRestore" => backups_clear_restore(Empty) -> Ack, ADMIN, ["backups"];
     "bu.list" => bu_list(Empty) -> Vec<BusinessUnit>, Access::Anyone;
     "bu.get" => bu_get(Empty) -> BusinessUnit, Access::Anyone;
     "bu.create" => bu_create(bus::NewBusinessUnit) -> BusinessUnit, ADMIN, ["bu"];

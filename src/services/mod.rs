@@ -3,6 +3,7 @@
 //! queries next to its rules; `Ctx` says who acts and in which business unit.
 
 pub mod assets;
+pub mod backups;
 pub mod billing;
 pub mod business_units;
 pub mod catalog;

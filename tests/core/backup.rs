@@ -239,36 +239,50 @@ async fn a_database_is_backed_up_before_an_update_migrates_it_and_that_backup_re
 ) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("shop.db");
-    let (ok, _, err) = run(&db, &["demo"]);
-    assert!(ok, "{err}");
-    // The file as the FlexDesk before the last update left it: its last migration undone.
+    // The file as the FlexDesk before the last update left it: every migration but the last,
+    // and a desk of its own.
     let latest = flexdesk::store::backup::latest_schema();
-    {
-        let mut conn = SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .unwrap();
-        sqlx::query("ALTER TABLE sync_remotes DROP COLUMN ca_pem")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?")
-            .bind(latest)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
+    let older = dir.path().join("older-migrations");
+    std::fs::create_dir_all(&older).unwrap();
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+        let e = e.unwrap();
+        if !e
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&latest.to_string())
+        {
+            std::fs::copy(e.path(), older.join(e.file_name())).unwrap();
+        }
     }
-    let customers = |path: PathBuf| async move {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM customers")
+    {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+            .await
+            .unwrap();
+        sqlx::migrate::Migrator::new(older.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO desk (id, code, name, created_at) VALUES ('dsk_old', 'OLD1', 'Old desk', '2026-01-01T00:00:00Z')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let schema = |path: PathBuf| async move {
+        sqlx::query_scalar::<_, i64>("SELECT max(version) FROM _sqlx_migrations")
             .fetch_one(&mut sqlite(&path).await)
             .await
             .unwrap()
     };
-    let n = customers(db.clone()).await;
-    assert!(n > 10);
+    let desk_code = |path: PathBuf| async move {
+        sqlx::query_scalar::<_, String>("SELECT code FROM desk")
+            .fetch_one(&mut sqlite(&path).await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(schema(db.clone()).await, latest_but_one(latest));
     // Opening it with this FlexDesk migrates it, after a backup.
     let (ok, _, err) = run(&db, &["bu", "list"]);
     assert!(ok, "{err}");
@@ -299,19 +313,13 @@ async fn a_database_is_backed_up_before_an_update_migrates_it_and_that_backup_re
     let again = dir.path().join("again").join("shop.db");
     let (ok, _, err) = run(&again, &["restore", backups[0].to_str().unwrap()]);
     assert!(ok, "{err}");
-    let has_column = |path: PathBuf| async move {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM pragma_table_info('sync_remotes') WHERE name = 'ca_pem'",
-        )
-        .fetch_one(&mut sqlite(&path).await)
-        .await
-        .unwrap()
-    };
-    assert_eq!(has_column(again.clone()).await, 0);
+    assert_eq!(schema(again.clone()).await, latest_but_one(latest));
     let (ok, _, err) = run(&again, &["bu", "list"]);
     assert!(ok, "{err}");
-    assert_eq!(has_column(again.clone()).await, 1);
-    assert_eq!(customers(again).await, n);
+    assert_eq!(schema(again.clone()).await, latest);
+    assert_eq!(desk_code(again).await, "OLD1");
+    assert_eq!(schema(db.clone()).await, latest);
+    assert_eq!(desk_code(db).await, "OLD1");
 }
 
 /// The migration before `latest`.

@@ -7,6 +7,7 @@ mod addresses;
 mod api_v1;
 mod assets;
 mod backup;
+mod backup_settings;
 mod billing;
 mod calendar;
 mod catalog;

@@ -27,14 +27,29 @@ pub fn default_folder(db_path: &Path) -> PathBuf {
         .join("backups")
 }
 
-/// A backup's file name: when, and why (`daily-2026-12-07T010203Z.flexdesk-backup`).
+/// A backup's file name: when, and why (`daily-2026-12-07T010203.456Z.flexdesk-backup`).
 pub fn file_name(reason: &str, now: DateTime<Utc>) -> String {
-    format!("{reason}-{}.{EXTENSION}", now.format("%Y-%m-%dT%H%M%SZ"))
+    format!(
+        "{reason}-{}.{EXTENSION}",
+        now.format("%Y-%m-%dT%H%M%S%.3fZ")
+    )
 }
 
 /// The newest migration this FlexDesk knows.
 pub fn latest_schema() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// A backup this FlexDesk can restore: its database is at a schema it knows.
+pub fn known(m: &Manifest) -> Result<()> {
+    if m.schema_version > latest_schema() {
+        return Err(archive::newer(&format!(
+            "database version {}, this one knows up to {}",
+            m.schema_version,
+            latest_schema()
+        )));
+    }
+    Ok(())
 }
 
 /// The last migration applied to a database (0 for a new one).
@@ -166,14 +181,7 @@ pub async fn restore(
             ),
         ));
     }
-    let manifest = archive::manifest_of(archive_path)?;
-    if manifest.schema_version > latest_schema() {
-        return Err(archive::newer(&format!(
-            "database version {}, this one knows up to {}",
-            manifest.schema_version,
-            latest_schema()
-        )));
-    }
+    known(&archive::manifest_of(archive_path)?)?;
     // No FlexDesk may have the file open while it is swapped.
     let _in_use = super::in_use_lock(db_path, true).await?;
     let staged_db = with_suffix(db_path, ".restoring");

@@ -9,6 +9,9 @@ import type { AssetInput } from "./AssetInput";
 import type { AssetLifetime } from "./AssetLifetime";
 import type { AssetQuery } from "./AssetQuery";
 import type { AssetUpdateReq } from "./AssetUpdateReq";
+import type { BackupNameReq } from "./BackupNameReq";
+import type { BackupSettingsInput } from "./BackupSettingsInput";
+import type { BackupStatus } from "./BackupStatus";
 import type { BillingGroup } from "./BillingGroup";
 import type { Bootstrap } from "./Bootstrap";
 import type { BoughtOut } from "./BoughtOut";
@@ -61,6 +64,8 @@ import type { InvoiceQuery } from "./InvoiceQuery";
 import type { InvoiceTotals } from "./InvoiceTotals";
 import type { LabelsReq } from "./LabelsReq";
 import type { LockMinutes } from "./LockMinutes";
+import type { Made } from "./Made";
+import type { Manifest } from "./Manifest";
 import type { MarkPaidManyReq } from "./MarkPaidManyReq";
 import type { MarkPaidReq } from "./MarkPaidReq";
 import type { MonthReq } from "./MonthReq";
@@ -144,6 +149,11 @@ export interface Commands {
   "users.update": { req: UserUpdateReq; res: User };
   "users.setSecret": { req: SetSecretReq; res: User };
   "desk.setLockMinutes": { req: LockMinutes; res: LockMinutes };
+  "backups.status": { req: Empty; res: BackupStatus };
+  "backups.create": { req: Empty; res: Made };
+  "backups.settings": { req: BackupSettingsInput; res: BackupStatus };
+  "backups.restore": { req: BackupNameReq; res: Manifest };
+  "backups.clearRestore": { req: Empty; res: Ack };
   "bu.list": { req: Empty; res: Array<BusinessUnit> };
   "bu.get": { req: Empty; res: BusinessUnit };
   "bu.create": { req: NewBusinessUnit; res: BusinessUnit };
@@ -267,6 +277,11 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "users.update": ["admin"],
   "users.setSecret": ["admin"],
   "desk.setLockMinutes": ["admin"],
+  "backups.status": ["admin"],
+  "backups.create": ["admin"],
+  "backups.settings": ["admin"],
+  "backups.restore": ["admin"],
+  "backups.clearRestore": ["admin"],
   "bu.list": "anyone",
   "bu.get": "anyone",
   "bu.create": ["admin"],
@@ -388,6 +403,11 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "users.update": ["users", "timeline"],
   "users.setSecret": ["users", "timeline"],
   "desk.setLockMinutes": ["app"],
+  "backups.status": [],
+  "backups.create": ["backups"],
+  "backups.settings": ["backups", "timeline"],
+  "backups.restore": ["backups"],
+  "backups.clearRestore": ["backups"],
   "bu.list": [],
   "bu.get": [],
   "bu.create": ["bu"],

@@ -1,0 +1,40 @@
+//! Commands of Settings → Backups (administrators only).
+
+use super::handlers::{Ack, Empty};
+use super::Session;
+use crate::error::Result;
+use crate::services::backups::{self, BackupSettingsInput, BackupStatus};
+use crate::store::backup::{Made, Manifest};
+use serde::Deserialize;
+use ts_rs::TS;
+
+pub async fn backups_status(s: &Session<'_>, _: Empty) -> Result<BackupStatus> {
+    backups::status(&s.core.db, &s.core.path, s.core.now()).await
+}
+
+pub async fn backups_create(s: &Session<'_>, _: Empty) -> Result<Made> {
+    backups::back_up(&s.core.db, &s.core.path, "manual", s.core.now()).await
+}
+
+pub async fn backups_settings(s: &Session<'_>, r: BackupSettingsInput) -> Result<BackupStatus> {
+    backups::set_settings(&s.core.db, &s.core.path, &s.actor()?, s.core.now(), r).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BackupNameReq {
+    /// A backup's file name in the desk's backup folder.
+    pub name: String,
+}
+
+pub async fn backups_restore(s: &Session<'_>, r: BackupNameReq) -> Result<Manifest> {
+    backups::restore_at_next_start(&s.core.db, &s.core.path, &r.name).await
+}
+
+pub async fn backups_clear_restore(s: &Session<'_>, _: Empty) -> Result<Ack> {
+    backups::clear_restore(&s.core.path);
+    Ok(Ack {
+        ok: true,
+        message: "No backup will be restored at the next start.".into(),
+    })
+}
