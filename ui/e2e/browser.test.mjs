@@ -19,6 +19,7 @@ import { sync } from "./scenarios/sync.mjs";
 import { layout } from "./scenarios/layout.mjs";
 import { lists } from "./scenarios/lists.mjs";
 import { signin } from "./scenarios/signin.mjs";
+import { backups } from "./scenarios/backups.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
@@ -31,6 +32,7 @@ async function main() {
   await sync(t);
   await lists(t);
   await layout(t);
+  await backups(t);
   await signin(t);
 
   await step("no uncaught page errors", async () => {

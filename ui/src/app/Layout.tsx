@@ -11,7 +11,7 @@ import { CustomersArea } from "../features/customers";
 import { CatalogArea } from "../features/catalog";
 import { IntakeScreen } from "../features/intake";
 import { AssetsArea } from "../features/assets";
-import { MyPinDialog, SettingsScreen } from "../features/settings";
+import { BackupWarning, MyPinDialog, SettingsScreen } from "../features/settings";
 import { DashboardScreen } from "../features/dashboard";
 import { ScanStation } from "../features/scan";
 import { ReturnsDesk } from "../features/returns";
@@ -211,6 +211,7 @@ export function Layout() {
             Pinned to {formatDate(s.boot.pinnedTo)}
           </span>
         )}
+        <BackupWarning />
         <SyncIndicator />
         <div className="who">
           <button className="who-name" data-testid="current-user" onClick={() => setMyPin(true)} title={`${s.user.name}, ${role}: change your PIN`}>

@@ -6,6 +6,8 @@ import { Empty, RoleHint, ScreenHeader } from "../../lib/ui";
 import { BuSettingsForm } from "./BuSettingsForm";
 import { NewBusinessUnit } from "./desk";
 import { People } from "./People";
+import { Backups } from "./Backups";
+export { BackupWarning } from "./Backups";
 export { MyPinDialog } from "./People";
 import { ApiKeys, LocalServer } from "./api";
 import "./settings.css";
@@ -21,6 +23,7 @@ export function SettingsScreen(props: { sync?: ReactNode }) {
       <div className="grid-2">
         <div>
           <People />
+          <Backups />
           <NewBusinessUnit />
           {props.sync}
         </div>
