@@ -659,15 +659,24 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let rep =
                 flexdesk::services::runs::daily(&core.db, &core.desk.code, core.now()).await?;
             for u in &rep.units {
-                println!(
-                    "{}: {} renewal payments, {} terms renewed, {} completed, {} waiting for action, {} late fees",
-                    u.bu_name,
-                    u.contract_end.renewal_payments,
-                    u.contract_end.renewed_terms,
-                    u.contract_end.completed,
-                    u.contract_end.needs_action,
-                    u.late_fees
-                );
+                match &u.error {
+                    Some(why) => println!("{}: the run stopped: {why}", u.bu_name),
+                    None => println!(
+                        "{}: {} renewal payments, {} terms renewed, {} completed, {} waiting for action, {} late fees",
+                        u.bu_name,
+                        u.contract_end.renewal_payments,
+                        u.contract_end.renewed_terms,
+                        u.contract_end.completed,
+                        u.contract_end.needs_action,
+                        u.late_fees
+                    ),
+                }
+            }
+            let failed = rep.units.iter().filter(|u| u.error.is_some()).count();
+            if failed > 0 {
+                return Err(Error::internal(format!(
+                    "the daily run stopped for {failed} business unit(s); the others ran"
+                )));
             }
         }
         Command::Demo => {

@@ -143,7 +143,9 @@ fn is_locale_tag(t: &str) -> bool {
 }
 
 impl BuSettings {
-    pub fn validate(&self) -> Result<()> {
+    /// Check the settings of a unit whose currency has `exponent` decimals: an amount with more
+    /// decimals than that is refused here, never charged as nothing later.
+    pub fn validate(&self, exponent: u32) -> Result<()> {
         let mut c = Checks::new();
         let hundred = Decimal::from(100);
         if self.tax_rate < Decimal::ZERO || self.tax_rate > hundred {
@@ -165,6 +167,8 @@ impl BuSettings {
         ] {
             if m.is_negative() {
                 c.not_negative(path);
+            } else if let Err(e) = m.to_minor(exponent) {
+                c.fail(path, e.message);
             }
         }
         if !self.locale.is_empty() && !is_locale_tag(&self.locale) {
@@ -248,7 +252,7 @@ mod tests {
         assert_eq!(s.buyout_method, BuyoutMethod::RemainingPlusListPricePct);
         assert_eq!(s.buyout_list_price_pct, Decimal::from(50));
         assert_eq!(s.contract_end, ContractEnd::AutoRenewMonthly);
-        s.validate().unwrap();
+        s.validate(2).unwrap();
     }
 
     #[test]
@@ -258,14 +262,14 @@ mod tests {
                 locale: ok.into(),
                 ..Default::default()
             };
-            assert!(s.validate().is_ok(), "{ok}");
+            assert!(s.validate(2).is_ok(), "{ok}");
         }
         for bad in ["nl_NL", "NL-nl", "english", "nl-NL-x"] {
             let s = BuSettings {
                 locale: bad.into(),
                 ..Default::default()
             };
-            let e = s.validate().unwrap_err();
+            let e = s.validate(2).unwrap_err();
             assert_eq!(e.details[0].path, "locale", "{bad}");
         }
     }

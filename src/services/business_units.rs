@@ -105,7 +105,7 @@ pub async fn create(
         c.fail("code", "The code is 1 to 5 letters or digits.");
     }
     let settings = new.settings.clone().unwrap_or_default();
-    if let Err(e) = settings.validate() {
+    if let Err(e) = settings.validate(currency_exponent(&currency).unwrap_or(2)) {
         for d in e.details {
             c.fail(format!("settings.{}", d.path), d.message);
         }
@@ -179,7 +179,7 @@ pub async fn update(
         c.require("name", n, "Name");
     }
     if let Some(s) = &upd.settings {
-        if let Err(e) = s.validate() {
+        if let Err(e) = s.validate(before.currency_exponent) {
             for d in e.details {
                 c.fail(format!("settings.{}", d.path), d.message);
             }

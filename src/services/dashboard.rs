@@ -63,6 +63,8 @@ pub struct AgeBucket {
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
     pub date: String,
+    /// This unit's last daily run on this desk (its reason, when it stopped).
+    pub last_run: Option<super::runs::LastRun>,
     pub currency: String,
     pub active_subscriptions: i64,
     /// Σ monthly amounts of active subscriptions.
@@ -256,6 +258,7 @@ pub async fn figures(db: &Db, bu: &BusinessUnit, today: NaiveDate) -> Result<Das
             .total_cmp(&a.cost_recovery_percent.unwrap_or(0.0))
     });
     Ok(Dashboard {
+        last_run: super::runs::last_run(db, &bu.id).await?,
         date: t,
         currency: bu.currency.clone(),
         active_subscriptions: active,

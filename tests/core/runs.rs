@@ -370,3 +370,82 @@ async fn dashboard_figures_add_up() {
     crate::support::assert_open_by_due_recounts(db).await;
     crate::support::assert_asset_counts_recount(db).await;
 }
+
+#[tokio::test]
+async fn a_unit_whose_run_fails_is_recorded_with_its_reason_and_the_other_units_still_run() {
+    let mut t = shop().await; // 2026-01-15
+    let db = t.core.db.clone();
+    t.settings(|s| {
+        s.late_fee_kind = LateFeeKind::Flat;
+        s.late_fee_amount = money("10");
+        s.late_fee_grace_days = 7;
+    })
+    .await;
+    // A fee of 10.005 EUR cannot be charged: refused when saved, named at its field.
+    let mut bad = t.bu.settings.clone();
+    bad.late_fee_amount = money("10.005");
+    let e = flexdesk::services::business_units::update(
+        &db,
+        &t.admin.actor(),
+        t.clock_now(),
+        flexdesk::services::business_units::BusinessUnitUpdate {
+            id: t.bu.id.clone(),
+            name: None,
+            timezone: None,
+            settings: Some(bad),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.details[0].path, "settings.lateFeeAmount", "{e:?}");
+    assert!(e.message.contains("more decimals"), "{}", e.message);
+
+    // A late payment in this unit, and a second unit that runs fine.
+    let order = t
+        .confirmed_order(
+            "late@example.nl",
+            json!([{"sku": "LAP", "quantity": 1, "contractLength": 6}]),
+        )
+        .await;
+    let rental = subs::activate(&db, &t.ctx(), act(&order.order_id, "LAP-1"))
+        .await
+        .unwrap()
+        .rental;
+    let other = flexdesk::services::business_units::create(
+        &db,
+        &t.admin.actor(),
+        t.clock_now(),
+        serde_json::from_value(json!({"name": "Second shop", "currency": "EUR", "code": "SEC"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    // Settings written before amounts were checked (an older FlexDesk): the fee has three decimals.
+    sqlx::query(
+        "UPDATE business_units SET settings = json_set(settings, '$.lateFeeAmount', '10.005') WHERE id = ?",
+    )
+    .bind(&t.bu.id)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    t.go_to(2026, 2, 20);
+    let report = runs::daily(&db, "D", t.clock_now()).await.unwrap();
+    let of = |id: &str| report.units.iter().find(|u| u.bu_id == id).unwrap().clone();
+    let failed = of(&t.bu.id);
+    assert!(
+        failed.error.as_deref().unwrap_or("").contains("late fee"),
+        "{failed:?}"
+    );
+    assert_eq!(of(&other.id).error, None);
+    // Nothing was charged as a fee of nothing, and the dashboard says why the run stopped.
+    assert_eq!(
+        schedule(&t, &rental.rental_id).await[0].late_fee_amount,
+        money("0.00")
+    );
+    let d = dashboard::figures(&db, &t.bu, t.day()).await.unwrap();
+    let last = d.last_run.unwrap();
+    assert_eq!(last.ran_for, "2026-02-20");
+    assert!(last.error.unwrap().contains("late fee"));
+    let d = dashboard::figures(&db, &other, t.day()).await.unwrap();
+    assert_eq!(d.last_run.unwrap().error, None);
+}

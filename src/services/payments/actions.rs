@@ -488,11 +488,18 @@ pub(crate) async fn apply_late_fees(
     let e = ctx.bu.currency_exponent;
     let mut n = 0;
     for (id, total) in due {
+        // A fee that cannot be charged stops this unit's run with the reason (settings saved
+        // before amounts were checked), never a fee of nothing.
         let fee = match s.late_fee_kind {
-            LateFeeKind::Flat => s.late_fee_amount.to_minor(e).unwrap_or(0),
+            LateFeeKind::Flat => s.late_fee_amount.to_minor(e).map_err(|x| {
+                Error::invalid(
+                    "settings.lateFeeAmount",
+                    format!("The late fee: {}", x.message),
+                )
+            })?,
             LateFeeKind::Percentage => {
                 let v = Money::from_minor(total, e) * (s.late_fee_pct / Decimal::from(100));
-                v.round(e).to_minor(e).unwrap_or(0)
+                v.round(e).to_minor(e)?
             }
             LateFeeKind::None => 0,
         };

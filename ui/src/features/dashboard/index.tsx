@@ -36,6 +36,7 @@ export function DashboardScreen() {
     success: (r) => {
       const u = r.units.find((x) => x.buId === s.bu?.id);
       if (!u) return `Daily run for ${formatDate(r.date)} done.`;
+      if (u.error) return `The daily run for ${formatDate(r.date)} stopped for ${u.buName}: ${u.error}`;
       const c = u.contractEnd;
       return `Daily run for ${formatDate(r.date)}: ${u.lateFees} late fees, ${c.completed} completed, ${c.renewedTerms} renewed, ${c.renewalPayments} month-by-month payments, ${c.needsAction} need action.`;
     },
@@ -57,6 +58,11 @@ export function DashboardScreen() {
       />
       {q.isLoading && <Loading what="the figures" />}
       <LoadError error={q.error} />
+      {d?.lastRun?.error && (
+        <div className="error-banner" role="alert" data-testid="dash-run-failed">
+          The daily run for {formatDate(d.lastRun.ranFor)} stopped for this business unit: {d.lastRun.error} Correct it in Settings, then run today's billing rules again.
+        </div>
+      )}
       {d && (
         <>
           <div className="tiles">
