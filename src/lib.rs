@@ -155,25 +155,20 @@ impl Core {
         *self.sync_options.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The loop behind `spawn_daily_run`, for callers with their own runtime handle.
+    /// The loop behind `spawn_daily_run`, for callers with their own runtime handle: every few
+    /// minutes, the daily rules of each unit whose business day has turned, and the daily backup.
     pub async fn daily_run_loop(self) {
         let core = self;
-        {
-            let mut last: Option<chrono::NaiveDate> = None;
-            loop {
-                let now = core.now();
-                if last != Some(now.date_naive()) {
-                    match services::runs::daily(&core.db, &core.desk.code, now).await {
-                        Ok(_) => last = Some(now.date_naive()),
-                        Err(e) => eprintln!("flexdesk: daily run failed: {}", e.message),
-                    }
-                }
-                // The daily backup (recorded with its reason when it fails).
-                if let Err(e) = services::backups::daily(&core.db, &core.path, now).await {
-                    eprintln!("flexdesk: daily backup failed: {}", e.message);
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+        loop {
+            let now = core.now();
+            if let Err(e) = services::runs::daily_due(&core.db, &core.desk.code, now).await {
+                eprintln!("flexdesk: daily run failed: {}", e.message);
             }
+            // The daily backup (recorded with its reason when it fails).
+            if let Err(e) = services::backups::daily(&core.db, &core.path, now).await {
+                eprintln!("flexdesk: daily backup failed: {}", e.message);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }
     }
 

@@ -154,7 +154,7 @@ pub struct RunReq {
 
 fn up_to(s: &Session<'_>, r: &RunReq) -> Result<chrono::NaiveDate> {
     match r.up_to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(s.core.now().date_naive()),
+        None => Ok(s.bu()?.day_at(s.core.now())),
         Some(t) => crate::services::parse_day("upTo", t),
     }
 }

@@ -417,8 +417,10 @@ pub struct MarkPaidManyReq {
     pub input: payments::MarkPaid,
 }
 
+/// The unit's business day now (UTC's when no unit is chosen).
 fn today(s: &Session<'_>) -> chrono::NaiveDate {
-    s.core.now().date_naive()
+    let now = s.core.now();
+    s.bu().map(|b| b.day_at(now)).unwrap_or(now.date_naive())
 }
 
 pub async fn subscriptions_list(

@@ -104,6 +104,7 @@ pub async fn create(
     if code.is_empty() || code.len() > 5 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         c.fail("code", "The code is 1 to 5 letters or digits.");
     }
+    check_zone(&mut c, new.timezone.as_deref());
     let settings = new.settings.clone().unwrap_or_default();
     if let Err(e) = settings.validate(currency_exponent(&currency).unwrap_or(2)) {
         for d in e.details {
@@ -178,6 +179,7 @@ pub async fn update(
     if let Some(n) = &upd.name {
         c.require("name", n, "Name");
     }
+    check_zone(&mut c, upd.timezone.as_deref());
     if let Some(s) = &upd.settings {
         if let Err(e) = s.validate(before.currency_exponent) {
             for d in e.details {
@@ -212,4 +214,17 @@ pub async fn update(
     }).await?;
     tx.commit().await?;
     get(db, &upd.id).await
+}
+
+/// A unit's time zone is an IANA name this desk knows (`Europe/Amsterdam`, `America/Chicago`):
+/// its business day follows it.
+fn check_zone(c: &mut Checks, zone: Option<&str>) {
+    if let Some(z) = zone.map(str::trim).filter(|z| !z.is_empty()) {
+        if z.parse::<chrono_tz::Tz>().is_err() {
+            c.fail(
+                "timezone",
+                format!("'{z}' is not a time zone; use a name such as Europe/Amsterdam or America/Chicago."),
+            );
+        }
+    }
 }

@@ -59,6 +59,18 @@ pub struct BusinessUnit {
 }
 
 impl BusinessUnit {
+    /// The unit's time zone (`timezone`, an IANA name); UTC when it names none this desk knows.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.trim().parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The unit's business day at `at`: the date on its own clocks. Every business date (a
+    /// start, a due date, overdue, late fees, contract ends, invoice dates, "this month") is
+    /// this; timestamps stay UTC.
+    pub fn day_at(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.zone()).date_naive()
+    }
+
     /// Amounts and dates as this unit's documents write them (one per document: it holds the
     /// locale's data).
     pub fn doc_format(&self) -> crate::domain::locale::DocFormat {
@@ -371,8 +383,8 @@ pub fn day_text(d: chrono::NaiveDate) -> String {
 }
 
 impl Ctx {
-    /// The business day of this action.
+    /// The business day of this action: the unit's own date.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.at.date_naive()
+        self.bu.day_at(self.at)
     }
 }

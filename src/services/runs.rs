@@ -18,6 +18,8 @@ use ts_rs::TS;
 pub struct UnitRun {
     pub bu_id: String,
     pub bu_name: String,
+    /// The unit's business day the run was for.
+    pub date: String,
     pub contract_end: ContractEndReport,
     pub late_fees: u64,
     /// Why this unit's run stopped (what it did before stays done; the next run goes on).
@@ -50,13 +52,35 @@ pub struct DailyReport {
     pub units: Vec<UnitRun>,
 }
 
-/// Run the daily rules for every business unit as of `at`.
+/// Run the daily rules for every business unit as of `at` (each on its own business day).
 pub async fn daily(
     db: &Db,
     desk_code: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<DailyReport> {
     daily_in_chunks(db, desk_code, at, DAILY_RUN_CHUNK).await
+}
+
+/// The daily rules for the units whose business day has turned since their last run here (the
+/// desk and `serve` look every few minutes: a unit in Chicago runs after its own midnight, not
+/// UTC's). None due: an empty report.
+pub async fn daily_due(
+    db: &Db,
+    desk_code: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<DailyReport> {
+    let mut due = vec![];
+    for bu in business_units::list(db).await? {
+        let ran: Option<String> =
+            sqlx::query_scalar("SELECT ran_for FROM daily_runs WHERE bu_id = ?")
+                .bind(&bu.id)
+                .fetch_optional(db.pool())
+                .await?;
+        if ran.as_deref() != Some(bu.day_at(at).format("%Y-%m-%d").to_string().as_str()) {
+            due.push(bu);
+        }
+    }
+    run_units(db, desk_code, at, DAILY_RUN_CHUNK, due).await
 }
 
 /// The daily run, `chunk` subscriptions or payments a transaction.
@@ -66,16 +90,28 @@ pub async fn daily_in_chunks(
     at: chrono::DateTime<chrono::Utc>,
     chunk: i64,
 ) -> Result<DailyReport> {
+    let all = business_units::list(db).await?;
+    run_units(db, desk_code, at, chunk, all).await
+}
+
+async fn run_units(
+    db: &Db,
+    desk_code: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    chunk: i64,
+    units_to_run: Vec<super::BusinessUnit>,
+) -> Result<DailyReport> {
     let chunk = chunk.max(1);
     let mut units = Vec::new();
     // Each unit on its own: one that fails is recorded with its reason and the others run.
-    for bu in business_units::list(db).await? {
+    for bu in units_to_run {
         let ctx = Ctx::new(Actor::system(), bu, desk_code, at);
         let run = match run_unit(db, &ctx, chunk).await {
             Ok(run) => run,
             Err(e) => UnitRun {
                 bu_id: ctx.bu.id.clone(),
                 bu_name: ctx.bu.name.clone(),
+                date: ctx.today().format("%Y-%m-%d").to_string(),
                 contract_end: ContractEndReport::default(),
                 late_fees: 0,
                 error: Some(e.message),
@@ -86,7 +122,7 @@ pub async fn daily_in_chunks(
              ON CONFLICT (bu_id) DO UPDATE SET ran_for = excluded.ran_for, finished_at = excluded.finished_at, error = excluded.error",
         )
         .bind(&run.bu_id)
-        .bind(ctx.today().format("%Y-%m-%d").to_string())
+        .bind(&run.date)
         .bind(crate::clock::stamp(at))
         .bind(&run.error)
         .execute(db.pool())
@@ -149,6 +185,7 @@ async fn run_unit(db: &Db, ctx: &Ctx, chunk: i64) -> Result<UnitRun> {
     Ok(UnitRun {
         bu_id: ctx.bu.id.clone(),
         bu_name: ctx.bu.name.clone(),
+        date: ctx.today().format("%Y-%m-%d").to_string(),
         contract_end,
         late_fees,
         error: None,

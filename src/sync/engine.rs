@@ -79,7 +79,7 @@ pub async fn send_existing(core: &Core, bu_id: &str, opts: Options) -> Result<Se
             &bu,
             &core.desk.code,
             &now,
-            core.now().date_naive(),
+            bu.day_at(core.now()),
         )
         .await?
     };

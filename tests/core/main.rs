@@ -9,6 +9,7 @@ mod assets;
 mod backup;
 mod backup_settings;
 mod billing;
+mod business_day;
 mod calendar;
 mod catalog;
 mod changes;

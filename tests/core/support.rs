@@ -242,8 +242,9 @@ impl TestCore {
             .expect("confirm")
     }
 
+    /// The unit's business day now (its own time zone's date).
     pub fn day(&self) -> chrono::NaiveDate {
-        flexdesk::clock::Clock::now(&*self.clock).date_naive()
+        self.bu.day_at(flexdesk::clock::Clock::now(&*self.clock))
     }
 
     /// Move the clock to midday of this date.

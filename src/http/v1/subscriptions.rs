@@ -58,7 +58,7 @@ fn action_body<T: DeserializeOwned>(id: &str, b: &Bytes) -> crate::error::Result
 }
 
 fn today(t: &Tenant) -> chrono::NaiveDate {
-    t.core.now().date_naive()
+    t.bu.day_at(t.core.now())
 }
 
 async fn activate(t: Tenant, b: Bytes) -> Reply {

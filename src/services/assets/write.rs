@@ -65,7 +65,7 @@ pub(super) async fn insert(
                 None
             }
         },
-        None => Some(ctx.at.date_naive().format("%Y-%m-%d").to_string()),
+        None => Some(ctx.today().format("%Y-%m-%d").to_string()),
     };
     let status = match input.status.as_deref().filter(|s| !s.is_empty()) {
         None => AssetStatus::Available,

@@ -107,8 +107,9 @@ pub(super) fn paid_at_of(ctx: &Ctx, raw: Option<&str>) -> Result<String> {
             format!("'{t}' is not a date or an RFC 3339 time."),
         )
     })?;
-    crate::services::in_business_window("paidAt", at.date_naive(), ctx.today())?;
-    if at.date_naive() > ctx.today() {
+    let paid_on = ctx.bu.day_at(at);
+    crate::services::in_business_window("paidAt", paid_on, ctx.today())?;
+    if paid_on > ctx.today() {
         return Err(Error::invalid(
             "paidAt",
             "A payment cannot be marked paid in the future.",

@@ -90,11 +90,23 @@ export function deskNowMs(): number {
   return Date.now() + deskOffsetMs;
 }
 
-/** Today as YYYY-MM-DD on the desk's calendar, in local time (a date, not money). */
+/** The selected business unit's time zone (IANA): its business day is that zone's date. */
+let deskZone: string | undefined;
+
+export function setDeskZone(zone: string | undefined): void {
+  deskZone = zone || undefined;
+}
+
+/** Today as YYYY-MM-DD on the desk's clock in the unit's time zone (the core's business day). */
 export function todayIso(): string {
-  const d = new Date(deskNowMs());
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const now = new Date(deskNowMs());
+  try {
+    // en-CA writes dates as YYYY-MM-DD.
+    return new Intl.DateTimeFormat("en-CA", { timeZone: deskZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  } catch {
+    const p = (n: number) => String(n).padStart(2, "0");
+    return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+  }
 }
 
 /**
@@ -109,7 +121,7 @@ export function formatPeriod(start: string | null | undefined, endExclusive: str
   return `${formatDate(start)} – ${Number.isNaN(last.getTime()) ? endExclusive : last.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}`;
 }
 
-/** This month as YYYY-MM (desk's local time). */
+/** This month as YYYY-MM (the unit's business day). */
 export function thisMonth(): string {
   return todayIso().slice(0, 7);
 }

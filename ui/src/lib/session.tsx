@@ -4,7 +4,7 @@ import type { Bootstrap } from "./api/bindings/Bootstrap";
 import type { BusinessUnit } from "./api/bindings/BusinessUnit";
 import type { User } from "./api/bindings/User";
 import { roleCan, seesCostFigures } from "./access";
-import { formatMoney, localeOf, setDisplayLocale } from "./format";
+import { formatMoney, localeOf, setDeskZone, setDisplayLocale } from "./format";
 
 const BU_KEY = "flexdesk.buId";
 
@@ -110,8 +110,9 @@ export function SessionProvider(props: { boot: Bootstrap; user: User; onSwitchUs
       .finally(onLock);
   }, [onLock]);
 
-  // Amounts and dates are written in the selected unit's locale (set before anything renders them).
+  // Amounts and dates are written in the selected unit's locale, and "today" is its own date (set before anything renders them).
   setDisplayLocale(localeOf(bu));
+  setDeskZone(bu?.timezone);
   const value = useMemo<Session>(
     () => ({
       boot,

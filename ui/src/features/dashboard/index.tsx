@@ -36,9 +36,9 @@ export function DashboardScreen() {
     success: (r) => {
       const u = r.units.find((x) => x.buId === s.bu?.id);
       if (!u) return `Daily run for ${formatDate(r.date)} done.`;
-      if (u.error) return `The daily run for ${formatDate(r.date)} stopped for ${u.buName}: ${u.error}`;
+      if (u.error) return `The daily run for ${formatDate(u.date)} stopped for ${u.buName}: ${u.error}`;
       const c = u.contractEnd;
-      return `Daily run for ${formatDate(r.date)}: ${u.lateFees} late fees, ${c.completed} completed, ${c.renewedTerms} renewed, ${c.renewalPayments} month-by-month payments, ${c.needsAction} need action.`;
+      return `Daily run for ${formatDate(u.date)}: ${u.lateFees} late fees, ${c.completed} completed, ${c.renewedTerms} renewed, ${c.renewalPayments} month-by-month payments, ${c.needsAction} need action.`;
     },
   });
   const d = q.data;
