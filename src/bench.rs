@@ -45,6 +45,7 @@ impl BenchOptions {
     }
 }
 
+mod backup;
 mod lifecycle;
 mod month_end;
 mod pdf;
@@ -382,6 +383,10 @@ pub async fn run(opts: &BenchOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>
             samples: n,
         };
         out.extend(lifecycle::run(&core, &bu, &admin.actor(), &clock, &lo, log).await?);
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(core.db.pool())
+            .await?;
+        out.extend(backup::run(&core, clock.now_utc(), log).await?);
     }
     core.db.close().await;
     if let Some(me) = &opts.month_end {
