@@ -15,6 +15,7 @@ pub mod ids;
 pub mod money;
 pub mod net;
 pub mod pdf;
+pub mod secrets;
 pub mod services;
 pub mod store;
 pub mod sync;
@@ -165,7 +166,8 @@ impl Core {
                 eprintln!("flexdesk: daily run failed: {}", e.message);
             }
             // The daily backup (recorded with its reason when it fails).
-            if let Err(e) = services::backups::daily(&core.db, &core.path, now).await {
+            if let Err(e) = services::backups::daily(&core.db, &core.path, &core.desk.id, now).await
+            {
                 eprintln!("flexdesk: daily backup failed: {}", e.message);
             }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;

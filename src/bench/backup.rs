@@ -18,16 +18,14 @@ pub async fn run(
     log: &dyn Fn(&str),
 ) -> Result<Vec<Measure>> {
     let dir = core.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let db_bytes = std::fs::metadata(&core.path)
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let db_bytes = std::fs::metadata(&core.path).map(|m| m.len()).unwrap_or(0);
     let archive = dir.join("bench-backup.flexdesk-backup");
     let plain = dir.join("bench-sqlite3-backup.db");
     let _ = std::fs::remove_file(&archive);
     let _ = std::fs::remove_file(&plain);
 
     let t = Instant::now();
-    let made = backup::create(&core.db, &core.path, &archive, "manual", at).await?;
+    let made = backup::create(&core.db, &core.path, &archive, "manual", at, None).await?;
     let ours = t.elapsed();
     log(&format!(
         "backup: {:.0} MiB database to a {:.0} MiB archive in {ours:.1?}",

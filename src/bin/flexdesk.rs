@@ -110,14 +110,16 @@ enum Command {
     /// Apply contract-end rules and late fees for every business unit as of today (idempotent).
     RunDaily,
     /// Back the database and its files up into one archive: a consistent copy, also while desks
-    /// work on the file. Prints the backup's path.
+    /// work on the file; encrypted with FLEXDESK_BACKUP_PASSPHRASE when that is set. Prints the
+    /// backup's path.
     Backup {
         /// The new backup file (default: backups/manual-<time>.flexdesk-backup beside the database).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Restore a backup as the database (--db), after checking it whole. An existing database is
-    /// replaced only with --replace, never while FlexDesk has it open, and is kept aside.
+    /// Restore a backup as the database (--db), after checking it whole (an encrypted one with
+    /// FLEXDESK_BACKUP_PASSPHRASE). An existing database is replaced only with --replace, never
+    /// while FlexDesk has it open, and is kept aside.
     Restore {
         file: PathBuf,
         #[arg(long)]
@@ -630,7 +632,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let out = out.unwrap_or_else(|| {
                 backup::default_folder(&core.path).join(backup::file_name("manual", now))
             });
-            let made = backup::create(&core.db, &core.path, &out, "manual", now).await?;
+            let pass = backup_passphrase()?;
+            let made =
+                backup::create(&core.db, &core.path, &out, "manual", now, pass.as_deref()).await?;
             eprintln!(
                 "Backed up {} ({} bytes, {} files).",
                 core.path.display(),
@@ -642,7 +646,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Restore { file, replace } => {
             let path = cli.db.clone().unwrap_or_else(Core::default_db_path);
             let now = flexdesk::clock::from_env()?.now();
-            let r = backup::restore(&file, &path, replace, now).await?;
+            let pass = backup_passphrase()?;
+            let r = backup::restore(&file, &path, replace, now, pass.as_deref()).await?;
             eprintln!(
                 "Restored the backup of {} (desk {}, made by FlexDesk {}) as {}.",
                 r.manifest.created_at,
@@ -724,4 +729,16 @@ fn write_new(path: &std::path::Path, text: &str, private: bool) -> flexdesk::err
     o.open(path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
+}
+
+/// The backup passphrase from FLEXDESK_BACKUP_PASSPHRASE (never an argument: it would show in
+/// the process list), when set.
+fn backup_passphrase() -> Result<Option<String>, Error> {
+    match std::env::var("FLEXDESK_BACKUP_PASSPHRASE") {
+        Ok(p) if !p.is_empty() => {
+            backup::crypt::check_passphrase(&p)?;
+            Ok(Some(p))
+        }
+        _ => Ok(None),
+    }
 }

@@ -24,6 +24,7 @@ pub const STALE_AFTER_DAYS: i64 = 2;
 pub struct BackupFile {
     pub name: String,
     pub bytes: u64,
+    pub encrypted: bool,
     /// What the archive says of itself; none when it cannot be read.
     pub manifest: Option<Manifest>,
     pub problem: Option<String>,
@@ -35,6 +36,8 @@ pub struct BackupFile {
 #[ts(optional_fields)]
 pub struct BackupStatus {
     pub on: bool,
+    /// New backups are encrypted with a passphrase this desk keeps.
+    pub encrypted: bool,
     pub folder: String,
     /// The folder is the default one beside the database.
     pub default_folder: bool,
@@ -55,14 +58,27 @@ pub struct BackupStatus {
 struct Settings {
     backups_on: bool,
     backup_folder: Option<String>,
+    backup_key_store: Option<String>,
+    backup_key_sealed: Option<String>,
 }
 
 async fn settings(db: &Db) -> Result<Settings> {
-    Ok(
-        sqlx::query_as("SELECT backups_on, backup_folder FROM desk LIMIT 1")
-            .fetch_one(db.pool())
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT backups_on, backup_folder, backup_key_store, backup_key_sealed FROM desk LIMIT 1",
     )
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Where the passphrase is kept among the desk's secrets.
+const SECRET: &str = "backups";
+
+/// The passphrase backups are encrypted with, when one is set.
+fn passphrase(s: &Settings, desk_id: &str) -> Result<Option<String>> {
+    s.backup_key_store
+        .as_deref()
+        .map(|store| crate::secrets::load(desk_id, SECRET, store, s.backup_key_sealed.as_deref()))
+        .transpose()
 }
 
 fn folder_of(s: &Settings, db_path: &Path) -> PathBuf {
@@ -88,8 +104,8 @@ fn result_marker(db_path: &Path) -> PathBuf {
     with_suffix(db_path, ".restore-result")
 }
 
-/// The backups in `folder`, newest first by name (names start with the time).
-fn files_in(folder: &Path) -> Vec<BackupFile> {
+/// The backups in `folder`, newest first (an encrypted one is read with `pass`).
+fn files_in(folder: &Path, pass: Option<&str>) -> Vec<BackupFile> {
     let mut out: Vec<BackupFile> = std::fs::read_dir(folder)
         .into_iter()
         .flatten()
@@ -97,13 +113,14 @@ fn files_in(folder: &Path) -> Vec<BackupFile> {
         .filter(|e| e.path().extension().is_some_and(|x| x == backup::EXTENSION))
         .map(|e| {
             let path = e.path();
-            let (manifest, problem) = match backup::archive::manifest_of(&path) {
+            let (manifest, problem) = match backup::archive::manifest_of(&path, pass) {
                 Ok(m) => (Some(m), None),
                 Err(e) => (None, Some(e.message)),
             };
             BackupFile {
                 name: e.file_name().to_string_lossy().to_string(),
                 bytes: e.metadata().map(|m| m.len()).unwrap_or(0),
+                encrypted: backup::archive::is_encrypted(&path),
                 manifest,
                 problem,
             }
@@ -116,8 +133,15 @@ fn files_in(folder: &Path) -> Vec<BackupFile> {
     out
 }
 
-pub async fn status(db: &Db, db_path: &Path, now: DateTime<Utc>) -> Result<BackupStatus> {
+pub async fn status(
+    db: &Db,
+    db_path: &Path,
+    desk_id: &str,
+    now: DateTime<Utc>,
+) -> Result<BackupStatus> {
     let s = settings(db).await?;
+    // A passphrase the keyring no longer gives: the list shows encrypted backups unread.
+    let pass = passphrase(&s, desk_id).ok().flatten();
     let folder = folder_of(&s, db_path);
     let good: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT finished_at, bytes FROM backups WHERE error IS NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
@@ -136,22 +160,32 @@ pub async fn status(db: &Db, db_path: &Path, now: DateTime<Utc>) -> Result<Backu
     };
     Ok(BackupStatus {
         on: s.backups_on,
+        encrypted: s.backup_key_store.is_some(),
         default_folder: s.backup_folder.is_none(),
         folder: folder.display().to_string(),
         last_good_at: good.as_ref().map(|g| g.0.clone()),
         last_good_bytes: good.and_then(|g| g.1),
         last_error: last.flatten(),
         stale,
-        files: files_in(&folder),
-        restore_pending: std::fs::read_to_string(pending_marker(db_path)).ok(),
+        files: files_in(&folder, pass.as_deref()),
+        restore_pending: std::fs::read_to_string(pending_marker(db_path))
+            .ok()
+            .filter(|_| backup::staged(db_path).is_some()),
         restore_result: std::fs::read_to_string(result_marker(db_path)).ok(),
     })
 }
 
 /// Make a backup into the desk's folder now, recorded (a failure too, with its reason); daily
 /// ones past the retention are removed afterwards.
-pub async fn back_up(db: &Db, db_path: &Path, reason: &str, now: DateTime<Utc>) -> Result<Made> {
-    let folder = folder_of(&settings(db).await?, db_path);
+pub async fn back_up(
+    db: &Db,
+    db_path: &Path,
+    desk_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Made> {
+    let s = settings(db).await?;
+    let folder = folder_of(&s, db_path);
     let out = folder.join(backup::file_name(reason, now));
     let id = new_id("bkp");
     sqlx::query("INSERT INTO backups (id, path, reason, started_at) VALUES (?, ?, ?, ?)")
@@ -161,7 +195,10 @@ pub async fn back_up(db: &Db, db_path: &Path, reason: &str, now: DateTime<Utc>) 
         .bind(crate::clock::stamp(now))
         .execute(db.pool())
         .await?;
-    let made = backup::create(db, db_path, &out, reason, now).await;
+    let made = match passphrase(&s, desk_id) {
+        Ok(pass) => backup::create(db, db_path, &out, reason, now, pass.as_deref()).await,
+        Err(e) => Err(e),
+    };
     sqlx::query("UPDATE backups SET finished_at = ?, bytes = ?, error = ? WHERE id = ?")
         .bind(crate::clock::stamp(now))
         .bind(made.as_ref().ok().map(|m| m.bytes as i64))
@@ -171,13 +208,18 @@ pub async fn back_up(db: &Db, db_path: &Path, reason: &str, now: DateTime<Utc>) 
         .await?;
     let made = made?;
     if reason == "daily" {
-        prune(&folder);
+        prune(&folder, passphrase(&s, desk_id).ok().flatten().as_deref());
     }
     Ok(made)
 }
 
 /// The daily backup, when backups are on and the last daily one is old enough.
-pub async fn daily(db: &Db, db_path: &Path, now: DateTime<Utc>) -> Result<Option<Made>> {
+pub async fn daily(
+    db: &Db,
+    db_path: &Path,
+    desk_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Made>> {
     if !settings(db).await?.backups_on {
         return Ok(None);
     }
@@ -192,7 +234,7 @@ pub async fn daily(db: &Db, db_path: &Path, now: DateTime<Utc>) -> Result<Option
     if !due {
         return Ok(None);
     }
-    back_up(db, db_path, "daily", now).await.map(Some)
+    back_up(db, db_path, desk_id, "daily", now).await.map(Some)
 }
 
 /// Which of these backup times to keep, newest first: the newest of each of the last 7 days
@@ -226,8 +268,8 @@ pub fn keep(times: &[DateTime<Utc>]) -> Vec<bool> {
 }
 
 /// Remove the daily backups in `folder` that `keep` lets go (manual and before-update ones stay).
-fn prune(folder: &Path) {
-    let daily: Vec<(PathBuf, DateTime<Utc>)> = files_in(folder)
+fn prune(folder: &Path, pass: Option<&str>) {
+    let daily: Vec<(PathBuf, DateTime<Utc>)> = files_in(folder, pass)
         .into_iter()
         .filter_map(|f| {
             let m = f.manifest?;
@@ -251,17 +293,24 @@ pub struct BackupSettingsInput {
     /// A folder for the backups (a USB disk, a synced folder); empty for the default beside the
     /// database.
     pub folder: Option<String>,
+    /// Encrypt new backups with this passphrase (10 characters at least); empty to stop.
+    pub passphrase: Option<String>,
 }
 
 /// Change the settings; a folder must be one FlexDesk can write to.
 pub async fn set_settings(
     db: &Db,
     db_path: &Path,
+    desk_id: &str,
     actor: &Actor,
     now: DateTime<Utc>,
     input: BackupSettingsInput,
 ) -> Result<BackupStatus> {
     let folder = input.folder.as_deref().map(str::trim);
+    let pass = input.passphrase.as_deref();
+    if let Some(p) = pass.filter(|p| !p.is_empty()) {
+        backup::crypt::check_passphrase(p)?;
+    }
     if let Some(f) = folder.filter(|f| !f.is_empty()) {
         let path = Path::new(f);
         if !path.is_absolute() {
@@ -276,7 +325,26 @@ pub async fn set_settings(
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(|e| Error::invalid("folder", format!("FlexDesk cannot write to {f}: {e}")))?;
     }
+    // The passphrase goes to the desk's secrets first: a failure leaves the settings whole.
+    let stored = match pass {
+        Some("") => {
+            crate::secrets::forget(desk_id, SECRET);
+            Some((None, None))
+        }
+        Some(p) => Some(match crate::secrets::store(desk_id, SECRET, p)? {
+            crate::secrets::Stored::Keyring => (Some("keyring"), None),
+            crate::secrets::Stored::Sealed(t) => (Some("sealed"), Some(t)),
+        }),
+        None => None,
+    };
     let mut tx = db.write().await?;
+    if let Some((store, sealed)) = &stored {
+        sqlx::query("UPDATE desk SET backup_key_store = ?, backup_key_sealed = ?")
+            .bind(store)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await?;
+    }
     let id: String = sqlx::query_scalar(
         "UPDATE desk SET backups_on = coalesce(?, backups_on),
              backup_folder = CASE WHEN ? THEN nullif(?, '') ELSE backup_folder END RETURNING id",
@@ -286,10 +354,12 @@ pub async fn set_settings(
     .bind(folder.unwrap_or_default())
     .fetch_one(&mut *tx)
     .await?;
-    let summary = match (input.on, folder) {
-        (Some(false), _) => "Automatic backups switched off".to_string(),
-        (_, Some("")) => "Backups go to the folder beside the database".to_string(),
-        (_, Some(f)) => format!("Backups go to {f}"),
+    let summary = match (input.on, folder, pass) {
+        (_, _, Some("")) => "Backups are no longer encrypted".to_string(),
+        (_, _, Some(_)) => "Backups are encrypted with a passphrase".to_string(),
+        (Some(false), _, _) => "Automatic backups switched off".to_string(),
+        (_, Some(""), _) => "Backups go to the folder beside the database".to_string(),
+        (_, Some(f), _) => format!("Backups go to {f}"),
         _ => "Automatic backups switched on".to_string(),
     };
     record(
@@ -308,19 +378,28 @@ pub async fn set_settings(
     )
     .await?;
     tx.commit().await?;
-    status(db, db_path, now).await
+    status(db, db_path, desk_id, now).await
 }
 
-/// Ask for `name` (a backup in the desk's folder) to be restored when FlexDesk starts next:
-/// checked now as far as it can be without unpacking it (a readable manifest this FlexDesk knows).
-pub async fn restore_at_next_start(db: &Db, db_path: &Path, name: &str) -> Result<Manifest> {
-    let folder = folder_of(&settings(db).await?, db_path);
+/// Ask for `name` (a backup in the desk's folder) to be restored when FlexDesk starts next. It
+/// is unpacked and checked now, beside the database (decrypted with `pass`, or the desk's own
+/// passphrase), so the start only swaps it in.
+pub async fn restore_at_next_start(
+    db: &Db,
+    db_path: &Path,
+    desk_id: &str,
+    name: &str,
+    pass: Option<&str>,
+) -> Result<Manifest> {
+    let s = settings(db).await?;
+    let folder = folder_of(&s, db_path);
     let file = folder.join(name);
     if name.contains(['/', '\\']) || !file.is_file() {
         return Err(Error::not_found("Backup", name));
     }
-    let m = backup::archive::manifest_of(&file)?;
-    backup::known(&m)?;
+    let kept = passphrase(&s, desk_id).ok().flatten();
+    let pass = pass.filter(|p| !p.is_empty()).or(kept.as_deref());
+    let m = backup::stage(&file, db_path, pass).await?;
     std::fs::write(pending_marker(db_path), file.display().to_string())
         .map_err(|e| Error::internal(e.to_string()))?;
     Ok(m)
@@ -328,6 +407,7 @@ pub async fn restore_at_next_start(db: &Db, db_path: &Path, name: &str) -> Resul
 
 /// Drop a pending restore, or forget the last restore's result.
 pub fn clear_restore(db_path: &Path) {
+    backup::unstage(db_path);
     let _ = std::fs::remove_file(pending_marker(db_path));
     let _ = std::fs::remove_file(result_marker(db_path));
 }
@@ -339,7 +419,7 @@ pub async fn restore_if_asked(db_path: &Path, now: DateTime<Utc>) {
     let Ok(file) = std::fs::read_to_string(&marker) else {
         return;
     };
-    let result = match backup::restore(Path::new(file.trim()), db_path, true, now).await {
+    let result = match backup::swap(db_path, now).await {
         Ok(r) => format!(
             "Restored the backup made {} by desk {}; the database it replaced is kept as {}.",
             r.manifest.created_at,
@@ -353,7 +433,10 @@ pub async fn restore_if_asked(db_path: &Path, now: DateTime<Utc>) {
             eprintln!("flexdesk: restore postponed: {}", e.message);
             return;
         }
-        Err(e) => format!("The backup {} was not restored: {}", file.trim(), e.message),
+        Err(e) => {
+            backup::unstage(db_path);
+            format!("The backup {} was not restored: {}", file.trim(), e.message)
+        }
     };
     let _ = std::fs::write(result_marker(db_path), result);
     let _ = std::fs::remove_file(marker);

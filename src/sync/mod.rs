@@ -15,7 +15,6 @@ mod natural;
 pub mod pull;
 pub mod push;
 pub mod remote;
-pub mod secrets;
 pub mod seed;
 pub mod snapshot;
 pub mod wire;

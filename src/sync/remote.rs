@@ -2,8 +2,8 @@
 //! (base URL, Tenant-ID) and with which API key. The key goes to `secrets`; the database keeps
 //! only where it is and its last four characters.
 
-use super::secrets;
 use crate::error::{Checks, Error, ErrorCode, Result};
+use crate::secrets;
 use crate::services::Ctx;
 use crate::store::Db;
 use serde::{Deserialize, Serialize};

@@ -331,3 +331,66 @@ fn latest_but_one(latest: i64) -> i64 {
         .max()
         .unwrap()
 }
+
+#[tokio::test]
+async fn an_encrypted_backup_opens_with_its_passphrase_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let (ok, _, err) = run(&db, &["demo"]);
+    assert!(ok, "{err}");
+    let with = |pass: &str, args: &[&str], target: &Path| {
+        let out = crate::support::flexdesk_bin()
+            .arg("--db")
+            .arg(target)
+            .args(args)
+            .env("FLEXDESK_BACKUP_PASSPHRASE", pass)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let out = dir.path().join("sealed.flexdesk-backup");
+    let (ok, err) = with(
+        "too short",
+        &["backup", "--out", out.to_str().unwrap()],
+        &db,
+    );
+    assert!(!ok && err.contains("10 characters"), "{err}");
+    let (ok, err) = with(
+        "a long shop passphrase",
+        &["backup", "--out", out.to_str().unwrap()],
+        &db,
+    );
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..16], flexdesk::store::backup::crypt::MAGIC);
+    // No customer's name is readable in it.
+    assert!(!String::from_utf8_lossy(&bytes).contains("CREATE TABLE"));
+
+    let target = dir.path().join("restored").join("shop.db");
+    let (ok, _, err) = run(&target, &["restore", out.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("encrypted: give its passphrase"),
+        "{err}"
+    );
+    let (ok, err) = with(
+        "the wrong passphrase",
+        &["restore", out.to_str().unwrap()],
+        &target,
+    );
+    assert!(!ok && err.contains("does not open"), "{err}");
+    assert!(!target.exists());
+    let (ok, err) = with(
+        "a long shop passphrase",
+        &["restore", out.to_str().unwrap()],
+        &target,
+    );
+    assert!(ok, "{err}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
+        .fetch_one(&mut sqlite(&target).await)
+        .await
+        .unwrap();
+    assert!(n > 10);
+}

@@ -14,19 +14,25 @@ fn names(status: &backups::BackupStatus) -> Vec<String> {
 #[tokio::test]
 async fn daily_backups_are_made_once_a_day_kept_seven_and_a_failure_is_shown_with_its_reason() {
     let t = TestCore::new().await;
-    let (db, path) = (&t.core.db, &t.core.path);
+    let (db, path, desk) = (&t.core.db, &t.core.path, t.core.desk.id.as_str());
     let now = || flexdesk::clock::Clock::now(&*t.clock);
-    let st = backups::status(db, path, now()).await.unwrap();
+    let st = backups::status(db, path, desk, now()).await.unwrap();
     assert!(st.on && st.default_folder && st.stale && st.files.is_empty());
 
     // Ten days of the desk running: one backup a day however often the run looks.
     for _ in 0..10 {
-        assert!(backups::daily(db, path, now()).await.unwrap().is_some());
+        assert!(backups::daily(db, path, desk, now())
+            .await
+            .unwrap()
+            .is_some());
         t.clock.advance(chrono::Duration::hours(6));
-        assert!(backups::daily(db, path, now()).await.unwrap().is_none());
+        assert!(backups::daily(db, path, desk, now())
+            .await
+            .unwrap()
+            .is_none());
         t.clock.advance(chrono::Duration::hours(18));
     }
-    let st = backups::status(db, path, now()).await.unwrap();
+    let st = backups::status(db, path, desk, now()).await.unwrap();
     // 2026-01-15 … 01-24: the last seven days stay (the older ones share their week and month).
     assert_eq!(st.files.len(), 7, "{:?}", names(&st));
     assert!(
@@ -43,7 +49,9 @@ async fn daily_backups_are_made_once_a_day_kept_seven_and_a_failure_is_shown_wit
     let good_at = st.last_good_at.clone().unwrap();
 
     // A manual backup stays whatever the retention.
-    let made = backups::back_up(db, path, "manual", now()).await.unwrap();
+    let made = backups::back_up(db, path, desk, "manual", now())
+        .await
+        .unwrap();
     assert_eq!(made.manifest.reason, "manual");
 
     // A folder that cannot be written: the attempt is recorded with why, and the warning comes
@@ -53,8 +61,8 @@ async fn daily_backups_are_made_once_a_day_kept_seven_and_a_failure_is_shown_wit
         .await
         .unwrap();
     t.clock.advance(chrono::Duration::days(3));
-    assert!(backups::daily(db, path, now()).await.is_err());
-    let st = backups::status(db, path, now()).await.unwrap();
+    assert!(backups::daily(db, path, desk, now()).await.is_err());
+    let st = backups::status(db, path, desk, now()).await.unwrap();
     assert!(
         st.last_error.as_deref().unwrap_or("").contains("/dev/null"),
         "{st:?}"
@@ -70,18 +78,23 @@ async fn daily_backups_are_made_once_a_day_kept_seven_and_a_failure_is_shown_wit
     let st = backups::set_settings(
         db,
         path,
+        desk,
         &t.admin.actor(),
         now(),
         backups::BackupSettingsInput {
             on: Some(false),
             folder: Some(String::new()),
+            passphrase: None,
         },
     )
     .await
     .unwrap();
     assert!(!st.on && st.default_folder);
     t.clock.advance(chrono::Duration::days(2));
-    assert!(backups::daily(db, path, now()).await.unwrap().is_none());
+    assert!(backups::daily(db, path, desk, now())
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -92,11 +105,13 @@ async fn a_folder_must_be_a_full_path_flexdesk_can_write_to() {
         backups::set_settings(
             &t.core.db,
             &t.core.path,
+            &t.core.desk.id,
             &admin,
             flexdesk::clock::Clock::now(&*t.clock),
             backups::BackupSettingsInput {
                 on: None,
                 folder: Some(folder.into()),
+                passphrase: None,
             },
         )
     };
@@ -117,6 +132,21 @@ async fn a_restore_asked_for_in_the_settings_happens_at_the_next_start_and_keeps
     let dir = tempfile::tempdir().unwrap();
     let mut shop = Node::new(dir.path(), "shop", "127.0.0.1:0").await;
     crate::sync::add_laptops(&shop, &[]).await;
+    // Backups encrypted with the desk's passphrase (kept sealed here, never in the database).
+    let (ok, e) = shop
+        .rpc_raw("backups.settings", json!({"passphrase": "short"}))
+        .await;
+    assert!(
+        !ok && e["error"]["details"][0]["path"] == "passphrase",
+        "{e}"
+    );
+    let st = shop
+        .rpc(
+            "backups.settings",
+            json!({"passphrase": "a long shop passphrase"}),
+        )
+        .await;
+    assert_eq!(st["encrypted"], true);
     let made = shop.rpc("backups.create", json!({})).await;
     let name = std::path::Path::new(made["path"].as_str().unwrap())
         .file_name()
@@ -134,6 +164,45 @@ async fn a_restore_asked_for_in_the_settings_happens_at_the_next_start_and_keeps
         .rpc_raw("backups.restore", json!({"name": "../shop.db"}))
         .await;
     assert!(!ok && e["error"]["code"] == "NOT_FOUND", "{e}");
+    let file = made["path"].as_str().unwrap();
+    assert!(flexdesk::store::backup::archive::is_encrypted(
+        std::path::Path::new(file)
+    ));
+    let passphrase_in_db: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM desk WHERE backup_key_sealed LIKE '%shop passphrase%'",
+    )
+    .fetch_one(
+        &sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", shop.db.display()))
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(passphrase_in_db, 0);
+    let st = shop.rpc("backups.status", json!({})).await;
+    let listed = st["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(listed["encrypted"], true);
+    assert_eq!(listed["manifest"]["reason"], "manual", "{listed}");
+    // Another passphrase typed does not open it; the desk's own does.
+    let (ok, e) = shop
+        .rpc_raw(
+            "backups.restore",
+            json!({"name": name, "passphrase": "not the passphrase"}),
+        )
+        .await;
+    assert!(
+        !ok && e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not open"),
+        "{e}"
+    );
     let m = shop.rpc("backups.restore", json!({"name": name})).await;
     assert_eq!(m["reason"], "manual");
     let st = shop.rpc("backups.status", json!({})).await;

@@ -80,9 +80,75 @@ fn files_under(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Where an archive is written: the file, or the file through the encryption.
+enum Sink {
+    Plain(BufWriter<File>),
+    Sealed(super::crypt::EncryptWriter<BufWriter<File>>),
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(b),
+            Sink::Sealed(w) => w.write(b),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Sealed(w) => w.flush(),
+        }
+    }
+}
+
+impl Sink {
+    fn finish(self) -> std::io::Result<File> {
+        let buffered = match self {
+            Sink::Plain(w) => w,
+            Sink::Sealed(w) => w.finish()?,
+        };
+        buffered.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// A backup's bytes as the archive: decrypted with `pass` when the file is encrypted.
+fn reader(archive: &Path, pass: Option<&str>) -> Result<Box<dyn Read>> {
+    let mut file = BufReader::new(File::open(archive).map_err(|e| {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("Cannot open the backup {}: {e}", archive.display()),
+        )
+    })?);
+    let mut head = Vec::with_capacity(16);
+    (&mut file)
+        .take(16)
+        .read_to_end(&mut head)
+        .map_err(damaged)?;
+    if head.as_slice() == super::crypt::MAGIC {
+        return Ok(Box::new(super::crypt::DecryptReader::new(file, pass)?));
+    }
+    Ok(Box::new(std::io::Cursor::new(head).chain(file)))
+}
+
+/// Whether a backup file is encrypted.
+pub fn is_encrypted(archive: &Path) -> bool {
+    let mut head = [0u8; 16];
+    File::open(archive)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == super::crypt::MAGIC
+}
+
 /// Write the archive of `db_copy` (a finished copy, not the live file) and the files under
-/// `files_root` to `out`, which must not exist. The manifest's file count is filled in here.
-pub fn write(out: &Path, mut manifest: Manifest, db_copy: &Path, files_root: &Path) -> Result<u64> {
+/// `files_root` to `out`, which must not exist; encrypted when `pass` is given. The manifest's
+/// file count is filled in here.
+pub fn write(
+    out: &Path,
+    mut manifest: Manifest,
+    db_copy: &Path,
+    files_root: &Path,
+    pass: Option<&str>,
+) -> Result<u64> {
     let files = files_under(files_root)?;
     manifest.files = files.len() as u64;
     let mut partial = out.as_os_str().to_owned();
@@ -93,8 +159,18 @@ pub fn write(out: &Path, mut manifest: Manifest, db_copy: &Path, files_root: &Pa
         .create_new(true)
         .open(&partial)
         .map_err(io(&partial))?;
+    let sink = match pass {
+        None => Sink::Plain(BufWriter::new(file)),
+        Some(p) => match super::crypt::EncryptWriter::new(BufWriter::new(file), p) {
+            Ok(w) => Sink::Sealed(w),
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        },
+    };
     let written = (|| -> std::io::Result<File> {
-        let gz = flate2::write::GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
+        let gz = flate2::write::GzEncoder::new(sink, flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
         let json = serde_json::to_vec_pretty(&manifest)?;
         let mut h = tar::Header::new_gnu();
@@ -107,7 +183,7 @@ pub fn write(out: &Path, mut manifest: Manifest, db_copy: &Path, files_root: &Pa
             tar.append_path_with_name(files_root.join(f), Path::new(FILES).join(f))?;
         }
         let gz = tar.into_inner()?;
-        let file = gz.finish()?.into_inner().map_err(|e| e.into_error())?;
+        let file = gz.finish()?.finish()?;
         file.sync_all()?;
         Ok(file)
     })();
@@ -139,14 +215,8 @@ pub fn write(out: &Path, mut manifest: Manifest, db_copy: &Path, files_root: &Pa
 }
 
 /// Read only the manifest of a backup (its first entry).
-pub fn manifest_of(archive: &Path) -> Result<Manifest> {
-    let file = File::open(archive).map_err(|e| {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("Cannot open the backup {}: {e}", archive.display()),
-        )
-    })?;
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+pub fn manifest_of(archive: &Path, pass: Option<&str>) -> Result<Manifest> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(reader(archive, pass)?));
     let mut entries = tar.entries().map_err(damaged)?;
     let first = entries
         .next()
@@ -188,16 +258,15 @@ pub(super) fn newer(what: &str) -> Error {
     )
 }
 
-/// Unpack a backup: the database to `db_out` and the files under `files_out` (both new paths),
-/// checking the database against the manifest. Returns the manifest.
-pub fn unpack(archive: &Path, db_out: &Path, files_out: &Path) -> Result<Manifest> {
-    let file = File::open(archive).map_err(|e| {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("Cannot open the backup {}: {e}", archive.display()),
-        )
-    })?;
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+/// Unpack a backup (decrypted with `pass` when it is encrypted): the database to `db_out` and
+/// the files under `files_out` (both new paths), checking the database against the manifest.
+pub fn unpack(
+    archive: &Path,
+    db_out: &Path,
+    files_out: &Path,
+    pass: Option<&str>,
+) -> Result<Manifest> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(reader(archive, pass)?));
     let mut entries = tar.entries().map_err(damaged)?;
     let manifest = read_manifest(
         entries

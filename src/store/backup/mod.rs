@@ -6,6 +6,7 @@
 //! aside. FlexDesk backs a database up by itself before migrating it (`Db::open`).
 
 pub mod archive;
+pub mod crypt;
 
 pub use archive::Manifest;
 
@@ -86,13 +87,14 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Back up the database at `db_path` (open here as `db`) and its files folder to `out`, a new
-/// file; `reason` is `manual`, `daily` or `before-update`.
+/// file, encrypted with `pass` when given; `reason` is `manual`, `daily` or `before-update`.
 pub async fn create(
     db: &Db,
     db_path: &Path,
     out: &Path,
     reason: &str,
     now: DateTime<Utc>,
+    pass: Option<&str>,
 ) -> Result<Made> {
     if out.exists() {
         return Err(Error::new(
@@ -124,6 +126,7 @@ pub async fn create(
     let made = tokio::task::spawn_blocking({
         let (copy, out) = (copy.clone(), out.to_path_buf());
         let reason = reason.to_string();
+        let pass = pass.map(str::to_string);
         move || -> Result<(u64, Manifest)> {
             let manifest = Manifest {
                 format: archive::FORMAT,
@@ -139,8 +142,8 @@ pub async fn create(
                 database_sha256: archive::sha256_file(&copy)?,
                 files: 0,
             };
-            let bytes = archive::write(&out, manifest, &copy, &files_root)?;
-            let manifest = archive::manifest_of(&out)?;
+            let bytes = archive::write(&out, manifest, &copy, &files_root, pass.as_deref())?;
+            let manifest = archive::manifest_of(&out, pass.as_deref())?;
             Ok((bytes, manifest))
         }
     })
@@ -164,34 +167,38 @@ pub struct Restored {
     pub kept_aside: Option<PathBuf>,
 }
 
-/// Restore the backup `archive` as the database at `db_path`. An existing database is replaced
-/// only with `replace`, never while a FlexDesk has it open, and is kept aside.
-pub async fn restore(
-    archive_path: &Path,
-    db_path: &Path,
-    replace: bool,
-    now: DateTime<Utc>,
-) -> Result<Restored> {
-    if db_path.exists() && !replace {
-        return Err(Error::new(
-            ErrorCode::Conflict,
-            format!(
-                "There is a database at {} already. Restoring replaces it only when asked to (--replace); it is then kept aside.",
-                db_path.display()
-            ),
-        ));
+/// Where a restore is staged beside the database: the database, its files, its manifest.
+fn staging(db_path: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    (
+        with_suffix(db_path, ".restoring"),
+        with_suffix(&files_dir(db_path), ".restoring"),
+        with_suffix(db_path, ".restoring.json"),
+    )
+}
+
+/// Drop a staged restore.
+pub fn unstage(db_path: &Path) {
+    let (db, files, manifest) = staging(db_path);
+    let _ = std::fs::remove_file(db);
+    let _ = std::fs::remove_dir_all(files);
+    let _ = std::fs::remove_file(manifest);
+}
+
+/// The manifest of the restore staged for `db_path`, if one is.
+pub fn staged(db_path: &Path) -> Option<Manifest> {
+    let (db, _, manifest) = staging(db_path);
+    if !db.exists() {
+        return None;
     }
-    known(&archive::manifest_of(archive_path)?)?;
-    // No FlexDesk may have the file open while it is swapped.
-    let _in_use = super::in_use_lock(db_path, true).await?;
-    let staged_db = with_suffix(db_path, ".restoring");
-    let files_root = files_dir(db_path);
-    let staged_files = with_suffix(&files_root, ".restoring");
-    let clean = || {
-        let _ = std::fs::remove_file(&staged_db);
-        let _ = std::fs::remove_dir_all(&staged_files);
-    };
-    clean();
+    serde_json::from_slice(&std::fs::read(manifest).ok()?).ok()
+}
+
+/// Unpack and check the backup `archive_path` beside the database at `db_path`, without
+/// touching it: the archive whole (decrypted with `pass` when it is encrypted), a schema this
+/// FlexDesk knows, and SQLite's `integrity_check`. `swap` puts it in place.
+pub async fn stage(archive_path: &Path, db_path: &Path, pass: Option<&str>) -> Result<Manifest> {
+    unstage(db_path);
+    let (staged_db, staged_files, staged_manifest) = staging(db_path);
     let checked = async {
         let unpacked = tokio::task::spawn_blocking({
             let (a, d, f) = (
@@ -199,21 +206,38 @@ pub async fn restore(
                 staged_db.clone(),
                 staged_files.clone(),
             );
-            move || archive::unpack(&a, &d, &f)
+            let pass = pass.map(str::to_string);
+            move || {
+                known(&archive::manifest_of(&a, pass.as_deref())?)?;
+                archive::unpack(&a, &d, &f, pass.as_deref())
+            }
         })
         .await
         .map_err(|e| Error::internal(e.to_string()))??;
         check_database(&staged_db, unpacked.schema_version).await?;
+        std::fs::write(&staged_manifest, serde_json::to_vec(&unpacked)?)
+            .map_err(|e| Error::internal(e.to_string()))?;
         Ok::<_, Error>(unpacked)
     }
     .await;
-    let manifest = match checked {
-        Ok(m) => m,
-        Err(e) => {
-            clean();
-            return Err(e);
-        }
-    };
+    if checked.is_err() {
+        unstage(db_path);
+    }
+    checked
+}
+
+/// Put the staged restore in place of the database at `db_path` (refused while any FlexDesk has
+/// it open), keeping the replaced file and its files folder aside.
+pub async fn swap(db_path: &Path, now: DateTime<Utc>) -> Result<Restored> {
+    let manifest = staged(db_path).ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            "No restore is staged for this database.",
+        )
+    })?;
+    let _in_use = super::in_use_lock(db_path, true).await?;
+    let (staged_db, staged_files, staged_manifest) = staging(db_path);
+    let files_root = files_dir(db_path);
     let aside = if db_path.exists() {
         let stamp = now.format("%Y%m%dT%H%M%SZ");
         let aside = with_suffix(db_path, &format!(".replaced-{stamp}"));
@@ -241,10 +265,35 @@ pub async fn restore(
         std::fs::rename(&staged_files, &files_root)
             .map_err(|e| Error::internal(format!("{}: {e}", files_root.display())))?;
     }
+    let _ = std::fs::remove_file(staged_manifest);
     Ok(Restored {
         manifest,
         kept_aside: aside,
     })
+}
+
+/// Restore the backup `archive` as the database at `db_path`: `stage`, then `swap`. An existing
+/// database is replaced only with `replace`, never while a FlexDesk has it open.
+pub async fn restore(
+    archive_path: &Path,
+    db_path: &Path,
+    replace: bool,
+    now: DateTime<Utc>,
+    pass: Option<&str>,
+) -> Result<Restored> {
+    if db_path.exists() && !replace {
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            format!(
+                "There is a database at {} already. Restoring replaces it only when asked to (--replace); it is then kept aside.",
+                db_path.display()
+            ),
+        ));
+    }
+    // Refused at once while the file is in use, before any unpacking.
+    drop(super::in_use_lock(db_path, true).await?);
+    stage(archive_path, db_path, pass).await?;
+    swap(db_path, now).await.inspect_err(|_| unstage(db_path))
 }
 
 /// A restored database passes SQLite's `integrity_check` and is at the schema its manifest says.
@@ -294,6 +343,7 @@ pub(super) async fn before_update(db: &Db, db_path: &Path, now: DateTime<Utc>) -
         return Ok(());
     }
     let out = default_folder(db_path).join(file_name(&format!("before-update-{current}"), now));
-    create(db, db_path, &out, "before-update", now).await?;
+    // Beside the database, unencrypted: it stays where the database is.
+    create(db, db_path, &out, "before-update", now, None).await?;
     Ok(())
 }

@@ -40,4 +40,22 @@ export async function backups() {
     await tid("success-banner").filter({ hasText: "No backup will be restored" }).waitFor();
     await tid("backup-restore-pending").waitFor({ state: "detached" });
   });
+
+  await step("backups (Administrator): a passphrase encrypts the next backup, a short one is refused at its field, and encryption can be stopped", async () => {
+    const card = tid("backups-card");
+    await tid("backup-passphrase").fill("short");
+    await tid("backup-save").click();
+    await card.locator(".field-error").filter({ hasText: "10 characters" }).waitFor();
+    await tid("backup-passphrase").fill("a long shop passphrase");
+    await tid("backup-save").click();
+    await tid("success-banner").filter({ hasText: "encrypted with the passphrase" }).waitFor();
+    const before = await tid("backup-row").filter({ hasText: "encrypted" }).count();
+    await tid("backup-now").click();
+    await tid("success-banner").filter({ hasText: "Backed up:" }).waitFor();
+    await page.waitForFunction((n) => [...document.querySelectorAll('[data-testid="backup-row"]')].filter((r) => r.textContent.includes("encrypted")).length === n + 1, before);
+    // The desk reads its own encrypted backups: the new one says why it was made.
+    assert((await tid("backup-row").filter({ hasText: "encrypted" }).first().innerText()).includes("by hand"), "the encrypted backup is listed with its reason");
+    await tid("backup-stop-encrypting").click();
+    await tid("backup-stop-encrypting").waitFor({ state: "detached" });
+  });
 }

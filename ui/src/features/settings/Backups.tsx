@@ -23,9 +23,13 @@ export function Backups() {
   const clear = useAction("backups.clearRestore", { success: (a) => a.message });
   const restore = useAction("backups.restore", {
     success: (m) => `The backup of ${formatDateTime(m.createdAt)} will be restored when FlexDesk starts next.`,
-    onSuccess: () => setAsking(null),
+    onSuccess: () => {
+      setAsking(null);
+      setOtherPass("");
+    },
   });
   const [asking, setAsking] = useState<BackupFile | null>(null);
+  const [otherPass, setOtherPass] = useState("");
   if (!may) return null;
   const st = status.data;
   return (
@@ -67,7 +71,7 @@ export function Backups() {
                 </button>
               </div>
             )}
-            <BackupSettings key={`${st.on}${st.folder}`} on={st.on} folder={st.defaultFolder ? "" : st.folder} shown={st.folder} />
+            <BackupSettings key={`${st.on}${st.folder}${st.encrypted}`} on={st.on} folder={st.defaultFolder ? "" : st.folder} shown={st.folder} encrypted={st.encrypted} />
             {st.files.length === 0 && <Empty>No backups in {st.folder} yet.</Empty>}
             {st.files.length > 0 && (
               <table className="table compact" data-testid="backups-table">
@@ -85,10 +89,13 @@ export function Backups() {
                       <td title={f.name} className="nowrap">
                         {madeAt(f)}
                       </td>
-                      <td>{f.manifest ? (REASON[f.manifest.reason] ?? f.manifest.reason) : <span className="bad-text">{f.problem}</span>}</td>
+                      <td>
+                        {f.manifest ? (REASON[f.manifest.reason] ?? f.manifest.reason) : <span className="bad-text">{f.problem}</span>}
+                        {f.encrypted && <span className="muted"> · encrypted</span>}
+                      </td>
                       <td className="num">{formatBytes(f.bytes)}</td>
                       <td className="num">
-                        {f.manifest && (
+                        {(f.manifest || f.encrypted) && (
                           <button className="btn btn-small" disabled={asking === f} onClick={() => setAsking(f)} data-testid="backup-restore">
                             Restore…
                           </button>
@@ -105,8 +112,19 @@ export function Backups() {
                   Restore the backup of <strong>{madeAt(asking)}</strong>? The desk goes back to that moment when FlexDesk starts next: what was done since is not in it. The
                   database it replaces is kept aside.
                 </span>
+                {asking.encrypted && !asking.manifest && (
+                  <Field label="This backup's passphrase" hint="It was encrypted with another passphrase than this desk's." error={restore.error?.field("passphrase")}>
+                    <Input type="password" autoComplete="off" value={otherPass} onChange={(e) => setOtherPass(e.target.value)} testId="backup-restore-passphrase" />
+                  </Field>
+                )}
                 <span className="row gap wrap">
-                  <button className="btn btn-small btn-danger" disabled={restore.isPending} onClick={() => restore.mutate({ name: asking.name })} data-testid="backup-restore-confirm" autoFocus>
+                  <button
+                    className="btn btn-small btn-danger"
+                    disabled={restore.isPending}
+                    onClick={() => restore.mutate({ name: asking.name, passphrase: otherPass || undefined })}
+                    data-testid="backup-restore-confirm"
+                    autoFocus
+                  >
                     Restore the backup of {madeAt(asking)}
                   </button>
                   <button className="btn btn-small btn-ghost" onClick={() => setAsking(null)}>
@@ -122,26 +140,41 @@ export function Backups() {
   );
 }
 
-function BackupSettings(props: { on: boolean; folder: string; shown: string }) {
+function BackupSettings(props: { on: boolean; folder: string; shown: string; encrypted: boolean }) {
   const [on, setOn] = useState(props.on);
   const [folder, setFolder] = useState(props.folder);
-  const save = useAction("backups.settings", { success: (st) => (st.on ? `Daily backups go to ${st.folder}.` : "Daily backups are off.") });
+  const [pass, setPass] = useState("");
+  const save = useAction("backups.settings", {
+    success: (st) => `${st.on ? `Daily backups go to ${st.folder}` : "Daily backups are off"}${st.encrypted ? ", encrypted with the passphrase" : ""}.`,
+  });
   return (
     <form
       className="stack"
       onSubmit={(e) => {
         e.preventDefault();
-        save.mutate({ on, folder: folder.trim() });
+        save.mutate({ on, folder: folder.trim(), passphrase: pass || undefined });
       }}
     >
       <Check label="Back up every day (kept: 7 daily, 4 weekly, 12 monthly)" checked={on} onChange={setOn} testId="backup-on" />
       <Field label="Folder" hint="A USB disk or a synced folder keeps the business safe when this computer is lost. Empty: beside the database." error={save.error?.field("folder")}>
         <Input value={folder} onChange={(e) => setFolder(e.target.value)} placeholder={props.shown} className="mono" testId="backup-folder" />
       </Field>
-      <div>
+      <Field
+        label={props.encrypted ? "Backups are encrypted: a new passphrase" : "Encrypt backups with a passphrase"}
+        hint="10 characters at least, kept in the OS keyring or sealed on this desk. A backup cannot be restored without it elsewhere: write it down somewhere safe."
+        error={save.error?.field("passphrase")}
+      >
+        <Input type="password" autoComplete="new-password" value={pass} onChange={(e) => setPass(e.target.value)} testId="backup-passphrase" />
+      </Field>
+      <div className="row gap">
         <button className="btn" disabled={save.isPending} data-testid="backup-save">
           Save
         </button>
+        {props.encrypted && (
+          <button type="button" className="btn btn-ghost" disabled={save.isPending} onClick={() => save.mutate({ passphrase: "" })} data-testid="backup-stop-encrypting">
+            Stop encrypting
+          </button>
+        )}
       </div>
     </form>
   );

@@ -4,7 +4,7 @@ import type { Manifest } from "./Manifest";
 /**
  * One backup file in the folder.
  */
-export type BackupFile = { name: string, bytes: number, 
+export type BackupFile = { name: string, bytes: number, encrypted: boolean, 
 /**
  * What the archive says of itself; none when it cannot be read.
  */

@@ -4,4 +4,8 @@ export type BackupNameReq = {
 /**
  * A backup's file name in the desk's backup folder.
  */
-name: string, };
+name: string, 
+/**
+ * Its passphrase, when it is encrypted with another than the desk's own.
+ */
+passphrase?: string, };

@@ -5,4 +5,8 @@ export type BackupSettingsInput = { on?: boolean,
  * A folder for the backups (a USB disk, a synced folder); empty for the default beside the
  * database.
  */
-folder?: string, };
+folder?: string, 
+/**
+ * Encrypt new backups with this passphrase (10 characters at least); empty to stop.
+ */
+passphrase?: string, };

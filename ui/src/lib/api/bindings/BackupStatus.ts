@@ -4,7 +4,11 @@ import type { BackupFile } from "./BackupFile";
 /**
  * Settings → Backups.
  */
-export type BackupStatus = { on: boolean, folder: string, 
+export type BackupStatus = { on: boolean, 
+/**
+ * New backups are encrypted with a passphrase this desk keeps.
+ */
+encrypted: boolean, folder: string, 
 /**
  * The folder is the default one beside the database.
  */

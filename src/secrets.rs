@@ -1,4 +1,5 @@
-//! Where a remote's API key is kept: the operating system's keyring (Secret Service on Linux,
+//! Where a desk keeps what it must not write in its database (a sync remote's API key, the
+//! backups' passphrase): the operating system's keyring (Secret Service on Linux,
 //! Keychain on macOS, Credential Manager on Windows) when it answers, otherwise sealed with
 //! ChaCha20-Poly1305 under a random key in a file of the user's config folder, so the database
 //! alone (a copy, a backup, a log) never reveals it.
