@@ -101,8 +101,10 @@ export function setDeskZone(zone: string | undefined): void {
 export function todayIso(): string {
   const now = new Date(deskNowMs());
   try {
-    // en-CA writes dates as YYYY-MM-DD.
-    return new Intl.DateTimeFormat("en-CA", { timeZone: deskZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+    // By parts: how a locale orders them differs between engines (WebKitGTK writes en-CA as M/D/Y).
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: deskZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(now);
+    const part = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+    return `${part("year")}-${part("month")}-${part("day")}`;
   } catch {
     const p = (n: number) => String(n).padStart(2, "0");
     return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;

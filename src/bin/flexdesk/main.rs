@@ -5,10 +5,11 @@
 use clap::{Parser, Subcommand};
 use flexdesk::clock::SharedClock;
 use flexdesk::services::{business_units, keys, Ctx};
-use flexdesk::store::backup;
 use flexdesk::store::Actor;
 use flexdesk::{Core, Error};
 use std::path::PathBuf;
+
+mod files;
 
 #[derive(Parser)]
 #[command(
@@ -357,18 +358,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
-        Command::TlsCert { names, cert, key } => {
-            let (cert_pem, key_pem) = flexdesk::net::cert::self_signed(&names)?;
-            write_new(&key, &key_pem, true)?;
-            write_new(&cert, &cert_pem, false)?;
-            eprintln!(
-                "Wrote {} and its key {} (for {}).",
-                cert.display(),
-                key.display(),
-                names.join(", ")
-            );
-            println!("{}", flexdesk::net::cert::fingerprint(&cert_pem)?);
-        }
+        Command::TlsCert { names, cert, key } => files::tls_cert(&names, &cert, &key)?,
+        Command::Backup { out } => files::backup(&cli.db, out).await?,
+        Command::Restore { file, replace } => files::restore(&cli.db, &file, replace).await?,
         Command::Remote { action } => {
             let core = open(&cli.db).await?;
             match action {
@@ -626,39 +618,6 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 eprintln!("Some targets were not met.");
             }
         }
-        Command::Backup { out } => {
-            let core = open(&cli.db).await?;
-            let now = core.now();
-            let out = out.unwrap_or_else(|| {
-                backup::default_folder(&core.path).join(backup::file_name("manual", now))
-            });
-            let pass = backup_passphrase()?;
-            let made =
-                backup::create(&core.db, &core.path, &out, "manual", now, pass.as_deref()).await?;
-            eprintln!(
-                "Backed up {} ({} bytes, {} files).",
-                core.path.display(),
-                made.bytes,
-                made.manifest.files
-            );
-            println!("{}", made.path.display());
-        }
-        Command::Restore { file, replace } => {
-            let path = cli.db.clone().unwrap_or_else(Core::default_db_path);
-            let now = flexdesk::clock::from_env()?.now();
-            let pass = backup_passphrase()?;
-            let r = backup::restore(&file, &path, replace, now, pass.as_deref()).await?;
-            eprintln!(
-                "Restored the backup of {} (desk {}, made by FlexDesk {}) as {}.",
-                r.manifest.created_at,
-                r.manifest.desk_code,
-                r.manifest.app_version,
-                path.display()
-            );
-            if let Some(aside) = r.kept_aside {
-                eprintln!("The database it replaced is kept as {}.", aside.display());
-            }
-        }
         Command::RunDaily => {
             let core = open(&cli.db).await?;
             let rep =
@@ -712,33 +671,4 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Write a new file (never replacing one); a key readable by its owner only.
-fn write_new(path: &std::path::Path, text: &str, private: bool) -> flexdesk::error::Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    o.open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| Error::invalid("file", format!("{}: {e}", path.display())))
-}
-
-/// The backup passphrase from FLEXDESK_BACKUP_PASSPHRASE (never an argument: it would show in
-/// the process list), when set.
-fn backup_passphrase() -> Result<Option<String>, Error> {
-    match std::env::var("FLEXDESK_BACKUP_PASSPHRASE") {
-        Ok(p) if !p.is_empty() => {
-            backup::crypt::check_passphrase(&p)?;
-            Ok(Some(p))
-        }
-        _ => Ok(None),
-    }
 }
