@@ -535,6 +535,16 @@ pub async fn payments_mark_paid_many(
     payments::mark_paid_many(&s.core.db, &s.ctx()?, &r.payment_ids, r.input).await
 }
 
+pub async fn payments_reverse(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {
+    payments::reverse(
+        &s.core.db,
+        &s.ctx()?,
+        &r.id,
+        r.reason.as_deref().unwrap_or(""),
+    )
+    .await
+}
+
 pub async fn payments_mark_failed(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {
     payments::mark_failed(
         &s.core.db,

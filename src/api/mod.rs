@@ -410,6 +410,7 @@ commands! {
     "payments.markPaid" => payments_mark_paid(MarkPaidReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.markPaidMany" => payments_mark_paid_many(MarkPaidManyReq) -> Vec<payments::Payment>, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.markFailed" => payments_mark_failed(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.reverse" => payments_reverse(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.cancel" => payments_cancel(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "billingGroups.list" => billing_groups_list(billing::GroupQuery) -> Page<billing::BillingGroup>, Access::Anyone;
     "billingGroups.get" => billing_groups_get(IdReq) -> billing::BillingGroup, Access::Anyone;

@@ -73,6 +73,7 @@ op_kinds! {
     PaymentMarkPaid => "payment.mark_paid",
     PaymentMarkFailed => "payment.mark_failed",
     PaymentCancel => "payment.cancel",
+    PaymentReverse => "payment.reverse",
 }
 
 impl OpKind {

@@ -15,6 +15,7 @@ mod catalog;
 mod changes;
 mod cli;
 mod commands;
+mod corrections;
 mod customers;
 mod foundation;
 mod hardening;

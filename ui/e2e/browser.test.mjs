@@ -20,6 +20,7 @@ import { layout } from "./scenarios/layout.mjs";
 import { lists } from "./scenarios/lists.mjs";
 import { signin } from "./scenarios/signin.mjs";
 import { backups } from "./scenarios/backups.mjs";
+import { corrections } from "./scenarios/corrections.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
@@ -33,6 +34,7 @@ async function main() {
   await lists(t);
   await layout(t);
   await backups(t);
+  await corrections(t);
   await signin(t);
 
   await step("no uncaught page errors", async () => {

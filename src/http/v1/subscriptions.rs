@@ -1,5 +1,5 @@
 //! FlexPortal v1 routes for subscriptions (rentals) and payments, plus FlexDesk's
-//! `POST /v1/payments/{id}/mark-failed`, the returns desk (`POST /v1/returns`) and inspection
+//! `POST /v1/payments/{id}/mark-failed` and `/reverse`, the returns desk (`POST /v1/returns`) and inspection
 //! (`POST /v1/assets/{serial}/inspect`).
 
 use super::{body, envelope, listed, query, sync_token, wire, with_token, Reply, Tenant};
@@ -37,6 +37,7 @@ pub(super) fn routes() -> Router<super::AppState> {
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/payments/{id}/mark-paid", post(mark_paid))
         .route("/v1/payments/{id}/mark-failed", post(mark_failed))
+        .route("/v1/payments/{id}/reverse", post(reverse_payment))
         .route("/v1/payments/{id}/cancel", post(cancel_payment))
 }
 
@@ -248,6 +249,15 @@ async fn mark_failed(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     wire(
         StatusCode::OK,
         json!({"success": true, "message": "Payment marked as failed", "payment": to_wire_value(&p)}),
+    )
+}
+
+async fn reverse_payment(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
+    let r: ReasonBody = body(&b)?;
+    let p = payments::reverse(&t.core.db, &t.ctx(), &id, r.reason.as_deref().unwrap_or("")).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Payment taken back", "payment": to_wire_value(&p)}),
     )
 }
 

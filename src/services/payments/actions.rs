@@ -44,7 +44,7 @@ impl State {
     }
 
     /// A member's own payment inside a consolidated one is settled through that payment.
-    fn settled_through_group(&self, id: &str) -> Result<()> {
+    pub(super) fn settled_through_group(&self, id: &str) -> Result<()> {
         match &self.consolidated_into {
             Some(c) => Err(Error::new(
                 ErrorCode::Conflict,

@@ -21,10 +21,12 @@ use ts_rs::TS;
 
 mod actions;
 mod read;
+mod reverse;
 mod slots;
 
 pub use actions::*;
 pub use read::*;
+pub use reverse::reverse;
 pub(crate) use slots::*;
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

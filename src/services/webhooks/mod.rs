@@ -34,6 +34,7 @@ pub const EVENTS: &[&str] = &[
     "payment.scheduled",
     "payment.succeeded",
     "payment.failed",
+    "payment.reversed",
     "asset.assigned",
     "asset.returned",
 ];

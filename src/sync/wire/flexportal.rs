@@ -17,6 +17,8 @@ use serde_json::{json, Value};
 pub const KEPT_CONFIRM: &str =
     "FlexPortal has no operation to confirm an order (confirming is optional there).";
 pub const KEPT_MARK_FAILED: &str = "FlexPortal has no operation to mark a payment failed.";
+pub const KEPT_REVERSE: &str =
+    "FlexPortal has no operation to take back a payment: set it back in FlexPortal's dashboard.";
 pub const KEPT_RETURN: &str = "FlexPortal has no operation for a completion or a collection at the returns desk: record the device's return in FlexPortal's dashboard.";
 pub const KEPT_CUSTOMER_NEVER_ORDERED: &str =
     "The customer has no order, so FlexPortal has no record of them.";
@@ -50,6 +52,7 @@ pub(super) async fn outgoing(
     match kind {
         OrderConfirm => return Ok(Wire::Kept(KEPT_CONFIRM)),
         PaymentMarkFailed => return Ok(Wire::Kept(KEPT_MARK_FAILED)),
+        PaymentReverse => return Ok(Wire::Kept(KEPT_REVERSE)),
         ReturnReceive => return Ok(Wire::Kept(KEPT_RETURN)),
         CustomerCreate => return Ok(Wire::Carried(CARRIED_CUSTOMER)),
         CustomerUpdate | CustomerDeactivate => {

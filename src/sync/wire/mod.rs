@@ -86,6 +86,7 @@ pub fn hub(kind: OpKind, key: Option<&str>) -> Call {
         PaymentMarkPaid => ("POST", format!("/v1/payments/{k}/mark-paid")),
         PaymentMarkFailed => ("POST", format!("/v1/payments/{k}/mark-failed")),
         PaymentCancel => ("POST", format!("/v1/payments/{k}/cancel")),
+        PaymentReverse => ("POST", format!("/v1/payments/{k}/reverse")),
     };
     Call { method, path }
 }

@@ -97,7 +97,7 @@ export function PaymentsScreen() {
   const totals = useCommand("payments.totals", q);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [paying, setPaying] = useState<Payment[] | null>(null);
-  const [refusing, setRefusing] = useState<{ payment: Payment; kind: "failed" | "cancel" } | null>(null);
+  const [refusing, setRefusing] = useState<{ payment: Payment; kind: ReasonKind } | null>(null);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const invoice = useAction("invoices.issue", { success: (i) => `Invoice ${i.number} issued to ${i.customerName}.` });
   const mayInvoice = s.can("invoices.issue");
@@ -328,6 +328,17 @@ export function PaymentsScreen() {
                             </button>
                           </div>
                         )}
+                        {p.status === "paid" && !p.consolidatedInto && (
+                          <button
+                            className="btn btn-small btn-ghost"
+                            disabled={!s.can("payments.reverse") || !!p.invoiceId}
+                            title={p.invoiceId ? `On invoice ${p.invoiceNumber ?? p.invoiceId}, which stays as issued: correct it with a credit note.` : "Marked paid by mistake? Open it again."}
+                            onClick={() => setRefusing({ payment: p, kind: "reverse" })}
+                            data-testid="payments-reverse"
+                          >
+                            Take back…
+                          </button>
+                        )}
                       </td>
                     </tr>
                     {expanded.has(p.paymentId) && (
@@ -427,15 +438,26 @@ function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void
   );
 }
 
-function ReasonDialog(props: { payment: Payment; kind: "failed" | "cancel"; onClose(): void }) {
+/** What a reason is asked for: a failed collection, a cancellation, taking back a payment marked paid by mistake. */
+type ReasonKind = "failed" | "cancel" | "reverse";
+
+const REASON_WORDS: Record<ReasonKind, { title: string; label: string; placeholder: string; button: string }> = {
+  failed: { title: "Collection failed", label: "What went wrong", placeholder: "e.g. Direct debit returned", button: "Mark failed" },
+  cancel: { title: "Cancel the payment", label: "Why is it cancelled", placeholder: "e.g. Credited after complaint", button: "Cancel payment" },
+  reverse: { title: "Take back a payment marked paid by mistake", label: "Why is it taken back", placeholder: "e.g. Booked on the wrong customer", button: "Take back" },
+};
+
+function ReasonDialog(props: { payment: Payment; kind: ReasonKind; onClose(): void }) {
   const s = useSession();
   const p = props.payment;
   const [reason, setReason] = useState("");
   const failed = useAction("payments.markFailed", { success: "Payment marked failed.", onSuccess: props.onClose, quiet: true });
   const cancel = useAction("payments.cancel", { success: "Payment cancelled.", onSuccess: props.onClose, quiet: true });
-  const act = props.kind === "failed" ? failed : cancel;
+  const reverse = useAction("payments.reverse", { success: "Payment taken back: it is open again.", onSuccess: props.onClose, quiet: true });
+  const act = { failed, cancel, reverse }[props.kind];
+  const words = REASON_WORDS[props.kind];
   return (
-    <Dialog title={props.kind === "failed" ? "Collection failed" : "Cancel the payment"} onClose={props.onClose} testId="pay-reason-dialog">
+    <Dialog title={words.title} onClose={props.onClose} testId="pay-reason-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -445,13 +467,14 @@ function ReasonDialog(props: { payment: Payment; kind: "failed" | "cancel"; onCl
         <p>
           {p.customerName}, due {formatDate(p.dueDate)}: <strong>{s.money(p.total)}</strong>
         </p>
-        <Field label={props.kind === "failed" ? "What went wrong" : "Why is it cancelled"} error={act.error?.field("reason")}>
-          <Input value={reason} onChange={(e) => setReason(e.target.value)} testId="pay-reason" autoFocus placeholder={props.kind === "failed" ? "e.g. Direct debit returned" : "e.g. Credited after complaint"} />
+        {props.kind === "reverse" && <p className="small muted">It is open again as before it was marked paid, and its amount leaves the subscription's cost recovery.</p>}
+        <Field label={words.label} error={act.error?.field("reason")}>
+          <Input value={reason} onChange={(e) => setReason(e.target.value)} testId="pay-reason" autoFocus placeholder={words.placeholder} />
         </Field>
         <FormError error={act.error} fields={["reason"]} />
         <div className="row gap">
-          <button className={`btn ${props.kind === "cancel" ? "btn-danger" : "btn-primary"}`} disabled={act.isPending || !reason.trim()} data-testid="pay-reason-confirm">
-            {props.kind === "failed" ? "Mark failed" : "Cancel payment"}
+          <button className={`btn ${props.kind === "failed" ? "btn-primary" : "btn-danger"}`} disabled={act.isPending || !reason.trim()} data-testid="pay-reason-confirm">
+            {words.button}
           </button>
           <button type="button" className="btn btn-ghost" onClick={props.onClose}>
             Keep it

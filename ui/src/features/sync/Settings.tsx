@@ -91,6 +91,7 @@ function RemoteState() {
 const KEPT_WORDS: Record<string, [string, string]> = {
   "order.confirm": ["order confirmation", "order confirmations"],
   "payment.mark_failed": ["payment marked failed", "payments marked failed"],
+  "payment.reverse": ["payment taken back", "payments taken back"],
   "return.receive": ["completion or collection at the returns desk", "completions and collections at the returns desk"],
   "customer.deactivate": ["customer deactivated before their first order", "customers deactivated before their first order"],
 };

@@ -210,6 +210,7 @@ export interface Commands {
   "payments.markPaid": { req: MarkPaidReq; res: Payment };
   "payments.markPaidMany": { req: MarkPaidManyReq; res: Array<Payment> };
   "payments.markFailed": { req: CancelReq; res: Payment };
+  "payments.reverse": { req: CancelReq; res: Payment };
   "payments.cancel": { req: CancelReq; res: Payment };
   "billingGroups.list": { req: GroupQuery; res: Page<BillingGroup> };
   "billingGroups.get": { req: IdReq; res: BillingGroup };
@@ -338,6 +339,7 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "payments.markPaid": ["admin", "accountant"],
   "payments.markPaidMany": ["admin", "accountant"],
   "payments.markFailed": ["admin", "accountant"],
+  "payments.reverse": ["admin", "accountant"],
   "payments.cancel": ["admin", "accountant"],
   "billingGroups.list": "anyone",
   "billingGroups.get": "anyone",
@@ -464,6 +466,7 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "payments.markPaid": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.markPaidMany": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.markFailed": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
+  "payments.reverse": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.cancel": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "billingGroups.list": [],
   "billingGroups.get": [],
