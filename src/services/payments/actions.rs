@@ -165,29 +165,7 @@ pub(super) async fn mark_paid_in(
     .execute(&mut *conn)
     .await?;
     // Cost recovery: the net amount collected goes to its subscription(s).
-    let lines: Option<Vec<LineItem>> = json_col(st.line_items.as_deref());
-    match (lines, &st.rental_id) {
-        (Some(lines), _) if !lines.is_empty() => {
-            for l in lines {
-                let net = ctx.bu.minor("amount", l.amount).unwrap_or(0);
-                sqlx::query("UPDATE subscriptions SET total_collected = total_collected + ?, updated_at = ? WHERE id = ?")
-                    .bind(net)
-                    .bind(&ctx.now)
-                    .bind(&l.rental_id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        (_, Some(rid)) => {
-            sqlx::query("UPDATE subscriptions SET total_collected = total_collected + ?, updated_at = ? WHERE id = ?")
-                .bind(st.net)
-                .bind(&ctx.now)
-                .bind(rid)
-                .execute(&mut *conn)
-                .await?;
-        }
-        _ => {}
-    }
+    adjust_collected(conn, ctx, &st, 1).await?;
     record(
         conn,
         &ctx.actor,
@@ -340,29 +318,82 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    reasoned(
+        tx,
+        ctx,
+        id,
+        &st,
+        OpKind::PaymentMarkFailed,
+        &reason,
+        Some("payment.failed"),
+        PaymentStatus::Failed,
+        format!("Collection failed: {reason}"),
+    )
+    .await
+}
+
+/// What collecting the payment `st` adds to its subscriptions' cost recovery (`sign` 1), or takes
+/// off when it is taken back (`sign` −1): its net amount, or each line's for a consolidated one.
+pub(super) async fn adjust_collected(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    st: &State,
+    sign: i64,
+) -> Result<()> {
+    let lines: Option<Vec<LineItem>> = json_col(st.line_items.as_deref());
+    let parts: Vec<(String, i64)> = match (lines, &st.rental_id) {
+        (Some(lines), _) if !lines.is_empty() => lines
+            .into_iter()
+            .map(|l| {
+                let net = ctx.bu.minor("amount", l.amount).unwrap_or(0);
+                (l.rental_id, net)
+            })
+            .collect(),
+        (_, Some(rid)) => vec![(rid.clone(), st.net)],
+        _ => vec![],
+    };
+    for (rental, net) in parts {
+        sqlx::query("UPDATE subscriptions SET total_collected = max(0, total_collected + ?), updated_at = ? WHERE id = ?")
+            .bind(sign * net)
+            .bind(&ctx.now)
+            .bind(&rental)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The end of a status change made for a reason: its op for the remote, its event when it has
+/// one, its timeline entry, the payment as it is now, commit.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn reasoned(
+    mut tx: crate::store::Tx,
+    ctx: &Ctx,
+    id: &str,
+    st: &State,
+    kind: OpKind,
+    reason: &str,
+    event: Option<&str>,
+    to: PaymentStatus,
+    summary: String,
+) -> Result<Payment> {
     crate::services::outbox::record(
         &mut tx,
         ctx,
         payment_op(
             id,
-            OpKind::PaymentMarkFailed,
-            &st,
+            kind,
+            st,
             &ReasonBody {
-                reason: Some(&reason),
+                reason: Some(reason),
             },
         ),
     )
     .await?;
-    emit_payment(&mut tx, ctx, "payment.failed", id).await?;
-    changed(
-        tx,
-        ctx,
-        id,
-        st.status,
-        PaymentStatus::Failed,
-        format!("Collection failed: {reason}"),
-    )
-    .await
+    if let Some(event) = event {
+        emit_payment(&mut tx, ctx, event, id).await?;
+    }
+    changed(tx, ctx, id, st.status, to, summary).await
 }
 
 /// The end of a status change: its timeline entry, the payment as it is now, commit.
@@ -431,24 +462,14 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Paymen
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    crate::services::outbox::record(
-        &mut tx,
-        ctx,
-        payment_op(
-            id,
-            OpKind::PaymentCancel,
-            &st,
-            &ReasonBody {
-                reason: Some(&reason),
-            },
-        ),
-    )
-    .await?;
-    changed(
+    reasoned(
         tx,
         ctx,
         id,
-        st.status,
+        &st,
+        OpKind::PaymentCancel,
+        &reason,
+        None,
         PaymentStatus::Cancelled,
         format!("Cancelled: {reason}"),
     )

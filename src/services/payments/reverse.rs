@@ -2,9 +2,9 @@
 //! leaves the subscription's cost recovery, and the timeline and a `payment.reversed` event say
 //! who did it and why. A payment already on an invoice is corrected with a credit note instead.
 
-use super::actions::{changed, emit_payment, need_reason, payment_op, state_of};
+use super::actions::{adjust_collected, need_reason, reasoned, state_of};
 use super::*;
-use crate::services::outbox::{OpKind, ReasonBody};
+use crate::services::outbox::OpKind;
 
 /// Take back the payment `id` marked paid by mistake (a reason is required).
 pub async fn reverse(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payment> {
@@ -44,48 +44,16 @@ pub async fn reverse(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payme
         .execute(&mut *tx)
         .await?;
     }
-    // Cost recovery: what marking it paid added to its subscription(s) is taken off again.
-    let lines: Option<Vec<LineItem>> = json_col(st.line_items.as_deref());
-    let takes: Vec<(String, i64)> = match (lines, &st.rental_id) {
-        (Some(lines), _) if !lines.is_empty() => lines
-            .into_iter()
-            .map(|l| {
-                (
-                    l.rental_id.clone(),
-                    ctx.bu.minor("amount", l.amount).unwrap_or(0),
-                )
-            })
-            .collect(),
-        (_, Some(rid)) => vec![(rid.clone(), st.net)],
-        _ => vec![],
-    };
-    for (rental, net) in takes {
-        sqlx::query("UPDATE subscriptions SET total_collected = max(0, total_collected - ?), updated_at = ? WHERE id = ?")
-            .bind(net)
-            .bind(&ctx.now)
-            .bind(&rental)
-            .execute(&mut *tx)
-            .await?;
-    }
-    crate::services::outbox::record(
-        &mut tx,
-        ctx,
-        payment_op(
-            id,
-            OpKind::PaymentReverse,
-            &st,
-            &ReasonBody {
-                reason: Some(&reason),
-            },
-        ),
-    )
-    .await?;
-    emit_payment(&mut tx, ctx, "payment.reversed", id).await?;
-    changed(
+    // Cost recovery: what marking it paid added to its subscription(s) is taken off.
+    adjust_collected(&mut tx, ctx, &st, -1).await?;
+    reasoned(
         tx,
         ctx,
         id,
-        PaymentStatus::Paid,
+        &st,
+        OpKind::PaymentReverse,
+        &reason,
+        Some("payment.reversed"),
         PaymentStatus::Pending,
         format!(
             "Taken back, paid by mistake ({}): {reason}",
