@@ -3,13 +3,17 @@
 use super::handlers::{Ack, Empty};
 use super::Session;
 use crate::error::Result;
-use crate::services::backups::{self, BackupSettingsInput, BackupStatus};
+use crate::services::backups::{self, BackupHealth, BackupSettingsInput, BackupStatus};
 use crate::store::backup::{Made, Manifest};
 use serde::Deserialize;
 use ts_rs::TS;
 
 pub async fn backups_status(s: &Session<'_>, _: Empty) -> Result<BackupStatus> {
     backups::status(&s.core.db, &s.core.path, &s.core.desk.id, s.core.now()).await
+}
+
+pub async fn backups_health(s: &Session<'_>, _: Empty) -> Result<BackupHealth> {
+    backups::health(&s.core.db, s.core.now()).await
 }
 
 pub async fn backups_create(s: &Session<'_>, _: Empty) -> Result<Made> {

@@ -350,6 +350,7 @@ commands! {
     "users.setSecret" => users_set_secret(SetSecretReq) -> users::User, ADMIN, ["users", "timeline"];
     "desk.setLockMinutes" => desk_set_lock_minutes(LockMinutesReq) -> LockMinutes, ADMIN, ["app"];
     "backups.status" => backups_status(Empty) -> crate::services::backups::BackupStatus, ADMIN;
+    "backups.health" => backups_health(Empty) -> crate::services::backups::BackupHealth, ADMIN;
     "backups.create" => backups_create(Empty) -> crate::store::backup::Made, ADMIN, ["backups"];
     "backups.settings" => backups_settings(crate::services::backups::BackupSettingsInput) -> crate::services::backups::BackupStatus, ADMIN, ["backups", "timeline"];
     "backups.restore" => backups_restore(BackupNameReq) -> crate::store::backup::Manifest, ADMIN, ["backups"];

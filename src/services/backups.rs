@@ -6,7 +6,7 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::new_id;
 use crate::store::backup::{self, Made, Manifest};
-use crate::store::{record, Actor, Db, Entry};
+use crate::store::{record, with_suffix, Actor, Db, Entry};
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -88,12 +88,6 @@ fn folder_of(s: &Settings, db_path: &Path) -> PathBuf {
         .unwrap_or_else(|| backup::default_folder(db_path))
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 /// The file that asks for a restore at the next start (it holds the backup's path).
 fn pending_marker(db_path: &Path) -> PathBuf {
     with_suffix(db_path, ".restore-next")
@@ -133,16 +127,20 @@ fn files_in(folder: &Path, pass: Option<&str>) -> Vec<BackupFile> {
     out
 }
 
-pub async fn status(
-    db: &Db,
-    db_path: &Path,
-    desk_id: &str,
-    now: DateTime<Utc>,
-) -> Result<BackupStatus> {
-    let s = settings(db).await?;
-    // A passphrase the keyring no longer gives: the list shows encrypted backups unread.
-    let pass = passphrase(&s, desk_id).ok().flatten();
-    let folder = folder_of(&s, db_path);
+/// How the desk's backups stand, without reading the folder: what the top bar's warning needs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct BackupHealth {
+    pub last_good_at: Option<String>,
+    pub last_good_bytes: Option<i64>,
+    /// The last attempt failed: why.
+    pub last_error: Option<String>,
+    /// No good backup for more than `STALE_AFTER_DAYS` days (or none at all).
+    pub stale: bool,
+}
+
+pub async fn health(db: &Db, now: DateTime<Utc>) -> Result<BackupHealth> {
     let good: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT finished_at, bytes FROM backups WHERE error IS NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
     )
@@ -158,15 +156,34 @@ pub async fn status(
             .unwrap_or(true),
         None => true,
     };
+    Ok(BackupHealth {
+        last_good_at: good.as_ref().map(|g| g.0.clone()),
+        last_good_bytes: good.and_then(|g| g.1),
+        last_error: last.flatten(),
+        stale,
+    })
+}
+
+pub async fn status(
+    db: &Db,
+    db_path: &Path,
+    desk_id: &str,
+    now: DateTime<Utc>,
+) -> Result<BackupStatus> {
+    let s = settings(db).await?;
+    // A passphrase the keyring no longer gives: the list shows encrypted backups unread.
+    let pass = passphrase(&s, desk_id).ok().flatten();
+    let folder = folder_of(&s, db_path);
+    let h = health(db, now).await?;
     Ok(BackupStatus {
         on: s.backups_on,
         encrypted: s.backup_key_store.is_some(),
         default_folder: s.backup_folder.is_none(),
         folder: folder.display().to_string(),
-        last_good_at: good.as_ref().map(|g| g.0.clone()),
-        last_good_bytes: good.and_then(|g| g.1),
-        last_error: last.flatten(),
-        stale,
+        last_good_at: h.last_good_at,
+        last_good_bytes: h.last_good_bytes,
+        last_error: h.last_error,
+        stale: h.stale,
         files: files_in(&folder, pass.as_deref()),
         restore_pending: std::fs::read_to_string(pending_marker(db_path))
             .ok()
@@ -195,9 +212,10 @@ pub async fn back_up(
         .bind(crate::clock::stamp(now))
         .execute(db.pool())
         .await?;
-    let made = match passphrase(&s, desk_id) {
+    let pass = passphrase(&s, desk_id);
+    let made = match &pass {
         Ok(pass) => backup::create(db, db_path, &out, reason, now, pass.as_deref()).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.clone()),
     };
     sqlx::query("UPDATE backups SET finished_at = ?, bytes = ?, error = ? WHERE id = ?")
         .bind(crate::clock::stamp(now))
@@ -208,7 +226,7 @@ pub async fn back_up(
         .await?;
     let made = made?;
     if reason == "daily" {
-        prune(&folder, passphrase(&s, desk_id).ok().flatten().as_deref());
+        prune(&folder, pass.ok().flatten().as_deref());
     }
     Ok(made)
 }

@@ -69,17 +69,17 @@ pub async fn daily_due(
     desk_code: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<DailyReport> {
-    let mut due = vec![];
-    for bu in business_units::list(db).await? {
-        let ran: Option<String> =
-            sqlx::query_scalar("SELECT ran_for FROM daily_runs WHERE bu_id = ?")
-                .bind(&bu.id)
-                .fetch_optional(db.pool())
-                .await?;
-        if ran.as_deref() != Some(bu.day_at(at).format("%Y-%m-%d").to_string().as_str()) {
-            due.push(bu);
-        }
-    }
+    let ran: std::collections::HashMap<String, String> =
+        sqlx::query_as("SELECT bu_id, ran_for FROM daily_runs")
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .collect();
+    let due = business_units::list(db)
+        .await?
+        .into_iter()
+        .filter(|bu| ran.get(&bu.id) != Some(&bu.day_at(at).format("%Y-%m-%d").to_string()))
+        .collect();
     run_units(db, desk_code, at, DAILY_RUN_CHUNK, due).await
 }
 

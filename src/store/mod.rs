@@ -34,6 +34,14 @@ pub struct Db {
     _in_use: std::sync::Arc<std::fs::File>,
 }
 
+/// `path` with `suffix` added to its name (`desk.db` → `desk.db.lock`): the files FlexDesk keeps
+/// beside a database.
+pub fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
+}
+
 /// Where a database's files live: the `files` folder beside it (contracts, documents).
 pub fn files_dir(db_path: &Path) -> std::path::PathBuf {
     db_path
@@ -124,9 +132,7 @@ impl Db {
 
 /// An exclusive lock on `<database>.lock`, held while the file is set up; released on drop.
 async fn setup_lock(path: &Path) -> Result<std::fs::File> {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".lock");
-    let lock_path = std::path::PathBuf::from(name);
+    let lock_path = with_suffix(path, ".lock");
     tokio::task::spawn_blocking(move || {
         let f = std::fs::OpenOptions::new()
             .create(true)
@@ -144,11 +150,7 @@ async fn setup_lock(path: &Path) -> Result<std::fs::File> {
 /// The lock on `<database>.in-use`: shared while a FlexDesk has the file open (waiting while a
 /// restore swaps it), exclusive for a restore (refused while anyone has it open).
 async fn in_use_lock(path: &Path, exclusive: bool) -> Result<std::fs::File> {
-    let lock_path = {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".in-use");
-        std::path::PathBuf::from(name)
-    };
+    let lock_path = with_suffix(path, ".in-use");
     let shown = path.display().to_string();
     tokio::task::spawn_blocking(move || {
         if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {

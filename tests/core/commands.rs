@@ -260,6 +260,7 @@ fn every_write_declares_the_areas_it_changes() {
         "check",
         "lifetime",
         "status",
+        "health",
         "deliveries",
         "delivery",
         "conflicts",

@@ -33,17 +33,17 @@ pub async fn reverse(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payme
             format!("Payment {id} is on invoice {number}, which stays as issued: correct it with a credit note."),
         ));
     }
-    // Open again, and whatever collecting it had said before is forgotten with the mistake.
-    for filter in ["id = ?", "consolidated_into = ?"] {
-        sqlx::query(&format!(
-            "UPDATE payments SET status = 'pending', paid_at = NULL, payment_reference = NULL, method = NULL,
-                 provider = NULL, manually_marked = 0, marked_by = NULL, updated_at = ? WHERE {filter}"
-        ))
-        .bind(&ctx.now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    }
+    // Open again (a consolidated one with its lines), and what marking it paid said is forgotten
+    // with the mistake.
+    sqlx::query(
+        "UPDATE payments SET status = 'pending', paid_at = NULL, payment_reference = NULL, method = NULL,
+             provider = NULL, manually_marked = 0, marked_by = NULL, updated_at = ? WHERE id = ? OR consolidated_into = ?",
+    )
+    .bind(&ctx.now)
+    .bind(id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     // Cost recovery: what marking it paid added to its subscription(s) is taken off.
     adjust_collected(&mut tx, ctx, &st, -1).await?;
     reasoned(

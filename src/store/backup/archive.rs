@@ -141,19 +141,17 @@ pub fn is_encrypted(archive: &Path) -> bool {
 
 /// Write the archive of `db_copy` (a finished copy, not the live file) and the files under
 /// `files_root` to `out`, which must not exist; encrypted when `pass` is given. The manifest's
-/// file count is filled in here.
+/// file count is filled in here; the file's size and the manifest as written are returned.
 pub fn write(
     out: &Path,
     mut manifest: Manifest,
     db_copy: &Path,
     files_root: &Path,
     pass: Option<&str>,
-) -> Result<u64> {
+) -> Result<(u64, Manifest)> {
     let files = files_under(files_root)?;
     manifest.files = files.len() as u64;
-    let mut partial = out.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
+    let partial = crate::store::with_suffix(out, ".partial");
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -211,7 +209,7 @@ pub fn write(
             let _ = d.sync_all();
         }
     }
-    Ok(std::fs::metadata(out).map_err(io(out))?.len())
+    Ok((std::fs::metadata(out).map_err(io(out))?.len(), manifest))
 }
 
 /// Read only the manifest of a backup (its first entry).
@@ -259,12 +257,14 @@ pub(super) fn newer(what: &str) -> Error {
 }
 
 /// Unpack a backup (decrypted with `pass` when it is encrypted): the database to `db_out` and
-/// the files under `files_out` (both new paths), checking the database against the manifest.
+/// the files under `files_out` (both new paths), once `accept` has taken its manifest, checking
+/// the database against the manifest.
 pub fn unpack(
     archive: &Path,
     db_out: &Path,
     files_out: &Path,
     pass: Option<&str>,
+    accept: impl Fn(&Manifest) -> Result<()>,
 ) -> Result<Manifest> {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(reader(archive, pass)?));
     let mut entries = tar.entries().map_err(damaged)?;
@@ -274,6 +274,8 @@ pub fn unpack(
             .ok_or_else(|| damaged("it is empty"))?
             .map_err(damaged)?,
     )?;
+    // Refused before anything is written (a newer FlexDesk's backup).
+    accept(&manifest)?;
     let mut db_seen = false;
     for entry in entries {
         let mut entry = entry.map_err(damaged)?;

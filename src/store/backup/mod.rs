@@ -10,7 +10,7 @@ pub mod crypt;
 
 pub use archive::Manifest;
 
-use super::{files_dir, Db, MIGRATOR};
+use super::{files_dir, with_suffix, Db, MIGRATOR};
 use crate::error::{Error, ErrorCode, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -80,12 +80,6 @@ pub struct Made {
     pub manifest: Manifest,
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 /// Back up the database at `db_path` (open here as `db`) and its files folder to `out`, a new
 /// file, encrypted with `pass` when given; `reason` is `manual`, `daily` or `before-update`.
 pub async fn create(
@@ -142,9 +136,7 @@ pub async fn create(
                 database_sha256: archive::sha256_file(&copy)?,
                 files: 0,
             };
-            let bytes = archive::write(&out, manifest, &copy, &files_root, pass.as_deref())?;
-            let manifest = archive::manifest_of(&out, pass.as_deref())?;
-            Ok((bytes, manifest))
+            archive::write(&out, manifest, &copy, &files_root, pass.as_deref())
         }
     })
     .await
@@ -207,10 +199,7 @@ pub async fn stage(archive_path: &Path, db_path: &Path, pass: Option<&str>) -> R
                 staged_files.clone(),
             );
             let pass = pass.map(str::to_string);
-            move || {
-                known(&archive::manifest_of(&a, pass.as_deref())?)?;
-                archive::unpack(&a, &d, &f, pass.as_deref())
-            }
+            move || archive::unpack(&a, &d, &f, pass.as_deref(), known)
         })
         .await
         .map_err(|e| Error::internal(e.to_string()))??;

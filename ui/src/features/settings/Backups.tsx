@@ -183,10 +183,10 @@ function BackupSettings(props: { on: boolean; folder: string; shown: string; enc
 /** The top bar's warning to administrators when the last good backup is more than two days old. */
 export function BackupWarning() {
   const s = useSession();
-  const may = s.can("backups.status");
-  const status = useCommand("backups.status", {}, { enabled: may, refreshMs: 5 * 60_000 });
-  if (!may || !status.data?.stale) return null;
-  const last = status.data.lastGoodAt;
+  const may = s.can("backups.health");
+  const health = useCommand("backups.health", {}, { enabled: may, refreshMs: 5 * 60_000 });
+  if (!may || !health.data?.stale) return null;
+  const last = health.data.lastGoodAt;
   return (
     <a className="backup-warning" href={`${href("settings")}`} data-testid="backup-warning" title="Settings → Backups">
       {last ? `No backup since ${formatDateTime(last)}` : "No backup yet"}

@@ -9,6 +9,7 @@ import type { AssetInput } from "./AssetInput";
 import type { AssetLifetime } from "./AssetLifetime";
 import type { AssetQuery } from "./AssetQuery";
 import type { AssetUpdateReq } from "./AssetUpdateReq";
+import type { BackupHealth } from "./BackupHealth";
 import type { BackupNameReq } from "./BackupNameReq";
 import type { BackupSettingsInput } from "./BackupSettingsInput";
 import type { BackupStatus } from "./BackupStatus";
@@ -150,6 +151,7 @@ export interface Commands {
   "users.setSecret": { req: SetSecretReq; res: User };
   "desk.setLockMinutes": { req: LockMinutes; res: LockMinutes };
   "backups.status": { req: Empty; res: BackupStatus };
+  "backups.health": { req: Empty; res: BackupHealth };
   "backups.create": { req: Empty; res: Made };
   "backups.settings": { req: BackupSettingsInput; res: BackupStatus };
   "backups.restore": { req: BackupNameReq; res: Manifest };
@@ -279,6 +281,7 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "users.setSecret": ["admin"],
   "desk.setLockMinutes": ["admin"],
   "backups.status": ["admin"],
+  "backups.health": ["admin"],
   "backups.create": ["admin"],
   "backups.settings": ["admin"],
   "backups.restore": ["admin"],
@@ -406,6 +409,7 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "users.setSecret": ["users", "timeline"],
   "desk.setLockMinutes": ["app"],
   "backups.status": [],
+  "backups.health": [],
   "backups.create": ["backups"],
   "backups.settings": ["backups", "timeline"],
   "backups.restore": ["backups"],
