@@ -86,6 +86,15 @@ pub struct AssetUpdateReq {
     pub update: assets::AssetUpdate,
 }
 
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CorrectSerialReq {
+    pub serial_number: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub correction: assets::CorrectSerial,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Bootstrap {
@@ -315,6 +324,10 @@ pub async fn assets_create(s: &Session<'_>, r: assets::AssetInput) -> Result<ass
 
 pub async fn assets_update(s: &Session<'_>, r: AssetUpdateReq) -> Result<assets::Asset> {
     assets::update(&s.core.db, &s.ctx()?, &r.serial_number, r.update).await
+}
+
+pub async fn assets_correct_serial(s: &Session<'_>, r: CorrectSerialReq) -> Result<assets::Asset> {
+    assets::correct_serial(&s.core.db, &s.ctx()?, &r.serial_number, r.correction).await
 }
 
 pub async fn assets_delete(s: &Session<'_>, r: SerialReq) -> Result<Ack> {

@@ -387,6 +387,7 @@ commands! {
     "assets.get" => assets_get(SerialReq) -> assets::Asset, Access::Anyone;
     "assets.create" => assets_create(assets::AssetInput) -> assets::Asset, WAREHOUSE, ["assets", "timeline", "dashboard"];
     "assets.update" => assets_update(AssetUpdateReq) -> assets::Asset, WAREHOUSE, ["assets", "timeline", "dashboard"];
+    "assets.correctSerial" => assets_correct_serial(CorrectSerialReq) -> assets::Asset, WAREHOUSE, ["assets", "timeline", "dashboard"];
     "assets.delete" => assets_delete(SerialReq) -> Ack, WAREHOUSE, ["assets", "timeline", "dashboard"];
     "assets.importCsv" => assets_import_csv(CsvImportReq) -> assets::AssetImportReport, WAREHOUSE, ["assets", "timeline", "dashboard"];
     "assets.inspect" => assets_inspect(subs::InspectInput) -> assets::Asset, WAREHOUSE, ["assets", "returns", "timeline", "dashboard"];

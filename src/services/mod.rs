@@ -277,6 +277,25 @@ pub fn opt_trim(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// Optional free text, trimmed, at most `max` characters.
+pub fn text_field(
+    path: &str,
+    v: Option<String>,
+    max: usize,
+    label: &str,
+) -> Result<Option<String>> {
+    let v = opt_trim(v);
+    if let Some(t) = &v {
+        if t.chars().count() > max {
+            return Err(Error::invalid(
+                path,
+                format!("{label} must be at most {max} characters."),
+            ));
+        }
+    }
+    Ok(v)
+}
+
 /// FlexDesk's sync extension to the v1 lists: with `changedSince` (a list's `syncToken`), only
 /// rows changed after it, as the change feed recorded them (docs/sync.md). Absent or empty: all
 /// (a first pass).

@@ -16,6 +16,7 @@ mod changes;
 mod cli;
 mod commands;
 mod corrections;
+mod corrections_assets;
 mod customers;
 mod foundation;
 mod hardening;

@@ -107,8 +107,11 @@ pub async fn get(db: &Db, bu: &BusinessUnit, serial_number: &str) -> Result<Asse
         .ok_or_else(|| Error::not_found("Asset", serial_number.trim()))
 }
 
+mod correct;
 mod import;
 mod write;
+pub use correct::correct_serial;
+pub use correct::CorrectSerial;
 pub use import::*;
 pub use write::*;
 

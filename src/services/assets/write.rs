@@ -83,35 +83,7 @@ pub(super) async fn insert(
     };
     c.finish()?;
     let sn = sn.expect("checked");
-    let v = crate::services::catalog::variant_by_sku(conn, bu, &input.sku)
-        .await?
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::VariantNotFound,
-                format!("No variant has the SKU {}.", input.sku.trim()),
-            )
-        })?;
-    if v.status != VariantStatus::Active {
-        return Err(Error::new(
-            ErrorCode::VariantInactive,
-            format!("{} ({}) is inactive.", v.variant_name, v.variant_sku),
-        ));
-    }
-    crate::services::catalog::serial_rule_of(conn, &bu.id, &v.category)
-        .await?
-        .check(&sn, &v.category)?;
-    let exists: Option<String> =
-        sqlx::query_scalar("SELECT status FROM assets WHERE bu_id = ? AND serial_number = ?")
-            .bind(&bu.id)
-            .bind(&sn)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some(st) = exists {
-        return Err(Error::new(
-            ErrorCode::AssetExists,
-            format!("Serial {sn} is already registered ({st})."),
-        ));
-    }
+    let v = super::correct::variant_for(conn, bu, &input.sku, &sn).await?;
     let cost = match input.acquisition_cost {
         Some(m) => Some(bu.minor("acquisitionCost", m)?),
         None => v
@@ -120,28 +92,28 @@ pub(super) async fn insert(
             .transpose()?,
     };
     let product_name = format!("{} — {}", v.product_name, v.variant_name);
-    crate::store::assets::insert(
-        conn,
-        &crate::store::assets::AssetRow {
-            bu_id: bu.id.clone(),
-            serial_number: sn.clone(),
-            sku: v.variant_sku.clone(),
-            variant_id: Some(v.variant_id.clone()),
-            product_id: Some(v.product_id.clone()),
-            product_name,
-            status: status.as_str().to_string(),
-            location: opt_trim(input.location.clone()),
-            condition: opt_trim(input.condition.clone()).map(|s| s.to_lowercase()),
-            notes: opt_trim(input.notes.clone()),
-            acquisition_cost: cost,
-            acquisition_date: date.clone(),
-            created_at: ctx.now.clone(),
-            updated_at: ctx.now.clone(),
-            created_by: ctx.actor.name.clone(),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let row = crate::store::assets::AssetRow {
+        bu_id: bu.id.clone(),
+        serial_number: sn.clone(),
+        sku: v.variant_sku.clone(),
+        variant_id: Some(v.variant_id.clone()),
+        product_id: Some(v.product_id.clone()),
+        product_name,
+        status: status.as_str().to_string(),
+        location: opt_trim(input.location.clone()),
+        condition: opt_trim(input.condition.clone()).map(|s| s.to_lowercase()),
+        notes: opt_trim(input.notes.clone()),
+        acquisition_cost: cost,
+        acquisition_date: date.clone(),
+        created_at: ctx.now.clone(),
+        updated_at: ctx.now.clone(),
+        created_by: ctx.actor.name.clone(),
+        ..Default::default()
+    };
+    if let Some(a) = super::correct::taken_in_again(conn, ctx, &sn, &row).await? {
+        return Ok(a);
+    }
+    crate::store::assets::insert(conn, &row).await?;
     record(
         conn,
         &ctx.actor,
@@ -166,21 +138,10 @@ pub(super) async fn insert(
     let a = find(conn, bu, &sn)
         .await?
         .ok_or_else(|| Error::internal("asset vanished after insert"))?;
-    let f = owner_fields(&a);
-    let body = AssetInput {
-        serial_number: a.serial_number.clone(),
-        sku: a.sku.clone(),
-        status: f.status,
-        location: f.location,
-        condition: f.condition,
-        notes: f.notes,
-        acquisition_cost: f.acquisition_cost,
-        acquisition_date: f.acquisition_date,
-    };
     crate::services::outbox::record(
         conn,
         ctx,
-        Op::new(OpKind::AssetCreate, None, &body)
+        Op::new(OpKind::AssetCreate, None, &super::correct::intake_body(&a))
             .touching([r("asset", &a.serial_number)])
             .saying(format!("{} taken in", a.serial_number)),
     )
@@ -189,8 +150,9 @@ pub(super) async fn insert(
 }
 
 /// The fields an asset's owner sets, as they now are (the body of its update op).
-fn owner_fields(a: &Asset) -> AssetUpdate {
+pub(super) fn owner_fields(a: &Asset) -> AssetUpdate {
     AssetUpdate {
+        sku: Some(a.sku.clone()),
         status: Some(a.status.as_str().to_string()),
         location: a.location.clone(),
         condition: a.condition.clone(),
@@ -211,6 +173,8 @@ pub async fn create(db: &Db, ctx: &Ctx, input: AssetInput) -> Result<Asset> {
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct AssetUpdate {
+    /// Another SKU: only while the unit has never been rented (a correction of its intake).
+    pub sku: Option<String>,
     pub status: Option<String>,
     pub location: Option<String>,
     pub condition: Option<String>,
@@ -275,6 +239,8 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
         .acquisition_cost
         .map(|m| bu.minor("acquisitionCost", m))
         .transpose()?;
+    let old_sku =
+        super::correct::resku(&mut tx, ctx, &before, upd.sku.as_deref().unwrap_or("")).await?;
     let new_status = status.unwrap_or(before.status);
     sqlx::query(
         "UPDATE assets SET status = ?, location = ?, condition = ?, notes = ?, acquisition_cost = coalesce(?, acquisition_cost),
@@ -294,10 +260,15 @@ pub async fn update(db: &Db, ctx: &Ctx, serial_number: &str, upd: AssetUpdate) -
             "{}: {} → {}",
             after.serial_number, before.status, after.status
         )
+    } else if let Some(old) = &old_sku {
+        format!(
+            "{}: SKU corrected {old} → {}",
+            after.serial_number, after.sku
+        )
     } else {
         format!("{} updated", after.serial_number)
     };
-    let pick = |a: &Asset| serde_json::json!({"status": a.status, "location": a.location, "condition": a.condition, "notes": a.notes, "acquisitionCost": a.acquisition_cost, "acquisitionDate": a.acquisition_date});
+    let pick = |a: &Asset| serde_json::json!({"sku": a.sku, "status": a.status, "location": a.location, "condition": a.condition, "notes": a.notes, "acquisitionCost": a.acquisition_cost, "acquisitionDate": a.acquisition_date});
     record(
         &mut tx,
         &ctx.actor,

@@ -269,23 +269,7 @@ pub(super) fn quote_date(raw: Option<&str>, row: &Row, today: NaiveDate) -> Resu
     Ok(d)
 }
 
-pub(super) fn text_field(
-    path: &str,
-    v: Option<String>,
-    max: usize,
-    label: &str,
-) -> Result<Option<String>> {
-    let v = opt_trim(v);
-    if let Some(t) = &v {
-        if t.chars().count() > max {
-            return Err(Error::invalid(
-                path,
-                format!("{label} must be at most {max} characters."),
-            ));
-        }
-    }
-    Ok(v)
-}
+pub(super) use crate::services::text_field;
 
 pub(super) struct NewSub<'a> {
     pub(super) order_id: &'a str,
