@@ -27,6 +27,7 @@ import type { CategoryInput } from "./CategoryInput";
 import type { ChangeSecretReq } from "./ChangeSecretReq";
 import type { Conflict } from "./Conflict";
 import type { ContractReq } from "./ContractReq";
+import type { CorrectSerialReq } from "./CorrectSerialReq";
 import type { CreatedKey } from "./CreatedKey";
 import type { CsvFile } from "./CsvFile";
 import type { CsvImportReq } from "./CsvImportReq";
@@ -188,6 +189,7 @@ export interface Commands {
   "assets.get": { req: SerialReq; res: Asset };
   "assets.create": { req: AssetInput; res: Asset };
   "assets.update": { req: AssetUpdateReq; res: Asset };
+  "assets.correctSerial": { req: CorrectSerialReq; res: Asset };
   "assets.delete": { req: SerialReq; res: Ack };
   "assets.importCsv": { req: CsvImportReq; res: AssetImportReport };
   "assets.inspect": { req: InspectInput; res: Asset };
@@ -318,6 +320,7 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "assets.get": "anyone",
   "assets.create": ["admin", "warehouse"],
   "assets.update": ["admin", "warehouse"],
+  "assets.correctSerial": ["admin", "warehouse"],
   "assets.delete": ["admin", "warehouse"],
   "assets.importCsv": ["admin", "warehouse"],
   "assets.inspect": ["admin", "warehouse"],
@@ -446,6 +449,7 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "assets.get": [],
   "assets.create": ["assets", "timeline", "dashboard"],
   "assets.update": ["assets", "timeline", "dashboard"],
+  "assets.correctSerial": ["assets", "timeline", "dashboard"],
   "assets.delete": ["assets", "timeline", "dashboard"],
   "assets.importCsv": ["assets", "timeline", "dashboard"],
   "assets.inspect": ["assets", "returns", "timeline", "dashboard"],
