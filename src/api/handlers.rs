@@ -419,6 +419,7 @@ with_id!(UpgradeReq, subs::UpgradeInput);
 with_id!(BuyoutReq, subs::BuyoutInput);
 with_id!(EarlyReturnReq, subs::EarlyReturnInput);
 with_id!(SubCancelReq, subs::CancelInput);
+with_id!(VoidReq, subs::VoidInput);
 with_id!(MarkPaidReq, payments::MarkPaid);
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -497,6 +498,10 @@ pub async fn subscriptions_early_return(
 
 pub async fn subscriptions_cancel(s: &Session<'_>, r: SubCancelReq) -> Result<subs::Cancelled> {
     subs::cancel(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn subscriptions_void(s: &Session<'_>, r: VoidReq) -> Result<subs::Voided> {
+    subs::void(&s.core.db, &s.ctx()?, &r.id, r.input).await
 }
 
 pub async fn subscriptions_set_notes(s: &Session<'_>, r: NotesReq) -> Result<subs::Rental> {

@@ -403,6 +403,7 @@ commands! {
     "subscriptions.buyout" => subscriptions_buyout(BuyoutReq) -> subs::BoughtOut, FRONT, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
     "subscriptions.earlyReturn" => subscriptions_early_return(EarlyReturnReq) -> subs::ReturnedEarly, DESK, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
     "subscriptions.cancel" => subscriptions_cancel(SubCancelReq) -> subs::Cancelled, FRONT, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
+    "subscriptions.void" => subscriptions_void(VoidReq) -> subs::Voided, DESK, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];
     "subscriptions.setNotes" => subscriptions_set_notes(NotesReq) -> subs::Rental, Access::Anyone, ["subscriptions", "timeline"];
     "returns.check" => returns_check(SerialReq) -> subs::ReturnCheck, Access::Anyone;
     "returns.receive" => returns_receive(subs::ReceiveInput) -> subs::Received, DESK, ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"];

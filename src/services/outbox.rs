@@ -66,6 +66,7 @@ op_kinds! {
     SubscriptionEarlyReturn => "subscription.early_return",
     SubscriptionCancel => "subscription.cancel",
     SubscriptionNotes => "subscription.notes",
+    SubscriptionVoid => "subscription.void",
     ReturnReceive => "return.receive",
     BillingGroupCreate => "billing_group.create",
     BillingGroupUpdate => "billing_group.update",

@@ -110,6 +110,11 @@ async fn a_units_sku_and_serial_are_corrected_while_it_has_never_been_rented() {
     let (action, summary) = last_entry(&t, "LAP-20").await;
     assert_eq!(action, "created");
     assert!(summary.contains("in place of mistyped LAP-2: Typed from the box label"));
+    // The deleted, mistyped record is not corrected a second time.
+    let e = assets::correct_serial(db, &t.ctx(), "LAP-2", serial("LAP-21"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_str(), "INVALID_STATUS");
     // The corrected unit is the one a scan activates.
     let order = t
         .confirmed_order(

@@ -31,6 +31,7 @@ pub(super) fn routes() -> Router<super::AppState> {
         .route("/v1/subscriptions/{id}/early-return", post(early_return))
         .route("/v1/subscriptions/{id}/cancel", post(cancel))
         .route("/v1/subscriptions/{id}/notes", patch(notes))
+        .route("/v1/subscriptions/{id}/void", post(void))
         .route("/v1/returns", post(receive))
         .route("/v1/assets/{serial}/inspect", post(inspect))
         .route("/v1/payments", get(list_payments))
@@ -240,6 +241,16 @@ async fn mark_paid(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
 #[serde(default)]
 struct ReasonBody {
     reason: Option<String>,
+}
+
+async fn void(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
+    let input: subs::VoidInput = action_body(&id, &b)?;
+    let v = subs::void(&t.core.db, &t.ctx(), &id, input).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": v.message, "subscription": to_wire_value(&v.rental),
+               "orderStatus": v.order_status, "paymentsCancelled": v.payments_cancelled}),
+    )
 }
 
 async fn mark_failed(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {

@@ -123,6 +123,18 @@ pub async fn correct_serial(
     if ever_rented(&mut tx, &bu.id, &old.serial_number).await? {
         return Err(history_stays(&old.serial_number, "serial"));
     }
+    let deleted: Option<String> =
+        sqlx::query_scalar("SELECT deleted_at FROM assets WHERE bu_id = ? AND serial_number = ?")
+            .bind(&bu.id)
+            .bind(&old.serial_number)
+            .fetch_one(&mut *tx)
+            .await?;
+    if deleted.is_some() {
+        return Err(Error::new(
+            ErrorCode::InvalidStatus,
+            format!("{} is deleted; restore it (make it available) before correcting it, or take the right serial in.", old.serial_number),
+        ));
+    }
     if old.status == AssetStatus::Sold {
         return Err(Error::new(
             ErrorCode::InvalidStatus,

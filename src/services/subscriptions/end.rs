@@ -65,6 +65,7 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         notes,
         processed_by: ActorRef::from(&ctx.actor),
         cancelled_at: ctx.now.clone(),
+        voided_at: None,
     };
     sqlx::query("UPDATE subscriptions SET status = 'cancelled', ended_on = ?, cancellation_details = ?, updated_at = ? WHERE id = ?")
         .bind(day_text(today))

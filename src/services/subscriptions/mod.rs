@@ -40,6 +40,7 @@ mod history;
 mod returns;
 mod shared;
 mod upgrade;
+mod void;
 
 pub use activate::*;
 pub use buyout::*;
@@ -49,6 +50,7 @@ pub use history::*;
 pub use returns::*;
 use shared::*;
 pub use upgrade::*;
+pub use void::*;
 
 // ---------------------------------------------------------------------------------------------
 // The rental object
@@ -171,6 +173,9 @@ pub struct CancellationDetails {
     pub notes: Option<String>,
     pub processed_by: ActorRef,
     pub cancelled_at: String,
+    /// FlexDesk: when the cancellation undid a mistaken activation (`void`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided_at: Option<String>,
 }
 
 #[skip_serializing_none]

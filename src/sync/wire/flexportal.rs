@@ -147,6 +147,20 @@ pub(super) async fn outgoing(
             };
             return send(call, Some(body), mints);
         }
+        // A voided activation ends there as a cancellation, so FlexPortal stops billing it.
+        SubscriptionVoid => {
+            let why = str_of(&body, "reason").unwrap_or_default();
+            let notes: String = format!("Activation voided at the desk: {why}")
+                .chars()
+                .take(1000)
+                .collect();
+            let call = Call {
+                method: "POST",
+                path: format!("/v1/subscriptions/{k}/cancel"),
+            };
+            let body = json!({"rentalId": k, "reason": "other", "notes": notes});
+            return send(call, Some(body), mints);
+        }
         // The prose's `reference` is the schema's `paymentReference`.
         PaymentMarkPaid if body.get("paymentReference").is_none() => {
             if let Some(r) = body.get("reference").cloned() {

@@ -79,6 +79,7 @@ pub fn hub(kind: OpKind, key: Option<&str>) -> Call {
         SubscriptionEarlyReturn => ("POST", format!("/v1/subscriptions/{k}/early-return")),
         SubscriptionCancel => ("POST", format!("/v1/subscriptions/{k}/cancel")),
         SubscriptionNotes => ("PATCH", format!("/v1/subscriptions/{k}/notes")),
+        SubscriptionVoid => ("POST", format!("/v1/subscriptions/{k}/void")),
         ReturnReceive => ("POST", "/v1/returns".to_string()),
         BillingGroupCreate => ("POST", "/v1/billing-groups".to_string()),
         BillingGroupUpdate => ("PATCH", format!("/v1/billing-groups/{k}")),

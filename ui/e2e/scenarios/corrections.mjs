@@ -1,7 +1,8 @@
 // Mistakes put right at the desk: a payment marked paid by mistake is taken back by the
 // accountant and is open again; one already on an invoice offers no taking back, and says a
-// credit note is the way.
-import { assert, become, noErrorBanner, page, rpc, step, tid } from "../harness.mjs";
+// credit note is the way. A unit taken in under a mistyped serial and the wrong SKU is put right by
+// the warehouse while it has never been rented.
+import { assert, become, noErrorBanner, page, rpc, shot, step, tid } from "../harness.mjs";
 
 export async function corrections(t) {
   const { base, boot } = t;
@@ -43,5 +44,52 @@ export async function corrections(t) {
     const invoiced = tid("payments-reverse").and(page.locator("[disabled]")).first();
     await invoiced.waitFor();
     assert((await invoiced.getAttribute("title")).includes("credit note"), `the title says: ${await invoiced.getAttribute("title")}`);
+  });
+
+  await step("assets (Sam Warehouse): a unit taken in under a mistyped serial and the wrong SKU is put right; the old serial stays as unavailable", async () => {
+    const laptops = (await rpc(base, "catalog.listVariants", { status: "active", category: "Laptops", limit: "50" }, nctx)).items;
+    const [first, second] = [laptops[0], laptops.find((v) => v.variantSku !== laptops[0]?.variantSku)];
+    assert(first && second, "two active laptop SKUs in the first unit");
+    await rpc(base, "assets.create", { serialNumber: "E2E-TYPO-1", sku: first.variantSku, location: "Shelf T" }, nctx);
+
+    await become("Sam Warehouse");
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/assets/E2E-TYPO-1`);
+    await tid("screen-title").filter({ hasText: "E2E-TYPO-1" }).waitFor();
+    await tid("asset-correct-serial").click();
+    await tid("asset-new-serial").fill("e2e-typo-10");
+    await tid("asset-correct-reason").fill("Last digit left off at intake");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-serial-dialog");
+    await tid("asset-correct-confirm").filter({ hasText: "Correct to E2E-TYPO-10" }).click();
+    await tid("success-banner").filter({ hasText: "E2E-TYPO-1 corrected to E2E-TYPO-10." }).waitFor();
+    await tid("screen-title").filter({ hasText: "E2E-TYPO-10" }).waitFor();
+    assert(page.url().endsWith("#/assets/E2E-TYPO-10"), `the new serial's page is open: ${page.url()}`);
+    const fixed = await rpc(base, "assets.get", { serialNumber: "E2E-TYPO-10" }, nctx);
+    assert(fixed.sku === first.variantSku && fixed.status === "available" && fixed.location === "Shelf T", `the unit goes on under its new serial: ${JSON.stringify(fixed)}`);
+    const wrong = await rpc(base, "assets.get", { serialNumber: "E2E-TYPO-1" }, nctx);
+    assert(wrong.status === "unavailable" && (wrong.notes ?? "").includes("Serial corrected to E2E-TYPO-10."), `the mistyped serial is out of use: ${JSON.stringify(wrong)}`);
+
+    // The SKU, chosen wrong at intake, is changed with the rest of the asset.
+    await tid("asset-sku").selectOption(second.variantSku);
+    await tid("asset-save").click();
+    await tid("success-banner").filter({ hasText: "E2E-TYPO-10 saved." }).waitFor();
+    await page.locator(".facts .mono", { hasText: second.variantSku }).first().waitFor();
+    const resku = await rpc(base, "assets.get", { serialNumber: "E2E-TYPO-10" }, nctx);
+    assert(resku.sku === second.variantSku, `the unit has the SKU chosen: ${JSON.stringify(resku)}`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-asset");
+    await noErrorBanner();
+
+    // A unit out on a subscription: its SKU is not offered for change, and the button says why its serial stays.
+    const out = (await rpc(base, "assets.list", { status: "rented_out", limit: "1" }, nctx)).items[0];
+    assert(out, "a rented-out unit in the first unit");
+    await page.goto(`${base}/#/assets/${out.serialNumber}`);
+    await tid("screen-title").filter({ hasText: out.serialNumber }).waitFor();
+    const locked = tid("asset-correct-serial");
+    await locked.waitFor();
+    assert(await locked.isDisabled(), "correcting the serial of a rented unit is not offered");
+    assert((await locked.getAttribute("title")).includes("has been rented"), `the title says: ${await locked.getAttribute("title")}`);
+    assert((await tid("asset-sku").count()) === 0, "a rented unit's SKU is not offered for change");
   });
 }

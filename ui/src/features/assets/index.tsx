@@ -10,7 +10,8 @@ import { useDebounced } from "../../lib/useDebounced";
 import { useScanner } from "../../lib/useScanner";
 import { RecoveryBar } from "../../lib/ui/Recovery";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
-import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
+import { Dialog } from "../../lib/ui/Dialog";
+import { Badge, Card, Empty, Facts, Field, FormError, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import "./assets.css";
 import { ASSET_CONDITIONS, ASSET_MANUAL_TRANSITIONS, ASSET_STATUSES } from "../../lib/api/bindings/Vocabulary";
 
@@ -220,8 +221,11 @@ function AssetDetail(props: { serial: string }) {
 }
 
 function draftOf(a: Asset) {
-  return { status: a.status as string, location: a.location ?? "", condition: a.condition ?? "", notes: a.notes ?? "" };
+  return { sku: a.sku, status: a.status as string, location: a.location ?? "", condition: a.condition ?? "", notes: a.notes ?? "" };
 }
+
+/** A serial as the core keeps it (a scan's normalising: no spaces, upper case), for what the form says. */
+const asSerial = (raw: string) => raw.replace(/\s+/g, "").toUpperCase();
 
 function EditAsset(props: { asset: Asset }) {
   const s = useSession();
@@ -229,12 +233,33 @@ function EditAsset(props: { asset: Asset }) {
   const [d, setD] = useState(() => draftOf(a));
   useEffect(() => setD(draftOf(a)), [a]);
   const [asking, setAsking] = useState(false);
+  const [correcting, setCorrecting] = useState(false);
   const save = useAction("assets.update", { success: (r) => `${r.serialNumber} saved.` });
   const del = useAction("assets.delete", { success: (r) => r.message, onSuccess: () => setAsking(false) });
   const may = s.can("assets.update");
   const onSubscription = a.status === "rented_out" || !!a.rentalId;
   const options = [a.status, ...MANUAL[a.status]];
   const deletable = !onSubscription && a.status !== "sold" && a.status !== "unavailable";
+  // Once rented, a unit's SKU and serial are part of its history: the lifetime says so ahead of the
+  // core, which decides (a refusal comes to the banner).
+  const life = useCommand("assets.lifetime", { serialNumber: a.serialNumber });
+  const rented = onSubscription || (life.data?.subscriptions ?? 0) > 0 || (life.data?.history.length ?? 0) > 0;
+  const skuFixable = may && life.isSuccess && !rented && a.status !== "sold";
+  const variants = usePagedList("catalog.listVariants", { status: "active", limit: "100" }, { enabled: skuFixable });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = variants;
+  useEffect(() => {
+    // The SKU list offers every active variant.
+    if (skuFixable && hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [skuFixable, hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const listed = variants.items.some((v) => v.variantSku === a.sku);
+  const mayCorrect = s.can("assets.correctSerial");
+  const whyNotCorrect = !mayCorrect
+    ? `Correcting a serial needs ${rolesFor("assets.correctSerial")}.`
+    : rented
+      ? `${a.serialNumber} has been rented, so its serial is part of its history and stays.`
+      : a.status === "sold"
+        ? `${a.serialNumber} was sold; it stays on record.`
+        : undefined;
 
   return (
     <Card title="Change">
@@ -243,6 +268,7 @@ function EditAsset(props: { asset: Asset }) {
           e.preventDefault();
           save.mutate({
             serialNumber: a.serialNumber,
+            sku: d.sku !== a.sku ? d.sku : undefined,
             status: d.status !== a.status ? d.status : undefined,
             location: d.location,
             condition: d.condition || undefined,
@@ -252,6 +278,22 @@ function EditAsset(props: { asset: Asset }) {
       >
         <fieldset className="plain" disabled={!may}>
           <div className="form-grid">
+            {skuFixable && (
+              <Field label="SKU" wide hint="Taken in under the wrong SKU? Choose the right one; possible while the unit has never been rented." error={save.error?.field("sku")}>
+                <Select value={d.sku} onChange={(e) => setD({ ...d, sku: e.target.value })} testId="asset-sku">
+                  {!listed && (
+                    <option value={a.sku}>
+                      {a.sku} — {a.productName}
+                    </option>
+                  )}
+                  {variants.items.map((v) => (
+                    <option key={v.variantId} value={v.variantSku}>
+                      {v.variantSku} — {v.productName} {v.variantName}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+            )}
             <Field label="Status" hint={onSubscription ? "On a subscription: its status follows the subscription." : options.length === 1 ? "Set by subscriptions only." : undefined}>
               <Select value={d.status} onChange={(e) => setD({ ...d, status: e.target.value })} testId="asset-status" disabled={!may || onSubscription || options.length === 1}>
                 {options.map((st) => (
@@ -278,10 +320,16 @@ function EditAsset(props: { asset: Asset }) {
               <Textarea rows={3} value={d.notes} onChange={(e) => setD({ ...d, notes: e.target.value })} testId="asset-notes" />
             </Field>
           </div>
+          <LoadError error={variants.error} />
           <div className="row gap">
             <button className="btn btn-primary" disabled={save.isPending} data-testid="asset-save">
               {save.isPending ? "Saving…" : "Save"}
             </button>
+            {!asking && (
+              <button type="button" className="btn" disabled={!!whyNotCorrect} title={whyNotCorrect ?? "Put right a serial typed wrong at intake"} onClick={() => setCorrecting(true)} data-testid="asset-correct-serial">
+                Correct serial…
+              </button>
+            )}
             {!asking && deletable && (
               <button type="button" className="btn btn-danger" disabled={!s.can("assets.delete")} onClick={() => setAsking(true)} data-testid="asset-delete">
                 Delete…
@@ -302,7 +350,56 @@ function EditAsset(props: { asset: Asset }) {
         {asking && <p className="muted small">Deleting makes the asset unavailable; set it available again to bring it back.</p>}
         {!may && <RoleHint roles={rolesFor("assets.update")} />}
       </form>
+      {correcting && <CorrectSerial asset={a} onClose={() => setCorrecting(false)} />}
     </Card>
+  );
+}
+
+/** A serial typed wrong at intake put right: the unit goes on under the new serial, with everything it had. */
+function CorrectSerial(props: { asset: Asset; onClose(): void }) {
+  const a = props.asset;
+  const [serial, setSerial] = useState("");
+  const [reason, setReason] = useState("");
+  const { onClose } = props;
+  const correct = useAction("assets.correctSerial", {
+    success: (r) => `${a.serialNumber} corrected to ${r.serialNumber}.`,
+    onSuccess: (r) => {
+      onClose();
+      navigate("assets", r.serialNumber);
+    },
+    quiet: true,
+  });
+  const typed = asSerial(serial);
+  return (
+    <Dialog title={`Correct the serial ${a.serialNumber}`} onClose={onClose} testId="asset-correct-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          correct.mutate({ serialNumber: a.serialNumber, newSerialNumber: serial, reason: reason.trim() || undefined });
+        }}
+      >
+        <p className="small muted">
+          For a serial typed wrong at intake. The unit goes on under the serial on its label with everything it has; <span className="mono">{a.serialNumber}</span> stays on record as deleted, with a note of what it became.
+        </p>
+        <div className="form-grid">
+          <Field label="Serial on the unit" error={correct.error?.field("newSerialNumber")}>
+            <Input value={serial} onChange={(e) => setSerial(e.target.value)} className="mono" placeholder="Scan or type it" autoFocus testId="asset-new-serial" data-scan-field />
+          </Field>
+          <Field label="Why" hint="Optional; kept on the timeline." error={correct.error?.field("reason")}>
+            <Input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. O typed for 0 at intake" testId="asset-correct-reason" />
+          </Field>
+        </div>
+        <FormError error={correct.error} fields={["newSerialNumber", "reason"]} />
+        <div className="row gap">
+          <button className="btn btn-primary" disabled={correct.isPending || !typed || typed === a.serialNumber} data-testid="asset-correct-confirm">
+            {correct.isPending ? "Correcting…" : typed && typed !== a.serialNumber ? `Correct to ${typed}` : "Correct"}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -2,4 +2,8 @@
 import type { ActorRef } from "./ActorRef";
 import type { CancellationReason } from "./CancellationReason";
 
-export type CancellationDetails = { reason: CancellationReason, notes?: string, processedBy: ActorRef, cancelledAt: string, };
+export type CancellationDetails = { reason: CancellationReason, notes?: string, processedBy: ActorRef, cancelledAt: string, 
+/**
+ * FlexDesk: when the cancellation undid a mistaken activation (`void`).
+ */
+voidedAt?: string, };

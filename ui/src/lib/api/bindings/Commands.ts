@@ -135,6 +135,8 @@ import type { UserUpdateReq } from "./UserUpdateReq";
 import type { Variant } from "./Variant";
 import type { VariantQuery } from "./VariantQuery";
 import type { VariantStatusReq } from "./VariantStatusReq";
+import type { VoidReq } from "./VoidReq";
+import type { Voided } from "./Voided";
 
 export interface Commands {
   "app.bootstrap": { req: Empty; res: Bootstrap };
@@ -205,6 +207,7 @@ export interface Commands {
   "subscriptions.buyout": { req: BuyoutReq; res: BoughtOut };
   "subscriptions.earlyReturn": { req: EarlyReturnReq; res: ReturnedEarly };
   "subscriptions.cancel": { req: SubCancelReq; res: Cancelled };
+  "subscriptions.void": { req: VoidReq; res: Voided };
   "subscriptions.setNotes": { req: NotesReq; res: Rental };
   "returns.check": { req: SerialReq; res: ReturnCheck };
   "returns.receive": { req: ReceiveInput; res: Received };
@@ -336,6 +339,7 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "subscriptions.buyout": ["admin", "counter", "accountant"],
   "subscriptions.earlyReturn": ["admin", "warehouse", "counter"],
   "subscriptions.cancel": ["admin", "counter", "accountant"],
+  "subscriptions.void": ["admin", "warehouse", "counter"],
   "subscriptions.setNotes": "anyone",
   "returns.check": "anyone",
   "returns.receive": ["admin", "warehouse", "counter"],
@@ -465,6 +469,7 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "subscriptions.buyout": ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"],
   "subscriptions.earlyReturn": ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"],
   "subscriptions.cancel": ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"],
+  "subscriptions.void": ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"],
   "subscriptions.setNotes": ["subscriptions", "timeline"],
   "returns.check": [],
   "returns.receive": ["subscriptions", "assets", "orders", "payments", "billingGroups", "invoices", "returns", "timeline", "dashboard", "customers"],
