@@ -420,6 +420,7 @@ with_id!(BuyoutReq, subs::BuyoutInput);
 with_id!(EarlyReturnReq, subs::EarlyReturnInput);
 with_id!(SubCancelReq, subs::CancelInput);
 with_id!(VoidReq, subs::VoidInput);
+with_id!(ReceiptReq, payments::ReceiptInput);
 with_id!(MarkPaidReq, payments::MarkPaid);
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -551,6 +552,25 @@ pub async fn payments_mark_paid_many(
     r: MarkPaidManyReq,
 ) -> Result<Vec<payments::Payment>> {
     payments::mark_paid_many(&s.core.db, &s.ctx()?, &r.payment_ids, r.input).await
+}
+
+pub async fn payments_receive(s: &Session<'_>, r: ReceiptReq) -> Result<payments::Payment> {
+    payments::receive(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn payments_refund(s: &Session<'_>, r: ReceiptReq) -> Result<payments::Payment> {
+    payments::refund(&s.core.db, &s.ctx()?, &r.id, r.input).await
+}
+
+pub async fn payments_charge(
+    s: &Session<'_>,
+    r: payments::ChargeInput,
+) -> Result<payments::Payment> {
+    payments::charge(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn payments_receipts(s: &Session<'_>, r: IdReq) -> Result<Vec<payments::Receipt>> {
+    payments::receipts(&s.core.db, s.bu()?, &r.id).await
 }
 
 pub async fn payments_reverse(s: &Session<'_>, r: CancelReq) -> Result<payments::Payment> {

@@ -126,6 +126,8 @@ const FRONT: Access = Access::Roles(&["counter", "accountant"]);
 const WAREHOUSE: Access = Access::Roles(&["warehouse"]);
 const ACCOUNTS: Access = Access::Roles(&["accountant"]);
 const DESK: Access = Access::Roles(&["warehouse", "counter"]);
+/// A one-off charge: the returns desk (damage), the counter and the accountant.
+const CHARGES: Access = Access::Roles(&["warehouse", "counter", "accountant"]);
 
 macro_rules! commands {
     ($( $name:literal => $handler:ident ( $req:ty ) -> $res:ty, $access:expr $(, [ $($area:literal),* ])?; )*) => {
@@ -413,6 +415,10 @@ commands! {
     "payments.markPaid" => payments_mark_paid(MarkPaidReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.markPaidMany" => payments_mark_paid_many(MarkPaidManyReq) -> Vec<payments::Payment>, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.markFailed" => payments_mark_failed(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.receipts" => payments_receipts(IdReq) -> Vec<payments::Receipt>, Access::Anyone;
+    "payments.receive" => payments_receive(ReceiptReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.refund" => payments_refund(ReceiptReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
+    "payments.charge" => payments_charge(payments::ChargeInput) -> payments::Payment, CHARGES, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.reverse" => payments_reverse(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "payments.cancel" => payments_cancel(CancelReq) -> payments::Payment, ACCOUNTS, ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"];
     "billingGroups.list" => billing_groups_list(billing::GroupQuery) -> Page<billing::BillingGroup>, Access::Anyone;

@@ -14,13 +14,36 @@ str_enum!(CustomerStatus { Active = "active", Inactive = "inactive" });
 str_enum!(Role { Admin = "admin", Warehouse = "warehouse", Counter = "counter", Accountant = "accountant" });
 str_enum!(SubscriptionStatus { Active = "active", Cancelled = "cancelled", EndedCompleted = "ended_completed", EndedBuyout = "ended_buyout", EndedUpgrade = "ended_upgrade", EndedEarlyReturn = "ended_early_return" });
 str_enum!(PaymentStatus { Pending = "pending", Processing = "processing", Paid = "paid", Failed = "failed", Cancelled = "cancelled" });
-str_enum!(PaymentKind { Rent = "rent", Prorated = "prorated", Buyout = "buyout", EarlyReturnFee = "early_return_fee" });
+str_enum!(PaymentKind { Rent = "rent", Prorated = "prorated", Buyout = "buyout", EarlyReturnFee = "early_return_fee", Charge = "charge" });
 str_enum!(PaymentType { Individual = "individual", Consolidated = "consolidated" });
 str_enum!(ReturnCondition { Excellent = "excellent", Good = "good", Fair = "fair", Poor = "poor", Damaged = "damaged" });
 str_enum!(BuyoutReason { CustomerRequest = "customer_request", EndOfContract = "end_of_contract", Other = "other" });
 str_enum!(CancellationReason { CustomerRequest = "customer_request", PaymentFailure = "payment_failure", Fraud = "fraud", AdminDecision = "admin_decision", Other = "other" });
 str_enum!(ReplacementReason { Damaged = "damaged", Stolen = "stolen", Defective = "defective", Lost = "lost" });
 str_enum!(SerialFormat { Any = "any", Alphanumeric = "alphanumeric", Digits = "digits", Imei = "imei" });
+
+impl PaymentKind {
+    /// What a payment of this kind is for, as invoices and lists name it (a one-off charge
+    /// prints its own label instead).
+    pub fn text(self) -> &'static str {
+        match self {
+            PaymentKind::Rent => "Rent",
+            PaymentKind::Prorated => "Rent (part month)",
+            PaymentKind::Buyout => "Buyout",
+            PaymentKind::EarlyReturnFee => "Early-return fee",
+            PaymentKind::Charge => "Charge",
+        }
+    }
+
+    /// The text of a stored kind, with a charge's own label when it has one.
+    pub fn text_of(kind: &str, label: Option<&str>) -> String {
+        match (PaymentKind::parse(kind), label) {
+            (Some(PaymentKind::Charge), Some(l)) if !l.trim().is_empty() => l.trim().to_string(),
+            (Some(k), _) => k.text().to_string(),
+            (None, _) => "Rent".to_string(),
+        }
+    }
+}
 
 impl AssetStatus {
     /// Status changes a person may make by editing an asset. `rented_out` and `sold` are set only

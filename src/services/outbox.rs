@@ -75,6 +75,9 @@ op_kinds! {
     PaymentMarkFailed => "payment.mark_failed",
     PaymentCancel => "payment.cancel",
     PaymentReverse => "payment.reverse",
+    PaymentReceive => "payment.receive",
+    PaymentRefund => "payment.refund",
+    PaymentCharge => "payment.charge",
 }
 
 impl OpKind {

@@ -16,7 +16,7 @@ pub const COLUMNS: &str = "id, bu_id, customer_id, rental_id, billing_group_id, 
     billing_period, period_start, period_end, invoice_date, due_date, subtotal, tax_rate, tax_amount, late_fee_amount, total, \
     currency, line_items, status, provider, method, transaction_id, manually_marked, payment_reference, marked_by, \
     capture_attempts, last_error, failed_at, cancel_reason, idempotency_key, notes, paid_at, created_at, updated_at, \
-    consolidated_into";
+    consolidated_into, charge_label";
 
 /// One payment row. `Default` gives the columns a new pending payment leaves unset: no provider
 /// data, nothing paid, failed or cancelled, no late fee, not a line of a consolidated payment.
@@ -30,7 +30,7 @@ pub struct PaymentRow {
     pub asset_id: Option<i64>,
     /// `individual` or `consolidated`.
     pub payment_type: String,
-    /// `rent`, `prorated`, `buyout` or `early_return_fee`.
+    /// `rent`, `prorated`, `buyout`, `early_return_fee` or `charge`.
     pub kind: String,
     pub seq: i64,
     pub billing_period: String,
@@ -63,6 +63,8 @@ pub struct PaymentRow {
     pub created_at: String,
     pub updated_at: String,
     pub consolidated_into: Option<String>,
+    /// A one-off charge's label ("Damage fee", "Setup fee").
+    pub charge_label: Option<String>,
 }
 
 impl Row for PaymentRow {
@@ -106,7 +108,8 @@ impl Row for PaymentRow {
             .push_bind(&self.paid_at)
             .push_bind(&self.created_at)
             .push_bind(&self.updated_at)
-            .push_bind(&self.consolidated_into);
+            .push_bind(&self.consolidated_into)
+            .push_bind(&self.charge_label);
     }
 }
 

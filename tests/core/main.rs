@@ -17,6 +17,7 @@ mod cli;
 mod commands;
 mod corrections;
 mod corrections_assets;
+mod corrections_money;
 mod corrections_void;
 mod customers;
 mod foundation;

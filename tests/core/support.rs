@@ -324,7 +324,7 @@ pub async fn assert_open_by_due_recounts(db: &flexdesk::store::Db) {
     .await
     .unwrap();
     let recount: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT bu_id, due_date, count(*), sum(total) FROM payments WHERE status IN ('pending', 'failed')
+        "SELECT bu_id, due_date, count(*), sum(total - amount_received) FROM payments WHERE status IN ('pending', 'failed')
          AND consolidated_into IS NULL GROUP BY bu_id, due_date ORDER BY bu_id, due_date",
     )
     .fetch_all(db.pool())

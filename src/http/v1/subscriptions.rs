@@ -32,6 +32,7 @@ pub(super) fn routes() -> Router<super::AppState> {
         .route("/v1/subscriptions/{id}/cancel", post(cancel))
         .route("/v1/subscriptions/{id}/notes", patch(notes))
         .route("/v1/subscriptions/{id}/void", post(void))
+        .route("/v1/subscriptions/{id}/charges", post(charge))
         .route("/v1/returns", post(receive))
         .route("/v1/assets/{serial}/inspect", post(inspect))
         .route("/v1/payments", get(list_payments))
@@ -39,6 +40,8 @@ pub(super) fn routes() -> Router<super::AppState> {
         .route("/v1/payments/{id}/mark-paid", post(mark_paid))
         .route("/v1/payments/{id}/mark-failed", post(mark_failed))
         .route("/v1/payments/{id}/reverse", post(reverse_payment))
+        .route("/v1/payments/{id}/receive", post(receive_payment))
+        .route("/v1/payments/{id}/refund", post(refund_payment))
         .route("/v1/payments/{id}/cancel", post(cancel_payment))
 }
 
@@ -269,6 +272,41 @@ async fn reverse_payment(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
     wire(
         StatusCode::OK,
         json!({"success": true, "message": "Payment taken back", "payment": to_wire_value(&p)}),
+    )
+}
+
+async fn charge(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
+    let input: payments::ChargeInput = action_body(&id, &b)?;
+    let p = payments::charge(
+        &t.core.db,
+        &t.ctx(),
+        payments::ChargeInput {
+            rental_id: id,
+            ..input
+        },
+    )
+    .await?;
+    wire(
+        StatusCode::CREATED,
+        json!({"success": true, "message": "Charge added", "payment": to_wire_value(&p)}),
+    )
+}
+
+async fn receive_payment(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
+    let input: payments::ReceiptInput = body(&b)?;
+    let p = payments::receive(&t.core.db, &t.ctx(), &id, input).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Part payment recorded", "payment": to_wire_value(&p)}),
+    )
+}
+
+async fn refund_payment(t: Tenant, Path(id): Path<String>, b: Bytes) -> Reply {
+    let input: payments::ReceiptInput = body(&b)?;
+    let p = payments::refund(&t.core.db, &t.ctx(), &id, input).await?;
+    wire(
+        StatusCode::OK,
+        json!({"success": true, "message": "Refund recorded", "payment": to_wire_value(&p)}),
     )
 }
 

@@ -145,15 +145,7 @@ pub(super) struct PayRow {
     pub(super) invoice_id: Option<String>,
     pub(super) serial_number: Option<String>,
     pub(super) product_name: Option<String>,
-}
-
-pub(super) fn kind_text(kind: &str) -> &'static str {
-    match kind {
-        "buyout" => "Buyout",
-        "early_return_fee" => "Early-return fee",
-        "prorated" => "Rent (part month)",
-        _ => "Rent",
-    }
+    pub(super) charge_label: Option<String>,
 }
 
 /// The lines of a payment: its own, or those of the members it consolidates.
@@ -188,7 +180,7 @@ pub(super) fn lines_of(bu: &BusinessUnit, p: &PayRow) -> Vec<LineRecord> {
             vec![LineRecord {
                 description: format!(
                     "{}{}",
-                    kind_text(&p.kind),
+                    crate::domain::status::PaymentKind::text_of(&p.kind, p.charge_label.as_deref()),
                     p.product_name
                         .as_deref()
                         .map(|n| format!(" — {n}"))
@@ -294,7 +286,7 @@ pub(crate) async fn issue_in(
     let p: PayRow = sqlx::query_as(
         "SELECT p.id, p.customer_id, p.rental_id, p.billing_group_id, p.kind, p.period_start, p.period_end, p.invoice_date, p.due_date, p.subtotal,
                 p.tax_rate, p.tax_amount, p.late_fee_amount, p.total, p.line_items, p.status, p.consolidated_into, p.invoice_id,
-                a.serial_number, s.product_name
+                a.serial_number, s.product_name, p.charge_label
          FROM payments p LEFT JOIN assets a ON a.id = p.asset_id LEFT JOIN subscriptions s ON s.id = p.rental_id
          WHERE p.id = ? AND p.bu_id = ?",
     )

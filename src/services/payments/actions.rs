@@ -25,11 +25,24 @@ pub(super) struct State {
     pub(super) total: i64,
     pub(super) line_items: Option<String>,
     pub(super) consolidated_into: Option<String>,
+    /// Received in part payments while open, and given back after it was paid (minor units).
+    pub(super) received: i64,
+    pub(super) refunded: i64,
+}
+
+impl State {
+    /// The money kept on it: all of it once paid (less refunds), the part payments while open.
+    pub(super) fn kept(&self) -> i64 {
+        match self.status {
+            PaymentStatus::Paid => self.total - self.refunded,
+            _ => self.received,
+        }
+    }
 }
 
 impl State {
     /// Still to be collected: not paid, not cancelled, and not a line of a consolidated payment.
-    fn collectable(&self, id: &str) -> Result<()> {
+    pub(super) fn collectable(&self, id: &str) -> Result<()> {
         match self.status {
             PaymentStatus::Paid => Err(Error::new(
                 ErrorCode::AlreadyPaid,
@@ -69,9 +82,12 @@ pub(super) async fn state_of(
         total: i64,
         line_items: Option<String>,
         consolidated_into: Option<String>,
+        amount_received: i64,
+        amount_refunded: i64,
     }
     let r: StateRow = sqlx::query_as(
-        "SELECT status, rental_id, subtotal, late_fee_amount, total, line_items, consolidated_into FROM payments WHERE id = ? AND bu_id = ?",
+        "SELECT status, rental_id, subtotal, late_fee_amount, total, line_items, consolidated_into, amount_received, amount_refunded
+         FROM payments WHERE id = ? AND bu_id = ?",
     )
     .bind(id)
     .bind(&bu.id)
@@ -85,6 +101,8 @@ pub(super) async fn state_of(
         total: r.total,
         line_items: r.line_items,
         consolidated_into: r.consolidated_into,
+        received: r.amount_received,
+        refunded: r.amount_refunded,
     })
 }
 
@@ -125,6 +143,19 @@ pub(super) async fn mark_paid_in(
     m: &MarkPaid,
     paid_at: &str,
 ) -> Result<()> {
+    settle_in(conn, ctx, id, m, paid_at, true).await
+}
+
+/// A payment paid in full: marked paid, or completed by its last part payment (`with_op` false:
+/// that part payment is the op).
+pub(super) async fn settle_in(
+    conn: &mut SqliteConnection,
+    ctx: &Ctx,
+    id: &str,
+    m: &MarkPaid,
+    paid_at: &str,
+    with_op: bool,
+) -> Result<()> {
     let st = state_of(conn, &ctx.bu, id).await?;
     st.collectable(id)?;
     let reference = opt_trim(m.payment_reference.clone());
@@ -164,8 +195,9 @@ pub(super) async fn mark_paid_in(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    // Cost recovery: the net amount collected goes to its subscription(s).
-    adjust_collected(conn, ctx, &st, 1).await?;
+    // Cost recovery: the net amount collected goes to its subscription(s) (less what part
+    // payments brought already).
+    adjust_collected(conn, ctx, &st, st.received, st.total).await?;
     record(
         conn,
         &ctx.actor,
@@ -187,20 +219,22 @@ pub(super) async fn mark_paid_in(
         },
     )
     .await?;
-    crate::services::outbox::record(
-        conn,
-        ctx,
-        payment_op(
-            id,
-            OpKind::PaymentMarkPaid,
-            &st,
-            &MarkPaid {
-                paid_at: Some(paid_at.to_string()),
-                ..m.clone()
-            },
-        ),
-    )
-    .await?;
+    if with_op {
+        crate::services::outbox::record(
+            conn,
+            ctx,
+            payment_op(
+                id,
+                OpKind::PaymentMarkPaid,
+                &st,
+                &MarkPaid {
+                    paid_at: Some(paid_at.to_string()),
+                    ..m.clone()
+                },
+            ),
+        )
+        .await?;
+    }
     emit_payment(conn, ctx, "payment.succeeded", id).await
 }
 
@@ -332,13 +366,27 @@ pub async fn mark_failed(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<P
     .await
 }
 
-/// What collecting the payment `st` adds to its subscriptions' cost recovery (`sign` 1), or takes
-/// off when it is taken back (`sign` −1): its net amount, or each line's for a consolidated one.
+/// The net share of `net` in `kept` of a payment's `total` (rounded half away from zero): what
+/// part payments put into cost recovery and money collected, exactly `net` once all is kept.
+pub fn net_share(net: i64, kept: i64, total: i64) -> i64 {
+    if total == 0 || kept == total {
+        return if kept == total { net } else { 0 };
+    }
+    let q = net as i128 * kept as i128;
+    let t = total as i128;
+    let r = (q.abs() * 2 + t) / (2 * t);
+    (if q < 0 { -r } else { r }) as i64
+}
+
+/// Cost recovery follows the money kept on the payment `st` going from `from` to `to` (minor
+/// units of its total: 0 open, the total paid, a part between): its subscription's net share
+/// moves, or each line's for a consolidated one.
 pub(super) async fn adjust_collected(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
     st: &State,
-    sign: i64,
+    from: i64,
+    to: i64,
 ) -> Result<()> {
     let lines: Option<Vec<LineItem>> = json_col(st.line_items.as_deref());
     let parts: Vec<(String, i64)> = match (lines, &st.rental_id) {
@@ -353,8 +401,12 @@ pub(super) async fn adjust_collected(
         _ => vec![],
     };
     for (rental, net) in parts {
+        let delta = net_share(net, to, st.total) - net_share(net, from, st.total);
+        if delta == 0 {
+            continue;
+        }
         sqlx::query("UPDATE subscriptions SET total_collected = max(0, total_collected + ?), updated_at = ? WHERE id = ?")
-            .bind(sign * net)
+            .bind(delta)
             .bind(&ctx.now)
             .bind(&rental)
             .execute(&mut *conn)

@@ -20,12 +20,17 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use ts_rs::TS;
 
 mod actions;
+mod charges;
 mod read;
+mod receipts;
 mod reverse;
 mod slots;
 
 pub use actions::*;
+pub(crate) use charges::setup_fee_in;
+pub use charges::{charge, ChargeInput};
 pub use read::*;
+pub use receipts::*;
 pub use reverse::reverse;
 pub(crate) use slots::*;
 
@@ -132,6 +137,14 @@ pub struct Payment {
     pub consolidated_into: Option<String>,
     pub invoice_id: Option<String>,
     pub invoice_number: Option<String>,
+    /// A one-off charge's label ("Damage fee", "Setup fee").
+    pub charge_label: Option<String>,
+    /// Received in part payments while open (`payments.receive`).
+    pub amount_received: Money,
+    /// Still to be received: the total less part payments, while open; 0 once paid or cancelled.
+    pub amount_open: Money,
+    /// Given back after it was paid (`payments.refund`).
+    pub amount_refunded: Money,
 }
 
 #[derive(sqlx::FromRow)]
@@ -176,6 +189,9 @@ struct Row {
     consolidated_into: Option<String>,
     invoice_id: Option<String>,
     invoice_number: Option<String>,
+    charge_label: Option<String>,
+    amount_received: i64,
+    amount_refunded: i64,
 }
 
 const COLS: &str = "p.id, p.customer_id, p.rental_id, p.billing_group_id, p.payment_type, p.kind, p.billing_period, p.period_start, p.period_end,
@@ -183,7 +199,8 @@ const COLS: &str = "p.id, p.customer_id, p.rental_id, p.billing_group_id, p.paym
     p.method, p.transaction_id, p.manually_marked, p.payment_reference, p.marked_by, p.capture_attempts, p.last_error, p.failed_at,
     p.cancel_reason, p.idempotency_key, p.notes, p.paid_at, p.created_at, p.updated_at,
     coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, a.serial_number, s.product_name,
-    p.consolidated_into, p.invoice_id, (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number";
+    p.consolidated_into, p.invoice_id, (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number,
+    p.charge_label, p.amount_received, p.amount_refunded";
 
 const FROM: &str = " FROM payments p LEFT JOIN customers c ON c.id = p.customer_id LEFT JOIN assets a ON a.id = p.asset_id
     LEFT JOIN subscriptions s ON s.id = p.rental_id";
@@ -193,12 +210,7 @@ fn is_open(status: PaymentStatus) -> bool {
 }
 
 fn line_description(r: &Row) -> String {
-    let what = match r.kind.as_str() {
-        "buyout" => "Buyout",
-        "early_return_fee" => "Early-return fee",
-        "prorated" => "Rent (part month)",
-        _ => "Rent",
-    };
+    let what = PaymentKind::text_of(&r.kind, r.charge_label.as_deref());
     let device = match (&r.product_name, &r.serial_number) {
         (Some(p), Some(s)) => format!(" — {p}, serial {s}"),
         (Some(p), None) => format!(" — {p}"),
@@ -287,6 +299,14 @@ fn to_payment(bu: &BusinessUnit, r: Row, today: NaiveDate) -> Payment {
         consolidated_into: r.consolidated_into,
         invoice_id: r.invoice_id,
         invoice_number: r.invoice_number,
+        charge_label: r.charge_label,
+        amount_received: bu.money(r.amount_received),
+        amount_open: bu.money(if is_open(status) {
+            r.total - r.amount_received
+        } else {
+            0
+        }),
+        amount_refunded: bu.money(r.amount_refunded),
     }
 }
 

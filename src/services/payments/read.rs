@@ -185,14 +185,14 @@ pub async fn totals(
 ) -> Result<PaymentTotals> {
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT count(*), coalesce(sum(p.total), 0),
-            coalesce(sum(CASE WHEN p.status IN ('pending', 'failed', 'processing') THEN p.total END), 0),
-            coalesce(sum(CASE WHEN p.status = 'paid' THEN p.total END), 0),
+            coalesce(sum(CASE WHEN p.status IN ('pending', 'failed', 'processing') THEN p.total - p.amount_received END), 0),
+            coalesce(sum(CASE WHEN p.status = 'paid' THEN p.total - p.amount_refunded ELSE p.amount_received END), 0),
             count(CASE WHEN p.status IN ('pending', 'failed') AND p.due_date < ",
     );
     qb.push_bind(day_text(today))
         .push(" THEN 1 END), coalesce(sum(CASE WHEN p.status IN ('pending', 'failed') AND p.due_date < ")
         .push_bind(day_text(today))
-        .push(" THEN p.total END), 0) FROM payments p");
+        .push(" THEN p.total - p.amount_received END), 0) FROM payments p");
     push_filters(&mut qb, bu, q, today)?;
     let (count, total, open, paid, oc, ot): (i64, i64, i64, i64, i64, i64) =
         qb.build_query_as().fetch_one(db.pool()).await?;

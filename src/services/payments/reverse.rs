@@ -21,6 +21,12 @@ pub async fn reverse(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payme
         ));
     }
     st.settled_through_group(id)?;
+    if st.refunded > 0 {
+        return Err(Error::new(
+            ErrorCode::InvalidStatus,
+            format!("Payment {id} was partly refunded: the money moved, so it is not taken back."),
+        ));
+    }
     let invoice: Option<String> = sqlx::query_scalar(
         "SELECT i.number FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id = ?",
     )
@@ -45,7 +51,7 @@ pub async fn reverse(db: &Db, ctx: &Ctx, id: &str, reason: &str) -> Result<Payme
     .execute(&mut *tx)
     .await?;
     // Cost recovery: what marking it paid added to its subscription(s) is taken off.
-    adjust_collected(&mut tx, ctx, &st, -1).await?;
+    adjust_collected(&mut tx, ctx, &st, st.total, st.received).await?;
     reasoned(
         tx,
         ctx,

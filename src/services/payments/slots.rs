@@ -91,21 +91,60 @@ pub(crate) async fn insert_charge(
     date: NaiveDate,
     amounts: Amounts,
 ) -> Result<PaymentRow> {
-    let id = crate::ids::payment_id(payer.rental_id, kind.as_str(), 0);
-    let day = day_text(date);
+    insert_one_off(
+        conn,
+        payer,
+        OneOff {
+            kind,
+            seq: 0,
+            on: date,
+            due: date,
+            amounts,
+            label: None,
+            id: None,
+        },
+    )
+    .await
+}
+
+/// A payment of its own, outside the monthly schedule.
+pub(crate) struct OneOff {
+    pub kind: PaymentKind,
+    /// 0 for the one buyout or early-return fee; 1, 2, … for a subscription's charges.
+    pub seq: i64,
+    /// Its invoice day, and when it is due.
+    pub on: NaiveDate,
+    pub due: NaiveDate,
+    pub amounts: Amounts,
+    /// A charge's label.
+    pub label: Option<String>,
+    /// The id another desk made for it (a synced charge); else made from the subscription's.
+    pub id: Option<String>,
+}
+
+pub(crate) async fn insert_one_off(
+    conn: &mut SqliteConnection,
+    payer: &Payer<'_>,
+    o: OneOff,
+) -> Result<PaymentRow> {
+    let kind = o.kind.as_str();
+    let day = day_text(o.on);
     let row = PaymentRow {
-        id,
-        kind: kind.as_str().into(),
-        seq: 0,
-        billing_period: date.format("%Y-%m").to_string(),
+        id: o
+            .id
+            .unwrap_or_else(|| crate::ids::payment_id(payer.rental_id, kind, o.seq)),
+        kind: kind.into(),
+        seq: o.seq,
+        billing_period: o.on.format("%Y-%m").to_string(),
         period_start: day.clone(),
         period_end: day.clone(),
-        invoice_date: day.clone(),
-        due_date: day,
-        subtotal: amounts.net,
-        tax_amount: amounts.tax,
-        total: amounts.total,
-        idempotency_key: format!("{}:{}:0", payer.rental_id, kind.as_str()),
+        invoice_date: day,
+        due_date: day_text(o.due),
+        subtotal: o.amounts.net,
+        tax_amount: o.amounts.tax,
+        total: o.amounts.total,
+        idempotency_key: format!("{}:{}:{}", payer.rental_id, kind, o.seq),
+        charge_label: o.label,
         ..payer.row()
     };
     crate::store::payments::insert(conn, &row).await?;
@@ -142,7 +181,7 @@ pub(crate) async fn still_due(
     date: NaiveDate,
 ) -> Result<(u32, i64)> {
     let (n, total): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(total), 0) FROM payments
+        "SELECT count(*), coalesce(sum(total - amount_received), 0) FROM payments
          WHERE rental_id = ? AND status IN ('pending', 'failed', 'processing') AND period_start <= ?",
     )
     .bind(rental_id)

@@ -301,6 +301,9 @@ pub(crate) async fn activate_in(
         },
     )
     .await?;
+    // The tier's setup fee, once, as a charge of its own.
+    let started = row_in(tx, bu, &id).await?;
+    payments::setup_fee_in(tx, ctx, &started, started.tax(bu)).await?;
     let rented = rented + 1;
     let new_status = status.with_devices_out(rented, total);
     sqlx::query("UPDATE orders SET rented_devices = ?, status = ?, updated_at = ? WHERE id = ?")

@@ -38,6 +38,11 @@ pub struct AssetLifetime {
     pub history: Vec<AssetStint>,
 }
 
+/// The net money a payment `p` kept: all of it once paid, the part payments while open, less
+/// refunds (what cost recovery counts).
+const KEPT_NET: &str = "CASE WHEN p.status = 'paid' THEN p.total - p.tax_amount ELSE p.net_received END
+    - (SELECT coalesce(sum(r.net), 0) FROM payment_receipts r WHERE r.payment_id = p.id AND r.kind = 'refund')";
+
 /// Every customer and subscription an asset has had, and its cost recovery over all of them.
 pub async fn asset_lifetime(
     db: &Db,
@@ -62,18 +67,20 @@ pub async fn asset_lifetime(
         monthly_amount: i64,
         collected: i64,
     }
-    let rows: Vec<StintRow> = sqlx::query_as(
+    let rows: Vec<StintRow> = sqlx::query_as(&format!(
         "SELECT aa.rental_id, aa.customer_id, s.customer_name, aa.started_on, aa.ended_on, aa.start_reason, aa.end_reason, s.status, s.monthly_amount,
-             (SELECT coalesce(sum(p.total - p.tax_amount), 0) FROM payments p WHERE p.rental_id = aa.rental_id AND p.asset_id = aa.asset_id AND p.status = 'paid') AS collected
+             (SELECT coalesce(sum({KEPT_NET}), 0) FROM payments p WHERE p.rental_id = aa.rental_id AND p.asset_id = aa.asset_id) AS collected
          FROM asset_assignments aa JOIN subscriptions s ON s.id = aa.rental_id WHERE aa.asset_id = ? ORDER BY aa.started_on DESC, aa.rental_id DESC",
-    )
+    ))
     .bind(a.id)
     .fetch_all(&mut *conn)
     .await?;
-    let collected: i64 = sqlx::query_scalar("SELECT coalesce(sum(total - tax_amount), 0) FROM payments WHERE asset_id = ? AND status = 'paid'")
-        .bind(a.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let collected: i64 = sqlx::query_scalar(&format!(
+        "SELECT coalesce(sum({KEPT_NET}), 0) FROM payments p WHERE p.asset_id = ?"
+    ))
+    .bind(a.id)
+    .fetch_one(&mut *conn)
+    .await?;
     let mut months = 0;
     let history: Vec<AssetStint> = rows
         .into_iter()

@@ -239,7 +239,7 @@ async fn undo_first_months(
     .await?
     .rows_affected();
     let to_refund: i64 = sqlx::query_scalar(&format!(
-        "SELECT coalesce(sum(total), 0) FROM payments WHERE {before} AND status = 'paid'"
+        "SELECT coalesce(sum(total - amount_refunded), 0) FROM payments WHERE {before} AND status = 'paid'"
     ))
     .bind(&row.id)
     .bind(day_text(eff))

@@ -35,6 +35,7 @@ pub const EVENTS: &[&str] = &[
     "payment.succeeded",
     "payment.failed",
     "payment.reversed",
+    "payment.refunded",
     "asset.assigned",
     "asset.returned",
 ];

@@ -20,9 +20,10 @@ pub(crate) async fn adopt_payments(
             _ => "rental_id = ?",
         };
         sqlx::query(&format!(
-            // Money collected or invoiced here stays, whatever the remote's list lacks.
+            // Money collected or invoiced here stays, whatever the remote's list lacks, and so do
+            // one-off charges (FlexPortal has no operation to add one).
             "DELETE FROM payments WHERE bu_id = ? AND {whose} AND id NOT IN (SELECT value FROM json_each(?))
-               AND status <> 'paid' AND invoice_id IS NULL"
+               AND status <> 'paid' AND invoice_id IS NULL AND kind <> 'charge' AND amount_received = 0"
         ))
         .bind(&bu.id)
         .bind(owner.split_once(':').map(|(_, id)| id).unwrap_or(owner))
@@ -599,9 +600,28 @@ pub(super) async fn payment(
         created_at: req(o, "createdAt")?,
         updated_at: req(o, "updatedAt")?,
         consolidated_into,
+        charge_label: text(o, "chargeLabel"),
     };
     crate::store::payments::upsert(conn, &row)
         .await
         .map_err(deferrable)?;
+    // Part payments and refunds, as a FlexDesk hub carries them (FlexPortal's payments do not:
+    // those recorded here stay).
+    if let (Some(received), Some(refunded)) = (
+        minor(bu, o, "amountReceived")?,
+        minor(bu, o, "amountRefunded")?,
+    ) {
+        let net =
+            crate::services::payments::net_share(row.total - row.tax_amount, received, row.total);
+        sqlx::query(
+            "UPDATE payments SET amount_received = ?, amount_refunded = ?, net_received = ? WHERE id = ?",
+        )
+        .bind(received)
+        .bind(refunded)
+        .bind(net)
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(id)
 }

@@ -19,6 +19,11 @@ pub const KEPT_CONFIRM: &str =
 pub const KEPT_MARK_FAILED: &str = "FlexPortal has no operation to mark a payment failed.";
 pub const KEPT_REVERSE: &str =
     "FlexPortal has no operation to take back a payment: set it back in FlexPortal's dashboard.";
+pub const KEPT_RECEIVE: &str = "FlexPortal has no operation for a part payment: it learns the payment when the last part pays it.";
+pub const KEPT_REFUND: &str =
+    "FlexPortal has no operation for a refund: refund it with the payment processor there.";
+pub const KEPT_CHARGE: &str =
+    "FlexPortal has no operation to add a charge to a subscription: it stays on this desk.";
 pub const KEPT_RETURN: &str = "FlexPortal has no operation for a completion or a collection at the returns desk: record the device's return in FlexPortal's dashboard.";
 pub const KEPT_CUSTOMER_NEVER_ORDERED: &str =
     "The customer has no order, so FlexPortal has no record of them.";
@@ -53,6 +58,28 @@ pub(super) async fn outgoing(
         OrderConfirm => return Ok(Wire::Kept(KEPT_CONFIRM)),
         PaymentMarkFailed => return Ok(Wire::Kept(KEPT_MARK_FAILED)),
         PaymentReverse => return Ok(Wire::Kept(KEPT_REVERSE)),
+        PaymentRefund => return Ok(Wire::Kept(KEPT_REFUND)),
+        PaymentCharge => return Ok(Wire::Kept(KEPT_CHARGE)),
+        // The part that pays the rest is the payment marked paid there; earlier parts stay here.
+        PaymentReceive => {
+            if body.get("completes").and_then(Value::as_bool) != Some(true) {
+                return Ok(Wire::Kept(KEPT_RECEIVE));
+            }
+            let call = Call {
+                method: "POST",
+                path: format!("/v1/payments/{k}/mark-paid"),
+            };
+            let paid = json!({"paymentReference": body.get("reference"), "notes": body.get("notes"), "paidAt": body.get("paidAt")});
+            let paid = Value::Object(
+                paid.as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            );
+            return send(call, Some(paid), mints);
+        }
         ReturnReceive => return Ok(Wire::Kept(KEPT_RETURN)),
         CustomerCreate => return Ok(Wire::Carried(CARRIED_CUSTOMER)),
         CustomerUpdate | CustomerDeactivate => {

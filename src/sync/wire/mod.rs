@@ -88,6 +88,9 @@ pub fn hub(kind: OpKind, key: Option<&str>) -> Call {
         PaymentMarkFailed => ("POST", format!("/v1/payments/{k}/mark-failed")),
         PaymentCancel => ("POST", format!("/v1/payments/{k}/cancel")),
         PaymentReverse => ("POST", format!("/v1/payments/{k}/reverse")),
+        PaymentReceive => ("POST", format!("/v1/payments/{k}/receive")),
+        PaymentRefund => ("POST", format!("/v1/payments/{k}/refund")),
+        PaymentCharge => ("POST", format!("/v1/subscriptions/{k}/charges")),
     };
     Call { method, path }
 }

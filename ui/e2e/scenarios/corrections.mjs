@@ -1,8 +1,9 @@
 // Mistakes put right at the desk: a payment marked paid by mistake is taken back by the
 // accountant and is open again; one already on an invoice offers no taking back, and says a
 // credit note is the way. A unit taken in under a mistyped serial and the wrong SKU is put right by
-// the warehouse while it has never been rented.
-import { assert, become, noErrorBanner, page, rpc, shot, step, tid } from "../harness.mjs";
+// the warehouse while it has never been rented. A wrong serial activated at the scan station is
+// voided the same day: the unit is back in stock and the order's line free again.
+import { assert, become, dayFromToday, noErrorBanner, page, rpc, shot, step, tid, uniq, wedge } from "../harness.mjs";
 
 export async function corrections(t) {
   const { base, boot } = t;
@@ -91,5 +92,85 @@ export async function corrections(t) {
     assert(await locked.isDisabled(), "correcting the serial of a rented unit is not offered");
     assert((await locked.getAttribute("title")).includes("has been rented"), `the title says: ${await locked.getAttribute("title")}`);
     assert((await tid("asset-sku").count()) === 0, "a rented unit's SKU is not offered for change");
+  });
+
+  await step("scan station mistake (Sam Warehouse): an activation made by mistake is voided the same day; the unit is back in stock and the order's line free again", async () => {
+    // A confirmed or partly handed-out order with a line still wanting a device, and a unit in stock for it.
+    const open = [
+      ...(await rpc(base, "orders.list", { status: "confirmed", limit: "100" }, nctx)).items,
+      ...(await rpc(base, "orders.list", { status: "partial", limit: "100" }, nctx)).items,
+    ];
+    let order;
+    let serial;
+    for (const o of open) {
+      for (const item of o.items.filter((i) => i.rentalIds.length < i.quantity)) {
+        const stock = (await rpc(base, "assets.list", { status: "available", sku: item.sku, limit: "1" }, nctx)).items[0];
+        order ??= { o, item };
+        if (stock) {
+          order = { o, item };
+          serial = stock.serialNumber;
+          break;
+        }
+      }
+      if (serial) break;
+    }
+    assert(order, "a confirmed or partial order with a line still wanting a device");
+    if (!serial) {
+      serial = `E2E-VOID-${uniq()}`;
+      await rpc(base, "assets.create", { serialNumber: serial, sku: order.item.sku, location: "Scan bench" }, nctx);
+    }
+    const before = await rpc(base, "orders.get", { id: order.o.orderId }, nctx);
+
+    // An activation of an earlier day offers no void.
+    const old = (await rpc(base, "subscriptions.list", { status: "active", limit: "50" }, nctx)).items.find((r) => r.createdAt.slice(0, 10) < dayFromToday(-1));
+    assert(old, "an active subscription activated before yesterday");
+
+    await become("Sam Warehouse");
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/subscriptions/${old.rentalId}`);
+    await tid("screen-title").filter({ hasText: old.assetSerialNumber }).waitFor();
+    await tid("sub-replace").waitFor();
+    assert((await tid("sub-void").count()) === 0, "an activation of an earlier day offers no void");
+
+    // The scan: the unit is activated on the order.
+    await page.goto(`${base}/#/scan/${encodeURIComponent(before.orderNumber)}`);
+    await tid("scan-order-progress").filter({ hasText: `${before.rentalProgress.rentedDevices} / ${before.rentalProgress.totalDevices}` }).waitFor();
+    await wedge(serial);
+    await tid("scan-log").locator('[data-testid="scan-row"][data-outcome="activated"]').filter({ hasText: serial }).first().waitFor();
+    await tid("scan-order-progress").filter({ hasText: `${before.rentalProgress.rentedDevices + 1} / ${before.rentalProgress.totalDevices}` }).waitFor();
+    const rental = (await rpc(base, "subscriptions.list", { serialNumber: serial, status: "active" }, nctx)).items[0];
+    assert(rental?.orderId === before.orderId, `the unit is out on the order: ${JSON.stringify(rental)}`);
+
+    // That was the wrong unit: the last scan's answer leads to its subscription, which voids it.
+    await tid("scan-last").getByTestId("scan-undo").click();
+    await tid("screen-title").filter({ hasText: serial }).waitFor();
+    assert(page.url().endsWith(`#/subscriptions/${rental.rentalId}`), `the subscription is open: ${page.url()}`);
+    await tid("sub-void").click();
+    const dialog = tid("sub-void-dialog");
+    await dialog.getByText(`${serial} goes back in stock`).waitFor();
+    assert(await tid("sub-void-confirm").isDisabled(), "no void without a reason");
+    await tid("sub-void-reason").fill("Wrong unit scanned: picked from the wrong shelf");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-void-dialog");
+    await tid("sub-void-confirm").click();
+    await tid("success-banner").filter({ hasText: `Activation of ${serial} voided` }).waitFor();
+    await dialog.waitFor({ state: "detached" });
+    await tid("subscription-status").filter({ hasText: /^voided$/i }).waitFor();
+    await page.getByText("Activation voided: Wrong unit scanned: picked from the wrong shelf").first().waitFor();
+    assert((await tid("sub-void").count()) === 0 && (await tid("sub-replace").count()) === 0, "nothing more is offered on a voided subscription");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-voided");
+
+    const sub = (await rpc(base, "subscriptions.get", { id: rental.rentalId }, nctx)).rental;
+    assert(sub.status === "cancelled" && sub.cancellationDetails?.voidedAt, `the subscription is voided: ${JSON.stringify(sub.cancellationDetails)}`);
+    assert(sub.cancellationDetails.notes === "Activation voided: Wrong unit scanned: picked from the wrong shelf", `its notes: ${sub.cancellationDetails.notes}`);
+    const unit = await rpc(base, "assets.get", { serialNumber: serial }, nctx);
+    assert(unit.status === "available", `the unit is back in stock: ${JSON.stringify(unit)}`);
+    const after = await rpc(base, "orders.get", { id: before.orderId }, nctx);
+    assert(
+      after.rentalProgress.rentedDevices === before.rentalProgress.rentedDevices && after.status === before.status && ["confirmed", "partial"].includes(after.status),
+      `the order is as before the scan: ${before.status} ${before.rentalProgress.rentedDevices} → ${after.status} ${after.rentalProgress.rentedDevices}`,
+    );
+    await noErrorBanner();
   });
 }

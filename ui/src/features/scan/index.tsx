@@ -22,6 +22,8 @@ interface ScanLine {
   at: string;
   outcome: Outcome;
   message: string;
+  /** The subscription an activation started (to open it, e.g. to void a wrong scan). */
+  rentalId?: string;
 }
 
 const LABELS: Record<Outcome, string> = {
@@ -124,7 +126,7 @@ export function ScanStation(props: { parts: string[] }) {
           const req: ActivateInput = { orderId: t.ref, assetSerialNumber: serial };
           const a = await call("subscriptions.activate", req);
           beepOk();
-          update(id, { outcome: "activated", serial: a.rental.assetSerialNumber, orderNumber: a.orderNumber, message: a.message });
+          update(id, { outcome: "activated", serial: a.rental.assetSerialNumber, orderNumber: a.orderNumber, message: a.message, rentalId: a.rental.rentalId });
           setLive({ orderNumber: a.orderNumber, rented: a.rentedDevices, total: a.totalDevices });
           invalidateAfter("subscriptions.activate");
         } catch (e) {
@@ -160,6 +162,14 @@ export function ScanStation(props: { parts: string[] }) {
   const failed = log.filter((x) => x.outcome !== "activated" && x.outcome !== "pending");
   const shown = filter === "failed" ? failed : log;
   const listening = allowed && !!ref && !!o;
+  const mayVoid = s.can("subscriptions.void");
+  /** A wrong serial activated by mistake: its subscription page offers to void it (the same day). */
+  const undo = (x: ScanLine, testId?: string) =>
+    mayVoid && x.outcome === "activated" && x.rentalId ? (
+      <a className="btn btn-small" href={href("subscriptions", x.rentalId)} title="Open the subscription to void this activation (the same business day only)" data-testid={testId}>
+        Undo (void)…
+      </a>
+    ) : undefined;
 
   return (
     <div className="scan-station">
@@ -228,6 +238,7 @@ export function ScanStation(props: { parts: string[] }) {
             buffer={buffer}
             last={log[0] && { ...log[0], label: LABELS[log[0].outcome] }}
             lastTestId="scan-last"
+            lastActions={log[0] && undo(log[0], "scan-undo")}
             disabled={!allowed || !ref}
             inputTestId="scan-serial-input"
             buttonLabel="Activate"
@@ -272,6 +283,7 @@ export function ScanStation(props: { parts: string[] }) {
                     Retry
                   </button>
                 )}
+                {undo(x)}
               </span>
             </li>
           ))}

@@ -5,12 +5,14 @@ import type { CommandName } from "../../lib/api/client";
 import { words } from "../../lib/format";
 import { useSession } from "../../lib/session";
 import { Card } from "../../lib/ui";
-import { ExtendDialog, UpgradeDialog, ReplaceDialog, CancelDialog } from "./dialogs";
+import { ExtendDialog, UpgradeDialog, ReplaceDialog, CancelDialog, VoidDialog } from "./dialogs";
 import { BuyoutDialog, EarlyReturnDialog } from "./quotes";
+import { isVoided, voidable } from "./shared";
 
-type Kind = "extend" | "upgrade" | "replace" | "buyout" | "earlyReturn" | "cancel";
+type Kind = "extend" | "upgrade" | "replace" | "buyout" | "earlyReturn" | "cancel" | "void";
+type Action = { kind: Kind; label: string; cmd: CommandName; testId: string; danger?: boolean };
 
-const ACTIONS: { kind: Kind; label: string; cmd: CommandName; testId: string; danger?: boolean }[] = [
+const ACTIONS: Action[] = [
   { kind: "extend", label: "Extend…", cmd: "subscriptions.extend", testId: "sub-extend" },
   { kind: "upgrade", label: "Upgrade…", cmd: "subscriptions.upgrade", testId: "sub-upgrade" },
   { kind: "replace", label: "Replace device…", cmd: "subscriptions.replace", testId: "sub-replace" },
@@ -18,6 +20,9 @@ const ACTIONS: { kind: Kind; label: string; cmd: CommandName; testId: string; da
   { kind: "earlyReturn", label: "Early return…", cmd: "subscriptions.earlyReturn", testId: "sub-early-return" },
   { kind: "cancel", label: "Cancel…", cmd: "subscriptions.cancel", testId: "sub-cancel", danger: true },
 ];
+
+/** Offered only on the business day of the activation (a wrong serial scanned): undone as if it never happened. */
+const VOID: Action = { kind: "void", label: "Void activation…", cmd: "subscriptions.void", testId: "sub-void", danger: true };
 
 /** Buttons for what may happen to an active subscription; each opens a dialog with the quote first. */
 export function LifecycleActions(props: { rental: Rental }) {
@@ -30,17 +35,22 @@ export function LifecycleActions(props: { rental: Rental }) {
     setQuoteOnly(null);
   };
   const active = r.status === "active";
+  const actions = voidable(r, s.bu?.timezone) ? [...ACTIONS, VOID] : ACTIONS;
   const shown = open ?? quoteOnly;
   return (
     <Card>
       <div className="row gap wrap">
         {active &&
-          ACTIONS.filter((a) => s.can(a.cmd)).map((a) => (
+          actions.filter((a) => s.can(a.cmd)).map((a) => (
             <button key={a.kind} className={`btn ${a.danger ? "btn-danger" : ""}`} onClick={() => setOpen(a.kind)} data-testid={a.testId}>
               {a.label}
             </button>
           ))}
-        {!active && <span className="muted">This subscription has ended ({words(r.status)}); nothing more can change on it.</span>}
+        {!active && (
+          <span className="muted">
+            {isVoided(r) ? "This activation was voided; nothing more can change on it." : `This subscription has ended (${words(r.status)}); nothing more can change on it.`}
+          </span>
+        )}
         {active && !s.can("subscriptions.buyout") && (
           <>
             <span className="divider" aria-hidden />
@@ -53,10 +63,10 @@ export function LifecycleActions(props: { rental: Rental }) {
           </>
         )}
       </div>
-      {active && ACTIONS.some((a) => !s.can(a.cmd)) && (
+      {active && actions.some((a) => !s.can(a.cmd)) && (
         <span className="role-hint">
           Not offered to the {s.user.role} role:{" "}
-          {ACTIONS.filter((a) => !s.can(a.cmd))
+          {actions.filter((a) => !s.can(a.cmd))
             .map((a) => `${a.label.replace("…", "").toLowerCase()} (${rolesFor(a.cmd)})`)
             .join(", ")}
           .
@@ -68,6 +78,7 @@ export function LifecycleActions(props: { rental: Rental }) {
       {shown === "buyout" && <BuyoutDialog rental={r} onClose={close} quoteOnly={!open} />}
       {shown === "earlyReturn" && <EarlyReturnDialog rental={r} onClose={close} quoteOnly={!open} />}
       {shown === "cancel" && <CancelDialog rental={r} onClose={close} />}
+      {shown === "void" && <VoidDialog rental={r} onClose={close} />}
     </Card>
   );
 }

@@ -259,3 +259,31 @@ export function CancelDialog(props: { rental: Rental; onClose(): void }) {
     </Dialog>
   );
 }
+
+/** Undo a mistaken activation (the wrong serial scanned) the same business day, as if it never happened. */
+export function VoidDialog(props: { rental: Rental; onClose(): void }) {
+  const r = props.rental;
+  const [reason, setReason] = useState("");
+  const act = useAction("subscriptions.void", { success: (x) => x.message, onSuccess: props.onClose, quiet: true });
+  return (
+    <Dialog title="Void the activation" onClose={props.onClose} testId="sub-void-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          act.mutate({ id: r.rentalId, reason: reason.trim() });
+        }}
+      >
+        <div className="quote-box warn">
+          The subscription is cancelled as if never activated: its payments are cancelled, the order line is free again and <span className="mono">{r.assetSerialNumber}</span> goes back in stock.
+        </div>
+        <div className="form-grid">
+          <Field label="Why was the activation a mistake?" wide error={act.error?.field("reason")}>
+            <Input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} placeholder="e.g. wrong serial scanned" autoFocus testId="sub-void-reason" />
+          </Field>
+        </div>
+        <FormError error={act.error} fields={["reason"]} />
+        <Buttons busy={act.isPending} label="Void the activation" onClose={props.onClose} disabled={!reason.trim()} danger testId="sub-void-confirm" />
+      </form>
+    </Dialog>
+  );
+}

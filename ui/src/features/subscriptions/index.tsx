@@ -16,6 +16,7 @@ import { call } from "../../lib/api/client";
 import { textDocument } from "../../lib/documents";
 import { RecoveryBar, RecoveryMini } from "../../lib/ui/Recovery";
 import { LifecycleActions } from "./actions";
+import { SubscriptionBadge } from "./shared";
 import "./subscriptions.css";
 import { NOTES_MAX_CHARS } from "../../lib/api/bindings/Vocabulary";
 
@@ -145,7 +146,7 @@ function SubscriptionsList() {
                       <div className="small muted email">{r.customerEmail}</div>
                     </td>
                     <td>
-                      <Badge status={r.status} />
+                      <SubscriptionBadge rental={r} />
                       {r.needsAction && <div className="small warn-text">past end date</div>}
                     </td>
                     <td className="num">{s.money(r.monthlyAmount)}</td>
@@ -197,7 +198,7 @@ function SubscriptionDetail(props: { id: string }) {
           </>
         }
         back={{ href: href("subscriptions"), label: "Subscriptions" }}
-        actions={<Badge status={r.status} testId="subscription-status" />}
+        actions={<SubscriptionBadge rental={r} testId="subscription-status" />}
       />
       {r.needsAction && <div className="load-error">The contract ended on {formatDate(r.endDate)}; this business unit asks staff to extend, buy out or take the device back.</div>}
       <LifecycleActions rental={r} />
@@ -213,7 +214,11 @@ function SubscriptionDetail(props: { id: string }) {
                 ["Next billing", formatDate(r.nextBillingDate)],
                 ["Months rented", String(r.actualMonthsRented)],
                 ["Order", r.orderNumber ? <a href={href("orders", r.orderId)} className="mono">{r.orderNumber}</a> : "—"],
-                ...(r.endedOn ? ([["Ended", formatDate(r.endedOn)]] as [string, ReactNode][]) : []),
+                ...(r.cancellationDetails?.voidedAt
+                  ? ([["Voided", formatDateTime(r.cancellationDetails.voidedAt)]] as [string, ReactNode][])
+                  : r.endedOn
+                    ? ([["Ended", formatDate(r.endedOn)]] as [string, ReactNode][])
+                    : []),
                 ...(r.upgradeFromRentalId ? ([["Upgraded from", <a href={href("subscriptions", r.upgradeFromRentalId)}>previous subscription</a>]] as [string, ReactNode][]) : []),
                 ...(r.upgradedToRentalId ? ([["Upgraded to", <a href={href("subscriptions", r.upgradedToRentalId)}>new subscription</a>]] as [string, ReactNode][]) : []),
               ]}
@@ -322,7 +327,9 @@ function History(props: { rental: Rental }) {
       formatDateTime(r.earlyReturnDetails.returnedAt),
       `Returned early in ${r.earlyReturnDetails.returnCondition} condition; fee ${r.earlyReturnDetails.feeWaived ? "waived" : s.money(r.earlyReturnDetails.fee)}`,
     ]);
-  if (r.cancellationDetails) rows.push([formatDateTime(r.cancellationDetails.cancelledAt), `Cancelled (${words(r.cancellationDetails.reason)})${r.cancellationDetails.notes ? `: ${r.cancellationDetails.notes}` : ""}`]);
+  const c = r.cancellationDetails;
+  if (c?.voidedAt) rows.push([formatDateTime(c.voidedAt), `${c.notes || "Activation voided"} (by ${c.processedBy.displayName ?? c.processedBy.userId})`]);
+  else if (c) rows.push([formatDateTime(c.cancelledAt), `Cancelled (${words(c.reason)})${c.notes ? `: ${c.notes}` : ""}`]);
   if (rows.length === 0) return null;
   return (
     <Card title="Changes">
