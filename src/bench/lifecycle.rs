@@ -84,7 +84,7 @@ pub(super) async fn generate(
              'manual', NULL, NULL, 1, NULL, NULL, 0, NULL, NULL, NULL, s.id || ':rent:' || k.n, NULL,
              CASE WHEN date(s.start_date, '+' || k.n || ' months') < '2026-11-01' AND (s.rowid + k.n) % 37 != 0
                   THEN date(s.start_date, '+' || k.n || ' months') || 'T10:00:00.000Z' END,
-             s.created_at, s.created_at, NULL
+             s.created_at, s.created_at, NULL, NULL
          FROM subscriptions s, k WHERE s.bu_id = ?1",
         ),
     )

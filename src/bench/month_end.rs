@@ -238,7 +238,7 @@ async fn generate(core: &Core, bu_id: &str, opts: &MonthEndOptions) -> Result<()
              date(s.start_date, '+' || (k.n + 1) || ' months'), date(s.start_date, '+' || k.n || ' months'),
              date(s.start_date, '+' || k.n || ' months', '+14 days'),
              s.monthly_amount, '21', s.monthly_amount * 21 / 100, 0, s.monthly_amount + s.monthly_amount * 21 / 100, 'EUR', NULL, 'pending',
-             NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, s.id || ':rent:' || k.n, NULL, NULL, s.created_at, s.created_at, NULL
+             NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, s.id || ':rent:' || k.n, NULL, NULL, s.created_at, s.created_at, NULL, NULL
          FROM subscriptions s, k WHERE s.bu_id = ?1",
         ),
     )

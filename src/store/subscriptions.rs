@@ -87,6 +87,17 @@ pub struct SubscriptionRow {
     pub created_by: String,
 }
 
+impl SubscriptionRow {
+    /// The tax rule fixed on the subscription at activation, in a currency of `exponent` decimals.
+    pub fn tax_rule(&self, exponent: u32) -> crate::domain::schedule::TaxRule {
+        crate::domain::schedule::TaxRule {
+            rate: self.tax_rate.parse().unwrap_or_default(),
+            inclusive: self.tax_inclusive,
+            exponent,
+        }
+    }
+}
+
 impl Row for SubscriptionRow {
     const TABLE: &'static str = "subscriptions";
     const COLUMNS: &'static str = COLUMNS;

@@ -271,6 +271,7 @@ fn every_write_declares_the_areas_it_changes() {
         "save",
         "rentals",
         "payments",
+        "receipts",
         "invoices",
         "quoteBuyout",
         "quoteEarlyReturn",

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::services::outbox::{r, Op, OpKind};
+use crate::store::subscriptions::SubscriptionRow;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
@@ -63,14 +64,23 @@ pub async fn charge(db: &Db, ctx: &Ctx, input: ChargeInput) -> Result<Payment> {
         ),
         _ => None,
     };
-    let sub = crate::services::subscriptions::row_in(&mut tx, bu, &input.rental_id).await?;
+    let sub: SubscriptionRow = sqlx::query_as(&format!(
+        "SELECT {} FROM subscriptions WHERE id = ? AND bu_id = ?",
+        crate::store::subscriptions::COLUMNS
+    ))
+    .bind(input.rental_id.trim())
+    .bind(&bu.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::not_found("Subscription", input.rental_id.trim()))?;
+    let tax = sub.tax_rule(bu.currency_exponent);
     let row = charge_in(
         &mut tx,
         ctx,
         &sub,
         Charge {
             label: label.clone(),
-            amounts: sub.tax(bu).split(amount),
+            amounts: tax.split(amount),
             due,
             id,
         },
@@ -118,7 +128,7 @@ pub(crate) struct Charge {
 pub(crate) async fn charge_in(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
-    sub: &crate::store::subscriptions::SubscriptionRow,
+    sub: &SubscriptionRow,
     c: Charge,
 ) -> Result<crate::store::payments::PaymentRow> {
     let bu = &ctx.bu;
@@ -187,7 +197,7 @@ pub(crate) async fn charge_in(
 pub(crate) async fn setup_fee_in(
     conn: &mut SqliteConnection,
     ctx: &Ctx,
-    sub: &crate::store::subscriptions::SubscriptionRow,
+    sub: &SubscriptionRow,
     tax: crate::domain::schedule::TaxRule,
 ) -> Result<Option<String>> {
     let fee: Option<i64> = sqlx::query_scalar(

@@ -298,11 +298,7 @@ impl Row {
         date(&self.end_date)
     }
     pub(crate) fn tax(&self, bu: &BusinessUnit) -> TaxRule {
-        TaxRule {
-            rate: self.tax_rate.parse().unwrap_or_default(),
-            inclusive: self.tax_inclusive,
-            exponent: bu.currency_exponent,
-        }
+        self.stored.tax_rule(bu.currency_exponent)
     }
     pub(crate) fn terms(&self, bu: &BusinessUnit) -> Terms {
         Terms {

@@ -25,6 +25,7 @@ import type { Cancelled } from "./Cancelled";
 import type { Category } from "./Category";
 import type { CategoryInput } from "./CategoryInput";
 import type { ChangeSecretReq } from "./ChangeSecretReq";
+import type { ChargeInput } from "./ChargeInput";
 import type { Conflict } from "./Conflict";
 import type { ContractReq } from "./ContractReq";
 import type { CorrectSerialReq } from "./CorrectSerialReq";
@@ -95,6 +96,8 @@ import type { Quote } from "./Quote";
 import type { QuoteInput } from "./QuoteInput";
 import type { QuotePdfReq } from "./QuotePdfReq";
 import type { QuoteReq } from "./QuoteReq";
+import type { Receipt } from "./Receipt";
+import type { ReceiptReq } from "./ReceiptReq";
 import type { ReceiveInput } from "./ReceiveInput";
 import type { Received } from "./Received";
 import type { RemoteInput } from "./RemoteInput";
@@ -217,6 +220,10 @@ export interface Commands {
   "payments.markPaid": { req: MarkPaidReq; res: Payment };
   "payments.markPaidMany": { req: MarkPaidManyReq; res: Array<Payment> };
   "payments.markFailed": { req: CancelReq; res: Payment };
+  "payments.receipts": { req: IdReq; res: Array<Receipt> };
+  "payments.receive": { req: ReceiptReq; res: Payment };
+  "payments.refund": { req: ReceiptReq; res: Payment };
+  "payments.charge": { req: ChargeInput; res: Payment };
   "payments.reverse": { req: CancelReq; res: Payment };
   "payments.cancel": { req: CancelReq; res: Payment };
   "billingGroups.list": { req: GroupQuery; res: Page<BillingGroup> };
@@ -349,6 +356,10 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "payments.markPaid": ["admin", "accountant"],
   "payments.markPaidMany": ["admin", "accountant"],
   "payments.markFailed": ["admin", "accountant"],
+  "payments.receipts": "anyone",
+  "payments.receive": ["admin", "accountant"],
+  "payments.refund": ["admin", "accountant"],
+  "payments.charge": ["admin", "warehouse", "counter", "accountant"],
   "payments.reverse": ["admin", "accountant"],
   "payments.cancel": ["admin", "accountant"],
   "billingGroups.list": "anyone",
@@ -479,6 +490,10 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "payments.markPaid": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.markPaidMany": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.markFailed": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
+  "payments.receipts": [],
+  "payments.receive": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
+  "payments.refund": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
+  "payments.charge": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.reverse": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "payments.cancel": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
   "billingGroups.list": [],

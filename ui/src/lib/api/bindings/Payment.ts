@@ -46,4 +46,20 @@ overdue: boolean, daysOverdue: number,
 /**
  * For a member's own monthly payment: the consolidated payment it is a line of.
  */
-consolidatedInto?: string, invoiceId?: string, invoiceNumber?: string, };
+consolidatedInto?: string, invoiceId?: string, invoiceNumber?: string, 
+/**
+ * A one-off charge's label ("Damage fee", "Setup fee").
+ */
+chargeLabel?: string, 
+/**
+ * Received in part payments while open (`payments.receive`).
+ */
+amountReceived: Money, 
+/**
+ * Still to be received: the total less part payments, while open; 0 once paid or cancelled.
+ */
+amountOpen: Money, 
+/**
+ * Given back after it was paid (`payments.refund`).
+ */
+amountRefunded: Money, };

@@ -26,7 +26,7 @@ export const BUYOUT_METHODS: readonly BuyoutMethod[] = ["flat_fee", "remaining_m
 export const EARLY_RETURN_FEES: readonly EarlyReturnFee[] = ["remaining_months", "flat_fee", "no_fee"];
 export const CONTRACT_ENDS: readonly ContractEnd[] = ["auto_renew_monthly", "auto_renew_same_term", "require_action", "auto_terminate"];
 export const REMOTE_KINDS: readonly RemoteKind[] = ["flexportal", "hub"];
-export const WEBHOOK_EVENTS: readonly string[] = ["order.created", "order.fulfilled", "subscription.created", "subscription.extended", "subscription.upgraded", "subscription.ended", "payment.scheduled", "payment.succeeded", "payment.failed", "payment.reversed", "asset.assigned", "asset.returned"];
+export const WEBHOOK_EVENTS: readonly string[] = ["order.created", "order.fulfilled", "subscription.created", "subscription.extended", "subscription.upgraded", "subscription.ended", "payment.scheduled", "payment.succeeded", "payment.failed", "payment.reversed", "payment.refunded", "asset.assigned", "asset.returned"];
 
 /** The statuses a person may set on an asset, by its current status (the others follow from actions). */
 export const ASSET_MANUAL_TRANSITIONS: Readonly<Record<AssetStatus, readonly AssetStatus[]>> = {
