@@ -35,6 +35,7 @@ mod structure;
 mod subscriptions;
 mod sync;
 mod sync_flexportal;
+mod sync_flexportal_corrections;
 mod sync_flexportal_faults;
 mod sync_flexportal_pull;
 mod sync_ids;

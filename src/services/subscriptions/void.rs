@@ -199,25 +199,6 @@ pub async fn void(db: &Db, ctx: &Ctx, id: &str, input: VoidInput) -> Result<Void
         op_body,
     )
     .await?;
-    // FlexPortal has the unit out until told: it is available again (after the void, so a hub
-    // that voided it too takes it as no change). A hub replaying the void records only the void.
-    if ctx.replay.is_none() {
-        crate::services::outbox::record(
-            &mut tx,
-            ctx,
-            Op::new(
-                OpKind::AssetUpdate,
-                Some(&row.serial_number),
-                &serde_json::json!({ "status": "available" }),
-            )
-            .touching([r("asset", &row.serial_number)])
-            .saying(format!(
-                "{} back in stock (activation voided)",
-                row.serial_number
-            )),
-        )
-        .await?;
-    }
     tx.commit().await?;
     Ok(Voided {
         message: format!(

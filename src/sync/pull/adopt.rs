@@ -35,11 +35,13 @@ pub(crate) async fn adopt_payments(
 }
 
 /// Whether subscription `s`'s device came back at this desk's returns desk in an op kept on
-/// this desk (FlexPortal has no operation for a completion or a collection): what the remote
-/// still says (the device rented out; for a completion the subscription `active` and its later
-/// payments pending) does not undo that here.
-const BACK_HERE: &str = "EXISTS (SELECT 1 FROM sync_ops k WHERE k.bu_id = s.bu_id
-    AND k.kind = 'return.receive' AND k.op_key = s.id AND k.kept IS NOT NULL)";
+/// this desk (FlexPortal has no operation for a completion or a collection), or its activation
+/// was voided here (FlexPortal learns a cancellation, and has no operation to take the unit back):
+/// what the remote still says (the device rented out; for a completion the subscription `active`
+/// and its later payments pending) does not undo that here.
+const BACK_HERE: &str =
+    "EXISTS (SELECT 1 FROM sync_ops k WHERE k.bu_id = s.bu_id AND k.op_key = s.id
+    AND ((k.kind = 'return.receive' AND k.kept IS NOT NULL) OR k.kind = 'subscription.void'))";
 
 // ---------------------------------------------------------------------------------------------
 // Adopters: one per list, the v1 object's fields into the table's columns. Columns the wire does
@@ -359,17 +361,19 @@ pub(super) async fn rental(
     // One look-up: its asset here, and whether this desk completed it at the returns desk in
     // an op kept on this desk (FlexPortal has no operation for a completion), which the
     // remote's `active` does not undo.
-    let (asset_id, completed_here): (Option<i64>, Option<String>) = sqlx::query_as(&format!(
-        "SELECT (SELECT id FROM assets WHERE bu_id = ?1 AND serial_number = ?2),
+    let (asset_id, completed_here, line_here): (Option<i64>, Option<String>, Option<i64>) =
+        sqlx::query_as(&format!(
+            "SELECT (SELECT id FROM assets WHERE bu_id = ?1 AND serial_number = ?2),
                 (SELECT s.ended_on FROM subscriptions s WHERE s.bu_id = ?1 AND s.id = ?3
-                   AND ?4 = 'active' AND s.status = 'ended_completed' AND {BACK_HERE})"
-    ))
-    .bind(&bu.id)
-    .bind(&serial)
-    .bind(&id)
-    .bind(&status)
-    .fetch_one(&mut *conn)
-    .await?;
+                   AND ?4 = 'active' AND s.status = 'ended_completed' AND {BACK_HERE}),
+                (SELECT s.item_idx FROM subscriptions s WHERE s.bu_id = ?1 AND s.id = ?3)"
+        ))
+        .bind(&bu.id)
+        .bind(&serial)
+        .bind(&id)
+        .bind(&status)
+        .fetch_one(&mut *conn)
+        .await?;
     if let Some(day) = completed_here {
         status = "ended_completed".into();
         ended_on = Some(day);
@@ -385,7 +389,12 @@ pub(super) async fn rental(
         id,
         bu_id: bu.id.clone(),
         order_id: req(o, "orderId")?,
-        item_idx: int(o, "orderItemIndex"),
+        // The order line it fills: a hub's word (none once voided); FlexPortal does not say,
+        // so the line this desk knows stays.
+        item_idx: match o.get("orderItemIndex") {
+            Some(v) => v.as_i64(),
+            None => line_here,
+        },
         customer_id: req(o, "customerId")?,
         customer_email: text(o, "customerEmail").unwrap_or_default(),
         customer_name: text(o, "customerName").unwrap_or_default(),
@@ -503,7 +512,7 @@ pub(super) async fn payment(
         cancel_reason: Option<String>,
     }
     let here: Here = sqlx::query_as(&format!(
-        "SELECT s.id AS rental_id, coalesce(s.status = 'ended_completed' AND {BACK_HERE}, 0) AS completed,
+        "SELECT s.id AS rental_id, coalesce(s.status IN ('ended_completed', 'cancelled') AND {BACK_HERE}, 0) AS completed,
                 (SELECT id FROM assets WHERE bu_id = ?2 AND serial_number = ?3) AS asset_id,
                 p.status, p.failed_at, p.last_error, p.cancel_reason
          FROM (SELECT 1) LEFT JOIN subscriptions s ON s.id = ?1

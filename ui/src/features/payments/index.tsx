@@ -12,6 +12,7 @@ import { SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { Dialog } from "../../lib/ui/Dialog";
 import { dayRange } from "../../lib/ui/dayRange";
 import { PaymentLines } from "../../lib/ui/PaymentLines";
+import { METHODS, ReceiptDialog, ReceiptList, fullyRefunded, hasReceipts, paymentWhat, some, type ReceiptMode } from "./receipts";
 import "./payments.css";
 
 type Tab = "due" | "overdue" | "failed" | "paid" | "all";
@@ -22,7 +23,6 @@ const TABS: { id: Tab; label: string; hint: string }[] = [
   { id: "paid", label: "Paid", hint: "Paid payments, newest due date first." },
   { id: "all", label: "All", hint: "Every payment, newest due date first." },
 ];
-const METHODS = ["bank_transfer", "card", "cash", "direct_debit", "other"];
 
 function queryFor(tab: Tab, customerId: string, from: string, to: string): PaymentQuery {
   const base: PaymentQuery = { customerId: customerId || undefined, dueDateFrom: from || undefined, dueDateTo: to || undefined };
@@ -99,6 +99,8 @@ export function PaymentsScreen() {
   const [paying, setPaying] = useState<Payment[] | null>(null);
   const [refusing, setRefusing] = useState<{ payment: Payment; kind: ReasonKind } | null>(null);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [receipt, setReceipt] = useState<{ payment: Payment; mode: ReceiptMode } | null>(null);
+  const [history, setHistory] = useState<Set<string>>(new Set());
   const invoice = useAction("invoices.issue", { success: (i) => `Invoice ${i.number} issued to ${i.customerName}.` });
   const mayInvoice = s.can("invoices.issue");
 
@@ -124,6 +126,8 @@ export function PaymentsScreen() {
   const selectable = list.items.filter(open);
   const chosen = selectable.filter((p) => selected.has(p.paymentId));
   const mayPay = s.can("payments.markPaid");
+  const mayReceive = s.can("payments.receive");
+  const mayRefund = s.can("payments.refund");
   const allChosen = selectable.length > 0 && chosen.length === selectable.length;
   const toggle = (id: string, on: boolean) =>
     setSelected((cur) => {
@@ -191,7 +195,13 @@ export function PaymentsScreen() {
             </div>
           )}
           <span className="grow" />
-          <button className="btn btn-primary" disabled={!mayPay || chosen.length === 0} onClick={() => setPaying(chosen)} data-testid="payments-mark-paid-bulk">
+          <button
+            className="btn btn-primary"
+            disabled={!mayPay || chosen.length === 0}
+            title={!mayPay ? `Needs ${rolesFor("payments.markPaid")}` : chosen.length === 0 ? "Tick the open payments to mark paid first." : undefined}
+            onClick={() => setPaying(chosen)}
+            data-testid="payments-mark-paid-bulk"
+          >
             {chosen.length > 0 ? `Mark ${chosen.length} paid…` : "Mark selected paid…"}
           </button>
         </div>
@@ -228,7 +238,7 @@ export function PaymentsScreen() {
               <tbody>
                 {list.items.map((p) => (
                   <Fragment key={p.paymentId}>
-                    <tr data-testid="payments-row" data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selected.has(p.paymentId) ? "selected" : ""}>
+                    <tr data-testid="payments-row" data-payment-id={p.paymentId} data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selected.has(p.paymentId) ? "selected" : ""}>
                       <td>
                         {open(p) && (
                           <input
@@ -244,7 +254,7 @@ export function PaymentsScreen() {
                       <td>
                         <span className="nowrap">{formatDate(p.dueDate)}</span>
                         <div className="small muted">
-                          {p.billingPeriod} · {words(p.kind)}
+                          {p.billingPeriod} · {paymentWhat(p)}
                         </div>
                       </td>
                       <td>
@@ -280,8 +290,29 @@ export function PaymentsScreen() {
                         {p.productName && <div className="muted">{p.productName}</div>}
                       </td>
                       <td className="num">
-                        {s.money(p.total)}
+                        {open(p) && some(p.amountReceived) ? (
+                          <span data-testid="payments-open-amount" title={`${s.money(p.amountReceived)} received in part; ${s.money(p.amountOpen)} still to be paid`}>
+                            <span className="nowrap">{s.money(p.amountOpen)} open</span>
+                            <div className="small muted nowrap">of {s.money(p.total)}</div>
+                            <div className="small nowrap">part paid {s.money(p.amountReceived)}</div>
+                          </span>
+                        ) : (
+                          s.money(p.total)
+                        )}
                         {p.lateFeeApplied && <div className="small muted">incl. late fee {s.money(p.lateFeeAmount)}</div>}
+                        {some(p.amountRefunded) && <div className="small bad-text nowrap">{s.money(p.amountRefunded)} refunded</div>}
+                        {hasReceipts(p) && (
+                          <button
+                            type="button"
+                            className="btn btn-small btn-ghost"
+                            aria-expanded={history.has(p.paymentId)}
+                            title="The part payments and refunds recorded on this payment"
+                            onClick={() => setHistory((cur) => toggled(cur, p.paymentId))}
+                            data-testid="payments-receipts"
+                          >
+                            {history.has(p.paymentId) ? "▾" : "▸"} History
+                          </button>
+                        )}
                       </td>
                       <td>
                         <Badge status={p.status} />
@@ -317,27 +348,67 @@ export function PaymentsScreen() {
                       <td className="num col-actions">
                         {open(p) && (
                           <div className="row-actions">
-                            <button className="btn btn-small btn-primary" disabled={!mayPay} onClick={() => setPaying([p])} data-testid="payments-mark-paid">
+                            <button className="btn btn-small btn-primary" disabled={!mayPay} title={mayPay ? "Mark it paid in full" : `Needs ${rolesFor("payments.markPaid")}`} onClick={() => setPaying([p])} data-testid="payments-mark-paid">
                               Paid…
                             </button>
-                            <button className="btn btn-small" disabled={!s.can("payments.markFailed")} onClick={() => setRefusing({ payment: p, kind: "failed" })} data-testid="payments-mark-failed">
+                            <button
+                              className="btn btn-small"
+                              disabled={!mayReceive}
+                              title={mayReceive ? `Record money received in part: ${s.money(p.amountOpen)} is open; the rest stays open` : `Needs ${rolesFor("payments.receive")}`}
+                              onClick={() => setReceipt({ payment: p, mode: "receive" })}
+                              data-testid="payments-receive"
+                            >
+                              Part payment…
+                            </button>
+                            <button
+                              className="btn btn-small"
+                              disabled={!s.can("payments.markFailed")}
+                              title={s.can("payments.markFailed") ? "The collection failed: say what went wrong" : `Needs ${rolesFor("payments.markFailed")}`}
+                              onClick={() => setRefusing({ payment: p, kind: "failed" })} data-testid="payments-mark-failed">
                               Failed…
                             </button>
-                            <button className="btn btn-small btn-ghost" disabled={!s.can("payments.cancel")} onClick={() => setRefusing({ payment: p, kind: "cancel" })} data-testid="payments-cancel">
+                            <button
+                              className="btn btn-small btn-ghost"
+                              disabled={!s.can("payments.cancel")}
+                              title={s.can("payments.cancel") ? "Nothing is to be collected on it any more" : `Needs ${rolesFor("payments.cancel")}`}
+                              onClick={() => setRefusing({ payment: p, kind: "cancel" })} data-testid="payments-cancel">
                               Cancel…
                             </button>
                           </div>
                         )}
                         {p.status === "paid" && !p.consolidatedInto && (
-                          <button
-                            className="btn btn-small btn-ghost"
-                            disabled={!s.can("payments.reverse") || !!p.invoiceId}
-                            title={p.invoiceId ? `On invoice ${p.invoiceNumber ?? p.invoiceId}, which stays as issued: correct it with a credit note.` : "Marked paid by mistake? Open it again."}
-                            onClick={() => setRefusing({ payment: p, kind: "reverse" })}
-                            data-testid="payments-reverse"
-                          >
-                            Take back…
-                          </button>
+                          <div className="row-actions">
+                            <button
+                              className="btn btn-small"
+                              disabled={!mayRefund || fullyRefunded(p)}
+                              title={
+                                !mayRefund
+                                  ? `Needs ${rolesFor("payments.refund")}`
+                                  : fullyRefunded(p)
+                                    ? "Everything paid on it has been given back already."
+                                    : "Refund: money given back to the customer. The payment stays paid."
+                              }
+                              onClick={() => setReceipt({ payment: p, mode: "refund" })}
+                              data-testid="payments-refund"
+                            >
+                              Refund…
+                            </button>
+                            <button
+                              className="btn btn-small btn-ghost"
+                              disabled={!s.can("payments.reverse") || !!p.invoiceId}
+                              title={
+                                p.invoiceId
+                                  ? `On invoice ${p.invoiceNumber ?? p.invoiceId}, which stays as issued: correct it with a credit note.`
+                                  : s.can("payments.reverse")
+                                    ? "Take back: marked paid by mistake. It is open again, as before."
+                                    : `Needs ${rolesFor("payments.reverse")}`
+                              }
+                              onClick={() => setRefusing({ payment: p, kind: "reverse" })}
+                              data-testid="payments-reverse"
+                            >
+                              Take back…
+                            </button>
+                          </div>
                         )}
                       </td>
                     </tr>
@@ -346,6 +417,14 @@ export function PaymentsScreen() {
                         <td />
                         <td colSpan={7}>
                           <PaymentLines lines={p.lineItems} />
+                        </td>
+                      </tr>
+                    )}
+                    {history.has(p.paymentId) && (
+                      <tr className="subrow" data-testid="payments-receipts-row">
+                        <td />
+                        <td colSpan={7}>
+                          <ReceiptList paymentId={p.paymentId} />
                         </td>
                       </tr>
                     )}
@@ -368,6 +447,7 @@ export function PaymentsScreen() {
         />
       )}
       {refusing && <ReasonDialog payment={refusing.payment} kind={refusing.kind} onClose={() => setRefusing(null)} />}
+      {receipt && <ReceiptDialog payment={receipt.payment} mode={receipt.mode} onClose={() => setReceipt(null)} />}
     </>
   );
 }
@@ -400,7 +480,7 @@ function PayDialog(props: { payments: Payment[]; onClose(): void; onDone(): void
                 {p.customerName} · due {formatDate(p.dueDate)}
                 {p.serialNumber ? ` · ${p.serialNumber}` : ""}
               </span>
-              <span className="num">{s.money(p.total)}</span>
+              <span className="num">{some(p.amountReceived) ? `${s.money(p.amountOpen)} open of ${s.money(p.total)}` : s.money(p.total)}</span>
             </li>
           ))}
         </ul>

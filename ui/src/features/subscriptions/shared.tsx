@@ -3,11 +3,11 @@ import type { Rental } from "../../lib/api/bindings/Rental";
 import { todayIso } from "../../lib/format";
 import { Badge } from "../../lib/ui";
 
-export function Buttons(props: { busy: boolean; label: string; onClose(): void; disabled?: boolean; danger?: boolean; extra?: ReactNode; hideConfirm?: boolean; testId?: string }) {
+export function Buttons(props: { busy: boolean; label: string; onClose(): void; disabled?: boolean; danger?: boolean; extra?: ReactNode; hideConfirm?: boolean; testId?: string; title?: string }) {
   return (
     <div className="row gap dialog-buttons">
       {!props.hideConfirm && (
-        <button className={`btn ${props.danger ? "btn-danger" : "btn-primary"}`} disabled={props.busy || props.disabled} data-testid={props.testId ?? "sub-action-confirm"}>
+        <button className={`btn ${props.danger ? "btn-danger" : "btn-primary"}`} disabled={props.busy || props.disabled} title={props.title} data-testid={props.testId ?? "sub-action-confirm"}>
           {props.busy ? "Working…" : props.label}
         </button>
       )}
