@@ -385,14 +385,19 @@ pub(super) async fn rental(
             format!("The asset {serial} is not on this desk yet."),
         ));
     };
+    let voided = o
+        .get("cancellationDetails")
+        .and_then(|c| c.get("voidedAt"))
+        .is_some_and(|v| !v.is_null());
     let row = crate::store::subscriptions::SubscriptionRow {
         id,
         bu_id: bu.id.clone(),
         order_id: req(o, "orderId")?,
-        // The order line it fills: a hub's word (none once voided); FlexPortal does not say,
-        // so the line this desk knows stays.
-        item_idx: match o.get("orderItemIndex") {
-            Some(v) => v.as_i64(),
+        // The order line it fills, as the remote says; none once voided; FlexPortal does not
+        // say, so the line this desk knows stays.
+        item_idx: match o.get("orderItemIndex").and_then(Value::as_i64) {
+            Some(i) => Some(i),
+            None if voided => None,
             None => line_here,
         },
         customer_id: req(o, "customerId")?,

@@ -3,7 +3,7 @@
 // credit note is the way. A unit taken in under a mistyped serial and the wrong SKU is put right by
 // the warehouse while it has never been rented. A wrong serial activated at the scan station is
 // voided the same day: the unit is back in stock and the order's line free again.
-import { assert, become, dayFromToday, noErrorBanner, page, rpc, shot, step, tid, uniq, wedge } from "../harness.mjs";
+import { TODAY, assert, become, cents, dayFromToday, noErrorBanner, page, rpc, shot, step, tid, uniq, wedge } from "../harness.mjs";
 
 export async function corrections(t) {
   const { base, boot } = t;
@@ -171,6 +171,132 @@ export async function corrections(t) {
       after.rentalProgress.rentedDevices === before.rentalProgress.rentedDevices && after.status === before.status && ["confirmed", "partial"].includes(after.status),
       `the order is as before the scan: ${before.status} ${before.rentalProgress.rentedDevices} → ${after.status} ${after.rentalProgress.rentedDevices}`,
     );
+    await noErrorBanner();
+  });
+
+  await step("payments (Alex Accounts): a part payment leaves the rest open, the last part pays it; a refund gives money back", async () => {
+    // A pending payment of its own (not a line of a consolidated one, not invoiced), nothing received on it yet.
+    const pending = (await rpc(base, "payments.list", { status: "pending", dueDateFrom: TODAY, sortDir: "asc", limit: "100" }, nctx)).items;
+    const chosen = pending.find((p) => p.paymentType === "individual" && !p.consolidatedInto && !p.invoiceId && cents(p.amountReceived) === 0 && cents(p.total) >= 2000);
+    assert(chosen, "a pending individual payment of at least 20.00, not invoiced, nothing received on it");
+    // A round part below the total, and the rest to the cent.
+    const partCents = Math.floor(cents(chosen.total) / 200) * 100;
+    const restCents = cents(chosen.total) - partCents;
+    const text = (c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, "0")}`;
+    const [part, rest] = [text(partCents), text(restCents)];
+
+    await become("Alex Accounts");
+    await tid("bu-switcher").selectOption(nl.id);
+    const only = `customer=${chosen.customerId}&from=${chosen.dueDate}&to=${chosen.dueDate}`;
+    await page.goto(`${base}/#/payments?tab=all&${only}`);
+    const row = page.locator(`[data-testid="payments-row"][data-payment-id="${chosen.paymentId}"]`);
+    await row.waitFor();
+
+    // More than is open: the core's sentence shows under the amount, in the dialog.
+    await row.getByTestId("payments-receive").click();
+    const dialog = tid("pay-receive-dialog");
+    await dialog.waitFor();
+    assert((await tid("pay-day").inputValue()) === TODAY, `the day starts as today: ${await tid("pay-day").inputValue()}`);
+    assert((await tid("pay-amount").inputValue()) === "", "the amount starts empty");
+    assert(await tid("pay-receive-confirm").isDisabled(), "no part payment without an amount");
+    await tid("pay-amount").fill(text(cents(chosen.total) + 100));
+    await tid("pay-receive-confirm").click();
+    await dialog.locator(".field-error", { hasText: "is still open on payment" }).waitFor();
+
+    await tid("pay-amount").fill(part);
+    await tid("pay-method").selectOption("cash");
+    await tid("pay-reference").fill("E2E-PART-1");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-part-payment-dialog");
+    await tid("pay-receive-confirm").click();
+    await tid("success-banner").filter({ hasText: "is still open" }).waitFor();
+    await dialog.waitFor({ state: "detached" });
+    const half = await rpc(base, "payments.get", { id: chosen.paymentId }, nctx);
+    assert(half.status === "pending" && half.amountReceived === part && half.amountOpen === rest, `the rest stays open: ${half.status}, received ${half.amountReceived}, open ${half.amountOpen}`);
+    await row.getByTestId("payments-open-amount").waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-part-paid-row");
+
+    // The last part pays it.
+    await row.getByTestId("payments-receive").click();
+    await dialog.waitFor();
+    await tid("pay-amount").fill(rest);
+    await tid("pay-reference").fill("E2E-PART-2");
+    await tid("pay-receive-confirm").click();
+    await tid("success-banner").filter({ hasText: "paid in full" }).waitFor();
+    await dialog.waitFor({ state: "detached" });
+    const full = await rpc(base, "payments.get", { id: chosen.paymentId }, nctx);
+    assert(full.status === "paid" && full.amountReceived === chosen.total && cents(full.amountOpen) === 0, `the last part pays it: ${full.status}, received ${full.amountReceived}`);
+
+    // Money given back on the Paid tab: it stays paid.
+    await page.goto(`${base}/#/payments?tab=paid&${only}`);
+    await row.waitFor();
+    const refund = row.getByTestId("payments-refund");
+    assert((await refund.getAttribute("title")).startsWith("Refund: money given back"), `the refund's title: ${await refund.getAttribute("title")}`);
+    assert((await row.getByTestId("payments-reverse").getAttribute("title")).startsWith("Take back: marked paid by mistake"), "take back says it is for a mistake");
+    await refund.click();
+    const back = tid("pay-refund-dialog");
+    await back.getByText("Refund: money given back").waitFor();
+    await tid("pay-amount").fill("5.00");
+    await tid("pay-reference").fill("E2E-REFUND-1");
+    await tid("pay-notes").fill("Goodwill: delivered late");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-refund-dialog");
+    await tid("pay-refund-confirm").click();
+    await tid("success-banner").filter({ hasText: "stays paid" }).waitFor();
+    await back.waitFor({ state: "detached" });
+    const refunded = await rpc(base, "payments.get", { id: chosen.paymentId }, nctx);
+    assert(refunded.status === "paid" && refunded.amountRefunded === "5.00", `refunded and still paid: ${refunded.status}, refunded ${refunded.amountRefunded}`);
+    const receipts = await rpc(base, "payments.receipts", { id: chosen.paymentId }, nctx);
+    assert(receipts.map((r) => r.kind).join(",") === "part,part,refund", `the receipts: ${receipts.map((r) => `${r.kind} ${r.amount}`).join(", ")}`);
+    assert(receipts[0].amount === part && receipts[1].amount === rest && receipts[2].amount === "5.00" && receipts[0].createdBy === "Alex Accounts", `their amounts and who: ${JSON.stringify(receipts)}`);
+
+    // The row's history lists them, each with its reference.
+    await row.getByTestId("payments-receipts").click();
+    const lines = page.locator('[data-testid="payment-receipt"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="payment-receipt"]').length === 3);
+    assert((await lines.nth(2).getAttribute("data-kind")) === "refund" && (await lines.nth(2).innerText()).includes("E2E-REFUND-1"), `the last line is the refund: ${await lines.nth(2).innerText()}`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-receipts");
+    await noErrorBanner();
+  });
+
+  await step("subscriptions: a one-off damage fee is charged on a subscription", async () => {
+    const sub = (await rpc(base, "subscriptions.list", { status: "active", limit: "20" }, nctx)).items[0];
+    assert(sub, "an active subscription in the first unit");
+
+    // The warehouse finds the damage at the desk.
+    await become("Sam Warehouse");
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/subscriptions/${sub.rentalId}`);
+    await tid("screen-title").filter({ hasText: sub.assetSerialNumber }).waitFor();
+    await tid("sub-charge").click();
+    const dialog = tid("sub-charge-dialog");
+    await dialog.waitFor();
+    assert(await tid("charge-confirm").isDisabled(), "no charge without a label and an amount");
+    await tid("charge-label").fill("Damage fee: cracked screen");
+    await tid("charge-amount").fill("75.00");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-charge-dialog");
+    await tid("charge-confirm").click();
+    await tid("success-banner").filter({ hasText: "Damage fee: cracked screen charged (" }).waitFor();
+    await dialog.waitFor({ state: "detached" });
+    await tid("subscription-schedule").locator('[data-testid="schedule-row"][data-kind="charge"]').filter({ hasText: "Damage fee: cracked screen" }).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-charged");
+
+    const payments = (await rpc(base, "payments.list", { rentalId: sub.rentalId, limit: "100" }, nctx)).items;
+    const fee = payments.find((p) => p.kind === "charge" && p.chargeLabel === "Damage fee: cracked screen");
+    assert(fee, `a payment of kind charge with the label: ${JSON.stringify(payments.map((p) => [p.kind, p.chargeLabel]))}`);
+    // As the unit states prices: with its tax when they include it, else before it.
+    const stated = nl.settings.taxInclusive ? fee.total : fee.subtotal;
+    assert(fee.status === "pending" && stated === "75.00", `the charge as charged: ${fee.status}, subtotal ${fee.subtotal}, total ${fee.total}`);
+
+    // The payments list says what it is for.
+    await page.goto(`${base}/#/payments?tab=all&customer=${sub.customerId}&from=${fee.dueDate}&to=${fee.dueDate}`);
+    await page.locator(`[data-testid="payments-row"][data-payment-id="${fee.paymentId}"]`).filter({ hasText: "Damage fee: cracked screen" }).waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("corrections-charge-in-payments");
     await noErrorBanner();
   });
 }

@@ -76,8 +76,11 @@ export function Layout() {
 
   // Going elsewhere clears the last action's message.
   const routeKey = route.parts.join("/");
-  const { clearStale } = notify;
+  const { clearStale, clear } = notify;
   useEffect(() => clearStale(1500), [routeKey, s.bu?.id, clearStale]);
+  // Another person at the desk sees nothing of what the one before did.
+  const userId = s.user.id;
+  useEffect(() => clear(), [userId, clear]);
 
   // Alt+1 … Alt+9 (and Alt+0 for the tenth) jump between areas.
   useEffect(() => {

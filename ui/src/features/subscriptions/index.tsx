@@ -288,13 +288,15 @@ function Schedule(props: { payments: Payment[] }) {
         </thead>
         <tbody>
           {props.payments.map((p) => (
-            <tr key={p.paymentId} data-testid="schedule-row" data-status={p.status}>
-              <td className="small nowrap">
-                {formatPeriod(p.periodStart, p.periodEnd)}
-              </td>
+            <tr key={p.paymentId} data-testid="schedule-row" data-status={p.status} data-kind={p.kind}>
+              <td className="small nowrap">{p.kind === "charge" ? <span className="muted">one-off</span> : formatPeriod(p.periodStart, p.periodEnd)}</td>
               <td className="small nowrap">{formatDate(p.dueDate)}</td>
-              <td className="small">{words(p.kind)}</td>
-              <td className="num">{s.money(p.total)}</td>
+              <td className="small">{p.kind === "charge" ? p.chargeLabel || "charge" : words(p.kind)}</td>
+              <td className="num">
+                {s.money(p.total)}
+                {(p.status === "pending" || p.status === "failed") && Number(p.amountReceived) > 0 && <div className="small muted nowrap">{s.money(p.amountOpen)} open</div>}
+                {Number(p.amountRefunded) > 0 && <div className="small bad-text nowrap">{s.money(p.amountRefunded)} refunded</div>}
+              </td>
               <td>
                 <Badge status={p.overdue ? "overdue" : p.status} label={p.overdue ? `overdue ${p.daysOverdue} d` : undefined} />
               </td>
