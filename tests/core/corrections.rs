@@ -3,7 +3,7 @@
 //! the answer naming the credit note as the way.
 
 use crate::subscriptions::{act, schedule, shop};
-use crate::sync::{activate, first_payment, hub_and_desks, new_order};
+use crate::sync::{first_payment, hub_and_desks};
 use flexdesk::services::payments::{self, MarkPaid};
 use flexdesk::services::subscriptions as subs;
 use flexdesk::services::{invoices, webhooks};
@@ -144,20 +144,7 @@ async fn a_payment_taken_back_on_a_desk_is_taken_back_on_the_hub() {
     let dir = tempfile::tempdir().unwrap();
     let (hub, a, _b) = hub_and_desks(dir.path()).await;
     crate::sync::add_laptops(&a, &[]).await;
-    a.ok(
-        "POST",
-        "/v1/assets",
-        json!({"serialNumber": "REV-1", "sku": "LAP-16"}),
-    )
-    .await;
-    let (order, customer) = new_order(&a, "rev@x.example").await;
-    let (s, v) = activate(&a, &order, &customer, "REV-1").await;
-    assert_eq!(s, 201, "{v}");
-    let rental = v["subscription"]["rentalId"]
-        .as_str()
-        .or(v["rentalId"].as_str())
-        .unwrap()
-        .to_string();
+    let rental = crate::sync::rented(&a, "REV-1", "rev@x.example").await;
     let pay = first_payment(&a, &rental).await;
     a.ok(
         "POST",

@@ -358,20 +358,7 @@ async fn part_payments_refunds_and_charges_made_on_a_desk_reach_the_hub() {
     let dir = tempfile::tempdir().unwrap();
     let (hub, a, b) = crate::sync::hub_and_desks(dir.path()).await;
     crate::sync::add_laptops(&a, &[]).await;
-    a.ok(
-        "POST",
-        "/v1/assets",
-        json!({"serialNumber": "MONEY-1", "sku": "LAP-16"}),
-    )
-    .await;
-    let (order, customer) = crate::sync::new_order(&a, "money@x.example").await;
-    let (s, v) = crate::sync::activate(&a, &order, &customer, "MONEY-1").await;
-    assert_eq!(s, 201, "{v}");
-    let rental = v["subscription"]["rentalId"]
-        .as_str()
-        .or(v["rentalId"].as_str())
-        .unwrap()
-        .to_string();
+    let rental = crate::sync::rented(&a, "MONEY-1", "money@x.example").await;
     let pay = crate::sync::first_payment(&a, &rental).await;
     a.sync().await;
     a.rpc(

@@ -200,20 +200,7 @@ async fn a_void_on_a_desk_reaches_the_hub_and_the_other_desk() {
     let dir = tempfile::tempdir().unwrap();
     let (hub, a, b) = crate::sync::hub_and_desks(dir.path()).await;
     crate::sync::add_laptops(&a, &[]).await;
-    a.ok(
-        "POST",
-        "/v1/assets",
-        json!({"serialNumber": "VOID-1", "sku": "LAP-16"}),
-    )
-    .await;
-    let (order, customer) = crate::sync::new_order(&a, "void@x.example").await;
-    let (s, v) = crate::sync::activate(&a, &order, &customer, "VOID-1").await;
-    assert_eq!(s, 201, "{v}");
-    let rental = v["subscription"]["rentalId"]
-        .as_str()
-        .or(v["rentalId"].as_str())
-        .unwrap()
-        .to_string();
+    let rental = crate::sync::rented(&a, "VOID-1", "void@x.example").await;
     a.sync().await;
     b.sync().await;
     a.rpc(

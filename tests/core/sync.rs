@@ -470,6 +470,26 @@ pub async fn activate(desk: &Node, order: &str, customer: &str, serial: &str) ->
     .await
 }
 
+/// On `desk`, which sells the sync laptops: `serial` taken in, an order for `email` and the
+/// serial activated on it. The subscription's id.
+pub async fn rented(desk: &Node, serial: &str, email: &str) -> String {
+    desk.ok(
+        "POST",
+        "/v1/assets",
+        json!({"serialNumber": serial, "sku": "LAP-16"}),
+    )
+    .await;
+    let (order, customer) = new_order(desk, email).await;
+    let (s, v) = activate(desk, &order, &customer, serial).await;
+    assert_eq!(s, 201, "{v}");
+    v["subscription"]["rentalId"]
+        .as_str()
+        .or(v["rental"]["rentalId"].as_str())
+        .or(v["rentalId"].as_str())
+        .unwrap()
+        .to_string()
+}
+
 /// Whether every node's v1 lists are the first node's.
 async fn same_lists(nodes: &[&Node]) -> bool {
     let first = nodes[0].everything().await;

@@ -5,7 +5,7 @@
 
 use super::actions::{adjust_collected, settle_in, state_of};
 use super::*;
-use crate::services::outbox::{Op, OpKind};
+use crate::services::outbox::OpKind;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
@@ -96,37 +96,96 @@ fn check(ctx: &Ctx, i: ReceiptInput) -> Result<Checked> {
     })
 }
 
-async fn insert(
-    conn: &mut SqliteConnection,
-    ctx: &Ctx,
-    id: &str,
-    kind: &str,
-    c: &Checked,
+/// A part payment or refund as recorded: the payment, what was checked, its op and net share,
+/// the timeline's sentence and the amount that changed (field, before, after).
+struct Kept<'a> {
+    id: &'a str,
+    st: &'a super::actions::State,
+    c: &'a Checked,
+    kind: OpKind,
     net: i64,
-) -> Result<()> {
+    summary: String,
+    /// Said after the day, reference and notes ("; paid in full").
+    then: String,
+    change: (&'static str, i64, i64),
+    /// The part that paid the rest: when.
+    paid_at: Option<&'a str>,
+}
+
+/// Keep a part payment or refund as what it was: its row, its timeline entry, its op.
+async fn kept_as(conn: &mut SqliteConnection, ctx: &Ctx, k: Kept<'_>) -> Result<()> {
+    let c = k.c;
+    let day = day_text(c.day);
+    let receipt = if k.kind == OpKind::PaymentRefund {
+        "refund"
+    } else {
+        "part"
+    };
     sqlx::query(
         "INSERT INTO payment_receipts (id, bu_id, payment_id, kind, amount, net, received_on, method, reference, notes, created_at, created_by)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(crate::ids::new_id("rcp"))
     .bind(&ctx.bu.id)
-    .bind(id)
-    .bind(kind)
+    .bind(k.id)
+    .bind(receipt)
     .bind(c.amount)
-    .bind(net)
-    .bind(day_text(c.day))
+    .bind(k.net)
+    .bind(&day)
     .bind(&c.method)
     .bind(&c.reference)
     .bind(&c.notes)
     .bind(&ctx.now)
     .bind(&ctx.actor.name)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
-}
-
-fn op(id: &str, kind: OpKind, st: &super::actions::State, body: &ReceiptBody) -> Op {
-    super::actions::payment_op(id, kind, st, body)
+    let (field, before, after) = k.change;
+    record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        Entry {
+            bu_id: Some(&ctx.bu.id),
+            entity_type: "payment",
+            entity_id: k.id,
+            action: if receipt == "refund" {
+                "refunded"
+            } else {
+                "part_received"
+            },
+            summary: format!(
+                "{} on {day}{}{}{}",
+                k.summary,
+                c.reference
+                    .as_deref()
+                    .map(|r| format!(" (ref. {r})"))
+                    .unwrap_or_default(),
+                c.notes
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default(),
+                k.then
+            ),
+            before: Some(serde_json::json!({ field: before })),
+            after: Some(serde_json::json!({ field: after })),
+        },
+    )
+    .await?;
+    let body = ReceiptBody {
+        amount: ctx.bu.money(c.amount),
+        received_on: &day,
+        method: c.method.as_deref(),
+        reference: c.reference.as_deref(),
+        notes: c.notes.as_deref(),
+        completes: k.paid_at.is_some(),
+        paid_at: k.paid_at,
+    };
+    crate::services::outbox::record(
+        conn,
+        ctx,
+        super::actions::payment_op(k.id, k.kind, k.st, &body),
+    )
+    .await
 }
 
 /// Record money received on the open payment `id`: less than what is open leaves the rest open
@@ -152,7 +211,6 @@ pub async fn receive(db: &Db, ctx: &Ctx, id: &str, input: ReceiptInput) -> Resul
         net_share(st.net, st.received, st.total),
         net_share(st.net, after, st.total),
     );
-    insert(&mut tx, ctx, id, "part", &c, after_net - before_net).await?;
     sqlx::query(
         "UPDATE payments SET amount_received = ?, net_received = ?, updated_at = ? WHERE id = ?",
     )
@@ -164,34 +222,6 @@ pub async fn receive(db: &Db, ctx: &Ctx, id: &str, input: ReceiptInput) -> Resul
     .await?;
     adjust_collected(&mut tx, ctx, &st, st.received, after).await?;
     let completes = after == st.total;
-    record(
-        &mut tx,
-        &ctx.actor,
-        ctx.at,
-        Entry {
-            bu_id: Some(&bu.id),
-            entity_type: "payment",
-            entity_id: id,
-            action: "part_received",
-            summary: format!(
-                "Part payment of {} received on {}{}: {}",
-                bu.amount_text(c.amount),
-                day_text(c.day),
-                c.reference
-                    .as_deref()
-                    .map(|r| format!(" (ref. {r})"))
-                    .unwrap_or_default(),
-                if completes {
-                    "paid in full".to_string()
-                } else {
-                    format!("{} still open", bu.amount_text(st.total - after))
-                }
-            ),
-            before: Some(serde_json::json!({ "amountReceived": st.received })),
-            after: Some(serde_json::json!({ "amountReceived": after })),
-        },
-    )
-    .await?;
     let paid_at = crate::clock::stamp(c.day.and_hms_opt(12, 0, 0).expect("noon exists").and_utc());
     if completes {
         let m = MarkPaid {
@@ -202,23 +232,25 @@ pub async fn receive(db: &Db, ctx: &Ctx, id: &str, input: ReceiptInput) -> Resul
         };
         settle_in(&mut tx, ctx, id, &m, &paid_at, false).await?;
     }
-    crate::services::outbox::record(
+    let rest = if completes {
+        "paid in full".to_string()
+    } else {
+        format!("{} still open", bu.amount_text(st.total - after))
+    };
+    kept_as(
         &mut tx,
         ctx,
-        op(
+        Kept {
             id,
-            OpKind::PaymentReceive,
-            &st,
-            &ReceiptBody {
-                amount: bu.money(c.amount),
-                received_on: &day_text(c.day),
-                method: c.method.as_deref(),
-                reference: c.reference.as_deref(),
-                notes: c.notes.as_deref(),
-                completes,
-                paid_at: completes.then_some(paid_at.as_str()),
-            },
-        ),
+            st: &st,
+            c: &c,
+            kind: OpKind::PaymentReceive,
+            net: after_net - before_net,
+            summary: format!("Part payment of {} received", bu.amount_text(c.amount)),
+            then: format!("; {rest}"),
+            change: ("amountReceived", st.received, after),
+            paid_at: completes.then_some(paid_at.as_str()),
+        },
     )
     .await?;
     let p = get_in(&mut tx, bu, id, ctx.today()).await?;
@@ -255,7 +287,6 @@ pub async fn refund(db: &Db, ctx: &Ctx, id: &str, input: ReceiptInput) -> Result
     }
     let after = kept - c.amount;
     let net = net_share(st.net, kept, st.total) - net_share(st.net, after, st.total);
-    insert(&mut tx, ctx, id, "refund", &c, net).await?;
     sqlx::query(
         "UPDATE payments SET amount_refunded = amount_refunded + ?, updated_at = ? WHERE id = ?",
     )
@@ -265,50 +296,20 @@ pub async fn refund(db: &Db, ctx: &Ctx, id: &str, input: ReceiptInput) -> Result
     .execute(&mut *tx)
     .await?;
     adjust_collected(&mut tx, ctx, &st, kept, after).await?;
-    record(
-        &mut tx,
-        &ctx.actor,
-        ctx.at,
-        Entry {
-            bu_id: Some(&bu.id),
-            entity_type: "payment",
-            entity_id: id,
-            action: "refunded",
-            summary: format!(
-                "Refunded {} on {}{}{}",
-                bu.amount_text(c.amount),
-                day_text(c.day),
-                c.reference
-                    .as_deref()
-                    .map(|r| format!(" (ref. {r})"))
-                    .unwrap_or_default(),
-                c.notes
-                    .as_deref()
-                    .map(|n| format!(": {n}"))
-                    .unwrap_or_default()
-            ),
-            before: Some(serde_json::json!({ "amountRefunded": st.refunded })),
-            after: Some(serde_json::json!({ "amountRefunded": st.refunded + c.amount })),
-        },
-    )
-    .await?;
-    crate::services::outbox::record(
+    kept_as(
         &mut tx,
         ctx,
-        op(
+        Kept {
             id,
-            OpKind::PaymentRefund,
-            &st,
-            &ReceiptBody {
-                amount: bu.money(c.amount),
-                received_on: &day_text(c.day),
-                method: c.method.as_deref(),
-                reference: c.reference.as_deref(),
-                notes: c.notes.as_deref(),
-                completes: false,
-                paid_at: None,
-            },
-        ),
+            st: &st,
+            c: &c,
+            kind: OpKind::PaymentRefund,
+            net,
+            summary: format!("Refunded {}", bu.amount_text(c.amount)),
+            then: String::new(),
+            change: ("amountRefunded", st.refunded, st.refunded + c.amount),
+            paid_at: None,
+        },
     )
     .await?;
     super::actions::emit_payment(&mut tx, ctx, "payment.refunded", id).await?;
