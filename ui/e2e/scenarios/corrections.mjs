@@ -175,8 +175,9 @@ export async function corrections(t) {
   });
 
   await step("payments (Alex Accounts): a part payment leaves the rest open, the last part pays it; a refund gives money back", async () => {
-    // A pending payment of its own (not a line of a consolidated one, not invoiced), nothing received on it yet.
-    const pending = (await rpc(base, "payments.list", { status: "pending", dueDateFrom: TODAY, sortDir: "asc", limit: "100" }, nctx)).items;
+    // A pending payment of its own (not a line of a consolidated one, not invoiced), nothing received
+    // on it yet: the latest due, which no month-end run of the scenarios before has invoiced.
+    const pending = (await rpc(base, "payments.list", { status: "pending", dueDateFrom: TODAY, sortDir: "desc", limit: "100" }, nctx)).items;
     const chosen = pending.find((p) => p.paymentType === "individual" && !p.consolidatedInto && !p.invoiceId && cents(p.amountReceived) === 0 && cents(p.total) >= 2000);
     assert(chosen, "a pending individual payment of at least 20.00, not invoiced, nothing received on it");
     // A round part below the total, and the rest to the cent.
