@@ -120,7 +120,7 @@ export function formatPeriod(start: string | null | undefined, endExclusive: str
   if (!endExclusive) return `${formatDate(start)} – …`;
   const last = parseDay(endExclusive);
   last.setDate(last.getDate() - 1);
-  return `${formatDate(start)} – ${Number.isNaN(last.getTime()) ? endExclusive : last.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" })}`;
+  return `${formatDate(start)} – ${Number.isNaN(last.getTime()) ? endExclusive : last.toLocaleDateString(displayLocale, { year: "numeric", month: "short", day: "numeric" })}`;
 }
 
 /** This month as YYYY-MM (the unit's business day). */
