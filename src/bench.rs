@@ -51,7 +51,7 @@ mod month_end;
 mod pdf;
 pub mod sync;
 
-pub use month_end::MonthEndOptions;
+pub use month_end::{issued as month_end_issued, Issued as MonthEndIssued, MonthEndOptions};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Measure {
@@ -638,6 +638,18 @@ async fn scratch(
             settings: Some(crate::domain::settings::BuSettings {
                 tax_rate: rust_decimal::Decimal::from(21),
                 payment_terms_days,
+                // A seller as an e-invoice names it (the month end makes Factur-X of its invoices).
+                seller: crate::domain::settings::Seller {
+                    legal_name: format!("{name} B.V."),
+                    street_address: "Damrak 1".into(),
+                    postal_code: "1012 LG".into(),
+                    city: "Amsterdam".into(),
+                    country: "NL".into(),
+                    vat_id: "NL123456789B01".into(),
+                    email: "billing@bench.example".into(),
+                    bank_account: "NL91 ABNA 0417 1643 00".into(),
+                    ..Default::default()
+                },
                 ..Default::default()
             }),
         },

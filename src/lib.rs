@@ -9,6 +9,7 @@ pub mod clock;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
+pub mod einvoice;
 pub mod error;
 pub mod http;
 pub mod ids;

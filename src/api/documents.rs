@@ -1,7 +1,7 @@
 //! Command handlers for billing groups, invoices, files, exports and printed documents. PDFs
 //! travel to the UI as base64 inside the JSON answer (a 500-line invoice is a few hundred KB).
 
-use super::handlers::{CancelReq, IdReq};
+use super::handlers::{CancelReq, Empty, IdReq};
 use super::Session;
 use crate::error::{Error, ErrorCode, Result};
 use crate::pdf;
@@ -23,9 +23,13 @@ pub struct Document {
 
 impl Document {
     pub fn pdf(filename: String, bytes: Vec<u8>) -> Document {
+        Document::of(filename, "application/pdf", bytes)
+    }
+
+    pub fn of(filename: String, content_type: &str, bytes: Vec<u8>) -> Document {
         Document {
             filename,
-            content_type: "application/pdf".into(),
+            content_type: content_type.into(),
             size: bytes.len(),
             base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
         }
@@ -134,6 +138,44 @@ pub async fn invoices_credit(s: &Session<'_>, r: CancelReq) -> Result<invoices::
 pub async fn invoices_pdf(s: &Session<'_>, r: IdReq) -> Result<Document> {
     let (name, bytes) = invoices::pdf_of(&s.core.db, s.bu()?, &r.id).await?;
     Ok(Document::pdf(name, bytes))
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct EInvoiceReq {
+    pub id: String,
+    /// pdf, facturx, peppol or xrechnung; left out: the buyer's format.
+    pub format: Option<String>,
+}
+
+/// "Save as": the invoice in the buyer's format or the one asked for.
+pub async fn invoices_einvoice(s: &Session<'_>, r: EInvoiceReq) -> Result<Document> {
+    let ctx = s.ctx()?;
+    let (name, kind, bytes) =
+        invoices::einvoice_of(&s.core.db, &ctx.bu, &r.id, r.format.as_deref(), ctx.at).await?;
+    Ok(Document::of(name, kind, bytes))
+}
+
+pub async fn einvoicing_get(
+    s: &Session<'_>,
+    r: crate::services::einvoicing::EInvoicingReq,
+) -> Result<crate::services::einvoicing::EInvoicing> {
+    crate::services::einvoicing::get(&s.core.db, s.bu()?, &r.owner_kind, &r.owner_id).await
+}
+
+pub async fn einvoicing_save(
+    s: &Session<'_>,
+    r: crate::services::einvoicing::EInvoicingReq,
+) -> Result<crate::services::einvoicing::EInvoicing> {
+    crate::services::einvoicing::save(&s.core.db, &s.ctx()?, r).await
+}
+
+pub async fn einvoicing_formats(
+    _s: &Session<'_>,
+    _r: Empty,
+) -> Result<Vec<crate::einvoice::FormatChoice>> {
+    Ok(crate::einvoice::choices())
 }
 
 pub async fn invoices_html(s: &Session<'_>, r: IdReq) -> Result<Html> {

@@ -432,6 +432,10 @@ commands! {
     "invoices.issue" => invoices_issue(PaymentIdReq) -> invoices::Invoice, ACCOUNTS, ["invoices", "payments", "billingGroups", "timeline", "dashboard"];
     "invoices.credit" => invoices_credit(CancelReq) -> invoices::Invoice, ACCOUNTS, ["invoices", "payments", "billingGroups", "timeline", "dashboard"];
     "invoices.pdf" => invoices_pdf(IdReq) -> Document, Access::Anyone;
+    "invoices.einvoice" => invoices_einvoice(EInvoiceReq) -> Document, Access::Anyone;
+    "einvoicing.get" => einvoicing_get(crate::services::einvoicing::EInvoicingReq) -> crate::services::einvoicing::EInvoicing, Access::Anyone;
+    "einvoicing.save" => einvoicing_save(crate::services::einvoicing::EInvoicingReq) -> crate::services::einvoicing::EInvoicing, FRONT, ["customers", "billingGroups", "timeline"];
+    "einvoicing.formats" => einvoicing_formats(Empty) -> Vec<crate::einvoice::FormatChoice>, Access::Anyone;
     "invoices.html" => invoices_html(IdReq) -> Html, Access::Anyone;
     "invoices.pending" => invoices_pending(RunReq) -> PendingCount, Access::Anyone;
     "invoices.run" => invoices_run(RunReq) -> invoices::RunProgress, ACCOUNTS, ["invoices", "payments", "billingGroups", "timeline", "dashboard"];

@@ -8,7 +8,7 @@ use super::{drop_payment_indexes, generate_assets, generate_catalog, generate_cu
 use super::{summarize, Measure};
 use crate::clock::FixedClock;
 use crate::error::{Error, Result};
-use crate::services::{billing, invoices, Ctx};
+use crate::services::{billing, invoices, BusinessUnit, Ctx};
 use crate::Core;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -27,7 +27,19 @@ const MONTH_END: (i32, u32, u32) = (2026, 11, 30);
 const BATCH: usize = 200;
 const RUN_TARGET_MS: f64 = 60_000.0;
 
-pub async fn run(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>> {
+/// The month-end business made and invoiced: the core (open), its unit, the run's context, the
+/// invoices issued, and the measures of consolidation and the run.
+pub struct Issued {
+    pub core: Core,
+    pub bu: BusinessUnit,
+    pub ids: Vec<String>,
+    ctx: Ctx,
+    measures: Vec<Measure>,
+    run_time: Duration,
+}
+
+/// Generate the month-end business at `path`, consolidate its groups and run the month end.
+pub async fn issued(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Result<Issued> {
     let clock = FixedClock::at_date(MONTH_END.0, MONTH_END.1, MONTH_END.2);
     let (core, admin, bu) = scratch(path, &clock, "Month-end NL", "MNL", 14).await?;
     let ctx = Ctx::new(admin.actor(), bu.clone(), &core.desk.code, clock.now_utc());
@@ -101,6 +113,25 @@ pub async fn run(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Res
         ),
         run_time,
     ));
+    Ok(Issued {
+        core,
+        bu,
+        ids,
+        ctx,
+        measures: out,
+        run_time,
+    })
+}
+
+pub async fn run(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Result<Vec<Measure>> {
+    let Issued {
+        core,
+        bu,
+        ids,
+        ctx,
+        measures: mut out,
+        run_time,
+    } = issued(path, opts, log).await?;
 
     // Every invoice of the run as a PDF, read back from what was issued.
     let t = Instant::now();
@@ -119,6 +150,31 @@ pub async fn run(path: &Path, opts: &MonthEndOptions, log: &dyn Fn(&str)) -> Res
         &format!("month-end run and all {} invoices as PDF", ids.len()),
         run_time + pdf_time,
     ));
+    // The first invoice (all its lines) as the plain PDF and as Factur-X, side by side.
+    if let Some(id) = ids.first() {
+        let (mut plain, mut fx) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let t = Instant::now();
+            invoices::einvoice_of(&core.db, &bu, id, Some("pdf"), ctx.at).await?;
+            plain.push(t.elapsed());
+            let t = Instant::now();
+            invoices::einvoice_of(&core.db, &bu, id, Some("facturx"), ctx.at).await?;
+            fx.push(t.elapsed());
+        }
+        let lines = opts.group_size;
+        out.push(summarize(
+            &format!("invoice of {lines} lines as plain PDF"),
+            plain,
+            1000.0,
+            "p99",
+        ));
+        out.push(summarize(
+            &format!("invoice of {lines} lines as Factur-X PDF/A-3"),
+            fx,
+            1000.0,
+            "p99",
+        ));
+    }
     core.db.close().await;
     Ok(out)
 }

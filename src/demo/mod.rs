@@ -117,6 +117,8 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
                     email: "billing@flexrent.example".into(),
                     phone: "+31 20 555 0182".into(),
                     bank_account: "NL91 ABNA 0417 1643 00".into(),
+                    bic: "ABNANL2A".into(),
+                    einvoice_address: "0106:12345678".into(),
                 },
                 ..BuSettings::default()
             }),
@@ -148,6 +150,8 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
                     email: "billing@flexrent-us.example".into(),
                     phone: "+1 512 555 0600".into(),
                     bank_account: "ACH 111000025 / 000123456789".into(),
+                    bic: String::new(),
+                    einvoice_address: String::new(),
                 },
                 ..BuSettings::default()
             }),

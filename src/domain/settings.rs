@@ -32,6 +32,11 @@ pub struct Seller {
     pub email: String,
     pub phone: String,
     pub bank_account: String,
+    /// The bank's BIC, printed with the account and sent in e-invoices.
+    pub bic: String,
+    /// The seller's electronic address for e-invoices, `scheme:identifier` (a Peppol
+    /// participant id such as `0106:12345678`); left empty, its email address is used.
+    pub einvoice_address: String,
 }
 
 impl Seller {

@@ -678,7 +678,7 @@ async fn the_month_end_bench_invoices_every_group_once_with_a_line_per_member() 
     };
     let rows = flexdesk::bench::run(&opts, &|_| {}).await.unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(rows.len(), 3, "{names:?}");
+    assert_eq!(rows.len(), 5, "{names:?}");
     assert!(
         names[1].starts_with("month-end run: 7 billing-group invoices of 4 lines"),
         "{names:?}"

@@ -22,9 +22,11 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use ts_rs::TS;
 
+mod einvoice;
 mod issue;
 mod print;
 
+pub use einvoice::einvoice_of;
 pub use issue::*;
 pub use print::*;
 

@@ -43,6 +43,9 @@ import type { DeliveryDetail } from "./DeliveryDetail";
 import type { DeliveryQuery } from "./DeliveryQuery";
 import type { Document } from "./Document";
 import type { Done } from "./Done";
+import type { EInvoiceReq } from "./EInvoiceReq";
+import type { EInvoicing } from "./EInvoicing";
+import type { EInvoicingReq } from "./EInvoicingReq";
 import type { EarlyReturnQuoteView } from "./EarlyReturnQuoteView";
 import type { EarlyReturnReq } from "./EarlyReturnReq";
 import type { Empty } from "./Empty";
@@ -55,6 +58,7 @@ import type { Extended } from "./Extended";
 import type { FileInfo } from "./FileInfo";
 import type { FileList } from "./FileList";
 import type { FileQuery } from "./FileQuery";
+import type { FormatChoice } from "./FormatChoice";
 import type { GroupQuery } from "./GroupQuery";
 import type { GroupUpdateReq } from "./GroupUpdateReq";
 import type { Html } from "./Html";
@@ -237,6 +241,10 @@ export interface Commands {
   "invoices.issue": { req: PaymentIdReq; res: Invoice };
   "invoices.credit": { req: CancelReq; res: Invoice };
   "invoices.pdf": { req: IdReq; res: Document };
+  "invoices.einvoice": { req: EInvoiceReq; res: Document };
+  "einvoicing.get": { req: EInvoicingReq; res: EInvoicing };
+  "einvoicing.save": { req: EInvoicingReq; res: EInvoicing };
+  "einvoicing.formats": { req: Empty; res: Array<FormatChoice> };
   "invoices.html": { req: IdReq; res: Html };
   "invoices.pending": { req: RunReq; res: PendingCount };
   "invoices.run": { req: RunReq; res: RunProgress };
@@ -373,6 +381,10 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "invoices.issue": ["admin", "accountant"],
   "invoices.credit": ["admin", "accountant"],
   "invoices.pdf": "anyone",
+  "invoices.einvoice": "anyone",
+  "einvoicing.get": "anyone",
+  "einvoicing.save": ["admin", "counter", "accountant"],
+  "einvoicing.formats": "anyone",
   "invoices.html": "anyone",
   "invoices.pending": "anyone",
   "invoices.run": ["admin", "accountant"],
@@ -507,6 +519,10 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "invoices.issue": ["invoices", "payments", "billingGroups", "timeline", "dashboard"],
   "invoices.credit": ["invoices", "payments", "billingGroups", "timeline", "dashboard"],
   "invoices.pdf": [],
+  "invoices.einvoice": [],
+  "einvoicing.get": [],
+  "einvoicing.save": ["customers", "billingGroups", "timeline"],
+  "einvoicing.formats": [],
   "invoices.html": [],
   "invoices.pending": [],
   "invoices.run": ["invoices", "payments", "billingGroups", "timeline", "dashboard"],

@@ -5,4 +5,13 @@ export type Seller = { legalName: string, streetAddress: string, postalCode: str
  * The company's number in its country's register (KvK in the Netherlands, Handelsregister
  * in Germany), printed on invoices and contracts.
  */
-registrationNumber: string, email: string, phone: string, bankAccount: string, };
+registrationNumber: string, email: string, phone: string, bankAccount: string, 
+/**
+ * The bank's BIC, printed with the account and sent in e-invoices.
+ */
+bic: string, 
+/**
+ * The seller's electronic address for e-invoices, `scheme:identifier` (a Peppol
+ * participant id such as `0106:12345678`); left empty, its email address is used.
+ */
+einvoiceAddress: string, };
