@@ -236,11 +236,12 @@ pub struct ExportedFolder {
     pub csv_file: String,
 }
 
-/// Every invoice and credit note issued in a month as PDFs, with the month's invoice CSV, in a
-/// folder under the data folder (`exports/invoices-<unit>-<month>/`).
+/// Every invoice and credit note issued in a month in its buyer's format (a PDF, a Factur-X PDF,
+/// or the PDF and the UBL XML of a Peppol or XRechnung buyer), with the month's invoice CSV, in
+/// a folder under the data folder (`exports/invoices-<unit>-<month>/`).
 pub async fn invoices_export_month(s: &Session<'_>, r: MonthReq) -> Result<ExportedFolder> {
-    let bu = s.bu()?;
-    s.actor()?;
+    let ctx = s.ctx()?;
+    let bu = &ctx.bu;
     let month = r.month.trim().to_string();
     let docs = invoices::all(
         &s.core.db,
@@ -262,8 +263,13 @@ pub async fn invoices_export_month(s: &Session<'_>, r: MonthReq) -> Result<Expor
     let io = |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
     for d in &docs {
-        let bytes = pdf::invoice(&invoices::document(bu, d))?;
-        std::fs::write(dir.join(format!("{}.pdf", d.invoice.number)), bytes).map_err(io)?;
+        let (name, _, bytes) =
+            invoices::einvoice_of(&s.core.db, bu, &d.invoice.invoice_id, None, ctx.at).await?;
+        if name.ends_with(".xml") {
+            let pdf = pdf::invoice(&invoices::document(bu, d))?;
+            std::fs::write(dir.join(format!("{}.pdf", d.invoice.number)), pdf).map_err(io)?;
+        }
+        std::fs::write(dir.join(&name), bytes).map_err(io)?;
     }
     std::fs::write(dir.join(&csv.filename), csv.csv_data.as_bytes()).map_err(io)?;
     Ok(ExportedFolder {

@@ -263,6 +263,30 @@ async fn every_kind_of_einvoice_passes_the_checkers_other_tools_use() {
         "{text}"
     );
 
+    // The month's export writes each invoice in its buyer's format: the XRechnung buyer's as
+    // its XML beside the PDF, the others as PDFs.
+    let caller = flexdesk::api::Caller {
+        token: Some(t.core.sessions.start(&t.admin.id, t.clock_now())),
+        bu_id: Some(t.bu.id.clone()),
+        desktop: false,
+    };
+    let month = &one.issue_date[..7];
+    let folder = flexdesk::api::dispatch(
+        &t.core,
+        &caller,
+        "invoices.exportMonth",
+        json!({"month": month}),
+    )
+    .await
+    .unwrap()
+    .value;
+    let folder = std::path::PathBuf::from(folder["folder"].as_str().unwrap());
+    let has = |f: String| folder.join(f).exists();
+    assert!(has(format!("{}.xml", rc.number)) && has(format!("{}.pdf", rc.number)));
+    assert!(has(format!("{}.pdf", one.number)) && !has(format!("{}.xml", one.number)));
+    let x = std::fs::read_to_string(folder.join(format!("{}.xml", rc.number))).unwrap();
+    assert!(x.contains("xrechnung_3.0"), "{x}");
+
     // Without the seller's VAT id there is no e-invoice, and the answer says where to set it.
     t.settings(|s| s.seller.vat_id = String::new()).await;
     let o = business_order(
