@@ -302,6 +302,36 @@ pub async fn exports_invoices(
     exports::invoices(&s.core.db, s.bu()?, &r).await
 }
 
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordsReq {
+    /// customers, assets, orders or products.
+    pub records: String,
+}
+
+pub async fn exports_records(s: &Session<'_>, r: RecordsReq) -> Result<exports::CsvFile> {
+    exports::records(&s.core.db, s.bu()?, &r.records).await
+}
+
+pub async fn reports_vat(s: &Session<'_>, r: exports::PeriodExport) -> Result<invoices::VatReport> {
+    invoices::vat_report(&s.core.db, s.bu()?, &r).await
+}
+
+pub async fn reports_vat_pdf(s: &Session<'_>, r: exports::PeriodExport) -> Result<Document> {
+    let bu = s.bu()?;
+    let report = invoices::vat_report(&s.core.db, bu, &r).await?;
+    let (name, bytes) = invoices::vat_pdf(bu, &report)?;
+    Ok(Document::pdf(name, bytes))
+}
+
+pub async fn reports_vat_csv(
+    s: &Session<'_>,
+    r: exports::PeriodExport,
+) -> Result<exports::CsvFile> {
+    let bu = s.bu()?;
+    invoices::vat_csv(bu, &invoices::vat_report(&s.core.db, bu, &r).await?)
+}
+
 // --- files -------------------------------------------------------------------------------------
 
 pub async fn files_list(s: &Session<'_>, q: files::FileQuery) -> Result<files::FileList> {

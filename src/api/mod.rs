@@ -443,6 +443,10 @@ commands! {
     "exports.rentals" => exports_rentals(exports::RentalExport) -> exports::RentalExportResult, FRONT;
     "exports.payments" => exports_payments(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
     "exports.invoices" => exports_invoices(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
+    "exports.records" => exports_records(RecordsReq) -> exports::CsvFile, FRONT;
+    "reports.vat" => reports_vat(exports::PeriodExport) -> invoices::VatReport, ACCOUNTS;
+    "reports.vatPdf" => reports_vat_pdf(exports::PeriodExport) -> Document, ACCOUNTS;
+    "reports.vatCsv" => reports_vat_csv(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
     "files.list" => files_list(files::FileQuery) -> files::FileList, Access::Anyone;
     "files.contract" => files_contract(ContractReq) -> files::FileInfo, FRONT, ["files", "timeline"];
     "files.pdf" => files_pdf(IdReq) -> Document, Access::Anyone;

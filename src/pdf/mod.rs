@@ -16,6 +16,7 @@ mod labels;
 mod layout;
 mod parts;
 mod quote;
+mod report;
 pub mod sample;
 mod text;
 
@@ -33,6 +34,26 @@ pub fn contract(doc: &ContractDoc) -> crate::error::Result<Vec<u8>> {
 /// A buyout or early-return quote as a PDF (A4 portrait).
 pub fn quote(doc: &QuoteDoc) -> crate::error::Result<Vec<u8>> {
     text::cached(|| quote::render(doc))
+}
+
+/// A report for the books (the VAT report) as a PDF (A4 portrait).
+pub fn report(doc: &ReportDoc) -> crate::error::Result<Vec<u8>> {
+    text::cached(|| report::render(doc))
+}
+
+/// A report as printed: the seller, a title with its facts (period, currency), one table, its
+/// totals and notes. Text is formatted already.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReportDoc {
+    pub title: String,
+    pub seller: Party,
+    pub facts: Vec<(String, String)>,
+    /// Title, width (mm) and whether it is right-aligned (amounts).
+    pub columns: Vec<(String, f32, bool)>,
+    pub rows: Vec<Vec<String>>,
+    pub totals: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    pub footer: String,
 }
 
 /// Asset labels as a PDF on the given stock: one label per page of the label's size on rolls, 24

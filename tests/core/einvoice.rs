@@ -10,7 +10,7 @@ use flexdesk::services::{einvoicing, invoices, subscriptions as subs};
 use serde_json::json;
 use std::path::Path;
 
-fn seller(country: &str, vat: &str, account: &str) -> Seller {
+pub(crate) fn seller(country: &str, vat: &str, account: &str) -> Seller {
     Seller {
         legal_name: format!("FlexRent {country} B.V."),
         street_address: "Keizersgracht 100".into(),
@@ -28,7 +28,7 @@ fn seller(country: &str, vat: &str, account: &str) -> Seller {
 }
 
 /// An order for a business customer in `country`, confirmed.
-async fn business_order(
+pub(crate) async fn business_order(
     t: &crate::support::TestCore,
     email: &str,
     country: &str,
@@ -67,7 +67,11 @@ async fn business_order(
 }
 
 /// Activate `serial` on `order` and issue the invoice of its first payment.
-async fn invoiced(t: &crate::support::TestCore, order: &str, serial: &str) -> invoices::Invoice {
+pub(crate) async fn invoiced(
+    t: &crate::support::TestCore,
+    order: &str,
+    serial: &str,
+) -> invoices::Invoice {
     let r = subs::activate(&t.core.db, &t.ctx(), act(order, serial))
         .await
         .unwrap()

@@ -29,6 +29,7 @@ mod lifecycle;
 mod orders;
 mod payments;
 mod pdf;
+mod reports;
 mod runs;
 mod signin;
 mod standin;

@@ -10,6 +10,9 @@ use crate::store::Db;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod records;
+pub use records::{records, Records};
+
 fn csv_text(w: csv::Writer<Vec<u8>>) -> Result<String> {
     let bytes = w
         .into_inner()
@@ -261,6 +264,19 @@ pub async fn rentals(db: &Db, ctx: &Ctx, q: &RentalExport) -> Result<RentalExpor
     })
 }
 
+/// Rows (the first the header) as a CSV file, every cell made safe.
+pub fn csv_file(filename: String, rows: Vec<Vec<String>>) -> Result<CsvFile> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        row(&mut w, r)?;
+    }
+    Ok(CsvFile {
+        filename,
+        csv_data: csv_text(w)?,
+        rows: rows.len().saturating_sub(1),
+    })
+}
+
 /// A CSV file made for a person: its name and text.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -280,7 +296,8 @@ pub struct PeriodExport {
     pub to: Option<String>,
 }
 
-fn period(q: &PeriodExport) -> Result<(String, String, String)> {
+/// The first and last day of an export's period, and its name in file names.
+pub(crate) fn period(q: &PeriodExport) -> Result<(String, String, String)> {
     if let Some(m) = opt_trim(q.month.clone()) {
         let (first, next) = super::month_bounds(&m)?;
         let last = next.pred_opt().unwrap_or(first);
