@@ -152,6 +152,21 @@ impl BuSettings {
     /// decimals than that is refused here, never charged as nothing later.
     pub fn validate(&self, exponent: u32) -> Result<()> {
         let mut c = Checks::new();
+        let seller = &self.seller;
+        if !seller.einvoice_address.trim().is_empty()
+            && crate::einvoice::parse_address(&seller.einvoice_address).is_none()
+        {
+            c.fail(
+                "seller.einvoiceAddress",
+                "Write the e-invoice address as scheme:identifier, e.g. 0106:12345678 (a Peppol participant id) or EM:billing@example.com.",
+            );
+        }
+        if !seller.bic.trim().is_empty() && !crate::einvoice::is_bic(&seller.bic) {
+            c.fail(
+                "seller.bic",
+                "A BIC is 8 or 11 letters and digits in capitals, e.g. ABNANL2A.",
+            );
+        }
         let hundred = Decimal::from(100);
         if self.tax_rate < Decimal::ZERO || self.tax_rate > hundred {
             c.fail("taxRate", "Tax rate must be between 0 and 100 %.");

@@ -216,6 +216,32 @@ pub fn format_of(s: Option<&str>) -> Format {
     s.and_then(Format::parse).unwrap_or(Format::Pdf)
 }
 
+/// An electronic address as `(scheme, identifier)`: a four-digit ISO 6523 ICD or `EM`, a colon,
+/// then the identifier.
+pub fn parse_address(text: &str) -> Option<(String, String)> {
+    let (scheme, id) = text.trim().split_once(':')?;
+    let scheme = scheme.trim().to_uppercase();
+    let id = id.trim();
+    let ok_scheme =
+        scheme == "EM" || (scheme.len() == 4 && scheme.chars().all(|c| c.is_ascii_digit()));
+    let ok_id = !id.is_empty()
+        && id.len() <= 100
+        && !id.chars().any(char::is_whitespace)
+        && (scheme != "EM" || id.contains('@'));
+    (ok_scheme && ok_id).then(|| (scheme, id.to_string()))
+}
+
+/// A BIC's shape: 4 letters (the bank), 2 (the country), 2 letters or digits, and 3 more for a
+/// branch.
+pub fn is_bic(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    (b.len() == 8 || b.len() == 11)
+        && b[..6].iter().all(u8::is_ascii_uppercase)
+        && b[6..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 /// The formats on offer, for the desk's forms.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -237,6 +263,30 @@ pub fn choices() -> Vec<FormatChoice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_electronic_address_is_a_scheme_and_an_identifier() {
+        assert_eq!(
+            parse_address(" 0208:0123456789 "),
+            Some(("0208".into(), "0123456789".into()))
+        );
+        assert_eq!(
+            parse_address("em:ap@x.example"),
+            Some(("EM".into(), "ap@x.example".into()))
+        );
+        for bad in [
+            "0123456789",
+            "208:123",
+            "EM:nobody",
+            "0208:",
+            "0208:12 34",
+            "ABCD:1",
+        ] {
+            assert_eq!(parse_address(bad), None, "{bad}");
+        }
+        assert!(is_bic("ABNANL2A") && is_bic("DEUTDEFF500"));
+        assert!(!is_bic("abnanl2a") && !is_bic("ABNA NL2A") && !is_bic("ABN"));
+    }
 
     #[test]
     fn amounts_and_rates_are_written_as_the_standard_reads_them() {

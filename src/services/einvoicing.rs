@@ -35,20 +35,7 @@ pub struct EInvoicingReq {
     pub settings: EInvoicing,
 }
 
-/// An electronic address as `(scheme, identifier)`: a four-digit ISO 6523 ICD or `EM`, a colon,
-/// then the identifier.
-pub fn parse_address(text: &str) -> Option<(String, String)> {
-    let (scheme, id) = text.trim().split_once(':')?;
-    let scheme = scheme.trim().to_uppercase();
-    let id = id.trim();
-    let ok_scheme =
-        scheme == "EM" || (scheme.len() == 4 && scheme.chars().all(|c| c.is_ascii_digit()));
-    let ok_id = !id.is_empty()
-        && id.len() <= 100
-        && !id.chars().any(char::is_whitespace)
-        && (scheme != "EM" || id.contains('@'));
-    (ok_scheme && ok_id).then(|| (scheme, id.to_string()))
-}
+pub use crate::einvoice::parse_address;
 
 fn check(s: &EInvoicing) -> Result<EInvoicing> {
     let mut c = Checks::new();
@@ -182,31 +169,4 @@ pub async fn save(db: &Db, ctx: &Ctx, r: EInvoicingReq) -> Result<EInvoicing> {
     .await?;
     tx.commit().await?;
     Ok(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_electronic_address_is_a_scheme_and_an_identifier() {
-        assert_eq!(
-            parse_address(" 0208:0123456789 "),
-            Some(("0208".into(), "0123456789".into()))
-        );
-        assert_eq!(
-            parse_address("em:ap@x.example"),
-            Some(("EM".into(), "ap@x.example".into()))
-        );
-        for bad in [
-            "0123456789",
-            "208:123",
-            "EM:nobody",
-            "0208:",
-            "0208:12 34",
-            "ABCD:1",
-        ] {
-            assert_eq!(parse_address(bad), None, "{bad}");
-        }
-    }
 }

@@ -21,6 +21,7 @@ import { lists } from "./scenarios/lists.mjs";
 import { signin } from "./scenarios/signin.mjs";
 import { backups } from "./scenarios/backups.mjs";
 import { corrections } from "./scenarios/corrections.mjs";
+import { einvoices } from "./scenarios/einvoices.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
@@ -35,6 +36,7 @@ async function main() {
   await layout(t);
   await backups(t);
   await corrections(t);
+  await einvoices(t);
   await signin(t);
 
   await step("no uncaught page errors", async () => {

@@ -124,6 +124,10 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
         if !bank.is_empty() {
             payment.push(("Bank account".into(), bank.to_string()));
         }
+        let bic = bu.settings.seller.bic.trim();
+        if !bank.is_empty() && !bic.is_empty() {
+            payment.push(("BIC".into(), bic.to_string()));
+        }
         payment.push(("Payment reference".into(), i.number.clone()));
     }
     let footer = [

@@ -9,6 +9,7 @@ import { Badge, Card, Empty, Facts, LoadError, Loading, MoreButton, RoleHint, Sc
 import { PaymentLines } from "../../lib/ui/PaymentLines";
 import { taxInText, useStatedBasis, useTaxName } from "../../lib/ui/PriceRows";
 import { NextDue, dayOf, GroupFields, MemberPicker } from "./parts";
+import { EInvoicingCard } from "../../lib/ui/EInvoicingCard";
 
 export function GroupDetail(props: { id: string }) {
   const s = useSession();
@@ -83,6 +84,7 @@ export function GroupDetail(props: { id: string }) {
         </div>
         <div>
           <ChangeGroup group={g} />
+          <EInvoicingCard groupId={g.billingGroupId} customerId={g.customerId} />
         </div>
       </div>
       <GroupPayments group={g} />

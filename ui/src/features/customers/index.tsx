@@ -12,6 +12,7 @@ import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { AddressForm, addressLine, emptyAddress } from "../../lib/ui/AddressForm";
 import { CustomerFields, emptyCustomer, newCustomerRequest } from "../../lib/ui/CustomerForm";
+import { EInvoicingCard } from "../../lib/ui/EInvoicingCard";
 
 export function CustomersArea(props: { parts: string[] }) {
   const [id] = props.parts;
@@ -196,6 +197,7 @@ function CustomerDetail(props: { id: string }) {
       <div className="grid-detail">
         <div>
           <EditCustomer customer={c} />
+          <EInvoicingCard customerId={c.customerId} />
           <StatusCard customer={c} />
         </div>
         <div>

@@ -12,6 +12,7 @@ import { Badge, Card, Empty, Facts, Field, FormError, Input, LoadError, Loading,
 import { Dialog } from "../../lib/ui/Dialog";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
 import { MonthEndRun, MonthExport } from "./month";
+import { SaveAs } from "./SaveAs";
 import "./invoices.css";
 
 const KINDS: { id: string; label: string }[] = [
@@ -219,6 +220,8 @@ function InvoiceDetail(props: { id: string }) {
           <DocumentButton mode="open" testId="invoice-open" load={() => call("invoices.pdf", { id: i.invoiceId })}>
             Open PDF
           </DocumentButton>
+          <span className="divider" aria-hidden />
+          <SaveAs invoice={i} />
           {creditable && (
             <>
               <span className="divider" aria-hidden />

@@ -247,8 +247,14 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
             <Field label="Phone">
               <Input value={st.seller.phone} onChange={(e) => setSeller("phone", e.target.value)} />
             </Field>
-            <Field label="Bank account">
-              <Input value={st.seller.bankAccount} onChange={(e) => setSeller("bankAccount", e.target.value)} />
+            <Field label="Bank account" hint="The IBAN, or the account as the bank writes it" error={err("seller.bankAccount")}>
+              <Input value={st.seller.bankAccount} onChange={(e) => setSeller("bankAccount", e.target.value)} testId="seller-bank-account" />
+            </Field>
+            <Field label="BIC" hint="The bank's BIC, sent with the IBAN in e-invoices" error={err("seller.bic")}>
+              <Input value={st.seller.bic} onChange={(e) => setSeller("bic", e.target.value.toUpperCase())} className="mono" maxLength={11} placeholder="e.g. ABNANL2A" testId="seller-bic" />
+            </Field>
+            <Field label="E-invoice address" hint="Peppol participant id, scheme:identifier; empty: the email above" error={err("seller.einvoiceAddress")}>
+              <Input value={st.seller.einvoiceAddress} onChange={(e) => setSeller("einvoiceAddress", e.target.value)} className="mono" placeholder="0106:12345678" testId="seller-einvoice-address" />
             </Field>
           </div>
           <div className="row gap">

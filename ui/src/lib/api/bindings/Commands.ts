@@ -104,6 +104,7 @@ import type { Receipt } from "./Receipt";
 import type { ReceiptReq } from "./ReceiptReq";
 import type { ReceiveInput } from "./ReceiveInput";
 import type { Received } from "./Received";
+import type { RecordsReq } from "./RecordsReq";
 import type { RemoteInput } from "./RemoteInput";
 import type { RemoteSettings } from "./RemoteSettings";
 import type { RemoteView } from "./RemoteView";
@@ -142,6 +143,7 @@ import type { UserUpdateReq } from "./UserUpdateReq";
 import type { Variant } from "./Variant";
 import type { VariantQuery } from "./VariantQuery";
 import type { VariantStatusReq } from "./VariantStatusReq";
+import type { VatReport } from "./VatReport";
 import type { VoidReq } from "./VoidReq";
 import type { Voided } from "./Voided";
 
@@ -252,6 +254,10 @@ export interface Commands {
   "exports.rentals": { req: RentalExport; res: RentalExportResult };
   "exports.payments": { req: PeriodExport; res: CsvFile };
   "exports.invoices": { req: PeriodExport; res: CsvFile };
+  "exports.records": { req: RecordsReq; res: CsvFile };
+  "reports.vat": { req: PeriodExport; res: VatReport };
+  "reports.vatPdf": { req: PeriodExport; res: Document };
+  "reports.vatCsv": { req: PeriodExport; res: CsvFile };
   "files.list": { req: FileQuery; res: FileList };
   "files.contract": { req: ContractReq; res: FileInfo };
   "files.pdf": { req: IdReq; res: Document };
@@ -392,6 +398,10 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "exports.rentals": ["admin", "counter", "accountant"],
   "exports.payments": ["admin", "accountant"],
   "exports.invoices": ["admin", "accountant"],
+  "exports.records": ["admin", "counter", "accountant"],
+  "reports.vat": ["admin", "accountant"],
+  "reports.vatPdf": ["admin", "accountant"],
+  "reports.vatCsv": ["admin", "accountant"],
   "files.list": "anyone",
   "files.contract": ["admin", "counter", "accountant"],
   "files.pdf": "anyone",
@@ -530,6 +540,10 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "exports.rentals": [],
   "exports.payments": [],
   "exports.invoices": [],
+  "exports.records": [],
+  "reports.vat": [],
+  "reports.vatPdf": [],
+  "reports.vatCsv": [],
   "files.list": [],
   "files.contract": ["files", "timeline"],
   "files.pdf": [],
