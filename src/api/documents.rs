@@ -1,7 +1,7 @@
 //! Command handlers for billing groups, invoices, files, exports and printed documents. PDFs
 //! travel to the UI as base64 inside the JSON answer (a 500-line invoice is a few hundred KB).
 
-use super::handlers::{CancelReq, Empty, IdReq};
+use super::handlers::{CancelReq, IdReq};
 use super::Session;
 use crate::error::{Error, ErrorCode, Result};
 use crate::pdf;
@@ -140,44 +140,6 @@ pub async fn invoices_pdf(s: &Session<'_>, r: IdReq) -> Result<Document> {
     Ok(Document::pdf(name, bytes))
 }
 
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(optional_fields)]
-pub struct EInvoiceReq {
-    pub id: String,
-    /// pdf, facturx, peppol or xrechnung; left out: the buyer's format.
-    pub format: Option<String>,
-}
-
-/// "Save as": the invoice in the buyer's format or the one asked for.
-pub async fn invoices_einvoice(s: &Session<'_>, r: EInvoiceReq) -> Result<Document> {
-    let ctx = s.ctx()?;
-    let (name, kind, bytes) =
-        invoices::einvoice_of(&s.core.db, &ctx.bu, &r.id, r.format.as_deref(), ctx.at).await?;
-    Ok(Document::of(name, kind, bytes))
-}
-
-pub async fn einvoicing_get(
-    s: &Session<'_>,
-    r: crate::services::einvoicing::EInvoicingReq,
-) -> Result<crate::services::einvoicing::EInvoicing> {
-    crate::services::einvoicing::get(&s.core.db, s.bu()?, &r.owner_kind, &r.owner_id).await
-}
-
-pub async fn einvoicing_save(
-    s: &Session<'_>,
-    r: crate::services::einvoicing::EInvoicingReq,
-) -> Result<crate::services::einvoicing::EInvoicing> {
-    crate::services::einvoicing::save(&s.core.db, &s.ctx()?, r).await
-}
-
-pub async fn einvoicing_formats(
-    _s: &Session<'_>,
-    _r: Empty,
-) -> Result<Vec<crate::einvoice::FormatChoice>> {
-    Ok(crate::einvoice::choices())
-}
-
 pub async fn invoices_html(s: &Session<'_>, r: IdReq) -> Result<Html> {
     Ok(Html {
         html: invoices::html_of(&s.core.db, s.bu()?, &r.id).await?,
@@ -300,36 +262,6 @@ pub async fn exports_invoices(
     r: exports::PeriodExport,
 ) -> Result<exports::CsvFile> {
     exports::invoices(&s.core.db, s.bu()?, &r).await
-}
-
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordsReq {
-    /// customers, assets, orders or products.
-    pub records: String,
-}
-
-pub async fn exports_records(s: &Session<'_>, r: RecordsReq) -> Result<exports::CsvFile> {
-    exports::records(&s.core.db, s.bu()?, &r.records).await
-}
-
-pub async fn reports_vat(s: &Session<'_>, r: exports::PeriodExport) -> Result<invoices::VatReport> {
-    invoices::vat_report(&s.core.db, s.bu()?, &r).await
-}
-
-pub async fn reports_vat_pdf(s: &Session<'_>, r: exports::PeriodExport) -> Result<Document> {
-    let bu = s.bu()?;
-    let report = invoices::vat_report(&s.core.db, bu, &r).await?;
-    let (name, bytes) = invoices::vat_pdf(bu, &report)?;
-    Ok(Document::pdf(name, bytes))
-}
-
-pub async fn reports_vat_csv(
-    s: &Session<'_>,
-    r: exports::PeriodExport,
-) -> Result<exports::CsvFile> {
-    let bu = s.bu()?;
-    invoices::vat_csv(bu, &invoices::vat_report(&s.core.db, bu, &r).await?)
 }
 
 // --- files -------------------------------------------------------------------------------------

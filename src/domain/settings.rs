@@ -104,6 +104,35 @@ pub struct BuSettings {
     /// empty follows the unit's country.
     pub locale: String,
     pub seller: Seller,
+    /// The reminders of an overdue payment, in order: each a number of days after the due date,
+    /// a name printed on the letter, and a fee charged with it (0: none).
+    pub dunning: Vec<DunningLevel>,
+}
+
+/// One step of the dunning: sent this many days after the due date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DunningLevel {
+    pub days: u32,
+    pub name: String,
+    pub fee: Money,
+}
+
+/// The default steps: a friendly reminder after 3 days, a first notice after 14, a final notice
+/// after 28; no fees.
+pub fn default_dunning() -> Vec<DunningLevel> {
+    [
+        (3, "Friendly reminder"),
+        (14, "First notice"),
+        (28, "Final notice"),
+    ]
+    .into_iter()
+    .map(|(days, name)| DunningLevel {
+        days,
+        name: name.into(),
+        fee: Money::ZERO,
+    })
+    .collect()
 }
 
 impl Default for BuSettings {
@@ -132,6 +161,7 @@ impl Default for BuSettings {
             late_fee_grace_days: 7,
             locale: String::new(),
             seller: Seller::default(),
+            dunning: default_dunning(),
         }
     }
 }
@@ -189,6 +219,30 @@ impl BuSettings {
                 c.not_negative(path);
             } else if let Err(e) = m.to_minor(exponent) {
                 c.fail(path, e.message);
+            }
+        }
+        if self.dunning.len() > 5 {
+            c.fail("dunning", "At most five reminder steps.");
+        }
+        let mut last = 0;
+        for (i, l) in self.dunning.iter().enumerate() {
+            if l.days == 0 || l.days > 365 || l.days <= last {
+                c.fail(
+                    format!("dunning.{i}.days"),
+                    "Each step comes 1–365 days after the due date, later than the step before.",
+                );
+            }
+            last = l.days;
+            if l.name.trim().is_empty() || l.name.chars().count() > 60 {
+                c.fail(
+                    format!("dunning.{i}.name"),
+                    "Name each step (at most 60 characters).",
+                );
+            }
+            if l.fee.is_negative() {
+                c.not_negative(&format!("dunning.{i}.fee"));
+            } else if let Err(e) = l.fee.to_minor(exponent) {
+                c.fail(format!("dunning.{i}.fee"), e.message);
             }
         }
         if !self.locale.is_empty() && !is_locale_tag(&self.locale) {

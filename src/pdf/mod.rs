@@ -36,7 +36,8 @@ pub fn quote(doc: &QuoteDoc) -> crate::error::Result<Vec<u8>> {
     text::cached(|| quote::render(doc))
 }
 
-/// A report for the books (the VAT report) as a PDF (A4 portrait).
+/// A report for the books (the VAT report) or a letter with a table (a payment reminder) as a
+/// PDF (A4 portrait).
 pub fn report(doc: &ReportDoc) -> crate::error::Result<Vec<u8>> {
     text::cached(|| report::render(doc))
 }
@@ -47,7 +48,11 @@ pub fn report(doc: &ReportDoc) -> crate::error::Result<Vec<u8>> {
 pub struct ReportDoc {
     pub title: String,
     pub seller: Party,
+    /// A letter's addressee, under the seller.
+    pub recipient: Option<Party>,
     pub facts: Vec<(String, String)>,
+    /// Paragraphs before the table (a letter's text).
+    pub intro: Vec<String>,
     /// Title, width (mm) and whether it is right-aligned (amounts).
     pub columns: Vec<(String, f32, bool)>,
     pub rows: Vec<Vec<String>>,

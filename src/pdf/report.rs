@@ -15,8 +15,23 @@ pub fn render(doc: &ReportDoc) -> Result<Vec<u8>> {
         .map(|(l, v)| (l.as_str(), v.as_str()))
         .collect();
     let right = parts::title_block(page, 110.0, 80.0, TOP, &doc.title, &pairs);
-    let left = parts::party(page, LEFT, 80.0, TOP, None, &doc.seller, Style::bold(10.0));
+    let mut left = parts::party(page, LEFT, 80.0, TOP, None, &doc.seller, Style::bold(10.0));
+    if let Some(to) = &doc.recipient {
+        left = parts::party(
+            page,
+            LEFT,
+            90.0,
+            left + 10.0,
+            Some("To"),
+            to,
+            Style::bold(10.0),
+        );
+    }
     sheet.y = right.max(left) + 8.0;
+    if !doc.intro.is_empty() {
+        parts::notes(&mut sheet, &doc.intro);
+        sheet.y += 4.0;
+    }
     let columns: Vec<(&str, f32, Align)> = doc
         .columns
         .iter()

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod csv_file;
 pub mod customers;
 pub mod dashboard;
+pub mod dunning;
 pub mod einvoicing;
 pub mod exports;
 pub mod files;

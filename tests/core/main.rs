@@ -20,6 +20,7 @@ mod corrections_assets;
 mod corrections_money;
 mod corrections_void;
 mod customers;
+mod dunning;
 mod einvoice;
 mod foundation;
 mod hardening;

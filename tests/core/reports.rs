@@ -41,7 +41,7 @@ async fn the_vat_report_adds_up_the_periods_invoices_and_credit_notes_per_catego
         month: Some(a.issue_date[..7].to_string()),
         ..Default::default()
     };
-    let r = invoices::vat_report(db, &t.bu, &month).await.unwrap();
+    let r = exports::vat_report(db, &t.bu, &month).await.unwrap();
     assert_eq!((r.invoices, r.credit_notes), (3, 1));
     assert_eq!(r.rows.len(), 2, "{:?}", r.rows);
     let s = r.rows.iter().find(|x| x.category == "S").unwrap();
@@ -55,13 +55,13 @@ async fn the_vat_report_adds_up_the_periods_invoices_and_credit_notes_per_catego
     assert_eq!((r.net, r.tax), (c.net + b.net, c.tax));
     assert_eq!(r.tax_name, "VAT");
 
-    let csv = invoices::vat_csv(&t.bu, &r).unwrap();
+    let csv = exports::vat_csv(&t.bu, &r).unwrap();
     let lines: Vec<&str> = csv.csv_data.lines().collect();
     assert_eq!(lines.len(), 4, "{}", csv.csv_data);
     assert!(lines[0].starts_with("from,to,category,description,rate,net,tax"));
     assert!(lines[3].contains(",total,Total,,"), "{}", lines[3]);
 
-    let (name, pdf) = invoices::vat_pdf(&t.bu, &r).unwrap();
+    let (name, pdf) = exports::vat_pdf(&t.bu, &r).unwrap();
     assert!(name.ends_with(".pdf"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(&name);
@@ -83,7 +83,7 @@ async fn the_vat_report_adds_up_the_periods_invoices_and_credit_notes_per_catego
     }
 
     // An empty period has no rows and adds up to nothing.
-    let none = invoices::vat_report(
+    let none = exports::vat_report(
         db,
         &t.bu,
         &PeriodExport {
@@ -95,7 +95,7 @@ async fn the_vat_report_adds_up_the_periods_invoices_and_credit_notes_per_catego
     .unwrap();
     assert!(none.rows.is_empty() && none.net == Money::default());
     // A period that is not one is refused.
-    let e = invoices::vat_report(db, &t.bu, &PeriodExport::default())
+    let e = exports::vat_report(db, &t.bu, &PeriodExport::default())
         .await
         .unwrap_err();
     assert_eq!(e.details[0].path, "month");

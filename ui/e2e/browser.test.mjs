@@ -22,6 +22,7 @@ import { signin } from "./scenarios/signin.mjs";
 import { backups } from "./scenarios/backups.mjs";
 import { corrections } from "./scenarios/corrections.mjs";
 import { einvoices } from "./scenarios/einvoices.mjs";
+import { reports } from "./scenarios/reports.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
@@ -37,6 +38,7 @@ async function main() {
   await backups(t);
   await corrections(t);
   await einvoices(t);
+  await reports(t);
   await signin(t);
 
   await step("no uncaught page errors", async () => {

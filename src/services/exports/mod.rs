@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod records;
+mod vat;
 pub use records::{records, Records};
+pub use vat::*;
 
 fn csv_text(w: csv::Writer<Vec<u8>>) -> Result<String> {
     let bytes = w

@@ -4,7 +4,7 @@ use super::*;
 
 // Issuing
 
-pub(super) fn seller_of(bu: &BusinessUnit) -> PartyRecord {
+pub(crate) fn seller_of(bu: &BusinessUnit) -> PartyRecord {
     let s = &bu.settings.seller;
     let name = if s.legal_name.trim().is_empty() {
         bu.name.clone()

@@ -25,12 +25,10 @@ use ts_rs::TS;
 mod einvoice;
 mod issue;
 mod print;
-mod vat;
 
 pub use einvoice::einvoice_of;
 pub use issue::*;
 pub use print::*;
-pub use vat::*;
 
 /// A party as issued on an invoice.
 #[skip_serializing_none]

@@ -10,7 +10,7 @@ fn money_text(f: &DocFormat, bu: &BusinessUnit, minor: i64) -> String {
     f.amount(bu.money(minor).0, bu.currency_exponent, &bu.currency)
 }
 
-pub(super) fn rate_text(rate: &str) -> String {
+pub(crate) fn rate_text(rate: &str) -> String {
     format!(
         "{} %",
         Decimal::from_str(rate)

@@ -27,8 +27,8 @@ mod reverse;
 mod slots;
 
 pub use actions::*;
-pub(crate) use charges::setup_fee_in;
 pub use charges::{charge, ChargeInput};
+pub(crate) use charges::{charge_in, setup_fee_in, Charge};
 pub use read::*;
 pub use receipts::*;
 pub use reverse::reverse;

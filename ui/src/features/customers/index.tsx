@@ -3,6 +3,8 @@ import type { Address } from "../../lib/api/bindings/Address";
 import type { Customer } from "../../lib/api/bindings/Customer";
 import type { CustomerType } from "../../lib/api/bindings/CustomerType";
 import { rolesFor } from "../../lib/access";
+import { call } from "../../lib/api/client";
+import { textDocument } from "../../lib/documents";
 import { formatDate, months } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
@@ -12,6 +14,7 @@ import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { AddressForm, addressLine, emptyAddress } from "../../lib/ui/AddressForm";
 import { CustomerFields, emptyCustomer, newCustomerRequest } from "../../lib/ui/CustomerForm";
+import { DocumentButton } from "../../lib/ui/DocumentButton";
 import { EInvoicingCard } from "../../lib/ui/EInvoicingCard";
 
 export function CustomersArea(props: { parts: string[] }) {
@@ -35,9 +38,23 @@ function CustomersList() {
       <ScreenHeader
         title="Customers"
         actions={
-          <a className={`btn btn-primary ${s.can("customers.create") ? "" : "disabled"}`} href={s.can("customers.create") ? href("customers", "new") : undefined} aria-disabled={!s.can("customers.create")} data-testid="customers-new">
-            New customer
-          </a>
+          <>
+            <DocumentButton
+              mode="save"
+              testId="customers-csv"
+              disabled={!s.can("exports.records")}
+              title={s.can("exports.records") ? "Every customer of this business unit as a CSV file" : `Needs ${rolesFor("exports.records")}`}
+              load={async () => {
+                const f = await call("exports.records", { records: "customers" });
+                return textDocument(f.filename, f.csvData);
+              }}
+            >
+              Export CSV
+            </DocumentButton>
+            <a className={`btn btn-primary ${s.can("customers.create") ? "" : "disabled"}`} href={s.can("customers.create") ? href("customers", "new") : undefined} aria-disabled={!s.can("customers.create")} data-testid="customers-new">
+              New customer
+            </a>
+          </>
         }
       />
       <Card>

@@ -9,6 +9,7 @@ import { useAction, useCommand, useInvalidateAfter } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Card, Field, Input, LoadError, RoleHint } from "../../lib/ui";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { VatReportCard } from "./VatReport";
 
 /** Invoices are issued in batches of this many per call, so progress shows and nothing runs long. */
 const BATCH = 100;
@@ -115,7 +116,10 @@ export function MonthEndRun() {
   );
 }
 
-/** A month's invoices as files: PDFs and CSV written to a folder on the desk, or CSV downloads. */
+/**
+ * A month's invoices as files: PDFs and CSV written to a folder on the desk, or CSV downloads;
+ * then the month's VAT report, the whole width of the grid the list puts this card in.
+ */
 export function MonthExport(props: { month: string }) {
   const s = useSession();
   const [written, setWritten] = useState<ExportedFolder | null>(null);
@@ -126,26 +130,29 @@ export function MonthExport(props: { month: string }) {
   const may = s.can("invoices.exportMonth");
   const month = props.month;
   return (
-    <Card title={`Export ${formatMonth(month)}`}>
-      <div className="row gap wrap">
-        <button className="btn btn-primary" disabled={!may || exportMonth.isPending || !month} onClick={() => exportMonth.mutate({ month })} data-testid="invoices-export-month">
-          {exportMonth.isPending ? "Writing…" : "PDFs and CSV to a folder"}
-        </button>
-        <DocumentButton mode="save" disabled={!s.can("exports.invoices") || !month} testId="invoices-csv" load={async () => csvDoc(await call("exports.invoices", { month }))}>
-          Invoices CSV
-        </DocumentButton>
-        <DocumentButton mode="save" disabled={!s.can("exports.payments") || !month} testId="payments-csv" load={async () => csvDoc(await call("exports.payments", { month }))}>
-          Payments CSV
-        </DocumentButton>
-      </div>
-      {written && (
-        <div className="quote-box ok small" data-testid="invoices-export-folder">
-          {written.documents} documents and {written.csvFile} in <span className="mono">{written.folder}</span>
+    <>
+      <Card title={`Export ${formatMonth(month)}`}>
+        <div className="row gap wrap">
+          <button className="btn btn-primary" disabled={!may || exportMonth.isPending || !month} onClick={() => exportMonth.mutate({ month })} data-testid="invoices-export-month">
+            {exportMonth.isPending ? "Writing…" : "PDFs and CSV to a folder"}
+          </button>
+          <DocumentButton mode="save" disabled={!s.can("exports.invoices") || !month} testId="invoices-csv" load={async () => csvDoc(await call("exports.invoices", { month }))}>
+            Invoices CSV
+          </DocumentButton>
+          <DocumentButton mode="save" disabled={!s.can("exports.payments") || !month} testId="payments-csv" load={async () => csvDoc(await call("exports.payments", { month }))}>
+            Payments CSV
+          </DocumentButton>
         </div>
-      )}
-      <p className="muted small">The folder is written beside the FlexDesk database, on the computer that keeps it.</p>
-      {!may && <RoleHint roles={rolesFor("invoices.exportMonth")} />}
-    </Card>
+        {written && (
+          <div className="quote-box ok small" data-testid="invoices-export-folder">
+            {written.documents} documents and {written.csvFile} in <span className="mono">{written.folder}</span>
+          </div>
+        )}
+        <p className="muted small">The folder is written beside the FlexDesk database, on the computer that keeps it.</p>
+        {!may && <RoleHint roles={rolesFor("invoices.exportMonth")} />}
+      </Card>
+      <VatReportCard month={month} className="grid-wide" />
+    </>
   );
 }
 

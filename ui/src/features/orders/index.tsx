@@ -8,6 +8,7 @@ import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
+import { textDocument } from "../../lib/documents";
 import { addressLine } from "../../lib/ui/AddressForm";
 import { ContractButton } from "../../lib/ui/ContractButton";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
@@ -50,11 +51,25 @@ function OrdersList() {
         title="Orders"
         sub={sort.by === "total" ? "Largest monthly total first." : "Newest first."}
         actions={
-          s.can("orders.create") && (
-            <a className="btn btn-primary" href={href("counter")}>
-              New order at the counter
-            </a>
-          )
+          <>
+            <DocumentButton
+              mode="save"
+              testId="orders-csv"
+              disabled={!s.can("exports.records")}
+              title={s.can("exports.records") ? "Every order of this business unit as a CSV file" : `Needs ${rolesFor("exports.records")}`}
+              load={async () => {
+                const f = await call("exports.records", { records: "orders" });
+                return textDocument(f.filename, f.csvData);
+              }}
+            >
+              Export CSV
+            </DocumentButton>
+            {s.can("orders.create") && (
+              <a className="btn btn-primary" href={href("counter")}>
+                New order at the counter
+              </a>
+            )}
+          </>
         }
       />
       <Card>

@@ -2,6 +2,7 @@
 import type { BillingStart } from "./BillingStart";
 import type { BuyoutMethod } from "./BuyoutMethod";
 import type { ContractEnd } from "./ContractEnd";
+import type { DunningLevel } from "./DunningLevel";
 import type { EarlyReturnFee } from "./EarlyReturnFee";
 import type { FirstPayment } from "./FirstPayment";
 import type { LateFeeKind } from "./LateFeeKind";
@@ -34,4 +35,9 @@ contractLengths: Array<number>, defaultContractLength: number, lateFeeKind: Late
  * How the desk writes amounts and dates for this unit (BCP 47, e.g. `nl-NL`: "€ 8.652,27");
  * empty follows the unit's country.
  */
-locale: string, seller: Seller, };
+locale: string, seller: Seller, 
+/**
+ * The reminders of an overdue payment, in order: each a number of days after the due date,
+ * a name printed on the letter, and a fee charged with it (0: none).
+ */
+dunning: Array<DunningLevel>, };

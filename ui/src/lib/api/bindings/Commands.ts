@@ -61,6 +61,7 @@ import type { FileQuery } from "./FileQuery";
 import type { FormatChoice } from "./FormatChoice";
 import type { GroupQuery } from "./GroupQuery";
 import type { GroupUpdateReq } from "./GroupUpdateReq";
+import type { HoldInput } from "./HoldInput";
 import type { Html } from "./Html";
 import type { IdReq } from "./IdReq";
 import type { ImportReport } from "./ImportReport";
@@ -96,6 +97,7 @@ import type { PlacedOrder } from "./PlacedOrder";
 import type { Product } from "./Product";
 import type { ProductInput } from "./ProductInput";
 import type { ProductQuery } from "./ProductQuery";
+import type { Proposals } from "./Proposals";
 import type { Quote } from "./Quote";
 import type { QuoteInput } from "./QuoteInput";
 import type { QuotePdfReq } from "./QuotePdfReq";
@@ -105,6 +107,7 @@ import type { ReceiptReq } from "./ReceiptReq";
 import type { ReceiveInput } from "./ReceiveInput";
 import type { Received } from "./Received";
 import type { RecordsReq } from "./RecordsReq";
+import type { Reminder } from "./Reminder";
 import type { RemoteInput } from "./RemoteInput";
 import type { RemoteSettings } from "./RemoteSettings";
 import type { RemoteView } from "./RemoteView";
@@ -120,7 +123,9 @@ import type { RunProgress } from "./RunProgress";
 import type { RunReq } from "./RunReq";
 import type { SaveReq } from "./SaveReq";
 import type { Saved } from "./Saved";
+import type { SendInput } from "./SendInput";
 import type { SentExisting } from "./SentExisting";
+import type { SentReq } from "./SentReq";
 import type { SerialReq } from "./SerialReq";
 import type { ServerStartReq } from "./ServerStartReq";
 import type { ServerStatus } from "./ServerStatus";
@@ -255,6 +260,11 @@ export interface Commands {
   "exports.payments": { req: PeriodExport; res: CsvFile };
   "exports.invoices": { req: PeriodExport; res: CsvFile };
   "exports.records": { req: RecordsReq; res: CsvFile };
+  "dunning.proposals": { req: Empty; res: Proposals };
+  "dunning.sent": { req: SentReq; res: Array<Reminder> };
+  "dunning.letter": { req: IdReq; res: Document };
+  "dunning.send": { req: SendInput; res: Array<Reminder> };
+  "dunning.hold": { req: HoldInput; res: Proposals };
   "reports.vat": { req: PeriodExport; res: VatReport };
   "reports.vatPdf": { req: PeriodExport; res: Document };
   "reports.vatCsv": { req: PeriodExport; res: CsvFile };
@@ -398,7 +408,12 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "exports.rentals": ["admin", "counter", "accountant"],
   "exports.payments": ["admin", "accountant"],
   "exports.invoices": ["admin", "accountant"],
-  "exports.records": ["admin", "counter", "accountant"],
+  "exports.records": ["admin", "accountant"],
+  "dunning.proposals": ["admin", "accountant"],
+  "dunning.sent": ["admin", "accountant"],
+  "dunning.letter": ["admin", "accountant"],
+  "dunning.send": ["admin", "accountant"],
+  "dunning.hold": ["admin", "accountant"],
   "reports.vat": ["admin", "accountant"],
   "reports.vatPdf": ["admin", "accountant"],
   "reports.vatCsv": ["admin", "accountant"],
@@ -509,15 +524,15 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "payments.list": [],
   "payments.totals": [],
   "payments.get": [],
-  "payments.markPaid": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
-  "payments.markPaidMany": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
-  "payments.markFailed": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
+  "payments.markPaid": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
+  "payments.markPaidMany": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
+  "payments.markFailed": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
   "payments.receipts": [],
-  "payments.receive": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
-  "payments.refund": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
-  "payments.charge": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
-  "payments.reverse": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
-  "payments.cancel": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard"],
+  "payments.receive": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
+  "payments.refund": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
+  "payments.charge": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
+  "payments.reverse": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
+  "payments.cancel": ["payments", "billingGroups", "subscriptions", "invoices", "customers", "assets", "timeline", "dashboard", "dunning"],
   "billingGroups.list": [],
   "billingGroups.get": [],
   "billingGroups.create": ["billingGroups", "payments", "subscriptions", "orders", "timeline", "dashboard"],
@@ -526,21 +541,26 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "invoices.list": [],
   "invoices.totals": [],
   "invoices.get": [],
-  "invoices.issue": ["invoices", "payments", "billingGroups", "timeline", "dashboard"],
-  "invoices.credit": ["invoices", "payments", "billingGroups", "timeline", "dashboard"],
+  "invoices.issue": ["invoices", "payments", "billingGroups", "timeline", "dashboard", "reports"],
+  "invoices.credit": ["invoices", "payments", "billingGroups", "timeline", "dashboard", "reports"],
   "invoices.pdf": [],
   "invoices.einvoice": [],
   "einvoicing.get": [],
-  "einvoicing.save": ["customers", "billingGroups", "timeline"],
+  "einvoicing.save": ["customers", "billingGroups", "timeline", "einvoicing"],
   "einvoicing.formats": [],
   "invoices.html": [],
   "invoices.pending": [],
-  "invoices.run": ["invoices", "payments", "billingGroups", "timeline", "dashboard"],
+  "invoices.run": ["invoices", "payments", "billingGroups", "timeline", "dashboard", "reports"],
   "invoices.exportMonth": ["invoices"],
   "exports.rentals": [],
   "exports.payments": [],
   "exports.invoices": [],
   "exports.records": [],
+  "dunning.proposals": [],
+  "dunning.sent": [],
+  "dunning.letter": [],
+  "dunning.send": ["payments", "customers", "timeline", "dashboard", "subscriptions", "invoices", "dunning"],
+  "dunning.hold": ["customers", "timeline", "dunning"],
   "reports.vat": [],
   "reports.vatPdf": [],
   "reports.vatCsv": [],

@@ -3,8 +3,19 @@
 //! rate, and reverse-charged supplies apart), as a screen, a PDF and a CSV. Credit notes count
 //! with their negative amounts.
 
-use super::*;
-use crate::services::exports::{CsvFile, PeriodExport};
+use super::{CsvFile, PeriodExport};
+use crate::domain::tax;
+use crate::error::Result;
+use crate::money::Money;
+use crate::pdf;
+use crate::services::invoices::{self, InvoiceQuery};
+use crate::services::BusinessUnit;
+use crate::store::Db;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -48,8 +59,8 @@ fn category_label(c: &str) -> &'static str {
 
 /// The report of the invoices and credit notes issued in the period `q`.
 pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<VatReport> {
-    let (from, to, label) = crate::services::exports::period(q)?;
-    let docs = all(
+    let (from, to, label) = super::period(q)?;
+    let docs = invoices::all(
         db,
         bu,
         &InvoiceQuery {
@@ -156,14 +167,14 @@ pub fn vat_csv(bu: &BusinessUnit, r: &VatReport) -> Result<CsvFile> {
         (r.invoices + r.credit_notes).to_string(),
         r.currency.clone(),
     ]);
-    crate::services::exports::csv_file(format!("vat-{}-{}.csv", bu.code, r.label), rows)
+    super::csv_file(format!("vat-{}-{}.csv", bu.code, r.label), rows)
 }
 
 /// The report as a PDF in the unit's language and formats.
 pub fn vat_pdf(bu: &BusinessUnit, r: &VatReport) -> Result<(String, Vec<u8>)> {
     let f = bu.doc_format();
     let money = |m: Money| f.amount(m.0, bu.currency_exponent, &bu.currency);
-    let seller = issue::seller_of(bu);
+    let seller = invoices::seller_of(bu);
     let doc = pdf::ReportDoc {
         title: format!("{} report", r.tax_name),
         seller: pdf::Party {
@@ -172,6 +183,8 @@ pub fn vat_pdf(bu: &BusinessUnit, r: &VatReport) -> Result<(String, Vec<u8>)> {
             vat_id: seller.vat_id,
             extra: vec![],
         },
+        recipient: None,
+        intro: vec![],
         facts: vec![
             ("Period".into(), format!("{} – {}", f.date(&r.from), f.date(&r.to))),
             ("Currency".into(), r.currency.clone()),
@@ -191,7 +204,7 @@ pub fn vat_pdf(bu: &BusinessUnit, r: &VatReport) -> Result<(String, Vec<u8>)> {
             .map(|x| {
                 vec![
                     format!("{} ({})", x.label, x.category),
-                    print::rate_text(&x.rate),
+                    invoices::rate_text(&x.rate),
                     x.documents.to_string(),
                     money(x.net),
                     money(x.tax),

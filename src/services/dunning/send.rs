@@ -1,0 +1,397 @@
+//! Sending reminders: each letter recorded as it was sent (its payments, amounts and step), its
+//! fee charged as a payment of its own, and both on the timelines; the letter is printed from
+//! that record, in the invoice's style.
+
+use super::*;
+use crate::services::payments::{charge_in, Charge};
+use crate::store::subscriptions::SubscriptionRow;
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SendInput {
+    /// The customers whose proposed letters go out now.
+    pub customer_ids: Vec<String>,
+}
+
+/// A reminder as sent.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(optional_fields)]
+pub struct Reminder {
+    pub reminder_id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub level: u32,
+    pub level_name: String,
+    pub total_open: Money,
+    /// The fee charged with it, as its own payment.
+    pub fee_payment_id: Option<String>,
+    pub sent_on: String,
+    pub sent_by: String,
+    pub items: Vec<DunningItem>,
+}
+
+/// Send the proposed letters of `input.customer_ids` (one transaction: all or none).
+pub async fn send(db: &Db, ctx: &Ctx, input: SendInput) -> Result<Vec<Reminder>> {
+    if input.customer_ids.is_empty() {
+        return Err(Error::invalid("customerIds", "Choose whom to remind."));
+    }
+    if input.customer_ids.len() > 500 {
+        return Err(Error::invalid(
+            "customerIds",
+            "At most 500 letters at once.",
+        ));
+    }
+    let bu = &ctx.bu;
+    let today = ctx.today();
+    let mut tx = db.write().await?;
+    let due = proposals_in(&mut tx, bu, today, Some(&input.customer_ids)).await?;
+    if let Some(missing) = input
+        .customer_ids
+        .iter()
+        .find(|c| !due.proposals.iter().any(|p| &p.customer_id == *c))
+    {
+        let why = if due.held.iter().any(|h| &h.customer_id == missing) {
+            "their reminders are held"
+        } else {
+            "no letter is due for them today (paid, or this step was sent)"
+        };
+        return Err(Error::new(
+            crate::ErrorCode::Conflict,
+            format!("Customer {missing}: {why}; nothing was sent."),
+        ));
+    }
+    let mut sent = Vec::with_capacity(due.proposals.len());
+    for p in due.proposals {
+        let id = crate::ids::new_id("rem");
+        let fee_payment_id = fee(&mut tx, ctx, &p).await?;
+        sqlx::query(
+            "INSERT INTO reminders (id, bu_id, customer_id, level, level_name, total_open, fee_payment_id, sent_on, sent_at, sent_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&bu.id)
+        .bind(&p.customer_id)
+        .bind(p.level)
+        .bind(&p.level_name)
+        .bind(bu.minor("totalOpen", p.total_open)?)
+        .bind(&fee_payment_id)
+        .bind(day_text(today))
+        .bind(&ctx.now)
+        .bind(&ctx.actor.name)
+        .execute(&mut *tx)
+        .await?;
+        for i in &p.items {
+            sqlx::query(
+                "INSERT INTO reminder_items (reminder_id, payment_id, level, due_date, days_overdue, amount_open, invoice_number, description)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&id)
+            .bind(&i.payment_id)
+            .bind(i.level)
+            .bind(&i.due_date)
+            .bind(i.days_overdue)
+            .bind(bu.minor("amountOpen", i.amount_open)?)
+            .bind(&i.invoice_number)
+            .bind(&i.description)
+            .execute(&mut *tx)
+            .await?;
+            record(
+                &mut tx,
+                &ctx.actor,
+                ctx.at,
+                Entry {
+                    bu_id: Some(&bu.id),
+                    entity_type: "payment",
+                    entity_id: &i.payment_id,
+                    action: "reminded",
+                    summary: format!("{} sent ({} days overdue)", i.level_name, i.days_overdue),
+                    before: None,
+                    after: Some(serde_json::json!({ "reminderId": id, "level": i.level })),
+                },
+            )
+            .await?;
+        }
+        record(
+            &mut tx,
+            &ctx.actor,
+            ctx.at,
+            Entry {
+                bu_id: Some(&bu.id),
+                entity_type: "customer",
+                entity_id: &p.customer_id,
+                action: "reminded",
+                summary: format!(
+                    "{} sent: {} overdue payment(s), {} open",
+                    p.level_name,
+                    p.items.len(),
+                    bu.amount_text(bu.minor("totalOpen", p.total_open)?)
+                ),
+                before: None,
+                after: Some(serde_json::json!({ "reminderId": id, "level": p.level })),
+            },
+        )
+        .await?;
+        sent.push(Reminder {
+            reminder_id: id,
+            customer_id: p.customer_id,
+            customer_name: p.customer_name,
+            level: p.level,
+            level_name: p.level_name,
+            total_open: p.total_open,
+            fee_payment_id,
+            sent_on: day_text(today),
+            sent_by: ctx.actor.name.clone(),
+            items: p.items,
+        });
+    }
+    tx.commit().await?;
+    Ok(sent)
+}
+
+/// The step's fee, charged on the subscription of the letter's first payment that has one.
+async fn fee(conn: &mut SqliteConnection, ctx: &Ctx, p: &Proposal) -> Result<Option<String>> {
+    if p.fee.0.is_zero() {
+        return Ok(None);
+    }
+    let bu = &ctx.bu;
+    let mut rental: Option<String> = None;
+    for i in &p.items {
+        rental = sqlx::query_scalar(
+            "SELECT rental_id FROM payments WHERE id = ? AND rental_id IS NOT NULL",
+        )
+        .bind(&i.payment_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if rental.is_some() {
+            break;
+        }
+    }
+    let Some(rental) = rental else {
+        return Ok(None);
+    };
+    let sub: SubscriptionRow = sqlx::query_as(&format!(
+        "SELECT {} FROM subscriptions WHERE id = ?",
+        crate::store::subscriptions::COLUMNS
+    ))
+    .bind(&rental)
+    .fetch_one(&mut *conn)
+    .await?;
+    let amount = bu.minor("fee", p.fee)?;
+    let row = charge_in(
+        conn,
+        ctx,
+        &sub,
+        Charge {
+            label: format!("{} fee", p.level_name),
+            amounts: sub.tax_rule(bu.currency_exponent).split(amount),
+            due: ctx.today() + chrono::Days::new(bu.settings.payment_terms_days.into()),
+            id: None,
+        },
+    )
+    .await?;
+    Ok(Some(row.id))
+}
+
+/// The reminders sent to a customer, newest first (or the latest 200 of the unit).
+pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Result<Vec<Reminder>> {
+    #[derive(sqlx::FromRow)]
+    struct SentRow {
+        id: String,
+        customer_id: String,
+        customer_name: String,
+        level: i64,
+        level_name: String,
+        total_open: i64,
+        fee_payment_id: Option<String>,
+        sent_on: String,
+        sent_by: String,
+    }
+    let rows: Vec<SentRow> = sqlx::query_as(
+        "SELECT r.id, r.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name,
+                r.level, r.level_name, r.total_open, r.fee_payment_id, r.sent_on, r.sent_by
+         FROM reminders r JOIN customers c ON c.id = r.customer_id
+         WHERE r.bu_id = ? AND (? IS NULL OR r.customer_id = ?) ORDER BY r.sent_at DESC, r.id DESC LIMIT 200",
+    )
+    .bind(&bu.id)
+    .bind(customer_id)
+    .bind(customer_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let items: Vec<(String, i64, String, i64, i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT payment_id, level, due_date, days_overdue, amount_open, invoice_number, description
+             FROM reminder_items WHERE reminder_id = ? ORDER BY due_date, payment_id",
+        )
+        .bind(&r.id)
+        .fetch_all(db.pool())
+        .await?;
+        let levels = &bu.settings.dunning;
+        out.push(Reminder {
+            reminder_id: r.id,
+            customer_id: r.customer_id,
+            customer_name: r.customer_name,
+            level: r.level as u32,
+            level_name: r.level_name,
+            total_open: bu.money(r.total_open),
+            fee_payment_id: r.fee_payment_id,
+            sent_on: r.sent_on,
+            sent_by: r.sent_by,
+            items: items
+                .into_iter()
+                .map(
+                    |(payment_id, level, due_date, days, open, invoice_number, description)| {
+                        DunningItem {
+                            payment_id,
+                            invoice_number,
+                            description,
+                            due_date,
+                            days_overdue: days,
+                            amount_open: bu.money(open),
+                            level: level as u32,
+                            level_name: levels
+                                .get(level as usize - 1)
+                                .map(|l| l.name.clone())
+                                .unwrap_or_default(),
+                        }
+                    },
+                )
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// A sent reminder as its letter (PDF), printed from what was recorded.
+pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(String, Vec<u8>)> {
+    let r = sent(db, bu, None)
+        .await?
+        .into_iter()
+        .find(|r| r.reminder_id == reminder_id);
+    let r = match r {
+        Some(r) => r,
+        None => {
+            // Older than the latest 200: read it on its own.
+            let c: Option<String> =
+                sqlx::query_scalar("SELECT customer_id FROM reminders WHERE id = ? AND bu_id = ?")
+                    .bind(reminder_id)
+                    .bind(&bu.id)
+                    .fetch_optional(db.pool())
+                    .await?;
+            let c = c.ok_or_else(|| Error::not_found("Reminder", reminder_id))?;
+            sent(db, bu, Some(&c))
+                .await?
+                .into_iter()
+                .find(|r| r.reminder_id == reminder_id)
+                .ok_or_else(|| Error::not_found("Reminder", reminder_id))?
+        }
+    };
+    let mut conn = db.pool().acquire().await?;
+    let c = crate::services::customers::get_in(&mut conn, bu, &r.customer_id).await?;
+    drop(conn);
+    let f = bu.doc_format();
+    let money = |m: Money| f.amount(m.0, bu.currency_exponent, &bu.currency);
+    let seller = &bu.settings.seller;
+    let seller_name = if seller.legal_name.trim().is_empty() {
+        bu.name.clone()
+    } else {
+        seller.legal_name.clone()
+    };
+    let mut address = vec![];
+    if let Some(a) = c
+        .last_billing_address
+        .as_ref()
+        .or(c.last_shipping_address.as_ref())
+    {
+        address.push(a.street_address.clone());
+        address.push(
+            format!("{} {}", a.postal_code.clone().unwrap_or_default(), a.city)
+                .trim()
+                .to_string(),
+        );
+        address.push(crate::domain::tax::country_name(&a.country));
+    }
+    let account = seller.bank_account.trim();
+    let mut intro = vec![
+        format!("Dear {} {},", c.first_name, c.last_name).trim().to_string(),
+        format!(
+            "According to our records the payments below are overdue. Please transfer {} as soon as possible{}, quoting the invoice numbers.",
+            money(r.total_open),
+            if account.is_empty() { String::new() } else { format!(" to {account}") }
+        ),
+    ];
+    if r.level >= bu.settings.dunning.len() as u32 && r.level > 1 {
+        intro.push("This is our final notice before we take further steps, which may include collecting the devices.".into());
+    }
+    let doc = crate::pdf::ReportDoc {
+        title: r.level_name.clone(),
+        seller: crate::pdf::Party {
+            name: seller_name.clone(),
+            address: [
+                seller.street_address.clone(),
+                format!("{} {}", seller.postal_code, seller.city)
+                    .trim()
+                    .to_string(),
+            ]
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect(),
+            vat_id: opt_trim(Some(seller.vat_id.clone())),
+            extra: vec![],
+        },
+        recipient: Some(crate::pdf::Party {
+            name: c
+                .company
+                .clone()
+                .filter(|x| !x.trim().is_empty())
+                .unwrap_or_else(|| format!("{} {}", c.first_name, c.last_name)),
+            address,
+            vat_id: None,
+            extra: vec![],
+        }),
+        facts: vec![
+            ("Date".into(), f.date(&r.sent_on)),
+            (
+                "Step".into(),
+                format!(
+                    "{} of {}",
+                    r.level,
+                    bu.settings.dunning.len().max(r.level as usize)
+                ),
+            ),
+        ],
+        intro,
+        columns: vec![
+            ("Invoice".into(), 40.0, false),
+            ("For".into(), 54.0, false),
+            ("Due".into(), 30.0, false),
+            ("Days overdue".into(), 24.0, true),
+            ("Open".into(), 26.0, true),
+        ],
+        rows: r
+            .items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.invoice_number.clone().unwrap_or_else(|| "—".into()),
+                    i.description.clone(),
+                    f.date(&i.due_date),
+                    i.days_overdue.to_string(),
+                    money(i.amount_open),
+                ]
+            })
+            .collect(),
+        totals: vec![("Total overdue".into(), money(r.total_open))],
+        notes: vec![
+            "If you have paid in the meantime, please disregard this letter.".into(),
+            format!("Kind regards, {seller_name}"),
+        ],
+        footer: format!("{seller_name} · {}", r.level_name),
+    };
+    Ok((
+        format!("reminder-{}-{}.pdf", r.sent_on, r.customer_id),
+        crate::pdf::report(&doc)?,
+    ))
+}

@@ -1,0 +1,233 @@
+//! Dunning: the letters due are proposed per customer at the unit's steps (3, 14, 28 days after
+//! the due date); a hold keeps a customer's letters back until its day; a step is never sent
+//! twice; a paid payment leaves the dunning; a step's fee is charged as its own payment; the
+//! letter prints what was sent.
+
+use crate::einvoice::seller;
+use crate::subscriptions::{act, schedule, shop};
+use flexdesk::domain::status::PaymentKind;
+use flexdesk::money::Money;
+use flexdesk::services::dunning::{self, HoldInput, SendInput};
+use flexdesk::services::{payments, subscriptions as subs};
+use serde_json::json;
+
+fn go(t: &crate::support::TestCore, day: &str) {
+    let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    use chrono::Datelike;
+    t.go_to(d.year(), d.month(), d.day());
+}
+
+async fn count(t: &crate::support::TestCore, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(t.core.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_or_held() {
+    let mut t = shop().await;
+    t.settings(|s| {
+        s.seller = seller("NL", "NL123456789B01", "NL91 ABNA 0417 1643 00");
+        s.dunning[2].fee = Money(rust_decimal::Decimal::new(1500, 2));
+    })
+    .await;
+    let db = &t.core.db.clone();
+    // Two customers, each with a payment due on 2026-01-15 (the fixture's day).
+    let mut rentals = vec![];
+    for (email, serial) in [("ann@x.example", "LAP-1"), ("ben@x.example", "LAP-2")] {
+        let o = t
+            .confirmed_order(
+                email,
+                json!([{"sku": "LAP", "quantity": 1, "contractLength": 6}]),
+            )
+            .await;
+        rentals.push(
+            subs::activate(db, &t.ctx(), act(&o.order_id, serial))
+                .await
+                .unwrap()
+                .rental,
+        );
+    }
+    let (ann, ben) = (
+        rentals[0].customer_id.clone(),
+        rentals[1].customer_id.clone(),
+    );
+    let first = |i: usize| {
+        let t = &t;
+        let r = rentals[i].rental_id.clone();
+        async move { schedule(t, &r).await[0].clone() }
+    };
+    assert_eq!(first(0).await.due_date, "2026-01-15");
+
+    go(&t, "2026-01-17");
+    assert!(dunning::proposals(db, &t.ctx())
+        .await
+        .unwrap()
+        .proposals
+        .is_empty());
+
+    // Three days late: a friendly reminder for each.
+    go(&t, "2026-01-18");
+    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    assert_eq!(p.proposals.len(), 2);
+    assert!(p
+        .proposals
+        .iter()
+        .all(|x| x.level == 1 && x.level_name == "Friendly reminder"));
+    assert_eq!(p.proposals[0].items[0].days_overdue, 3);
+
+    // Ben disputes a charge: held until the 2nd of February, with the reason.
+    let e = dunning::hold(
+        db,
+        &t.ctx(),
+        HoldInput {
+            customer_id: ben.clone(),
+            until: Some("2026-02-02".into()),
+            reason: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.details[0].path, "reason");
+    let p = dunning::hold(
+        db,
+        &t.ctx(),
+        HoldInput {
+            customer_id: ben.clone(),
+            reason: Some("Disputes the first month".into()),
+            until: Some("2026-02-02".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.proposals.len(), 1);
+    assert_eq!(
+        (p.held.len(), p.held[0].reason.as_str()),
+        (1, "Disputes the first month")
+    );
+    let e = dunning::send(
+        db,
+        &t.ctx(),
+        SendInput {
+            customer_ids: vec![ben.clone()],
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(e.message.contains("held"), "{}", e.message);
+
+    // Ann's goes out: recorded with its payment, on both timelines.
+    let sent = dunning::send(
+        db,
+        &t.ctx(),
+        SendInput {
+            customer_ids: vec![ann.clone()],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].level, sent[0].items.len()), (1, 1));
+    assert_eq!(
+        count(&t, "SELECT count(*) FROM events WHERE action = 'reminded'").await,
+        2
+    );
+    // Never the same step twice: nothing is due for Ann now, and nothing changes.
+    let e = dunning::send(
+        db,
+        &t.ctx(),
+        SendInput {
+            customer_ids: vec![ann.clone()],
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(e.message.contains("no letter is due"), "{}", e.message);
+    assert_eq!(count(&t, "SELECT count(*) FROM reminders").await, 1);
+
+    // The letter prints what was sent.
+    let (name, pdf) = dunning::letter(db, &t.bu, &sent[0].reminder_id)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(&name), pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(dir.path().join(&name))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needle in [
+        "Friendly reminder",
+        "Emma de Vries",
+        "NL91",
+        "Step",
+        "Total overdue",
+    ] {
+        assert!(text.contains(needle), "{needle} in:\n{text}");
+    }
+
+    // Fourteen days: the first notice; once paid, Ann leaves the dunning.
+    go(&t, "2026-01-29");
+    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    assert_eq!(
+        p.proposals
+            .iter()
+            .map(|x| (x.customer_id.clone(), x.level))
+            .collect::<Vec<_>>(),
+        vec![(ann.clone(), 2)]
+    );
+    payments::mark_paid(db, &t.ctx(), &first(0).await.payment_id, Default::default())
+        .await
+        .unwrap();
+    assert!(dunning::proposals(db, &t.ctx())
+        .await
+        .unwrap()
+        .proposals
+        .is_empty());
+
+    // Ben's hold has ended at 28 days: the final notice, its fee charged as its own payment.
+    go(&t, "2026-02-12");
+    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    assert_eq!(p.proposals.len(), 1);
+    assert_eq!(
+        (p.proposals[0].level, p.proposals[0].level_name.as_str()),
+        (3, "Final notice")
+    );
+    let sent = dunning::send(
+        db,
+        &t.ctx(),
+        SendInput {
+            customer_ids: vec![ben.clone()],
+        },
+    )
+    .await
+    .unwrap();
+    let fee = sent[0].fee_payment_id.clone().expect("a fee");
+    let fee = payments::get(db, &t.bu, &fee, t.day()).await.unwrap();
+    assert_eq!(fee.kind, PaymentKind::Charge);
+    assert_eq!(fee.charge_label.as_deref(), Some("Final notice fee"));
+    assert_eq!(fee.subtotal, Money(rust_decimal::Decimal::new(1500, 2)));
+}
+
+#[tokio::test]
+async fn the_steps_are_checked_when_the_settings_are_saved() {
+    let t = crate::support::TestCore::new().await;
+    let mut s = t.bu.settings.clone();
+    s.dunning[1].days = 3;
+    let e = flexdesk::services::business_units::update(
+        &t.core.db,
+        &t.admin.actor(),
+        flexdesk::clock::Clock::now(&*t.clock),
+        flexdesk::services::business_units::BusinessUnitUpdate {
+            id: t.bu.id.clone(),
+            name: None,
+            timezone: None,
+            settings: Some(s),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.details[0].path, "settings.dunning.1.days");
+}
