@@ -146,6 +146,22 @@ impl Core {
         tokio::spawn(webhooks::run(self.clone(), policy))
     }
 
+    /// The mail sender: delivers queued mail (reminder letters) every minute while the desk or
+    /// server runs; what fails waits and is tried again (`services::mail`).
+    pub fn spawn_mail_sender(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.clone().mail_loop())
+    }
+
+    /// The loop behind `spawn_mail_sender`, for callers with their own runtime handle.
+    pub async fn mail_loop(self) {
+        loop {
+            if let Err(e) = services::mail::deliver_due(&self.db, &self.desk.id, self.now()).await {
+                eprintln!("flexdesk: sending mail failed: {}", e.message);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    }
+
     /// The sync loop: pushes waiting changes and pulls on each remote's schedule.
     pub fn spawn_sync(&self, opts: sync::engine::Options) -> tokio::task::JoinHandle<()> {
         *self.sync_options.write().unwrap_or_else(|e| e.into_inner()) = opts;

@@ -150,6 +150,7 @@ async fn open_core(
                 }
             }
             tauri::async_runtime::spawn(flexdesk::webhooks::run(core.clone(), Default::default()));
+            tauri::async_runtime::spawn(core.clone().mail_loop());
             tauri::async_runtime::spawn(flexdesk::sync::engine::run(core.clone()));
             core.daily_run_loop().await;
         }

@@ -153,7 +153,9 @@ macro_rules! commands {
             let value = match command {
                 $( $name => {
                     let req: $req = serde_json::from_value(payload).map_err(|e| Error::new(ErrorCode::ValidationError, format!("The request could not be read: {e}")))?;
-                    let res: $res = $handler(&session, req).await?;
+                    // Boxed: the answer's future lives on the heap, so this match stays small
+                    // however large the biggest command's future grows.
+                    let res: $res = Box::pin($handler(&session, req)).await?;
                     serde_json::to_value(res)?
                 } )*
                 _ => unreachable!("listed in COMMANDS"),
@@ -451,6 +453,10 @@ commands! {
     "dunning.letter" => dunning_letter(IdReq) -> Document, ACCOUNTS;
     "dunning.send" => dunning_send(crate::services::dunning::SendInput) -> Vec<crate::services::dunning::Reminder>, ACCOUNTS, ["payments", "customers", "timeline", "dashboard", "subscriptions", "invoices", "dunning"];
     "dunning.hold" => dunning_hold(crate::services::dunning::HoldInput) -> crate::services::dunning::Proposals, ACCOUNTS, ["customers", "timeline", "dunning"];
+    "mail.get" => mail_get(Empty) -> crate::services::mail::SmtpView, ACCOUNTS;
+    "mail.save" => mail_save(crate::services::mail::SmtpInput) -> crate::services::mail::SmtpView, ADMIN, ["mail"];
+    "mail.log" => mail_log(Empty) -> Vec<crate::services::mail::MailRecord>, ACCOUNTS;
+    "mail.sendNow" => mail_send_now(Empty) -> MailSent, ACCOUNTS, ["mail", "dunning"];
     "reports.vat" => reports_vat(exports::PeriodExport) -> exports::VatReport, ACCOUNTS;
     "reports.vatPdf" => reports_vat_pdf(exports::PeriodExport) -> Document, ACCOUNTS;
     "reports.vatCsv" => reports_vat_csv(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;

@@ -117,3 +117,35 @@ pub async fn dunning_hold(
 ) -> Result<crate::services::dunning::Proposals> {
     crate::services::dunning::hold(&s.core.db, &s.ctx()?, r).await
 }
+
+pub async fn mail_get(s: &Session<'_>, _r: Empty) -> Result<crate::services::mail::SmtpView> {
+    crate::services::mail::get(&s.core.db, s.bu()?).await
+}
+
+pub async fn mail_save(
+    s: &Session<'_>,
+    r: crate::services::mail::SmtpInput,
+) -> Result<crate::services::mail::SmtpView> {
+    crate::services::mail::save(&s.core.db, &s.ctx()?, &s.core.desk.id, r).await
+}
+
+pub async fn mail_log(
+    s: &Session<'_>,
+    _r: Empty,
+) -> Result<Vec<crate::services::mail::MailRecord>> {
+    crate::services::mail::log(&s.core.db, s.bu()?).await
+}
+
+#[derive(Debug, Clone, serde::Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailSent {
+    pub sent: usize,
+}
+
+/// Send the queued mail that is due now, instead of waiting for the sender's next round.
+pub async fn mail_send_now(s: &Session<'_>, _r: Empty) -> Result<MailSent> {
+    s.ctx()?;
+    let sent =
+        crate::services::mail::deliver_due(&s.core.db, &s.core.desk.id, s.core.now()).await?;
+    Ok(MailSent { sent })
+}

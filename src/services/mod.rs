@@ -17,6 +17,7 @@ pub mod files;
 pub mod invoices;
 pub mod keys;
 pub(crate) mod list;
+pub mod mail;
 pub mod orders;
 pub mod outbox;
 pub mod payments;

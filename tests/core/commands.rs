@@ -272,6 +272,7 @@ fn every_write_declares_the_areas_it_changes() {
         "rentals",
         "payments",
         "receipts",
+        "log",
         "proposals",
         "sent",
         "letter",
@@ -296,7 +297,11 @@ fn every_write_declares_the_areas_it_changes() {
     assert_eq!(CHANGES.len(), COMMANDS.len());
     for (name, changes) in CHANGES {
         let verb = name.rsplit('.').next().unwrap();
-        let read = reads.contains(&verb) && !matches!(*name, "webhooks.save" | "sync.remote.save" | "einvoicing.save");
+        let read = reads.contains(&verb)
+            && !matches!(
+                *name,
+                "webhooks.save" | "sync.remote.save" | "einvoicing.save"
+            );
         assert_eq!(
             changes.is_empty(),
             read,

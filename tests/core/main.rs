@@ -27,6 +27,7 @@ mod hardening;
 mod invoices;
 mod keys;
 mod lifecycle;
+mod mail;
 mod orders;
 mod payments;
 mod pdf;

@@ -541,6 +541,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
             println!("{url}");
             core.spawn_daily_run();
+            core.spawn_mail_sender();
             core.spawn_webhook_sender(flexdesk::webhooks::Policy {
                 retry_base: std::time::Duration::from_millis(webhook_retry_ms),
                 ..Default::default()

@@ -29,6 +29,8 @@ pub struct Reminder {
     pub fee_payment_id: Option<String>,
     pub sent_on: String,
     pub sent_by: String,
+    /// The address its letter was mailed to (queued, then sent when the desk is online).
+    pub mailed_to: Option<String>,
     pub items: Vec<DunningItem>,
 }
 
@@ -133,6 +135,30 @@ pub async fn send(db: &Db, ctx: &Ctx, input: SendInput) -> Result<Vec<Reminder>>
             },
         )
         .await?;
+        let seller = if bu.settings.seller.legal_name.trim().is_empty() {
+            bu.name.clone()
+        } else {
+            bu.settings.seller.legal_name.clone()
+        };
+        let mut mailed_to = None;
+        if let Some(to) = p.email.as_deref() {
+            let body = format!(
+                "Dear {},\n\nPlease find attached our {} about {} overdue payment(s), {} in all.\nIf you have paid in the meantime, please disregard it.\n\nKind regards,\n{seller}\n",
+                p.customer_name,
+                p.level_name.to_lowercase(),
+                p.items.len(),
+                bu.amount_text(bu.minor("totalOpen", p.total_open)?),
+            );
+            let subject = format!(
+                "{}: {} open — {seller}",
+                p.level_name,
+                bu.amount_text(bu.minor("totalOpen", p.total_open)?)
+            );
+            if crate::services::mail::queue_reminder(&mut tx, ctx, &id, to, &subject, &body).await?
+            {
+                mailed_to = Some(to.to_string());
+            }
+        }
         sent.push(Reminder {
             reminder_id: id,
             customer_id: p.customer_id,
@@ -143,6 +169,7 @@ pub async fn send(db: &Db, ctx: &Ctx, input: SendInput) -> Result<Vec<Reminder>>
             fee_payment_id,
             sent_on: day_text(today),
             sent_by: ctx.actor.name.clone(),
+            mailed_to,
             items: p.items,
         });
     }
@@ -207,10 +234,12 @@ pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Resu
         fee_payment_id: Option<String>,
         sent_on: String,
         sent_by: String,
+        mailed_to: Option<String>,
     }
     let rows: Vec<SentRow> = sqlx::query_as(
         "SELECT r.id, r.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name,
-                r.level, r.level_name, r.total_open, r.fee_payment_id, r.sent_on, r.sent_by
+                r.level, r.level_name, r.total_open, r.fee_payment_id, r.sent_on, r.sent_by,
+                (SELECT m.to_address FROM mail_queue m WHERE m.reminder_id = r.id LIMIT 1) AS mailed_to
          FROM reminders r JOIN customers c ON c.id = r.customer_id
          WHERE r.bu_id = ? AND (? IS NULL OR r.customer_id = ?) ORDER BY r.sent_at DESC, r.id DESC LIMIT 200",
     )
@@ -239,6 +268,7 @@ pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Resu
             fee_payment_id: r.fee_payment_id,
             sent_on: r.sent_on,
             sent_by: r.sent_by,
+            mailed_to: r.mailed_to,
             items: items
                 .into_iter()
                 .map(
