@@ -364,7 +364,7 @@ commands! {
     "bu.list" => bu_list(Empty) -> Vec<BusinessUnit>, Access::Anyone;
     "bu.get" => bu_get(Empty) -> BusinessUnit, Access::Anyone;
     "bu.create" => bu_create(bus::NewBusinessUnit) -> BusinessUnit, ADMIN, ["bu"];
-    "bu.update" => bu_update(bus::BusinessUnitUpdate) -> BusinessUnit, ADMIN, ["bu", "orders", "subscriptions"];
+    "bu.update" => bu_update(bus::BusinessUnitUpdate) -> BusinessUnit, ADMIN, ["bu", "orders", "subscriptions", "dunning"];
     "keys.list" => keys_list(Empty) -> Vec<keys::ApiKey>, ADMIN;
     "keys.create" => keys_create(keys::NewKey) -> keys::CreatedKey, ADMIN, ["keys", "timeline"];
     "keys.revoke" => keys_revoke(IdReq) -> keys::ApiKey, ADMIN, ["keys", "timeline"];

@@ -23,6 +23,7 @@ import { backups } from "./scenarios/backups.mjs";
 import { corrections } from "./scenarios/corrections.mjs";
 import { einvoices } from "./scenarios/einvoices.mjs";
 import { reports } from "./scenarios/reports.mjs";
+import { dunning } from "./scenarios/dunning.mjs";
 
 async function main() {
   mkdirSync(shots, { recursive: true });
@@ -39,6 +40,7 @@ async function main() {
   await corrections(t);
   await einvoices(t);
   await reports(t);
+  await dunning(t);
   await signin(t);
 
   await step("no uncaught page errors", async () => {

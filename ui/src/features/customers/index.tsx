@@ -219,6 +219,7 @@ function CustomerDetail(props: { id: string }) {
         </div>
         <div>
           <CustomerOrders customer={c} />
+          <CustomerReminders customerId={c.customerId} />
           <Timeline entityType="customer" entityId={c.customerId} />
         </div>
       </div>
@@ -446,6 +447,79 @@ function CustomerOrders(props: { customer: Customer }) {
       )}
       <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
       {props.customer.lastBillingAddress && <p className="muted small">Billing: {addressLine(props.customer.lastBillingAddress)}</p>}
+    </Card>
+  );
+}
+
+/**
+ * The reminders of a customer (for those who may read them): held or not, and the letters sent to
+ * them, each as a PDF. Holding and sending are on Payments → Reminders.
+ */
+function CustomerReminders(props: { customerId: string }) {
+  const s = useSession();
+  return s.can("dunning.proposals") && s.can("dunning.sent") ? <CustomerRemindersCard customerId={props.customerId} /> : null;
+}
+
+function CustomerRemindersCard(props: { customerId: string }) {
+  const s = useSession();
+  const proposals = useCommand("dunning.proposals", {});
+  const sent = useCommand("dunning.sent", { customerId: props.customerId });
+  const hold = proposals.data?.held.find((h) => h.customerId === props.customerId);
+  const due = proposals.data?.proposals.find((p) => p.customerId === props.customerId);
+  const list = sent.data ?? [];
+  const mayLetter = s.can("dunning.letter");
+  return (
+    <Card
+      title="Reminders"
+      actions={
+        <a className="btn btn-small btn-ghost" href={`${href("payments")}?tab=reminders`} data-testid="customer-reminders-link">
+          Payments → Reminders
+        </a>
+      }
+    >
+      <div data-testid="customer-reminders">
+        <LoadError error={proposals.error ?? sent.error} />
+        {hold && (
+          <p data-testid="customer-hold">
+            <Badge status="pending" label="Held" /> until {formatDate(hold.until)}: {hold.reason} <span className="small muted">(by {hold.createdBy})</span>
+          </p>
+        )}
+        {!hold && due && (
+          <p>
+            A letter is due today: <strong>{due.levelName}</strong>, {s.money(due.totalOpen)} open.
+          </p>
+        )}
+        {sent.isLoading && <Loading what="the letters sent" />}
+        {sent.data && list.length === 0 && <p className="small muted">No letters sent to them yet.</p>}
+        {list.length > 0 && (
+          <table className="table middle compact">
+            <tbody>
+              {list.map((r) => (
+                <tr key={r.reminderId} data-testid="customer-reminder" data-reminder-id={r.reminderId}>
+                  <td className="nowrap">{formatDate(r.sentOn)}</td>
+                  <td>
+                    {r.levelName}
+                    <div className="small muted">{r.items.length === 1 ? "1 payment" : `${r.items.length} payments`}</div>
+                  </td>
+                  <td className="num nowrap">{s.money(r.totalOpen)}</td>
+                  <td className="num">
+                    <DocumentButton
+                      mode="save"
+                      className="btn btn-small"
+                      disabled={!mayLetter}
+                      title={mayLetter ? "Download the letter as it was sent (PDF)" : `Needs ${rolesFor("dunning.letter")}`}
+                      testId="customer-reminder-letter"
+                      load={() => call("dunning.letter", { id: r.reminderId })}
+                    >
+                      Letter PDF
+                    </DocumentButton>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
     </Card>
   );
 }

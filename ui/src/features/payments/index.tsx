@@ -13,6 +13,7 @@ import { Dialog } from "../../lib/ui/Dialog";
 import { dayRange } from "../../lib/ui/dayRange";
 import { PaymentLines } from "../../lib/ui/PaymentLines";
 import { METHODS, ReceiptDialog, ReceiptList, fullyRefunded, hasReceipts, paymentWhat, some, type ReceiptMode } from "./receipts";
+import { REMINDERS_HINT, Reminders } from "./Reminders";
 import "./payments.css";
 
 type Tab = "due" | "overdue" | "failed" | "paid" | "all";
@@ -23,6 +24,30 @@ const TABS: { id: Tab; label: string; hint: string }[] = [
   { id: "paid", label: "Paid", hint: "Paid payments, newest due date first." },
   { id: "all", label: "All", hint: "Every payment, newest due date first." },
 ];
+/** The tabs: the lists above, then the letters for overdue money (for those who may read them). */
+type AnyTab = Tab | "reminders";
+const REMINDERS = { id: "reminders" as const, label: "Reminders", hint: REMINDERS_HINT };
+
+/** The tabs' links; another tab keeps the address's filters. */
+function PaymentTabs(props: { tab: AnyTab }) {
+  const s = useSession();
+  const route = useRoute();
+  const tabHref = (t: AnyTab) => {
+    const next = new URLSearchParams(route.query);
+    next.set("tab", t);
+    return `${href("payments")}?${next.toString()}`;
+  };
+  const tabs: { id: AnyTab; label: string }[] = s.can("dunning.proposals") ? [...TABS, REMINDERS] : TABS;
+  return (
+    <nav className="tabs" aria-label="Payments">
+      {tabs.map((x) => (
+        <a key={x.id} href={tabHref(x.id)} className={x.id === props.tab ? "active" : ""} data-testid={`payments-tab-${x.id}`} aria-current={x.id === props.tab ? "page" : undefined}>
+          {x.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 function queryFor(tab: Tab, customerId: string, from: string, to: string): PaymentQuery {
   const base: PaymentQuery = { customerId: customerId || undefined, dueDateFrom: from || undefined, dueDateTo: to || undefined };
@@ -80,6 +105,21 @@ function open(p: Payment): boolean {
 export function PaymentsScreen() {
   const s = useSession();
   const route = useRoute();
+  if (route.query.get("tab") === REMINDERS.id && s.can("dunning.proposals")) {
+    return (
+      <>
+        <ScreenHeader title="Payments" sub={REMINDERS.hint} />
+        <PaymentTabs tab={REMINDERS.id} />
+        <Reminders />
+      </>
+    );
+  }
+  return <PaymentList />;
+}
+
+function PaymentList() {
+  const s = useSession();
+  const route = useRoute();
   const tab = (TABS.find((t) => t.id === route.query.get("tab"))?.id ?? "due") as Tab;
   const customerId = route.query.get("customer") ?? "";
   const from = route.query.get("from") ?? "";
@@ -114,11 +154,6 @@ export function PaymentsScreen() {
     const text = next.toString();
     window.location.hash = href("payments").slice(1) + (text ? `?${text}` : "");
   };
-  const tabHref = (t: Tab) => {
-    const next = new URLSearchParams(route.query);
-    next.set("tab", t);
-    return `${href("payments")}?${next.toString()}`;
-  };
 
   // A new filter starts a new selection; paid or vanished payments leave it.
   const key = JSON.stringify(q);
@@ -141,13 +176,7 @@ export function PaymentsScreen() {
   return (
     <>
       <ScreenHeader title="Payments" sub={TABS.find((x) => x.id === tab)?.hint} />
-      <nav className="tabs" aria-label="Payments">
-        {TABS.map((x) => (
-          <a key={x.id} href={tabHref(x.id)} className={x.id === tab ? "active" : ""} data-testid={`payments-tab-${x.id}`} aria-current={x.id === tab ? "page" : undefined}>
-            {x.label}
-          </a>
-        ))}
-      </nav>
+      <PaymentTabs tab={tab} />
       <div className="totals-strip" data-testid="payments-total" aria-live="polite">
         {totals.isLoading && <Loading what="totals" />}
         <LoadError error={totals.error} />

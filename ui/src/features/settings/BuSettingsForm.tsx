@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import type { BillingStart } from "../../lib/api/bindings/BillingStart";
 import type { BuSettings } from "../../lib/api/bindings/BuSettings";
 import type { BuyoutMethod } from "../../lib/api/bindings/BuyoutMethod";
 import type { ContractEnd } from "../../lib/api/bindings/ContractEnd";
+import type { DunningLevel } from "../../lib/api/bindings/DunningLevel";
 import type { EarlyReturnFee } from "../../lib/api/bindings/EarlyReturnFee";
 import type { FirstPayment } from "../../lib/api/bindings/FirstPayment";
 import type { LateFeeKind } from "../../lib/api/bindings/LateFeeKind";
@@ -51,6 +52,15 @@ const LATE_FEE: Record<LateFeeKind, string> = {
   percentage: "Percentage",
 };
 
+/** The most reminder steps a unit has (the core refuses more). */
+const MAX_STEPS = 5;
+
+/** A new step after the last: two weeks later, no fee. */
+function nextStep(levels: DunningLevel[]): DunningLevel {
+  const last = levels[levels.length - 1];
+  return { days: Math.min(365, (last?.days ?? 0) + (last ? 14 : 3)), name: "", fee: "0.00" };
+}
+
 function Options(props: { list: Record<string, string> }) {
   return (
     <>
@@ -78,6 +88,9 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
     onSuccess: (r) => void s.refreshBusinessUnits(r.id),
   });
   const set = <K extends keyof BuSettings>(k: K, v: BuSettings[K]) => setSt((x) => ({ ...x, [k]: v }));
+  // The steps as last sent: a step's problems are said while it still reads so.
+  const [sentSteps, setSentSteps] = useState<DunningLevel[]>([]);
+  const setStep = (i: number, v: Partial<DunningLevel>) => setSt((x) => ({ ...x, dunning: x.dunning.map((l, j) => (j === i ? { ...l, ...v } : l)) }));
   const setSeller = (k: keyof BuSettings["seller"], v: string) => setSt((x) => ({ ...x, seller: { ...x.seller, [k]: v } }));
   const err = (p: string) => save.error?.field(`settings.${p}`) ?? save.error?.field(p);
   const parsedLengths = lengths
@@ -91,6 +104,7 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
     <form
       onSubmit={(e) => {
         e.preventDefault();
+        setSentSteps(st.dunning);
         save.mutate({ id: bu.id, name, timezone, settings: { ...st, contractLengths: [...new Set(parsedLengths)].sort((a, b) => a - b) } });
       }}
     >
@@ -215,6 +229,113 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
                   <Input type="number" min={0} value={st.lateFeeGraceDays} onChange={(e) => set("lateFeeGraceDays", int(e.target.value))} />
                 </Field>
               )}
+            </div>
+          </Card>
+          <Card title="Reminders">
+            <p className="small muted">
+              The letters for overdue payments, in order: each step comes so many days after the due date, its name is printed on the letter, and its fee (0: none) is charged with it as a payment of its own.
+            </p>
+            {st.dunning.length === 0 ? (
+              <p className="small muted" data-testid="bu-dunning-none">
+                No steps: no reminder letters are proposed.
+              </p>
+            ) : (
+              <div className="table-wrap">
+                <table className="table compact middle" data-testid="bu-dunning">
+                  <thead>
+                    <tr>
+                      <th title="Days after the due date">Days</th>
+                      <th>Name on the letter</th>
+                      <th>Fee ({bu.currency})</th>
+                      <th>
+                        <span className="sr-only">Remove</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {st.dunning.map((l, i) => {
+                      const asSent = JSON.stringify(sentSteps[i]) === JSON.stringify(l);
+                      const problems = asSent ? (["days", "name", "fee"] as const).map((f) => [f, err(`dunning.${i}.${f}`)] as const).filter(([, m]) => m) : [];
+                      const bad = (f: string) => problems.some(([g]) => g === f);
+                      return (
+                        <Fragment key={i}>
+                          <tr data-testid="bu-dunning-step">
+                            <td>
+                              <Input
+                                type="number"
+                                min={1}
+                                max={365}
+                                value={l.days}
+                                onChange={(e) => setStep(i, { days: int(e.target.value) })}
+                                style={{ width: "4.75rem" }}
+                                aria-label={`Step ${i + 1}: days after the due date`}
+                                aria-invalid={bad("days")}
+                                testId="bu-dunning-days"
+                              />
+                            </td>
+                            <td>
+                              <Input
+                                value={l.name}
+                                maxLength={60}
+                                placeholder="e.g. Final notice"
+                                onChange={(e) => setStep(i, { name: e.target.value })}
+                                style={{ minWidth: "8rem" }}
+                                aria-label={`Step ${i + 1}: name on the letter`}
+                                aria-invalid={bad("name")}
+                                testId="bu-dunning-name"
+                              />
+                            </td>
+                            <td>
+                              <Input
+                                inputMode="decimal"
+                                value={l.fee}
+                                onChange={(e) => setStep(i, { fee: e.target.value.trim() })}
+                                style={{ width: "6rem" }}
+                                aria-label={`Step ${i + 1}: fee`}
+                                aria-invalid={bad("fee")}
+                                testId="bu-dunning-fee"
+                              />
+                            </td>
+                            <td className="num">
+                              <button
+                                type="button"
+                                className="btn btn-small btn-ghost"
+                                title={`Remove step ${i + 1}${l.name ? ` (${l.name})` : ""}`}
+                                aria-label={`Remove step ${i + 1}`}
+                                onClick={() => set("dunning", st.dunning.filter((_, j) => j !== i))}
+                                data-testid="bu-dunning-remove"
+                              >
+                                ×
+                              </button>
+                            </td>
+                          </tr>
+                          {problems.length > 0 && (
+                            <tr className="subrow">
+                              <td colSpan={4} className="field-error" data-testid="bu-dunning-error">
+                                {[...new Set(problems.map(([, m]) => m))].join(" ")}
+                              </td>
+                            </tr>
+                          )}
+                        </Fragment>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            {err("dunning") && <div className="field-error">{err("dunning")}</div>}
+            <div className="row gap" style={{ marginTop: "0.5rem" }}>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={st.dunning.length >= MAX_STEPS}
+                title={st.dunning.length >= MAX_STEPS ? `At most ${MAX_STEPS} steps.` : "Add a step after the last"}
+                onClick={() => set("dunning", [...st.dunning, nextStep(st.dunning)])}
+                data-testid="bu-dunning-add"
+              >
+                Add a step
+              </button>
+              {st.dunning.length > 0 && <span className="small muted">Saved with the rest of the settings.</span>}
             </div>
           </Card>
         </div>

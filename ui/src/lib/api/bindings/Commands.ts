@@ -73,6 +73,8 @@ import type { InvoiceTotals } from "./InvoiceTotals";
 import type { LabelsReq } from "./LabelsReq";
 import type { LockMinutes } from "./LockMinutes";
 import type { Made } from "./Made";
+import type { MailRecord } from "./MailRecord";
+import type { MailSent } from "./MailSent";
 import type { Manifest } from "./Manifest";
 import type { MarkPaidManyReq } from "./MarkPaidManyReq";
 import type { MarkPaidReq } from "./MarkPaidReq";
@@ -133,6 +135,8 @@ import type { SetSecretReq } from "./SetSecretReq";
 import type { SetupReq } from "./SetupReq";
 import type { SignInReq } from "./SignInReq";
 import type { SignedIn } from "./SignedIn";
+import type { SmtpInput } from "./SmtpInput";
+import type { SmtpView } from "./SmtpView";
 import type { SubCancelReq } from "./SubCancelReq";
 import type { SubscriptionDetail } from "./SubscriptionDetail";
 import type { SubscriptionQuery } from "./SubscriptionQuery";
@@ -265,6 +269,10 @@ export interface Commands {
   "dunning.letter": { req: IdReq; res: Document };
   "dunning.send": { req: SendInput; res: Array<Reminder> };
   "dunning.hold": { req: HoldInput; res: Proposals };
+  "mail.get": { req: Empty; res: SmtpView };
+  "mail.save": { req: SmtpInput; res: SmtpView };
+  "mail.log": { req: Empty; res: Array<MailRecord> };
+  "mail.sendNow": { req: Empty; res: MailSent };
   "reports.vat": { req: PeriodExport; res: VatReport };
   "reports.vatPdf": { req: PeriodExport; res: Document };
   "reports.vatCsv": { req: PeriodExport; res: CsvFile };
@@ -414,6 +422,10 @@ export const COMMAND_ACCESS: Record<CommandName, "public" | "session" | "anyone"
   "dunning.letter": ["admin", "accountant"],
   "dunning.send": ["admin", "accountant"],
   "dunning.hold": ["admin", "accountant"],
+  "mail.get": ["admin", "accountant"],
+  "mail.save": ["admin"],
+  "mail.log": ["admin", "accountant"],
+  "mail.sendNow": ["admin", "accountant"],
   "reports.vat": ["admin", "accountant"],
   "reports.vatPdf": ["admin", "accountant"],
   "reports.vatCsv": ["admin", "accountant"],
@@ -561,6 +573,10 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "dunning.letter": [],
   "dunning.send": ["payments", "customers", "timeline", "dashboard", "subscriptions", "invoices", "dunning"],
   "dunning.hold": ["customers", "timeline", "dunning"],
+  "mail.get": [],
+  "mail.save": ["mail"],
+  "mail.log": [],
+  "mail.sendNow": ["mail", "dunning"],
   "reports.vat": [],
   "reports.vatPdf": [],
   "reports.vatCsv": [],

@@ -9,4 +9,8 @@ export type Reminder = { reminderId: string, customerId: string, customerName: s
 /**
  * The fee charged with it, as its own payment.
  */
-feePaymentId?: string, sentOn: string, sentBy: string, items: Array<DunningItem>, };
+feePaymentId?: string, sentOn: string, sentBy: string, 
+/**
+ * The address its letter was mailed to (queued, then sent when the desk is online).
+ */
+mailedTo?: string, items: Array<DunningItem>, };
