@@ -240,7 +240,7 @@ impl BuSettings {
                 );
             }
             if l.fee.is_negative() {
-                c.not_negative(&format!("dunning.{i}.fee"));
+                c.not_negative(format!("dunning.{i}.fee"));
             } else if let Err(e) = l.fee.to_minor(exponent) {
                 c.fail(format!("dunning.{i}.fee"), e.message);
             }

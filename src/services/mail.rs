@@ -54,6 +54,9 @@ pub struct SmtpView {
     pub enabled: bool,
     /// Where the password is kept: keyring or sealed.
     pub password_store: Option<String>,
+    /// An administrator allowed this host (it stays allowed while the host, port and security
+    /// stay the same).
+    pub address_confirmed: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,6 +96,7 @@ fn view(a: Option<Account>) -> SmtpView {
             from_name: None,
             enabled: false,
             password_store: None,
+            address_confirmed: false,
         },
         Some(a) => SmtpView {
             configured: true,
@@ -105,6 +109,7 @@ fn view(a: Option<Account>) -> SmtpView {
             from_name: a.from_name,
             enabled: a.enabled,
             password_store: a.password_store,
+            address_confirmed: a.address_confirmed,
         },
     }
 }
@@ -144,9 +149,23 @@ pub async fn save(db: &Db, ctx: &Ctx, desk_id: &str, i: SmtpInput) -> Result<Smt
     c.finish()?;
     let url = guard_url(&host, port, security)
         .ok_or_else(|| Error::invalid("host", format!("'{host}' is not a host name.")))?;
-    let allow = i.allow_address == Some(true);
-    crate::net::guard::check("host", &url, allow).await?;
     let bu = &ctx.bu;
+    let known = {
+        let mut conn = db.pool().acquire().await?;
+        account(&mut conn, &bu.id).await?
+    };
+    // An allowance belongs to one server: the same host, port and security keep it.
+    let same = known.as_ref().is_some_and(|a| {
+        a.address_confirmed
+            && a.host == host
+            && a.port == i64::from(port)
+            && a.security == security.as_str()
+    });
+    let allow = match i.allow_address {
+        Some(a) => a,
+        None => same,
+    };
+    crate::net::guard::check("host", &url, allow).await?;
     let mut tx = db.write().await?;
     let before = account(&mut tx, &bu.id).await?;
     let (store, sealed) = match i.password.as_deref() {

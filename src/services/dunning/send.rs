@@ -250,7 +250,8 @@ pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Resu
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let items: Vec<(String, i64, String, i64, i64, Option<String>, String)> = sqlx::query_as(
+        type ItemRow = (String, i64, String, i64, i64, Option<String>, String);
+        let items: Vec<ItemRow> = sqlx::query_as(
             "SELECT payment_id, level, due_date, days_overdue, amount_open, invoice_number, description
              FROM reminder_items WHERE reminder_id = ? ORDER BY due_date, payment_id",
         )

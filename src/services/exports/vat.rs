@@ -72,7 +72,8 @@ pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<
     .await?;
     // (rank, category, rate) → (net, tax, documents): standard rates first, then zero rate, then
     // reverse charge; rates ordered as numbers.
-    let mut by: BTreeMap<(u8, &str, Decimal), (i64, i64, i64, String)> = BTreeMap::new();
+    type Sums = (i64, i64, i64, String);
+    let mut by: BTreeMap<(u8, &str, Decimal), Sums> = BTreeMap::new();
     let (mut invoices, mut credit_notes) = (0, 0);
     for d in &docs {
         if d.invoice.kind == "credit_note" {

@@ -164,4 +164,50 @@ export async function dunning(t) {
     assert((await tid("dunning-row").count()) === 0, "no letters shown to the counter");
     await noErrorBanner();
   });
+
+  await step("settings (Administrator): a mail account is saved; this computer's server needs 'Allow this address'", async () => {
+    await become("Administrator");
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/settings`);
+    const card = tid("mail-card");
+    await tid("mail-host").waitFor();
+    assert((await rpc(base, "mail.get", {}, nctx)).configured === false, "the unit has no mail account yet");
+    await tid("mail-host").fill("127.0.0.1");
+    await tid("mail-security").selectOption("none");
+    assert((await tid("mail-port").getAttribute("placeholder")) === "25", `the port's placeholder follows the security: ${await tid("mail-port").getAttribute("placeholder")}`);
+    await tid("mail-port").fill("2525");
+    await tid("mail-from").fill("billing@example.com");
+    assert((await tid("mail-allow-address").count()) === 0, "nothing to allow before the desk has refused the address");
+    await tid("mail-save").click();
+
+    // This computer is not reached unasked: said under the host, with the allowance offered.
+    await tid("mail-allow-address-box").waitFor();
+    const problem = await card.locator(".field-error").first().innerText();
+    assert(problem.includes("this computer"), `the host's problem reads: ${problem}`);
+    assert((await rpc(base, "mail.get", {}, nctx)).configured === false, "nothing was saved");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("mail-allow-address");
+
+    await tid("mail-allow-address").check();
+    await tid("mail-save").click();
+    await tid("success-banner").filter({ hasText: "through 127.0.0.1" }).waitFor();
+    const m = await rpc(base, "mail.get", {}, nctx);
+    assert(m.configured === true && m.host === "127.0.0.1" && m.port === 2525 && m.security === "none" && m.fromAddress === "billing@example.com", `the mail account as saved: ${JSON.stringify(m)}`);
+    assert((await card.locator(".field-error").count()) === 0, "no problem is left under a field");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("mail-settings");
+    await noErrorBanner();
+
+    // The accountant sees the mail section on Payments → Reminders (no SMTP server runs here: nothing is said about delivery).
+    await become("Alex Accounts");
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/payments?tab=reminders`);
+    await tid("payments-tab-reminders").and(page.locator('[aria-current="page"]')).waitFor();
+    await tid("mail-log").waitFor();
+    assert((await tid("mail-none").count()) === 0, "no 'No mail account' once one is set");
+    assert(await tid("mail-send-now").isEnabled(), "the accountant may send the mail now");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot("dunning-mail");
+    await noErrorBanner();
+  });
 }

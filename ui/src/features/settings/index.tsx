@@ -7,6 +7,7 @@ import { BuSettingsForm } from "./BuSettingsForm";
 import { NewBusinessUnit } from "./desk";
 import { People } from "./People";
 import { Backups } from "./Backups";
+import { MailAccount } from "./Mail";
 export { BackupWarning } from "./Backups";
 export { MyPinDialog } from "./People";
 import { ApiKeys, LocalServer } from "./api";
@@ -30,6 +31,7 @@ export function SettingsScreen(props: { sync?: ReactNode }) {
         <div>
           {s.bu && <ApiKeys />}
           <LocalServer />
+          {s.bu && <MailAccount />}
           {s.bu && <Webhooks />}
         </div>
       </div>

@@ -484,7 +484,7 @@ export const COMMAND_CHANGES: Record<CommandName, readonly string[]> = {
   "bu.list": [],
   "bu.get": [],
   "bu.create": ["bu"],
-  "bu.update": ["bu", "orders", "subscriptions"],
+  "bu.update": ["bu", "orders", "subscriptions", "dunning"],
   "keys.list": [],
   "keys.create": ["keys", "timeline"],
   "keys.revoke": ["keys", "timeline"],

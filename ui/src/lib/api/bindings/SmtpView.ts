@@ -4,4 +4,9 @@ export type SmtpView = { configured: boolean, host?: string, port?: number, secu
 /**
  * Where the password is kept: keyring or sealed.
  */
-passwordStore?: string, };
+passwordStore?: string, 
+/**
+ * An administrator allowed this host (it stays allowed while the host, port and security
+ * stay the same).
+ */
+addressConfirmed: boolean, };
