@@ -119,6 +119,7 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
                     bank_account: "NL91 ABNA 0417 1643 00".into(),
                     bic: "ABNANL2A".into(),
                     einvoice_address: "0106:12345678".into(),
+                    sepa_creditor_id: "NL98ZZZ999999999999".into(),
                 },
                 ..BuSettings::default()
             }),
@@ -152,6 +153,7 @@ pub async fn seed_staged(core: &Core) -> Result<Option<DemoRest>> {
                     bank_account: "ACH 111000025 / 000123456789".into(),
                     bic: String::new(),
                     einvoice_address: String::new(),
+                    sepa_creditor_id: String::new(),
                 },
                 ..BuSettings::default()
             }),

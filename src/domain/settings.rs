@@ -37,6 +37,8 @@ pub struct Seller {
     /// The seller's electronic address for e-invoices, `scheme:identifier` (a Peppol
     /// participant id such as `0106:12345678`); left empty, its email address is used.
     pub einvoice_address: String,
+    /// The SEPA creditor identifier (`NL98ZZZ999999999999`), for customers who pay by direct debit.
+    pub sepa_creditor_id: String,
 }
 
 impl Seller {
@@ -189,6 +191,19 @@ impl BuSettings {
             c.fail(
                 "seller.einvoiceAddress",
                 "Write the e-invoice address as scheme:identifier, e.g. 0106:12345678 (a Peppol participant id) or EM:billing@example.com.",
+            );
+        }
+        let creditor = seller.sepa_creditor_id.trim();
+        if !creditor.is_empty()
+            && !(creditor.len() >= 8
+                && creditor.len() <= 35
+                && creditor.is_char_boundary(2)
+                && creditor[..2].chars().all(|c| c.is_ascii_uppercase())
+                && creditor.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            c.fail(
+                "seller.sepaCreditorId",
+                "A SEPA creditor identifier is the country and letters and digits, e.g. NL98ZZZ999999999999.",
             );
         }
         if !seller.bic.trim().is_empty() && !crate::einvoice::is_bic(&seller.bic) {

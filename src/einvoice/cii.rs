@@ -151,12 +151,18 @@ pub fn write(inv: &EInvoice) -> crate::error::Result<Vec<u8>> {
 
     x.open("ram:ApplicableHeaderTradeSettlement", &[]);
     if let Some(p) = &inv.payment {
-        x.opt("ram:PaymentReference", p.remittance.as_deref());
+        x.opt("ram:CreditorReferenceID", p.creditor_id.as_deref())
+            .opt("ram:PaymentReference", p.remittance.as_deref());
     }
     x.leaf("ram:InvoiceCurrencyCode", cur);
     if let Some(p) = &inv.payment {
         x.open("ram:SpecifiedTradeSettlementPaymentMeans", &[])
             .leaf("ram:TypeCode", &p.code);
+        if let Some(iban) = &p.debtor_iban {
+            x.open("ram:PayerPartyDebtorFinancialAccount", &[])
+                .leaf("ram:IBANID", iban)
+                .close("ram:PayerPartyDebtorFinancialAccount");
+        }
         if p.iban.is_some() || p.account.is_some() {
             x.open("ram:PayeePartyCreditorFinancialAccount", &[])
                 .opt("ram:IBANID", p.iban.as_deref())
@@ -186,13 +192,15 @@ pub fn write(inv: &EInvoice) -> crate::error::Result<Vec<u8>> {
     if let Some(p) = inv.period {
         period(&mut x, p);
     }
-    if inv.payment_terms.is_some() || inv.due_date.is_some() {
+    let mandate = inv.payment.as_ref().and_then(|p| p.mandate.as_deref());
+    if inv.payment_terms.is_some() || inv.due_date.is_some() || mandate.is_some() {
         x.open("ram:SpecifiedTradePaymentTerms", &[])
             .opt("ram:Description", inv.payment_terms.as_deref());
         if let Some(d) = inv.due_date {
             date_time(&mut x, "ram:DueDateDateTime", d);
         }
-        x.close("ram:SpecifiedTradePaymentTerms");
+        x.opt("ram:DirectDebitMandateID", mandate)
+            .close("ram:SpecifiedTradePaymentTerms");
     }
     let total = inv.grand_total();
     x.open("ram:SpecifiedTradeSettlementHeaderMonetarySummation", &[])

@@ -120,6 +120,11 @@ pub struct PaymentMeans {
     pub account_name: Option<String>,
     /// … what the buyer writes with the transfer (BT-83).
     pub remittance: Option<String>,
+    /// SEPA direct debit (code 59): the mandate's reference (BT-89), the seller's creditor
+    /// identifier (BT-90) and the account debited (BT-91).
+    pub mandate: Option<String>,
+    pub creditor_id: Option<String>,
+    pub debtor_iban: Option<String>,
 }
 
 /// One invoice line (BG-25). Amounts in minor units.
@@ -240,6 +245,15 @@ pub fn is_bic(s: &str) -> bool {
         && b[6..]
             .iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// An IBAN's shape: a country, two check digits, up to 30 letters and digits.
+pub fn is_iban(s: &str) -> bool {
+    let b = s.as_bytes();
+    (15..=34).contains(&b.len())
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && b[4..].iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// The formats on offer, for the desk's forms.

@@ -34,10 +34,16 @@ fn tax_category(x: &mut Doc, name: &str, c: TaxCategory, r: rust_decimal::Decima
         .close(name);
 }
 
-fn party(x: &mut Doc, name: &str, p: &Party) {
+fn party(x: &mut Doc, name: &str, p: &Party, creditor_id: Option<&str>) {
     x.open(name, &[]).open("cac:Party", &[]);
     if let Some((scheme, id)) = &p.electronic_address {
         x.leaf_with("cbc:EndpointID", &[("schemeID", scheme)], id);
+    }
+    // The seller's SEPA creditor identifier (BT-90), as Peppol places it.
+    if let Some(c) = creditor_id {
+        x.open("cac:PartyIdentification", &[])
+            .leaf_with("cbc:ID", &[("schemeID", "SEPA")], c)
+            .close("cac:PartyIdentification");
     }
     x.open("cac:PartyName", &[])
         .leaf("cbc:Name", &p.name)
@@ -132,8 +138,9 @@ pub fn write(inv: &EInvoice, customization: &str) -> crate::error::Result<Vec<u8
             .close("cac:InvoiceDocumentReference")
             .close("cac:BillingReference");
     }
-    party(&mut x, "cac:AccountingSupplierParty", &inv.seller);
-    party(&mut x, "cac:AccountingCustomerParty", &inv.buyer);
+    let creditor = inv.payment.as_ref().and_then(|p| p.creditor_id.as_deref());
+    party(&mut x, "cac:AccountingSupplierParty", &inv.seller, creditor);
+    party(&mut x, "cac:AccountingCustomerParty", &inv.buyer, None);
     if let Some(p) = &inv.payment {
         x.open("cac:PaymentMeans", &[])
             .leaf("cbc:PaymentMeansCode", &p.code);
@@ -154,6 +161,15 @@ pub fn write(inv: &EInvoice, customization: &str) -> crate::error::Result<Vec<u8
                     .close("cac:FinancialInstitutionBranch");
             }
             x.close("cac:PayeeFinancialAccount");
+        }
+        if let Some(m) = &p.mandate {
+            x.open("cac:PaymentMandate", &[]).leaf("cbc:ID", m);
+            if let Some(iban) = &p.debtor_iban {
+                x.open("cac:PayerFinancialAccount", &[])
+                    .leaf("cbc:ID", iban)
+                    .close("cac:PayerFinancialAccount");
+            }
+            x.close("cac:PaymentMandate");
         }
         x.close("cac:PaymentMeans");
     }

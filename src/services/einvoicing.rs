@@ -23,6 +23,9 @@ pub struct EInvoicing {
     pub address: Option<String>,
     /// BT-10, the buyer's reference: their purchase order or cost centre, or the Leitweg-ID.
     pub buyer_reference: Option<String>,
+    /// SEPA direct debit: the mandate's reference and the IBAN debited (both, or neither).
+    pub mandate_reference: Option<String>,
+    pub debtor_iban: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -61,6 +64,29 @@ fn check(s: &EInvoicing) -> Result<EInvoicing> {
         100,
         "The buyer's reference",
     );
+    let mandate_reference = opt_trim(s.mandate_reference.clone());
+    let debtor_iban = opt_trim(s.debtor_iban.clone()).map(|i| i.replace(' ', "").to_uppercase());
+    c.max_len(
+        "mandateReference",
+        mandate_reference.as_deref().unwrap_or(""),
+        35,
+        "The mandate reference",
+    );
+    if let Some(i) = &debtor_iban {
+        if !crate::einvoice::is_iban(i) {
+            c.fail("debtorIban", "This is not an IBAN.");
+        }
+    }
+    if mandate_reference.is_some() != debtor_iban.is_some() {
+        c.fail(
+            if mandate_reference.is_some() {
+                "debtorIban"
+            } else {
+                "mandateReference"
+            },
+            "Direct debit needs both the mandate's reference and the IBAN debited.",
+        );
+    }
     if format.as_deref() == Some("xrechnung") && buyer_reference.is_none() {
         c.fail(
             "buyerReference",
@@ -74,6 +100,8 @@ fn check(s: &EInvoicing) -> Result<EInvoicing> {
             .and_then(|a| parse_address(&a))
             .map(|(s, i)| format!("{s}:{i}")),
         buyer_reference,
+        mandate_reference,
+        debtor_iban,
     })
 }
 
@@ -83,8 +111,16 @@ pub(crate) async fn get_in(
     owner: Owner,
     id: &str,
 ) -> Result<EInvoicing> {
-    let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT format, address, buyer_reference FROM einvoicing WHERE bu_id = ? AND owner_kind = ? AND owner_id = ?",
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT format, address, buyer_reference, mandate_reference, debtor_iban FROM einvoicing
+         WHERE bu_id = ? AND owner_kind = ? AND owner_id = ?",
     )
     .bind(&bu.id)
     .bind(owner.as_str())
@@ -92,11 +128,15 @@ pub(crate) async fn get_in(
     .fetch_optional(conn)
     .await?;
     Ok(row
-        .map(|(format, address, buyer_reference)| EInvoicing {
-            format,
-            address,
-            buyer_reference,
-        })
+        .map(
+            |(format, address, buyer_reference, mandate_reference, debtor_iban)| EInvoicing {
+                format,
+                address,
+                buyer_reference,
+                mandate_reference,
+                debtor_iban,
+            },
+        )
         .unwrap_or_default())
 }
 
@@ -127,10 +167,11 @@ pub async fn save(db: &Db, ctx: &Ctx, r: EInvoicingReq) -> Result<EInvoicing> {
     }
     let before = get_in(&mut tx, bu, owner, &r.owner_id).await?;
     sqlx::query(
-        "INSERT INTO einvoicing (bu_id, owner_kind, owner_id, format, address, buyer_reference, updated_at, updated_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO einvoicing (bu_id, owner_kind, owner_id, format, address, buyer_reference, mandate_reference, debtor_iban, updated_at, updated_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (bu_id, owner_kind, owner_id) DO UPDATE SET format = excluded.format, address = excluded.address,
-           buyer_reference = excluded.buyer_reference, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+           buyer_reference = excluded.buyer_reference, mandate_reference = excluded.mandate_reference,
+           debtor_iban = excluded.debtor_iban, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
     )
     .bind(&bu.id)
     .bind(owner.as_str())
@@ -138,6 +179,8 @@ pub async fn save(db: &Db, ctx: &Ctx, r: EInvoicingReq) -> Result<EInvoicing> {
     .bind(&s.format)
     .bind(&s.address)
     .bind(&s.buyer_reference)
+    .bind(&s.mandate_reference)
+    .bind(&s.debtor_iban)
     .bind(&ctx.now)
     .bind(&ctx.actor.name)
     .execute(&mut *tx)

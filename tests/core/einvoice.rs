@@ -24,6 +24,7 @@ pub(crate) fn seller(country: &str, vat: &str, account: &str) -> Seller {
         bank_account: account.into(),
         bic: "ABNANL2A".into(),
         einvoice_address: String::new(),
+        sepa_creditor_id: "NL98ZZZ999999999999".into(),
     }
 }
 
@@ -152,6 +153,42 @@ async fn every_kind_of_einvoice_passes_the_checkers_other_tools_use() {
         "the seller's IBAN"
     );
 
+    // SEPA direct debit: a buyer with a mandate.
+    let o = business_order(
+        &t,
+        "dd@buyer.example",
+        "Netherlands",
+        "NL222333444B01",
+        "LAP",
+    )
+    .await;
+    t.asset("LAP-5", "LAP").await;
+    let dd = invoiced(&t, &o, "LAP-5").await;
+    einvoicing::save(
+        db,
+        &t.ctx(),
+        einvoicing::EInvoicingReq {
+            owner_kind: "customer".into(),
+            owner_id: dd.customer_id.clone(),
+            settings: einvoicing::EInvoicing {
+                mandate_reference: Some("MANDATE-2026-001".into()),
+                debtor_iban: Some("NL02 RABO 0123 4567 89".into()),
+                ..Default::default()
+            },
+        },
+    )
+    .await
+    .unwrap();
+    save(&t, out, &dd, "facturx").await;
+    let ubl = String::from_utf8(save(&t, out, &dd, "peppol").await).unwrap();
+    assert!(
+        ubl.contains("<cbc:PaymentMeansCode>59</cbc:PaymentMeansCode>")
+            && ubl.contains("MANDATE-2026-001")
+            && ubl.contains("NL02RABO0123456789")
+            && ubl.contains("NL98ZZZ999999999999"),
+        "{ubl}"
+    );
+
     // Reverse charge: a German business with a VAT id.
     let o = business_order(&t, "de@buyer.example", "Germany", "DE123456789", "LAP").await;
     let rc = invoiced(&t, &o, "LAP-2").await;
@@ -172,6 +209,7 @@ async fn every_kind_of_einvoice_passes_the_checkers_other_tools_use() {
                 format: Some("xrechnung".into()),
                 address: Some("0204:04011000-12345-03".into()),
                 buyer_reference: Some("04011000-12345-03".into()),
+                ..Default::default()
             },
         },
     )
@@ -233,7 +271,7 @@ async fn every_kind_of_einvoice_passes_the_checkers_other_tools_use() {
     assert!(cii_pdf.starts_with(b"%PDF-1.7"));
 
     let report = checkers(out);
-    assert!(report.contains("9 of 9 e-invoices passed"), "{report}");
+    assert!(report.contains("11 of 11 e-invoices passed"), "{report}");
 
     // The checkers do refuse: the same invoice with its payable amount off by a cent fails
     // CEN's rules (BR-CO-16).

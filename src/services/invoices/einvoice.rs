@@ -20,15 +20,6 @@ fn code_of(country: &str, path: &str, whose: &str) -> Result<String> {
         })
 }
 
-/// An IBAN's shape: a country, two check digits, up to 30 letters and digits.
-fn is_iban(s: &str) -> bool {
-    let b = s.as_bytes();
-    (15..=34).contains(&b.len())
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..4].iter().all(u8::is_ascii_digit)
-        && b[4..].iter().all(u8::is_ascii_alphanumeric)
-}
-
 fn nonempty(s: &str) -> Option<String> {
     opt_trim(Some(s.to_string()))
 }
@@ -182,25 +173,58 @@ pub(crate) async fn prepare(
             "A reverse-charge e-invoice names the buyer's VAT id.",
         ));
     }
+    let mandate = group
+        .mandate_reference
+        .clone()
+        .zip(group.debtor_iban.clone())
+        .or_else(|| {
+            customer
+                .mandate_reference
+                .clone()
+                .zip(customer.debtor_iban.clone())
+        });
     let account = nonempty(&bu.settings.seller.bank_account);
-    let payment = account.map(|account| {
-        let compact = account.replace(' ', "").to_uppercase();
-        let iban = is_iban(&compact).then_some(compact);
-        PaymentMeans {
-            // A SEPA transfer to a euro IBAN, any credit transfer otherwise.
-            code: if iban.is_some() && i.currency == "EUR" {
-                "58"
-            } else {
-                "30"
-            }
-            .into(),
-            account: if iban.is_none() { Some(account) } else { None },
-            iban,
-            bic: nonempty(&bu.settings.seller.bic),
-            account_name: Some(d.seller.name.clone()),
+    let payment = if let Some((mandate, debtor)) = mandate {
+        let creditor = nonempty(&bu.settings.seller.sepa_creditor_id).ok_or_else(|| {
+            Error::invalid(
+                "seller.sepaCreditorId",
+                "The buyer pays by direct debit: set the unit's SEPA creditor identifier in Settings → Business unit.",
+            )
+        })?;
+        Some(PaymentMeans {
+            code: "59".into(),
+            iban: None,
+            account: None,
+            bic: None,
+            account_name: None,
             remittance: Some(i.number.clone()),
-        }
-    });
+            mandate: Some(mandate),
+            creditor_id: Some(creditor),
+            debtor_iban: Some(debtor),
+        })
+    } else {
+        account.map(|account| {
+            let compact = account.replace(' ', "").to_uppercase();
+            let iban = einvoice::is_iban(&compact).then_some(compact);
+            PaymentMeans {
+                // A SEPA transfer to a euro IBAN, any credit transfer otherwise.
+                code: if iban.is_some() && i.currency == "EUR" {
+                    "58"
+                } else {
+                    "30"
+                }
+                .into(),
+                account: if iban.is_none() { Some(account) } else { None },
+                iban,
+                bic: nonempty(&bu.settings.seller.bic),
+                account_name: Some(d.seller.name.clone()),
+                remittance: Some(i.number.clone()),
+                mandate: None,
+                creditor_id: None,
+                debtor_iban: None,
+            }
+        })
+    };
     let mut notes = vec![];
     if i.reverse_charge {
         notes.push("Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC).".to_string());

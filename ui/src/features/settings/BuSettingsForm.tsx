@@ -377,6 +377,9 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
             <Field label="E-invoice address" hint="Peppol participant id, scheme:identifier; empty: the email above" error={err("seller.einvoiceAddress")}>
               <Input value={st.seller.einvoiceAddress} onChange={(e) => setSeller("einvoiceAddress", e.target.value)} className="mono" placeholder="0106:12345678" testId="seller-einvoice-address" />
             </Field>
+            <Field label="SEPA creditor id" hint="For customers who pay by direct debit (their mandate is on their page)" error={err("seller.sepaCreditorId")}>
+              <Input value={st.seller.sepaCreditorId} onChange={(e) => setSeller("sepaCreditorId", e.target.value.toUpperCase())} className="mono" maxLength={35} placeholder="e.g. NL98ZZZ999999999999" testId="seller-sepa-creditor-id" />
+            </Field>
           </div>
           <div className="row gap">
             <button className="btn btn-primary btn-large" disabled={save.isPending || !lengthsOk} data-testid="bu-save">

@@ -13,12 +13,20 @@ interface Draft {
   format: string;
   address: string;
   buyerReference: string;
+  mandateReference: string;
+  debtorIban: string;
 }
 
 /** The form's values; for a customer "pdf" is the default, the empty choice. */
 function draftOf(e: EInvoicing | undefined, customer: boolean): Draft {
   const format = e?.format ?? "";
-  return { format: customer && format === "pdf" ? "" : format, address: e?.address ?? "", buyerReference: e?.buyerReference ?? "" };
+  return {
+    format: customer && format === "pdf" ? "" : format,
+    address: e?.address ?? "",
+    buyerReference: e?.buyerReference ?? "",
+    mandateReference: e?.mandateReference ?? "",
+    debtorIban: e?.debtorIban ?? "",
+  };
 }
 
 /** A format's label as the core names it ("UBL, Peppol BIS Billing 3.0 (XML)"). */
@@ -55,7 +63,12 @@ export function EInvoicingCard(props: { customerId: string; groupId?: string }) 
   });
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
   const saved = draftOf(q.data, !group);
-  const changed = d.format !== saved.format || d.address.trim() !== saved.address || d.buyerReference.trim() !== saved.buyerReference;
+  const changed =
+    d.format !== saved.format ||
+    d.address.trim() !== saved.address ||
+    d.buyerReference.trim() !== saved.buyerReference ||
+    d.mandateReference.trim() !== saved.mandateReference ||
+    d.debtorIban.trim() !== saved.debtorIban;
   const err = (p: string) => save.error?.field(p);
   const follows = (v: string | null | undefined, what: string) => (v ? `Empty: the customer's, ${v}.` : `Empty: the customer's (no ${what} set).`);
 
@@ -77,6 +90,8 @@ export function EInvoicingCard(props: { customerId: string; groupId?: string }) 
             format: d.format || undefined,
             address: d.address.trim() || undefined,
             buyerReference: d.buyerReference.trim() || undefined,
+            mandateReference: d.mandateReference.trim() || undefined,
+            debtorIban: d.debtorIban.trim() || undefined,
           });
         }}
         data-testid="einv-card"
@@ -101,8 +116,14 @@ export function EInvoicingCard(props: { customerId: string; groupId?: string }) 
             <Field label="Buyer reference (PO, cost centre; Leitweg-ID for XRechnung)" hint={group ? follows(theirs?.buyerReference, "reference") : "Sent in every e-invoice; an XRechnung needs it."} error={err("buyerReference")} wide>
               <Input value={d.buyerReference} onChange={(e) => set("buyerReference", e.target.value)} maxLength={100} placeholder={group ? "e.g. the group's purchase order number" : "e.g. PO-2024-118, or a Leitweg-ID such as 04011000-12345-67"} testId="einv-reference" />
             </Field>
+            <Field label="SEPA direct debit mandate" hint="The mandate's reference; with the IBAN below, e-invoices name direct debit instead of a transfer." error={err("mandateReference")}>
+              <Input value={d.mandateReference} onChange={(e) => set("mandateReference", e.target.value)} maxLength={35} placeholder="e.g. MANDATE-2026-001" testId="einv-mandate" />
+            </Field>
+            <Field label="IBAN debited" error={err("debtorIban")}>
+              <Input value={d.debtorIban} onChange={(e) => set("debtorIban", e.target.value.toUpperCase())} className="mono" maxLength={42} placeholder="e.g. NL02 RABO 0123 4567 89" testId="einv-debtor-iban" />
+            </Field>
           </div>
-          <FormError error={save.error} fields={["format", "address", "buyerReference"]} />
+          <FormError error={save.error} fields={["format", "address", "buyerReference", "mandateReference", "debtorIban"]} />
           <div className="row gap">
             <button className="btn btn-primary" disabled={!changed || save.isPending} title={!may ? `Needs ${rolesFor("einvoicing.save")}.` : !changed ? "Nothing changed yet" : undefined} data-testid="einv-save">
               {save.isPending ? "Saving…" : "Save e-invoicing"}

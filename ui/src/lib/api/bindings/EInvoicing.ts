@@ -12,4 +12,8 @@ address?: string,
 /**
  * BT-10, the buyer's reference: their purchase order or cost centre, or the Leitweg-ID.
  */
-buyerReference?: string, };
+buyerReference?: string, 
+/**
+ * SEPA direct debit: the mandate's reference and the IBAN debited (both, or neither).
+ */
+mandateReference?: string, debtorIban?: string, };

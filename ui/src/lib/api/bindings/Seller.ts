@@ -14,4 +14,8 @@ bic: string,
  * The seller's electronic address for e-invoices, `scheme:identifier` (a Peppol
  * participant id such as `0106:12345678`); left empty, its email address is used.
  */
-einvoiceAddress: string, };
+einvoiceAddress: string, 
+/**
+ * The SEPA creditor identifier (`NL98ZZZ999999999999`), for customers who pay by direct debit.
+ */
+sepaCreditorId: string, };
