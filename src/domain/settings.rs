@@ -194,13 +194,10 @@ impl BuSettings {
             );
         }
         let creditor = seller.sepa_creditor_id.trim();
-        if !creditor.is_empty()
-            && !(creditor.len() >= 8
-                && creditor.len() <= 35
-                && creditor.is_char_boundary(2)
-                && creditor[..2].chars().all(|c| c.is_ascii_uppercase())
-                && creditor.chars().all(|c| c.is_ascii_alphanumeric()))
-        {
+        let creditor_ok = (8..=35).contains(&creditor.len())
+            && creditor.chars().all(|c| c.is_ascii_alphanumeric())
+            && creditor[..2].chars().all(|c| c.is_ascii_uppercase());
+        if !creditor.is_empty() && !creditor_ok {
             c.fail(
                 "seller.sepaCreditorId",
                 "A SEPA creditor identifier is the country and letters and digits, e.g. NL98ZZZ999999999999.",
