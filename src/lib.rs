@@ -155,7 +155,14 @@ impl Core {
     /// The loop behind `spawn_mail_sender`, for callers with their own runtime handle.
     pub async fn mail_loop(self) {
         loop {
-            if let Err(e) = services::mail::deliver_due(&self.db, &self.desk.id, self.now()).await {
+            if let Err(e) = services::mail::deliver_due(
+                &self.db,
+                &self.desk.id,
+                self.now(),
+                services::dunning::letter_for_mail,
+            )
+            .await
+            {
                 eprintln!("flexdesk: sending mail failed: {}", e.message);
             }
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;

@@ -145,7 +145,12 @@ pub struct MailSent {
 /// Send the queued mail that is due now, instead of waiting for the sender's next round.
 pub async fn mail_send_now(s: &Session<'_>, _r: Empty) -> Result<MailSent> {
     s.ctx()?;
-    let sent =
-        crate::services::mail::deliver_due(&s.core.db, &s.core.desk.id, s.core.now()).await?;
+    let sent = crate::services::mail::deliver_due(
+        &s.core.db,
+        &s.core.desk.id,
+        s.core.now(),
+        crate::services::dunning::letter_for_mail,
+    )
+    .await?;
     Ok(MailSent { sent })
 }

@@ -256,11 +256,21 @@ struct Queued {
     attempts: i64,
 }
 
-/// Send every queued mail that is due (`now`). Returns how many went out.
+/// A letter's PDF being printed (its file name and bytes).
+pub type LetterFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(String, Vec<u8>)>> + Send + 'a>>;
+
+/// What prints a queued mail's letter from its reminder (the dunning's `letter_for_mail`): given
+/// by the caller, so mail does not depend on what it carries.
+pub type Letters = for<'a> fn(&'a Db, &'a BusinessUnit, &'a str) -> LetterFuture<'a>;
+
+/// Send every queued mail that is due (`now`), printing each letter with `letters`. Returns how
+/// many went out.
 pub async fn deliver_due(
     db: &Db,
     desk_id: &str,
     now: chrono::DateTime<chrono::Utc>,
+    letters: Letters,
 ) -> Result<usize> {
     let stamp = crate::clock::stamp(now);
     let due: Vec<Queued> = sqlx::query_as(
@@ -272,7 +282,7 @@ pub async fn deliver_due(
     .await?;
     let mut sent = 0;
     for m in due {
-        let outcome = deliver(db, desk_id, &m).await;
+        let outcome = deliver(db, desk_id, &m, letters).await;
         let attempts = m.attempts + 1;
         match outcome {
             Ok(()) => {
@@ -301,7 +311,7 @@ pub async fn deliver_due(
     Ok(sent)
 }
 
-async fn deliver(db: &Db, desk_id: &str, m: &Queued) -> Result<()> {
+async fn deliver(db: &Db, desk_id: &str, m: &Queued, letters: Letters) -> Result<()> {
     let mut conn = db.pool().acquire().await?;
     let a = account(&mut conn, &m.bu_id)
         .await?
@@ -319,7 +329,7 @@ async fn deliver(db: &Db, desk_id: &str, m: &Queued) -> Result<()> {
     let bad = |what: &str, e: String| Error::invalid("mail", format!("{what}: {e}"));
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone()));
     if let Some(r) = &m.reminder_id {
-        let (name, pdf) = crate::services::dunning::letter(db, &bu, r).await?;
+        let (name, pdf) = letters(db, &bu, r).await?;
         let kind = ContentType::parse("application/pdf")
             .map_err(|e| bad("content type", e.to_string()))?;
         parts = parts.singlepart(Attachment::new(name).body(pdf, kind));

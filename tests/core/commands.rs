@@ -300,7 +300,7 @@ fn every_write_declares_the_areas_it_changes() {
         let read = reads.contains(&verb)
             && !matches!(
                 *name,
-                "webhooks.save" | "sync.remote.save" | "einvoicing.save"
+                "webhooks.save" | "sync.remote.save" | "einvoicing.save" | "mail.save"
             );
         assert_eq!(
             changes.is_empty(),

@@ -111,7 +111,9 @@ async fn a_reminder_is_mailed_with_its_letter_once_the_mail_server_answers() {
     // The server is not there yet: the attempt is logged and a retry planned.
     let now = t.clock_now();
     assert_eq!(
-        mail::deliver_due(db, &t.core.desk.id, now).await.unwrap(),
+        mail::deliver_due(db, &t.core.desk.id, now, dunning::letter_for_mail)
+            .await
+            .unwrap(),
         0
     );
     let log = mail::log(db, &t.bu).await.unwrap();
@@ -122,17 +124,23 @@ async fn a_reminder_is_mailed_with_its_letter_once_the_mail_server_answers() {
     let inbox = tempfile::tempdir().unwrap();
     let _server = sink(&python, inbox.path(), port);
     assert_eq!(
-        mail::deliver_due(db, &t.core.desk.id, now).await.unwrap(),
+        mail::deliver_due(db, &t.core.desk.id, now, dunning::letter_for_mail)
+            .await
+            .unwrap(),
         0,
         "not before its retry"
     );
     let later = now + chrono::Duration::minutes(2);
     assert_eq!(
-        mail::deliver_due(db, &t.core.desk.id, later).await.unwrap(),
+        mail::deliver_due(db, &t.core.desk.id, later, dunning::letter_for_mail)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
-        mail::deliver_due(db, &t.core.desk.id, later).await.unwrap(),
+        mail::deliver_due(db, &t.core.desk.id, later, dunning::letter_for_mail)
+            .await
+            .unwrap(),
         0
     );
     let log = mail::log(db, &t.bu).await.unwrap();

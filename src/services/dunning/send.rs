@@ -295,6 +295,15 @@ pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Resu
     Ok(out)
 }
 
+/// `letter` as the mail sender takes it (`mail::Letters`).
+pub fn letter_for_mail<'a>(
+    db: &'a Db,
+    bu: &'a BusinessUnit,
+    reminder_id: &'a str,
+) -> crate::services::mail::LetterFuture<'a> {
+    Box::pin(letter(db, bu, reminder_id))
+}
+
 /// A sent reminder as its letter (PDF), printed from what was recorded.
 pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(String, Vec<u8>)> {
     let r = sent(db, bu, None)
