@@ -223,6 +223,16 @@ async fn fee(conn: &mut SqliteConnection, ctx: &Ctx, p: &Proposal) -> Result<Opt
 
 /// The reminders sent to a customer, newest first (or the latest 200 of the unit).
 pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Result<Vec<Reminder>> {
+    read(db, bu, customer_id, None).await
+}
+
+/// Reminders of the unit, newest first (at most 200): a customer's, or the one `reminder_id`.
+async fn read(
+    db: &Db,
+    bu: &BusinessUnit,
+    customer_id: Option<&str>,
+    reminder_id: Option<&str>,
+) -> Result<Vec<Reminder>> {
     #[derive(sqlx::FromRow)]
     struct SentRow {
         id: String,
@@ -241,11 +251,14 @@ pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Resu
                 r.level, r.level_name, r.total_open, r.fee_payment_id, r.sent_on, r.sent_by,
                 (SELECT m.to_address FROM mail_queue m WHERE m.reminder_id = r.id LIMIT 1) AS mailed_to
          FROM reminders r JOIN customers c ON c.id = r.customer_id
-         WHERE r.bu_id = ? AND (? IS NULL OR r.customer_id = ?) ORDER BY r.sent_at DESC, r.id DESC LIMIT 200",
+         WHERE r.bu_id = ? AND (? IS NULL OR r.customer_id = ?) AND (? IS NULL OR r.id = ?)
+         ORDER BY r.sent_at DESC, r.id DESC LIMIT 200",
     )
     .bind(&bu.id)
     .bind(customer_id)
     .bind(customer_id)
+    .bind(reminder_id)
+    .bind(reminder_id)
     .fetch_all(db.pool())
     .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -306,28 +319,10 @@ pub fn letter_for_mail<'a>(
 
 /// A sent reminder as its letter (PDF), printed from what was recorded.
 pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(String, Vec<u8>)> {
-    let r = sent(db, bu, None)
+    let r = read(db, bu, None, Some(reminder_id))
         .await?
-        .into_iter()
-        .find(|r| r.reminder_id == reminder_id);
-    let r = match r {
-        Some(r) => r,
-        None => {
-            // Older than the latest 200: read it on its own.
-            let c: Option<String> =
-                sqlx::query_scalar("SELECT customer_id FROM reminders WHERE id = ? AND bu_id = ?")
-                    .bind(reminder_id)
-                    .bind(&bu.id)
-                    .fetch_optional(db.pool())
-                    .await?;
-            let c = c.ok_or_else(|| Error::not_found("Reminder", reminder_id))?;
-            sent(db, bu, Some(&c))
-                .await?
-                .into_iter()
-                .find(|r| r.reminder_id == reminder_id)
-                .ok_or_else(|| Error::not_found("Reminder", reminder_id))?
-        }
-    };
+        .pop()
+        .ok_or_else(|| Error::not_found("Reminder", reminder_id))?;
     let mut conn = db.pool().acquire().await?;
     let c = crate::services::customers::get_in(&mut conn, bu, &r.customer_id).await?;
     drop(conn);
