@@ -1085,7 +1085,12 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
         .await;
     assert_eq!(o["status"], "fulfilled", "{o}");
 
-    // A customer made here whose email the hub already has: keeping theirs removes ours.
+    // A customer made here whose email the hub already has: keeping theirs removes ours. B is
+    // pointed at an address nobody answers while both are made, or its own loop (woken by the
+    // resolutions above) could read the hub's Dora first and refuse ours as a duplicate.
+    b.sync_with_url(&hub, &format!("http://{}", reserve_port()));
+    let r = b.sync().await; // waits for a pass in flight; this one finds nobody
+    assert_eq!(r["state"], "offline", "{r}");
     hub.ok(
         "POST",
         "/v1/customers",
@@ -1099,6 +1104,7 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
             json!({"email": "dora@example.com", "firstName": "Dora", "lastName": "Desk"}),
         )
         .await;
+    b.sync_with(&hub);
     b.sync().await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "CONFLICT", "{c}");
