@@ -199,6 +199,16 @@ impl Node {
         );
     }
 
+    /// Point this desk at an address nobody answers, and wait out a pass in flight: from here
+    /// nothing it does reaches the hub and nothing the hub has reaches it, whatever its own loop
+    /// does, until `sync_with` again. (Stopping the hub instead leaves which desk's loop reaches
+    /// it first, once it is back, to chance.)
+    pub async fn go_offline(&self, hub: &Node) {
+        self.sync_with_url(hub, &format!("http://{}", reserve_port()));
+        let r = self.sync().await;
+        assert_eq!(r["state"], "offline", "{r}");
+    }
+
     pub async fn rpc(&self, command: &str, body: Value) -> Value {
         let (ok, v) = self.rpc_raw(command, body).await;
         assert!(ok, "{command}: {v}");
@@ -1004,7 +1014,7 @@ pub async fn open_conflict(desk: &Node) -> Value {
 async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fulfilled_are_resolved_without_divergence(
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, a, b) = hub_and_desks(dir.path()).await;
+    let (hub, a, b) = hub_and_desks(dir.path()).await;
     for s in ["PC-1", "PC-2", "PC-3"] {
         a.ok(
             "POST",
@@ -1022,7 +1032,8 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     let p1 = first_payment(&b, &rental1).await;
 
     // Offline: A marks the payment paid, B cancels it; A fulfils order 2, B cancels it.
-    hub.stop();
+    a.go_offline(&hub).await;
+    b.go_offline(&hub).await;
     a.ok(
         "POST",
         &format!("/v1/payments/{p1}/mark-paid"),
@@ -1049,11 +1060,12 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
         .to_string();
     let (s, _) = activate(&a, &order2, &cust2, "PC-2").await;
     assert_eq!(s, 201);
-    hub.start();
 
-    // B reaches the hub first with the order, A first with the payment.
+    // A reaches the hub first with the payment and with order 2.
+    a.sync_with(&hub);
     a.sync().await; // payment paid ✓, activation on order 2 ✓ (B's cancel not there yet)
     assert_eq!(a.status().await["waiting"], 0);
+    b.sync_with(&hub);
     b.sync().await; // cancel payment ✗ (already paid), cancel order ✗ (fulfilled)
     assert_eq!(b.status().await["conflicts"], 2);
     let c = open_conflict(&b).await;
@@ -1086,11 +1098,9 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
     assert_eq!(o["status"], "fulfilled", "{o}");
 
     // A customer made here whose email the hub already has: keeping theirs removes ours. B is
-    // pointed at an address nobody answers while both are made, or its own loop (woken by the
-    // resolutions above) could read the hub's Dora first and refuse ours as a duplicate.
-    b.sync_with_url(&hub, &format!("http://{}", reserve_port()));
-    let r = b.sync().await; // waits for a pass in flight; this one finds nobody
-    assert_eq!(r["state"], "offline", "{r}");
+    // offline while both are made, or its own loop (woken by the resolutions above) could read
+    // the hub's Dora first and refuse ours as a duplicate.
+    b.go_offline(&hub).await;
     hub.ok(
         "POST",
         "/v1/customers",
@@ -1160,7 +1170,7 @@ async fn a_payment_paid_here_and_cancelled_there_and_an_order_cancelled_while_fu
 async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_desk_reach_the_hub_and_the_other_desk(
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, a, b) = hub_and_desks(dir.path()).await;
+    let (hub, a, b) = hub_and_desks(dir.path()).await;
 
     // The catalog, edited through A's own commands and its v1 API.
     let phone = |name: &str, price: u32| {
@@ -1382,17 +1392,17 @@ async fn catalog_edits_notes_returns_inspections_and_billing_groups_made_on_a_de
     assert_eq!(s, 404, "a group deleted on B is gone on A");
     assert_converged(&[&hub, &a, &b]).await;
 
-    // The same product SKU made on both desks offline: the second to arrive is refused, and
-    // keeping theirs replaces the desk's own product with the hub's.
-    hub.stop();
+    // The same product SKU made on both desks while B is offline: A's arrives first, B's is
+    // refused, and keeping theirs replaces the desk's own product with the hub's.
+    b.go_offline(&hub).await;
     let cam = |name: &str| {
         json!({"productSku": "CAM", "name": name, "category": "Cameras", "brand": "Acme", "specification": "4K",
                "variants": [{"variantSku": "CAM-4K", "variantName": "4K", "grade": "A", "pricing": {"12": 19}}]})
     };
     let on_a = a.rpc("catalog.saveProduct", cam("Camera (A)")).await;
     let on_b = b.rpc("catalog.saveProduct", cam("Camera (B)")).await;
-    hub.start();
     a.sync().await;
+    b.sync_with(&hub);
     b.sync().await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "DUPLICATE_SKU", "{c}");
@@ -1668,7 +1678,7 @@ async fn typed_ops_and_ops_recorded_as_requests_before_them_both_reach_the_hub()
 #[tokio::test]
 async fn keep_theirs_never_drops_a_payment_paid_here_because_the_remote_has_no_copy() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, a, b) = hub_and_desks(dir.path()).await;
+    let (hub, a, b) = hub_and_desks(dir.path()).await;
     a.ok(
         "POST",
         "/v1/assets",
@@ -1677,7 +1687,8 @@ async fn keep_theirs_never_drops_a_payment_paid_here_because_the_remote_has_no_c
     .await;
     a.sync().await;
     b.sync().await;
-    hub.stop();
+    a.go_offline(&hub).await;
+    b.go_offline(&hub).await;
     let (order_a, cust_a) = new_order(&a, "anna@example.com").await;
     assert_eq!(activate(&a, &order_a, &cust_a, "SN-M1").await.0, 201);
     let (order_b, cust_b) = new_order(&b, "bart@example.com").await;
@@ -1691,8 +1702,9 @@ async fn keep_theirs_never_drops_a_payment_paid_here_because_the_remote_has_no_c
         json!({"paymentReference": "CASH-1"}),
     )
     .await;
-    hub.start();
+    a.sync_with(&hub);
     a.sync().await;
+    b.sync_with(&hub);
     b.sync().await;
     let c = open_conflict(&b).await;
     assert_eq!(c["code"], "ASSET_NOT_AVAILABLE", "{c}");

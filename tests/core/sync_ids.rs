@@ -301,7 +301,7 @@ async fn a_remote_that_mints_its_own_ids_teaches_them_to_the_desks_even_when_the
 async fn against_a_remote_with_its_own_ids_a_serial_activated_on_two_desks_an_upgrade_and_a_billing_group_converge(
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = Node::new_with(dir.path(), "hub", &reserve_port(), &["--own-ids"]).await;
+    let hub = Node::new_with(dir.path(), "hub", &reserve_port(), &["--own-ids"]).await;
     add_laptops(
         &hub,
         &[
@@ -333,8 +333,9 @@ async fn against_a_remote_with_its_own_ids_a_serial_activated_on_two_desks_an_up
     sync_out(&a).await;
     b.sync().await;
 
-    // The hub goes away; both desks rent out DA-1.
-    hub.stop();
+    // Both desks lose the hub; both rent out DA-1.
+    a.go_offline(&hub).await;
+    b.go_offline(&hub).await;
     let (order_a, cust_a) = new_order(&a, "anna@example.com").await;
     let (s, v) = activate(&a, &order_a, &cust_a, "DA-1").await;
     assert_eq!(s, 201, "{v}");
@@ -381,12 +382,13 @@ async fn against_a_remote_with_its_own_ids_a_serial_activated_on_two_desks_an_up
         .to_string();
 
     // Back online: A lands first; B's activation of DA-1 is refused.
-    hub.start();
+    a.sync_with(&hub);
     sync_out(&a).await;
     let map_a = ids(&a);
     for id in [&order_a, &cust_a, &rental_a, &rental_a2, &upgraded, &group] {
         assert!(map_a.contains_key(id.as_str()), "{id} in {map_a:?}");
     }
+    b.sync_with(&hub);
     b.sync().await;
     assert_eq!(b.counts().await, (Some(0), Some(1)));
     let conflicts = b.rpc("sync.conflicts", json!({})).await;
