@@ -149,6 +149,20 @@ async fn customers_assets_orders_and_products_export_as_csv_with_formulas_neutra
         "{}",
         p.csv_data
     );
+    // The address's parts, a deleted unit, the order's amounts with the currency.
+    assert!(
+        c.csv_data
+            .contains(",Keizersgracht 1,1015 CJ,Amsterdam,Netherlands,"),
+        "{}",
+        c.csv_data
+    );
+    assert!(a.csv_data.contains(",1000.00,EUR,2026-01-15,no,"));
+    assert!(
+        o.csv_data
+            .contains(",Emma de Vries,2,0,178.00,37.38,215.38,EUR,,"),
+        "{}",
+        o.csv_data
+    );
     let e = exports::records(db, &t.bu, "secrets").await.unwrap_err();
     assert_eq!(e.details[0].path, "records");
 }

@@ -20,6 +20,11 @@ export function formatCount(n: number): string {
   return n.toLocaleString(displayLocale);
 }
 
+/** A count with its noun: "1 payment", "3 payments", "1 letter sent". */
+export function countOf(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 function moneyFormat(currency: string, exponent: number): Intl.NumberFormat {
   const key = `${displayLocale}:${currency}:${exponent}`;
   let f = cache.get(key);

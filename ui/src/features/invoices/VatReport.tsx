@@ -3,7 +3,7 @@ import type { VatReport } from "../../lib/api/bindings/VatReport";
 import { call } from "../../lib/api/client";
 import { rolesFor } from "../../lib/access";
 import { textDocument } from "../../lib/documents";
-import { formatCount, formatDate, formatMoney, formatMonth } from "../../lib/format";
+import { countOf, formatCount, formatDate, formatMoney, formatMonth } from "../../lib/format";
 import { useCommand } from "../../lib/query";
 import { useSession } from "../../lib/session";
 import { Card, Empty, LoadError, Loading, RoleHint } from "../../lib/ui";
@@ -15,10 +15,6 @@ import "./VatReport.css";
 function rateText(rate: string): string {
   const n = Number(rate);
   return Number.isFinite(n) ? `${formatCount(n)} %` : rate;
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 /**
@@ -138,7 +134,7 @@ function VatTable(props: { report: VatReport; exponent: number; month: string })
         </table>
       </div>
       <p className="muted small" data-testid="vat-counts" data-invoices={r.invoices} data-credit-notes={r.creditNotes}>
-        From {plural(r.invoices, "invoice", "invoices")} and {plural(r.creditNotes, "credit note", "credit notes")} issued {formatDate(r.from)} – {formatDate(r.to)}, as issued; credit notes count
+        From {countOf(r.invoices, "invoice", "invoices")} and {countOf(r.creditNotes, "credit note", "credit notes")} issued {formatDate(r.from)} – {formatDate(r.to)}, as issued; credit notes count
         with their negative amounts.
       </p>
     </>
