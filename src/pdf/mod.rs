@@ -59,6 +59,8 @@ pub struct ReportDoc {
     pub totals: Vec<(String, String)>,
     pub notes: Vec<String>,
     pub footer: String,
+    /// The page number in the document's language ("Pagina {n} van {of}"); English when none.
+    pub page_of: Option<String>,
 }
 
 /// Asset labels as a PDF on the given stock: one label per page of the label's size on rolls, 24

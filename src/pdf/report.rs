@@ -8,6 +8,9 @@ use crate::error::Result;
 
 pub fn render(doc: &ReportDoc) -> Result<Vec<u8>> {
     let mut sheet = Sheet::new(&doc.title, &doc.seller.name, &doc.title, &doc.footer);
+    if let Some(words) = &doc.page_of {
+        sheet.page_of = words.clone();
+    }
     let page = sheet.page();
     let pairs: Vec<(&str, &str)> = doc
         .facts
@@ -17,15 +20,7 @@ pub fn render(doc: &ReportDoc) -> Result<Vec<u8>> {
     let right = parts::title_block(page, 110.0, 80.0, TOP, &doc.title, &pairs);
     let mut left = parts::party(page, LEFT, 80.0, TOP, None, &doc.seller, Style::bold(10.0));
     if let Some(to) = &doc.recipient {
-        left = parts::party(
-            page,
-            LEFT,
-            90.0,
-            left + 10.0,
-            Some("To"),
-            to,
-            Style::bold(10.0),
-        );
+        left = parts::party(page, LEFT, 90.0, left + 10.0, None, to, Style::bold(10.0));
     }
     sheet.y = right.max(left) + 8.0;
     if !doc.intro.is_empty() {

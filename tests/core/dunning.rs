@@ -147,25 +147,65 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
     assert_eq!(count(&t, "SELECT count(*) FROM reminders").await, 1);
 
     // The letter prints what was sent.
-    let (name, pdf) = dunning::letter(db, &t.bu, &sent[0].reminder_id)
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(&name), pdf).unwrap();
-    let text = std::process::Command::new("pdftotext")
-        .arg(dir.path().join(&name))
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    // The letter is in the unit's language (nl-NL here: Dutch), its default step name too.
+    let letter_text = |bu: flexdesk::services::BusinessUnit| {
+        let id = sent[0].reminder_id.clone();
+        async move {
+            let (name, pdf) = dunning::letter(db, &bu, &id).await.unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(&name), pdf).unwrap();
+            let text = std::process::Command::new("pdftotext")
+                .arg(dir.path().join(&name))
+                .arg("-")
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&text.stdout).into_owned()
+        }
+    };
+    let text = letter_text(t.bu.clone()).await;
     for needle in [
-        "Friendly reminder",
-        "Emma de Vries",
-        "NL91",
-        "Step",
-        "Total overdue",
+        "Betalingsherinnering",
+        "Beste Emma de Vries,",
+        "over te maken naar NL91",
+        "Stap",
+        "1 van 3",
+        "Totaal achterstallig",
+        "Met vriendelijke groet",
+        "Pagina 1 van 1",
     ] {
         assert!(text.contains(needle), "{needle} in:\n{text}");
+    }
+    // No English left, and no country on a letter within the Netherlands.
+    for absent in ["Friendly reminder", "Page 1", "Netherlands"] {
+        assert!(!text.contains(absent), "{absent} in:\n{text}");
+    }
+    // The same letter for a German and an English-speaking unit.
+    for (locale, needles) in [
+        (
+            "de-DE",
+            [
+                "Zahlungserinnerung",
+                "Guten Tag Emma de Vries,",
+                "Mahnstufe",
+                "Überfällig gesamt",
+            ],
+        ),
+        (
+            "en-US",
+            [
+                "Friendly reminder",
+                "Dear Emma de Vries,",
+                "1 of 3",
+                "Total overdue",
+            ],
+        ),
+    ] {
+        let mut bu = t.bu.clone();
+        bu.locale = locale.into();
+        let text = letter_text(bu).await;
+        for needle in needles {
+            assert!(text.contains(needle), "{locale}: {needle} in:\n{text}");
+        }
     }
 
     // Fourteen days: the first notice; once paid, Ann leaves the dunning.

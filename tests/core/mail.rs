@@ -159,10 +159,12 @@ async fn a_reminder_is_mailed_with_its_letter_once_the_mail_server_answers() {
     let out = Command::new(&python)
         .arg("-c")
         .arg(
-            "import email,sys\n\
-             m = email.message_from_binary_file(open(sys.argv[1], 'rb'))\n\
+            "import email,email.policy,sys\n\
+             m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n\
              print(m['To']); print(m['Subject'])\n\
              for p in m.walk():\n\
+             \x20   if p.get_content_type() == 'text/plain':\n\
+             \x20       print(p.get_content())\n\
              \x20   if p.get_content_type() == 'application/pdf':\n\
              \x20       open(sys.argv[2], 'wb').write(p.get_payload(decode=True)); print(p.get_filename())\n",
         )
@@ -171,8 +173,11 @@ async fn a_reminder_is_mailed_with_its_letter_once_the_mail_server_answers() {
         .output()
         .unwrap();
     let headers = String::from_utf8_lossy(&out.stdout);
+    // In the unit's language (nl-NL): the subject, the text and the letter.
     assert!(
-        headers.contains("ann@x.example") && headers.contains("Friendly reminder"),
+        headers.contains("ann@x.example")
+            && headers.contains("Betalingsherinnering: ")
+            && headers.contains("Bijgaand vindt u onze betalingsherinnering over 1 achterstallige"),
         "{headers}"
     );
     assert!(headers.contains("reminder-"), "{headers}");
@@ -183,7 +188,7 @@ async fn a_reminder_is_mailed_with_its_letter_once_the_mail_server_answers() {
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("Friendly reminder") && text.contains("Total overdue"),
+        text.contains("Betalingsherinnering") && text.contains("Totaal achterstallig"),
         "{text}"
     );
 }

@@ -22,6 +22,8 @@ pub struct Sheet {
     /// Running head of the pages after the first: left (the seller) and right (the document).
     head: (String, String),
     footer: String,
+    /// The page number's words, `{n}` and `{of}` filled: "Page {n} of {of}" unless set.
+    pub page_of: String,
     /// Where the next content goes on the current page.
     pub y: f32,
 }
@@ -35,6 +37,7 @@ impl Sheet {
             doc,
             head: (head_left.to_string(), head_right.to_string()),
             footer: footer.to_string(),
+            page_of: "Page {n} of {of}".into(),
             y: TOP,
         }
     }
@@ -207,7 +210,10 @@ impl Sheet {
                 baseline,
                 style,
                 Align::Right,
-                &format!("Page {} of {}", i + 1, total),
+                &self
+                    .page_of
+                    .replace("{n}", &(i + 1).to_string())
+                    .replace("{of}", &total.to_string()),
             );
         }
         self.doc.finish()

@@ -16,7 +16,10 @@ use serde_with::skip_serializing_none;
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+mod letter;
 mod send;
+pub mod words;
+pub use letter::{letter, letter_for_mail};
 pub use send::*;
 
 /// One overdue payment in a proposal or a letter.

@@ -135,25 +135,9 @@ pub async fn send(db: &Db, ctx: &Ctx, input: SendInput) -> Result<Vec<Reminder>>
             },
         )
         .await?;
-        let seller = if bu.settings.seller.legal_name.trim().is_empty() {
-            bu.name.clone()
-        } else {
-            bu.settings.seller.legal_name.clone()
-        };
         let mut mailed_to = None;
         if let Some(to) = p.email.as_deref() {
-            let body = format!(
-                "Dear {},\n\nPlease find attached our {} about {} overdue payment(s), {} in all.\nIf you have paid in the meantime, please disregard it.\n\nKind regards,\n{seller}\n",
-                p.customer_name,
-                p.level_name.to_lowercase(),
-                p.items.len(),
-                bu.amount_text(bu.minor("totalOpen", p.total_open)?),
-            );
-            let subject = format!(
-                "{}: {} open — {seller}",
-                p.level_name,
-                bu.amount_text(bu.minor("totalOpen", p.total_open)?)
-            );
+            let (subject, body) = super::letter::mail_text(bu, &p)?;
             if crate::services::mail::queue_reminder(&mut tx, ctx, &id, to, &subject, &body).await?
             {
                 mailed_to = Some(to.to_string());
@@ -227,7 +211,7 @@ pub async fn sent(db: &Db, bu: &BusinessUnit, customer_id: Option<&str>) -> Resu
 }
 
 /// Reminders of the unit, newest first (at most 200): a customer's, or the one `reminder_id`.
-async fn read(
+pub(super) async fn read(
     db: &Db,
     bu: &BusinessUnit,
     customer_id: Option<&str>,
@@ -306,127 +290,4 @@ async fn read(
         });
     }
     Ok(out)
-}
-
-/// `letter` as the mail sender takes it (`mail::Letters`).
-pub fn letter_for_mail<'a>(
-    db: &'a Db,
-    bu: &'a BusinessUnit,
-    reminder_id: &'a str,
-) -> crate::services::mail::LetterFuture<'a> {
-    Box::pin(letter(db, bu, reminder_id))
-}
-
-/// A sent reminder as its letter (PDF), printed from what was recorded.
-pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(String, Vec<u8>)> {
-    let r = read(db, bu, None, Some(reminder_id))
-        .await?
-        .pop()
-        .ok_or_else(|| Error::not_found("Reminder", reminder_id))?;
-    let mut conn = db.pool().acquire().await?;
-    let c = crate::services::customers::get_in(&mut conn, bu, &r.customer_id).await?;
-    drop(conn);
-    let f = bu.doc_format();
-    let money = |m: Money| f.amount(m.0, bu.currency_exponent, &bu.currency);
-    let seller = &bu.settings.seller;
-    let seller_name = if seller.legal_name.trim().is_empty() {
-        bu.name.clone()
-    } else {
-        seller.legal_name.clone()
-    };
-    let mut address = vec![];
-    if let Some(a) = c
-        .last_billing_address
-        .as_ref()
-        .or(c.last_shipping_address.as_ref())
-    {
-        address.push(a.street_address.clone());
-        address.push(
-            format!("{} {}", a.postal_code.clone().unwrap_or_default(), a.city)
-                .trim()
-                .to_string(),
-        );
-        address.push(crate::domain::tax::country_name(&a.country));
-    }
-    let account = seller.bank_account.trim();
-    let mut intro = vec![
-        format!("Dear {} {},", c.first_name, c.last_name).trim().to_string(),
-        format!(
-            "According to our records the payments below are overdue. Please transfer {} as soon as possible{}, quoting the invoice numbers.",
-            money(r.total_open),
-            if account.is_empty() { String::new() } else { format!(" to {account}") }
-        ),
-    ];
-    if r.level >= bu.settings.dunning.len() as u32 && r.level > 1 {
-        intro.push("This is our final notice before we take further steps, which may include collecting the devices.".into());
-    }
-    let doc = crate::pdf::ReportDoc {
-        title: r.level_name.clone(),
-        seller: crate::pdf::Party {
-            name: seller_name.clone(),
-            address: [
-                seller.street_address.clone(),
-                format!("{} {}", seller.postal_code, seller.city)
-                    .trim()
-                    .to_string(),
-            ]
-            .into_iter()
-            .filter(|l| !l.trim().is_empty())
-            .collect(),
-            vat_id: opt_trim(Some(seller.vat_id.clone())),
-            extra: vec![],
-        },
-        recipient: Some(crate::pdf::Party {
-            name: c
-                .company
-                .clone()
-                .filter(|x| !x.trim().is_empty())
-                .unwrap_or_else(|| format!("{} {}", c.first_name, c.last_name)),
-            address,
-            vat_id: None,
-            extra: vec![],
-        }),
-        facts: vec![
-            ("Date".into(), f.date(&r.sent_on)),
-            (
-                "Step".into(),
-                format!(
-                    "{} of {}",
-                    r.level,
-                    bu.settings.dunning.len().max(r.level as usize)
-                ),
-            ),
-        ],
-        intro,
-        columns: vec![
-            ("Invoice".into(), 40.0, false),
-            ("For".into(), 54.0, false),
-            ("Due".into(), 30.0, false),
-            ("Days overdue".into(), 24.0, true),
-            ("Open".into(), 26.0, true),
-        ],
-        rows: r
-            .items
-            .iter()
-            .map(|i| {
-                vec![
-                    i.invoice_number.clone().unwrap_or_else(|| "—".into()),
-                    i.description.clone(),
-                    f.date(&i.due_date),
-                    i.days_overdue.to_string(),
-                    money(i.amount_open),
-                ]
-            })
-            .collect(),
-        totals: vec![("Total overdue".into(), money(r.total_open))],
-        notes: vec![
-            "If you have paid in the meantime, please disregard this letter.".into(),
-            format!("Kind regards, {seller_name}"),
-        ],
-        footer: format!("{seller_name} · {}", r.level_name),
-    };
-    Ok((
-        format!("reminder-{}-{}.pdf", r.sent_on, r.customer_id),
-        crate::pdf::report(&doc)?,
-    ))
 }

@@ -220,6 +220,7 @@ pub fn vat_pdf(bu: &BusinessUnit, r: &VatReport) -> Result<(String, Vec<u8>)> {
             "From the invoices and credit notes issued in the period, as issued; credit notes count with their negative amounts.".into(),
         ],
         footer: format!("{} · {} report {}", bu.name, r.tax_name, r.label),
+        page_of: None,
     };
     Ok((
         format!("vat-{}-{}.pdf", bu.code, r.label),
