@@ -80,6 +80,10 @@ pub struct BuSettings {
     pub tax_rate: Decimal,
     /// Prices include tax (true) or tax is added on top (false).
     pub tax_inclusive: bool,
+    /// Why a unit whose rate is 0 charges no tax because it is exempt (not zero-rated): the
+    /// statement its invoices print, e.g. "Exempt from VAT under Article 132(1)(b) of Directive
+    /// 2006/112/EC". E-invoices then say category E with it as the reason. Empty: zero-rated.
+    pub tax_exemption: String,
     pub buyout_method: BuyoutMethod,
     #[ts(type = "string")]
     pub buyout_list_price_pct: Decimal,
@@ -145,6 +149,7 @@ impl Default for BuSettings {
             payment_terms_days: 0,
             tax_rate: Decimal::ZERO,
             tax_inclusive: false,
+            tax_exemption: String::new(),
             buyout_method: BuyoutMethod::RemainingPlusListPricePct,
             buyout_list_price_pct: Decimal::from(50),
             buyout_flat_fee: Money::ZERO,
@@ -212,6 +217,18 @@ impl BuSettings {
         let hundred = Decimal::from(100);
         if self.tax_rate < Decimal::ZERO || self.tax_rate > hundred {
             c.fail("taxRate", "Tax rate must be between 0 and 100 %.");
+        }
+        let exemption = self.tax_exemption.trim();
+        if !exemption.is_empty() && !self.tax_rate.is_zero() {
+            c.fail(
+                "taxExemption",
+                "Only a unit that charges no tax states an exemption: set the tax rate to 0, or leave this empty.",
+            );
+        } else if exemption.chars().count() > 300 {
+            c.fail(
+                "taxExemption",
+                "The exemption statement is at most 300 characters.",
+            );
         }
         for (path, pct) in [
             ("buyoutListPricePct", self.buyout_list_price_pct),

@@ -178,14 +178,20 @@ pub fn write(inv: &EInvoice) -> crate::error::Result<Vec<u8>> {
         x.close("ram:SpecifiedTradeSettlementPaymentMeans");
     }
     for v in &inv.vat {
-        let exemption = v.category.exemption();
+        let exemption = inv.exemption_of(v.category);
         x.open("ram:ApplicableTradeTax", &[])
             .leaf("ram:CalculatedAmount", &inv.amount(v.tax))
             .leaf("ram:TypeCode", "VAT")
-            .opt("ram:ExemptionReason", exemption.map(|e| e.1))
+            .opt(
+                "ram:ExemptionReason",
+                exemption.as_ref().map(|e| e.1.as_str()),
+            )
             .leaf("ram:BasisAmount", &inv.amount(v.taxable))
             .leaf("ram:CategoryCode", v.category.code())
-            .opt("ram:ExemptionReasonCode", exemption.map(|e| e.0))
+            .opt(
+                "ram:ExemptionReasonCode",
+                exemption.as_ref().and_then(|e| e.0),
+            )
             .leaf("ram:RateApplicablePercent", &rate(v.rate))
             .close("ram:ApplicableTradeTax");
     }

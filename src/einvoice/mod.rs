@@ -75,8 +75,9 @@ impl TaxCategory {
         }
     }
 
-    /// The exemption reason a category other than S and Z must state (BT-120, BT-121).
-    pub fn exemption(self) -> Option<(&'static str, &'static str)> {
+    /// The exemption reason a category other than S and Z must state (BT-121, BT-120), when the
+    /// invoice states none of its own.
+    fn exemption(self) -> Option<(&'static str, &'static str)> {
         match self {
             TaxCategory::AE => Some(("VATEX-EU-AE", "Reverse charge")),
             TaxCategory::E => Some(("VATEX-EU-132", "Exempt from VAT")),
@@ -179,9 +180,22 @@ pub struct EInvoice {
     pub payment_terms: Option<String>,
     pub lines: Vec<Line>,
     pub vat: Vec<VatRow>,
+    /// The seller's statement why exempt amounts (category E) carry no VAT (BT-120).
+    pub exemption: Option<String>,
 }
 
 impl EInvoice {
+    /// What a breakdown row of category `c` states as its exemption reason: its code (BT-121,
+    /// none for the seller's own statement) and text (BT-120). None for S and Z.
+    pub fn exemption_of(&self, c: TaxCategory) -> Option<(Option<&'static str>, String)> {
+        match (c, &self.exemption) {
+            (TaxCategory::E, Some(statement)) => Some((None, statement.clone())),
+            _ => c
+                .exemption()
+                .map(|(code, text)| (Some(code), text.to_string())),
+        }
+    }
+
     /// BT-106: the sum of the lines' net amounts.
     pub fn line_total(&self) -> i64 {
         self.lines.iter().map(|l| l.net).sum()

@@ -17,16 +17,21 @@ fn money(x: &mut Doc, name: &str, cur: &str, v: &str) {
     x.leaf_with(name, &[("currencyID", cur)], v);
 }
 
-fn tax_category(x: &mut Doc, name: &str, c: TaxCategory, r: rust_decimal::Decimal, reason: bool) {
+/// A tax category; `reason` (the breakdown's, not a line's) with its exemption reason.
+fn tax_category(
+    x: &mut Doc,
+    name: &str,
+    c: TaxCategory,
+    r: rust_decimal::Decimal,
+    reason: Option<(Option<&str>, String)>,
+) {
     x.open(name, &[]).leaf("cbc:ID", c.code());
     if c != TaxCategory::O {
         x.leaf("cbc:Percent", &rate(r));
     }
-    if reason {
-        if let Some((code, text)) = c.exemption() {
-            x.leaf("cbc:TaxExemptionReasonCode", code)
-                .leaf("cbc:TaxExemptionReason", text);
-        }
+    if let Some((code, text)) = reason {
+        x.opt("cbc:TaxExemptionReasonCode", code)
+            .leaf("cbc:TaxExemptionReason", &text);
     }
     x.open("cac:TaxScheme", &[])
         .leaf("cbc:ID", "VAT")
@@ -184,7 +189,8 @@ pub fn write(inv: &EInvoice, customization: &str) -> crate::error::Result<Vec<u8
         x.open("cac:TaxSubtotal", &[]);
         money(&mut x, "cbc:TaxableAmount", cur, &inv.amount(v.taxable));
         money(&mut x, "cbc:TaxAmount", cur, &inv.amount(v.tax));
-        tax_category(&mut x, "cac:TaxCategory", v.category, v.rate, true);
+        let reason = inv.exemption_of(v.category);
+        tax_category(&mut x, "cac:TaxCategory", v.category, v.rate, reason);
         x.close("cac:TaxSubtotal");
     }
     x.close("cac:TaxTotal");
@@ -218,7 +224,7 @@ pub fn write(inv: &EInvoice, customization: &str) -> crate::error::Result<Vec<u8
             "cac:ClassifiedTaxCategory",
             l.category,
             l.rate,
-            false,
+            None,
         );
         x.close("cac:Item").open("cac:Price", &[]);
         money(

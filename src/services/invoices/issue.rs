@@ -39,6 +39,32 @@ pub(crate) fn seller_of(bu: &BusinessUnit) -> PartyRecord {
         country,
         vat_id: opt_trim(Some(s.vat_id.clone())),
         extra,
+        tax_exemption: bu
+            .settings
+            .tax_rate
+            .is_zero()
+            .then(|| opt_trim(Some(bu.settings.tax_exemption.clone())))
+            .flatten(),
+    }
+}
+
+/// The VAT category (UNCL 5305) of an invoice's amounts at `rate`: reverse charge (AE), exempt
+/// (E: no tax and the seller states why), zero-rated (Z) or standard (S). The e-invoice and the
+/// VAT report both ask here.
+pub fn tax_category(
+    reverse_charge: bool,
+    rate: rust_decimal::Decimal,
+    seller: &PartyRecord,
+) -> crate::einvoice::TaxCategory {
+    use crate::einvoice::TaxCategory;
+    if reverse_charge {
+        TaxCategory::AE
+    } else if rate.is_zero() && seller.tax_exemption.is_some() {
+        TaxCategory::E
+    } else if rate.is_zero() {
+        TaxCategory::Z
+    } else {
+        TaxCategory::S
     }
 }
 
@@ -93,6 +119,7 @@ pub(super) async fn buyer_of(
             country,
             vat_id,
             extra,
+            tax_exemption: None,
         },
         reverse,
     ))

@@ -41,6 +41,8 @@ pub struct PartyRecord {
     pub country: String,
     pub vat_id: Option<String>,
     pub extra: Vec<String>,
+    /// The seller's: why it charged no tax, when exempt (the unit's statement when issued).
+    pub tax_exemption: Option<String>,
 }
 
 /// One invoice line as issued. Amounts in minor units of the invoice's currency.

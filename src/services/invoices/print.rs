@@ -101,6 +101,8 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
     let mut notes = Vec::new();
     if i.reverse_charge {
         notes.push("Reverse charge: VAT is due from the customer (Article 196, Council Directive 2006/112/EC).".to_string());
+    } else if let Some(exempt) = &d.seller.tax_exemption {
+        notes.push(exempt.clone());
     }
     if let (false, Some(scheduled), Some(due)) = (credit, &i.scheduled_due_date, &i.due_date) {
         notes.push(format!(

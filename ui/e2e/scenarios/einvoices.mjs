@@ -1,6 +1,7 @@
 // E-invoices: a business customer takes its invoices as Peppol UBL, set on the customer's page
 // (a mistyped electronic address is said under its field and nothing is saved); the invoice's
-// "Save as" then hands over the UBL XML in the buyer's format, and a Factur-X PDF when asked.
+// "Save as" then hands over the UBL XML in the buyer's format, and a Factur-X PDF when asked. A
+// unit exempt from VAT states why in its settings (category E on its e-invoices).
 import { assert, become, downloaded, noErrorBanner, page, rpc, shot, step, tid } from "../harness.mjs";
 
 const PEPPOL_BIS = "urn:fdc:peppol.eu:2017:poacc:billing:3.0";
@@ -86,5 +87,25 @@ export async function einvoices(t) {
     assert(pdf.bytes.subarray(0, 4).toString("latin1") === "%PDF", `${pdf.name} starts with ${JSON.stringify(pdf.bytes.subarray(0, 8).toString("latin1"))}`);
     assert(pdf.bytes.includes(Buffer.from("factur-x.xml")), "the PDF carries factur-x.xml");
     await noErrorBanner();
+  });
+
+  await step("settings (Administrator): a unit exempt from VAT states why once its rate is 0; a statement beside a rate above 0 is refused at its field and nothing is saved", async () => {
+    const before = (await rpc(base, "bu.list", {}, nctx)).find((b) => b.id === nl.id).settings;
+    await become("Administrator");
+    await tid("bu-switcher").selectOption(nl.id);
+    await page.goto(`${base}/#/settings`);
+    await tid("bu-tax-rate").waitFor();
+    assert((await tid("bu-tax-exemption").count()) === 0, "a unit that charges VAT is not asked why it is exempt");
+    await tid("bu-tax-rate").fill("0");
+    await tid("bu-tax-exemption").fill("Exempt from VAT under Article 132(1)(c) of Directive 2006/112/EC");
+    await tid("bu-tax-rate").fill(before.taxRate);
+    assert((await tid("bu-tax-exemption").count()) === 1, "the statement stays in view once written");
+    await tid("bu-save").click();
+    const field = page.locator(".field").filter({ has: tid("bu-tax-exemption") });
+    await field.locator(".field-error").filter({ hasText: "Only a unit that charges no tax states an exemption" }).waitFor();
+    const after = (await rpc(base, "bu.list", {}, nctx)).find((b) => b.id === nl.id).settings;
+    assert(after.taxExemption === before.taxExemption && after.taxRate === before.taxRate, `nothing was saved: ${after.taxRate} %, "${after.taxExemption}"`);
+    await shot("tax-exemption-refused");
+    await page.goto(`${base}/#/`);
   });
 }

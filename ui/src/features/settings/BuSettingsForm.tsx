@@ -144,6 +144,16 @@ export function BuSettingsForm(props: { bu: BusinessUnit }) {
               <Field label="Tax rate (%)" error={err("taxRate")}>
                 <Input inputMode="decimal" value={st.taxRate} onChange={(e) => set("taxRate", e.target.value)} testId="bu-tax-rate" />
               </Field>
+              {(Number(st.taxRate) === 0 || st.taxExemption.trim() !== "") && (
+                <Field
+                  label="Exempt from tax because"
+                  wide
+                  hint="Only for a unit exempt from VAT: the law it is exempt under, printed on its invoices and sent in e-invoices as the exemption reason. Empty: zero-rated."
+                  error={err("taxExemption")}
+                >
+                  <Input value={st.taxExemption} onChange={(e) => set("taxExemption", e.target.value)} maxLength={300} placeholder="e.g. Exempt from VAT under Article 132(1)(c) of Directive 2006/112/EC" testId="bu-tax-exemption" />
+                </Field>
+              )}
             </div>
             <Check label="Prices include tax" checked={st.taxInclusive} onChange={(v) => set("taxInclusive", v)} />
             <Check label="Orders must be confirmed before devices are handed out" checked={st.requireConfirmedOrders} onChange={(v) => set("requireConfirmedOrders", v)} />

@@ -21,7 +21,13 @@ taxRate: string,
 /**
  * Prices include tax (true) or tax is added on top (false).
  */
-taxInclusive: boolean, buyoutMethod: BuyoutMethod, buyoutListPricePct: string, buyoutFlatFee: Money, earlyReturnFee: EarlyReturnFee, earlyReturnPct: string, earlyReturnFlatFee: Money, gracePeriodDays: number, 
+taxInclusive: boolean, 
+/**
+ * Why a unit whose rate is 0 charges no tax because it is exempt (not zero-rated): the
+ * statement its invoices print, e.g. "Exempt from VAT under Article 132(1)(b) of Directive
+ * 2006/112/EC". E-invoices then say category E with it as the reason. Empty: zero-rated.
+ */
+taxExemption: string, buyoutMethod: BuyoutMethod, buyoutListPricePct: string, buyoutFlatFee: Money, earlyReturnFee: EarlyReturnFee, earlyReturnPct: string, earlyReturnFlatFee: Money, gracePeriodDays: number, 
 /**
  * A return within the grace period ("changed my mind") undoes the first month too: its open
  * payments are cancelled and an invoice already issued for it is credited (docs/rules.md).

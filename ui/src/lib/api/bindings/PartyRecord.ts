@@ -3,4 +3,8 @@
 /**
  * A party as issued on an invoice.
  */
-export type PartyRecord = { name: string, address: Array<string>, country: string, vatId?: string, extra: Array<string>, };
+export type PartyRecord = { name: string, address: Array<string>, country: string, vatId?: string, extra: Array<string>, 
+/**
+ * The seller's: why it charged no tax, when exempt (the unit's statement when issued).
+ */
+taxExemption?: string, };

@@ -3,7 +3,8 @@ import type { Money } from "./Money";
 
 export type VatReportRow = { 
 /**
- * `S` standard rate, `Z` zero rate, `AE` reverse charge (EN 16931's category codes).
+ * `S` standard rate, `Z` zero rate, `E` exempt, `AE` reverse charge (EN 16931's category
+ * codes).
  */
 category: string, 
 /**
