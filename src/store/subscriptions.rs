@@ -1,8 +1,9 @@
 //! The subscriptions table's rows as they are written. A subscription a service starts, a pull
 //! adopts or the bench generates is written here, so the column list lives once: a column added
 //! to the table is added to `SubscriptionRow` and to `COLUMNS`, and every writer sets it or gets
-//! its default here. Later changes (extended, replaced, ended, notes) are updates made by the
-//! action that changes it.
+//! its default here. A subscription ends here too (`end`: its status, last day and what the
+//! ending keeps, in one statement). Other later changes (extended, replaced, notes) are updates
+//! made by the action that changes it.
 
 use super::rows::{self, Row};
 use crate::error::Result;
@@ -166,6 +167,63 @@ pub async fn insert(conn: &mut SqliteConnection, row: &SubscriptionRow) -> Resul
 pub async fn adopt(conn: &mut SqliteConnection, row: &SubscriptionRow) -> sqlx::Result<()> {
     static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     rows::write(conn, row, Some((&TAIL, KEPT_ON_ADOPT))).await
+}
+
+/// How a subscription ends, and what its row keeps of the ending.
+pub enum Ending<'a> {
+    /// Cancelled, with its `cancellation_details` (JSON). A void also leaves its order line
+    /// (`item_idx`), so the line can be filled again.
+    Cancelled { details: &'a str, void: bool },
+    /// Bought out, with its `buyout_details` (JSON).
+    Buyout { details: &'a str },
+    /// Returned early, with its `early_return_details` (JSON).
+    EarlyReturn { details: &'a str },
+    /// Upgraded to the subscription `to`.
+    Upgrade { to: &'a str },
+    /// Ran its contract to the end.
+    Completed,
+}
+
+/// End subscription `id` on `ended_on` (a day, `YYYY-MM-DD`): its status, the day and what the
+/// ending keeps, in one statement. Every ending is written here.
+pub async fn end(
+    conn: &mut SqliteConnection,
+    id: &str,
+    ending: Ending<'_>,
+    ended_on: &str,
+    now: &str,
+) -> Result<()> {
+    use crate::domain::status::SubscriptionStatus as S;
+    let (status, kept, off_line) = match ending {
+        Ending::Cancelled { details, void } => {
+            (S::Cancelled, Some(("cancellation_details", details)), void)
+        }
+        Ending::Buyout { details } => (S::EndedBuyout, Some(("buyout_details", details)), false),
+        Ending::EarlyReturn { details } => (
+            S::EndedEarlyReturn,
+            Some(("early_return_details", details)),
+            false,
+        ),
+        Ending::Upgrade { to } => (S::EndedUpgrade, Some(("upgraded_to_rental_id", to)), false),
+        Ending::Completed => (S::EndedCompleted, None, false),
+    };
+    let mut sql = String::from("UPDATE subscriptions SET status = ?, ended_on = ?, updated_at = ?");
+    if let Some((column, _)) = kept {
+        sql.push_str(&format!(", {column} = ?"));
+    }
+    if off_line {
+        sql.push_str(", item_idx = NULL");
+    }
+    sql.push_str(" WHERE id = ?");
+    let mut q = sqlx::query(&sql)
+        .bind(status.as_str())
+        .bind(ended_on)
+        .bind(now);
+    if let Some((_, value)) = kept {
+        q = q.bind(value);
+    }
+    q.bind(id).execute(conn).await?;
+    Ok(())
 }
 
 /// `[with] INSERT INTO subscriptions (<every column>) <select>`, for set-based bulk writes (the

@@ -372,13 +372,15 @@ pub async fn buyout(db: &Db, ctx: &Ctx, id: &str, input: BuyoutInput) -> Result<
         buyout_date: day_text(eff),
         payment_id,
     };
-    sqlx::query("UPDATE subscriptions SET status = 'ended_buyout', ended_on = ?, buyout_details = ?, updated_at = ? WHERE id = ?")
-        .bind(day_text(eff))
-        .bind(serde_json::to_string(&details)?)
-        .bind(&ctx.now)
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
+    let details = serde_json::to_string(&details)?;
+    end_row(
+        &mut tx,
+        &row.id,
+        Ending::Buyout { details: &details },
+        &day_text(eff),
+        &ctx.now,
+    )
+    .await?;
     // The customer owns the device now: it stays on record as sold, with them.
     set_asset(
         &mut tx,

@@ -67,13 +67,18 @@ pub async fn cancel(db: &Db, ctx: &Ctx, id: &str, input: CancelInput) -> Result<
         cancelled_at: ctx.now.clone(),
         voided_at: None,
     };
-    sqlx::query("UPDATE subscriptions SET status = 'cancelled', ended_on = ?, cancellation_details = ?, updated_at = ? WHERE id = ?")
-        .bind(day_text(today))
-        .bind(serde_json::to_string(&details)?)
-        .bind(&ctx.now)
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
+    let details = serde_json::to_string(&details)?;
+    end_row(
+        &mut tx,
+        &row.id,
+        Ending::Cancelled {
+            details: &details,
+            void: false,
+        },
+        &day_text(today),
+        &ctx.now,
+    )
+    .await?;
     event(
         &mut tx,
         ctx,
@@ -238,11 +243,14 @@ pub(crate) async fn contract_end(
                 }
             }
             ContractEnd::AutoTerminate => {
-                sqlx::query("UPDATE subscriptions SET status = 'ended_completed', ended_on = end_date, updated_at = ? WHERE id = ?")
-                    .bind(&ctx.now)
-                    .bind(&row.id)
-                    .execute(&mut *conn)
-                    .await?;
+                end_row(
+                    conn,
+                    &row.id,
+                    Ending::Completed,
+                    &day_text(row.end()),
+                    &ctx.now,
+                )
+                .await?;
                 payments::cancel_after(conn, &row.id, row.end(), "Contract ended", &ctx.now)
                     .await?;
                 billing::regroup_member(conn, bu, row.billing_group_id.as_deref(), &ctx.now)

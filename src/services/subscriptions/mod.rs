@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::ids::prefix;
 use crate::money::Money;
 use crate::services::outbox::{r, NotesBody, Op, OpKind};
-use crate::store::subscriptions::SubscriptionRow;
+use crate::store::subscriptions::{end as end_row, Ending, SubscriptionRow};
 use crate::store::{json_col, record, Actor, Db, Entry};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

@@ -150,13 +150,15 @@ pub(super) async fn early_return_in(
         returned_at: ctx.now.clone(),
         payment_id,
     };
-    sqlx::query("UPDATE subscriptions SET status = 'ended_early_return', ended_on = ?, early_return_details = ?, updated_at = ? WHERE id = ?")
-        .bind(day_text(eff))
-        .bind(serde_json::to_string(&details)?)
-        .bind(&ctx.now)
-        .bind(&row.id)
-        .execute(&mut *conn)
-        .await?;
+    let details = serde_json::to_string(&details)?;
+    end_row(
+        conn,
+        &row.id,
+        Ending::EarlyReturn { details: &details },
+        &day_text(eff),
+        &ctx.now,
+    )
+    .await?;
     back_in(conn, ctx, row, eff, Some(a.condition), "returned_early").await?;
     let fee_text = if a.waive {
         "fee waived".to_string()
@@ -482,12 +484,14 @@ pub async fn receive_return(db: &Db, ctx: &Ctx, input: ReceiveInput) -> Result<R
             )
             .await?;
             billing::regroup_member(&mut tx, bu, row.billing_group_id.as_deref(), &ctx.now).await?;
-            sqlx::query("UPDATE subscriptions SET status = 'ended_completed', ended_on = ?, updated_at = ? WHERE id = ?")
-                .bind(day_text(today))
-                .bind(&ctx.now)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            end_row(
+                &mut tx,
+                &row.id,
+                Ending::Completed,
+                &day_text(today),
+                &ctx.now,
+            )
+            .await?;
             back_in(&mut tx, ctx, &row, today, Some(condition), "completed").await?;
             event(
                 &mut tx,

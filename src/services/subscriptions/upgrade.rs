@@ -155,13 +155,14 @@ pub async fn upgrade(db: &Db, ctx: &Ctx, id: &str, input: UpgradeInput) -> Resul
         },
     )
     .await?;
-    sqlx::query("UPDATE subscriptions SET status = 'ended_upgrade', ended_on = ?, upgraded_to_rental_id = ?, updated_at = ? WHERE id = ?")
-        .bind(day_text(today))
-        .bind(&new_id)
-        .bind(&ctx.now)
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
+    end_row(
+        &mut tx,
+        &row.id,
+        Ending::Upgrade { to: &new_id },
+        &day_text(today),
+        &ctx.now,
+    )
+    .await?;
     let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
     event(
         &mut tx,

@@ -91,12 +91,18 @@ pub async fn void(db: &Db, ctx: &Ctx, id: &str, input: VoidInput) -> Result<Void
         voided_at: Some(ctx.now.clone()),
     };
     // Off its order line, so the line can be filled again.
-    sqlx::query("UPDATE subscriptions SET status = 'cancelled', ended_on = start_date, item_idx = NULL, cancellation_details = ?, updated_at = ? WHERE id = ?")
-        .bind(serde_json::to_string(&details)?)
-        .bind(&ctx.now)
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
+    let details = serde_json::to_string(&details)?;
+    end_row(
+        &mut tx,
+        &row.id,
+        Ending::Cancelled {
+            details: &details,
+            void: true,
+        },
+        &row.start_date,
+        &ctx.now,
+    )
+    .await?;
 
     // The unit: back in stock, never assigned.
     set_asset(
