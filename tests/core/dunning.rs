@@ -166,6 +166,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
     for needle in [
         "Betalingsherinnering",
         "Beste Emma de Vries,",
+        "Huur 2026-01",
         "over te maken naar NL91",
         "Stap",
         "1 van 3",

@@ -105,6 +105,8 @@ pub(crate) async fn proposals_in(
     only: Option<&[String]>,
 ) -> Result<Proposals> {
     let levels = &bu.settings.dunning;
+    // What each payment is for, in the letter's language.
+    let words = words::words(words::Lang::of(&bu.locale));
     let held = holds_in(conn, bu, today).await?;
     let rows: Vec<OpenRow> = sqlx::query_as(
         "SELECT p.id, p.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, c.email,
@@ -137,7 +139,7 @@ pub(crate) async fn proposals_in(
             continue;
         }
         let level = &levels[step as usize - 1];
-        let what = crate::domain::status::PaymentKind::text_of(&r.kind, r.charge_label.as_deref());
+        let what = words.payment_text(&r.kind, r.charge_label.as_deref());
         let item = DunningItem {
             payment_id: r.id,
             invoice_number: r.invoice_number,

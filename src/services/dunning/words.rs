@@ -57,6 +57,9 @@ pub struct Words {
     pub lower_level: bool,
     /// The default steps' names.
     pub defaults: [&'static str; 3],
+    /// What a payment is for, by kind (`PaymentKind::ALL`'s order: rent, part month, buyout,
+    /// early-return fee, charge).
+    pub kinds: [&'static str; 5],
 }
 
 const EN: Words = Words {
@@ -76,6 +79,7 @@ const EN: Words = Words {
     page_of: "Page {n} of {of}",
     lower_level: true,
     defaults: ["Friendly reminder", "First notice", "Final notice"],
+    kinds: ["Rent", "Rent (part month)", "Buyout", "Early-return fee", "Charge"],
 };
 
 const NL: Words = Words {
@@ -95,6 +99,7 @@ const NL: Words = Words {
     page_of: "Pagina {n} van {of}",
     lower_level: true,
     defaults: ["Betalingsherinnering", "Eerste aanmaning", "Laatste aanmaning"],
+    kinds: ["Huur", "Huur (deel van de maand)", "Overname", "Vergoeding voor vroege retour", "Kosten"],
 };
 
 const DE: Words = Words {
@@ -114,6 +119,7 @@ const DE: Words = Words {
     page_of: "Seite {n} von {of}",
     lower_level: false,
     defaults: ["Zahlungserinnerung", "Erste Mahnung", "Letzte Mahnung"],
+    kinds: ["Miete", "Miete (Teilmonat)", "Kauf", "Gebühr für vorzeitige Rückgabe", "Gebühr"],
 };
 
 const FR: Words = Words {
@@ -133,6 +139,7 @@ const FR: Words = Words {
     page_of: "Page {n} sur {of}",
     lower_level: true,
     defaults: ["Rappel de paiement", "Première relance", "Dernière relance"],
+    kinds: ["Loyer", "Loyer (mois partiel)", "Rachat", "Frais de retour anticipé", "Frais"],
 };
 
 /// The words of `lang`.
@@ -153,6 +160,19 @@ impl Words {
             .position(|d| d.eq_ignore_ascii_case(name.trim()))
             .map(|i| self.defaults[i].to_string())
             .unwrap_or_else(|| name.to_string())
+    }
+
+    /// What a payment is for: a charge's own label, else its kind in this language.
+    pub fn payment_text(&self, kind: &str, label: Option<&str>) -> String {
+        use crate::domain::status::PaymentKind;
+        match (PaymentKind::parse(kind), label.map(str::trim)) {
+            (Some(PaymentKind::Charge), Some(l)) if !l.is_empty() => l.to_string(),
+            (k, _) => {
+                let k = k.unwrap_or(PaymentKind::Rent);
+                let i = PaymentKind::ALL.iter().position(|x| *x == k).unwrap_or(0);
+                self.kinds[i].to_string()
+            }
+        }
     }
 
     /// A step's name in the middle of a sentence.
@@ -197,6 +217,18 @@ mod tests {
             "betalingsherinnering"
         );
         assert_eq!(de.step_name("Letzte Warnung"), "Letzte Warnung");
+    }
+
+    #[test]
+    fn payments_are_named_in_the_language_and_english_as_everywhere_else() {
+        use crate::domain::status::PaymentKind;
+        for (i, k) in PaymentKind::ALL.iter().enumerate() {
+            assert_eq!(words(Lang::En).kinds[i], k.text(), "{k:?}");
+        }
+        let nl = words(Lang::Nl);
+        assert_eq!(nl.payment_text("rent", None), "Huur");
+        assert_eq!(nl.payment_text("charge", Some("Schade")), "Schade");
+        assert_eq!(nl.payment_text("charge", Some(" ")), "Kosten");
     }
 
     #[test]
