@@ -167,6 +167,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
         "Betalingsherinnering",
         "Beste Emma de Vries,",
         "Huur 2026-01",
+        "Btw-id NL",
         "over te maken naar NL91",
         "Stap",
         "1 van 3",
@@ -177,7 +178,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
         assert!(text.contains(needle), "{needle} in:\n{text}");
     }
     // No English left, and no country on a letter within the Netherlands.
-    for absent in ["Friendly reminder", "Page 1", "Netherlands"] {
+    for absent in ["Friendly reminder", "Page 1", "Netherlands", "VAT ID"] {
         assert!(!text.contains(absent), "{absent} in:\n{text}");
     }
     // The same letter for a German and an English-speaking unit.

@@ -109,8 +109,12 @@ pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(St
             .into_iter()
             .filter(|l| !l.trim().is_empty())
             .collect(),
-            vat_id: opt_trim(Some(seller.vat_id.clone())),
-            extra: vec![],
+            // The VAT id under its name in the letter's language.
+            vat_id: None,
+            extra: opt_trim(Some(seller.vat_id.clone()))
+                .map(|v| format!("{} {v}", w.vat_id))
+                .into_iter()
+                .collect(),
         },
         recipient: Some(crate::pdf::Party {
             name: c

@@ -51,6 +51,8 @@ pub struct Words {
     /// `{name}`, `{level}` (lower case where the language writes it so mid-sentence),
     /// `{count}`, `{amount}`, `{seller}`.
     pub mail_body: &'static str,
+    /// What a VAT identification number is called.
+    pub vat_id: &'static str,
     /// The page number: `{n}`, `{of}`.
     pub page_of: &'static str,
     /// Whether a step's name is written in lower case mid-sentence (not in German).
@@ -76,6 +78,7 @@ const EN: Words = Words {
     regards: "Kind regards, {seller}",
     mail_subject: "{level}: {amount} open — {seller}",
     mail_body: "Dear {name},\n\nPlease find attached our {level} about {count} overdue payment(s), {amount} in all.\nIf you have paid in the meantime, please disregard it.\n\nKind regards,\n{seller}\n",
+    vat_id: "VAT ID",
     page_of: "Page {n} of {of}",
     lower_level: true,
     defaults: ["Friendly reminder", "First notice", "Final notice"],
@@ -96,6 +99,7 @@ const NL: Words = Words {
     regards: "Met vriendelijke groet, {seller}",
     mail_subject: "{level}: {amount} open — {seller}",
     mail_body: "Beste {name},\n\nBijgaand vindt u onze {level} over {count} achterstallige betaling(en), in totaal {amount}.\nHeeft u inmiddels betaald, dan kunt u dit bericht als niet verzonden beschouwen.\n\nMet vriendelijke groet,\n{seller}\n",
+    vat_id: "Btw-id",
     page_of: "Pagina {n} van {of}",
     lower_level: true,
     defaults: ["Betalingsherinnering", "Eerste aanmaning", "Laatste aanmaning"],
@@ -116,6 +120,7 @@ const DE: Words = Words {
     regards: "Mit freundlichen Grüßen, {seller}",
     mail_subject: "{level}: {amount} offen — {seller}",
     mail_body: "Guten Tag {name},\n\nanbei erhalten Sie unsere {level} zu {count} überfälligen Zahlung(en), insgesamt {amount}.\nSollten Sie inzwischen gezahlt haben, betrachten Sie diese bitte als gegenstandslos.\n\nMit freundlichen Grüßen\n{seller}\n",
+    vat_id: "USt-IdNr.",
     page_of: "Seite {n} von {of}",
     lower_level: false,
     defaults: ["Zahlungserinnerung", "Erste Mahnung", "Letzte Mahnung"],
@@ -136,6 +141,7 @@ const FR: Words = Words {
     regards: "Cordialement, {seller}",
     mail_subject: "{level} : {amount} restant dû — {seller}",
     mail_body: "Bonjour {name},\n\nVeuillez trouver ci-joint notre {level} concernant {count} paiement(s) en retard, {amount} au total.\nSi vous avez réglé entre-temps, merci de ne pas en tenir compte.\n\nCordialement,\n{seller}\n",
+    vat_id: "N° TVA",
     page_of: "Page {n} sur {of}",
     lower_level: true,
     defaults: ["Rappel de paiement", "Première relance", "Dernière relance"],
