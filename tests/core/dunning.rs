@@ -273,3 +273,76 @@ async fn the_steps_are_checked_when_the_settings_are_saved() {
     .unwrap_err();
     assert_eq!(e.details[0].path, "settings.dunning.1.days");
 }
+
+/// A customer whose overdue money is all a billing group's (consolidated payments, which have no
+/// subscription of their own) is charged the step's fee too, on one of the group's subscriptions.
+#[tokio::test]
+async fn a_letter_for_a_billing_group_s_payments_charges_its_fee_too() {
+    use flexdesk::services::{billing, payments::PaymentQuery};
+    let mut t = crate::support::TestCore::new().await;
+    t.settings(|s| s.dunning[0].fee = Money(rust_decimal::Decimal::new(500, 2)))
+        .await;
+    let f = crate::billing::fleet(&t, "Netherlands", None).await;
+    let db = &t.core.db.clone();
+    let g = billing::create(
+        db,
+        &t.ctx(),
+        crate::billing::group(&f, json!(20), &f.rentals),
+    )
+    .await
+    .unwrap();
+    // Acme pays what its subscriptions owe on their own; the group's first payment goes unpaid.
+    let mine = PaymentQuery {
+        customer_id: Some(f.customer.clone()),
+        ..Default::default()
+    };
+    for p in crate::billing::open_payments(&t, mine).await {
+        if p.billing_group_id.as_deref() != Some(g.billing_group_id.as_str()) {
+            payments::mark_paid(db, &t.ctx(), &p.payment_id, Default::default())
+                .await
+                .unwrap();
+        }
+    }
+    let grouped = crate::billing::open_payments(
+        &t,
+        PaymentQuery {
+            billing_group_id: Some(g.billing_group_id.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let first = &grouped[0];
+    assert_eq!(first.rental_id, None, "a consolidated payment: {first:?}");
+    let due = chrono::NaiveDate::parse_from_str(&first.due_date, "%Y-%m-%d").unwrap();
+    go(&t, &(due + chrono::Days::new(3)).to_string());
+
+    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    let acme = p
+        .proposals
+        .iter()
+        .find(|x| x.customer_id == f.customer)
+        .expect("a letter to Acme");
+    assert_eq!(
+        acme.items
+            .iter()
+            .map(|i| i.payment_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![first.payment_id.as_str()]
+    );
+    let sent = dunning::send(
+        db,
+        &t.ctx(),
+        SendInput {
+            customer_ids: vec![f.customer.clone()],
+        },
+    )
+    .await
+    .unwrap();
+    let fee = sent[0].fee_payment_id.clone().expect("the step's fee");
+    let fee = payments::get(db, &t.bu, &fee, t.day()).await.unwrap();
+    assert_eq!(fee.subtotal, Money(rust_decimal::Decimal::new(500, 2)));
+    assert!(
+        f.rentals.contains(fee.rental_id.as_ref().unwrap()),
+        "on a subscription of the group: {fee:?}"
+    );
+}

@@ -161,7 +161,8 @@ pub async fn send(db: &Db, ctx: &Ctx, input: SendInput) -> Result<Vec<Reminder>>
     Ok(sent)
 }
 
-/// The step's fee, charged on the subscription of the letter's first payment that has one.
+/// The step's fee, charged on the subscription of the letter's first payment (for a billing
+/// group's consolidated payment, which has none of its own, its first member's).
 async fn fee(conn: &mut SqliteConnection, ctx: &Ctx, p: &Proposal) -> Result<Option<String>> {
     if p.fee.0.is_zero() {
         return Ok(None);
@@ -169,12 +170,16 @@ async fn fee(conn: &mut SqliteConnection, ctx: &Ctx, p: &Proposal) -> Result<Opt
     let bu = &ctx.bu;
     let mut rental: Option<String> = None;
     for i in &p.items {
-        rental = sqlx::query_scalar(
-            "SELECT rental_id FROM payments WHERE id = ? AND rental_id IS NOT NULL",
+        let found: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT coalesce(p.rental_id,
+                    (SELECT m.rental_id FROM payments m WHERE m.consolidated_into = p.id AND m.rental_id IS NOT NULL
+                     ORDER BY m.rental_id LIMIT 1))
+             FROM payments p WHERE p.id = ?",
         )
         .bind(&i.payment_id)
         .fetch_optional(&mut *conn)
         .await?;
+        rental = found.flatten();
         if rental.is_some() {
             break;
         }
