@@ -329,6 +329,11 @@ async fn a_letter_for_a_billing_group_s_payments_charges_its_fee_too() {
             .collect::<Vec<_>>(),
         vec![first.payment_id.as_str()]
     );
+    assert!(
+        acme.items[0].description.ends_with(" · Acme IT"),
+        "the letter names the group: {}",
+        acme.items[0].description
+    );
     let sent = dunning::send(
         db,
         &t.ctx(),

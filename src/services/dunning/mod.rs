@@ -92,6 +92,8 @@ struct OpenRow {
     kind: String,
     charge_label: Option<String>,
     billing_period: String,
+    /// The billing group of a consolidated payment.
+    group_name: Option<String>,
     invoice_number: Option<String>,
     sent: Option<i64>,
 }
@@ -111,6 +113,7 @@ pub(crate) async fn proposals_in(
     let rows: Vec<OpenRow> = sqlx::query_as(
         "SELECT p.id, p.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, c.email,
                 p.due_date, p.total, p.amount_received, p.kind, p.charge_label, p.billing_period,
+                (SELECT g.name FROM billing_groups g WHERE g.id = p.billing_group_id AND p.payment_type = 'consolidated') AS group_name,
                 (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number,
                 (SELECT max(r.level) FROM reminder_items r WHERE r.payment_id = p.id) AS sent
          FROM payments p JOIN customers c ON c.id = p.customer_id
@@ -143,7 +146,11 @@ pub(crate) async fn proposals_in(
         let item = DunningItem {
             payment_id: r.id,
             invoice_number: r.invoice_number,
-            description: format!("{what} {}", r.billing_period),
+            // A billing group's payment says which group ("Rent 2026-02 · Acme IT").
+            description: match &r.group_name {
+                Some(g) => format!("{what} {} · {g}", r.billing_period),
+                None => format!("{what} {}", r.billing_period),
+            },
             due_date: r.due_date,
             days_overdue: days,
             amount_open: bu.money(r.total - r.amount_received),
