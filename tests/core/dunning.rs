@@ -351,3 +351,55 @@ async fn a_letter_for_a_billing_group_s_payments_charges_its_fee_too() {
         "on a subscription of the group: {fee:?}"
     );
 }
+
+/// Days overdue count across a year end and a leap day: a payment due on 29 December reaches the
+/// first notice on 12 January and the final notice on 26 January; one due on 29 February 2028 is
+/// three days late on 3 March.
+#[tokio::test]
+async fn steps_are_counted_across_a_leap_day_and_a_year_end() {
+    let t = shop().await;
+    let db = &t.core.db.clone();
+    for (serial, due, steps) in [
+        (
+            "LAP-2",
+            "2026-12-29",
+            [
+                ("2027-01-01", Some((1, 3))),
+                ("2027-01-12", Some((2, 14))),
+                ("2027-01-26", Some((3, 28))),
+            ],
+        ),
+        (
+            "LAP-1",
+            "2028-02-29",
+            [
+                ("2028-03-02", None),
+                ("2028-03-03", Some((1, 3))),
+                ("2028-03-14", Some((2, 14))),
+            ],
+        ),
+    ] {
+        go(&t, due);
+        let o = t
+            .confirmed_order(
+                &format!("{serial}@x.example"),
+                json!([{"sku": "LAP", "quantity": 1, "contractLength": 6}]),
+            )
+            .await;
+        let r = subs::activate(db, &t.ctx(), act(&o.order_id, serial))
+            .await
+            .unwrap()
+            .rental;
+        assert_eq!(schedule(&t, &r.rental_id).await[0].due_date, due);
+        for (day, expect) in steps {
+            go(&t, day);
+            let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+            let mine = p.proposals.iter().find(|x| x.customer_id == r.customer_id);
+            assert_eq!(
+                mine.map(|x| (x.level, x.items[0].days_overdue)),
+                expect.map(|(l, d)| (l, d as i64)),
+                "{serial} due {due}, on {day}"
+            );
+        }
+    }
+}
