@@ -67,6 +67,8 @@ pub struct Hold {
 #[serde(rename_all = "camelCase")]
 pub struct Proposals {
     pub today: String,
+    /// The language the letters are written in (the unit's), in its own name: "Nederlands".
+    pub language: String,
     pub proposals: Vec<Proposal>,
     /// Customers held today, whose letters wait.
     pub held: Vec<Hold>,
@@ -181,6 +183,7 @@ pub(crate) async fn proposals_in(
     }
     Ok(Proposals {
         today: day_text(today),
+        language: words.language.to_string(),
         proposals: out,
         held,
     })

@@ -29,6 +29,8 @@ impl Lang {
 
 /// Every sentence and label of a reminder in one language.
 pub struct Words {
+    /// The language, in its own name.
+    pub language: &'static str,
     /// `{name}`.
     pub greeting: &'static str,
     /// `{amount}`, `{to}` (the `to_account` phrase, or nothing without a bank account).
@@ -65,6 +67,7 @@ pub struct Words {
 }
 
 const EN: Words = Words {
+    language: "English",
     greeting: "Dear {name},",
     overdue: "According to our records the payments below are overdue. Please transfer {amount} as soon as possible{to}, quoting the invoice numbers.",
     to_account: " to {account}",
@@ -86,6 +89,7 @@ const EN: Words = Words {
 };
 
 const NL: Words = Words {
+    language: "Nederlands",
     greeting: "Beste {name},",
     overdue: "Volgens onze administratie staan de onderstaande betalingen nog open. Wij verzoeken u {amount} zo spoedig mogelijk over te maken{to}, onder vermelding van de factuurnummers.",
     to_account: " naar {account}",
@@ -107,6 +111,7 @@ const NL: Words = Words {
 };
 
 const DE: Words = Words {
+    language: "Deutsch",
     greeting: "Guten Tag {name},",
     overdue: "laut unseren Unterlagen sind die folgenden Zahlungen überfällig. Bitte überweisen Sie {amount} umgehend{to} unter Angabe der Rechnungsnummern.",
     to_account: " auf das Konto {account}",
@@ -128,6 +133,7 @@ const DE: Words = Words {
 };
 
 const FR: Words = Words {
+    language: "Français",
     greeting: "Bonjour {name},",
     overdue: "Selon nos écritures, les paiements ci-dessous sont en retard. Merci de virer {amount} dans les meilleurs délais{to}, en indiquant les numéros de facture.",
     to_account: " sur le compte {account}",

@@ -117,6 +117,7 @@ export async function dunning(t) {
     await tid("dunning-send").filter({ hasText: "Send 1 selected" }).click();
     const confirm = tid("dunning-send-dialog");
     await confirm.locator("li", { hasText: sent.customerName }).waitFor();
+    assert(afterHold.language === "Nederlands" && (await confirm.innerText()).includes("written in Nederlands"), `the Amsterdam unit writes its letters in Dutch, and the dialog says so: ${afterHold.language}`);
     await tid("dunning-send-confirm").click();
     await tid("success-banner").filter({ hasText: `1 letter sent, to ${sent.customerName}` }).waitFor();
     await confirm.waitFor({ state: "detached" });

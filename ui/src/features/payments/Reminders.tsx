@@ -212,6 +212,7 @@ export function Reminders() {
         <SendDialog
           proposals={sending}
           today={today}
+          language={data?.language ?? ""}
           onClose={() => setSending(null)}
           onDone={(list) => {
             setSending(null);
@@ -254,7 +255,7 @@ function Items(props: { items: DunningItem[]; level: number }) {
   );
 }
 
-function SendDialog(props: { proposals: Proposal[]; today: string; onClose(): void; onDone(list: Reminder[]): void }) {
+function SendDialog(props: { proposals: Proposal[]; today: string; language: string; onClose(): void; onDone(list: Reminder[]): void }) {
   const s = useSession();
   const ps = props.proposals;
   const send = useAction("dunning.send", { quiet: true, success: sentText, onSuccess: props.onDone });
@@ -269,7 +270,8 @@ function SendDialog(props: { proposals: Proposal[]; today: string; onClose(): vo
         }}
       >
         <p>
-          {n === 1 ? "The letter is" : "The letters are"} recorded as sent on {formatDate(props.today)}
+          {n === 1 ? "The letter is" : "The letters are"}
+          {props.language ? ` written in ${props.language} (the unit's language) and` : ""} recorded as sent on {formatDate(props.today)}
           {fees > 0 ? `, and ${fees === 1 ? "its fee is" : "each fee is"} charged as a payment of its own` : ""}. Each letter is then in the list of letters sent, as a PDF to print or pass on.
         </p>
         <ul className="pay-list">

@@ -2,7 +2,11 @@
 import type { Hold } from "./Hold";
 import type { Proposal } from "./Proposal";
 
-export type Proposals = { today: string, proposals: Array<Proposal>, 
+export type Proposals = { today: string, 
+/**
+ * The language the letters are written in (the unit's), in its own name: "Nederlands".
+ */
+language: string, proposals: Array<Proposal>, 
 /**
  * Customers held today, whose letters wait.
  */
