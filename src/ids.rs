@@ -40,4 +40,7 @@ pub mod prefix {
     pub const BILLING_GROUP: &str = "bgr";
     pub const INVOICE: &str = "inv";
     pub const FILE: &str = "file";
+    pub const RECEIPT: &str = "rcp";
+    pub const REMINDER: &str = "rem";
+    pub const MAIL: &str = "mail";
 }

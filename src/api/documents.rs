@@ -224,9 +224,9 @@ pub async fn invoices_export_month(s: &Session<'_>, r: MonthReq) -> Result<Expor
         .join(format!("invoices-{}-{month}", bu.code));
     let io = |e: std::io::Error| Error::internal(format!("cannot write {}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
+    let mut conn = s.core.db.pool().acquire().await?;
     for d in &docs {
-        let (name, _, bytes) =
-            invoices::einvoice_of(&s.core.db, bu, &d.invoice.invoice_id, None, ctx.at).await?;
+        let (name, _, bytes) = invoices::einvoice_for(&mut conn, bu, d, None, ctx.at).await?;
         if name.ends_with(".xml") {
             let pdf = pdf::invoice(&invoices::document(bu, d))?;
             std::fs::write(dir.join(format!("{}.pdf", d.invoice.number)), pdf).map_err(io)?;

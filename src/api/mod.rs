@@ -448,8 +448,8 @@ commands! {
     "exports.payments" => exports_payments(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
     "exports.invoices" => exports_invoices(exports::PeriodExport) -> exports::CsvFile, ACCOUNTS;
     "exports.records" => exports_records(RecordsReq) -> exports::CsvFile, ACCOUNTS;
-    "dunning.proposals" => dunning_proposals(Empty) -> crate::services::dunning::Proposals, ACCOUNTS;
-    "dunning.sent" => dunning_sent(SentReq) -> Vec<crate::services::dunning::Reminder>, ACCOUNTS;
+    "dunning.proposals" => dunning_proposals(DunningReq) -> crate::services::dunning::Proposals, ACCOUNTS;
+    "dunning.sent" => dunning_sent(DunningReq) -> Vec<crate::services::dunning::Reminder>, ACCOUNTS;
     "dunning.letter" => dunning_letter(IdReq) -> Document, ACCOUNTS;
     "dunning.send" => dunning_send(crate::services::dunning::SendInput) -> Vec<crate::services::dunning::Reminder>, ACCOUNTS, ["payments", "customers", "timeline", "dashboard", "subscriptions", "invoices", "dunning"];
     "dunning.hold" => dunning_hold(crate::services::dunning::HoldInput) -> crate::services::dunning::Proposals, ACCOUNTS, ["customers", "timeline", "dunning"];

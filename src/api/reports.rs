@@ -80,21 +80,21 @@ pub async fn reports_vat_csv(
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
-pub struct SentReq {
-    /// One customer's reminders; left out, the unit's latest.
+pub struct DunningReq {
+    /// One customer's letters (due, or sent); left out, the unit's.
     pub customer_id: Option<String>,
 }
 
 pub async fn dunning_proposals(
     s: &Session<'_>,
-    _r: Empty,
+    r: DunningReq,
 ) -> Result<crate::services::dunning::Proposals> {
-    crate::services::dunning::proposals(&s.core.db, &s.ctx()?).await
+    crate::services::dunning::proposals(&s.core.db, &s.ctx()?, r.customer_id.as_deref()).await
 }
 
 pub async fn dunning_sent(
     s: &Session<'_>,
-    r: SentReq,
+    r: DunningReq,
 ) -> Result<Vec<crate::services::dunning::Reminder>> {
     crate::services::dunning::sent(&s.core.db, s.bu()?, r.customer_id.as_deref()).await
 }

@@ -88,6 +88,10 @@ pub fn schedule_rate(reverse_charged: bool, standard: Decimal) -> Decimal {
     }
 }
 
+/// What an invoice and its e-invoice say when the reverse charge applies.
+pub const REVERSE_CHARGE_NOTE: &str =
+    "Reverse charge: VAT is due from the customer (Article 196, Council Directive 2006/112/EC).";
+
 /// Whether an invoice states the reverse charge: the buyer qualifies now and the amounts carry no
 /// VAT (`vat`, minor units). A schedule that started with VAT, before the buyer qualified, keeps
 /// its VAT and so is invoiced without the statement.

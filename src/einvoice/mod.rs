@@ -48,7 +48,8 @@ impl DocKind {
     }
 }
 
-/// The VAT category of a line and of a breakdown row (UNCL 5305, as EN 16931 uses it).
+/// The VAT category of a line and of a breakdown row (UNCL 5305, as EN 16931 uses it). Ordered
+/// as reports list them: standard, zero rate, exempt, reverse charge, outside the scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TaxCategory {
     /// Standard rated.
@@ -222,12 +223,7 @@ pub fn amount(minor: i64, exponent: u32) -> String {
 
 /// A rate as the XML writes it (`21`, `5.5`, `0`).
 pub fn rate(r: Decimal) -> String {
-    let s = r.normalize().to_string();
-    if s.contains('.') {
-        s
-    } else {
-        format!("{s}.00").trim_end_matches(".00").to_string()
-    }
+    r.normalize().to_string()
 }
 
 /// A customer's or billing group's choice as stored (`pdf`, `facturx`, …); unknown is PDF.

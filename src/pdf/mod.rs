@@ -20,6 +20,9 @@ mod report;
 pub mod sample;
 mod text;
 
+/// What an invoice or a credit note is called at its head ("Invoice", "Credit note").
+pub(crate) use invoice::title as invoice_title;
+
 /// An invoice or a credit note as a PDF (A4 portrait): the line table continues over as many pages
 /// as it needs, its header row repeated, every page numbered.
 pub fn invoice(doc: &InvoiceDoc) -> crate::error::Result<Vec<u8>> {

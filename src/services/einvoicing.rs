@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 crate::str_enum!(Owner { Customer = "customer", BillingGroup = "billing_group" });
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, sqlx::FromRow)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(optional_fields)]
 pub struct EInvoicing {
@@ -43,10 +43,9 @@ pub use crate::einvoice::parse_address;
 fn check(s: &EInvoicing) -> Result<EInvoicing> {
     let mut c = Checks::new();
     let format = opt_trim(s.format.clone());
-    if let Some(f) = &format {
-        if Format::parse(f).is_none() {
-            c.fail("format", "The format is pdf, facturx, peppol or xrechnung.");
-        }
+    let parsed = format.as_deref().map(Format::parse);
+    if parsed == Some(None) {
+        c.fail("format", "The format is pdf, facturx, peppol or xrechnung.");
     }
     let address = opt_trim(s.address.clone());
     if let Some(a) = &address {
@@ -87,7 +86,7 @@ fn check(s: &EInvoicing) -> Result<EInvoicing> {
             "Direct debit needs both the mandate's reference and the IBAN debited.",
         );
     }
-    if format.as_deref() == Some("xrechnung") && buyer_reference.is_none() {
+    if parsed == Some(Some(Format::XRechnung)) && buyer_reference.is_none() {
         c.fail(
             "buyerReference",
             "XRechnung needs the buyer's Leitweg-ID as their reference.",
@@ -111,14 +110,7 @@ pub(crate) async fn get_in(
     owner: Owner,
     id: &str,
 ) -> Result<EInvoicing> {
-    type Row = (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<EInvoicing> = sqlx::query_as(
         "SELECT format, address, buyer_reference, mandate_reference, debtor_iban FROM einvoicing
          WHERE bu_id = ? AND owner_kind = ? AND owner_id = ?",
     )
@@ -127,17 +119,7 @@ pub(crate) async fn get_in(
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    Ok(row
-        .map(
-            |(format, address, buyer_reference, mandate_reference, debtor_iban)| EInvoicing {
-                format,
-                address,
-                buyer_reference,
-                mandate_reference,
-                debtor_iban,
-            },
-        )
-        .unwrap_or_default())
+    Ok(row.unwrap_or_default())
 }
 
 pub async fn get(db: &Db, bu: &BusinessUnit, owner_kind: &str, id: &str) -> Result<EInvoicing> {
@@ -191,10 +173,7 @@ pub async fn save(db: &Db, ctx: &Ctx, r: EInvoicingReq) -> Result<EInvoicing> {
         ctx.at,
         Entry {
             bu_id: Some(&bu.id),
-            entity_type: match owner {
-                Owner::Customer => "customer",
-                Owner::BillingGroup => "billing_group",
-            },
+            entity_type: owner.as_str(),
             entity_id: &r.owner_id,
             action: "einvoicing",
             summary: format!(

@@ -9,6 +9,7 @@ use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, Singl
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
@@ -232,7 +233,7 @@ pub(crate) async fn queue_reminder(
         "INSERT INTO mail_queue (id, bu_id, reminder_id, to_address, subject, body, status, next_try_at, queued_at)
          VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
     )
-    .bind(crate::ids::new_id("mail"))
+    .bind(crate::ids::new_id(crate::ids::prefix::MAIL))
     .bind(&ctx.bu.id)
     .bind(reminder_id)
     .bind(to.trim())
@@ -281,8 +282,17 @@ pub async fn deliver_due(
     .fetch_all(db.pool())
     .await?;
     let mut sent = 0;
+    // Each unit's account, read and allowed once a round (or why its mail cannot go).
+    let mut units: std::collections::HashMap<String, Result<Sender>> = Default::default();
     for m in due {
-        let outcome = deliver(db, desk_id, &m, letters).await;
+        if !units.contains_key(&m.bu_id) {
+            let ready = sender(db, &m.bu_id).await;
+            units.insert(m.bu_id.clone(), ready);
+        }
+        let outcome = match &units[&m.bu_id] {
+            Ok(s) => deliver(db, desk_id, &m, s, letters).await,
+            Err(e) => Err(e.clone()),
+        };
         let attempts = m.attempts + 1;
         match outcome {
             Ok(()) => {
@@ -311,17 +321,33 @@ pub async fn deliver_due(
     Ok(sent)
 }
 
-async fn deliver(db: &Db, desk_id: &str, m: &Queued, letters: Letters) -> Result<()> {
+/// A unit's mail account, ready to send: its unit, and the server the net guard allowed.
+struct Sender {
+    account: Account,
+    security: Security,
+    bu: BusinessUnit,
+}
+
+async fn sender(db: &Db, bu_id: &str) -> Result<Sender> {
     let mut conn = db.pool().acquire().await?;
-    let a = account(&mut conn, &m.bu_id)
+    let account = account(&mut conn, bu_id)
         .await?
         .ok_or_else(|| Error::invalid("smtp", "The unit has no mail account any more."))?;
     drop(conn);
-    let bu = crate::services::business_units::get(db, &m.bu_id).await?;
-    let security = Security::parse(&a.security).unwrap_or(Security::StartTls);
-    let url = guard_url(&a.host, a.port as u16, security)
+    let bu = crate::services::business_units::get(db, bu_id).await?;
+    let security = Security::parse(&account.security).unwrap_or(Security::StartTls);
+    let url = guard_url(&account.host, account.port as u16, security)
         .ok_or_else(|| Error::invalid("host", "The mail server's host is not valid."))?;
-    crate::net::guard::check("host", &url, a.address_confirmed).await?;
+    crate::net::guard::check("host", &url, account.address_confirmed).await?;
+    Ok(Sender {
+        account,
+        security,
+        bu,
+    })
+}
+
+async fn deliver(db: &Db, desk_id: &str, m: &Queued, s: &Sender, letters: Letters) -> Result<()> {
+    let (a, security, bu) = (&s.account, s.security, &s.bu);
     let from = match &a.from_name {
         Some(n) => format!("{n} <{}>", a.from_address),
         None => a.from_address.clone(),
@@ -329,7 +355,7 @@ async fn deliver(db: &Db, desk_id: &str, m: &Queued, letters: Letters) -> Result
     let bad = |what: &str, e: String| Error::invalid("mail", format!("{what}: {e}"));
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone()));
     if let Some(r) = &m.reminder_id {
-        let (name, pdf) = letters(db, &bu, r).await?;
+        let (name, pdf) = letters(db, bu, r).await?;
         let kind = ContentType::parse("application/pdf")
             .map_err(|e| bad("content type", e.to_string()))?;
         parts = parts.singlepart(Attachment::new(name).body(pdf, kind));
@@ -376,7 +402,7 @@ async fn deliver(db: &Db, desk_id: &str, m: &Queued, letters: Letters) -> Result
 
 /// One mail as the delivery log shows it.
 #[skip_serializing_none]
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 #[ts(optional_fields)]
 pub struct MailRecord {
@@ -394,40 +420,11 @@ pub struct MailRecord {
 
 /// The unit's latest 200 mails, newest first.
 pub async fn log(db: &Db, bu: &BusinessUnit) -> Result<Vec<MailRecord>> {
-    type R = (
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-    );
-    let rows: Vec<R> = sqlx::query_as(
-        "SELECT id, reminder_id, to_address, subject, status, attempts, last_error, queued_at, next_try_at, sent_at
+    Ok(sqlx::query_as(
+        "SELECT id AS mail_id, reminder_id, to_address AS \"to\", subject, status, attempts, last_error, queued_at, next_try_at, sent_at
          FROM mail_queue WHERE bu_id = ? ORDER BY queued_at DESC, id DESC LIMIT 200",
     )
     .bind(&bu.id)
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| MailRecord {
-            mail_id: r.0,
-            reminder_id: r.1,
-            to: r.2,
-            subject: r.3,
-            status: r.4,
-            attempts: r.5,
-            last_error: r.6,
-            queued_at: r.7,
-            next_try_at: r.8,
-            sent_at: r.9,
-        })
-        .collect())
+    .await?)
 }
-
-use serde_with::skip_serializing_none;

@@ -151,6 +151,22 @@ impl Row for SubscriptionRow {
     }
 }
 
+/// The stored row of subscription `id` in business unit `bu_id`, if there is one.
+pub async fn get(
+    conn: &mut SqliteConnection,
+    bu_id: &str,
+    id: &str,
+) -> Result<Option<SubscriptionRow>> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL
+        .get_or_init(|| format!("SELECT {COLUMNS} FROM subscriptions WHERE id = ? AND bu_id = ?"));
+    Ok(sqlx::query_as(sql)
+        .bind(id)
+        .bind(bu_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// Add one row; a row with the same id is an error.
 pub async fn insert(conn: &mut SqliteConnection, row: &SubscriptionRow) -> Result<()> {
     rows::statement("INSERT", std::slice::from_ref(row), "")

@@ -61,7 +61,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
     assert_eq!(first(0).await.due_date, "2026-01-15");
 
     go(&t, "2026-01-17");
-    assert!(dunning::proposals(db, &t.ctx())
+    assert!(dunning::proposals(db, &t.ctx(), None)
         .await
         .unwrap()
         .proposals
@@ -69,7 +69,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
 
     // Three days late: a friendly reminder for each.
     go(&t, "2026-01-18");
-    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    let p = dunning::proposals(db, &t.ctx(), None).await.unwrap();
     assert_eq!(p.proposals.len(), 2);
     assert!(p
         .proposals
@@ -212,7 +212,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
 
     // Fourteen days: the first notice; once paid, Ann leaves the dunning.
     go(&t, "2026-01-29");
-    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    let p = dunning::proposals(db, &t.ctx(), None).await.unwrap();
     assert_eq!(
         p.proposals
             .iter()
@@ -223,7 +223,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
     payments::mark_paid(db, &t.ctx(), &first(0).await.payment_id, Default::default())
         .await
         .unwrap();
-    assert!(dunning::proposals(db, &t.ctx())
+    assert!(dunning::proposals(db, &t.ctx(), None)
         .await
         .unwrap()
         .proposals
@@ -231,7 +231,7 @@ async fn overdue_payments_are_chased_step_by_step_never_twice_and_not_once_paid_
 
     // Ben's hold has ended at 28 days: the final notice, its fee charged as its own payment.
     go(&t, "2026-02-12");
-    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    let p = dunning::proposals(db, &t.ctx(), None).await.unwrap();
     assert_eq!(p.proposals.len(), 1);
     assert_eq!(
         (p.proposals[0].level, p.proposals[0].level_name.as_str()),
@@ -316,7 +316,7 @@ async fn a_letter_for_a_billing_group_s_payments_charges_its_fee_too() {
     let due = chrono::NaiveDate::parse_from_str(&first.due_date, "%Y-%m-%d").unwrap();
     go(&t, &(due + chrono::Days::new(3)).to_string());
 
-    let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+    let p = dunning::proposals(db, &t.ctx(), None).await.unwrap();
     let acme = p
         .proposals
         .iter()
@@ -393,7 +393,7 @@ async fn steps_are_counted_across_a_leap_day_and_a_year_end() {
         assert_eq!(schedule(&t, &r.rental_id).await[0].due_date, due);
         for (day, expect) in steps {
             go(&t, day);
-            let p = dunning::proposals(db, &t.ctx()).await.unwrap();
+            let p = dunning::proposals(db, &t.ctx(), None).await.unwrap();
             let mine = p.proposals.iter().find(|x| x.customer_id == r.customer_id);
             assert_eq!(
                 mine.map(|x| (x.level, x.items[0].days_overdue)),

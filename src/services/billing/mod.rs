@@ -71,12 +71,16 @@ struct Row {
     next_billing: Option<String>,
 }
 
-const COLS: &str = "g.id, g.customer_id, g.name, g.billing_day, g.status, g.consolidate_from, g.notes, g.created_by, g.created_at, g.updated_at,
-    (SELECT coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) FROM customers c WHERE c.id = g.customer_id) AS customer_name,
+const COLS: &str = concat!(
+        "g.id, g.customer_id, g.name, g.billing_day, g.status, g.consolidate_from, g.notes, g.created_by, g.created_at, g.updated_at,
+    (SELECT ",
+        crate::customer_name_sql!(),
+        " FROM customers c WHERE c.id = g.customer_id) AS customer_name,
     (SELECT json_group_array(s.id) FROM (SELECT id FROM subscriptions WHERE billing_group_id = g.id ORDER BY created_at, rowid) s) AS rental_ids,
     (SELECT coalesce(sum(monthly_amount), 0) FROM subscriptions WHERE billing_group_id = g.id AND status = 'active') AS monthly,
     (SELECT count(*) FROM subscriptions WHERE billing_group_id = g.id AND status = 'active') AS active,
-    (SELECT min(due_date) FROM payments WHERE billing_group_id = g.id AND payment_type = 'consolidated' AND status IN ('pending', 'failed')) AS next_billing";
+    (SELECT min(due_date) FROM payments WHERE billing_group_id = g.id AND payment_type = 'consolidated' AND status IN ('pending', 'failed')) AS next_billing"
+    );
 
 fn to_group(bu: &BusinessUnit, r: Row) -> BillingGroup {
     BillingGroup {

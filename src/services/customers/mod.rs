@@ -91,6 +91,35 @@ pub struct Customer {
     pub notes: Option<String>,
 }
 
+/// A customer's name as lists, letters and exports show it, in SQL over `customers c`: the
+/// company, else the person (a literal, for `concat!` in queries). `Customer::display_name` is
+/// the same rule on a loaded customer.
+#[macro_export]
+macro_rules! customer_name_sql {
+    () => {
+        "coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name))"
+    };
+}
+
+impl Customer {
+    /// The person: first and last name.
+    pub fn person(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+
+    /// The company, else the person (as `customer_name_sql!`).
+    pub fn display_name(&self) -> String {
+        self.company
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| self.person())
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: String,

@@ -83,14 +83,13 @@ pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(St
         }
     }
     let account = seller.bank_account.trim();
-    let customer = format!("{} {}", c.first_name, c.last_name);
     let to = if account.is_empty() {
         String::new()
     } else {
         fill(w.to_account, &[("account", account)])
     };
     let mut intro = vec![
-        fill(w.greeting, &[("name", customer.trim())]),
+        fill(w.greeting, &[("name", &c.person())]),
         fill(w.overdue, &[("amount", &money(r.total_open)), ("to", &to)]),
     ];
     if r.level >= bu.settings.dunning.len() as u32 && r.level > 1 {
@@ -117,11 +116,7 @@ pub async fn letter(db: &Db, bu: &BusinessUnit, reminder_id: &str) -> Result<(St
                 .collect(),
         },
         recipient: Some(crate::pdf::Party {
-            name: c
-                .company
-                .clone()
-                .filter(|x| !x.trim().is_empty())
-                .unwrap_or_else(|| format!("{} {}", c.first_name, c.last_name)),
+            name: c.display_name(),
             address,
             vat_id: None,
             extra: vec![],

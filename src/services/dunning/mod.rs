@@ -113,14 +113,18 @@ pub(crate) async fn proposals_in(
     let words = words::words(words::Lang::of(&bu.locale));
     let held = holds_in(conn, bu, today).await?;
     let rows: Vec<OpenRow> = sqlx::query_as(
-        "SELECT p.id, p.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, c.email,
+        concat!(
+        "SELECT p.id, p.customer_id, ",
+        crate::customer_name_sql!(),
+        " AS customer_name, c.email,
                 p.due_date, p.total, p.amount_received, p.kind, p.charge_label, p.billing_period,
                 (SELECT g.name FROM billing_groups g WHERE g.id = p.billing_group_id AND p.payment_type = 'consolidated') AS group_name,
                 (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number,
                 (SELECT max(r.level) FROM reminder_items r WHERE r.payment_id = p.id) AS sent
          FROM payments p JOIN customers c ON c.id = p.customer_id
          WHERE p.bu_id = ? AND p.status IN ('pending', 'failed') AND p.consolidated_into IS NULL AND p.due_date < ?
-         ORDER BY c.id, p.due_date, p.id",
+         ORDER BY c.id, p.due_date, p.id"
+    ),
     )
     .bind(&bu.id)
     .bind(day_text(today))
@@ -189,9 +193,11 @@ pub(crate) async fn proposals_in(
     })
 }
 
-pub async fn proposals(db: &Db, ctx: &Ctx) -> Result<Proposals> {
+/// The letters due today: every customer's, or one customer's (`customer_id`).
+pub async fn proposals(db: &Db, ctx: &Ctx, customer_id: Option<&str>) -> Result<Proposals> {
+    let only = customer_id.map(|c| vec![c.to_string()]);
     let mut conn = db.pool().acquire().await?;
-    proposals_in(&mut conn, &ctx.bu, ctx.today(), None).await
+    proposals_in(&mut conn, &ctx.bu, ctx.today(), only.as_deref()).await
 }
 
 async fn holds_in(
@@ -200,8 +206,12 @@ async fn holds_in(
     today: NaiveDate,
 ) -> Result<Vec<Hold>> {
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT h.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)), h.reason, h.until, h.created_by
-         FROM dunning_holds h JOIN customers c ON c.id = h.customer_id WHERE h.bu_id = ? AND h.until >= ? ORDER BY h.until",
+        concat!(
+        "SELECT h.customer_id, ",
+        crate::customer_name_sql!(),
+        ", h.reason, h.until, h.created_by
+         FROM dunning_holds h JOIN customers c ON c.id = h.customer_id WHERE h.bu_id = ? AND h.until >= ? ORDER BY h.until"
+    ),
     )
     .bind(&bu.id)
     .bind(day_text(today))

@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::services::payments::{charge_in, Charge};
-use crate::store::subscriptions::SubscriptionRow;
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
@@ -66,7 +65,7 @@ pub async fn send(db: &Db, ctx: &Ctx, input: SendInput) -> Result<Vec<Reminder>>
     }
     let mut sent = Vec::with_capacity(due.proposals.len());
     for p in due.proposals {
-        let id = crate::ids::new_id("rem");
+        let id = crate::ids::new_id(crate::ids::prefix::REMINDER);
         let fee_payment_id = fee(&mut tx, ctx, &p).await?;
         sqlx::query(
             "INSERT INTO reminders (id, bu_id, customer_id, level, level_name, total_open, fee_payment_id, sent_on, sent_at, sent_by)
@@ -187,13 +186,9 @@ async fn fee(conn: &mut SqliteConnection, ctx: &Ctx, p: &Proposal) -> Result<Opt
     let Some(rental) = rental else {
         return Ok(None);
     };
-    let sub: SubscriptionRow = sqlx::query_as(&format!(
-        "SELECT {} FROM subscriptions WHERE id = ?",
-        crate::store::subscriptions::COLUMNS
-    ))
-    .bind(&rental)
-    .fetch_one(&mut *conn)
-    .await?;
+    let sub = crate::store::subscriptions::get(conn, &bu.id, &rental)
+        .await?
+        .ok_or_else(|| Error::not_found("Subscription", &rental))?;
     let amount = bu.minor("fee", p.fee)?;
     let row = charge_in(
         conn,
@@ -236,12 +231,16 @@ pub(super) async fn read(
         mailed_to: Option<String>,
     }
     let rows: Vec<SentRow> = sqlx::query_as(
-        "SELECT r.id, r.customer_id, coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name,
+        concat!(
+        "SELECT r.id, r.customer_id, ",
+        crate::customer_name_sql!(),
+        " AS customer_name,
                 r.level, r.level_name, r.total_open, r.fee_payment_id, r.sent_on, r.sent_by,
                 (SELECT m.to_address FROM mail_queue m WHERE m.reminder_id = r.id LIMIT 1) AS mailed_to
          FROM reminders r JOIN customers c ON c.id = r.customer_id
          WHERE r.bu_id = ? AND (? IS NULL OR r.customer_id = ?) AND (? IS NULL OR r.id = ?)
-         ORDER BY r.sent_at DESC, r.id DESC LIMIT 200",
+         ORDER BY r.sent_at DESC, r.id DESC LIMIT 200"
+    ),
     )
     .bind(&bu.id)
     .bind(customer_id)
@@ -250,17 +249,33 @@ pub(super) async fn read(
     .bind(reminder_id)
     .fetch_all(db.pool())
     .await?;
+    // Their payments, all in one read.
+    type ItemRow = (
+        String,
+        String,
+        i64,
+        String,
+        i64,
+        i64,
+        Option<String>,
+        String,
+    );
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let all: Vec<ItemRow> = sqlx::query_as(
+        "SELECT reminder_id, payment_id, level, due_date, days_overdue, amount_open, invoice_number, description
+         FROM reminder_items WHERE reminder_id IN (SELECT value FROM json_each(?)) ORDER BY due_date, payment_id",
+    )
+    .bind(serde_json::to_string(&ids)?)
+    .fetch_all(db.pool())
+    .await?;
+    let mut items_of: std::collections::HashMap<String, Vec<ItemRow>> = Default::default();
+    for i in all {
+        items_of.entry(i.0.clone()).or_default().push(i);
+    }
+    let levels = &bu.settings.dunning;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        type ItemRow = (String, i64, String, i64, i64, Option<String>, String);
-        let items: Vec<ItemRow> = sqlx::query_as(
-            "SELECT payment_id, level, due_date, days_overdue, amount_open, invoice_number, description
-             FROM reminder_items WHERE reminder_id = ? ORDER BY due_date, payment_id",
-        )
-        .bind(&r.id)
-        .fetch_all(db.pool())
-        .await?;
-        let levels = &bu.settings.dunning;
+        let items = items_of.remove(&r.id).unwrap_or_default();
         out.push(Reminder {
             reminder_id: r.id,
             customer_id: r.customer_id,
@@ -275,7 +290,7 @@ pub(super) async fn read(
             items: items
                 .into_iter()
                 .map(
-                    |(payment_id, level, due_date, days, open, invoice_number, description)| {
+                    |(_, payment_id, level, due_date, days, open, invoice_number, description)| {
                         DunningItem {
                             payment_id,
                             invoice_number,

@@ -354,13 +354,17 @@ struct PayRow {
 pub async fn payments(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<CsvFile> {
     let (from, to, label) = period(q)?;
     let rows: Vec<PayRow> = sqlx::query_as(
+        concat!(
         "SELECT p.id, p.due_date, p.invoice_date, p.billing_period, p.status, p.payment_type, p.kind, p.customer_id,
-                coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, p.rental_id, p.billing_group_id,
+                ",
+        crate::customer_name_sql!(),
+        " AS customer_name, p.rental_id, p.billing_group_id,
                 a.serial_number, p.subtotal, p.tax_rate, p.tax_amount, p.late_fee_amount, p.total, p.paid_at, p.method, p.payment_reference,
                 (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number
          FROM payments p LEFT JOIN customers c ON c.id = p.customer_id LEFT JOIN assets a ON a.id = p.asset_id
          WHERE p.bu_id = ? AND p.consolidated_into IS NULL AND p.due_date >= ? AND p.due_date <= ?
-         ORDER BY p.due_date, p.rowid",
+         ORDER BY p.due_date, p.rowid"
+    ),
     )
     .bind(&bu.id)
     .bind(&from)

@@ -89,10 +89,14 @@ const ORDERS: (&[(&str, Cell)], &str) = (
         ("billingGroupId", Text),
         ("createdAt", Text),
     ],
-    "SELECT o.order_number, o.id, o.status, o.customer_id,
-            (SELECT coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) FROM customers c WHERE c.id = o.customer_id),
+    concat!(
+        "SELECT o.order_number, o.id, o.status, o.customer_id,
+            (SELECT ",
+        crate::customer_name_sql!(),
+        " FROM customers c WHERE c.id = o.customer_id),
             CAST(o.total_devices AS TEXT), CAST(o.rented_devices AS TEXT), o.subtotal, o.tax_amount, o.total, o.billing_group_id, o.created_at
-     FROM orders o WHERE o.bu_id = ? ORDER BY o.created_at, o.id",
+     FROM orders o WHERE o.bu_id = ? ORDER BY o.created_at, o.id"
+    ),
 );
 
 const PRODUCTS: (&[(&str, Cell)], &str) = (

@@ -51,12 +51,13 @@ pub struct VatReport {
     pub label: String,
 }
 
-fn category_label(c: &str) -> &'static str {
+fn category_label(c: TaxCategory) -> &'static str {
     match c {
-        "AE" => "Reverse charge (the customer accounts for the VAT)",
-        "E" => "Exempt",
-        "Z" => "Zero rate",
-        _ => "Standard rate",
+        TaxCategory::AE => "Reverse charge (the customer accounts for the VAT)",
+        TaxCategory::E => "Exempt",
+        TaxCategory::Z => "Zero rate",
+        TaxCategory::O => "Outside the scope of VAT",
+        TaxCategory::S => "Standard rate",
     }
 }
 
@@ -73,10 +74,10 @@ pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<
         },
     )
     .await?;
-    // (rank, category, rate) → (net, tax, documents): standard rates first, then zero rate,
-    // exempt, reverse charge; rates ordered as numbers.
+    // (category, rate) → (net, tax, documents, the rate as issued): in the categories' order
+    // (standard rates first, then zero rate, exempt, reverse charge), rates ordered as numbers.
     type Sums = (i64, i64, i64, String);
-    let mut by: BTreeMap<(u8, &str, Decimal), Sums> = BTreeMap::new();
+    let mut by: BTreeMap<(TaxCategory, Decimal), Sums> = BTreeMap::new();
     let (mut invoices, mut credit_notes) = (0, 0);
     for d in &docs {
         if d.invoice.kind == "credit_note" {
@@ -87,16 +88,7 @@ pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<
         for r in &d.rate_totals {
             let rate = Decimal::from_str(&r.rate).unwrap_or_default();
             let c = invoices::tax_category(d.invoice.reverse_charge, rate, &d.seller);
-            let cat = c.code();
-            let rank = match c {
-                TaxCategory::S => 0,
-                TaxCategory::Z => 1,
-                TaxCategory::E => 2,
-                _ => 3,
-            };
-            let e = by
-                .entry((rank, cat, rate))
-                .or_insert((0, 0, 0, r.rate.clone()));
+            let e = by.entry((c, rate)).or_insert((0, 0, 0, r.rate.clone()));
             e.0 += r.net;
             e.1 += r.tax;
             e.2 += 1;
@@ -104,9 +96,9 @@ pub async fn vat_report(db: &Db, bu: &BusinessUnit, q: &PeriodExport) -> Result<
     }
     let rows: Vec<VatReportRow> = by
         .into_iter()
-        .map(|((_, cat, _), (net, tax, n, rate))| VatReportRow {
+        .map(|((cat, _), (net, tax, n, rate))| VatReportRow {
             label: category_label(cat).to_string(),
-            category: cat.to_string(),
+            category: cat.code().to_string(),
             rate,
             net: bu.money(net),
             tax: bu.money(tax),

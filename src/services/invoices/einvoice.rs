@@ -28,9 +28,11 @@ fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// The last day of a period whose end is stored exclusive.
-fn last_day(end: &str) -> Option<NaiveDate> {
-    day(end).and_then(|d| d.pred_opt())
+/// A period as stored (its end exclusive) as EN 16931 writes it: first and last day.
+fn period(start: Option<&str>, end: Option<&str>) -> Option<(NaiveDate, NaiveDate)> {
+    let first = day(start?)?;
+    let last = day(end?)?.pred_opt()?;
+    (last >= first).then_some((first, last))
 }
 
 fn seller(bu: &BusinessUnit, issued: &PartyRecord) -> Result<Party> {
@@ -70,9 +72,7 @@ async fn buyer(
     let electronic = address
         .and_then(parse_address)
         .or_else(|| email.clone().map(|e| ("EM".to_string(), e)));
-    let person = format!("{} {}", c.first_name, c.last_name)
-        .trim()
-        .to_string();
+    let person = c.person();
     Ok(Party {
         name: issued.name.clone(),
         street: a.map(|a| a.street_address.clone()),
@@ -89,18 +89,44 @@ async fn buyer(
     })
 }
 
-/// The issued document `d` as an e-invoice.
-pub(crate) async fn prepare(
+/// How the invoice's buyer takes its invoices: the customer's e-invoicing, and its billing
+/// group's (whose settings come first where it has them).
+struct Buyers {
+    customer: einvoicing::EInvoicing,
+    group: einvoicing::EInvoicing,
+}
+
+impl Buyers {
+    async fn of(conn: &mut SqliteConnection, bu: &BusinessUnit, i: &Invoice) -> Result<Buyers> {
+        Ok(Buyers {
+            customer: einvoicing::get_in(conn, bu, Owner::Customer, &i.customer_id).await?,
+            group: match &i.billing_group_id {
+                Some(g) => einvoicing::get_in(conn, bu, Owner::BillingGroup, g).await?,
+                None => Default::default(),
+            },
+        })
+    }
+
+    /// The format an invoice goes out in: the one asked for, else the group's, else the
+    /// customer's, else PDF.
+    fn format(&self, asked: Option<&str>) -> Result<Format> {
+        if let Some(f) = asked.map(str::trim).filter(|f| !f.is_empty()) {
+            return Format::parse_field("format", f);
+        }
+        let chosen = self.group.format.as_deref().and_then(Format::parse);
+        Ok(chosen.unwrap_or_else(|| einvoice::format_of(self.customer.format.as_deref())))
+    }
+}
+
+/// The issued document `d` as an e-invoice, for buyers who take it as `b` says.
+async fn prepare(
     conn: &mut SqliteConnection,
     bu: &BusinessUnit,
     d: &InvoiceDetail,
+    b: Buyers,
 ) -> Result<EInvoice> {
     let i = &d.invoice;
-    let customer = einvoicing::get_in(conn, bu, Owner::Customer, &i.customer_id).await?;
-    let group = match &i.billing_group_id {
-        Some(g) => einvoicing::get_in(conn, bu, Owner::BillingGroup, g).await?,
-        None => Default::default(),
-    };
+    let Buyers { customer, group } = b;
     let credit = i.kind == "credit_note";
     let sign = if credit { -1 } else { 1 };
     let category = |rate: &str| -> (TaxCategory, rust_decimal::Decimal) {
@@ -126,13 +152,7 @@ pub(crate) async fn prepare(
                 net: sign * l.net,
                 category: cat,
                 rate,
-                period: match (
-                    l.period_start.as_deref().and_then(day),
-                    l.period_end.as_deref().and_then(last_day),
-                ) {
-                    (Some(a), Some(b)) if b >= a => Some((a, b)),
-                    _ => None,
-                },
+                period: period(l.period_start.as_deref(), l.period_end.as_deref()),
             }
         })
         .collect();
@@ -224,7 +244,7 @@ pub(crate) async fn prepare(
     };
     let mut notes = vec![];
     if i.reverse_charge {
-        notes.push("Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC).".to_string());
+        notes.push(tax::REVERSE_CHARGE_NOTE.to_string());
     }
     if let Some(r) = &i.reason {
         notes.push(r.clone());
@@ -255,13 +275,7 @@ pub(crate) async fn prepare(
         buyer_reference: group.buyer_reference.or(customer.buyer_reference),
         preceding,
         notes,
-        period: match (
-            i.period_start.as_deref().and_then(day),
-            i.period_end.as_deref().and_then(last_day),
-        ) {
-            (Some(a), Some(b)) if b >= a => Some((a, b)),
-            _ => None,
-        },
+        period: period(i.period_start.as_deref(), i.period_end.as_deref()),
         seller,
         buyer,
         payment,
@@ -270,27 +284,6 @@ pub(crate) async fn prepare(
         vat,
         exemption: d.seller.tax_exemption.clone(),
     })
-}
-
-/// The format an invoice goes out in: the one asked for, else its billing group's, else its
-/// customer's, else PDF.
-async fn format_for(
-    conn: &mut SqliteConnection,
-    bu: &BusinessUnit,
-    i: &Invoice,
-    asked: Option<&str>,
-) -> Result<Format> {
-    if let Some(f) = asked.map(str::trim).filter(|f| !f.is_empty()) {
-        return Format::parse_field("format", f);
-    }
-    if let Some(g) = &i.billing_group_id {
-        let s = einvoicing::get_in(conn, bu, Owner::BillingGroup, g).await?;
-        if let Some(f) = s.format.as_deref().and_then(Format::parse) {
-            return Ok(f);
-        }
-    }
-    let s = einvoicing::get_in(conn, bu, Owner::Customer, &i.customer_id).await?;
-    Ok(einvoice::format_of(s.format.as_deref()))
 }
 
 /// An invoice as a file in `format` (or the buyer's): its name, content type and bytes.
@@ -303,27 +296,31 @@ pub async fn einvoice_of(
 ) -> Result<(String, &'static str, Vec<u8>)> {
     let mut conn = db.pool().acquire().await?;
     let d = detail_in(&mut conn, bu, id).await?;
-    let format = format_for(&mut conn, bu, &d.invoice, format).await?;
+    einvoice_for(&mut conn, bu, &d, format, now).await
+}
+
+/// The issued document `d` as a file in `format` (or the buyer's), as `einvoice_of`.
+pub async fn einvoice_for(
+    conn: &mut SqliteConnection,
+    bu: &BusinessUnit,
+    d: &InvoiceDetail,
+    format: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(String, &'static str, Vec<u8>)> {
+    let buyers = Buyers::of(conn, bu, &d.invoice).await?;
+    let format = buyers.format(format)?;
     let number = d.invoice.number.clone();
     if format == Format::Pdf {
-        drop(conn);
-        let bytes = pdf::invoice(&document(bu, &d))?;
+        let bytes = pdf::invoice(&document(bu, d))?;
         return Ok((format!("{number}.pdf"), "application/pdf", bytes));
     }
-    let e = prepare(&mut conn, bu, &d).await?;
-    drop(conn);
+    let e = prepare(conn, bu, d, buyers).await?;
     match format {
         Format::FacturX => {
-            let pdf = pdf::invoice(&document(bu, &d))?;
+            let doc = document(bu, d);
+            let pdf = pdf::invoice(&doc)?;
             let xml = einvoice::cii(&e)?;
-            let title = format!(
-                "{} {number}",
-                if e.kind == DocKind::CreditNote {
-                    "Credit note"
-                } else {
-                    "Invoice"
-                }
-            );
+            let title = format!("{} {number}", pdf::invoice_title(doc.kind));
             let bytes = einvoice::facturx(&pdf, &xml, &title, now)?;
             Ok((format!("{number}.pdf"), "application/pdf", bytes))
         }

@@ -74,9 +74,7 @@ pub(super) async fn buyer_of(
     customer_id: &str,
 ) -> Result<(PartyRecord, bool)> {
     let c = crate::services::customers::get_in(conn, bu, customer_id).await?;
-    let person = format!("{} {}", c.first_name, c.last_name)
-        .trim()
-        .to_string();
+    let person = c.person();
     let company = opt_trim(c.company.clone());
     let name = company.clone().unwrap_or_else(|| person.clone());
     let mut address = Vec::new();

@@ -26,7 +26,7 @@ mod einvoice;
 mod issue;
 mod print;
 
-pub use einvoice::einvoice_of;
+pub use einvoice::{einvoice_for, einvoice_of};
 pub use issue::*;
 pub use print::*;
 

@@ -100,7 +100,7 @@ pub fn document(bu: &BusinessUnit, d: &InvoiceDetail) -> pdf::InvoiceDoc {
     }
     let mut notes = Vec::new();
     if i.reverse_charge {
-        notes.push("Reverse charge: VAT is due from the customer (Article 196, Council Directive 2006/112/EC).".to_string());
+        notes.push(tax::REVERSE_CHARGE_NOTE.to_string());
     } else if let Some(exempt) = &d.seller.tax_exemption {
         notes.push(exempt.clone());
     }

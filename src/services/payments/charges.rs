@@ -64,15 +64,9 @@ pub async fn charge(db: &Db, ctx: &Ctx, input: ChargeInput) -> Result<Payment> {
         ),
         _ => None,
     };
-    let sub: SubscriptionRow = sqlx::query_as(&format!(
-        "SELECT {} FROM subscriptions WHERE id = ? AND bu_id = ?",
-        crate::store::subscriptions::COLUMNS
-    ))
-    .bind(input.rental_id.trim())
-    .bind(&bu.id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| Error::not_found("Subscription", input.rental_id.trim()))?;
+    let sub = crate::store::subscriptions::get(&mut tx, &bu.id, input.rental_id.trim())
+        .await?
+        .ok_or_else(|| Error::not_found("Subscription", input.rental_id.trim()))?;
     let tax = sub.tax_rule(bu.currency_exponent);
     let row = charge_in(
         &mut tx,

@@ -194,13 +194,17 @@ struct Row {
     amount_refunded: i64,
 }
 
-const COLS: &str = "p.id, p.customer_id, p.rental_id, p.billing_group_id, p.payment_type, p.kind, p.billing_period, p.period_start, p.period_end,
+const COLS: &str = concat!(
+        "p.id, p.customer_id, p.rental_id, p.billing_group_id, p.payment_type, p.kind, p.billing_period, p.period_start, p.period_end,
     p.invoice_date, p.due_date, p.subtotal, p.tax_rate, p.tax_amount, p.late_fee_amount, p.total, p.currency, p.line_items, p.status, p.provider,
     p.method, p.transaction_id, p.manually_marked, p.payment_reference, p.marked_by, p.capture_attempts, p.last_error, p.failed_at,
     p.cancel_reason, p.idempotency_key, p.notes, p.paid_at, p.created_at, p.updated_at,
-    coalesce(nullif(c.company, ''), trim(c.first_name || ' ' || c.last_name)) AS customer_name, a.serial_number, s.product_name,
+    ",
+        crate::customer_name_sql!(),
+        " AS customer_name, a.serial_number, s.product_name,
     p.consolidated_into, p.invoice_id, (SELECT i.number FROM invoices i WHERE i.id = p.invoice_id) AS invoice_number,
-    p.charge_label, p.amount_received, p.amount_refunded";
+    p.charge_label, p.amount_received, p.amount_refunded"
+    );
 
 const FROM: &str = " FROM payments p LEFT JOIN customers c ON c.id = p.customer_id LEFT JOIN assets a ON a.id = p.asset_id
     LEFT JOIN subscriptions s ON s.id = p.rental_id";

@@ -125,7 +125,7 @@ async fn kept_as(conn: &mut SqliteConnection, ctx: &Ctx, k: Kept<'_>) -> Result<
         "INSERT INTO payment_receipts (id, bu_id, payment_id, kind, amount, net, received_on, method, reference, notes, created_at, created_by)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(crate::ids::new_id("rcp"))
+    .bind(crate::ids::new_id(crate::ids::prefix::RECEIPT))
     .bind(&ctx.bu.id)
     .bind(k.id)
     .bind(receipt)

@@ -252,9 +252,11 @@ pub(crate) async fn activate_in(
             format!("Order {number} already has every {} it needs.", asset.sku),
         ));
     };
-    let (cust_email, cust_name): (String, String) = sqlx::query_as(
-        "SELECT email, coalesce(nullif(company, ''), trim(first_name || ' ' || last_name)) FROM customers WHERE id = ?",
-    )
+    let (cust_email, cust_name): (String, String) = sqlx::query_as(concat!(
+        "SELECT c.email, ",
+        crate::customer_name_sql!(),
+        " FROM customers c WHERE c.id = ?"
+    ))
     .bind(&customer_id)
     .fetch_one(&mut *tx)
     .await?;

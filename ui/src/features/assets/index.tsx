@@ -1,8 +1,6 @@
 import { useEffect, useState } from "react";
 import type { Asset } from "../../lib/api/bindings/Asset";
 import { rolesFor } from "../../lib/access";
-import { call } from "../../lib/api/client";
-import { textDocument } from "../../lib/documents";
 import { formatDate, words } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
@@ -13,7 +11,7 @@ import { useScanner } from "../../lib/useScanner";
 import { RecoveryBar } from "../../lib/ui/Recovery";
 import { LabelPrint } from "../../lib/ui/LabelPrint";
 import { Dialog } from "../../lib/ui/Dialog";
-import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { RecordsCsvButton } from "../../lib/ui/RecordsCsvButton";
 import { Badge, Card, Empty, Facts, Field, FormError, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import "./assets.css";
 import { ASSET_CONDITIONS, ASSET_MANUAL_TRANSITIONS, ASSET_STATUSES } from "../../lib/api/bindings/Vocabulary";
@@ -39,7 +37,6 @@ export function AssetsArea(props: { parts: string[] }) {
 }
 
 function AssetsList() {
-  const s = useSession();
   const [status, setStatus] = useState("");
   const [sku, setSku] = useState("");
   const [q, setQ] = useState("");
@@ -66,18 +63,7 @@ function AssetsList() {
               </button>
             )}
             <LabelPrint serials={picked} stock="a4_3x8" label={picked.length > 0 ? `Print ${picked.length} label${picked.length === 1 ? "" : "s"} (A4 sheet)` : "Print labels (A4 sheet)"} testId="assets-labels" />
-            <DocumentButton
-              mode="save"
-              testId="assets-csv"
-              disabled={!s.can("exports.records")}
-              title={s.can("exports.records") ? "Every asset of this business unit as a CSV file" : `Needs ${rolesFor("exports.records")}`}
-              load={async () => {
-                const f = await call("exports.records", { records: "assets" });
-                return textDocument(f.filename, f.csvData);
-              }}
-            >
-              Export CSV
-            </DocumentButton>
+            <RecordsCsvButton records="assets" what="asset" testId="assets-csv" />
           </>
         }
       />

@@ -6,7 +6,6 @@ import type { SerialFormat } from "../../lib/api/bindings/SerialFormat";
 import type { Variant } from "../../lib/api/bindings/Variant";
 import { call } from "../../lib/api/client";
 import { rolesFor } from "../../lib/access";
-import { textDocument } from "../../lib/documents";
 import { months } from "../../lib/format";
 import { useAction, useCommand, useInvalidateAfter, usePagedList } from "../../lib/query";
 import { href } from "../../lib/router";
@@ -15,15 +14,13 @@ import { ListCount } from "../../lib/ui/ListControls";
 import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Empty, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select } from "../../lib/ui";
 import { CsvImport } from "../../lib/ui/CsvImport";
-import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { RecordsCsvButton } from "../../lib/ui/RecordsCsvButton";
 import { ProductEditor } from "./ProductEditor";
 import "./catalog.css";
 
 export function CatalogArea(props: { parts: string[] }) {
   const [sub, id] = props.parts;
-  const s = useSession();
-  const mayEdit = s.can("catalog.saveProduct");
-  const mayExport = s.can("exports.records");
+  const mayEdit = useSession().can("catalog.saveProduct");
   if (sub === "new") return <ProductEditor key="new" />;
   if (sub === "product" && id) return <ProductEditor key={id} productId={id} />;
   return (
@@ -33,20 +30,7 @@ export function CatalogArea(props: { parts: string[] }) {
         sub="Products, their variants and monthly prices per contract length."
         actions={
           <>
-            {!sub && (
-              <DocumentButton
-                mode="save"
-                testId="products-csv"
-                disabled={!mayExport}
-                title={mayExport ? "Every product and variant of this business unit as a CSV file" : `Needs ${rolesFor("exports.records")}`}
-                load={async () => {
-                  const f = await call("exports.records", { records: "products" });
-                  return textDocument(f.filename, f.csvData);
-                }}
-              >
-                Export CSV
-              </DocumentButton>
-            )}
+            {!sub && <RecordsCsvButton records="products" what="product and variant" testId="products-csv" />}
             <a className={`btn btn-primary ${mayEdit ? "" : "disabled"}`} href={href("catalog", "new")} data-testid="catalog-new-product">
               New product
             </a>

@@ -3,9 +3,7 @@ import type { Address } from "../../lib/api/bindings/Address";
 import type { Customer } from "../../lib/api/bindings/Customer";
 import type { CustomerType } from "../../lib/api/bindings/CustomerType";
 import { rolesFor } from "../../lib/access";
-import { call } from "../../lib/api/client";
-import { textDocument } from "../../lib/documents";
-import { formatDate, months } from "../../lib/format";
+import { countOf, formatDate, months } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
@@ -14,8 +12,9 @@ import { useDebounced } from "../../lib/useDebounced";
 import { Badge, Card, Check, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
 import { AddressForm, addressLine, emptyAddress } from "../../lib/ui/AddressForm";
 import { CustomerFields, emptyCustomer, newCustomerRequest } from "../../lib/ui/CustomerForm";
-import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { RecordsCsvButton } from "../../lib/ui/RecordsCsvButton";
 import { EInvoicingCard } from "../../lib/ui/EInvoicingCard";
+import { LetterButton } from "../../lib/ui/LetterButton";
 
 export function CustomersArea(props: { parts: string[] }) {
   const [id] = props.parts;
@@ -39,18 +38,7 @@ function CustomersList() {
         title="Customers"
         actions={
           <>
-            <DocumentButton
-              mode="save"
-              testId="customers-csv"
-              disabled={!s.can("exports.records")}
-              title={s.can("exports.records") ? "Every customer of this business unit as a CSV file" : `Needs ${rolesFor("exports.records")}`}
-              load={async () => {
-                const f = await call("exports.records", { records: "customers" });
-                return textDocument(f.filename, f.csvData);
-              }}
-            >
-              Export CSV
-            </DocumentButton>
+            <RecordsCsvButton records="customers" what="customer" testId="customers-csv" />
             <a className={`btn btn-primary ${s.can("customers.create") ? "" : "disabled"}`} href={s.can("customers.create") ? href("customers", "new") : undefined} aria-disabled={!s.can("customers.create")} data-testid="customers-new">
               New customer
             </a>
@@ -462,12 +450,11 @@ function CustomerReminders(props: { customerId: string }) {
 
 function CustomerRemindersCard(props: { customerId: string }) {
   const s = useSession();
-  const proposals = useCommand("dunning.proposals", {});
+  const proposals = useCommand("dunning.proposals", { customerId: props.customerId });
   const sent = useCommand("dunning.sent", { customerId: props.customerId });
   const hold = proposals.data?.held.find((h) => h.customerId === props.customerId);
   const due = proposals.data?.proposals.find((p) => p.customerId === props.customerId);
   const list = sent.data ?? [];
-  const mayLetter = s.can("dunning.letter");
   return (
     <Card
       title="Reminders"
@@ -499,20 +486,11 @@ function CustomerRemindersCard(props: { customerId: string }) {
                   <td className="nowrap">{formatDate(r.sentOn)}</td>
                   <td>
                     {r.levelName}
-                    <div className="small muted">{r.items.length === 1 ? "1 payment" : `${r.items.length} payments`}</div>
+                    <div className="small muted">{countOf(r.items.length, "payment")}</div>
                   </td>
                   <td className="num nowrap">{s.money(r.totalOpen)}</td>
                   <td className="num">
-                    <DocumentButton
-                      mode="save"
-                      className="btn btn-small"
-                      disabled={!mayLetter}
-                      title={mayLetter ? "Download the letter as it was sent (PDF)" : `Needs ${rolesFor("dunning.letter")}`}
-                      testId="customer-reminder-letter"
-                      load={() => call("dunning.letter", { id: r.reminderId })}
-                    >
-                      Letter PDF
-                    </DocumentButton>
+                    <LetterButton reminder={r} testId="customer-reminder-letter" />
                   </td>
                 </tr>
               ))}

@@ -8,12 +8,12 @@ import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { Badge, Card, Empty, Facts, Field, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea, Timeline } from "../../lib/ui";
-import { textDocument } from "../../lib/documents";
 import { addressLine } from "../../lib/ui/AddressForm";
 import { ContractButton } from "../../lib/ui/ContractButton";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
 import { ListCount, SortTh, type ListSort } from "../../lib/ui/ListControls";
 import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { RecordsCsvButton } from "../../lib/ui/RecordsCsvButton";
 import { LineHeadings, PriceRows, byRule, priceBasis, taxInText, useTaxName } from "../../lib/ui/PriceRows";
 import "./orders.css";
 import { NOTES_MAX_CHARS, ORDER_STATUSES } from "../../lib/api/bindings/Vocabulary";
@@ -52,18 +52,7 @@ function OrdersList() {
         sub={sort.by === "total" ? "Largest monthly total first." : "Newest first."}
         actions={
           <>
-            <DocumentButton
-              mode="save"
-              testId="orders-csv"
-              disabled={!s.can("exports.records")}
-              title={s.can("exports.records") ? "Every order of this business unit as a CSV file" : `Needs ${rolesFor("exports.records")}`}
-              load={async () => {
-                const f = await call("exports.records", { records: "orders" });
-                return textDocument(f.filename, f.csvData);
-              }}
-            >
-              Export CSV
-            </DocumentButton>
+            <RecordsCsvButton records="orders" what="order" testId="orders-csv" />
             {s.can("orders.create") && (
               <a className="btn btn-primary" href={href("counter")}>
                 New order at the counter

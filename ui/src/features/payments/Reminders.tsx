@@ -8,15 +8,15 @@ import type { Hold } from "../../lib/api/bindings/Hold";
 import type { Proposal } from "../../lib/api/bindings/Proposal";
 import type { Reminder } from "../../lib/api/bindings/Reminder";
 import { rolesFor } from "../../lib/access";
-import { call } from "../../lib/api/client";
 import { countOf as count, formatDate, todayIso } from "../../lib/format";
 import { useNotify } from "../../lib/notify";
 import { useAction, useCommand } from "../../lib/query";
 import { href } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { useSelection } from "../../lib/useSelection";
 import { Badge, Card, Empty, Field, FormError, Input, LoadError, Loading, RoleHint } from "../../lib/ui";
 import { Dialog } from "../../lib/ui/Dialog";
-import { DocumentButton } from "../../lib/ui/DocumentButton";
+import { LetterButton } from "../../lib/ui/LetterButton";
 import { MailCard } from "./MailCard";
 
 /** The tab's line under the screen's title. */
@@ -57,7 +57,6 @@ function StepBadge(props: { level: number; name: string; steps: number }) {
 export function Reminders() {
   const s = useSession();
   const q = useCommand("dunning.proposals", {});
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [sending, setSending] = useState<Proposal[] | null>(null);
   const [holding, setHolding] = useState<{ customerId: string; customerName: string } | null>(null);
   const [justSent, setJustSent] = useState<Set<string>>(new Set());
@@ -65,17 +64,10 @@ export function Reminders() {
   const proposals = data?.proposals ?? [];
   const levels = s.bu?.settings.dunning ?? [];
   const today = data?.today ?? todayIso();
-  const chosen = proposals.filter((p) => selected.has(p.customerId));
+  const selection = useSelection(proposals, (p) => p.customerId);
+  const chosen = selection.chosen;
   const maySend = s.can("dunning.send");
   const mayHold = s.can("dunning.hold");
-  const allChosen = proposals.length > 0 && chosen.length === proposals.length;
-  const toggle = (id: string, on: boolean) =>
-    setSelected((cur) => {
-      const next = new Set(cur);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
 
   return (
     <>
@@ -134,9 +126,9 @@ export function Reminders() {
                     <input
                       type="checkbox"
                       aria-label="Select every letter due"
-                      checked={allChosen}
+                      checked={selection.all}
                       disabled={!maySend}
-                      onChange={(e) => setSelected(e.target.checked ? new Set(proposals.map((p) => p.customerId)) : new Set())}
+                      onChange={(e) => selection.setAll(e.target.checked)}
                       data-testid="dunning-select-all"
                     />
                   </th>
@@ -151,14 +143,14 @@ export function Reminders() {
               </thead>
               <tbody>
                 {proposals.map((p) => (
-                  <tr key={p.customerId} data-testid="dunning-row" data-customer-id={p.customerId} data-level={p.level} className={selected.has(p.customerId) ? "selected" : ""}>
+                  <tr key={p.customerId} data-testid="dunning-row" data-customer-id={p.customerId} data-level={p.level} className={selection.has(p.customerId) ? "selected" : ""}>
                     <td>
                       <input
                         type="checkbox"
                         aria-label={`Select the letter to ${p.customerName}`}
-                        checked={selected.has(p.customerId)}
+                        checked={selection.has(p.customerId)}
                         disabled={!maySend}
-                        onChange={(e) => toggle(p.customerId, e.target.checked)}
+                        onChange={(e) => selection.toggle(p.customerId, e.target.checked)}
                         data-testid="dunning-select"
                       />
                     </td>
@@ -216,7 +208,7 @@ export function Reminders() {
           onClose={() => setSending(null)}
           onDone={(list) => {
             setSending(null);
-            setSelected(new Set());
+            selection.clear();
             setJustSent(new Set(list.map((r) => r.reminderId)));
           }}
         />
@@ -408,24 +400,6 @@ function HeldCard(props: { held: Hold[]; loading: boolean }) {
         )}
       </div>
     </Card>
-  );
-}
-
-/** A letter as sent, as a PDF. */
-function LetterButton(props: { reminder: Reminder; testId: string }) {
-  const s = useSession();
-  const may = s.can("dunning.letter");
-  return (
-    <DocumentButton
-      mode="save"
-      className="btn btn-small"
-      disabled={!may}
-      title={may ? "Download the letter as it was sent (PDF)" : `Needs ${rolesFor("dunning.letter")}`}
-      testId={props.testId}
-      load={() => call("dunning.letter", { id: props.reminder.reminderId })}
-    >
-      Letter PDF
-    </DocumentButton>
   );
 }
 

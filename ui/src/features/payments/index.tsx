@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useMemo, useState } from "react";
+import { Fragment, useMemo, useState } from "react";
 import type { Payment } from "../../lib/api/bindings/Payment";
 import type { PaymentQuery } from "../../lib/api/bindings/PaymentQuery";
 import { rolesFor } from "../../lib/access";
@@ -6,6 +6,7 @@ import { formatDate, localeOf, todayIso, words } from "../../lib/format";
 import { useAction, useCommand, usePagedList } from "../../lib/query";
 import { href, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
+import { useSelection } from "../../lib/useSelection";
 import { Badge, Card, Empty, Field, FormError, Input, LoadError, Loading, MoreButton, RoleHint, ScreenHeader, Select, Textarea } from "../../lib/ui";
 import { CustomerFilter } from "../../lib/ui/CustomerFilter";
 import { SortTh, type ListSort } from "../../lib/ui/ListControls";
@@ -135,7 +136,6 @@ function PaymentList() {
   const sort: ListSort = { by: sortBy, dir: route.query.get("dir") === "asc" ? "asc" : route.query.get("dir") === "desc" ? "desc" : q.sortDir === "asc" ? "asc" : "desc" };
   const list = usePagedList("payments.list", { ...q, sortBy: sort.by, sortDir: sort.dir, limit: "50" });
   const totals = useCommand("payments.totals", q);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [paying, setPaying] = useState<Payment[] | null>(null);
   const [refusing, setRefusing] = useState<{ payment: Payment; kind: ReasonKind } | null>(null);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
@@ -157,20 +157,12 @@ function PaymentList() {
 
   // A new filter starts a new selection; paid or vanished payments leave it.
   const key = JSON.stringify(q);
-  useEffect(() => setSelected(new Set()), [key]);
   const selectable = list.items.filter(open);
-  const chosen = selectable.filter((p) => selected.has(p.paymentId));
+  const selection = useSelection(selectable, (p) => p.paymentId, key);
+  const chosen = selection.chosen;
   const mayPay = s.can("payments.markPaid");
   const mayReceive = s.can("payments.receive");
   const mayRefund = s.can("payments.refund");
-  const allChosen = selectable.length > 0 && chosen.length === selectable.length;
-  const toggle = (id: string, on: boolean) =>
-    setSelected((cur) => {
-      const next = new Set(cur);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
 
   const t = totals.data;
   return (
@@ -247,9 +239,9 @@ function PaymentList() {
                     <input
                       type="checkbox"
                       aria-label="Select every open payment shown"
-                      checked={allChosen}
+                      checked={selection.all}
                       disabled={!mayPay || selectable.length === 0}
-                      onChange={(e) => setSelected(e.target.checked ? new Set(selectable.map((p) => p.paymentId)) : new Set())}
+                      onChange={(e) => selection.setAll(e.target.checked)}
                       data-testid="payments-select-all"
                     />
                   </th>
@@ -267,15 +259,15 @@ function PaymentList() {
               <tbody>
                 {list.items.map((p) => (
                   <Fragment key={p.paymentId}>
-                    <tr data-testid="payments-row" data-payment-id={p.paymentId} data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selected.has(p.paymentId) ? "selected" : ""}>
+                    <tr data-testid="payments-row" data-payment-id={p.paymentId} data-status={p.status} data-overdue={p.overdue ? "true" : "false"} className={selection.has(p.paymentId) ? "selected" : ""}>
                       <td>
                         {open(p) && (
                           <input
                             type="checkbox"
                             aria-label={`Select ${p.customerName} ${p.dueDate}`}
-                            checked={selected.has(p.paymentId)}
+                            checked={selection.has(p.paymentId)}
                             disabled={!mayPay}
-                            onChange={(e) => toggle(p.paymentId, e.target.checked)}
+                            onChange={(e) => selection.toggle(p.paymentId, e.target.checked)}
                             data-testid="payments-select"
                           />
                         )}
@@ -471,7 +463,7 @@ function PaymentList() {
           onClose={() => setPaying(null)}
           onDone={() => {
             setPaying(null);
-            setSelected(new Set());
+            selection.clear();
           }}
         />
       )}
