@@ -30,14 +30,9 @@ pub(super) fn mail_text(bu: &BusinessUnit, p: &Proposal) -> Result<(String, Stri
     Ok((subject, body))
 }
 
-/// Who sends the letters: the seller's legal name, or the unit's name.
+/// Who sends the letters: the seller as invoices name it.
 fn seller_name(bu: &BusinessUnit) -> String {
-    let legal = bu.settings.seller.legal_name.trim();
-    if legal.is_empty() {
-        bu.name.clone()
-    } else {
-        legal.to_string()
-    }
+    crate::services::invoices::seller_of(bu).name
 }
 
 /// `letter` as the mail sender takes it (`mail::Letters`).

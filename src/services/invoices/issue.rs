@@ -39,12 +39,8 @@ pub(crate) fn seller_of(bu: &BusinessUnit) -> PartyRecord {
         country,
         vat_id: opt_trim(Some(s.vat_id.clone())),
         extra,
-        tax_exemption: bu
-            .settings
-            .tax_rate
-            .is_zero()
-            .then(|| opt_trim(Some(bu.settings.tax_exemption.clone())))
-            .flatten(),
+        // Stated only beside a rate of 0 (the settings refuse it otherwise).
+        tax_exemption: opt_trim(Some(bu.settings.tax_exemption.clone())),
     }
 }
 
