@@ -398,40 +398,42 @@ function CustomerOrders(props: { customer: Customer }) {
       {list.isLoading && <Loading />}
       {!list.isLoading && list.items.length === 0 && <Empty>No orders yet.</Empty>}
       {list.items.length > 0 && (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Number</th>
-              <th>Status</th>
-              <th>Devices</th>
-              <th className="num">Per month</th>
-              <th>Placed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((o) => (
-              <tr key={o.orderId} className="clickable" onClick={() => navigate("orders", o.orderId)}>
-                <td>
-                  <a className="rowlink mono" href={href("orders", o.orderId)} onClick={(e) => e.stopPropagation()}>
-                    {o.orderNumber}
-                  </a>
-                </td>
-                <td>
-                  <Badge status={o.status} />
-                </td>
-                <td className="small">
-                  {o.items.map((i) => (
-                    <div key={i.sku + i.contractLength}>
-                      {i.quantity}× {i.productName} · {months(i.contractLength)}
-                    </div>
-                  ))}
-                </td>
-                <td className="num">{s.money(o.totals.total)}</td>
-                <td className="small nowrap">{formatDate(o.createdAt)}</td>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Number</th>
+                <th>Status</th>
+                <th>Devices</th>
+                <th className="num">Per month</th>
+                <th>Placed</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.items.map((o) => (
+                <tr key={o.orderId} className="clickable" onClick={() => navigate("orders", o.orderId)}>
+                  <td>
+                    <a className="rowlink mono" href={href("orders", o.orderId)} onClick={(e) => e.stopPropagation()}>
+                      {o.orderNumber}
+                    </a>
+                  </td>
+                  <td>
+                    <Badge status={o.status} />
+                  </td>
+                  <td className="small">
+                    {o.items.map((i) => (
+                      <div key={i.sku + i.contractLength}>
+                        {i.quantity}× {i.productName} · {months(i.contractLength)}
+                      </div>
+                    ))}
+                  </td>
+                  <td className="num">{s.money(o.totals.total)}</td>
+                  <td className="small nowrap">{formatDate(o.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <MoreButton hasMore={!!list.hasNextPage} loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()} shown={list.items.length} />
       {props.customer.lastBillingAddress && <p className="muted small">Billing: {addressLine(props.customer.lastBillingAddress)}</p>}
